@@ -1,0 +1,97 @@
+"""Shared CLI pieces: one stdout console for data, one stderr console for messages."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Iterable, Sequence
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console(highlight=False, soft_wrap=False)
+err_console = Console(stderr=True, highlight=False)
+
+ProjectOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--project", "-p", envvar="QUALCODE_PROJECT", show_envvar=True,
+        help="Project folder (default: $QUALCODE_PROJECT, then the current folder).",
+    ),
+]
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format: table, csv or json.")]
+
+
+def open_project(project: Path | None):  # type: ignore[no-untyped-def]
+    """Find and open the project (--project, then QUALCODE_PROJECT, then cwd)."""
+    from ..project import find_project
+
+    return find_project(project or os.environ.get("QUALCODE_PROJECT") or None)
+
+
+def emit(
+    rows: Sequence[dict[str, Any]] | Iterable[dict[str, Any]],
+    columns: Sequence[str],
+    fmt: Format | str = Format.table,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Print records as a rich table, CSV or JSON on stdout."""
+    rows = list(rows)
+    fmt = Format(fmt)
+    if fmt is Format.json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    if fmt is Format.csv:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({k: _cell(r.get(k)) for k in columns})
+        typer.echo(out.getvalue(), nl=False)
+        return
+    table = Table(title=title, show_lines=False)
+    for c in columns:
+        table.add_column((headers or {}).get(c, c), overflow="fold")
+    for r in rows:
+        table.add_row(*(_cell(r.get(c)) for c in columns))
+    console.print(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return str(value)
+
+
+def parse_meta(pairs: list[str] | None) -> dict[str, str]:
+    """`--meta key=value` pairs to a dict, with a clear error for a bad pair."""
+    from ..errors import InputError
+
+    meta: dict[str, str] = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise InputError(f"ogiltig --meta '{pair}' — skriv nyckel=värde, t.ex. --meta stadsdel=Bromma")
+        key, value = pair.split("=", 1)
+        if not key.strip():
+            raise InputError(f"ogiltig --meta '{pair}' — nyckeln är tom")
+        meta[key.strip()] = value.strip()
+    return meta

@@ -1,0 +1,55 @@
+"""Entry point: `qualcode`. One sub-app per noun; library errors become messages here."""
+
+from __future__ import annotations
+
+import typer
+from typer.core import TyperGroup
+
+from ..errors import QualcodeError
+from .common import err_console
+
+
+class QualcodeGroup(TyperGroup):
+    """Turns QualcodeError from any command into a one-line message and an exit code."""
+
+    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except QualcodeError as exc:
+            err_console.print(f"[bold red]fel:[/] {exc}", markup=True, highlight=False)
+            raise typer.Exit(exc.exit_code) from None
+
+
+app = typer.Typer(
+    cls=QualcodeGroup,
+    name="qualcode",
+    help="Qualitative coding of Swedish interview notes and survey comments.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+
+
+# Each noun lives in its own module with a `register(app)` function; the modules
+# import heavy libraries (spaCy, scikit-learn, pandas) lazily inside the commands.
+_MODULES = (
+    "core",
+)
+
+
+def _register() -> None:
+    import importlib
+
+    for name in _MODULES:
+        importlib.import_module(f"{__package__}.{name}").register(app)
+
+
+_register()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""Typed records passed between importers, store, segmentation, coding and counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+UNITS = ("paragraph", "sentence", "response")
+SOURCES = ("manual", "suggested", "accepted", "rejected")
+MODEL_CODER = "qualcode"
+
+
+@dataclass(frozen=True)
+class DocumentIn:
+    """A document ready to store: text plus metadata (from front matter, CLI, sidecar or columns)."""
+
+    name: str
+    kind: str  # "note" | "survey"
+    text: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Document:
+    id: int
+    name: str
+    kind: str
+    text: str
+    meta: dict[str, Any]
+    source: str
+    content_hash: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class SegmentIn:
+    document_id: int
+    unit: str
+    idx: int
+    start: int
+    end: int
+    lemmas: str
+
+
+@dataclass(frozen=True)
+class Segment:
+    id: int
+    document_id: int
+    unit: str
+    idx: int
+    start: int
+    end: int
+    text: str
+    lemmas: str
+    document_name: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Coding:
+    id: int
+    segment_id: int
+    code_id: str
+    coder: str
+    source: str
+    score: float | None
+    model_version: str | None
+    reason: str | None
+    memo: str | None
+    created_at: str
+    updated_at: str

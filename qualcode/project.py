@@ -1,0 +1,149 @@
+"""A project: a folder with `qualcode.db` (the store) and `qualcode.yaml` (settings)."""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .codebook import Codebook, load_codebook
+from .errors import ProjectError
+from .store import DB_NAME, Store
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+CONFIG_NAME = "qualcode.yaml"
+
+DEFAULT_CONFIG: dict[str, Any] = {
+    "name": "",
+    "coder": "",
+    "nlp": {"model": "blank", "lemmatizer": "simplemma"},
+    "unit": "paragraph",
+    "privacy": {"min_cell": 5, "pseudonymise": True},
+}
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+@dataclass
+class Project:
+    """An open project. Close it (or use `with`) when done."""
+
+    root: Path
+    config: dict[str, Any]
+    store: Store
+    _codebook: Codebook | None = field(default=None, repr=False)
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.store.close()
+
+    @property
+    def codebook(self) -> Codebook:
+        if self._codebook is None:
+            cb = self.store.load_codebook()
+            if cb is None:
+                raise ProjectError(
+                    f"projektet '{self.root}' har ingen kodbok — läs in en med `qualcode codebook import FIL`"
+                )
+            self._codebook = cb
+        return self._codebook
+
+    def invalidate_codebook(self) -> None:
+        self._codebook = None
+
+    @property
+    def coder(self) -> str:
+        return str(self.config.get("coder") or _default_coder())
+
+    @property
+    def model(self) -> str:
+        return str((self.config.get("nlp") or {}).get("model") or "blank")
+
+    def nlp(self, model: str | None = None) -> Language:
+        from .nlp import load_pipeline
+
+        lemmatizer = str((self.config.get("nlp") or {}).get("lemmatizer") or "simplemma")
+        return load_pipeline(model or self.model, lemmatizer)
+
+    def save_config(self) -> None:
+        import yaml
+
+        (self.root / CONFIG_NAME).write_text(
+            yaml.safe_dump(self.config, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
+
+
+def _default_coder() -> str:
+    try:
+        return getpass.getuser() or "forskare"
+    except Exception:  # no user database in some containers
+        return "forskare"
+
+
+def _read_config(root: Path) -> dict[str, Any]:
+    import yaml
+
+    path = root / CONFIG_NAME
+    if not path.exists():
+        return dict(DEFAULT_CONFIG)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ProjectError(f"kunde inte läsa '{path}' ({exc}) — rätta YAML-syntaxen eller ta bort filen") from None
+    if not isinstance(data, dict):
+        raise ProjectError(f"'{path}' ska innehålla nyckel: värde-par")
+    return _merge(DEFAULT_CONFIG, data)
+
+
+def init_project(
+    root: str | Path,
+    codebook: str | Path | Codebook | None = None,
+    name: str | None = None,
+    coder: str | None = None,
+    model: str | None = None,
+) -> Project:
+    """Create a project folder with an empty store and the codebook (default: the shipped one)."""
+    root = Path(root)
+    if (root / DB_NAME).exists():
+        raise ProjectError(f"'{root}' innehåller redan ett projekt ({DB_NAME}) — välj en annan mapp")
+    cb = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
+    root.mkdir(parents=True, exist_ok=True)
+    config = _merge(DEFAULT_CONFIG, {"name": name or root.resolve().name, "coder": coder or _default_coder()})
+    if model:
+        config["nlp"]["model"] = model
+    store = Store.open(root / DB_NAME, create=True)
+    try:
+        store.save_codebook(cb)
+        project = Project(root=root, config=config, store=store)
+        project.save_config()
+    except BaseException:
+        store.close()
+        raise
+    return project
+
+
+def find_project(path: str | Path | None = None) -> Project:
+    """Open the project at `path` (or the current folder)."""
+    root = Path(path) if path else Path.cwd()
+    if not (root / DB_NAME).exists():
+        hint = "ange --project MAPP eller sätt QUALCODE_PROJECT" if path is None else "kontrollera sökvägen"
+        raise ProjectError(f"hittade inget qualcode-projekt i '{root}' — skapa ett med `qualcode init {root}` eller {hint}")
+    config = _read_config(root)
+    store = Store.open(root / DB_NAME)
+    return Project(root=root, config=config, store=store)

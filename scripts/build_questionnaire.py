@@ -105,7 +105,7 @@ PHRASES: dict[str, list[str]] = {
             "adm.stöd biståndshandläggare", "administrativ enhet"],
     "P07": ["Adm stöd till chefer", "administrativt stöd till cheferna", "HR-stöd",
             "rekryteringsstöd", "Administrativt stöd chefer", "adm. stöd för chefer",
-            "HR-stöd till chefer", "controllerstöd till chefer"],
+            "HR-stöd till chefer", "HR-stödet"],
     "P08": ["Ärendehandledning", "intern ärendehandledning", "ärendedragningar",
             "Systematisk ärendehandledning", "kollegial handledning",
             "ärendegenomgångar", "ärendehandleding", "internhandledning i ärenden",

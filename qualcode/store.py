@@ -685,6 +685,11 @@ class Store:
         for r in self.conn.execute(sql + " ORDER BY c.segment_id", params):
             yield r[0], r[1], r[2], json.loads(r[3])
 
+    def segment_counts(self, unit: str | None = None) -> dict[int, int]:
+        """Number of segments per document (of one unit, or all)."""
+        sql = "SELECT document_id, COUNT(*) FROM segments" + (" WHERE unit = ?" if unit else "") + " GROUP BY document_id"
+        return {r[0]: r[1] for r in self.conn.execute(sql, (unit,) if unit else ())}
+
     def document_meta(self, kind: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
         where, params = self._doc_filters(kind=kind)
         for r in self.conn.execute(f"SELECT d.id, d.meta FROM documents d {where} ORDER BY d.id", params):

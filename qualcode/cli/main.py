@@ -34,6 +34,10 @@ app = typer.Typer(
 # import heavy libraries (spaCy, scikit-learn, pandas) lazily inside the commands.
 _MODULES = (
     "core",
+    "codebook",
+    "corpus",
+    "code",
+    "nlp",
 )
 
 

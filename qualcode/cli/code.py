@@ -1,0 +1,131 @@
+"""`qualcode code`: add, remove, list, search, memo, quote."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .common import Format, FormatOpt, ProjectOpt, emit, err_console, open_project, parse_meta
+
+app = typer.Typer(help="Code segments by hand, list codings, code by lemma search.", no_args_is_help=True)
+
+CoderOpt = Annotated[str | None, typer.Option(help="Coder name (default: the project's coder).")]
+
+
+@app.command("add")
+def add(
+    segment: Annotated[int, typer.Argument(help="Segment id (see `qualcode corpus segments`).")],
+    codes: Annotated[list[str], typer.Argument(help="One or more code ids.")],
+    coder: CoderOpt = None,
+    memo: Annotated[str | None, typer.Option(help="Memo on the coding.")] = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Code SEGMENT with CODE..."""
+    from ..coding import add_codes
+
+    with open_project(project) as p:
+        add_codes(p, [segment], codes, coder, memo)
+    err_console.print(f"Kodade segment {segment} med {', '.join(codes)}.")
+
+
+@app.command("remove")
+def remove(
+    segment: Annotated[int, typer.Argument(help="Segment id.")],
+    codes: Annotated[list[str], typer.Argument(help="Code ids to remove.")],
+    coder: CoderOpt = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Remove a coder's CODE... from SEGMENT."""
+    from ..coding import remove_codes
+
+    with open_project(project) as p:
+        remove_codes(p, segment, codes, coder)
+    err_console.print(f"Tog bort {', '.join(codes)} från segment {segment}.")
+
+
+@app.command("list")
+def list_(
+    project: ProjectOpt = None,
+    code: Annotated[list[str] | None, typer.Option("--code", help="Code or group id (repeatable; groups roll up).")] = None,
+    document: Annotated[str | None, typer.Option(help="Document id or name.")] = None,
+    meta: Annotated[list[str] | None, typer.Option("--meta", "-m", help="Metadata key=value filter (repeatable).")] = None,
+    coder: CoderOpt = None,
+    segment: Annotated[int | None, typer.Option(help="Only this segment.")] = None,
+    all_sources: Annotated[bool, typer.Option("--all", help="Include open and rejected suggestions.")] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """List codings with their segment text, filtered by code, document, metadata, coder."""
+    from ..coding import list_codings
+
+    with open_project(project) as p:
+        rows = [
+            {"coding": c.id, "segment": s.id, "code": c.code_id, "coder": c.coder, "source": c.source,
+             "document": s.document_name, "memo": c.memo or "", "text": s.text}
+            for c, s in list_codings(p, code, document, parse_meta(meta), coder,
+                                     None if all_sources else ("manual", "accepted"), segment)
+        ]
+    emit(rows, ["coding", "segment", "code", "coder", "source", "document", "memo", "text"], fmt)
+
+
+@app.command("search")
+def search(
+    query: Annotated[str, typer.Argument(help="Words to find by lemma (compounds too); commas separate phrases.")],
+    code: Annotated[str | None, typer.Option("--code", help="Code every hit with this code.")] = None,
+    unit: Annotated[str | None, typer.Option(help="paragraph, sentence or response.")] = None,
+    meta: Annotated[list[str] | None, typer.Option("--meta", "-m", help="Metadata key=value filter.")] = None,
+    coder: CoderOpt = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Code without asking.")] = False,
+    project: ProjectOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Find segments whose lemmas match QUERY (`lokal` finds `arbetslokalerna`); optionally code them."""
+    from ..coding import add_codes
+    from ..coding import search as do_search
+
+    with open_project(project) as p:
+        if code:
+            p.codebook.resolve(code)
+        hits = do_search(p, query, unit=unit, meta=parse_meta(meta))
+        emit([{"segment": h.segment.id, "document": h.segment.document_name, "matched": h.matched, "text": h.segment.text}
+              for h in hits], ["segment", "document", "matched", "text"], fmt, title=f"{len(hits)} träffar för '{query}'")
+        if not code or not hits:
+            return
+        if not yes and not typer.confirm(f"Koda {len(hits)} segment med {code}?", default=False, err=True):
+            err_console.print("Inget kodades.")
+            raise typer.Exit(1)
+        add_codes(p, [h.segment.id for h in hits], [code], coder, memo=f"sökning: {query}")
+    err_console.print(f"Kodade {len(hits)} segment med {code}.")
+
+
+@app.command("memo")
+def memo(
+    coding: Annotated[int, typer.Argument(help="Coding id (see `qualcode code list`).")],
+    text: Annotated[str, typer.Argument(help="Memo text ('' clears it).")],
+    project: ProjectOpt = None,
+) -> None:
+    """Set or clear the memo of a coding."""
+    from ..coding import set_memo
+
+    with open_project(project) as p:
+        set_memo(p, coding, text or None)
+    err_console.print(f"Sparade memo för kodning {coding}.")
+
+
+@app.command("quote")
+def quote(
+    segment: Annotated[int, typer.Argument(help="Segment id to flag as a key quote.")],
+    note: Annotated[str | None, typer.Option(help="Why this quote matters.")] = None,
+    remove: Annotated[bool, typer.Option("--remove", help="Remove the key-quote flag.")] = False,
+    project: ProjectOpt = None,
+) -> None:
+    """Flag SEGMENT as a key quote: the report shows flagged quotes first."""
+    from ..coding import flag_quote
+
+    with open_project(project) as p:
+        flag_quote(p, segment, note=note, unflag=remove)
+    err_console.print(f"Segment {segment} {'är inte längre' if remove else 'är nu'} ett nyckelcitat.")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="code")

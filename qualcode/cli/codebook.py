@@ -1,0 +1,148 @@
+"""`qualcode codebook`: list, show, add, rename, merge, import, export."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import Format, FormatOpt, ProjectOpt, console, emit, err_console, open_project
+
+app = typer.Typer(help="Manage the project's codebook (codes, groups, rules, keywords).", no_args_is_help=True)
+
+
+class CodebookFormat(str, Enum):
+    yaml = "yaml"
+    csv = "csv"
+    json = "json"
+
+
+def _load(project, file):  # type: ignore[no-untyped-def]
+    """The codebook of a file when given, else the project's."""
+    if file is not None:
+        from ..codebook_ops import read_any_codebook
+
+        return read_any_codebook(file)
+    with open_project(project) as p:
+        return p.codebook
+
+
+FileOpt = Annotated[Path | None, typer.Option("--file", help="Read this codebook file instead of the project's.")]
+
+
+@app.command("list")
+def list_codes(project: ProjectOpt = None, file: FileOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """List codes in codebook order, with their group and number of keywords."""
+    cb = _load(project, file)
+    rows = [
+        {"id": c.id, "name": ("  " * len(cb.ancestors(c.id))) + c.name if fmt is Format.table else c.name,
+         "parent": c.parent or "", "kind": c.kind, "keywords": len(c.keywords)}
+        for c in cb.codes
+    ]
+    emit(rows, ["id", "name", "parent", "kind", "keywords"], fmt, title=cb.name)
+
+
+@app.command("show")
+def show(
+    code: Annotated[str, typer.Argument(help="Code id (or exact name).")],
+    project: ProjectOpt = None,
+    file: FileOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Show one code: definition, include/exclude rules, examples, keywords, children."""
+    cb = _load(project, file)
+    c = cb.resolve(code)
+    data = c.to_dict()
+    data["children"] = [k.id for k in cb.children(c.id)]
+    if fmt is not Format.table:
+        emit([data], list(data), fmt)
+        return
+    emit([{"field": k, "value": v} for k, v in data.items() if v not in (None, "", [])], ["field", "value"], fmt,
+         title=f"{c.id} {c.name}")
+
+
+@app.command("add")
+def add(
+    code_id: Annotated[str, typer.Argument(help="New code id, e.g. T-HOT.")],
+    name: Annotated[str, typer.Argument(help="Code name.")],
+    parent: Annotated[str | None, typer.Option(help="Parent code or group id.")] = None,
+    definition: Annotated[str, typer.Option(help="Definition text.")] = "",
+    keyword: Annotated[list[str] | None, typer.Option(help="Keyword lemma (repeatable).")] = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Add a code to the project's codebook."""
+    from ..codebook_ops import add_code, new_code
+
+    with open_project(project) as p:
+        add_code(p, new_code(code_id, name, parent, definition, tuple(keyword or ())))
+    err_console.print(f"Lade till {code_id} {name}.")
+
+
+@app.command("rename")
+def rename(
+    code: Annotated[str, typer.Argument(help="Code id to rename.")],
+    new_id: Annotated[str | None, typer.Option("--id", help="New id.")] = None,
+    new_name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Rename a code (id and/or name); every coding follows and the change is audited."""
+    from ..codebook_ops import rename as do_rename
+
+    with open_project(project) as p:
+        moved = do_rename(p, code, new_id, new_name)
+    err_console.print(f"Bytte namn på {code}; {moved} kodningar följde med.")
+
+
+@app.command("merge")
+def merge(
+    source: Annotated[str, typer.Argument(help="Code to merge away.")],
+    target: Annotated[str, typer.Argument(help="Code that receives its codings.")],
+    project: ProjectOpt = None,
+) -> None:
+    """Merge SOURCE into TARGET: codings move, keywords join, SOURCE is removed."""
+    from ..codebook_ops import merge as do_merge
+
+    with open_project(project) as p:
+        moved = do_merge(p, source, target)
+    err_console.print(f"Slog ihop {source} med {target}; {moved} kodningar flyttades.")
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="Codebook file: .yaml, .json, .csv or REFI-QDA .qdc.")],
+    project: ProjectOpt = None,
+) -> None:
+    """Replace the project's codebook; refuses if codes in use would disappear."""
+    from ..codebook_ops import import_codebook, read_any_codebook
+
+    cb = read_any_codebook(file)
+    with open_project(project) as p:
+        change = import_codebook(p, cb)
+    err_console.print(
+        f"Läste in {len(cb)} koder: {len(change['added'])} nya, {len(change['removed'])} borttagna, "
+        f"{len(change['kept'])} oförändrade id."
+    )
+
+
+@app.command("export")
+def export(
+    project: ProjectOpt = None,
+    fmt: Annotated[CodebookFormat, typer.Option("--format", "-f", help="yaml, csv or json.")] = CodebookFormat.yaml,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Export the project's codebook as YAML, CSV or JSON (reads back with `codebook import`)."""
+    from ..codebook import dump_codebook
+
+    with open_project(project) as p:
+        text = dump_codebook(p.codebook, fmt.value)
+    if out:
+        out.write_text(text, encoding="utf-8")
+        err_console.print(f"Skrev {out}.")
+    else:
+        console.out(text, end="")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="codebook")

@@ -1,0 +1,105 @@
+"""Project-level commands: init, status, counts, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import Format, FormatOpt, ProjectOpt, console, emit, err_console, open_project
+
+
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder for the new project (created if missing).")] = Path("."),
+    codebook: Annotated[
+        Path | None, typer.Option("--codebook", "-c", help="Codebook file (.yaml/.json/.csv/.qdc); default: the shipped one.")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Project name (default: the folder name).")] = None,
+    coder: Annotated[str | None, typer.Option(help="Default coder name for this project.")] = None,
+    model: Annotated[str | None, typer.Option(help="spaCy pipeline: 'blank' (default), a package name or a path.")] = None,
+) -> None:
+    """Create a project: qualcode.db (SQLite) and qualcode.yaml in DIRECTORY."""
+    from ..codebook_ops import read_any_codebook
+    from ..project import init_project
+
+    cb = read_any_codebook(codebook) if codebook else None
+    with init_project(directory, cb, name=name, coder=coder, model=model) as project:
+        err_console.print(
+            f"Skapade projektet '{project.config['name']}' i {directory} med {len(project.codebook)} koder."
+        )
+
+
+def status(project: ProjectOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """Show what the project holds: documents, segments, codes, codings, suggestions."""
+    with open_project(project) as p:
+        stats = p.store.stats()
+        rows = [{"what": k, "n": v} for k, v in stats.items()]
+        rows.append({"what": "coders", "n": ", ".join(p.store.coders()) or "-"})
+        rows.append({"what": "pipeline", "n": p.model})
+        emit(rows, ["what", "n"], fmt, title=f"Projekt {p.config.get('name') or p.root}")
+
+
+def counts(
+    project: ProjectOpt = None,
+    by: Annotated[
+        str | None, typer.Option("--by", "-b", help="Metadata fields to break down by, comma-separated (e.g. termin,grupp).")
+    ] = None,
+    unit: Annotated[str, typer.Option(help="Count coded 'document's (interviews, answers) or 'segment's.")] = "document",
+    coder: Annotated[list[str] | None, typer.Option(help="Only these coders' codings (repeatable).")] = None,
+    code: Annotated[list[str] | None, typer.Option("--code", help="Only these codes (repeatable; groups roll up).")] = None,
+    kind: Annotated[str | None, typer.Option(help="Only documents of this kind: note or survey.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Crosstab of codes × metadata with theme-group roll-ups (manual + accepted codings)."""
+    from ..counting import TOTAL, format_number
+    from ..counts import code_counts
+
+    fields = [f.strip() for f in (by or "").split(",") if f.strip()]
+    with open_project(project) as p:
+        result = code_counts(p, by=fields, unit=unit, coders=coder, codes=code, kind=kind)
+    records = result.to_records()
+    groups = list(result.table.groups) if result.by else []
+    if fmt is Format.json:
+        emit([{"bases": result.bases, "unit": unit, "by": fields, "rows": records}], [], fmt)
+        return
+    columns = ["code", "name", *groups, TOTAL]
+    if fmt is Format.csv:
+        emit(records, ["code", "name", *[c for g in groups for c in (g, f"{g} %")], TOTAL, f"{TOTAL} %"], fmt)
+        return
+    shown = []
+    for r in records:
+        indent = "  " * r["level"]
+        row = {"code": r["code"], "name": indent + r["name"]}
+        for g in [*groups, TOTAL]:
+            pct = r.get(f"{g} %")
+            row[g] = f"{r[g]} ({format_number(pct)} %)" if pct is not None and r[g] else str(r[g])
+        shown.append(row)
+    base_note = ", ".join(f"{g}: {n}" for g, n in result.bases.items())
+    what = "dokument" if unit == "document" else "segment"
+    emit(shown, columns, fmt, title=f"Antal kodade {what} (bas: {base_note})")
+
+
+def demo(
+    directory: Annotated[Path, typer.Option("--dir", help="Folder for the demo project.")] = Path("qualcode-demo"),
+    corpus: Annotated[Path | None, typer.Option(help="Sample corpus folder (default: the bundled corpora/).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing demo folder.")] = False,
+) -> None:
+    """Build a project from the bundled sample corpus, code it, count, suggest and report."""
+    from ..demo import run_demo
+
+    def say(msg: str) -> None:
+        err_console.print(msg)
+
+    result = run_demo(directory, corpus_dir=corpus, force=force, progress=say)
+    for title, columns, rows in result.tables:
+        emit(rows, columns, Format.table, title=title)
+    for line in result.summary:
+        console.print(line)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.command()(status)
+    app.command()(counts)
+    app.command()(demo)

@@ -119,6 +119,27 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        2,
+        "coder reviews and shared samples",
+        """
+        CREATE TABLE reviews (
+            segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+            coder TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (segment_id, coder)
+        );
+        CREATE INDEX reviews_coder ON reviews (coder);
+        CREATE TABLE samples (
+            name TEXT PRIMARY KEY,
+            seed INTEGER NOT NULL,
+            n INTEGER NOT NULL,
+            spec TEXT NOT NULL DEFAULT '{}',
+            segment_ids TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = max(v for v, _, _ in MIGRATIONS)
@@ -734,6 +755,70 @@ class Store:
     def load_tag_state(self, coder: str, session: str) -> dict[str, Any] | None:
         r = self.conn.execute("SELECT data FROM tag_state WHERE coder = ? AND session = ?", (coder, session)).fetchone()
         return json.loads(r[0]) if r else None
+
+    # -- reviews and samples (several coders) ------------------------------------------
+
+    def mark_reviewed(self, segment_id: int, coder: str) -> None:
+        """Record that `coder` has judged the segment (with or without codes)."""
+        self.conn.execute(
+            "INSERT INTO reviews (segment_id, coder, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(segment_id, coder) DO UPDATE SET updated_at = excluded.updated_at",
+            (segment_id, coder, now()),
+        )
+
+    def unmark_reviewed(self, segment_id: int, coder: str) -> None:
+        self.conn.execute("DELETE FROM reviews WHERE segment_id = ? AND coder = ?", (segment_id, coder))
+
+    def reviewed(self, coder: str) -> set[int]:
+        """Segments `coder` has judged: reviewed in a session, or given a code."""
+        rows = self.conn.execute(
+            "SELECT segment_id FROM reviews WHERE coder = ? UNION "
+            "SELECT segment_id FROM codings WHERE coder = ? AND source IN ('manual', 'accepted', 'rejected')",
+            (coder, coder),
+        )
+        return {r[0] for r in rows}
+
+    def model_codings(self, model_coder: str, min_score: float | None = None) -> Iterator[tuple[int, str]]:
+        """(segment_id, code_id) the model proposed: its own rows and decisions that kept its score."""
+        sql = "SELECT DISTINCT segment_id, code_id FROM codings WHERE (coder = ? OR model_version IS NOT NULL)"
+        params: list[Any] = [model_coder]
+        if min_score is not None:
+            sql += " AND score >= ?"
+            params.append(min_score)
+        for r in self.conn.execute(sql + " ORDER BY segment_id, code_id", params):
+            yield r[0], r[1]
+
+    def save_sample(self, name: str, seed: int, spec: dict[str, Any], segment_ids: Sequence[int]) -> None:
+        self.conn.execute(
+            "INSERT INTO samples (name, seed, n, spec, segment_ids, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (name, seed, len(segment_ids), _json(spec), json.dumps(list(segment_ids)), now()),
+        )
+
+    def get_sample(self, name: str) -> dict[str, Any] | None:
+        r = self.conn.execute("SELECT * FROM samples WHERE name = ?", (name,)).fetchone()
+        if r is None:
+            return None
+        d = dict(r)
+        d["spec"] = json.loads(d["spec"])
+        d["segment_ids"] = json.loads(d["segment_ids"])
+        return d
+
+    def list_samples(self) -> list[dict[str, Any]]:
+        return [
+            {"name": r[0], "seed": r[1], "n": r[2], "spec": json.loads(r[3]), "created_at": r[4]}
+            for r in self.conn.execute("SELECT name, seed, n, spec, created_at FROM samples ORDER BY created_at, name")
+        ]
+
+    def segment_ids(self, unit: str | None = None, kind: str | None = None) -> list[int]:
+        """Ids of all segments (of one unit / document kind), ascending."""
+        where, params = self._doc_filters(kind=kind)
+        clauses = [where[len("WHERE "):]] if where else []
+        if unit:
+            clauses.append("s.unit = ?")
+            params.append(unit)
+        sql = "SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id"
+        sql += (" WHERE " + " AND ".join(clauses) if clauses else "") + " ORDER BY s.id"
+        return [r[0] for r in self.conn.execute(sql, params)]
 
     # -- statistics --------------------------------------------------------------------
 

@@ -1,0 +1,23 @@
+"""Small builders shared by tests: projects and files made through the library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qualcode.project import Project, init_project
+
+
+def make_project(root: Path, name: str = "p") -> Project:
+    return init_project(root / name, name="test", coder="anna")
+
+
+def write_cp1252_csv(path: Path, rows: list[list[str]], delimiter: str = ";") -> Path:
+    text = "\r\n".join(delimiter.join(_q(c, delimiter) for c in row) for row in rows) + "\r\n"
+    path.write_bytes(text.encode("cp1252"))
+    return path
+
+
+def _q(cell: str, delimiter: str) -> str:
+    if delimiter in cell or '"' in cell or "\n" in cell:
+        return '"' + cell.replace('"', '""') + '"'
+    return cell

@@ -1,0 +1,84 @@
+"""Codebook: the shipped file, validation messages, round trips, rename and merge."""
+
+from __future__ import annotations
+
+import pytest
+
+from qualcode.codebook import (
+    Code,
+    build_codebook,
+    default_codebook,
+    dump_codebook,
+    merge_codes,
+    parse_codebook,
+    parse_codebook_text,
+    rename_code,
+)
+from qualcode.errors import CodebookError, UnknownCodeError
+
+SPEC_IDS = [f"P{i:02d}" for i in range(1, 14)] + ["T-OMORG", "T-PERS", "T-LON", "T-IT", "T-KLIMAT", "T-DELAKT"]
+
+
+def test_shipped_codebook_has_the_spec_ids_in_order():
+    cb = default_codebook()
+    assert [c.id for c in cb.leaves] == SPEC_IDS
+    assert [c.number for c in cb.points] == list(range(1, 14))
+    assert all(c.keywords for c in cb.leaves)
+    assert cb.get("P06").parent == "G-ADMIN" and cb.get("P07").parent == "G-ADMIN"
+    assert cb.rollup("G-KOMPETENS") == {"G-KOMPETENS", "P02", "P04", "P08", "P09", "P10"}
+    assert cb.rollup("G-BELASTNING") == {"G-BELASTNING", "P03", "T-PERS"}
+
+
+def test_shipped_codebook_matches_the_spec_names(shared_dir):
+    text = (shared_dir / "codebook-spec.md").read_text(encoding="utf-8")
+    cb = default_codebook()
+    for code_id in SPEC_IDS:
+        assert f"| {code_id} |" in text
+    for group in cb.groups:
+        assert f"| {group.name} |" in text, group.name
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json", "csv"])
+def test_round_trip(fmt):
+    cb = default_codebook()
+    back = parse_codebook_text(dump_codebook(cb, fmt), fmt)
+    assert back.codes == cb.codes
+
+
+@pytest.mark.parametrize(
+    "codes, message",
+    [
+        ([{"id": "A", "name": "a"}, {"id": "A", "name": "b"}], "förekommer två gånger"),
+        ([{"id": "A", "name": "a", "parent": "X"}], "okänd förälder 'X'"),
+        ([{"id": "A", "name": "a", "parent": "B"}, {"id": "B", "name": "b", "parent": "A"}], "cykel i kodhierarkin: A → B → A"),
+        ([{"id": "A", "name": ""}], "tomt namn"),
+        ([{"id": "", "name": "x"}], "saknar id"),
+        ([{"id": "A", "name": "a", "colour": "red"}], "okända fält"),
+        ([], "inga koder"),
+    ],
+)
+def test_validation_messages(codes, message):
+    with pytest.raises(CodebookError, match=message):
+        parse_codebook({"codes": codes})
+
+
+def test_invalid_yaml_names_the_line():
+    with pytest.raises(CodebookError, match="kb.yaml rad 3: ogiltig YAML"):
+        parse_codebook_text("codes:\n  - id: A\n   name: x\n", "yaml", "kb.yaml")
+
+
+def test_unknown_code_lists_valid_ones():
+    cb = default_codebook()
+    with pytest.raises(UnknownCodeError, match=r"okänd kod 'P14' — giltiga koder: P01, P02"):
+        cb.check(["P01", "P14"])
+
+
+def test_rename_and_merge_keep_structure():
+    cb = build_codebook([Code("G", "g", kind="group"), Code("A", "a", parent="G", keywords=("x",)),
+                         Code("B", "b", parent="G", keywords=("y",)), Code("C", "c", parent="A")])
+    renamed = rename_code(cb, "A", "A2", "Ny")
+    assert renamed.get("A2").name == "Ny" and renamed.get("C").parent == "A2"
+    merged = merge_codes(cb, "A", "B")
+    assert "A" not in merged and merged.get("B").keywords == ("y", "x") and merged.get("C").parent == "B"
+    with pytest.raises(CodebookError, match="finns redan"):
+        rename_code(cb, "A", "B")

@@ -1,0 +1,159 @@
+"""Importers: encodings, delimiters, docx, xlsx, metadata sources, and every bad-input case."""
+
+from __future__ import annotations
+
+import pytest
+
+from qualcode.corpus import import_notes, import_survey
+from qualcode.errors import DuplicateImportError, InputError
+from qualcode.importers import detect_encoding, read_note, split_front_matter
+
+from helpers import make_project, write_cp1252_csv
+
+ROWS = [
+    ["id", "stadsdel", "termin", "motivering", "betyg"],
+    ["E1", "Skärholmen", "HT2017", "För många ärenden; ingen hinner med", "2,5"],
+    ["E2", "Älvsjö", "VT2018", "Bra chef och trevliga kollegor", "4"],
+    ["E3", "Östermalm", "VT2018", "", "3"],
+]
+
+
+@pytest.fixture
+def project(tmp_path):
+    with make_project(tmp_path) as p:
+        yield p
+
+
+def nothing_written(project) -> bool:
+    stats = project.store.stats()
+    imports = project.store.conn.execute("SELECT COUNT(*) FROM imports").fetchone()[0]
+    return stats["documents"] == 0 and stats["segments"] == 0 and imports == 0
+
+
+def test_cp1252_semicolon_csv(project, tmp_path):
+    path = write_cp1252_csv(tmp_path / "enkat.csv", ROWS)
+    assert detect_encoding(path) == "cp1252"
+    result = import_survey(project, path, ["motivering"], id_column="id")
+    assert (result.documents, result.segments) == (2, 2)  # the empty cell is not a document
+    docs = list(project.store.iter_documents())
+    assert [d.text for d in docs] == ["För många ärenden; ingen hinner med", "Bra chef och trevliga kollegor"]
+    assert docs[0].meta == {"stadsdel": "Skärholmen", "termin": "HT2017", "betyg": 2.5, "respondent": "E1",
+                            "field": "motivering"}
+    seg = next(project.store.iter_segments())
+    assert seg.unit == "response" and seg.text == docs[0].text
+
+
+@pytest.mark.parametrize("delimiter", [",", "\t"])
+def test_utf8_bom_with_other_delimiters(project, tmp_path, delimiter):
+    lines = [delimiter.join(f'"{c}"' if delimiter in c or ";" in c else c for c in row) for row in ROWS]
+    path = tmp_path / "enkat.csv"
+    path.write_bytes("\ufeff".encode() + "\n".join(lines).encode("utf-8"))
+    assert detect_encoding(path) == "utf-8-sig"
+    import_survey(project, path, ["motivering"], id_column="id")
+    doc = next(project.store.iter_documents())
+    assert "id" not in doc.meta and doc.meta["respondent"] == "E1"  # BOM stripped from the first header
+
+
+def test_xlsx_survey(project, tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    for row in ROWS:
+        wb.active.append([float(c.replace(",", ".")) if c[:1].isdigit() else c for c in row])
+    wb.save(tmp_path / "enkat.xlsx")
+    result = import_survey(project, tmp_path / "enkat.xlsx", ["motivering"], id_column="id")
+    assert result.documents == 2
+    assert next(project.store.iter_documents()).meta["betyg"] == "2.5"
+
+
+def test_docx_note_with_sidecar(project, tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_heading("Farsta, medarbetare", level=1)
+    d.add_paragraph("Arbetslokalerna är för trånga och det saknas tysta rum.")
+    d.add_paragraph("")
+    d.add_paragraph("Introduktionen har blivit bättre med mentor.")
+    d.save(tmp_path / "farsta.docx")
+    (tmp_path / "meta.csv").write_text("fil;stadsdel;termin\nfarsta.docx;Farsta;VT2017\n", encoding="utf-8")
+    result = import_notes(project, [tmp_path / "farsta.docx"], sidecar=tmp_path / "meta.csv")
+    assert (result.documents, result.segments) == (1, 3)
+    doc = next(project.store.iter_documents())
+    assert doc.meta == {"stadsdel": "Farsta", "termin": "VT2017"}
+    assert [s.text for s in project.store.iter_segments()][1].startswith("Arbetslokalerna")
+
+
+def test_front_matter_and_cli_meta_precedence(tmp_path):
+    (tmp_path / "a.md").write_text("---\nstadsdel: Bromma\ntermin: HT2016\n---\nText om lokaler.\n", encoding="utf-8")
+    doc = read_note(tmp_path / "a.md", meta={"termin": "VT2017"}, sidecar={"a.md": {"grupp": "chefer", "stadsdel": "X"}})
+    assert doc.meta == {"stadsdel": "Bromma", "termin": "VT2017", "grupp": "chefer"}
+    assert doc.text == "Text om lokaler."
+
+
+def test_front_matter_errors_name_the_file():
+    with pytest.raises(InputError, match="a.md, rad 2: ogiltig YAML"):
+        split_front_matter("---\nx: [1\n---\ntext", "a.md")
+
+
+def test_reimport_is_skipped_and_partial_reimport_adds_only_new(project, tmp_path):
+    path = write_cp1252_csv(tmp_path / "e.csv", ROWS)
+    import_survey(project, path, ["motivering"], id_column="id")
+    with pytest.raises(DuplicateImportError, match="redan importerat \\(2 dokument\\)"):
+        import_survey(project, path, ["motivering"], id_column="id")
+    write_cp1252_csv(tmp_path / "e2.csv", ROWS + [["E4", "Farsta", "HT2018", "Nya datorer", "5"]])
+    result = import_survey(project, tmp_path / "e2.csv", ["motivering"], id_column="id")
+    assert (result.documents, len(result.skipped)) == (1, 2)
+    assert project.store.stats()["documents"] == 3
+
+
+def test_same_answer_from_two_respondents_is_two_documents(project, tmp_path):
+    path = write_cp1252_csv(tmp_path / "e.csv", [["id", "m"], ["1", "Bra chef!"], ["2", "Bra chef!"]])
+    assert import_survey(project, path, ["m"], id_column="id").documents == 2
+
+
+@pytest.mark.parametrize(
+    "make, call, message",
+    [
+        (lambda t: t / "saknas.csv", "survey", "finns inte — kontrollera sökvägen"),
+        (lambda t: _write(t / "tom.csv", b""), "survey", "är tom"),
+        (lambda t: write_cp1252_csv(t / "e.csv", ROWS), "badcol",
+         "saknar kolumnen 'kommentar' — kolumner i filen: id, stadsdel, termin, motivering, betyg"),
+        (lambda t: _write(t / "bad.csv", b"id;m\n1;\x81\x8d\xff\xfe\n"), "survey", "--encoding"),
+        (lambda t: _write(t / "trasig.docx", b"PK\x03\x04 not really a zip"), "notes", "skadad"),
+        (lambda t: _write(t / "trasig.xlsx", b"garbage"), "survey", "skadad"),
+        (lambda t: _write(t / "bara.csv", b"id;m\n"), "survey", "bara en rubrikrad"),
+        (lambda t: _write(t / "a.md", b"---\nx: 1\n---\n\n"), "notes", "ingen text"),
+        (lambda t: _write(t / "a.pdf", b"%PDF"), "notes", "okänd filtyp '.pdf'"),
+        (lambda t: _write(t / "d.csv", "id;m\n1;a;b;c\n".encode()), "survey", "rad 2: 4 fält men rubrikraden har 2"),
+    ],
+)
+def test_bad_input_is_refused_and_nothing_is_written(project, tmp_path, make, call, message):
+    path = make(tmp_path)
+    with pytest.raises(InputError, match=message.replace("(", "\\(").replace(")", "\\)")):
+        if call == "notes":
+            import_notes(project, [path])
+        elif call == "badcol":
+            import_survey(project, path, ["kommentar"], id_column="id")
+        else:
+            import_survey(project, path, ["m"], id_column="id")
+    assert nothing_written(project)
+
+
+def test_a_bad_file_among_good_ones_imports_nothing(project, tmp_path):
+    (tmp_path / "ok.md").write_text("Bra text.", encoding="utf-8")
+    _write(tmp_path / "trasig.docx", b"not a zip")
+    with pytest.raises(InputError, match="trasig.docx"):
+        import_notes(project, [tmp_path / "ok.md", tmp_path / "trasig.docx"])
+    assert nothing_written(project)
+
+
+def test_explicit_wrong_encoding_suggests_the_fix(project, tmp_path):
+    path = write_cp1252_csv(tmp_path / "e.csv", ROWS)
+    with pytest.raises(InputError, match="prova `--encoding cp1252`"):
+        import_survey(project, path, ["motivering"], id_column="id", encoding="utf-8")
+    assert nothing_written(project)
+
+
+def _write(path, data: bytes):
+    path.write_bytes(data)
+    return path

@@ -1,0 +1,52 @@
+"""Segmentation: offsets into the stored text (å ä ö, CRLF), units, lemmas."""
+
+from __future__ import annotations
+
+import pytest
+
+from qualcode.errors import InputError
+from qualcode.importers import paragraphs
+from qualcode.nlp import lemma_of, load_pipeline
+from qualcode.segment import segment_texts
+
+TEXT = "Åsa på Östermalm: arbetslokalerna är trånga.  Vi saknar tysta rum!\n\n\n  Ärendehandledningen fungerar. Bra.\n"
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_pipeline()
+
+
+def test_paragraph_spans_trim_whitespace():
+    spans = paragraphs(TEXT)
+    assert [TEXT[a:b] for a, b in spans] == [
+        "Åsa på Östermalm: arbetslokalerna är trånga.  Vi saknar tysta rum!",
+        "Ärendehandledningen fungerar. Bra.",
+    ]
+
+
+@pytest.mark.parametrize("unit, expected", [
+    ("paragraph", ["Åsa på Östermalm: arbetslokalerna är trånga.  Vi saknar tysta rum!", "Ärendehandledningen fungerar. Bra."]),
+    ("sentence", ["Åsa på Östermalm: arbetslokalerna är trånga.", "Vi saknar tysta rum!", "Ärendehandledningen fungerar.", "Bra."]),
+    ("response", [TEXT.strip()]),
+])
+def test_offsets_point_into_the_text(nlp, unit, expected):
+    segs = list(segment_texts(nlp, [(7, TEXT)], unit))
+    assert [TEXT[s.start:s.end] for s in segs] == expected
+    assert [s.idx for s in segs] == list(range(len(expected)))
+    assert {s.document_id for s in segs} == {7}
+
+
+def test_lemmas_are_stored_lowercase_without_punctuation(nlp):
+    seg = next(segment_texts(nlp, [(1, "Arbetslokalerna och Socialsekreterarna, omorganisationer!")], "response"))
+    assert seg.lemmas == "arbetslokal och socialsekreterare omorganisation"
+
+
+def test_simplemma_lemmas_for_known_problem_words():
+    assert [lemma_of(w) for w in ["arbetslokalerna", "socialsekreterarna", "omorganisationer", "med"]] == [
+        "arbetslokal", "socialsekreterare", "omorganisation", "med"]
+
+
+def test_unknown_unit(nlp):
+    with pytest.raises(InputError, match="okänd segmentenhet 'ord'"):
+        list(segment_texts(nlp, [(1, "x")], "ord"))

@@ -1,0 +1,85 @@
+"""Store: migrations, transactions, audit log, rename/merge keep codings."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from qualcode.errors import StoreError
+from qualcode.models import DocumentIn, SegmentIn
+from qualcode.store import MIGRATIONS, SCHEMA_VERSION, Store
+
+
+def test_migrations_are_recorded_and_idempotent(tmp_path):
+    db = tmp_path / "q.db"
+    store = Store.open(db, create=True)
+    assert store.applied_migrations() == [v for v, _, _ in MIGRATIONS]
+    assert store.migrate() == []
+    store.close()
+    again = Store.open(db)
+    assert again.applied_migrations()[-1] == SCHEMA_VERSION
+    assert again.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert again.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    again.close()
+
+
+def test_newer_schema_is_refused(tmp_path):
+    db = tmp_path / "q.db"
+    Store.open(db, create=True).close()
+    conn = sqlite3.connect(db)
+    conn.execute("INSERT INTO schema_migrations VALUES (999, 'future', 'x')")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="uppgradera qualcode"):
+        Store.open(db)
+
+
+def test_corrupt_database_gets_a_clear_message(tmp_path):
+    db = tmp_path / "q.db"
+    db.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="skadad|giltig"):
+        Store.open(db)
+
+
+def test_missing_database_is_not_created(tmp_path):
+    with pytest.raises(StoreError, match="qualcode init"):
+        Store.open(tmp_path / "nope.db")
+    assert not (tmp_path / "nope.db").exists()
+
+
+def _doc(store: Store) -> int:
+    doc_id = store.add_document(DocumentIn(name="a", kind="note", text="Hej på dig."), "h1")
+    store.add_segments([SegmentIn(doc_id, "paragraph", 0, 0, 11, "hej på du")])
+    return doc_id
+
+
+def test_transaction_rolls_back_everything(tmp_path):
+    store = Store.open(tmp_path / "q.db", create=True)
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            _doc(store)
+            with store.transaction():  # nested joins the outer transaction
+                store.set_info("x", 1)
+            raise RuntimeError("boom")
+    assert store.stats()["documents"] == 0
+    assert store.get_info("x") is None
+
+
+def test_audit_log_is_append_only(tmp_path):
+    store = Store.open(tmp_path / "q.db", create=True)
+    with store.transaction():
+        store.log("anna", "add", detail={"a": 1})
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        store.conn.execute("DELETE FROM audit")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        store.conn.execute("UPDATE audit SET actor = 'x'")
+    assert [a["action"] for a in store.iter_audit()] == ["add"]
+
+
+def test_segment_text_comes_from_offsets(tmp_path):
+    store = Store.open(tmp_path / "q.db", create=True)
+    with store.transaction():
+        doc_id = store.add_document(DocumentIn(name="å", kind="note", text="Åsa är här.\n\nÖver ån."), "h")
+        store.add_segments([SegmentIn(doc_id, "paragraph", 0, 0, 11, ""), SegmentIn(doc_id, "paragraph", 1, 13, 21, "")])
+    assert [s.text for s in store.iter_segments()] == ["Åsa är här.", "Över ån."]

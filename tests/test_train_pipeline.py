@@ -131,3 +131,20 @@ def test_quick_training_converts_trains_evaluates_and_packages(tmp_path, capsys)
     assert nlp.pipe_names == ["tok2vec", "morphologizer", "trainable_lemmatizer", "parser", "ner"]
     assert sorted(nlp.get_pipe("ner").labels) == ["LOC", "MISC", "ORG", "PER"]
     assert nlp.meta["lang"] == "sv"
+
+
+def test_cli_nlp_train_reports_bad_ner_file_with_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from qualcode.cli.main import app
+
+    bad = tmp_path / "bad.txt"
+    bad.write_text("Anna\tPER\nbor\tX\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, [
+        "nlp", "train", "--ud-train", str(NLP_FIX / "ud-a.conllu"), "--ud-test", str(NLP_FIX / "ud-test.conllu"),
+        "--ner-train", str(bad), "--ner-test", str(NLP_FIX / "ner-test.txt"), "--output", str(out), "--quick",
+    ])
+    assert result.exit_code == 1
+    assert "bad.txt, rad 2: okänd tagg 'X'" in " ".join(result.output.split())
+    assert not (out / "corpus").exists()

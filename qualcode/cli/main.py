@@ -38,6 +38,7 @@ _MODULES = (
     "corpus",
     "code",
     "nlp",
+    "nlp_train",
 )
 
 

@@ -1,0 +1,262 @@
+"""Interactive tagging driven by scripted command lines (no terminal)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qualcode.errors import InputError
+from qualcode.models import MODEL_CODER, DocumentIn, SegmentIn
+from qualcode.project import find_project, init_project
+from qualcode.tagging import (
+    Command,
+    QueueSpec,
+    Retrainer,
+    TagError,
+    TagSession,
+    context,
+    find_code,
+    parse_command,
+    run,
+)
+
+PARAS = [
+    "Vi har fått nya lokaler. Det finns tysta rum för samtal.",
+    "Lönen har inte följt med. Många slutar därför.",
+    "Introduktionen av nyanställda fungerar bra med mentor.",
+    "Handläggarna får hjälp av administratörer med posten.",
+    "Ärendemängden är för hög för varje handläggare.",
+]
+TEXT = "\n\n".join(PARAS)
+
+
+def make_project(root):
+    proj = init_project(root, name="tagg", coder="anna")
+    st = proj.store
+    with st.transaction():
+        d = st.add_document(DocumentIn("intervju-1", "note", TEXT, {"stadsdel": "Farsta"}), "h1")
+        spans, pos = [], 0
+        for p in PARAS:
+            start = TEXT.index(p, pos)
+            spans.append((start, start + len(p)))
+            pos = start + len(p)
+        st.add_segments(SegmentIn(d, "paragraph", i, a, b, "") for i, (a, b) in enumerate(spans))
+        ids = [s.id for s in st.iter_segments()]
+        # model suggestions: segment 0 sure, segment 3 borderline, segment 1 two codes
+        st.upsert_coding(ids[0], "P13", MODEL_CODER, "suggested", score=0.95, model_version="m1", reason="lokal, tyst rum")
+        st.upsert_coding(ids[1], "T-LON", MODEL_CODER, "suggested", score=0.8, model_version="m1", reason="lön")
+        st.upsert_coding(ids[1], "T-PERS", MODEL_CODER, "suggested", score=0.6, model_version="m1", reason="sluta")
+        st.upsert_coding(ids[3], "P06", MODEL_CODER, "suggested", score=0.52, model_version="m1", reason="administratör")
+        st.upsert_coding(ids[2], "P02", "bo", "manual")
+    return proj, ids
+
+
+@pytest.fixture
+def project(tmp_path):
+    proj, ids = make_project(tmp_path / "p")
+    yield proj, ids
+    proj.close()
+
+
+def test_parse_command_forms():
+    assert parse_command("") == Command("done")
+    assert parse_command("a") == Command("accept")
+    assert parse_command("a 1 2") == Command("accept", ("1", "2"))
+    assert parse_command("r2") == Command("reject", ("2",))
+    assert parse_command("+ lokaler") == Command("add", text="lokaler")
+    assert parse_command("-P13") == Command("remove", text="P13")
+    assert parse_command("m P13 bra citat") == Command("memo", text="P13 bra citat")
+    assert parse_command("k").kind == "quote"
+    assert parse_command("s").kind == "skip"
+    assert parse_command("u").kind == "undo"
+    assert parse_command("q").kind == "quit"
+    with pytest.raises(TagError, match="okänt kommando 'xyz'"):
+        parse_command("xyz")
+
+
+def test_find_code_by_id_alias_and_fuzzy(project):
+    proj, _ = project
+    cb = proj.codebook
+    assert find_code(cb, "p13").id == "P13"
+    assert find_code(cb, "lokaler").id == "P13"
+    assert find_code(cb, "Lön").id == "T-LON"
+    assert find_code(cb, "mentorskapp").id == "P02"
+    with pytest.raises(TagError, match="hittar ingen kod"):
+        find_code(cb, "qwxz")
+
+
+def test_context_takes_sentences_around():
+    text = "Ett. Två. Tre. MITT. Fyra. Fem. Sex."
+    start = text.index("MITT")
+    assert context(text, start, start + 5) == ("Två. Tre.", "Fyra. Fem.")
+    assert context(text, 0, 4) == ("", "Två. Tre.")
+
+
+def test_uncoded_order_puts_segments_coded_by_others_last(project):
+    proj, ids = project
+    s = TagSession(proj, coder="anna")
+    assert s.queue == [ids[0], ids[1], ids[3], ids[4], ids[2]]
+    blind = TagSession(proj, coder="cecilia", blind=True, session="blind")
+    assert blind.queue == ids
+    view = blind.view()
+    assert blind.view().others == ()
+    assert view.segment.text == PARAS[0]
+
+
+def test_uncertain_order_is_active_learning(project):
+    proj, ids = project
+    s = TagSession(proj, coder="anna", spec=QueueSpec(order="uncertain"))
+    # |0.52-0.5| < |0.6-0.5| < |0.95-0.5|; no suggestion last, in document order
+    assert s.queue == [ids[3], ids[1], ids[0], ids[2], ids[4]]
+
+
+def test_view_shows_context_suggestions_and_others(project):
+    proj, ids = project
+    s = TagSession(proj, coder="anna", spec=QueueSpec(order="document"))
+    s.apply("s")
+    s.apply("s")  # now at segment 2, which bo coded
+    v = s.view()
+    assert v.segment.id == ids[2]
+    assert v.before == PARAS[1]
+    assert v.after == PARAS[3] + " " + PARAS[4]
+    assert [(m.code_id, m.coder) for m in v.others] == [("P02", "bo")]
+    s.apply("s")
+    s.apply("s")
+    s.apply("s")
+    s.apply("s")  # back to segment 1 (queue is circular through skips)
+    v = s.view()
+    assert v.segment.id == ids[1]
+    assert [(x.number, x.code_id, x.score, x.reason) for x in v.suggestions] == [
+        (1, "T-LON", 0.8, "lön"), (2, "T-PERS", 0.6, "sluta"),
+    ]
+    assert v.segment.meta == {"stadsdel": "Farsta"}
+
+
+def test_scripted_session_saves_every_decision(project):
+    proj, ids = project
+    s = TagSession(proj, coder="anna", spec=QueueSpec(order="document"))
+    rendered = []
+    summary = run(s, [
+        "a",                    # seg0: accept P13
+        "m Tydligt om rum",      # memo on the accepted code
+        "k",                    # key quote
+        "",                     # done
+        "a 1", "r 2", "",       # seg1: accept T-LON, reject T-PERS
+        "+ P02", "+ T-KLIMAT", "- T-KLIMAT", "",  # seg2
+        "x",                    # an error does not stop the session
+        "q",
+    ], render=rendered.append)
+    assert summary.quit and summary.decisions == 3
+    assert "fel: okänt kommando 'x' — skriv ? för hjälp" in summary.messages
+    st = proj.store
+    mine = {(c.segment_id, c.code_id): (c.source, c.memo) for c, _ in st.iter_codings(coder="anna", sources=None)}
+    assert mine == {
+        (ids[0], "P13"): ("accepted", "Tydligt om rum"),
+        (ids[1], "T-LON"): ("accepted", None),
+        (ids[1], "T-PERS"): ("rejected", None),
+        (ids[2], "P02"): ("manual", None),
+    }
+    accepted = st.find_coding(ids[0], "P13", "anna")
+    assert (accepted.score, accepted.model_version, accepted.reason) == (0.95, "m1", "lokal, tyst rum")
+    assert st.flagged_quotes() == {ids[0]}
+    assert st.reviewed("anna") >= {ids[0], ids[1], ids[2]}
+    assert rendered[-1].segment.id == ids[3]
+    actions = [a["action"] for a in st.iter_audit()][::-1]
+    assert actions[:4] == ["accept", "memo", "quote", "review"]
+
+
+def test_resume_after_restart_at_same_segment(tmp_path):
+    proj, ids = make_project(tmp_path / "p")
+    s = TagSession(proj, coder="anna", spec=QueueSpec(order="document"))
+    run(s, ["+ P13", "", "+ T-LON"])  # no quit: as if the terminal died
+    proj.close()
+    again = find_project(tmp_path / "p")
+    s2 = TagSession(again, coder="anna")
+    assert s2.resumed
+    assert s2.state.spec.order == "document"
+    assert s2.current_id == ids[1]
+    assert again.store.find_coding(ids[1], "T-LON", "anna").source == "manual"
+    # undo survives the restart
+    s2.apply("u")
+    assert again.store.find_coding(ids[1], "T-LON", "anna") is None
+    s2.apply("u")  # undo "done" on segment 0: back to it
+    assert s2.current_id == ids[0]
+    again.close()
+
+
+def test_undo_restores_suggestion_memo_and_quote(project):
+    proj, ids = project
+    st = proj.store
+    s = TagSession(proj, coder="anna", spec=QueueSpec(order="document"))
+    s.apply("a")
+    assert st.find_coding(ids[0], "P13", "anna").source == "accepted"
+    s.apply("m först")
+    s.apply("m sedan")
+    s.apply("u")
+    assert st.find_coding(ids[0], "P13", "anna").memo == "först"
+    s.apply("u")
+    s.apply("u")
+    assert st.find_coding(ids[0], "P13", "anna") is None
+    assert [x.code_id for x in s.view().suggestions] == ["P13"]
+    s.apply("k")
+    s.apply("u")
+    assert st.flagged_quotes() == set()
+    with pytest.raises(TagError, match="inget att ångra"):
+        s.apply("u")
+
+
+def test_skip_moves_segment_last_and_is_remembered(project):
+    proj, ids = project
+    s = TagSession(proj, coder="anna", spec=QueueSpec(order="document"))
+    s.apply("s")
+    assert s.queue == [ids[1], ids[2], ids[3], ids[4], ids[0]]
+    s2 = TagSession(proj, coder="anna")
+    assert s2.queue == [ids[1], ids[2], ids[3], ids[4], ids[0]]
+
+
+def test_errors_are_clear(project):
+    proj, ids = project
+    s = TagSession(proj, coder="anna", spec=QueueSpec(order="document"))
+    with pytest.raises(TagError, match="ingen kod av dig"):
+        s.apply("m text")
+    with pytest.raises(TagError, match="förslag 7 finns inte eller är redan avgjort — öppna förslag: 1"):
+        s.apply("a 7")
+    with pytest.raises(TagError, match="du har inte kodat segmentet med P02"):
+        s.apply("- P02")
+    s.apply("s"), s.apply("s"), s.apply("s"), s.apply("s")
+    with pytest.raises(TagError, match="inga öppna förslag"):
+        s.apply("a")
+    with pytest.raises(InputError, match="reserverat"):
+        TagSession(proj, coder=MODEL_CODER)
+    with pytest.raises(InputError, match="okänt urval 'x'"):
+        TagSession(proj, coder="anna", spec=QueueSpec(sample="x"))
+
+
+def test_filters_by_code_and_meta(project):
+    proj, ids = project
+    s = TagSession(proj, coder="anna", spec=QueueSpec(order="document", code=("T-LON",)), session="lon")
+    assert s.queue == [ids[1]]
+    s = TagSession(proj, coder="anna", spec=QueueSpec(order="document", meta=(("stadsdel", "Bromma"),)), session="b")
+    assert s.queue == []
+    assert s.view() is None
+
+
+def test_retrainer_runs_in_background_after_enough_decisions(project):
+    proj, ids = project
+    calls = []
+
+    def trainer(p):
+        # runs in its own thread with its own connection
+        calls.append(p.store.count_segments())
+        with p.store.transaction():
+            p.store.upsert_coding(ids[4], "P03", MODEL_CODER, "suggested", score=0.51, model_version="m2", reason="ärende")
+
+    r = Retrainer(proj.root, trainer, every=2)
+    s = TagSession(proj, coder="anna", spec=QueueSpec(order="document"), retrainer=r)
+    s.apply("")
+    assert not r.busy and r.runs == 0
+    s.apply("")
+    r.join(10)
+    assert (r.runs, r.error, calls) == (1, None, [5])
+    s.apply("s"), s.apply("s")
+    assert s.view().segment.id == ids[4]
+    assert [x.code_id for x in s.view().suggestions] == ["P03"]

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 console = Console(highlight=False, soft_wrap=False)
-err_console = Console(stderr=True, highlight=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 ProjectOpt = Annotated[
     Path | None,

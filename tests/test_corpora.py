@@ -209,3 +209,15 @@ def test_docx_note_has_sidecar_metadata():
     for row in rows:
         document = docx.Document(str(folder / row["fil"]))
         assert sum(len(p.text.split()) for p in document.paragraphs) >= 200
+
+
+def test_questionnaire_maps_without_unresolved_answers():
+    from qualcode.mentions import MentionMapper
+
+    mapper = MentionMapper()
+    answers = _semicolon_csv(CORPORA / "slutenkat-2018.csv")
+    facit = _semicolon_csv(CORPORA / "slutenkat-2018-facit.csv")
+    wrong = [(a[p], f[p], mapper.map(a[p]).category)
+             for a, f in zip(answers, facit) for p in POSITIONS
+             if mapper.map(a[p]).category != f[p]]
+    assert wrong == []

@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -384,18 +384,33 @@ class Pseudonymiser:
             start = text.index(span, start)
             end = start + len(span)
             if label in ("PER", "PERSON"):
-                words = span.split()
-                if not span[0].isupper() or span in self.keep:
-                    continue
-                if all(w in _PLACES or w in _COMMON for w in words):
-                    continue
-                out.append(Finding(start, end, NAME, span, "ner"))
+                if self._accept_ner_person(text, start, span):
+                    out.append(Finding(start, end, NAME, span, "ner"))
             elif label in ("LOC", "GPE", "FAC"):
                 # A location with a house number after it is a street address: "Storgatan 5".
                 m = re.match(r"[ ]" + _HOUSE_NO + r"(?![\d])", text[end:end + 24])
                 if m:
                     out.append(Finding(start, end + m.end(), ADDRESS, text[start:end + m.end()], "ner"))
         return out
+
+    def _accept_ner_person(self, text: str, start: int, span: str) -> bool:
+        """Filter the small NER's false positives: headings, acronyms, places, sentence-initial words."""
+        words = [w.strip(".,-–") for w in span.split()]
+        words = [w for w in words if w]
+        if not words or not span[0].isupper() or span in self.keep:
+            return False
+        if all(w.isupper() for w in words):  # acronyms: APT, SHIS, CV
+            return False
+        if any(w in _PLACES or w in _COMMON for w in words):
+            return False
+        if len(words) == 1:
+            w = words[0]
+            known = self._is_first(w) or self._is_last(w)
+            if _sentence_start(text, start):
+                # A capitalised word at a sentence start or heading is a name only if it is a known one.
+                return known and w not in _NEVER_ALONE and w not in _NOT_ALONE_AT_START
+            return w not in _NEVER_ALONE or not known
+        return True
 
     # --- overlaps ----------------------------------------------------------------------------------
 
@@ -491,3 +506,73 @@ def count_by_kind(findings: Iterable[Finding]) -> dict[str, int]:
     """Number of findings per kind, in the fixed order of KINDS (zeros included)."""
     c = Counter(f.kind for f in findings)
     return {k: c.get(k, 0) for k in KINDS}
+
+
+def pseudonymiser_for(project: Any, model: str | None = None) -> Pseudonymiser:
+    """The project's pseudonymiser: its active pipeline (NER when it has one) and its name lists.
+
+    Settings in qualcode.yaml: `privacy.names` (always masked) and `privacy.keep` (never masked).
+    """
+    cfg = (project.config.get("privacy") or {}) if hasattr(project, "config") else {}
+    spec = model or project.model
+    nlp = None if spec in (None, "", "blank", "default") else project.nlp(spec)
+    return Pseudonymiser(nlp, names=cfg.get("names") or (), keep=cfg.get("keep") or ())
+
+
+@dataclass(frozen=True)
+class ScanHit:
+    """One finding in one document (or file) of a privacy scan."""
+
+    source: str
+    finding: Finding
+    context: str
+
+    def to_dict(self) -> dict[str, object]:
+        f = self.finding
+        return {"document": self.source, "kind": f.kind, "text": f.text, "rule": f.source,
+                "start": f.start, "end": f.end, "context": self.context}
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    hits: tuple[ScanHit, ...]
+    n_texts: int
+    uses_ner: bool
+
+    def counts(self) -> dict[str, int]:
+        return count_by_kind(h.finding for h in self.hits)
+
+
+def scan_texts(p: Pseudonymiser, texts: Iterable[tuple[str, str]]) -> ScanResult:
+    """Scan `(source, text)` pairs: every finding with a little context (masked except the finding)."""
+    items = list(texts)
+    hits: list[ScanHit] = []
+    for (source, text), findings in zip(items, p.find_many(t for _, t in items)):
+        for f in findings:
+            left = apply_mask(text[max(0, f.start - 40):f.start], [g for g in _shift(findings, max(0, f.start - 40), f.start)])
+            right = apply_mask(text[f.end:f.end + 40], [g for g in _shift(findings, f.end, f.end + 40)])
+            context = " ".join(f"{left}⟨{f.text}⟩{right}".split())
+            hits.append(ScanHit(source, f, context))
+    return ScanResult(tuple(hits), len(items), p.uses_ner)
+
+
+def _shift(findings: Sequence[Finding], lo: int, hi: int) -> list[Finding]:
+    """Findings inside [lo, hi), moved to offsets relative to lo (for masking the context)."""
+    return [
+        Finding(f.start - lo, f.end - lo, f.kind, f.text, f.source)
+        for f in findings if f.start >= lo and f.end <= hi
+    ]
+
+
+def scan_project(project: Any, p: Pseudonymiser | None = None, kind: str | None = None) -> ScanResult:
+    """What `mask` would replace in every document of the project's corpus."""
+    p = p or pseudonymiser_for(project)
+    docs = ((d.name, d.text) for d in project.store.iter_documents(kind=kind))
+    return scan_texts(p, docs)
+
+
+def scan_files(paths: Sequence[str], p: Pseudonymiser, encoding: str | None = None) -> ScanResult:
+    """The same scan for plain text files outside any project."""
+    from .importers import read_text
+
+    return scan_texts(p, ((str(path), read_text(path, encoding)) for path in paths))

@@ -39,6 +39,8 @@ _MODULES = (
     "code",
     "nlp",
     "nlp_train",
+    "report",
+    "mentions",
 )
 
 

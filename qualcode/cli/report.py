@@ -1,0 +1,90 @@
+"""`qualcode report` (theme summaries) and `qualcode privacy scan` (what would be masked)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import FormatOpt, ProjectOpt, emit, err_console, open_project
+
+privacy_app = typer.Typer(help="Check what pseudonymisation masks before sharing anything.", no_args_is_help=True)
+
+
+def _split(values: list[str] | None) -> list[str]:
+    """`--by a,b --by c` -> [a, b, c]."""
+    return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
+
+
+def report(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the report into (created if missing).")],
+    project: ProjectOpt = None,
+    formats: Annotated[str, typer.Option("--formats", help="Comma-separated formats: md, docx, xlsx.")] = "md,docx,xlsx",
+    by: Annotated[
+        list[str] | None, typer.Option("--by", help="Metadata field(s) to break counts down by, e.g. stadsdel,termin.")
+    ] = None,
+    codes: Annotated[
+        list[str] | None, typer.Option("--codes", help="Only these codes or theme groups (comma-separated or repeated).")
+    ] = None,
+    min_cell: Annotated[
+        int | None, typer.Option("--min-cell", help="Counts under this are shown as * (default: the project's, 5).")
+    ] = None,
+    quotes: Annotated[int, typer.Option("--quotes", help="Representative quotes per code (0 = none).")] = 3,
+    kind: Annotated[str | None, typer.Option("--kind", help="Only documents of this kind: note or survey.")] = None,
+) -> None:
+    """Write theme summaries (counts, charts, pseudonymised quotes) as Markdown, DOCX and XLSX."""
+    from ..report import write_report
+
+    with open_project(project) as p:
+        result = write_report(
+            p, out, formats=_split([formats]), by=_split(by), codes=_split(codes) or None,
+            min_cell=min_cell, quotes=quotes, kind=kind,
+        )
+    for f in result.files:
+        typer.echo(str(f))
+    err_console.print(
+        f"Skrev {len(result.files)} fil(er): {result.n_tables} tabeller, {result.n_charts} diagram, "
+        f"{result.n_quotes} citat; {result.n_suppressed} celler visas som *."
+    )
+
+
+@privacy_app.command("scan")
+def scan(
+    project: ProjectOpt = None,
+    file: Annotated[
+        list[Path] | None, typer.Option("--file", help="Scan these text files instead of the project's corpus.")
+    ] = None,
+    show: Annotated[int, typer.Option("--show", help="Also list up to N findings with context (0 = counts only).")] = 0,
+    model: Annotated[
+        str | None, typer.Option("--model", help="spaCy pipeline whose NER to use (default: the project's; 'blank' = rules only).")
+    ] = None,
+    encoding: Annotated[str | None, typer.Option(help="Encoding of --file texts (default: detected).")] = None,
+    fmt: FormatOpt = "table",  # type: ignore[assignment]
+) -> None:
+    """List what pseudonymisation would mask: counts per kind, and examples with --show."""
+    from ..nlp import load_pipeline
+    from ..privacy import KINDS, Pseudonymiser, pseudonymiser_for, scan_files, scan_project
+
+    if file:
+        nlp = load_pipeline(model) if model not in (None, "", "blank", "default") else None
+        result = scan_files([str(f) for f in file], Pseudonymiser(nlp), encoding)
+    else:
+        with open_project(project) as p:
+            result = scan_project(p, pseudonymiser_for(p, model))
+    counts = result.counts()
+    if show:
+        rows = [h.to_dict() for h in result.hits[:show]]
+        emit(rows, ["document", "kind", "text", "rule", "context"], fmt,
+             title=f"Fynd (visar {len(rows)} av {len(result.hits)})")
+    else:
+        emit([{"kind": k, "count": counts[k]} for k in KINDS], ["kind", "count"], fmt, title="Det som skulle maskeras")
+    err_console.print(
+        f"{len(result.hits)} fynd i {result.n_texts} text(er); "
+        + ("regler + NER." if result.uses_ner else "bara regler (pipelinen har ingen NER).")
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report)
+    app.add_typer(privacy_app, name="privacy")

@@ -309,34 +309,31 @@ def _unresolved_in(counts: MentionCounts, cols: Sequence[str]) -> dict[str, int]
 
 def _set_tables(counts: MentionCounts) -> list[TextTable]:
     n = counts.respondents
+    unres = _unresolved_in(counts, [c for s in counts.sets for c in s.columns])
     tables = []
     for s in counts.sets:
+        for col in s.columns:
+            t = counts.columns[col]
+            rows = [(counts.labels[c], str(t.count(c)), _pct(t.count(c), n)) for c in counts.categories]
+            if unres[col]:
+                rows.append(("Ej klassade (se `mentions review`)", str(unres[col]), _pct(unres[col], n)))
+            rows.append(("Totalt", str(n), format_number(100.0) if n else ""))
+            tables.append(TextTable(f"{col} ({n} respondenter)", ("Kategori", "Antal", "Procent"), tuple(rows)))
+        if len(s.columns) < 2:
+            continue
         tot = counts.totals[s.name]
-        header: list[str] = ["Kategori"]
-        for col in s.columns:
-            header += [f"{col} Antal", f"{col} Procent"]
-        header += ["Totalt antal", "Respondenter %", "Först"]
-        rows = []
-        for c in counts.categories:
-            row = [counts.labels[c]]
-            for col in s.columns:
-                k = counts.columns[col].count(c)
-                row += [str(k), _pct(k, n)]
-            row += [str(tot.times.count(c)), _pct(tot.respondents.count(c), n), str(tot.first.count(c))]
-            rows.append(tuple(row))
-        unres = _unresolved_in(counts, s.columns)
-        if any(unres.values()):
-            row = ["Ej klassade (se `mentions review`)"]
-            for col in s.columns:
-                row += [str(unres[col]), _pct(unres[col], n)]
-            row += [str(sum(unres.values())), "", ""]
-            rows.append(tuple(row))
-        row = ["Totalt"]
-        for col in s.columns:
-            row += [str(n), format_number(100.0) if n else ""]
-        row += [str(sum(tot.times.count(c) for c in counts.categories)), "", str(sum(tot.first.count(c) for c in counts.categories))]
-        rows.append(tuple(row))
-        tables.append(TextTable(f"{s.name} ({n} respondenter)", tuple(header), tuple(rows)))
+        rows = [
+            (counts.labels[c], str(tot.times.count(c)), str(tot.respondents.count(c)),
+             _pct(tot.respondents.count(c), n), str(tot.first.count(c)))
+            for c in counts.categories
+        ]
+        rows.append(("Totalt", str(sum(tot.times.count(c) for c in counts.categories)), str(n), "",
+                     str(sum(tot.first.count(c) for c in counts.categories))))
+        tables.append(TextTable(
+            f"{s.name} totalt: gånger nämnd, respondenter (procent), först = {s.columns[0]}",
+            ("Kategori", "Gånger", "Resp.", "Procent", "Först"),
+            tuple(rows),
+        ))
     return tables
 
 

@@ -1,0 +1,200 @@
+"""`qualcode mentions`: count, review and check the final questionnaire's mention tables."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from ..errors import InputError
+from .common import Format, FormatOpt, ProjectOpt, console, emit, err_console, open_project
+
+app = typer.Typer(
+    help="Mention counts from the final questionnaire: which of the 13 points respondents name.",
+    no_args_is_help=True,
+)
+
+FileArg = Annotated[
+    Path | None,
+    typer.Argument(help="Questionnaire CSV/XLSX. Leave out to read the survey imported into the project."),
+]
+ColumnsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--columns", "-c",
+        help="Answer columns: names, globs ('langst_*') or set prefixes ('behov'); repeat or separate with commas. "
+        "Numbered columns form sets (langst_1..3 → langst) with their own totals.",
+    ),
+]
+MappingOpt = Annotated[
+    Path | None,
+    typer.Option("--mapping", "-m", help="Mapping file (CSV 'answer;category', UTF-8) that settles unresolved answers."),
+]
+EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="CSV encoding (default: detect UTF-8, UTF-8 BOM, cp1252).")]
+DelimiterOpt = Annotated[str | None, typer.Option("--delimiter", help="CSV delimiter: ';', ',' or 'tab' (default: detect).")]
+SheetOpt = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet (default: the first).")]
+CodebookOpt = Annotated[
+    Path | None, typer.Option("--codebook", help="Codebook file (default: the project's, else the shipped one).")
+]
+
+
+def _load(file: Path | None, columns: list[str] | None, mapping: Path | None, project: Path | None,
+          encoding: str | None, delimiter: str | None, sheet: str | None, codebook: Path | None):  # type: ignore[no-untyped-def]
+    """Answers, column sets and a mapper, from a file or from the project."""
+    from ..codebook import default_codebook, load_codebook
+    from ..mention_tables import project_answers, read_answers, select_columns
+    from ..mentions import MentionMapper, load_mapping
+
+    if file is not None:
+        answers = read_answers(file, encoding=encoding, delimiter=delimiter, sheet=sheet)
+        cb = load_codebook(codebook) if codebook else default_codebook()
+    else:
+        with open_project(project) as p:
+            answers = project_answers(p.store)
+            cb = load_codebook(codebook) if codebook else p.codebook
+    sets = select_columns(answers.columns, columns or [])
+    mapper = MentionMapper(cb, load_mapping(mapping, cb) if mapping else None)
+    return answers, sets, mapper
+
+
+def _print_tables(tables: list[Any]) -> None:
+    for t in tables:
+        table = Table(title=t.title)
+        for i, c in enumerate(t.columns):
+            if i == 0:
+                table.add_column(c, min_width=min(38, max(len(r[0]) for r in t.rows)), overflow="fold")
+            else:
+                table.add_column(c, justify="right", no_wrap=True)
+        for r in t.rows:
+            table.add_row(*r)
+        console.print(table)
+
+
+def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...] | list[str]) -> str:
+    # ';' so that Swedish spreadsheet programs read the decimal commas as numbers
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(columns), delimiter=";", lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+@app.command("count")
+def count(
+    file: FileArg = None,
+    columns: ColumnsOpt = None,
+    by: Annotated[str | None, typer.Option("--by", help="Count per group of this column, e.g. roll, verksamhetsomrade, stadsdel.")] = None,
+    mapping: MappingOpt = None,
+    fmt: FormatOpt = Format.table,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    sheet: SheetOpt = None,
+    codebook: CodebookOpt = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Antal and Procent per category for each answer column, with totals and times named first."""
+    from ..mention_tables import CSV_COLUMNS, count_mentions, report_tables, to_csv_rows, to_json
+
+    answers, sets, mapper = _load(file, columns, mapping, project, encoding, delimiter, sheet, codebook)
+    counts = count_mentions(answers, sets, mapper, by=by)
+    if fmt is Format.json:
+        typer.echo(json.dumps(to_json(counts), ensure_ascii=False, indent=2))
+    elif fmt is Format.csv:
+        typer.echo(_csv(to_csv_rows(counts), CSV_COLUMNS), nl=False)
+    else:
+        _print_tables(report_tables(counts))
+    if counts.unresolved:
+        err_console.print(
+            f"{len(counts.unresolved)} svar kunde inte klassas säkert och räknas inte — "
+            "se `qualcode mentions review` och avgör dem i en mappningsfil (--mapping)."
+        )
+
+
+@app.command("review")
+def review(
+    file: FileArg = None,
+    columns: ColumnsOpt = None,
+    mapping: MappingOpt = None,
+    template: Annotated[
+        Path | None, typer.Option("--template", help="Write a mapping-file template (answer;category) for the unresolved answers.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing template file.")] = False,
+    fmt: FormatOpt = Format.table,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    sheet: SheetOpt = None,
+    codebook: CodebookOpt = None,
+    project: ProjectOpt = None,
+) -> None:
+    """List answers that were not mapped with confidence, with the best candidate categories."""
+    from ..mention_tables import count_mentions, review_items
+    from ..mentions import mapping_template
+
+    answers, sets, mapper = _load(file, columns, mapping, project, encoding, delimiter, sheet, codebook)
+    counts = count_mentions(answers, sets, mapper)
+    items = review_items(counts)
+    labels = counts.labels
+    rows = [
+        {
+            "answer": it.answer, "count": it.count, "columns": ", ".join(it.columns), "reason": it.method,
+            "candidates": " | ".join(f"{c.category} ({c.score:.2f})".replace(".", ",") for c in it.candidates[:3]),
+        }
+        for it in items
+    ]
+    emit(rows, ["answer", "count", "columns", "reason", "candidates"], fmt,
+         title=f"{len(items)} oklassade svar ({len(counts.unresolved)} förekomster)",
+         headers={"answer": "Svar", "count": "Antal", "columns": "Kolumner", "reason": "Skäl", "candidates": "Kandidater"})
+    if template is not None:
+        if template.exists() and not force:
+            raise InputError(f"'{template}' finns redan — välj ett annat filnamn eller lägg till --force")
+        text = mapping_template(((it.answer, it.count, it.candidates) for it in items), labels)
+        template.write_text(text, encoding="utf-8")
+        err_console.print(
+            f"Skrev {len(items)} rader till {template} — fyll i kolumnen 'category' (P01–P13, OVRIGT, EJ_SVAR) "
+            "och kör igen med --mapping."
+        )
+
+
+@app.command("compare")
+def compare(
+    file: FileArg = None,
+    published: Annotated[Path, typer.Option("--published", help="Published tables as JSON: {SET: {POSITION: {CAT: n}}}, optional prose_totals and printed_totals.")] = ...,  # type: ignore[assignment]
+    columns: ColumnsOpt = None,
+    mapping: MappingOpt = None,
+    fmt: FormatOpt = Format.table,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    sheet: SheetOpt = None,
+    codebook: CodebookOpt = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Compare computed tables with published figures and list every difference."""
+    from ..mention_tables import compare_published, comparison_json, count_mentions, load_published
+
+    pub = load_published(published)
+    answers, sets, mapper = _load(file, columns, mapping, project, encoding, delimiter, sheet, codebook)
+    cmp = compare_published(count_mentions(answers, sets, mapper), pub)
+    if fmt is Format.json:
+        typer.echo(json.dumps(comparison_json(cmp), ensure_ascii=False, indent=2))
+        return
+    rows = [
+        {"kind": d.kind, "set": d.set, "position": d.position, "category": d.category,
+         "published": d.published, "computed": d.computed, "note": d.note}
+        for d in cmp.differences
+    ]
+    title = f"{cmp.equal}/{cmp.cells} celler lika, {cmp.unresolved} oklassade svar, {len(rows)} skillnader"
+    if fmt is Format.csv:
+        typer.echo(_csv(rows, ["kind", "set", "position", "category", "published", "computed", "note"]), nl=False)
+        return
+    emit(rows, ["kind", "set", "position", "category", "published", "computed", "note"], fmt, title=title,
+         headers={"kind": "Typ", "set": "Tabell", "position": "Alt.", "category": "Kategori",
+                  "published": "Publicerat", "computed": "Beräknat", "note": "Not"})
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="mentions")

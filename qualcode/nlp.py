@@ -149,6 +149,21 @@ def pipeline_info(nlp: Language, source: str | None = None) -> PipelineInfo:
     )
 
 
-def lemma_string(doc_or_span) -> str:  # type: ignore[no-untyped-def]
-    """Space-joined lower-case lemmas of the word tokens, as stored per segment."""
-    return " ".join(t.lemma_.lower() or t.lower_ for t in doc_or_span if not (t.is_space or t.is_punct))
+@functools.lru_cache(maxsize=200_000)
+def word_lemma(lower: str) -> str | None:
+    """simplemma lemma of a lower-cased token, or None for punctuation and space."""
+    if not any(ch.isalnum() for ch in lower):
+        return None
+    return lemma_of(lower)
+
+
+def lemma_string(doc_or_span, use_pipeline_lemmas: bool = False) -> str:  # type: ignore[no-untyped-def]
+    """Space-joined lower-case lemmas of the word tokens, as stored per segment.
+
+    By default lemmas come from simplemma (cached per word), which needs no lemmatizer
+    component in the pipeline; `use_pipeline_lemmas` reads `token.lemma_` instead.
+    """
+    if use_pipeline_lemmas:
+        return " ".join(t.lemma_.lower() or t.lower_ for t in doc_or_span if not (t.is_space or t.is_punct))
+    lemmas = (word_lemma(t.lower_) for t in doc_or_span)
+    return " ".join(lem for lem in lemmas if lem)

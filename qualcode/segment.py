@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from .errors import InputError
 from .importers import paragraphs
 from .models import UNITS, SegmentIn
-from .nlp import lemma_string
+from .nlp import LEMMATIZER_NAME, lemma_string
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -48,8 +48,11 @@ def segment_texts(
     _check_unit(unit)
     counters: dict[int, int] = {}
     pieces = (p + (text,) for doc_id, text in documents for p in _pieces(doc_id, text, unit))
-    # Sentences are only needed for the sentence unit; skip the splitter otherwise.
-    disable = [] if unit == "sentence" else [n for n in ("sentencizer", "senter", "parser") if n in nlp.pipe_names]
+    # Sentences are only needed for the sentence unit; skip the splitter otherwise. The
+    # simplemma component is skipped too: lemma_string computes the same lemmas, cached per word.
+    skip = [LEMMATIZER_NAME] + ([] if unit == "sentence" else ["sentencizer", "senter", "parser"])
+    disable = [n for n in skip if n in nlp.pipe_names]
+    pipeline_lemmas = LEMMATIZER_NAME not in nlp.pipe_names
     stream = ((text[start:end], (doc_id, start)) for doc_id, start, end, text in pieces)
     with nlp.select_pipes(disable=disable):
         for doc, (doc_id, offset) in nlp.pipe(stream, as_tuples=True, batch_size=batch_size):
@@ -63,4 +66,4 @@ def segment_texts(
                 end = offset + span.start_char + len(text.rstrip())
                 idx = counters.get(doc_id, 0)
                 counters[doc_id] = idx + 1
-                yield SegmentIn(document_id=doc_id, unit=unit, idx=idx, start=start, end=end, lemmas=lemma_string(span))
+                yield SegmentIn(document_id=doc_id, unit=unit, idx=idx, start=start, end=end, lemmas=lemma_string(span, pipeline_lemmas))

@@ -417,14 +417,11 @@ class Store:
     # -- segments ----------------------------------------------------------------------
 
     def add_segments(self, segments: Iterable[SegmentIn]) -> int:
-        n = 0
-        for s in segments:
-            self.conn.execute(
-                "INSERT INTO segments (document_id, unit, idx, start, end, lemmas) VALUES (?, ?, ?, ?, ?, ?)",
-                (s.document_id, s.unit, s.idx, s.start, s.end, s.lemmas),
-            )
-            n += 1
-        return n
+        rows = [(s.document_id, s.unit, s.idx, s.start, s.end, s.lemmas) for s in segments]
+        self.conn.executemany(
+            "INSERT INTO segments (document_id, unit, idx, start, end, lemmas) VALUES (?, ?, ?, ?, ?, ?)", rows
+        )
+        return len(rows)
 
     def delete_segments(self, document_id: int, unit: str) -> int:
         cur = self.conn.execute("DELETE FROM segments WHERE document_id = ? AND unit = ?", (document_id, unit))

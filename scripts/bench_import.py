@@ -1,0 +1,108 @@
+#!/usr/bin/env python
+"""Benchmark: import + segmentation of N generated survey comments vs plain `nlp.pipe`.
+
+Prints comments/s for both, their ratio (measured in the same run), and peak memory
+(max RSS of a fresh process per measurement) at N and N/10, to show that memory does not
+grow with N. Usage: python scripts/bench_import.py [--n 100000] [--seed 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+OPENINGS = [
+    "Jag trivs med mina kollegor", "Arbetsbelastningen är för hög", "Vår chef finns nära och lyssnar",
+    "Lokalerna är trånga och det saknas samtalsrum", "Introduktionen för nyanställda har blivit bättre",
+    "Administratören avlastar oss mycket", "Omorganisationen skapar oro i gruppen",
+    "Det nya verksamhetssystemet krånglar", "Lönen motsvarar inte ansvaret", "Ärendehandledningen ger stöd",
+    "Vi har för många ärenden per handläggare", "Personalomsättningen är fortfarande stor",
+    "Jag får gå specialistutbildning", "Vi tar emot socionomstudenter varje termin",
+]
+ENDINGS = [
+    "och det märks i vardagen.", "men det har blivit bättre sedan förra mätningen.",
+    "vilket gör att jag kan göra ett gott arbete.", "så jag funderar på att söka mig vidare.",
+    "och jag kan rekommendera arbetsplatsen.", "trots att ledningen försöker.", "",
+]
+
+
+def comments(n: int, seed: int):
+    rng = random.Random(seed)
+    for i in range(n):
+        yield f"{rng.choice(OPENINGS)} {rng.choice(ENDINGS)} {rng.choice(OPENINGS).lower()}. (nr {i})"
+
+
+def write_csv(path: Path, n: int, seed: int) -> None:
+    with path.open("w", encoding="cp1252", newline="") as fh:
+        fh.write("id;stadsdel;termin;motivering\r\n")
+        for i, text in enumerate(comments(n, seed)):
+            fh.write(f"E{i};Bromma;HT201{i % 3 + 6};{text}\r\n")
+
+
+def worker(mode: str, n: int, seed: int, tmp: Path) -> dict:
+    from qualcode.nlp import load_pipeline
+
+    nlp = load_pipeline()
+    nlp("uppvärmning")
+    if mode == "pipe":
+        t = time.perf_counter()
+        words = 0
+        for doc in nlp.pipe(comments(n, seed), batch_size=256):
+            words += len(doc)
+        secs = time.perf_counter() - t
+    else:
+        from qualcode.corpus import import_survey
+        from qualcode.project import init_project
+
+        csv_path = tmp / f"bench-{n}.csv"
+        write_csv(csv_path, n, seed)
+        project = init_project(tmp / f"proj-{mode}-{n}")
+        t = time.perf_counter()
+        result = import_survey(project, csv_path, ["motivering"], id_column="id")
+        secs = time.perf_counter() - t
+        assert result.documents == n, result
+        project.close()
+    return {"mode": mode, "n": n, "seconds": secs, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def run_child(mode: str, n: int, seed: int, tmp: Path) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--worker", mode, "--n", str(n), "--seed", str(seed), "--tmp", str(tmp)],
+        check=True, capture_output=True, text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--worker", choices=["pipe", "import"])
+    ap.add_argument("--tmp", type=Path)
+    args = ap.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.n, args.seed, args.tmp)))
+        return
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        pipe = run_child("pipe", args.n, args.seed, tmp)
+        imp = run_child("import", args.n, args.seed, tmp)
+        small = run_child("import", max(args.n // 10, 1), args.seed, tmp)
+    rate_pipe = args.n / pipe["seconds"]
+    rate_imp = args.n / imp["seconds"]
+    print(f"comments: {args.n:,}")
+    print(f"plain nlp.pipe:        {rate_pipe:10,.0f} comments/s  ({pipe['seconds']:.1f} s)")
+    print(f"import + segmentation: {rate_imp:10,.0f} comments/s  ({imp['seconds']:.1f} s)")
+    print(f"ratio import / nlp.pipe: {rate_imp / rate_pipe:.2f}")
+    print(f"peak RSS import: {imp['max_rss_mb']:.0f} MB at N={args.n:,}; {small['max_rss_mb']:.0f} MB at N={small['n']:,}")
+
+
+if __name__ == "__main__":
+    main()

@@ -41,6 +41,10 @@ _MODULES = (
     "nlp_train",
     "report",
     "mentions",
+    "suggest",
+    "tag",
+    "agreement",
+    "exchange",
 )
 
 

@@ -1,0 +1,50 @@
+"""`qualcode agreement`: intercoder agreement per code and overall."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .common import Format, FormatOpt, ProjectOpt, emit, open_project
+from .tag import CodersOpt, CodesOpt, SampleOpt, ThresholdOpt, _split
+
+
+def _num(x: float | None) -> str:
+    return "–" if x is None else f"{x:.3f}"
+
+
+def agreement(
+    coders: CodersOpt,
+    codes: CodesOpt = None,
+    sample: SampleOpt = None,
+    threshold: ThresholdOpt = None,
+    project: ProjectOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Percent agreement, Cohen's kappa (two coders) and Krippendorff's alpha, per code and pooled."""
+    from ..agreement import OVERALL
+    from ..intercoder import agreement_report, parse_coders
+
+    with open_project(project) as p:
+        report = agreement_report(p, parse_coders(coders), codes=_split(codes), sample=sample, threshold=threshold)
+        cb = p.codebook
+        names = {c.id: c.name for c in cb.codes}
+    if fmt is Format.json:
+        typer.echo(__import__("json").dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
+    rows = []
+    for r in report.rows:
+        d = r.to_dict()
+        d["name"] = "alla koder (poolat)" if r.code == OVERALL else names.get(r.code, "")
+        if fmt is Format.table:
+            d.update(percent=_num(d["percent"]), kappa=_num(d["kappa"]), alpha=_num(d["alpha"]))
+        rows.append(d)
+    columns = ["code", "name", "units", "positives", "percent", "kappa", "alpha"]
+    if len(report.coders) > 2:
+        columns.remove("kappa")
+    emit(rows, columns, fmt, title=f"Överensstämmelse {', '.join(report.coders)} ({report.units} gemensamma segment)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("agreement")(agreement)

@@ -1,0 +1,74 @@
+"""`qualcode export qdc|qdpx|matrix`: exchange with NVivo, ATLAS.ti, MAXQDA, QualCoder, R, SPSS, Excel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import ProjectOpt, err_console, open_project
+
+app = typer.Typer(help="Export the codebook or project (REFI-QDA) or a code matrix (CSV/XLSX).", no_args_is_help=True)
+
+
+@app.command("qdc")
+def qdc(
+    out: Annotated[Path, typer.Argument(help="Output file, e.g. kodbok.qdc.")],
+    project: ProjectOpt = None,
+) -> None:
+    """Export the project's codebook as a REFI-QDA codebook (.qdc)."""
+    from ..refiqda import write_qdc
+
+    with open_project(project) as p:
+        cb = p.codebook
+        write_qdc(cb, out)
+    err_console.print(f"Skrev {len(cb)} koder till {out} (REFI-QDA .qdc).")
+
+
+@app.command("qdpx")
+def qdpx(
+    out: Annotated[Path, typer.Argument(help="Output file, e.g. projekt.qdpx.")],
+    coder: Annotated[list[str] | None, typer.Option("--coder", help="Only these coders' codings (repeatable; default all).")] = None,
+    case_by: Annotated[
+        str | None, typer.Option("--case-by", help="Metadata field that names a survey respondent (default: respondent).")
+    ] = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Export the project as REFI-QDA (.qdpx): sources, codebook, codings per coder, cases with variables."""
+    from ..refiqda import write_qdpx
+
+    with open_project(project) as p:
+        s = write_qdpx(p, out, coders=coder, case_by=case_by)
+    err_console.print(
+        f"Skrev {out}: {s.sources} källor, {s.cases} fall, {s.selections} markeringar, "
+        f"{s.codings} kodningar av {s.users} användare, {s.notes} memon."
+    )
+
+
+@app.command("matrix")
+def matrix(
+    out: Annotated[Path, typer.Argument(help="Output file: .csv or .xlsx.")],
+    by: Annotated[str, typer.Option("--by", help="Rows: auto (respondents for surveys, else documents), document or respondent.")] = "auto",
+    coder: Annotated[list[str] | None, typer.Option("--coder", help="Only these coders' codings (repeatable; e.g. consensus).")] = None,
+    codes: Annotated[list[str] | None, typer.Option("--codes", help="Only these codes, comma-separated or repeated.")] = None,
+    groups: Annotated[bool, typer.Option("--groups", help="Add a rolled-up column for each theme group.")] = False,
+    kind: Annotated[str | None, typer.Option("--kind", help="Only documents of this kind: note or survey.")] = None,
+    file_format: Annotated[str | None, typer.Option("--file-format", help="csv or xlsx (default: from the suffix).")] = None,
+    delimiter: Annotated[str, typer.Option("--delimiter", help="CSV delimiter; ';' suits Swedish Excel.")] = ",",
+    bom: Annotated[bool, typer.Option("--bom", help="Start the CSV with a UTF-8 BOM so Excel reads å/ä/ö.")] = False,
+    safe_names: Annotated[bool, typer.Option("--safe-names", help="Column names SPSS accepts (T-LON → T_LON, år → ar).")] = False,
+    project: ProjectOpt = None,
+) -> None:
+    """Export a 0/1 code matrix with metadata, one row per document or respondent."""
+    from ..matrix import code_matrix, write_matrix
+
+    code_list = [c.strip() for v in codes or [] for c in v.split(",") if c.strip()] or None
+    with open_project(project) as p:
+        m = code_matrix(p, by=by, coders=coder, codes=code_list, groups=groups, kind=kind)
+    write_matrix(m, out, fmt=file_format, delimiter=delimiter, bom=bom, safe_names=safe_names)
+    err_console.print(f"Skrev {out}: {len(m.rows)} rader × {len(m.code_columns)} koder (+ {len(m.meta_columns)} metadatafält).")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="export")

@@ -1,0 +1,237 @@
+"""`qualcode tag`, `sample`, `disagreements`, `adjudicate`: reading and coding, several coders."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+
+from .common import Format, FormatOpt, ProjectOpt, console, emit, err_console, open_project, parse_meta
+
+if TYPE_CHECKING:
+    from ..intercoder import AdjudicationSession
+    from ..tagging import SegmentView
+
+CoderOpt = Annotated[str | None, typer.Option("--coder", help="Your coder name (default: `coder:` in qualcode.yaml).")]
+CodersOpt = Annotated[str, typer.Option("--coders", help="Coders to compare, comma-separated, e.g. anna,bo (the model is 'qualcode').")]
+CodesOpt = Annotated[
+    list[str] | None, typer.Option("--codes", help="Only these codes, comma-separated or repeated (a group means its codes).")
+]
+SampleOpt = Annotated[str | None, typer.Option("--sample", help="Only the segments of this sample (see `qualcode sample`).")]
+ThresholdOpt = Annotated[
+    float | None, typer.Option("--threshold", help="For coder 'qualcode': only suggestions scoring at least this.")
+]
+
+
+def _split(values: list[str] | None) -> list[str] | None:
+    out = [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
+    return out or None
+
+
+def _lines(prompt: str) -> Iterator[str]:
+    """Command lines from stdin; the prompt goes to stderr so stdout stays clean."""
+    while True:
+        err_console.print(prompt, end="")
+        line = sys.stdin.readline()
+        if not line:
+            return
+        yield line.rstrip("\n")
+
+
+def _short(text: str, limit: int = 90) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def render_view(view: SegmentView | None) -> None:
+    """Show one segment with its context, metadata, codes and suggestions."""
+    if view is None:
+        console.print("[bold green]Klart:[/] inga fler segment i kön.")
+        return
+    seg = view.segment
+    console.rule(f"segment {seg.id} · {escape(seg.document_name)} · {seg.unit} {seg.idx + 1} · {view.remaining} kvar")
+    if seg.meta:
+        console.print("[dim]" + escape(", ".join(f"{k}={v}" for k, v in seg.meta.items())) + "[/]")
+    if view.before:
+        console.print("[dim]" + escape(view.before) + "[/]")
+    console.print("[bold]" + escape(seg.text) + "[/]")
+    if view.after:
+        console.print("[dim]" + escape(view.after) + "[/]")
+    mine = ", ".join(f"{m.code_id} {m.name}" + (f" [memo: {m.memo}]" if m.memo else "") for m in view.mine)
+    console.print("Dina koder: " + (escape(mine) if mine else "[dim]inga[/]"))
+    if view.others:
+        console.print("Andra kodare: " + escape(", ".join(f"{m.code_id} ({m.coder})" for m in view.others)))
+    if view.quote:
+        console.print("[magenta]★ nyckelcitat[/]")
+    for s in view.suggestions:
+        score = f"{s.score:.2f}" if s.score is not None else "–"
+        reason = f" — {s.reason}" if s.reason else ""
+        console.print(f"  [cyan]{s.number}[/] {escape(s.code_id)} {escape(s.name)} [dim]{score}{escape(reason)}[/]")
+    console.print("[dim]Enter klar · a/r [N] acceptera/avvisa · + KOD · - KOD · m text · k citat · s hoppa · u ångra · q sluta · ? hjälp[/]")
+
+
+def _report(message: str, error: bool) -> None:
+    if error:
+        err_console.print(f"[bold red]fel:[/] {escape(message)}")
+    else:
+        err_console.print(f"[green]✓[/] {escape(message)}")
+
+
+def tag(
+    project: ProjectOpt = None,
+    coder: CoderOpt = None,
+    order: Annotated[
+        str | None, typer.Option("--order", help="uncoded (default), uncertain (active learning) or document.")
+    ] = None,
+    code: CodesOpt = None,
+    document: Annotated[str | None, typer.Option("--document", help="Only this document (id or name).")] = None,
+    meta: Annotated[list[str] | None, typer.Option("--meta", "-m", help="Metadata key=value filter (repeatable).")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="Only segments of this unit: paragraph, sentence, response.")] = None,
+    sample: SampleOpt = None,
+    blind: Annotated[bool, typer.Option("--blind", help="Hide other coders' codes (independent double coding).")] = False,
+    no_suggestions: Annotated[bool, typer.Option("--no-suggestions", help="Do not show the model's suggestions.")] = False,
+    session: Annotated[str, typer.Option("--session", help="Session name: each keeps its own place in the queue.")] = "default",
+    retrain_every: Annotated[
+        int, typer.Option("--retrain-every", help="Retrain suggestions in the background after this many segments (0 = never).")
+    ] = 25,
+    threshold: Annotated[float, typer.Option("--threshold", help="Score the 'uncertain' order measures distance from.")] = 0.5,
+) -> None:
+    """Read and code segments one by one; every decision is saved at once and the session resumes."""
+    from ..tagging import QueueSpec, Retrainer, TagSession, default_trainer, run
+
+    with open_project(project) as p:
+        spec = None
+        if any(x is not None for x in (order, code, document, meta, unit, sample)) or threshold != 0.5:
+            spec = QueueSpec(
+                order=order or "uncoded", unit=unit, code=tuple(_split(code) or ()), document=document,
+                meta=tuple(parse_meta(meta).items()), sample=sample, threshold=threshold,
+            )
+        trainer = default_trainer() if not no_suggestions else None
+        retrainer = Retrainer(p.root, trainer, every=retrain_every) if trainer else None
+        s = TagSession(p, coder=coder, spec=spec, session=session, blind=blind,
+                       show_suggestions=not no_suggestions, retrainer=retrainer)
+        if s.resumed:
+            err_console.print(f"Fortsätter där {s.coder} slutade ({len(s.queue)} segment kvar).")
+        summary = run(s, _lines("> "), render=render_view, report=_report)
+        if retrainer is not None and retrainer.busy:
+            err_console.print("Väntar på att omträningen av förslagen blir klar …")
+            retrainer.join()
+    err_console.print(
+        f"{summary.decisions} segment klara, {summary.remaining} kvar. Allt är sparat — fortsätt med `qualcode tag`."
+    )
+
+
+def sample(
+    n: Annotated[int | None, typer.Option("--n", help="Number of segments to draw.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed: the same seed gives the same sample.")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Name of the sample (default: urval-SEED-N).")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="Draw only segments of this unit.")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="Draw only from documents of this kind: note or survey.")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List the stored samples instead of drawing.")] = False,
+    project: ProjectOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Draw the same segment sample for every coder (deterministic, stored in the project)."""
+    from ..errors import InputError
+    from ..intercoder import draw_sample
+
+    with open_project(project) as p:
+        if list_:
+            rows = [dict(s, **s.pop("spec")) for s in p.store.list_samples()]
+            emit(rows, ["name", "seed", "n", "unit", "kind", "created_at"], fmt, title="Urval")
+            return
+        if n is None or seed is None:
+            raise InputError("ange både --n och --seed, t.ex. `qualcode sample --n 50 --seed 2018` (eller --list)")
+        result = draw_sample(p, n, seed, name=name, unit=unit, kind=kind)
+        segs = list(p.store.iter_segments(ids=list(result.segment_ids)))
+    verb = "Drog" if result.created else "Urvalet fanns redan:"
+    err_console.print(f"{verb} '{result.name}' med {len(segs)} segment (seed {result.seed}). "
+                      f"Koda det med `qualcode tag --sample {result.name} --blind`.")
+    rows = [{"segment": s.id, "document": s.document_name, "unit": s.unit, "text": _short(s.text)} for s in segs]
+    emit(rows, ["segment", "document", "unit", "text"], fmt, title=f"Urval {result.name}")
+
+
+def disagreements(
+    coders: CodersOpt,
+    codes: CodesOpt = None,
+    sample: SampleOpt = None,
+    threshold: ThresholdOpt = None,
+    project: ProjectOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """List the segments where the coders' codes differ."""
+    from ..intercoder import disagreements as find, parse_coders
+
+    names = parse_coders(coders)
+    with open_project(project) as p:
+        items = find(p, names, codes=_split(codes), sample=sample, threshold=threshold)
+    rows = [
+        {
+            "segment": d.segment.id, "document": d.segment.document_name,
+            "text": d.segment.text if fmt is not Format.table else _short(d.segment.text, 70),
+            **{c: list(d.codes[c]) if c in d.codes else None for c in names},
+            "agreed": list(d.agreed), "disputed": list(d.disputed),
+        }
+        for d in items
+    ]
+    emit(rows, ["segment", "document", "text", *names, "agreed", "disputed"], fmt,
+         title=f"Oenigheter mellan {', '.join(names)}: {len(rows)} segment")
+
+
+def _render_adjudication(session: AdjudicationSession) -> None:
+    d = session.current
+    if d is None:
+        console.print("[bold green]Klart:[/] inga fler oenigheter.")
+        return
+    seg = d.segment
+    console.rule(f"segment {seg.id} · {escape(seg.document_name)} · {len(session.items) - session.index} kvar")
+    console.print("[bold]" + escape(seg.text) + "[/]")
+    for coder, codes in d.codes.items():
+        console.print(f"  {escape(coder)}: {escape(', '.join(codes)) or '[dim]inga[/]'}")
+    for i, code in enumerate(d.disputed, start=1):
+        mark = "x" if code in session.proposal else " "
+        console.print(f"  [cyan]{i}[/] [{mark}] {escape(code)}")
+    console.print("Förslag: " + (escape(", ".join(sorted(session.proposal))) or "[dim]inga koder[/]"))
+    console.print("[dim]Enter spara · siffra växla · + / - KOD · a alla · c KODARE · s hoppa · u ångra · q sluta[/]")
+
+
+def adjudicate(
+    coders: CodersOpt,
+    codes: CodesOpt = None,
+    sample: SampleOpt = None,
+    threshold: ThresholdOpt = None,
+    coder: Annotated[str | None, typer.Option("--coder", help="Who adjudicates (for the audit log).")] = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Walk the disagreements and record the agreed codes as coder 'consensus'."""
+    from ..errors import QualcodeError
+    from ..intercoder import AdjudicationSession, disagreements as find, parse_coders
+
+    names = parse_coders(coders)
+    saved = 0
+    with open_project(project) as p:
+        items = find(p, names, codes=_split(codes), sample=sample, threshold=threshold)
+        session = AdjudicationSession(p, items, actor=coder or p.coder)
+        _render_adjudication(session)
+        for line in _lines("> "):
+            if line.strip().lower() == "q" or session.current is None:
+                break
+            try:
+                message = session.apply(line)
+            except QualcodeError as exc:
+                _report(str(exc), True)
+                continue
+            _report(message, False)
+            _render_adjudication(session)
+        saved = len(session.saved)
+    err_console.print(f"{saved} konsensusbeslut sparade som kodare 'consensus'.")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("tag")(tag)
+    app.command("sample")(sample)
+    app.command("disagreements")(disagreements)
+    app.command("adjudicate")(adjudicate)

@@ -133,6 +133,16 @@ def project_answers(store: Any) -> SurveyAnswers:
     return SurveyAnswers(columns=tuple(columns), ids=tuple(by_resp), rows=rows, source="projekt")
 
 
+def answered_only(answers: SurveyAnswers, columns: Sequence[str]) -> SurveyAnswers:
+    """Keep respondents with a non-empty answer in one of `columns` (a project keeps no empty
+    answers, so a respondent seen only in other surveys' fields does not belong here)."""
+    keep = [i for i, r in enumerate(answers.rows) if any((r.get(c) or "").strip() for c in columns)]
+    return SurveyAnswers(
+        columns=answers.columns, ids=tuple(answers.ids[i] for i in keep),
+        rows=tuple(answers.rows[i] for i in keep), source=answers.source,
+    )
+
+
 # -- choosing columns ----------------------------------------------------------------------
 
 

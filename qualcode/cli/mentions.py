@@ -47,7 +47,7 @@ def _load(file: Path | None, columns: list[str] | None, mapping: Path | None, pr
           encoding: str | None, delimiter: str | None, sheet: str | None, codebook: Path | None):  # type: ignore[no-untyped-def]
     """Answers, column sets and a mapper, from a file or from the project."""
     from ..codebook import default_codebook, load_codebook
-    from ..mention_tables import project_answers, read_answers, select_columns
+    from ..mention_tables import answered_only, project_answers, read_answers, select_columns
     from ..mentions import MentionMapper, load_mapping
 
     if file is not None:
@@ -58,6 +58,8 @@ def _load(file: Path | None, columns: list[str] | None, mapping: Path | None, pr
             answers = project_answers(p.store)
             cb = load_codebook(codebook) if codebook else p.codebook
     sets = select_columns(answers.columns, columns or [])
+    if file is None:
+        answers = answered_only(answers, [c for s in sets for c in s.columns])
     mapper = MentionMapper(cb, load_mapping(mapping, cb) if mapping else None)
     return answers, sets, mapper
 

@@ -417,12 +417,12 @@ class TagSession:
         )
 
     def _open_suggestions(self, codings: Sequence[Coding]) -> tuple[OpenSuggestion, ...]:
-        """Suggestions not yet decided by this coder, numbered by score among all of the
+        """Suggestions this coder has not decided, numbered by score among all of the
         segment's suggestions, so numbers stay put while the coder accepts and rejects."""
         decided = {c.code_id for c in codings if c.coder == self.coder and c.source != "suggested"}
         best: dict[str, Coding] = {}
         for c in codings:
-            proposed = (c.coder == MODEL_CODER and c.source == "suggested") or (
+            proposed = c.coder == MODEL_CODER or (
                 c.coder == self.coder and (c.source == "suggested" or c.model_version is not None)
             )
             if not proposed or c.code_id not in self.codebook:
@@ -432,7 +432,7 @@ class TagSession:
         ranked = sorted(best.values(), key=lambda c: (-(c.score or 0), c.code_id))
         return tuple(
             OpenSuggestion(i + 1, c.code_id, self.codebook.get(c.code_id).name, c.score, c.reason, c)
-            for i, c in enumerate(ranked) if c.code_id not in decided
+            for i, c in enumerate(ranked) if c.source == "suggested" and c.code_id not in decided
         )
 
     # -- applying commands -----------------------------------------------------------
@@ -455,12 +455,13 @@ class TagSession:
         }[cmd.kind]
         return handler(sid, cmd)  # type: ignore[operator]
 
-    def _snapshot(self, sid: int, code_id: str) -> dict[str, Any]:
-        c = self.store.find_coding(sid, code_id, self.coder)
+    def _snapshot(self, sid: int, code_id: str, coder: str | None = None) -> dict[str, Any]:
+        coder = coder or self.coder
+        c = self.store.find_coding(sid, code_id, coder)
         row = None if c is None else {
             "source": c.source, "score": c.score, "model_version": c.model_version, "reason": c.reason, "memo": c.memo,
         }
-        return {"segment": sid, "code": code_id, "row": row}
+        return {"segment": sid, "code": code_id, "coder": coder, "row": row}
 
     def _commit(self, sid: int, undo: dict[str, Any], message: str, moved: bool = False) -> Outcome:
         self.state.undo.append(undo)
@@ -485,18 +486,29 @@ class TagSession:
             chosen = list(open_)
         source = "accepted" if cmd.kind == "accept" else "rejected"
         with self.store.transaction():
-            snaps = [self._snapshot(sid, s.code_id) for s in chosen]
+            snaps = []
             for s in chosen:
                 c = s.coding
+                snaps.append(self._snapshot(sid, c.code_id))
+                if c.coder != self.coder:
+                    snaps.append(self._snapshot(sid, c.code_id, c.coder))
                 if c.coder == self.coder:
                     self.store.set_coding_source(c.id, source)
                     cid = c.id
-                else:
+                elif self.blind:
+                    # blind double coding: keep the model's row open for the other coders
                     cid = self.store.upsert_coding(
                         sid, c.code_id, self.coder, source, score=c.score, model_version=c.model_version, reason=c.reason,
                     )
-                self.store.log(self.coder, "accept" if source == "accepted" else "reject", coding_id=cid,
-                               segment_id=sid, code_id=c.code_id, detail={"score": c.score, "via": "tag"})
+                elif source == "accepted":
+                    # same convention as `qualcode suggest accept`: the suggestion becomes the coder's coding
+                    self.store.set_coding_source(c.id, "accepted", coder=self.coder)
+                    cid = c.id
+                else:
+                    self.store.set_coding_source(c.id, "rejected")
+                    cid = c.id
+                self.store.log(self.coder, f"suggest.{cmd.kind}", coding_id=cid, segment_id=sid, code_id=c.code_id,
+                               detail={"score": c.score, "model_version": c.model_version, "via": "tag"})
             if source == "accepted":
                 self.state.last_code[str(sid)] = chosen[-1].code_id
             verb = "accepterade" if source == "accepted" else "avvisade"
@@ -505,12 +517,17 @@ class TagSession:
     def _add(self, sid: int, cmd: Command) -> Outcome:
         code = find_code(self.codebook, cmd.text)
         with self.store.transaction():
-            snap = self._snapshot(sid, code.id)
+            snaps = [self._snapshot(sid, code.id)]
+            model = self.store.find_coding(sid, code.id, MODEL_CODER)
+            if model is not None and model.source == "suggested" and not self.blind:
+                # the coder's own code makes the open suggestion redundant (as in `suggest accept`)
+                snaps.append(self._snapshot(sid, code.id, MODEL_CODER))
+                self.store.delete_coding(model.id)
             cid = self.store.upsert_coding(sid, code.id, self.coder, "manual")
             self.store.log(self.coder, "add", coding_id=cid, segment_id=sid, code_id=code.id,
-                           detail={"was": (snap["row"] or {}).get("source"), "via": "tag"})
+                           detail={"was": (snaps[0]["row"] or {}).get("source"), "via": "tag"})
             self.state.last_code[str(sid)] = code.id
-            return self._commit(sid, {"op": "codes", "snaps": [snap]}, f"lade till {code.id} {code.name}")
+            return self._commit(sid, {"op": "codes", "snaps": snaps}, f"lade till {code.id} {code.name}")
 
     def _own(self, sid: int, text: str | None) -> Coding:
         mine = [c for c in self.store.codings_for_segment(sid) if c.coder == self.coder and c.source in POSITIVE]
@@ -605,10 +622,12 @@ class TagSession:
         op = record["op"]
         with self.store.transaction():
             if op == "codes":
-                for snap in reversed(record["snaps"]):
+                # own rows first: a moved suggestion is deleted as the coder's row, then recreated as the model's
+                for snap in sorted(record["snaps"], key=lambda sn: (sn.get("coder") or self.coder) != self.coder):
                     self._restore(snap)
                 sid = record["snaps"][0]["segment"]
-                message = "ångrade ändringen av " + ", ".join(s["code"] for s in record["snaps"])
+                codes = dict.fromkeys(sn["code"] for sn in record["snaps"])
+                message = "ångrade ändringen av " + ", ".join(codes)
             elif op == "quote":
                 sid = record["segment"]
                 if record["was"]:
@@ -640,13 +659,14 @@ class TagSession:
 
     def _restore(self, snap: dict[str, Any]) -> None:
         sid, code, row = snap["segment"], snap["code"], snap["row"]
-        existing = self.store.find_coding(sid, code, self.coder)
+        coder = snap.get("coder") or self.coder
+        existing = self.store.find_coding(sid, code, coder)
         if row is None:
             if existing is not None:
                 self.store.delete_coding(existing.id)
             return
         cid = self.store.upsert_coding(
-            sid, code, self.coder, row["source"], score=row["score"], model_version=row["model_version"],
+            sid, code, coder, row["source"], score=row["score"], model_version=row["model_version"],
             reason=row["reason"],
         )
         self.store.set_coding_memo(cid, row["memo"])

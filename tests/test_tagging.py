@@ -152,16 +152,18 @@ def test_scripted_session_saves_every_decision(project):
     assert mine == {
         (ids[0], "P13"): ("accepted", "Tydligt om rum"),
         (ids[1], "T-LON"): ("accepted", None),
-        (ids[1], "T-PERS"): ("rejected", None),
         (ids[2], "P02"): ("manual", None),
     }
+    # as with `qualcode suggest`: an accepted suggestion becomes the coder's, a rejected one stays the model's
+    model = {(c.segment_id, c.code_id): c.source for c, _ in st.iter_codings(coder=MODEL_CODER, sources=None)}
+    assert model == {(ids[1], "T-PERS"): "rejected", (ids[3], "P06"): "suggested"}
     accepted = st.find_coding(ids[0], "P13", "anna")
     assert (accepted.score, accepted.model_version, accepted.reason) == (0.95, "m1", "lokal, tyst rum")
     assert st.flagged_quotes() == {ids[0]}
     assert st.reviewed("anna") >= {ids[0], ids[1], ids[2]}
     assert rendered[-1].segment.id == ids[3]
     actions = [a["action"] for a in st.iter_audit()][::-1]
-    assert actions[:4] == ["accept", "memo", "quote", "review"]
+    assert actions[:4] == ["suggest.accept", "memo", "quote", "review"]
 
 
 def test_resume_after_restart_at_same_segment(tmp_path):
@@ -197,6 +199,7 @@ def test_undo_restores_suggestion_memo_and_quote(project):
     s.apply("u")
     assert st.find_coding(ids[0], "P13", "anna") is None
     assert [x.code_id for x in s.view().suggestions] == ["P13"]
+    assert st.find_coding(ids[0], "P13", MODEL_CODER).source == "suggested"
     s.apply("k")
     s.apply("u")
     assert st.flagged_quotes() == set()
@@ -260,3 +263,32 @@ def test_retrainer_runs_in_background_after_enough_decisions(project):
     s.apply("s"), s.apply("s")
     assert s.view().segment.id == ids[4]
     assert [x.code_id for x in s.view().suggestions] == ["P03"]
+
+
+def test_blind_decisions_leave_the_suggestion_for_other_coders(project):
+    proj, ids = project
+    st = proj.store
+    s = TagSession(proj, coder="anna", spec=QueueSpec(order="document"), blind=True)
+    s.apply("s")
+    s.apply("r 2")
+    s.apply("a")
+    assert st.find_coding(ids[1], "T-PERS", "anna").source == "rejected"
+    assert st.find_coding(ids[1], "T-LON", "anna").source == "accepted"
+    assert st.find_coding(ids[1], "T-LON", MODEL_CODER).source == "suggested"
+    bo = TagSession(proj, coder="bo", spec=QueueSpec(order="document"), blind=True, session="b")
+    bo.apply("s")
+    assert [(x.number, x.code_id) for x in bo.view().suggestions] == [(1, "T-LON"), (2, "T-PERS")]
+    s.apply("u")
+    assert st.find_coding(ids[1], "T-LON", "anna") is None
+
+
+def test_manual_add_consumes_open_suggestion_and_undo_brings_it_back(project):
+    proj, ids = project
+    st = proj.store
+    s = TagSession(proj, coder="anna", spec=QueueSpec(order="document"))
+    s.apply("+ P13")
+    assert st.find_coding(ids[0], "P13", MODEL_CODER) is None
+    assert st.find_coding(ids[0], "P13", "anna").source == "manual"
+    s.apply("u")
+    assert st.find_coding(ids[0], "P13", MODEL_CODER).source == "suggested"
+    assert st.find_coding(ids[0], "P13", "anna") is None

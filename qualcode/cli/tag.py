@@ -119,6 +119,8 @@ def tag(
         if retrainer is not None and retrainer.busy:
             err_console.print("Väntar på att omträningen av förslagen blir klar …")
             retrainer.join()
+        if retrainer is not None and retrainer.error:
+            err_console.print(f"[yellow]obs:[/] omträningen av förslagen misslyckades: {escape(retrainer.error)}")
     err_console.print(
         f"{summary.decisions} segment klara, {summary.remaining} kvar. Allt är sparat — fortsätt med `qualcode tag`."
     )

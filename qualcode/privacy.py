@@ -65,7 +65,7 @@ _STREET_SUFFIX = (
     r"kajen|kaj|leden|led|stråket|platsen|plats|strand|stranden|parken|hamnen|park|promenaden|slingan|"
     r"gången|bron|terrassen|höjden|vik|viken|udde|udden)"
 )
-_HOUSE_NO = r"\d{1,3}(?:[ ]?[A-Ha-h])?(?:[ ]?[-–][ ]?\d{1,4}(?:[ ]?[A-Ha-h])?)?(?:,[ ]?\d{1,2}[ ]?(?:tr|trappor|vån)\.?)?"
+_HOUSE_NO = r"\d{1,3}(?:[ ]?[A-Ha-h](?![\wåäö]))?(?:[ ]?[-–][ ]?\d{1,4}(?:[ ]?[A-Ha-h](?![\wåäö]))?)?(?:,[ ]?\d{1,2}[ ]?(?:tr|trappor|vån)\.?)?"
 _STREET_RE = re.compile(
     r"(?<![\w])(?:(?:[A-ZÅÄÖ][a-zåäöé]+[ ])?(?:S:t[ ]|Sankt[ ]|Lilla[ ]|Stora[ ]|Norra[ ]|Södra[ ]|Östra[ ]|Västra[ ])?"
     r"[A-ZÅÄÖ][a-zåäöé]*" + _STREET_SUFFIX + r"|[A-ZÅÄÖ][a-zåäöé]+[ ](?:torg|gata|väg|gränd|allé|backe|strand|park))"

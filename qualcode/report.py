@@ -471,30 +471,56 @@ def write_docx(report: Report, path: Path) -> Path:
     for p in report.intro:
         doc.add_paragraph(p)
     doc.add_heading("Tabeller", level=1)
+    landscape = False
     for t in report.tables:
+        wide = len(t.columns) > 8
+        if wide != landscape:
+            # Wide breakdowns (many districts) get landscape pages so numbers stay on one line.
+            _new_section(doc, landscape=wide)
+            landscape = wide
+        usable = 25.7 if wide else 17.0
+        font = Pt(7) if wide else Pt(8.5)
+        n_num = len(t.columns) - 2
+        code_w, name_w = (2.2, 5.6) if wide else (2.7, 6.3)
+        num_w = max(0.9, (usable - code_w - name_w) / max(1, n_num))
+        widths = [code_w, name_w] + [num_w] * n_num
         doc.add_heading(t.title, level=2)
         table = doc.add_table(rows=1, cols=len(t.columns))
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
         for j, col in enumerate(t.columns):
             cell = table.rows[0].cells[j]
             cell.text = ""
             run = cell.paragraphs[0].add_run(str(col))
             run.bold = True
-            run.font.size = Pt(8.5)
+            run.font.size = font
         _repeat_header(table.rows[0])
         for r in t.rows:
             cells = table.add_row().cells
             for j, v in enumerate(r):
                 para = cells[j].paragraphs[0]
-                run = para.add_run(_text(v))
-                run.font.size = Pt(8.5)
+                text = _text(v)
+                if j == 1 and text.startswith("  "):
+                    # Codes under a theme group: indented, not prefixed with spaces.
+                    para.paragraph_format.left_indent = Cm(0.3 * ((len(text) - len(text.lstrip(" "))) // 2))
+                    text = text.lstrip(" ")
+                run = para.add_run(text)
+                run.font.size = font
                 if j >= 2:
                     para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        # Both the grid (LibreOffice reads it) and every cell (Word reads those) get the widths.
+        for j, w in enumerate(widths):
+            table.columns[j].width = Cm(w)
+        for row in table.rows:
+            for j, w in enumerate(widths):
+                row.cells[j].width = Cm(w)
         if t.note:
             note = doc.add_paragraph(t.note)
             note.runs[0].italic = True
             note.runs[0].font.size = Pt(8.5)
+    if landscape:
+        _new_section(doc, landscape=False)
     if report.charts:
         doc.add_heading("Diagram", level=1)
         for ch in report.charts:
@@ -516,6 +542,17 @@ def write_docx(report: Report, path: Path) -> Path:
                 src.runs[0].font.size = Pt(9)
     doc.save(str(path))
     return path
+
+
+def _new_section(doc, landscape: bool) -> None:  # type: ignore[no-untyped-def]
+    from docx.enum.section import WD_ORIENT, WD_SECTION
+    from docx.shared import Cm
+
+    sec = doc.add_section(WD_SECTION.NEW_PAGE)
+    sec.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    long_side, short_side = Cm(29.7), Cm(21.0)
+    sec.page_width, sec.page_height = (long_side, short_side) if landscape else (short_side, long_side)
+    sec.left_margin = sec.right_margin = Cm(2.0)
 
 
 def _repeat_header(row) -> None:  # type: ignore[no-untyped-def]

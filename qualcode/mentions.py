@@ -51,7 +51,8 @@ NO_ANSWER = frozenset(
     "vet ej|vet inte|vetej|vet ikke|ej svar|inget svar|ingen svar|svarar ej|inget|ingen|inga|"
     "ingenting|nej|ej|ej aktuellt|ej relevant|inte aktuellt|ingen aning|ingen åsikt|"
     "kan ej svara|kan inte svara|kan ej bedöma|kan inte bedöma|har ingen uppfattning|"
-    "ingen uppfattning|n/a|na|x|-|saknas|tomt|vet ej/inget|inget att tillägga|osäker".split("|")
+    "ingen uppfattning|n/a|na|x|-|saknas|tomt|vet ej/inget|inget att tillägga|osäker|ingen kommentar|"
+    "inga kommentarer|inget att säga|ingen synpunkt|inga synpunkter|kommer inte på något".split("|")
 )
 # Abbreviations that respondents use; expanded before matching.
 ABBREVIATIONS = {
@@ -179,6 +180,7 @@ class _Phrase:
     category: str
     weight: float  # 1 = keyword/alias/name phrase, NAME_WEIGHT = single name word
     generic: tuple[str, ...] = ()  # set when the phrase is shared by several point names
+    part: bool = False  # one word of a longer keyword: a hint for candidates, never a match
 
 
 @dataclass(frozen=True)
@@ -338,6 +340,8 @@ class MentionMapper:
             add(code.name, cat, 1.0)
             for text in code.aliases + code.keywords:
                 add(text, cat, 1.0)
+                if "-" in text:
+                    add(text.replace("-", " "), cat, 1.0)  # "it-stöd" written "IT stöd"
                 head = normalise_answer(text).split("-")[0]
                 if "-" in text and 2 <= len(head) <= 3 and head.isalpha():
                     acronyms.setdefault(head, set()).add(cat)
@@ -356,6 +360,19 @@ class MentionMapper:
         for gram, owners in generic.items():
             words = tuple(_word(w) for w in gram)
             phrases.append(_Phrase(words, owners[0], 1.0, generic=owners))
+        # words of multi-word keywords ("ärende" in "antal ärenden", "dra ärende") do not name
+        # a point alone, but an answer built on them is unresolved rather than Övrigt
+        singles = {p.words[0].lemma for p in phrases if len(p.words) == 1}
+        parts: dict[str, tuple[_Word, set[str]]] = {}
+        for p in list(phrases):
+            if len(p.words) < 2 or p.generic:
+                continue
+            for w in p.words:
+                if w.lemma not in singles and w.surface not in FILLER_WORDS and len(w.surface) >= 4:
+                    parts.setdefault(w.lemma, (w, set()))[1].add(p.category)
+        for w, owners in parts.values():
+            cats = tuple(sorted(owners, key=lambda c: (c == OVRIGT, c)))
+            phrases.append(_Phrase((w,), cats[0], NAME_WEIGHT, generic=cats if len(cats) > 1 else (), part=True))
         return phrases, generic
 
     # mapping -------------------------------------------------------------------------
@@ -451,7 +468,7 @@ class MentionMapper:
         hits = self._find_hits(words)
         hits = self._suppress(hits)
         if not hits:
-            if len(content) <= MAX_OVRIGT_WORDS and all(len(w.surface) >= 3 for w in content):
+            if len(content) <= MAX_OVRIGT_WORDS and any(len(w.surface) >= 3 for w in content):
                 return OVRIGT, "no-match", ()
             return None, "no-match-long", ()
         strong = [h for h in hits if h.weight >= 1]
@@ -506,15 +523,15 @@ class MentionMapper:
                 quality = min(_matches(words[i + j], p.words[j]) for j in range(m))
                 if quality:
                     partial = quality == 1
-                    hits.append(_Hit(i, i + m, cats, p.weight, chars, partial,
-                                     "compound" if partial else "exact", quality))
-                    if not partial:
+                    source = "part" if p.part else ("compound" if partial else "exact")
+                    hits.append(_Hit(i, i + m, cats, p.weight, chars, partial, source, quality))
+                    if not partial and not p.part:
                         matched_tokens.update(range(i, i + m))
         # unknown words: a prefix of vocabulary words ("arbetsbel.") or a misspelling
         for i, w in enumerate(words):
             if i in matched_tokens or w.surface in FILLER_WORDS or len(w.surface) < 4:
                 continue
-            if any(h.start <= i < h.end for h in hits):
+            if any(h.start <= i < h.end and h.weight >= 1 for h in hits):
                 continue
             hits.extend(self._prefix_or_fuzzy(i, w))
         return hits
@@ -552,6 +569,8 @@ class MentionMapper:
 def _beats(o: _Hit, h: _Hit) -> bool:
     if not (o.start <= h.start and h.end <= o.end):
         return False
+    if (o.source == "part") != (h.source == "part"):
+        return h.source == "part"  # a hint never beats a match
     if (o.end - o.start) > (h.end - h.start):
         return True
     # same words: whole word over compound part, spelling over lemma, keyword over a bare

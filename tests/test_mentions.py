@@ -50,15 +50,15 @@ CASES = {
     "P08": ["8.", "ärendedragningar", "Ärendehandlening", "handledning i grupp", "kollegial handledning"],
     "P09": ["9", "medhandläggning", "Två handläggare i varje ärende", "Medhandlägarskap"],
     "P10": ["10", "Kurser", "specialistutbildningen", "vidareutbildning", "Fortbilding",
-            "kompetensutv.", "utbildningsdagar"],
+            "kompetensutv.", "utbildningsdagar", "specialistutb"],
     "P11": ["11", "socionomstudenter", "VFU-studenter", "praktikanter", "studentmottagandet"],
     "P12": ["12", "traineeprogrammet", "Traineer", "Mottagande av trainees"],
     "P13": ["13", "lokalerna", "Bättre lokaler", "arbetsrummen", "Tysta rum", "datorer och telefoner",
             "fungerande arbetsredskap", "Lokaler/datorer", "kontorslandskapet"],
     OVRIGT: ["14", "Lön", "Lönen", "högre löner", "friskvård", "Flextid", "IT-systemen",
              "verksamhetssystemet", "omorganisationen", "bra kollegor", "Arbetsklimatet",
-             "personalomsättning"],
-    EJ_SVAR: ["", "   ", "-", "–", "?", "vet ej", "Vet inte.", "VET EJ", "inget", "Ingen aning", "x", "..."],
+             "personalomsättning", "IT stöd", "arbetsmiljön"],
+    EJ_SVAR: ["", "   ", "-", "–", "?", "vet ej", "Vet inte.", "VET EJ", "inget", "Ingen aning", "x", "...", "Ingen kommentar"],
 }
 
 
@@ -94,6 +94,11 @@ def test_ambiguous_answers_are_not_guessed(mapper, answer, candidates):
 def test_unknown_numbers_and_long_unmatched_text_stay_unresolved(mapper):
     assert mapper.map("15").category is None
     assert mapper.map("0").category is None
+    # built on a word of several points' keywords ("antal ärenden", "dra ärende"): not Övrigt
+    for answer in ("ärendetak", "samarbete kring ärenden"):
+        m = mapper.map(answer)
+        assert (m.category, m.method) == (None, "weak")
+        assert {"P03", "P08", "P09"} <= {c.category for c in m.candidates}
     m = mapper.map("Det har inte blivit så mycket annorlunda på något sätt tyvärr")
     assert m.category is None and m.candidates == ()
 
@@ -314,6 +319,26 @@ def test_compare_lists_cell_and_total_differences(tmp_path, mapper):
     ]
     with pytest.raises(InputError, match="har inga av uppsättningarna langst"):
         compare_published(counts, {"behov": {}})
+
+
+def test_count_from_project_survey(tmp_path):
+    from qualcode.corpus import import_survey
+
+    from helpers import make_project
+
+    path = _write(tmp_path / "s.csv", SMALL)
+    project = make_project(tmp_path)
+    try:
+        import_survey(project, path, ["langst_1", "langst_2", "behov_1", "behov_2"], id_column="id")
+    finally:
+        project.store.close()
+    args = ["mentions", "count", "--project", str(tmp_path / "p"), "-c", "langst_*,behov_*", "-f", "json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    from_file = runner.invoke(app, ["mentions", "count", str(path), "-c", "langst_*,behov_*", "-f", "json"])
+    assert json.loads(result.stdout) == json.loads(from_file.stdout)
+    grouped = runner.invoke(app, args + ["--by", "roll"])
+    assert json.loads(grouped.stdout)["by"]["groups"]["chef"]["respondents"] == 2
 
 
 # -- the development questionnaire (../shared) ---------------------------------------------

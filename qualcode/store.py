@@ -817,6 +817,39 @@ class Store:
         sql += (" WHERE " + " AND ".join(clauses) if clauses else "") + " ORDER BY s.id"
         return [r[0] for r in self.conn.execute(sql, params)]
 
+    def segment_order(
+        self,
+        unit: str | None = None,
+        document: str | int | None = None,
+        meta: dict[str, str] | None = None,
+        kind: str | None = None,
+    ) -> list[int]:
+        """Segment ids in document order, filtered like `iter_segments` (without loading texts)."""
+        where, params = self._doc_filters(kind=kind, meta=meta, document=document)
+        clauses = [where[len("WHERE "):]] if where else []
+        if unit:
+            clauses.append("s.unit = ?")
+            params.append(unit)
+        sql = "SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id"
+        sql += (" WHERE " + " AND ".join(clauses) if clauses else "") + " ORDER BY s.document_id, s.unit, s.idx"
+        return [r[0] for r in self.conn.execute(sql, params)]
+
+    def suggestion_scores(self, coders: Sequence[str]) -> Iterator[tuple[int, float]]:
+        """(segment_id, score) of every open suggestion held by one of `coders`."""
+        sql = (
+            "SELECT segment_id, score FROM codings WHERE source = 'suggested' AND score IS NOT NULL "
+            f"AND coder IN ({','.join('?' * len(coders))})"
+        )
+        yield from ((r[0], r[1]) for r in self.conn.execute(sql, list(coders)))
+
+    def segments_with_codes(self, code_ids: Sequence[str], sources: Sequence[str]) -> set[int]:
+        """Ids of segments that have one of `code_ids` with one of `sources` (any coder)."""
+        sql = (
+            f"SELECT DISTINCT segment_id FROM codings WHERE code_id IN ({','.join('?' * len(code_ids))}) "
+            f"AND source IN ({','.join('?' * len(sources))})"
+        )
+        return {r[0] for r in self.conn.execute(sql, [*code_ids, *sources])}
+
     # -- statistics --------------------------------------------------------------------
 
     def stats(self) -> dict[str, int]:

@@ -349,33 +349,28 @@ class TagSession:
     def _build_queue(self) -> list[int]:
         spec = self.state.spec
         store = self.store
-        ids: list[int] | None = None
+        order = store.segment_order(unit=spec.unit, document=spec.document, meta=dict(spec.meta) or None)
         if spec.sample:
             ids = list(store.get_sample(spec.sample)["segment_ids"])  # type: ignore[index]
-        code_ids = sorted({c for k in spec.code for c in self.codebook.rollup(k)}) if spec.code else None
-        segs = list(store.iter_segments(
-            unit=spec.unit, document=spec.document, meta=dict(spec.meta) or None, ids=ids,
-        ))
-        if code_ids:
-            with_code = {s.id for _, s in store.iter_codings(code=code_ids, sources=(*POSITIVE, "suggested"))}
-            segs = [s for s in segs if s.id in with_code]
+            keep = set(order)
+            order = [sid for sid in ids if sid in keep]  # the sample's own order, the same for every coder
+        if spec.code:
+            code_ids = sorted({c for k in spec.code for c in self.codebook.rollup(k)})
+            with_code = store.segments_with_codes(code_ids, (*POSITIVE, "suggested"))
+            order = [sid for sid in order if sid in with_code]
         # judged segments are left out, except the one the last session stopped at
         done = store.reviewed(self.coder) - {self.state.current}
-        order = [s.id for s in segs if s.id not in done]
-        if ids is not None:
-            rank = {sid: i for i, sid in enumerate(ids)}
-            order.sort(key=lambda sid: rank[sid])
+        order = [sid for sid in order if sid not in done]
         if spec.order == "uncoded" and not self.blind:
-            coded = {seg for seg, _doc, _code, _meta in store.coded_rows()}
+            coded = store.segments_with_codes(self.codebook.ids, POSITIVE)
             order = [sid for sid in order if sid not in coded] + [sid for sid in order if sid in coded]
         elif spec.order == "uncertain":
             margin: dict[int, float] = {}
-            for coding, seg in store.iter_codings(sources=("suggested",), segment_ids=None):
-                if coding.score is None or coding.coder not in (MODEL_CODER, self.coder):
-                    continue
-                m = abs(coding.score - spec.threshold)
-                margin[seg.id] = min(m, margin.get(seg.id, 1.0))
-            order.sort(key=lambda sid: (margin.get(sid, 2.0)))  # stable: ties keep document order
+            for sid, score in store.suggestion_scores([MODEL_CODER, self.coder]):
+                m = abs(score - spec.threshold)
+                if m < margin.get(sid, 2.0):
+                    margin[sid] = m
+            order.sort(key=lambda sid: margin.get(sid, 2.0))  # stable: ties keep document order
         skipped = [sid for sid in self.state.skipped if sid in order]
         return [sid for sid in order if sid not in set(skipped)] + skipped
 

@@ -117,7 +117,7 @@ def project_answers(store: Any) -> SurveyAnswers:
         if resp is None or fld is None:
             raise InputError(
                 f"dokumentet '{doc.name}' saknar metadata 'respondent' och 'field' — importera enkäten med "
-                "`qualcode corpus import-survey` så att varje svar får respondent och kolumn"
+                "`qualcode import survey FIL --text KOLUMN --id respondent` så att varje svar får respondent och kolumn"
             )
         row = by_resp.setdefault(str(resp), {})
         for k, v in meta.items():
@@ -127,7 +127,7 @@ def project_answers(store: Any) -> SurveyAnswers:
         if str(fld) not in fields:
             fields.append(str(fld))
     if not by_resp:
-        raise InputError("projektet har inga enkätsvar — importera enkäten först med `qualcode corpus import-survey`")
+        raise InputError("projektet har inga enkätsvar — importera enkäten först med `qualcode import survey FIL --text KOLUMN --id respondent`")
     columns = ["respondent"] + sorted({k for r in by_resp.values() for k in r})
     rows = tuple(dict(r, respondent=resp) for resp, r in by_resp.items())
     return SurveyAnswers(columns=tuple(columns), ids=tuple(by_resp), rows=rows, source="projekt")

@@ -179,6 +179,9 @@ def compare(
     from ..mention_tables import compare_published, comparison_json, count_mentions, load_published
 
     pub = load_published(published)
+    if not columns:
+        # the published tables name their sets ("langst", "behov"): compare those columns
+        columns = [k for k, v in pub.items() if isinstance(v, dict) and v and all(str(p).isdigit() for p in v)]
     answers, sets, mapper = _load(file, columns, mapping, project, encoding, delimiter, sheet, codebook)
     cmp = compare_published(count_mentions(answers, sets, mapper), pub)
     if fmt is Format.json:
@@ -196,6 +199,13 @@ def compare(
     emit(rows, ["kind", "set", "position", "category", "published", "computed", "note"], fmt, title=title,
          headers={"kind": "Typ", "set": "Tabell", "position": "Alt.", "category": "Kategori",
                   "published": "Publicerat", "computed": "Beräknat", "note": "Not"})
+    for note in pub.get("notes") or []:
+        err_console.print(f"not i {published.name}: {note}")
+    if "prose_totals" not in pub:
+        err_console.print(
+            "tips: lägg till \"prose_totals\": {SET: {KATEGORI: n}} (och \"printed_totals\") i filen "
+            "för att jämföra rapportens löptext och tryckta totaler med tabellerna"
+        )
 
 
 def register(root: typer.Typer) -> None:

@@ -204,6 +204,7 @@ def build_report(
     for f in by:
         for unit in ("document", "segment", "respondent"):
             tables.append(_breakdown_table(project, f, unit, rows, codes, kind, min_cell, mask))
+    tables.extend(questionnaire_tables(project, min_cell))
     tables.extend(extra_tables)
 
     chart_dir = out_dir / "diagram"
@@ -330,6 +331,61 @@ def _breakdown_table(
         rows=tuple(out_rows),
         note=f"Antal {UNIT_LABELS[unit]} med koden per {f}. Underlag per grupp: {bases}. Antal under {min_cell} visas som *.",
     )
+
+
+def questionnaire_tables(project: Project, min_cell: int) -> list[ReportTable]:
+    """Mention tables for a questionnaire in the project (survey fields in numbered sets such as
+    langst_1..3, behov_1..3): respondents per category and answer position, suppressed.
+
+    Each position column sums to the number of respondents (unclassified answers get their own
+    row), and each row sums to the times the category was named, so both margins are shown and
+    protected. Empty when the project has no such questionnaire.
+    """
+    from .mention_tables import _set_name, answered_only, count_mentions, project_answers, select_columns
+    from .mentions import MentionMapper, load_mapping
+
+    if project.store.count_documents(kind="survey") == 0:
+        return []
+    answers = project_answers(project.store)
+    sets_cols: dict[str, list[str]] = {}
+    for c in answers.columns:
+        if _set_name(c) != c:
+            sets_cols.setdefault(_set_name(c), []).append(c)
+    specs = [name for name, cols in sets_cols.items() if len(cols) >= 2]
+    if not specs:
+        return []
+    sets = select_columns(answers.columns, specs)
+    answers = answered_only(answers, [c for s in sets for c in s.columns])
+    mapping_path = (project.config.get("mentions") or {}).get("mapping")
+    cb = project.codebook
+    mapping = load_mapping(project.root / mapping_path, cb) if mapping_path else None
+    counts = count_mentions(answers, sets, MentionMapper(cb, mapping))
+    tables = []
+    for s in sets:
+        unresolved = {c: sum(1 for u in counts.unresolved if u.column == c) for c in s.columns}
+        cats = list(counts.categories)
+        cells = [[counts.columns[col].count(cat) for col in s.columns] for cat in cats]
+        labels = [(cat, counts.labels[cat]) for cat in cats]
+        if any(unresolved.values()):
+            cells.append([unresolved[c] for c in s.columns])
+            labels.append(("", "Ej klassade svar"))
+        sup = suppress(cells, min_cell=min_cell, row_totals=True, col_totals=True)
+        rows = [
+            (code, label, *[sup.show(i, j) for j in range(len(s.columns))], sup.row_total(i))
+            for i, (code, label) in enumerate(labels)
+        ]
+        rows.append(("", TOTAL, *[sup.col_total(j) for j in range(len(s.columns))], sup.grand_total))
+        tables.append(ReportTable(
+            key=_slug(f"enkat-{s.name}"),
+            title=f"Enkät: {s.name} – antal respondenter per kategori och svarsposition",
+            columns=("Kod", "Kategori", *s.columns, "Gånger nämnd"),
+            rows=tuple(rows),
+            note=(
+                f"{counts.respondents} respondenter som svarat på frågan. Varje kolumn summerar till antalet svarande; "
+                f"raden Totalt och kolumnen Gånger nämnd är summor. Antal under {min_cell} visas som *."
+            ),
+        ))
+    return tables
 
 
 def _field_totals(project: Project, f: str, kind: str | None, min_cell: int) -> dict[str, int | str]:

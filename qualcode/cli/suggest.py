@@ -1,0 +1,231 @@
+"""`qualcode suggest` (run, file, list, accept, reject), `qualcode train`, `qualcode evaluate`."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import Format, FormatOpt, ProjectOpt, console, emit, err_console, open_project
+
+app = typer.Typer(
+    help="Suggest codes from the codebook's keywords and a model trained on your coding; accept or reject them.",
+)
+
+
+class Segments(str, Enum):
+    uncoded = "uncoded"
+    all = "all"
+
+
+MinScoreOpt = Annotated[
+    float | None,
+    typer.Option("--min-score", help="Only scores at or above this (0–1); default: each code's own threshold."),
+]
+SegmentsOpt = Annotated[Segments, typer.Option("--segments", help="uncoded: segments without codes; all: every segment.")]
+UnitOpt = Annotated[str | None, typer.Option("--unit", help="Only segments of this unit: paragraph, sentence or response.")]
+CodeFilterOpt = Annotated[
+    list[str] | None, typer.Option("--code", help="Code or group id (repeatable; groups roll up).")
+]
+MaxScoreOpt = Annotated[float | None, typer.Option("--max-score", help="Only scores at or below this (0–1).")]
+CodebookFileOpt = Annotated[
+    Path | None, typer.Option("--codebook", help="Codebook file (default: the shipped codebooks/handlingsplan.yaml).")
+]
+
+
+def _run(project: Path | None, min_score: float | None, segments: Segments, unit: str | None, fmt: Format) -> None:
+    from ..suggest import suggest_project
+
+    with open_project(project) as p:
+        result = suggest_project(p, min_score=min_score, segments=segments.value, unit=unit)
+    rows = [{"code": c, "suggestions": n} for c, n in sorted(result.per_code.items())]
+    if fmt is Format.table:
+        how = "bara regler (ingen tränad modell: kör `qualcode train`)" if result.rules_only else "regler + modell"
+        err_console.print(
+            f"{result.n_suggestions} förslag för {result.n_segments} segment, modell {result.model_version} ({how}); "
+            f"{result.removed} äldre öppna förslag ersattes."
+        )
+    emit(rows, ["code", "suggestions"], fmt, title="Förslag per kod")
+
+
+@app.callback(invoke_without_command=True)
+def suggest(
+    ctx: typer.Context,
+    min_score: MinScoreOpt = None,
+    segments: SegmentsOpt = Segments.uncoded,
+    unit: UnitOpt = None,
+    project: ProjectOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Store code suggestions for the project's segments (same as `qualcode suggest run`)."""
+    if ctx.invoked_subcommand is None:
+        _run(project, min_score, segments, unit, fmt)
+
+
+@app.command("run")
+def run(
+    min_score: MinScoreOpt = None,
+    segments: SegmentsOpt = Segments.uncoded,
+    unit: UnitOpt = None,
+    project: ProjectOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Store suggestions (source 'suggested', coder 'qualcode'); manual codings are never touched."""
+    _run(project, min_score, segments, unit, fmt)
+
+
+@app.command("file")
+def file(
+    in_path: Annotated[Path, typer.Argument(metavar="IN.jsonl", help='Lines {"id": str, "text": str}.')],
+    out: Annotated[Path, typer.Option("--out", help='Output JSONL: {"id", "codes", "scores"} per line.')],
+    train: Annotated[
+        Path | None,
+        typer.Option("--train", help='Coded lines {"id", "text", "codes": [...]} to train on (without: rules only).'),
+    ] = None,
+    codebook: CodebookFileOpt = None,
+) -> None:
+    """Stateless: suggest codes for every line of IN.jsonl and write OUT.jsonl (no project needed)."""
+    from ..suggest import suggest_file
+
+    result = suggest_file(str(in_path), str(out), str(train) if train else None, str(codebook) if codebook else None)
+    for w in result.warnings:
+        err_console.print(f"[yellow]varning:[/] {w}")
+    err_console.print(
+        f"Skrev {result.n_segments} rader till {result.out} ({result.n_coded} med minst en kod), "
+        f"modell {result.model_version}."
+    )
+
+
+@app.command("list")
+def list_(
+    code: CodeFilterOpt = None,
+    min_score: Annotated[float | None, typer.Option("--min-score", help="Only scores at or above this.")] = None,
+    max_score: MaxScoreOpt = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="At most this many per code.")] = None,
+    project: ProjectOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Open suggestions per code, highest score first, with the segment text and the reason."""
+    from ..suggest import list_suggestions
+
+    with open_project(project) as p:
+        rows = [r.to_dict() for r in list_suggestions(p, code, min_score, max_score, limit)]
+    emit(rows, ["id", "code", "score", "segment", "document", "text", "reason"], fmt, title="Öppna förslag")
+
+
+def _decide(decision: str, ids: list[int] | None, code: list[str] | None, min_score: float | None,
+            max_score: float | None, project: Path | None) -> None:
+    from ..suggest import decide_suggestions
+
+    with open_project(project) as p:
+        done = decide_suggestions(p, decision, ids or (), code, min_score, max_score)
+    verb = "Accepterade" if decision == "accept" else "Avvisade"
+    err_console.print(f"{verb} {len(done)} förslag.")
+
+
+IdsArg = Annotated[list[int] | None, typer.Argument(help="Suggestion (coding) ids from `qualcode suggest list`.")]
+
+
+@app.command("accept")
+def accept(
+    ids: IdsArg = None,
+    code: CodeFilterOpt = None,
+    min_score: Annotated[float | None, typer.Option("--min-score", help="Bulk: scores at or above this.")] = None,
+    max_score: MaxScoreOpt = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Accept suggestions by id, or in bulk by --code and score range; they become your codings."""
+    _decide("accept", ids, code, min_score, max_score, project)
+
+
+@app.command("reject")
+def reject(
+    ids: IdsArg = None,
+    code: CodeFilterOpt = None,
+    min_score: Annotated[float | None, typer.Option("--min-score", help="Bulk: scores at or above this.")] = None,
+    max_score: MaxScoreOpt = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Reject suggestions by id, or in bulk; they are remembered and used as negative examples."""
+    _decide("reject", ids, code, min_score, max_score, project)
+
+
+def _metrics_rows(evaluation) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    d = evaluation.to_dict()
+    rows: list[dict[str, object]] = [
+        {"code": m["code"], "support": m["support"], "predicted": m["predicted"], "precision": f"{m['precision']:.2f}",
+         "recall": f"{m['recall']:.2f}", "f1": f"{m['f1']:.2f}",
+         "alpha": "" if m["alpha"] is None else f"{m['alpha']:.2f}"}
+        for m in d["per_code"]
+    ]
+    mi = d["micro"]
+    rows.append({"code": "micro", "support": mi["support"], "precision": f"{mi['precision']:.2f}",
+                 "recall": f"{mi['recall']:.2f}", "f1": f"{mi['f1']:.2f}",
+                 "alpha": "" if d["alpha_mean"] is None else f"{d['alpha_mean']:.2f}"})
+    rows.append({"code": "macro", "f1": f"{d['macro_f1']:.2f}"})
+    return rows
+
+
+METRIC_COLUMNS = ["code", "support", "predicted", "precision", "recall", "f1", "alpha"]
+
+
+def train(
+    cv: Annotated[int, typer.Option("--cv", help="Folds for the cross-validated figures (0: skip, train only).")] = 5,
+    project: ProjectOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Train the suggester on the project's manual and accepted codings; print cross-validated P/R/F1."""
+    from ..suggest import train_project
+
+    with open_project(project) as p:
+        result = train_project(p, cv=cv)
+    if fmt is Format.json:
+        import json
+
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    err_console.print(
+        f"Modell {result.version}: {result.n_segments} kodade segment, {result.n_rejected} avvisade förslag, "
+        f"{result.seconds:.1f} s. Bara regler för: {', '.join(result.rules_only_codes) or '–'}."
+    )
+    if result.evaluation is None:
+        emit([{"code": c, "positives": n} for c, n in result.n_positives.items()], ["code", "positives"], fmt)
+        return
+    rows = _metrics_rows(result.evaluation)
+    for r in rows:
+        if r["code"] in result.n_positives:
+            r["positives"] = result.n_positives[str(r["code"])]
+    emit(rows, ["code", "positives", *METRIC_COLUMNS[2:]], fmt,
+         title=f"Korsvaliderat ({result.evaluation.method}), alpha = Krippendorffs α modell–forskare")
+
+
+def evaluate(
+    gold: Annotated[Path, typer.Option("--gold", help='Gold JSONL: {"id", "text", "codes": [...]} per line.')],
+    train_file: Annotated[Path | None, typer.Option("--train", help="Train on this coded JSONL, evaluate on --gold.")] = None,
+    cv: Annotated[int | None, typer.Option("--cv", help="K-fold cross-validation on --gold instead of --train.")] = None,
+    codebook: CodebookFileOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Per-code precision/recall/F1, micro and macro F1, Krippendorff's alpha (model vs gold)."""
+    from ..suggest import evaluate_files
+
+    ev = evaluate_files(str(gold), str(train_file) if train_file else None, cv, str(codebook) if codebook else None)
+    if fmt is Format.json:
+        import json
+
+        typer.echo(json.dumps(ev.to_dict(), ensure_ascii=False, indent=2))
+        return
+    for w in ev.extra.get("warnings", []):
+        err_console.print(f"[yellow]varning:[/] {w}")
+    emit(_metrics_rows(ev), METRIC_COLUMNS, fmt, title=f"{ev.method}, {ev.n_segments} segment")
+    if fmt is Format.table:
+        mi = ev.micro
+        console.print(f"micro-F1 {mi.f1:.3f} (P {mi.precision:.3f}, R {mi.recall:.3f}), macro-F1 {ev.macro_f1:.3f}")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="suggest")
+    root.command("train")(train)
+    root.command("evaluate")(evaluate)

@@ -140,7 +140,8 @@ def write_qdc(codebook: Codebook, path: str | Path) -> Path:
 
 def _serialise(root: ET.Element) -> bytes:
     ET.indent(root, space="  ")
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    # the declaration in the form the standard's examples use (some readers are strict about it)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8") + b"\n"
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 import xml.etree.ElementTree as ET
 import zipfile
 from datetime import datetime, timezone
@@ -277,3 +278,23 @@ def test_qdpx_filter_by_coder(project, tmp_path):
     summary = write_qdpx(project, tmp_path / "bo.qdpx", coders=["bo"], now=STAMP)
     # bo's one coding plus the flagged key quote (same segment)
     assert (summary.selections, summary.codings) == (1, 1)
+
+
+def small_codebook():
+    return build_codebook([
+        Code(id="G-MILJO", name="Arbetsmiljö", kind="group"),
+        Code(id="P13", name="Lämpliga lokaler", parent="G-MILJO", kind="point", number=13,
+             definition="Arbetsrum & utrustning.", include="lokaler, tysta rum", exclude="IT-system (T-IT)",
+             examples=("Vi saknar tysta rum.",), keywords=("lokal", "tyst rum"), aliases=("lokaler",)),
+        Code(id="T-KLIMAT", name="Arbetsklimat", parent="G-MILJO", kind="theme", keywords=("kollega",)),
+        Code(id="ANNAT", name="Övrigt <annat>", kind="code"),
+    ], name="Liten", version=2)
+
+
+def test_qdc_matches_golden_file():
+    from qualcode.refiqda import ORIGIN
+
+    golden = Path(__file__).parent / "golden" / "refiqda" / "small.qdc"
+    got = codebook_to_qdc(small_codebook()).replace(ORIGIN.encode(), b"qualcode VERSION")
+    assert got.decode("utf-8") == golden.read_text(encoding="utf-8")
+    assert read_qdc(golden).codes == small_codebook().codes

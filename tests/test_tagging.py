@@ -292,3 +292,32 @@ def test_manual_add_consumes_open_suggestion_and_undo_brings_it_back(project):
     s.apply("u")
     assert st.find_coding(ids[0], "P13", MODEL_CODER).source == "suggested"
     assert st.find_coding(ids[0], "P13", "anna") is None
+
+
+@pytest.mark.slow
+def test_background_retrain_with_the_suggestions_library(tmp_path):
+    """End to end with qualcode.suggest.retrain_project: new suggestions appear on later segments."""
+    from qualcode.tagging import default_trainer
+
+    trainer = default_trainer()
+    if trainer is None:
+        pytest.skip("qualcode.suggest has no project retrain function")
+    paras = ["Vi har nya lokaler med tysta rum.", "Lönen är för låg.", "Lokalerna är trånga.",
+             "Löneutvecklingen är dålig.", "Kontorslandskapet saknar rum.", "Vi fick lönelyft."]
+    text = "\n\n".join(paras)
+    proj = init_project(tmp_path / "p", name="rt", coder="anna")
+    with proj.store.transaction():
+        d = proj.store.add_document(DocumentIn("d", "note", text, {}), "h")
+        proj.store.add_segments(
+            SegmentIn(d, "paragraph", i, text.index(x), text.index(x) + len(x), "") for i, x in enumerate(paras)
+        )
+    r = Retrainer(proj.root, trainer, every=4)
+    s = TagSession(proj, coder="anna", spec=QueueSpec(order="document"), retrainer=r)
+    for cmd in ["+ P13", "", "+ T-LON", "", "+ P13", "", "+ T-LON", ""]:
+        s.apply(cmd)
+    r.join(120)
+    assert (r.runs, r.error) == (1, None)
+    view = s.view()
+    assert view.segment.text == "Kontorslandskapet saknar rum."
+    assert [x.code_id for x in view.suggestions] == ["P13"]
+    proj.close()

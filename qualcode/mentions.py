@@ -38,7 +38,7 @@ EJ_SVAR = "EJ_SVAR"
 FUNCTION_WORDS = frozenset(
     "och o samt eller till för av i på med åt om som att en ett den det de vår våra vårt "
     "sin sina sitt hos inom vid under mm m.m etc t.ex bl.a både även kring är vara "
-    "så man vi oss dem deras er jag ju nog typ the".split()
+    "så man vi oss dem deras er jag ju nog typ the t f resp".split()
 )
 # Words that grade an area ("mer", "bättre") but never name one.
 FILLER_WORDS = frozenset(
@@ -54,6 +54,7 @@ NO_ANSWER = frozenset(
     "ingen uppfattning|n/a|na|x|-|saknas|tomt|vet ej/inget|inget att tillägga|osäker|ingen kommentar|"
     "inga kommentarer|inget att säga|ingen synpunkt|inga synpunkter|kommer inte på något".split("|")
 )
+ALL_WORDS = frozenset("alla allt samtliga allihop båda bägge övriga resten".split())
 # Abbreviations that respondents use; expanded before matching.
 ABBREVIATIONS = {
     "adm": "administrativ", "admin": "administrativ", "administr": "administrativ",
@@ -193,6 +194,21 @@ class _Hit:
     partial: bool  # matched as part of a compound or by prefix/fuzzy
     source: str
     quality: int = 0  # weakest word match in the phrase (see _matches)
+
+
+_NO_ANSWER_HEADS = ("vet ej", "vet inte", "kan ej svara", "kan inte svara", "kan ej bedöma",
+                    "kan inte bedöma", "ingen aning", "inget särskilt", "inget av dem", "inget av",
+                    "ingen av dem", "inga av dem", "har ingen", "har inget", "inget svar", "ej svar")
+
+
+def _no_answer_part(text: str) -> bool:
+    if text in NO_ANSWER:
+        return True
+    for head in _NO_ANSWER_HEADS:
+        if text == head or text.startswith(head + " "):
+            rest = text[len(head):].split()
+            return all(w in FUNCTION_WORDS or w in FILLER_WORDS or w in ("alls", "riktigt", "just", "nu") for w in rest)
+    return False
 
 
 @functools.lru_cache(maxsize=50_000)
@@ -358,8 +374,9 @@ class MentionMapper:
             if len(cats) == 1:
                 add(head, next(iter(cats)), 1.0)
         for gram, owners in generic.items():
+            # "administrativt stöd" marks a real either/or; a lone shared word ("regelbunden") only hints
             words = tuple(_word(w) for w in gram)
-            phrases.append(_Phrase(words, owners[0], 1.0, generic=owners))
+            phrases.append(_Phrase(words, owners[0], 1.0 if len(gram) > 1 else NAME_WEIGHT, generic=owners))
         # words of multi-word keywords ("ärende" in "antal ärenden", "dra ärende") do not name
         # a point alone, but an answer built on them is unresolved rather than Övrigt
         singles = {p.words[0].lemma for p in phrases if len(p.words) == 1}
@@ -402,9 +419,12 @@ class MentionMapper:
     def _is_no_answer(self, key: str) -> bool:
         if not re.search(r"[0-9a-zåäöéü]", key):
             return True  # empty, "-", "?", "..."
-        bare = re.sub(r"[^a-zåäö/ ]", "", key).strip()
-        bare = re.sub(r"\s+", " ", bare)
-        return key in NO_ANSWER or bare in NO_ANSWER
+        bare = re.sub(r"\s+", " ", re.sub(r"[^a-zåäö/ ]", " ", key)).strip()
+        if key in NO_ANSWER or bare in NO_ANSWER:
+            return True
+        # "vet ej/inget svar", "kan inte svara på det", "inget särskilt"
+        parts = [p.strip() for p in bare.split("/") if p.strip()]
+        return bool(parts) and all(_no_answer_part(p) for p in parts)
 
     def _numbers(self, key: str) -> tuple[list[str], str] | None:
         """Point numbers in the answer and the remaining text, or None if it is not a number answer."""
@@ -465,6 +485,8 @@ class MentionMapper:
         content = [w for w in words if w.surface not in FILLER_WORDS]
         if not content:
             return None, "filler-only", ()
+        if all(w.surface in ALL_WORDS or w.surface in FILLER_WORDS for w in content):
+            return None, "all-areas", ()  # "alla", "samtliga": not one area
         hits = self._find_hits(words)
         hits = self._suppress(hits)
         if not hits:
@@ -473,7 +495,8 @@ class MentionMapper:
             return None, "no-match-long", ()
         strong = [h for h in hits if h.weight >= 1]
         if not strong:
-            return None, "weak", self._ranked(hits)
+            method = "ambiguous-name" if all(len(h.categories) > 1 and h.source != "part" for h in hits) else "weak"
+            return None, method, self._ranked(hits)
         # "(adm)" says P06 or P07, "stöd till chefer" says P07: the shared word agrees with P07
         specific = {h.categories[0] for h in strong if len(h.categories) == 1}
         strong = [
@@ -551,7 +574,8 @@ class MentionMapper:
             return [_Hit(i, i + 1, tuple(sorted(owners)), weight, len(w.surface), True, "prefix")]
         if len(w.surface) < 5:
             return []
-        choices = [f for f in self._fuzzy_vocab if w.surface not in f and f not in w.surface]
+        # a word inside a longer vocabulary word is a compound part, not a misspelling
+        choices = [f for f in self._fuzzy_vocab if w.surface not in f]
         found = process.extract(w.surface, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=5)
         if not found:
             return []

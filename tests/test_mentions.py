@@ -46,19 +46,20 @@ CASES = {
     "P06": ["6", "administratörerna", "adm stöd till socialsekreterarna", "admin. stöd handläggare",
             "adm stöd till soc.sekr", "administrativ avlastning för handläggarna", "Avgiftshandläggare"],
     "P07": ["7", "HR", "HR-stödet", "adm stöd till enhetscheferna", "Administrativt stöd till chef",
-            "rekryteringsstöd", "controller", "ekonomistöd till chefer"],
-    "P08": ["8.", "ärendedragningar", "Ärendehandlening", "handledning i grupp", "kollegial handledning"],
+            "rekryteringsstöd", "controller", "ekonomistöd till chefer", "Adm stöd t chefer"],
+    "P08": ["8.", "ärendedragningar", "Regelbunden ärendehandledning varje vecka", "Ärendehandlening", "handledning i grupp", "kollegial handledning"],
     "P09": ["9", "medhandläggning", "Två handläggare i varje ärende", "Medhandlägarskap"],
     "P10": ["10", "Kurser", "specialistutbildningen", "vidareutbildning", "Fortbilding",
             "kompetensutv.", "utbildningsdagar", "specialistutb"],
     "P11": ["11", "socionomstudenter", "VFU-studenter", "praktikanter", "studentmottagandet"],
     "P12": ["12", "traineeprogrammet", "Traineer", "Mottagande av trainees"],
     "P13": ["13", "lokalerna", "Bättre lokaler", "arbetsrummen", "Tysta rum", "datorer och telefoner",
-            "fungerande arbetsredskap", "Lokaler/datorer", "kontorslandskapet"],
+            "fungerande arbetsredskap", "Lokaler/datorer", "kontorslandskapet", "Arbetsredskapp"],
     OVRIGT: ["14", "Lön", "Lönen", "högre löner", "friskvård", "Flextid", "IT-systemen",
              "verksamhetssystemet", "omorganisationen", "bra kollegor", "Arbetsklimatet",
              "personalomsättning", "IT stöd", "arbetsmiljön"],
-    EJ_SVAR: ["", "   ", "-", "–", "?", "vet ej", "Vet inte.", "VET EJ", "inget", "Ingen aning", "x", "...", "Ingen kommentar"],
+    EJ_SVAR: ["", "   ", "-", "–", "?", "vet ej", "Vet inte.", "VET EJ", "inget", "Ingen aning", "x", "...", "Ingen kommentar",
+                "Vet ej/inget svar", "Kan inte svara på det", "Inget särskilt"],
 }
 
 
@@ -94,6 +95,7 @@ def test_ambiguous_answers_are_not_guessed(mapper, answer, candidates):
 def test_unknown_numbers_and_long_unmatched_text_stay_unresolved(mapper):
     assert mapper.map("15").category is None
     assert mapper.map("0").category is None
+    assert [mapper.map(a).method for a in ("Samtliga", "alla")] == ["all-areas", "all-areas"]
     # built on a word of several points' keywords ("antal ärenden", "dra ärende"): not Övrigt
     for answer in ("ärendetak", "samarbete kring ärenden"):
         m = mapper.map(answer)

@@ -9,8 +9,8 @@ a crash loses nothing and the next session resumes at the same segment.
 Commands are short lines (the CLI reads them from the keyboard, tests from a list):
 
     <Enter> | n        done: mark the segment as judged and go to the next
-    a [N …]            accept suggestion N (all open suggestions without N)
-    r [N …]            reject suggestion N (all without N)
+    a [N …] | a *      accept suggestion N (without N: the only open one), or all
+    r [N …]            reject suggestion N (without N: all open ones)
     + KOD | + namn     add a code by id or fuzzy name
     - KOD              remove one of your codes
     m [KOD] text       memo on your coding (the last one you touched without KOD)
@@ -68,7 +68,7 @@ def parse_command(line: str) -> Command:
     if low in _SIMPLE:
         return Command(_SIMPLE[low])
     head, rest = raw[0], raw[1:].strip()
-    if head in "aArR" and (not rest or re.fullmatch(r"[\d ,]+", rest)):
+    if head in "aArR" and (not rest or rest == "*" or re.fullmatch(r"[\d ,]+", rest)):
         nums = tuple(n for n in re.split(r"[ ,]+", rest) if n)
         return Command("accept" if head in "aA" else "reject", nums)
     if head == "+" and rest:
@@ -470,7 +470,13 @@ class TagSession:
         open_ = self._open_suggestions(view_codings)
         if not open_:
             raise TagError("inga öppna förslag för det här segmentet — lägg till en kod med `+ KOD`")
-        if cmd.args:
+        if cmd.args == ("*",):
+            chosen = list(open_)
+        elif not cmd.args and cmd.kind == "accept" and len(open_) > 1:
+            # accepting several codes at once should be a deliberate choice
+            numbers = " ".join(str(x.number) for x in open_)
+            raise TagError(f"{len(open_)} öppna förslag — ange vilka, t.ex. `a {open_[0].number}`, eller `a *` för alla ({numbers})")
+        elif cmd.args:
             by_number = {s.number: s for s in open_}
             try:
                 chosen = [by_number[int(n)] for n in cmd.args]

@@ -61,6 +61,7 @@ def test_parse_command_forms():
     assert parse_command("") == Command("done")
     assert parse_command("a") == Command("accept")
     assert parse_command("a 1 2") == Command("accept", ("1", "2"))
+    assert parse_command("a *") == Command("accept", ("*",))
     assert parse_command("r2") == Command("reject", ("2",))
     assert parse_command("+ lokaler") == Command("add", text="lokaler")
     assert parse_command("-P13") == Command("remove", text="P13")
@@ -225,6 +226,14 @@ def test_errors_are_clear(project):
         s.apply("a 7")
     with pytest.raises(TagError, match="du har inte kodat segmentet med P02"):
         s.apply("- P02")
+    s.apply("s")
+    with pytest.raises(TagError, match=r"2 öppna förslag — ange vilka, t.ex. `a 1`, eller `a \*` för alla \(1 2\)"):
+        s.apply("a")
+    s.apply("a *")
+    assert {c.code_id for c in proj.store.codings_for_segment(ids[1]) if c.coder == "anna"} == {"T-LON", "T-PERS"}
+    s.apply("u")
+    for _ in range(4):
+        s.apply("s")
     s.apply("s"), s.apply("s"), s.apply("s"), s.apply("s")
     with pytest.raises(TagError, match="inga öppna förslag"):
         s.apply("a")

@@ -70,7 +70,7 @@ def render_view(view: SegmentView | None) -> None:
         score = f"{s.score:.2f}" if s.score is not None else "–"
         reason = f" — {s.reason}" if s.reason else ""
         console.print(f"  [cyan]{s.number}[/] {escape(s.code_id)} {escape(s.name)} [dim]{score}{escape(reason)}[/]")
-    console.print("[dim]Enter klar · a/r [N] acceptera/avvisa · + KOD · - KOD · m text · k citat · s hoppa · u ångra · q sluta · ? hjälp[/]")
+    console.print("[dim]Enter klar · a N / a * acceptera · r [N] avvisa · + KOD · - KOD · m text · k citat · s hoppa · u ångra · q sluta · ? hjälp[/]")
 
 
 def _report(message: str, error: bool) -> None:

@@ -2,9 +2,11 @@
 
 A coder has *judged* a segment when they marked it done in `qualcode tag` or gave it a
 code; a judged segment without codes counts as 0 for every code, an unjudged one as
-missing. The model takes part as coder `qualcode`: its stored suggestions (optionally
-only those scoring at least `threshold`) are its codes, and it has judged every segment
-in scope. Adjudicated codes are stored as coder `consensus`.
+missing. The model takes part as coder `qualcode` and judges every segment in scope: by
+default the current model codes them afresh (codes over each code's threshold, or over
+`threshold`), or its stored suggestions count (`model='stored'`). A model trained on the
+same segments agrees with its teachers too easily: measure it on segments it was not
+trained on. Adjudicated codes are stored as coder `consensus`.
 """
 
 from __future__ import annotations
@@ -94,13 +96,23 @@ def parse_coders(text: str | Sequence[str]) -> list[str]:
     return coders
 
 
+MODEL_SOURCES = ("predict", "stored")
+
+
 def coder_codings(
     project: Project,
     coders: Sequence[str],
     segment_ids: Sequence[int] | None = None,
     threshold: float | None = None,
+    model: str = "predict",
 ) -> dict[str, dict[int, set[str]]]:
-    """For each coder: judged segment -> the codes given (empty set = judged, no codes)."""
+    """For each coder: judged segment -> the codes given (empty set = judged, no codes).
+
+    The model (coder `qualcode`) judges every segment in scope: with `model='predict'` the
+    current model codes them afresh; with `model='stored'` its stored suggestions count.
+    """
+    if model not in MODEL_SOURCES:
+        raise InputError(f"okänd modellkälla '{model}' — välj predict eller stored")
     store = project.store
     scope = set(segment_ids) if segment_ids is not None else None
     known = set(store.coders()) | {MODEL_CODER, CONSENSUS}
@@ -122,12 +134,39 @@ def coder_codings(
     if MODEL_CODER in coders:
         if scope is None:
             scope = set().union(*(set(s) for s in out.values())) if out else set(store.segment_ids())
-        sets = {sid: set() for sid in scope}
-        for seg_id, code in store.model_codings(MODEL_CODER, threshold):
-            if seg_id in sets:
-                sets[seg_id].add(code)
-        out[MODEL_CODER] = sets
+        predicted = model_predictions(project, sorted(scope), threshold) if model == "predict" else None
+        if predicted is not None:
+            out[MODEL_CODER] = predicted
+        else:
+            sets = {sid: set() for sid in scope}
+            for seg_id, code in store.model_codings(MODEL_CODER, threshold):
+                if seg_id in sets:
+                    sets[seg_id].add(code)
+            out[MODEL_CODER] = sets
     return {c: out[c] for c in coders}
+
+
+def model_predictions(
+    project: Project, segment_ids: Sequence[int], threshold: float | None = None
+) -> dict[int, set[str]] | None:
+    """The current model's codes for each segment (over each code's threshold, or `threshold`).
+
+    Stored suggestions are not enough to treat the model as a coder: they exist only where
+    nobody had coded yet. None when the suggestions library is not available.
+    """
+    try:
+        from .suggest import load_project_suggester, tokenize
+    except ImportError:
+        return None
+    suggester = load_project_suggester(project)
+    segs = list(project.store.iter_segments(ids=list(segment_ids)))
+    out: dict[int, set[str]] = {s.id: set() for s in segs}
+    if not segs:
+        return out
+    X = tokenize([s.text for s in segs], nlp=project.nlp(), pos=getattr(suggester, "pos_filter", False))
+    for sug in suggester.suggestions([s.id for s in segs], X, min_score=threshold):
+        out[sug.key].add(sug.code_id)
+    return out
 
 
 def _only(sets: dict[str, dict[int, set[str]]], codes: Sequence[str] | None) -> dict[str, dict[int, set[str]]]:
@@ -170,12 +209,13 @@ def agreement_report(
     codes: Sequence[str] | None = None,
     sample: str | None = None,
     threshold: float | None = None,
+    model: str = "predict",
 ) -> AgreementReport:
     """Per-code and pooled agreement between coders over the segments they both judged."""
     coders = parse_coders(coders)
     code_ids = _codes(project, codes)
     ids = sample_ids(project, sample) if sample else None
-    sets = _only(coder_codings(project, coders, ids, threshold), code_ids)
+    sets = _only(coder_codings(project, coders, ids, threshold, model), code_ids)
     rows = code_agreement(sets, codes=code_ids)
     overall = next(r for r in rows if r.code == OVERALL)
     if overall.units == 0:
@@ -203,11 +243,12 @@ def disagreements(
     codes: Sequence[str] | None = None,
     sample: str | None = None,
     threshold: float | None = None,
+    model: str = "predict",
 ) -> list[Disagreement]:
     """Segments judged by at least two of `coders` whose code sets differ, in document order."""
     coders = parse_coders(coders)
     ids = sample_ids(project, sample) if sample else None
-    sets = _only(coder_codings(project, coders, ids, threshold), _codes(project, codes))
+    sets = _only(coder_codings(project, coders, ids, threshold, model), _codes(project, codes))
     differ: dict[int, dict[str, set[str]]] = {}
     for sid in sorted({sid for judged in sets.values() for sid in judged}):
         present = {c: sets[c][sid] for c in coders if sid in sets[c]}

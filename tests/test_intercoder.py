@@ -79,9 +79,9 @@ def test_coder_codings_judged_and_missing(project):
     sets = coder_codings(proj, ["anna", "cecilia"])
     assert sets["anna"] == {ids[i]: c for i, c in truth["anna"].items()}
     assert sets["cecilia"] == {ids[i]: c for i, c in truth["cecilia"].items()}
-    model = coder_codings(proj, ["anna", MODEL_CODER])[MODEL_CODER]
+    model = coder_codings(proj, ["anna", MODEL_CODER], model="stored")[MODEL_CODER]
     assert model == {ids[i]: ({"P13"} if i == 0 else {"P03"} if i == 3 else {"T-LON"} if i == 4 else set()) for i in range(6)}
-    strict = coder_codings(proj, ["anna", MODEL_CODER], threshold=0.5)[MODEL_CODER]
+    strict = coder_codings(proj, ["anna", MODEL_CODER], threshold=0.5, model="stored")[MODEL_CODER]
     assert strict[ids[3]] == set() and strict[ids[0]] == {"P13"}
     with pytest.raises(InputError, match="kodaren 'okänd' har inte kodat något"):
         coder_codings(proj, ["anna", "okänd"])
@@ -168,3 +168,30 @@ def test_adjudication_records_consensus_and_undo(project):
     # consensus is a coder like any other
     report = agreement_report(proj, ["anna", CONSENSUS])
     assert report.units == 1
+
+
+def test_model_as_coder_predicts_afresh(tmp_path):
+    """Stored suggestions exist only where nobody had coded; the model is re-run on every judged segment."""
+    pytest.importorskip("qualcode.suggest")
+    proj = init_project(tmp_path / "m", name="m", coder="anna")
+    texts = ["Vi saknar tysta rum och lokalerna är trånga.", "Lönen är för låg.", "Vi fikar ofta."]
+    text = "\n\n".join(texts)
+    with proj.store.transaction():
+        d = proj.store.add_document(DocumentIn("d", "note", text, {}), "h")
+        proj.store.add_segments(
+            SegmentIn(d, "paragraph", i, text.index(t), text.index(t) + len(t), "") for i, t in enumerate(texts)
+        )
+    ids = [s.id for s in proj.store.iter_segments()]
+    with proj.store.transaction():
+        proj.store.upsert_coding(ids[0], "P13", "anna", "manual")
+        proj.store.upsert_coding(ids[1], "T-LON", "anna", "manual")
+        proj.store.mark_reviewed(ids[2], "anna")
+    sets = coder_codings(proj, ["anna", MODEL_CODER])
+    # no trained model: the codebook's keyword rules code the segments
+    assert sets[MODEL_CODER] == {ids[0]: {"P13"}, ids[1]: {"T-LON"}, ids[2]: set()}
+    assert coder_codings(proj, ["anna", MODEL_CODER], model="stored")[MODEL_CODER] == {i: set() for i in ids}
+    report = agreement_report(proj, ["anna", MODEL_CODER])
+    assert report.rows[-1].percent == 1.0
+    with pytest.raises(InputError, match="okänd modellkälla"):
+        coder_codings(proj, ["anna", MODEL_CODER], model="gissa")
+    proj.close()

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from .common import Format, FormatOpt, ProjectOpt, emit, open_project
-from .tag import CodersOpt, CodesOpt, SampleOpt, ThresholdOpt, _split
+from .tag import CodersOpt, CodesOpt, ModelOpt, SampleOpt, ThresholdOpt, _split
 
 
 def _num(x: float | None) -> str:
@@ -19,6 +19,7 @@ def agreement(
     codes: CodesOpt = None,
     sample: SampleOpt = None,
     threshold: ThresholdOpt = None,
+    model_source: ModelOpt = "predict",
     project: ProjectOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -27,7 +28,9 @@ def agreement(
     from ..intercoder import agreement_report, parse_coders
 
     with open_project(project) as p:
-        report = agreement_report(p, parse_coders(coders), codes=_split(codes), sample=sample, threshold=threshold)
+        report = agreement_report(
+            p, parse_coders(coders), codes=_split(codes), sample=sample, threshold=threshold, model=model_source
+        )
         cb = p.codebook
         names = {c.id: c.name for c in cb.codes}
     if fmt is Format.json:
@@ -38,7 +41,9 @@ def agreement(
         d = r.to_dict()
         d["name"] = "alla koder (poolat)" if r.code == OVERALL else names.get(r.code, "")
         if fmt is Format.table:
-            d.update(percent=_num(d["percent"]), kappa=_num(d["kappa"]), alpha=_num(d["alpha"]))
+            name = d["name"]
+            d.update(percent=_num(d["percent"]), kappa=_num(d["kappa"]), alpha=_num(d["alpha"]),
+                     name=name if len(name) <= 32 else name[:31] + "…")
         rows.append(d)
     columns = ["code", "name", "units", "positives", "percent", "kappa", "alpha"]
     if len(report.coders) > 2:

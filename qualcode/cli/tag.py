@@ -22,7 +22,10 @@ CodesOpt = Annotated[
 ]
 SampleOpt = Annotated[str | None, typer.Option("--sample", help="Only the segments of this sample (see `qualcode sample`).")]
 ThresholdOpt = Annotated[
-    float | None, typer.Option("--threshold", help="For coder 'qualcode': only suggestions scoring at least this.")
+    float | None, typer.Option("--threshold", help="For coder 'qualcode': codes scoring at least this (default: each code's threshold).")
+]
+ModelOpt = Annotated[
+    str, typer.Option("--model-source", help="Coder 'qualcode': 'predict' runs the current model on the segments; 'stored' uses stored suggestions.")
 ]
 
 
@@ -161,6 +164,7 @@ def disagreements(
     codes: CodesOpt = None,
     sample: SampleOpt = None,
     threshold: ThresholdOpt = None,
+    model_source: ModelOpt = "predict",
     project: ProjectOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -169,7 +173,7 @@ def disagreements(
 
     names = parse_coders(coders)
     with open_project(project) as p:
-        items = find(p, names, codes=_split(codes), sample=sample, threshold=threshold)
+        items = find(p, names, codes=_split(codes), sample=sample, threshold=threshold, model=model_source)
     rows = [
         {
             "segment": d.segment.id, "document": d.segment.document_name,
@@ -205,6 +209,7 @@ def adjudicate(
     codes: CodesOpt = None,
     sample: SampleOpt = None,
     threshold: ThresholdOpt = None,
+    model_source: ModelOpt = "predict",
     coder: Annotated[str | None, typer.Option("--coder", help="Who adjudicates (for the audit log).")] = None,
     project: ProjectOpt = None,
 ) -> None:
@@ -215,7 +220,7 @@ def adjudicate(
     names = parse_coders(coders)
     saved = 0
     with open_project(project) as p:
-        items = find(p, names, codes=_split(codes), sample=sample, threshold=threshold)
+        items = find(p, names, codes=_split(codes), sample=sample, threshold=threshold, model=model_source)
         session = AdjudicationSession(p, items, actor=coder or p.coder)
         _render_adjudication(session)
         for line in _lines("> "):

@@ -124,11 +124,32 @@ _PLACES = frozenset(
     Bandhagen Fruängen Aspudden Gröndal Vårberg Sätra Bredäng Hökarängen Sköndal Gubbängen Blackeberg
     Råcksta Grimsta Sundbyberg Vasastan Gamla Stan Slussen Sergels Liljeholmskajen Kärrtorp Hammarby
     Sjöstad Fittja Alby Norrland Skåne Mälardalen
+    Norrköping Linköping Örebro Västerås Helsingborg Jönköping Umeå Gävle Borås Sundsvall Eskilstuna Karlstad
+    Växjö Halmstad Luleå Trollhättan Östersund Borlänge Falun Kalmar Kristianstad Skövde Karlskrona Uddevalla
+    Visby Gotland Kiruna Norge Danmark Finland Island Tyskland Frankrike Spanien Italien Polen Ryssland Kina
+    England Storbritannien London Paris Berlin Oslo Köpenhamn Helsingfors Washington Bryssel Europa Afrika Asien
+    Amerika Somalia Syrien Irak Iran Afghanistan Eritrea Turkiet
     """.split()
 )
 _PLACES = _PLACES | frozenset(p.translate(str.maketrans("åäöÅÄÖé", "aaoAAOe")) for p in _PLACES)
 # Fixed terms that contain names but point to no person.
 _PROTECTED_RE = re.compile(r"\b(?:Lex[ ](?:Sarah|Maria)|Sankt[ ]\w+|S:t[ ]\w+)")
+# Words in multi-word names of papers, clubs, firms and places, written with capitals in Swedish too.
+_ORG_WORDS = frozenset(
+    """
+    Dagens Nyheter Dagbladet Dagblad Tidning Tidningen Tidningar Posten Kuriren Folkblad Expressen Aftonbladet
+    Allehanda Arena Hockey League Tour Cup United City Club Park Hall Center Centrum Gruppen Group Bank Banken
+    Energi Stad Kommun Region Universitet Universitetet Högskola Högskolan Sjukhus Sjukhuset Institutet Fonden
+    Förlag Teater Teatern Museum Museet Opera Operan Festival Awards Prize Street Road Avenue Airport Airlines
+    Los Las San Santa New Saint Sankt Nord Syd Norra Södra Östra Västra Stora Lilla Nya Gamla
+    """.split()
+)
+# Endings of long definite nouns used as names of bodies ("Socialstyrelsen", "Försäkringskassan").
+_DEFINITE_ORG_SUFFIXES = (
+    "ningen", "heten", "verket", "styrelsen", "nämnden", "kassan", "tionen", "rådet", "ämbetet", "erna", "arna",
+    "orna", "gruppen", "huset", "skolan", "tjänsten", "omsorgen", "ledningen", "kontoret", "byrån", "centralen",
+    "enheten", "förbundet", "partiet", "bolaget", "landstinget", "regionen", "kommunen", "staden", "institutet",
+)
 # Words after which a capitalised token is a person's name.
 _TRIGGERS = frozenset(
     """
@@ -322,6 +343,16 @@ class Pseudonymiser:
             ):
                 # An unlisted -sson surname alone mid-sentence (Swedish patronymic surnames).
                 mark(i, i + 1, "namnlista")
+        # Two or three capitalised words in a row inside a sentence ("Bruce Springsteen"): Swedish
+        # capitalises only the first word of other multi-word names ("Röda korset").
+        # Only without NER: with it, the rule added 0.5 points of recall and cost 8 of precision
+        # (scripts/bench_privacy.py on the NER train file).
+        if (
+            not self.use_ner and 2 <= len(run) <= 3 and all(ok) and not start_of_sentence
+            and re.search(r"[a-zåäö,][ ]+\Z", text[max(0, run[0][0] - 30):run[0][0]]) is not None
+            and not any(w.isupper() or w in _ORG_WORDS or w[:-1] in _ORG_WORDS for w in words)
+        ):
+            mark(0, len(run), "versaler")
         out: list[Finding] = []
         i = 0
         while i < len(run):
@@ -341,7 +372,7 @@ class Pseudonymiser:
             return False
         return word not in _COMMON and word not in _PLACES and word not in self.keep and not (
             len(word) >= 10 and not self._is_first(word) and not self._is_last(word)
-            and word.endswith(("en", "et", "na", "erna", "arna", "orna"))
+            and (word.endswith(_DEFINITE_ORG_SUFFIXES) or (len(word) >= 12 and word.endswith(("en", "et", "na"))))
         )
 
     def _is_first(self, word: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
 
 import typer
 
@@ -34,7 +34,7 @@ def agreement(
         cb = p.codebook
         names = {c.id: c.name for c in cb.codes}
     if fmt is Format.json:
-        typer.echo(__import__("json").dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return
     rows = []
     for r in report.rows:

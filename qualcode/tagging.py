@@ -41,7 +41,17 @@ DEFAULT_SESSION = "default"
 UNDO_LIMIT = 50
 CONTEXT_CHARS = 320
 FUZZY_CUTOFF = 70.0
-HELP = __doc__.split("Commands are short lines", 1)[1].split("\n", 1)[1] if __doc__ else ""
+HELP = """Kommandon (skriv och tryck Enter):
+  Enter eller n     klar: segmentet är bedömt, gå till nästa
+  a N … / a *       acceptera förslag N (a ensamt: det enda öppna), eller alla
+  r [N …]           avvisa förslag N (r ensamt: alla öppna)
+  + KOD / + namn    lägg till en kod med id eller ungefärligt namn
+  - KOD             ta bort en av dina koder
+  m [KOD] text      memo på din kodning (utan KOD: den du senast ändrade)
+  k                 markera/avmarkera som nyckelcitat
+  s                 hoppa över (segmentet kommer tillbaka sist)
+  u                 ångra senaste åtgärden (även efter omstart)
+  q                 sluta (allt är redan sparat)"""
 
 
 class TagError(QualcodeError):

@@ -192,18 +192,39 @@ def _slug(name: str) -> str:
 def read_qdc(path: str | Path) -> Codebook:
     """Read a REFI-QDA `.qdc` file (from qualcode or another QDA tool) into a Codebook.
 
+    A `.qde` or `.qdpx` project is accepted too: its codebook is read.
+
     Nesting becomes `parent`; non-codable codes become groups. Codes written by qualcode
     keep their ids and fields; other codes get an id made from their name.
     """
     path = Path(path)
     if not path.exists():
         raise InputError(f"kodboken '{path}' finns inte — kontrollera sökvägen")
+    source = str(path)
     try:
-        root = ET.parse(path).getroot()
+        if path.suffix.lower() == ".qdpx":
+            # a whole project from another tool: take its codebook
+            try:
+                with zipfile.ZipFile(path) as zf:
+                    name = next((n for n in zf.namelist() if n.lower().endswith(".qde")), None)
+                    if name is None:
+                        raise CodebookError(f"{path}: hittade ingen project.qde i .qdpx-filen")
+                    data = zf.read(name)
+            except zipfile.BadZipFile:
+                raise CodebookError(f"{path}: inte en giltig .qdpx (zip)-fil — exportera projektet på nytt") from None
+            source = f"{path}:{name}"
+            root = ET.fromstring(data)
+        else:
+            root = ET.parse(path).getroot()
     except ET.ParseError as exc:
         line, col = exc.position
-        raise CodebookError(f"{path} rad {line}, kolumn {col}: ogiltig XML ({exc.msg if hasattr(exc, 'msg') else exc})") from None
-    return parse_qdc_root(root, source=str(path), name=path.stem)
+        raise CodebookError(f"{source} rad {line}, kolumn {col}: ogiltig XML ({exc})") from None
+    if root.tag == f"{{{QDE_NS}}}Project":
+        cb = root.find(f"{{{QDE_NS}}}CodeBook")
+        if cb is None:
+            raise CodebookError(f"{source}: projektet har ingen kodbok (<CodeBook>)")
+        root = cb
+    return parse_qdc_root(root, source=source, name=path.stem)
 
 
 def parse_qdc_root(root: ET.Element, source: str = "qdc", name: str = "Kodbok") -> Codebook:

@@ -130,7 +130,10 @@ def test_qdc_bad_input(tmp_path):
         read_qdc(broken)
     wrong = tmp_path / "wrong.qdc"
     wrong.write_text('<Project xmlns="urn:QDA-XML:project:1.0" name="x"/>', encoding="utf-8")
-    with pytest.raises(CodebookError, match="inte en REFI-QDA-kodbok"):
+    with pytest.raises(CodebookError, match=r"projektet har ingen kodbok"):
+        read_qdc(wrong)
+    wrong.write_text("<Kodbok><Codes/></Kodbok>", encoding="utf-8")
+    with pytest.raises(CodebookError, match="rotelementet är 'Kodbok', inte en REFI-QDA-kodbok"):
         read_qdc(wrong)
 
 
@@ -272,6 +275,17 @@ def test_qdpx_cases_users_notes_and_stable_guids(project, tmp_path):
     assert ref.get("targetGUID") == note.get("guid")
     quote = [s for s in root.iterfind(".//q:PlainTextSelection", Q) if s.find("q:Description", Q) is not None]
     assert [s.get("name") for s in quote] == ["Vi saknar tysta rum på Hägersten–Liljeholmen."]
+
+
+def test_codebook_from_a_project_file(project, tmp_path):
+    write_qdpx(project, tmp_path / "p.qdpx", now=STAMP)
+    assert read_qdc(tmp_path / "p.qdpx").codes == project.codebook.codes
+    with zipfile.ZipFile(tmp_path / "p.qdpx") as zf:
+        (tmp_path / "project.qde").write_bytes(zf.read("project.qde"))
+    assert read_qdc(tmp_path / "project.qde").codes == project.codebook.codes
+    (tmp_path / "bad.qdpx").write_bytes(b"not a zip")
+    with pytest.raises(CodebookError, match="inte en giltig .qdpx"):
+        read_qdc(tmp_path / "bad.qdpx")
 
 
 def test_qdpx_filter_by_coder(project, tmp_path):

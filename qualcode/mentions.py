@@ -9,10 +9,11 @@ settles it in a mapping file (`answer;category`, keyed by `normalise_answer`).
 
 Order of evidence, from the codebook and general rules (no phrasings of any one sample):
 1. the mapping file; 2. no answer (empty, "-", "vet ej", "?", "inget"); 3. point numbers
-in any usual form ("2", "(2)", "p.2", "punkt 2", "nr 2", "P02", "2 intro"); 4. the whole
-answer equals a name, alias or keyword; 5. keyword/alias/name phrases found in the answer
-(lemmas, compounds, abbreviations, misspellings via rapidfuzz), the longest match winning;
-6. an answer with no match at all that names something short ("friskvård") is OVRIGT.
+in any usual form ("2", "(2)", "p.2", "punkt 2", "nr 2", "P02", "2 intro"); 4. names,
+aliases and keywords of the codebook found in the answer (lemmas, compound parts,
+abbreviations, truncations, misspellings via rapidfuzz), the longest match winning;
+phrases that several point names share ("administrativt stöd") stay either/or;
+5. an answer with no match at all that names something short ("friskvård") is OVRIGT.
 Themes outside the 13 points (T-LON, T-IT, …) map to OVRIGT.
 """
 
@@ -66,7 +67,7 @@ ABBREVIATIONS = {
     "intro": "introduktion", "introt": "introduktion", "introd": "introduktion",
     "utb": "utbildning", "komp": "kompetens", "kompetensutv": "kompetensutveckling",
     "fortb": "fortbildning", "ärendehandl": "ärendehandledning", "handledn": "handledning",
-    "medhandl": "medhandläggarskap", "chefsstöd": "chefsstöd", "stud": "student",
+    "medhandl": "medhandläggarskap", "stud": "student",
 }
 NUMBER_WORDS = {
     "ett": 1, "en": 1, "ettan": 1, "två": 2, "tvåan": 2, "tre": 3, "trean": 3, "fyra": 4,
@@ -255,14 +256,19 @@ def _content(tokens: Sequence[str]) -> list[str]:
 
 
 def _matches(word: _Word, vocab: _Word) -> int:
+    return _match_forms(word.surface, word.lemma, word.stem, vocab.surface, vocab.lemma, vocab.stem)
+
+
+@functools.lru_cache(maxsize=500_000)
+def _match_forms(surface: str, lemma: str, stem: str, v_surface: str, v_lemma: str, v_stem: str) -> int:
     """How well an answer word matches a vocabulary word: 3 same spelling, 2 same lemma or
     stem, 1 vocab is a compound part of word (`lokal` in `arbetslokalerna`), 0 no match."""
-    if word.surface == vocab.surface:
+    if surface == v_surface:
         return 3
-    if any(f in vocab.forms() for f in word.forms()):
+    if {surface, lemma, stem} & {v_surface, v_lemma, v_stem}:
         return 2
-    v = vocab.lemma
-    for f in (word.lemma, word.surface):
+    v = v_lemma
+    for f in (lemma, surface):
         parts = f.split("-") if "-" in f else [f]
         for p in parts:
             if p == v and len(parts) > 1:
@@ -292,6 +298,17 @@ class MentionMapper:
         self._ovrigt_number = max(self._by_number) + 1 if self._by_number else 14
         self._phrases, self._generic = self._build_vocabulary()
         self._single = [p for p in self._phrases if len(p.words) == 1]
+        self._vocab_words = list(dict.fromkeys(w for p in self._phrases for w in p.words))
+        index = {w: i for i, w in enumerate(self._vocab_words)}
+        self._compiled = [
+            (p, tuple(index[w] for w in p.words), p.generic or (p.category,), sum(len(w.surface) for w in p.words))
+            for p in self._phrases
+        ]
+        self._by_first: dict[int, list[tuple[_Phrase, tuple[int, ...], tuple[str, ...], int]]] = {}
+        for item in self._compiled:
+            self._by_first.setdefault(item[1][0], []).append(item)
+        self._quality_rows: dict[_Word, list[int]] = {}
+        self._nonzero: dict[_Word, list[int]] = {}
         self._fuzzy_vocab: dict[str, set[str]] = {}
         for p in self._single:
             if p.weight >= 1 and len(p.words[0].surface) >= 4:
@@ -490,7 +507,7 @@ class MentionMapper:
         hits = self._find_hits(words)
         hits = self._suppress(hits)
         if not hits:
-            if len(content) <= MAX_OVRIGT_WORDS and any(len(w.surface) >= 3 for w in content):
+            if len(content) <= MAX_OVRIGT_WORDS and any(sum(ch.isalpha() for ch in w.surface) >= 3 for w in content):
                 return OVRIGT, "no-match", ()
             return None, "no-match-long", ()
         strong = [h for h in hits if h.weight >= 1]
@@ -534,17 +551,35 @@ class MentionMapper:
     def _order(self, cat: str) -> int:
         return self.categories.index(cat) if cat in self.categories else len(self.categories)
 
+    def _qualities(self, word: _Word) -> list[int]:
+        row = self._quality_rows.get(word)
+        if row is None:
+            row = [_matches(word, v) for v in self._vocab_words]
+            self._quality_rows[word] = row
+            self._nonzero[word] = [i for i, q in enumerate(row) if q and i in self._by_first]
+        return row
+
     def _find_hits(self, words: list[_Word]) -> list[_Hit]:
         hits: list[_Hit] = []
         n = len(words)
         matched_tokens: set[int] = set()
-        for p in self._phrases:
-            m = len(p.words)
-            cats = p.generic or (p.category,)
-            chars = sum(len(w.surface) for w in p.words)
-            for i in range(n - m + 1):
-                quality = min(_matches(words[i + j], p.words[j]) for j in range(m))
-                if quality:
+        # each answer word against each vocabulary word once (cached), then phrases by lookup
+        quality_of = [self._qualities(w) for w in words]
+        for i in range(n):
+            for first in self._nonzero[words[i]]:
+                for p, idx, cats, chars in self._by_first[first]:
+                    m = len(idx)
+                    if i + m > n:
+                        continue
+                    quality = 3
+                    for j in range(m):
+                        q = quality_of[i + j][idx[j]]
+                        if q < quality:
+                            quality = q
+                            if not q:
+                                break
+                    if not quality:
+                        continue
                     partial = quality == 1
                     source = "part" if p.part else ("compound" if partial else "exact")
                     hits.append(_Hit(i, i + m, cats, p.weight, chars, partial, source, quality))

@@ -155,7 +155,11 @@ def sample(
     verb = "Drog" if result.created else "Urvalet fanns redan:"
     err_console.print(f"{verb} '{result.name}' med {len(segs)} segment (seed {result.seed}). "
                       f"Koda det med `qualcode tag --sample {result.name} --blind`.")
-    rows = [{"segment": s.id, "document": s.document_name, "unit": s.unit, "text": _short(s.text)} for s in segs]
+    rows = [
+        {"segment": s.id, "document": s.document_name, "unit": s.unit,
+         "text": _short(s.text) if fmt is Format.table else s.text}
+        for s in segs
+    ]
     emit(rows, ["segment", "document", "unit", "text"], fmt, title=f"Urval {result.name}")
 
 

@@ -150,7 +150,8 @@ def select_columns(available: Sequence[str], specs: Sequence[str]) -> tuple[Colu
     """Columns named exactly, by glob (`langst_*`) or by prefix (`langst`), grouped in sets.
 
     Several values may be given in one spec separated by commas. Numbered columns
-    (`behov_1`, `behov_2`) form the set `behov`, ordered by number.
+    (`behov_1`, `behov_2`) form the set `behov`, ordered by number. Without specs, every
+    set of two or more numbered columns is chosen.
     """
     chosen: list[str] = []
     for spec in specs:
@@ -168,6 +169,13 @@ def select_columns(available: Sequence[str], specs: Sequence[str]) -> tuple[Colu
                     f"kolumnen '{item}' finns inte — kolumner i filen: {', '.join(available)}"
                 )
             chosen.extend(c for c in found if c not in chosen)
+    if not specs:
+        # no --columns: every set of at least two numbered columns (langst_1..3, behov_1..3)
+        numbered: dict[str, list[str]] = {}
+        for c in available:
+            if _set_name(c) != c:
+                numbered.setdefault(_set_name(c), []).append(c)
+        chosen = [c for cols in numbered.values() if len(cols) >= 2 for c in cols]
     if not chosen:
         raise InputError(f"ange kolumner med `--columns`, t.ex. `--columns 'langst_*' --columns 'behov_*'` — kolumner: {', '.join(available)}")
     sets: dict[str, list[str]] = {}

@@ -229,6 +229,9 @@ def test_select_columns_names_globs_prefixes_and_errors():
     assert [s.columns for s in select_columns(cols, ["langst_*"])] == [("langst_1", "langst_2")]
     with pytest.raises(InputError, match="kolumnen 'behv' finns inte — kolumner i filen: id, langst_1"):
         select_columns(cols, ["behv"])
+    assert [s.name for s in select_columns(cols, [])] == ["langst", "behov"]
+    with pytest.raises(InputError, match="ange kolumner med `--columns`"):
+        select_columns(["id", "svar"], [])
 
 
 # -- CLI -----------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ ColumnsOpt = Annotated[
     typer.Option(
         "--columns", "-c",
         help="Answer columns: names, globs ('langst_*') or set prefixes ('behov'); repeat or separate with commas. "
-        "Numbered columns form sets (langst_1..3 → langst) with their own totals.",
+        "Numbered columns form sets (langst_1..3 → langst) with their own totals. Default: every set of numbered columns.",
     ),
 ]
 MappingOpt = Annotated[
@@ -58,6 +58,8 @@ def _load(file: Path | None, columns: list[str] | None, mapping: Path | None, pr
             answers = project_answers(p.store)
             cb = load_codebook(codebook) if codebook else p.codebook
     sets = select_columns(answers.columns, columns or [])
+    if not columns:
+        err_console.print("kolumner: " + "; ".join(f"{s.name} = {', '.join(s.columns)}" for s in sets) + " (välj med --columns)")
     if file is None:
         answers = answered_only(answers, [c for s in sets for c in s.columns])
     mapper = MentionMapper(cb, load_mapping(mapping, cb) if mapping else None)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from .codebook import Code, Codebook
@@ -332,6 +332,9 @@ class TagSession:
         self.blind = blind
         self.show_suggestions = show_suggestions
         self.retrainer = retrainer
+        if spec is not None and spec.code:
+            # ids, names or any case on the command line; the stored spec keeps exact ids
+            spec = replace(spec, code=tuple(self.codebook.resolve(c).id for c in spec.code))
         saved = self.store.load_tag_state(self.coder, session)
         state = _State.from_dict(saved) if saved else _State(spec=spec or QueueSpec())
         if spec is not None and saved and spec != state.spec:

@@ -245,8 +245,11 @@ def test_errors_are_clear(project):
 
 def test_filters_by_code_and_meta(project):
     proj, ids = project
-    s = TagSession(proj, coder="anna", spec=QueueSpec(order="document", code=("T-LON",)), session="lon")
+    s = TagSession(proj, coder="anna", spec=QueueSpec(order="document", code=("t-lon",)), session="lon")
     assert s.queue == [ids[1]]
+    assert s.state.spec.code == ("T-LON",)
+    s = TagSession(proj, coder="anna", spec=QueueSpec(order="document", code=("G-ADMIN",)), session="g")
+    assert s.queue == [ids[3]]
     s = TagSession(proj, coder="anna", spec=QueueSpec(order="document", meta=(("stadsdel", "Bromma"),)), session="b")
     assert s.queue == []
     assert s.view() is None

@@ -452,16 +452,22 @@ class TagSession:
             return Outcome(HELP)
         if cmd.kind == "quit":
             return Outcome("avslutar — fortsätt senare med `qualcode tag`")
-        if cmd.kind == "undo":
-            return self.undo()
-        sid = self.current_id
-        if sid is None:
-            raise TagError("inga fler segment i kön — allt är kodat")
-        handler = {
-            "done": self._done, "skip": self._skip, "accept": self._decide, "reject": self._decide,
-            "add": self._add, "remove": self._remove, "memo": self._memo, "quote": self._quote,
-        }[cmd.kind]
-        return handler(sid, cmd)  # type: ignore[operator]
+        # a failed transaction is rolled back; the in-memory queue and state must follow
+        saved_queue, saved_state = list(self.queue), self.state.to_dict()
+        try:
+            if cmd.kind == "undo":
+                return self.undo()
+            sid = self.current_id
+            if sid is None:
+                raise TagError("inga fler segment i kön — allt är kodat")
+            handler = {
+                "done": self._done, "skip": self._skip, "accept": self._decide, "reject": self._decide,
+                "add": self._add, "remove": self._remove, "memo": self._memo, "quote": self._quote,
+            }[cmd.kind]
+            return handler(sid, cmd)  # type: ignore[operator]
+        except BaseException:
+            self.queue, self.state = saved_queue, _State.from_dict(saved_state)
+            raise
 
     def _snapshot(self, sid: int, code_id: str, coder: str | None = None) -> dict[str, Any]:
         coder = coder or self.coder

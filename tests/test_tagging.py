@@ -333,3 +333,21 @@ def test_background_retrain_with_the_suggestions_library(tmp_path):
     assert view.segment.text == "Kontorslandskapet saknar rum."
     assert [x.code_id for x in view.suggestions] == ["P13"]
     proj.close()
+
+
+def test_failed_write_leaves_queue_and_state_as_they_were(project, monkeypatch):
+    proj, ids = project
+    s = TagSession(proj, coder="anna", spec=QueueSpec(order="document"))
+    s.apply("+ P13")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(proj.store, "mark_reviewed", broken)
+    with pytest.raises(RuntimeError):
+        s.apply("")
+    assert s.current_id == ids[0] and len(s.state.undo) == 1
+    assert "review" not in [a["action"] for a in proj.store.iter_audit()]
+    monkeypatch.undo()
+    s.apply("")
+    assert s.current_id == ids[1]

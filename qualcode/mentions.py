@@ -294,6 +294,9 @@ class MentionMapper:
         self.codebook = codebook or default_codebook()
         self.categories = mention_categories(self.codebook)
         self.mapping = {normalise_answer(k): v for k, v in (mapping or {}).items()}
+        bad = sorted({v for v in self.mapping.values() if v not in self.categories})
+        if bad:
+            raise InputError(f"okänd kategori {', '.join(map(repr, bad))} i mappningen — giltiga: {', '.join(self.categories)}")
         self._by_number = {c.number: c.id for c in self.codebook.points}
         self._ovrigt_number = max(self._by_number) + 1 if self._by_number else 14
         self._phrases, self._generic = self._build_vocabulary()

@@ -111,6 +111,8 @@ def test_mapping_file_settles_answers_and_normalises_keys():
     assert cb_mapper.map("adm stöd").method == "mapping"
     assert cb_mapper.map("Stöd").category == "P05"
     assert normalise_answer("  Adm   Stöd.. ") == "adm stöd"
+    with pytest.raises(InputError, match="okänd kategori 'P6' i mappningen"):
+        MentionMapper(mapping={"stöd": "P6"})
 
 
 def test_parse_mapping_accepts_forms_and_skips_empty(mapper):

@@ -11,9 +11,9 @@ from .project import Project
 
 
 def read_any_codebook(path: str | Path) -> Codebook:
-    """A codebook from .yaml/.json/.csv, or a REFI-QDA .qdc file."""
+    """A codebook from .yaml/.json/.csv, or REFI-QDA (.qdc, or the codebook inside .qde/.qdpx)."""
     path = Path(path)
-    if path.suffix.lower() == ".qdc":
+    if path.suffix.lower() in (".qdc", ".qde", ".qdpx"):
         from .refiqda import read_qdc
 
         return read_qdc(path)

@@ -312,6 +312,7 @@ class MentionMapper:
             self._by_first.setdefault(item[1][0], []).append(item)
         self._quality_rows: dict[_Word, list[int]] = {}
         self._nonzero: dict[_Word, list[int]] = {}
+        self._spelling = {v.surface: v for v in reversed(self._vocab_words) if len(v.surface) >= 5}
         self._fuzzy_vocab: dict[str, set[str]] = {}
         for p in self._single:
             if p.weight >= 1 and len(p.words[0].surface) >= 4:
@@ -507,6 +508,7 @@ class MentionMapper:
             return None, "filler-only", ()
         if all(w.surface in ALL_WORDS or w.surface in FILLER_WORDS for w in content):
             return None, "all-areas", ()  # "alla", "samtliga": not one area
+        words = [self._spelled(w) for w in words]
         hits = self._find_hits(words)
         hits = self._suppress(hits)
         if not hits:
@@ -596,6 +598,24 @@ class MentionMapper:
                 continue
             hits.extend(self._prefix_or_fuzzy(i, w))
         return hits
+
+    def _spelled(self, w: _Word) -> _Word:
+        """A clearly misspelt word ("administartivt") read as the vocabulary word it is
+        closest to, so that phrases can use it; real and already matching words stay."""
+        from rapidfuzz import fuzz, process
+
+        if len(w.surface) < 6 or not w.surface.isalpha() or _is_known(w.surface):
+            return w
+        if max(self._qualities(w), default=0) >= 2:
+            return w
+        choices = self._spelling
+        found = process.extract(w.surface, list(choices), scorer=fuzz.ratio, score_cutoff=FUZZY_STRONG, limit=3)
+        found = [(f, sc) for f, sc, _ in found if w.surface not in f]
+        if not found:
+            return w
+        best_form, best = found[0]
+        rivals = {choices[f].lemma for f, sc in found if sc >= best - 2.0}
+        return choices[best_form] if len(rivals) == 1 else w
 
     def _prefix_or_fuzzy(self, i: int, w: _Word) -> list[_Hit]:
         """A truncated word ("arbetsbel") or a misspelling ("arbetsbelasting") of one vocabulary word."""

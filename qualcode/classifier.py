@@ -146,8 +146,6 @@ class CodeClassifier:
         `n_positives` (per code) is the evidence used to decide which codes get a model; by
         default the positives in Y. Rows that only carry codebook examples can be left out of it.
         """
-        from sklearn.linear_model import LogisticRegression
-
         Y = np.asarray(Y)
         if Y.ndim != 2 or Y.shape != (len(X), len(self.code_ids)):
             raise ValueError("Y must have one row per segment and one column per code")
@@ -172,9 +170,7 @@ class CodeClassifier:
                     oof[test] = 0.0
                     continue
                 oof[test] = self._model().fit(Xj[train], y[train]).decision_function(Xj[test])
-            # Platt scaling on the out-of-fold decision values
-            platt = LogisticRegression(C=1e4, solver="lbfgs").fit(oof[:, None], y)
-            a, b = float(platt.coef_[0, 0]), float(platt.intercept_[0])
+            a, b = platt_scale(oof, y)
             self.calibrators_[code] = (a, b)
             self.oof_[code] = (_sigmoid(a * oof + b), y)
             self.models_[code] = self._model().fit(Xj, y)
@@ -203,6 +199,32 @@ class CodeClassifier:
         contrib.sort(reverse=True)
         names = self.word_vectorizer_.get_feature_names_out()
         return [str(names[i]) for _, i in contrib[:n]]
+
+
+def platt_scale(scores: np.ndarray, y: np.ndarray, iterations: int = 50) -> tuple[float, float]:
+    """Platt's sigmoid fit P(y=1 | s) = 1 / (1 + exp(-(a*s + b))), by Newton's method.
+
+    Uses Platt's smoothed targets ((N+ + 1)/(N+ + 2) and 1/(N- + 2)), which keep the fit
+    finite when the scores separate the classes perfectly, as they often do on small data.
+    """
+    s = np.asarray(scores, dtype=float)
+    y = np.asarray(y)
+    n_pos, n_neg = int((y == 1).sum()), int((y != 1).sum())
+    t = np.where(y == 1, (n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0))
+    a, b = 1.0, float(np.log((n_pos + 1.0) / (n_neg + 1.0)))
+    for _ in range(iterations):
+        p = _sigmoid(a * s + b)
+        w = np.maximum(p * (1 - p), 1e-12)
+        g_a, g_b = float(np.sum((p - t) * s)), float(np.sum(p - t))
+        h_aa, h_ab, h_bb = float(np.sum(w * s * s)) + 1e-9, float(np.sum(w * s)), float(np.sum(w)) + 1e-9
+        det = h_aa * h_bb - h_ab * h_ab
+        if det <= 1e-18:
+            break
+        da, db = (h_bb * g_a - h_ab * g_b) / det, (h_aa * g_b - h_ab * g_a) / det
+        a, b = a - da, b - db
+        if abs(da) < 1e-9 and abs(db) < 1e-9:
+            break
+    return float(a), float(b)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

@@ -91,7 +91,7 @@ class Suggester:
         min_positives: int = DEFAULT_MIN_POSITIVES,
         use_examples: bool = True,
         use_rules: bool = True,
-        rule_features: bool = True,
+        rule_features: bool = False,
         pos_filter: bool = False,
         C: float = 4.0,
         inner_cv: int = 4,
@@ -125,7 +125,7 @@ class Suggester:
     def _rules(self) -> KeywordRules | None:
         if not self.use_rules or not any(c.keywords for c in self.codebook.leaves):
             return None
-        return KeywordRules(self.codebook, use_pos=self.pos_filter, require_keywords=False)
+        return _cached_rules(self.codebook, self.pos_filter)
 
     def rules_only(self) -> Suggester:
         """Make the suggester usable without training data (rules only)."""
@@ -146,6 +146,13 @@ class Suggester:
         return self
 
     def _example_rows(self) -> tuple[list[list[Token]], np.ndarray]:
+        key = (self.codebook.hash(), self.pos_filter)
+        if key not in _EXAMPLES:
+            _EXAMPLES.clear()
+            _EXAMPLES[key] = self._tokenize_examples()
+        return _EXAMPLES[key]
+
+    def _tokenize_examples(self) -> tuple[list[list[Token]], np.ndarray]:
         codes = self.codebook.leaves
         texts, labels = [], []
         for j, code in enumerate(codes):
@@ -156,12 +163,10 @@ class Suggester:
                 labels.append(row)
         if not texts:
             return [], np.zeros((0, len(codes)), dtype=int)
-        return tokenize(texts, pos=self.pos_filter), np.vstack(labels)
+        return tokenize(texts, pos=self.pos_filter, nlp=_pos_nlp(self.pos_filter)), np.vstack(labels)
 
     def fit(self, X: Sequence[Sequence[Token]], Y: np.ndarray) -> Suggester:
-        from sklearn.linear_model import LogisticRegression
-
-        from .classifier import CodeClassifier, best_threshold
+        from .classifier import CodeClassifier, best_threshold, platt_scale
 
         Y = np.asarray(Y, dtype=int)
         n_pos_user = (Y == 1).sum(axis=0)
@@ -196,8 +201,7 @@ class Suggester:
             p, y = clf.oof_[code]
             r = R[Ya[:, j] >= 0, j]
             s = a * p + (1 - a) * r
-            platt = LogisticRegression(C=1e4, solver="lbfgs").fit(s[:, None], y)
-            cal = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
+            cal = platt_scale(s, y)
             self.calibrators_[code] = cal
             sc = _sigmoid(cal[0] * s + cal[1])
             t, _ = best_threshold(sc, y)
@@ -299,6 +303,20 @@ class Suggester:
         if not isinstance(obj, Suggester):
             raise SuggestError("den sparade modellen är inte en qualcode-modell — träna om med `qualcode train`")
         return obj
+
+
+# Built rules and tokenised codebook examples, reused across fits (cross-validation refits often).
+_RULES: dict[tuple[str, bool], KeywordRules] = {}
+_EXAMPLES: dict[tuple[str, bool], tuple[list[list[Token]], np.ndarray]] = {}
+
+
+def _cached_rules(codebook: Codebook, pos: bool) -> KeywordRules:
+    key = (codebook.hash(), pos)
+    if key not in _RULES:
+        if len(_RULES) > 4:
+            _RULES.clear()
+        _RULES[key] = KeywordRules(codebook, use_pos=pos, require_keywords=False)
+    return _RULES[key]
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

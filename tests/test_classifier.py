@@ -1,0 +1,149 @@
+"""The classifier estimator and the rules+classifier suggester on small fixture data."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from qualcode.classifier import CodeClassifier, best_threshold, fold_ids
+from qualcode.codebook import default_codebook
+from qualcode.rules import KeywordRules
+from qualcode.suggest import SuggestError, Suggester, cross_validate, label_matrix, tokenize
+
+from conftest import FIXTURES
+
+TRAIN = FIXTURES / "suggest" / "train.jsonl"
+
+
+@pytest.fixture(scope="module")
+def codebook():
+    return default_codebook()
+
+
+@pytest.fixture(scope="module")
+def data(codebook):
+    rows = [json.loads(line) for line in TRAIN.read_text(encoding="utf-8").splitlines()]
+    X = tokenize([r["text"] for r in rows])
+    Y = label_matrix([r["codes"] for r in rows], [c.id for c in codebook.leaves])
+    return X, Y
+
+
+@pytest.fixture(scope="module")
+def fitted(codebook, data):
+    X, Y = data
+    return Suggester(codebook).fit(X, Y)
+
+
+def test_init_stores_hyperparameters_only(codebook):
+    clf = CodeClassifier(["A", "B"], C=2.0)
+    assert clf.get_params()["C"] == 2.0
+    assert not [k for k in vars(clf) if k.endswith("_")]
+    sug = Suggester(codebook, blend_k=7.0)
+    assert sug.get_params()["blend_k"] == 7.0
+    assert not [k for k in vars(sug) if k.endswith("_")]
+    assert sug.clone().get_params() == sug.get_params()
+
+
+def test_classifier_fit_returns_self_and_scores_in_unit_interval(data, codebook):
+    X, Y = data
+    ids = [c.id for c in codebook.leaves]
+    clf = CodeClassifier(ids, rules=KeywordRules(codebook))
+    assert clf.fit(X, Y) is clf
+    # codes with >= 3 positives get a model; the others none
+    assert set(clf.models_) == {"P13", "P05", "T-LON", "P02", "P10", "T-IT", "T-PERS"}
+    S = clf.decision_scores(X)
+    known = ~np.isnan(S)
+    assert ((S[known] >= 0) & (S[known] <= 1)).all()
+    assert np.isnan(S[:, ids.index("P01")]).all()
+    j = ids.index("P13")
+    assert S[Y[:, j] == 1, j].mean() > S[Y[:, j] == 0, j].mean() + 0.3
+
+
+def test_unknown_labels_are_left_out(data, codebook):
+    X, Y = data
+    ids = [c.id for c in codebook.leaves]
+    j = ids.index("P13")
+    Y2 = Y.copy()
+    Y2[Y2[:, j] == 0, j] = -1  # only positives known: no negatives, so no model
+    clf = CodeClassifier(ids).fit(X, Y2)
+    assert "P13" not in clf.models_
+    assert "P05" in clf.models_
+
+
+def test_rejections_are_negative_evidence(codebook):
+    ids = [c.id for c in codebook.leaves]
+    texts = ["Lokalerna är trånga."] * 3 + ["Lokalerna i Farsta renoveras."] * 3 + ["Annat."] * 4
+    X = tokenize(texts)
+    Y = np.full((len(texts), len(ids)), -1)
+    j = ids.index("P13")
+    Y[:3, j] = 1
+    Y[3:6, j] = 0  # rejected suggestions
+    Y[6:, :] = 0
+    clf = CodeClassifier(ids, min_positives=3, inner_cv=3).fit(X, Y)
+    s = clf.decision_scores(tokenize(["Lokalerna är trånga.", "Lokalerna i Farsta renoveras."]))[:, j]
+    assert s[0] > s[1]
+
+
+def test_suggester_rules_take_over_without_evidence(fitted):
+    # P01 has no coded examples: rules alone, threshold 0.5, alpha 0
+    assert fitted.alpha_["P01"] == 0.0
+    assert fitted.thresholds_["P01"] == 0.5
+    assert "P01" not in fitted.calibrators_
+    # P13 has 5: the classifier gets weight n / (n + 10)
+    assert fitted.alpha_["P13"] == pytest.approx(5 / 15)
+    assert 0.05 <= fitted.thresholds_["P13"] <= 0.95
+
+
+def test_suggester_predicts_fixture_codes(fitted):
+    X = tokenize(["Kontorslokalen är trång och vi saknar tysta rum.", "Lönen är för låg.",
+                  "Brukarundersökningen visade nöjda klienter.", "Familjen fick ett beslut."])
+    S, hits = fitted.predict_scores(X)
+    ids = fitted.code_ids
+    pred = fitted.predict(X)
+    assert ((S >= 0) & (S <= 1)).all()
+    assert [ids[j] for j in np.flatnonzero(pred[0])] == ["P13"]
+    assert [ids[j] for j in np.flatnonzero(pred[1])] == ["T-LON"]
+    assert [ids[j] for j in np.flatnonzero(pred[2])] == ["P01"]  # rules only, from the codebook
+    assert not pred[3].any()
+    sugs = fitted.suggestions(["a", "b", "c", "d"], X)
+    by_key = {(s.key, s.code_id): s for s in sugs}
+    assert "nyckelord: kontorslokalen→lokal" in by_key[("a", "P13")].reason
+    assert "modell (5 kodade exempel" in by_key[("a", "P13")].reason
+    assert by_key[("c", "P01")].reason == "nyckelord: brukarundersökningen→brukarundersökning"
+    assert all(s.model_version == fitted.version_ for s in sugs)
+
+
+def test_suggester_round_trips_through_bytes(fitted):
+    X = tokenize(["Lönen är för låg.", "Datorerna är gamla."])
+    again = Suggester.from_bytes(fitted.to_bytes())
+    assert np.allclose(again.predict_scores(X)[0], fitted.predict_scores(X)[0])
+    assert again.version_ == fitted.version_
+
+
+def test_fit_without_codings_is_refused(codebook):
+    X = tokenize(["Inget.", "Inget alls."])
+    Y = np.zeros((2, len(codebook.leaves)), dtype=int)
+    with pytest.raises(SuggestError, match="inga kodningar"):
+        Suggester(codebook).fit(X, Y)
+
+
+def test_cross_validate_reports_every_code(codebook, data):
+    X, Y = data
+    ev = cross_validate(Suggester(codebook, inner_cv=3), X, Y, k=3)
+    assert [m.code_id for m in ev.per_code] == [c.id for c in codebook.leaves]
+    assert ev.micro.support == int((Y == 1).sum())
+    assert 0.0 <= ev.micro.f1 <= 1.0
+    assert ev.n_segments == len(X)
+
+
+def test_best_threshold_and_folds():
+    scores = np.array([0.9, 0.8, 0.3, 0.2, 0.1])
+    y = np.array([1, 1, 0, 0, 0])
+    t, f = best_threshold(scores, y)
+    assert f == 1.0 and 0.3 < t <= 0.8
+    Y = np.array([[1, 0]] * 4 + [[0, 1]] * 2 + [[0, 0]] * 6)
+    folds = fold_ids(Y, 2, seed=0)
+    assert sorted(np.bincount(folds)) == [6, 6]
+    assert sorted(folds[Y[:, 1] == 1]) == [0, 1]  # rare code spread over both folds

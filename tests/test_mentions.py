@@ -252,6 +252,14 @@ def test_cli_count_csv_output_is_exact(tmp_path):
     assert len(lines) == 1 + 3 * 15  # column, totalt, först
 
 
+def test_cli_count_by_group_csv_matches_golden(tmp_path):
+    path = _write(tmp_path / "s.csv", SMALL)
+    result = runner.invoke(app, ["mentions", "count", str(path), "-c", "langst", "--by", "roll", "-f", "csv"])
+    assert result.exit_code == 0, result.output
+    golden = Path(__file__).parent / "golden" / "mentions" / "count-langst-by-roll.csv"
+    assert result.stdout == golden.read_text(encoding="utf-8")
+
+
 def test_cli_count_json_and_mapping_and_review_template(tmp_path):
     path = _write(tmp_path / "s.csv", SMALL)
     args = ["mentions", "count", str(path), "-c", "behov_*", "-f", "json"]

@@ -347,8 +347,13 @@ def questionnaire_tables(project: Project, min_cell: int) -> list[ReportTable]:
     if project.store.count_documents(kind="survey") == 0:
         return []
     answers = project_answers(project.store)
+    # Sets in the questionnaire's own order (the order the fields were imported), not alphabetical.
+    field_order: dict[str, None] = {}
+    for _doc_id, meta in project.store.document_meta(kind="survey"):
+        if meta.get("field") is not None:
+            field_order.setdefault(str(meta["field"]), None)
     sets_cols: dict[str, list[str]] = {}
-    for c in answers.columns:
+    for c in sorted(answers.columns, key=lambda c: (list(field_order).index(c) if c in field_order else len(field_order))):
         if _set_name(c) != c:
             sets_cols.setdefault(_set_name(c), []).append(c)
     specs = [name for name, cols in sets_cols.items() if len(cols) >= 2]
@@ -537,10 +542,16 @@ def write_docx(report: Report, path: Path) -> Path:
         usable = 25.7 if wide else 17.0
         font = Pt(7) if wide else Pt(8.5)
         n_num = len(t.columns) - 2
-        code_w, name_w = (2.2, 5.6) if wide else (2.7, 6.3)
+        code_w, name_w = (2.6, 5.4) if wide else (2.7, 6.3)
         num_w = max(0.9, (usable - code_w - name_w) / max(1, n_num))
         widths = [code_w, name_w] + [num_w] * n_num
         doc.add_heading(t.title, level=2)
+        if t.note:
+            # The note goes above the table, so a table kept on one page keeps its note with it.
+            note = doc.add_paragraph(t.note)
+            note.runs[0].italic = True
+            note.runs[0].font.size = Pt(8.5)
+            note.paragraph_format.keep_with_next = True
         table = doc.add_table(rows=1, cols=len(t.columns))
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -565,24 +576,28 @@ def write_docx(report: Report, path: Path) -> Path:
                 run.font.size = font
                 if j >= 2:
                     para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        if len(table.rows) <= (14 if wide else 32):
+            # Keep a short table on one page: every row but the last keeps with the next.
+            for row in table.rows[:-1]:
+                for cell in row.cells:
+                    for para in cell.paragraphs:
+                        para.paragraph_format.keep_with_next = True
         # Both the grid (LibreOffice reads it) and every cell (Word reads those) get the widths.
         for j, w in enumerate(widths):
             table.columns[j].width = Cm(w)
         for row in table.rows:
             for j, w in enumerate(widths):
                 row.cells[j].width = Cm(w)
-        if t.note:
-            note = doc.add_paragraph(t.note)
-            note.runs[0].italic = True
-            note.runs[0].font.size = Pt(8.5)
+        doc.add_paragraph()
     if landscape:
         _new_section(doc, landscape=False)
     if report.charts:
         doc.add_heading("Diagram", level=1)
-        for ch in report.charts:
+        for n, ch in enumerate(report.charts, 1):
             doc.add_picture(str(ch.path), width=Cm(16))
-            cap = doc.add_paragraph(ch.title)
+            cap = doc.add_paragraph(f"Figur {n}. {ch.title}.")
             cap.runs[0].italic = True
+            cap.runs[0].font.size = Pt(9)
     doc.add_heading("Teman och citat", level=1)
     for s in report.sections:
         doc.add_heading(f"{s.code + ' ' if s.code else ''}{s.name}", level=2)

@@ -13,7 +13,7 @@ in any usual form ("2", "(2)", "p.2", "punkt 2", "nr 2", "P02", "2 intro"); 4. n
 aliases and keywords of the codebook found in the answer (lemmas, compound parts,
 abbreviations, truncations, misspellings via rapidfuzz), the longest match winning;
 phrases that several point names share ("administrativt stöd") stay either/or;
-5. an answer with no match at all that names something short ("friskvård") is OVRIGT.
+5. a short answer of known Swedish words with no match at all ("friskvård") is OVRIGT.
 Themes outside the 13 points (T-LON, T-IT, …) map to OVRIGT.
 """
 
@@ -512,9 +512,13 @@ class MentionMapper:
         hits = self._find_hits(words)
         hits = self._suppress(hits)
         if not hits:
-            if len(content) <= MAX_OVRIGT_WORDS and any(sum(ch.isalpha() for ch in w.surface) >= 3 for w in content):
-                return OVRIGT, "no-match", ()
-            return None, "no-match-long", ()
+            if len(content) > MAX_OVRIGT_WORDS or not any(sum(ch.isalpha() for ch in w.surface) >= 3 for w in content):
+                return None, "no-match-long", ()
+            # only words we know to be Swedish words name "something else"; "onboarding" might be a point
+            unknown = [w.surface for w in content if w.surface.isalpha() and not _is_known(w.surface)]
+            if unknown:
+                return None, "unknown-word", ()
+            return OVRIGT, "no-match", ()
         strong = [h for h in hits if h.weight >= 1]
         if not strong:
             method = "ambiguous-name" if all(len(h.categories) > 1 and h.source != "part" for h in hits) else "weak"

@@ -97,6 +97,8 @@ def test_unknown_numbers_and_long_unmatched_text_stay_unresolved(mapper):
     assert mapper.map("15").category is None
     assert mapper.map("0").category is None
     assert [mapper.map(a).method for a in ("Samtliga", "alla")] == ["all-areas", "all-areas"]
+    # a word that is neither in the codebook nor a Swedish dictionary word could be anything
+    assert (mapper.map("onboarding").category, mapper.map("onboarding").method) == (None, "unknown-word")
     # built on a word of several points' keywords ("antal ärenden", "dra ärende"): not Övrigt
     for answer in ("ärendetak", "samarbete kring ärenden"):
         m = mapper.map(answer)

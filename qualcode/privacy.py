@@ -580,18 +580,27 @@ def scan_texts(p: Pseudonymiser, texts: Iterable[tuple[str, str]]) -> ScanResult
     hits: list[ScanHit] = []
     for (source, text), findings in zip(items, p.find_many(t for _, t in items)):
         for f in findings:
-            left = apply_mask(text[max(0, f.start - 40):f.start], [g for g in _shift(findings, max(0, f.start - 40), f.start)])
-            right = apply_mask(text[f.end:f.end + 40], [g for g in _shift(findings, f.end, f.end + 40)])
+            lo, hi = max(0, f.start - 40), min(len(text), f.end + 40)
+            left = apply_mask(text[lo:f.start], _window(findings, lo, f.start))
+            right = apply_mask(text[f.end:hi], _window(findings, f.end, hi))
+            # Whole words only at the edges of the context.
+            if lo > 0 and " " in left:
+                left = left[left.index(" ") + 1:]
+            if hi < len(text) and " " in right:
+                right = right[: right.rindex(" ")]
             context = " ".join(f"{left}⟨{f.text}⟩{right}".split())
             hits.append(ScanHit(source, f, context))
     return ScanResult(tuple(hits), len(items), p.uses_ner)
 
 
-def _shift(findings: Sequence[Finding], lo: int, hi: int) -> list[Finding]:
-    """Findings inside [lo, hi), moved to offsets relative to lo (for masking the context)."""
+def _window(findings: Sequence[Finding], lo: int, hi: int) -> list[Finding]:
+    """Findings overlapping [lo, hi), clipped to it and moved to offsets relative to lo.
+
+    A finding cut by the window's edge is still masked: half an e-mail address is personal data.
+    """
     return [
-        Finding(f.start - lo, f.end - lo, f.kind, f.text, f.source)
-        for f in findings if f.start >= lo and f.end <= hi
+        Finding(max(f.start, lo) - lo, min(f.end, hi) - lo, f.kind, f.text, f.source)
+        for f in findings if f.start < hi and f.end > lo
     ]
 
 

@@ -70,6 +70,12 @@ def test_scan_reports_context_with_other_findings_masked(p):
     assert email_hit.context == "[NAMN] nås på ⟨lisa.wallin@stockholm.se⟩ eller [TELEFON]."
 
 
+def test_scan_context_never_shows_part_of_another_finding(p):
+    text = "Skriv till " + "a" * 30 + ".b@stockholm.se eller ring 070-123 45 67 i dag."
+    hit = next(h for h in scan_texts(p, [("t", text)]).hits if h.finding.kind == PHONE)
+    assert "stockholm.se" not in hit.context and hit.context.endswith("⟨070-123 45 67⟩ i dag.")
+
+
 def test_seed_003_finds_manager_email_and_phone(shared_dir, p):
     path = next(shared_dir.glob("seeds/003_*.txt"))
     found = p.find(path.read_text(encoding="utf-8"))

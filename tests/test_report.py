@@ -202,3 +202,8 @@ def test_sample_corpus_report_is_suppressed_and_masked(tmp_path):
 
     doc = Document(str(tmp_path / "out" / "rapport.docx"))
     assert len(doc.inline_shapes) == result.n_charts
+    # The sample notes name a unit manager with e-mail and phone; none of it reaches an export.
+    xml = _docx_xml(tmp_path / "out" / "rapport.docx")
+    assert "[NAMN]" in xml
+    for secret in ("Lindqvist", "karin.lindqvist", "508 12 345"):
+        assert secret not in xml

@@ -489,7 +489,13 @@ class MentionMapper:
         if rest.strip():
             # "2 intro" confirms the number; "2 lokaler" contradicts it and is not guessed
             other, method, cands = self._text_category(rest)
-            named = {other} if other is not None and method != "no-match" else {c.category for c in cands if c.score >= 0.5}
+            # only clear evidence can contradict a number: a weak hint ("3 handläggare") cannot
+            if other is not None:
+                named = set() if method == "no-match" else {other}
+            elif method in ("ambiguous", "ambiguous-name"):
+                named = {c.category for c in cands if c.score >= 0.5}
+            else:
+                named = set()
             named.discard(EJ_SVAR)
             if named and cat not in named:
                 ranked = [Candidate(cat, 1.0)] + [Candidate(c, 0.5) for c in sorted(named)]

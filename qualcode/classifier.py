@@ -201,8 +201,8 @@ class CodeClassifier:
         return [str(names[i]) for _, i in contrib[:n]]
 
 
-def platt_scale(scores: np.ndarray, y: np.ndarray, iterations: int = 50) -> tuple[float, float]:
-    """Platt's sigmoid fit P(y=1 | s) = 1 / (1 + exp(-(a*s + b))), by Newton's method.
+def platt_scale(scores: np.ndarray, y: np.ndarray, iterations: int = 100) -> tuple[float, float]:
+    """Platt's sigmoid fit P(y=1 | s) = 1 / (1 + exp(-(a*s + b))): Newton steps with backtracking.
 
     Uses Platt's smoothed targets ((N+ + 1)/(N+ + 2) and 1/(N- + 2)), which keep the fit
     finite when the scores separate the classes perfectly, as they often do on small data.
@@ -211,18 +211,36 @@ def platt_scale(scores: np.ndarray, y: np.ndarray, iterations: int = 50) -> tupl
     y = np.asarray(y)
     n_pos, n_neg = int((y == 1).sum()), int((y != 1).sum())
     t = np.where(y == 1, (n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0))
-    a, b = 1.0, float(np.log((n_pos + 1.0) / (n_neg + 1.0)))
+
+    def loss(a: float, b: float) -> float:
+        z = a * s + b
+        # -[t log p + (1 - t) log(1 - p)] written stably with logaddexp
+        return float(np.sum(t * np.logaddexp(0, -z) + (1 - t) * np.logaddexp(0, z)))
+
+    a, b = 0.0, float(np.log((n_pos + 1.0) / (n_neg + 1.0)))
+    current = loss(a, b)
     for _ in range(iterations):
         p = _sigmoid(a * s + b)
-        w = np.maximum(p * (1 - p), 1e-12)
+        w = p * (1 - p)
         g_a, g_b = float(np.sum((p - t) * s)), float(np.sum(p - t))
-        h_aa, h_ab, h_bb = float(np.sum(w * s * s)) + 1e-9, float(np.sum(w * s)), float(np.sum(w)) + 1e-9
+        h_aa, h_ab, h_bb = float(np.sum(w * s * s)) + 1e-12, float(np.sum(w * s)), float(np.sum(w)) + 1e-12
         det = h_aa * h_bb - h_ab * h_ab
-        if det <= 1e-18:
-            break
-        da, db = (h_bb * g_a - h_ab * g_b) / det, (h_aa * g_b - h_ab * g_a) / det
-        a, b = a - da, b - db
-        if abs(da) < 1e-9 and abs(db) < 1e-9:
+        if det <= 1e-24:
+            da, db = g_a, g_b  # fall back to a gradient step
+        else:
+            da, db = (h_bb * g_a - h_ab * g_b) / det, (h_aa * g_b - h_ab * g_a) / det
+        step = 1.0
+        while step > 1e-10:
+            na, nb = a - step * da, b - step * db
+            new = loss(na, nb)
+            if new < current - 1e-12:
+                break
+            step /= 2
+        else:
+            break  # no step improves: converged
+        a, b, converged = na, nb, current - new < 1e-10
+        current = new
+        if converged:
             break
     return float(a), float(b)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .counting import TOTAL, format_number, tally
+from .counting import TOTAL, CountTable, format_number, tally
 from .errors import InputError
 from .privacy import Pseudonymiser, pseudonymiser_for
 from .project import Project
@@ -196,8 +196,9 @@ def build_report(
             columns=("Kod", "Tema/kod", "Kodade segment", "Dokument", "Andel av dokumenten (%)", "Respondenter"),
             rows=tuple(overview_rows),
             note=(
-                f"Underlag: {n_docs} dokument, {resp_base} respondenter. Ett dokument eller segment kan ha flera koder, "
-                f"så kolumnerna summeras inte. Antal under {min_cell} visas som *."
+                f"Underlag: {n_docs} dokument, {resp_base} respondenter (en enkätrespondent, eller ett dokument för "
+                "anteckningar från gruppintervjuer). Ett dokument eller segment kan ha flera koder, så kolumnerna "
+                f"summeras inte. Antal under {min_cell} visas som *."
             ),
         )
     ]
@@ -277,7 +278,10 @@ def _group_value(meta: dict[str, Any], f: str) -> str:
     return MISSING if v in (None, "") else str(v)
 
 
-def _respondent_counts(project: Project, rows: list[str], by: tuple[str, ...], kind: str | None):  # type: ignore[no-untyped-def]
+def _respondent_counts(
+    project: Project, rows: list[str], by: tuple[str, ...], kind: str | None
+) -> tuple[CountTable, int]:
+    """Distinct respondents per code (and value of the first `by` field), with the number of respondents."""
     store = project.store
     cb = project.codebook
     doc_meta = dict(store.document_meta(kind=kind))
@@ -323,7 +327,9 @@ def _breakdown_table(
     for i, c in enumerate(rows):
         depth = len(cb.ancestors(c))
         out_rows.append((c, _indent(depth) + cb.get(c).name, *[sup.show(i, j) for j in range(len(groups))], sup.row_total(i)))
-    bases = ", ".join(f"{mask.mask(g)}: {b}" for g, b in table.bases.items())
+    # A group's base is a count too: a district with 3 respondents is a small cell.
+    shown_bases = suppress_column([table.bases[g] for g in groups], min_cell=min_cell)
+    bases = ", ".join(f"{mask.mask(g)}: {b}" for g, b in zip(groups, shown_bases))
     return ReportTable(
         key=_slug(f"{'dokument' if unit == 'document' else unit}-{f}"),
         title=f"{UNIT_LABELS[unit].capitalize()} per {f}",
@@ -494,7 +500,7 @@ def write_markdown(report: Report, path: Path) -> Path:
         for r in t.rows:
             lines.append("| " + " | ".join(_md_cell(v).replace("  ", "&nbsp;&nbsp;") for v in r) + " |")
         if t.note:
-            lines += ["", f"*{t.note}*"]
+            lines += ["", "*" + t.note.replace("*", "\\*") + "*"]
         lines.append("")
     if report.charts:
         lines += ["## Diagram", ""]

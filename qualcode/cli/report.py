@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .common import FormatOpt, ProjectOpt, emit, err_console, open_project
+from .common import Format, FormatOpt, ProjectOpt, emit, err_console, open_project
 
 privacy_app = typer.Typer(help="Check what pseudonymisation masks before sharing anything.", no_args_is_help=True)
 
@@ -60,7 +60,7 @@ def scan(
         str | None, typer.Option("--model", help="spaCy pipeline whose NER to use (default: the project's; 'blank' = rules only).")
     ] = None,
     encoding: Annotated[str | None, typer.Option(help="Encoding of --file texts (default: detected).")] = None,
-    fmt: FormatOpt = "table",  # type: ignore[assignment]
+    fmt: FormatOpt = Format.table,
 ) -> None:
     """List what pseudonymisation would mask: counts per kind, and examples with --show."""
     from ..nlp import load_pipeline

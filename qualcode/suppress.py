@@ -219,12 +219,23 @@ def _determined(
     zeros_sensitive: bool = False,
 ) -> set[tuple[int, int]]:
     """Hidden positions whose value follows uniquely from the published lines (linear algebra)."""
-    import numpy as np
-    from scipy.optimize import linprog
-
     unknown = sorted(p for p in hidden if any(p in ln for ln in lines))
     if not unknown:
         return set()
+    if all(sum(1 for ln in lines if p in ln) == 1 for p in unknown):
+        # Lines share no hidden cell (only row totals, or only column totals): each hidden cell
+        # ranges from 0 to the hidden sum of its line, which is ≥ 1 once a line has two hidden
+        # cells, one of them non-zero. Only an all-zero line is pinned down.
+        pinned: set[tuple[int, int]] = set()
+        if zeros_sensitive:
+            for line in lines:
+                hid = [p for p in line if p in hidden]
+                if hid and sum(grid[i][j] for i, j in hid) == 0:
+                    pinned.update(hid)
+        return pinned
+    import numpy as np
+    from scipy.optimize import linprog
+
     index = {p: k for k, p in enumerate(unknown)}
     a_rows: list[list[float]] = []
     b_vals: list[float] = []

@@ -153,3 +153,9 @@ def test_random_tables_resist_the_attack(seed):
     for p, (low, high) in attack(body, rows, cols, grand).items():
         if cells[p[0]][p[1]] > 0:
             assert high - low >= 1, (cells, p, body, rows, cols)
+
+
+def test_hidden_zeros_are_not_given_away_by_their_total():
+    # Two hidden zeros beside a shown total of 9 = 0 + 0 + 9 would show they are both 0.
+    t = suppress([[0, 0, 9]], row_totals=True, col_totals=False, suppress_zeros=True)
+    assert t.body() == [[STAR, STAR, STAR]] and t.row_total(0) == 9

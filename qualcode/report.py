@@ -592,8 +592,9 @@ def write_docx(report: Report, path: Path) -> Path:
         for j, w in enumerate(widths):
             table.columns[j].width = Cm(w)
         for row in table.rows:
+            row_cells = row.cells  # computed on each access: fetch once per row
             for j, w in enumerate(widths):
-                row.cells[j].width = Cm(w)
+                row_cells[j].width = Cm(w)
         doc.add_paragraph()
     if landscape:
         _new_section(doc, landscape=False)

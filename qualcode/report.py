@@ -205,7 +205,7 @@ def build_report(
     for f in by:
         for unit in ("document", "segment", "respondent"):
             tables.append(_breakdown_table(project, f, unit, rows, codes, kind, min_cell, mask))
-    tables.extend(questionnaire_tables(project, min_cell))
+    tables.extend(questionnaire_tables(project, min_cell, by=by, mask=mask))
     tables.extend(extra_tables)
 
     chart_dir = out_dir / "diagram"
@@ -339,15 +339,20 @@ def _breakdown_table(
     )
 
 
-def questionnaire_tables(project: Project, min_cell: int) -> list[ReportTable]:
+def questionnaire_tables(
+    project: Project, min_cell: int, by: Sequence[str] = (), mask: Pseudonymiser | None = None
+) -> list[ReportTable]:
     """Mention tables for a questionnaire in the project (survey fields in numbered sets such as
     langst_1..3, behov_1..3): respondents per category and answer position, suppressed.
 
     Each position column sums to the number of respondents (unclassified answers get their own
     row), and each row sums to the times the category was named, so both margins are shown and
-    protected. Empty when the project has no such questionnaire.
+    protected. For each `by` field that the questionnaire has, one more table per set: times
+    named per category and group. Empty when the project has no such questionnaire.
     """
-    from .mention_tables import _set_name, answered_only, count_mentions, project_answers, select_columns
+    from .mention_tables import (
+        MISSING_GROUP, _set_name, answered_only, count_mentions, project_answers, select_columns,
+    )
     from .mentions import MentionMapper, load_mapping
 
     if project.store.count_documents(kind="survey") == 0:
@@ -370,7 +375,8 @@ def questionnaire_tables(project: Project, min_cell: int) -> list[ReportTable]:
     mapping_path = (project.config.get("mentions") or {}).get("mapping")
     cb = project.codebook
     mapping = load_mapping(project.root / mapping_path, cb) if mapping_path else None
-    counts = count_mentions(answers, sets, MentionMapper(cb, mapping))
+    mapper = MentionMapper(cb, mapping)
+    counts = count_mentions(answers, sets, mapper)
     tables = []
     for s in sets:
         unresolved = {c: sum(1 for u in counts.unresolved if u.column == c) for c in s.columns}
@@ -396,6 +402,41 @@ def questionnaire_tables(project: Project, min_cell: int) -> list[ReportTable]:
                 f"raden Totalt och kolumnen Gånger nämnd är summor. Antal under {min_cell} visas som *."
             ),
         ))
+    for f in by:
+        if f not in answers.columns:
+            continue
+        grouped = count_mentions(answers, sets, mapper, by=f)
+        group_of = {str(rid): ((row.get(f) or "").strip() or MISSING_GROUP) for rid, row in zip(answers.ids, answers.rows)}
+        groups = list(grouped.groups)
+        for s in sets:
+            times = grouped.totals[s.name].times
+            cats = list(grouped.categories)
+            cells = [[times.count(cat, g) for g in groups] for cat in cats]
+            labels = [(cat, grouped.labels[cat]) for cat in cats]
+            unresolved = [u for u in grouped.unresolved if u.column in s.columns]
+            if unresolved:
+                cells.append([sum(1 for u in unresolved if group_of.get(str(u.row)) == g) for g in groups])
+                labels.append(("", "Ej klassade svar"))
+            # Columns add up to (positions × respondents) per group, rows to times named overall.
+            sup = suppress(cells, min_cell=min_cell, row_totals=True, col_totals=True)
+            rows = [
+                (code, label, *[sup.show(i, j) for j in range(len(groups))], sup.row_total(i))
+                for i, (code, label) in enumerate(labels)
+            ]
+            rows.append(("", TOTAL, *[sup.col_total(j) for j in range(len(groups))], sup.grand_total))
+            sizes = suppress_column([grouped.group_sizes[g] for g in groups], min_cell=min_cell)
+            shown = [mask.mask(g) if mask else g for g in groups]
+            tables.append(ReportTable(
+                key=_slug(f"enkat-{s.name}-{f}"),
+                title=f"Enkät: {s.name} per {f} – gånger nämnd (alla positioner)",
+                columns=("Kod", "Kategori", *shown, TOTAL),
+                rows=tuple(rows),
+                note=(
+                    f"Antal gånger kategorin nämndes i {', '.join(s.columns)} per {f}. Respondenter per grupp: "
+                    + ", ".join(f"{g}: {n}" for g, n in zip(shown, sizes))
+                    + f". Antal under {min_cell} visas som *."
+                ),
+            ))
     return tables
 
 

@@ -207,3 +207,38 @@ def test_sample_corpus_report_is_suppressed_and_masked(tmp_path):
     assert "[NAMN]" in xml
     for secret in ("Lindqvist", "karin.lindqvist", "508 12 345"):
         assert secret not in xml
+
+
+def test_questionnaire_mention_tables_are_suppressed(tmp_path):
+    from qualcode.corpus import import_survey
+    from qualcode.report import questionnaire_tables
+    from qualcode.suppress import STAR
+
+    rows = ["respondent;roll;langst_1;langst_2"]
+    for i in range(12):
+        roll = "chef" if i < 7 else "medarbetare"
+        first = "2" if i < 8 else "punkt 13"
+        second = "-" if i % 2 else "p.5"
+        rows.append(f"R{i:02d};{roll};{first};{second}")
+    csv = tmp_path / "enkat.csv"
+    csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    project = init_project(tmp_path / "q", name="q", coder="anna")
+    import_survey(project, csv, ["langst_1", "langst_2"], id_column="respondent")
+    tables = questionnaire_tables(project, 5, by=("roll",))
+    project.close()
+    assert [t.title for t in tables] == [
+        "Enkät: langst – antal respondenter per kategori och svarsposition",
+        "Enkät: langst per roll – gånger nämnd (alla positioner)",
+    ]
+    t = tables[0]
+    assert t.columns == ("Kod", "Kategori", "langst_1", "langst_2", "Gånger nämnd")
+    body = {r[0]: r[2:] for r in t.rows if r[0]}
+    assert body["P13"][0] == STAR and body["P13"][2] == STAR  # 4 respondents: small, and so is the row total
+    assert t.rows[-1][1:] == ("Totalt", 12, 12, 24)
+    for r in t.rows[:-1]:
+        assert sum(1 for v in r[2:] if v == STAR) != 1
+    for j in range(2, 5):
+        assert sum(1 for r in t.rows[:-1] if r[j] == STAR) != 1
+    g = tables[1]
+    assert g.columns == ("Kod", "Kategori", "chef", "medarbetare", "Totalt")
+    assert g.rows[-1][1:] == ("Totalt", 14, 10, 24)

@@ -40,6 +40,7 @@ class ReportTable:
     columns: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]
     note: str = ""
+    sheet: str = ""  # XLSX sheet name (≤ 31 characters); default: from the title
 
 
 @dataclass(frozen=True)
@@ -394,6 +395,7 @@ def questionnaire_tables(
         rows.append(("", TOTAL, *[sup.col_total(j) for j in range(len(s.columns))], sup.grand_total))
         tables.append(ReportTable(
             key=_slug(f"enkat-{s.name}"),
+            sheet=f"Enkät {s.name}",
             title=f"Enkät: {s.name} – antal respondenter per kategori och svarsposition",
             columns=("Kod", "Kategori", *s.columns, "Gånger nämnd"),
             rows=tuple(rows),
@@ -428,6 +430,7 @@ def questionnaire_tables(
             shown = [mask.mask(g) if mask else g for g in groups]
             tables.append(ReportTable(
                 key=_slug(f"enkat-{s.name}-{f}"),
+                sheet=f"Enkät {s.name} per {f}",
                 title=f"Enkät: {s.name} per {f} – gånger nämnd (alla positioner)",
                 columns=("Kod", "Kategori", *shown, TOTAL),
                 rows=tuple(rows),
@@ -692,7 +695,7 @@ def write_xlsx(report: Report, path: Path) -> Path:
     used: set[str] = set()
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for t in report.tables:
-            name = _sheet_name(t.title, used)
+            name = _sheet_name(t.sheet or t.title, used)
             frame = pd.DataFrame([[(v.strip() if isinstance(v, str) else v) for v in r] for r in t.rows],
                                  columns=list(t.columns))
             frame.to_excel(writer, sheet_name=name, index=False, startrow=1)

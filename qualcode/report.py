@@ -461,7 +461,7 @@ def _quotes(
         return {}
     store = project.store
     flagged = store.flagged_quotes()
-    fields = by or DEFAULT_SOURCE_FIELDS
+    fields = tuple(dict.fromkeys([*by, *DEFAULT_SOURCE_FIELDS]))
     out: dict[str, tuple[ReportQuote, ...]] = {}
     for code in leaves:
         best: dict[int, tuple[tuple[Any, ...], Any, Any]] = {}
@@ -649,6 +649,7 @@ def write_docx(report: Report, path: Path) -> Path:
             cap = doc.add_paragraph(f"Figur {n}. {ch.title}.")
             cap.runs[0].italic = True
             cap.runs[0].font.size = Pt(9)
+    doc.add_page_break()
     doc.add_heading("Teman och citat", level=1)
     for s in report.sections:
         doc.add_heading(f"{s.code + ' ' if s.code else ''}{s.name}", level=2)

@@ -214,6 +214,10 @@ class KeywordRules:
         # first word -> keywords, for a quick candidate lookup per token
         self._single = [k for k in kws if len(k.variants) == 1]
         self._multi = [k for k in kws if len(k.variants) > 1]
+        self._multi_by_first: dict[str, list[_Keyword]] = {}
+        for k in self._multi:
+            for v in k.variants[0]:
+                self._multi_by_first.setdefault(v, []).append(k)
         self._cache: dict[tuple[str, str], tuple[_Keyword, ...]] = {}
 
     def clear_cache(self) -> None:
@@ -249,11 +253,13 @@ class KeywordRules:
                 continue
             for k in self._word_keywords(t.form, t.lemma):
                 out.append((k, t.form))
-        for k in self._multi:
-            n = len(k.variants)
-            first = k.variants[0]
-            for i in range(len(tokens) - n + 1):
-                if tokens[i].form not in first and tokens[i].lemma not in first:
+        for i, t in enumerate(tokens):
+            cands = self._multi_by_first.get(t.form, []) + (
+                self._multi_by_first.get(t.lemma, []) if t.lemma != t.form else []
+            )
+            for k in dict.fromkeys(cands):
+                n = len(k.variants)
+                if i + n > len(tokens):
                     continue
                 if all(
                     tokens[i + j].form in k.variants[j] or tokens[i + j].lemma in k.variants[j]

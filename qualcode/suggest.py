@@ -352,6 +352,7 @@ class Evaluation:
     n_segments: int
     method: str
     extra: dict[str, Any] = field(default_factory=dict)
+    alpha_pooled: float = float("nan")  # all (segment, code) pairs as one 0/1 variable
 
     @property
     def micro(self) -> CodeMetrics:
@@ -373,6 +374,7 @@ class Evaluation:
             "micro": {"precision": round(mi.precision, 4), "recall": round(mi.recall, 4), "f1": round(mi.f1, 4),
                       "support": mi.support},
             "macro_f1": round(self.macro_f1, 4),
+            "alpha_pooled": _round(self.alpha_pooled),
             "alpha_mean": _round(_nanmean(list(self.alpha.values()))),
             "per_code": [
                 {"code": m.code_id, "support": m.support, "predicted": m.tp + m.fp, "precision": round(m.precision, 4),
@@ -401,7 +403,8 @@ def score_predictions(gold: np.ndarray, pred: np.ndarray, code_ids: Sequence[str
         g, p = gold[:, j] == 1, pred[:, j] == 1
         per.append(CodeMetrics(code, int(g.sum()), int((g & p).sum()), int((~g & p).sum()), int((g & ~p).sum())))
         alpha[code] = krippendorff_alpha([[int(x) for x in g], [int(x) for x in p]], level="nominal")
-    return Evaluation(tuple(per), alpha, len(gold), method)
+    pooled = krippendorff_alpha([[int(x) for x in gold.ravel()], [int(x) for x in pred.ravel()]], level="nominal")
+    return Evaluation(tuple(per), alpha, len(gold), method, alpha_pooled=pooled)
 
 
 def cross_validate(
@@ -795,18 +798,25 @@ def suggest_file(
         suggester, warnings = fit_from_rows(_train_rows(train_path, cb), cb, **params)
     else:
         suggester = Suggester(cb, **params).rules_only()
-    X = tokenize([r.text for r in rows], pos=suggester.pos_filter, nlp=_pos_nlp(suggester.pos_filter))
-    S, _ = suggester.predict_scores(X)
+    counter = {"coded": 0}
+    write_rows(out_path, score_rows(suggester, rows, counter))
+    return FileResult(str(out_path), len(rows), counter["coded"], suggester.version_, tuple(warnings))
+
+
+def score_rows(suggester: Suggester, rows: Sequence[Any], counter: dict[str, int] | None = None,
+               batch_size: int = 2000, nlp=None) -> Iterable[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """OUT.jsonl records for rows with `.id` and `.text`, in batches (memory stays flat)."""
     ids = suggester.code_ids
     thresholds = np.array([suggester.thresholds_[c] for c in ids])
-    out = []
-    n_coded = 0
-    for i, r in enumerate(rows):
-        codes = [c for j, c in enumerate(ids) if S[i, j] >= thresholds[j] and S[i, j] > 0]
-        n_coded += bool(codes)
-        out.append({"id": r.id, "codes": codes, "scores": {c: round(float(S[i, j]), 4) for j, c in enumerate(ids)}})
-    write_rows(out_path, out)
-    return FileResult(str(out_path), len(rows), n_coded, suggester.version_, tuple(warnings))
+    nlp = nlp or _pos_nlp(suggester.pos_filter)
+    for start in range(0, len(rows), batch_size):
+        batch = rows[start:start + batch_size]
+        S, _ = suggester.predict_scores(tokenize([r.text for r in batch], pos=suggester.pos_filter, nlp=nlp))
+        for i, r in enumerate(batch):
+            codes = [c for j, c in enumerate(ids) if S[i, j] >= thresholds[j] and S[i, j] > 0]
+            if counter is not None:
+                counter["coded"] = counter.get("coded", 0) + bool(codes)
+            yield {"id": r.id, "codes": codes, "scores": {c: round(float(S[i, j]), 4) for j, c in enumerate(ids)}}
 
 
 def evaluate_files(
@@ -829,8 +839,8 @@ def evaluate_files(
         if not (G == 1).any():
             raise SuggestError(f"{gold_path}: ingen rad har några koder — korsvalidering kräver kodade segment")
         ev = cross_validate(Suggester(cb, **params), Xg, G, cv)
-        return Evaluation(ev.per_code, ev.alpha, ev.n_segments, ev.method, {"gold": str(gold_path)})
+        return Evaluation(ev.per_code, ev.alpha, ev.n_segments, ev.method, {"gold": str(gold_path)}, ev.alpha_pooled)
     suggester, warnings = fit_from_rows(_train_rows(str(train_path), cb), cb, **params)
     ev = score_predictions(G, suggester.predict(Xg), ids, f"tränad på {train_path}")
     return Evaluation(ev.per_code, ev.alpha, ev.n_segments, ev.method,
-                      {"gold": str(gold_path), "train": str(train_path), "warnings": warnings})
+                      {"gold": str(gold_path), "train": str(train_path), "warnings": warnings}, ev.alpha_pooled)

@@ -163,7 +163,7 @@ def _metrics_rows(evaluation) -> list[dict[str, object]]:  # type: ignore[no-unt
     mi = d["micro"]
     rows.append({"code": "micro", "support": mi["support"], "precision": f"{mi['precision']:.2f}",
                  "recall": f"{mi['recall']:.2f}", "f1": f"{mi['f1']:.2f}",
-                 "alpha": "" if d["alpha_mean"] is None else f"{d['alpha_mean']:.2f}"})
+                 "alpha": "" if d["alpha_pooled"] is None else f"{d['alpha_pooled']:.2f}"})
     rows.append({"code": "macro", "f1": f"{d['macro_f1']:.2f}"})
     return rows
 
@@ -198,7 +198,7 @@ def train(
         if r["code"] in result.n_positives:
             r["positives"] = result.n_positives[str(r["code"])]
     emit(rows, ["code", "positives", *METRIC_COLUMNS[2:]], fmt,
-         title=f"Korsvaliderat ({result.evaluation.method}), alpha = Krippendorffs α modell–forskare")
+         title=f"Korsvaliderat ({result.evaluation.method}), alpha = Krippendorffs α modell–forskare (micro: poolat)")
 
 
 def evaluate(
@@ -222,7 +222,10 @@ def evaluate(
     emit(_metrics_rows(ev), METRIC_COLUMNS, fmt, title=f"{ev.method}, {ev.n_segments} segment")
     if fmt is Format.table:
         mi = ev.micro
-        console.print(f"micro-F1 {mi.f1:.3f} (P {mi.precision:.3f}, R {mi.recall:.3f}), macro-F1 {ev.macro_f1:.3f}")
+        console.print(
+            f"micro-F1 {mi.f1:.3f} (P {mi.precision:.3f}, R {mi.recall:.3f}), macro-F1 {ev.macro_f1:.3f} "
+            f"(koder med stöd > 0), Krippendorffs α {ev.alpha_pooled:.3f} (alla segment × koder, 0/1)"
+        )
 
 
 def register(root: typer.Typer) -> None:

@@ -1,0 +1,25 @@
+"""Bar charts: order, and no bar or number for a suppressed count."""
+
+from __future__ import annotations
+
+from qualcode.charts import bar_chart, chart_rows
+
+
+def test_rows_sorted_and_suppressed_cells_have_no_bar():
+    rows = chart_rows(["Lön", "IT", "Lokaler", "Traineer"], [13, "*", 14, 0])
+    assert rows == [
+        ("Lokaler", 14, "14"),
+        ("Lön", 13, "13"),
+        ("IT", 0, "* (färre än 5)"),
+        ("Traineer", 0, "0"),
+    ]
+
+
+def test_png_written_at_print_resolution(tmp_path):
+    from PIL import Image
+
+    path = bar_chart(["Lön", "IT"], [13, "*"], tmp_path / "d" / "c.png", "Antal dokument per kod")
+    with Image.open(path) as im:
+        assert im.format == "PNG"
+        assert round(im.info["dpi"][0]) == 200
+        assert im.size[0] == 1500  # 7.5 in × 200 dpi

@@ -123,9 +123,13 @@ class CodeClassifier:
                 lowercase=False, dtype=np.float32,
             )
             self.char_vectorizer_ = TfidfVectorizer(
-                analyzer="char_wb", ngram_range=self.char_ngrams, sublinear_tf=True, min_df=2,
+                # n-grams seen once are noise, except in a very small training set
+                analyzer="char_wb", ngram_range=self.char_ngrams, sublinear_tf=True,
+                min_df=2 if len(texts) >= 20 else 1,
                 lowercase=False, dtype=np.float32, max_features=200_000,
             )
+            if not any(texts):
+                raise ValueError("the training texts have no words")
             w = self.word_vectorizer_.fit_transform(texts)
             c = self.char_vectorizer_.fit_transform(texts)
         else:

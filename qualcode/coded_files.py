@@ -36,7 +36,6 @@ def read_rows(path: str | Path, coded: bool = False) -> list[TextRow]:
     except UnicodeDecodeError:
         raise InputError(f"kunde inte läsa '{path}' som UTF-8 — spara filen som UTF-8") from None
     rows: list[TextRow] = []
-    seen: dict[str, int] = {}
     shape = '{"id": "...", "text": "...", "codes": [...]}' if coded else '{"id": "...", "text": "..."}'
     for n, line in enumerate(lines, 1):
         where = f"{path}, rad {n}"
@@ -53,9 +52,6 @@ def read_rows(path: str | Path, coded: bool = False) -> list[TextRow]:
             raise InputError(f"{where}: 'id' saknas eller är inte en sträng — skriv {shape}")
         if not isinstance(text, str):
             raise InputError(f"{where}: 'text' saknas eller är inte en sträng (id {rid!r}) — skriv {shape}")
-        if rid in seen:
-            raise InputError(f"{where}: id {rid!r} förekommer redan på rad {seen[rid]} — ge varje rad ett unikt id")
-        seen[rid] = n
         codes: tuple[str, ...] | None = None
         if coded:
             raw = obj.get("codes")

@@ -175,6 +175,8 @@ class Suggester:
                 "träningsdatan har inga kodningar (inget segment har någon kod) — koda några segment "
                 "för hand, eller ange en fil där 'codes' inte är tomma"
             )
+        if not any(len(x) for x, y in zip(X, Y) if (y == 1).any()):
+            raise SuggestError("de kodade träningssegmenten har ingen text — kontrollera fältet 'text'")
         self.rules_ = self._rules()
         Xa, Ya = list(X), Y
         if self.use_examples:

@@ -247,3 +247,25 @@ def test_shared_dev_file_quality(shared_dir, tmp_path):
     shutil.copy(dev, small)
     ev = evaluate_files(str(small), train_path=str(small))
     assert ev.micro.f1 > 0.6
+
+
+def test_training_rows_without_text_are_refused(tmp_path):
+    train = tmp_path / "t.jsonl"
+    train.write_text('{"id": "1", "text": "", "codes": ["T-LON"]}\n', encoding="utf-8")
+    with pytest.raises(SuggestError, match="har ingen text"):
+        suggest_file(str(F / "in.jsonl"), str(tmp_path / "out.jsonl"), train_path=str(train))
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_codebook_without_keywords_trains_and_warns(tmp_path):
+    train = tmp_path / "t.jsonl"
+    lines = [("Lokalerna är trånga.", ["LOK"]), ("Lokalerna är mörka.", ["LOK"]), ("Nya lokaler i höst.", ["LOK"]),
+             ("Lönen är låg.", ["LON"]), ("Familjen fick bistånd.", []), ("Beslutet fattades i dag.", [])]
+    train.write_text("".join(json.dumps({"id": str(i), "text": t, "codes": c}, ensure_ascii=False) + "\n"
+                             for i, (t, c) in enumerate(lines)), encoding="utf-8")
+    res = suggest_file(str(F / "in.jsonl"), str(tmp_path / "out.jsonl"), train_path=str(train),
+                       codebook=str(F / "no-keywords.yaml"))
+    assert len(res.warnings) == 1 and "koderna LON har inga nyckelord" in res.warnings[0]
+    rows = read_jsonl(tmp_path / "out.jsonl")
+    assert all(r["scores"]["LON"] == 0.0 for r in rows)
+    assert all(set(r["scores"]) == {"LOK", "LON"} for r in rows)

@@ -187,7 +187,10 @@ class Suggester:
             pos_filter=self.pos_filter, inner_cv=self.inner_cv, min_positives=self.min_positives,
             random_state=self.random_state,
         )
-        self.classifier_ = clf.fit(Xa, Ya, n_positives=n_pos_user)
+        try:
+            self.classifier_ = clf.fit(Xa, Ya, n_positives=n_pos_user)
+        except ValueError as exc:  # e.g. no words left to learn from
+            raise SuggestError(f"kunde inte träna på segmenten ({exc}) — kontrollera att de har text") from None
         R = self._rule_scores(Xa)
         self.n_positives_ = {c: int(n) for c, n in zip(self.code_ids, n_pos_user)}
         self.alpha_, self.calibrators_, self.thresholds_ = {}, {}, {}

@@ -14,6 +14,7 @@ segment without it, or a rejected suggestion), -1 = unknown (not used for that c
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,6 +28,27 @@ DEFAULT_THRESHOLD = 0.5
 def lemma_text(tokens: Sequence[Token], pos_filter: bool = False) -> str:
     """Space-joined lemmas, optionally only nouns and verbs."""
     return " ".join(t.lemma for t in tokens if not pos_filter or t.pos in CONTENT_POS)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _word_char_ngrams(word: str, lo: int, hi: int) -> tuple[str, ...]:
+    """Character n-grams of one word padded with spaces, as scikit-learn's `char_wb` makes them."""
+    w = f" {word} "
+    out: list[str] = []
+    for n in range(lo, hi + 1):
+        if len(w) <= n:
+            out.append(w)  # a short word counts once, whole
+            break
+        out.extend(w[i:i + n] for i in range(len(w) - n + 1))
+    return tuple(out)
+
+
+def char_wb_ngrams(text: str, lo: int = 3, hi: int = 5) -> list[str]:
+    """`char_wb` n-grams of a lemma text, cached per word (vocabularies repeat a lot)."""
+    out: list[str] = []
+    for word in text.split():
+        out.extend(_word_char_ngrams(word, lo, hi))
+    return out
 
 
 def best_threshold(scores: np.ndarray, y: np.ndarray, default: float = DEFAULT_THRESHOLD) -> tuple[float, float]:
@@ -124,7 +146,8 @@ class CodeClassifier:
             )
             self.char_vectorizer_ = TfidfVectorizer(
                 # n-grams seen once are noise, except in a very small training set
-                analyzer="char_wb", ngram_range=self.char_ngrams, sublinear_tf=True,
+                analyzer=functools.partial(char_wb_ngrams, lo=self.char_ngrams[0], hi=self.char_ngrams[1]),
+                sublinear_tf=True,
                 min_df=2 if len(texts) >= 20 else 1,
                 lowercase=False, dtype=np.float32, max_features=200_000,
             )

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .rules import CONTENT_POS, KeywordRules, Token
+from .rules import CONTENT_POS, KeywordRules, Token, as_tokens
 
 DEFAULT_THRESHOLD = 0.5
 
@@ -167,12 +167,15 @@ class CodeClassifier:
 
         return LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", dual=True, max_iter=1000)
 
-    def fit(self, X: Sequence[Sequence[Token]], Y: np.ndarray, n_positives: Sequence[int] | None = None) -> CodeClassifier:
-        """Fit on token lists X and a label matrix Y (1/0/-1 per code).
+    def fit(
+        self, X: Sequence[Sequence[Token] | str], Y: np.ndarray, n_positives: Sequence[int] | None = None
+    ) -> CodeClassifier:
+        """Fit on token lists (or lemma strings) X and a label matrix Y (1/0/-1 per code).
 
         `n_positives` (per code) is the evidence used to decide which codes get a model; by
         default the positives in Y. Rows that only carry codebook examples can be left out of it.
         """
+        X = as_tokens(X)
         Y = np.asarray(Y)
         if Y.ndim != 2 or Y.shape != (len(X), len(self.code_ids)):
             raise ValueError("Y must have one row per segment and one column per code")
@@ -203,8 +206,9 @@ class CodeClassifier:
             self.models_[code] = self._model().fit(Xj, y)
         return self
 
-    def decision_scores(self, X: Sequence[Sequence[Token]]) -> np.ndarray:
+    def decision_scores(self, X: Sequence[Sequence[Token] | str]) -> np.ndarray:
         """Calibrated scores (n_segments, n_codes); NaN where a code has no model."""
+        X = as_tokens(X)
         feats = self._features(X)
         out = np.full((len(X), len(self.code_ids)), np.nan)
         for j, code in enumerate(self.code_ids):

@@ -96,6 +96,11 @@ def tokens_from_lemmas(lemmas: str) -> list[Token]:
     return [Token(w, w) for w in lemmas.split()]
 
 
+def as_tokens(X: Sequence[Sequence[Token] | str]) -> list[Sequence[Token]]:
+    """Token lists as they are; a string is taken as a space-joined lemma string (as stored)."""
+    return [tokens_from_lemmas(x) if isinstance(x, str) else x for x in X]
+
+
 def _similar(word: str, lemma: str) -> bool:
     """Accept a keyword's lemma only if it is a plausible inflection (`it`→`se` is not)."""
     if lemma == word:

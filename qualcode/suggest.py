@@ -25,7 +25,7 @@ import numpy as np
 
 from .codebook import Codebook
 from .errors import InputError, QualcodeError
-from .rules import KeywordRules, Token, tokens_from_doc
+from .rules import KeywordRules, Token, as_tokens, tokens_from_doc
 
 DEFAULT_BLEND_K = 10.0
 DEFAULT_MIN_POSITIVES = 3
@@ -81,7 +81,8 @@ def tokenize(texts: Iterable[str], nlp=None, pos: bool = False, batch_size: int 
 class Suggester:
     """Rules + classifier for every leaf code of a codebook (scikit-learn conventions).
 
-    `fit(X, Y)`: X token lists, Y a (n, n_codes) matrix of 1/0/-1 (has / has not / unknown).
+    `fit(X, Y)`: X token lists (or space-joined lemma strings), Y a (n, n_codes) matrix of
+    1/0/-1 (has / has not / unknown).
     """
 
     def __init__(
@@ -165,9 +166,10 @@ class Suggester:
             return [], np.zeros((0, len(codes)), dtype=int)
         return tokenize(texts, pos=self.pos_filter, nlp=_pos_nlp(self.pos_filter)), np.vstack(labels)
 
-    def fit(self, X: Sequence[Sequence[Token]], Y: np.ndarray) -> Suggester:
+    def fit(self, X: Sequence[Sequence[Token] | str], Y: np.ndarray) -> Suggester:
         from .classifier import CodeClassifier, best_threshold, platt_scale
 
+        X = as_tokens(X)
         Y = np.asarray(Y, dtype=int)
         n_pos_user = (Y == 1).sum(axis=0)
         if len(X) == 0 or not n_pos_user.any():
@@ -229,8 +231,9 @@ class Suggester:
             return np.zeros((len(X), len(self.code_ids)))
         return self.rules_.score_matrix(X)[0]
 
-    def predict_scores(self, X: Sequence[Sequence[Token]]) -> tuple[np.ndarray, list[list[Any]]]:
+    def predict_scores(self, X: Sequence[Sequence[Token] | str]) -> tuple[np.ndarray, list[list[Any]]]:
         """Scores in [0, 1] (n, n_codes) and the rule hits per segment (for reasons)."""
+        X = as_tokens(X)
         if self.rules_ is not None:
             R, hits = self.rules_.score_matrix(X)
         else:
@@ -256,6 +259,7 @@ class Suggester:
         self, keys: Sequence[Any], X: Sequence[Sequence[Token]], min_score: float | None = None
     ) -> list[Suggestion]:
         """Suggestions over each code's threshold (or over `min_score` when given), with reasons."""
+        X = as_tokens(X)
         S, hits = self.predict_scores(X)
         out: list[Suggestion] = []
         for i, key in enumerate(keys):

@@ -147,3 +147,14 @@ def test_best_threshold_and_folds():
     folds = fold_ids(Y, 2, seed=0)
     assert sorted(np.bincount(folds)) == [6, 6]
     assert sorted(folds[Y[:, 1] == 1]) == [0, 1]  # rare code spread over both folds
+
+
+def test_lemma_strings_work_like_tokens(codebook, data):
+    X, Y = data
+    lemmas = [" ".join(t.lemma for t in toks) for toks in X]
+    a = Suggester(codebook).fit(lemmas, Y)
+    S, _ = a.predict_scores(["arbetslokal vara trång", "lön vara låg"])
+    ids = a.code_ids
+    assert S[0, ids.index("P13")] >= a.thresholds_["P13"]
+    assert S[1, ids.index("T-LON")] >= a.thresholds_["T-LON"]
+    assert S[0, ids.index("T-LON")] < a.thresholds_["T-LON"]

@@ -247,6 +247,8 @@ class Suggester:
                     s = a * P[:, j] + (1 - a) * R[:, j]
                     ca, cb = self.calibrators_[code]
                     S[:, j] = _sigmoid(ca * s + cb)
+        empty = [i for i, x in enumerate(X) if len(x) == 0]
+        S[empty] = 0.0  # no words, no evidence: the classifier's intercept alone must not suggest
         return S, hits
 
     def predict(self, X: Sequence[Sequence[Token]]) -> np.ndarray:

@@ -269,3 +269,12 @@ def test_codebook_without_keywords_trains_and_warns(tmp_path):
     rows = read_jsonl(tmp_path / "out.jsonl")
     assert all(r["scores"]["LON"] == 0.0 for r in rows)
     assert all(set(r["scores"]) == {"LOK", "LON"} for r in rows)
+
+
+def test_empty_text_gets_no_codes(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "e", "text": ""}\n{"id": "p", "text": "!!!"}\n', encoding="utf-8")
+    suggest_file(str(src), str(tmp_path / "out.jsonl"), train_path=str(F / "train.jsonl"))
+    rows = read_jsonl(tmp_path / "out.jsonl")
+    assert [r["codes"] for r in rows] == [[], []]
+    assert all(v == 0.0 for r in rows for v in r["scores"].values())

@@ -6,8 +6,9 @@ A keyword matches a word when
   `handledning` in `ärendehandledningen`, `chef` in `enhetschef`. The part before it must
   be at least 3 letters and the rest of the word must lemmatise to the keyword, so
   `lön` never matches `belöning`; or
-- the keyword (at least 5 letters, or 4 before a linking -s-) is the first part and the
-  rest is itself a known Swedish word: `lokal` in `lokalfrågor`, not in `lokalisera`.
+- the keyword (at least 5 letters, or 3 before a linking -s- or -e-) is the first part and
+  the rest is itself a known Swedish word: `lokal` in `lokalfrågor`, `lön` in
+  `lönekriterier`, not `lokal` in `lokalisera` nor `lön` in `lönsamhet`.
 
 Within one word only the longest matching keyword counts, so `handledarutbildning`
 (P11) does not also count as `utbildning` (P10). Multi-word keywords match as a run of
@@ -29,9 +30,11 @@ from .codebook import Codebook
 from .errors import CodebookError
 
 MIN_HEAD_PREFIX = 3  # letters before a compound head: `enhets|chef`, not `be|lön…`
-MIN_FIRST_PART = 5  # a keyword as first part: `lokal|frågor`; `chef|s|stöd` needs the -s-
-MIN_FIRST_PART_LINKED = 4
+MIN_FIRST_PART = 5  # a keyword as first part: `lokal|frågor`
+MIN_FIRST_PART_LINKED = 3  # with a linking -s- or -e-: `chef|s|stöd`, `lön|e|kriterier`
+LINKS = ("s", "e")
 MIN_REST = 3
+MIN_REST_LINKED = 4  # after a link the rest must be a longer known word
 RULE_HIT_SCORE = 0.5
 # Inflection endings tried when simplemma does not know a compound's tail.
 _ENDINGS = (
@@ -177,8 +180,8 @@ def word_matches(form: str, lemma: str, keyword: str) -> bool:
             if len(keyword) >= MIN_FIRST_PART and len(rest) >= MIN_REST and _known(rest):
                 return True
             if (
-                rest.startswith("s") and len(keyword) >= MIN_FIRST_PART_LINKED
-                and len(rest) > MIN_REST and _known(rest[1:])
+                rest[:1] in LINKS and len(keyword) >= MIN_FIRST_PART_LINKED
+                and len(rest) > MIN_REST_LINKED and _known(rest[1:])
             ):
                 return True
     return False

@@ -35,6 +35,8 @@ def hits(rules, nlp, text):
         ("enhetscheferna", "chef"),
         ("lokalfrågorna", "lokal"),  # first part, rest is a word
         ("månadslön", "lön"),
+        ("lönekriterier", "lön"),  # linking -e-
+        ("chefsstödet", "chef"),  # linking -s-
     ],
 )
 def test_compounds_match(word, keyword):
@@ -49,6 +51,7 @@ def test_compounds_match(word, keyword):
         ("belöning", "lön"),  # `lön` inside a word that is not a compound of it
         ("belöningen", "lön"),
         ("lokalisera", "lokal"),  # rest `isera` is not a word
+        ("lönsamhet", "lön"),  # `amhet` is not a word
         ("socialsekreterare", "sekreterare"),  # lexicalised compound, not admin staff
         ("handledning", "ledning"),
         ("chefer", "chefsstöd"),

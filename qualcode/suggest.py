@@ -572,8 +572,14 @@ def suggest_project(
     segments: str = "uncoded",
     unit: str | None = None,
     actor: str | None = None,
+    meta: dict[str, str] | None = None,
+    kind: str | None = None,
+    document: str | int | None = None,
 ) -> SuggestResult:
     """Store suggestions (source='suggested', coder 'qualcode') for uncoded or all segments.
+
+    `unit`, `meta` (document metadata key=value), `kind` (note/survey) and `document` narrow
+    the segments; only suggestions on those segments are replaced.
 
     Manual and accepted codings are never touched; a (segment, code) that has one, or that
     was rejected before, gets no new suggestion. Old open suggestions on the segments are
@@ -587,7 +593,8 @@ def suggest_project(
         raise InputError(f"--min-score {min_score} ska ligga mellan 0 och 1")
     suggester = load_project_suggester(project)
     store = project.store
-    segs = list(store.iter_segments(unit=unit, uncoded=(segments == "uncoded")))
+    segs = list(store.iter_segments(unit=unit, uncoded=(segments == "uncoded"), meta=meta, kind=kind,
+                                    document=document))
     decided: dict[int, set[str]] = {}
     for coding, seg in store.iter_codings(sources=(*POSITIVE_SOURCES, "rejected")):
         decided.setdefault(seg.id, set()).add(coding.code_id)
@@ -606,6 +613,7 @@ def suggest_project(
             stored += 1
         store.log(actor or project.coder, "suggest", detail={
             "model_version": suggester.version_, "segments": segments, "min_score": min_score,
+            "unit": unit, "meta": meta or {}, "kind": kind, "document": document,
             "n_segments": len(segs), "n_suggestions": stored, "removed": removed,
         })
     return SuggestResult(suggester.version_, len(segs), stored, per_code, suggester.classifier_ is None, removed)

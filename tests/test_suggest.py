@@ -278,3 +278,20 @@ def test_empty_text_gets_no_codes(tmp_path):
     rows = read_jsonl(tmp_path / "out.jsonl")
     assert [r["codes"] for r in rows] == [[], []]
     assert all(v == 0.0 for r in rows for v in r["scores"].values())
+
+
+def test_suggest_only_documents_with_metadata(tmp_path):
+    p = make_project(tmp_path)
+    try:
+        import_documents(p, [DocumentIn("a.md", "note", "Lönen är låg.", {"grupp": "chefer"}),
+                             DocumentIn("b.md", "note", "Lönen är hög.", {"grupp": "medarbetare"})],
+                         "test", "note", "paragraph")
+        res = suggest_project(p, meta={"grupp": "chefer"})
+        assert res.n_segments == 1 and res.per_code == {"T-LON": 1}
+        assert [s.document_name for _, s in p.store.iter_codings(sources=("suggested",))] == ["a.md"]
+        root = str(p.root)
+    finally:
+        p.close()
+    res = runner.invoke(app, ["suggest", "run", "-p", root, "--meta", "grupp=medarbetare", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout) == [{"code": "T-LON", "suggestions": 1}]

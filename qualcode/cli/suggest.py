@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from .common import Format, FormatOpt, ProjectOpt, console, emit, err_console, open_project
+from .common import Format, FormatOpt, ProjectOpt, console, emit, err_console, open_project, parse_meta
 
 app = typer.Typer(
     help="Suggest codes from the codebook's keywords and a model trained on your coding; accept or reject them.",
@@ -26,6 +26,9 @@ MinScoreOpt = Annotated[
 ]
 SegmentsOpt = Annotated[Segments, typer.Option("--segments", help="uncoded: segments without codes; all: every segment.")]
 UnitOpt = Annotated[str | None, typer.Option("--unit", help="Only segments of this unit: paragraph, sentence or response.")]
+MetaOpt = Annotated[
+    list[str] | None, typer.Option("--meta", "-m", help="Only documents with metadata key=value (repeatable).")
+]
 CodeFilterOpt = Annotated[
     list[str] | None, typer.Option("--code", help="Code or group id (repeatable; groups roll up).")
 ]
@@ -35,11 +38,12 @@ CodebookFileOpt = Annotated[
 ]
 
 
-def _run(project: Path | None, min_score: float | None, segments: Segments, unit: str | None, fmt: Format) -> None:
+def _run(project: Path | None, min_score: float | None, segments: Segments, unit: str | None,
+         meta: list[str] | None, fmt: Format) -> None:
     from ..suggest import suggest_project
 
     with open_project(project) as p:
-        result = suggest_project(p, min_score=min_score, segments=segments.value, unit=unit)
+        result = suggest_project(p, min_score=min_score, segments=segments.value, unit=unit, meta=parse_meta(meta))
     rows = [{"code": c, "suggestions": n} for c, n in sorted(result.per_code.items())]
     if fmt is Format.table:
         how = "bara regler (ingen tränad modell: kör `qualcode train`)" if result.rules_only else "regler + modell"
@@ -56,12 +60,13 @@ def suggest(
     min_score: MinScoreOpt = None,
     segments: SegmentsOpt = Segments.uncoded,
     unit: UnitOpt = None,
+    meta: MetaOpt = None,
     project: ProjectOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Store code suggestions for the project's segments (same as `qualcode suggest run`)."""
     if ctx.invoked_subcommand is None:
-        _run(project, min_score, segments, unit, fmt)
+        _run(project, min_score, segments, unit, meta, fmt)
 
 
 @app.command("run")
@@ -69,11 +74,12 @@ def run(
     min_score: MinScoreOpt = None,
     segments: SegmentsOpt = Segments.uncoded,
     unit: UnitOpt = None,
+    meta: MetaOpt = None,
     project: ProjectOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Store suggestions (source 'suggested', coder 'qualcode'); manual codings are never touched."""
-    _run(project, min_score, segments, unit, fmt)
+    _run(project, min_score, segments, unit, meta, fmt)
 
 
 @app.command("file")

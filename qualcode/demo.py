@@ -66,6 +66,11 @@ def run_demo(
         if survey.exists():
             r = import_survey(project, survey, ["motivering"], id_column="id")
             progress(f"Importerade {r.documents} enkätkommentarer (cp1252, semikolon)")
+        questionnaire = corpus / "slutenkat-2018.csv"
+        if questionnaire.exists():
+            cols = [f"{s}_{i}" for s in ("langst", "behov") for i in (1, 2, 3)]
+            r = import_survey(project, questionnaire, cols, id_column="respondent")
+            progress(f"Importerade slutenkätens fritextsvar ({r.documents} svar från 117 respondenter)")
         n = 0
         for coded in sorted(corpus.glob("kodningar*.jsonl")):
             n += import_codings(project, coded)
@@ -86,11 +91,75 @@ def run_demo(
             (f"I hur många gruppintervjuer togs temat upp? (per termin; antal intervjuer {bases})",
              ["kod", "namn", *counts.table.groups, TOTAL], rows)
         )
-        admin = counts.total.count("G-ADMIN")
+        admin = counts.total.count("G-ADMIN")  # "in how many interviews was administrativt stöd raised"
         pct = counts.total.percent("G-ADMIN")
         result.summary.append(
             f"Administrativt stöd togs upp i {admin} av {counts.bases[TOTAL]} gruppintervjuer ({format_number(pct)} %)."
         )
+        _mentions(project, corpus, result, progress)
+        _suggestions(project, result, progress)
+        _report(project, directory / "rapport", result, progress)
     result.summary.append(f"Projektet finns i {directory} — prova `qualcode -h` eller `qualcode counts -p {directory}`.")
     return result
 
+
+
+def _mentions(project: Any, corpus: Path, result: DemoResult, progress: Callable[[str], None]) -> None:
+    """Questionnaire: times each area is named as furthest along / most needed; check vs published."""
+    from .mention_tables import (
+        answered_only, compare_published, count_mentions, load_published, project_answers, report_tables,
+        select_columns,
+    )
+    from .mentions import MentionMapper, load_mapping
+
+    if project.store.count_documents(kind="survey") == 0:
+        return
+    mapping = None
+    mapping_file = corpus / "slutenkat-2018-mappning.csv"
+    if mapping_file.exists():
+        # The researcher settles unclear answers once in a mapping file; the report reuses it.
+        shutil.copy(mapping_file, project.root / mapping_file.name)
+        project.config.setdefault("mentions", {})["mapping"] = mapping_file.name
+        project.save_config()
+        mapping = load_mapping(mapping_file, project.codebook)
+    answers = project_answers(project.store)
+    sets = select_columns(answers.columns, ["langst", "behov"])
+    answers = answered_only(answers, [c for s in sets for c in s.columns])
+    counts = count_mentions(answers, sets, MentionMapper(project.codebook, mapping))
+    progress(f"Kategoriserade slutenkätens svar: {len(counts.unresolved)} oklara")
+    for table in report_tables(counts):
+        if "totalt" in table.title:
+            result.tables.append((f"Slutenkäten, {table.title}", list(table.columns),
+                                  [dict(zip(table.columns, row)) for row in table.rows]))
+    published = corpus / "slutenkat-2018-publicerade-tabeller.json"
+    if published.exists():
+        cmp = compare_published(counts, load_published(published))
+        result.summary.append(
+            f"Slutenkäten: {cmp.equal} av {cmp.cells} tabellceller stämmer med de publicerade tabellerna, "
+            f"{cmp.unresolved} svar oklara (se `qualcode mentions compare`)."
+        )
+
+
+def _suggestions(project: Any, result: DemoResult, progress: Callable[[str], None]) -> None:
+    """Train on the sample's manual codings and suggest codes for the uncoded survey comments."""
+    from .suggest import suggest_project, train_project
+
+    trained = train_project(project, cv=5)
+    ev = trained.evaluation
+    f1 = f", korsvaliderad mikro-F1 {ev.micro.f1:.2f}" if ev is not None else ""
+    progress(f"Tränade förslagsmodellen {trained.version} på {trained.n_segments} kodade segment{f1}")
+    suggested = suggest_project(project, segments="uncoded", meta={"field": "motivering"})
+    result.summary.append(
+        f"Förslag: {suggested.n_suggestions} kodförslag för {suggested.n_segments} okodade enkätkommentarer "
+        "— granska med `qualcode suggest list` eller `qualcode tag`."
+    )
+
+
+def _report(project: Any, out: Path, result: DemoResult, progress: Callable[[str], None]) -> None:
+    from .report import write_report
+
+    written = write_report(project, out, formats=("md", "docx", "xlsx"), by=("termin", "grupp"), kind="note")
+    progress(f"Skrev rapportunderlaget ({len(written.files)} filer) till {out}")
+    result.summary.append(
+        f"Rapport: {out}/rapport.docx, .md och .xlsx — citat pseudonymiserade, celler under 5 visas som *."
+    )

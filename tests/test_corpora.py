@@ -212,9 +212,10 @@ def test_docx_note_has_sidecar_metadata():
 
 
 def test_questionnaire_maps_without_unresolved_answers():
-    from qualcode.mentions import MentionMapper
+    from qualcode.mentions import MentionMapper, load_mapping
 
-    mapper = MentionMapper()
+    # One answer is unclear on purpose; the sample's mapping file settles it, as a researcher would.
+    mapper = MentionMapper(mapping=load_mapping(CORPORA / "slutenkat-2018-mappning.csv"))
     answers = _semicolon_csv(CORPORA / "slutenkat-2018.csv")
     facit = _semicolon_csv(CORPORA / "slutenkat-2018-facit.csv")
     wrong = [(a[p], f[p], mapper.map(a[p]).category)

@@ -219,6 +219,9 @@ class CodeClassifier:
         return out
 
 
+    def __getstate__(self) -> dict[str, Any]:
+        return _drop_derived(self.__dict__)
+
     def top_terms(self, code: str, tokens: Sequence[Token], n: int = 3) -> list[str]:
         """The lemma n-grams of one segment that push hardest towards `code` (for reasons)."""
         model = self.models_.get(code)
@@ -228,8 +231,14 @@ class CodeClassifier:
         coef = model.coef_[0, : row.shape[1]]
         contrib = [(float(v * coef[i]), i) for i, v in zip(row.indices, row.data) if coef[i] > 0]
         contrib.sort(reverse=True)
-        names = self.word_vectorizer_.get_feature_names_out()
-        return [str(names[i]) for _, i in contrib[:n]]
+        from spacy.lang.sv.stop_words import STOP_WORDS
+
+        names = self.__dict__.get("_names")
+        if names is None:  # derived from the vocabulary once, not stored with the model
+            names = self.__dict__["_names"] = self.word_vectorizer_.get_feature_names_out()
+        # function words (`jag`, `till`) carry weight but explain nothing to a reader
+        terms = [str(names[i]) for _, i in contrib]
+        return [t for t in terms if not all(w in STOP_WORDS for w in t.split())][:n]
 
 
 def platt_scale(scores: np.ndarray, y: np.ndarray, iterations: int = 100) -> tuple[float, float]:
@@ -274,6 +283,10 @@ def platt_scale(scores: np.ndarray, y: np.ndarray, iterations: int = 100) -> tup
         if converged:
             break
     return float(a), float(b)
+
+
+def _drop_derived(state: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in state.items() if k != "_names"}
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

@@ -598,13 +598,22 @@ def suggest_project(
     decided: dict[int, set[str]] = {}
     for coding, seg in store.iter_codings(sources=(*POSITIVE_SOURCES, "rejected")):
         decided.setdefault(seg.id, set()).add(coding.code_id)
-    X = tokenize([s.text for s in segs], nlp=project.nlp(), pos=suggester.pos_filter)
-    found = suggester.suggestions([s.id for s in segs], X, min_score=min_score)
+    nlp = project.nlp()
+
+    def found() -> Iterable[Suggestion]:  # in batches, so memory stays flat for large projects
+        for start in range(0, len(segs), 2000):
+            batch = segs[start:start + 2000]
+            X = tokenize([s.text for s in batch], nlp=nlp, pos=suggester.pos_filter)
+            yield from suggester.suggestions([s.id for s in batch], X, min_score=min_score)
+
     per_code: dict[str, int] = {}
     stored = 0
     with store.transaction():
-        removed = store.delete_suggestions([s.id for s in segs], coder=MODEL_CODER)
-        for sug in found:
+        seg_ids = [s.id for s in segs]
+        removed = 0
+        for start in range(0, len(seg_ids), 10_000):  # SQLite allows ~32k variables per statement
+            removed += store.delete_suggestions(seg_ids[start:start + 10_000], coder=MODEL_CODER)
+        for sug in found():
             if sug.code_id in decided.get(sug.key, ()):
                 continue
             store.upsert_coding(sug.key, sug.code_id, MODEL_CODER, "suggested", score=sug.score,

@@ -1,8 +1,8 @@
-"""Lemma matching that understands Swedish compounds.
+"""Lemma search that understands Swedish compounds (used by `qualcode code search`).
 
-`lokal` matches `arbetslokal` (head of a compound) and `lokalfråga` (first part);
-`handledning` matches `ärendehandledning`. Short keywords only match whole words or
-compound heads with a real first part, so `lön` does not match `belöning`.
+Word matching is the codebook rules' `rules.word_matches`, so a search for `lokal` finds
+what the rule for the keyword `lokal` finds: `arbetslokalerna`, `kontorslokal`,
+`lokalfrågor` — and `lön` does not find `belöning`.
 """
 
 from __future__ import annotations
@@ -10,27 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .nlp import lemma_of
-
-MIN_HEAD_PREFIX = 3   # a compound's first part must be at least this long
-MIN_MODIFIER_LEN = 4  # a keyword used as a first part must be at least this long
-MIN_REST = 3          # and what follows it at least this long
+from .rules import word_matches
 
 
 def compound_match(keyword: str, lemma: str) -> bool:
     """Does the keyword lemma occur in `lemma` as the whole word or a compound part?"""
-    if keyword == lemma:
-        return True
-    if "-" in lemma:  # it-stöd, hr-konsult
-        return any(compound_match(keyword, part) for part in lemma.split("-") if part)
-    n = len(keyword)
-    if len(lemma) - n >= MIN_HEAD_PREFIX and lemma.endswith(keyword):
-        return True
-    if n >= MIN_MODIFIER_LEN and lemma.startswith(keyword):
-        rest = lemma[n:]
-        if rest.startswith("s") and len(rest) - 1 >= MIN_REST:
-            return True
-        return len(rest) >= MIN_REST
-    return False
+    return word_matches(lemma, lemma, keyword)
 
 
 def phrase_lemmas(phrase: str) -> tuple[str, ...]:

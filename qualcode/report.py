@@ -233,11 +233,12 @@ def build_report(
 
     quote_map = _quotes(project, leaves, quotes, by, mask)
     sections = _sections(project, rows, seg_col, doc_col, resp_col, quote_map)
-    stats = store.stats()
+    in_scope = {doc_id for doc_id, _ in store.document_meta(kind=kind)}
+    n_codings = sum(1 for _, doc_id, _, _ in store.coded_rows() if doc_id in in_scope)
     name = mask.mask(str(project.config.get("name") or project.root.name))
     intro = (
-        f"Projekt: {name}. {n_docs} dokument ({_kinds(project, kind)}), {stats['segments']} segment, "
-        f"{stats['codings']} kodningar.",
+        f"Projekt: {name}. {n_docs} dokument ({_kinds(project, kind)}), {seg.bases[TOTAL]} segment, "
+        f"{n_codings} kodningar.",
         f"Antal under {min_cell} visas som * i alla tabeller och diagram, liksom celler som annars skulle kunna "
         "räknas fram ur en visad summa.",
         "Namn, e-postadresser, telefonnummer, personnummer och adresser i citaten är ersatta med "

@@ -21,7 +21,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "coder": "",
     "nlp": {"model": "blank", "lemmatizer": "simplemma"},
     "unit": "paragraph",
-    "privacy": {"min_cell": 5, "pseudonymise": True},
+    "privacy": {"min_cell": 5},
 }
 
 

@@ -48,11 +48,15 @@ def segment_texts(
     _check_unit(unit)
     counters: dict[int, int] = {}
     pieces = (p + (text,) for doc_id, text in documents for p in _pieces(doc_id, text, unit))
-    # Sentences are only needed for the sentence unit; skip the splitter otherwise. The
-    # simplemma component is skipped too: lemma_string computes the same lemmas, cached per word.
-    skip = [LEMMATIZER_NAME] + ([] if unit == "sentence" else ["sentencizer", "senter", "parser"])
-    disable = [n for n in skip if n in nlp.pipe_names]
+    # Lemmas come from simplemma in lemma_string (cached per word), so with the simplemma
+    # setting no component is needed except what splits sentences for the sentence unit.
+    # With the pipeline's own lemmas (lemmatizer: pipeline) everything runs but the splitter.
     pipeline_lemmas = LEMMATIZER_NAME not in nlp.pipe_names
+    splitters = {"sentencizer", "senter", "parser", "tok2vec"} if unit == "sentence" else set()
+    if pipeline_lemmas:
+        disable = [] if unit == "sentence" else [n for n in ("sentencizer", "senter", "parser") if n in nlp.pipe_names]
+    else:
+        disable = [n for n in nlp.pipe_names if n not in splitters]
     stream = ((text[start:end], (doc_id, start)) for doc_id, start, end, text in pieces)
     with nlp.select_pipes(disable=disable):
         for doc, (doc_id, offset) in nlp.pipe(stream, as_tuples=True, batch_size=batch_size):

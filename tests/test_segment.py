@@ -50,3 +50,13 @@ def test_simplemma_lemmas_for_known_problem_words():
 def test_unknown_unit(nlp):
     with pytest.raises(InputError, match="okänd segmentenhet 'ord'"):
         list(segment_texts(nlp, [(1, "x")], "ord"))
+
+
+def test_trained_pipeline_splits_sentences_with_its_parser():
+    pytest.importorskip("sv_ud_ner_sm", reason="the development pipeline is not installed")
+    nlp = load_pipeline("sv_ud_ner_sm")
+    assert "parser" in nlp.pipe_names and "qualcode_lemmatizer" in nlp.pipe_names
+    text = "Bra. Ärendehandledningen fungerar\n\nArbetslokalerna är trånga."
+    sents = list(segment_texts(nlp, [(1, text)], "sentence"))
+    assert [text[s.start:s.end] for s in sents] == ["Bra.", "Ärendehandledningen fungerar", "Arbetslokalerna är trånga."]
+    assert sents[1].lemmas == "ärendehandledning fungera"

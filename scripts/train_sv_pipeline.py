@@ -41,8 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output folder: corpus/, ud/, ner/, packages/, scores.json, train.log")
     p.add_argument("--ud-steps", type=int, default=defaults.ud_steps, help="training steps, step 1 (UD)")
     p.add_argument("--ner-steps", type=int, default=defaults.ner_steps, help="training steps, step 2 (NER)")
-    p.add_argument("--dev-every", type=int, default=defaults.dev_every,
-                   help="every N-th training sentence is held out as dev set")
+    p.add_argument("--ud-dev-every", type=int, default=defaults.ud_dev_every,
+                   help="every N-th UD training sentence is held out as dev set (when no --ud-dev)")
+    p.add_argument("--ner-dev-every", type=int, default=defaults.ner_dev_every,
+                   help="every N-th NER training sentence is held out as dev set")
     p.add_argument("--seed", type=int, default=defaults.seed, help="random seed")
     p.add_argument("--name", default=defaults.name, help="package name without the sv_ prefix")
     p.add_argument("--version", default=defaults.version, help="package version")
@@ -56,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         settings = TrainSettings.quick()
     else:
-        settings = TrainSettings(ud_steps=args.ud_steps, ner_steps=args.ner_steps, dev_every=args.dev_every,
+        settings = TrainSettings(ud_steps=args.ud_steps, ner_steps=args.ner_steps, ud_dev_every=args.ud_dev_every,
+                                 ner_dev_every=args.ner_dev_every,
                                  seed=args.seed, name=args.name, version=args.version)
     print(f"tränar i {args.output} (logg: {args.output / 'train.log'}) …", file=sys.stderr)
     try:

@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from .errors import InputError, QualcodeError
 
@@ -243,18 +243,22 @@ def write_docbin(docs: Iterable[Doc], path: Path) -> int:
 # ---------------------------------------------------------------- splitting
 
 
+S = TypeVar("S", NerSentence, UdSentence)
+T = TypeVar("T")
+
+
 def _key(words: Sequence[str]) -> tuple[str, ...]:
     return tuple(w.lower() for w in words)
 
 
-def remove_overlap(train: Sequence, test: Sequence) -> tuple[list, int]:
+def remove_overlap(train: Sequence[S], test: Sequence[S]) -> tuple[list[S], int]:
     """Drop training sentences whose token sequence also occurs in the test set (case-insensitive)."""
     test_keys = {_key(s.words) for s in test}
     kept = [s for s in train if _key(s.words) not in test_keys]
     return kept, len(train) - len(kept)
 
 
-def split_dev(sentences: Sequence, every: int) -> tuple[list, list]:
+def split_dev(sentences: Sequence[T], every: int) -> tuple[list[T], list[T]]:
     """Every `every`-th sentence goes to dev (deterministic, spread over all input files)."""
     train = [s for i, s in enumerate(sentences) if i % every != every - 1]
     dev = [s for i, s in enumerate(sentences) if i % every == every - 1]

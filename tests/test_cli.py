@@ -131,3 +131,11 @@ def test_nlp_info_default():
     info = json.loads(r.stdout)[0]
     assert info["components"] == ["sentencizer", "qualcode_lemmatizer"]
     assert info["ner"] is False and info["lemmas"].startswith("simplemma")
+
+
+def test_nlp_info_trained_pipeline_says_which_lemmatizer():
+    pytest.importorskip("sv_ud_ner_sm", reason="the development pipeline is not installed")
+    info = json.loads(run("nlp", "info", "--model", "sv_ud_ner_sm", "--format", "json").stdout)[0]
+    assert info["ner"] is True and info["pos"] is True and info["sentences"] == "parser"
+    assert "ersätter pipelinens tränade lemmatiserare" in info["lemmas"]
+    assert "trainable_lemmatizer" not in info["components"]

@@ -203,6 +203,20 @@ class AgreementReport:
         }
 
 
+def _judged_sets(
+    project: Project,
+    coders: Sequence[str],
+    codes: Sequence[str] | None,
+    sample: str | None,
+    threshold: float | None,
+    model: str,
+):  # type: ignore[no-untyped-def]
+    """The code ids in scope and each coder's judged segments with their codes (limited to those ids)."""
+    code_ids = _codes(project, codes)
+    ids = sample_ids(project, sample) if sample else None
+    return code_ids, _only(coder_codings(project, coders, ids, threshold, model), code_ids)
+
+
 def agreement_report(
     project: Project,
     coders: Sequence[str],
@@ -213,9 +227,7 @@ def agreement_report(
 ) -> AgreementReport:
     """Per-code and pooled agreement between coders over the segments they both judged."""
     coders = parse_coders(coders)
-    code_ids = _codes(project, codes)
-    ids = sample_ids(project, sample) if sample else None
-    sets = _only(coder_codings(project, coders, ids, threshold, model), code_ids)
+    code_ids, sets = _judged_sets(project, coders, codes, sample, threshold, model)
     rows = code_agreement(sets, codes=code_ids)
     overall = next(r for r in rows if r.code == OVERALL)
     if overall.units == 0:
@@ -247,8 +259,7 @@ def disagreements(
 ) -> list[Disagreement]:
     """Segments judged by at least two of `coders` whose code sets differ, in document order."""
     coders = parse_coders(coders)
-    ids = sample_ids(project, sample) if sample else None
-    sets = _only(coder_codings(project, coders, ids, threshold, model), _codes(project, codes))
+    _, sets = _judged_sets(project, coders, codes, sample, threshold, model)
     differ: dict[int, dict[str, set[str]]] = {}
     for sid in sorted({sid for judged in sets.values() for sid in judged}):
         present = {c: sets[c][sid] for c in coders if sid in sets[c]}

@@ -282,8 +282,9 @@ def parse_codebook_text(text: str, fmt: str, source: str = "kodbok") -> Codebook
             raise CodebookError(f"{source} rad {exc.lineno}: ogiltig JSON ({exc.msg})") from None
         return parse_codebook(data, source)
     if fmt == "csv":
-        sample = text[:4096]
-        delim = ";" if sample.count(";") > sample.count(",") else ","
+        from .importers import sniff_delimiter
+
+        delim = sniff_delimiter(text[:4096])
         rows = list(csv.DictReader(io.StringIO(text), delimiter=delim))
         if not rows:
             raise CodebookError(f"{source}: CSV-filen har inga rader")

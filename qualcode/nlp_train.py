@@ -1,10 +1,11 @@
 """Train a Swedish spaCy pipeline from public data: UD treebanks (CoNLL-U) and an IO-tagged NER file.
 
 Two steps, because the two corpora annotate different texts: step 1 trains tok2vec, morphologizer,
-trainable_lemmatizer and parser on the UD treebanks (`data/sv_pipeline_ud.cfg`); step 2 sources
-those components frozen and trains NER with its own tok2vec on the NER corpus
-(`data/sv_pipeline_ner.cfg`). Both steps run `python -m spacy train`; the result is evaluated on
-held-out test files and packaged as a wheel with `python -m spacy package`.
+trainable_lemmatizer and parser on the UD treebanks (`data/sv_pipeline_ud.cfg`); step 2 trains NER
+with its own tok2vec on the NER corpus (`data/sv_pipeline_ner.cfg`). Neither step uses the other's
+output, so both run `python -m spacy train` at the same time, one core each, and the NER component
+is then added to the step-1 pipeline. The result is evaluated on held-out test files and packaged
+as a wheel with `python -m spacy package`.
 
 Used by scripts/train_sv_pipeline.py.
 """
@@ -12,6 +13,7 @@ Used by scripts/train_sv_pipeline.py.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -334,8 +336,54 @@ def _run(cmd: list[str], log: Path) -> None:
         fh.flush()
         proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, check=False)
     if proc.returncode != 0:
-        tail = "\n".join(log.read_text(encoding="utf-8").splitlines()[-15:])
-        raise TrainingError(f"kommandot misslyckades (kod {proc.returncode}): {' '.join(cmd[:5])} … — se {log}\n{tail}")
+        raise TrainingError(f"kommandot misslyckades (kod {proc.returncode}): {' '.join(cmd[:5])} … — se {log}\n"
+                            + _tail(log))
+
+
+def _tail(log: Path, n: int = 15) -> str:
+    return "\n".join(log.read_text(encoding="utf-8").splitlines()[-n:])
+
+
+# One thread per training process: the two steps run side by side, one core each.
+_ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+
+
+def _run_parallel(jobs: Sequence[tuple[list[str], Path]], log: Path) -> None:
+    """Run commands at the same time, each with its own log, then append the logs to `log` in order.
+
+    If one fails, the others are stopped and the error names the failed command and its log's tail.
+    """
+    procs: list[tuple[list[str], Path, subprocess.Popen[bytes]]] = []
+    env = {**os.environ, **_ONE_THREAD}
+    try:
+        for cmd, job_log in jobs:
+            job_log.parent.mkdir(parents=True, exist_ok=True)
+            with job_log.open("w", encoding="utf-8") as fh:
+                fh.write("$ " + " ".join(cmd) + "\n")
+                fh.flush()
+                procs.append((cmd, job_log, subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env)))
+        failed: tuple[list[str], Path, int] | None = None
+        while failed is None and any(p.poll() is None for _, _, p in procs):
+            for cmd, job_log, proc in procs:
+                if proc.poll() not in (None, 0):
+                    failed = (cmd, job_log, proc.returncode)
+                    break
+            else:
+                time.sleep(0.2)
+        if failed is None:
+            failed = next(((c, lg, p.returncode) for c, lg, p in procs if p.returncode != 0), None)
+    finally:
+        for _, _, proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait()
+    with log.open("a", encoding="utf-8") as fh:
+        for _, job_log, _ in procs:
+            fh.write(job_log.read_text(encoding="utf-8"))
+    if failed is not None:
+        cmd, job_log, code = failed
+        raise TrainingError(f"kommandot misslyckades (kod {code}): {' '.join(cmd[:5])} … — se {job_log}\n"
+                            + _tail(job_log))
 
 
 def spacy_train_cmd(config: Path, output: Path, overrides: dict[str, object]) -> list[str]:
@@ -345,20 +393,32 @@ def spacy_train_cmd(config: Path, output: Path, overrides: dict[str, object]) ->
     return cmd
 
 
+def assemble(ud_model: Path, ner_model: Path, target: Path) -> Path:
+    """The step-1 pipeline with the step-2 NER component (and its own tok2vec) added at the end."""
+    import spacy
+
+    nlp = spacy.load(ud_model)
+    nlp.add_pipe("ner", source=spacy.load(ner_model))
+    nlp.to_disk(target)
+    return target
+
+
 def train_steps(paths: CorpusPaths, out: Path, settings: TrainSettings, log: Path,
                 ud_config: Path = UD_CONFIG, ner_config: Path = NER_CONFIG) -> Path:
-    """Step 1 (UD components) then step 2 (NER, UD components frozen); returns the final model dir."""
+    """Step 1 (UD components) and step 2 (NER) side by side, then assembled; returns the final model dir."""
     common = {"training.eval_frequency": settings.eval_frequency, "system.seed": settings.seed}
-    _run(spacy_train_cmd(ud_config, out / "ud", {
-        "paths.train": paths.ud_train, "paths.dev": paths.ud_dev,
-        "training.max_steps": settings.ud_steps, "components.parser.min_action_freq": settings.min_action_freq,
-        **common,
-    }), log)
-    _run(spacy_train_cmd(ner_config, out / "ner", {
-        "paths.train": paths.ner_train, "paths.dev": paths.ner_dev, "paths.ud_model": out / "ud" / "model-best",
-        "training.max_steps": settings.ner_steps, **common,
-    }), log)
-    return out / "ner" / "model-best"
+    _run_parallel([
+        (spacy_train_cmd(ud_config, out / "ud", {
+            "paths.train": paths.ud_train, "paths.dev": paths.ud_dev,
+            "training.max_steps": settings.ud_steps, "components.parser.min_action_freq": settings.min_action_freq,
+            **common,
+        }), out / "train-ud.log"),
+        (spacy_train_cmd(ner_config, out / "ner", {
+            "paths.train": paths.ner_train, "paths.dev": paths.ner_dev,
+            "training.max_steps": settings.ner_steps, **common,
+        }), out / "train-ner.log"),
+    ], log)
+    return assemble(out / "ud" / "model-best", out / "ner" / "model-best", out / "model")
 
 
 def _gold_docs(nlp: Language, path: Path) -> list[Doc]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -127,7 +129,7 @@ def test_quick_training_converts_trains_evaluates_and_packages(tmp_path, capsys)
     for key in ("pos_acc", "lemma_acc", "dep_las", "ents_f", "lemma_acc_simplemma_gold_tok"):
         assert 0.0 <= scores[key] <= 100.0, key
     assert scores["lemma_gold_tokens"] == 19
-    nlp = spacy.load(out / "ner" / "model-best")
+    nlp = spacy.load(out / "model")
     assert nlp.pipe_names == ["tok2vec", "morphologizer", "trainable_lemmatizer", "parser", "ner"]
     assert sorted(nlp.get_pipe("ner").labels) == ["LOC", "MISC", "ORG", "PER"]
     assert nlp.meta["lang"] == "sv"
@@ -148,3 +150,26 @@ def test_cli_nlp_train_reports_bad_ner_file_with_line(tmp_path):
     assert result.exit_code == 1
     assert "bad.txt, rad 2: okänd tagg 'X'" in " ".join(result.output.split())
     assert not (out / "corpus").exists()
+
+
+def test_run_parallel_stops_the_other_job_and_names_the_failed_log(tmp_path):
+    from qualcode.nlp_train import TrainingError, _run_parallel
+
+    slow = [sys.executable, "-c", "import time; print('slow started', flush=True); time.sleep(60)"]
+    bad = [sys.executable, "-c", "import sys; print('trasig konfiguration'); sys.exit(3)"]
+    started = time.monotonic()
+    with pytest.raises(TrainingError) as err:
+        _run_parallel([(slow, tmp_path / "slow.log"), (bad, tmp_path / "bad.log")], tmp_path / "all.log")
+    assert time.monotonic() - started < 30
+    assert "kod 3" in str(err.value) and "bad.log" in str(err.value) and "trasig konfiguration" in str(err.value)
+    combined = (tmp_path / "all.log").read_text(encoding="utf-8")
+    assert combined.count("$ ") == 2 and "trasig konfiguration" in combined
+
+
+def test_run_parallel_appends_both_logs_in_job_order(tmp_path):
+    from qualcode.nlp_train import _run_parallel
+
+    jobs = [([sys.executable, "-c", f"print('jobb {i}')"], tmp_path / f"{i}.log") for i in (1, 2)]
+    _run_parallel(jobs, tmp_path / "all.log")
+    text = (tmp_path / "all.log").read_text(encoding="utf-8")
+    assert text.index("jobb 1") < text.index("jobb 2")

@@ -134,9 +134,9 @@ def flag_quote(project: Project, segment_id: int, actor: str | None = None, note
     with store.transaction():
         store.get_segment(segment_id)
         if unflag:
-            changed = store.unflag_quote(segment_id)
-            store.log(actor, "unquote", segment_id=segment_id)
-            return changed
+            removed = store.unflag_quote(segment_id)
+            store.log(actor, "unquote", segment_id=segment_id, detail={"flagged_by": removed})
+            return bool(removed)
         store.flag_quote(segment_id, actor, note)
         store.log(actor, "quote", segment_id=segment_id, detail={"note": note})
         return True

@@ -140,6 +140,23 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        3,
+        "key quote flags per coder",
+        """
+        CREATE TABLE quotes_by_coder (
+            segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+            flagged_by TEXT NOT NULL,
+            note TEXT,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (segment_id, flagged_by)
+        );
+        INSERT INTO quotes_by_coder (segment_id, flagged_by, note, created_at)
+            SELECT segment_id, flagged_by, note, created_at FROM quotes;
+        DROP TABLE quotes;
+        ALTER TABLE quotes_by_coder RENAME TO quotes;
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = max(v for v, _, _ in MIGRATIONS)
@@ -667,17 +684,28 @@ class Store:
     # -- key quotes --------------------------------------------------------------------
 
     def flag_quote(self, segment_id: int, actor: str, note: str | None = None) -> None:
+        """Flag a segment as a key quote; each coder's flag is kept apart (blind double coding)."""
         self.conn.execute(
             "INSERT INTO quotes (segment_id, flagged_by, note, created_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(segment_id) DO UPDATE SET flagged_by = excluded.flagged_by, note = excluded.note",
+            "ON CONFLICT(segment_id, flagged_by) DO UPDATE SET note = excluded.note",
             (segment_id, actor, note, now()),
         )
 
-    def unflag_quote(self, segment_id: int) -> bool:
-        return self.conn.execute("DELETE FROM quotes WHERE segment_id = ?", (segment_id,)).rowcount > 0
+    def unflag_quote(self, segment_id: int, actor: str | None = None) -> list[str]:
+        """Remove the flags on a segment (only `actor`'s when given); returns whose flags were removed."""
+        sql, params = "SELECT flagged_by FROM quotes WHERE segment_id = ?", [segment_id]
+        if actor is not None:
+            sql += " AND flagged_by = ?"
+            params.append(actor)
+        removed = [r[0] for r in self.conn.execute(sql + " ORDER BY flagged_by", params)]
+        self.conn.execute(sql.replace("SELECT flagged_by", "DELETE", 1), params)
+        return removed
 
-    def flagged_quotes(self) -> set[int]:
-        return {r[0] for r in self.conn.execute("SELECT segment_id FROM quotes")}
+    def flagged_quotes(self, by: str | None = None) -> set[int]:
+        """Segments flagged as key quotes by anyone, or by one coder."""
+        if by is None:
+            return {r[0] for r in self.conn.execute("SELECT DISTINCT segment_id FROM quotes")}
+        return {r[0] for r in self.conn.execute("SELECT segment_id FROM quotes WHERE flagged_by = ?", (by,))}
 
     # -- counting ----------------------------------------------------------------------
 

@@ -420,7 +420,7 @@ class TagSession:
         return SegmentView(
             segment=seg, before=before, after=after, mine=mine, others=others,
             suggestions=self._open_suggestions(codings) if self.show_suggestions else (),
-            quote=sid in self.store.flagged_quotes(), position=self.state.decisions + 1,
+            quote=sid in self._flagged(), position=self.state.decisions + 1,
             remaining=len(self.queue),
         )
 
@@ -594,17 +594,23 @@ class TagSession:
                            detail={"memo": text, "was": coding.memo, "via": "tag"})
             return self._commit(sid, {"op": "codes", "snaps": [snap]}, f"memo på {coding.code_id} sparat")
 
+    def _flagged(self) -> set[int]:
+        """Key quotes as this session shows them: in blind mode only the coder's own flags."""
+        return self.store.flagged_quotes(by=self.coder if self.blind else None)
+
     def _quote(self, sid: int, cmd: Command) -> Outcome:
-        flagged = sid in self.store.flagged_quotes()
+        flagged = sid in self._flagged()
         with self.store.transaction():
             if flagged:
-                self.store.unflag_quote(sid)
-                self.store.log(self.coder, "unquote", segment_id=sid, detail={"via": "tag"})
+                # blind: only the coder's own flag; otherwise the shared mark, whoever set it
+                removed = self.store.unflag_quote(sid, self.coder if self.blind else None)
+                self.store.log(self.coder, "unquote", segment_id=sid, detail={"via": "tag", "flagged_by": removed})
             else:
+                removed = []
                 self.store.flag_quote(sid, self.coder)
                 self.store.log(self.coder, "quote", segment_id=sid, detail={"via": "tag"})
             return self._commit(
-                sid, {"op": "quote", "segment": sid, "was": flagged},
+                sid, {"op": "quote", "segment": sid, "was": flagged, "removed": removed},
                 "nyckelcitat borttaget" if flagged else "markerat som nyckelcitat",
             )
 
@@ -651,9 +657,10 @@ class TagSession:
             elif op == "quote":
                 sid = record["segment"]
                 if record["was"]:
-                    self.store.flag_quote(sid, self.coder)
+                    for coder in record.get("removed") or [self.coder]:
+                        self.store.flag_quote(sid, coder)
                 else:
-                    self.store.unflag_quote(sid)
+                    self.store.unflag_quote(sid, self.coder)
                 message = "ångrade nyckelcitatet"
             elif op == "done":
                 sid = record["segment"]

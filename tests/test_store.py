@@ -83,3 +83,29 @@ def test_segment_text_comes_from_offsets(tmp_path):
         doc_id = store.add_document(DocumentIn(name="å", kind="note", text="Åsa är här.\n\nÖver ån."), "h")
         store.add_segments([SegmentIn(doc_id, "paragraph", 0, 0, 11, ""), SegmentIn(doc_id, "paragraph", 1, 13, 21, "")])
     assert [s.text for s in store.iter_segments()] == ["Åsa är här.", "Över ån."]
+
+
+def test_migration_3_keeps_key_quote_flags_and_allows_one_per_coder(tmp_path, monkeypatch):
+    import qualcode.store as store_module
+
+    db = tmp_path / "q.db"
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:2])
+    old = Store.open(db, create=True)
+    with old.transaction():
+        d = old.add_document(DocumentIn("a", "note", "Ett stycke.", {}), "h")
+        old.add_segments([SegmentIn(d, "paragraph", 0, 0, 11, "")])
+        sid = next(old.iter_segments()).id
+        old.conn.execute("INSERT INTO quotes (segment_id, flagged_by, note, created_at) VALUES (?, 'anna', 'bra', 'x')",
+                         (sid,))
+    old.close()
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
+    st = Store.open(db)
+    assert st.applied_migrations() == [v for v, _, _ in MIGRATIONS]
+    assert st.flagged_quotes() == {sid} and st.flagged_quotes(by="anna") == {sid}
+    st.flag_quote(sid, "bo")
+    assert st.flagged_quotes(by="bo") == {sid}
+    assert st.unflag_quote(sid, "bo") == ["bo"]
+    assert st.flagged_quotes(by="anna") == {sid}
+    assert st.unflag_quote(sid) == ["anna"]
+    assert st.flagged_quotes() == set()
+    st.close()

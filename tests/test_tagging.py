@@ -351,3 +351,24 @@ def test_failed_write_leaves_queue_and_state_as_they_were(project, monkeypatch):
     monkeypatch.undo()
     s.apply("")
     assert s.current_id == ids[1]
+
+
+def test_blind_key_quote_flags_are_each_coders_own(project):
+    proj, ids = project
+    st = proj.store
+    anna = TagSession(proj, coder="anna", spec=QueueSpec(order="document"), blind=True)
+    anna.apply("k")
+    bo = TagSession(proj, coder="bo", spec=QueueSpec(order="document"), blind=True, session="b")
+    assert bo.view().quote is False              # anna's flag is not shown to bo
+    bo.apply("k")
+    assert bo.view().quote is True
+    bo.apply("k")                                # bo takes back his own flag only
+    assert st.flagged_quotes(by="bo") == set() and st.flagged_quotes(by="anna") == {ids[0]}
+    bo.apply("u")
+    assert st.flagged_quotes(by="bo") == {ids[0]}
+    open_session = TagSession(proj, coder="cecilia", spec=QueueSpec(order="document"), session="c")
+    assert open_session.view().quote is True     # not blind: any coder's flag is the report's key quote
+    open_session.apply("k")                      # removes the shared mark: both flags
+    assert st.flagged_quotes() == set()
+    open_session.apply("u")                      # and undo brings back both coders' flags
+    assert st.flagged_quotes(by="anna") == {ids[0]} and st.flagged_quotes(by="bo") == {ids[0]}

@@ -371,6 +371,16 @@ class Store:
             out.update({r[0]: r[1] for r in self.conn.execute(q, chunk)})
         return out
 
+    def find_documents(self, hashes: Iterable[str] = (), names: Iterable[str] = ()) -> list[Document]:
+        """Documents with one of the content hashes or one of the names, in id order."""
+        found: dict[int, Document] = {}
+        for column, values in (("content_hash", list(hashes)), ("name", list(names))):
+            for i in range(0, len(values), 500):
+                chunk = values[i : i + 500]
+                q = f"SELECT * FROM documents WHERE {column} IN ({','.join('?' * len(chunk))})"
+                found.update((r["id"], self._document(r)) for r in self.conn.execute(q, chunk))
+        return [found[k] for k in sorted(found)]
+
     def add_document(self, doc: DocumentIn, content_hash: str, import_id: int | None = None) -> int:
         cur = self.conn.execute(
             "INSERT INTO documents (name, kind, source, text, content_hash, meta, import_id, created_at) "

@@ -6,7 +6,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from qualcode.cli.main import app
 from qualcode.corpus import import_documents, import_notes
 from qualcode.errors import CodebookError, InputError
 from qualcode.models import DocumentIn, SegmentIn
@@ -367,3 +369,30 @@ def test_a_failure_while_writing_rolls_everything_back(project, other_tool_qdpx,
     with pytest.raises(RuntimeError):
         import_qdpx(project, other_tool_qdpx, code_map=code_map)
     assert nothing_written(project)
+
+
+# -- CLI ---------------------------------------------------------------------------------
+
+
+def test_cli_import_qdpx(tmp_path, other_tool_qdpx, code_map):
+    runner = CliRunner()
+    root = tmp_path / "cli"
+    assert runner.invoke(app, ["init", str(root), "--coder", "anna"]).exit_code == 0
+    r = runner.invoke(app, ["import", "qdpx", str(other_tool_qdpx), "-p", str(root)])
+    assert r.exit_code == 1
+    assert r.stderr.startswith("fel: annat.qdpx: 1 koder används i kodningar men finns inte i kodboken: 'Introduktion'")
+    r = runner.invoke(app, ["import", "qdpx", str(other_tool_qdpx), "-p", str(root), "--map", str(code_map)])
+    assert r.exit_code == 0, r.output
+    assert r.stderr == (
+        "Importerade 2 dokument (6 segment) från annat.qdpx.\n"
+        f"5 markeringar gav 6 skrivna kodningar (0 fanns redan), kodare: {UNKNOWN_USER}, Karin, Olle.\n"
+        "1 stycken som en markering bara snuddade vid kodades inte.\n"
+        "Hoppade över 2 källor som inte är text: Enkätrapport 2019.pdf (PDF), Intervju Farsta.m4a (ljud).\n"
+        "Hoppade över 1 kodningar av hela källor (qualcode kodar stycken).\n"
+    )
+    r = runner.invoke(app, ["import", "qdpx", str(other_tool_qdpx), "-p", str(root), "--map", str(code_map)])
+    assert r.stderr.splitlines()[:3] == [
+        "Importerade 0 dokument (0 segment) från annat.qdpx.",
+        "Hoppade över 2 redan importerade: Intervju Farsta, Intervju Skärholmen.txt.",
+        f"5 markeringar gav 0 skrivna kodningar (6 fanns redan), kodare: {UNKNOWN_USER}, Karin, Olle.",
+    ]

@@ -1,4 +1,4 @@
-"""`qualcode import` (notes, survey) and `qualcode corpus` (list, show, segments, segment)."""
+"""`qualcode import` (notes, survey, qdpx) and `qualcode corpus` (list, show, segments, segment)."""
 
 from __future__ import annotations
 
@@ -70,6 +70,47 @@ def import_survey(
             p, path, text, id_column, meta_column, parse_meta(meta), encoding, delimiter, sheet, "response", model
         )
     _report(result)
+
+
+@import_app.command("qdpx")
+def import_qdpx(
+    path: Annotated[Path, typer.Argument(help="REFI-QDA project (.qdpx) from NVivo, ATLAS.ti, MAXQDA, QualCoder or qualcode.")],
+    project: ProjectOpt = None,
+    code_map: Annotated[
+        Path | None, typer.Option("--map", help="CSV 'refi_name;code_id': the file's code names to codebook ids.")
+    ] = None,
+    min_overlap: Annotated[
+        int | None, typer.Option(help="Characters a selection must cover of a paragraph it only touches (default 10).")
+    ] = None,
+    model: ModelOpt = None,
+) -> None:
+    """Import a REFI-QDA project: text sources become notes, coded selections code their paragraphs."""
+    from ..refiqda_import import import_qdpx as do_import
+
+    with open_project(project) as p:
+        summary = do_import(p, path, code_map, min_overlap, model)
+    err_console.print(_qdpx_report(summary), markup=False)
+
+
+def _qdpx_report(s) -> str:  # type: ignore[no-untyped-def]
+    def listed(items: tuple[str, ...]) -> str:
+        return ", ".join(items[:5]) + (" …" if len(items) > 5 else "")
+
+    lines = [f"Importerade {s.documents} dokument ({s.segments} segment) från {s.path.name}."]
+    if s.skipped:
+        lines.append(f"Hoppade över {len(s.skipped)} redan importerade: {listed(s.skipped)}.")
+    lines.append(f"{s.selections} markeringar gav {s.codings} skrivna kodningar ({s.unchanged} fanns redan), "
+                 f"kodare: {', '.join(s.coders) or '–'}.")
+    if s.touches_ignored:
+        lines.append(f"{s.touches_ignored} stycken som en markering bara snuddade vid kodades inte.")
+    if s.unplaced:
+        lines.append(f"{s.unplaced} kodade markeringar utan text hoppades över.")
+    for what, items in (("källor som inte är text", s.non_text), ("tomma textkällor", s.empty)):
+        if items:
+            lines.append(f"Hoppade över {len(items)} {what}: {listed(items)}.")
+    if s.source_codings:
+        lines.append(f"Hoppade över {s.source_codings} kodningar av hela källor (qualcode kodar stycken).")
+    return "\n".join(lines)
 
 
 @corpus_app.command("list")

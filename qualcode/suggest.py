@@ -802,10 +802,25 @@ def fit_from_rows(rows, codebook: Codebook, **params: Any) -> tuple[Suggester, l
     return suggester, warnings
 
 
+# Trained Swedish pipelines the file mode's POS filter uses, the first one installed (the one
+# scripts/train_sv_pipeline.py builds first). Project mode uses the project's own pipeline.
+POS_MODELS = ("sv_qualcode_sm", "sv_ud_ner_sm")
+
+
 def _pos_nlp(pos: bool):  # type: ignore[no-untyped-def]
+    import importlib.util
+
     from .nlp import load_pipeline
 
-    return load_pipeline("sv_ud_ner_sm") if pos else load_pipeline()
+    if not pos:
+        return load_pipeline()
+    for name in POS_MODELS:
+        if importlib.util.find_spec(name) is not None:
+            return load_pipeline(name)
+    raise QualcodeError(
+        f"POS-filtret kräver en tränad svensk pipeline ({' eller '.join(POS_MODELS)}) men ingen är installerad "
+        "— träna och installera en (README, 'Swedish pipelines') eller stäng av pos_filter"
+    )
 
 
 def suggest_file(

@@ -295,3 +295,17 @@ def test_suggest_only_documents_with_metadata(tmp_path):
     res = runner.invoke(app, ["suggest", "run", "-p", root, "--meta", "grupp=medarbetare", "--format", "json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout) == [{"code": "T-LON", "suggestions": 1}]
+
+
+def test_pos_filter_without_a_trained_pipeline_says_what_to_install(monkeypatch):
+    import importlib.util
+
+    from qualcode import suggest
+    from qualcode.errors import QualcodeError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name in suggest.POS_MODELS else real(name, *a))
+    with pytest.raises(QualcodeError, match="sv_qualcode_sm"):
+        suggest._pos_nlp(True)
+    assert suggest._pos_nlp(False) is not None

@@ -89,6 +89,8 @@ def parse_command(line: str) -> Command:
         if not rest:
             raise TagError("memo utan text — skriv t.ex. `m P13 Tydligt exempel på trångboddhet`")
         return Command("memo", text=rest)
+    if re.fullmatch(r"[\d ,*]+", raw):
+        raise TagError(f"välj förslag med `a {raw}` (acceptera) eller `r {raw}` (avvisa)")
     raise TagError(f"okänt kommando {raw!r} — skriv ? för hjälp")
 
 

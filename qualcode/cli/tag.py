@@ -13,7 +13,7 @@ from .common import Format, FormatOpt, ProjectOpt, console, emit, err_console, o
 
 if TYPE_CHECKING:
     from ..intercoder import AdjudicationSession
-    from ..tagging import SegmentView
+    from ..tagging import SegmentView, SessionSummary, TagSession
 
 CoderOpt = Annotated[str | None, typer.Option("--coder", help="Your coder name (default: `coder:` in qualcode.yaml).")]
 CodersOpt = Annotated[str, typer.Option("--coders", help="Coders to compare, comma-separated, e.g. anna,bo (the model is 'qualcode').")]
@@ -49,7 +49,7 @@ def _short(text: str, limit: int = 90) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def render_view(view: SegmentView | None) -> None:
+def render_view(view: SegmentView | None, keys: bool = False) -> None:
     """Show one segment with its context, metadata, codes and suggestions."""
     if view is None:
         console.print("[bold green]Klart:[/] inga fler segment i kön.")
@@ -73,7 +73,38 @@ def render_view(view: SegmentView | None) -> None:
         score = f"{s.score:.2f}" if s.score is not None else "–"
         reason = f" — {s.reason}" if s.reason else ""
         console.print(f"  [cyan]{s.number}[/] {escape(s.code_id)} {escape(s.name)} [dim]{score}{escape(reason)}[/]")
-    console.print("[dim]Enter klar · a N / a * acceptera · r [N] avvisa · + KOD · - KOD · m text · k citat · s hoppa · u ångra · q sluta · ? hjälp[/]")
+    if not keys:
+        console.print("[dim]Enter klar · a N / a * acceptera · r [N] avvisa · + KOD · - KOD · m text · k citat · s hoppa · u ångra · q sluta · ? hjälp[/]")
+        return
+    choose = "a N / a * acceptera · r [N] avvisa" if len(view.suggestions) > 1 else "a acceptera · r avvisa"
+    console.print(f"[dim]tangenter: Enter/n klar · {choose} · k citat · s hoppa · u ångra · + / - kod · m memo · : kommando · q sluta · ? hjälp[/]")
+
+
+def _echo(text: str) -> None:
+    sys.stderr.write(text)
+    sys.stderr.flush()
+
+
+def _run_keys(session: TagSession) -> SessionSummary:
+    """The session driven by single keys; the terminal is restored however the loop ends."""
+    from ..keys import KEY_HELP, key_lines, terminal_keys
+    from ..tagging import run
+
+    shown: list[SegmentView | None] = [None]
+
+    def render(view: SegmentView | None) -> None:
+        shown[0] = view
+        render_view(view, keys=True)
+
+    def is_help(line: str) -> bool:
+        if line.strip().lower() not in ("?", "h"):
+            return False
+        err_console.print(escape(KEY_HELP))
+        return True
+
+    with terminal_keys(sys.stdin.fileno()) as read_key:
+        lines = key_lines(read_key, _echo, lambda: None if shown[0] is None else len(shown[0].suggestions))
+        return run(session, (line for line in lines if not is_help(line)), render=render, report=_report)
 
 
 def _report(message: str, error: bool) -> None:
@@ -101,8 +132,13 @@ def tag(
         int, typer.Option("--retrain-every", help="Retrain suggestions in the background after this many segments (0 = never).")
     ] = 25,
     threshold: Annotated[float, typer.Option("--threshold", help="Score the 'uncertain' order measures distance from.")] = 0.5,
+    keys: Annotated[
+        bool | None,
+        typer.Option("--keys/--lines", help="Single keypresses, or typed lines confirmed with Enter (default: keys when stdin is a terminal)."),
+    ] = None,
 ) -> None:
     """Read and code segments one by one; every decision is saved at once and the session resumes."""
+    from ..keys import keys_available
     from ..tagging import QueueSpec, Retrainer, TagSession, default_trainer, run
 
     with open_project(project) as p:
@@ -118,7 +154,17 @@ def tag(
                        show_suggestions=not no_suggestions, retrainer=retrainer)
         if s.resumed:
             err_console.print(f"Fortsätter där {s.coder} slutade ({len(s.queue)} segment kvar).")
-        summary = run(s, _lines("> "), render=render_view, report=_report)
+        use_keys = keys_available(sys.stdin) if keys is None else keys
+        if use_keys and not keys_available(sys.stdin):
+            err_console.print("[yellow]obs:[/] tangentläge kräver en terminal som indata — läser rader (Enter efter varje kommando).")
+            use_keys = False
+        start = s.state.decisions
+        try:
+            summary = _run_keys(s) if use_keys else run(s, _lines("> "), render=render_view, report=_report)
+        except KeyboardInterrupt:
+            err_console.print(f"avbrutet — {s.state.decisions - start} segment klara, {len(s.queue)} kvar. "
+                              "Allt är sparat — fortsätt med `qualcode tag`.")
+            raise typer.Exit(130) from None
         if retrainer is not None and retrainer.busy:
             err_console.print("Väntar på att omträningen av förslagen blir klar …")
             retrainer.join()

@@ -124,6 +124,14 @@ def _is_lemmatizer(nlp: Language, name: str) -> bool:
     return factory in ("lemmatizer", "trainable_lemmatizer") or name in ("lemmatizer", "trainable_lemmatizer")
 
 
+def _trained_lemma_accuracy(meta: dict) -> float | None:  # type: ignore[type-arg]
+    """The packaged pipeline's own lemma accuracy (percent), from its meta.json performance."""
+    value = (meta.get("performance") or {}).get("lemma_acc")
+    if not isinstance(value, (int, float)):
+        return None
+    return float(value) * 100 if value <= 1 else float(value)  # spaCy writes fractions, our script percent
+
+
 def pipeline_info(nlp: Language, source: str | None = None) -> PipelineInfo:
     names = tuple(nlp.pipe_names)
     ner_labels: tuple[str, ...] = ()
@@ -132,8 +140,10 @@ def pipeline_info(nlp: Language, source: str | None = None) -> PipelineInfo:
     if LEMMATIZER_NAME in names:
         lemmas = "simplemma (94.7 % rätt på UD Talbanken test)"
         if nlp.meta.get("qualcode_replaced"):
-            # Measured on the same test set: a trained lemmatizer reached about 91 %.
-            lemmas += "; ersätter pipelinens tränade lemmatiserare (ca 91 %), välj den med nlp.lemmatizer: pipeline"
+            trained = _trained_lemma_accuracy(nlp.meta)
+            measured = f"{trained:.1f} % enligt dess meta.json" if trained is not None else "ingen mätning i meta.json"
+            lemmas += (f"; ersätter pipelinens tränade lemmatiserare ({measured}), "
+                       "välj den med nlp.lemmatizer: pipeline")
     elif any(_is_lemmatizer(nlp, n) for n in names):
         lemmas = "pipelinens egen lemmatiserare"
     else:

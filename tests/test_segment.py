@@ -60,3 +60,12 @@ def test_trained_pipeline_splits_sentences_with_its_parser():
     sents = list(segment_texts(nlp, [(1, text)], "sentence"))
     assert [text[s.start:s.end] for s in sents] == ["Bra.", "Ärendehandledningen fungerar", "Arbetslokalerna är trånga."]
     assert sents[1].lemmas == "ärendehandledning fungera"
+
+
+def test_trained_lemma_accuracy_reads_fraction_or_percent_from_meta():
+    from qualcode.nlp import _trained_lemma_accuracy
+
+    assert _trained_lemma_accuracy({"performance": {"lemma_acc": 0.934}}) == pytest.approx(93.4)
+    assert _trained_lemma_accuracy({"performance": {"lemma_acc": 92.13}}) == pytest.approx(92.13)
+    assert _trained_lemma_accuracy({"performance": {}}) is None
+    assert _trained_lemma_accuracy({}) is None

@@ -1,4 +1,5 @@
-"""Import a REFI-QDA project (`.qdpx`): text sources become notes, coded text selections codings.
+"""Import a REFI-QDA project (`.qdpx`): text sources become notes (or survey answers, when they
+have a respondent variable), coded text selections codings.
 
 The file is read and checked whole before the store is touched: the zip, `project.qde`, every
 text source's text, every selection's positions, and every code that a coding uses. Then the
@@ -33,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from .codebook import Code, Codebook
 from .errors import CodebookError, InputError, UnknownCodeError
 from .models import DocumentIn
-from .refiqda import QDE_NS, parse_description
+from .refiqda import CASE_KEYS, QDE_NS, parse_description
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -558,7 +559,7 @@ def import_qdpx(
         other = f" ({len(refi.non_text)} källor som inte är text: {_shown(refi.non_text)})" if refi.non_text else ""
         raise InputError(f"{path.name} innehåller inga textkällor att importera{other}")
     docs = [
-        DocumentIn(name=s.name, kind="note", text=_note_text(s.text), meta=s.meta, source=f"{path}#{s.guid}")
+        DocumentIn(name=s.name, kind=_kind(s.meta), text=_note_text(s.text), meta=s.meta, source=f"{path}#{s.guid}")
         for s in sources
     ]
     hashes = [content_hash(d) for d in docs]
@@ -575,9 +576,11 @@ def import_qdpx(
         seen.add(h)
     with store.transaction():
         new_segments = 0
-        if fresh:
-            options = {"format": "qdpx", "map": str(code_map or "")}
-            new_segments = import_documents(project, fresh, str(path), "note", "paragraph", options, model).segments
+        options = {"format": "qdpx", "map": str(code_map or "")}
+        for kind, unit in (("note", "paragraph"), ("survey", "response")):
+            group = [d for d in fresh if d.kind == kind]
+            if group:
+                new_segments += import_documents(project, group, str(path), kind, unit, options, model).segments
         after = _Known(store.find_documents(hashes, names))
         plan = _Plan(store, mapping, min_overlap, lambda: project.nlp(model))
         for src, doc, h in zip(sources, docs, hashes):
@@ -590,6 +593,13 @@ def import_qdpx(
         empty=tuple(s.name for s in refi.sources if not _note_text(s.text).strip()),
         touches_ignored=plan.touches, unplaced=plan.unplaced, source_codings=sum(s.source_codings for s in sources),
     )
+
+
+def _kind(meta: dict[str, Any]) -> str:
+    """A source with a respondent variable is a survey answer (one response segment, and its
+    metadata is part of its identity, so equal answers of different respondents stay apart), as
+    qualcode's own export writes them; any other source is a note."""
+    return "survey" if any(str(k).lower() in CASE_KEYS for k in meta) else "note"
 
 
 class _Known:

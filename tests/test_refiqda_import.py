@@ -179,6 +179,29 @@ def test_survey_answers_exported_by_qualcode_are_recognised(project, tmp_path):
     assert st.count_documents() == 1
 
 
+def test_equal_answers_of_different_respondents_stay_apart_in_a_fresh_project(tmp_path, project):
+    """Survey answers come back as survey answers: their metadata is part of their identity."""
+    source = make_project(tmp_path / "enkat-kalla")
+    answers = [
+        DocumentIn(f"enkat:{r}:motivering", "survey", "Bra chef", {"respondent": r, "pastaende": p})
+        for r, p in (("R1", "arbetssituation"), ("R1", "gott arbete"), ("R2", "arbetssituation"))
+    ]
+    import_documents(source, answers, "enkat.csv", "survey", "response")
+    st = source.store
+    with st.transaction():
+        for seg in st.iter_segments():
+            st.upsert_coding(seg.id, "P05", "anna", "manual")
+    path = write_qdpx(source, tmp_path / "enkat.qdpx").path
+    s = import_qdpx(project, path)
+    assert (s.documents, s.skipped, s.codings) == (3, (), 3)
+    docs = list(project.store.iter_documents())
+    assert {d.kind for d in docs} == {"survey"}
+    assert sorted((d.meta["respondent"], d.meta["pastaende"]) for d in docs) == [
+        ("R1", "arbetssituation"), ("R1", "gott arbete"), ("R2", "arbetssituation")]
+    assert {seg.unit for seg in project.store.iter_segments()} == {"response"}
+    source.close()
+
+
 # -- a file from another tool ------------------------------------------------------------
 
 

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any
 from .agreement import OVERALL, CodeAgreement, code_agreement
 from .errors import InputError
 from .models import MODEL_CODER, Segment
+from .models import POSITIVE_SOURCES as POSITIVE
 from .tagging import TagError, find_code
 
 if TYPE_CHECKING:
     from .project import Project
 
 CONSENSUS = "consensus"
-POSITIVE = ("manual", "accepted")
 
 
 # -- samples ---------------------------------------------------------------------------

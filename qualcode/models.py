@@ -7,6 +7,7 @@ from typing import Any
 
 UNITS = ("paragraph", "sentence", "response")
 SOURCES = ("manual", "suggested", "accepted", "rejected")
+POSITIVE_SOURCES = ("manual", "accepted")  # sources that mean "this segment has this code"
 MODEL_CODER = "qualcode"
 
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 from .codebook import Code, Codebook, build_codebook, code_from_mapping
 from .errors import CodebookError, InputError
+from .models import POSITIVE_SOURCES as POSITIVE
 
 if TYPE_CHECKING:
     from .models import Coding, Document, Segment
@@ -38,7 +39,6 @@ QDE_NS = "urn:QDA-XML:project:1.0"
 # Fixed namespace for codes: the same code id gets the same GUID in every export.
 CODE_NAMESPACE = uuid.UUID("6f1b6c1e-3d0a-5c53-9d7e-2a6a1d0c9e51")
 ORIGIN = f"qualcode {__version__}"
-POSITIVE = ("manual", "accepted")
 # One colour per top-level group, in codebook order; children take their root's colour.
 PALETTE = (
     "#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B",

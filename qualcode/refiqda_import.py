@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from .codebook import Code, Codebook
 from .errors import CodebookError, InputError, UnknownCodeError
 from .models import DocumentIn
+from .models import POSITIVE_SOURCES as POSITIVE
 from .refiqda import CASE_KEYS, QDE_NS, parse_description
 
 if TYPE_CHECKING:
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
     from .store import Store
 
 MIN_OVERLAP = 10
-POSITIVE = ("manual", "accepted")
 NON_TEXT = {"PDFSource": "PDF", "PictureSource": "bild", "AudioSource": "ljud", "VideoSource": "video"}
 _MAP_HEADER = {"refi_name", "refi-namn", "refi_namn", "refi", "namn", "name", "kod i filen"}
 
@@ -605,7 +605,8 @@ def _kind(meta: dict[str, Any]) -> str:
 class _Known:
     """Project documents a source may already be: same content hash, or same name and text.
 
-    The second catches survey answers that qualcode exported: they come back as notes.
+    The second catches survey answers that qualcode exported back in the project they came from:
+    the import adds a `case` field to their metadata, so their content hash differs.
     """
 
     def __init__(self, documents: Iterable[Document]):

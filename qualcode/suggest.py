@@ -25,6 +25,7 @@ import numpy as np
 
 from .codebook import Codebook
 from .errors import InputError, QualcodeError
+from .models import POSITIVE_SOURCES
 from .rules import KeywordRules, Token, as_tokens, tokens_from_doc
 
 DEFAULT_BLEND_K = 10.0
@@ -440,8 +441,6 @@ def cross_validate(
 
 
 # -- project level ------------------------------------------------------------------------
-
-POSITIVE_SOURCES = ("manual", "accepted")
 
 
 @dataclass(frozen=True)

@@ -31,12 +31,12 @@ from typing import TYPE_CHECKING, Any
 from .codebook import Code, Codebook
 from .errors import InputError, QualcodeError
 from .models import MODEL_CODER, Coding, Segment
+from .models import POSITIVE_SOURCES as POSITIVE
 
 if TYPE_CHECKING:
     from .project import Project
 
 ORDERS = ("uncoded", "uncertain", "document")
-POSITIVE = ("manual", "accepted")
 DEFAULT_SESSION = "default"
 UNDO_LIMIT = 50
 CONTEXT_CHARS = 320

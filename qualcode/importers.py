@@ -89,6 +89,11 @@ def read_text(path: str | Path, encoding: str | None = None) -> str:
         raise InputError(
             f"kunde inte läsa '{path}' som {enc} (rad {line}, byte {exc.start}) — prova `--encoding {alt}`"
         ) from None
+    return normalise_newlines(text)
+
+
+def normalise_newlines(text: str) -> str:
+    """Text as qualcode stores it: no byte-order mark, \\n line endings."""
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 

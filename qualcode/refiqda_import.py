@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from .codebook import Code, Codebook
 from .errors import CodebookError, InputError, UnknownCodeError
+from .importers import normalise_newlines
 from .models import DocumentIn
 from .models import POSITIVE_SOURCES as POSITIVE
 from .refiqda import CASE_KEYS, QDE_NS, parse_description
@@ -526,7 +527,7 @@ def covered_spans(
 
 def _note_text(text: str) -> str:
     """The text as `qualcode import notes` stores it: \\n line endings, no blank lines at the ends."""
-    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+    return normalise_newlines(text).strip("\n")
 
 
 # -- import ------------------------------------------------------------------------------

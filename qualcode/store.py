@@ -361,24 +361,24 @@ class Store:
     def finish_import(self, import_id: int, n_documents: int) -> None:
         self.conn.execute("UPDATE imports SET n_documents = ? WHERE id = ?", (n_documents, import_id))
 
-    def find_hashes(self, hashes: Iterable[str]) -> dict[str, str]:
-        """Of the given content hashes, those already stored, mapped to their document names."""
-        out: dict[str, str] = {}
-        batch = list(hashes)
+    def _rows_where_in(self, select: str, column: str, values: Iterable[str]) -> Iterator[sqlite3.Row]:
+        """Rows of `select WHERE column IN (values)`, asked in chunks below SQLite's variable limit."""
+        batch = list(values)
         for i in range(0, len(batch), 500):
             chunk = batch[i : i + 500]
-            q = f"SELECT content_hash, name FROM documents WHERE content_hash IN ({','.join('?' * len(chunk))})"
-            out.update({r[0]: r[1] for r in self.conn.execute(q, chunk)})
-        return out
+            yield from self.conn.execute(f"{select} WHERE {column} IN ({','.join('?' * len(chunk))})", chunk)
+
+    def find_hashes(self, hashes: Iterable[str]) -> dict[str, str]:
+        """Of the given content hashes, those already stored, mapped to their document names."""
+        rows = self._rows_where_in("SELECT content_hash, name FROM documents", "content_hash", hashes)
+        return {r[0]: r[1] for r in rows}
 
     def find_documents(self, hashes: Iterable[str] = (), names: Iterable[str] = ()) -> list[Document]:
         """Documents with one of the content hashes or one of the names, in id order."""
         found: dict[int, Document] = {}
-        for column, values in (("content_hash", list(hashes)), ("name", list(names))):
-            for i in range(0, len(values), 500):
-                chunk = values[i : i + 500]
-                q = f"SELECT * FROM documents WHERE {column} IN ({','.join('?' * len(chunk))})"
-                found.update((r["id"], self._document(r)) for r in self.conn.execute(q, chunk))
+        for column, values in (("content_hash", hashes), ("name", names)):
+            rows = self._rows_where_in("SELECT * FROM documents", column, values)
+            found.update((r["id"], self._document(r)) for r in rows)
         return [found[k] for k in sorted(found)]
 
     def add_document(self, doc: DocumentIn, content_hash: str, import_id: int | None = None) -> int:
@@ -703,12 +703,13 @@ class Store:
 
     def unflag_quote(self, segment_id: int, actor: str | None = None) -> list[str]:
         """Remove the flags on a segment (only `actor`'s when given); returns whose flags were removed."""
-        sql, params = "SELECT flagged_by FROM quotes WHERE segment_id = ?", [segment_id]
+        where, params = "segment_id = ?", [segment_id]
         if actor is not None:
-            sql += " AND flagged_by = ?"
+            where += " AND flagged_by = ?"
             params.append(actor)
-        removed = [r[0] for r in self.conn.execute(sql + " ORDER BY flagged_by", params)]
-        self.conn.execute(sql.replace("SELECT flagged_by", "DELETE", 1), params)
+        rows = self.conn.execute(f"SELECT flagged_by FROM quotes WHERE {where} ORDER BY flagged_by", params)
+        removed = [r[0] for r in rows]
+        self.conn.execute(f"DELETE FROM quotes WHERE {where}", params)
         return removed
 
     def flagged_quotes(self, by: str | None = None) -> set[int]:

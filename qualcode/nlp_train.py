@@ -338,12 +338,13 @@ def _run(cmd: list[str], log: Path) -> None:
         fh.flush()
         proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, check=False)
     if proc.returncode != 0:
-        raise TrainingError(f"kommandot misslyckades (kod {proc.returncode}): {' '.join(cmd[:5])} … — se {log}\n"
-                            + _tail(log))
+        raise _failed(cmd, proc.returncode, log)
 
 
-def _tail(log: Path, n: int = 15) -> str:
-    return "\n".join(log.read_text(encoding="utf-8").splitlines()[-n:])
+def _failed(cmd: list[str], code: int, log: Path, n: int = 15) -> TrainingError:
+    """The error for a failed command: its exit code, its log, and the log's last `n` lines."""
+    tail = "\n".join(log.read_text(encoding="utf-8").splitlines()[-n:])
+    return TrainingError(f"kommandot misslyckades (kod {code}): {' '.join(cmd[:5])} … — se {log}\n{tail}")
 
 
 # One thread per training process: the two steps run side by side, one core each.
@@ -364,16 +365,12 @@ def _run_parallel(jobs: Sequence[tuple[list[str], Path]], log: Path) -> None:
                 fh.write("$ " + " ".join(cmd) + "\n")
                 fh.flush()
                 procs.append((cmd, job_log, subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env)))
-        failed: tuple[list[str], Path, int] | None = None
-        while failed is None and any(p.poll() is None for _, _, p in procs):
-            for cmd, job_log, proc in procs:
-                if proc.poll() not in (None, 0):
-                    failed = (cmd, job_log, proc.returncode)
-                    break
-            else:
-                time.sleep(0.2)
-        if failed is None:
-            failed = next(((c, lg, p.returncode) for c, lg, p in procs if p.returncode != 0), None)
+        while True:
+            codes = [proc.poll() for _, _, proc in procs]
+            failed = next((i for i, code in enumerate(codes) if code not in (None, 0)), None)
+            if failed is not None or None not in codes:
+                break
+            time.sleep(0.2)
     finally:
         for _, _, proc in procs:
             if proc.poll() is None:
@@ -383,9 +380,8 @@ def _run_parallel(jobs: Sequence[tuple[list[str], Path]], log: Path) -> None:
         for _, job_log, _ in procs:
             fh.write(job_log.read_text(encoding="utf-8"))
     if failed is not None:
-        cmd, job_log, code = failed
-        raise TrainingError(f"kommandot misslyckades (kod {code}): {' '.join(cmd[:5])} … — se {job_log}\n"
-                            + _tail(job_log))
+        cmd, job_log, proc = procs[failed]
+        raise _failed(cmd, proc.returncode, job_log)
 
 
 def spacy_train_cmd(config: Path, output: Path, overrides: dict[str, object]) -> list[str]:

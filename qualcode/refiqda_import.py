@@ -555,13 +555,14 @@ def import_qdpx(
     store = project.store
     refi = read_qdpx(path, default_coder=project.coder)
     mapping = map_codes(refi, project.codebook, read_code_map(code_map, project.codebook) if code_map else None)
-    sources = [s for s in refi.sources if _note_text(s.text).strip()]
+    texts = [_note_text(s.text) for s in refi.sources]
+    sources = [s for s, text in zip(refi.sources, texts) if text.strip()]
     if not sources:
         other = f" ({len(refi.non_text)} källor som inte är text: {_shown(refi.non_text)})" if refi.non_text else ""
         raise InputError(f"{path.name} innehåller inga textkällor att importera{other}")
     docs = [
-        DocumentIn(name=s.name, kind=_kind(s.meta), text=_note_text(s.text), meta=s.meta, source=f"{path}#{s.guid}")
-        for s in sources
+        DocumentIn(name=s.name, kind=_kind(s.meta), text=text, meta=s.meta, source=f"{path}#{s.guid}")
+        for s, text in zip(refi.sources, texts) if text.strip()
     ]
     hashes = [content_hash(d) for d in docs]
     names = [d.name for d in docs]
@@ -591,7 +592,7 @@ def import_qdpx(
         path=path, documents=len(fresh), segments=new_segments + plan.segments, skipped=tuple(skipped),
         selections=sum(len(s.selections) for s in sources), codings=written, unchanged=unchanged,
         coders=tuple(sorted({coder for _, _, coder in plan.codings})), non_text=refi.non_text,
-        empty=tuple(s.name for s in refi.sources if not _note_text(s.text).strip()),
+        empty=tuple(s.name for s, text in zip(refi.sources, texts) if not text.strip()),
         touches_ignored=plan.touches, unplaced=plan.unplaced, source_codings=sum(s.source_codings for s in sources),
     )
 

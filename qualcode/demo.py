@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ProjectError
-from .store import DB_NAME
+from qualcode.core.errors import ProjectError
+from qualcode.store.database import DB_NAME
 
 Table = tuple[str, list[str], list[dict[str, Any]]]
 
@@ -41,11 +41,11 @@ def run_demo(
     progress: Callable[[str], None] = lambda _msg: None,
 ) -> DemoResult:
     """Create the demo project and return the tables to show."""
-    from .coding import import_codings
-    from .corpus import import_notes, import_survey
-    from .counting import TOTAL, format_number
-    from .counts import code_counts
-    from .project import init_project
+    from qualcode.coding.service import import_codings
+    from qualcode.ingest.service import import_notes, import_survey
+    from qualcode.analysis.tally import TOTAL, format_number
+    from qualcode.analysis.code_counts import code_counts
+    from qualcode.project import init_project
 
     directory = Path(directory)
     corpus = Path(corpus_dir) if corpus_dir else bundled_corpus()
@@ -106,11 +106,11 @@ def run_demo(
 
 def _mentions(project: Any, corpus: Path, result: DemoResult, progress: Callable[[str], None]) -> None:
     """Questionnaire: times each area is named as furthest along / most needed; check vs published."""
-    from .mention_tables import (
+    from qualcode.analysis.mentions.tables import (
         answered_only, compare_published, count_mentions, load_published, project_answers, report_tables,
         select_columns,
     )
-    from .mentions import MentionMapper, load_mapping
+    from qualcode.analysis.mentions.mapper import MentionMapper, load_mapping
 
     if project.store.count_documents(kind="survey") == 0:
         return
@@ -142,7 +142,7 @@ def _mentions(project: Any, corpus: Path, result: DemoResult, progress: Callable
 
 def _suggestions(project: Any, result: DemoResult, progress: Callable[[str], None]) -> None:
     """Train on the sample's manual codings and suggest codes for the uncoded survey comments."""
-    from .suggest import suggest_project, train_project
+    from qualcode.suggest.estimator import suggest_project, train_project
 
     trained = train_project(project, cv=5)
     ev = trained.evaluation
@@ -156,7 +156,7 @@ def _suggestions(project: Any, result: DemoResult, progress: Callable[[str], Non
 
 
 def _report(project: Any, out: Path, result: DemoResult, progress: Callable[[str], None]) -> None:
-    from .report import write_report
+    from qualcode.export.report import write_report
 
     written = write_report(project, out, formats=("md", "docx", "xlsx"), by=("termin", "grupp"), kind="note")
     progress(f"Skrev rapportunderlaget ({len(written.files)} filer) till {out}")

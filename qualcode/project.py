@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .codebook import Codebook, load_codebook
-from .errors import ProjectError
-from .store import DB_NAME, Store
+from qualcode.core.codebook import Codebook, load_codebook
+from qualcode.core.errors import ProjectError
+from qualcode.store.database import DB_NAME, Store
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -76,7 +76,7 @@ class Project:
         return str((self.config.get("nlp") or {}).get("model") or "blank")
 
     def nlp(self, model: str | None = None) -> Language:
-        from .nlp import load_pipeline
+        from qualcode.nlp.pipeline import load_pipeline
 
         lemmatizer = str((self.config.get("nlp") or {}).get("lemmatizer") or "simplemma")
         return load_pipeline(model or self.model, lemmatizer)

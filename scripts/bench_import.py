@@ -47,7 +47,7 @@ def write_csv(path: Path, n: int, seed: int) -> None:
 
 
 def worker(mode: str, n: int, seed: int, tmp: Path) -> dict:
-    from qualcode.nlp import load_pipeline
+    from qualcode.nlp.pipeline import load_pipeline
 
     nlp = load_pipeline()
     nlp("uppvärmning")
@@ -58,7 +58,7 @@ def worker(mode: str, n: int, seed: int, tmp: Path) -> dict:
             words += len(doc)
         secs = time.perf_counter() - t
     else:
-        from qualcode.corpus import import_survey
+        from qualcode.ingest.service import import_survey
         from qualcode.project import init_project
 
         csv_path = tmp / f"bench-{n}.csv"

@@ -10,7 +10,7 @@ import argparse
 import random
 import time
 
-from qualcode.mentions import MentionMapper
+from qualcode.analysis.mentions.mapper import MentionMapper
 
 PARTS = (
     "lokaler introduktion handledning chefer stöd adm lön friskvård brukare mer bättre ärenden "

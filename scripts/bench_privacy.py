@@ -2,7 +2,7 @@
 
 Reads an IO-tagged NER file (one `token tag` per line, tags PER/ORG/LOC/MISC, `0` outside,
 blank line between sentences), rebuilds each sentence as text, masks it with
-`qualcode.privacy.Pseudonymiser`, and scores token-level PER recall and precision: a token counts
+`qualcode.export.privacy.Pseudonymiser`, and scores token-level PER recall and precision: a token counts
 as masked when a [NAMN] finding covers it.
 
     python scripts/bench_privacy.py ../shared/data/nlp/swedish-ner-test.txt [--model sv_ud_ner_sm]
@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qualcode.privacy import NAME, Pseudonymiser  # noqa: E402
+from qualcode.export.privacy import NAME, Pseudonymiser  # noqa: E402
 
 
 @dataclass(frozen=True)

@@ -78,9 +78,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
 
-    from qualcode.codebook import default_codebook
-    from qualcode.nlp import load_pipeline
-    from qualcode.suggest import Suggester, label_matrix, score_rows, tokenize
+    from qualcode.core.codebook import default_codebook
+    from qualcode.nlp.pipeline import load_pipeline
+    from qualcode.suggest.estimator import Suggester, label_matrix, score_rows, tokenize
 
     t0 = time.perf_counter()
     nlp = load_pipeline()

@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qualcode.errors import QualcodeError  # noqa: E402
-from qualcode.nlp_train import TrainSettings, train_pipeline  # noqa: E402
+from qualcode.core.errors import QualcodeError  # noqa: E402
+from qualcode.nlp.train import TrainSettings, train_pipeline  # noqa: E402
 
 
 def build_parser() -> argparse.ArgumentParser:

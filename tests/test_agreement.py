@@ -8,7 +8,7 @@ from itertools import permutations
 
 import pytest
 
-from qualcode.agreement import (
+from qualcode.coding.agreement import (
     OVERALL,
     binary_reliability_data,
     code_agreement,
@@ -17,7 +17,7 @@ from qualcode.agreement import (
     krippendorff_alpha,
     percent_agreement,
 )
-from qualcode.errors import InputError
+from qualcode.core.errors import InputError
 
 N = None
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qualcode.charts import bar_chart, chart_rows
+from qualcode.export.charts import bar_chart, chart_rows
 
 
 def test_rows_sorted_and_suppressed_cells_have_no_bar():

@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from qualcode.classifier import CodeClassifier, best_threshold, fold_ids
-from qualcode.codebook import default_codebook
-from qualcode.rules import KeywordRules
-from qualcode.suggest import SuggestError, Suggester, cross_validate, label_matrix, tokenize
+from qualcode.suggest.classifier import CodeClassifier, best_threshold, fold_ids
+from qualcode.core.codebook import default_codebook
+from qualcode.suggest.rules import KeywordRules
+from qualcode.suggest.estimator import SuggestError, Suggester, cross_validate, label_matrix, tokenize
 
 from conftest import FIXTURES
 

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from qualcode.cli.main import app
-from qualcode.models import MODEL_CODER, DocumentIn, SegmentIn
+from qualcode.core.records import MODEL_CODER, DocumentIn, SegmentIn
 from qualcode.project import find_project, init_project
 
 runner = CliRunner()

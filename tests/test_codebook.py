@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qualcode.codebook import (
+from qualcode.core.codebook import (
     Code,
     build_codebook,
     default_codebook,
@@ -14,7 +14,7 @@ from qualcode.codebook import (
     parse_codebook_text,
     rename_code,
 )
-from qualcode.errors import CodebookError, UnknownCodeError
+from qualcode.core.errors import CodebookError, UnknownCodeError
 
 SPEC_IDS = [f"P{i:02d}" for i in range(1, 14)] + ["T-OMORG", "T-PERS", "T-LON", "T-IT", "T-KLIMAT", "T-DELAKT"]
 

@@ -7,12 +7,12 @@ import json
 import pytest
 
 from helpers import make_project
-from qualcode.codebook import Code, default_codebook
-from qualcode.codebook_ops import add_code, import_codebook, merge, rename
-from qualcode.coding import add_codes, flag_quote, import_codings, list_codings, remove_codes, search
-from qualcode.corpus import import_notes
-from qualcode.counts import code_counts
-from qualcode.errors import CodebookError, InputError, NotFoundError, UnknownCodeError
+from qualcode.core.codebook import Code, default_codebook
+from qualcode.coding.codebook_changes import add_code, import_codebook, merge, rename
+from qualcode.coding.service import add_codes, flag_quote, import_codings, list_codings, remove_codes, search
+from qualcode.ingest.service import import_notes
+from qualcode.analysis.code_counts import code_counts
+from qualcode.core.errors import CodebookError, InputError, NotFoundError, UnknownCodeError
 
 NOTES = {
     "a.md": "---\ntermin: HT2016\ngrupp: chefer\n---\nArbetslokalerna är för trånga.\n\nAdministratören avlastar handläggarna.\n",

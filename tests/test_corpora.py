@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from qualcode.codebook import load_codebook
+from qualcode.core.codebook import load_codebook
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = ROOT / "corpora"
@@ -212,7 +212,7 @@ def test_docx_note_has_sidecar_metadata():
 
 
 def test_questionnaire_maps_without_unresolved_answers():
-    from qualcode.mentions import MentionMapper, load_mapping
+    from qualcode.analysis.mentions.mapper import MentionMapper, load_mapping
 
     # One answer is unclear on purpose; the sample's mapping file settles it, as a researcher would.
     mapper = MentionMapper(mapping=load_mapping(CORPORA / "slutenkat-2018-mappning.csv"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qualcode.counting import TOTAL, CountTable, format_number, tally
-from qualcode.errors import InputError
+from qualcode.analysis.tally import TOTAL, CountTable, format_number, tally
+from qualcode.core.errors import InputError
 
 
 def test_format_number_uses_decimal_comma():

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from qualcode.cli.main import app
 from qualcode.demo import run_demo
-from qualcode.errors import ProjectError
+from qualcode.core.errors import ProjectError
 
 pytestmark = pytest.mark.slow
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from qualcode.corpus import import_notes, import_survey
-from qualcode.errors import DuplicateImportError, InputError
-from qualcode.importers import detect_encoding, read_note, split_front_matter
+from qualcode.ingest.service import import_notes, import_survey
+from qualcode.core.errors import DuplicateImportError, InputError
+from qualcode.ingest.readers import detect_encoding, read_note, split_front_matter
 
 from helpers import make_project, write_cp1252_csv
 

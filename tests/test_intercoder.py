@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from qualcode.agreement import OVERALL, cohen_kappa, krippendorff_alpha
-from qualcode.errors import InputError
-from qualcode.intercoder import (
+from qualcode.coding.agreement import OVERALL, cohen_kappa, krippendorff_alpha
+from qualcode.core.errors import InputError
+from qualcode.coding.double_coding import (
     CONSENSUS,
     AdjudicationSession,
     agreement_report,
@@ -14,9 +14,9 @@ from qualcode.intercoder import (
     disagreements,
     draw_sample,
 )
-from qualcode.models import MODEL_CODER, DocumentIn, SegmentIn
+from qualcode.core.records import MODEL_CODER, DocumentIn, SegmentIn
 from qualcode.project import init_project
-from qualcode.tagging import TagError
+from qualcode.coding.tagging import TagError
 
 N_SEG = 8
 
@@ -172,7 +172,7 @@ def test_adjudication_records_consensus_and_undo(project):
 
 def test_model_as_coder_predicts_afresh(tmp_path):
     """Stored suggestions exist only where nobody had coded; the model is re-run on every judged segment."""
-    pytest.importorskip("qualcode.suggest")
+    pytest.importorskip("qualcode.suggest.estimator")
     proj = init_project(tmp_path / "m", name="m", coder="anna")
     texts = ["Vi saknar tysta rum och lokalerna är trånga.", "Lönen är för låg.", "Vi fikar ofta."]
     text = "\n\n".join(texts)

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from qualcode.cli.main import app
-from qualcode.keys import (
+from qualcode.cli.keys import (
     BACKSPACE,
     CTRL_C,
     CTRL_D,
@@ -23,9 +23,9 @@ from qualcode.keys import (
     read_command,
     tag_keymap,
 )
-from qualcode.models import MODEL_CODER
+from qualcode.core.records import MODEL_CODER
 from qualcode.project import find_project
-from qualcode.tagging import Command, QueueSpec, TagError, TagSession, parse_command, run
+from qualcode.coding.tagging import Command, QueueSpec, TagError, TagSession, parse_command, run
 from test_tagging import make_project
 
 
@@ -204,7 +204,7 @@ def test_ctrl_c_exits_cleanly_in_line_mode_too(tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("qualcode.tagging.run", interrupted)
+    monkeypatch.setattr("qualcode.coding.tagging.run", interrupted)
     r = CliRunner().invoke(app, ["tag", "-p", str(tmp_path / "p"), "--retrain-every", "0"], input="", catch_exceptions=False)
     assert r.exit_code == 130
     assert r.stderr.endswith("avbrutet — 0 segment klara, 5 kvar. Allt är sparat — fortsätt med `qualcode tag`.\n")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from qualcode.errors import InputError
-from qualcode.matrix import code_matrix, matrix_csv, safe_name, write_matrix
-from qualcode.models import MODEL_CODER, DocumentIn, SegmentIn
+from qualcode.core.errors import InputError
+from qualcode.analysis.matrix import code_matrix, matrix_csv, safe_name, write_matrix
+from qualcode.core.records import MODEL_CODER, DocumentIn, SegmentIn
 from qualcode.project import init_project
 
 

@@ -10,15 +10,15 @@ import pytest
 from typer.testing import CliRunner
 
 from qualcode.cli.main import app
-from qualcode.errors import InputError
-from qualcode.mention_tables import (
+from qualcode.core.errors import InputError
+from qualcode.analysis.mentions.tables import (
     compare_published,
     count_mentions,
     read_answers,
     select_columns,
     to_json,
 )
-from qualcode.mentions import EJ_SVAR, OVRIGT, MentionMapper, load_mapping, normalise_answer, parse_mapping
+from qualcode.analysis.mentions.mapper import EJ_SVAR, OVRIGT, MentionMapper, load_mapping, normalise_answer, parse_mapping
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mentions"
 CATS = [f"P{n:02d}" for n in range(1, 14)] + [OVRIGT, EJ_SVAR]
@@ -340,7 +340,7 @@ def test_compare_lists_cell_and_total_differences(tmp_path, mapper):
 
 
 def test_count_from_project_survey(tmp_path):
-    from qualcode.corpus import import_survey
+    from qualcode.ingest.service import import_survey
 
     from helpers import make_project
 

@@ -6,7 +6,7 @@ import importlib.util
 
 import pytest
 
-from qualcode.privacy import ADDRESS, EMAIL, NAME, PHONE, PNR, Pseudonymiser, apply_mask, count_by_kind, scan_texts
+from qualcode.export.privacy import ADDRESS, EMAIL, NAME, PHONE, PNR, Pseudonymiser, apply_mask, count_by_kind, scan_texts
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from qualcode.codebook import Code, build_codebook, default_codebook
-from qualcode.errors import CodebookError, InputError
-from qualcode.models import DocumentIn, SegmentIn
+from qualcode.core.codebook import Code, build_codebook, default_codebook
+from qualcode.core.errors import CodebookError, InputError
+from qualcode.core.records import DocumentIn, SegmentIn
 from qualcode.project import init_project
-from qualcode.refiqda import (
+from qualcode.exchange.refi_export import (
     QDC_NS,
     QDE_NS,
     code_guid,
@@ -306,7 +306,7 @@ def small_codebook():
 
 
 def test_qdc_matches_golden_file():
-    from qualcode.refiqda import ORIGIN
+    from qualcode.exchange.refi_export import ORIGIN
 
     golden = Path(__file__).parent / "golden" / "refiqda" / "small.qdc"
     got = codebook_to_qdc(small_codebook()).replace(ORIGIN.encode(), b"qualcode VERSION")

@@ -9,11 +9,11 @@ import pytest
 from typer.testing import CliRunner
 
 from qualcode.cli.main import app
-from qualcode.corpus import import_documents, import_notes
-from qualcode.errors import CodebookError, InputError
-from qualcode.models import DocumentIn, SegmentIn
-from qualcode.refiqda import write_qdpx
-from qualcode.refiqda_import import covered_spans, import_qdpx, read_code_map
+from qualcode.ingest.service import import_documents, import_notes
+from qualcode.core.errors import CodebookError, InputError
+from qualcode.core.records import DocumentIn, SegmentIn
+from qualcode.exchange.refi_export import write_qdpx
+from qualcode.exchange.refi_import import covered_spans, import_qdpx, read_code_map
 
 from conftest import FIXTURES
 from helpers import make_project

@@ -10,10 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import CORPORA
-from qualcode.coding import add_codes, flag_quote
-from qualcode.corpus import import_notes
+from qualcode.coding.service import add_codes, flag_quote
+from qualcode.ingest.service import import_notes
 from qualcode.project import init_project
-from qualcode.report import write_report
+from qualcode.export.report import write_report
 
 PERSONAL = ("Wallin", "lisa.wallin", "123 45 67", "850101-1234", "Storgatan 12")
 
@@ -210,9 +210,9 @@ def test_sample_corpus_report_is_suppressed_and_masked(tmp_path):
 
 
 def test_questionnaire_mention_tables_are_suppressed(tmp_path):
-    from qualcode.corpus import import_survey
-    from qualcode.report import questionnaire_tables
-    from qualcode.suppress import STAR
+    from qualcode.ingest.service import import_survey
+    from qualcode.export.report import questionnaire_tables
+    from qualcode.analysis.suppression import STAR
 
     rows = ["respondent;roll;langst_1;langst_2"]
     for i in range(12):

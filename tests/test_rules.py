@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from qualcode.codebook import Code, build_codebook, default_codebook
-from qualcode.errors import CodebookError
-from qualcode.rules import KeywordRules, Token, tokens_from_doc, tokens_from_lemmas, word_matches
+from qualcode.core.codebook import Code, build_codebook, default_codebook
+from qualcode.core.errors import CodebookError
+from qualcode.suggest.rules import KeywordRules, Token, tokens_from_doc, tokens_from_lemmas, word_matches
 
 
 @pytest.fixture(scope="module")
 def nlp():
-    from qualcode.nlp import load_pipeline
+    from qualcode.nlp.pipeline import load_pipeline
 
     return load_pipeline()
 
@@ -40,7 +40,7 @@ def hits(rules, nlp, text):
     ],
 )
 def test_compounds_match(word, keyword):
-    from qualcode.nlp import lemma_of
+    from qualcode.nlp.pipeline import lemma_of
 
     assert word_matches(word, lemma_of(word), keyword)
 
@@ -59,7 +59,7 @@ def test_compounds_match(word, keyword):
     ],
 )
 def test_non_matches(word, keyword):
-    from qualcode.nlp import lemma_of
+    from qualcode.nlp.pipeline import lemma_of
 
     assert not word_matches(word, lemma_of(word), keyword)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from qualcode.errors import InputError
-from qualcode.importers import paragraphs
-from qualcode.nlp import lemma_of, load_pipeline
-from qualcode.segment import segment_texts
+from qualcode.core.errors import InputError
+from qualcode.ingest.readers import paragraphs
+from qualcode.nlp.pipeline import lemma_of, load_pipeline
+from qualcode.ingest.segment import segment_texts
 
 TEXT = "Åsa på Östermalm: arbetslokalerna är trånga.  Vi saknar tysta rum!\n\n\n  Ärendehandledningen fungerar. Bra.\n"
 
@@ -63,7 +63,7 @@ def test_trained_pipeline_splits_sentences_with_its_parser():
 
 
 def test_trained_lemma_accuracy_reads_fraction_or_percent_from_meta():
-    from qualcode.nlp import _trained_lemma_accuracy
+    from qualcode.nlp.pipeline import _trained_lemma_accuracy
 
     assert _trained_lemma_accuracy({"performance": {"lemma_acc": 0.934}}) == pytest.approx(93.4)
     assert _trained_lemma_accuracy({"performance": {"lemma_acc": 92.13}}) == pytest.approx(92.13)

@@ -6,9 +6,9 @@ import sqlite3
 
 import pytest
 
-from qualcode.errors import StoreError
-from qualcode.models import DocumentIn, SegmentIn
-from qualcode.store import MIGRATIONS, SCHEMA_VERSION, Store
+from qualcode.core.errors import StoreError
+from qualcode.core.records import DocumentIn, SegmentIn
+from qualcode.store.database import MIGRATIONS, SCHEMA_VERSION, Store
 
 
 def test_migrations_are_recorded_and_idempotent(tmp_path):
@@ -86,7 +86,7 @@ def test_segment_text_comes_from_offsets(tmp_path):
 
 
 def test_migration_3_keeps_key_quote_flags_and_allows_one_per_coder(tmp_path, monkeypatch):
-    import qualcode.store as store_module
+    import qualcode.store.database as store_module
 
     db = tmp_path / "q.db"
     monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:2])

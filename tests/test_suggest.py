@@ -11,12 +11,12 @@ from typer.testing import CliRunner
 from conftest import FIXTURES
 from helpers import make_project
 from qualcode.cli.main import app
-from qualcode.codebook import default_codebook
-from qualcode.coding import add_codes
-from qualcode.corpus import import_documents
-from qualcode.errors import InputError, NotFoundError
-from qualcode.models import MODEL_CODER, DocumentIn
-from qualcode.suggest import (
+from qualcode.core.codebook import default_codebook
+from qualcode.coding.service import add_codes
+from qualcode.ingest.service import import_documents
+from qualcode.core.errors import InputError, NotFoundError
+from qualcode.core.records import MODEL_CODER, DocumentIn
+from qualcode.suggest.estimator import (
     SuggestError,
     decide_suggestions,
     evaluate_files,
@@ -300,8 +300,8 @@ def test_suggest_only_documents_with_metadata(tmp_path):
 def test_pos_filter_without_a_trained_pipeline_says_what_to_install(monkeypatch):
     import importlib.util
 
-    from qualcode import suggest
-    from qualcode.errors import QualcodeError
+    from qualcode.suggest import estimator as suggest
+    from qualcode.core.errors import QualcodeError
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from qualcode.errors import InputError
-from qualcode.suppress import STAR, suppress, suppress_column
+from qualcode.core.errors import InputError
+from qualcode.analysis.suppression import STAR, suppress, suppress_column
 
 
 def published(t):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from qualcode.errors import InputError
-from qualcode.models import MODEL_CODER, DocumentIn, SegmentIn
+from qualcode.core.errors import InputError
+from qualcode.core.records import MODEL_CODER, DocumentIn, SegmentIn
 from qualcode.project import find_project, init_project
-from qualcode.tagging import (
+from qualcode.coding.tagging import (
     Command,
     QueueSpec,
     Retrainer,
@@ -308,12 +308,12 @@ def test_manual_add_consumes_open_suggestion_and_undo_brings_it_back(project):
 
 @pytest.mark.slow
 def test_background_retrain_with_the_suggestions_library(tmp_path):
-    """End to end with qualcode.suggest.retrain_project: new suggestions appear on later segments."""
-    from qualcode.tagging import default_trainer
+    """End to end with qualcode.suggest.estimator.retrain_project: new suggestions appear on later segments."""
+    from qualcode.coding.tagging import default_trainer
 
     trainer = default_trainer()
     if trainer is None:
-        pytest.skip("qualcode.suggest has no project retrain function")
+        pytest.skip("qualcode.suggest.estimator has no project retrain function")
     paras = ["Vi har nya lokaler med tysta rum.", "Lönen är för låg.", "Lokalerna är trånga.",
              "Löneutvecklingen är dålig.", "Kontorslandskapet saknar rum.", "Vi fick lönelyft."]
     text = "\n\n".join(paras)

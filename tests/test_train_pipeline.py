@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from qualcode.errors import InputError
-from qualcode.nlp_train import (
+from qualcode.core.errors import InputError
+from qualcode.nlp.train import (
     NerSentence,
     UdSentence,
     ner_to_doc,
@@ -153,7 +153,7 @@ def test_cli_nlp_train_reports_bad_ner_file_with_line(tmp_path):
 
 
 def test_run_parallel_stops_the_other_job_and_names_the_failed_log(tmp_path):
-    from qualcode.nlp_train import TrainingError, _run_parallel
+    from qualcode.nlp.train import TrainingError, _run_parallel
 
     slow = [sys.executable, "-c", "import time; print('slow started', flush=True); time.sleep(60)"]
     bad = [sys.executable, "-c", "import sys; print('trasig konfiguration'); sys.exit(3)"]
@@ -167,7 +167,7 @@ def test_run_parallel_stops_the_other_job_and_names_the_failed_log(tmp_path):
 
 
 def test_run_parallel_appends_both_logs_in_job_order(tmp_path):
-    from qualcode.nlp_train import _run_parallel
+    from qualcode.nlp.train import _run_parallel
 
     jobs = [([sys.executable, "-c", f"print('jobb {i}')"], tmp_path / f"{i}.log") for i in (1, 2)]
     _run_parallel(jobs, tmp_path / "all.log")

@@ -6,8 +6,8 @@ import json
 
 import typer
 
-from .common import Format, FormatOpt, ProjectOpt, emit, open_project
-from .tag import CodersOpt, CodesOpt, ModelOpt, SampleOpt, ThresholdOpt, _split
+from qualcode.cli.common import Format, FormatOpt, ProjectOpt, emit, open_project
+from qualcode.cli.tag import CodersOpt, CodesOpt, ModelOpt, SampleOpt, ThresholdOpt, _split
 
 
 def _num(x: float | None) -> str:
@@ -24,8 +24,8 @@ def agreement(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Percent agreement, Cohen's kappa (two coders) and Krippendorff's alpha, per code and pooled."""
-    from ..agreement import OVERALL
-    from ..intercoder import agreement_report, parse_coders
+    from qualcode.coding.agreement import OVERALL
+    from qualcode.coding.double_coding import agreement_report, parse_coders
 
     with open_project(project) as p:
         report = agreement_report(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .common import Format, FormatOpt, ProjectOpt, emit, err_console, open_project, parse_meta
+from qualcode.cli.common import Format, FormatOpt, ProjectOpt, emit, err_console, open_project, parse_meta
 
 app = typer.Typer(help="Code segments by hand, list codings, code by lemma search.", no_args_is_help=True)
 
@@ -22,7 +22,7 @@ def add(
     project: ProjectOpt = None,
 ) -> None:
     """Code SEGMENT with CODE..."""
-    from ..coding import add_codes
+    from qualcode.coding.service import add_codes
 
     with open_project(project) as p:
         add_codes(p, [segment], codes, coder, memo)
@@ -37,7 +37,7 @@ def remove(
     project: ProjectOpt = None,
 ) -> None:
     """Remove a coder's CODE... from SEGMENT."""
-    from ..coding import remove_codes
+    from qualcode.coding.service import remove_codes
 
     with open_project(project) as p:
         remove_codes(p, segment, codes, coder)
@@ -56,7 +56,7 @@ def list_(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """List codings with their segment text, filtered by code, document, metadata, coder."""
-    from ..coding import list_codings
+    from qualcode.coding.service import list_codings
 
     with open_project(project) as p:
         rows = [
@@ -80,8 +80,8 @@ def search(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Find segments whose lemmas match QUERY (`lokal` finds `arbetslokalerna`); optionally code them."""
-    from ..coding import add_codes
-    from ..coding import search as do_search
+    from qualcode.coding.service import add_codes
+    from qualcode.coding.service import search as do_search
 
     with open_project(project) as p:
         if code:
@@ -105,7 +105,7 @@ def memo(
     project: ProjectOpt = None,
 ) -> None:
     """Set or clear the memo of a coding."""
-    from ..coding import set_memo
+    from qualcode.coding.service import set_memo
 
     with open_project(project) as p:
         set_memo(p, coding, text or None)
@@ -120,7 +120,7 @@ def quote(
     project: ProjectOpt = None,
 ) -> None:
     """Flag SEGMENT as a key quote: the report shows flagged quotes first."""
-    from ..coding import flag_quote
+    from qualcode.coding.service import flag_quote
 
     with open_project(project) as p:
         flag_quote(p, segment, note=note, unflag=remove)

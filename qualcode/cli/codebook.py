@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from .common import Format, FormatOpt, ProjectOpt, console, emit, err_console, open_project
+from qualcode.cli.common import Format, FormatOpt, ProjectOpt, console, emit, err_console, open_project
 
 app = typer.Typer(help="Manage the project's codebook (codes, groups, rules, keywords).", no_args_is_help=True)
 
@@ -22,7 +22,7 @@ class CodebookFormat(str, Enum):
 def _load(project, file):  # type: ignore[no-untyped-def]
     """The codebook of a file when given, else the project's."""
     if file is not None:
-        from ..codebook_ops import read_any_codebook
+        from qualcode.coding.codebook_changes import read_any_codebook
 
         return read_any_codebook(file)
     with open_project(project) as p:
@@ -73,7 +73,7 @@ def add(
     project: ProjectOpt = None,
 ) -> None:
     """Add a code to the project's codebook."""
-    from ..codebook_ops import add_code, new_code
+    from qualcode.coding.codebook_changes import add_code, new_code
 
     with open_project(project) as p:
         add_code(p, new_code(code_id, name, parent, definition, tuple(keyword or ())))
@@ -88,7 +88,7 @@ def rename(
     project: ProjectOpt = None,
 ) -> None:
     """Rename a code (id and/or name); every coding follows and the change is audited."""
-    from ..codebook_ops import rename as do_rename
+    from qualcode.coding.codebook_changes import rename as do_rename
 
     with open_project(project) as p:
         moved = do_rename(p, code, new_id, new_name)
@@ -102,7 +102,7 @@ def merge(
     project: ProjectOpt = None,
 ) -> None:
     """Merge SOURCE into TARGET: codings move, keywords join, SOURCE is removed."""
-    from ..codebook_ops import merge as do_merge
+    from qualcode.coding.codebook_changes import merge as do_merge
 
     with open_project(project) as p:
         moved = do_merge(p, source, target)
@@ -115,7 +115,7 @@ def import_(
     project: ProjectOpt = None,
 ) -> None:
     """Replace the project's codebook; refuses if codes in use would disappear."""
-    from ..codebook_ops import import_codebook, read_any_codebook
+    from qualcode.coding.codebook_changes import import_codebook, read_any_codebook
 
     cb = read_any_codebook(file)
     with open_project(project) as p:
@@ -133,7 +133,7 @@ def export(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Export the project's codebook as YAML, CSV or JSON (reads back with `codebook import`)."""
-    from ..codebook import dump_codebook
+    from qualcode.core.codebook import dump_codebook
 
     with open_project(project) as p:
         text = dump_codebook(p.codebook, fmt.value)

@@ -38,7 +38,7 @@ FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format
 
 def open_project(project: Path | None):  # type: ignore[no-untyped-def]
     """Find and open the project (--project, then QUALCODE_PROJECT, then cwd)."""
-    from ..project import find_project
+    from qualcode.project import find_project
 
     return find_project(project or os.environ.get("QUALCODE_PROJECT") or None)
 
@@ -84,7 +84,7 @@ def _cell(value: Any) -> str:
 
 def parse_meta(pairs: list[str] | None) -> dict[str, str]:
     """`--meta key=value` pairs to a dict, with a clear error for a bad pair."""
-    from ..errors import InputError
+    from qualcode.core.errors import InputError
 
     meta: dict[str, str] = {}
     for pair in pairs or []:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .common import Format, FormatOpt, ProjectOpt, console, emit, err_console, open_project
+from qualcode.cli.common import Format, FormatOpt, ProjectOpt, console, emit, err_console, open_project
 
 
 def init(
@@ -20,8 +20,8 @@ def init(
     model: Annotated[str | None, typer.Option(help="spaCy pipeline: 'blank' (default), a package name or a path.")] = None,
 ) -> None:
     """Create a project: qualcode.db (SQLite) and qualcode.yaml in DIRECTORY."""
-    from ..codebook_ops import read_any_codebook
-    from ..project import init_project
+    from qualcode.coding.codebook_changes import read_any_codebook
+    from qualcode.project import init_project
 
     cb = read_any_codebook(codebook) if codebook else None
     with init_project(directory, cb, name=name, coder=coder, model=model) as project:
@@ -52,8 +52,8 @@ def counts(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Crosstab of codes × metadata with theme-group roll-ups (manual + accepted codings)."""
-    from ..counting import TOTAL, format_number
-    from ..counts import code_counts
+    from qualcode.analysis.tally import TOTAL, format_number
+    from qualcode.analysis.code_counts import code_counts
 
     fields = [f.strip() for f in (by or "").split(",") if f.strip()]
     with open_project(project) as p:
@@ -86,7 +86,7 @@ def demo(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing demo folder.")] = False,
 ) -> None:
     """Build a project from the bundled sample corpus, code it, count, suggest and report."""
-    from ..demo import run_demo
+    from qualcode.demo import run_demo
 
     def say(msg: str) -> None:
         err_console.print(msg)

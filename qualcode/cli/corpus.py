@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .common import Format, FormatOpt, ProjectOpt, console, emit, err_console, open_project, parse_meta
+from qualcode.cli.common import Format, FormatOpt, ProjectOpt, console, emit, err_console, open_project, parse_meta
 
 import_app = typer.Typer(help="Import interview notes or survey data into the project.", no_args_is_help=True)
 corpus_app = typer.Typer(help="Browse the imported documents and segments.", no_args_is_help=True)
@@ -40,7 +40,7 @@ def import_notes(
     model: ModelOpt = None,
 ) -> None:
     """Import interview notes; metadata from --meta, YAML front matter or a sidecar CSV."""
-    from ..corpus import import_notes as do_import
+    from qualcode.ingest.service import import_notes as do_import
 
     with open_project(project) as p:
         result = do_import(p, paths, parse_meta(meta), sidecar, encoding, unit, model)
@@ -63,7 +63,7 @@ def import_survey(
     model: ModelOpt = None,
 ) -> None:
     """Import survey answers: one document per (respondent, text column); empty cells skipped."""
-    from ..corpus import import_survey as do_import
+    from qualcode.ingest.service import import_survey as do_import
 
     with open_project(project) as p:
         result = do_import(
@@ -85,7 +85,7 @@ def import_qdpx(
     model: ModelOpt = None,
 ) -> None:
     """Import a REFI-QDA project: text sources become notes, coded selections code their paragraphs."""
-    from ..refiqda_import import import_qdpx as do_import
+    from qualcode.exchange.refi_import import import_qdpx as do_import
 
     with open_project(project) as p:
         summary = do_import(p, path, code_map, min_overlap, model)
@@ -135,7 +135,7 @@ def show_document(
     project: ProjectOpt = None,
 ) -> None:
     """Print one document's text with its metadata."""
-    from ..errors import NotFoundError
+    from qualcode.core.errors import NotFoundError
 
     with open_project(project) as p:
         doc = p.store.get_document(int(document)) if document.isdigit() else p.store.find_document(document)
@@ -174,7 +174,7 @@ def segment(
     model: ModelOpt = None,
 ) -> None:
     """Add segments of another unit (e.g. sentences) to documents that lack them."""
-    from ..corpus import resegment
+    from qualcode.ingest.service import resegment
 
     with open_project(project) as p:
         n = resegment(p, unit, kind, model)

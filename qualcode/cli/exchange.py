@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .common import ProjectOpt, err_console, open_project
+from qualcode.cli.common import ProjectOpt, err_console, open_project
 
 app = typer.Typer(help="Export the codebook or project (REFI-QDA) or a code matrix (CSV/XLSX).", no_args_is_help=True)
 
@@ -18,7 +18,7 @@ def qdc(
     project: ProjectOpt = None,
 ) -> None:
     """Export the project's codebook as a REFI-QDA codebook (.qdc)."""
-    from ..refiqda import write_qdc
+    from qualcode.exchange.refi_export import write_qdc
 
     with open_project(project) as p:
         cb = p.codebook
@@ -36,7 +36,7 @@ def qdpx(
     project: ProjectOpt = None,
 ) -> None:
     """Export the project as REFI-QDA (.qdpx): sources, codebook, codings per coder, cases with variables."""
-    from ..refiqda import write_qdpx
+    from qualcode.exchange.refi_export import write_qdpx
 
     with open_project(project) as p:
         s = write_qdpx(p, out, coders=coder, case_by=case_by)
@@ -61,7 +61,7 @@ def matrix(
     project: ProjectOpt = None,
 ) -> None:
     """Export a 0/1 code matrix with metadata, one row per document or respondent."""
-    from ..matrix import code_matrix, write_matrix
+    from qualcode.analysis.matrix import code_matrix, write_matrix
 
     code_list = [c.strip() for v in codes or [] for c in v.split(",") if c.strip()] or None
     with open_project(project) as p:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .common import Format, FormatOpt, ProjectOpt, emit
+from qualcode.cli.common import Format, FormatOpt, ProjectOpt, emit
 
 app = typer.Typer(help="Swedish spaCy pipeline: what is active and what it provides.", no_args_is_help=True)
 
@@ -18,13 +18,13 @@ def info(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Show the active pipeline: components, lemmas, POS, parser, NER."""
-    from ..errors import ProjectError
-    from ..nlp import load_pipeline, pipeline_info
+    from qualcode.core.errors import ProjectError
+    from qualcode.nlp.pipeline import load_pipeline, pipeline_info
 
     spec = model
     if spec is None:
         try:
-            from .common import open_project
+            from qualcode.cli.common import open_project
 
             with open_project(project) as p:
                 spec = p.model

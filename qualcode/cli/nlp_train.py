@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .common import Format, FormatOpt, emit, err_console
+from qualcode.cli.common import Format, FormatOpt, emit, err_console
 
 _PATH = dict(exists=True, dir_okay=False, readable=True)
 
@@ -25,7 +25,7 @@ def train(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Train POS, lemmas, parser (UD) and NER, evaluate on held-out data, build a wheel."""
-    from ..nlp_train import TrainSettings, train_pipeline
+    from qualcode.nlp.train import TrainSettings, train_pipeline
 
     settings = TrainSettings.quick() if quick else TrainSettings()
     err_console.print(f"tränar i {output} (logg: {output / 'train.log'}); standardinställningar tar upp till 30 min")
@@ -37,6 +37,6 @@ def train(
 
 def register(app: typer.Typer) -> None:
     """Attach `train` to the existing `nlp` sub-app (qualcode/cli/nlp.py)."""
-    from .nlp import app as nlp_app
+    from qualcode.cli.nlp import app as nlp_app
 
     nlp_app.command("train")(train)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .common import Format, FormatOpt, ProjectOpt, emit, err_console, open_project
+from qualcode.cli.common import Format, FormatOpt, ProjectOpt, emit, err_console, open_project
 
 privacy_app = typer.Typer(help="Check what pseudonymisation masks before sharing anything.", no_args_is_help=True)
 
@@ -34,7 +34,7 @@ def report(
     kind: Annotated[str | None, typer.Option("--kind", help="Only documents of this kind: note or survey.")] = None,
 ) -> None:
     """Write theme summaries (counts, charts, pseudonymised quotes) as Markdown, DOCX and XLSX."""
-    from ..report import write_report
+    from qualcode.export.report import write_report
 
     with open_project(project) as p:
         result = write_report(
@@ -63,8 +63,8 @@ def scan(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """List what pseudonymisation would mask: counts per kind, and examples with --show."""
-    from ..nlp import load_pipeline
-    from ..privacy import KINDS, Pseudonymiser, pseudonymiser_for, scan_files, scan_project
+    from qualcode.nlp.pipeline import load_pipeline
+    from qualcode.export.privacy import KINDS, Pseudonymiser, pseudonymiser_for, scan_files, scan_project
 
     if file:
         nlp = load_pipeline(model) if model not in (None, "", "blank", "default") else None

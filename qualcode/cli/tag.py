@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from .common import Format, FormatOpt, ProjectOpt, console, emit, err_console, open_project, parse_meta
+from qualcode.cli.common import Format, FormatOpt, ProjectOpt, console, emit, err_console, open_project, parse_meta
 
 if TYPE_CHECKING:
-    from ..intercoder import AdjudicationSession
-    from ..tagging import SegmentView, SessionSummary, TagSession
+    from qualcode.coding.double_coding import AdjudicationSession
+    from qualcode.coding.tagging import SegmentView, SessionSummary, TagSession
 
 CoderOpt = Annotated[str | None, typer.Option("--coder", help="Your coder name (default: `coder:` in qualcode.yaml).")]
 CodersOpt = Annotated[str, typer.Option("--coders", help="Coders to compare, comma-separated, e.g. anna,bo (the model is 'qualcode').")]
@@ -87,8 +87,8 @@ def _echo(text: str) -> None:
 
 def _run_keys(session: TagSession) -> SessionSummary:
     """The session driven by single keys; the terminal is restored however the loop ends."""
-    from ..keys import KEY_HELP, key_lines, terminal_keys
-    from ..tagging import run
+    from qualcode.cli.keys import KEY_HELP, key_lines, terminal_keys
+    from qualcode.coding.tagging import run
 
     shown: list[SegmentView | None] = [None]
 
@@ -138,8 +138,8 @@ def tag(
     ] = None,
 ) -> None:
     """Read and code segments one by one; every decision is saved at once and the session resumes."""
-    from ..keys import keys_available
-    from ..tagging import QueueSpec, Retrainer, TagSession, default_trainer, run
+    from qualcode.cli.keys import keys_available
+    from qualcode.coding.tagging import QueueSpec, Retrainer, TagSession, default_trainer, run
 
     with open_project(project) as p:
         spec = None
@@ -186,8 +186,8 @@ def sample(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Draw the same segment sample for every coder (deterministic, stored in the project)."""
-    from ..errors import InputError
-    from ..intercoder import draw_sample
+    from qualcode.core.errors import InputError
+    from qualcode.coding.double_coding import draw_sample
 
     with open_project(project) as p:
         if list_:
@@ -219,7 +219,7 @@ def disagreements(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """List the segments where the coders' codes differ."""
-    from ..intercoder import disagreements as find, parse_coders
+    from qualcode.coding.double_coding import disagreements as find, parse_coders
 
     names = parse_coders(coders)
     with open_project(project) as p:
@@ -264,8 +264,8 @@ def adjudicate(
     project: ProjectOpt = None,
 ) -> None:
     """Walk the disagreements and record the agreed codes as coder 'consensus'."""
-    from ..errors import QualcodeError
-    from ..intercoder import AdjudicationSession, disagreements as find, parse_coders
+    from qualcode.core.errors import QualcodeError
+    from qualcode.coding.double_coding import AdjudicationSession, disagreements as find, parse_coders
 
     names = parse_coders(coders)
     saved = 0

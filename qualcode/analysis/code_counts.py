@@ -1,0 +1,130 @@
+"""Code counts: codes (with theme-group roll-ups) × metadata, per segment or per document.
+
+Counting itself is `qualcode.analysis.tally.tally` (shared with the questionnaire mention tables):
+a cell is the number of distinct units (segments or documents) coded with the code, or with
+any code under a group. Document-level counts answer "in how many interviews was it raised".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from qualcode.analysis.tally import TOTAL, CountTable, tally
+from qualcode.core.errors import InputError
+from qualcode.project import Project
+
+MISSING = "(saknas)"
+UNITS = ("segment", "document")
+
+
+@dataclass(frozen=True)
+class CodeCounts:
+    """A crosstab of codes by metadata groups, plus the ungrouped total column."""
+
+    table: CountTable
+    total: CountTable
+    unit: str
+    by: tuple[str, ...]
+    labels: dict[str, str]
+    depth: dict[str, int]
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One record per code: id, name, level, a count and a percent per group, total."""
+        out = []
+        for code in self.table.categories:
+            rec: dict[str, Any] = {"code": code, "name": self.labels[code], "level": self.depth[code]}
+            if self.by:
+                for g in self.table.groups:
+                    rec[g] = self.table.count(code, g)
+                    pct = self.table.percent(code, g)
+                    rec[f"{g} %"] = None if pct is None else round(pct, 1)
+            rec[TOTAL] = self.total.count(code)
+            pct = self.total.percent(code)
+            rec[f"{TOTAL} %"] = None if pct is None else round(pct, 1)
+            out.append(rec)
+        return out
+
+    @property
+    def bases(self) -> dict[str, int]:
+        return {**dict(self.table.bases), TOTAL: self.total.bases[TOTAL]}
+
+
+def group_key(meta: dict[str, Any], by: Sequence[str]) -> str:
+    return " / ".join(str(meta.get(f) if meta.get(f) not in (None, "") else MISSING) for f in by)
+
+
+def code_counts(
+    project: Project,
+    by: Sequence[str] = (),
+    unit: str = "document",
+    coders: Sequence[str] | None = None,
+    codes: Sequence[str] | None = None,
+    kind: str | None = None,
+) -> CodeCounts:
+    """Count coded segments or documents per code (groups roll up) and metadata group."""
+    if unit not in UNITS:
+        raise InputError(f"okänd räkneenhet '{unit}' — välj segment eller document")
+    store = project.store
+    cb = project.codebook
+    by = tuple(by)
+    known = set(store.meta_keys())
+    bad = [f for f in by if f not in known]
+    if bad:
+        raise InputError(
+            f"okänt metadatafält {', '.join(repr(b) for b in bad)} — fält i projektet: {', '.join(sorted(known)) or '(inga)'}"
+        )
+    wanted = [cb.resolve(c).id for c in codes] if codes else cb.ids
+    order = [c.id for c in cb.codes if c.id in set(wanted) | {a.id for w in wanted for a in cb.ancestors(w)}]
+    # Groups first, each followed by its codes, so roll-ups read top-down.
+    rows = _tree_order(cb, order)
+    ancestors = {c.id: [a.id for a in cb.ancestors(c.id)] for c in cb.codes}
+
+    doc_meta = dict(store.document_meta(kind=kind))
+    groups = sorted({group_key(m, by) for m in doc_meta.values()}) if by else None
+    bases = _bases(store, doc_meta, by, unit)
+
+    obs = []
+    for seg_id, doc_id, code_id, meta in store.coded_rows(coders=coders):
+        if doc_id not in doc_meta:
+            continue
+        unit_id = doc_id if unit == "document" else seg_id
+        g = group_key(meta, by) if by else TOTAL
+        for c in [code_id, *ancestors.get(code_id, [])]:
+            if c in set(rows):
+                obs.append((unit_id, c, g))
+    table = tally(obs, rows, groups, bases if by else {TOTAL: sum(bases.values())})
+    total = tally(((u, c, TOTAL) for u, c, _ in obs), rows, None, {TOTAL: sum(bases.values())})
+    depth = {c: len(ancestors.get(c, [])) for c in rows}
+    labels = {c: cb.get(c).name for c in rows}
+    return CodeCounts(table=table, total=total, unit=unit, by=by, labels=labels, depth=depth)
+
+
+def _tree_order(cb, ids: list[str]) -> list[str]:  # type: ignore[no-untyped-def]
+    keep = set(ids)
+    out: list[str] = []
+
+    def visit(code_id: str) -> None:
+        if code_id in keep and code_id not in out:
+            out.append(code_id)
+        for child in cb.children(code_id):
+            visit(child.id)
+
+    for code in cb.codes:
+        if code.parent is None:
+            if code.is_group:
+                visit(code.id)
+    for code in cb.codes:
+        if code.parent is None and not code.is_group:
+            visit(code.id)
+    return out
+
+
+def _bases(store, doc_meta: dict[int, dict[str, Any]], by: tuple[str, ...], unit: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    bases: dict[str, int] = {}
+    seg_counts = store.segment_counts() if unit == "segment" else {}
+    for doc_id, meta in doc_meta.items():
+        g = group_key(meta, by) if by else TOTAL
+        bases[g] = bases.get(g, 0) + (seg_counts.get(doc_id, 0) if unit == "segment" else 1)
+    return bases

@@ -1,0 +1,572 @@
+"""Mention tables for the final questionnaire: Antal and Procent per answer position.
+
+Reads answers from a CSV/XLSX (or a project's imported survey), maps each answer with
+`qualcode.analysis.mentions.mapper.MentionMapper`, and counts with `qualcode.analysis.tally.tally` (distinct
+respondents per category and group), so these tables and `qualcode counts` share one
+counting module. Columns come in sets: `langst_1..3` and `behov_1..3` are the sets
+`langst` and `behov`; each set gets its own totals (times named in any position, and
+times named first). `compare_published` checks the tables against the report's figures.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qualcode.analysis.tally import TOTAL, CountTable, format_number, tally
+from qualcode.core.errors import InputError
+from qualcode.analysis.mentions.mapper import EJ_SVAR, Mention, MentionMapper, mention_labels
+
+ID_COLUMNS = ("respondent", "respondent_id", "respondentid", "id", "resp", "löpnummer", "lopnummer")
+_NUMBERED = re.compile(r"^(?P<set>.*?)[_\-. ]?(?P<pos>\d+)$")
+MISSING_GROUP = "(saknas)"
+
+
+@dataclass(frozen=True)
+class SurveyAnswers:
+    """Answers per respondent: `rows[i][column]`; `ids[i]` is the respondent id or row number."""
+
+    columns: tuple[str, ...]
+    ids: tuple[str | int, ...]
+    rows: tuple[Mapping[str, str], ...]
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ColumnSet:
+    """Columns that ask the same question in positions 1, 2, 3 (`langst_1..3`)."""
+
+    name: str
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    column: str
+    row: str | int
+    answer: str
+    mention: Mention
+
+
+@dataclass(frozen=True)
+class SetTotals:
+    """Per set: times named in any position, respondents naming it, and times named first."""
+
+    times: CountTable
+    respondents: CountTable
+    first: CountTable
+
+
+@dataclass(frozen=True)
+class MentionCounts:
+    respondents: int
+    categories: tuple[str, ...]
+    labels: Mapping[str, str]
+    sets: tuple[ColumnSet, ...]
+    columns: Mapping[str, CountTable]
+    totals: Mapping[str, SetTotals]
+    overall: CountTable  # times named over every selected column
+    unresolved: tuple[Unresolved, ...]
+    by: str | None = None
+    groups: tuple[str, ...] = (TOTAL,)
+    group_sizes: Mapping[str, int] = field(default_factory=dict)
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def id_column(columns: Sequence[str]) -> str | None:
+    """The respondent id column ('respondent', 'id', …), or None when rows are numbered."""
+    low = {c.strip().lower(): c for c in columns}
+    for name in ID_COLUMNS:
+        if name in low:
+            return low[name]
+    return None
+
+
+def read_answers(
+    path: str | Path, encoding: str | None = None, delimiter: str | None = None, sheet: str | None = None
+) -> SurveyAnswers:
+    """A questionnaire table (CSV in UTF-8/BOM/cp1252 with ; , or tab, or XLSX)."""
+    from qualcode.ingest.readers import iter_table_rows
+
+    path = Path(path)
+    rows = [dict(r) for r in iter_table_rows(path, encoding=encoding, delimiter=delimiter, sheet=sheet)]
+    if not rows:
+        raise InputError(f"'{path}' har bara en rubrikrad — inga svar att räkna")
+    columns = tuple(rows[0].keys())
+    idc = id_column(columns)
+    ids: list[str | int] = [
+        ((r.get(idc) or "").strip() or n) if idc else n for n, r in enumerate(rows, start=1)
+    ]
+    return SurveyAnswers(columns=columns, ids=tuple(ids), rows=tuple(rows), source=str(path))
+
+
+def project_answers(store: Any) -> SurveyAnswers:
+    """Answers of a survey imported into a project: documents of kind 'survey' with meta
+    `respondent` and `field`. A respondent's missing field is an empty answer (Ej svar)."""
+    by_resp: dict[str, dict[str, str]] = {}
+    fields: list[str] = []
+    for doc in store.iter_documents(kind="survey"):
+        meta = doc.meta or {}
+        resp, fld = meta.get("respondent"), meta.get("field")
+        if resp is None or fld is None:
+            raise InputError(
+                f"dokumentet '{doc.name}' saknar metadata 'respondent' och 'field' — importera enkäten med "
+                "`qualcode import survey FIL --text KOLUMN --id respondent` så att varje svar får respondent och kolumn"
+            )
+        row = by_resp.setdefault(str(resp), {})
+        for k, v in meta.items():
+            if k not in ("respondent", "field") and k not in fields:
+                row.setdefault(str(k), "" if v is None else str(v))
+        row[str(fld)] = doc.text
+        if str(fld) not in fields:
+            fields.append(str(fld))
+    if not by_resp:
+        raise InputError("projektet har inga enkätsvar — importera enkäten först med `qualcode import survey FIL --text KOLUMN --id respondent`")
+    columns = ["respondent"] + sorted({k for r in by_resp.values() for k in r})
+    rows = tuple(dict(r, respondent=resp) for resp, r in by_resp.items())
+    return SurveyAnswers(columns=tuple(columns), ids=tuple(by_resp), rows=rows, source="projekt")
+
+
+def answered_only(answers: SurveyAnswers, columns: Sequence[str]) -> SurveyAnswers:
+    """Keep respondents with a non-empty answer in one of `columns` (a project keeps no empty
+    answers, so a respondent seen only in other surveys' fields does not belong here)."""
+    keep = [i for i, r in enumerate(answers.rows) if any((r.get(c) or "").strip() for c in columns)]
+    return SurveyAnswers(
+        columns=answers.columns, ids=tuple(answers.ids[i] for i in keep),
+        rows=tuple(answers.rows[i] for i in keep), source=answers.source,
+    )
+
+
+# -- choosing columns ----------------------------------------------------------------------
+
+
+def select_columns(available: Sequence[str], specs: Sequence[str]) -> tuple[ColumnSet, ...]:
+    """Columns named exactly, by glob (`langst_*`) or by prefix (`langst`), grouped in sets.
+
+    Several values may be given in one spec separated by commas. Numbered columns
+    (`behov_1`, `behov_2`) form the set `behov`, ordered by number. Without specs, every
+    set of two or more numbered columns is chosen.
+    """
+    chosen: list[str] = []
+    for spec in specs:
+        for item in (s.strip() for s in spec.split(",")):
+            if not item:
+                continue
+            if item in available:
+                found = [item]
+            elif any(ch in item for ch in "*?["):
+                found = [c for c in available if fnmatch.fnmatchcase(c, item)]
+            else:
+                found = [c for c in available if _set_name(c) == item]
+            if not found:
+                raise InputError(
+                    f"kolumnen '{item}' finns inte — kolumner i filen: {', '.join(available)}"
+                )
+            chosen.extend(c for c in found if c not in chosen)
+    if not specs:
+        # no --columns: every set of at least two numbered columns (langst_1..3, behov_1..3)
+        numbered: dict[str, list[str]] = {}
+        for c in available:
+            if _set_name(c) != c:
+                numbered.setdefault(_set_name(c), []).append(c)
+        chosen = [c for cols in numbered.values() if len(cols) >= 2 for c in cols]
+    if not chosen:
+        raise InputError(f"ange kolumner med `--columns`, t.ex. `--columns 'langst_*' --columns 'behov_*'` — kolumner: {', '.join(available)}")
+    sets: dict[str, list[str]] = {}
+    for c in chosen:
+        sets.setdefault(_set_name(c), []).append(c)
+    return tuple(ColumnSet(name, tuple(sorted(cols, key=_position))) for name, cols in sets.items())
+
+
+def _set_name(column: str) -> str:
+    m = _NUMBERED.match(column)
+    return m.group("set") if m and m.group("set") else column
+
+
+def _position(column: str) -> int:
+    m = _NUMBERED.match(column)
+    return int(m.group("pos")) if m and m.group("set") else 1
+
+
+# -- counting ------------------------------------------------------------------------------
+
+
+def count_mentions(
+    answers: SurveyAnswers,
+    sets: Sequence[ColumnSet],
+    mapper: MentionMapper,
+    by: str | None = None,
+) -> MentionCounts:
+    """Map every answer in the chosen columns and count respondents per category (and group)."""
+    categories = tuple(mapper.categories)
+    if by is not None and by not in answers.columns:
+        raise InputError(f"kolumnen '{by}' för --by finns inte — kolumner: {', '.join(answers.columns)}")
+    group_of = [((r.get(by) or "").strip() or MISSING_GROUP) if by else TOTAL for r in answers.rows]
+    groups = tuple(sorted(set(group_of), key=lambda g: (g == MISSING_GROUP, g.lower()))) if by else (TOTAL,)
+    sizes = {g: group_of.count(g) for g in groups}
+    mapped: dict[str, list[Mention]] = {}
+    unresolved: list[Unresolved] = []
+    for s in sets:
+        for col in s.columns:
+            ms = [mapper.map(r.get(col, "")) for r in answers.rows]
+            mapped[col] = ms
+            unresolved.extend(
+                Unresolved(col, answers.ids[i], m.answer, m) for i, m in enumerate(ms) if not m.resolved
+            )
+    grouped = list(groups) if by else None
+
+    def table(obs: Iterable[tuple[Any, str, str]]) -> CountTable:
+        return tally(obs, categories, grouped, bases=sizes)
+
+    def observations(cols: Sequence[str], unit_per_column: bool) -> list[tuple[Any, str, str]]:
+        return [
+            ((i, col) if unit_per_column else i, m.category, group_of[i])
+            for col in cols
+            for i, m in enumerate(mapped[col])
+            if m.category is not None
+        ]
+
+    columns = {col: table(observations([col], False)) for s in sets for col in s.columns}
+    totals = {
+        s.name: SetTotals(
+            times=table(observations(s.columns, True)),
+            respondents=table(observations(s.columns, False)),
+            first=columns[s.columns[0]],
+        )
+        for s in sets
+    }
+    all_cols = [c for s in sets for c in s.columns]
+    return MentionCounts(
+        respondents=len(answers.rows),
+        categories=categories,
+        labels=mention_labels(mapper.codebook),
+        sets=tuple(sets),
+        columns=columns,
+        totals=totals,
+        overall=table(observations(all_cols, True)),
+        unresolved=tuple(unresolved),
+        by=by,
+        groups=groups,
+        group_sizes=sizes,
+    )
+
+
+def _ungrouped(t: CountTable, cats: Sequence[str]) -> dict[str, int]:
+    return {c: sum(t.count(c, g) for g in t.groups) for c in cats}
+
+
+def to_json(counts: MentionCounts) -> dict[str, Any]:
+    """The JSON contract: respondents, columns, total, unresolved (+ sets, first, by)."""
+    cats = counts.categories
+    out: dict[str, Any] = {
+        "respondents": counts.respondents,
+        "columns": {col: _ungrouped(t, cats) for col, t in counts.columns.items()},
+        "total": _ungrouped(counts.overall, cats),
+        "unresolved": [{"column": u.column, "row": u.row, "answer": u.answer} for u in counts.unresolved],
+        "first": {s.name: _ungrouped(counts.totals[s.name].first, cats) for s in counts.sets},
+        "sets": {
+            s.name: {
+                "columns": list(s.columns),
+                "total": _ungrouped(counts.totals[s.name].times, cats),
+                "respondents": _ungrouped(counts.totals[s.name].respondents, cats),
+                "first": _ungrouped(counts.totals[s.name].first, cats),
+            }
+            for s in counts.sets
+        },
+    }
+    if counts.by:
+        out["by"] = {
+            "field": counts.by,
+            "groups": {
+                g: {
+                    "respondents": counts.group_sizes[g],
+                    "columns": {col: {c: t.count(c, g) for c in cats} for col, t in counts.columns.items()},
+                    "total": {c: counts.overall.count(c, g) for c in cats},
+                }
+                for g in counts.groups
+            },
+        }
+    return out
+
+
+# -- tables for people ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TextTable:
+    """A titled table of strings: what the CLI prints as a rich table or CSV."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+def _pct(n: int, base: int) -> str:
+    return format_number(100.0 * n / base) if base else ""
+
+
+def report_tables(counts: MentionCounts) -> list[TextTable]:
+    """Ungrouped: one table per set (Antal/Procent per position, totals, first).
+    Grouped: one table per column and per set total, Antal/Procent per group."""
+    return _grouped_tables(counts) if counts.by else _set_tables(counts)
+
+
+def _unresolved_in(counts: MentionCounts, cols: Sequence[str]) -> dict[str, int]:
+    out = {c: 0 for c in cols}
+    for u in counts.unresolved:
+        if u.column in out:
+            out[u.column] += 1
+    return out
+
+
+def _set_tables(counts: MentionCounts) -> list[TextTable]:
+    n = counts.respondents
+    unres = _unresolved_in(counts, [c for s in counts.sets for c in s.columns])
+    tables = []
+    for s in counts.sets:
+        for col in s.columns:
+            t = counts.columns[col]
+            rows = [(counts.labels[c], str(t.count(c)), _pct(t.count(c), n)) for c in counts.categories]
+            if unres[col]:
+                rows.append(("Ej klassade (se `mentions review`)", str(unres[col]), _pct(unres[col], n)))
+            rows.append(("Totalt", str(n), format_number(100.0) if n else ""))
+            tables.append(TextTable(f"{col} ({n} respondenter)", ("Kategori", "Antal", "Procent"), tuple(rows)))
+        if len(s.columns) < 2:
+            continue
+        tot = counts.totals[s.name]
+        rows = [
+            (counts.labels[c], str(tot.times.count(c)), str(tot.respondents.count(c)),
+             _pct(tot.respondents.count(c), n), str(tot.first.count(c)))
+            for c in counts.categories
+        ]
+        rows.append(("Totalt", str(sum(tot.times.count(c) for c in counts.categories)), str(n), "",
+                     str(sum(tot.first.count(c) for c in counts.categories))))
+        tables.append(TextTable(
+            f"{s.name} totalt: gånger nämnd, respondenter (procent), först = {s.columns[0]}",
+            ("Kategori", "Gånger", "Resp.", "Procent", "Först"),
+            tuple(rows),
+        ))
+    return tables
+
+
+def _grouped_tables(counts: MentionCounts) -> list[TextTable]:
+    tables = []
+    items: list[tuple[str, CountTable]] = []
+    for s in counts.sets:
+        items += [(col, counts.columns[col]) for col in s.columns]
+        if len(s.columns) > 1:
+            items.append((f"{s.name} totalt (gånger nämnd)", counts.totals[s.name].times))
+    for title, t in items:
+        header = ["Kategori"]
+        for g in counts.groups:
+            header += [f"{g} Antal", f"{g} Procent"]
+        header += ["Alla Antal", "Alla Procent"]
+        rows = []
+        for c in counts.categories:
+            row = [counts.labels[c]]
+            for g in counts.groups:
+                row += [str(t.count(c, g)), format_number(t.percent(c, g))]
+            total = sum(t.count(c, g) for g in counts.groups)
+            row += [str(total), _pct(total, counts.respondents)]
+            rows.append(tuple(row))
+        row = ["Respondenter"]
+        for g in counts.groups:
+            row += [str(counts.group_sizes[g]), ""]
+        row += [str(counts.respondents), ""]
+        rows.append(tuple(row))
+        tables.append(TextTable(f"{title} per {counts.by}", tuple(header), tuple(rows)))
+    return tables
+
+
+def to_csv_rows(counts: MentionCounts) -> list[dict[str, str]]:
+    """Long format for spreadsheets: one row per (column or total, group, category)."""
+    out: list[dict[str, str]] = []
+    for s in counts.sets:
+        entries: list[tuple[str, CountTable, CountTable | None]] = [(col, counts.columns[col], None) for col in s.columns]
+        tot = counts.totals[s.name]
+        entries.append(("totalt", tot.times, tot.respondents))
+        entries.append(("först", tot.first, None))
+        for name, t, resp in entries:
+            for g in t.groups:
+                for c in counts.categories:
+                    k = t.count(c, g)
+                    pct_n = (resp or t).count(c, g)
+                    out.append({
+                        "set": s.name, "column": name, "group": g, "category": c,
+                        "label": counts.labels[c], "antal": str(k),
+                        "procent": format_number((resp or t).percent(c, g)) if name != "totalt"
+                        else _pct(pct_n, t.bases.get(g, 0)),
+                    })
+    return out
+
+
+CSV_COLUMNS = ("set", "column", "group", "category", "label", "antal", "procent")
+
+
+# -- unresolved answers --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """One distinct unresolved answer: how often, where, and the best candidates."""
+
+    answer: str
+    key: str
+    count: int
+    columns: tuple[str, ...]
+    method: str
+    candidates: tuple[Any, ...]
+
+
+def review_items(counts: MentionCounts) -> list[ReviewItem]:
+    by_key: dict[str, list[Unresolved]] = {}
+    for u in counts.unresolved:
+        by_key.setdefault(u.mention.key, []).append(u)
+    items = [
+        ReviewItem(
+            answer=us[0].answer.strip(), key=k, count=len(us),
+            columns=tuple(dict.fromkeys(u.column for u in us)), method=us[0].mention.method,
+            candidates=us[0].mention.candidates,
+        )
+        for k, us in by_key.items()
+    ]
+    return sorted(items, key=lambda it: (-it.count, it.key))
+
+
+# -- comparing with published tables -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Difference:
+    kind: str  # 'cell', 'prose_total', 'printed_total'
+    set: str
+    position: str
+    category: str
+    published: int | None
+    computed: int | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    cells: int
+    equal: int
+    differences: tuple[Difference, ...]
+    unresolved: int
+
+    @property
+    def cell_differences(self) -> list[Difference]:
+        return [d for d in self.differences if d.kind == "cell"]
+
+
+def load_published(path: str | Path) -> dict[str, Any]:
+    import json
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"filen '{path}' finns inte — ange de publicerade tabellerna som JSON")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"'{path}' rad {exc.lineno}: ogiltig JSON ({exc.msg})") from None
+    if not isinstance(data, dict):
+        raise InputError(f"'{path}': väntade ett JSON-objekt med tabeller, t.ex. {{\"langst\": {{\"1\": {{\"P01\": 5}}}}}}")
+    return data
+
+
+def compare_published(counts: MentionCounts, published: Mapping[str, Any]) -> Comparison:
+    """Every published table cell, printed total and prose total against the computed counts.
+
+    Published format: `{SET: {POSITION: {CAT: n}}}` for each computed set (e.g. `langst`,
+    `behov`), plus optional `printed_totals: {SET: {POSITION: n}}` (the 'Total' line as
+    printed) and `prose_totals: {SET: {CAT: n}}` (totals stated in the report's text).
+    """
+    cats = counts.categories
+    diffs: list[Difference] = []
+    cells = equal = 0
+    known = {s.name for s in counts.sets}
+    tables_found = False
+    for s in counts.sets:
+        pub = published.get(s.name)
+        if not isinstance(pub, Mapping):
+            continue
+        tables_found = True
+        for col in s.columns:
+            pos = str(_position(col))
+            ptab = pub.get(pos)
+            if not isinstance(ptab, Mapping):
+                diffs.append(Difference("cell", s.name, pos, "*", None, None, f"tabell {pos} saknas i den publicerade filen"))
+                continue
+            unknown = sorted(set(ptab) - set(cats))
+            if unknown:
+                raise InputError(f"publicerad tabell {s.name} {pos}: okända kategorier {unknown} — giltiga: {', '.join(cats)}")
+            t = counts.columns[col]
+            for c in cats:
+                cells += 1
+                got = sum(t.count(c, g) for g in t.groups)
+                want = ptab.get(c)
+                if want is not None and int(want) == got:
+                    equal += 1
+                else:
+                    diffs.append(Difference("cell", s.name, pos, c, None if want is None else int(want), got))
+    if not tables_found:
+        raise InputError(
+            f"de publicerade tabellerna har inga av uppsättningarna {', '.join(sorted(known))} — "
+            f"nycklar i filen: {', '.join(map(str, published))}"
+        )
+    printed = published.get("printed_totals") or {}
+    for set_name, per_pos in printed.items():
+        if set_name not in known:
+            continue
+        for pos, value in per_pos.items():
+            rows_sum = sum(int(v) for v in (published.get(set_name, {}).get(str(pos), {}) or {}).values())
+            if int(value) != rows_sum or int(value) != counts.respondents:
+                diffs.append(Difference(
+                    "printed_total", set_name, str(pos), "Total", int(value), counts.respondents,
+                    f"tabellens rader summerar till {rows_sum}",
+                ))
+    prose = published.get("prose_totals") or {}
+    for set_name, per_cat in prose.items():
+        if set_name not in known:
+            continue
+        tables = published.get(set_name, {})
+        for c, value in per_cat.items():
+            if c not in cats:
+                raise InputError(f"prose_totals {set_name}: okänd kategori '{c}' — giltiga: {', '.join(cats)}")
+            table_sum = sum(int((tables.get(p) or {}).get(c, 0)) for p in tables)
+            got = counts.totals[set_name].times.count(c) if counts.by is None else sum(
+                counts.totals[set_name].times.count(c, g) for g in counts.groups
+            )
+            if int(value) != got or int(value) != table_sum:
+                diffs.append(Difference(
+                    "prose_total", set_name, "totalt", c, int(value), got,
+                    f"summan av de publicerade tabellerna är {table_sum}",
+                ))
+    return Comparison(cells=cells, equal=equal, differences=tuple(diffs), unresolved=len(counts.unresolved))
+
+
+def comparison_json(cmp: Comparison) -> dict[str, Any]:
+    return {
+        "cells": cmp.cells,
+        "equal": cmp.equal,
+        "unresolved": cmp.unresolved,
+        "differences": [
+            {"kind": d.kind, "set": d.set, "position": d.position, "category": d.category,
+             "published": d.published, "computed": d.computed, "note": d.note}
+            for d in cmp.differences
+        ],
+    }
+
+
+__all__ = [
+    "ColumnSet", "Comparison", "CSV_COLUMNS", "Difference", "EJ_SVAR", "MentionCounts", "ReviewItem",
+    "SurveyAnswers", "TextTable", "compare_published", "comparison_json", "count_mentions", "id_column",
+    "load_published", "project_answers", "read_answers", "report_tables", "review_items",
+    "select_columns", "to_csv_rows", "to_json",
+]

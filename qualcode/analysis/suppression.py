@@ -1,0 +1,274 @@
+"""Small-cell suppression for count tables, as in the City of Stockholm's survey tables.
+
+Primary suppression: a count from 1 to `min_cell - 1` (default 1–4) is shown as `*`, in the body
+and in the margins (a row total of 3 is itself a small count).
+
+Secondary (complementary) suppression: a hidden cell must not be recoverable by subtraction from
+a shown total. Every additive line (a row with its total, a column with its total, the row of
+column totals with the grand total) that has exactly one hidden entry gets a second one, the
+smallest non-zero body cell of that line (then zeros, then the total), until no line has exactly
+one. A final check takes the attacker's view: for every hidden cell it solves for the smallest and
+largest value consistent with all published rows, columns and totals (linear programming, counts
+non-negative); while some hidden non-zero cell has only one possible value, one more cell in a
+line through it is hidden. So combining several rows and columns does not reveal a cell either.
+
+Zeros: shown as 0 by default. A zero says that nobody in the cell said something; it reveals
+nothing about a person, and the city's published tables print empty cells, not `*`, for zero.
+Pass `suppress_zeros=True` to treat 0 as a small count too (the literal reading of "under 5").
+
+Example::
+
+    >>> t = suppress([[3, 10, 12], [8, 9, 7]], row_totals=True, col_totals=False)
+    >>> t.show(0, 0), t.show(0, 1), t.show(0, 3)
+    ('*', '*', 25)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from qualcode.core.errors import InputError
+
+STAR = "*"
+DEFAULT_MIN_CELL = 5
+
+
+@dataclass(frozen=True)
+class SuppressedTable:
+    """A table of counts with its margins and the set of hidden positions.
+
+    Positions are (row, column) in the full grid: body rows 0..R-1 and columns 0..C-1; column C
+    holds the row totals, row R the column totals, (R, C) the grand total.
+    """
+
+    values: tuple[tuple[int, ...], ...]
+    hidden: frozenset[tuple[int, int]]
+    primary: frozenset[tuple[int, int]]
+    n_rows: int
+    n_cols: int
+    row_totals: bool
+    col_totals: bool
+    min_cell: int
+
+    def value(self, i: int, j: int) -> int | None:
+        """The count at (i, j), or None when it is suppressed."""
+        return None if (i, j) in self.hidden else self.values[i][j]
+
+    def show(self, i: int, j: int) -> int | str:
+        """The count at (i, j), or '*' when it is suppressed."""
+        return STAR if (i, j) in self.hidden else self.values[i][j]
+
+    def row_total(self, i: int) -> int | str:
+        return self.show(i, self.n_cols)
+
+    def col_total(self, j: int) -> int | str:
+        return self.show(self.n_rows, j)
+
+    @property
+    def grand_total(self) -> int | str:
+        return self.show(self.n_rows, self.n_cols)
+
+    def body(self) -> list[list[int | str]]:
+        """The body cells (without margins), suppressed ones as '*'."""
+        return [[self.show(i, j) for j in range(self.n_cols)] for i in range(self.n_rows)]
+
+    @property
+    def n_secondary(self) -> int:
+        return len(self.hidden - self.primary)
+
+
+def suppress(
+    cells: Sequence[Sequence[int]],
+    *,
+    min_cell: int = DEFAULT_MIN_CELL,
+    row_totals: bool = True,
+    col_totals: bool = True,
+    suppress_zeros: bool = False,
+) -> SuppressedTable:
+    """Suppress small counts in `cells` (rows × columns of non-negative ints) and protect them.
+
+    `row_totals` / `col_totals`: whether the published table shows row sums / column sums (then
+    those lines are additive and open to subtraction). `min_cell` 0 or 1 turns suppression off.
+    """
+    rows = [list(r) for r in cells]
+    n_rows = len(rows)
+    n_cols = len(rows[0]) if rows else 0
+    for i, r in enumerate(rows):
+        if len(r) != n_cols:
+            raise InputError(f"tabellens rad {i + 1} har {len(r)} celler, väntade {n_cols} — alla rader ska vara lika långa")
+        for j, v in enumerate(r):
+            if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+                raise InputError(f"cell ({i + 1}, {j + 1}) är {v!r} — antal ska vara heltal ≥ 0")
+    if min_cell < 0:
+        raise InputError(f"--min-cell {min_cell} är negativt — ange 0 (ingen maskering) eller ett tal som 5")
+    grid = [r + [sum(r)] for r in rows]
+    col_sums = [sum(rows[i][j] for i in range(n_rows)) for j in range(n_cols)]
+    grid.append(col_sums + [sum(col_sums)])
+
+    shown = _shown_positions(n_rows, n_cols, row_totals, col_totals)
+    lo = 0 if suppress_zeros else 1
+    primary = {p for p in shown if lo <= grid[p[0]][p[1]] < min_cell}
+    hidden = set(primary)
+    lines = _lines(n_rows, n_cols, row_totals, col_totals)
+    while True:
+        _complete_lines(grid, hidden, lines, n_rows, n_cols)
+        extra = _determined(grid, hidden, lines, zeros_sensitive=suppress_zeros)
+        if not extra:
+            break
+        # A hidden cell still follows from rows and columns together: hide one more cell in a
+        # line through it, then close the lines again.
+        added = False
+        for p in sorted(extra):
+            for line in (ln for ln in lines if p in ln):
+                pick = _complement(grid, hidden, line, n_rows, n_cols)
+                if pick is not None:
+                    hidden.add(pick)
+                    added = True
+                    break
+            if added:
+                break
+        if not added:
+            # Nothing left to hide beside it: hide the remaining shown entries of its lines.
+            for p in extra:
+                for line in (ln for ln in lines if p in ln):
+                    hidden.update(line)
+            break
+    return SuppressedTable(
+        values=tuple(tuple(r) for r in grid),
+        hidden=frozenset(hidden & shown),
+        primary=frozenset(primary),
+        n_rows=n_rows,
+        n_cols=n_cols,
+        row_totals=row_totals,
+        col_totals=col_totals,
+        min_cell=min_cell,
+    )
+
+
+def suppress_column(counts: Sequence[int], *, min_cell: int = DEFAULT_MIN_CELL, total: bool = False) -> list[int | str]:
+    """One column of counts (e.g. per code, not additive): small counts become '*'.
+
+    With `total=True` the counts are parts of a shown sum and get complementary suppression.
+    """
+    t = suppress([[c] for c in counts], min_cell=min_cell, row_totals=False, col_totals=total)
+    return [t.show(i, 0) for i in range(len(counts))]
+
+
+# --- internals ------------------------------------------------------------------------------------
+
+
+def _shown_positions(n_rows: int, n_cols: int, row_totals: bool, col_totals: bool) -> set[tuple[int, int]]:
+    shown = {(i, j) for i in range(n_rows) for j in range(n_cols)}
+    if row_totals:
+        shown |= {(i, n_cols) for i in range(n_rows)}
+    if col_totals:
+        shown |= {(n_rows, j) for j in range(n_cols)}
+    if row_totals and col_totals:
+        shown.add((n_rows, n_cols))
+    return shown
+
+
+def _lines(n_rows: int, n_cols: int, row_totals: bool, col_totals: bool) -> list[tuple[tuple[int, int], ...]]:
+    """Every additive line: its body entries followed by the total entry."""
+    lines: list[tuple[tuple[int, int], ...]] = []
+    if row_totals:
+        for i in range(n_rows):
+            lines.append(tuple((i, j) for j in range(n_cols)) + ((i, n_cols),))
+    if col_totals:
+        for j in range(n_cols):
+            lines.append(tuple((i, j) for i in range(n_rows)) + ((n_rows, j),))
+    if row_totals and col_totals:
+        lines.append(tuple((n_rows, j) for j in range(n_cols)) + ((n_rows, n_cols),))
+        lines.append(tuple((i, n_cols) for i in range(n_rows)) + ((n_rows, n_cols),))
+    return lines
+
+
+def _complement(
+    grid: list[list[int]], hidden: set[tuple[int, int]], line: tuple[tuple[int, int], ...], n_rows: int, n_cols: int
+) -> tuple[int, int] | None:
+    """The entry to hide next in `line`: smallest non-zero body cell, then a zero, then the total."""
+    body = [p for p in line[:-1] if p not in hidden]
+    nonzero = sorted((grid[i][j], (i, j)) for i, j in body if grid[i][j] > 0)
+    if nonzero:
+        return nonzero[0][1]
+    if body:
+        return body[0]
+    total = line[-1]
+    return None if total in hidden else total
+
+
+def _complete_lines(
+    grid: list[list[int]], hidden: set[tuple[int, int]], lines: list[tuple[tuple[int, int], ...]], n_rows: int, n_cols: int
+) -> None:
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            if sum(1 for p in line if p in hidden) == 1:
+                pick = _complement(grid, hidden, line, n_rows, n_cols)
+                if pick is not None:
+                    hidden.add(pick)
+                    changed = True
+
+
+def _determined(
+    grid: list[list[int]],
+    hidden: set[tuple[int, int]],
+    lines: list[tuple[tuple[int, int], ...]],
+    zeros_sensitive: bool = False,
+) -> set[tuple[int, int]]:
+    """Hidden positions whose value follows uniquely from the published lines (linear algebra)."""
+    unknown = sorted(p for p in hidden if any(p in ln for ln in lines))
+    if not unknown:
+        return set()
+    if all(sum(1 for ln in lines if p in ln) == 1 for p in unknown):
+        # Lines share no hidden cell (only row totals, or only column totals): each hidden cell
+        # ranges from 0 to the hidden sum of its line, which is ≥ 1 once a line has two hidden
+        # cells, one of them non-zero. Only an all-zero line is pinned down.
+        pinned: set[tuple[int, int]] = set()
+        if zeros_sensitive:
+            for line in lines:
+                hid = [p for p in line if p in hidden]
+                if hid and sum(grid[i][j] for i, j in hid) == 0:
+                    pinned.update(hid)
+        return pinned
+    import numpy as np
+    from scipy.optimize import linprog
+
+    index = {p: k for k, p in enumerate(unknown)}
+    a_rows: list[list[float]] = []
+    b_vals: list[float] = []
+    for line in lines:
+        coeffs = [0.0] * len(unknown)
+        known = 0
+        for p in line[:-1]:
+            if p in index:
+                coeffs[index[p]] += 1.0
+            else:
+                known += grid[p[0]][p[1]]
+        total = line[-1]
+        if total in index:
+            coeffs[index[total]] -= 1.0
+            rhs = -known
+        else:
+            rhs = grid[total[0]][total[1]] - known
+        if any(coeffs):
+            a_rows.append(coeffs)
+            b_vals.append(float(rhs))
+    if not a_rows:
+        return set()
+    a_eq, b_eq = np.array(a_rows), np.array(b_vals)
+    bounds = [(0, None)] * len(unknown)
+    out: set[tuple[int, int]] = set()
+    # The attacker's view: the smallest and largest value each hidden cell can take given every
+    # published row and column and non-negative counts. Equal bounds = recovered.
+    for p, k in index.items():
+        c = np.zeros(len(unknown))
+        c[k] = 1.0
+        low = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        high = linprog(-c, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        if low.status == 0 and high.status == 0 and (-high.fun) - low.fun < 0.5:
+            if grid[p[0]][p[1]] > 0 or zeros_sensitive:
+                out.add(p)
+    return out

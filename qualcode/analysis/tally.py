@@ -1,0 +1,142 @@
+"""Counting distinct units per (category, group): the one counting module of qualcode.
+
+Mention tables (`qualcode mentions count`) and code counts (`qualcode counts`) both count
+the same way: how many DISTINCT units (respondents, documents, segments) fall in each
+(category, group) cell. A unit named twice in one cell is counted once.
+
+API:
+
+- `tally(observations, categories, groups=None, bases=None) -> CountTable`
+  `observations` yields `(unit, category, group)` triples; `unit` is any hashable id.
+  `categories` fixes the row order (an unknown category raises `InputError`);
+  `groups` fixes the column order (default: the single group `TOTAL` = "Totalt", and
+  the group value of each observation is ignored). `bases` gives the denominator per
+  group for percentages; by default it is the number of distinct units seen in the group.
+- `CountTable`: `count(cat, group)`, `percent(cat, group) -> float | None` (None when the
+  base is 0), `row_total(cat)` (distinct units over all groups), `column_total(group)`
+  (sum of the cells in a column), `to_records(decimals=1)` (one dict per category).
+- `format_number(x, decimals=1) -> str`: Swedish decimal comma ("12,5"), used by every
+  table, CSV and markdown output; None gives "".
+
+Example:
+
+    >>> t = tally([("r1", "P02", "Chef"), ("r2", "P02", "Handläggare"), ("r1", "P02", "Chef")],
+    ...           categories=["P01", "P02"], groups=["Chef", "Handläggare"])
+    >>> t.count("P02", "Chef"), format_number(t.percent("P02", "Chef"))
+    (1, '100,0')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from qualcode.core.errors import InputError
+
+TOTAL = "Totalt"
+
+
+def format_number(x: float | int | None, decimals: int = 1) -> str:
+    """A number with a Swedish decimal comma: 12.5 -> '12,5'; ints stay ints; None -> ''."""
+    if x is None:
+        return ""
+    if isinstance(x, int) and not isinstance(x, bool):
+        return str(x)
+    return f"{x:.{decimals}f}".replace(".", ",")
+
+
+@dataclass(frozen=True)
+class CountTable:
+    """Distinct-unit counts per (category, group), with the denominators per group."""
+
+    categories: tuple[str, ...]
+    groups: tuple[str, ...]
+    counts: Mapping[tuple[str, str], int]
+    bases: Mapping[str, int]
+    # distinct units per category over all groups (a unit in two groups counts once)
+    totals: Mapping[str, int] = field(default_factory=dict)
+
+    def count(self, category: str, group: str = TOTAL) -> int:
+        self._check(category, group)
+        return self.counts.get((category, group), 0)
+
+    def percent(self, category: str, group: str = TOTAL) -> float | None:
+        """Count as a percentage of the group's base; None when the base is 0."""
+        base = self.bases.get(group, 0)
+        if not base:
+            self._check(category, group)
+            return None
+        return 100.0 * self.count(category, group) / base
+
+    def row_total(self, category: str) -> int:
+        """Distinct units in `category` over all groups."""
+        if category not in self.categories:
+            raise InputError(f"okänd kategori '{category}' — giltiga: {', '.join(self.categories)}")
+        if category in self.totals:
+            return self.totals[category]
+        return sum(self.counts.get((category, g), 0) for g in self.groups)
+
+    def column_total(self, group: str = TOTAL) -> int:
+        """Sum of the cells of one group (equals the base when each unit has one category)."""
+        if group not in self.groups:
+            raise InputError(f"okänd grupp '{group}' — giltiga: {', '.join(self.groups)}")
+        return sum(self.counts.get((c, group), 0) for c in self.categories)
+
+    def to_records(self, decimals: int = 1) -> list[dict[str, Any]]:
+        """One record per category: {category, <group>: count, <group> %: float|None, total}."""
+        out: list[dict[str, Any]] = []
+        for cat in self.categories:
+            rec: dict[str, Any] = {"category": cat}
+            for g in self.groups:
+                rec[g] = self.count(cat, g)
+                pct = self.percent(cat, g)
+                rec[f"{g} %"] = None if pct is None else round(pct, decimals)
+            rec["total"] = self.row_total(cat)
+            out.append(rec)
+        return out
+
+    def _check(self, category: str, group: str) -> None:
+        if category not in self.categories:
+            raise InputError(f"okänd kategori '{category}' — giltiga: {', '.join(self.categories)}")
+        if group not in self.groups:
+            raise InputError(f"okänd grupp '{group}' — giltiga: {', '.join(self.groups)}")
+
+
+def tally(
+    observations: Iterable[tuple[Hashable, str, str]],
+    categories: Sequence[str],
+    groups: Sequence[str] | None = None,
+    bases: Mapping[str, int] | None = None,
+) -> CountTable:
+    """Count distinct units per (category, group); see the module docstring."""
+    cats = tuple(dict.fromkeys(categories))
+    grouped = groups is not None
+    grps = tuple(dict.fromkeys(groups)) if grouped else (TOTAL,)
+    cat_set, grp_set = set(cats), set(grps)
+    cells: dict[tuple[str, str], set[Hashable]] = {}
+    per_cat: dict[str, set[Hashable]] = {}
+    per_group: dict[str, set[Hashable]] = {g: set() for g in grps}
+    for unit, cat, group in observations:
+        if cat not in cat_set:
+            raise InputError(f"okänd kategori '{cat}' — giltiga: {', '.join(cats)}")
+        g = group if grouped else TOTAL
+        if g not in grp_set:
+            raise InputError(f"okänd grupp '{g}' — giltiga: {', '.join(grps)}")
+        cells.setdefault((cat, g), set()).add(unit)
+        per_cat.setdefault(cat, set()).add(unit)
+        per_group[g].add(unit)
+    if bases is None:
+        base_map = {g: len(per_group[g]) for g in grps}
+    else:
+        missing = [g for g in grps if g not in bases]
+        if missing:
+            raise InputError(f"bas saknas för grupp {', '.join(missing)} — ange bas för varje grupp")
+        base_map = {g: int(bases[g]) for g in grps}
+    return CountTable(
+        categories=cats,
+        groups=grps,
+        counts={k: len(v) for k, v in cells.items()},
+        bases=base_map,
+        totals={c: len(per_cat.get(c, ())) for c in cats},
+    )

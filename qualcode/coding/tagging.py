@@ -1,0 +1,753 @@
+"""Interactive tagging, independent of any terminal: a queue of segments and decisions on them.
+
+A `TagSession` walks segments in an order (uncoded first, most uncertain suggestion first,
+or document order, optionally filtered) and applies commands: accept or reject a
+suggestion, add or remove a code, write a memo, flag a key quote, mark done, skip, undo.
+Every decision is its own transaction together with the session state (`tag_state`), so
+a crash loses nothing and the next session resumes at the same segment.
+
+Commands are short lines (the CLI reads them from the keyboard, tests from a list):
+
+    <Enter> | n        done: mark the segment as judged and go to the next
+    a [N …] | a *      accept suggestion N (without N: the only open one), or all
+    r [N …]            reject suggestion N (without N: all open ones)
+    + KOD | + namn     add a code by id or fuzzy name
+    - KOD              remove one of your codes
+    m [KOD] text       memo on your coding (the last one you touched without KOD)
+    k                  flag/unflag as key quote
+    s                  skip (the segment comes back at the end)
+    u                  undo the last action
+    q                  quit
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from qualcode.core.codebook import Code, Codebook
+from qualcode.core.errors import InputError, QualcodeError
+from qualcode.core.records import MODEL_CODER, Coding, Segment
+from qualcode.core.records import POSITIVE_SOURCES as POSITIVE
+
+if TYPE_CHECKING:
+    from qualcode.project import Project
+
+ORDERS = ("uncoded", "uncertain", "document")
+DEFAULT_SESSION = "default"
+UNDO_LIMIT = 50
+CONTEXT_CHARS = 320
+FUZZY_CUTOFF = 70.0
+HELP = """Kommandon (skriv och tryck Enter):
+  Enter eller n     klar: segmentet är bedömt, gå till nästa
+  a N … / a *       acceptera förslag N (a ensamt: det enda öppna), eller alla
+  r [N …]           avvisa förslag N (r ensamt: alla öppna)
+  + KOD / + namn    lägg till en kod med id eller ungefärligt namn
+  - KOD             ta bort en av dina koder
+  m [KOD] text      memo på din kodning (utan KOD: den du senast ändrade)
+  k                 markera/avmarkera som nyckelcitat
+  s                 hoppa över (segmentet kommer tillbaka sist)
+  u                 ångra senaste åtgärden (även efter omstart)
+  q                 sluta (allt är redan sparat)"""
+
+
+class TagError(QualcodeError):
+    """A command that cannot be applied (unknown code, nothing to undo, …)."""
+
+
+# -- commands ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Command:
+    kind: str  # done, accept, reject, add, remove, memo, quote, skip, undo, quit, help
+    args: tuple[str, ...] = ()
+    text: str = ""
+
+
+_SIMPLE = {"": "done", "n": "done", "k": "quote", "s": "skip", "u": "undo", "q": "quit", "?": "help", "h": "help"}
+
+
+def parse_command(line: str) -> Command:
+    """Parse one input line into a Command; raises TagError with the valid forms."""
+    raw = line.strip()
+    low = raw.lower()
+    if low in _SIMPLE:
+        return Command(_SIMPLE[low])
+    head, rest = raw[0], raw[1:].strip()
+    if head in "aArR" and (not rest or rest == "*" or re.fullmatch(r"[\d ,]+", rest)):
+        nums = tuple(n for n in re.split(r"[ ,]+", rest) if n)
+        return Command("accept" if head in "aA" else "reject", nums)
+    if head == "+" and rest:
+        return Command("add", text=rest)
+    if head == "-" and rest:
+        return Command("remove", text=rest)
+    if head in "mM" and (len(raw) == 1 or raw[1] == " "):
+        if not rest:
+            raise TagError("memo utan text — skriv t.ex. `m P13 Tydligt exempel på trångboddhet`")
+        return Command("memo", text=rest)
+    if re.fullmatch(r"[\d ,*]+", raw):
+        raise TagError(f"välj förslag med `a {raw}` (acceptera) eller `r {raw}` (avvisa)")
+    raise TagError(f"okänt kommando {raw!r} — skriv ? för hjälp")
+
+
+# -- what the front-end shows ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenSuggestion:
+    number: int
+    code_id: str
+    name: str
+    score: float | None
+    reason: str | None
+    coding: Coding
+
+
+@dataclass(frozen=True)
+class CodeMark:
+    code_id: str
+    name: str
+    coder: str
+    source: str
+    memo: str | None
+
+
+@dataclass(frozen=True)
+class SegmentView:
+    """Everything a front-end shows for one segment."""
+
+    segment: Segment
+    before: str
+    after: str
+    mine: tuple[CodeMark, ...]
+    others: tuple[CodeMark, ...]
+    suggestions: tuple[OpenSuggestion, ...]
+    quote: bool
+    position: int
+    remaining: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    message: str
+    moved: bool = False
+
+
+# -- fuzzy code lookup -------------------------------------------------------------------
+
+
+def find_code(codebook: Codebook, query: str, cutoff: float = FUZZY_CUTOFF) -> Code:
+    """A codable code by id (any case), exact name, alias, or fuzzy name (rapidfuzz)."""
+    q = query.strip()
+    leaves = [c for c in codebook.codes if not c.is_group]
+    for c in leaves:
+        if c.id.lower() == q.lower() or c.name.lower() == q.lower():
+            return c
+    exact = [c for c in leaves if q.lower() in (a.lower() for a in c.aliases)]
+    if len(exact) == 1:
+        return exact[0]
+    from rapidfuzz import fuzz, process, utils
+
+    choices: dict[str, list[str]] = {}
+    for c in leaves:
+        for label in (c.name, *c.aliases):
+            choices.setdefault(label, []).append(c.id)
+    hits = process.extract(q, list(choices), scorer=fuzz.WRatio, processor=utils.default_process, limit=8)
+    ranked: dict[str, float] = {}
+    for label, score, _ in hits:
+        for cid in choices[label]:
+            ranked[cid] = max(ranked.get(cid, 0.0), float(score))
+    best = sorted(ranked.items(), key=lambda kv: -kv[1])
+    if not best or best[0][1] < cutoff:
+        raise TagError(f"hittar ingen kod som liknar {q!r} — ange ett id (t.ex. P13) eller se `qualcode codebook list`")
+    if len(best) > 1 and best[1][1] >= best[0][1] - 2 and best[1][1] >= cutoff:
+        tied = ", ".join(f"{cid} ({codebook.get(cid).name})" for cid, s in best[:4] if s >= best[0][1] - 2)
+        raise TagError(f"{q!r} kan betyda flera koder: {tied} — ange id:t")
+    return codebook.get(best[0][0])
+
+
+# -- context -----------------------------------------------------------------------------
+
+_SENT_END = re.compile(r"(?<=[.!?…])\s+")
+
+
+def context(text: str, start: int, end: int, sentences: int = 2, limit: int = CONTEXT_CHARS) -> tuple[str, str]:
+    """Up to `sentences` sentences before and after [start, end), each side at most `limit` chars."""
+    before = text[max(0, start - 4 * limit):start]
+    parts = [p for p in _SENT_END.split(before) if p.strip()]
+    before = " ".join(parts[-sentences:]).strip()
+    if len(before) > limit:
+        before = "…" + before[-limit:].lstrip()
+    after = text[end:end + 4 * limit]
+    parts = [p for p in _SENT_END.split(after) if p.strip()]
+    after = " ".join(parts[:sentences]).strip()
+    if len(after) > limit:
+        after = after[:limit].rstrip() + "…"
+    return before, after
+
+
+# -- background retraining ---------------------------------------------------------------
+
+Trainer = Callable[["Project"], Any]
+
+
+class Retrainer:
+    """Runs a trainer in a background thread once `every` new decisions have been made.
+
+    The trainer gets its own Project (SQLite connections are per thread) and writes new
+    suggestions to the store; views read them from there, so no hand-over is needed.
+    """
+
+    def __init__(self, root: Any, trainer: Trainer | None, every: int = 25):
+        self.root = root
+        self.trainer = trainer
+        self.every = every
+        self._thread: threading.Thread | None = None
+        self.runs = 0
+        self.error: str | None = None
+        self.finished = threading.Event()
+
+    @property
+    def busy(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def maybe_start(self, new_decisions: int) -> bool:
+        if self.trainer is None or self.every <= 0 or new_decisions < self.every or self.busy:
+            return False
+        self.finished.clear()
+        self._thread = threading.Thread(target=self._run, name="qualcode-retrain", daemon=True)
+        self._thread.start()
+        return True
+
+    def _run(self) -> None:
+        from qualcode.project import find_project
+
+        try:
+            with find_project(self.root) as project:
+                self.trainer(project)  # type: ignore[misc]
+            self.runs += 1
+            self.error = None
+        except Exception as exc:  # the session goes on without new suggestions
+            self.error = str(exc)
+        finally:
+            self.finished.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+
+def default_trainer() -> Trainer | None:
+    """The suggestions library's project-level retrain function, if it provides one."""
+    try:
+        from qualcode.suggest import estimator as suggest
+    except ImportError:
+        return None
+    for name in ("retrain_project", "train_and_suggest", "refresh_suggestions"):
+        fn = getattr(suggest, name, None)
+        if callable(fn):
+            return fn  # type: ignore[no-any-return]
+    return None
+
+
+# -- the session -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    """Which segments a session walks, and in what order."""
+
+    order: str = "uncoded"
+    unit: str | None = None
+    code: tuple[str, ...] = ()
+    document: str | None = None
+    meta: tuple[tuple[str, str], ...] = ()
+    sample: str | None = None
+    threshold: float = 0.5
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "order": self.order, "unit": self.unit, "code": list(self.code), "document": self.document,
+            "meta": [list(kv) for kv in self.meta], "sample": self.sample, "threshold": self.threshold,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> QueueSpec:
+        return cls(
+            order=d.get("order", "uncoded"), unit=d.get("unit"), code=tuple(d.get("code") or ()),
+            document=d.get("document"), meta=tuple(tuple(kv) for kv in d.get("meta") or ()),  # type: ignore[misc]
+            sample=d.get("sample"), threshold=float(d.get("threshold", 0.5)),
+        )
+
+
+@dataclass
+class _State:
+    spec: QueueSpec
+    current: int | None = None
+    skipped: list[int] = field(default_factory=list)
+    undo: list[dict[str, Any]] = field(default_factory=list)
+    decisions: int = 0
+    since_train: int = 0
+    last_code: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "spec": self.spec.to_dict(), "current": self.current, "skipped": self.skipped,
+            "undo": self.undo[-UNDO_LIMIT:], "decisions": self.decisions, "since_train": self.since_train,
+            "last_code": self.last_code,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> _State:
+        return cls(
+            spec=QueueSpec.from_dict(d.get("spec") or {}), current=d.get("current"),
+            skipped=list(d.get("skipped") or []), undo=list(d.get("undo") or []),
+            decisions=int(d.get("decisions", 0)), since_train=int(d.get("since_train", 0)),
+            last_code=dict(d.get("last_code") or {}),
+        )
+
+
+class TagSession:
+    """One coder's tagging session over a queue of segments. Library only: no printing."""
+
+    def __init__(
+        self,
+        project: Project,
+        coder: str | None = None,
+        spec: QueueSpec | None = None,
+        session: str = DEFAULT_SESSION,
+        blind: bool = False,
+        show_suggestions: bool = True,
+        retrainer: Retrainer | None = None,
+    ):
+        self.project = project
+        self.store = project.store
+        self.codebook = project.codebook
+        self.coder = coder or project.coder
+        if self.coder in (MODEL_CODER, "consensus"):
+            raise InputError(f"kodarnamnet '{self.coder}' är reserverat — välj ett annat med --coder")
+        self.session = session
+        self.blind = blind
+        self.show_suggestions = show_suggestions
+        self.retrainer = retrainer
+        if spec is not None and spec.code:
+            # ids, names or any case on the command line; the stored spec keeps exact ids
+            spec = replace(spec, code=tuple(self.codebook.resolve(c).id for c in spec.code))
+        saved = self.store.load_tag_state(self.coder, session)
+        state = _State.from_dict(saved) if saved else _State(spec=spec or QueueSpec())
+        if spec is not None and saved and spec != state.spec:
+            state = _State(spec=spec)  # new order or filter: a fresh walk, same decisions
+        self.state = state
+        self._check_spec(state.spec)
+        self._texts: dict[int, str] = {}
+        self.queue = self._build_queue()
+        if state.current in self.queue:
+            self.queue.remove(state.current)
+            self.queue.insert(0, state.current)
+        self.resumed = saved is not None and state.current is not None and state.current in self.queue
+
+    # -- queue ---------------------------------------------------------------------
+
+    def _check_spec(self, spec: QueueSpec) -> None:
+        if spec.order not in ORDERS:
+            raise InputError(f"okänd ordning '{spec.order}' — välj en av {', '.join(ORDERS)}")
+        if spec.code:
+            self.codebook.check(spec.code)
+        if spec.sample and self.store.get_sample(spec.sample) is None:
+            names = ", ".join(s["name"] for s in self.store.list_samples()) or "inga"
+            raise InputError(f"okänt urval '{spec.sample}' — befintliga urval: {names}; skapa ett med `qualcode sample`")
+
+    def _build_queue(self) -> list[int]:
+        spec = self.state.spec
+        store = self.store
+        order = store.segment_order(unit=spec.unit, document=spec.document, meta=dict(spec.meta) or None)
+        if spec.sample:
+            ids = list(store.get_sample(spec.sample)["segment_ids"])  # type: ignore[index]
+            keep = set(order)
+            order = [sid for sid in ids if sid in keep]  # the sample's own order, the same for every coder
+        if spec.code:
+            code_ids = sorted({c for k in spec.code for c in self.codebook.rollup(k)})
+            with_code = store.segments_with_codes(code_ids, (*POSITIVE, "suggested"))
+            order = [sid for sid in order if sid in with_code]
+        # judged segments are left out, except the one the last session stopped at
+        done = store.reviewed(self.coder) - {self.state.current}
+        order = [sid for sid in order if sid not in done]
+        if spec.order == "uncoded" and not self.blind:
+            coded = store.segments_with_codes(self.codebook.ids, POSITIVE)
+            order = [sid for sid in order if sid not in coded] + [sid for sid in order if sid in coded]
+        elif spec.order == "uncertain":
+            margin: dict[int, float] = {}
+            for sid, score in store.suggestion_scores([MODEL_CODER, self.coder]):
+                m = abs(score - spec.threshold)
+                if m < margin.get(sid, 2.0):
+                    margin[sid] = m
+            order.sort(key=lambda sid: margin.get(sid, 2.0))  # stable: ties keep document order
+        skipped = [sid for sid in self.state.skipped if sid in order]
+        return [sid for sid in order if sid not in set(skipped)] + skipped
+
+    # -- views ---------------------------------------------------------------------
+
+    def _doc_text(self, doc_id: int) -> str:
+        if doc_id not in self._texts:
+            if len(self._texts) > 64:
+                self._texts.clear()
+            self._texts[doc_id] = self.store.get_document(doc_id).text
+        return self._texts[doc_id]
+
+    @property
+    def current_id(self) -> int | None:
+        return self.queue[0] if self.queue else None
+
+    def view(self) -> SegmentView | None:
+        """The current segment with context, codes and open suggestions (None when finished)."""
+        sid = self.current_id
+        if sid is None:
+            return None
+        seg = self.store.get_segment(sid)
+        before, after = context(self._doc_text(seg.document_id), seg.start, seg.end)
+        codings = self.store.codings_for_segment(sid)
+        name = lambda cid: self.codebook.get(cid).name if cid in self.codebook else cid  # noqa: E731
+        mine = tuple(
+            CodeMark(c.code_id, name(c.code_id), c.coder, c.source, c.memo)
+            for c in codings if c.coder == self.coder and c.source in POSITIVE
+        )
+        others = () if self.blind else tuple(
+            CodeMark(c.code_id, name(c.code_id), c.coder, c.source, c.memo)
+            for c in codings if c.coder != self.coder and c.source in POSITIVE
+        )
+        return SegmentView(
+            segment=seg, before=before, after=after, mine=mine, others=others,
+            suggestions=self._open_suggestions(codings) if self.show_suggestions else (),
+            quote=sid in self._flagged(), position=self.state.decisions + 1,
+            remaining=len(self.queue),
+        )
+
+    def _open_suggestions(self, codings: Sequence[Coding]) -> tuple[OpenSuggestion, ...]:
+        """Suggestions this coder has not decided, numbered by score among all of the
+        segment's suggestions, so numbers stay put while the coder accepts and rejects."""
+        decided = {c.code_id for c in codings if c.coder == self.coder and c.source != "suggested"}
+        best: dict[str, Coding] = {}
+        for c in codings:
+            proposed = c.coder == MODEL_CODER or (
+                c.coder == self.coder and (c.source == "suggested" or c.model_version is not None)
+            )
+            if not proposed or c.code_id not in self.codebook:
+                continue
+            if c.code_id not in best or (c.score or 0) > (best[c.code_id].score or 0):
+                best[c.code_id] = c
+        ranked = sorted(best.values(), key=lambda c: (-(c.score or 0), c.code_id))
+        return tuple(
+            OpenSuggestion(i + 1, c.code_id, self.codebook.get(c.code_id).name, c.score, c.reason, c)
+            for i, c in enumerate(ranked) if c.source == "suggested" and c.code_id not in decided
+        )
+
+    # -- applying commands -----------------------------------------------------------
+
+    def apply(self, command: Command | str) -> Outcome:
+        """Apply one command to the current segment; each change is one transaction."""
+        cmd = parse_command(command) if isinstance(command, str) else command
+        if cmd.kind == "help":
+            return Outcome(HELP)
+        if cmd.kind == "quit":
+            return Outcome("avslutar — fortsätt senare med `qualcode tag`")
+        # a failed transaction is rolled back; the in-memory queue and state must follow
+        saved_queue, saved_state = list(self.queue), self.state.to_dict()
+        try:
+            if cmd.kind == "undo":
+                return self.undo()
+            sid = self.current_id
+            if sid is None:
+                raise TagError("inga fler segment i kön — allt är kodat")
+            handler = {
+                "done": self._done, "skip": self._skip, "accept": self._decide, "reject": self._decide,
+                "add": self._add, "remove": self._remove, "memo": self._memo, "quote": self._quote,
+            }[cmd.kind]
+            return handler(sid, cmd)  # type: ignore[operator]
+        except BaseException:
+            self.queue, self.state = saved_queue, _State.from_dict(saved_state)
+            raise
+
+    def _snapshot(self, sid: int, code_id: str, coder: str | None = None) -> dict[str, Any]:
+        coder = coder or self.coder
+        c = self.store.find_coding(sid, code_id, coder)
+        row = None if c is None else {
+            "source": c.source, "score": c.score, "model_version": c.model_version, "reason": c.reason, "memo": c.memo,
+        }
+        return {"segment": sid, "code": code_id, "coder": coder, "row": row}
+
+    def _commit(self, sid: int, undo: dict[str, Any], message: str, moved: bool = False) -> Outcome:
+        self.state.undo.append(undo)
+        self.state.undo = self.state.undo[-UNDO_LIMIT:]
+        self.state.current = self.current_id
+        self.store.save_tag_state(self.coder, self.session, self.state.to_dict())
+        return Outcome(message, moved)
+
+    def _decide(self, sid: int, cmd: Command) -> Outcome:
+        view_codings = self.store.codings_for_segment(sid)
+        open_ = self._open_suggestions(view_codings)
+        if not open_:
+            raise TagError("inga öppna förslag för det här segmentet — lägg till en kod med `+ KOD`")
+        if cmd.args == ("*",):
+            chosen = list(open_)
+        elif not cmd.args and cmd.kind == "accept" and len(open_) > 1:
+            # accepting several codes at once should be a deliberate choice
+            numbers = " ".join(str(x.number) for x in open_)
+            raise TagError(f"{len(open_)} öppna förslag — ange vilka, t.ex. `a {open_[0].number}`, eller `a *` för alla ({numbers})")
+        elif cmd.args:
+            by_number = {s.number: s for s in open_}
+            try:
+                chosen = [by_number[int(n)] for n in cmd.args]
+            except (KeyError, ValueError):
+                valid = ", ".join(str(x.number) for x in open_)
+                raise TagError(f"förslag {' '.join(cmd.args)} finns inte eller är redan avgjort — öppna förslag: {valid}") from None
+        else:
+            chosen = list(open_)
+        source = "accepted" if cmd.kind == "accept" else "rejected"
+        with self.store.transaction():
+            snaps = []
+            for s in chosen:
+                c = s.coding
+                snaps.append(self._snapshot(sid, c.code_id))
+                if c.coder != self.coder:
+                    snaps.append(self._snapshot(sid, c.code_id, c.coder))
+                if c.coder == self.coder:
+                    self.store.set_coding_source(c.id, source)
+                    cid = c.id
+                elif self.blind:
+                    # blind double coding: keep the model's row open for the other coders
+                    cid = self.store.upsert_coding(
+                        sid, c.code_id, self.coder, source, score=c.score, model_version=c.model_version, reason=c.reason,
+                    )
+                elif source == "accepted":
+                    # same convention as `qualcode suggest accept`: the suggestion becomes the coder's coding
+                    self.store.set_coding_source(c.id, "accepted", coder=self.coder)
+                    cid = c.id
+                else:
+                    self.store.set_coding_source(c.id, "rejected")
+                    cid = c.id
+                self.store.log(self.coder, f"suggest.{cmd.kind}", coding_id=cid, segment_id=sid, code_id=c.code_id,
+                               detail={"score": c.score, "model_version": c.model_version, "via": "tag"})
+            if source == "accepted":
+                self.state.last_code[str(sid)] = chosen[-1].code_id
+            verb = "accepterade" if source == "accepted" else "avvisade"
+            return self._commit(sid, {"op": "codes", "snaps": snaps}, f"{verb} {', '.join(s.code_id for s in chosen)}")
+
+    def _add(self, sid: int, cmd: Command) -> Outcome:
+        code = find_code(self.codebook, cmd.text)
+        with self.store.transaction():
+            snaps = [self._snapshot(sid, code.id)]
+            model = self.store.find_coding(sid, code.id, MODEL_CODER)
+            if model is not None and model.source == "suggested" and not self.blind:
+                # the coder's own code makes the open suggestion redundant (as in `suggest accept`)
+                snaps.append(self._snapshot(sid, code.id, MODEL_CODER))
+                self.store.delete_coding(model.id)
+            cid = self.store.upsert_coding(sid, code.id, self.coder, "manual")
+            self.store.log(self.coder, "add", coding_id=cid, segment_id=sid, code_id=code.id,
+                           detail={"was": (snaps[0]["row"] or {}).get("source"), "via": "tag"})
+            self.state.last_code[str(sid)] = code.id
+            return self._commit(sid, {"op": "codes", "snaps": snaps}, f"lade till {code.id} {code.name}")
+
+    def _own(self, sid: int, text: str | None) -> Coding:
+        mine = [c for c in self.store.codings_for_segment(sid) if c.coder == self.coder and c.source in POSITIVE]
+        if text:
+            code = find_code(self.codebook, text)
+            for c in mine:
+                if c.code_id == code.id:
+                    return c
+            raise TagError(f"du har inte kodat segmentet med {code.id} — dina koder: {', '.join(c.code_id for c in mine) or 'inga'}")
+        last = self.state.last_code.get(str(sid))
+        for c in mine:
+            if c.code_id == last:
+                return c
+        if len(mine) == 1:
+            return mine[0]
+        if not mine:
+            raise TagError("segmentet har ingen kod av dig ännu — lägg till en kod först (`+ KOD`)")
+        raise TagError(f"ange vilken kod: {', '.join(c.code_id for c in mine)} — t.ex. `m {mine[0].code_id} text`")
+
+    def _remove(self, sid: int, cmd: Command) -> Outcome:
+        coding = self._own(sid, cmd.text)
+        with self.store.transaction():
+            snap = self._snapshot(sid, coding.code_id)
+            self.store.delete_coding(coding.id)
+            self.store.log(self.coder, "remove", coding_id=coding.id, segment_id=sid, code_id=coding.code_id,
+                           detail={"source": coding.source, "memo": coding.memo, "via": "tag"})
+            return self._commit(sid, {"op": "codes", "snaps": [snap]}, f"tog bort {coding.code_id}")
+
+    def _memo(self, sid: int, cmd: Command) -> Outcome:
+        first, _, rest = cmd.text.partition(" ")
+        target = None
+        try:
+            code = find_code(self.codebook, first, cutoff=101.0)  # exact id/name only
+            target, text = code.id, rest.strip()
+        except TagError:
+            text = cmd.text
+        if not text:
+            raise TagError("memo utan text — skriv t.ex. `m P13 Tydligt exempel`")
+        coding = self._own(sid, target)
+        with self.store.transaction():
+            snap = self._snapshot(sid, coding.code_id)
+            self.store.set_coding_memo(coding.id, text)
+            self.store.log(self.coder, "memo", coding_id=coding.id, segment_id=sid, code_id=coding.code_id,
+                           detail={"memo": text, "was": coding.memo, "via": "tag"})
+            return self._commit(sid, {"op": "codes", "snaps": [snap]}, f"memo på {coding.code_id} sparat")
+
+    def _flagged(self) -> set[int]:
+        """Key quotes as this session shows them: in blind mode only the coder's own flags."""
+        return self.store.flagged_quotes(by=self.coder if self.blind else None)
+
+    def _quote(self, sid: int, cmd: Command) -> Outcome:
+        flagged = sid in self._flagged()
+        with self.store.transaction():
+            if flagged:
+                # blind: only the coder's own flag; otherwise the shared mark, whoever set it
+                removed = self.store.unflag_quote(sid, self.coder if self.blind else None)
+                self.store.log(self.coder, "unquote", segment_id=sid, detail={"via": "tag", "flagged_by": removed})
+            else:
+                removed = []
+                self.store.flag_quote(sid, self.coder)
+                self.store.log(self.coder, "quote", segment_id=sid, detail={"via": "tag"})
+            return self._commit(
+                sid, {"op": "quote", "segment": sid, "was": flagged, "removed": removed},
+                "nyckelcitat borttaget" if flagged else "markerat som nyckelcitat",
+            )
+
+    def _done(self, sid: int, cmd: Command) -> Outcome:
+        was = sid in self.store.reviewed(self.coder)
+        with self.store.transaction():
+            self.store.mark_reviewed(sid, self.coder)
+            self.store.log(self.coder, "review", segment_id=sid, detail={"via": "tag"})
+            self.queue.pop(0)
+            if sid in self.state.skipped:
+                self.state.skipped.remove(sid)
+            self.state.decisions += 1
+            self.state.since_train += 1
+            started = self.retrainer.maybe_start(self.state.since_train) if self.retrainer else False
+            if started:
+                self.state.since_train = 0
+            out = self._commit(sid, {"op": "done", "segment": sid, "was": was}, "klar", moved=True)
+        if self.retrainer and self.retrainer.finished.is_set() and self.state.spec.order == "uncertain":
+            self.retrainer.finished.clear()
+            self.queue = self._build_queue()  # new scores: re-rank what is left
+        return out
+
+    def _skip(self, sid: int, cmd: Command) -> Outcome:
+        with self.store.transaction():
+            self.queue.append(self.queue.pop(0))
+            if sid not in self.state.skipped:
+                self.state.skipped.append(sid)
+            return self._commit(sid, {"op": "skip", "segment": sid}, "hoppade över (kommer tillbaka sist)", moved=True)
+
+    def undo(self) -> Outcome:
+        """Revert the last action of this session (also after a restart)."""
+        if not self.state.undo:
+            raise TagError("inget att ångra")
+        record = self.state.undo[-1]
+        op = record["op"]
+        with self.store.transaction():
+            if op == "codes":
+                # own rows first: a moved suggestion is deleted as the coder's row, then recreated as the model's
+                for snap in sorted(record["snaps"], key=lambda sn: (sn.get("coder") or self.coder) != self.coder):
+                    self._restore(snap)
+                sid = record["snaps"][0]["segment"]
+                codes = dict.fromkeys(sn["code"] for sn in record["snaps"])
+                message = "ångrade ändringen av " + ", ".join(codes)
+            elif op == "quote":
+                sid = record["segment"]
+                if record["was"]:
+                    for coder in record.get("removed") or [self.coder]:
+                        self.store.flag_quote(sid, coder)
+                else:
+                    self.store.unflag_quote(sid, self.coder)
+                message = "ångrade nyckelcitatet"
+            elif op == "done":
+                sid = record["segment"]
+                if not record["was"]:
+                    self.store.unmark_reviewed(sid, self.coder)
+                self.state.decisions = max(0, self.state.decisions - 1)
+                message = "ångrade klar-markeringen"
+            elif op == "skip":
+                sid = record["segment"]
+                if sid in self.state.skipped:
+                    self.state.skipped.remove(sid)
+                message = "ångrade överhoppningen"
+            else:  # pragma: no cover - records are written by this class only
+                raise TagError(f"okänd ångra-post {op!r}")
+            self.store.log(self.coder, "undo", segment_id=sid, detail={"op": op, "via": "tag"})
+            if sid in self.queue:
+                self.queue.remove(sid)
+            self.queue.insert(0, sid)
+            self.state.undo.pop()
+            self.state.current = sid
+            self.store.save_tag_state(self.coder, self.session, self.state.to_dict())
+        return Outcome(message, moved=True)
+
+    def _restore(self, snap: dict[str, Any]) -> None:
+        sid, code, row = snap["segment"], snap["code"], snap["row"]
+        coder = snap.get("coder") or self.coder
+        existing = self.store.find_coding(sid, code, coder)
+        if row is None:
+            if existing is not None:
+                self.store.delete_coding(existing.id)
+            return
+        cid = self.store.upsert_coding(
+            sid, code, coder, row["source"], score=row["score"], model_version=row["model_version"],
+            reason=row["reason"],
+        )
+        self.store.set_coding_memo(cid, row["memo"])
+
+
+# -- driving a session from lines --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    decisions: int
+    remaining: int
+    quit: bool
+    messages: tuple[str, ...]
+
+
+def run(
+    session: TagSession,
+    lines: Iterable[str],
+    render: Callable[[SegmentView | None], None] | None = None,
+    report: Callable[[str, bool], None] | None = None,
+) -> SessionSummary:
+    """Feed command lines to a session until `q`, the end of input, or an empty queue.
+
+    `render` is called with each new view; `report(message, is_error)` with each result.
+    """
+    messages: list[str] = []
+    start = session.state.decisions
+    view = session.view()
+    if render:
+        render(view)
+    quit_ = False
+    for line in lines:
+        if view is None:
+            break
+        try:
+            cmd = parse_command(line)
+            if cmd.kind == "quit":
+                quit_ = True
+                break
+            outcome = session.apply(cmd)
+        except QualcodeError as exc:
+            messages.append(f"fel: {exc}")
+            if report:
+                report(str(exc), True)
+            continue
+        messages.append(outcome.message)
+        if report:
+            report(outcome.message, False)
+        view = session.view()
+        if render and cmd.kind != "help":
+            render(view)
+    return SessionSummary(
+        decisions=session.state.decisions - start, remaining=len(session.queue), quit=quit_, messages=tuple(messages),
+    )

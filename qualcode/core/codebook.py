@@ -1,0 +1,367 @@
+"""The codebook: hierarchical codes with definitions, rules, examples and keywords."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from qualcode.core.errors import CodebookError, InputError, UnknownCodeError
+
+KINDS = ("point", "theme", "group", "code")
+LIST_FIELDS = ("examples", "keywords", "exclude_keywords", "aliases")
+CSV_FIELDS = (
+    "id", "name", "parent", "kind", "number", "definition", "include", "exclude",
+    "examples", "keywords", "exclude_keywords", "aliases",
+)
+
+
+@dataclass(frozen=True)
+class Code:
+    """One code. `parent` points to a group or a broader code; groups roll up counts."""
+
+    id: str
+    name: str
+    parent: str | None = None
+    kind: str = "code"
+    number: int | None = None
+    definition: str = ""
+    include: str = ""
+    exclude: str = ""
+    examples: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    exclude_keywords: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def is_group(self) -> bool:
+        return self.kind == "group"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for key in LIST_FIELDS:
+            d[key] = list(d[key])
+        return {k: v for k, v in d.items() if v not in (None, "", [])}
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """An ordered, validated set of codes. Order is the order of the file."""
+
+    codes: tuple[Code, ...]
+    name: str = "Kodbok"
+    version: int = 1
+    _index: dict[str, Code] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._index.clear()
+        self._index.update({c.id: c for c in self.codes})
+
+    def __contains__(self, code_id: object) -> bool:
+        return code_id in self._index
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __iter__(self):
+        return iter(self.codes)
+
+    @property
+    def ids(self) -> list[str]:
+        return [c.id for c in self.codes]
+
+    def get(self, code_id: str) -> Code:
+        try:
+            return self._index[code_id]
+        except KeyError:
+            raise UnknownCodeError(code_id, self.ids) from None
+
+    def resolve(self, code_id: str) -> Code:
+        """Find a code by id (case-insensitive) or exact name."""
+        if code_id in self._index:
+            return self._index[code_id]
+        low = code_id.strip().lower()
+        for c in self.codes:
+            if c.id.lower() == low or c.name.lower() == low:
+                return c
+        raise UnknownCodeError(code_id, self.ids)
+
+    def check(self, code_ids: Iterable[str]) -> None:
+        """Raise UnknownCodeError listing every id not in the codebook."""
+        bad = [c for c in code_ids if c not in self._index]
+        if bad:
+            raise UnknownCodeError(sorted(set(bad)), self.ids)
+
+    @property
+    def leaves(self) -> list[Code]:
+        """Codes that are applied to segments (everything but groups), in order."""
+        return [c for c in self.codes if not c.is_group]
+
+    @property
+    def groups(self) -> list[Code]:
+        return [c for c in self.codes if c.is_group]
+
+    @property
+    def points(self) -> list[Code]:
+        """The numbered points (P01..P13), ordered by number."""
+        return sorted((c for c in self.codes if c.number is not None), key=lambda c: c.number or 0)
+
+    def children(self, code_id: str) -> list[Code]:
+        return [c for c in self.codes if c.parent == code_id]
+
+    def descendants(self, code_id: str) -> list[Code]:
+        out: list[Code] = []
+        stack = [code_id]
+        while stack:
+            for child in self.children(stack.pop()):
+                out.append(child)
+                stack.append(child.id)
+        return out
+
+    def ancestors(self, code_id: str) -> list[Code]:
+        out: list[Code] = []
+        code = self.get(code_id)
+        while code.parent:
+            code = self.get(code.parent)
+            out.append(code)
+        return out
+
+    def rollup(self, code_id: str) -> set[str]:
+        """The code itself plus all its descendants: what a count of it includes."""
+        return {code_id} | {c.id for c in self.descendants(code_id)}
+
+    def hash(self) -> str:
+        """Stable hash of the codes' content (order included)."""
+        payload = json.dumps([c.to_dict() for c in self.codes], sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "version": self.version, "codes": [c.to_dict() for c in self.codes]}
+
+    def with_codes(self, codes: Iterable[Code]) -> Codebook:
+        return build_codebook(list(codes), name=self.name, version=self.version)
+
+
+def _as_list(value: Any, where: str, key: str) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        # CSV cells carry lists as `a | b | c`
+        return tuple(v.strip() for v in value.split("|") if v.strip())
+    if isinstance(value, (list, tuple)):
+        return tuple(str(v).strip() for v in value if str(v).strip())
+    raise CodebookError(f"{where}: fältet '{key}' ska vara en lista, fick {type(value).__name__}")
+
+
+def code_from_mapping(raw: Mapping[str, Any], where: str) -> Code:
+    """Build one Code from a YAML/JSON/CSV record, with clear messages for bad fields."""
+    if not isinstance(raw, Mapping):
+        raise CodebookError(f"{where}: varje kod ska vara en post med minst 'id' och 'name'")
+    unknown = set(raw) - set(CSV_FIELDS)
+    if unknown:
+        raise CodebookError(
+            f"{where}: okända fält {sorted(unknown)} — giltiga fält: {', '.join(CSV_FIELDS)}"
+        )
+    code_id = str(raw.get("id") or "").strip()
+    if not code_id:
+        raise CodebookError(f"{where}: koden saknar id — ge varje kod ett unikt id, t.ex. P01")
+    name = str(raw.get("name") or "").strip()
+    if not name:
+        raise CodebookError(f"{where}: koden '{code_id}' har tomt namn — ange 'name'")
+    kind = str(raw.get("kind") or "").strip() or None
+    number = raw.get("number")
+    if number in ("", None):
+        number = None
+    else:
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise CodebookError(f"{where}: 'number' för '{code_id}' ska vara ett heltal, fick {number!r}") from None
+    if kind is None:
+        kind = "point" if number is not None else ("theme" if code_id.startswith("T-") else "code")
+    if kind not in KINDS:
+        raise CodebookError(f"{where}: okänd kind '{kind}' för '{code_id}' — välj en av {', '.join(KINDS)}")
+    parent = raw.get("parent")
+    parent = str(parent).strip() if parent not in (None, "") else None
+    return Code(
+        id=code_id,
+        name=name,
+        parent=parent,
+        kind=kind,
+        number=number,
+        definition=str(raw.get("definition") or "").strip(),
+        include=str(raw.get("include") or "").strip(),
+        exclude=str(raw.get("exclude") or "").strip(),
+        **{k: _as_list(raw.get(k), where, k) for k in LIST_FIELDS},
+    )
+
+
+def build_codebook(codes: list[Code], name: str = "Kodbok", version: int = 1) -> Codebook:
+    """Validate codes (duplicates, unknown parents, cycles) and return a Codebook."""
+    if not codes:
+        raise CodebookError("kodboken innehåller inga koder — lägg till minst en kod under 'codes:'")
+    seen: dict[str, Code] = {}
+    for c in codes:
+        if c.id in seen:
+            raise CodebookError(f"kod-id '{c.id}' förekommer två gånger — varje id måste vara unikt")
+        seen[c.id] = c
+    numbers: dict[int, str] = {}
+    for c in codes:
+        if c.parent is not None and c.parent not in seen:
+            raise CodebookError(
+                f"koden '{c.id}' har okänd förälder '{c.parent}' — lägg till den koden eller ta bort 'parent'"
+            )
+        if c.number is not None:
+            if c.number in numbers:
+                raise CodebookError(f"nummer {c.number} används av både '{numbers[c.number]}' och '{c.id}'")
+            numbers[c.number] = c.id
+    for c in codes:
+        path = [c.id]
+        node = c
+        while node.parent is not None:
+            if node.parent in path:
+                cycle = " → ".join(path[path.index(node.parent):] + [node.parent])
+                raise CodebookError(f"cykel i kodhierarkin: {cycle} — en kod kan inte vara sin egen förfader")
+            path.append(node.parent)
+            node = seen[node.parent]
+    return Codebook(codes=tuple(codes), name=name, version=version)
+
+
+def parse_codebook(data: Any, source: str = "kodbok") -> Codebook:
+    """Validate a parsed YAML/JSON document (a mapping with `codes:` or a plain list)."""
+    if isinstance(data, list):
+        data = {"codes": data}
+    if not isinstance(data, Mapping) or "codes" not in data:
+        raise CodebookError(f"{source}: hittade ingen lista 'codes:' — se codebooks/handlingsplan.yaml för formatet")
+    raw_codes = data.get("codes") or []
+    if not isinstance(raw_codes, list):
+        raise CodebookError(f"{source}: 'codes' ska vara en lista")
+    codes = [code_from_mapping(raw, f"{source}, kod {i + 1}") for i, raw in enumerate(raw_codes)]
+    try:
+        version = int(data.get("version", 1) or 1)
+    except (TypeError, ValueError):
+        version = 1
+    return build_codebook(codes, name=str(data.get("name") or "Kodbok"), version=version)
+
+
+def load_codebook(path: str | Path | None = None) -> Codebook:
+    """Read a codebook from .yaml/.yml/.json/.csv; None gives the shipped one."""
+    if path is None:
+        return default_codebook()
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"kodboken '{path}' finns inte — kontrollera sökvägen")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"kunde inte läsa '{path}' som UTF-8 — spara kodboken som UTF-8") from None
+    return parse_codebook_text(text, path.suffix.lower().lstrip("."), source=str(path))
+
+
+def parse_codebook_text(text: str, fmt: str, source: str = "kodbok") -> Codebook:
+    if fmt in ("yaml", "yml"):
+        import yaml
+
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" rad {mark.line + 1}" if mark is not None else ""
+            raise CodebookError(f"{source}{where}: ogiltig YAML ({getattr(exc, 'problem', exc)})") from None
+        return parse_codebook(data, source)
+    if fmt == "json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CodebookError(f"{source} rad {exc.lineno}: ogiltig JSON ({exc.msg})") from None
+        return parse_codebook(data, source)
+    if fmt == "csv":
+        from qualcode.ingest.readers import sniff_delimiter
+
+        delim = sniff_delimiter(text[:4096])
+        rows = list(csv.DictReader(io.StringIO(text), delimiter=delim))
+        if not rows:
+            raise CodebookError(f"{source}: CSV-filen har inga rader")
+        if "id" not in rows[0] or "name" not in rows[0]:
+            raise CodebookError(
+                f"{source}: CSV-filen saknar kolumnerna 'id' och/eller 'name' — kolumner: {', '.join(rows[0])}"
+            )
+        return parse_codebook(
+            {"codes": [{k: v for k, v in r.items() if k and v not in (None, "")} for r in rows]}, source
+        )
+    raise InputError(f"{source}: okänt kodboksformat '.{fmt}' — använd .yaml, .json eller .csv")
+
+
+def dump_codebook(codebook: Codebook, fmt: str = "yaml") -> str:
+    """Serialise a codebook; the output reads back to an equal codebook."""
+    if fmt in ("yaml", "yml"):
+        import yaml
+
+        return yaml.safe_dump(codebook.to_dict(), allow_unicode=True, sort_keys=False, width=100)
+    if fmt == "json":
+        return json.dumps(codebook.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        for c in codebook.codes:
+            row = asdict(c)
+            for key in LIST_FIELDS:
+                row[key] = " | ".join(row[key])
+            writer.writerow({k: ("" if row[k] is None else row[k]) for k in CSV_FIELDS})
+        return out.getvalue()
+    raise InputError(f"okänt format '{fmt}' — välj yaml, csv eller json")
+
+
+def default_codebook_path() -> Path:
+    """The shipped codebook (codebooks/handlingsplan.yaml, also packaged as data)."""
+    repo = Path(__file__).resolve().parent.parent.parent / "codebooks" / "handlingsplan.yaml"
+    if repo.exists():
+        return repo
+    return Path(str(resources.files("qualcode") / "data" / "handlingsplan.yaml"))
+
+
+def default_codebook() -> Codebook:
+    return load_codebook(default_codebook_path())
+
+
+def rename_code(codebook: Codebook, old: str, new_id: str | None = None, new_name: str | None = None) -> Codebook:
+    """Return a codebook with `old` renamed (id and/or name); children follow."""
+    code = codebook.get(old)
+    if new_id and new_id != old and new_id in codebook:
+        raise CodebookError(f"kod-id '{new_id}' finns redan — välj ett annat id eller använd `codebook merge`")
+    target = new_id or old
+    out = []
+    for c in codebook.codes:
+        if c.id == old:
+            c = replace(code, id=target, name=(new_name or code.name))
+        if c.parent == old:
+            c = replace(c, parent=target)
+        out.append(c)
+    return codebook.with_codes(out)
+
+
+def merge_codes(codebook: Codebook, source: str, target: str) -> Codebook:
+    """Return a codebook without `source`; its children move to `target`, keywords are merged."""
+    src, tgt = codebook.get(source), codebook.get(target)
+    if source == target:
+        raise CodebookError("kan inte slå ihop en kod med sig själv")
+    if target in codebook.rollup(source):
+        raise CodebookError(f"'{target}' ligger under '{source}' — slå ihop åt andra hållet")
+    out = []
+    for c in codebook.codes:
+        if c.id == source:
+            continue
+        if c.id == target:
+            merged = {k: tuple(dict.fromkeys(getattr(tgt, k) + getattr(src, k))) for k in LIST_FIELDS}
+            c = replace(c, **merged)
+        if c.parent == source:
+            c = replace(c, parent=target)
+        out.append(c)
+    return codebook.with_codes(out)

@@ -1,0 +1,565 @@
+"""REFI-QDA exchange: the codebook as `.qdc`, a project as `.qdpx`.
+
+The standard (REFI-QDA 1.5) and its schemas `Codebook.xsd` / `Project.xsd` define the XML.
+Text selections count Unicode code points from 0 with an exclusive end, which is exactly
+Python's `text[start:end]` and the store's segment offsets; the sources are written as
+UTF-8 bytes without newline translation, so `\\r\\n` and å/ä/ö keep their positions.
+
+GUIDs are uuid5 values derived from stable keys (code id; document content hash and
+offsets, in a per-project namespace kept in the store), so exporting twice gives the
+same GUIDs and another tool can recognise objects on re-import.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import unicodedata
+import uuid
+import xml.etree.ElementTree as ET
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qualcode import __version__
+from qualcode.core.codebook import Code, Codebook, build_codebook, code_from_mapping
+from qualcode.core.errors import CodebookError, InputError
+from qualcode.core.records import POSITIVE_SOURCES as POSITIVE
+
+if TYPE_CHECKING:
+    from qualcode.core.records import Coding, Document, Segment
+    from qualcode.project import Project
+
+QDC_NS = "urn:QDA-XML:codebook:1.0"
+QDE_NS = "urn:QDA-XML:project:1.0"
+# Fixed namespace for codes: the same code id gets the same GUID in every export.
+CODE_NAMESPACE = uuid.UUID("6f1b6c1e-3d0a-5c53-9d7e-2a6a1d0c9e51")
+ORIGIN = f"qualcode {__version__}"
+# One colour per top-level group, in codebook order; children take their root's colour.
+PALETTE = (
+    "#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B",
+    "#E377C2", "#7F7F7F", "#BCBD22", "#17BECF", "#393B79", "#637939",
+)
+# Labelled lines in a code's Description; they carry qualcode's fields through other tools.
+DESCRIPTION_FIELDS = (
+    ("include", "Inkludera"),
+    ("exclude", "Exkludera"),
+    ("examples", "Exempel"),
+    ("keywords", "Nyckelord"),
+    ("exclude_keywords", "Uteslutande nyckelord"),
+    ("aliases", "Alias"),
+)
+META_LABEL = "qualcode"
+CASE_KEYS = ("respondent", "respondent_id", "respondentid", "respondent-id")
+
+
+def code_guid(code_id: str) -> str:
+    return str(uuid.uuid5(CODE_NAMESPACE, f"code:{code_id}"))
+
+
+# -- codebook (.qdc) ------------------------------------------------------------------
+
+
+def _colours(codebook: Codebook) -> dict[str, str]:
+    roots = [c.id for c in codebook.codes if c.parent is None]
+    colour = {r: PALETTE[i % len(PALETTE)] for i, r in enumerate(roots)}
+    out = {}
+    for c in codebook.codes:
+        root = c.id
+        while codebook.get(root).parent is not None:
+            root = codebook.get(root).parent  # type: ignore[assignment]
+        out[c.id] = colour[root]
+    return out
+
+
+def code_description(code: Code, order: int | None = None) -> str:
+    """The Description text: definition, then labelled lines that `read_qdc` parses back.
+
+    The last line (`qualcode: id=…; kind=…; order=…`) keeps the id, kind and the codebook
+    order, which the nested XML would otherwise lose.
+    """
+    lines = [code.definition] if code.definition else []
+    for key, label in DESCRIPTION_FIELDS:
+        value = getattr(code, key)
+        if isinstance(value, tuple):
+            value = " | ".join(value)
+        if value:
+            lines.append(f"{label}: {value}")
+    meta = f"id={code.id}; kind={code.kind}"
+    if code.number is not None:
+        meta += f"; number={code.number}"
+    if order is not None:
+        meta += f"; order={order}"
+    lines.append(f"{META_LABEL}: {meta}")
+    return "\n".join(lines)
+
+
+def _code_elements(parent: ET.Element, ns: str, codebook: Codebook) -> None:
+    colours = _colours(codebook)
+    order = {c.id: i for i, c in enumerate(codebook.codes)}
+
+    def add(code: Code, under: ET.Element) -> None:
+        el = ET.SubElement(
+            under, f"{{{ns}}}Code",
+            {
+                "guid": code_guid(code.id),
+                "name": f"{code.id} {code.name}",
+                # groups only roll up counts; they are never applied to text
+                "isCodable": "false" if code.is_group else "true",
+                "color": colours[code.id],
+            },
+        )
+        ET.SubElement(el, f"{{{ns}}}Description").text = code_description(code, order[code.id])
+        for child in codebook.children(code.id):
+            add(child, el)
+
+    for code in codebook.codes:
+        if code.parent is None:
+            add(code, parent)
+
+
+def codebook_to_qdc(codebook: Codebook) -> bytes:
+    """Serialise a codebook as a REFI-QDA `.qdc` document (UTF-8 XML)."""
+    ET.register_namespace("", QDC_NS)
+    root = ET.Element(f"{{{QDC_NS}}}CodeBook", {"origin": ORIGIN})
+    codes = ET.SubElement(root, f"{{{QDC_NS}}}Codes")
+    _code_elements(codes, QDC_NS, codebook)
+    return _serialise(root)
+
+
+def write_qdc(codebook: Codebook, path: str | Path) -> Path:
+    """Write `codebook` to `path` (.qdc) atomically."""
+    path = Path(path)
+    _atomic_write(path, codebook_to_qdc(codebook))
+    return path
+
+
+def _serialise(root: ET.Element) -> bytes:
+    ET.indent(root, space="  ")
+    # the declaration in the form the standard's examples use (some readers are strict about it)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8") + b"\n"
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def parse_description(text: str) -> dict[str, Any]:
+    """Split a Description into qualcode fields; unlabelled lines form the definition."""
+    labels = {label.lower(): key for key, label in DESCRIPTION_FIELDS}
+    fields: dict[str, Any] = {}
+    definition: list[str] = []
+    current: str | None = None
+    for line in text.splitlines():
+        head, sep, rest = line.partition(":")
+        key = labels.get(head.strip().lower()) if sep else None
+        if sep and head.strip().lower() == META_LABEL:
+            for part in rest.split(";"):
+                k, _, v = part.partition("=")
+                if k.strip() and v.strip():
+                    fields[f"_{k.strip()}"] = v.strip()
+            current = None
+        elif key:
+            fields[key] = rest.strip()
+            current = key
+        elif current and line.strip():
+            fields[current] += " " + line.strip()
+        elif line.strip():
+            definition.append(line.strip())
+    if definition:
+        fields["definition"] = " ".join(definition)
+    return fields
+
+
+def _slug(name: str) -> str:
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", folded).strip("-").upper()
+    return slug[:24].strip("-") or "KOD"
+
+
+def read_qdc(path: str | Path) -> Codebook:
+    """Read a REFI-QDA `.qdc` file (from qualcode or another QDA tool) into a Codebook.
+
+    A `.qde` or `.qdpx` project is accepted too: its codebook is read.
+
+    Nesting becomes `parent`; non-codable codes become groups. Codes written by qualcode
+    keep their ids and fields; other codes get an id made from their name.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"kodboken '{path}' finns inte — kontrollera sökvägen")
+    source = str(path)
+    try:
+        if path.suffix.lower() == ".qdpx":
+            # a whole project from another tool: take its codebook
+            try:
+                with zipfile.ZipFile(path) as zf:
+                    name = next((n for n in zf.namelist() if n.lower().endswith(".qde")), None)
+                    if name is None:
+                        raise CodebookError(f"{path}: hittade ingen project.qde i .qdpx-filen")
+                    data = zf.read(name)
+            except zipfile.BadZipFile:
+                raise CodebookError(f"{path}: inte en giltig .qdpx (zip)-fil — exportera projektet på nytt") from None
+            source = f"{path}:{name}"
+            root = ET.fromstring(data)
+        else:
+            root = ET.parse(path).getroot()
+    except ET.ParseError as exc:
+        line, col = exc.position
+        raise CodebookError(f"{source} rad {line}, kolumn {col}: ogiltig XML ({exc})") from None
+    if root.tag == f"{{{QDE_NS}}}Project":
+        cb = root.find(f"{{{QDE_NS}}}CodeBook")
+        if cb is None:
+            raise CodebookError(f"{source}: projektet har ingen kodbok (<CodeBook>)")
+        root = cb
+    return parse_qdc_root(root, source=source, name=path.stem)
+
+
+def parse_qdc_root(root: ET.Element, source: str = "qdc", name: str = "Kodbok") -> Codebook:
+    """Build a Codebook from a parsed `<CodeBook>` (or a project's `<CodeBook>`) element."""
+    ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
+    if ns not in (QDC_NS, QDE_NS) or root.tag.rsplit("}", 1)[-1] != "CodeBook":
+        raise CodebookError(
+            f"{source}: rotelementet är {root.tag!r}, inte en REFI-QDA-kodbok "
+            f"({{{QDC_NS}}}CodeBook) — exportera kodboken som .qdc från ditt QDA-program"
+        )
+    codes_el = root.find(f"{{{ns}}}Codes")
+    if codes_el is None:
+        raise CodebookError(f"{source}: kodboken saknar <Codes>")
+    raws: list[dict[str, Any]] = []
+    orders: list[int | None] = []
+    used: set[str] = set()
+
+    def walk(el: ET.Element, parent: str | None, where: str) -> None:
+        name_attr = (el.get("name") or "").strip()
+        if not name_attr:
+            raise CodebookError(f"{source}: {where} saknar attributet name")
+        desc_el = el.find(f"{{{ns}}}Description")
+        fields = parse_description(desc_el.text or "") if desc_el is not None else {}
+        code_id = fields.pop("_id", None)
+        kind = fields.pop("_kind", None)
+        number = fields.pop("_number", None)
+        position = fields.pop("_order", None)
+        fields = {k: v for k, v in fields.items() if not k.startswith("_")}
+        display = name_attr
+        if code_id and display.startswith(code_id + " "):
+            display = display[len(code_id) + 1 :].strip()
+        if not code_id:
+            base = _slug(name_attr)
+            code_id, n = base, 2
+            while code_id in used:
+                code_id, n = f"{base}-{n}", n + 1
+        if kind is None:
+            kind = "group" if el.get("isCodable", "true").strip().lower() in ("false", "0") else "code"
+        if code_id in used:
+            raise CodebookError(f"{source}: kod-id '{code_id}' förekommer två gånger — varje id måste vara unikt")
+        used.add(code_id)
+        raw = {"id": code_id, "name": display, "parent": parent, "kind": kind, "number": number, **fields}
+        raws.append(raw)
+        orders.append(int(position) if position is not None and position.isdigit() else None)
+        for i, child in enumerate(el.findall(f"{{{ns}}}Code")):
+            walk(child, code_id, f"{where} → kod {i + 1}")
+
+    for i, el in enumerate(codes_el.findall(f"{{{ns}}}Code")):
+        walk(el, None, f"kod {i + 1}")
+    codes = [code_from_mapping(r, f"{source}, kod '{r['id']}'") for r in raws]
+    if all(o is not None for o in orders) and len(set(orders)) == len(orders):
+        # written by qualcode: restore the codebook order; otherwise keep the file's depth-first order
+        codes = [c for _, c in sorted(zip(orders, codes), key=lambda oc: oc[0])]
+    return build_codebook(codes, name=name)
+
+
+# -- project (.qdpx) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QdpxSummary:
+    """What an export wrote."""
+
+    path: Path
+    sources: int
+    cases: int
+    selections: int
+    codings: int
+    users: int
+    notes: int
+
+
+def project_namespace(project: Project) -> uuid.UUID:
+    """The project's GUID namespace, created once and kept in the store."""
+    value = project.store.get_info("refi_uuid")
+    if value is None:
+        value = str(uuid.uuid4())
+        with project.store.transaction():
+            project.store.set_info("refi_uuid", value)
+    return uuid.UUID(value)
+
+
+def _dt(value: str | None) -> str | None:
+    """ISO timestamps from the store are xsd:dateTime already; normalise a missing zone to UTC."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.isoformat(timespec="seconds")
+
+
+def variable_type(values: Iterable[Any]) -> str:
+    """The REFI-QDA typeOfVariable that fits every (non-empty) value."""
+    vals = [v for v in values if v not in (None, "")]
+    if not vals:
+        return "Text"
+    if all(isinstance(v, bool) for v in vals):
+        return "Boolean"
+    if all(_is_int(v) for v in vals):
+        return "Integer"
+    if all(_is_int(v) or _is_float(v) for v in vals):
+        return "Float"
+    if all(isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v) and _is_date(v) for v in vals):
+        return "Date"
+    return "Text"
+
+
+def _is_int(v: Any) -> bool:
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, int):
+        return True
+    # "007" stays text: a leading zero is part of an identifier, not a number
+    return isinstance(v, str) and re.fullmatch(r"-?(0|[1-9]\d*)", v.strip()) is not None
+
+
+def _is_float(v: Any) -> bool:
+    if isinstance(v, float):
+        return v == v and v not in (float("inf"), float("-inf"))
+    return isinstance(v, str) and re.fullmatch(r"-?(0|[1-9]\d*)\.\d+", v.strip()) is not None
+
+
+def _is_date(v: str) -> bool:
+    try:
+        date.fromisoformat(v)
+    except ValueError:
+        return False
+    return True
+
+
+_VALUE_ELEMENT = {
+    "Text": "TextValue", "Boolean": "BooleanValue", "Integer": "IntegerValue",
+    "Float": "FloatValue", "Date": "DateValue",
+}
+
+
+def _value_text(kind: str, value: Any) -> str:
+    if kind == "Boolean":
+        return "true" if value else "false"
+    if kind in ("Integer", "Float"):
+        return str(value).strip()
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def case_key(doc: Document, key: str | None = None) -> str:
+    """Which case a survey document belongs to: the respondent id, else the document itself."""
+    if key:
+        value = doc.meta.get(key)
+        return str(value) if value not in (None, "") else doc.name
+    for k in CASE_KEYS:
+        for mk, mv in doc.meta.items():
+            if mk.lower() == k and mv not in (None, ""):
+                return str(mv)
+    return doc.name
+
+
+def build_project_xml(
+    project: Project,
+    coders: Sequence[str] | None = None,
+    case_by: str | None = None,
+    now: datetime | None = None,
+) -> tuple[bytes, dict[str, str], QdpxSummary]:
+    """The `project.qde` XML and the source texts (file name -> text) of a `.qdpx`."""
+    store = project.store
+    codebook = project.codebook
+    ns_uuid = project_namespace(project)
+
+    def guid(kind: str, key: str) -> str:
+        return str(uuid.uuid5(ns_uuid, f"{kind}:{key}"))
+
+    q = lambda tag: f"{{{QDE_NS}}}{tag}"  # noqa: E731
+    ET.register_namespace("", QDE_NS)
+    stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="seconds")
+    documents = list(store.iter_documents())
+    codings: dict[int, list[tuple[Coding, Segment]]] = {}
+    segments: dict[int, Segment] = {}
+    for coding, seg in store.iter_codings(sources=POSITIVE, coder=list(coders) if coders else None):
+        if coding.code_id not in codebook:
+            continue
+        codings.setdefault(seg.id, []).append((coding, seg))
+        segments[seg.id] = seg
+    quotes = store.flagged_quotes()
+    for seg in store.iter_segments(ids=sorted(quotes - set(segments))) if quotes - set(segments) else ():
+        segments[seg.id] = seg
+
+    users = sorted({c.coder for items in codings.values() for c, _ in items} | {project.coder})
+    root = ET.Element(
+        q("Project"),
+        {
+            "name": str(project.config.get("name") or project.root.name),
+            "origin": ORIGIN,
+            "creatingUserGUID": guid("user", project.coder),
+            "creationDateTime": stamp,
+        },
+    )
+    users_el = ET.SubElement(root, q("Users"))
+    for name in users:
+        ET.SubElement(users_el, q("User"), {"guid": guid("user", name), "name": name, "id": name})
+    cb_el = ET.SubElement(root, q("CodeBook"))
+    _code_elements(ET.SubElement(cb_el, q("Codes")), QDE_NS, codebook)
+
+    # Variables: every metadata key; survey documents are grouped into cases by respondent.
+    survey = [d for d in documents if d.kind == "survey"]
+    cases: dict[str, list[Document]] = {}
+    for d in survey:
+        cases.setdefault(case_key(d, case_by), []).append(d)
+    case_vars: dict[str, dict[str, Any]] = {}
+    for key, docs in cases.items():
+        shared = dict(docs[0].meta)
+        for d in docs[1:]:
+            shared = {k: v for k, v in shared.items() if k in d.meta and d.meta[k] == v}
+        case_vars[key] = shared
+    source_vars: dict[int, dict[str, Any]] = {}
+    for d in documents:
+        shared = case_vars.get(case_key(d, case_by), {}) if d.kind == "survey" else {}
+        source_vars[d.id] = {k: v for k, v in d.meta.items() if k not in shared}
+    all_values: dict[str, list[Any]] = {}
+    for values in list(case_vars.values()) + list(source_vars.values()):
+        for k, v in values.items():
+            all_values.setdefault(k, []).append(v)
+    var_types = {k: variable_type(v) for k, v in all_values.items()}
+    if var_types:
+        vars_el = ET.SubElement(root, q("Variables"))
+        for k, kind in var_types.items():
+            ET.SubElement(vars_el, q("Variable"), {"guid": guid("variable", k), "name": k, "typeOfVariable": kind})
+
+    def add_values(parent: ET.Element, values: Mapping[str, Any]) -> None:
+        for k, v in values.items():
+            if v in (None, ""):
+                continue
+            kind = var_types[k]
+            vv = ET.SubElement(parent, q("VariableValue"))
+            ET.SubElement(vv, q("VariableRef"), {"targetGUID": guid("variable", k)})
+            ET.SubElement(vv, q(_VALUE_ELEMENT[kind])).text = _value_text(kind, v)
+
+    if cases:
+        cases_el = ET.SubElement(root, q("Cases"))
+        for key, docs in cases.items():
+            case_el = ET.SubElement(cases_el, q("Case"), {"guid": guid("case", key), "name": key})
+            add_values(case_el, case_vars[key])
+            for d in docs:
+                ET.SubElement(case_el, q("SourceRef"), {"targetGUID": guid("source", d.content_hash)})
+
+    by_doc: dict[int, list[Segment]] = {}
+    for seg in segments.values():
+        by_doc.setdefault(seg.document_id, []).append(seg)
+    files: dict[str, str] = {}
+    notes: list[tuple[str, str, str, str | None]] = []  # guid, name, text, created
+    n_codings = 0
+    sources_el = ET.SubElement(root, q("Sources")) if documents else None
+    for d in documents:
+        sguid = guid("source", d.content_hash)
+        files[f"{sguid}.txt"] = d.text
+        attrs = {"guid": sguid, "name": d.name, "plainTextPath": f"internal://{sguid}.txt"}
+        created = _dt(d.created_at)
+        if created:
+            attrs["creationDateTime"] = created
+        src = ET.SubElement(sources_el, q("TextSource"), attrs)  # type: ignore[arg-type]
+        for seg in sorted(by_doc.get(d.id, []), key=lambda s: (s.start, s.end, s.id)):
+            sel_key = f"{d.content_hash}:{seg.unit}:{seg.start}:{seg.end}"
+            sel = ET.SubElement(
+                src, q("PlainTextSelection"),
+                {
+                    "guid": guid("selection", sel_key),
+                    "name": _selection_name(seg.text),
+                    "startPosition": str(seg.start),
+                    "endPosition": str(seg.end),
+                },
+            )
+            if seg.id in quotes:
+                ET.SubElement(sel, q("Description")).text = "Nyckelcitat"
+            for coding, _ in sorted(codings.get(seg.id, []), key=lambda cs: (cs[0].code_id, cs[0].coder)):
+                cguid = guid("coding", f"{sel_key}:{coding.code_id}:{coding.coder}")
+                attrs = {"guid": cguid, "creatingUser": guid("user", coding.coder)}
+                created = _dt(coding.created_at)
+                if created:
+                    attrs["creationDateTime"] = created
+                cod = ET.SubElement(sel, q("Coding"), attrs)
+                ET.SubElement(cod, q("CodeRef"), {"targetGUID": code_guid(coding.code_id)})
+                n_codings += 1
+                if coding.memo:
+                    nguid = guid("note", cguid)
+                    ET.SubElement(cod, q("NoteRef"), {"targetGUID": nguid})
+                    notes.append((nguid, f"Memo {coding.code_id} ({coding.coder})", coding.memo, coding.created_at))
+        add_values(src, source_vars[d.id])
+    if notes:
+        notes_el = ET.SubElement(root, q("Notes"))
+        for nguid, name, text, created in notes:
+            attrs = {"guid": nguid, "name": name}
+            if _dt(created):
+                attrs["creationDateTime"] = _dt(created)  # type: ignore[assignment]
+            note = ET.SubElement(notes_el, q("Note"), attrs)
+            ET.SubElement(note, q("PlainTextContent")).text = text
+    summary = QdpxSummary(
+        path=Path(), sources=len(documents), cases=len(cases), selections=len(segments),
+        codings=n_codings, users=len(users), notes=len(notes),
+    )
+    return _serialise(root), files, summary
+
+
+def _selection_name(text: str, limit: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def write_qdpx(
+    project: Project,
+    path: str | Path,
+    coders: Sequence[str] | None = None,
+    case_by: str | None = None,
+    now: datetime | None = None,
+) -> QdpxSummary:
+    """Export the project as a REFI-QDA `.qdpx` (zip: `project.qde` + `sources/*.txt`)."""
+    path = Path(path)
+    xml, files, summary = build_project_xml(project, coders=coders, case_by=case_by, now=now)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("project.qde", xml)
+            for name, text in files.items():
+                # bytes, not str-with-newline-translation: offsets count code points of this exact text
+                zf.writestr(f"sources/{name}", text.encode("utf-8"))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return QdpxSummary(
+        path=path, sources=summary.sources, cases=summary.cases, selections=summary.selections,
+        codings=summary.codings, users=summary.users, notes=summary.notes,
+    )

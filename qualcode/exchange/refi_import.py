@@ -1,0 +1,713 @@
+"""Import a REFI-QDA project (`.qdpx`): text sources become notes (or survey answers, when they
+have a respondent variable), coded text selections codings.
+
+The file is read and checked whole before the store is touched: the zip, `project.qde`, every
+text source's text, every selection's positions, and every code that a coding uses. Then the
+documents, their segments and the codings are written in one transaction.
+
+How selections become codings: qualcode codes segments (paragraphs), so a selection codes each
+paragraph it covers. Positions are compared in non-space characters, so line endings (`\\r\\n`
+in the file, `\\n` in the store, as for `qualcode import notes`) and blank lines do not count.
+A paragraph that a selection only partly overlaps is coded when the selection covers at least
+`min_overlap` of its characters (10), or all of it, or when the whole selection lies in it; a
+selection that ends on a neighbour's first word does not code the neighbour. Every selection
+codes at least the paragraph it overlaps most.
+
+How REFI codes find codebook codes: a `--map` file (`refi_name;code_id`) first, then the
+`qualcode: id=…` line that qualcode's own export writes in the Description, then a codebook
+id, name or "id name" equal to the REFI code's name (case-insensitive).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+import zlib
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import accumulate
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qualcode.core.codebook import Code, Codebook
+from qualcode.core.errors import CodebookError, InputError, UnknownCodeError
+from qualcode.ingest.readers import normalise_newlines
+from qualcode.core.records import DocumentIn
+from qualcode.core.records import POSITIVE_SOURCES as POSITIVE
+from qualcode.exchange.refi_export import CASE_KEYS, QDE_NS, parse_description
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+    from qualcode.core.records import Document
+    from qualcode.project import Project
+    from qualcode.store.database import Store
+
+MIN_OVERLAP = 10
+NON_TEXT = {"PDFSource": "PDF", "PictureSource": "bild", "AudioSource": "ljud", "VideoSource": "video"}
+_MAP_HEADER = {"refi_name", "refi-namn", "refi_namn", "refi", "namn", "name", "kod i filen"}
+
+
+# -- what the file holds ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RefiCode:
+    guid: str
+    name: str
+    path: str  # "Förälder/Barn" for nested codes
+    qualcode_id: str | None = None  # from qualcode's own Description line
+
+
+@dataclass(frozen=True)
+class RefiCoding:
+    code_guid: str
+    coder: str
+    memo: str | None = None
+
+
+@dataclass(frozen=True)
+class RefiSelection:
+    guid: str
+    name: str
+    start: int
+    end: int
+    codings: tuple[RefiCoding, ...] = ()
+
+
+@dataclass(frozen=True)
+class RefiSource:
+    guid: str
+    name: str
+    text: str  # as in the file: positions count code points of this text
+    meta: dict[str, Any] = field(default_factory=dict)
+    selections: tuple[RefiSelection, ...] = ()
+    source_codings: int = 0  # codings of the whole source (not imported)
+
+
+@dataclass(frozen=True)
+class RefiProject:
+    path: Path
+    name: str
+    codes: dict[str, RefiCode]
+    sources: tuple[RefiSource, ...]
+    non_text: tuple[str, ...]  # "name (PDF)" of sources that are not text
+
+
+@dataclass(frozen=True)
+class QdpxImportSummary:
+    """What an import did."""
+
+    path: Path
+    documents: int
+    segments: int
+    skipped: tuple[str, ...]  # text sources already in the project (or twice in the file)
+    selections: int
+    codings: int  # written: new, or changed from a suggestion/rejection
+    unchanged: int  # already in the project as a positive coding of the same coder
+    coders: tuple[str, ...]
+    non_text: tuple[str, ...]
+    empty: tuple[str, ...]  # text sources without text
+    touches_ignored: int  # paragraphs a selection overlapped by less than the minimum
+    unplaced: int  # coded selections without text (empty or only spaces)
+    source_codings: int  # codings of whole sources, which qualcode has no unit for
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path), "documents": self.documents, "segments": self.segments,
+            "skipped": list(self.skipped), "selections": self.selections, "codings": self.codings,
+            "unchanged": self.unchanged, "coders": list(self.coders), "non_text": list(self.non_text),
+            "empty": list(self.empty), "touches_ignored": self.touches_ignored, "unplaced": self.unplaced,
+            "source_codings": self.source_codings,
+        }
+
+
+# -- reading the file --------------------------------------------------------------------
+
+
+def _guid(value: str | None) -> str:
+    return (value or "").strip().strip("{}").lower()
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def read_qdpx(path: str | Path, default_coder: str = "") -> RefiProject:
+    """Read and check a `.qdpx`: sources, selections (within their text), codings, cases, notes."""
+    path = Path(path)
+    if not path.is_file():
+        what = "är en mapp" if path.is_dir() else "finns inte"
+        raise InputError(f"filen '{path}' {what} — ange en .qdpx-fil")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+            qde = "project.qde" if "project.qde" in names else next(
+                (n for n in names if n.lower().endswith(".qde") and "/" not in n), None
+            )
+            if qde is None:
+                raise InputError(
+                    f"{path.name}: hittade ingen project.qde i arkivet (innehåller: {_shown(names)}) — "
+                    "exportera projektet som REFI-QDA-projekt (.qdpx) från ditt QDA-program"
+                )
+            try:
+                root = ET.fromstring(zf.read(qde))
+            except ET.ParseError as exc:
+                line, col = exc.position
+                raise InputError(
+                    f"{path.name}:{qde} rad {line}, kolumn {col}: ogiltig XML ({exc}) — filen är skadad; exportera på nytt"
+                ) from None
+            return _Reader(path, zf, names, default_coder).project(root)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError) as exc:
+        raise InputError(
+            f"{path.name}: inte en läsbar .qdpx (zip)-fil ({type(exc).__name__}) — "
+            "exportera projektet på nytt som REFI-QDA-projekt (.qdpx)"
+        ) from None
+
+
+def _shown(names: Sequence[str], n: int = 5) -> str:
+    return ", ".join(names[:n]) + (" …" if len(names) > n else "") if names else "inget"
+
+
+class _Reader:
+    """Walks one `project.qde`; raises InputError naming the element and the fix."""
+
+    def __init__(self, path: Path, zf: zipfile.ZipFile, names: list[str], default_coder: str):
+        self.path = path
+        self.zf = zf
+        self.names = names
+        self.lower = {n.lower(): n for n in names}
+        self.default_coder = default_coder
+        self.ns = ""
+        self.users: dict[str, str] = {}  # user GUID → name
+        self.notes: dict[str, str] = {}  # note GUID → text
+
+    def q(self, tag: str) -> str:
+        return f"{self.ns}{tag}"
+
+    def project(self, root: ET.Element) -> RefiProject:
+        ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
+        if _local(root.tag) != "Project" or ns not in (QDE_NS, ""):
+            raise InputError(
+                f"{self.path.name}: project.qde har rotelementet {root.tag!r}, inte ett REFI-QDA-projekt "
+                f"({{{QDE_NS}}}Project) — exportera projektet som .qdpx från ditt QDA-program"
+            )
+        self.ns = f"{{{ns}}}" if ns else ""
+        self.users = {
+            _guid(u.get("guid")): (u.get("name") or "").strip() or _guid(u.get("guid"))
+            for u in root.iterfind(f"{self.q('Users')}/{self.q('User')}")
+        }
+        self.notes = self._notes(root)
+        codes: dict[str, RefiCode] = {}
+        codes_el = root.find(f"{self.q('CodeBook')}/{self.q('Codes')}")
+        if codes_el is not None:
+            self._codes(codes_el, "", codes)
+        variables = {
+            _guid(v.get("guid")): (v.get("name") or _guid(v.get("guid"))).strip()
+            for v in root.iterfind(f"{self.q('Variables')}/{self.q('Variable')}")
+        }
+        case_meta: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        for case in root.iterfind(f"{self.q('Cases')}/{self.q('Case')}"):
+            values = self._values(case, variables)
+            for ref in case.iterfind(self.q("SourceRef")):
+                case_meta.setdefault(_guid(ref.get("targetGUID")), []).append(((case.get("name") or "").strip(), values))
+        sources: list[RefiSource] = []
+        non_text: list[str] = []
+        sources_el = root.find(self.q("Sources"))
+        for el in sources_el if sources_el is not None else ():
+            kind = _local(el.tag)
+            name = (el.get("name") or "").strip() or _guid(el.get("guid"))
+            if kind in NON_TEXT:
+                non_text.append(f"{name} ({NON_TEXT[kind]})")
+            elif kind == "TextSource":
+                sources.append(self._source(el, name, variables, case_meta.get(_guid(el.get("guid")), [])))
+        return RefiProject(
+            path=self.path, name=root.get("name") or self.path.stem, codes=codes,
+            sources=tuple(sources), non_text=tuple(non_text),
+        )
+
+    # -- parts --
+
+    def _codes(self, parent: ET.Element, prefix: str, out: dict[str, RefiCode]) -> None:
+        for el in parent.iterfind(self.q("Code")):
+            name = (el.get("name") or "").strip()
+            desc = el.find(self.q("Description"))
+            fields = parse_description(desc.text or "") if desc is not None else {}
+            path = f"{prefix}/{name}" if prefix else name
+            guid = _guid(el.get("guid"))
+            out[guid] = RefiCode(guid=guid, name=name, path=path, qualcode_id=fields.get("_id"))
+            self._codes(el, path, out)
+
+    def _notes(self, root: ET.Element) -> dict[str, str]:
+        notes: dict[str, str] = {}
+        for note in root.iterfind(f"{self.q('Notes')}/{self.q('Note')}"):
+            name = (note.get("name") or "").strip() or _guid(note.get("guid"))
+            text = self._text(note, f"anteckningen '{name}'", required=False)
+            if text.strip():
+                notes[_guid(note.get("guid"))] = text.strip()
+        return notes
+
+    def _text(self, el: ET.Element, what: str, required: bool = True) -> str:
+        content = el.find(self.q("PlainTextContent"))
+        if content is not None:
+            # XML parsers turn \r\n into \n inside elements; positions then count the \n text
+            return content.text or ""
+        target = el.get("plainTextPath")
+        if not target:
+            if not required:
+                return ""
+            rich = f" (bara richTextPath {el.get('richTextPath')})" if el.get("richTextPath") else ""
+            raise InputError(
+                f"{self.path.name}: {what} har ingen text{rich} — REFI-QDA kräver PlainTextContent eller "
+                "plainTextPath; exportera projektet med källornas textversion"
+            )
+        member = self._member(target, what)
+        data = self.zf.read(member)
+        for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+            if data.startswith(bom):
+                break
+        else:
+            codec = "utf-8"
+        try:
+            # a byte-order mark is not a character of the text: positions start after it
+            return data.decode(codec)
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{self.path.name}: {what} ({member}) är inte UTF-8 (byte {exc.start}) — REFI-QDA-källor ska "
+                "vara UTF-8; exportera projektet på nytt"
+            ) from None
+
+    def _member(self, target: str, what: str) -> str:
+        scheme, sep, rest = target.partition("://")
+        if not sep:
+            scheme, rest = "absolute", target
+        rest = rest.replace("\\", "/")
+        if scheme.lower() == "internal":
+            candidates = [f"sources/{rest.lstrip('/')}", rest.lstrip("/")]
+        else:
+            base = rest.rstrip("/").rsplit("/", 1)[-1]
+            candidates = [f"sources/{rest.lstrip('/')}", f"sources/{base}"]
+        for c in candidates:
+            if c in self.names:
+                return c
+            if c.lower() in self.lower:
+                return self.lower[c.lower()]
+        if scheme.lower() == "internal":
+            raise InputError(
+                f"{self.path.name}: {what} pekar på {target}, men {candidates[0]} finns inte i arkivet — "
+                "filen är ofullständig; exportera projektet på nytt"
+            )
+        raise InputError(
+            f"{self.path.name}: {what} är en extern fil ({target}) som inte finns i arkivet — "
+            "exportera projektet med källorna inbäddade i .qdpx-filen (interna källor) och importera igen"
+        )
+
+    def _coder(self, guid: str | None, fallback: str) -> str:
+        g = _guid(guid)
+        if not g:
+            return fallback
+        return self.users.get(g, g)
+
+    def _values(self, el: ET.Element, variables: dict[str, str]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for vv in el.iterfind(self.q("VariableValue")):
+            ref = vv.find(self.q("VariableRef"))
+            key = variables.get(_guid(ref.get("targetGUID"))) if ref is not None else None
+            value_el = next((c for c in vv if _local(c.tag) != "VariableRef"), None)
+            if key is None or value_el is None:
+                continue  # a value of an undeclared variable, or no value: nothing to keep
+            values[key] = _typed_value(_local(value_el.tag), (value_el.text or "").strip())
+        return values
+
+    def _source(
+        self, el: ET.Element, name: str, variables: dict[str, str], cases: list[tuple[str, dict[str, Any]]]
+    ) -> RefiSource:
+        what = f"källan '{name}'"
+        text = self._text(el, what)
+        meta: dict[str, Any] = {}
+        for _, values in cases:
+            for k, v in values.items():
+                meta.setdefault(k, v)  # a variable in two cases: the first case's value
+        meta.update(self._values(el, variables))
+        case_names = [c for c, _ in cases if c]
+        if case_names and "case" not in meta:
+            meta["case"] = "; ".join(dict.fromkeys(case_names))
+        selections = []
+        for sel in el.iterfind(self.q("PlainTextSelection")):
+            label = (sel.get("name") or "").strip() or _guid(sel.get("guid"))
+            try:
+                start, end = int(sel.get("startPosition", "")), int(sel.get("endPosition", ""))
+            except ValueError:
+                raise InputError(
+                    f"{self.path.name}: markeringen '{label}' i {what} saknar heltalen startPosition/endPosition"
+                ) from None
+            if not 0 <= start <= end <= len(text):
+                raise InputError(
+                    f"{self.path.name}: markeringen '{label}' i {what} går utanför texten (tecken {start}–{end}, "
+                    f"texten har {len(text)} tecken) — filen stämmer inte med sin källtext; exportera på nytt"
+                )
+            sel_memos = self._memos(sel)
+            sel_coder = self._coder(sel.get("creatingUser"), self.default_coder)
+            codings = []
+            for cod in sel.iterfind(self.q("Coding")):
+                ref = cod.find(self.q("CodeRef"))
+                if ref is None or not _guid(ref.get("targetGUID")):
+                    raise InputError(f"{self.path.name}: en kodning av markeringen '{label}' i {what} saknar CodeRef")
+                memos = list(dict.fromkeys(self._memos(cod) + sel_memos))
+                codings.append(RefiCoding(
+                    code_guid=_guid(ref.get("targetGUID")),
+                    coder=self._coder(cod.get("creatingUser"), sel_coder),
+                    memo="\n\n".join(memos) or None,
+                ))
+            selections.append(RefiSelection(_guid(sel.get("guid")), label, start, end, tuple(codings)))
+        return RefiSource(
+            guid=_guid(el.get("guid")), name=name, text=text, meta=meta, selections=tuple(selections),
+            source_codings=len(el.findall(self.q("Coding"))),
+        )
+
+    def _memos(self, el: ET.Element) -> list[str]:
+        refs = (_guid(r.get("targetGUID")) for r in el.iterfind(self.q("NoteRef")))
+        return [self.notes[g] for g in refs if g in self.notes]
+
+
+def _typed_value(kind: str, text: str) -> Any:
+    try:
+        if kind == "IntegerValue":
+            return int(text)
+        if kind == "FloatValue":
+            return float(text)
+    except ValueError:
+        return text
+    if kind == "BooleanValue":
+        return text.lower() in ("true", "1")
+    return text
+
+
+# -- codes -------------------------------------------------------------------------------
+
+
+def read_code_map(path: str | Path, codebook: Codebook) -> dict[str, str]:
+    """`refi_name;code_id` lines (`;`, else tab or `,`; BOM and a header line allowed) → {name: code id}.
+
+    Names are compared case-insensitively; a nested code may also be named by its path `A/B`.
+    An empty code id leaves the name unmapped.
+    """
+    from qualcode.ingest.readers import read_text
+
+    path = Path(path)
+    text = read_text(path)
+    lines = text.splitlines()
+    delimiter = ";" if any(";" in ln for ln in lines) else "\t" if any("\t" in ln for ln in lines) else ","
+    out: dict[str, str] = {}
+    where: dict[str, int] = {}
+    for n, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
+        cells = [c.strip() for c in row]
+        while cells and not cells[-1]:
+            cells.pop()
+        if not cells:
+            continue
+        if (n == 1 and cells[0].lower() in _MAP_HEADER) or len(cells) == 1:
+            continue  # the header, or a name without a code
+        if len(cells) != 2:
+            raise InputError(
+                f"{path.name} rad {n}: väntade två fält 'refi-namn{delimiter}kod-id', fick {len(cells)} — "
+                "en kod per rad, t.ex. `Lokaler;P13`"
+            )
+        name, code_id = cells
+        try:
+            code = codebook.resolve(code_id)
+        except UnknownCodeError as exc:
+            raise InputError(f"{path.name} rad {n}: {exc}") from None
+        if code.is_group:
+            raise InputError(f"{path.name} rad {n}: {_group_message(code, codebook)}")
+        key = name.casefold()
+        if key in out and out[key] != code.id:
+            raise InputError(
+                f"{path.name}: '{name}' har två koder, {out[key]} (rad {where[key]}) och {code.id} (rad {n}) — behåll en"
+            )
+        out[key], where[key] = code.id, n
+    return out
+
+
+def _group_message(code: Code, codebook: Codebook) -> str:
+    kids = ", ".join(k.id for k in codebook.children(code.id)) or "inga"
+    return f"'{code.id}' är en temagrupp och kodas inte direkt — välj en av dess koder: {kids}"
+
+
+def _match_codebook(name: str, codebook: Codebook) -> list[Code]:
+    low = name.casefold()
+    for test in (
+        lambda c: c.id.casefold() == low,
+        lambda c: c.name.casefold() == low,
+        lambda c: f"{c.id} {c.name}".casefold() == low,
+    ):
+        hits = [c for c in codebook.codes if test(c)]
+        if hits:
+            return hits
+    return []
+
+
+def map_codes(refi: RefiProject, codebook: Codebook, code_map: dict[str, str] | None = None) -> dict[str, str]:
+    """REFI code GUID → codebook id for every code that a text selection's coding uses.
+
+    Raises CodebookError listing every code that cannot be mapped, with the fix.
+    """
+    code_map = code_map or {}
+    used = dict.fromkeys(c.code_guid for s in refi.sources for sel in s.selections for c in sel.codings)
+    out: dict[str, str] = {}
+    unmapped: list[str] = []
+    problems: list[str] = []
+    for guid in used:
+        code = refi.codes.get(guid)
+        if code is None:
+            unmapped.append(f"kod-GUID {guid} (finns inte i filens kodbok)")
+            continue
+        mapped = code_map.get(code.name.casefold()) or code_map.get(code.path.casefold())
+        if mapped is None and code.qualcode_id and code.qualcode_id in codebook:
+            mapped = code.qualcode_id
+        if mapped is None:
+            hits = _match_codebook(code.name, codebook)
+            if len(hits) > 1:
+                problems.append(f"'{code.name}' passar flera koder ({', '.join(c.id for c in hits)}) — välj en med `--map`")
+                continue
+            mapped = hits[0].id if hits else None
+        if mapped is None:
+            unmapped.append(f"'{code.path}'")
+            continue
+        target = codebook.get(mapped)
+        if target.is_group:
+            kids = ", ".join(k.id for k in codebook.children(target.id))
+            problems.append(
+                f"'{code.path}' motsvarar temagruppen {target.id}, som inte kodas direkt — ange en av dess koder ({kids}) med `--map`"
+            )
+            continue
+        out[guid] = target.id
+    if unmapped or problems:
+        parts = []
+        if unmapped:
+            parts.append(
+                f"{len(unmapped)} koder används i kodningar men finns inte i kodboken: {', '.join(unmapped)} — "
+                "lägg till dem med `qualcode codebook add ID \"namn\"` (eller ta in filens kodbok med "
+                f"`qualcode codebook import {refi.path.name}`, som ersätter projektets kodbok), "
+                "eller ange `--map koder.csv` med rader `refi-namn;kod-id`"
+            )
+        parts.extend(problems)
+        raise CodebookError(f"{refi.path.name}: " + "; ".join(parts) + ". Inget importerades.")
+    return out
+
+
+# -- selections → segments ---------------------------------------------------------------
+
+
+def _solid_offsets(text: str) -> list[int]:
+    """For each position i, how many non-space characters precede it (len(text) + 1 entries)."""
+    return list(accumulate((not ch.isspace() for ch in text), initial=0))
+
+
+def covered_spans(
+    spans: Sequence[tuple[int, int]], start: int, end: int, min_overlap: int = MIN_OVERLAP
+) -> tuple[list[int], int]:
+    """Indices of the spans a selection [start, end) codes, and how many touched spans it does not.
+
+    A span is coded when the overlap is at least min(min_overlap, span length, selection length);
+    when none is, the span with the largest overlap is.
+    """
+    length = end - start
+    if length <= 0:
+        return [], 0
+    touched = [(i, min(e, end) - max(s, start)) for i, (s, e) in enumerate(spans)]
+    touched = [(i, ov) for i, ov in touched if ov > 0]
+    chosen = [i for i, ov in touched if ov >= min(min_overlap, spans[i][1] - spans[i][0], length)]
+    if not chosen and touched:
+        chosen = [max(touched, key=lambda t: t[1])[0]]
+    return chosen, len(touched) - len(chosen)
+
+
+def _note_text(text: str) -> str:
+    """The text as `qualcode import notes` stores it: \\n line endings, no blank lines at the ends."""
+    return normalise_newlines(text).strip("\n")
+
+
+# -- import ------------------------------------------------------------------------------
+
+
+def import_qdpx(
+    project: Project,
+    path: str | Path,
+    code_map: str | Path | None = None,
+    min_overlap: int | None = None,
+    model: str | None = None,
+) -> QdpxImportSummary:
+    """Import the text sources of a `.qdpx` as notes and its text codings as manual codings.
+
+    Everything is checked first; documents, segments and codings are then written in one
+    transaction. Sources already in the project are skipped (content hash), and codings that
+    exist already are left as they are, so importing the same file twice changes nothing.
+    """
+    from qualcode.ingest.service import content_hash, import_documents
+
+    path = Path(path)
+    min_overlap = MIN_OVERLAP if min_overlap is None else min_overlap
+    if min_overlap < 1:
+        raise InputError(f"--min-overlap måste vara minst 1 (fick {min_overlap})")
+    store = project.store
+    refi = read_qdpx(path, default_coder=project.coder)
+    mapping = map_codes(refi, project.codebook, read_code_map(code_map, project.codebook) if code_map else None)
+    texts = [_note_text(s.text) for s in refi.sources]
+    sources = [s for s, text in zip(refi.sources, texts) if text.strip()]
+    if not sources:
+        other = f" ({len(refi.non_text)} källor som inte är text: {_shown(refi.non_text)})" if refi.non_text else ""
+        raise InputError(f"{path.name} innehåller inga textkällor att importera{other}")
+    docs = [
+        DocumentIn(name=s.name, kind=_kind(s.meta), text=text, meta=s.meta, source=f"{path}#{s.guid}")
+        for s, text in zip(refi.sources, texts) if text.strip()
+    ]
+    hashes = [content_hash(d) for d in docs]
+    names = [d.name for d in docs]
+    before = _Known(store.find_documents(hashes, names))
+    fresh: list[DocumentIn] = []
+    skipped: list[str] = []
+    seen: set[str] = set()
+    for doc, h in zip(docs, hashes):
+        if before.find(doc, h) is not None or h in seen:
+            skipped.append(doc.name)
+        else:
+            fresh.append(doc)
+        seen.add(h)
+    with store.transaction():
+        new_segments = 0
+        options = {"format": "qdpx", "map": str(code_map or "")}
+        for kind, unit in (("note", "paragraph"), ("survey", "response")):
+            group = [d for d in fresh if d.kind == kind]
+            if group:
+                new_segments += import_documents(project, group, str(path), kind, unit, options, model).segments
+        after = _Known(store.find_documents(hashes, names))
+        plan = _Plan(store, mapping, min_overlap, lambda: project.nlp(model))
+        for src, doc, h in zip(sources, docs, hashes):
+            plan.add(src, after.find(doc, h))
+        written, unchanged = _write_codings(store, plan.codings, path.name)
+    return QdpxImportSummary(
+        path=path, documents=len(fresh), segments=new_segments + plan.segments, skipped=tuple(skipped),
+        selections=sum(len(s.selections) for s in sources), codings=written, unchanged=unchanged,
+        coders=tuple(sorted({coder for _, _, coder in plan.codings})), non_text=refi.non_text,
+        empty=tuple(s.name for s, text in zip(refi.sources, texts) if not text.strip()),
+        touches_ignored=plan.touches, unplaced=plan.unplaced, source_codings=sum(s.source_codings for s in sources),
+    )
+
+
+def _kind(meta: dict[str, Any]) -> str:
+    """A source with a respondent variable is a survey answer (one response segment, and its
+    metadata is part of its identity, so equal answers of different respondents stay apart), as
+    qualcode's own export writes them; any other source is a note."""
+    return "survey" if any(str(k).lower() in CASE_KEYS for k in meta) else "note"
+
+
+class _Known:
+    """Project documents a source may already be: same content hash, or same name and text.
+
+    The second catches survey answers that qualcode exported back in the project they came from:
+    the import adds a `case` field to their metadata, so their content hash differs.
+    """
+
+    def __init__(self, documents: Iterable[Document]):
+        self.by_hash: dict[str, Document] = {}
+        self.by_name: dict[tuple[str, str], Document] = {}
+        for d in documents:
+            self.by_hash.setdefault(d.content_hash, d)
+            self.by_name.setdefault((d.name, " ".join(d.text.split())), d)
+
+    def find(self, doc: DocumentIn, content_hash: str) -> Document | None:
+        return self.by_hash.get(content_hash) or self.by_name.get((doc.name, " ".join(doc.text.split())))
+
+
+class _Plan:
+    """The codings to write, (segment id, code id, coder) → memos, from the sources' selections."""
+
+    def __init__(self, store: Store, mapping: dict[str, str], min_overlap: int, nlp: Callable[[], Language]):
+        self.store = store
+        self.mapping = mapping
+        self.min_overlap = min_overlap
+        self.nlp = nlp
+        self.codings: dict[tuple[int, str, str], list[str]] = {}
+        self.layouts: dict[int, _Layout] = {}
+        self.touches = self.unplaced = self.segments = 0
+
+    def add(self, src: RefiSource, doc: Document | None) -> None:
+        if doc is None or "".join(src.text.split()) != "".join(doc.text.split()):  # pragma: no cover - same hash
+            raise InputError(f"källan '{src.name}' hittades inte bland de sparade dokumenten")
+        if doc.id not in self.layouts:
+            self.layouts[doc.id], added = _layout(self.store, doc, self.nlp)
+            self.segments += added
+        solid = _solid_offsets(src.text)
+        for sel in src.selections:
+            if not sel.codings:
+                continue
+            targets, ignored = self.layouts[doc.id].targets(solid[sel.start], solid[sel.end], self.min_overlap)
+            self.touches += ignored
+            self.unplaced += not targets
+            for seg_id in targets:
+                for c in sel.codings:
+                    memos = self.codings.setdefault((seg_id, self.mapping[c.code_guid], c.coder), [])
+                    if c.memo and c.memo not in memos:
+                        memos.append(c.memo)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """A stored document's segments in non-space offsets: the units to code, and every segment by span."""
+
+    ids: list[int]
+    spans: list[tuple[int, int]]
+    exact: dict[tuple[int, int], int]
+
+    def targets(self, start: int, end: int, min_overlap: int) -> tuple[list[int], int]:
+        """Segment ids a selection codes, and the number of touched paragraphs left out."""
+        if end > start and (start, end) in self.exact:
+            # a selection that is exactly a segment (e.g. a sentence qualcode exported) codes it
+            return [self.exact[(start, end)]], 0
+        chosen, ignored = covered_spans(self.spans, start, end, min_overlap)
+        return [self.ids[k] for k in chosen], ignored
+
+
+def _layout(store: Store, doc: Document, nlp: Callable[[], Language]) -> tuple[_Layout, int]:
+    """The document's layout; paragraphs are added first when it has neither paragraphs nor responses."""
+    from qualcode.ingest.segment import segment_texts
+
+    units = store.segmented_units(doc.id)
+    unit = "paragraph" if "paragraph" in units else "response" if "response" in units else None
+    added = 0
+    if unit is None:
+        unit = "paragraph"
+        added = store.add_segments(segment_texts(nlp(), [(doc.id, doc.text)], unit))
+    solid = _solid_offsets(doc.text)
+    # paragraphs and responses before sentences: a one-sentence paragraph is coded as the paragraph
+    segments = sorted(store.iter_segments(document=doc.id), key=lambda seg: seg.unit == "sentence")
+    exact: dict[tuple[int, int], int] = {}
+    for seg in segments:
+        exact.setdefault((solid[seg.start], solid[seg.end]), seg.id)
+    coding = [seg for seg in segments if seg.unit == unit]
+    return _Layout([seg.id for seg in coding], [(solid[seg.start], solid[seg.end]) for seg in coding], exact), added
+
+
+def _write_codings(store: Store, planned: dict[tuple[int, str, str], list[str]], source: str) -> tuple[int, int]:
+    """Upsert manual codings; a positive coding that exists keeps its source and memo."""
+    written = unchanged = 0
+    for (seg_id, code_id, coder), memos in planned.items():
+        memo = "\n\n".join(memos) or None
+        before = store.find_coding(seg_id, code_id, coder)
+        if before is not None and before.source in POSITIVE:
+            if memo and not before.memo:
+                store.set_coding_memo(before.id, memo)
+                store.log(coder, "memo", coding_id=before.id, segment_id=seg_id, code_id=code_id,
+                          detail={"memo": memo, "was": None, "via": "qdpx", "file": source})
+                written += 1
+            else:
+                unchanged += 1
+            continue
+        cid = store.upsert_coding(seg_id, code_id, coder, "manual", memo=memo)
+        store.log(coder, "add", coding_id=cid, segment_id=seg_id, code_id=code_id,
+                  detail={"memo": memo, "was": before.source if before else None, "via": "qdpx", "file": source})
+        written += 1
+    return written, unchanged

@@ -1,0 +1,97 @@
+"""JSONL files of segments for the stateless suggest/evaluate mode.
+
+`IN.jsonl`:    {"id": str, "text": str}
+`CODED.jsonl`: {"id": str, "text": str, "codes": [code ids]}
+`OUT.jsonl`:   {"id": str, "codes": [ids over threshold], "scores": {every code id: float}}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from qualcode.core.codebook import Codebook
+from qualcode.core.errors import InputError, UnknownCodeError
+
+
+@dataclass(frozen=True)
+class TextRow:
+    """One segment to code: an id and its text; `codes` is None when the file has none."""
+
+    id: str
+    text: str
+    codes: tuple[str, ...] | None = None
+    line: int = 0
+
+
+def read_rows(path: str | Path, coded: bool = False) -> list[TextRow]:
+    """Read and validate a JSONL file; errors name the file and line and say what to do."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"filen '{path}' finns inte — kontrollera sökvägen")
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except UnicodeDecodeError:
+        raise InputError(f"kunde inte läsa '{path}' som UTF-8 — spara filen som UTF-8") from None
+    rows: list[TextRow] = []
+    shape = '{"id": "...", "text": "...", "codes": [...]}' if coded else '{"id": "...", "text": "..."}'
+    for n, line in enumerate(lines, 1):
+        where = f"{path}, rad {n}"
+        if not line.strip():
+            raise InputError(f"{where}: tom rad — varje rad ska vara ett JSON-objekt {shape}; ta bort tomma rader")
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{where}: ogiltig JSON ({exc.msg}, kolumn {exc.colno}) — varje rad ska vara {shape}") from None
+        if not isinstance(obj, dict):
+            raise InputError(f"{where}: raden är inte ett JSON-objekt — skriv {shape}")
+        rid, text = obj.get("id"), obj.get("text")
+        if not isinstance(rid, str) or not rid:
+            raise InputError(f"{where}: 'id' saknas eller är inte en sträng — skriv {shape}")
+        if not isinstance(text, str):
+            raise InputError(f"{where}: 'text' saknas eller är inte en sträng (id {rid!r}) — skriv {shape}")
+        codes: tuple[str, ...] | None = None
+        if coded:
+            raw = obj.get("codes")
+            if not isinstance(raw, list) or not all(isinstance(c, str) for c in raw):
+                raise InputError(f"{where}: 'codes' saknas eller är inte en lista med kod-id (id {rid!r}) — skriv {shape}")
+            codes = tuple(dict.fromkeys(raw))
+        rows.append(TextRow(rid, text, codes, n))
+    if not rows:
+        raise InputError(f"'{path}' är tom — varje rad ska vara ett JSON-objekt {shape}")
+    return rows
+
+
+def check_codes(rows: Iterable[TextRow], codebook: Codebook, path: str | Path) -> None:
+    """Every code id must be a leaf code of the codebook; list the unknown ones with lines."""
+    leaves = {c.id for c in codebook.leaves}
+    bad: dict[str, list[int]] = {}
+    for r in rows:
+        for c in r.codes or ():
+            if c not in leaves:
+                bad.setdefault(c, []).append(r.line)
+    if bad:
+        where = "; ".join(f"{c!r} (rad {', '.join(map(str, ls[:5]))}{'…' if len(ls) > 5 else ''})" for c, ls in bad.items())
+        groups = [c for c in bad if c in codebook]
+        hint = " (grupper G-* kodas inte direkt — använd en kod i gruppen)" if groups else ""
+        err = UnknownCodeError(sorted(bad), [c.id for c in codebook.leaves])
+        raise InputError(f"{path}: okända kod-id {where}{hint} — {err}") from None
+
+
+def write_rows(path: str | Path, rows: Iterable[dict[str, object]]) -> int:
+    """Write JSONL (UTF-8, one object a line); returns the number of lines."""
+    path = Path(path)
+    n = 0
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            for row in rows:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+                n += 1
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # nothing half-written is left behind
+        raise
+    tmp.replace(path)
+    return n

@@ -1,0 +1,462 @@
+"""Readers for interview notes (txt, md, docx) and survey tables (csv, xlsx).
+
+Readers turn files into `DocumentIn` records and never touch the store. Text decoding
+tries UTF-8 (with or without BOM), UTF-16 with BOM, then cp1252 (Swedish Excel exports);
+CSV delimiters `;`, `,` and tab are sniffed. Every failure names the file, the place
+and the fix.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from qualcode.core.errors import InputError
+from qualcode.core.records import DocumentIn
+
+NOTE_SUFFIXES = (".txt", ".md", ".markdown", ".docx")
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+DELIMITERS = (";", ",", "\t")
+_CHUNK = 1 << 20
+# Bytes that cp1252 leaves undefined: a file with them is not cp1252 either.
+_CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
+_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
+_BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
+
+
+def _check_exists(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"filen '{path}' finns inte — kontrollera sökvägen")
+    if path.is_dir():
+        raise InputError(f"'{path}' är en mapp — ange filerna, t.ex. '{path}/*.md'")
+    if path.stat().st_size == 0:
+        raise InputError(f"filen '{path}' är tom — inget att importera")
+
+
+def detect_encoding(path: Path) -> str:
+    """The encoding of a text file: utf-8-sig, utf-16 or cp1252; raises if none fits."""
+    with path.open("rb") as fh:
+        head = fh.read(4)
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        fh.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        offset = 0
+        cp1252_ok = True
+        utf8_ok = True
+        while chunk := fh.read(_CHUNK):
+            if utf8_ok:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8_ok = False
+            if cp1252_ok and _CP1252_UNDEFINED.intersection(chunk):
+                cp1252_ok = False
+                bad_at = offset + min(chunk.index(bytes([b])) for b in _CP1252_UNDEFINED if bytes([b]) in chunk)
+            if not utf8_ok and not cp1252_ok:
+                break
+            offset += len(chunk)
+        if utf8_ok:
+            try:
+                decoder.decode(b"", final=True)
+                return "utf-8-sig"
+            except UnicodeDecodeError:
+                pass
+        if cp1252_ok:
+            return "cp1252"
+    line = path.read_bytes()[:bad_at].count(b"\n") + 1
+    raise InputError(
+        f"kunde inte avkoda '{path}' (rad {line}) varken som UTF-8 eller cp1252 — "
+        "ange kodningen med `--encoding`, t.ex. `--encoding latin-1` eller `--encoding utf-16`"
+    )
+
+
+def read_text(path: str | Path, encoding: str | None = None) -> str:
+    """Whole text of a file, decoded (see `detect_encoding`), newlines normalised to \\n."""
+    path = Path(path)
+    _check_exists(path)
+    enc = encoding or detect_encoding(path)
+    try:
+        text = path.read_text(encoding=_codec(enc))
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        alt = "cp1252" if enc.lower().replace("-", "").startswith("utf") else "utf-8"
+        raise InputError(
+            f"kunde inte läsa '{path}' som {enc} (rad {line}, byte {exc.start}) — prova `--encoding {alt}`"
+        ) from None
+    return normalise_newlines(text)
+
+
+def normalise_newlines(text: str) -> str:
+    """Text as qualcode stores it: no byte-order mark, \\n line endings."""
+    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _codec(encoding: str) -> str:
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(f"okänd teckenkodning '{encoding}' — använd t.ex. utf-8, cp1252 eller latin-1") from None
+    return "utf-8-sig" if name == "utf-8" else name
+
+
+# -- interview notes ---------------------------------------------------------------------
+
+
+def split_front_matter(text: str, source: str = "") -> tuple[dict[str, Any], str]:
+    """YAML front matter (between `---` lines at the top) and the body after it."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    import yaml
+
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", rad {mark.line + 2}" if mark is not None else ""
+        raise InputError(f"{source}{where}: ogiltig YAML i front matter — rätta raden eller ta bort blocket") from None
+    if not isinstance(meta, dict):
+        raise InputError(f"{source}: front matter ska vara nyckel: värde-par")
+    return {str(k): _scalar(v) for k, v in meta.items()}, text[match.end():]
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def read_docx_text(path: Path) -> str:
+    """Paragraph texts of a .docx joined by blank lines (tables row by row)."""
+    import zipfile
+
+    try:
+        import docx
+        from docx.opc.exceptions import PackageNotFoundError
+    except ImportError:  # pragma: no cover - dependency is declared
+        raise InputError("python-docx saknas — installera qualcode med dess beroenden") from None
+    try:
+        document = docx.Document(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise InputError(
+            f"kunde inte läsa '{path}' som Word-fil (.docx): filen är skadad eller inte en docx ({type(exc).__name__}) "
+            "— öppna den i Word och spara som .docx igen"
+        ) from None
+    parts = [p.text.strip() for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            cells = [c.text.strip() for c in row.cells if c.text.strip()]
+            if cells:
+                parts.append(" | ".join(dict.fromkeys(cells)))
+    return "\n\n".join(p for p in parts if p)
+
+
+def read_sidecar(path: str | Path, encoding: str | None = None) -> dict[str, dict[str, Any]]:
+    """A CSV that maps file names (column fil/file/filnamn/dokument) to metadata columns."""
+    rows = list(iter_table_rows(Path(path), encoding=encoding))
+    if not rows:
+        raise InputError(f"metadatafilen '{path}' har inga rader")
+    header = list(rows[0].keys())
+    key = next((h for h in header if h.strip().lower() in ("fil", "file", "filnamn", "filename", "dokument", "document")), None)
+    if key is None:
+        raise InputError(
+            f"metadatafilen '{path}' saknar en kolumn med filnamn — döp den till 'fil' "
+            f"(kolumner nu: {', '.join(header)})"
+        )
+    out: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        name = Path(str(row[key]).strip()).name
+        if name:
+            out[name] = {k: v for k, v in row.items() if k != key and str(v).strip() != ""}
+    return out
+
+
+def read_note(
+    path: str | Path,
+    meta: dict[str, Any] | None = None,
+    sidecar: dict[str, dict[str, Any]] | None = None,
+    encoding: str | None = None,
+) -> DocumentIn:
+    """One interview note. Metadata: sidecar < front matter < command line."""
+    path = Path(path)
+    _check_exists(path)
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        text, front = read_docx_text(path), {}
+    elif suffix in (".txt", ".md", ".markdown"):
+        front, text = split_front_matter(read_text(path, encoding), str(path))
+    else:
+        raise InputError(
+            f"'{path.name}': okänd filtyp '{suffix}' för anteckningar — använd .txt, .md eller .docx "
+            "(enkätdata: `qualcode import survey`)"
+        )
+    text = text.strip("\n")
+    if not text.strip():
+        raise InputError(f"'{path}' innehåller ingen text (bara front matter eller tomma rader)")
+    merged: dict[str, Any] = {}
+    merged.update((sidecar or {}).get(path.name, {}))
+    merged.update(front)
+    merged.update(meta or {})
+    return DocumentIn(name=path.name, kind="note", text=text, meta=merged, source=str(path))
+
+
+# -- survey tables -----------------------------------------------------------------------
+
+
+def sniff_delimiter(sample: str) -> str:
+    """`;`, `,` or tab, from the first lines of a CSV."""
+    lines = [ln for ln in sample.splitlines()[:20] if ln.strip()]
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        pass
+    head = lines[0] if lines else ""
+    counts = {d: head.count(d) for d in DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def iter_table_rows(
+    path: Path,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | None = None,
+) -> Iterator[dict[str, str]]:
+    """Stream a CSV or XLSX as dicts of strings (header = first row), without loading it whole."""
+    _check_exists(path)
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        yield from _iter_xlsx(path, sheet)
+        return
+    if suffix not in (".csv", ".tsv", ".txt"):
+        raise InputError(f"'{path.name}': okänd tabellfiltyp '{suffix}' — använd .csv eller .xlsx")
+    enc = encoding or detect_encoding(path)
+    with path.open("r", encoding=_codec(enc), newline="") as fh:
+        try:
+            sample = fh.read(64 * 1024)
+        except UnicodeDecodeError:
+            raise InputError(f"kunde inte läsa '{path}' som {enc} — prova `--encoding cp1252`") from None
+        fh.seek(0)
+        delim = delimiter or ("\t" if suffix == ".tsv" else sniff_delimiter(sample.lstrip("\ufeff")))
+        if delim in ("\\t", "tab"):
+            delim = "\t"
+        reader = csv.reader(fh, delimiter=delim)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise InputError(f"'{path}' är tom — inget att importera") from None
+        except UnicodeDecodeError:
+            raise InputError(f"kunde inte läsa '{path}' som {enc} — prova `--encoding cp1252`") from None
+        header = [h.lstrip("\ufeff").strip() for h in header]
+        _check_header(header, path)
+        line = 1
+        try:
+            for row in reader:
+                line = reader.line_num
+                if not any(cell.strip() for cell in row):
+                    continue
+                if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
+                    raise InputError(
+                        f"'{path}' rad {line}: {len(row)} fält men rubrikraden har {len(header)} — "
+                        f"fel avgränsare? Ange `--delimiter` (nu '{_show(delim)}'), eller citera fält som innehåller '{_show(delim)}'"
+                    )
+                yield {h: (row[i] if i < len(row) else "") for i, h in enumerate(header)}
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"kunde inte läsa '{path}' som {enc} efter rad {line} ({exc.reason}) — prova `--encoding cp1252`"
+            ) from None
+        except csv.Error as exc:
+            raise InputError(f"'{path}' rad {line}: trasig CSV ({exc}) — kontrollera citattecknen på raden") from None
+
+
+def _show(delim: str) -> str:
+    return "\\t" if delim == "\t" else delim
+
+
+def _check_header(header: list[str], path: Path) -> None:
+    if not any(header):
+        raise InputError(f"'{path}': rubrikraden är tom — första raden ska ha kolumnnamn")
+    dupes = sorted({h for h in header if h and header.count(h) > 1})
+    if dupes:
+        raise InputError(f"'{path}': kolumnnamnen {dupes} förekommer flera gånger — döp om dem")
+
+
+def _iter_xlsx(path: Path, sheet: str | None) -> Iterator[dict[str, str]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(str(path), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputError(
+            f"kunde inte läsa '{path}' som Excel-fil (.xlsx): filen är skadad eller av annan typ ({type(exc).__name__}) "
+            "— öppna den i Excel och spara som .xlsx igen, eller exportera som CSV"
+        ) from None
+    try:
+        if sheet is not None and sheet not in wb.sheetnames:
+            raise InputError(f"'{path}' har inget blad '{sheet}' — blad: {', '.join(wb.sheetnames)}")
+        ws = wb[sheet] if sheet else wb.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        try:
+            header = [_xlsx_cell(h).strip() for h in next(rows)]
+        except StopIteration:
+            raise InputError(f"'{path}': bladet '{ws.title}' är tomt — inget att importera") from None
+        while header and not header[-1]:
+            header.pop()
+        _check_header(header, path)
+        for values in rows:
+            cells = [_xlsx_cell(v) for v in values]
+            if not any(c.strip() for c in cells):
+                continue
+            yield {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h}
+    finally:
+        wb.close()
+
+
+def _xlsx_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_table(
+    path: str | Path, encoding: str | None = None, delimiter: str | None = None, sheet: str | None = None
+):  # type: ignore[no-untyped-def]
+    """A whole CSV/XLSX as a pandas DataFrame of strings (for small files such as questionnaires)."""
+    import pandas as pd
+
+    path = Path(path)
+    rows = list(iter_table_rows(path, encoding=encoding, delimiter=delimiter, sheet=sheet))
+    if not rows:
+        raise InputError(f"'{path}' har bara en rubrikrad — inga svar att läsa")
+    return pd.DataFrame(rows, dtype=str)
+
+
+def table_columns(path: str | Path, encoding: str | None = None, delimiter: str | None = None, sheet: str | None = None) -> list[str]:
+    for row in iter_table_rows(Path(path), encoding=encoding, delimiter=delimiter, sheet=sheet):
+        return list(row.keys())
+    return []
+
+
+@dataclass(frozen=True)
+class SurveySpec:
+    """Which columns of a survey table hold text, respondent id and metadata."""
+
+    text_columns: tuple[str, ...]
+    id_column: str | None = None
+    meta_columns: tuple[str, ...] | None = None  # None: every other column
+
+
+def read_survey(
+    path: str | Path,
+    spec: SurveySpec,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | None = None,
+    extra_meta: dict[str, Any] | None = None,
+) -> Iterator[DocumentIn]:
+    """One document per (respondent, text column) with a non-empty answer."""
+    path = Path(path)
+    rows = iter_table_rows(path, encoding=encoding, delimiter=delimiter, sheet=sheet)
+    first = next(rows, None)
+    if first is None:
+        raise InputError(f"'{path}' har bara en rubrikrad — inga svar att importera")
+    columns = list(first.keys())
+    wanted = list(spec.text_columns) + ([spec.id_column] if spec.id_column else []) + list(spec.meta_columns or ())
+    missing = [c for c in wanted if c not in columns]
+    if missing:
+        raise InputError(
+            f"'{path.name}' saknar kolumnen {', '.join(repr(m) for m in missing)} — kolumner i filen: "
+            f"{', '.join(columns)}"
+        )
+    if not spec.text_columns:
+        raise InputError("ange minst en textkolumn med `--text KOLUMN`")
+    meta_cols = (
+        list(spec.meta_columns)
+        if spec.meta_columns is not None
+        else [c for c in columns if c not in spec.text_columns and c != spec.id_column]
+    )
+
+    def all_rows() -> Iterator[dict[str, str]]:
+        yield first
+        yield from rows
+
+    for n, row in enumerate(all_rows(), start=1):
+        respondent = (row.get(spec.id_column) or "").strip() if spec.id_column else ""
+        respondent = respondent or str(n)
+        base = {c: _typed(row.get(c, "")) for c in meta_cols}
+        base.update(extra_meta or {})
+        for col in spec.text_columns:
+            text = (row.get(col) or "").strip()
+            if not text:
+                continue
+            meta = dict(base, respondent=respondent, field=col)
+            yield DocumentIn(
+                name=f"{path.stem}:{respondent}:{col}", kind="survey", text=text, meta=meta, source=str(path)
+            )
+
+
+_DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
+
+
+def _typed(value: str) -> Any:
+    """Metadata values stay text, except that Swedish decimals ("3,5") become floats."""
+    v = value.strip()
+    if _DECIMAL_COMMA.match(v):
+        return float(v.replace(",", "."))
+    return v
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each paragraph: text between blank lines, outer whitespace trimmed."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for match in _BLANK_LINE.finditer(text + "\n\n"):
+        _add_trimmed(text, pos, min(match.start(), len(text)), spans)
+        pos = match.end()
+    if pos < len(text):
+        _add_trimmed(text, pos, len(text), spans)
+    return spans
+
+
+def _add_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))
+
+
+def iter_paths(paths: Sequence[str | Path], suffixes: Sequence[str]) -> Iterator[Path]:
+    """Files named directly, or files with a matching suffix inside named folders (sorted)."""
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in suffixes)
+            if not found:
+                raise InputError(f"mappen '{p}' innehåller inga filer av typen {', '.join(suffixes)}")
+            yield from found
+        else:
+            yield p
+
+
+def sample_text(text: str, n: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+__all__ = [
+    "DocumentIn", "SurveySpec", "detect_encoding", "iter_paths", "iter_table_rows", "paragraphs",
+    "read_docx_text", "read_note", "read_sidecar", "read_survey", "read_table", "read_text",
+    "sniff_delimiter", "split_front_matter", "table_columns",
+]
+

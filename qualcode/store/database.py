@@ -1,0 +1,928 @@
+"""The project database: the only module that contains SQL.
+
+SQLite in WAL mode with foreign keys on. The schema is a list of numbered migrations,
+each recorded in `schema_migrations` when applied. Every write goes through
+`Store.transaction()`, so an error leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from qualcode.core.codebook import Code, Codebook, build_codebook, code_from_mapping
+from qualcode.core.errors import NotFoundError, StoreError
+from qualcode.core.records import Coding, Document, DocumentIn, Segment, SegmentIn
+
+DB_NAME = "qualcode.db"
+
+# (version, name, SQL). Append only: never edit a migration that has shipped.
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "core schema",
+        """
+        CREATE TABLE project_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE codes (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            parent_id TEXT REFERENCES codes(id) ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED,
+            kind TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            data TEXT NOT NULL
+        );
+        CREATE TABLE imports (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            options TEXT NOT NULL DEFAULT '{}',
+            n_documents INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE documents (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('note', 'survey')),
+            source TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL,
+            content_hash TEXT NOT NULL UNIQUE,
+            meta TEXT NOT NULL DEFAULT '{}',
+            import_id INTEGER REFERENCES imports(id),
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE segments (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            unit TEXT NOT NULL CHECK (unit IN ('paragraph', 'sentence', 'response')),
+            idx INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL CHECK (end >= start),
+            lemmas TEXT NOT NULL DEFAULT '',
+            UNIQUE (document_id, unit, idx)
+        );
+        CREATE INDEX segments_unit ON segments (unit);
+        CREATE TABLE codings (
+            id INTEGER PRIMARY KEY,
+            segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+            code_id TEXT NOT NULL REFERENCES codes(id) ON UPDATE CASCADE,
+            coder TEXT NOT NULL,
+            source TEXT NOT NULL CHECK (source IN ('manual', 'suggested', 'accepted', 'rejected')),
+            score REAL,
+            model_version TEXT,
+            reason TEXT,
+            memo TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (segment_id, code_id, coder)
+        );
+        CREATE INDEX codings_code ON codings (code_id);
+        CREATE INDEX codings_segment ON codings (segment_id);
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            coding_id INTEGER,
+            segment_id INTEGER,
+            code_id TEXT,
+            detail TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+            BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+        CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+            BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+        CREATE TABLE quotes (
+            segment_id INTEGER PRIMARY KEY REFERENCES segments(id) ON DELETE CASCADE,
+            flagged_by TEXT NOT NULL,
+            note TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE models (
+            version TEXT PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            codebook_hash TEXT NOT NULL,
+            trained_on TEXT NOT NULL DEFAULT '{}',
+            metrics TEXT NOT NULL DEFAULT '{}',
+            blob BLOB NOT NULL
+        );
+        CREATE TABLE tag_state (
+            coder TEXT NOT NULL,
+            session TEXT NOT NULL,
+            data TEXT NOT NULL DEFAULT '{}',
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (coder, session)
+        );
+        """,
+    ),
+    (
+        2,
+        "coder reviews and shared samples",
+        """
+        CREATE TABLE reviews (
+            segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+            coder TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (segment_id, coder)
+        );
+        CREATE INDEX reviews_coder ON reviews (coder);
+        CREATE TABLE samples (
+            name TEXT PRIMARY KEY,
+            seed INTEGER NOT NULL,
+            n INTEGER NOT NULL,
+            spec TEXT NOT NULL DEFAULT '{}',
+            segment_ids TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        """,
+    ),
+    (
+        3,
+        "key quote flags per coder",
+        """
+        CREATE TABLE quotes_by_coder (
+            segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+            flagged_by TEXT NOT NULL,
+            note TEXT,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (segment_id, flagged_by)
+        );
+        INSERT INTO quotes_by_coder (segment_id, flagged_by, note, created_at)
+            SELECT segment_id, flagged_by, note, created_at FROM quotes;
+        DROP TABLE quotes;
+        ALTER TABLE quotes_by_coder RENAME TO quotes;
+        """,
+    ),
+]
+
+SCHEMA_VERSION = max(v for v, _, _ in MIGRATIONS)
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _meta_path(key: str) -> str:
+    # JSON path with the key quoted, so keys like "verksamhetsområde" or "a.b" work.
+    return '$."' + key.replace('"', '\\"') + '"'
+
+
+class Store:
+    """A connection to a project database. Use `Store.open(path)`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path):
+        self.conn = conn
+        self.path = path
+        self._depth = 0
+
+    # -- opening and migrations ---------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path, create: bool = False) -> Store:
+        path = Path(path)
+        if not create and not path.exists():
+            raise StoreError(f"projektdatabasen '{path}' finns inte — skapa ett projekt med `qualcode init`")
+        try:
+            conn = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"kunde inte öppna '{path}' som SQLite-databas ({exc}) — är filen skadad? "
+                "Återställ från en säkerhetskopia"
+            ) from None
+        store = cls(conn, path)
+        store.migrate()
+        return store
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def applied_migrations(self) -> list[int]:
+        has = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+        ).fetchone()
+        if not has:
+            return []
+        return [r[0] for r in self.conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
+
+    def migrate(self) -> list[int]:
+        """Apply every migration not yet recorded; return the versions applied."""
+        try:
+            self.conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"'{self.path}' är ingen giltig projektdatabas ({exc})") from None
+        done = set(self.applied_migrations())
+        newer = [v for v in done if v > SCHEMA_VERSION]
+        if newer:
+            raise StoreError(
+                f"databasen har schemaversion {max(newer)}, nyare än denna qualcode ({SCHEMA_VERSION}) "
+                "— uppgradera qualcode"
+            )
+        applied = []
+        for version, name, sql in MIGRATIONS:
+            if version in done:
+                continue
+            with self.transaction():
+                for statement in _split_sql(sql):
+                    self.conn.execute(statement)
+                self.conn.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    (version, name, now()),
+                )
+            applied.append(version)
+        return applied
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """One transaction; nested calls join the outer one. Rolls back on any error."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self
+            finally:
+                self._depth -= 1
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield self
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+        finally:
+            self._depth = 0
+
+    # -- project info ------------------------------------------------------------------
+
+    def set_info(self, key: str, value: Any) -> None:
+        self.conn.execute(
+            "INSERT INTO project_info (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, _json(value)),
+        )
+
+    def get_info(self, key: str, default: Any = None) -> Any:
+        row = self.conn.execute("SELECT value FROM project_info WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    # -- codebook ----------------------------------------------------------------------
+
+    def load_codebook(self) -> Codebook | None:
+        rows = self.conn.execute("SELECT data FROM codes ORDER BY position").fetchall()
+        if not rows:
+            return None
+        codes = [code_from_mapping(json.loads(r[0]), "projektets kodbok") for r in rows]
+        info = self.get_info("codebook", {})
+        return build_codebook(codes, name=info.get("name", "Kodbok"), version=int(info.get("version", 1)))
+
+    def code_usage(self) -> dict[str, int]:
+        """Number of codings (any source) per code id."""
+        return {r[0]: r[1] for r in self.conn.execute("SELECT code_id, COUNT(*) FROM codings GROUP BY code_id")}
+
+    def save_codebook(self, codebook: Codebook) -> None:
+        """Replace the stored codes by `codebook`. Callers check codes in use first."""
+        keep = set(codebook.ids)
+        existing = {r[0] for r in self.conn.execute("SELECT id FROM codes")}
+        with self.transaction():
+            for i, code in enumerate(codebook.codes):
+                self.conn.execute(
+                    "INSERT INTO codes (id, name, parent_id, kind, position, data) VALUES (?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT(id) DO UPDATE SET name = excluded.name, parent_id = excluded.parent_id, "
+                    "kind = excluded.kind, position = excluded.position, data = excluded.data",
+                    (code.id, code.name, code.parent, code.kind, i, _json(code.to_dict())),
+                )
+            for code_id in existing - keep:
+                self.conn.execute("UPDATE codes SET parent_id = NULL WHERE parent_id = ?", (code_id,))
+                self.conn.execute("DELETE FROM codes WHERE id = ?", (code_id,))
+            self.set_info("codebook", {"name": codebook.name, "version": codebook.version, "hash": codebook.hash()})
+
+    def rename_code_id(self, old: str, new: str) -> int:
+        """Change a code's id; codings follow through ON UPDATE CASCADE. Returns codings moved."""
+        n = self.conn.execute("SELECT COUNT(*) FROM codings WHERE code_id = ?", (old,)).fetchone()[0]
+        self.conn.execute("UPDATE codes SET id = ? WHERE id = ?", (new, old))
+        return int(n)
+
+    def merge_code_codings(self, source: str, target: str, actor: str) -> int:
+        """Move every coding of `source` to `target`, keeping one per (segment, coder)."""
+        rows = self.conn.execute(
+            "SELECT id, segment_id, coder, source FROM codings WHERE code_id = ?", (source,)
+        ).fetchall()
+        moved = 0
+        for r in rows:
+            clash = self.conn.execute(
+                "SELECT id, source FROM codings WHERE segment_id = ? AND coder = ? AND code_id = ?",
+                (r["segment_id"], r["coder"], target),
+            ).fetchone()
+            if clash:
+                # The target coding already exists: keep the stronger decision, drop the duplicate.
+                rank = {"manual": 3, "accepted": 2, "rejected": 1, "suggested": 0}
+                if rank[r["source"]] > rank[clash["source"]]:
+                    self.conn.execute("UPDATE codings SET source = ?, updated_at = ? WHERE id = ?",
+                                      (r["source"], now(), clash["id"]))
+                self.conn.execute("DELETE FROM codings WHERE id = ?", (r["id"],))
+            else:
+                self.conn.execute("UPDATE codings SET code_id = ?, updated_at = ? WHERE id = ?", (target, now(), r["id"]))
+            self.log(actor, "merge", coding_id=r["id"], segment_id=r["segment_id"], code_id=target,
+                     detail={"from": source, "to": target})
+            moved += 1
+        return moved
+
+    # -- imports and documents ---------------------------------------------------------
+
+    def add_import(self, source: str, kind: str, options: dict[str, Any]) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO imports (source, kind, options, created_at) VALUES (?, ?, ?, ?)",
+            (source, kind, _json(options), now()),
+        )
+        return int(cur.lastrowid or 0)
+
+    def finish_import(self, import_id: int, n_documents: int) -> None:
+        self.conn.execute("UPDATE imports SET n_documents = ? WHERE id = ?", (n_documents, import_id))
+
+    def _rows_where_in(self, select: str, column: str, values: Iterable[str]) -> Iterator[sqlite3.Row]:
+        """Rows of `select WHERE column IN (values)`, asked in chunks below SQLite's variable limit."""
+        batch = list(values)
+        for i in range(0, len(batch), 500):
+            chunk = batch[i : i + 500]
+            yield from self.conn.execute(f"{select} WHERE {column} IN ({','.join('?' * len(chunk))})", chunk)
+
+    def find_hashes(self, hashes: Iterable[str]) -> dict[str, str]:
+        """Of the given content hashes, those already stored, mapped to their document names."""
+        rows = self._rows_where_in("SELECT content_hash, name FROM documents", "content_hash", hashes)
+        return {r[0]: r[1] for r in rows}
+
+    def find_documents(self, hashes: Iterable[str] = (), names: Iterable[str] = ()) -> list[Document]:
+        """Documents with one of the content hashes or one of the names, in id order."""
+        found: dict[int, Document] = {}
+        for column, values in (("content_hash", hashes), ("name", names)):
+            rows = self._rows_where_in("SELECT * FROM documents", column, values)
+            found.update((r["id"], self._document(r)) for r in rows)
+        return [found[k] for k in sorted(found)]
+
+    def add_document(self, doc: DocumentIn, content_hash: str, import_id: int | None = None) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO documents (name, kind, source, text, content_hash, meta, import_id, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (doc.name, doc.kind, doc.source, doc.text, content_hash, _json(doc.meta), import_id, now()),
+        )
+        return int(cur.lastrowid or 0)
+
+    def _document(self, r: sqlite3.Row) -> Document:
+        return Document(
+            id=r["id"], name=r["name"], kind=r["kind"], text=r["text"], meta=json.loads(r["meta"]),
+            source=r["source"], content_hash=r["content_hash"], created_at=r["created_at"],
+        )
+
+    def get_document(self, doc_id: int) -> Document:
+        r = self.conn.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if r is None:
+            raise NotFoundError(f"dokument {doc_id} finns inte — se `qualcode corpus list`")
+        return self._document(r)
+
+    def find_document(self, name: str) -> Document | None:
+        r = self.conn.execute("SELECT * FROM documents WHERE name = ? ORDER BY id LIMIT 1", (name,)).fetchone()
+        return self._document(r) if r else None
+
+    def iter_documents(self, kind: str | None = None, meta: dict[str, str] | None = None) -> Iterator[Document]:
+        where, params = self._doc_filters(kind=kind, meta=meta)
+        for r in self.conn.execute(f"SELECT * FROM documents d {where} ORDER BY d.id", params):
+            yield self._document(r)
+
+    def count_documents(self, kind: str | None = None) -> int:
+        where, params = self._doc_filters(kind=kind)
+        return int(self.conn.execute(f"SELECT COUNT(*) FROM documents d {where}", params).fetchone()[0])
+
+    def meta_keys(self) -> list[str]:
+        keys: dict[str, None] = {}
+        for (meta,) in self.conn.execute("SELECT DISTINCT meta FROM documents"):
+            keys.update(dict.fromkeys(json.loads(meta)))
+        return list(keys)
+
+    @staticmethod
+    def _doc_filters(
+        kind: str | None = None, meta: dict[str, str] | None = None, document: str | int | None = None
+    ) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if kind:
+            clauses.append("d.kind = ?")
+            params.append(kind)
+        for key, value in (meta or {}).items():
+            clauses.append("CAST(json_extract(d.meta, ?) AS TEXT) = ?")
+            params += [_meta_path(key), str(value)]
+        if document is not None:
+            if isinstance(document, int) or str(document).isdigit():
+                clauses.append("d.id = ?")
+                params.append(int(document))
+            else:
+                clauses.append("d.name = ?")
+                params.append(str(document))
+        return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    # -- segments ----------------------------------------------------------------------
+
+    def add_segments(self, segments: Iterable[SegmentIn]) -> int:
+        rows = [(s.document_id, s.unit, s.idx, s.start, s.end, s.lemmas) for s in segments]
+        self.conn.executemany(
+            "INSERT INTO segments (document_id, unit, idx, start, end, lemmas) VALUES (?, ?, ?, ?, ?, ?)", rows
+        )
+        return len(rows)
+
+    def delete_segments(self, document_id: int, unit: str) -> int:
+        cur = self.conn.execute("DELETE FROM segments WHERE document_id = ? AND unit = ?", (document_id, unit))
+        return cur.rowcount
+
+    def segmented_units(self, document_id: int) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT DISTINCT unit FROM segments WHERE document_id = ?", (document_id,))}
+
+    def count_segments(self, unit: str | None = None) -> int:
+        if unit:
+            return int(self.conn.execute("SELECT COUNT(*) FROM segments WHERE unit = ?", (unit,)).fetchone()[0])
+        return int(self.conn.execute("SELECT COUNT(*) FROM segments").fetchone()[0])
+
+    _SEGMENT_SELECT = (
+        "SELECT s.id, s.document_id, s.unit, s.idx, s.start, s.end, s.lemmas, "
+        "substr(d.text, s.start + 1, s.end - s.start) AS text, d.name AS document_name, d.meta AS meta "
+        "FROM segments s JOIN documents d ON d.id = s.document_id "
+    )
+
+    @staticmethod
+    def _segment(r: sqlite3.Row) -> Segment:
+        return Segment(
+            id=r["id"], document_id=r["document_id"], unit=r["unit"], idx=r["idx"], start=r["start"],
+            end=r["end"], text=r["text"], lemmas=r["lemmas"], document_name=r["document_name"],
+            meta=json.loads(r["meta"]),
+        )
+
+    def get_segment(self, segment_id: int) -> Segment:
+        r = self.conn.execute(self._SEGMENT_SELECT + "WHERE s.id = ?", (segment_id,)).fetchone()
+        if r is None:
+            raise NotFoundError(f"segment {segment_id} finns inte — se `qualcode corpus segments`")
+        return self._segment(r)
+
+    def iter_segments(
+        self,
+        unit: str | None = None,
+        document: str | int | None = None,
+        meta: dict[str, str] | None = None,
+        kind: str | None = None,
+        code: Sequence[str] | None = None,
+        coder: str | None = None,
+        uncoded: bool = False,
+        ids: Sequence[int] | None = None,
+    ) -> Iterator[Segment]:
+        """Segments in document order, filtered by unit, document, metadata, code, coder."""
+        where, params = self._doc_filters(kind=kind, meta=meta, document=document)
+        clauses = [where[len("WHERE "):]] if where else []
+        if unit:
+            clauses.append("s.unit = ?")
+            params.append(unit)
+        positive = "c.source IN ('manual', 'accepted')"
+        if code:
+            marks = ",".join("?" * len(code))
+            sub = f"SELECT 1 FROM codings c WHERE c.segment_id = s.id AND c.code_id IN ({marks}) AND {positive}"
+            params += list(code)
+            if coder:
+                sub += " AND c.coder = ?"
+                params.append(coder)
+            clauses.append(f"EXISTS ({sub})")
+        elif coder:
+            clauses.append(f"EXISTS (SELECT 1 FROM codings c WHERE c.segment_id = s.id AND c.coder = ? AND {positive})")
+            params.append(coder)
+        if uncoded:
+            clauses.append(f"NOT EXISTS (SELECT 1 FROM codings c WHERE c.segment_id = s.id AND {positive})")
+        if ids is not None:
+            clauses.append(f"s.id IN ({','.join('?' * len(ids))})" if ids else "0")
+            params += list(ids)
+        sql = self._SEGMENT_SELECT + ("WHERE " + " AND ".join(clauses) if clauses else "")
+        sql += " ORDER BY s.document_id, s.unit, s.idx"
+        for r in self.conn.execute(sql, params):
+            yield self._segment(r)
+
+    def neighbours(self, segment: Segment, before: int = 1, after: int = 1) -> tuple[list[Segment], list[Segment]]:
+        """Segments of the same unit just before and after `segment`, for context."""
+        rows = self.conn.execute(
+            self._SEGMENT_SELECT + "WHERE s.document_id = ? AND s.unit = ? AND s.idx BETWEEN ? AND ? "
+            "ORDER BY s.idx",
+            (segment.document_id, segment.unit, segment.idx - before, segment.idx + after),
+        ).fetchall()
+        segs = [self._segment(r) for r in rows]
+        return [s for s in segs if s.idx < segment.idx], [s for s in segs if s.idx > segment.idx]
+
+    # -- codings -----------------------------------------------------------------------
+
+    @staticmethod
+    def _coding(r: sqlite3.Row) -> Coding:
+        return Coding(
+            id=r["id"], segment_id=r["segment_id"], code_id=r["code_id"], coder=r["coder"],
+            source=r["source"], score=r["score"], model_version=r["model_version"], reason=r["reason"],
+            memo=r["memo"], created_at=r["created_at"], updated_at=r["updated_at"],
+        )
+
+    def get_coding(self, coding_id: int) -> Coding:
+        r = self.conn.execute("SELECT * FROM codings WHERE id = ?", (coding_id,)).fetchone()
+        if r is None:
+            raise NotFoundError(f"kodning {coding_id} finns inte — se `qualcode code list`")
+        return self._coding(r)
+
+    def find_coding(self, segment_id: int, code_id: str, coder: str) -> Coding | None:
+        r = self.conn.execute(
+            "SELECT * FROM codings WHERE segment_id = ? AND code_id = ? AND coder = ?", (segment_id, code_id, coder)
+        ).fetchone()
+        return self._coding(r) if r else None
+
+    def upsert_coding(
+        self,
+        segment_id: int,
+        code_id: str,
+        coder: str,
+        source: str,
+        score: float | None = None,
+        model_version: str | None = None,
+        reason: str | None = None,
+        memo: str | None = None,
+    ) -> int:
+        """Insert a coding or update the one with the same (segment, code, coder). Returns its id."""
+        ts = now()
+        self.conn.execute(
+            "INSERT INTO codings (segment_id, code_id, coder, source, score, model_version, reason, memo, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(segment_id, code_id, coder) DO UPDATE SET source = excluded.source, "
+            "score = excluded.score, model_version = excluded.model_version, reason = excluded.reason, "
+            "memo = COALESCE(excluded.memo, codings.memo), updated_at = excluded.updated_at",
+            (segment_id, code_id, coder, source, score, model_version, reason, memo, ts, ts),
+        )
+        row = self.conn.execute(
+            "SELECT id FROM codings WHERE segment_id = ? AND code_id = ? AND coder = ?", (segment_id, code_id, coder)
+        ).fetchone()
+        return int(row[0])
+
+    def set_coding_source(self, coding_id: int, source: str, coder: str | None = None) -> None:
+        if coder is None:
+            self.conn.execute("UPDATE codings SET source = ?, updated_at = ? WHERE id = ?", (source, now(), coding_id))
+        else:
+            self.conn.execute(
+                "UPDATE codings SET source = ?, coder = ?, updated_at = ? WHERE id = ?", (source, coder, now(), coding_id)
+            )
+
+    def set_coding_memo(self, coding_id: int, memo: str | None) -> None:
+        self.conn.execute("UPDATE codings SET memo = ?, updated_at = ? WHERE id = ?", (memo, now(), coding_id))
+
+    def delete_coding(self, coding_id: int) -> None:
+        self.conn.execute("DELETE FROM codings WHERE id = ?", (coding_id,))
+
+    def delete_suggestions(self, segment_ids: Sequence[int] | None = None, coder: str | None = None) -> int:
+        """Remove open (source='suggested') suggestions, optionally for some segments only."""
+        sql = "DELETE FROM codings WHERE source = 'suggested'"
+        params: list[Any] = []
+        if coder:
+            sql += " AND coder = ?"
+            params.append(coder)
+        if segment_ids is not None:
+            sql += f" AND segment_id IN ({','.join('?' * len(segment_ids))})" if segment_ids else " AND 0"
+            params += list(segment_ids)
+        return self.conn.execute(sql, params).rowcount
+
+    def iter_codings(
+        self,
+        code: Sequence[str] | None = None,
+        coder: str | Sequence[str] | None = None,
+        sources: Sequence[str] | None = None,
+        document: str | int | None = None,
+        meta: dict[str, str] | None = None,
+        segment_ids: Sequence[int] | None = None,
+        unit: str | None = None,
+        min_score: float | None = None,
+        max_score: float | None = None,
+        order: str = "segment",
+    ) -> Iterator[tuple[Coding, Segment]]:
+        """Codings joined with their segments, filtered; `order` is 'segment' or 'score'."""
+        where, params = self._doc_filters(meta=meta, document=document)
+        clauses = [where[len("WHERE "):]] if where else []
+        if code:
+            clauses.append(f"c.code_id IN ({','.join('?' * len(code))})")
+            params += list(code)
+        if coder:
+            coders = [coder] if isinstance(coder, str) else list(coder)
+            clauses.append(f"c.coder IN ({','.join('?' * len(coders))})")
+            params += coders
+        if sources:
+            clauses.append(f"c.source IN ({','.join('?' * len(sources))})")
+            params += list(sources)
+        if segment_ids is not None:
+            clauses.append(f"c.segment_id IN ({','.join('?' * len(segment_ids))})" if segment_ids else "0")
+            params += list(segment_ids)
+        if unit:
+            clauses.append("s.unit = ?")
+            params.append(unit)
+        if min_score is not None:
+            clauses.append("c.score >= ?")
+            params.append(min_score)
+        if max_score is not None:
+            clauses.append("c.score <= ?")
+            params.append(max_score)
+        order_by = "c.code_id, c.score DESC, c.id" if order == "score" else "s.document_id, s.unit, s.idx, c.code_id, c.id"
+        sql = (
+            "SELECT c.*, s.document_id, s.unit, s.idx, s.start, s.end, s.lemmas, "
+            "substr(d.text, s.start + 1, s.end - s.start) AS text, d.name AS document_name, d.meta AS meta "
+            "FROM codings c JOIN segments s ON s.id = c.segment_id JOIN documents d ON d.id = s.document_id "
+            + ("WHERE " + " AND ".join(clauses) if clauses else "")
+            + f" ORDER BY {order_by}"
+        )
+        for r in self.conn.execute(sql, params):
+            seg = Segment(
+                id=r["segment_id"], document_id=r["document_id"], unit=r["unit"], idx=r["idx"], start=r["start"],
+                end=r["end"], text=r["text"], lemmas=r["lemmas"], document_name=r["document_name"],
+                meta=json.loads(r["meta"]),
+            )
+            yield self._coding(r), seg
+
+    def codings_for_segment(self, segment_id: int) -> list[Coding]:
+        return [
+            self._coding(r)
+            for r in self.conn.execute("SELECT * FROM codings WHERE segment_id = ? ORDER BY code_id, coder", (segment_id,))
+        ]
+
+    def coders(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT coder FROM codings ORDER BY coder")]
+
+    # -- audit -------------------------------------------------------------------------
+
+    def log(
+        self,
+        actor: str,
+        action: str,
+        coding_id: int | None = None,
+        segment_id: int | None = None,
+        code_id: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO audit (at, actor, action, coding_id, segment_id, code_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (now(), actor, action, coding_id, segment_id, code_id, _json(detail or {})),
+        )
+
+    def iter_audit(self, limit: int | None = None) -> Iterator[dict[str, Any]]:
+        sql = "SELECT * FROM audit ORDER BY id DESC" + (f" LIMIT {int(limit)}" if limit else "")
+        for r in self.conn.execute(sql):
+            d = dict(r)
+            d["detail"] = json.loads(d["detail"])
+            yield d
+
+    # -- key quotes --------------------------------------------------------------------
+
+    def flag_quote(self, segment_id: int, actor: str, note: str | None = None) -> None:
+        """Flag a segment as a key quote; each coder's flag is kept apart (blind double coding)."""
+        self.conn.execute(
+            "INSERT INTO quotes (segment_id, flagged_by, note, created_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(segment_id, flagged_by) DO UPDATE SET note = excluded.note",
+            (segment_id, actor, note, now()),
+        )
+
+    def unflag_quote(self, segment_id: int, actor: str | None = None) -> list[str]:
+        """Remove the flags on a segment (only `actor`'s when given); returns whose flags were removed."""
+        where, params = "segment_id = ?", [segment_id]
+        if actor is not None:
+            where += " AND flagged_by = ?"
+            params.append(actor)
+        rows = self.conn.execute(f"SELECT flagged_by FROM quotes WHERE {where} ORDER BY flagged_by", params)
+        removed = [r[0] for r in rows]
+        self.conn.execute(f"DELETE FROM quotes WHERE {where}", params)
+        return removed
+
+    def flagged_quotes(self, by: str | None = None) -> set[int]:
+        """Segments flagged as key quotes by anyone, or by one coder."""
+        if by is None:
+            return {r[0] for r in self.conn.execute("SELECT DISTINCT segment_id FROM quotes")}
+        return {r[0] for r in self.conn.execute("SELECT segment_id FROM quotes WHERE flagged_by = ?", (by,))}
+
+    # -- counting ----------------------------------------------------------------------
+
+    def coded_rows(
+        self,
+        unit: str | None = None,
+        coders: Sequence[str] | None = None,
+        sources: Sequence[str] = ("manual", "accepted"),
+    ) -> Iterator[tuple[int, int, str, dict[str, Any]]]:
+        """(segment_id, document_id, code_id, document meta) for every positive coding."""
+        sql = (
+            "SELECT c.segment_id, s.document_id, c.code_id, d.meta FROM codings c "
+            "JOIN segments s ON s.id = c.segment_id JOIN documents d ON d.id = s.document_id "
+            f"WHERE c.source IN ({','.join('?' * len(sources))})"
+        )
+        params: list[Any] = list(sources)
+        if unit:
+            sql += " AND s.unit = ?"
+            params.append(unit)
+        if coders:
+            sql += f" AND c.coder IN ({','.join('?' * len(coders))})"
+            params += list(coders)
+        for r in self.conn.execute(sql + " ORDER BY c.segment_id", params):
+            yield r[0], r[1], r[2], json.loads(r[3])
+
+    def segment_counts(self, unit: str | None = None) -> dict[int, int]:
+        """Number of segments per document (of one unit, or all)."""
+        sql = "SELECT document_id, COUNT(*) FROM segments" + (" WHERE unit = ?" if unit else "") + " GROUP BY document_id"
+        return {r[0]: r[1] for r in self.conn.execute(sql, (unit,) if unit else ())}
+
+    def document_meta(self, kind: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+        where, params = self._doc_filters(kind=kind)
+        for r in self.conn.execute(f"SELECT d.id, d.meta FROM documents d {where} ORDER BY d.id", params):
+            yield r[0], json.loads(r[1])
+
+    # -- trained models (suggesters) ---------------------------------------------------
+
+    def save_model(
+        self, version: str, codebook_hash: str, trained_on: dict[str, Any], metrics: dict[str, Any], blob: bytes
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO models (version, created_at, codebook_hash, trained_on, metrics, blob) VALUES (?, ?, ?, ?, ?, ?)",
+            (version, now(), codebook_hash, _json(trained_on), _json(metrics), blob),
+        )
+
+    def latest_model(self) -> dict[str, Any] | None:
+        r = self.conn.execute("SELECT * FROM models ORDER BY created_at DESC, rowid DESC LIMIT 1").fetchone()
+        if r is None:
+            return None
+        d = dict(r)
+        d["trained_on"] = json.loads(d["trained_on"])
+        d["metrics"] = json.loads(d["metrics"])
+        return d
+
+    def list_models(self) -> list[dict[str, Any]]:
+        return [
+            {"version": r[0], "created_at": r[1], "codebook_hash": r[2], "trained_on": json.loads(r[3])}
+            for r in self.conn.execute(
+                "SELECT version, created_at, codebook_hash, trained_on FROM models ORDER BY created_at, rowid"
+            )
+        ]
+
+    # -- tagging state -----------------------------------------------------------------
+
+    def save_tag_state(self, coder: str, session: str, data: dict[str, Any]) -> None:
+        self.conn.execute(
+            "INSERT INTO tag_state (coder, session, data, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(coder, session) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
+            (coder, session, _json(data), now()),
+        )
+
+    def load_tag_state(self, coder: str, session: str) -> dict[str, Any] | None:
+        r = self.conn.execute("SELECT data FROM tag_state WHERE coder = ? AND session = ?", (coder, session)).fetchone()
+        return json.loads(r[0]) if r else None
+
+    # -- reviews and samples (several coders) ------------------------------------------
+
+    def mark_reviewed(self, segment_id: int, coder: str) -> None:
+        """Record that `coder` has judged the segment (with or without codes)."""
+        self.conn.execute(
+            "INSERT INTO reviews (segment_id, coder, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(segment_id, coder) DO UPDATE SET updated_at = excluded.updated_at",
+            (segment_id, coder, now()),
+        )
+
+    def unmark_reviewed(self, segment_id: int, coder: str) -> None:
+        self.conn.execute("DELETE FROM reviews WHERE segment_id = ? AND coder = ?", (segment_id, coder))
+
+    def reviewed(self, coder: str) -> set[int]:
+        """Segments `coder` has judged: reviewed in a session, or given a code."""
+        rows = self.conn.execute(
+            "SELECT segment_id FROM reviews WHERE coder = ? UNION "
+            "SELECT segment_id FROM codings WHERE coder = ? AND source IN ('manual', 'accepted', 'rejected')",
+            (coder, coder),
+        )
+        return {r[0] for r in rows}
+
+    def model_codings(self, model_coder: str, min_score: float | None = None) -> Iterator[tuple[int, str]]:
+        """(segment_id, code_id) the model proposed: its own rows and decisions that kept its score."""
+        sql = "SELECT DISTINCT segment_id, code_id FROM codings WHERE (coder = ? OR model_version IS NOT NULL)"
+        params: list[Any] = [model_coder]
+        if min_score is not None:
+            sql += " AND score >= ?"
+            params.append(min_score)
+        for r in self.conn.execute(sql + " ORDER BY segment_id, code_id", params):
+            yield r[0], r[1]
+
+    def save_sample(self, name: str, seed: int, spec: dict[str, Any], segment_ids: Sequence[int]) -> None:
+        self.conn.execute(
+            "INSERT INTO samples (name, seed, n, spec, segment_ids, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (name, seed, len(segment_ids), _json(spec), json.dumps(list(segment_ids)), now()),
+        )
+
+    def get_sample(self, name: str) -> dict[str, Any] | None:
+        r = self.conn.execute("SELECT * FROM samples WHERE name = ?", (name,)).fetchone()
+        if r is None:
+            return None
+        d = dict(r)
+        d["spec"] = json.loads(d["spec"])
+        d["segment_ids"] = json.loads(d["segment_ids"])
+        return d
+
+    def list_samples(self) -> list[dict[str, Any]]:
+        return [
+            {"name": r[0], "seed": r[1], "n": r[2], "spec": json.loads(r[3]), "created_at": r[4]}
+            for r in self.conn.execute("SELECT name, seed, n, spec, created_at FROM samples ORDER BY created_at, name")
+        ]
+
+    def segment_ids(self, unit: str | None = None, kind: str | None = None) -> list[int]:
+        """Ids of all segments (of one unit / document kind), ascending."""
+        where, params = self._doc_filters(kind=kind)
+        clauses = [where[len("WHERE "):]] if where else []
+        if unit:
+            clauses.append("s.unit = ?")
+            params.append(unit)
+        sql = "SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id"
+        sql += (" WHERE " + " AND ".join(clauses) if clauses else "") + " ORDER BY s.id"
+        return [r[0] for r in self.conn.execute(sql, params)]
+
+    def segment_order(
+        self,
+        unit: str | None = None,
+        document: str | int | None = None,
+        meta: dict[str, str] | None = None,
+        kind: str | None = None,
+    ) -> list[int]:
+        """Segment ids in document order, filtered like `iter_segments` (without loading texts)."""
+        where, params = self._doc_filters(kind=kind, meta=meta, document=document)
+        clauses = [where[len("WHERE "):]] if where else []
+        if unit:
+            clauses.append("s.unit = ?")
+            params.append(unit)
+        sql = "SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id"
+        sql += (" WHERE " + " AND ".join(clauses) if clauses else "") + " ORDER BY s.document_id, s.unit, s.idx"
+        return [r[0] for r in self.conn.execute(sql, params)]
+
+    def suggestion_scores(self, coders: Sequence[str]) -> Iterator[tuple[int, float]]:
+        """(segment_id, score) of every open suggestion held by one of `coders`."""
+        sql = (
+            "SELECT segment_id, score FROM codings WHERE source = 'suggested' AND score IS NOT NULL "
+            f"AND coder IN ({','.join('?' * len(coders))})"
+        )
+        yield from ((r[0], r[1]) for r in self.conn.execute(sql, list(coders)))
+
+    def segments_with_codes(self, code_ids: Sequence[str], sources: Sequence[str]) -> set[int]:
+        """Ids of segments that have one of `code_ids` with one of `sources` (any coder)."""
+        sql = (
+            f"SELECT DISTINCT segment_id FROM codings WHERE code_id IN ({','.join('?' * len(code_ids))}) "
+            f"AND source IN ({','.join('?' * len(sources))})"
+        )
+        return {r[0] for r in self.conn.execute(sql, [*code_ids, *sources])}
+
+    # -- statistics --------------------------------------------------------------------
+
+    def stats(self) -> dict[str, int]:
+        q = self.conn.execute
+        return {
+            "documents": int(q("SELECT COUNT(*) FROM documents").fetchone()[0]),
+            "segments": int(q("SELECT COUNT(*) FROM segments").fetchone()[0]),
+            "codes": int(q("SELECT COUNT(*) FROM codes").fetchone()[0]),
+            "codings": int(q("SELECT COUNT(*) FROM codings WHERE source IN ('manual', 'accepted')").fetchone()[0]),
+            "suggestions": int(q("SELECT COUNT(*) FROM codings WHERE source = 'suggested'").fetchone()[0]),
+            "rejected": int(q("SELECT COUNT(*) FROM codings WHERE source = 'rejected'").fetchone()[0]),
+        }
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies (BEGIN … END;) whole."""
+    statements: list[str] = []
+    buf: list[str] = []
+    in_trigger = False
+    for line in script.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            continue
+        buf.append(line)
+        upper = stripped.upper()
+        if upper.startswith("CREATE TRIGGER"):
+            in_trigger = True
+        if in_trigger:
+            if upper.endswith("END;"):
+                statements.append("\n".join(buf))
+                buf, in_trigger = [], False
+        elif stripped.endswith(";"):
+            statements.append("\n".join(buf))
+            buf = []
+    if buf:
+        statements.append("\n".join(buf))
+    return statements

@@ -1,0 +1,293 @@
+"""A scikit-learn estimator that learns codes from coded segments (multi-label, one-vs-rest).
+
+Features suited to Swedish: TF-IDF of lemma unigrams and bigrams, TF-IDF of character
+3–5-grams inside words (they catch compounds: `arbetslokal`, `kontorslokal`), and the
+codebook's keyword hits per code (see `qualcode.suggest.rules`) as extra columns, so the codebook
+stays a prior that the model can weigh. One logistic regression per code with balanced
+class weights (rare codes count). Per code, out-of-fold decision values from an inner
+cross-validation give a Platt (sigmoid) calibration to scores in [0, 1] and the threshold
+that maximises F1 on those out-of-fold scores.
+
+Labels are a matrix with one column per code: 1 = has the code, 0 = does not (a coded
+segment without it, or a rejected suggestion), -1 = unknown (not used for that code).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from qualcode.suggest.rules import CONTENT_POS, KeywordRules, Token, as_tokens
+
+DEFAULT_THRESHOLD = 0.5
+
+
+def lemma_text(tokens: Sequence[Token], pos_filter: bool = False) -> str:
+    """Space-joined lemmas, optionally only nouns and verbs."""
+    return " ".join(t.lemma for t in tokens if not pos_filter or t.pos in CONTENT_POS)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _word_char_ngrams(word: str, lo: int, hi: int) -> tuple[str, ...]:
+    """Character n-grams of one word padded with spaces, as scikit-learn's `char_wb` makes them."""
+    w = f" {word} "
+    out: list[str] = []
+    for n in range(lo, hi + 1):
+        if len(w) <= n:
+            out.append(w)  # a short word counts once, whole
+            break
+        out.extend(w[i:i + n] for i in range(len(w) - n + 1))
+    return tuple(out)
+
+
+def char_wb_ngrams(text: str, lo: int = 3, hi: int = 5) -> list[str]:
+    """`char_wb` n-grams of a lemma text, cached per word (vocabularies repeat a lot)."""
+    out: list[str] = []
+    for word in text.split():
+        out.extend(_word_char_ngrams(word, lo, hi))
+    return out
+
+
+def best_threshold(scores: np.ndarray, y: np.ndarray, default: float = DEFAULT_THRESHOLD) -> tuple[float, float]:
+    """The threshold on a 0.05 grid with the best F1 (ties: nearest the default), and that F1."""
+    best_t, best_f = default, -1.0
+    for t in np.round(np.arange(0.05, 0.951, 0.05), 2):
+        pred = scores >= t
+        tp = float(np.sum(pred & (y == 1)))
+        denom = float(np.sum(pred)) + float(np.sum(y == 1))
+        f = 2 * tp / denom if denom else 0.0
+        if f > best_f + 1e-9 or (abs(f - best_f) <= 1e-9 and abs(t - default) < abs(best_t - default)):
+            best_t, best_f = float(t), f
+    return best_t, max(best_f, 0.0)
+
+
+def fold_ids(y: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """Fold number per row, spreading each code's positives evenly over the folds."""
+    rng = np.random.default_rng(seed)
+    n = len(y)
+    folds = np.full(n, -1)
+    order = rng.permutation(n)
+    # rarest-first greedy: rows with positives of rare codes are dealt out first
+    pos_count = (y == 1).sum(axis=0) if y.ndim == 2 else np.array([(y == 1).sum()])
+    yy = y if y.ndim == 2 else y[:, None]
+    rarity = np.array([
+        min((pos_count[j] for j in np.flatnonzero(yy[i] == 1)), default=n + 1) for i in range(n)
+    ])
+    order = order[np.argsort(rarity[order], kind="stable")]
+    for pos, i in enumerate(order):
+        folds[i] = pos % k
+    return folds
+
+
+class CodeClassifier:
+    """One-vs-rest logistic regression over lemma n-grams, char n-grams and rule hits.
+
+    Scikit-learn conventions: `__init__` stores hyperparameters, `fit` returns self,
+    learned state ends in `_`.
+    """
+
+    def __init__(
+        self,
+        code_ids: Sequence[str],
+        rules: KeywordRules | None = None,
+        C: float = 4.0,
+        word_ngrams: tuple[int, int] = (1, 2),
+        char_ngrams: tuple[int, int] = (3, 5),
+        rule_weight: float = 1.0,
+        pos_filter: bool = False,
+        inner_cv: int = 4,
+        min_positives: int = 3,
+        random_state: int = 0,
+    ):
+        self.code_ids = code_ids
+        self.rules = rules
+        self.C = C
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.rule_weight = rule_weight
+        self.pos_filter = pos_filter
+        self.inner_cv = inner_cv
+        self.min_positives = min_positives
+        self.random_state = random_state
+
+    def get_params(self, deep: bool = False) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in (
+            "code_ids", "rules", "C", "word_ngrams", "char_ngrams", "rule_weight", "pos_filter",
+            "inner_cv", "min_positives", "random_state",
+        )}
+
+    # -- features ------------------------------------------------------------------------
+
+    def _rule_matrix(self, X: Sequence[Sequence[Token]]):  # type: ignore[no-untyped-def]
+        from scipy import sparse
+
+        if self.rules is None or not self.rule_weight:
+            return sparse.csr_matrix((len(X), 0))
+        index = {c: j for j, c in enumerate(self.code_ids)}
+        m = np.zeros((len(X), len(self.code_ids)))
+        for i, toks in enumerate(X):
+            for h in self.rules.hits(toks):
+                if h.code_id in index:
+                    m[i, index[h.code_id]] = np.log1p(len(h.keywords))
+        return sparse.csr_matrix(m * self.rule_weight)
+
+    def _features(self, X: Sequence[Sequence[Token]], fit: bool = False):  # type: ignore[no-untyped-def]
+        from scipy import sparse
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        texts = [lemma_text(t, self.pos_filter) for t in X]
+        if fit:
+            self.word_vectorizer_ = TfidfVectorizer(
+                token_pattern=r"[^\s]+", ngram_range=self.word_ngrams, sublinear_tf=True, min_df=1,
+                lowercase=False, dtype=np.float32,
+            )
+            self.char_vectorizer_ = TfidfVectorizer(
+                # n-grams seen once are noise, except in a very small training set
+                analyzer=functools.partial(char_wb_ngrams, lo=self.char_ngrams[0], hi=self.char_ngrams[1]),
+                sublinear_tf=True,
+                min_df=2 if len(texts) >= 20 else 1,
+                lowercase=False, dtype=np.float32, max_features=200_000,
+            )
+            if not any(texts):
+                raise ValueError("the training texts have no words")
+            w = self.word_vectorizer_.fit_transform(texts)
+            c = self.char_vectorizer_.fit_transform(texts)
+        else:
+            w = self.word_vectorizer_.transform(texts)
+            c = self.char_vectorizer_.transform(texts)
+        return sparse.hstack([w, c, self._rule_matrix(X)], format="csr", dtype=np.float32)
+
+    # -- fitting -------------------------------------------------------------------------
+
+    def _model(self):  # type: ignore[no-untyped-def]
+        from sklearn.linear_model import LogisticRegression
+
+        return LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", dual=True, max_iter=1000)
+
+    def fit(
+        self, X: Sequence[Sequence[Token] | str], Y: np.ndarray, n_positives: Sequence[int] | None = None
+    ) -> CodeClassifier:
+        """Fit on token lists (or lemma strings) X and a label matrix Y (1/0/-1 per code).
+
+        `n_positives` (per code) is the evidence used to decide which codes get a model; by
+        default the positives in Y. Rows that only carry codebook examples can be left out of it.
+        """
+        X = as_tokens(X)
+        Y = np.asarray(Y)
+        if Y.ndim != 2 or Y.shape != (len(X), len(self.code_ids)):
+            raise ValueError("Y must have one row per segment and one column per code")
+        feats = self._features(X, fit=True)
+        npos = np.asarray(n_positives if n_positives is not None else (Y == 1).sum(axis=0))
+        folds = fold_ids(np.where(Y == 1, 1, 0), max(2, self.inner_cv), self.random_state)
+        self.models_: dict[str, Any] = {}
+        self.calibrators_: dict[str, tuple[float, float]] = {}
+        self.oof_: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.n_positives_ = {c: int(n) for c, n in zip(self.code_ids, npos)}
+        for j, code in enumerate(self.code_ids):
+            known = Y[:, j] >= 0
+            y = Y[known, j]
+            n_pos = int((y == 1).sum())
+            if npos[j] < self.min_positives or n_pos < 2 or n_pos == len(y):
+                continue
+            Xj, fj = feats[known], folds[known]
+            oof = np.zeros(len(y))
+            for k in np.unique(fj):
+                train, test = fj != k, fj == k
+                if len(np.unique(y[train])) < 2:
+                    oof[test] = 0.0
+                    continue
+                oof[test] = self._model().fit(Xj[train], y[train]).decision_function(Xj[test])
+            a, b = platt_scale(oof, y)
+            self.calibrators_[code] = (a, b)
+            self.oof_[code] = (_sigmoid(a * oof + b), y)
+            self.models_[code] = self._model().fit(Xj, y)
+        return self
+
+    def decision_scores(self, X: Sequence[Sequence[Token] | str]) -> np.ndarray:
+        """Calibrated scores (n_segments, n_codes); NaN where a code has no model."""
+        X = as_tokens(X)
+        feats = self._features(X)
+        out = np.full((len(X), len(self.code_ids)), np.nan)
+        for j, code in enumerate(self.code_ids):
+            model = self.models_.get(code)
+            if model is not None:
+                a, b = self.calibrators_[code]
+                out[:, j] = _sigmoid(a * model.decision_function(feats) + b)
+        return out
+
+
+    def __getstate__(self) -> dict[str, Any]:
+        return _drop_derived(self.__dict__)
+
+    def top_terms(self, code: str, tokens: Sequence[Token], n: int = 3) -> list[str]:
+        """The lemma n-grams of one segment that push hardest towards `code` (for reasons)."""
+        model = self.models_.get(code)
+        if model is None:
+            return []
+        row = self.word_vectorizer_.transform([lemma_text(tokens, self.pos_filter)])
+        coef = model.coef_[0, : row.shape[1]]
+        contrib = [(float(v * coef[i]), i) for i, v in zip(row.indices, row.data) if coef[i] > 0]
+        contrib.sort(reverse=True)
+        from spacy.lang.sv.stop_words import STOP_WORDS
+
+        names = self.__dict__.get("_names")
+        if names is None:  # derived from the vocabulary once, not stored with the model
+            names = self.__dict__["_names"] = self.word_vectorizer_.get_feature_names_out()
+        # function words (`jag`, `till`) carry weight but explain nothing to a reader
+        terms = [str(names[i]) for _, i in contrib]
+        return [t for t in terms if not all(w in STOP_WORDS for w in t.split())][:n]
+
+
+def platt_scale(scores: np.ndarray, y: np.ndarray, iterations: int = 100) -> tuple[float, float]:
+    """Platt's sigmoid fit P(y=1 | s) = 1 / (1 + exp(-(a*s + b))): Newton steps with backtracking.
+
+    Uses Platt's smoothed targets ((N+ + 1)/(N+ + 2) and 1/(N- + 2)), which keep the fit
+    finite when the scores separate the classes perfectly, as they often do on small data.
+    """
+    s = np.asarray(scores, dtype=float)
+    y = np.asarray(y)
+    n_pos, n_neg = int((y == 1).sum()), int((y != 1).sum())
+    t = np.where(y == 1, (n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0))
+
+    def loss(a: float, b: float) -> float:
+        z = a * s + b
+        # -[t log p + (1 - t) log(1 - p)] written stably with logaddexp
+        return float(np.sum(t * np.logaddexp(0, -z) + (1 - t) * np.logaddexp(0, z)))
+
+    a, b = 0.0, float(np.log((n_pos + 1.0) / (n_neg + 1.0)))
+    current = loss(a, b)
+    for _ in range(iterations):
+        p = _sigmoid(a * s + b)
+        w = p * (1 - p)
+        g_a, g_b = float(np.sum((p - t) * s)), float(np.sum(p - t))
+        h_aa, h_ab, h_bb = float(np.sum(w * s * s)) + 1e-12, float(np.sum(w * s)), float(np.sum(w)) + 1e-12
+        det = h_aa * h_bb - h_ab * h_ab
+        if det <= 1e-24:
+            da, db = g_a, g_b  # fall back to a gradient step
+        else:
+            da, db = (h_bb * g_a - h_ab * g_b) / det, (h_aa * g_b - h_ab * g_a) / det
+        step = 1.0
+        while step > 1e-10:
+            na, nb = a - step * da, b - step * db
+            new = loss(na, nb)
+            if new < current - 1e-12:
+                break
+            step /= 2
+        else:
+            break  # no step improves: converged
+        a, b, converged = na, nb, current - new < 1e-10
+        current = new
+        if converged:
+            break
+    return float(a), float(b)
+
+
+def _drop_derived(state: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in state.items() if k != "_names"}
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))

@@ -1,0 +1,320 @@
+"""Keyword rules from the codebook, matched on lemmas, with Swedish compounds.
+
+A keyword matches a word when
+- the word or its lemma is the keyword (or the keyword's lemma), or
+- the keyword is the head (last part) of a compound: `lokal` in `arbetslokalerna`,
+  `handledning` in `ärendehandledningen`, `chef` in `enhetschef`. The part before it must
+  be at least 3 letters and the rest of the word must lemmatise to the keyword, so
+  `lön` never matches `belöning`; or
+- the keyword (at least 5 letters, or 3 before a linking -s- or -e-) is the first part and
+  the rest is itself a known Swedish word: `lokal` in `lokalfrågor`, `lön` in
+  `lönekriterier`, not `lokal` in `lokalisera` nor `lön` in `lönsamhet`.
+
+Within one word only the longest matching keyword counts, so `handledarutbildning`
+(P11) does not also count as `utbildning` (P10). Multi-word keywords match as a run of
+words. A code's `exclude_keywords` in a segment stop every rule suggestion for that code.
+
+Score of a code: 1 - 0.5**m for m distinct matched keywords (one keyword gives 0.5,
+two 0.75, three 0.875). Codebook aliases (short answer names such as "adm stöd chefer")
+match only when they are the whole segment, as in a questionnaire answer.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from qualcode.core.codebook import Codebook
+from qualcode.core.errors import CodebookError
+
+MIN_HEAD_PREFIX = 3  # letters before a compound head: `enhets|chef`, not `be|lön…`
+MIN_FIRST_PART = 5  # a keyword as first part: `lokal|frågor`
+MIN_FIRST_PART_LINKED = 3  # with a linking -s- or -e-: `chef|s|stöd`, `lön|e|kriterier`
+LINKS = ("s", "e")
+MIN_REST = 3
+MIN_REST_LINKED = 4  # after a link the rest must be a longer known word
+RULE_HIT_SCORE = 0.5
+# Inflection endings tried when simplemma does not know a compound's tail.
+_ENDINGS = (
+    "", "n", "t", "en", "et", "na", "a", "e", "er", "ar", "or", "r", "erna", "arna", "orna",
+    "s", "ns", "ts", "ens", "ets", "nas", "ernas", "arnas", "ornas", "es",
+)
+# Lexicalised compounds whose last part is not what they are about (prefix, head):
+# a socialsekreterare is not administrative staff, handledning is not management.
+OPAQUE_COMPOUNDS = (
+    ("social", "sekreterare"), ("hand", "ledare"), ("hand", "ledning"), ("väg", "ledning"),
+    ("väg", "ledare"), ("bistånds", "handläggare"),
+)
+# Nouns and verbs carry the topic; used only with a POS-tagging pipeline (pos_filter).
+CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "X", ""})
+
+
+class Token(NamedTuple):
+    """One word of a segment: lower-case form, lemma and (optional) POS tag.
+
+    A named tuple rather than a dataclass: millions are made when 100,000 comments are coded.
+    """
+
+    form: str
+    lemma: str
+    pos: str = ""
+
+
+@dataclass(frozen=True)
+class RuleHit:
+    """A code suggested by rules, with the keywords and words that triggered it."""
+
+    code_id: str
+    score: float
+    keywords: tuple[str, ...]
+    words: tuple[str, ...]
+
+    @property
+    def reason(self) -> str:
+        pairs = [f"{w}→{k}" if w != k else k for k, w in zip(self.keywords, self.words)]
+        return "nyckelord: " + ", ".join(pairs)
+
+
+@dataclass(frozen=True)
+class _Keyword:
+    code_id: str
+    text: str  # as written in the codebook
+    variants: tuple[tuple[str, ...], ...]  # per word: accepted forms (keyword, its lemma)
+    exclude: bool = False
+
+
+def tokens_from_doc(doc, pos: bool = False) -> list[Token]:  # type: ignore[no-untyped-def]
+    """Word tokens of a spaCy Doc/Span (punctuation and spaces dropped)."""
+    return [
+        Token(t.lower_, (t.lemma_ or t.lower_).lower(), t.pos_ if pos else "")
+        for t in doc
+        if not (t.is_space or t.is_punct)
+    ]
+
+
+def tokens_from_lemmas(lemmas: str) -> list[Token]:
+    """Tokens from a stored space-joined lemma string (form = lemma)."""
+    return [Token(w, w) for w in lemmas.split()]
+
+
+def as_tokens(X: Sequence[Sequence[Token] | str]) -> list[Sequence[Token]]:
+    """Token lists as they are; a string is taken as a space-joined lemma string (as stored)."""
+    return [tokens_from_lemmas(x) if isinstance(x, str) else x for x in X]
+
+
+def _similar(word: str, lemma: str) -> bool:
+    """Accept a keyword's lemma only if it is a plausible inflection (`it`→`se` is not)."""
+    if lemma == word:
+        return True
+    if len(word) < 4 or len(lemma) < 3:
+        return False
+    n = 0
+    for a, b in zip(word, lemma):
+        if a != b:
+            break
+        n += 1
+    return n >= min(len(word), len(lemma)) - 2
+
+
+def _word_variants(word: str) -> tuple[str, ...]:
+    from qualcode.nlp.pipeline import lemma_of
+
+    word = word.lower()
+    lem = lemma_of(word)
+    return (word, lem) if lem != word and _similar(word, lem) else (word,)
+
+
+def _keyword(code_id: str, text: str, exclude: bool = False) -> _Keyword | None:
+    from qualcode.nlp.pipeline import load_pipeline
+
+    words = [t.lower_ for t in load_pipeline().make_doc(text.strip()) if not (t.is_punct or t.is_space)]
+    if not words:
+        return None
+    return _Keyword(code_id, text.strip(), tuple(_word_variants(w) for w in words), exclude)
+
+
+@functools.lru_cache(maxsize=500_000)
+def _known(word: str) -> bool:
+    import simplemma
+
+    return bool(simplemma.is_known(word, lang="sv"))
+
+
+@functools.lru_cache(maxsize=1_000_000)
+def _tail_is(tail: str, keyword: str) -> bool:
+    """Is `tail` an inflected form of `keyword`?"""
+    from qualcode.nlp.pipeline import lemma_of
+
+    if tail == keyword or lemma_of(tail) == keyword:
+        return True
+    rest = tail[len(keyword):]
+    return tail.startswith(keyword) and rest in _ENDINGS
+
+
+def word_matches(form: str, lemma: str, keyword: str) -> bool:
+    """Does one keyword word match this word (whole word, compound head, or first part)?"""
+    if keyword in (form, lemma):
+        return True
+    if len(keyword) < 3:
+        return False
+    for cand in {form, lemma}:
+        if keyword not in cand or cand == keyword:
+            continue
+        if cand.startswith(keyword) and _tail_is(cand, keyword):
+            return True  # an inflected form simplemma does not know
+        # keyword as head: prefix of >= 3 letters, the tail lemmatises to the keyword
+        i = cand.find(keyword, MIN_HEAD_PREFIX)
+        while i != -1:
+            if (
+                sum(ch.isalpha() for ch in cand[:i]) >= MIN_HEAD_PREFIX
+                and not any(h == keyword and cand[:i].endswith(p) for p, h in OPAQUE_COMPOUNDS)
+                and _tail_is(cand[i:], keyword)
+            ):
+                return True
+            i = cand.find(keyword, i + 1)
+        # keyword as first part: the rest (after an optional linking -s-) is a word
+        if cand.startswith(keyword):
+            rest = cand[len(keyword):].lstrip("-")
+            if len(keyword) >= MIN_FIRST_PART and len(rest) >= MIN_REST and _known(rest):
+                return True
+            if (
+                rest[:1] in LINKS and len(keyword) >= MIN_FIRST_PART_LINKED
+                and len(rest) > MIN_REST_LINKED and _known(rest[1:])
+            ):
+                return True
+    return False
+
+
+class KeywordRules:
+    """Rule suggester built from a codebook's keywords (sklearn-like: no fitting needed).
+
+    >>> rules = KeywordRules(codebook)           # doctest: +SKIP
+    >>> rules.hits(tokens)                        # doctest: +SKIP
+    [RuleHit(code_id='P13', score=0.5, keywords=('lokal',), words=('arbetslokalerna',))]
+    """
+
+    def __init__(self, codebook: Codebook, use_pos: bool = False, require_keywords: bool = True):
+        self.codebook = codebook
+        self.use_pos = use_pos
+        self.code_ids = [c.id for c in codebook.leaves]
+        kws: list[_Keyword] = []
+        aliases: dict[str, list[str]] = {}
+        for code in codebook.leaves:
+            for text in code.keywords:
+                k = _keyword(code.id, text)
+                if k:
+                    kws.append(k)
+            for text in code.exclude_keywords:
+                k = _keyword(code.id, text, exclude=True)
+                if k:
+                    kws.append(k)
+            for text in code.aliases:
+                k = _keyword(code.id, text)
+                if k:
+                    key = " ".join(v[-1] for v in k.variants)
+                    aliases.setdefault(key, []).append(code.id)
+        if require_keywords and not any(not k.exclude for k in kws):
+            raise CodebookError(
+                f"kodboken '{codebook.name}' har inga nyckelord (keywords) — regelförslag kräver "
+                "nyckelord; lägg till `keywords:` för koderna eller träna med kodade segment (--train)"
+            )
+        self._keywords = kws
+        self._aliases = aliases
+        # first word -> keywords, for a quick candidate lookup per token
+        self._single = [k for k in kws if len(k.variants) == 1]
+        self._multi = [k for k in kws if len(k.variants) > 1]
+        self._multi_by_first: dict[str, list[_Keyword]] = {}
+        for k in self._multi:
+            for v in k.variants[0]:
+                self._multi_by_first.setdefault(v, []).append(k)
+        self._cache: dict[tuple[str, str], tuple[_Keyword, ...]] = {}
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
+
+    @property
+    def n_keywords(self) -> int:
+        return sum(not k.exclude for k in self._keywords)
+
+    def _word_keywords(self, form: str, lemma: str) -> tuple[_Keyword, ...]:
+        """Single-word keywords matching this word; only the longest match(es) count."""
+        key = (form, lemma)
+        hit = self._cache.get(key)
+        if hit is None:
+            found = [
+                k for k in self._single
+                if any(v in form or v in lemma for v in k.variants[0])
+                and any(word_matches(form, lemma, v) for v in k.variants[0])
+            ]
+            if len(found) > 1:
+                longest = max(len(k.variants[0][0]) for k in found)
+                found = [k for k in found if len(k.variants[0][0]) == longest or k.exclude]
+            hit = tuple(found)
+            if len(self._cache) < 500_000:
+                self._cache[key] = hit
+        return hit
+
+    def matches(self, tokens: Sequence[Token]) -> list[tuple[_Keyword, str]]:
+        """All (keyword, matched text) pairs in a segment, in text order."""
+        out: list[tuple[_Keyword, str]] = []
+        for i, t in enumerate(tokens):
+            if self.use_pos and t.pos not in CONTENT_POS:
+                continue
+            for k in self._word_keywords(t.form, t.lemma):
+                out.append((k, t.form))
+        for i, t in enumerate(tokens):
+            cands = self._multi_by_first.get(t.form, []) + (
+                self._multi_by_first.get(t.lemma, []) if t.lemma != t.form else []
+            )
+            for k in dict.fromkeys(cands):
+                n = len(k.variants)
+                if i + n > len(tokens):
+                    continue
+                if all(
+                    tokens[i + j].form in k.variants[j] or tokens[i + j].lemma in k.variants[j]
+                    or (j == n - 1 and any(word_matches(tokens[i + j].form, tokens[i + j].lemma, v)
+                                           for v in k.variants[j]))
+                    for j in range(1, n)
+                ):
+                    out.append((k, " ".join(tokens[i + j].form for j in range(n))))
+        return out
+
+    def hits(self, tokens: Sequence[Token]) -> list[RuleHit]:
+        """Codes suggested by the keywords in one segment (exclude rules honoured)."""
+        found: dict[str, dict[str, str]] = {}
+        excluded: set[str] = set()
+        for k, words in self.matches(tokens):
+            if k.exclude:
+                excluded.add(k.code_id)
+            else:
+                found.setdefault(k.code_id, {}).setdefault(k.text, words)
+        whole = " ".join(t.lemma for t in tokens)
+        if whole in self._aliases:
+            # a whole answer that is a code's short name: that code only
+            found = {code_id: {whole: whole} for code_id in self._aliases[whole]}
+        out = []
+        for code_id in self.code_ids:
+            kw = found.get(code_id)
+            if not kw or code_id in excluded:
+                continue
+            score = 1.0 - (1.0 - RULE_HIT_SCORE) ** len(kw)
+            out.append(RuleHit(code_id, round(score, 4), tuple(kw), tuple(kw.values())))
+        return out
+
+    def keyword_counts(self, tokens: Sequence[Token]) -> dict[str, int]:
+        """Distinct matched keywords per code (0 for an excluded code): classifier features."""
+        return {h.code_id: len(h.keywords) for h in self.hits(tokens)}
+
+    def score_matrix(self, token_lists: Iterable[Sequence[Token]]):  # type: ignore[no-untyped-def]
+        """(n_segments, n_codes) array of rule scores and the matching hits per segment."""
+        import numpy as np
+
+        index = {c: j for j, c in enumerate(self.code_ids)}
+        rows: list[list[RuleHit]] = [self.hits(toks) for toks in token_lists]
+        scores = np.zeros((len(rows), len(self.code_ids)))
+        for i, hits in enumerate(rows):
+            for h in hits:
+                scores[i, index[h.code_id]] = h.score
+        return scores, rows

@@ -1,0 +1,47 @@
+"""Lemma search that understands Swedish compounds (used by `qualcode code search`).
+
+Word matching is the codebook rules' `rules.word_matches`, so a search for `lokal` finds
+what the rule for the keyword `lokal` finds: `arbetslokalerna`, `kontorslokal`,
+`lokalfrågor` — and `lön` does not find `belöning`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from qualcode.nlp.pipeline import lemma_of
+from qualcode.suggest.rules import word_matches
+
+
+def compound_match(keyword: str, lemma: str) -> bool:
+    """Does the keyword lemma occur in `lemma` as the whole word or a compound part?"""
+    return word_matches(lemma, lemma, keyword)
+
+
+def phrase_lemmas(phrase: str) -> tuple[str, ...]:
+    """Lemmas of a keyword or search phrase (words split on whitespace)."""
+    return tuple(lemma_of(w.lower().strip(".,;:!?\"'()")) for w in phrase.split() if w.strip(".,;:!?\"'()"))
+
+
+def find_phrase(phrase: Sequence[str], lemmas: Sequence[str]) -> list[int]:
+    """Start positions where the lemma phrase occurs; the last word may be a compound part,
+    earlier words must match exactly (so `eget rum` matches `eget arbetsrum`)."""
+    n = len(phrase)
+    if n == 0:
+        return []
+    hits = []
+    for i in range(len(lemmas) - n + 1):
+        if all(lemmas[i + j] == phrase[j] for j in range(n - 1)) and compound_match(phrase[-1], lemmas[i + n - 1]):
+            hits.append(i)
+    return hits
+
+
+def matches_all(query: Sequence[Sequence[str]], lemmas: Sequence[str]) -> list[str]:
+    """Words of `lemmas` that match each query phrase; empty if any phrase is missing."""
+    found: list[str] = []
+    for phrase in query:
+        starts = find_phrase(phrase, lemmas)
+        if not starts:
+            return []
+        found.extend(" ".join(lemmas[s : s + len(phrase)]) for s in starts)
+    return list(dict.fromkeys(found))

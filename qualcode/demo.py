@@ -41,10 +41,10 @@ def run_demo(
     progress: Callable[[str], None] = lambda _msg: None,
 ) -> DemoResult:
     """Create the demo project and return the tables to show."""
+    from qualcode.analysis.code_counts import code_counts
+    from qualcode.analysis.tally import TOTAL, format_number
     from qualcode.coding.service import import_codings
     from qualcode.ingest.service import import_notes, import_survey
-    from qualcode.analysis.tally import TOTAL, format_number
-    from qualcode.analysis.code_counts import code_counts
     from qualcode.project import init_project
 
     directory = Path(directory)
@@ -106,11 +106,16 @@ def run_demo(
 
 def _mentions(project: Any, corpus: Path, result: DemoResult, progress: Callable[[str], None]) -> None:
     """Questionnaire: times each area is named as furthest along / most needed; check vs published."""
+    from qualcode.analysis.mentions.mapper import MentionMapper, load_mapping
     from qualcode.analysis.mentions.tables import (
-        answered_only, compare_published, count_mentions, load_published, project_answers, report_tables,
+        answered_only,
+        compare_published,
+        count_mentions,
+        load_published,
+        project_answers,
+        report_tables,
         select_columns,
     )
-    from qualcode.analysis.mentions.mapper import MentionMapper, load_mapping
 
     if project.store.count_documents(kind="survey") == 0:
         return
@@ -142,7 +147,7 @@ def _mentions(project: Any, corpus: Path, result: DemoResult, progress: Callable
 
 def _suggestions(project: Any, result: DemoResult, progress: Callable[[str], None]) -> None:
     """Train on the sample's manual codings and suggest codes for the uncoded survey comments."""
-    from qualcode.suggest.estimator import suggest_project, train_project
+    from qualcode.suggest.service import suggest_project, train_project
 
     trained = train_project(project, cv=5)
     ev = trained.evaluation

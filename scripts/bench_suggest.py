@@ -80,7 +80,8 @@ def main() -> None:
 
     from qualcode.core.codebook import default_codebook
     from qualcode.nlp.pipeline import load_pipeline
-    from qualcode.suggest.estimator import Suggester, label_matrix, score_rows, tokenize
+    from qualcode.suggest.estimator import Suggester, label_matrix, tokenize
+    from qualcode.suggest.file_mode import score_rows
 
     t0 = time.perf_counter()
     nlp = load_pipeline()

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from qualcode.core.records import MODEL_CODER, DocumentIn, SegmentIn  # noqa: E402
 from qualcode.project import init_project  # noqa: E402
-from qualcode.coding.tagging import QueueSpec, TagSession  # noqa: E402
+from qualcode.coding.tagging import QueueSpec, TagSession
 
 WORDS = (
     "arbetsbelastning ärenden handläggare lokaler tysta rum administratör introduktion mentor lön "

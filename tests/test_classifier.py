@@ -10,7 +10,8 @@ import pytest
 from qualcode.suggest.classifier import CodeClassifier, best_threshold, fold_ids
 from qualcode.core.codebook import default_codebook
 from qualcode.suggest.rules import KeywordRules
-from qualcode.suggest.estimator import SuggestError, Suggester, cross_validate, label_matrix, tokenize
+from qualcode.suggest.estimator import SuggestError, Suggester, label_matrix, tokenize
+from qualcode.suggest.evaluate import cross_validate
 
 from conftest import FIXTURES
 

@@ -16,7 +16,7 @@ from qualcode.coding.double_coding import (
 )
 from qualcode.core.records import MODEL_CODER, DocumentIn, SegmentIn
 from qualcode.project import init_project
-from qualcode.coding.tagging import TagError
+from qualcode.coding.tag_commands import TagError
 
 N_SEG = 8
 

@@ -25,7 +25,8 @@ from qualcode.cli.keys import (
 )
 from qualcode.core.records import MODEL_CODER
 from qualcode.project import find_project
-from qualcode.coding.tagging import Command, QueueSpec, TagError, TagSession, parse_command, run
+from qualcode.coding.tag_commands import Command, TagError, parse_command
+from qualcode.coding.tagging import QueueSpec, TagSession, run
 from test_tagging import make_project
 
 

@@ -16,15 +16,9 @@ from qualcode.coding.service import add_codes
 from qualcode.ingest.service import import_documents
 from qualcode.core.errors import InputError, NotFoundError
 from qualcode.core.records import MODEL_CODER, DocumentIn
-from qualcode.suggest.estimator import (
-    SuggestError,
-    decide_suggestions,
-    evaluate_files,
-    list_suggestions,
-    suggest_file,
-    suggest_project,
-    train_project,
-)
+from qualcode.suggest.estimator import SuggestError
+from qualcode.suggest.service import decide_suggestions, list_suggestions, suggest_project, train_project
+from qualcode.suggest.file_mode import evaluate_files, suggest_file
 
 F = FIXTURES / "suggest"
 runner = CliRunner()

@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.core.errors import InputError
-from qualcode.core.records import MODEL_CODER
-from qualcode.exchange.refi_export import CASE_KEYS, case_key
+from qualcode.core.records import CASE_KEYS, MODEL_CODER, case_key
 
 if TYPE_CHECKING:
     from qualcode.project import Project

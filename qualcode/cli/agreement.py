@@ -7,7 +7,14 @@ import json
 import typer
 
 from qualcode.cli.common import Format, FormatOpt, ProjectOpt, emit, open_project
-from qualcode.cli.tag import CodersOpt, CodesOpt, ModelOpt, SampleOpt, ThresholdOpt, _split
+from qualcode.cli.tag import (
+    CodersOpt,
+    CodesOpt,
+    ModelOpt,
+    SampleOpt,
+    ThresholdOpt,
+    _split,
+)
 
 
 def _num(x: float | None) -> str:

@@ -6,7 +6,15 @@ from typing import Annotated
 
 import typer
 
-from qualcode.cli.common import Format, FormatOpt, ProjectOpt, emit, err_console, open_project, parse_meta
+from qualcode.cli.common import (
+    Format,
+    FormatOpt,
+    ProjectOpt,
+    emit,
+    err_console,
+    open_project,
+    parse_meta,
+)
 
 app = typer.Typer(help="Code segments by hand, list codings, code by lemma search.", no_args_is_help=True)
 

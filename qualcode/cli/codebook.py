@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from qualcode.cli.common import Format, FormatOpt, ProjectOpt, console, emit, err_console, open_project
+from qualcode.cli.common import (
+    Format,
+    FormatOpt,
+    ProjectOpt,
+    console,
+    emit,
+    err_console,
+    open_project,
+)
 
 app = typer.Typer(help="Manage the project's codebook (codes, groups, rules, keywords).", no_args_is_help=True)
 

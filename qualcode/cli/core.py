@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from qualcode.cli.common import Format, FormatOpt, ProjectOpt, console, emit, err_console, open_project
+from qualcode.cli.common import (
+    Format,
+    FormatOpt,
+    ProjectOpt,
+    console,
+    emit,
+    err_console,
+    open_project,
+)
 
 
 def init(
@@ -52,8 +60,8 @@ def counts(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Crosstab of codes × metadata with theme-group roll-ups (manual + accepted codings)."""
-    from qualcode.analysis.tally import TOTAL, format_number
     from qualcode.analysis.code_counts import code_counts
+    from qualcode.analysis.tally import TOTAL, format_number
 
     fields = [f.strip() for f in (by or "").split(",") if f.strip()]
     with open_project(project) as p:

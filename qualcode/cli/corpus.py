@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from qualcode.cli.common import Format, FormatOpt, ProjectOpt, console, emit, err_console, open_project, parse_meta
+from qualcode.cli.common import (
+    Format,
+    FormatOpt,
+    ProjectOpt,
+    console,
+    emit,
+    err_console,
+    open_project,
+    parse_meta,
+)
 
 import_app = typer.Typer(help="Import interview notes or survey data into the project.", no_args_is_help=True)
 corpus_app = typer.Typer(help="Browse the imported documents and segments.", no_args_is_help=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 from typer.core import TyperGroup
 
-from qualcode.core.errors import QualcodeError
 from qualcode.cli.common import err_console
+from qualcode.core.errors import QualcodeError
 
 
 class QualcodeGroup(TyperGroup):

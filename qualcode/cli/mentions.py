@@ -11,8 +11,16 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from qualcode.cli.common import (
+    Format,
+    FormatOpt,
+    ProjectOpt,
+    console,
+    emit,
+    err_console,
+    open_project,
+)
 from qualcode.core.errors import InputError
-from qualcode.cli.common import Format, FormatOpt, ProjectOpt, console, emit, err_console, open_project
 
 app = typer.Typer(
     help="Mention counts from the final questionnaire: which of the 13 points respondents name.",
@@ -46,9 +54,14 @@ CodebookOpt = Annotated[
 def _load(file: Path | None, columns: list[str] | None, mapping: Path | None, project: Path | None,
           encoding: str | None, delimiter: str | None, sheet: str | None, codebook: Path | None):  # type: ignore[no-untyped-def]
     """Answers, column sets and a mapper, from a file or from the project."""
-    from qualcode.core.codebook import default_codebook, load_codebook
-    from qualcode.analysis.mentions.tables import answered_only, project_answers, read_answers, select_columns
     from qualcode.analysis.mentions.mapper import MentionMapper, load_mapping
+    from qualcode.analysis.mentions.tables import (
+        answered_only,
+        project_answers,
+        read_answers,
+        select_columns,
+    )
+    from qualcode.core.codebook import default_codebook, load_codebook
 
     if file is not None:
         answers = read_answers(file, encoding=encoding, delimiter=delimiter, sheet=sheet)
@@ -102,7 +115,13 @@ def count(
     project: ProjectOpt = None,
 ) -> None:
     """Antal and Procent per category for each answer column, with totals and times named first."""
-    from qualcode.analysis.mentions.tables import CSV_COLUMNS, count_mentions, report_tables, to_csv_rows, to_json
+    from qualcode.analysis.mentions.tables import (
+        CSV_COLUMNS,
+        count_mentions,
+        report_tables,
+        to_csv_rows,
+        to_json,
+    )
 
     answers, sets, mapper = _load(file, columns, mapping, project, encoding, delimiter, sheet, codebook)
     counts = count_mentions(answers, sets, mapper, by=by)
@@ -136,8 +155,8 @@ def review(
     project: ProjectOpt = None,
 ) -> None:
     """List answers that were not mapped with confidence, with the best candidate categories."""
-    from qualcode.analysis.mentions.tables import count_mentions, review_items
     from qualcode.analysis.mentions.mapper import mapping_template
+    from qualcode.analysis.mentions.tables import count_mentions, review_items
 
     answers, sets, mapper = _load(file, columns, mapping, project, encoding, delimiter, sheet, codebook)
     counts = count_mentions(answers, sets, mapper)
@@ -178,7 +197,12 @@ def compare(
     project: ProjectOpt = None,
 ) -> None:
     """Compare computed tables with published figures and list every difference."""
-    from qualcode.analysis.mentions.tables import compare_published, comparison_json, count_mentions, load_published
+    from qualcode.analysis.mentions.tables import (
+        compare_published,
+        comparison_json,
+        count_mentions,
+        load_published,
+    )
 
     pub = load_published(published)
     if not columns:

@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from qualcode.cli.common import Format, FormatOpt, ProjectOpt, emit, err_console, open_project
+from qualcode.cli.common import (
+    Format,
+    FormatOpt,
+    ProjectOpt,
+    emit,
+    err_console,
+    open_project,
+)
 
 privacy_app = typer.Typer(help="Check what pseudonymisation masks before sharing anything.", no_args_is_help=True)
 
@@ -63,8 +70,14 @@ def scan(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """List what pseudonymisation would mask: counts per kind, and examples with --show."""
+    from qualcode.export.privacy import (
+        KINDS,
+        Pseudonymiser,
+        pseudonymiser_for,
+        scan_files,
+        scan_project,
+    )
     from qualcode.nlp.pipeline import load_pipeline
-    from qualcode.export.privacy import KINDS, Pseudonymiser, pseudonymiser_for, scan_files, scan_project
 
     if file:
         nlp = load_pipeline(model) if model not in (None, "", "blank", "default") else None

@@ -8,7 +8,16 @@ from typing import Annotated
 
 import typer
 
-from qualcode.cli.common import Format, FormatOpt, ProjectOpt, console, emit, err_console, open_project, parse_meta
+from qualcode.cli.common import (
+    Format,
+    FormatOpt,
+    ProjectOpt,
+    console,
+    emit,
+    err_console,
+    open_project,
+    parse_meta,
+)
 
 app = typer.Typer(
     help="Suggest codes from the codebook's keywords and a model trained on your coding; accept or reject them.",
@@ -40,7 +49,7 @@ CodebookFileOpt = Annotated[
 
 def _run(project: Path | None, min_score: float | None, segments: Segments, unit: str | None,
          meta: list[str] | None, fmt: Format) -> None:
-    from qualcode.suggest.estimator import suggest_project
+    from qualcode.suggest.service import suggest_project
 
     with open_project(project) as p:
         result = suggest_project(p, min_score=min_score, segments=segments.value, unit=unit, meta=parse_meta(meta))
@@ -93,7 +102,7 @@ def file(
     codebook: CodebookFileOpt = None,
 ) -> None:
     """Stateless: suggest codes for every line of IN.jsonl and write OUT.jsonl (no project needed)."""
-    from qualcode.suggest.estimator import suggest_file
+    from qualcode.suggest.file_mode import suggest_file
 
     result = suggest_file(str(in_path), str(out), str(train) if train else None, str(codebook) if codebook else None)
     for w in result.warnings:
@@ -114,7 +123,7 @@ def list_(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Open suggestions per code, highest score first, with the segment text and the reason."""
-    from qualcode.suggest.estimator import list_suggestions
+    from qualcode.suggest.service import list_suggestions
 
     with open_project(project) as p:
         rows = [r.to_dict() for r in list_suggestions(p, code, min_score, max_score, limit)]
@@ -123,7 +132,7 @@ def list_(
 
 def _decide(decision: str, ids: list[int] | None, code: list[str] | None, min_score: float | None,
             max_score: float | None, project: Path | None) -> None:
-    from qualcode.suggest.estimator import decide_suggestions
+    from qualcode.suggest.service import decide_suggestions
 
     with open_project(project) as p:
         done = decide_suggestions(p, decision, ids or (), code, min_score, max_score)
@@ -183,7 +192,7 @@ def train(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Train the suggester on the project's manual and accepted codings; print cross-validated P/R/F1."""
-    from qualcode.suggest.estimator import train_project
+    from qualcode.suggest.service import train_project
 
     with open_project(project) as p:
         result = train_project(p, cv=cv)
@@ -215,7 +224,7 @@ def evaluate(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Per-code precision/recall/F1, micro and macro F1, Krippendorff's alpha (model vs gold)."""
-    from qualcode.suggest.estimator import evaluate_files
+    from qualcode.suggest.file_mode import evaluate_files
 
     ev = evaluate_files(str(gold), str(train_file) if train_file else None, cv, str(codebook) if codebook else None)
     if fmt is Format.json:

@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from qualcode.cli.common import Format, FormatOpt, ProjectOpt, console, emit, err_console, open_project, parse_meta
+from qualcode.cli.common import (
+    Format,
+    FormatOpt,
+    ProjectOpt,
+    console,
+    emit,
+    err_console,
+    open_project,
+    parse_meta,
+)
 
 if TYPE_CHECKING:
     from qualcode.coding.double_coding import AdjudicationSession
@@ -139,7 +148,8 @@ def tag(
 ) -> None:
     """Read and code segments one by one; every decision is saved at once and the session resumes."""
     from qualcode.cli.keys import keys_available
-    from qualcode.coding.tagging import QueueSpec, Retrainer, TagSession, default_trainer, run
+    from qualcode.coding.tagging import QueueSpec, TagSession, run
+    from qualcode.coding.retrain import Retrainer, default_trainer
 
     with open_project(project) as p:
         spec = None
@@ -186,8 +196,8 @@ def sample(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Draw the same segment sample for every coder (deterministic, stored in the project)."""
-    from qualcode.core.errors import InputError
     from qualcode.coding.double_coding import draw_sample
+    from qualcode.core.errors import InputError
 
     with open_project(project) as p:
         if list_:
@@ -219,7 +229,8 @@ def disagreements(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """List the segments where the coders' codes differ."""
-    from qualcode.coding.double_coding import disagreements as find, parse_coders
+    from qualcode.coding.double_coding import disagreements as find
+    from qualcode.coding.double_coding import parse_coders
 
     names = parse_coders(coders)
     with open_project(project) as p:
@@ -264,8 +275,9 @@ def adjudicate(
     project: ProjectOpt = None,
 ) -> None:
     """Walk the disagreements and record the agreed codes as coder 'consensus'."""
+    from qualcode.coding.double_coding import AdjudicationSession, parse_coders
+    from qualcode.coding.double_coding import disagreements as find
     from qualcode.core.errors import QualcodeError
-    from qualcode.coding.double_coding import AdjudicationSession, disagreements as find, parse_coders
 
     names = parse_coders(coders)
     saved = 0

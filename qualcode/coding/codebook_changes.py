@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from qualcode.core.codebook import Code, Codebook, build_codebook, load_codebook, merge_codes, rename_code
+from qualcode.core.codebook import (
+    Code,
+    Codebook,
+    build_codebook,
+    load_codebook,
+    merge_codes,
+    rename_code,
+)
 from qualcode.core.errors import CodebookError
 from qualcode.project import Project
 

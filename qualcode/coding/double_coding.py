@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from qualcode.coding.agreement import OVERALL, CodeAgreement, code_agreement
+from qualcode.coding.tag_commands import TagError
+from qualcode.coding.tagging import find_code
 from qualcode.core.errors import InputError
 from qualcode.core.records import MODEL_CODER, Segment
 from qualcode.core.records import POSITIVE_SOURCES as POSITIVE
-from qualcode.coding.tagging import TagError, find_code
 
 if TYPE_CHECKING:
     from qualcode.project import Project
@@ -155,7 +156,8 @@ def model_predictions(
     nobody had coded yet. None when the suggestions library is not available.
     """
     try:
-        from qualcode.suggest.estimator import load_project_suggester, tokenize
+        from qualcode.suggest.estimator import tokenize
+        from qualcode.suggest.service import load_project_suggester
     except ImportError:
         return None
     suggester = load_project_suggester(project)

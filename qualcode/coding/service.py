@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qualcode.core.errors import InputError, NotFoundError
-from qualcode.suggest.search import matches_all, phrase_lemmas
 from qualcode.core.records import Coding, Segment
 from qualcode.project import Project
+from qualcode.suggest.search import matches_all, phrase_lemmas
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,12 @@ Commands are short lines (the CLI reads them from the keyboard, tests from a lis
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from qualcode.coding.retrain import Retrainer
+from qualcode.coding.tag_commands import HELP, Command, TagError, parse_command
 from qualcode.core.codebook import Code, Codebook
 from qualcode.core.errors import InputError, QualcodeError
 from qualcode.core.records import MODEL_CODER, Coding, Segment
@@ -41,59 +42,6 @@ DEFAULT_SESSION = "default"
 UNDO_LIMIT = 50
 CONTEXT_CHARS = 320
 FUZZY_CUTOFF = 70.0
-HELP = """Kommandon (skriv och tryck Enter):
-  Enter eller n     klar: segmentet är bedömt, gå till nästa
-  a N … / a *       acceptera förslag N (a ensamt: det enda öppna), eller alla
-  r [N …]           avvisa förslag N (r ensamt: alla öppna)
-  + KOD / + namn    lägg till en kod med id eller ungefärligt namn
-  - KOD             ta bort en av dina koder
-  m [KOD] text      memo på din kodning (utan KOD: den du senast ändrade)
-  k                 markera/avmarkera som nyckelcitat
-  s                 hoppa över (segmentet kommer tillbaka sist)
-  u                 ångra senaste åtgärden (även efter omstart)
-  q                 sluta (allt är redan sparat)"""
-
-
-class TagError(QualcodeError):
-    """A command that cannot be applied (unknown code, nothing to undo, …)."""
-
-
-# -- commands ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Command:
-    kind: str  # done, accept, reject, add, remove, memo, quote, skip, undo, quit, help
-    args: tuple[str, ...] = ()
-    text: str = ""
-
-
-_SIMPLE = {"": "done", "n": "done", "k": "quote", "s": "skip", "u": "undo", "q": "quit", "?": "help", "h": "help"}
-
-
-def parse_command(line: str) -> Command:
-    """Parse one input line into a Command; raises TagError with the valid forms."""
-    raw = line.strip()
-    low = raw.lower()
-    if low in _SIMPLE:
-        return Command(_SIMPLE[low])
-    head, rest = raw[0], raw[1:].strip()
-    if head in "aArR" and (not rest or rest == "*" or re.fullmatch(r"[\d ,]+", rest)):
-        nums = tuple(n for n in re.split(r"[ ,]+", rest) if n)
-        return Command("accept" if head in "aA" else "reject", nums)
-    if head == "+" and rest:
-        return Command("add", text=rest)
-    if head == "-" and rest:
-        return Command("remove", text=rest)
-    if head in "mM" and (len(raw) == 1 or raw[1] == " "):
-        if not rest:
-            raise TagError("memo utan text — skriv t.ex. `m P13 Tydligt exempel på trångboddhet`")
-        return Command("memo", text=rest)
-    if re.fullmatch(r"[\d ,*]+", raw):
-        raise TagError(f"välj förslag med `a {raw}` (acceptera) eller `r {raw}` (avvisa)")
-    raise TagError(f"okänt kommando {raw!r} — skriv ? för hjälp")
-
-
 # -- what the front-end shows ------------------------------------------------------------
 
 
@@ -188,70 +136,6 @@ def context(text: str, start: int, end: int, sentences: int = 2, limit: int = CO
     if len(after) > limit:
         after = after[:limit].rstrip() + "…"
     return before, after
-
-
-# -- background retraining ---------------------------------------------------------------
-
-Trainer = Callable[["Project"], Any]
-
-
-class Retrainer:
-    """Runs a trainer in a background thread once `every` new decisions have been made.
-
-    The trainer gets its own Project (SQLite connections are per thread) and writes new
-    suggestions to the store; views read them from there, so no hand-over is needed.
-    """
-
-    def __init__(self, root: Any, trainer: Trainer | None, every: int = 25):
-        self.root = root
-        self.trainer = trainer
-        self.every = every
-        self._thread: threading.Thread | None = None
-        self.runs = 0
-        self.error: str | None = None
-        self.finished = threading.Event()
-
-    @property
-    def busy(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def maybe_start(self, new_decisions: int) -> bool:
-        if self.trainer is None or self.every <= 0 or new_decisions < self.every or self.busy:
-            return False
-        self.finished.clear()
-        self._thread = threading.Thread(target=self._run, name="qualcode-retrain", daemon=True)
-        self._thread.start()
-        return True
-
-    def _run(self) -> None:
-        from qualcode.project import find_project
-
-        try:
-            with find_project(self.root) as project:
-                self.trainer(project)  # type: ignore[misc]
-            self.runs += 1
-            self.error = None
-        except Exception as exc:  # the session goes on without new suggestions
-            self.error = str(exc)
-        finally:
-            self.finished.set()
-
-    def join(self, timeout: float | None = None) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-
-def default_trainer() -> Trainer | None:
-    """The suggestions library's project-level retrain function, if it provides one."""
-    try:
-        from qualcode.suggest import estimator as suggest
-    except ImportError:
-        return None
-    for name in ("retrain_project", "train_and_suggest", "refresh_suggestions"):
-        fn = getattr(suggest, name, None)
-        if callable(fn):
-            return fn  # type: ignore[no-any-return]
-    return None
 
 
 # -- the session -------------------------------------------------------------------------

@@ -9,6 +9,7 @@ UNITS = ("paragraph", "sentence", "response")
 SOURCES = ("manual", "suggested", "accepted", "rejected")
 POSITIVE_SOURCES = ("manual", "accepted")  # sources that mean "this segment has this code"
 MODEL_CODER = "qualcode"
+CASE_KEYS = ("respondent", "respondent_id", "respondentid", "respondent-id")  # metadata that names a survey case
 
 
 @dataclass(frozen=True)
@@ -71,3 +72,15 @@ class Coding:
     memo: str | None
     created_at: str
     updated_at: str
+
+
+def case_key(doc: Document, key: str | None = None) -> str:
+    """Which case a survey document belongs to: the respondent id, else the document itself."""
+    if key:
+        value = doc.meta.get(key)
+        return str(value) if value not in (None, "") else doc.name
+    for k in CASE_KEYS:
+        for mk, mv in doc.meta.items():
+            if mk.lower() == k and mv not in (None, ""):
+                return str(mv)
+    return doc.name

@@ -29,6 +29,7 @@ from qualcode import __version__
 from qualcode.core.codebook import Code, Codebook, build_codebook, code_from_mapping
 from qualcode.core.errors import CodebookError, InputError
 from qualcode.core.records import POSITIVE_SOURCES as POSITIVE
+from qualcode.core.records import case_key
 
 if TYPE_CHECKING:
     from qualcode.core.records import Coding, Document, Segment
@@ -54,7 +55,6 @@ DESCRIPTION_FIELDS = (
     ("aliases", "Alias"),
 )
 META_LABEL = "qualcode"
-CASE_KEYS = ("respondent", "respondent_id", "respondentid", "respondent-id")
 
 
 def code_guid(code_id: str) -> str:
@@ -373,18 +373,6 @@ def _value_text(kind: str, value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     return str(value)
-
-
-def case_key(doc: Document, key: str | None = None) -> str:
-    """Which case a survey document belongs to: the respondent id, else the document itself."""
-    if key:
-        value = doc.meta.get(key)
-        return str(value) if value not in (None, "") else doc.name
-    for k in CASE_KEYS:
-        for mk, mv in doc.meta.items():
-            if mk.lower() == k and mv not in (None, ""):
-                return str(mv)
-    return doc.name
 
 
 def build_project_xml(

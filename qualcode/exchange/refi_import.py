@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import csv
 import io
+import xml.etree.ElementTree as ET
 import zipfile
 import zlib
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
@@ -33,10 +33,10 @@ from typing import TYPE_CHECKING, Any
 
 from qualcode.core.codebook import Code, Codebook
 from qualcode.core.errors import CodebookError, InputError, UnknownCodeError
-from qualcode.ingest.readers import normalise_newlines
-from qualcode.core.records import DocumentIn
+from qualcode.core.records import CASE_KEYS, DocumentIn
 from qualcode.core.records import POSITIVE_SOURCES as POSITIVE
-from qualcode.exchange.refi_export import CASE_KEYS, QDE_NS, parse_description
+from qualcode.exchange.refi_export import QDE_NS, parse_description
+from qualcode.ingest.readers import normalise_newlines
 
 if TYPE_CHECKING:
     from spacy.language import Language

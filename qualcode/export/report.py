@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qualcode.analysis.suppression import STAR, suppress, suppress_column
 from qualcode.analysis.tally import TOTAL, CountTable, format_number, tally
 from qualcode.core.errors import InputError
 from qualcode.export.privacy import Pseudonymiser, pseudonymiser_for
 from qualcode.project import Project
-from qualcode.analysis.suppression import STAR, suppress, suppress_column
 
 FORMATS = ("md", "docx", "xlsx")
 UNIT_LABELS = {"segment": "kodade segment", "document": "dokument", "respondent": "respondenter"}
@@ -163,8 +163,8 @@ def build_report(
     extra_tables: Sequence[ReportTable] = (),
 ) -> Report:
     """Counts, suppressed tables, charts (written to out_dir/diagram) and masked quotes."""
-    from qualcode.export.charts import bar_chart
     from qualcode.analysis.code_counts import code_counts
+    from qualcode.export.charts import bar_chart
 
     if quotes < 0:
         raise InputError(f"--quotes {quotes} är negativt — ange 0 eller fler citat per kod")
@@ -352,10 +352,15 @@ def questionnaire_tables(
     protected. For each `by` field that the questionnaire has, one more table per set: times
     named per category and group. Empty when the project has no such questionnaire.
     """
-    from qualcode.analysis.mentions.tables import (
-        MISSING_GROUP, _set_name, answered_only, count_mentions, project_answers, select_columns,
-    )
     from qualcode.analysis.mentions.mapper import MentionMapper, load_mapping
+    from qualcode.analysis.mentions.tables import (
+        MISSING_GROUP,
+        _set_name,
+        answered_only,
+        count_mentions,
+        project_answers,
+        select_columns,
+    )
 
     if project.store.count_documents(kind="survey") == 0:
         return []

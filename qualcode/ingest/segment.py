@@ -11,8 +11,8 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from qualcode.core.errors import InputError
-from qualcode.ingest.readers import paragraphs
 from qualcode.core.records import UNITS, SegmentIn
+from qualcode.ingest.readers import paragraphs
 from qualcode.nlp.pipeline import LEMMATIZER_NAME, lemma_string
 
 if TYPE_CHECKING:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from qualcode.core.errors import DuplicateImportError, InputError
+from qualcode.core.records import DocumentIn
 from qualcode.ingest.readers import (
     NOTE_SUFFIXES,
     SurveySpec,
@@ -18,9 +19,8 @@ from qualcode.ingest.readers import (
     read_sidecar,
     read_survey,
 )
-from qualcode.core.records import DocumentIn
-from qualcode.project import Project
 from qualcode.ingest.segment import segment_texts
+from qualcode.project import Project
 
 BATCH = 1000
 

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from qualcode.core.codebook import Code, Codebook, build_codebook, code_from_mapping
+from qualcode.core.codebook import Codebook, build_codebook, code_from_mapping
 from qualcode.core.errors import NotFoundError, StoreError
 from qualcode.core.records import Coding, Document, DocumentIn, Segment, SegmentIn
 

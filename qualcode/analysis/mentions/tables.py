@@ -17,9 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qualcode.analysis.mentions.mapper import (
+    EJ_SVAR,
+    Mention,
+    MentionMapper,
+    mention_labels,
+)
 from qualcode.analysis.tally import TOTAL, CountTable, format_number, tally
 from qualcode.core.errors import InputError
-from qualcode.analysis.mentions.mapper import EJ_SVAR, Mention, MentionMapper, mention_labels
 
 ID_COLUMNS = ("respondent", "respondent_id", "respondentid", "id", "resp", "löpnummer", "lopnummer")
 _NUMBERED = re.compile(r"^(?P<set>.*?)[_\-. ]?(?P<pos>\d+)$")

@@ -1,0 +1,136 @@
+"""The stateless file mode: suggest and evaluate JSONL files without a project."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from qualcode.core.codebook import Codebook
+from qualcode.core.errors import InputError
+from qualcode.suggest.estimator import (
+    Suggester,
+    SuggestError,
+    _pos_nlp,
+    label_matrix,
+    tokenize,
+)
+from qualcode.suggest.evaluate import Evaluation, cross_validate, score_predictions
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What `suggest_file` wrote."""
+
+    out: str
+    n_segments: int
+    n_coded: int
+    model_version: str
+    warnings: tuple[str, ...]
+
+
+def _file_codebook(codebook: str | Codebook | None) -> Codebook:
+    from qualcode.core.codebook import default_codebook, load_codebook
+
+    if isinstance(codebook, Codebook):
+        return codebook
+    return load_codebook(codebook) if codebook else default_codebook()
+
+
+def _train_rows(path: str, codebook: Codebook):  # type: ignore[no-untyped-def]
+    from qualcode.ingest.codings_file import check_codes, read_rows
+
+    rows = read_rows(path, coded=True)
+    check_codes(rows, codebook, path)
+    if not any(r.codes for r in rows):
+        raise SuggestError(
+            f"{path}: ingen rad har några koder ('codes' är tom på alla {len(rows)} rader) — "
+            "träningsfilen behöver kodade segment"
+        )
+    return rows
+
+
+def fit_from_rows(rows, codebook: Codebook, **params: Any) -> tuple[Suggester, list[str]]:  # type: ignore[no-untyped-def]
+    """Fit a suggester on coded rows; warnings name codes that can get no suggestion."""
+    suggester = Suggester(codebook, **params)
+    X = tokenize([r.text for r in rows], pos=suggester.pos_filter, nlp=_pos_nlp(suggester.pos_filter))
+    Y = label_matrix([r.codes or () for r in rows], suggester.code_ids)
+    suggester.fit(X, Y)
+    blind = [c.id for c in codebook.leaves if not c.keywords and c.id not in suggester.calibrators_]
+    warnings = []
+    if blind:
+        warnings.append(
+            f"koderna {', '.join(blind)} har inga nyckelord och färre än {suggester.min_positives} kodade "
+            "exempel: de får poäng 0 — lägg till nyckelord i kodboken eller fler kodade exempel"
+        )
+    return suggester, warnings
+
+
+# Trained Swedish pipelines the file mode's POS filter uses, the first one installed (the one
+# scripts/train_sv_pipeline.py builds first). Project mode uses the project's own pipeline.
+def suggest_file(
+    in_path: str, out_path: str, train_path: str | None = None, codebook: str | Codebook | None = None,
+    **params: Any,
+) -> FileResult:
+    """`qualcode suggest file`: score every leaf code for every line of IN.jsonl, write OUT.jsonl.
+
+    Every OUT line is {"id", "codes": [ids at/over the code's threshold], "scores": {code: float}}.
+    Without `train_path` the codebook's rules alone are used.
+    """
+    from qualcode.ingest.codings_file import read_rows, write_rows
+
+    cb = _file_codebook(codebook)
+    rows = read_rows(in_path, coded=False)
+    warnings: list[str] = []
+    if train_path:
+        suggester, warnings = fit_from_rows(_train_rows(train_path, cb), cb, **params)
+    else:
+        suggester = Suggester(cb, **params).rules_only()
+    counter = {"coded": 0}
+    write_rows(out_path, score_rows(suggester, rows, counter))
+    return FileResult(str(out_path), len(rows), counter["coded"], suggester.version_, tuple(warnings))
+
+
+def score_rows(suggester: Suggester, rows: Sequence[Any], counter: dict[str, int] | None = None,
+               batch_size: int = 2000, nlp=None) -> Iterable[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """OUT.jsonl records for rows with `.id` and `.text`, in batches (memory stays flat)."""
+    ids = suggester.code_ids
+    thresholds = np.array([suggester.thresholds_[c] for c in ids])
+    nlp = nlp or _pos_nlp(suggester.pos_filter)
+    for start in range(0, len(rows), batch_size):
+        batch = rows[start:start + batch_size]
+        S, _ = suggester.predict_scores(tokenize([r.text for r in batch], pos=suggester.pos_filter, nlp=nlp))
+        for i, r in enumerate(batch):
+            codes = [c for j, c in enumerate(ids) if S[i, j] >= thresholds[j] and S[i, j] > 0]
+            if counter is not None:
+                counter["coded"] = counter.get("coded", 0) + bool(codes)
+            yield {"id": r.id, "codes": codes, "scores": {c: round(float(S[i, j]), 4) for j, c in enumerate(ids)}}
+
+
+def evaluate_files(
+    gold_path: str, train_path: str | None = None, cv: int | None = None,
+    codebook: str | Codebook | None = None, **params: Any,
+) -> Evaluation:
+    """`qualcode evaluate`: train on TRAIN and score GOLD, or k-fold cross-validate on GOLD."""
+    if (train_path is None) == (cv is None):
+        raise InputError("ange antingen --train FIL eller --cv K (inte båda, inte ingen)")
+    cb = _file_codebook(codebook)
+    from qualcode.ingest.codings_file import check_codes, read_rows
+
+    gold = read_rows(gold_path, coded=True)
+    check_codes(gold, cb, gold_path)
+    ids = [c.id for c in cb.leaves]
+    G = label_matrix([r.codes or () for r in gold], ids)
+    pos = bool(params.get("pos_filter"))
+    Xg = tokenize([r.text for r in gold], pos=pos, nlp=_pos_nlp(pos))
+    if cv is not None:
+        if not (G == 1).any():
+            raise SuggestError(f"{gold_path}: ingen rad har några koder — korsvalidering kräver kodade segment")
+        ev = cross_validate(Suggester(cb, **params), Xg, G, cv)
+        return Evaluation(ev.per_code, ev.alpha, ev.n_segments, ev.method, {"gold": str(gold_path)}, ev.alpha_pooled)
+    suggester, warnings = fit_from_rows(_train_rows(str(train_path), cb), cb, **params)
+    ev = score_predictions(G, suggester.predict(Xg), ids, f"tränad på {train_path}")
+    return Evaluation(ev.per_code, ev.alpha, ev.n_segments, ev.method,
+                      {"gold": str(gold_path), "train": str(train_path), "warnings": warnings}, ev.alpha_pooled)

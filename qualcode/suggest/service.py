@@ -1,0 +1,324 @@
+"""Suggestions in a project: train on its codings, store suggestions, list and decide them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from qualcode.core.errors import InputError
+from qualcode.core.records import POSITIVE_SOURCES
+from qualcode.suggest.estimator import Suggester, SuggestError, Suggestion, tokenize
+from qualcode.suggest.evaluate import Evaluation, cross_validate
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """A trained and saved model with what it was trained on and how well it did."""
+
+    version: str
+    n_segments: int
+    n_positives: dict[str, int]
+    n_rejected: int
+    evaluation: Evaluation | None
+    seconds: float
+    rules_only_codes: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version, "n_segments": self.n_segments, "n_positives": self.n_positives,
+            "n_rejected": self.n_rejected, "seconds": round(self.seconds, 2),
+            "rules_only_codes": list(self.rules_only_codes),
+            "evaluation": self.evaluation.to_dict() if self.evaluation else None,
+        }
+
+
+@dataclass(frozen=True)
+class SuggestResult:
+    """What `suggest_project` stored."""
+
+    model_version: str
+    n_segments: int
+    n_suggestions: int
+    per_code: dict[str, int]
+    rules_only: bool
+    removed: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model_version": self.model_version, "n_segments": self.n_segments,
+            "n_suggestions": self.n_suggestions, "per_code": self.per_code, "rules_only": self.rules_only,
+            "removed_old_suggestions": self.removed,
+        }
+
+
+def project_training_data(project, pos: bool = False):  # type: ignore[no-untyped-def]
+    """(segment ids, tokens, label matrix, n rejected) from the project's codings.
+
+    A segment with a manual or accepted coding is positive for its codes and negative for
+    the other codes; a rejected suggestion is negative for its code only.
+    """
+    store = project.store
+    code_ids = [c.id for c in project.codebook.leaves]
+    index = {c: j for j, c in enumerate(code_ids)}
+    labels: dict[int, np.ndarray] = {}
+    texts: dict[int, str] = {}
+    n_rejected = 0
+    for coding, seg in store.iter_codings(sources=(*POSITIVE_SOURCES, "rejected")):
+        if coding.code_id not in index:
+            continue  # a group code or a code removed from the codebook
+        row = labels.setdefault(seg.id, np.full(len(code_ids), -1, dtype=int))
+        texts[seg.id] = seg.text
+        if coding.source in POSITIVE_SOURCES:
+            row[index[coding.code_id]] = 1
+        elif row[index[coding.code_id]] != 1:
+            row[index[coding.code_id]] = 0
+            n_rejected += 1
+    for row in labels.values():
+        if (row == 1).any():
+            row[row == -1] = 0  # a coded segment does not have the codes it was not given
+    ids = sorted(labels)
+    X = tokenize([texts[i] for i in ids], nlp=project.nlp(), pos=pos)
+    Y = np.vstack([labels[i] for i in ids]) if ids else np.zeros((0, len(code_ids)), dtype=int)
+    return ids, X, Y, n_rejected
+
+
+def train_project(project, cv: int = 5, actor: str | None = None, **params: Any) -> TrainResult:  # type: ignore[no-untyped-def]
+    """Train on the project's manual and accepted codings (rejections as negatives) and save the model.
+
+    With `cv` >= 2 the model is first cross-validated on the same data (k folds), so the
+    reported figures are for segments the model did not see.
+    """
+    start = time.perf_counter()
+    codebook = project.codebook
+    ids, X, Y, n_rejected = project_training_data(project, pos=bool(params.get("pos_filter")))
+    if not ids or not (Y == 1).any():
+        raise SuggestError(
+            "projektet har inga manuella eller accepterade kodningar att träna på — koda några segment "
+            "(`qualcode code add SEGMENT KOD`) eller föreslå med regler först (`qualcode suggest`)"
+        )
+    suggester = Suggester(codebook, **params)
+    evaluation = None
+    k = min(cv, len(ids))
+    if cv >= 2 and k >= 2:
+        evaluation = cross_validate(suggester, X, Y, k)
+    suggester.fit(X, Y)
+    result = TrainResult(
+        version=suggester.version_, n_segments=len(ids), n_positives=suggester.n_positives_,
+        n_rejected=n_rejected, evaluation=evaluation, seconds=time.perf_counter() - start,
+        rules_only_codes=tuple(c for c in suggester.code_ids if c not in suggester.calibrators_),
+    )
+    trained_on = {
+        "n_segments": len(ids), "n_rejected": n_rejected, "codebook": codebook.name,
+        "codebook_version": codebook.version, **suggester.info(),
+    }
+    blob = suggester.to_bytes()
+    with project.store.transaction() as store:
+        store.save_model(suggester.version_, codebook.hash(), trained_on,
+                         evaluation.to_dict() if evaluation else {}, blob)
+        store.log(actor or project.coder, "train", detail={"model_version": suggester.version_,
+                                                              "n_segments": len(ids), "n_rejected": n_rejected})
+    return result
+
+
+def load_project_suggester(project) -> Suggester:  # type: ignore[no-untyped-def]
+    """The latest trained model of the project, or a rules-only suggester when none is trained."""
+    row = project.store.latest_model()
+    codebook = project.codebook
+    if row is None:
+        return Suggester(codebook).rules_only()
+    if row["codebook_hash"] != codebook.hash():
+        raise SuggestError(
+            f"kodboken har ändrats sedan modellen {row['version']} tränades — träna om med `qualcode train`"
+        )
+    return Suggester.from_bytes(row["blob"])
+
+
+def suggest_project(
+    project,  # type: ignore[no-untyped-def]
+    min_score: float | None = None,
+    segments: str = "uncoded",
+    unit: str | None = None,
+    actor: str | None = None,
+    meta: dict[str, str] | None = None,
+    kind: str | None = None,
+    document: str | int | None = None,
+) -> SuggestResult:
+    """Store suggestions (source='suggested', coder 'qualcode') for uncoded or all segments.
+
+    `unit`, `meta` (document metadata key=value), `kind` (note/survey) and `document` narrow
+    the segments; only suggestions on those segments are replaced.
+
+    Manual and accepted codings are never touched; a (segment, code) that has one, or that
+    was rejected before, gets no new suggestion. Old open suggestions on the segments are
+    replaced by the new ones. `min_score` None means each code's own threshold.
+    """
+    from qualcode.core.records import MODEL_CODER
+
+    if segments not in ("uncoded", "all"):
+        raise InputError(f"okänt värde --segments {segments!r} — välj uncoded eller all")
+    if min_score is not None and not 0.0 <= min_score <= 1.0:
+        raise InputError(f"--min-score {min_score} ska ligga mellan 0 och 1")
+    suggester = load_project_suggester(project)
+    store = project.store
+    segs = list(store.iter_segments(unit=unit, uncoded=(segments == "uncoded"), meta=meta, kind=kind,
+                                    document=document))
+    decided: dict[int, set[str]] = {}
+    for coding, seg in store.iter_codings(sources=(*POSITIVE_SOURCES, "rejected")):
+        decided.setdefault(seg.id, set()).add(coding.code_id)
+    nlp = project.nlp()
+
+    def found() -> Iterable[Suggestion]:  # in batches, so memory stays flat for large projects
+        for start in range(0, len(segs), 2000):
+            batch = segs[start:start + 2000]
+            X = tokenize([s.text for s in batch], nlp=nlp, pos=suggester.pos_filter)
+            yield from suggester.suggestions([s.id for s in batch], X, min_score=min_score)
+
+    per_code: dict[str, int] = {}
+    stored = 0
+    with store.transaction():
+        seg_ids = [s.id for s in segs]
+        removed = 0
+        for start in range(0, len(seg_ids), 10_000):  # SQLite allows ~32k variables per statement
+            removed += store.delete_suggestions(seg_ids[start:start + 10_000], coder=MODEL_CODER)
+        for sug in found():
+            if sug.code_id in decided.get(sug.key, ()):
+                continue
+            store.upsert_coding(sug.key, sug.code_id, MODEL_CODER, "suggested", score=sug.score,
+                                model_version=sug.model_version, reason=sug.reason)
+            per_code[sug.code_id] = per_code.get(sug.code_id, 0) + 1
+            stored += 1
+        store.log(actor or project.coder, "suggest", detail={
+            "model_version": suggester.version_, "segments": segments, "min_score": min_score,
+            "unit": unit, "meta": meta or {}, "kind": kind, "document": document,
+            "n_segments": len(segs), "n_suggestions": stored, "removed": removed,
+        })
+    return SuggestResult(suggester.version_, len(segs), stored, per_code, suggester.classifier_ is None, removed)
+
+
+def retrain_project(project) -> SuggestResult:  # type: ignore[no-untyped-def]
+    """Train on the current codings (no cross-validation) and refresh suggestions: for background retraining."""
+    train_project(project, cv=0)
+    return suggest_project(project)
+
+
+@dataclass(frozen=True)
+class OpenSuggestionRow:
+    """An open suggestion with its segment text, for `suggest list`."""
+
+    id: int
+    segment_id: int
+    code_id: str
+    score: float | None
+    reason: str | None
+    model_version: str | None
+    document: str
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "segment": self.segment_id, "code": self.code_id, "score": self.score,
+            "reason": self.reason, "model_version": self.model_version, "document": self.document,
+            "text": self.text,
+        }
+
+
+def list_suggestions(
+    project,  # type: ignore[no-untyped-def]
+    code: Sequence[str] | None = None,
+    min_score: float | None = None,
+    max_score: float | None = None,
+    limit: int | None = None,
+) -> list[OpenSuggestionRow]:
+    """Open suggestions per code (codebook order), highest score first."""
+    codes = _resolve_codes(project, code)
+    rows = [
+        OpenSuggestionRow(c.id, s.id, c.code_id, c.score, c.reason, c.model_version, s.document_name, s.text)
+        for c, s in project.store.iter_codings(code=codes, sources=("suggested",), min_score=min_score,
+                                               max_score=max_score, order="score")
+    ]
+    order = {c.id: i for i, c in enumerate(project.codebook.codes)}
+    rows.sort(key=lambda r: (order.get(r.code_id, 10**6), -(r.score or 0.0), r.id))
+    if limit is not None:
+        per: dict[str, int] = {}
+        kept = []
+        for r in rows:
+            per[r.code_id] = per.get(r.code_id, 0) + 1
+            if per[r.code_id] <= limit:
+                kept.append(r)
+        rows = kept
+    return rows
+
+
+def _resolve_codes(project, code: Sequence[str] | None) -> list[str] | None:  # type: ignore[no-untyped-def]
+    """Code ids (or names, or group ids rolled up to their codes) to code ids."""
+    if not code:
+        return None
+    cb = project.codebook
+    out: list[str] = []
+    for c in code:
+        out += sorted(cb.rollup(cb.resolve(c).id))
+    return out
+
+
+def decide_suggestions(
+    project,  # type: ignore[no-untyped-def]
+    decision: str,
+    ids: Sequence[int] = (),
+    code: Sequence[str] | None = None,
+    min_score: float | None = None,
+    max_score: float | None = None,
+    actor: str | None = None,
+) -> list[int]:
+    """Accept or reject open suggestions, by id or in bulk (code and/or score range). Audited.
+
+    Accepting makes the coding the researcher's (source 'accepted', coder = actor);
+    rejecting keeps it as source 'rejected' so it is not suggested again and counts as
+    negative evidence at the next training.
+    """
+    from qualcode.core.errors import NotFoundError
+    from qualcode.core.records import MODEL_CODER
+
+    if decision not in ("accept", "reject"):
+        raise InputError(f"okänt beslut {decision!r}")
+    if not ids and not code and min_score is None and max_score is None:
+        raise InputError(
+            f"ange vilka förslag: id (t.ex. `qualcode suggest {decision} 12 13`) eller urval med "
+            "--code och/eller --min-score/--max-score"
+        )
+    store = project.store
+    actor = actor or project.coder
+    if ids:
+        chosen = []
+        for i in ids:
+            c = store.get_coding(int(i))
+            if c.source != "suggested":
+                raise NotFoundError(
+                    f"kodning {i} är inget öppet förslag (källa: {c.source}) — se `qualcode suggest list`"
+                )
+            chosen.append(c)
+    else:
+        codes = _resolve_codes(project, code)
+        chosen = [c for c, _ in store.iter_codings(code=codes, sources=("suggested",), min_score=min_score,
+                                                    max_score=max_score)]
+    done = []
+    with store.transaction():
+        for c in chosen:
+            if decision == "accept":
+                mine = store.find_coding(c.segment_id, c.code_id, actor) if actor != c.coder else None
+                if mine is not None:
+                    # the researcher already has this code here: the suggestion is redundant
+                    store.delete_coding(c.id)
+                else:
+                    store.set_coding_source(c.id, "accepted", coder=actor if actor != MODEL_CODER else None)
+            else:
+                store.set_coding_source(c.id, "rejected")
+            store.log(actor, f"suggest.{decision}", coding_id=c.id, segment_id=c.segment_id, code_id=c.code_id,
+                      detail={"score": c.score, "model_version": c.model_version})
+            done.append(c.id)
+    return done
+
+

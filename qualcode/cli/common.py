@@ -95,3 +95,22 @@ def parse_meta(pairs: list[str] | None) -> dict[str, str]:
             raise InputError(f"ogiltig --meta '{pair}' — nyckeln är tom")
         meta[key.strip()] = value.strip()
     return meta
+
+
+def render_error(exc: Exception) -> str:
+    """One line for a library error: its message, then its hint in CLI words (flags, commands)."""
+    from qualcode.core.errors import QualcodeError
+
+    text = str(exc)
+    hint = exc.info.hint if isinstance(exc, QualcodeError) else None
+    if hint is None:
+        return text
+    parts = [hint.text]
+    if hint.option:
+        flag = "--" + hint.option.replace("_", "-")
+        parts.append(f"`{flag} {hint.example}`" if hint.example else f"`{flag}`")
+    elif hint.example:
+        parts.append(f"`{hint.example}`")
+    if hint.command:
+        parts.append("`qualcode " + " ".join(hint.command) + "`")
+    return f"{text} — {' '.join(parts) if len(parts) == 1 else parts[0] + ': ' + ' '.join(parts[1:])}"

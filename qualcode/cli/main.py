@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from typer.core import TyperGroup
 
-from qualcode.cli.common import err_console
+from qualcode.cli.common import err_console, render_error
 from qualcode.core.errors import QualcodeError
 
 
@@ -16,7 +16,8 @@ class QualcodeGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except QualcodeError as exc:
-            err_console.print(f"[bold red]fel:[/] {exc}", markup=True, highlight=False)
+            err_console.print("[bold red]fel:[/] ", end="", markup=True, highlight=False)
+            err_console.print(render_error(exc), markup=False, highlight=False)
             raise typer.Exit(exc.exit_code) from None
 
 

@@ -2,11 +2,56 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Hint:
+    """What to do next, without naming a front end's controls.
+
+    `option` names a setting of the failed operation (``"encoding"``, ``"occurrence"``); the CLI
+    renders it as its flag (``--encoding cp1252``), the browser next to its field. `command`
+    names another operation as words (``("codebook", "list")``); the CLI renders it as
+    ``qualcode codebook list``, the browser as a link.
+    """
+
+    text: str
+    option: str | None = None
+    example: str | None = None
+    command: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    """The structured parts of an error: the bad value, the valid values and the hint."""
+
+    value: object = None
+    valid: tuple[str, ...] = ()
+    hint: Hint | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
 
 class QualcodeError(Exception):
-    """Base class: the message says what is wrong and what to do next."""
+    """Base class: what is wrong, the bad value, the valid values and what to do next.
+
+    `str(error)` is the message alone; front ends add the hint in their own words
+    (`qualcode.cli.common.render_error`).
+    """
 
     exit_code = 1
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        value: object = None,
+        valid: Sequence[str] = (),
+        hint: Hint | None = None,
+    ):
+        super().__init__(message)
+        self.message = message
+        self.info = ErrorInfo(value=value, valid=tuple(valid), hint=hint)
 
 
 class ProjectError(QualcodeError):
@@ -24,8 +69,8 @@ class UnknownCodeError(CodebookError):
         bad = [codes] if isinstance(codes, str) else list(codes)
         shown = ", ".join(valid[:16]) + ("…" if len(valid) > 16 else "")
         super().__init__(
-            f"okänd kod {', '.join(repr(c) for c in bad)} — giltiga koder: {shown}; "
-            "se `qualcode codebook list`"
+            f"okänd kod {', '.join(repr(c) for c in bad)} — giltiga koder: {shown}",
+            value=bad, valid=valid, hint=Hint("se kodboken", command=("codebook", "list")),
         )
         self.codes = bad
 

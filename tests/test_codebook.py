@@ -12,6 +12,7 @@ from qualcode.core.codebook import (
     merge_codes,
     parse_codebook,
     parse_codebook_text,
+    parse_synonym,
     rename_code,
 )
 from qualcode.core.errors import CodebookError, UnknownCodeError
@@ -55,11 +56,27 @@ def test_round_trip(fmt):
         ([{"id": "", "name": "x"}], "saknar id"),
         ([{"id": "A", "name": "a", "colour": "red"}], "okända fält"),
         ([], "inga koder"),
+        ([{"id": "A", "name": "a", "synonyms": ["fadder mentor"]}], "koden 'A': synonymen 'fadder mentor' ska skrivas 'ord = ord i kodboken'"),
+        ([{"id": "A", "name": "a", "synonyms": ["fadder = "]}], "ska skrivas 'ord = ord i kodboken'"),
+        ([{"id": "A", "name": "a", "synonyms": "a = b = c"}], "ska skrivas 'ord = ord i kodboken'"),
+        ([{"id": "A", "name": "a", "synonyms": ["Mentor = mentor"]}], "samma ord på båda sidor"),
     ],
 )
 def test_validation_messages(codes, message):
     with pytest.raises(CodebookError, match=message):
         parse_codebook({"codes": codes})
+
+
+def test_synonyms_are_a_codebook_field_in_every_format():
+    cb = default_codebook()
+    assert "fadder = mentor" in cb.get("P02").synonyms
+    assert "genomgång = dragning" in cb.get("P08").synonyms
+    own = build_codebook([Code("A", "a", synonyms=("Kursdagar = fortbildning", "genomgång = dragning"))])
+    for fmt in ("yaml", "json", "csv"):
+        text = dump_codebook(own, fmt)
+        assert "Kursdagar = fortbildning" in text
+        assert parse_codebook_text(text, fmt).codes == own.codes
+    assert parse_synonym(" Kursdagar =  fortbildning ") == ("kursdagar", "fortbildning")
 
 
 def test_invalid_yaml_names_the_line():

@@ -15,10 +15,10 @@ from typing import Any
 from qualcode.core.errors import CodebookError, InputError, UnknownCodeError
 
 KINDS = ("point", "theme", "group", "code")
-LIST_FIELDS = ("examples", "keywords", "exclude_keywords", "aliases")
+LIST_FIELDS = ("examples", "keywords", "exclude_keywords", "aliases", "synonyms")
 CSV_FIELDS = (
     "id", "name", "parent", "kind", "number", "definition", "include", "exclude",
-    "examples", "keywords", "exclude_keywords", "aliases",
+    "examples", "keywords", "exclude_keywords", "aliases", "synonyms",
 )
 
 
@@ -38,6 +38,8 @@ class Code:
     keywords: tuple[str, ...] = ()
     exclude_keywords: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    # "fadder = mentor": an answer's word (left) read as a word of the codebook (right)
+    synonyms: tuple[str, ...] = ()
 
     @property
     def is_group(self) -> bool:
@@ -189,6 +191,9 @@ def code_from_mapping(raw: Mapping[str, Any], where: str) -> Code:
         raise CodebookError(f"{where}: okänd kind '{kind}' för '{code_id}' — välj en av {', '.join(KINDS)}")
     parent = raw.get("parent")
     parent = str(parent).strip() if parent not in (None, "") else None
+    lists = {k: _as_list(raw.get(k), where, k) for k in LIST_FIELDS}
+    for entry in lists["synonyms"]:
+        parse_synonym(entry, f"{where}: koden '{code_id}'")
     return Code(
         id=code_id,
         name=name,
@@ -198,8 +203,26 @@ def code_from_mapping(raw: Mapping[str, Any], where: str) -> Code:
         definition=str(raw.get("definition") or "").strip(),
         include=str(raw.get("include") or "").strip(),
         exclude=str(raw.get("exclude") or "").strip(),
-        **{k: _as_list(raw.get(k), where, k) for k in LIST_FIELDS},
+        **lists,
     )
+
+
+def parse_synonym(entry: str, where: str = "synonym") -> tuple[str, str]:
+    """Split a synonym entry 'fadder = mentor' into (word in answers, word of the codebook).
+
+    >>> parse_synonym("Kursdagar = fortbildning")
+    ('kursdagar', 'fortbildning')
+    """
+    left, sep, right = entry.partition("=")
+    left, right = " ".join(left.lower().split()), " ".join(right.lower().split())
+    if not sep or not left or not right or "=" in right:
+        raise CodebookError(
+            f"{where}: synonymen {entry!r} ska skrivas 'ord = ord i kodboken', t.ex. 'fadder = mentor'",
+            value=entry,
+        )
+    if left == right:
+        raise CodebookError(f"{where}: synonymen {entry!r} har samma ord på båda sidor", value=entry)
+    return left, right
 
 
 def build_codebook(codes: list[Code], name: str = "Kodbok", version: int = 1) -> Codebook:

@@ -53,6 +53,7 @@ DESCRIPTION_FIELDS = (
     ("keywords", "Nyckelord"),
     ("exclude_keywords", "Uteslutande nyckelord"),
     ("aliases", "Alias"),
+    ("synonyms", "Synonymer"),
 )
 META_LABEL = "qualcode"
 

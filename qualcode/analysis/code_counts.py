@@ -13,6 +13,7 @@ from typing import Any
 
 from qualcode.analysis.tally import TOTAL, CountTable, tally
 from qualcode.core.errors import InputError
+from qualcode.core.ordering import group_order
 from qualcode.project import Project
 
 MISSING = "(saknas)"
@@ -51,8 +52,12 @@ class CodeCounts:
         return {**dict(self.table.bases), TOTAL: self.total.bases[TOTAL]}
 
 
+def group_values(meta: dict[str, Any], by: Sequence[str]) -> tuple[str, ...]:
+    return tuple(str(meta.get(f) if meta.get(f) not in (None, "") else MISSING) for f in by)
+
+
 def group_key(meta: dict[str, Any], by: Sequence[str]) -> str:
-    return " / ".join(str(meta.get(f) if meta.get(f) not in (None, "") else MISSING) for f in by)
+    return " / ".join(group_values(meta, by))
 
 
 def code_counts(
@@ -82,7 +87,8 @@ def code_counts(
     ancestors = {c.id: [a.id for a in cb.ancestors(c.id)] for c in cb.codes}
 
     doc_meta = dict(store.document_meta(kind=kind))
-    groups = sorted({group_key(m, by) for m in doc_meta.values()}) if by else None
+    # Terms in time order, other values in Swedish alphabetical order, field by field.
+    groups = [" / ".join(g) for g in group_order(by, (group_values(m, by) for m in doc_meta.values()))] if by else None
     bases = _bases(store, doc_meta, by, unit)
 
     obs = []

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.core.errors import InputError
+from qualcode.core.ordering import sort_key
 from qualcode.core.records import CASE_KEYS, MODEL_CODER, case_key
 
 if TYPE_CHECKING:
@@ -101,6 +102,9 @@ def code_matrix(
         for cid in code_cols:
             row[cid] = 1 if have & rollup[cid] else 0
         rows.append(row)
+    # Respondents and documents in the reader's order: numbers numerically, names Swedish-alphabetically.
+    kinds = list(dict.fromkeys(r["kind"] for r in rows))
+    rows.sort(key=lambda r: (kinds.index(r["kind"]), sort_key("id", r["id"])))
     clash = set(meta_cols) & (set(id_cols) | set(code_cols))
     if clash:
         raise InputError(

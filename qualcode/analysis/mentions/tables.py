@@ -25,6 +25,7 @@ from qualcode.analysis.mentions.mapper import (
 )
 from qualcode.analysis.tally import TOTAL, CountTable, format_number, tally
 from qualcode.core.errors import InputError
+from qualcode.core.ordering import natural_order
 
 ID_COLUMNS = ("respondent", "respondent_id", "respondentid", "id", "resp", "löpnummer", "lopnummer")
 _NUMBERED = re.compile(r"^(?P<set>.*?)[_\-. ]?(?P<pos>\d+)$")
@@ -133,7 +134,7 @@ def project_answers(store: Any) -> SurveyAnswers:
             fields.append(str(fld))
     if not by_resp:
         raise InputError("projektet har inga enkätsvar — importera enkäten först med `qualcode import survey FIL --text KOLUMN --id respondent`")
-    columns = ["respondent"] + sorted({k for r in by_resp.values() for k in r})
+    columns = ["respondent"] + natural_order(None, (k for r in by_resp.values() for k in r))
     rows = tuple(dict(r, respondent=resp) for resp, r in by_resp.items())
     return SurveyAnswers(columns=tuple(columns), ids=tuple(by_resp), rows=rows, source="projekt")
 
@@ -213,7 +214,7 @@ def count_mentions(
     if by is not None and by not in answers.columns:
         raise InputError(f"kolumnen '{by}' för --by finns inte — kolumner: {', '.join(answers.columns)}")
     group_of = [((r.get(by) or "").strip() or MISSING_GROUP) if by else TOTAL for r in answers.rows]
-    groups = tuple(sorted(set(group_of), key=lambda g: (g == MISSING_GROUP, g.lower()))) if by else (TOTAL,)
+    groups = tuple(natural_order(by, group_of)) if by else (TOTAL,)
     sizes = {g: group_of.count(g) for g in groups}
     mapped: dict[str, list[Mention]] = {}
     unresolved: list[Unresolved] = []

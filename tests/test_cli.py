@@ -86,15 +86,15 @@ def test_code_search_asks_before_writing(proj):
     r = run("code", "search", "lokal", "--code", "P13", "-p", str(proj), input="n\n")
     assert r.exit_code == 1 and "Inget kodades" in r.output
     r = run("code", "list", "-p", str(proj), "--format", "csv")
-    assert r.stdout == "coding,segment,code,coder,source,document,memo,text\n"
+    assert r.stdout == "coding,segment,code,coder,source,document,start,end,memo,text\n"
 
 
 def test_code_add_and_list_csv(proj):
     assert run("code", "add", "2", "P06", "--memo", "admin", "-p", str(proj)).exit_code == 0
     r = run("code", "list", "-p", str(proj), "--format", "csv")
     assert r.stdout == (
-        "coding,segment,code,coder,source,document,memo,text\n"
-        "1,2,P06,anna,manual,a.md,admin,Administratören hjälper oss.\n"
+        "coding,segment,code,coder,source,document,start,end,memo,text\n"
+        "1,2,P06,anna,manual,a.md,28,56,admin,Administratören hjälper oss.\n"
     )
 
 

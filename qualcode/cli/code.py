@@ -15,6 +15,7 @@ from qualcode.cli.common import (
     open_project,
     parse_meta,
 )
+from qualcode.core.errors import InputError
 
 app = typer.Typer(help="Code segments by hand, list codings, code by lemma search.", no_args_is_help=True)
 
@@ -23,18 +24,46 @@ CoderOpt = Annotated[str | None, typer.Option(help="Coder name (default: the pro
 
 @app.command("add")
 def add(
-    segment: Annotated[int, typer.Argument(help="Segment id (see `qualcode corpus segments`).")],
-    codes: Annotated[list[str], typer.Argument(help="One or more code ids.")],
+    items: Annotated[list[str], typer.Argument(
+        help="SEGMENT CODE... (a whole segment), or CODE... with --document and --quote/--span.", metavar="[SEGMENT] CODE...")],
+    document: Annotated[str | None, typer.Option(help="Document id or name: code a span of it.")] = None,
+    quote: Annotated[str | None, typer.Option(help="The exact words to code (line breaks match spaces).")] = None,
+    occurrence: Annotated[int | None, typer.Option(help="Which place of an ambiguous quote (1 = first).")] = None,
+    span: Annotated[str | None, typer.Option(help="START:END in characters (end exclusive).")] = None,
     coder: CoderOpt = None,
     memo: Annotated[str | None, typer.Option(help="Memo on the coding.")] = None,
     project: ProjectOpt = None,
 ) -> None:
-    """Code SEGMENT with CODE..."""
-    from qualcode.coding.service import add_codes
+    """Code SEGMENT with CODE..., or the words --quote (or --span) of --document."""
+    from qualcode.coding.service import add_codes, add_quote, add_span
 
+    if document is None:
+        if quote is not None or span is not None or occurrence is not None:
+            raise InputError("--quote, --span och --occurrence kräver --document NAMN")
+        if len(items) < 2 or not items[0].isdigit():
+            raise InputError("ange SEGMENT KOD… eller KOD… --document NAMN --quote \"exakta ord\"")
+        with open_project(project) as p:
+            add_codes(p, [int(items[0])], items[1:], coder, memo)
+        err_console.print(f"Kodade segment {items[0]} med {', '.join(items[1:])}.")
+        return
+    if quote is None and span is None:
+        raise InputError("ange --quote \"exakta ord\" eller --span START:SLUT för att koda ett spann")
+    where = parse_span(span) if span is not None else None
     with open_project(project) as p:
-        add_codes(p, [segment], codes, coder, memo)
-    err_console.print(f"Kodade segment {segment} med {', '.join(codes)}.")
+        if quote is None and where is not None:
+            codings = add_span(p, document, where[0], where[1], items, coder, memo)
+        else:
+            codings = add_quote(p, document, quote or "", items, coder, memo, occurrence, where)
+    c = codings[0]
+    err_console.print(f"Kodade {c.start}:{c.end} i '{document}' med {', '.join(items)}.")
+
+
+def parse_span(text: str) -> tuple[int, int]:
+    """`START:END` to two ints, with a clear error otherwise."""
+    start, sep, end = text.partition(":")
+    if not sep or not start.strip().isdigit() or not end.strip().isdigit():
+        raise InputError(f"ogiltigt spann '{text}' — skriv START:SLUT, t.ex. --span 120:164")
+    return int(start), int(end)
 
 
 @app.command("remove")
@@ -63,17 +92,14 @@ def list_(
     all_sources: Annotated[bool, typer.Option("--all", help="Include open and rejected suggestions.")] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """List codings with their segment text, filtered by code, document, metadata, coder."""
-    from qualcode.coding.service import list_codings
+    """List codings with their coded words, filtered by code, document, metadata, coder."""
+    from qualcode.coding.service import list_spans
 
     with open_project(project) as p:
-        rows = [
-            {"coding": c.id, "segment": s.id, "code": c.code_id, "coder": c.coder, "source": c.source,
-             "document": s.document_name, "memo": c.memo or "", "text": s.text}
-            for c, s in list_codings(p, code, document, parse_meta(meta), coder,
-                                     None if all_sources else ("manual", "accepted"), segment)
-        ]
-    emit(rows, ["coding", "segment", "code", "coder", "source", "document", "memo", "text"], fmt)
+        spans = list_spans(p, code, document, parse_meta(meta), coder,
+                           None if all_sources else ("manual", "accepted"), segment)
+        rows = [dict(s.to_dict(), memo=s.memo or "") for s in spans]
+    emit(rows, ["coding", "segment", "code", "coder", "source", "document", "start", "end", "memo", "text"], fmt)
 
 
 @app.command("search")

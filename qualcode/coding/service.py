@@ -6,8 +6,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from qualcode.core.errors import InputError, NotFoundError
-from qualcode.core.records import Coding, Segment
+from qualcode.core.errors import Hint, InputError, NotFoundError
+from qualcode.core.records import UNITS, CodedSpan, Coding, Document, Segment
 from qualcode.project import Project
 from qualcode.suggest.search import matches_all, phrase_lemmas
 
@@ -75,6 +75,185 @@ def remove_codes(project: Project, segment_id: int, code_ids: Sequence[str], cod
     return len(codes)
 
 
+def resolve_document(project: Project, document: int | str) -> Document:
+    """A document by id or name."""
+    store = project.store
+    if isinstance(document, int) or str(document).isdigit():
+        return store.get_document(int(document))
+    doc = store.find_document(str(document)) or store.find_document(Path(str(document)).name)
+    if doc is None:
+        raise NotFoundError(f"dokumentet '{document}' finns inte i projektet", value=document,
+                            hint=Hint("se dokumenten", command=("corpus", "list")))
+    return doc
+
+
+def _span_unit(project: Project, doc: Document) -> str:
+    """The segmentation a span of `doc` is coded in: the project's unit when the document has it."""
+    units = project.store.segmented_units(doc.id)
+    preferred = str(project.config.get("unit") or "paragraph")
+    for unit in (preferred, *UNITS):
+        if unit in units:
+            return unit
+    raise InputError(f"dokumentet '{doc.name}' har inga segment att koda i", value=doc.name,
+                     hint=Hint("segmentera dokumenten", command=("corpus", "segment")))
+
+
+def add_span(
+    project: Project,
+    document: int | str,
+    start: int,
+    end: int,
+    codes: Sequence[str],
+    coder: str | None = None,
+    memo: str | None = None,
+) -> list[Coding]:
+    """Code the characters `start:end` (code points, end exclusive) of a document.
+
+    The coder's overlapping spans of the same code merge into one (audited); other codes and
+    other coders may overlap freely. Returns one coding per code.
+    """
+    store = project.store
+    code_ids = _codes(project, codes)
+    coder = coder or project.coder
+    doc = resolve_document(project, document)
+    if not (0 <= start < end <= len(doc.text)):
+        raise InputError(
+            f"ogiltigt spann {start}:{end} — dokumentet '{doc.name}' har {len(doc.text)} tecken; "
+            "ange start < slut inom texten",
+            value=f"{start}:{end}", hint=Hint("ange ett spann inom texten", option="span", example=f"0:{len(doc.text)}"),
+        )
+    if not doc.text[start:end].strip():
+        raise InputError(f"spannet {start}:{end} innehåller bara blanktecken — markera ord att koda", value=f"{start}:{end}")
+    unit = _span_unit(project, doc)
+    out: list[Coding] = []
+    with store.transaction():
+        for code in code_ids:
+            before = [c for c in store.document_codings(doc.id) if c.code_id == code and c.coder == coder]
+            cid, merged = store.put_coding(doc.id, start, end, unit, code, coder, "manual", memo=memo)
+            coding = store.get_coding(cid)
+            was = next((c for c in before if c.id == cid), None)
+            store.log(coder, "add", coding_id=cid, segment_id=coding.segment_id, code_id=code,
+                      detail={"memo": memo, "was": was.source if was else None, "document": doc.id,
+                              "start": start, "end": end, "span": [coding.start, coding.end],
+                              "merged": [c.id for c in merged]})
+            out.append(coding)
+    return out
+
+
+def find_quote(project: Project, document: int | str, quote: str) -> list[tuple[int, int]]:
+    """Every place (start, end) where `quote` stands in the document; line breaks and runs of spaces match any white space."""
+    import re
+
+    doc = resolve_document(project, document)
+    words = quote.split()
+    if not words:
+        raise InputError("citatet är tomt — ange de exakta orden som ska kodas", hint=Hint("ange orden", option="quote"))
+    pattern = re.compile(r"\s+".join(re.escape(w) for w in words))
+    return [(m.start(), m.end()) for m in pattern.finditer(doc.text)]
+
+
+def add_quote(
+    project: Project,
+    document: int | str,
+    quote: str,
+    codes: Sequence[str],
+    coder: str | None = None,
+    memo: str | None = None,
+    occurrence: int | None = None,
+    span: tuple[int, int] | None = None,
+) -> list[Coding]:
+    """Code the span of `quote` in a document; an ambiguous quote needs `occurrence` (1 = first) or `span`."""
+    doc = resolve_document(project, document)
+    places = find_quote(project, doc.id, quote)
+    shown = " ".join(quote.split())
+    if not places:
+        raise InputError(f"citatet '{shown[:60]}' finns inte i '{doc.name}' — ange exakta ord ur texten", value=quote)
+    if span is not None:
+        if tuple(span) not in places:
+            raise InputError(
+                f"spannet {span[0]}:{span[1]} är inte en plats för citatet '{shown[:60]}' i '{doc.name}'",
+                value=f"{span[0]}:{span[1]}", valid=[f"{a}:{b}" for a, b in places],
+                hint=Hint("välj en av platserna", option="span", example=f"{places[0][0]}:{places[0][1]}"),
+            )
+        return add_span(project, doc.id, span[0], span[1], codes, coder, memo)
+    if occurrence is None and len(places) > 1:
+        listed = [f"{i}) {a}:{b} «{_context(doc.text, a, b)}»" for i, (a, b) in enumerate(places, start=1)]
+        raise InputError(
+            f"citatet '{shown[:60]}' finns på {len(places)} ställen i '{doc.name}': " + "; ".join(listed),
+            value=quote, valid=[f"{a}:{b}" for a, b in places],
+            hint=Hint("välj förekomst", option="occurrence", example="1"),
+        )
+    n = occurrence or 1
+    if not 1 <= n <= len(places):
+        raise InputError(f"förekomst {n} finns inte — citatet finns {len(places)} gång(er) i '{doc.name}'",
+                         value=n, valid=[str(i) for i in range(1, len(places) + 1)],
+                         hint=Hint("välj förekomst", option="occurrence", example="1"))
+    start, end = places[n - 1]
+    return add_span(project, doc.id, start, end, codes, coder, memo)
+
+
+def _context(text: str, start: int, end: int, width: int = 20) -> str:
+    before = " ".join(text[max(0, start - width):start].split())
+    after = " ".join(text[end:end + width].split())
+    return f"…{before} [{' '.join(text[start:end].split())}] {after}…"
+
+
+def remove_span_coding(project: Project, coding_id_or_key: int | str, coder: str | None = None) -> Coding:
+    """Remove one coding by id or key (see `document_codings`); with `coder`, only that coder's."""
+    store = project.store
+    with store.transaction():
+        coding = _find_coding(project, coding_id_or_key)
+        if coder is not None and coding.coder != coder:
+            raise InputError(f"kodning {coding.id} är gjord av '{coding.coder}', inte '{coder}'", value=coding.id)
+        store.delete_coding(coding.id)
+        store.log(coder or project.coder, "remove", coding_id=coding.id, segment_id=coding.segment_id,
+                  code_id=coding.code_id, detail={"source": coding.source, "memo": coding.memo,
+                                                  "document": coding.document_id, "start": coding.start,
+                                                  "end": coding.end, "coder": coding.coder})
+    return coding
+
+
+def _span_key(c: Coding) -> str:
+    return f"{c.document_id}:{c.start}:{c.end}:{c.code_id}:{c.coder}"
+
+
+def _find_coding(project: Project, coding_id_or_key: int | str) -> Coding:
+    store = project.store
+    if isinstance(coding_id_or_key, int) or str(coding_id_or_key).isdigit():
+        return store.get_coding(int(coding_id_or_key))
+    parts = str(coding_id_or_key).split(":", 4)
+    if len(parts) == 5 and all(p.isdigit() for p in parts[:3]):
+        for c in store.document_codings(int(parts[0])):
+            if _span_key(c) == coding_id_or_key:
+                return c
+    raise NotFoundError(f"kodningen '{coding_id_or_key}' finns inte", value=coding_id_or_key,
+                        hint=Hint("se kodningarna", command=("code", "list")))
+
+
+def coded_spans(project: Project, codings: Sequence[Coding]) -> list[CodedSpan]:
+    """Codings as front ends show them: with their words, segments and key-quote flag."""
+    store = project.store
+    docs: dict[int, Document] = {}
+    flags: dict[str, set[int]] = {}
+    out = []
+    for c in codings:
+        doc = docs.get(c.document_id) or docs.setdefault(c.document_id, store.get_document(c.document_id))
+        segs = tuple(store.span_covers(c.id))
+        flagged = flags.get(c.coder) if c.coder in flags else flags.setdefault(c.coder, store.flagged_quotes(by=c.coder))
+        out.append(CodedSpan(
+            id=c.id, key=_span_key(c), document_id=c.document_id, document=doc.name, start=c.start, end=c.end,
+            text=doc.text[c.start:c.end], code_id=c.code_id, coder=c.coder, source=c.source, score=c.score,
+            reason=c.reason, memo=c.memo, key_quote=any(s in flagged for s in segs), segments=segs,
+        ))
+    return out
+
+
+def document_codings(project: Project, document_id: int | str) -> list[CodedSpan]:
+    """Every coding of a document (suggestions and rejections included), by position."""
+    doc = resolve_document(project, document_id)
+    return coded_spans(project, project.store.document_codings(doc.id))
+
+
 def set_memo(project: Project, coding_id: int, memo: str | None, actor: str | None = None) -> None:
     store = project.store
     with store.transaction():
@@ -101,6 +280,19 @@ def list_codings(
         code=codes, coder=coder, sources=sources, document=document, meta=meta,
         segment_ids=[segment] if segment is not None else None,
     )
+
+
+def list_spans(
+    project: Project,
+    code: Sequence[str] | None = None,
+    document: str | None = None,
+    meta: dict[str, str] | None = None,
+    coder: str | None = None,
+    sources: Sequence[str] | None = ("manual", "accepted"),
+    segment: int | None = None,
+) -> list[CodedSpan]:
+    """Like `list_codings`, as spans with their words and the segments they lie in."""
+    return coded_spans(project, [c for c, _ in list_codings(project, code, document, meta, coder, sources, segment)])
 
 
 def search(

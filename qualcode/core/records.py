@@ -61,8 +61,17 @@ class Segment:
 
 @dataclass(frozen=True)
 class Coding:
+    """A code on a span of a document: code points `start:end` (end exclusive).
+
+    `segment_id` is the anchor: the first segment (of the unit it was coded in) the span
+    overlaps. A segment coding's span is its segment's span.
+    """
+
     id: int
     segment_id: int
+    document_id: int
+    start: int
+    end: int
     code_id: str
     coder: str
     source: str
@@ -73,6 +82,35 @@ class Coding:
     created_at: str
     updated_at: str
 
+
+
+@dataclass(frozen=True)
+class CodedSpan:
+    """One coding of a document as a front end shows it: span, text, decision and flags."""
+
+    id: int
+    key: str  # "document:start:end:code:coder", stable while the span is unchanged
+    document_id: int
+    document: str
+    start: int
+    end: int
+    text: str
+    code_id: str
+    coder: str
+    source: str
+    score: float | None
+    reason: str | None
+    memo: str | None
+    key_quote: bool
+    segments: tuple[int, ...]  # the segments the span lies in (of its unit)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "coding": self.id, "key": self.key, "document_id": self.document_id, "document": self.document,
+            "start": self.start, "end": self.end, "text": self.text, "code": self.code_id, "coder": self.coder,
+            "source": self.source, "score": self.score, "reason": self.reason, "memo": self.memo,
+            "key_quote": self.key_quote, "segment": list(self.segments),
+        }
 
 def case_key(doc: Document, key: str | None = None) -> str:
     """Which case a survey document belongs to: the respondent id, else the document itself."""

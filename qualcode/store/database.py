@@ -157,6 +157,40 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE quotes_by_coder RENAME TO quotes;
         """,
     ),
+    (
+        4,
+        "codings cover a span of their document",
+        # A coding is (document, start, end) in code points, end exclusive; segment_id is the
+        # anchor segment (the first it overlaps). Segment codings keep their segment's span.
+        """
+        CREATE TABLE codings_spans (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL CHECK (end >= start),
+            segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+            code_id TEXT NOT NULL REFERENCES codes(id) ON UPDATE CASCADE,
+            coder TEXT NOT NULL,
+            source TEXT NOT NULL CHECK (source IN ('manual', 'suggested', 'accepted', 'rejected')),
+            score REAL,
+            model_version TEXT,
+            reason TEXT,
+            memo TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        INSERT INTO codings_spans (id, document_id, start, end, segment_id, code_id, coder, source, score,
+                model_version, reason, memo, created_at, updated_at)
+            SELECT c.id, s.document_id, s.start, s.end, c.segment_id, c.code_id, c.coder, c.source, c.score,
+                c.model_version, c.reason, c.memo, c.created_at, c.updated_at
+            FROM codings c JOIN segments s ON s.id = c.segment_id;
+        DROP TABLE codings;
+        ALTER TABLE codings_spans RENAME TO codings;
+        CREATE INDEX codings_code ON codings (code_id);
+        CREATE INDEX codings_segment ON codings (segment_id, code_id, coder);
+        CREATE INDEX codings_document ON codings (document_id, code_id, coder, start);
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = max(v for v, _, _ in MIGRATIONS)
@@ -325,26 +359,33 @@ class Store:
         return int(n)
 
     def merge_code_codings(self, source: str, target: str, actor: str) -> int:
-        """Move every coding of `source` to `target`, keeping one per (segment, coder)."""
-        rows = self.conn.execute(
-            "SELECT id, segment_id, coder, source FROM codings WHERE code_id = ?", (source,)
-        ).fetchall()
+        """Move every coding of `source` to `target`; overlapping codings of one coder become one span."""
+        rows = [self._coding(r) for r in self.conn.execute("SELECT * FROM codings WHERE code_id = ? ORDER BY id", (source,))]
+        rank = {"manual": 3, "accepted": 2, "rejected": 1, "suggested": 0}
         moved = 0
-        for r in rows:
-            clash = self.conn.execute(
-                "SELECT id, source FROM codings WHERE segment_id = ? AND coder = ? AND code_id = ?",
-                (r["segment_id"], r["coder"], target),
-            ).fetchone()
+        for c in rows:
+            unit = self.conn.execute("SELECT unit FROM segments WHERE id = ?", (c.segment_id,)).fetchone()[0]
+            clash = [
+                self._coding(r)
+                for r in self.conn.execute(
+                    "SELECT c.* FROM codings c JOIN segments a ON a.id = c.segment_id WHERE c.document_id = ? "
+                    "AND c.code_id = ? AND c.coder = ? AND a.unit = ? "
+                    "AND ((c.start < ? AND ? < c.end) OR c.segment_id = ?) ORDER BY c.id",
+                    (c.document_id, target, c.coder, unit, c.end, c.start, c.segment_id),
+                )
+            ]
             if clash:
                 # The target coding already exists: keep the stronger decision, drop the duplicate.
-                rank = {"manual": 3, "accepted": 2, "rejected": 1, "suggested": 0}
-                if rank[r["source"]] > rank[clash["source"]]:
-                    self.conn.execute("UPDATE codings SET source = ?, updated_at = ? WHERE id = ?",
-                                      (r["source"], now(), clash["id"]))
-                self.conn.execute("DELETE FROM codings WHERE id = ?", (r["id"],))
+                keep = clash[0]
+                best = max([keep, c], key=lambda x: rank[x.source]).source
+                self.conn.execute("DELETE FROM codings WHERE id = ?", (c.id,))
+                kept, _ = self.put_coding(c.document_id, c.start, c.end, unit, target, c.coder, best, keep.score,
+                                          keep.model_version, keep.reason, c.memo, prefer=keep.segment_id)
+                coding_id = kept
             else:
-                self.conn.execute("UPDATE codings SET code_id = ?, updated_at = ? WHERE id = ?", (target, now(), r["id"]))
-            self.log(actor, "merge", coding_id=r["id"], segment_id=r["segment_id"], code_id=target,
+                self.conn.execute("UPDATE codings SET code_id = ?, updated_at = ? WHERE id = ?", (target, now(), c.id))
+                coding_id = c.id
+            self.log(actor, "merge", coding_id=coding_id, segment_id=c.segment_id, code_id=target,
                      detail={"from": source, "to": target})
             moved += 1
         return moved
@@ -502,17 +543,17 @@ class Store:
         positive = "c.source IN ('manual', 'accepted')"
         if code:
             marks = ",".join("?" * len(code))
-            sub = f"SELECT 1 FROM codings c WHERE c.segment_id = s.id AND c.code_id IN ({marks}) AND {positive}"
+            sub = f"SELECT 1 FROM codings c WHERE {self._COVERS} AND c.code_id IN ({marks}) AND {positive}"
             params += list(code)
             if coder:
                 sub += " AND c.coder = ?"
                 params.append(coder)
             clauses.append(f"EXISTS ({sub})")
         elif coder:
-            clauses.append(f"EXISTS (SELECT 1 FROM codings c WHERE c.segment_id = s.id AND c.coder = ? AND {positive})")
+            clauses.append(f"EXISTS (SELECT 1 FROM codings c WHERE {self._COVERS} AND c.coder = ? AND {positive})")
             params.append(coder)
         if uncoded:
-            clauses.append(f"NOT EXISTS (SELECT 1 FROM codings c WHERE c.segment_id = s.id AND {positive})")
+            clauses.append(f"NOT EXISTS (SELECT 1 FROM codings c WHERE {self._COVERS} AND {positive})")
         if ids is not None:
             clauses.append(f"s.id IN ({','.join('?' * len(ids))})" if ids else "0")
             params += list(ids)
@@ -536,7 +577,8 @@ class Store:
     @staticmethod
     def _coding(r: sqlite3.Row) -> Coding:
         return Coding(
-            id=r["id"], segment_id=r["segment_id"], code_id=r["code_id"], coder=r["coder"],
+            id=r["id"], segment_id=r["segment_id"], document_id=r["document_id"], start=r["start"], end=r["end"],
+            code_id=r["code_id"], coder=r["coder"],
             source=r["source"], score=r["score"], model_version=r["model_version"], reason=r["reason"],
             memo=r["memo"], created_at=r["created_at"], updated_at=r["updated_at"],
         )
@@ -547,11 +589,98 @@ class Store:
             raise NotFoundError(f"kodning {coding_id} finns inte — se `qualcode code list`")
         return self._coding(r)
 
+    # A coding belongs to the segments of its anchor's unit that its span overlaps; an empty
+    # segment (start == end) is only ever covered by codings anchored on it.
+    _COVERS = (
+        "(c.document_id = s.document_id AND (c.segment_id = s.id OR (c.start < s.end AND s.start < c.end "
+        "AND s.unit = (SELECT a.unit FROM segments a WHERE a.id = c.segment_id))))"
+    )
+
     def find_coding(self, segment_id: int, code_id: str, coder: str) -> Coding | None:
+        """The coder's coding of `code_id` that covers the segment (anchored there first)."""
         r = self.conn.execute(
-            "SELECT * FROM codings WHERE segment_id = ? AND code_id = ? AND coder = ?", (segment_id, code_id, coder)
+            f"SELECT c.* FROM codings c, segments s WHERE s.id = ? AND c.code_id = ? AND c.coder = ? AND {self._COVERS} "
+            "ORDER BY c.segment_id != s.id, c.id LIMIT 1",
+            (segment_id, code_id, coder),
         ).fetchone()
         return self._coding(r) if r else None
+
+    def anchor_segment(self, document_id: int, start: int, end: int, unit: str) -> int | None:
+        """The first segment of `unit` that the span overlaps (or touches, when it is empty)."""
+        r = self.conn.execute(
+            "SELECT id FROM segments WHERE document_id = ? AND unit = ? AND "
+            "((start < ? AND ? < end) OR (start = ? AND end = ?)) ORDER BY idx LIMIT 1",
+            (document_id, unit, end, start, start, end),
+        ).fetchone()
+        return int(r[0]) if r else None
+
+    def put_coding(
+        self,
+        document_id: int,
+        start: int,
+        end: int,
+        unit: str,
+        code_id: str,
+        coder: str,
+        source: str,
+        score: float | None = None,
+        model_version: str | None = None,
+        reason: str | None = None,
+        memo: str | None = None,
+        prefer: int | None = None,
+    ) -> tuple[int, list[Coding]]:
+        """Store a coding of span `start:end`; the coder's overlapping codings of the code merge into it.
+
+        Returns the coding's id and the codings merged away (replaced, or their spans now lie in the kept one);
+        each merge is audited. `prefer` is the anchor segment to keep when it still overlaps.
+        """
+        overlapping = [
+            self._coding(r)
+            for r in self.conn.execute(
+                "SELECT c.* FROM codings c JOIN segments a ON a.id = c.segment_id "
+                "WHERE c.document_id = ? AND c.code_id = ? AND c.coder = ? AND a.unit = ? "
+                "AND ((c.start < ? AND ? < c.end) OR c.segment_id = ? OR (c.start = ? AND c.end = ?)) ORDER BY c.id",
+                (document_id, code_id, coder, unit, end, start, prefer, start, end),
+            )
+        ]
+        # A positive coding grows by the coder's positive spans it overlaps; a decision that the
+        # code does not apply (or an open suggestion) replaces whatever the coder had there.
+        positive = ("manual", "accepted")
+        grow = [c for c in overlapping if c.source in positive] if source in positive else []
+        lo = min([start, *(c.start for c in grow)])
+        hi = max([end, *(c.end for c in grow)])
+        anchor = self.anchor_segment(document_id, lo, hi, unit)
+        if prefer is not None and (anchor is None or lo == hi):
+            anchor = prefer
+        if anchor is None:
+            raise StoreError(f"spannet {start}:{end} ligger inte i något segment ({unit}) av dokument {document_id}")
+        ts = now()
+        if not overlapping:
+            cur = self.conn.execute(
+                "INSERT INTO codings (document_id, start, end, segment_id, code_id, coder, source, score, model_version, "
+                "reason, memo, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (document_id, lo, hi, anchor, code_id, coder, source, score, model_version, reason, memo, ts, ts),
+            )
+            return int(cur.lastrowid or 0), []
+        keep = next((c for c in overlapping if prefer is not None and c.segment_id == prefer), overlapping[0])
+        merged = [c for c in overlapping if c.id != keep.id]
+        if merged or (start, end) != (keep.start, keep.end):
+            memos = [m for m in dict.fromkeys([keep.memo, memo, *(c.memo for c in merged)]) if m]
+        else:  # the same span coded again: a new memo replaces the old one
+            memos = [m for m in [memo or keep.memo] if m]
+        for c in merged:
+            self.conn.execute("DELETE FROM codings WHERE id = ?", (c.id,))
+        self.conn.execute(
+            "UPDATE codings SET start = ?, end = ?, segment_id = ?, source = ?, score = ?, model_version = ?, "
+            "reason = ?, memo = ?, updated_at = ? WHERE id = ?",
+            (lo, hi, anchor, source, score, model_version, reason, "\n".join(memos) or None, ts, keep.id),
+        )
+        if merged or (lo, hi) != (keep.start, keep.end):
+            self.log(coder, "span.merge", coding_id=keep.id, segment_id=anchor, code_id=code_id,
+                     detail={"start": lo, "end": hi, "was": [keep.start, keep.end],
+                             "merged": [{"coding": c.id, "start": c.start, "end": c.end, "source": c.source}
+                                        for c in merged]})
+        return keep.id, merged
 
     def upsert_coding(
         self,
@@ -564,20 +693,42 @@ class Store:
         reason: str | None = None,
         memo: str | None = None,
     ) -> int:
-        """Insert a coding or update the one with the same (segment, code, coder). Returns its id."""
-        ts = now()
-        self.conn.execute(
-            "INSERT INTO codings (segment_id, code_id, coder, source, score, model_version, reason, memo, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(segment_id, code_id, coder) DO UPDATE SET source = excluded.source, "
-            "score = excluded.score, model_version = excluded.model_version, reason = excluded.reason, "
-            "memo = COALESCE(excluded.memo, codings.memo), updated_at = excluded.updated_at",
-            (segment_id, code_id, coder, source, score, model_version, reason, memo, ts, ts),
+        """Code a whole segment, or update the coder's coding of the code that covers it. Returns its id."""
+        seg = self.conn.execute("SELECT document_id, unit, start, end FROM segments WHERE id = ?", (segment_id,)).fetchone()
+        if seg is None:
+            raise NotFoundError(f"segment {segment_id} finns inte — se `qualcode corpus segments`")
+        cid, _ = self.put_coding(
+            seg["document_id"], seg["start"], seg["end"], seg["unit"], code_id, coder, source,
+            score=score, model_version=model_version, reason=reason, memo=memo, prefer=segment_id,
         )
-        row = self.conn.execute(
-            "SELECT id FROM codings WHERE segment_id = ? AND code_id = ? AND coder = ?", (segment_id, code_id, coder)
+        return cid
+
+    def span_covers(self, coding_id: int, unit: str | None = None) -> list[int]:
+        """Ids of the segments a coding covers (of its anchor's unit, or of `unit`), in order."""
+        rows = self.conn.execute(
+            "SELECT s.id FROM codings c JOIN segments a ON a.id = c.segment_id JOIN segments s "
+            "ON s.document_id = c.document_id AND s.unit = COALESCE(?, a.unit) "
+            "AND (s.id = c.segment_id OR (c.start < s.end AND s.start < c.end)) WHERE c.id = ? ORDER BY s.idx",
+            (unit, coding_id),
+        )
+        return [r[0] for r in rows]
+
+    def document_codings(self, document_id: int, sources: Sequence[str] | None = None) -> list[Coding]:
+        """Every coding of a document, by start, then end descending (outer spans first)."""
+        sql = "SELECT * FROM codings WHERE document_id = ?"
+        params: list[Any] = [document_id]
+        if sources:
+            sql += f" AND source IN ({','.join('?' * len(sources))})"
+            params += list(sources)
+        return [self._coding(r) for r in self.conn.execute(sql + " ORDER BY start, end DESC, code_id, coder, id", params)]
+
+    def span_text(self, document_id: int, start: int, end: int) -> str:
+        r = self.conn.execute(
+            "SELECT substr(text, ? + 1, ? - ?) FROM documents WHERE id = ?", (start, end, start, document_id)
         ).fetchone()
-        return int(row[0])
+        if r is None:
+            raise NotFoundError(f"dokument {document_id} finns inte — se `qualcode corpus list`")
+        return str(r[0])
 
     def set_coding_source(self, coding_id: int, source: str, coder: str | None = None) -> None:
         if coder is None:
@@ -632,7 +783,12 @@ class Store:
             clauses.append(f"c.source IN ({','.join('?' * len(sources))})")
             params += list(sources)
         if segment_ids is not None:
-            clauses.append(f"c.segment_id IN ({','.join('?' * len(segment_ids))})" if segment_ids else "0")
+            marks = ",".join("?" * len(segment_ids))
+            clauses.append(
+                f"EXISTS (SELECT 1 FROM segments f WHERE f.id IN ({marks}) AND f.document_id = c.document_id "
+                "AND (f.id = c.segment_id OR (f.unit = s.unit AND c.start < f.end AND f.start < c.end)))"
+                if segment_ids else "0"
+            )
             params += list(segment_ids)
         if unit:
             clauses.append("s.unit = ?")
@@ -643,9 +799,9 @@ class Store:
         if max_score is not None:
             clauses.append("c.score <= ?")
             params.append(max_score)
-        order_by = "c.code_id, c.score DESC, c.id" if order == "score" else "s.document_id, s.unit, s.idx, c.code_id, c.id"
+        order_by = "c.code_id, c.score DESC, c.id" if order == "score" else "s.document_id, s.unit, s.idx, c.start, c.code_id, c.id"
         sql = (
-            "SELECT c.*, s.document_id, s.unit, s.idx, s.start, s.end, s.lemmas, "
+            "SELECT c.*, s.unit, s.idx, s.start AS seg_start, s.end AS seg_end, s.lemmas, "
             "substr(d.text, s.start + 1, s.end - s.start) AS text, d.name AS document_name, d.meta AS meta "
             "FROM codings c JOIN segments s ON s.id = c.segment_id JOIN documents d ON d.id = s.document_id "
             + ("WHERE " + " AND ".join(clauses) if clauses else "")
@@ -653,16 +809,20 @@ class Store:
         )
         for r in self.conn.execute(sql, params):
             seg = Segment(
-                id=r["segment_id"], document_id=r["document_id"], unit=r["unit"], idx=r["idx"], start=r["start"],
-                end=r["end"], text=r["text"], lemmas=r["lemmas"], document_name=r["document_name"],
+                id=r["segment_id"], document_id=r["document_id"], unit=r["unit"], idx=r["idx"], start=r["seg_start"],
+                end=r["seg_end"], text=r["text"], lemmas=r["lemmas"], document_name=r["document_name"],
                 meta=json.loads(r["meta"]),
             )
             yield self._coding(r), seg
 
     def codings_for_segment(self, segment_id: int) -> list[Coding]:
+        """Codings that cover the segment: anchored on it or with a span overlapping it."""
         return [
             self._coding(r)
-            for r in self.conn.execute("SELECT * FROM codings WHERE segment_id = ? ORDER BY code_id, coder", (segment_id,))
+            for r in self.conn.execute(
+                f"SELECT c.* FROM codings c, segments s WHERE s.id = ? AND {self._COVERS} ORDER BY c.code_id, c.coder, c.start",
+                (segment_id,),
+            )
         ]
 
     def coders(self) -> list[str]:
@@ -726,20 +886,23 @@ class Store:
         coders: Sequence[str] | None = None,
         sources: Sequence[str] = ("manual", "accepted"),
     ) -> Iterator[tuple[int, int, str, dict[str, Any]]]:
-        """(segment_id, document_id, code_id, document meta) for every positive coding."""
+        """(segment_id, document_id, code_id, document meta) for every positive coding and segment it covers.
+
+        A span counts for each segment of its unit that it overlaps (of `unit` when given).
+        """
         sql = (
-            "SELECT c.segment_id, s.document_id, c.code_id, d.meta FROM codings c "
-            "JOIN segments s ON s.id = c.segment_id JOIN documents d ON d.id = s.document_id "
+            "SELECT s.id, s.document_id, c.code_id, d.meta FROM codings c "
+            "JOIN segments a ON a.id = c.segment_id "
+            "JOIN segments s ON s.document_id = c.document_id AND s.unit = COALESCE(?, a.unit) "
+            "AND (s.id = c.segment_id OR (c.start < s.end AND s.start < c.end)) "
+            "JOIN documents d ON d.id = s.document_id "
             f"WHERE c.source IN ({','.join('?' * len(sources))})"
         )
-        params: list[Any] = list(sources)
-        if unit:
-            sql += " AND s.unit = ?"
-            params.append(unit)
+        params: list[Any] = [unit, *sources]
         if coders:
             sql += f" AND c.coder IN ({','.join('?' * len(coders))})"
             params += list(coders)
-        for r in self.conn.execute(sql + " ORDER BY c.segment_id", params):
+        for r in self.conn.execute(sql + " ORDER BY s.id, c.id", params):
             yield r[0], r[1], r[2], json.loads(r[3])
 
     def segment_counts(self, unit: str | None = None) -> dict[int, int]:

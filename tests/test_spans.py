@@ -1,0 +1,251 @@
+"""Span coding: a coding covers code points start:end of its document (end exclusive)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from helpers import make_project
+from qualcode.cli.main import app
+from qualcode.coding.service import (
+    add_codes,
+    add_quote,
+    add_span,
+    document_codings,
+    find_quote,
+    remove_span_coding,
+)
+from qualcode.core.errors import InputError, NotFoundError
+from qualcode.ingest.service import import_notes
+from qualcode.project import find_project
+from qualcode.store.database import SCHEMA_VERSION, Store
+
+FIXTURE = Path(__file__).parent / "fixtures" / "spans" / "schema_v3.sql"
+
+# å/ä/ö, an emoji outside the BMP (one code point, two UTF-16 units) and Windows line ends.
+TEXT = (
+    "Första stycket: lönen 😀 är för låg och arbetsmiljön är tung.\r\n\r\n"
+    "Andra stycket: ärendemängden är för hög, säger Åsa.\r\n"
+    "Hon vill ha handledning.\r\n\r\n"
+    "Tredje stycket: lönen igen.\r\n"
+)
+
+
+@pytest.fixture
+def proj(tmp_path):
+    p = make_project(tmp_path)
+    note = tmp_path / "intervju-åsa.txt"
+    note.write_bytes(TEXT.encode("utf-8"))
+    import_notes(p, [note])
+    yield p
+    p.close()
+
+
+def doc_text(p) -> str:
+    return p.store.find_document("intervju-åsa.txt").text
+
+
+def at(text: str, words: str, n: int = 1) -> tuple[int, int]:
+    i = -1
+    for _ in range(n):
+        i = text.index(words, i + 1)
+    return i, i + len(words)
+
+
+# -- migration ---------------------------------------------------------------------------
+
+
+def test_migration_gives_old_segment_codings_their_segments_span(tmp_path):
+    """A project written by the code before spans (schema 3) migrates without loss."""
+    db = tmp_path / "old" / "qualcode.db"
+    db.parent.mkdir()
+    conn = sqlite3.connect(db)
+    conn.executescript(FIXTURE.read_text(encoding="utf-8"))
+    before = [tuple(r) for r in conn.execute("SELECT * FROM codings ORDER BY id")]
+    segs = {r[0]: r[1:] for r in conn.execute("SELECT id, document_id, start, end FROM segments")}
+    assert max(r[0] for r in conn.execute("SELECT version FROM schema_migrations")) == 3
+    conn.close()
+
+    store = Store.open(db)
+    try:
+        assert store.applied_migrations()[-1] == SCHEMA_VERSION
+        after = {c.id: c for c in (store.get_coding(r[0]) for r in before)}
+        assert len(after) == len(before) == 5
+        n = store.conn.execute("SELECT COUNT(*) FROM codings").fetchone()[0]
+        assert n == len(before)
+        for row in before:
+            cid, seg_id, code, coder, source, score, model_version, reason, memo, created, updated = row
+            c = after[cid]
+            assert (c.segment_id, c.code_id, c.coder, c.source, c.score, c.model_version, c.reason, c.memo) == (
+                seg_id, code, coder, source, score, model_version, reason, memo)
+            assert (c.created_at, c.updated_at) == (created, updated)
+            assert (c.document_id, c.start, c.end) == segs[seg_id]
+            seg = store.get_segment(seg_id)
+            assert store.span_text(c.document_id, c.start, c.end) == seg.text
+        # the emoji paragraph keeps its exact text
+        assert "😀" in store.span_text(after[1].document_id, after[1].start, after[1].end)
+        assert store.flagged_quotes(by="anna") == {2}
+        assert [(s, c) for s, _, c, _ in store.coded_rows()] == [(1, "T-LON"), (2, "P01"), (2, "P05"), (2, "P05")]
+    finally:
+        store.close()
+
+
+# -- add, merge, remove ------------------------------------------------------------------
+
+
+def test_add_span_offsets_are_code_points_with_aao_emoji_and_crlf(proj):
+    text = doc_text(proj)
+    start, end = at(text, "lönen 😀 är för låg")
+    [c] = add_span(proj, "intervju-åsa.txt", start, end, ["T-LON"])
+    assert (c.start, c.end) == (start, end)
+    [row] = document_codings(proj, c.document_id)
+    assert row.text == "lönen 😀 är för låg"
+    assert (row.start, row.end, row.code_id, row.coder, row.source) == (start, end, "T-LON", "anna", "manual")
+    seg = proj.store.get_segment(c.segment_id)
+    assert seg.idx == 0 and seg.start <= start < end <= seg.end
+    # a span across the line break inside paragraph 2 and on into paragraph 3
+    s2, _ = at(text, "säger Åsa")
+    _, e3 = at(text, "Tredje stycket")
+    [long] = add_span(proj, c.document_id, s2, e3, ["P02"], coder="bertil")
+    [_, row2] = document_codings(proj, c.document_id)
+    assert row2.text == text[s2:e3] and row2.text.startswith("säger Åsa.") and row2.text.endswith("Tredje stycket")
+    assert len(row2.segments) == 2
+    assert [proj.store.get_segment(s).idx for s in row2.segments] == [1, 2]
+
+
+def test_overlapping_spans_of_one_code_and_coder_merge_and_are_audited(proj):
+    text = doc_text(proj)
+    doc = proj.store.find_document("intervju-åsa.txt").id
+    a = at(text, "lönen 😀 är")
+    b = at(text, "är för låg och")
+    [first] = add_span(proj, doc, *a, ["T-LON"], memo="lön")
+    [second] = add_span(proj, doc, *b, ["T-LON"], memo="låg")
+    assert second.id == first.id
+    rows = document_codings(proj, doc)
+    assert [(r.start, r.end) for r in rows] == [(a[0], b[1])]
+    assert rows[0].memo == "lön\nlåg"
+    merges = [e for e in proj.store.iter_audit() if e["action"] == "span.merge"]
+    assert merges and merges[0]["detail"]["start"] == a[0] and merges[0]["detail"]["end"] == b[1]
+    # another coder, another code, a nested span: all kept apart
+    add_span(proj, doc, *b, ["T-LON"], coder="bertil")
+    add_span(proj, doc, *at(text, "😀"), ["T-KLIMAT"])
+    spans = {(r.code_id, r.coder, r.text) for r in document_codings(proj, doc)}
+    assert spans == {("T-LON", "anna", "lönen 😀 är för låg och"), ("T-LON", "bertil", "är för låg och"),
+                     ("T-KLIMAT", "anna", "😀")}
+
+
+def test_separate_spans_in_one_segment_stay_separate_and_a_segment_coding_absorbs_them(proj):
+    text = doc_text(proj)
+    doc = proj.store.find_document("intervju-åsa.txt").id
+    add_span(proj, doc, *at(text, "lönen"), ["T-LON"])
+    add_span(proj, doc, *at(text, "arbetsmiljön"), ["T-LON"])
+    assert len(document_codings(proj, doc)) == 2
+    seg = next(proj.store.iter_segments(document=doc, unit="paragraph"))
+    add_codes(proj, [seg.id], ["T-LON"])
+    [row] = document_codings(proj, doc)
+    assert (row.start, row.end) == (seg.start, seg.end)
+
+
+def test_add_span_rejects_bad_spans_and_changes_nothing(proj):
+    doc = proj.store.find_document("intervju-åsa.txt")
+    for start, end in [(5, 5), (10, 3), (-1, 4), (0, len(doc.text) + 1)]:
+        with pytest.raises(InputError, match="ogiltigt spann"):
+            add_span(proj, doc.id, start, end, ["P01"])
+    blank = doc.text.index("\n\n")
+    with pytest.raises(InputError, match="blanktecken"):
+        add_span(proj, doc.id, blank, blank + 2, ["P01"])
+    with pytest.raises(NotFoundError):
+        add_span(proj, "saknas.txt", 0, 4, ["P01"])
+    assert document_codings(proj, doc.id) == []
+
+
+def test_remove_span_coding_by_id_or_key(proj):
+    text = doc_text(proj)
+    doc = proj.store.find_document("intervju-åsa.txt").id
+    add_span(proj, doc, *at(text, "lönen"), ["T-LON", "P01"])
+    first, second = document_codings(proj, doc)
+    remove_span_coding(proj, first.id)
+    assert [r.id for r in document_codings(proj, doc)] == [second.id]
+    with pytest.raises(InputError):
+        remove_span_coding(proj, second.key, coder="bertil")
+    removed = remove_span_coding(proj, second.key)
+    assert removed.id == second.id and document_codings(proj, doc) == []
+    assert [e["action"] for e in proj.store.iter_audit(limit=2)] == ["remove", "remove"]
+    with pytest.raises(NotFoundError):
+        remove_span_coding(proj, second.key)
+
+
+def test_document_codings_include_suggestions_and_key_quotes(proj):
+    from qualcode.coding.service import flag_quote
+
+    doc = proj.store.find_document("intervju-åsa.txt").id
+    segs = list(proj.store.iter_segments(document=doc, unit="paragraph"))
+    proj.store.upsert_coding(segs[1].id, "P08", "qualcode", "suggested", score=0.6, reason="handledning")
+    add_span(proj, doc, *at(doc_text(proj), "handledning"), ["P08"])
+    flag_quote(proj, segs[1].id)
+    rows = document_codings(proj, doc)
+    by = {(r.coder, r.source): r for r in rows}
+    assert by[("qualcode", "suggested")].score == 0.6 and by[("qualcode", "suggested")].reason == "handledning"
+    assert by[("qualcode", "suggested")].text == segs[1].text
+    assert by[("anna", "manual")].text == "handledning" and by[("anna", "manual")].key_quote is True
+    assert by[("qualcode", "suggested")].key_quote is False
+
+
+# -- quotes --------------------------------------------------------------------------------
+
+
+def test_quote_matches_across_line_breaks_and_asks_when_ambiguous(proj):
+    text = doc_text(proj)
+    doc = proj.store.find_document("intervju-åsa.txt").id
+    assert find_quote(proj, doc, "Åsa. Hon vill") == [(text.index("Åsa."), text.index("Hon vill") + len("Hon vill"))]
+    with pytest.raises(InputError, match="finns på 2 ställen") as err:
+        add_quote(proj, doc, "lönen", ["T-LON"])
+    assert err.value.info.valid == tuple(f"{a}:{b}" for a, b in (at(text, "lönen"), at(text, "lönen", 2)))
+    assert err.value.info.hint.option == "occurrence"
+    [c] = add_quote(proj, doc, "lönen", ["T-LON"], occurrence=2)
+    assert (c.start, c.end) == at(text, "lönen", 2)
+    with pytest.raises(InputError, match="förekomst 3"):
+        add_quote(proj, doc, "lönen", ["T-LON"], occurrence=3)
+    with pytest.raises(InputError, match="finns inte"):
+        add_quote(proj, doc, "lönerna", ["T-LON"])
+
+
+def test_cli_code_add_quote_span_and_segment_and_list_json(proj, tmp_path):
+    root = str(proj.root)
+    proj.close()
+    runner = CliRunner()
+    r = runner.invoke(app, ["code", "add", "T-LON", "--document", "intervju-åsa.txt", "--quote", "lönen", "-p", root])
+    assert r.exit_code == 1
+    assert "finns på 2 ställen" in r.output and "--occurrence 1" in r.output
+    r = runner.invoke(app, ["code", "add", "T-LON", "--document", "intervju-åsa.txt", "--quote", "lönen",
+                            "--occurrence", "2", "-p", root])
+    assert r.exit_code == 0, r.output
+    p = find_project(root)
+    text = doc_text(p)
+    s, e = at(text, "lönen")
+    p.close()
+    r = runner.invoke(app, ["code", "add", "P01", "--document", "intervju-åsa.txt", "--quote", "lönen",
+                            "--span", f"{s}:{e}", "-p", root])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["code", "add", "1", "P05", "-p", root])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["code", "list", "--format", "json", "-p", root])
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout)
+    got = {(x["code"], x["start"], x["end"], x["text"], tuple(x["segment"])) for x in rows}
+    s2, e2 = at(text, "lönen", 2)
+    p = find_project(root)
+    segs = list(p.store.iter_segments(unit="paragraph"))
+    p.close()
+    assert got == {
+        ("T-LON", s2, e2, "lönen", (segs[2].id,)),
+        ("P01", s, e, "lönen", (segs[0].id,)),
+        ("P05", segs[0].start, segs[0].end, segs[0].text, (segs[0].id,)),
+    }
+    assert {x["document"] for x in rows} == {"intervju-åsa.txt"} and {x["coder"] for x in rows} == {"anna"}
+    r = runner.invoke(app, ["code", "add", "P01", "--document", "intervju-åsa.txt", "--span", "4:2", "-p", root])
+    assert r.exit_code == 1 and "ogiltigt spann 4:2" in r.output

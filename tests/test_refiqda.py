@@ -214,7 +214,8 @@ def test_qdpx_validates_against_published_schema(project, tmp_path, schemas):
 
 def test_qdpx_offsets_match_text_with_crlf_and_non_ascii(project, tmp_path):
     summary = write_qdpx(project, tmp_path / "out.qdpx", now=STAMP)
-    assert (summary.sources, summary.cases, summary.selections, summary.codings, summary.notes) == (4, 2, 4, 5, 1)
+    # one selection per coder: anna's and bo's P13 on the same paragraph are two selections
+    assert (summary.sources, summary.cases, summary.selections, summary.codings, summary.notes) == (4, 2, 5, 5, 1)
     names, root, files = _open(tmp_path / "out.qdpx")
     assert names[0] == "project.qde"
     got = {}
@@ -225,12 +226,12 @@ def test_qdpx_offsets_match_text_with_crlf_and_non_ascii(project, tmp_path):
         text = raw.decode("utf-8")  # strict UTF-8, no BOM
         assert not raw.startswith(b"\xef\xbb\xbf")
         for sel in src.iterfind("q:PlainTextSelection", Q):
-            got[text[int(sel.get("startPosition")):int(sel.get("endPosition"))]] = sorted(
+            got.setdefault(text[int(sel.get("startPosition")):int(sel.get("endPosition"))], []).extend(
                 c.find("q:CodeRef", Q).get("targetGUID") for c in sel.iterfind("q:Coding", Q)
             )
     assert NOTE.encode("utf-8") in files.values()
     assert got == {
-        "Vi saknar tysta rum på Hägersten–Liljeholmen.": sorted([code_guid("P13")] * 2),
+        "Vi saknar tysta rum på Hägersten–Liljeholmen.": [code_guid("P13")] * 2,
         "Övrigt: lönen 😀 är låg.": [code_guid("T-LON")],
         "adm stöd till handläggare": [code_guid("P06")],
         "Lönen": [code_guid("T-LON")],
@@ -262,9 +263,14 @@ def test_qdpx_cases_users_notes_and_stable_guids(project, tmp_path):
             vv.find("q:TextValue", Q).text
         for vv in r001.iterfind("q:VariableValue", Q)
     }
-    # shared metadata goes on the case; what differs between the answers stays on each source
+    # shared metadata goes on the case …
     assert values == {"respondent": "R001", "roll": "chef"}
     src_guids = {s.get("name"): s.get("guid") for s in root.iterfind(".//q:TextSource", Q)}
+    # … and is repeated on each of its sources (QualCoder, NVivo and MAXQDA read the source's own)
+    source = next(s for s in root.iterfind(".//q:TextSource", Q) if s.get("name") == "R001-behov_2")
+    names = {g: k for k, (g, _) in variables.items()}
+    assert {names[vv.find("q:VariableRef", Q).get("targetGUID")]: vv.find("q:TextValue", Q).text
+            for vv in source.iterfind("q:VariableValue", Q)} == {"respondent": "R001", "roll": "chef", "fråga": "behov_2"}
     assert sorted(r.get("targetGUID") for r in r001.iterfind("q:SourceRef", Q)) == sorted(
         [src_guids["R001-behov_1"], src_guids["R001-behov_2"]])
     for g in list(users.values()) + list(src_guids.values()):
@@ -273,8 +279,10 @@ def test_qdpx_cases_users_notes_and_stable_guids(project, tmp_path):
     assert note.find("q:PlainTextContent", Q).text == "Tydligt om tysta rum."
     ref = root.find(".//q:Coding/q:NoteRef", Q)
     assert ref.get("targetGUID") == note.get("guid")
-    quote = [s for s in root.iterfind(".//q:PlainTextSelection", Q) if s.find("q:Description", Q) is not None]
-    assert [s.get("name") for s in quote] == ["Vi saknar tysta rum på Hägersten–Liljeholmen."]
+    described = [s for s in root.iterfind(".//q:PlainTextSelection", Q) if s.find("q:Description", Q) is not None]
+    # anna's selection: her memo (QualCoder reads a coding's memo here) and her key-quote flag
+    assert [(s.get("name"), s.get("creatingUser"), s.find("q:Description", Q).text) for s in described] == [
+        ("Vi saknar tysta rum på Hägersten–Liljeholmen.", users["anna"], "Tydligt om tysta rum.\n\nNyckelcitat")]
 
 
 def test_codebook_from_a_project_file(project, tmp_path):
@@ -290,8 +298,87 @@ def test_codebook_from_a_project_file(project, tmp_path):
 
 def test_qdpx_filter_by_coder(project, tmp_path):
     summary = write_qdpx(project, tmp_path / "bo.qdpx", coders=["bo"], now=STAMP)
-    # bo's one coding plus the flagged key quote (same segment)
+    # bo's one coding; anna's key-quote flag on the same paragraph is hers, not bo's
     assert (summary.selections, summary.codings) == (1, 1)
+    _, root, _ = _open(tmp_path / "bo.qdpx")
+    assert root.find(".//q:PlainTextSelection/q:Description", Q) is None
+
+
+def test_identical_codings_of_two_coders_are_two_selections_with_user_and_date(project, tmp_path):
+    """QualCoder takes the coder from the selection's creatingUser and keeps one coding per
+    (code, coder, position): one selection for both coders lost bo's coding and both coders."""
+    store = project.store
+    seg = next(s for s in store.iter_segments() if s.text.startswith("Vi saknar") or s.idx == 1 and s.unit == "paragraph")
+    with store.transaction():
+        store.upsert_coding(seg.id, "T-KLIMAT", "anna", "manual")  # anna: two codes, one without memo
+    write_qdpx(project, tmp_path / "out.qdpx", now=STAMP)
+    _, root, _ = _open(tmp_path / "out.qdpx")
+    users = {u.get("guid"): u.get("name") for u in root.iterfind("q:Users/q:User", Q)}
+    codes = {code_guid(c): c for c in ("P13", "T-KLIMAT", "T-LON", "P06")}
+    start = str(seg.start)
+    sels = [s for s in root.iterfind(".//q:PlainTextSelection", Q) if s.get("startPosition") == start
+            and s.get("endPosition") == str(seg.end)]
+    got = sorted(
+        (users[s.get("creatingUser")], tuple(codes[c.find("q:CodeRef", Q).get("targetGUID")] for c in s.iterfind("q:Coding", Q)),
+         (s.findtext("q:Description", None, Q) or "").removesuffix("Nyckelcitat").strip())
+        for s in sels
+    )
+    # anna's coding with a memo and her coding without one are two selections (a selection's
+    # Description becomes the memo of every coding in it)
+    assert got == [("anna", ("P13",), "Tydligt om tysta rum."), ("anna", ("T-KLIMAT",), ""), ("bo", ("P13",), "")]
+    # her key-quote flag is said once, on one of her selections
+    assert [users[s.get("creatingUser")] for s in sels if "Nyckelcitat" in s.findtext("q:Description", "", Q)] == ["anna"]
+    for s in root.iterfind(".//q:PlainTextSelection", Q):
+        assert s.get("creatingUser") in users
+        assert datetime.fromisoformat(s.get("creationDateTime")).tzinfo is not None
+        for c in s.iterfind("q:Coding", Q):
+            assert c.get("creatingUser") == s.get("creatingUser")
+    assert len({s.get("guid") for s in root.iterfind(".//q:PlainTextSelection", Q)}) == len(
+        root.findall(".//q:PlainTextSelection", Q))
+
+
+def test_source_names_are_unique_and_readable(tmp_path):
+    from qualcode.exchange.refi_export import unique_source_names
+
+    proj = init_project(tmp_path / "p", coder="anna")
+    st = proj.store
+    with st.transaction():
+        for i, (name, meta) in enumerate([
+            ("enkat:17:motivering", {"respondent": "17", "termin": "HT2016"}),
+            ("enkat:17:motivering", {"respondent": "17", "termin": "VT2017"}),
+            ("enkat:18:motivering", {"respondent": "18"}),
+            ("enkat:17:motivering (HT2016)", {"respondent": "19"}),
+            ("enkat:20:motivering", {"respondent": "20"}),
+            ("enkat:20:motivering", {"respondent": "20"}),
+        ]):
+            st.add_document(DocumentIn(name, "survey", f"svar {i}", meta), f"h{i}")
+    names = unique_source_names(list(st.iter_documents()))
+    assert sorted(names.values()) == sorted([
+        "enkat:17:motivering (HT2016)", "enkat:17:motivering (VT2017)", "enkat:18:motivering",
+        "enkat:17:motivering (HT2016) (2)", "enkat:20:motivering", "enkat:20:motivering (2)",
+    ])
+    write_qdpx(proj, tmp_path / "p.qdpx", now=STAMP)
+    _, root, _ = _open(tmp_path / "p.qdpx")
+    exported = [s.get("name") for s in root.iterfind(".//q:TextSource", Q)]
+    assert len(set(exported)) == len(exported) == 6
+    proj.close()
+
+
+def test_code_colours_from_another_tool_are_kept(tmp_path):
+    qdc = tmp_path / "qualcoder.qdc"
+    qdc.write_text(
+        f'<?xml version="1.0" encoding="UTF-8"?><CodeBook xmlns="{QDC_NS}"><Codes>'
+        '<Code guid="a0000000-0000-4000-8000-000000000001" name="Lokaler" isCodable="true" color="#ff7f00">'
+        '<Code guid="a0000000-0000-4000-8000-000000000002" name="Tysta rum" isCodable="true" color="#1F77B4"/></Code>'
+        '<Code guid="a0000000-0000-4000-8000-000000000003" name="Lön" isCodable="true"/>'
+        "</Codes></CodeBook>", encoding="utf-8")
+    cb = read_qdc(qdc)
+    assert [(c.name, c.color) for c in cb.codes] == [("Lokaler", "#FF7F00"), ("Tysta rum", "#1F77B4"), ("Lön", "")]
+    root = ET.fromstring(codebook_to_qdc(cb))
+    assert [c.get("color") for c in root.iter(f"{{{QDC_NS}}}Code")][:2] == ["#FF7F00", "#1F77B4"]
+    # a qualcode export's palette colours are not taken for the codes' own; own colours survive the round trip
+    assert read_qdc(write_qdc(cb, tmp_path / "back.qdc")).codes == cb.codes
+    assert all(c.color == "" for c in read_qdc(write_qdc(default_codebook(), tmp_path / "d.qdc")).codes)
 
 
 def small_codebook():

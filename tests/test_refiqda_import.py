@@ -123,7 +123,8 @@ def test_round_trip_through_qdpx(source_project, project, tmp_path):
     path = tmp_path / "projekt.qdpx"
     write_qdpx(source_project, path)
     s = import_qdpx(project, path)
-    assert (s.documents, s.segments, s.skipped, s.selections, s.codings, s.unchanged) == (2, 5, (), 4, 6, 0)
+    # one selection per coder: anna's and bo's P13 on one paragraph, anna's T-KLIMAT and bo's T-LON on another
+    assert (s.documents, s.segments, s.skipped, s.selections, s.codings, s.unchanged) == (2, 5, (), 6, 6, 0)
     assert s.coders == ("anna", "bo") and s.touches_ignored == 0 and s.non_text == ()
 
     def docs(p):
@@ -419,3 +420,89 @@ def test_cli_import_qdpx(tmp_path, other_tool_qdpx, code_map):
         "Hoppade över 2 redan importerade: Intervju Farsta, Intervju Skärholmen.txt.",
         f"5 markeringar gav 0 skrivna kodningar (6 fanns redan), kodare: {UNKNOWN_USER}, Karin, Olle.",
     ]
+
+
+# -- what QualCoder (and MAXQDA, NVivo) write -------------------------------------------
+
+
+def test_a_qualcoder_style_file_memo_in_description_bom_user_on_selection_and_dates(project, tmp_path):
+    """QualCoder writes the coder on the selection, the memo in its Description, a BOM before
+    each source text (and, in older versions, before project.qde) and dates as it likes."""
+    body = "Vi saknar tysta rum.\n\nLönen är låg."
+    var = "9b2f6a34-0000-4000-8000-0000000000a1"
+    var2 = "9b2f6a34-0000-4000-8000-0000000000a2"
+    sources = (
+        f'<TextSource guid="{{s1}}" name="intervju" plainTextPath="internal://{{s1}}.txt" '
+        'creationDateTime="2019-06-04T05:25:16Z">'
+        '<PlainTextSelection guid="{x1}" startPosition="0" endPosition="20" creatingUser="{u1}" '
+        'creationDateTime="2019-06-07T03:36:36.123+02:00">'
+        "<Description>Tydligt om lokalerna.</Description>"
+        '<Coding guid="{k1}"><CodeRef targetGUID="{c1}"/></Coding></PlainTextSelection>'
+        f'<VariableValue><VariableRef targetGUID="{var}"/><DateValue>04.06.2019</DateValue></VariableValue>'
+        f'<VariableValue><VariableRef targetGUID="{var2}"/><DateValue>2018‐03‐27T00:00:00Z</DateValue></VariableValue>'
+        "</TextSource>"
+    )
+    variables = (
+        f'<Variables><Variable guid="{var}" name="datum" typeOfVariable="Date"/>'
+        f'<Variable guid="{var2}" name="start" typeOfVariable="Date"/></Variables>'
+    )
+    xml = qde(sources).replace("<CodeBook>", variables + "<CodeBook>")
+    path = write_zip(tmp_path / "qualcoder.qdpx", {
+        "project.qde": b"\xef\xbb\xbf" + xml.encode("utf-8"),
+        f"sources/{GUIDS['s1']}.txt": b"\xef\xbb\xbf" + body.encode("utf-8"),
+    })
+    s = import_qdpx(project, path)
+    assert (s.documents, s.codings, s.coders) == (1, 1, ("anna",))
+    assert codings(project) == {("intervju", 0, "P13", "anna", "manual", "Tydligt om lokalerna.")}
+    doc = next(project.store.iter_documents())
+    assert doc.text == body and doc.meta == {"datum": "2019-06-04", "start": "2018-03-27"}
+
+
+def test_key_quote_line_flags_the_paragraph_and_is_not_a_memo(source_project, project, tmp_path):
+    seg = next(s for s in source_project.store.iter_segments(unit="paragraph") if s.idx == 0)
+    with source_project.store.transaction():
+        source_project.store.flag_quote(seg.id, "anna")
+    write_qdpx(source_project, tmp_path / "p.qdpx")
+    import_qdpx(project, tmp_path / "p.qdpx")
+    target = next(s for s in project.store.iter_segments(unit="paragraph") if s.idx == 0 and s.document_name == "intervju-1")
+    assert project.store.flagged_quotes(by="anna") == {target.id}
+    assert project.store.flagged_quotes(by="bo") == set()
+    # the memo comes back once (Description and Note hold the same text), without the key-quote line
+    assert {c.memo for c, sg in project.store.iter_codings() if sg.id == target.id} == {"Tysta rum saknas.", None}
+
+
+def test_survey_answers_with_a_shared_name_come_back_apart_and_are_known_again(tmp_path):
+    with make_project(tmp_path, "enkat") as src, make_project(tmp_path, "mal") as dst:
+        import_documents(src, [
+            DocumentIn("enkat:17:motivering", "survey", "Bra stöd", {"respondent": "17", "termin": "HT2016"}),
+            DocumentIn("enkat:17:motivering", "survey", "Bra stöd", {"respondent": "17", "termin": "VT2017"}),
+        ], "test", "survey", "response")
+        write_qdpx(src, tmp_path / "e.qdpx")
+        s = import_qdpx(dst, tmp_path / "e.qdpx")
+        assert s.documents == 2
+        assert sorted(d.name for d in dst.store.iter_documents()) == [
+            "enkat:17:motivering (HT2016)", "enkat:17:motivering (VT2017)"]
+        # exported again from the source project and imported back into it: nothing new
+        again = import_qdpx(src, tmp_path / "e.qdpx")
+        assert (again.documents, len(again.skipped)) == (0, 2)
+
+
+@pytest.mark.parametrize("text, iso", [
+    ("2019-06-04T05:25:16Z", "2019-06-04T05:25:16+00:00"),
+    ("2019-06-04T05:25:16.5+02:00", "2019-06-04T05:25:16.500000+02:00"),
+    ("2019-06-04 05:25:16", "2019-06-04T05:25:16"),
+    ("2018‐03‐27T18:01:07Z", "2018-03-27T18:01:07+00:00"),
+    ("04.06.2019", "2019-06-04T00:00:00"),
+    ("04/06/2019 05:25:16", "2019-06-04T05:25:16"),
+    ("20190604", "2019-06-04T00:00:00"),
+])
+def test_parse_datetime_reads_other_tools_forms(text, iso):
+    from qualcode.exchange.refi_import import parse_datetime
+
+    assert parse_datetime(text).isoformat() == iso
+
+
+def test_parse_datetime_gives_none_for_other_text():
+    from qualcode.exchange.refi_import import parse_datetime
+
+    assert parse_datetime("våren 2019") is None and parse_datetime("") is None

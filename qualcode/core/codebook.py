@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from importlib import resources
@@ -18,7 +19,7 @@ KINDS = ("point", "theme", "group", "code")
 LIST_FIELDS = ("examples", "keywords", "exclude_keywords", "aliases", "synonyms")
 CSV_FIELDS = (
     "id", "name", "parent", "kind", "number", "definition", "include", "exclude",
-    "examples", "keywords", "exclude_keywords", "aliases", "synonyms",
+    "examples", "keywords", "exclude_keywords", "aliases", "synonyms", "color",
 )
 
 
@@ -40,6 +41,7 @@ class Code:
     aliases: tuple[str, ...] = ()
     # "fadder = mentor": an answer's word (left) read as a word of the codebook (right)
     synonyms: tuple[str, ...] = ()
+    color: str = ""  # "#RRGGBB", kept from a .qdc so other QDA tools show the same colours
 
     @property
     def is_group(self) -> bool:
@@ -194,6 +196,9 @@ def code_from_mapping(raw: Mapping[str, Any], where: str) -> Code:
     lists = {k: _as_list(raw.get(k), where, k) for k in LIST_FIELDS}
     for entry in lists["synonyms"]:
         parse_synonym(entry, f"{where}: koden '{code_id}'")
+    color = str(raw.get("color") or "").strip().upper()
+    if color and not re.fullmatch(r"#[0-9A-F]{6}", color):
+        raise CodebookError(f"{where}: 'color' för '{code_id}' ska vara en färg som #1F77B4, fick {color!r}")
     return Code(
         id=code_id,
         name=name,
@@ -204,6 +209,7 @@ def code_from_mapping(raw: Mapping[str, Any], where: str) -> Code:
         include=str(raw.get("include") or "").strip(),
         exclude=str(raw.get("exclude") or "").strip(),
         **lists,
+        color=color,
     )
 
 

@@ -20,7 +20,7 @@ import uuid
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -65,7 +65,8 @@ def code_guid(code_id: str) -> str:
 # -- codebook (.qdc) ------------------------------------------------------------------
 
 
-def _colours(codebook: Codebook) -> dict[str, str]:
+def _colours(codebook: Codebook, own: bool = True) -> dict[str, str]:
+    """Each code's colour: its own (`own`, e.g. kept from another tool's .qdc), else its root's from PALETTE."""
     roots = [c.id for c in codebook.codes if c.parent is None]
     colour = {r: PALETTE[i % len(PALETTE)] for i, r in enumerate(roots)}
     out = {}
@@ -73,7 +74,7 @@ def _colours(codebook: Codebook) -> dict[str, str]:
         root = c.id
         while codebook.get(root).parent is not None:
             root = codebook.get(root).parent  # type: ignore[assignment]
-        out[c.id] = colour[root]
+        out[c.id] = (c.color if own else "") or colour[root]
     return out
 
 
@@ -81,7 +82,7 @@ def code_description(code: Code, order: int | None = None) -> str:
     """The Description text: definition, then labelled lines that `read_qdc` parses back.
 
     The last line (`qualcode: id=…; kind=…; order=…`) keeps the id, kind and the codebook
-    order, which the nested XML would otherwise lose.
+    order, which the nested XML would otherwise lose, and whether the colour is the code's own.
     """
     lines = [code.definition] if code.definition else []
     for key, label in DESCRIPTION_FIELDS:
@@ -95,6 +96,8 @@ def code_description(code: Code, order: int | None = None) -> str:
         meta += f"; number={code.number}"
     if order is not None:
         meta += f"; order={order}"
+    if code.color:
+        meta += f"; color={code.color}"
     lines.append(f"{META_LABEL}: {meta}")
     return "\n".join(lines)
 
@@ -242,6 +245,8 @@ def parse_qdc_root(root: ET.Element, source: str = "qdc", name: str = "Kodbok") 
     raws: list[dict[str, Any]] = []
     orders: list[int | None] = []
     used: set[str] = set()
+    ours: set[str] = set()  # codes that qualcode wrote (a `qualcode: id=…` line)
+    own_colour: set[str] = set()  # … with a colour of their own (`color=…` on that line)
 
     def walk(el: ET.Element, parent: str | None, where: str) -> None:
         name_attr = (el.get("name") or "").strip()
@@ -250,9 +255,13 @@ def parse_qdc_root(root: ET.Element, source: str = "qdc", name: str = "Kodbok") 
         desc_el = el.find(f"{{{ns}}}Description")
         fields = parse_description(desc_el.text or "") if desc_el is not None else {}
         code_id = fields.pop("_id", None)
+        if code_id:
+            ours.add(code_id)
         kind = fields.pop("_kind", None)
         number = fields.pop("_number", None)
         position = fields.pop("_order", None)
+        if fields.pop("_color", None) and code_id:
+            own_colour.add(code_id)
         fields = {k: v for k, v in fields.items() if not k.startswith("_")}
         display = name_attr
         if code_id and display.startswith(code_id + " "):
@@ -268,6 +277,9 @@ def parse_qdc_root(root: ET.Element, source: str = "qdc", name: str = "Kodbok") 
             raise CodebookError(f"{source}: kod-id '{code_id}' förekommer två gånger — varje id måste vara unikt")
         used.add(code_id)
         raw = {"id": code_id, "name": display, "parent": parent, "kind": kind, "number": number, **fields}
+        color = (el.get("color") or "").strip().upper()
+        if re.fullmatch(r"#[0-9A-F]{6}", color):
+            raw["color"] = color
         raws.append(raw)
         orders.append(int(position) if position is not None and position.isdigit() else None)
         for i, child in enumerate(el.findall(f"{{{ns}}}Code")):
@@ -279,6 +291,12 @@ def parse_qdc_root(root: ET.Element, source: str = "qdc", name: str = "Kodbok") 
     if all(o is not None for o in orders) and len(set(orders)) == len(orders):
         # written by qualcode: restore the codebook order; otherwise keep the file's depth-first order
         codes = [c for _, c in sorted(zip(orders, codes), key=lambda oc: oc[0])]
+    # In qualcode's own export a colour that is the palette's default is not the code's own.
+    default = _colours(build_codebook(codes, name=name), own=False)
+    codes = [
+        replace(c, color="") if c.id in ours and c.id not in own_colour and c.color == default[c.id] else c
+        for c in codes
+    ]
     return build_codebook(codes, name=name)
 
 
@@ -406,6 +424,13 @@ def build_project_xml(
         segments[seg.id] = seg
 
     users = sorted({c.coder for items in codings.values() for c, _ in items} | {project.coder})
+    # Key quotes are flagged per coder: the flag goes on that coder's selection.
+    flagged_by: dict[int, set[str]] = {}
+    for name in users:
+        if coders and name not in coders:
+            continue
+        for seg_id in store.flagged_quotes(by=name):
+            flagged_by.setdefault(seg_id, set()).add(name)
     root = ET.Element(
         q("Project"),
         {
@@ -432,10 +457,9 @@ def build_project_xml(
         for d in docs[1:]:
             shared = {k: v for k, v in shared.items() if k in d.meta and d.meta[k] == v}
         case_vars[key] = shared
-    source_vars: dict[int, dict[str, Any]] = {}
-    for d in documents:
-        shared = case_vars.get(case_key(d, case_by), {}) if d.kind == "survey" else {}
-        source_vars[d.id] = {k: v for k, v in d.meta.items() if k not in shared}
+    # Every source carries all its metadata, the case's variables too: QualCoder, NVivo and
+    # MAXQDA read a source's variables from the source and ignore a Case's SourceRefs.
+    source_vars: dict[int, dict[str, Any]] = {d.id: dict(d.meta) for d in documents}
     all_values: dict[str, list[Any]] = {}
     for values in list(case_vars.values()) + list(source_vars.values()):
         for k, v in values.items():
@@ -468,42 +492,46 @@ def build_project_xml(
         by_doc.setdefault(seg.document_id, []).append(seg)
     files: dict[str, str] = {}
     notes: list[tuple[str, str, str, str | None]] = []  # guid, name, text, created
-    n_codings = 0
+    n_codings = n_selections = 0
     sources_el = ET.SubElement(root, q("Sources")) if documents else None
+    names = unique_source_names(documents)
     for d in documents:
         sguid = guid("source", d.content_hash)
         files[f"{sguid}.txt"] = d.text
-        attrs = {"guid": sguid, "name": d.name, "plainTextPath": f"internal://{sguid}.txt"}
+        attrs = {"guid": sguid, "name": names[d.id], "plainTextPath": f"internal://{sguid}.txt"}
         created = _dt(d.created_at)
         if created:
             attrs["creationDateTime"] = created
         src = ET.SubElement(sources_el, q("TextSource"), attrs)  # type: ignore[arg-type]
         for seg in sorted(by_doc.get(d.id, []), key=lambda s: (s.start, s.end, s.id)):
             sel_key = f"{d.content_hash}:{seg.unit}:{seg.start}:{seg.end}"
-            sel = ET.SubElement(
-                src, q("PlainTextSelection"),
-                {
-                    "guid": guid("selection", sel_key),
+            for group in _selection_groups(codings.get(seg.id, []), flagged_by.get(seg.id, set())):
+                sel_attrs = {
+                    "guid": guid("selection", f"{sel_key}:{group.coder}:{','.join(group.codes)}"),
                     "name": _selection_name(seg.text),
                     "startPosition": str(seg.start),
                     "endPosition": str(seg.end),
-                },
-            )
-            if seg.id in quotes:
-                ET.SubElement(sel, q("Description")).text = "Nyckelcitat"
-            for coding, _ in sorted(codings.get(seg.id, []), key=lambda cs: (cs[0].code_id, cs[0].coder)):
-                cguid = guid("coding", f"{sel_key}:{coding.code_id}:{coding.coder}")
-                attrs = {"guid": cguid, "creatingUser": guid("user", coding.coder)}
-                created = _dt(coding.created_at)
-                if created:
-                    attrs["creationDateTime"] = created
-                cod = ET.SubElement(sel, q("Coding"), attrs)
-                ET.SubElement(cod, q("CodeRef"), {"targetGUID": code_guid(coding.code_id)})
-                n_codings += 1
-                if coding.memo:
-                    nguid = guid("note", cguid)
-                    ET.SubElement(cod, q("NoteRef"), {"targetGUID": nguid})
-                    notes.append((nguid, f"Memo {coding.code_id} ({coding.coder})", coding.memo, coding.created_at))
+                    "creatingUser": guid("user", group.coder),
+                }
+                if group.created:
+                    sel_attrs["creationDateTime"] = group.created
+                sel = ET.SubElement(src, q("PlainTextSelection"), sel_attrs)
+                if group.description:
+                    ET.SubElement(sel, q("Description")).text = group.description
+                for coding in group.codings:
+                    cguid = guid("coding", f"{sel_key}:{coding.code_id}:{coding.coder}")
+                    attrs = {"guid": cguid, "creatingUser": guid("user", coding.coder)}
+                    created = _dt(coding.created_at)
+                    if created:
+                        attrs["creationDateTime"] = created
+                    cod = ET.SubElement(sel, q("Coding"), attrs)
+                    ET.SubElement(cod, q("CodeRef"), {"targetGUID": code_guid(coding.code_id)})
+                    n_codings += 1
+                    if coding.memo:
+                        nguid = guid("note", cguid)
+                        ET.SubElement(cod, q("NoteRef"), {"targetGUID": nguid})
+                        notes.append((nguid, f"Memo {coding.code_id} ({coding.coder})", coding.memo, coding.created_at))
+                n_selections += 1
         add_values(src, source_vars[d.id])
     if notes:
         notes_el = ET.SubElement(root, q("Notes"))
@@ -514,10 +542,79 @@ def build_project_xml(
             note = ET.SubElement(notes_el, q("Note"), attrs)
             ET.SubElement(note, q("PlainTextContent")).text = text
     summary = QdpxSummary(
-        path=Path(), sources=len(documents), cases=len(cases), selections=len(segments),
+        path=Path(), sources=len(documents), cases=len(cases), selections=n_selections,
         codings=n_codings, users=len(users), notes=len(notes),
     )
     return _serialise(root), files, summary
+
+
+KEY_QUOTE = "Nyckelcitat"
+
+
+@dataclass(frozen=True)
+class _SelectionGroup:
+    """The codings of one segment that one PlainTextSelection carries: one coder, one memo."""
+
+    coder: str
+    codings: tuple[Coding, ...]
+    description: str
+    created: str | None
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(c.code_id for c in self.codings)
+
+
+def _selection_groups(items: Sequence[tuple[Coding, Segment]], flagged_by: set[str]) -> list[_SelectionGroup]:
+    """One selection per coder, so identical codings by two coders stay two codings in other tools.
+
+    A coder's codings with different memos get a selection each: QualCoder gives a selection's
+    Description to every coding in it, as the coding's memo. A key quote flagged by a coder is a
+    last Description line on that coder's selection (a selection of its own without codings).
+    """
+    by_coder: dict[str, dict[str, list[Coding]]] = {}
+    for coding, _ in sorted(items, key=lambda cs: (cs[0].coder, cs[0].code_id)):
+        by_coder.setdefault(coding.coder, {}).setdefault(coding.memo or "", []).append(coding)
+    for coder in flagged_by:
+        by_coder.setdefault(coder, {})
+    groups = []
+    for coder in sorted(by_coder):
+        memos = by_coder[coder] or {"": []}
+        for i, (memo, cods) in enumerate(sorted(memos.items())):
+            lines = [memo] if memo else []
+            if coder in flagged_by and i == 0:
+                lines.append(KEY_QUOTE)
+            stamps = sorted(t for t in (_dt(c.created_at) for c in cods) if t)
+            groups.append(_SelectionGroup(coder, tuple(cods), "\n\n".join(lines), stamps[0] if stamps else None))
+    return groups
+
+
+def unique_source_names(documents: Sequence[Document]) -> dict[int, str]:
+    """Document id → a source name no other source has, readable: a shared name gets the first
+    metadata value that tells the documents apart ("enkät:17:motivering (HT2017)"), then a number."""
+    by_name: dict[str, list[Document]] = {}
+    for d in documents:
+        by_name.setdefault(d.name, []).append(d)
+    out: dict[int, str] = {}
+    for name, docs in by_name.items():
+        if len(docs) == 1:
+            out[docs[0].id] = name
+            continue
+        keys = list(dict.fromkeys(k for d in docs for k in d.meta))
+        telling = next((k for k in keys if len({str(d.meta.get(k, "")) for d in docs}) == len(docs)), None)
+        if telling is None:
+            telling = next((k for k in keys if len({str(d.meta.get(k, "")) for d in docs}) > 1), None)
+        for d in docs:
+            value = d.meta.get(telling) if telling else None
+            out[d.id] = f"{name} ({value})" if value not in (None, "") else name
+    taken: dict[str, int] = {}
+    for d in documents:
+        candidate, n = out[d.id], 2
+        while candidate in taken:
+            candidate, n = f"{out[d.id]} ({n})", n + 1
+        taken[candidate] = d.id
+        out[d.id] = candidate
+    return out
 
 
 def _selection_name(text: str, limit: int = 60) -> str:

@@ -22,11 +22,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, time
 from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,7 +38,7 @@ from qualcode.core.codebook import Code, Codebook
 from qualcode.core.errors import CodebookError, InputError, UnknownCodeError
 from qualcode.core.records import CASE_KEYS, DocumentIn
 from qualcode.core.records import POSITIVE_SOURCES as POSITIVE
-from qualcode.exchange.refi_export import QDE_NS, parse_description
+from qualcode.exchange.refi_export import KEY_QUOTE, QDE_NS, parse_description
 from qualcode.ingest.readers import normalise_newlines
 
 if TYPE_CHECKING:
@@ -46,6 +49,7 @@ if TYPE_CHECKING:
     from qualcode.store.database import Store
 
 MIN_OVERLAP = 10
+_UNIQUE_SUFFIX = re.compile(r"( \([^()]*\))+$")
 NON_TEXT = {"PDFSource": "PDF", "PictureSource": "bild", "AudioSource": "ljud", "VideoSource": "video"}
 _MAP_HEADER = {"refi_name", "refi-namn", "refi_namn", "refi", "namn", "name", "kod i filen"}
 
@@ -75,6 +79,7 @@ class RefiSelection:
     start: int
     end: int
     codings: tuple[RefiCoding, ...] = ()
+    key_quote_by: str | None = None  # the coder who flagged it as a key quote (qualcode's Description line)
 
 
 @dataclass(frozen=True)
@@ -348,8 +353,10 @@ class _Reader:
                     f"{self.path.name}: markeringen '{label}' i {what} går utanför texten (tecken {start}–{end}, "
                     f"texten har {len(text)} tecken) — filen stämmer inte med sin källtext; exportera på nytt"
                 )
-            sel_memos = self._memos(sel)
-            sel_coder = self._coder(sel.get("creatingUser"), self.default_coder)
+            sel_coder = self._coder(sel.get("creatingUser") or sel.get("modifyingUser"), self.default_coder)
+            # QualCoder, MAXQDA and qualcode write a selection's memo in its Description
+            description, key_quote = _split_description(sel.find(self.q("Description")))
+            sel_memos = ([description] if description else []) + self._memos(sel)
             codings = []
             for cod in sel.iterfind(self.q("Coding")):
                 ref = cod.find(self.q("CodeRef"))
@@ -361,7 +368,9 @@ class _Reader:
                     coder=self._coder(cod.get("creatingUser"), sel_coder),
                     memo="\n\n".join(memos) or None,
                 ))
-            selections.append(RefiSelection(_guid(sel.get("guid")), label, start, end, tuple(codings)))
+            selections.append(RefiSelection(
+                _guid(sel.get("guid")), label, start, end, tuple(codings), sel_coder if key_quote else None,
+            ))
         return RefiSource(
             guid=_guid(el.get("guid")), name=name, text=text, meta=meta, selections=tuple(selections),
             source_codings=len(el.findall(self.q("Coding"))),
@@ -372,16 +381,58 @@ class _Reader:
         return [self.notes[g] for g in refs if g in self.notes]
 
 
+def _split_description(el: ET.Element | None) -> tuple[str, bool]:
+    """A selection's Description: its memo, and whether qualcode marked it as a key quote."""
+    text = (el.text or "").strip() if el is not None else ""
+    lines = text.splitlines()
+    key = bool(lines) and lines[-1].strip() == KEY_QUOTE
+    if key:
+        text = "\n".join(lines[:-1]).strip()
+    return text, key
+
+
+_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2212"})
+
+
+def parse_datetime(text: str) -> datetime | None:
+    """A date or date-time as REFI-QDA tools write it: `2019-06-04T05:25:16Z`, with fractions or an
+    offset, `2019-06-04 05:25:16`, typographic hyphens (`2018‐03‐27`), `20190604`, or the day first
+    (`04.06.2019`, `04/06/2019`). None when it is none of these."""
+    value = text.strip().translate(_DASHES)
+    if not value:
+        return None
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        pass
+    for fmt in ("%d.%m.%Y", "%d/%m/%Y", "%d.%m.%Y %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%Y%m%d"):
+        try:
+            return datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    return None
+
+
 def _typed_value(kind: str, text: str) -> Any:
     try:
         if kind == "IntegerValue":
             return int(text)
         if kind == "FloatValue":
-            return float(text)
+            return float(text.replace(",", "."))
     except ValueError:
         return text
     if kind == "BooleanValue":
         return text.lower() in ("true", "1")
+    if kind in ("DateValue", "DateTimeValue"):
+        # other tools' date forms become ISO dates, as qualcode's own metadata are
+        parsed = parse_datetime(text)
+        if parsed is None:
+            return text
+        if kind == "DateValue" or (parsed.time() == time(0) and parsed.tzinfo is None):
+            return parsed.date().isoformat()
+        return parsed.isoformat(timespec="seconds")
     return text
 
 
@@ -565,7 +616,8 @@ def import_qdpx(
         for s, text in zip(refi.sources, texts) if text.strip()
     ]
     hashes = [content_hash(d) for d in docs]
-    names = [d.name for d in docs]
+    # the export makes shared names unique with a " (value)" suffix: look for the name without it too
+    names = list(dict.fromkeys([d.name for d in docs] + [_UNIQUE_SUFFIX.sub("", d.name) for d in docs]))
     before = _Known(store.find_documents(hashes, names))
     fresh: list[DocumentIn] = []
     skipped: list[str] = []
@@ -588,6 +640,11 @@ def import_qdpx(
         for src, doc, h in zip(sources, docs, hashes):
             plan.add(src, after.find(doc, h))
         written, unchanged = _write_codings(store, plan.codings, path.name)
+        flagged = {coder: store.flagged_quotes(by=coder) for coder in {c for _, c in plan.quotes}}
+        for seg_id, coder in sorted(plan.quotes):
+            if seg_id not in flagged[coder]:
+                store.flag_quote(seg_id, coder)
+                store.log(coder, "quote", segment_id=seg_id, detail={"note": None, "via": "qdpx", "file": path.name})
     return QdpxImportSummary(
         path=path, documents=len(fresh), segments=new_segments + plan.segments, skipped=tuple(skipped),
         selections=sum(len(s.selections) for s in sources), codings=written, unchanged=unchanged,
@@ -614,12 +671,25 @@ class _Known:
     def __init__(self, documents: Iterable[Document]):
         self.by_hash: dict[str, Document] = {}
         self.by_name: dict[tuple[str, str], Document] = {}
+        self.by_meta: dict[tuple[str, str], Document] = {}
         for d in documents:
             self.by_hash.setdefault(d.content_hash, d)
             self.by_name.setdefault((d.name, " ".join(d.text.split())), d)
+            if d.kind == "survey":
+                self.by_meta.setdefault(_answer_key(d.text, d.meta), d)
 
     def find(self, doc: DocumentIn, content_hash: str) -> Document | None:
-        return self.by_hash.get(content_hash) or self.by_name.get((doc.name, " ".join(doc.text.split())))
+        # the export makes names unique ("… (HT2017)"), so an answer is also known by text and metadata
+        return (
+            self.by_hash.get(content_hash)
+            or self.by_name.get((doc.name, " ".join(doc.text.split())))
+            or (self.by_meta.get(_answer_key(doc.text, doc.meta)) if doc.kind == "survey" else None)
+        )
+
+
+def _answer_key(text: str, meta: dict[str, Any]) -> tuple[str, str]:
+    rest = {str(k): str(v) for k, v in meta.items() if k != "case"}
+    return " ".join(text.split()), json.dumps(rest, sort_keys=True, ensure_ascii=False)
 
 
 class _Plan:
@@ -631,6 +701,7 @@ class _Plan:
         self.min_overlap = min_overlap
         self.nlp = nlp
         self.codings: dict[tuple[int, str, str], list[str]] = {}
+        self.quotes: set[tuple[int, str]] = set()  # (segment id, coder) flagged as key quotes
         self.layouts: dict[int, _Layout] = {}
         self.touches = self.unplaced = self.segments = 0
 
@@ -642,9 +713,13 @@ class _Plan:
             self.segments += added
         solid = _solid_offsets(src.text)
         for sel in src.selections:
-            if not sel.codings:
+            if not sel.codings and not sel.key_quote_by:
                 continue
             targets, ignored = self.layouts[doc.id].targets(solid[sel.start], solid[sel.end], self.min_overlap)
+            if sel.key_quote_by:
+                self.quotes.update((seg_id, sel.key_quote_by) for seg_id in targets)
+            if not sel.codings:
+                continue
             self.touches += ignored
             self.unplaced += not targets
             for seg_id in targets:

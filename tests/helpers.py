@@ -21,3 +21,16 @@ def _q(cell: str, delimiter: str) -> str:
     if delimiter in cell or '"' in cell or "\n" in cell:
         return '"' + cell.replace('"', '""') + '"'
     return cell
+
+
+def project_dump(root: Path) -> str:
+    """Every row of a project's database as SQL text, to check that a failed command changed nothing."""
+    from qualcode.store.database import DB_NAME, Store
+
+    with Store.open(root / DB_NAME) as store:
+        return "\n".join(store.conn.iterdump())
+
+
+def files_state(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` with its bytes, to check that a failed write left the old files."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

@@ -1,15 +1,15 @@
-"""Import documents into a project and segment them, in one transaction per command."""
+"""Import documents into a project and segment them, committed in batches under one import record."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from qualcode.core.errors import DuplicateImportError, InputError
+from qualcode.core.errors import DuplicateImportError, InputError, QualcodeError
 from qualcode.core.records import DocumentIn
 from qualcode.ingest.readers import (
     NOTE_SUFFIXES,
@@ -74,28 +74,37 @@ def import_documents(
     options: dict[str, Any] | None = None,
     model: str | None = None,
 ) -> ImportResult:
-    """Store and segment documents in batches, inside one transaction; skip known content.
+    """Store and segment documents, committing in batches under one import record; skip known content.
 
-    Raises DuplicateImportError (and stores nothing) when every document was imported before.
+    The import record is marked complete only at the end; until then its documents are not
+    shown, an error removes them again, and a crash leaves a record the next open rolls back.
+    Other writers (coding commands) interleave between batches. Raises DuplicateImportError
+    (and stores nothing) when every document was imported before.
     """
     store = project.store
     nlp = project.nlp(model)
     result = ImportResult(source=source, unit=unit)
     seen: set[str] = set()
     with store.transaction():
-        import_id = store.add_import(source, kind, dict(options or {}, unit=unit))
+        import_id = store.add_import(source, kind, dict(options or {}, unit=unit), status="running")
+    try:
         for batch in _batches(documents, BATCH):
-            hashed = [(content_hash(d), d) for d in batch]
-            known = store.find_hashes(h for h, _ in hashed)
-            fresh: list[tuple[int, str]] = []
-            for h, doc in hashed:
-                if h in known or h in seen:
-                    result.skipped.append(doc.name)
-                    continue
-                seen.add(h)
-                fresh.append((store.add_document(doc, h, import_id), doc.text))
-            result.documents += len(fresh)
-            result.segments += store.add_segments(segment_texts(nlp, fresh, unit))
+            fresh = _fresh(store, batch, seen, result.skipped)
+            # Segmenting is the slow part: it runs outside the write transaction.
+            segments = list(segment_texts(nlp, [(i, doc.text) for i, (_, doc) in enumerate(fresh)], unit))
+            with store.transaction():
+                late = store.find_hashes(h for h, _ in fresh)  # stored by another writer meanwhile
+                ids: dict[int, int] = {}
+                for i, (h, doc) in enumerate(fresh):
+                    if h in late:
+                        result.skipped.append(doc.name)
+                    else:
+                        ids[i] = store.add_document(doc, h, import_id)
+                result.documents += len(ids)
+                result.segments += store.add_segments(
+                    replace(s, document_id=ids[s.document_id]) for s in segments if s.document_id in ids
+                )
+                store.touch_import(import_id)
         if result.documents == 0:
             if result.skipped:
                 raise DuplicateImportError(
@@ -103,8 +112,31 @@ def import_documents(
                     "inget importerades; se `qualcode corpus list`"
                 )
             raise InputError(f"'{source}' innehöll inga texter att importera (alla celler/filer tomma)")
-        store.finish_import(import_id, result.documents)
+        with store.transaction():
+            store.finish_import(import_id, result.documents)
+    except BaseException:
+        try:
+            store.discard_import(import_id)
+        except QualcodeError:  # locked or read-only now: the next open rolls the import back
+            pass
+        raise
     return result
+
+
+def _fresh(
+    store: Any, batch: list[DocumentIn], seen: set[str], skipped: list[str]
+) -> list[tuple[str, DocumentIn]]:
+    """(hash, document) of the batch's documents whose content is not stored or seen yet."""
+    hashed = [(content_hash(d), d) for d in batch]
+    known = store.find_hashes(h for h, _ in hashed)
+    fresh = []
+    for h, doc in hashed:
+        if h in known or h in seen:
+            skipped.append(doc.name)
+            continue
+        seen.add(h)
+        fresh.append((h, doc))
+    return fresh
 
 
 def import_notes(

@@ -8,6 +8,8 @@ each recorded in `schema_migrations` when applied. Every write goes through
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -16,10 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from qualcode.core.codebook import Codebook, build_codebook, code_from_mapping
-from qualcode.core.errors import NotFoundError, StoreError
+from qualcode.core.errors import Hint, NotFoundError, StoreError
 from qualcode.core.records import Coding, Document, DocumentIn, Segment, SegmentIn
 
 DB_NAME = "qualcode.db"
+# Seconds a write waits for another writer before giving up (imports commit in short batches);
+# QUALCODE_BUSY_TIMEOUT overrides it.
+BUSY_TIMEOUT = 30.0
+# A running import on another machine that has not written for this long is taken as crashed.
+STALE_IMPORT_SECONDS = 600
 
 # (version, name, SQL). Append only: never edit a migration that has shipped.
 MIGRATIONS: list[tuple[int, str, str]] = [
@@ -191,9 +198,20 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX codings_document ON codings (document_id, code_id, coder, start);
         """,
     ),
+    (
+        5,
+        "imports committed in batches: status and holder",
+        """
+        ALTER TABLE imports ADD COLUMN status TEXT NOT NULL DEFAULT 'complete';
+        ALTER TABLE imports ADD COLUMN pid INTEGER;
+        ALTER TABLE imports ADD COLUMN host TEXT;
+        ALTER TABLE imports ADD COLUMN updated_at TEXT;
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = max(v for v, _, _ in MIGRATIONS)
+IMPORT_STATUS_MIGRATION = 5
 
 
 def now() -> str:
@@ -202,6 +220,9 @@ def now() -> str:
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+_FINISHED = "COALESCE(d.import_id, 0) NOT IN (SELECT id FROM imports WHERE status = 'running')"
 
 
 def _meta_path(key: str) -> str:
@@ -216,6 +237,7 @@ class Store:
         self.conn = conn
         self.path = path
         self._depth = 0
+        self._finished = "1"  # the filter that hides unfinished imports, once the schema has them
 
     # -- opening and migrations ---------------------------------------------------------
 
@@ -224,19 +246,31 @@ class Store:
         path = Path(path)
         if not create and not path.exists():
             raise StoreError(f"projektdatabasen '{path}' finns inte — skapa ett projekt med `qualcode init`")
+        if not create and not os.access(path, os.R_OK):
+            raise StoreError(f"projektdatabasen '{path}' får inte läsas av dig (filrättigheter) — be ägaren om läsrätt")
         try:
-            conn = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+            timeout = float(os.environ.get("QUALCODE_BUSY_TIMEOUT") or BUSY_TIMEOUT)
+        except ValueError:
+            timeout = BUSY_TIMEOUT
+        try:
+            conn = sqlite3.connect(str(path), isolation_level=None, timeout=timeout)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA journal_mode = WAL")
+            if _writable(path):
+                conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError as exc:
+            if _kind(exc) in ("locked", "full", "readonly"):
+                raise write_error(exc, path, None) from None
+            raise _damaged(path, exc) from None
         except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"kunde inte öppna '{path}' som SQLite-databas ({exc}) — är filen skadad? "
-                "Återställ från en säkerhetskopia"
-            ) from None
+            raise _damaged(path, exc) from None
         store = cls(conn, path)
         store.migrate()
+        if IMPORT_STATUS_MIGRATION in store.applied_migrations():
+            store._finished = _FINISHED
+            store.recover_imports()
         return store
 
     def close(self) -> None:
@@ -288,7 +322,11 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
-        """One transaction; nested calls join the outer one. Rolls back on any error."""
+        """One transaction; nested calls join the outer one. Rolls back on any error.
+
+        SQLite errors (another writer holds the lock, disk full, read-only file) become one
+        StoreError that says nothing was saved.
+        """
         if self._depth:
             self._depth += 1
             try:
@@ -296,17 +334,36 @@ class Store:
             finally:
                 self._depth -= 1
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise write_error(exc, self.path, self) from None
         self._depth = 1
         try:
             yield self
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        else:
             self.conn.execute("COMMIT")
+        except BaseException as exc:
+            # SQLite has already rolled back after some errors (SQLITE_FULL): roll back only if open.
+            if self.conn.in_transaction:
+                try:
+                    self.conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            if isinstance(exc, sqlite3.OperationalError) and _kind(exc) != "other":
+                raise write_error(exc, self.path, self) from None
+            raise
         finally:
             self._depth = 0
+
+    def holders(self) -> list[str]:
+        """Descriptions of the imports now writing to the project (for a lock message)."""
+        try:
+            rows = self.conn.execute(
+                "SELECT source, pid, host, created_at FROM imports WHERE status = 'running' ORDER BY id"
+            ).fetchall()
+        except sqlite3.Error:
+            return []
+        return [f"importen av '{r[0]}' (process {r[1]} på {r[2]}, startad {r[3]})" for r in rows]
 
     # -- project info ------------------------------------------------------------------
 
@@ -392,15 +449,49 @@ class Store:
 
     # -- imports and documents ---------------------------------------------------------
 
-    def add_import(self, source: str, kind: str, options: dict[str, Any]) -> int:
+    def add_import(self, source: str, kind: str, options: dict[str, Any], status: str = "complete") -> int:
+        ts = now()
         cur = self.conn.execute(
-            "INSERT INTO imports (source, kind, options, created_at) VALUES (?, ?, ?, ?)",
-            (source, kind, _json(options), now()),
+            "INSERT INTO imports (source, kind, options, created_at, status, pid, host, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (source, kind, _json(options), ts, status, os.getpid(), socket.gethostname(), ts),
         )
         return int(cur.lastrowid or 0)
 
+    def touch_import(self, import_id: int) -> None:
+        """Record that a running import is still alive (once per committed batch)."""
+        self.conn.execute("UPDATE imports SET updated_at = ? WHERE id = ?", (now(), import_id))
+
     def finish_import(self, import_id: int, n_documents: int) -> None:
-        self.conn.execute("UPDATE imports SET n_documents = ? WHERE id = ?", (n_documents, import_id))
+        self.conn.execute(
+            "UPDATE imports SET n_documents = ?, status = 'complete', updated_at = ? WHERE id = ?",
+            (n_documents, now(), import_id),
+        )
+
+    def discard_import(self, import_id: int) -> int:
+        """Remove an unfinished import with its documents (segments and codings follow). Returns documents removed."""
+        with self.transaction():
+            n = self.conn.execute("DELETE FROM documents WHERE import_id = ?", (import_id,)).rowcount
+            self.conn.execute("DELETE FROM imports WHERE id = ? AND status = 'running'", (import_id,))
+        return int(n)
+
+    def recover_imports(self) -> list[int]:
+        """Roll back imports that a crash left unfinished: their process is gone. Returns their ids."""
+        try:
+            rows = self.conn.execute(
+                "SELECT id, pid, host, updated_at FROM imports WHERE status = 'running'"
+            ).fetchall()
+        except sqlite3.Error:
+            return []
+        stale = [r[0] for r in rows if not _import_alive(r[1], r[2], r[3])]
+        done = []
+        for import_id in stale:
+            try:
+                self.discard_import(import_id)
+            except StoreError:  # locked or read-only now: the next open tries again
+                break
+            done.append(import_id)
+        return done
 
     def _rows_where_in(self, select: str, column: str, values: Iterable[str]) -> Iterator[sqlite3.Row]:
         """Rows of `select WHERE column IN (values)`, asked in chunks below SQLite's variable limit."""
@@ -461,11 +552,12 @@ class Store:
             keys.update(dict.fromkeys(json.loads(meta)))
         return list(keys)
 
-    @staticmethod
     def _doc_filters(
+        self,
         kind: str | None = None, meta: dict[str, str] | None = None, document: str | int | None = None
     ) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
+        # Documents of an import still running (or left by a crash) are not shown.
+        clauses: list[str] = [self._finished]
         params: list[Any] = []
         if kind:
             clauses.append("d.kind = ?")
@@ -1057,13 +1149,80 @@ class Store:
     def stats(self) -> dict[str, int]:
         q = self.conn.execute
         return {
-            "documents": int(q("SELECT COUNT(*) FROM documents").fetchone()[0]),
-            "segments": int(q("SELECT COUNT(*) FROM segments").fetchone()[0]),
+            "documents": int(q(f"SELECT COUNT(*) FROM documents d WHERE {self._finished}").fetchone()[0]),
+            "segments": int(q(
+                f"SELECT COUNT(*) FROM segments s JOIN documents d ON d.id = s.document_id WHERE {self._finished}"
+            ).fetchone()[0]),
             "codes": int(q("SELECT COUNT(*) FROM codes").fetchone()[0]),
             "codings": int(q("SELECT COUNT(*) FROM codings WHERE source IN ('manual', 'accepted')").fetchone()[0]),
             "suggestions": int(q("SELECT COUNT(*) FROM codings WHERE source = 'suggested'").fetchone()[0]),
             "rejected": int(q("SELECT COUNT(*) FROM codings WHERE source = 'rejected'").fetchone()[0]),
         }
+
+
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK) if path.exists() else True
+
+
+def _damaged(path: Path, exc: Exception) -> StoreError:
+    return StoreError(
+        f"kunde inte öppna '{path}' som SQLite-databas ({exc}) — är filen skadad? Återställ från en säkerhetskopia"
+    )
+
+
+def _kind(exc: sqlite3.Error) -> str:
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc).lower()
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text or "busy" in text:
+        return "locked"
+    if name.startswith("SQLITE_FULL") or "disk is full" in text or "disk full" in text:
+        return "full"
+    if name.startswith("SQLITE_READONLY") or "readonly" in text or "read-only" in text:
+        return "readonly"
+    return "other"
+
+
+def write_error(exc: sqlite3.Error, path: Path, store: Store | None) -> StoreError:
+    """One true line for a failed write: who holds the lock, a full disk, a read-only project."""
+    kind = _kind(exc)
+    if kind == "locked":
+        holders = store.holders() if store is not None else []
+        who = ", ".join(holders) if holders else "en annan qualcode-process eller ett annat program"
+        return StoreError(
+            f"projektet '{path.parent}' är låst: {who} skriver i det — inget sparades",
+            value=holders, hint=Hint("försök igen när den andra skrivningen är klar"),
+        )
+    if kind == "full":
+        return StoreError(
+            f"disken är full: kunde inte skriva i '{path}' — inget sparades",
+            hint=Hint("frigör utrymme på disken och försök igen"),
+        )
+    if kind == "readonly":
+        return StoreError(
+            f"projektet '{path.parent}' är skrivskyddat: qualcode.db eller mappen går inte att skriva "
+            "(qualcode behöver skrivrätt även för att läsa) — inget sparades",
+            hint=Hint("ge skrivrätt till mappen och qualcode.db, eller arbeta i en kopia av projektet"),
+        )
+    return StoreError(f"kunde inte skriva i '{path}' ({exc}) — inget sparades")
+
+
+def _import_alive(pid: int | None, host: str | None, updated_at: str | None) -> bool:
+    """Whether the process of a running import still runs (same host), or wrote lately (other host)."""
+    if host == socket.gethostname() and pid:
+        if pid == os.getpid():
+            return True
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    try:
+        age = (datetime.now(timezone.utc) - datetime.fromisoformat(str(updated_at))).total_seconds()
+    except ValueError:
+        return False
+    return age < STALE_IMPORT_SECONDS
 
 
 def _split_sql(script: str) -> list[str]:

@@ -166,9 +166,6 @@ def suggest_project(
     store = project.store
     segs = list(store.iter_segments(unit=unit, uncoded=(segments == "uncoded"), meta=meta, kind=kind,
                                     document=document))
-    decided: dict[int, set[str]] = {}
-    for coding, seg in store.iter_codings(sources=(*POSITIVE_SOURCES, "rejected")):
-        decided.setdefault(seg.id, set()).add(coding.code_id)
     nlp = project.nlp()
 
     def found() -> Iterable[Suggestion]:  # in batches, so memory stays flat for large projects
@@ -177,14 +174,19 @@ def suggest_project(
             X = tokenize([s.text for s in batch], nlp=nlp, pos=suggester.pos_filter)
             yield from suggester.suggestions([s.id for s in batch], X, min_score=min_score)
 
+    # Scoring is the slow part: it runs before the write transaction, so coders can save meanwhile.
+    found_all = list(found())
     per_code: dict[str, int] = {}
     stored = 0
     with store.transaction():
+        decided: dict[int, set[str]] = {}  # read in the transaction: decisions made while scoring count
+        for coding, seg in store.iter_codings(sources=(*POSITIVE_SOURCES, "rejected")):
+            decided.setdefault(seg.id, set()).add(coding.code_id)
         seg_ids = [s.id for s in segs]
         removed = 0
         for start in range(0, len(seg_ids), 10_000):  # SQLite allows ~32k variables per statement
             removed += store.delete_suggestions(seg_ids[start:start + 10_000], coder=MODEL_CODER)
-        for sug in found():
+        for sug in found_all:
             if sug.code_id in decided.get(sug.key, ()):
                 continue
             store.upsert_coding(sug.key, sug.code_id, MODEL_CODER, "suggested", score=sug.score,

@@ -1,0 +1,198 @@
+"""Concurrent writers, crashes, a full disk and a read-only project: one true line, nothing lost."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from qualcode.cli.main import app
+from qualcode.coding.service import add_codes
+from qualcode.ingest.service import import_notes
+from qualcode.project import find_project
+from qualcode.store.database import DB_NAME, Store
+
+from helpers import make_project, project_dump
+
+runner = CliRunner()
+
+
+def _survey(path: Path, n: int) -> Path:
+    rows = ["id;stadsdel;svar"]
+    rows += [f"R{i};Bromma;Svar nummer {i} om arbetsmiljön, lokalerna och handledningen {i * 7}." for i in range(n)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def coded_project(tmp_path):
+    """A project with one note of five paragraphs (segments to code while an import runs)."""
+    note = tmp_path / "intervju.txt"
+    note.write_text("\n\n".join(f"Stycke {i} om lokalerna." for i in range(5)) + "\n", encoding="utf-8")
+    with make_project(tmp_path) as p:
+        import_notes(p, [note])
+        segment_ids = [s.id for s in p.store.iter_segments()]
+    return tmp_path / "p", segment_ids
+
+
+def _qualcode(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "qualcode.cli.main", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env={**os.environ, **(env or {})},
+    )
+
+
+def test_codings_saved_while_an_import_runs(coded_project, tmp_path):
+    root, segment_ids = coded_project
+    survey = _survey(tmp_path / "enkat.csv", 6000)
+    proc = _qualcode("import", "survey", str(survey), "--text", "svar", "--id", "id", "-p", str(root))
+    added_during = 0
+    added: list[tuple[int, str]] = []
+    codes = ["P01", "P02", "P03", "P04", "P05", "P06", "P07", "P08", "P09", "P10"]
+    for i, code in enumerate(codes):
+        seg = segment_ids[i % len(segment_ids)]
+        with find_project(root) as p:
+            add_codes(p, [seg], [code], coder="bo")
+        added.append((seg, code))
+        if proc.poll() is None:
+            added_during += 1
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    # The codings were saved while the import was still running: it did not hold the lock.
+    assert added_during >= 1
+    with find_project(root) as p:
+        saved = {(c.segment_id, c.code_id) for c, _ in p.store.iter_codings(coder="bo")}
+        assert saved == set(added)
+        assert p.store.stats()["documents"] == 1 + 6000
+        assert [r[0] for r in p.store.conn.execute("SELECT status FROM imports ORDER BY id")] == ["complete"] * 2
+
+
+def test_a_killed_import_is_rolled_back_at_the_next_open(coded_project, tmp_path):
+    root, _ = coded_project
+    before = project_dump(root)
+    survey = _survey(tmp_path / "enkat.csv", 20000)
+    proc = _qualcode("import", "survey", str(survey), "--text", "svar", "--id", "id", "-p", str(root))
+    deadline = time.monotonic() + 120
+    with Store.open(root / DB_NAME) as watcher:
+        while True:  # wait until the import has committed a batch, then crash it
+            stored = watcher.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+            if stored > 1:
+                break
+            assert proc.poll() is None and time.monotonic() < deadline, "the import never committed a batch"
+            time.sleep(0.05)
+        # Meanwhile the unfinished import is not shown.
+        assert watcher.stats()["documents"] == 1
+        assert [d.name for d in watcher.iter_documents()] == ["intervju.txt"]
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert project_dump(root) == before  # opening rolled the unfinished import back
+    result = runner.invoke(app, ["corpus", "list", "-p", str(root), "--format", "csv"])
+    assert result.exit_code == 0
+    assert result.output.count("\n") == 2  # header and the note
+
+
+def test_a_lock_that_cannot_be_had_names_its_holder_in_one_line(coded_project, monkeypatch):
+    root, segment_ids = coded_project
+    before = project_dump(root)
+    monkeypatch.setenv("QUALCODE_BUSY_TIMEOUT", "0.2")
+    with Store.open(root / DB_NAME) as holder:  # an import between two batches' commits
+        with holder.transaction():
+            import_id = holder.add_import("stor-enkat.csv", "survey", {}, status="running")
+        with holder.transaction():
+            result = runner.invoke(app, ["code", "add", str(segment_ids[0]), "P01", "-p", str(root)])
+        holder.discard_import(import_id)
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert "är låst: importen av 'stor-enkat.csv' (process " in lines[0]
+    assert "inget sparades" in lines[0]
+    assert project_dump(root) == before
+
+
+def test_background_retraining_lets_the_coder_save(coded_project, monkeypatch):
+    """Suggestions are scored before the write transaction: a save during scoring goes through."""
+    import qualcode.suggest.service as service
+
+    root, segment_ids = coded_project
+    with find_project(root) as p:
+        add_codes(p, segment_ids[:3], ["P13"], coder="anna")
+    monkeypatch.setenv("QUALCODE_BUSY_TIMEOUT", "0.5")
+    real = service.tokenize
+    saved = []
+
+    def tokenize_and_save(*args, **kwargs):
+        if not saved:  # the coder saves while the model scores
+            with find_project(root) as other:
+                add_codes(other, [segment_ids[4]], ["P01"], coder="anna")
+            saved.append(True)
+        return real(*args, **kwargs)
+
+    with find_project(root) as p:
+        service.train_project(p, cv=0)
+        monkeypatch.setattr(service, "tokenize", tokenize_and_save)
+        service.suggest_project(p)
+    with find_project(root) as p:
+        assert p.store.find_coding(segment_ids[4], "P01", "anna") is not None
+
+
+def test_a_full_disk_gives_one_line_and_changes_nothing(coded_project, tmp_path, monkeypatch):
+    root, _ = coded_project
+    before = project_dump(root)
+    big = tmp_path / "lang.txt"
+    big.write_text("\n\n".join(f"Ett långt stycke {i} " + "om arbetsmiljön " * 40 for i in range(400)), encoding="utf-8")
+    real_open = Store.open
+
+    def open_on_a_full_disk(path, create=False):
+        store = real_open(path, create)
+        pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+        store.conn.execute(f"PRAGMA max_page_count = {pages + 2}")  # what SQLite sees on a full disk
+        return store
+
+    monkeypatch.setattr(Store, "open", staticmethod(open_on_a_full_disk))
+    result = runner.invoke(app, ["import", "notes", str(big), "-p", str(root)])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("fel: disken är full") and "inget sparades" in lines[0]
+    monkeypatch.undo()
+    assert project_dump(root) == before
+
+
+def _without_root_powers() -> list[str]:
+    """A prefix that runs a command as root without the power to ignore file permissions."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: cannot make a file read-only for this user")
+    return [setpriv, "--bounding-set", "-dac_override,-dac_read_search"]
+
+
+def test_a_read_only_project_says_so_in_one_line(coded_project):
+    root, segment_ids = coded_project
+    before = project_dump(root)
+    modes = {p: p.stat().st_mode for p in [root, *root.iterdir()]}
+    for p in modes:
+        p.chmod(0o555 if p.is_dir() else 0o444)
+    try:
+        proc = subprocess.run(
+            [*_without_root_powers(), sys.executable, "-m", "qualcode.cli.main", "code", "add",
+             str(segment_ids[0]), "P01", "-p", str(root)],
+            capture_output=True, text=True, timeout=120,
+        )
+    finally:
+        for p, mode in modes.items():
+            p.chmod(mode)
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "är skrivskyddat" in lines[0] and "inget sparades" in lines[0]
+    assert "skadad" not in lines[0]
+    assert project_dump(root) == before

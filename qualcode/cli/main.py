@@ -46,6 +46,7 @@ _MODULES = (
     "tag",
     "agreement",
     "exchange",
+    "serve",
 )
 
 

@@ -1144,6 +1144,76 @@ class Store:
         )
         return {r[0] for r in self.conn.execute(sql, [*code_ids, *sources])}
 
+    # -- workspace pages ---------------------------------------------------------------
+
+    def positive_code_usage(self) -> dict[str, int]:
+        """Number of manual and accepted codings per code id."""
+        sql = "SELECT code_id, COUNT(*) FROM codings WHERE source IN ('manual', 'accepted') GROUP BY code_id"
+        return {r[0]: r[1] for r in self.conn.execute(sql)}
+
+    def coded_segment_counts(self) -> dict[int, int]:
+        """Number of segments with a positive coding, per document."""
+        sql = (
+            "SELECT s.document_id, COUNT(DISTINCT s.id) FROM segments s JOIN codings c ON c.segment_id = s.id "
+            "WHERE c.source IN ('manual', 'accepted') GROUP BY s.document_id"
+        )
+        return {r[0]: r[1] for r in self.conn.execute(sql)}
+
+    def meta_fields(self, kind: str | None = None) -> list[str]:
+        """Metadata keys of the documents (of one kind), in the order they first appear."""
+        where, params = self._doc_filters(kind=kind)
+        sql = (f"SELECT j.key FROM documents d, json_each(d.meta) j {where} "
+               "GROUP BY j.key ORDER BY MIN(d.id), MIN(j.id)")
+        return [r[0] for r in self.conn.execute(sql, params)]
+
+    def page_segments(
+        self,
+        kind: str | None = None,
+        meta: dict[str, str] | None = None,
+        sort_meta: str | None = None,
+        descending: bool = False,
+        codes: Sequence[str] | None = None,
+        uncoded: bool = False,
+        text: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> tuple[int, list[Segment]]:
+        """One page of segments (document order, or by a metadata field) and how many match in all."""
+        where, params = self._doc_filters(kind=kind, meta=meta)
+        clauses = [where[len("WHERE "):]] if where else []
+        positive = "c.source IN ('manual', 'accepted')"
+        if codes:
+            clauses.append(f"EXISTS (SELECT 1 FROM codings c WHERE c.segment_id = s.id AND {positive} "
+                           f"AND c.code_id IN ({','.join('?' * len(codes))}))")
+            params += list(codes)
+        if uncoded:
+            clauses.append(f"NOT EXISTS (SELECT 1 FROM codings c WHERE c.segment_id = s.id AND {positive})")
+        if text:
+            self.conn.create_function("qc_casefold", 1, lambda t: (t or "").casefold(), deterministic=True)
+            clauses.append("instr(qc_casefold(substr(d.text, s.start + 1, s.end - s.start)), ?) > 0")
+            params.append(text.casefold())
+        cond = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        base = "FROM segments s JOIN documents d ON d.id = s.document_id "
+        total = int(self.conn.execute(f"SELECT COUNT(*) {base}{cond}", params).fetchone()[0])
+        direction = "DESC" if descending else "ASC"
+        order = "s.document_id, s.unit, s.idx"
+        sort_params: list[Any] = []
+        if sort_meta:
+            order = f"json_extract(d.meta, ?) {direction}, " + order
+            sort_params.append(_meta_path(sort_meta))
+        elif descending:
+            order = "s.document_id DESC, s.unit, s.idx"
+        rows = self.conn.execute(
+            self._SEGMENT_SELECT + f"{cond} ORDER BY {order} LIMIT ? OFFSET ?",
+            [*params, *sort_params, int(limit), int(offset)],
+        ).fetchall()
+        return total, [self._segment(r) for r in rows]
+
+    def codings_for_segments(self, segment_ids: Sequence[int]) -> list[Coding]:
+        """Every coding of the given segments (any coder, any source)."""
+        rows = [self._coding(r) for r in self._rows_where_in("SELECT * FROM codings", "segment_id", segment_ids)]  # type: ignore[arg-type]
+        return sorted(rows, key=lambda c: (c.segment_id, c.code_id, c.coder))
+
     # -- statistics --------------------------------------------------------------------
 
     def stats(self) -> dict[str, int]:

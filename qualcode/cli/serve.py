@@ -1,0 +1,56 @@
+"""`qualcode serve`: the browser workspace on this machine."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from qualcode.cli.common import ProjectOpt, err_console, open_project
+
+LOCAL = "127.0.0.1"
+
+
+def free_port(host: str = LOCAL) -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def serve(
+    project: ProjectOpt = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default: a free port).")] = None,
+    host: Annotated[
+        str, typer.Option(help="Address to bind; anything but 127.0.0.1 lets other machines reach the project.")
+    ] = LOCAL,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser.")] = False,
+) -> None:
+    """Open the project in the browser: read documents with their codes, code what you select."""
+    import secrets
+    import webbrowser
+
+    import uvicorn
+
+    from qualcode.web.app import create_app
+
+    with open_project(project) as p:
+        root = p.root
+    if host != LOCAL:
+        err_console.print(
+            f"[bold yellow]varning:[/] qualcode lyssnar på {host}: andra datorer i nätverket kan nå projektet "
+            "med adressen och token nedan. Det finns ännu inga användarkonton — använd bara i ett betrott nätverk."
+        )
+    port = port or free_port(host if host != "0.0.0.0" else LOCAL)
+    token = secrets.token_urlsafe(24)
+    app = create_app(root, token)
+    url = f"http://{LOCAL if host == '0.0.0.0' else host}:{port}/?token={token}"
+    typer.echo(url)
+    if not no_browser:
+        webbrowser.open(url)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)

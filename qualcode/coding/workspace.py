@@ -1,0 +1,810 @@
+"""What the browser workspace reads and writes: a document with its codings, the survey grid,
+a code's passages, the overview, and an undo of the last change per coder.
+
+Every function takes a `Project` (the service layer); the web layer only renders the records.
+Writes go through the coding and suggestion services and record what they changed, so that
+`undo_last` can put the rows back (the same snapshots as `qualcode tag`), also after a restart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from qualcode.core.codebook import Codebook
+from qualcode.core.errors import InputError, NotFoundError
+from qualcode.core.records import MODEL_CODER, POSITIVE_SOURCES, Coding, Document, Segment
+from qualcode.project import Project
+
+WEB_SESSION = "web"
+UNDO_LIMIT = 50
+SHOWN_SOURCES = (*POSITIVE_SOURCES, "suggested")
+UNIT_PREFERENCE = ("paragraph", "response", "sentence")
+
+
+# -- records the pages show ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One coding placed in its document's text: [start, end) are document offsets."""
+
+    coding_id: int
+    code_id: str
+    name: str
+    start: int
+    end: int
+    coder: str
+    source: str
+    score: float | None
+    reason: str | None
+    memo: str | None
+    quote: bool
+    segment_id: int
+
+    @property
+    def suggested(self) -> bool:
+        return self.source == "suggested"
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of text covered by the same marks (indices into `DocumentView.marks`, longest first)."""
+
+    start: int
+    end: int
+    marks: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    document: Document
+    marks: tuple[Mark, ...]
+    pieces: tuple[Piece, ...]
+    coder: str
+    blind: bool
+    codebook: Codebook
+    can_undo: bool
+
+    @property
+    def open_suggestions(self) -> int:
+        return sum(1 for m in self.marks if m.suggested)
+
+
+def pieces(length: int, spans: Sequence[tuple[int, int]]) -> list[Piece]:
+    """Cut [0, length) at every span boundary; each piece lists the spans covering it.
+
+    Spans are listed longest first, so an element for a long coding encloses the shorter ones
+    it overlaps. ``pieces(10, [(2, 6), (4, 8)])`` gives 0–2 (), 2–4 (0), 4–6 (0, 1), 6–8 (1), 8–10 ().
+    """
+    cuts = sorted({0, length, *(max(0, min(length, x)) for s in spans for x in s)})
+    order = sorted(range(len(spans)), key=lambda i: (-(spans[i][1] - spans[i][0]), spans[i][0], i))
+    rank = {i: r for r, i in enumerate(order)}
+    starts: dict[int, list[int]] = {}
+    ends: dict[int, list[int]] = {}
+    for i, (a, b) in enumerate(spans):
+        if b > a:
+            starts.setdefault(a, []).append(i)
+            ends.setdefault(b, []).append(i)
+    active: set[int] = set()
+    out = []
+    for a, b in zip(cuts, cuts[1:]):
+        active.difference_update(ends.get(a, ()))
+        active.update(starts.get(a, ()))
+        out.append(Piece(a, b, tuple(sorted(active, key=rank.__getitem__))))
+    return out
+
+
+def _open_document(project: Project, document_id: int) -> Document:
+    return project.store.get_document(int(document_id))
+
+
+def document_view(project: Project, document_id: int, coder: str | None = None, blind: bool = False) -> DocumentView:
+    """The whole document with every coding and open suggestion as a mark.
+
+    `blind`: only `coder`'s own codings (and the model's open suggestions) are shown.
+    """
+    store = project.store
+    doc = _open_document(project, document_id)
+    coder = coder or project.coder
+    cb = project.codebook
+    quotes = store.flagged_quotes(by=coder if blind else None)
+    marks = []
+    for c, s in store.iter_codings(document=doc.id, sources=SHOWN_SOURCES):
+        if blind and c.coder not in (coder, MODEL_CODER):
+            continue
+        name = cb.get(c.code_id).name if c.code_id in cb else c.code_id
+        marks.append(Mark(c.id, c.code_id, name, s.start, s.end, c.coder, c.source, c.score, c.reason, c.memo,
+                          s.id in quotes, s.id))
+    marks.sort(key=lambda m: (m.start, -m.end, m.code_id, m.coder))
+    cut = pieces(len(doc.text), [(m.start, m.end) for m in marks])
+    return DocumentView(doc, tuple(marks), tuple(cut), coder, blind, cb, can_undo(project, coder))
+
+
+def marks_at(
+    project: Project, document_id: int, offset: int, coder: str | None = None, blind: bool = False,
+) -> tuple[list[Mark], Codebook]:
+    """The codings and open suggestions covering one character of a document (a click on it)."""
+    view = document_view(project, document_id, coder, blind)
+    return [m for m in view.marks if m.start <= offset < m.end], view.codebook
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    id: int
+    name: str
+    kind: str
+    chars: int
+    meta: dict[str, Any]
+    coded: int  # segments with a code
+    segments: int
+
+
+def find_documents(
+    project: Project, text: str = "", meta: dict[str, str] | None = None, kind: str | None = None,
+) -> list[DocumentRow]:
+    """Documents filtered by metadata and by a text that the name or the text contains (any case)."""
+    store = project.store
+    needle = text.strip().casefold()
+    coded = store.coded_segment_counts()
+    totals = store.segment_counts()
+    rows = []
+    for d in store.iter_documents(kind=kind, meta=meta or None):
+        if needle and needle not in d.name.casefold() and needle not in d.text.casefold():
+            continue
+        rows.append(DocumentRow(d.id, d.name, d.kind, len(d.text), d.meta, coded.get(d.id, 0), totals.get(d.id, 0)))
+    return rows
+
+
+@dataclass(frozen=True)
+class Overview:
+    name: str
+    coder: str
+    documents: int
+    notes: int
+    surveys: int
+    segments: int
+    coded_segments: int
+    codings: int
+    suggestions: int
+    codes_used: int
+    codes: int
+    coders: tuple[str, ...]
+
+    @property
+    def uncoded_segments(self) -> int:
+        return self.segments - self.coded_segments
+
+
+def overview(project: Project) -> Overview:
+    store = project.store
+    stats = store.stats()
+    usage = store.positive_code_usage()
+    coded = store.coded_segment_counts()
+    return Overview(
+        name=str(project.config.get("name") or project.root.name), coder=project.coder,
+        documents=stats["documents"], notes=store.count_documents("note"), surveys=store.count_documents("survey"),
+        segments=stats["segments"], coded_segments=sum(coded.values()), codings=stats["codings"],
+        suggestions=stats["suggestions"], codes_used=sum(1 for n in usage.values() if n),
+        codes=len(project.codebook.leaves), coders=tuple(c for c in store.coders() if c != MODEL_CODER),
+    )
+
+
+# -- writes with undo ----------------------------------------------------------------------
+
+
+def resolve_codes(project: Project, codes: Sequence[str]) -> list[str]:
+    """Codable codes by id, name, alias or a fuzzy name (as the tagger's `+ namn`)."""
+    from qualcode.coding.tagging import find_code
+
+    wanted = [c.strip() for c in codes if c and c.strip()]
+    if not wanted:
+        raise InputError("välj minst en kod, t.ex. P13")
+    cb = project.codebook
+    out = []
+    for c in wanted:
+        if c in cb and cb.get(c).is_group:
+            kids = ", ".join(k.id for k in cb.children(c))
+            raise InputError(f"'{c}' är en temagrupp och kodas inte direkt — välj en av dess koder: {kids}", value=c)
+        out.append(find_code(cb, c).id)
+    return list(dict.fromkeys(out))
+
+
+def _coding_unit(project: Project, document_id: int) -> str:
+    units = project.store.segmented_units(document_id)
+    for unit in UNIT_PREFERENCE:
+        if unit in units:
+            return unit
+    raise InputError(f"dokument {document_id} har inga segment — segmentera det först",
+                     hint=None)
+
+
+def selection_segments(project: Project, document_id: int, start: int, end: int) -> list[Segment]:
+    """The segments a selection [start, end) covers with at least one non-space character."""
+    doc = _open_document(project, document_id)
+    if not (0 <= start < end <= len(doc.text)):
+        raise InputError(f"markeringen {start}–{end} ligger utanför dokumentet (0–{len(doc.text)})",
+                         value=(start, end))
+    unit = _coding_unit(project, doc.id)
+    found = []
+    for s in project.store.iter_segments(document=doc.id, unit=unit):
+        a, b = max(s.start, start), min(s.end, end)
+        if a < b and doc.text[a:b].strip():
+            found.append(s)
+    if not found:
+        raise InputError("markeringen innehåller ingen text — markera minst ett ord")
+    return found
+
+
+def _snapshot(project: Project, segment_id: int, code_id: str, coder: str) -> dict[str, Any]:
+    c = project.store.find_coding(segment_id, code_id, coder)
+    row = None if c is None else {
+        "source": c.source, "score": c.score, "model_version": c.model_version, "reason": c.reason, "memo": c.memo,
+    }
+    return {"segment": segment_id, "code": code_id, "coder": coder, "row": row}
+
+
+def _restore(project: Project, snap: dict[str, Any]) -> None:
+    store = project.store
+    sid, code, coder, row = snap["segment"], snap["code"], snap["coder"], snap["row"]
+    existing = store.find_coding(sid, code, coder)
+    if row is None:
+        if existing is not None:
+            store.delete_coding(existing.id)
+        return
+    cid = store.upsert_coding(sid, code, coder, row["source"], score=row["score"],
+                              model_version=row["model_version"], reason=row["reason"])
+    store.set_coding_memo(cid, row["memo"])
+
+
+def _push_undo(project: Project, coder: str, record: dict[str, Any]) -> None:
+    store = project.store
+    state = store.load_tag_state(coder, WEB_SESSION) or {}
+    stack = [*(state.get("undo") or []), record][-UNDO_LIMIT:]
+    store.save_tag_state(coder, WEB_SESSION, {**state, "undo": stack})
+
+
+def _snapshots(project: Project, keys: Sequence[tuple[int, str, str]]) -> list[dict[str, Any]]:
+    return [_snapshot(project, sid, code, coder) for sid, code, coder in dict.fromkeys(keys)]
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a write did, in the interface's words, and the document it happened in."""
+
+    message: str
+    document_id: int
+    coding_ids: tuple[int, ...] = ()
+
+
+def code_selection(
+    project: Project, document_id: int, start: int, end: int, codes: Sequence[str],
+    coder: str | None = None, memo: str | None = None,
+) -> Change:
+    """Code what was selected in a document: every segment the selection covers gets the codes."""
+    from qualcode.coding.service import add_codes
+
+    coder = coder or project.coder
+    wanted = resolve_codes(project, codes)
+    segs = selection_segments(project, document_id, start, end)
+    store = project.store
+    with store.transaction():
+        keys = [(s.id, c, coder) for s in segs for c in wanted]
+        keys += [(s.id, c, MODEL_CODER) for s in segs for c in wanted if coder != MODEL_CODER]
+        snaps = _snapshots(project, keys)
+        for s in segs:
+            for c in wanted:
+                model = store.find_coding(s.id, c, MODEL_CODER)
+                if model is not None and model.source == "suggested" and coder != MODEL_CODER:
+                    store.delete_coding(model.id)  # her own code makes the open suggestion redundant
+        ids = add_codes(project, [s.id for s in segs], wanted, coder, memo)
+        _push_undo(project, coder, {"op": "codes", "document": int(document_id), "snaps": snaps})
+    where = f"{len(segs)} stycken" if len(segs) > 1 else "stycket"
+    return Change(f"kodade {where} med {', '.join(wanted)}", int(document_id), tuple(ids))
+
+
+def _coding_document(project: Project, coding: Coding) -> int:
+    return project.store.get_segment(coding.segment_id).document_id
+
+
+def remove_coding(project: Project, coding_id: int, coder: str | None = None) -> Change:
+    """Remove one coding (the coder's own, or an open suggestion)."""
+    from qualcode.coding.service import remove_codes
+
+    store = project.store
+    coder = coder or project.coder
+    c = store.get_coding(int(coding_id))
+    if c.coder != coder and c.source != "suggested":
+        raise InputError(f"kodning {coding_id} är {c.coder}s — du kan bara ta bort dina egna kodningar",
+                         value=coding_id)
+    doc_id = _coding_document(project, c)
+    with store.transaction():
+        snaps = _snapshots(project, [(c.segment_id, c.code_id, c.coder)])
+        if c.source == "suggested":
+            store.delete_coding(c.id)
+            store.log(coder, "remove", coding_id=c.id, segment_id=c.segment_id, code_id=c.code_id,
+                      detail={"source": c.source, "via": "web"})
+        else:
+            remove_codes(project, c.segment_id, [c.code_id], coder)
+        _push_undo(project, coder, {"op": "codes", "document": doc_id, "snaps": snaps})
+    return Change(f"tog bort {c.code_id}", doc_id)
+
+
+def write_memo(project: Project, coding_id: int, memo: str | None, coder: str | None = None) -> Change:
+    from qualcode.coding.service import set_memo
+
+    store = project.store
+    coder = coder or project.coder
+    c = store.get_coding(int(coding_id))
+    if c.coder != coder:
+        raise InputError(f"kodning {coding_id} är {c.coder}s — skriv memo på dina egna kodningar", value=coding_id)
+    doc_id = _coding_document(project, c)
+    with store.transaction():
+        snaps = _snapshots(project, [(c.segment_id, c.code_id, c.coder)])
+        set_memo(project, c.id, (memo or "").strip() or None, actor=coder)
+        _push_undo(project, coder, {"op": "codes", "document": doc_id, "snaps": snaps})
+    return Change(f"memo på {c.code_id} sparat" if (memo or "").strip() else f"memo på {c.code_id} borttaget", doc_id)
+
+
+def toggle_quote(project: Project, coding_id: int, coder: str | None = None, blind: bool = False) -> Change:
+    """Flag the coded passage as a key quote, or remove the flag (blind: only the coder's own)."""
+    store = project.store
+    coder = coder or project.coder
+    c = store.get_coding(int(coding_id))
+    doc_id = _coding_document(project, c)
+    flagged = c.segment_id in store.flagged_quotes(by=coder if blind else None)
+    with store.transaction():
+        if flagged:
+            removed = store.unflag_quote(c.segment_id, coder if blind else None)
+            store.log(coder, "unquote", segment_id=c.segment_id, detail={"via": "web", "flagged_by": removed})
+        else:
+            removed = []
+            store.flag_quote(c.segment_id, coder)
+            store.log(coder, "quote", segment_id=c.segment_id, detail={"via": "web"})
+        _push_undo(project, coder, {"op": "quote", "document": doc_id, "segment": c.segment_id,
+                                    "was": flagged, "removed": removed})
+    return Change("nyckelcitat borttaget" if flagged else "markerat som nyckelcitat", doc_id)
+
+
+def decide(project: Project, coding_id: int, decision: str, coder: str | None = None) -> Change:
+    """Accept or reject one open suggestion (as `qualcode suggest accept/reject`)."""
+    from qualcode.suggest.service import decide_suggestions
+
+    store = project.store
+    coder = coder or project.coder
+    c = store.get_coding(int(coding_id))
+    doc_id = _coding_document(project, c)
+    with store.transaction():
+        snaps = _snapshots(project, [(c.segment_id, c.code_id, c.coder), (c.segment_id, c.code_id, coder)])
+        decide_suggestions(project, decision, ids=[c.id], actor=coder)
+        _push_undo(project, coder, {"op": "codes", "document": doc_id, "snaps": snaps})
+    verb = "accepterade" if decision == "accept" else "avvisade"
+    return Change(f"{verb} {c.code_id}", doc_id)
+
+
+def undo_last(project: Project, coder: str | None = None) -> Change:
+    """Put back what the coder's last change in the workspace altered (also after a restart)."""
+    store = project.store
+    coder = coder or project.coder
+    state = store.load_tag_state(coder, WEB_SESSION) or {}
+    stack = list(state.get("undo") or [])
+    if not stack:
+        raise InputError("inget att ångra")
+    record = stack.pop()
+    with store.transaction():
+        if record["op"] == "codes":
+            # own rows first: an accepted suggestion is removed as hers, then recreated as the model's
+            for snap in sorted(record["snaps"], key=lambda sn: sn["coder"] != coder):
+                _restore(project, snap)
+            codes = ", ".join(dict.fromkeys(sn["code"] for sn in record["snaps"]))
+            message = f"ångrade ändringen av {codes}"
+            sid = record["snaps"][0]["segment"] if record["snaps"] else None
+        else:
+            sid = record["segment"]
+            if record["was"]:
+                for who in record.get("removed") or [coder]:
+                    store.flag_quote(sid, who)
+            else:
+                store.unflag_quote(sid, coder)
+            message = "ångrade nyckelcitatet"
+        store.log(coder, "undo", segment_id=sid, detail={"op": record["op"], "via": "web"})
+        store.save_tag_state(coder, WEB_SESSION, {**state, "undo": stack})
+    return Change(message, int(record["document"]))
+
+
+def can_undo(project: Project, coder: str | None = None) -> bool:
+    state = project.store.load_tag_state(coder or project.coder, WEB_SESSION) or {}
+    return bool(state.get("undo"))
+
+
+# -- suggestions in active-learning order --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NextSuggestion:
+    coding_id: int
+    document_id: int
+    code_id: str
+    score: float | None
+
+
+def next_uncertain(project: Project, coder: str | None = None, threshold: float = 0.5) -> NextSuggestion | None:
+    """The open suggestion whose score is closest to the threshold (the tagger's 'uncertain' order)."""
+    coder = coder or project.coder
+    best: tuple[float, int, Coding, Segment] | None = None
+    for c, s in project.store.iter_codings(coder=[MODEL_CODER, coder], sources=("suggested",)):
+        margin = abs((c.score if c.score is not None else 1.0) - threshold)
+        key = (margin, c.id)
+        if best is None or key < best[:2]:
+            best = (margin, c.id, c, s)
+    if best is None:
+        return None
+    return NextSuggestion(best[2].id, best[3].document_id, best[2].code_id, best[2].score)
+
+
+# -- the survey grid -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GridRow:
+    segment: Segment
+    document_id: int
+    codes: frozenset[str]  # the coder's (or, not blind, anyone's) positive codes
+    mine: frozenset[str]  # the coder's own
+    suggested: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Grid:
+    rows: tuple[GridRow, ...]
+    meta_keys: tuple[str, ...]
+    codes: tuple[str, ...]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def survey_grid(
+    project: Project,
+    page: int = 1,
+    per_page: int = 50,
+    meta: dict[str, str] | None = None,
+    sort: str | None = None,
+    descending: bool = False,
+    code: str | None = None,
+    uncoded: bool = False,
+    text: str = "",
+    coder: str | None = None,
+    blind: bool = False,
+) -> Grid:
+    """One row per survey answer, a page at a time, with its metadata and codes."""
+    store = project.store
+    cb = project.codebook
+    coder = coder or project.coder
+    if per_page < 1 or per_page > 1000:
+        raise InputError(f"ogiltigt antal rader per sida {per_page} — välj 1–1000", value=per_page)
+    codes = sorted(cb.rollup(cb.resolve(code).id)) if code else None
+    keys = tuple(store.meta_fields(kind="survey"))
+    if sort and sort not in keys:
+        raise InputError(f"okänt metadatafält {sort!r} att sortera på", value=sort, valid=keys)
+    page = max(1, int(page))
+    total, segs = store.page_segments(
+        kind="survey", meta=meta or None, sort_meta=sort, descending=descending, codes=codes, uncoded=uncoded,
+        text=text.strip() or None, offset=(page - 1) * per_page, limit=per_page,
+    )
+    codings: dict[int, list[Coding]] = {}
+    for c in store.codings_for_segments([s.id for s in segs]):
+        codings.setdefault(c.segment_id, []).append(c)
+    rows = []
+    for s in segs:
+        cs = codings.get(s.id, [])
+        pos = [c for c in cs if c.source in POSITIVE_SOURCES and (not blind or c.coder == coder)]
+        rows.append(GridRow(
+            s, s.document_id, frozenset(c.code_id for c in pos), frozenset(c.code_id for c in pos if c.coder == coder),
+            frozenset(c.code_id for c in cs if c.source == "suggested"),
+        ))
+    return Grid(tuple(rows), keys, tuple(c.id for c in cb.leaves), total, page, per_page)
+
+
+def toggle_code(project: Project, segment_id: int, code_id: str, coder: str | None = None) -> Change:
+    """Give a segment the coder's code, or take it away if she has it (a grid cell)."""
+    from qualcode.coding.service import _codes, add_codes, remove_codes
+
+    store = project.store
+    coder = coder or project.coder
+    (code,) = _codes(project, [code_id])
+    seg = store.get_segment(int(segment_id))
+    mine = store.find_coding(seg.id, code, coder)
+    with store.transaction():
+        snaps = _snapshots(project, [(seg.id, code, coder), (seg.id, code, MODEL_CODER)])
+        if mine is not None and mine.source in POSITIVE_SOURCES:
+            remove_codes(project, seg.id, [code], coder)
+            message = f"tog bort {code}"
+        else:
+            model = store.find_coding(seg.id, code, MODEL_CODER)
+            if model is not None and model.source == "suggested" and coder != MODEL_CODER:
+                store.delete_coding(model.id)
+            add_codes(project, [seg.id], [code], coder)
+            message = f"kodade med {code}"
+        _push_undo(project, coder, {"op": "codes", "document": seg.document_id, "snaps": snaps})
+    return Change(message, seg.document_id)
+
+
+def grid_row(project: Project, segment_id: int, coder: str | None = None, blind: bool = False) -> tuple[GridRow, tuple[str, ...]]:
+    """One row of the grid after a change, with the grid's code columns."""
+    store = project.store
+    coder = coder or project.coder
+    s = store.get_segment(int(segment_id))
+    cs = store.codings_for_segment(s.id)
+    pos = [c for c in cs if c.source in POSITIVE_SOURCES and (not blind or c.coder == coder)]
+    row = GridRow(s, s.document_id, frozenset(c.code_id for c in pos),
+                  frozenset(c.code_id for c in pos if c.coder == coder),
+                  frozenset(c.code_id for c in cs if c.source == "suggested"))
+    return row, tuple(c.id for c in project.codebook.leaves)
+
+
+# -- a code's passages -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Passage:
+    coding: Coding
+    segment: Segment
+    before: str
+    after: str
+
+
+def code_passages(
+    project: Project, code: str, meta: dict[str, str] | None = None, coder: str | None = None,
+    blind: bool = False, limit: int | None = 500,
+) -> list[Passage]:
+    """Every passage coded with `code` (a group rolls up), with a sentence of context each side."""
+    from qualcode.coding.service import list_codings
+    from qualcode.coding.tagging import context
+
+    store = project.store
+    texts: dict[int, str] = {}
+    out = []
+    for c, s in list_codings(project, [code], meta=meta or None, coder=(coder or project.coder) if blind else None):
+        if s.document_id not in texts:
+            texts[s.document_id] = store.get_document(s.document_id).text
+        before, after = context(texts[s.document_id], s.start, s.end, sentences=1)
+        out.append(Passage(c, s, before, after))
+        if limit and len(out) >= limit:
+            break
+    if not out:
+        project.codebook.resolve(code)  # an unknown code is an error, not an empty page
+    return out
+
+
+def require_document(project: Project, document_id: int) -> Document:
+    try:
+        return _open_document(project, document_id)
+    except NotFoundError:
+        raise NotFoundError(f"dokument {document_id} finns inte", value=document_id) from None
+
+
+# -- codebook, search, counts, report, coders ---------------------------------------------
+
+
+def codebook_of(project: Project) -> Codebook:
+    return project.codebook
+
+
+@dataclass(frozen=True)
+class CodebookEntry:
+    code: Any  # qualcode.core.codebook.Code
+    depth: int
+    codings: int  # positive codings, own and rolled up from sub-codes
+
+
+@dataclass(frozen=True)
+class CodebookTree:
+    entries: tuple[CodebookEntry, ...]
+    retrain: bool  # the codebook changed since the model was trained
+
+
+def codebook_tree(project: Project) -> CodebookTree:
+    """The codebook in tree order with each code's number of codings (groups roll up)."""
+    from qualcode.analysis.code_counts import _tree_order
+
+    cb = project.codebook
+    usage = project.store.positive_code_usage()
+    entries = []
+    for cid in _tree_order(cb, cb.ids):
+        code = cb.get(cid)
+        n = sum(usage.get(c, 0) for c in cb.rollup(cid))
+        entries.append(CodebookEntry(code, len(cb.ancestors(cid)), n))
+    model = project.store.latest_model()
+    return CodebookTree(tuple(entries), bool(model) and model.get("codebook_hash") != cb.hash())
+
+
+def change_codebook(project: Project, action: str, fields: dict[str, str], actor: str | None = None) -> str:
+    """Add, rename or merge codes (audited); returns what was done, with the retrain reminder."""
+    from qualcode.coding import codebook_changes as changes
+
+    actor = actor or project.coder
+    get = lambda k: (fields.get(k) or "").strip()  # noqa: E731
+    if action == "add":
+        keywords = tuple(k.strip() for k in get("keywords").split(",") if k.strip())
+        code = changes.new_code(get("id"), get("name"), get("parent") or None, get("definition"), keywords)
+        changes.add_code(project, code, actor)
+        done = f"lade till {code.id} {code.name}"
+    elif action == "rename":
+        moved = changes.rename(project, get("code"), get("new_id") or None, get("new_name") or None, actor)
+        done = f"bytte namn på {get('code')}" + (f" ({moved} kodningar följde med)" if moved else "")
+    elif action == "merge":
+        moved = changes.merge(project, get("source"), get("target"), actor)
+        done = f"slog ihop {get('source')} med {get('target')} ({moved} kodningar flyttade)"
+    else:
+        raise NotFoundError(f"okänd kodboksändring {action!r}", valid=("add", "rename", "merge"))
+    reminder = " Kodboken har ändrats: träna om modellen så att förslagen följer med." if project.store.latest_model() else ""
+    return done + "." + reminder
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    hits: tuple[Any, ...]  # qualcode.coding.service.SearchHit
+
+
+def search_preview(project: Project, query: str, meta: dict[str, str] | None = None) -> SearchResult:
+    """The lemma- and compound-aware search of `code search`, to look at before coding the hits."""
+    from qualcode.coding.service import search
+
+    return SearchResult(query, tuple(search(project, query, meta=meta)))
+
+
+def code_search_hits(project: Project, query: str, code: str, coder: str | None = None) -> str:
+    """Code every hit of a search with one code (as `code search --code`); one transaction."""
+    from qualcode.coding.service import add_codes, search
+
+    (code_id,) = resolve_codes(project, [code])
+    hits = search(project, query)
+    if not hits:
+        raise InputError(f"inga träffar för {query!r} — inget kodades", value=query)
+    add_codes(project, [h.segment.id for h in hits], [code_id], coder or project.coder, memo=f"sökning: {query}")
+    return f"kodade {len(hits)} segment med {code_id}"
+
+
+@dataclass(frozen=True)
+class CountRow:
+    code: str
+    name: str
+    depth: int
+    cells: tuple[int | str, ...]
+    total: int | str
+
+
+@dataclass(frozen=True)
+class CountTable:
+    by: tuple[str, ...]
+    unit: str
+    groups: tuple[str, ...]
+    bases: tuple[int | str, ...]
+    rows: tuple[CountRow, ...]
+    min_cell: int
+    fields: tuple[str, ...]
+
+
+def count_table(project: Project, by: Sequence[str] = (), unit: str = "document", kind: str | None = None) -> CountTable:
+    """Codes × metadata groups with small cells suppressed (as in the report)."""
+    from qualcode.analysis.code_counts import code_counts
+    from qualcode.analysis.suppression import suppress, suppress_column
+
+    min_cell = int((project.config.get("privacy") or {}).get("min_cell", 5))
+    counts = code_counts(project, by=by, unit=unit, kind=kind)
+    codes = list(counts.table.categories)
+    groups = list(counts.table.groups) if counts.by else []
+    totals = suppress_column([counts.total.count(c) for c in codes], min_cell=min_cell)
+    rows = []
+    if groups:
+        sup = suppress([[counts.table.count(c, g) for g in groups] for c in codes], min_cell=min_cell,
+                       row_totals=True, col_totals=False)
+        for i, c in enumerate(codes):
+            rows.append(CountRow(c, counts.labels[c], counts.depth[c],
+                                 tuple(sup.show(i, j) for j in range(len(groups))), sup.row_total(i)))
+        bases = tuple(suppress_column([counts.table.bases[g] for g in groups], min_cell=min_cell))
+    else:
+        rows = [CountRow(c, counts.labels[c], counts.depth[c], (), totals[i]) for i, c in enumerate(codes)]
+        bases = ()
+    return CountTable(tuple(by), unit, tuple(groups), bases, tuple(rows), min_cell,
+                      tuple(project.store.meta_fields(kind=kind)))
+
+
+def count_chart(project: Project, by: Sequence[str] = (), unit: str = "document", kind: str | None = None) -> bytes:
+    """The totals of `count_table` as the report's bar chart (PNG); suppressed counts have no bar."""
+    import tempfile
+    from pathlib import Path
+
+    from qualcode.export.charts import bar_chart
+
+    table = count_table(project, by, unit, kind)
+    rows = [r for r in table.rows if r.depth > 0 or not any(x.depth > 0 for x in table.rows)]
+    what = "dokument" if unit == "document" else "segment"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = bar_chart([f"{r.code} {r.name}" for r in rows], [r.total for r in rows], Path(tmp) / "chart.png",
+                         f"Antal kodade {what} per kod", f"Antal {what}", table.min_cell)
+        return path.read_bytes()
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    formats: tuple[str, ...]
+    fields: tuple[str, ...]
+    min_cell: int
+
+
+def report_options(project: Project) -> ReportOptions:
+    from qualcode.export.report import FORMATS
+
+    return ReportOptions(tuple(FORMATS), tuple(project.store.meta_fields()),
+                         int((project.config.get("privacy") or {}).get("min_cell", 5)))
+
+
+REPORT_TYPES = {
+    "md": "text/markdown; charset=utf-8",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def build_report_file(project: Project, fmt: str, by: Sequence[str] = ()) -> tuple[bytes, str, str]:
+    """Build the report in one format in a temporary folder; returns (bytes, file name, media type)."""
+    import tempfile
+
+    from qualcode.export.report import write_report
+
+    fmt = fmt.strip().lower()
+    if fmt not in REPORT_TYPES:
+        raise InputError(f"okänt format {fmt!r} — välj bland {', '.join(REPORT_TYPES)}", value=fmt,
+                         valid=tuple(REPORT_TYPES))
+    with tempfile.TemporaryDirectory() as tmp:
+        result = write_report(project, tmp, formats=[fmt], by=by)
+        path = result.files[0]
+        return path.read_bytes(), path.name, REPORT_TYPES[fmt]
+
+
+@dataclass(frozen=True)
+class CodersPage:
+    current: str
+    configured: str
+    coders: tuple[str, ...]
+    agreement: Any  # qualcode.coding.double_coding.AgreementReport | None
+    agreement_note: str
+    names: dict[str, str]
+
+
+def coders_page(project: Project, coder: str | None = None) -> CodersPage:
+    """The coders who have coded, who codes now, and their agreement when two or more have coded."""
+    from qualcode.coding.double_coding import agreement_report
+
+    coders = tuple(dict.fromkeys([project.coder, *(c for c in project.store.coders() if c != MODEL_CODER)]))
+    report, note = None, ""
+    humans = [c for c in coders if c in project.store.coders()]
+    if len(humans) >= 2:
+        try:
+            report = agreement_report(project, humans)
+        except InputError as exc:
+            note = str(exc)
+    else:
+        note = "överensstämmelse kräver minst två kodare som har kodat samma segment"
+    names = {c.id: c.name for c in project.codebook.codes}
+    return CodersPage(coder or project.coder, project.coder, coders, report, note, names)
+
+
+def check_coder(project: Project, name: str) -> str:
+    """A coder name to code as: letters, digits, dot, dash, underscore; not the model's name."""
+    import re
+
+    name = name.strip()
+    if not re.fullmatch(r"[\w.\-]{1,40}", name):
+        raise InputError(f"ogiltigt kodarnamn {name!r} — använd bokstäver, siffror, punkt, bindestreck", value=name)
+    if name == MODEL_CODER:
+        raise InputError(f"'{MODEL_CODER}' är modellens namn — välj ett annat kodarnamn", value=name)
+    return name

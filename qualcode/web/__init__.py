@@ -1,0 +1,1 @@
+"""The browser workspace (`qualcode serve`)."""

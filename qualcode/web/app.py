@@ -1,0 +1,396 @@
+"""`qualcode serve`: the browser workspace. Routes parse the request, call one service, render.
+
+No SQL, no business rule and no counting here: every route calls a function of a service module
+(`qualcode.coding.workspace`, `coding.service`, `suggest.service`, `analysis`, `export`), each in
+a worker thread with its own connection to the project.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from qualcode.core.errors import NotFoundError, QualcodeError
+from qualcode.web.security import CSRF_FIELD, Gate, WebSession
+
+T = TypeVar("T")
+STATIC = Path(__file__).parent / "static"
+
+
+def _env() -> Environment:
+    env = Environment(loader=PackageLoader("qualcode.web", "templates"), autoescape=select_autoescape(default=True),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["num"] = lambda v: "" if v is None else (f"{v:.2f}".replace(".", ",") if isinstance(v, float) else str(v))
+    env.filters["pct"] = lambda v: "" if v is None else f"{v:.0f} %"
+    env.filters["meta"] = lambda d: ", ".join(f"{k}={v}" for k, v in (d or {}).items())
+    env.globals["picker_codes"] = lambda cb: [{"id": c.id, "name": c.name, "aliases": list(c.aliases)} for c in cb.leaves]
+    return env
+
+
+def code_colours(codebook: Any) -> dict[str, int]:
+    """A colour number per code, in codebook order (hues a golden angle apart)."""
+    return {c.id: i for i, c in enumerate(codebook.codes)}
+
+
+def hue_css(n: int) -> str:
+    r, g, b = colorsys.hls_to_rgb(((n * 137.508) % 360) / 360, 0.45, 0.65)
+    return f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}"
+
+
+def error_text(exc: QualcodeError) -> str:
+    """The message and its hint in the browser's words (a command is named as the page to use)."""
+    hint = exc.info.hint
+    if hint is None:
+        return str(exc)
+    extra = f" ({hint.example})" if hint.example else ""
+    return f"{exc} — {hint.text}{extra}"
+
+
+class Web:
+    """The routes, bound to one project folder."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.env = _env()
+
+    # -- helpers -----------------------------------------------------------------------
+
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run one service function on a fresh connection in a worker thread."""
+        from qualcode.project import find_project
+
+        def work() -> T:
+            with find_project(self.root) as project:
+                return fn(project, *args, **kwargs)
+
+        return await run_in_threadpool(work)
+
+    def render(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        session: WebSession = request.state.session
+        html = self.env.get_template(name).render(
+            request=request, csrf=session.csrf, csrf_field=CSRF_FIELD, session=session, **context
+        )
+        return HTMLResponse(html, status_code=status)
+
+    def coder(self, request: Request) -> str | None:
+        return request.state.session.coder
+
+    def blind(self, request: Request) -> bool:
+        return request.state.session.blind
+
+    @staticmethod
+    def htmx(request: Request) -> bool:
+        return request.headers.get("hx-request") == "true"
+
+    # -- pages -------------------------------------------------------------------------
+
+    async def home(self, request: Request) -> Response:
+        from qualcode.coding.workspace import overview
+
+        ov = await self.call(overview)
+        return self.render(request, "overview.html", ov=ov, page="overview")
+
+    async def documents(self, request: Request) -> Response:
+        from qualcode.coding.workspace import find_documents
+
+        q = request.query_params
+        meta = _meta_filter(q.get("meta", ""))
+        rows = await self.call(find_documents, q.get("q", ""), meta, q.get("kind") or None)
+        return self.render(request, "documents.html", rows=rows, q=q.get("q", ""), meta=q.get("meta", ""),
+                           kind=q.get("kind", ""), page="documents")
+
+    async def document(self, request: Request) -> Response:
+        from qualcode.coding.workspace import document_view
+
+        view = await self.call(document_view, _int(request.path_params["doc"]), self.coder(request), self.blind(request))
+        name = "document_text.html" if self.htmx(request) else "document.html"
+        return self.render(request, name, view=view, colours=code_colours(view.codebook), page="documents")
+
+    async def panel(self, request: Request) -> Response:
+        from qualcode.coding.workspace import marks_at
+
+        at = _int(request.query_params.get("at", "0"))
+        marks, cb = await self.call(marks_at, _int(request.path_params["doc"]), at, self.coder(request),
+                                    self.blind(request))
+        return self.render(request, "panel.html", marks=marks, colours=code_colours(cb),
+                           doc=_int(request.path_params["doc"]), at=at)
+
+    async def _doc_change(self, request: Request, change: Any, at: int | None = None) -> Response:
+        """After a write: the document's text again, plus the message (out of band)."""
+        from qualcode.coding.workspace import document_view
+
+        current = request.query_params.get("doc")
+        if current and _int(current) != change.document_id:
+            response = Response(status_code=204)
+            response.headers["HX-Redirect"] = f"/documents/{change.document_id}"
+            return response
+        view = await self.call(document_view, change.document_id, self.coder(request), self.blind(request))
+        return self.render(request, "document_text.html", view=view, colours=code_colours(view.codebook),
+                           message=change.message)
+
+    async def add_coding(self, request: Request) -> Response:
+        from qualcode.coding.workspace import code_selection
+
+        form = await request.form()
+        codes = [c for c in str(form.get("code", "")).replace(",", " ").split() if c] or [str(form.get("code", ""))]
+        change = await self.call(
+            code_selection, _int(request.path_params["doc"]), _int(form.get("start")), _int(form.get("end")),
+            [str(form.get("code", "")).strip()] if len(codes) == 1 else codes, self.coder(request),
+            (str(form.get("memo") or "").strip() or None),
+        )
+        return await self._doc_change(request, change)
+
+    async def coding_action(self, request: Request) -> Response:
+        from qualcode.coding import workspace
+
+        form = await request.form()
+        cid = _int(request.path_params["coding"])
+        action = request.path_params["action"]
+        coder = self.coder(request)
+        if action == "remove":
+            change = await self.call(workspace.remove_coding, cid, coder)
+        elif action == "memo":
+            change = await self.call(workspace.write_memo, cid, str(form.get("memo") or ""), coder)
+        elif action == "quote":
+            change = await self.call(workspace.toggle_quote, cid, coder, self.blind(request))
+        elif action in ("accept", "reject"):
+            change = await self.call(workspace.decide, cid, action, coder)
+        else:
+            raise NotFoundError(f"okänd åtgärd {action!r}")
+        if request.query_params.get("from") == "grid":
+            return await self._grid_row(request, _int(form.get("segment")), change.message)
+        return await self._doc_change(request, change)
+
+    async def undo(self, request: Request) -> Response:
+        from qualcode.coding.workspace import undo_last
+
+        change = await self.call(undo_last, self.coder(request))
+        if request.query_params.get("from") == "grid":
+            response = Response(status_code=204)
+            response.headers["HX-Refresh"] = "true"
+            return response
+        return await self._doc_change(request, change)
+
+    async def next_suggestion(self, request: Request) -> Response:
+        from qualcode.coding.workspace import next_uncertain
+
+        nxt = await self.call(next_uncertain, self.coder(request))
+        if nxt is None:
+            return self.render(request, "message.html", title="Inga öppna förslag",
+                               text="Det finns inga öppna förslag. Kör förslag på nytt efter en träning.")
+        return RedirectResponse(f"/documents/{nxt.document_id}#c{nxt.coding_id}", status_code=303)
+
+    async def grid(self, request: Request) -> Response:
+        from qualcode.coding.workspace import survey_grid
+
+        q = request.query_params
+        grid = await self.call(
+            survey_grid, page=_int(q.get("page", "1")), per_page=_int(q.get("per", "50")),
+            meta=_meta_filter(q.get("meta", "")), sort=q.get("sort") or None, descending=q.get("desc") == "1",
+            code=q.get("code") or None, uncoded=q.get("uncoded") == "1", text=q.get("q", ""),
+            coder=self.coder(request), blind=self.blind(request),
+        )
+        return self.render(request, "grid.html", grid=grid, q=q, page="grid")
+
+    async def _grid_row(self, request: Request, segment_id: int, message: str) -> Response:
+        from qualcode.coding.workspace import grid_row
+
+        row, codes = await self.call(grid_row, segment_id, self.coder(request), self.blind(request))
+        return self.render(request, "grid_row.html", row=row, codes=codes, keys=request.query_params.getlist("k"),
+                           message=message)
+
+    async def grid_toggle(self, request: Request) -> Response:
+        from qualcode.coding.workspace import toggle_code
+
+        form = await request.form()
+        seg = _int(form.get("segment"))
+        change = await self.call(toggle_code, seg, str(form.get("code", "")), self.coder(request))
+        return await self._grid_row(request, seg, change.message)
+
+    async def code_view(self, request: Request) -> Response:
+        from qualcode.coding.workspace import code_passages
+
+        q = request.query_params
+        result = await self.call(code_passages, request.path_params["code"], _meta_filter(q.get("meta", "")),
+                                 self.coder(request), self.blind(request))
+        return self.render(request, "code.html", result=result, meta=q.get("meta", ""), page="codebook")
+
+    async def codebook(self, request: Request) -> Response:
+        from qualcode.coding.workspace import codebook_tree
+
+        tree = await self.call(codebook_tree)
+        return self.render(request, "codebook.html", tree=tree, page="codebook")
+
+    async def codebook_change(self, request: Request) -> Response:
+        from qualcode.coding.workspace import change_codebook
+
+        form = await request.form()
+        fields = {k: str(v) for k, v in form.items() if k != CSRF_FIELD}
+        message = await self.call(change_codebook, request.path_params["action"], fields, self.coder(request))
+        from qualcode.coding.workspace import codebook_tree
+
+        tree = await self.call(codebook_tree)
+        return self.render(request, "codebook.html", tree=tree, page="codebook", message=message)
+
+    async def search(self, request: Request) -> Response:
+        from qualcode.coding.workspace import search_preview
+
+        q = request.query_params.get("q", "")
+        result = await self.call(search_preview, q) if q.strip() else None
+        return self.render(request, "search.html", q=q, result=result, page="search")
+
+    async def search_code(self, request: Request) -> Response:
+        from qualcode.coding.workspace import code_search_hits, search_preview
+
+        form = await request.form()
+        q = str(form.get("q", ""))
+        message = await self.call(code_search_hits, q, str(form.get("code", "")), self.coder(request))
+        result = await self.call(search_preview, q)
+        return self.render(request, "search.html", q=q, result=result, page="search", message=message)
+
+    async def counts(self, request: Request) -> Response:
+        from qualcode.coding.workspace import count_table
+
+        q = request.query_params
+        by = [f for f in q.get("by", "").split(",") if f.strip()]
+        table = await self.call(count_table, by, q.get("unit", "document"), q.get("kind") or None)
+        return self.render(request, "counts.html", table=table, by=",".join(by), unit=q.get("unit", "document"),
+                           kind=q.get("kind", ""), page="counts")
+
+    async def counts_chart(self, request: Request) -> Response:
+        from qualcode.coding.workspace import count_chart
+
+        q = request.query_params
+        by = [f for f in q.get("by", "").split(",") if f.strip()]
+        png = await self.call(count_chart, by, q.get("unit", "document"), q.get("kind") or None)
+        return Response(png, media_type="image/png")
+
+    async def report(self, request: Request) -> Response:
+        from qualcode.coding.workspace import report_options
+
+        options = await self.call(report_options)
+        return self.render(request, "report.html", options=options, page="report")
+
+    async def report_download(self, request: Request) -> Response:
+        from qualcode.coding.workspace import build_report_file
+
+        form = await request.form()
+        by = [f for f in str(form.get("by", "")).split(",") if f.strip()]
+        fmt = str(form.get("format", "md"))
+        data, filename, media = await self.call(build_report_file, fmt, by)
+        return Response(data, media_type=media, headers={"content-disposition": f'attachment; filename="{filename}"'})
+
+    async def coders(self, request: Request) -> Response:
+        from qualcode.coding.workspace import coders_page
+
+        info = await self.call(coders_page, self.coder(request))
+        return self.render(request, "coders.html", info=info, page="coders")
+
+    async def coders_switch(self, request: Request) -> Response:
+        from qualcode.coding.workspace import check_coder
+
+        form = await request.form()
+        session: WebSession = request.state.session
+        session.coder = await self.call(check_coder, str(form.get("coder", "")))
+        session.blind = form.get("blind") == "1"
+        return RedirectResponse("/coders", status_code=303)
+
+    async def codes_css(self, request: Request) -> Response:
+        from qualcode.coding.workspace import codebook_of
+
+        cb = await self.call(codebook_of)
+        lines = [f".k{n}{{--c:{hue_css(n)}}}" for n in code_colours(cb).values()]
+        return Response("\n".join(lines) + "\n", media_type="text/css")
+
+
+def _int(value: Any) -> int:
+    from qualcode.core.errors import InputError
+
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        raise InputError(f"väntade ett heltal, fick {value!r}", value=value) from None
+
+
+def _meta_filter(text: str) -> dict[str, str]:
+    """`stadsdel=Bromma, termin=HT2016` to a filter (the same pairs as the CLI's --meta)."""
+    from qualcode.core.errors import InputError
+
+    out: dict[str, str] = {}
+    for pair in (p.strip() for p in text.split(",")):
+        if not pair:
+            continue
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"ogiltigt filter {pair!r} — skriv nyckel=värde, t.ex. stadsdel=Bromma", value=pair)
+        out[key.strip()] = value.strip()
+    return out
+
+
+def create_app(root: str | Path, token: str | None = None) -> Starlette:
+    """The workspace for the project in `root`; `token` opens it (default: a new random one)."""
+    from qualcode.project import find_project
+
+    web = Web(Path(root))
+    token = token or secrets.token_urlsafe(24)
+    with find_project(root) as project:  # fails early, before a browser opens, when there is no project
+        coder = project.coder
+    sessions: dict[str, WebSession] = {}
+
+    async def on_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, QualcodeError)
+        status = 404 if isinstance(exc, NotFoundError) else 422
+        if not hasattr(request.state, "session"):
+            return HTMLResponse(str(exc), status_code=status)
+        if Web.htmx(request):
+            response = web.render(request, "flash.html", status=status, error=error_text(exc))
+            response.headers["HX-Retarget"] = "#flash"
+            response.headers["HX-Reswap"] = "innerHTML"
+            return response
+        return web.render(request, "message.html", status=status, title="Något gick fel", text=error_text(exc))
+
+    routes = [
+        Route("/", web.home),
+        Route("/documents", web.documents),
+        Route("/documents/{doc}", web.document),
+        Route("/documents/{doc}/panel", web.panel),
+        Route("/documents/{doc}/codings", web.add_coding, methods=["POST"]),
+        Route("/codings/{coding}/{action}", web.coding_action, methods=["POST"]),
+        Route("/undo", web.undo, methods=["POST"]),
+        Route("/suggestions/next", web.next_suggestion),
+        Route("/grid", web.grid),
+        Route("/grid/toggle", web.grid_toggle, methods=["POST"]),
+        Route("/codes/{code}", web.code_view),
+        Route("/codebook", web.codebook),
+        Route("/codebook/{action}", web.codebook_change, methods=["POST"]),
+        Route("/search", web.search),
+        Route("/search/code", web.search_code, methods=["POST"]),
+        Route("/counts", web.counts),
+        Route("/counts/chart.png", web.counts_chart),
+        Route("/report", web.report),
+        Route("/report/download", web.report_download, methods=["POST"]),
+        Route("/coders", web.coders),
+        Route("/coders/switch", web.coders_switch, methods=["POST"]),
+        Route("/codes.css", web.codes_css),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(Gate, token=token, sessions=sessions, coder=coder)],
+        exception_handlers={QualcodeError: on_error},
+    )
+    app.state.token = token
+    app.state.sessions = sessions
+    return app

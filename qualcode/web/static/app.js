@@ -1,0 +1,236 @@
+// qualcode workspace: code a selection, open a highlight, keys, margin stripes. No inline scripts (CSP).
+(function () {
+  "use strict";
+
+  const csrf = () => document.body.dataset.csrf;
+  const docEl = () => document.getElementById("doc");
+  const textEl = () => document.getElementById("doctext");
+
+  // -- document offsets of a selection --------------------------------------------------
+  function offsetOf(node, offset) {
+    // A text node inside <span data-o=START>: START + offset. An element: the start of its child at offset.
+    if (node.nodeType === Node.TEXT_NODE) {
+      const span = node.parentElement.closest("[data-o]");
+      return span ? Number(span.dataset.o) + offset : null;
+    }
+    const child = node.childNodes[offset];
+    if (child) {
+      const span = child.nodeType === Node.ELEMENT_NODE ? (child.matches("[data-o]") ? child : child.querySelector("[data-o]")) : child.parentElement.closest("[data-o]");
+      if (span) return Number(span.dataset.o);
+    }
+    const spans = node.querySelectorAll ? node.querySelectorAll("[data-o]") : [];
+    if (spans.length) {
+      const last = spans[spans.length - 1];
+      return Number(last.dataset.o) + last.textContent.length;
+    }
+    return null;
+  }
+
+  function selectionOffsets() {
+    const sel = window.getSelection();
+    if (!sel || sel.isCollapsed || !sel.rangeCount || !textEl()) return null;
+    const range = sel.getRangeAt(0);
+    if (!textEl().contains(range.commonAncestorContainer)) return null;
+    let start = offsetOf(range.startContainer, range.startOffset);
+    let end = offsetOf(range.endContainer, range.endOffset);
+    if (start === null || end === null) return null;
+    if (end < start) [start, end] = [end, start];
+    const text = sel.toString();
+    if (!text.trim()) return null;
+    return { start, end, rect: range.getBoundingClientRect() };
+  }
+
+  // -- the code picker: type to filter (fuzzy), arrows, Enter ---------------------------
+  let pending = null;
+  let choices = [];
+  let active = 0;
+
+  function fold(s) { return s.toLocaleLowerCase("sv"); }
+  function fuzzy(query, label) {
+    // Subsequence score: every query letter in order; consecutive and word-start letters count more.
+    const q = fold(query), t = fold(label);
+    if (!q) return 1;
+    if (t.includes(q)) return 100 - t.indexOf(q);
+    let score = 0, j = 0, run = 0;
+    for (let i = 0; i < t.length && j < q.length; i++) {
+      if (t[i] === q[j]) { run++; score += run + (i === 0 || t[i - 1] === " " || t[i - 1] === "-" ? 3 : 0); j++; }
+      else run = 0;
+    }
+    return j === q.length ? score : 0;
+  }
+
+  function renderChoices() {
+    const input = document.getElementById("picker-input");
+    const list = document.getElementById("picker-list");
+    const codes = JSON.parse(docEl().dataset.picker || "[]");
+    const q = input.value.trim();
+    choices = codes
+      .map((c) => ({ c, s: Math.max(fuzzy(q, c.id), fuzzy(q, c.name), ...c.aliases.map((a) => fuzzy(q, a))) }))
+      .filter((x) => x.s > 0)
+      .sort((a, b) => b.s - a.s)
+      .slice(0, 12)
+      .map((x) => x.c);
+    active = Math.min(active, Math.max(0, choices.length - 1));
+    list.replaceChildren(...choices.map((c, i) => {
+      const li = document.createElement("li");
+      li.setAttribute("role", "option");
+      li.dataset.code = c.id;
+      li.setAttribute("aria-selected", i === active ? "true" : "false");
+      const b = document.createElement("b");
+      b.textContent = c.id;
+      const span = document.createElement("span");
+      span.textContent = c.name;
+      li.append(b, span);
+      li.addEventListener("mousedown", (ev) => { ev.preventDefault(); choose(c.id); });
+      return li;
+    }));
+  }
+
+  function openPicker(sel) {
+    const picker = document.getElementById("picker");
+    pending = sel;
+    picker.hidden = false;
+    picker.style.left = Math.max(8, window.scrollX + sel.rect.left) + "px";
+    picker.style.top = window.scrollY + sel.rect.bottom + 6 + "px";
+    const input = document.getElementById("picker-input");
+    input.value = "";
+    active = 0;
+    renderChoices();
+    input.focus();
+  }
+
+  function closePicker() {
+    const picker = document.getElementById("picker");
+    if (picker) picker.hidden = true;
+    pending = null;
+  }
+
+  function choose(code) {
+    if (!pending) return;
+    const values = { start: pending.start, end: pending.end, code };
+    const doc = docEl().dataset.doc;
+    closePicker();
+    window.getSelection().removeAllRanges();
+    htmx.ajax("POST", `/documents/${doc}/codings?doc=${doc}`, {
+      target: "#doc", swap: "outerHTML", values, headers: { "X-CSRF-Token": csrf() },
+    });
+  }
+
+  document.addEventListener("input", (ev) => {
+    if (ev.target.id === "picker-input") { active = 0; renderChoices(); }
+  });
+
+  document.addEventListener("keydown", (ev) => {
+    if (ev.target.id === "picker-input") {
+      if (ev.key === "ArrowDown") { active = Math.min(active + 1, choices.length - 1); renderChoices(); ev.preventDefault(); }
+      else if (ev.key === "ArrowUp") { active = Math.max(active - 1, 0); renderChoices(); ev.preventDefault(); }
+      else if (ev.key === "Enter") {
+        ev.preventDefault();
+        const typed = ev.target.value.trim();
+        // nothing in the list: let the server try the fuzzy name (same matching as `qualcode tag`)
+        choose(choices.length ? choices[active].id : typed);
+      } else if (ev.key === "Escape") { closePicker(); }
+      return;
+    }
+    const tag = (ev.target.tagName || "").toLowerCase();
+    if (["input", "textarea", "select"].includes(tag) || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (!docEl()) return;
+    if (ev.key === "Enter" && document.activeElement === textEl()) {
+      const sel = selectionOffsets();
+      if (sel) { ev.preventDefault(); openPicker(sel); }
+    } else if (ev.key === "u") {
+      const undo = document.getElementById("undo-btn");
+      if (undo) { ev.preventDefault(); undo.click(); }
+    } else if (ev.key === "n") {
+      ev.preventDefault(); window.location.href = "/suggestions/next";
+    } else if (ev.key === "a" || ev.key === "r") {
+      const btn = document.querySelector(`#panel button.${ev.key === "a" ? "accept" : "reject"}`);
+      if (btn) { ev.preventDefault(); btn.click(); }
+    } else if (ev.key === "Escape") { closePicker(); }
+  });
+
+  document.addEventListener("mouseup", (ev) => {
+    if (!textEl() || !textEl().contains(ev.target)) return;
+    setTimeout(() => {
+      const sel = selectionOffsets();
+      if (sel) openPicker(sel);
+    }, 0);
+  });
+
+  document.addEventListener("mousedown", (ev) => {
+    const picker = document.getElementById("picker");
+    if (picker && !picker.hidden && !picker.contains(ev.target)) closePicker();
+  });
+
+  // -- a click on a highlight opens its details ------------------------------------------
+  function showPanel(offset) {
+    const doc = docEl().dataset.doc;
+    htmx.ajax("GET", `/documents/${doc}/panel?at=${offset}`, { target: "#panel", swap: "innerHTML" });
+  }
+
+  document.addEventListener("click", (ev) => {
+    const mark = ev.target.closest && ev.target.closest("mark.hl");
+    if (!mark || !textEl() || !textEl().contains(mark)) return;
+    const sel = window.getSelection();
+    if (sel && !sel.isCollapsed) return; // a selection, not a click
+    const span = ev.target.closest("[data-o]") || mark.querySelector("[data-o]");
+    document.querySelectorAll("mark.hl.active").forEach((m) => m.classList.remove("active"));
+    mark.classList.add("active");
+    showPanel(Number(span.dataset.o));
+  });
+
+  // -- margin stripes: one per coding, side by side where codings overlap ----------------
+  function drawStripes() {
+    const box = document.getElementById("stripes");
+    const text = textEl();
+    if (!box || !text) return;
+    const top0 = box.getBoundingClientRect().top;
+    const spans = new Map();
+    text.querySelectorAll("mark.hl").forEach((m) => {
+      const id = m.dataset.coding;
+      const rects = m.getClientRects();
+      if (!rects.length) return;
+      const s = spans.get(id) || { top: Infinity, bottom: -Infinity, el: m };
+      s.top = Math.min(s.top, rects[0].top - top0);
+      s.bottom = Math.max(s.bottom, rects[rects.length - 1].bottom - top0);
+      spans.set(id, s);
+    });
+    const lanes = [];
+    const out = [];
+    [...spans.values()].sort((a, b) => a.top - b.top || b.bottom - a.bottom).forEach((s) => {
+      let lane = lanes.findIndex((end) => end < s.top);
+      if (lane < 0) { lane = lanes.length; lanes.push(0); }
+      lanes[lane] = s.bottom + 14;
+      const d = document.createElement("div");
+      d.className = "stripe " + [...s.el.classList].filter((c) => /^k\d+$/.test(c)).join(" ");
+      if (s.el.classList.contains("sug")) d.classList.add("sug");
+      d.style.top = s.top + "px";
+      d.style.height = Math.max(6, s.bottom - s.top) + "px";
+      d.style.left = 64 - lane * 9 + "px";
+      d.title = `${s.el.dataset.code} · ${s.el.dataset.coder}`;
+      if (lane === 0) {
+        const label = document.createElement("span");
+        label.textContent = s.el.dataset.code;
+        label.style.left = "-" + (label.textContent.length * 6 + 6) + "px";
+        d.append(label);
+      }
+      out.push(d);
+    });
+    box.replaceChildren(...out);
+  }
+
+  function jumpToHash() {
+    const id = window.location.hash.slice(1);
+    const el = id && document.getElementById(id);
+    if (el && el.matches("mark.hl")) {
+      el.scrollIntoView({ block: "center" });
+      el.classList.add("active");
+      const span = el.querySelector("[data-o]");
+      if (span) showPanel(Number(span.dataset.o));
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", () => { drawStripes(); jumpToHash(); });
+  document.addEventListener("htmx:afterSettle", () => drawStripes());
+  window.addEventListener("resize", () => drawStripes());
+})();

@@ -1,0 +1,433 @@
+"""The browser workspace over HTTP (Starlette's test client): the gate, CSRF, escaping and every route."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+from web_helpers import ANSWERS, PARAS, TEXT, build, client
+
+from qualcode.coding.workspace import pieces
+from qualcode.core.records import MODEL_CODER
+from qualcode.project import find_project
+
+GET_ROUTES = [
+    "/", "/documents", "/documents/1", "/documents/1/panel?at=3", "/suggestions/next", "/grid", "/codes/P13",
+    "/codebook", "/search?q=lokal", "/counts", "/counts/chart.png", "/report", "/coders", "/codes.css",
+    "/static/htmx.min.js", "/static/app.js", "/static/app.css",
+]
+
+
+@pytest.fixture
+def ws(tmp_path):
+    proj, ids = build(tmp_path / "p")
+    proj.close()
+    c, app, csrf = client(tmp_path / "p")
+    return c, app, csrf, ids, tmp_path / "p"
+
+
+def hx(csrf: str) -> dict[str, str]:
+    return {"X-CSRF-Token": csrf, "HX-Request": "true"}
+
+
+def codings(root, segment: int) -> set[tuple[str, str, str]]:
+    with find_project(root) as p:
+        return {(c.code_id, c.coder, c.source) for c in p.store.codings_for_segment(segment)}
+
+
+def audit_len(root) -> int:
+    with find_project(root) as p:
+        return len(list(p.store.iter_audit()))
+
+
+# -- the gate -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", GET_ROUTES)
+def test_every_route_answers_401_without_token_or_session(tmp_path, url):
+    build(tmp_path / "p")[0].close()
+    from starlette.testclient import TestClient
+
+    from qualcode.web.app import create_app
+
+    c = TestClient(create_app(tmp_path / "p", "rätt-token"))
+    assert c.get(url, follow_redirects=False).status_code == 401
+    assert c.get(url + ("&" if "?" in url else "?") + "token=fel", follow_redirects=False).status_code == 401
+    c.cookies.set("qualcode_session", "pahittad")
+    assert c.get(url, follow_redirects=False).status_code == 401
+
+
+def test_token_sets_a_strict_httponly_cookie_and_drops_itself_from_the_address(tmp_path):
+    build(tmp_path / "p")[0].close()
+    from starlette.testclient import TestClient
+
+    from qualcode.web.app import create_app
+
+    c = TestClient(create_app(tmp_path / "p", "tok"))
+    r = c.get("/documents?kind=note&token=tok", follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/documents?kind=note"
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+    assert c.get("/documents?kind=note").status_code == 200
+
+
+@pytest.mark.parametrize("url", GET_ROUTES)
+def test_every_route_answers_with_the_token(ws, url):
+    c, *_ = ws
+    r = c.get(url, follow_redirects=False)
+    assert r.status_code in (200, 303), r.text[:300]
+
+
+def test_headers_forbid_other_origins(ws):
+    c, *_ = ws
+    r = c.get("/documents/1")
+    csp = r.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "http" not in csp and "unsafe" not in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+    # nothing in the page loads from elsewhere
+    assert not re.search(r'(src|href)="(https?:)?//', r.text)
+
+
+def test_every_write_needs_the_csrf_token(ws):
+    c, app, csrf, ids, root = ws
+    posts = [r.path for r in app.routes if "POST" in (getattr(r, "methods", None) or ())]
+    assert len(posts) >= 8
+    before = audit_len(root)
+    for path in posts:
+        url = (path.replace("{doc}", str(ids["doc"])).replace("{coding}", str(ids["sug_p13"]))
+               .replace("{action}", "accept"))
+        assert c.post(url, data={"start": 0, "end": 5, "code": "P13"}).status_code == 403, path
+        assert c.post(url, data={"csrf": "fel"}, headers={"X-CSRF-Token": "fel"}).status_code == 403, path
+    assert audit_len(root) == before
+    assert (("P13", MODEL_CODER, "suggested")) in codings(root, ids["p0"])
+
+
+def test_a_write_from_another_origin_is_refused(ws):
+    c, app, csrf, ids, root = ws
+    r = c.post(f"/codings/{ids['sug_p13']}/accept", headers={**hx(csrf), "Origin": "http://evil.example"})
+    assert r.status_code == 403
+    assert ("P13", MODEL_CODER, "suggested") in codings(root, ids["p0"])
+
+
+def test_a_form_post_carries_the_csrf_token_as_a_field(ws):
+    c, app, csrf, ids, root = ws
+    r = c.post("/codebook/add", data={"csrf": csrf, "id": "T-HOT", "name": "Hot och våld", "parent": "G-KLIMAT"})
+    assert r.status_code == 200
+    assert "lade till T-HOT Hot och våld" in r.text
+    with find_project(root) as p:
+        assert p.codebook.get("T-HOT").parent == "G-KLIMAT"
+
+
+# -- escaping -----------------------------------------------------------------------------
+
+
+def test_a_script_in_a_survey_answer_shows_as_text(ws):
+    c, app, csrf, ids, root = ws
+    assert "enkat#r1" in c.get("/documents?q=SCRIPT").text  # the text filter finds it
+    for url in ("/grid", f"/documents/{ids['a0']}", "/search?q=arbetsbelastning"):
+        body = c.get(url).text
+        assert "<script>alert" not in body, url
+        assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in body, url
+
+
+# -- the document view --------------------------------------------------------------------
+
+
+def _marks(html: str) -> list[dict[str, str]]:
+    return [dict(re.findall(r'data-(\w+)="([^"]*)"', m)) for m in re.findall(r"<mark [^>]*>", html)]
+
+
+def test_document_shows_the_whole_text_with_each_coding_placed_at_its_offsets(ws):
+    c, app, csrf, ids, root = ws
+    html = c.get(f"/documents/{ids['doc']}").text
+    text = "".join(re.findall(r'<span data-o="\d+">([^<]*)</span>', html))
+    assert text == TEXT
+    marks = {(m["code"], m["coder"], m["source"]): m for m in _marks(html)}
+    start = TEXT.index(PARAS[2])
+    bo = marks[("P02", "bo", "manual")]
+    assert (int(bo["start"]), int(bo["end"])) == (start, start + len(PARAS[2]))
+    assert ("P13", MODEL_CODER, "suggested") in marks  # an open suggestion shows in place
+    assert 'class="hl k' in html and " sug" in html
+
+
+def test_overlapping_codings_nest_longest_outside():
+    cut = pieces(10, [(2, 6), (4, 8), (4, 6)])
+    assert [(p.start, p.end, p.marks) for p in cut] == [
+        (0, 2, ()), (2, 4, (0,)), (4, 6, (0, 1, 2)), (6, 8, (1,)), (8, 10, ()),
+    ]
+    assert pieces(5, []) == [pieces(5, [])[0]] and pieces(5, [])[0].marks == ()
+
+
+def test_coding_a_selection_codes_the_paragraph_and_replaces_the_open_suggestion(ws):
+    c, app, csrf, ids, root = ws
+    a = TEXT.index("tysta rum")
+    r = c.post(f"/documents/{ids['doc']}/codings?doc={ids['doc']}", data={"start": a, "end": a + 9, "code": "P13"},
+               headers=hx(csrf))
+    assert r.status_code == 200
+    assert "kodade stycket med P13" in r.text
+    assert codings(root, ids["p0"]) == {("P13", "anna", "manual")}
+    assert any(m["code"] == "P13" and m["coder"] == "anna" for m in _marks(r.text))
+
+
+def test_a_selection_over_two_paragraphs_codes_both_and_fuzzy_names_work(ws):
+    c, app, csrf, ids, root = ws
+    a, b = TEXT.index("slutar"), TEXT.index("nyanställda")
+    r = c.post(f"/documents/{ids['doc']}/codings", data={"start": a, "end": b + 5, "code": "personalomsattning"},
+               headers=hx(csrf))
+    assert r.status_code == 200, r.text
+    assert ("T-PERS", "anna", "manual") in codings(root, ids["p1"])
+    assert ("T-PERS", "anna", "manual") in codings(root, ids["p2"])
+
+
+@pytest.mark.parametrize("form, message", [
+    ({"start": 56, "end": 58, "code": "P13"}, "ingen text"),
+    ({"start": 0, "end": 99999, "code": "P13"}, "utanför dokumentet"),
+    ({"start": 0, "end": 10, "code": "G-LOKALER"}, "temagrupp"),
+    ({"start": 0, "end": 10, "code": "xyzzy"}, "hittar ingen kod"),
+    ({"start": "a", "end": 10, "code": "P13"}, "heltal"),
+])
+def test_a_bad_selection_is_one_message_and_changes_nothing(ws, form, message):
+    c, app, csrf, ids, root = ws
+    assert TEXT[56:58].strip() == ""
+    before = audit_len(root)
+    r = c.post(f"/documents/{ids['doc']}/codings", data=form, headers=hx(csrf))
+    assert r.status_code == 422
+    assert r.headers["hx-retarget"] == "#flash"
+    assert message in r.text and r.text.count("<p") == 1
+    assert audit_len(root) == before
+
+
+def test_click_panel_lists_the_codes_at_that_place(ws):
+    c, app, csrf, ids, root = ws
+    at = TEXT.index(PARAS[2]) + 3
+    html = c.get(f"/documents/{ids['doc']}/panel?at={at}").text
+    assert "P02" in html and "bo" in html
+    assert "Ta bort kodningen" not in html  # bo's coding: anna cannot remove it
+    html = c.get(f"/documents/{ids['doc']}/panel?at=2").text
+    assert "Godta" in html and "nyckelord: lokal" in html
+
+
+def test_accept_reject_remove_memo_quote_and_undo_each_change_the_database(ws):
+    c, app, csrf, ids, root = ws
+    doc = ids["doc"]
+    r = c.post(f"/codings/{ids['sug_p13']}/accept?doc={doc}", headers=hx(csrf))
+    assert "accepterade P13" in r.text
+    assert codings(root, ids["p0"]) == {("P13", "anna", "accepted")}
+    c.post(f"/codings/{ids['sug_lon']}/reject?doc={doc}", headers=hx(csrf))
+    assert codings(root, ids["p1"]) == {("T-LON", MODEL_CODER, "rejected")}
+    c.post(f"/codings/{ids['sug_p13']}/memo?doc={doc}", data={"memo": "flytten <b>"}, headers=hx(csrf))
+    with find_project(root) as p:
+        assert p.store.get_coding(ids["sug_p13"]).memo == "flytten <b>"
+    c.post(f"/codings/{ids['sug_p13']}/quote?doc={doc}", headers=hx(csrf))
+    with find_project(root) as p:
+        assert ids["p0"] in p.store.flagged_quotes()
+    panel = c.get(f"/documents/{doc}/panel?at=2").text
+    assert "flytten &lt;b&gt;" in panel and "nyckelcitat" in panel
+    r = c.post(f"/codings/{ids['sug_p13']}/remove?doc={doc}", headers=hx(csrf))
+    assert "tog bort P13" in r.text
+    assert codings(root, ids["p0"]) == set()
+    # undo walks back: remove, quote, memo, reject, accept
+    c.post(f"/undo?doc={doc}", headers=hx(csrf))
+    assert codings(root, ids["p0"]) == {("P13", "anna", "accepted")}
+    c.post(f"/undo?doc={doc}", headers=hx(csrf))
+    with find_project(root) as p:
+        assert ids["p0"] not in p.store.flagged_quotes()
+    c.post(f"/undo?doc={doc}", headers=hx(csrf))
+    with find_project(root) as p:
+        assert p.store.find_coding(ids["p0"], "P13", "anna").memo is None
+    c.post(f"/undo?doc={doc}", headers=hx(csrf))
+    assert codings(root, ids["p1"]) == {("T-LON", MODEL_CODER, "suggested")}
+    r = c.post(f"/undo?doc={doc}", headers=hx(csrf))
+    assert "ångrade" in r.text
+    assert codings(root, ids["p0"]) == {("P13", MODEL_CODER, "suggested")}
+    r = c.post(f"/undo?doc={doc}", headers=hx(csrf))
+    assert r.status_code == 422 and "inget att ångra" in r.text
+
+
+def test_removing_another_coders_coding_is_refused(ws):
+    c, app, csrf, ids, root = ws
+    r = c.post(f"/codings/{ids['bo_p02']}/remove?doc={ids['doc']}", headers=hx(csrf))
+    assert r.status_code == 422 and "dina egna" in r.text
+    assert codings(root, ids["p2"]) == {("P02", "bo", "manual")}
+
+
+def test_next_uncertain_goes_to_the_suggestion_closest_to_the_threshold(ws):
+    c, app, csrf, ids, root = ws
+    r = c.get("/suggestions/next", follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == f"/documents/{ids['doc']}#c{ids['sug_lon']}"
+
+
+def test_unknown_document_is_404_with_a_message(ws):
+    c, *_ = ws
+    r = c.get("/documents/999")
+    assert r.status_code == 404 and "dokument 999 finns inte" in r.text
+
+
+# -- the survey grid ----------------------------------------------------------------------
+
+
+def test_grid_lists_answers_pages_filters_and_sorts(ws):
+    c, app, csrf, ids, root = ws
+    html = c.get("/grid").text
+    assert "3 svar" in html and all(a in html for _, _, a in ANSWERS[1:])
+    html = c.get("/grid?per=2").text
+    assert "sida 1 av 2" in html and "nästa" in html
+    html = c.get("/grid?meta=stadsdel%3DBromma").text
+    assert "2 svar" in html and "Bättre lokaler" not in html
+    html = c.get("/grid?sort=stadsdel&desc=1").text
+    assert html.index("Bättre lokaler") < html.index("Högre lön")
+    assert c.get("/grid?sort=finnsinte").status_code == 422
+    assert "1 svar" in c.get("/grid?q=L%C3%96N").text  # text filter ignores case, å ä ö too
+
+
+def test_grid_toggle_adds_and_removes_the_code(ws):
+    c, app, csrf, ids, root = ws
+    seg = ids["s1"]
+    r = c.post("/grid/toggle", data={"segment": seg, "code": "P13"}, headers=hx(csrf))
+    assert r.status_code == 200 and f'id="row-{seg}"' in r.text and 'aria-pressed="true"' in r.text
+    assert codings(root, seg) == {("P13", "anna", "manual")}
+    c.post("/grid/toggle", data={"segment": seg, "code": "P13"}, headers=hx(csrf))
+    assert codings(root, seg) == set()
+    c.post("/undo?from=grid", headers=hx(csrf))
+    assert codings(root, seg) == {("P13", "anna", "manual")}
+
+
+# -- the other pages ----------------------------------------------------------------------
+
+
+def test_code_view_shows_passages_with_context_and_metadata(ws):
+    c, app, csrf, ids, root = ws
+    html = c.get("/codes/G-KOMPETENS").text  # the group rolls up P02
+    assert "1 passager" in html and PARAS[2] in html and "stadsdel=Farsta" in html
+    assert PARAS[1].split(".")[1].strip() in html  # context before
+    assert c.get("/codes/P99").status_code == 422
+
+
+def test_codebook_rename_and_merge_are_audited_and_show_counts(ws):
+    c, app, csrf, ids, root = ws
+    html = c.get("/codebook").text
+    assert re.search(r"P02</a></td><td class=\"name\">[^<]+</td><td class=\"r\">1</td>", html)
+    c.post("/codebook/rename", data={"csrf": csrf, "code": "T-LON", "new_name": "Lön och villkor"})
+    c.post("/codebook/merge", data={"csrf": csrf, "source": "P02", "target": "P04"})
+    with find_project(root) as p:
+        assert p.codebook.get("T-LON").name == "Lön och villkor"
+        assert "P02" not in p.codebook
+        assert ("P04", "bo", "manual") in {(x.code_id, x.coder, x.source) for x in p.store.codings_for_segment(ids["p2"])}
+        actions = [a["action"] for a in p.store.iter_audit()]
+    assert "code-rename" in actions and "code-merge" in actions
+    r = c.post("/codebook/merge", data={"csrf": csrf, "source": "P77", "target": "P04"})
+    assert r.status_code == 422 and "okänd kod" in r.text
+
+
+def test_search_previews_then_codes_every_hit(ws):
+    c, app, csrf, ids, root = ws
+    html = c.get("/search?q=rum").text
+    assert "2 träffar" in html
+    r = c.post("/search/code", data={"csrf": csrf, "q": "rum", "code": "P13"})
+    assert "kodade 2 segment med P13" in r.text
+    assert ("P13", "anna", "manual") in codings(root, ids["s1"])
+    assert ("P13", "anna", "manual") in codings(root, ids["p0"])
+
+
+def test_counts_suppress_small_cells_and_chart_is_png(ws):
+    c, app, csrf, ids, root = ws
+    c.post("/grid/toggle", data={"segment": ids["s0"], "code": "P03"}, headers=hx(csrf))
+    html = c.get("/counts?by=stadsdel").text
+    assert "Antal under 5 visas som *" in html
+    row = re.search(r"P03</a></td><td class=\"name\">[^<]+</td>(.*?)</tr>", html).group(1)
+    assert ">1<" not in row and "*" in row
+    png = c.get("/counts/chart.png?by=stadsdel").content
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert c.get("/counts?by=nej").status_code == 422
+
+
+def test_report_downloads_as_an_attachment(ws):
+    c, app, csrf, ids, root = ws
+    r = c.post("/report/download", data={"csrf": csrf, "format": "md", "by": ""})
+    assert r.status_code == 200
+    assert r.headers["content-disposition"] == 'attachment; filename="rapport.md"'
+    assert r.content.decode("utf-8").startswith("# ")
+    r = c.post("/report/download", data={"csrf": csrf, "format": "xlsx"})
+    assert r.content[:2] == b"PK"
+    assert c.post("/report/download", data={"csrf": csrf, "format": "pdf"}).status_code == 422
+
+
+def test_switching_coder_and_blind_mode(ws):
+    c, app, csrf, ids, root = ws
+    r = c.post("/coders/switch", data={"csrf": csrf, "coder": "cilla", "blind": "1"}, follow_redirects=True)
+    assert "kodar som <strong>cilla</strong>" in r.text
+    html = c.get(f"/documents/{ids['doc']}").text
+    assert not any(m["coder"] == "bo" for m in _marks(html))  # blind: bo's P02 is hidden
+    a = TEXT.index("mentor")
+    c.post(f"/documents/{ids['doc']}/codings", data={"start": a, "end": a + 6, "code": "P02"}, headers=hx(csrf))
+    assert ("P02", "cilla", "manual") in codings(root, ids["p2"])
+    html = c.get("/coders").text
+    assert "bo" in html and "cilla" in html and "alla koder (poolat)" in html
+    r = c.post("/coders/switch", data={"csrf": csrf, "coder": "qualcode"})
+    assert r.status_code == 422
+
+
+# -- qualcode serve -----------------------------------------------------------------------
+
+
+def test_serve_prints_one_address_with_a_token_and_the_gate_holds(tmp_path):
+    import httpx
+
+    build(tmp_path / "p")[0].close()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qualcode.cli.main", "serve", "-p", str(tmp_path / "p"), "--no-browser"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        line = proc.stdout.readline().strip()
+        m = re.fullmatch(r"http://127\.0\.0\.1:(\d+)/\?token=([\w-]+)", line)
+        assert m, line
+        base = f"http://127.0.0.1:{m.group(1)}"
+        for _ in range(100):
+            try:
+                r = httpx.get(base + "/documents")
+                break
+            except httpx.ConnectError:
+                time.sleep(0.05)
+        assert r.status_code == 401
+        with httpx.Client(follow_redirects=True) as h:
+            assert h.get(line).status_code == 200
+            assert "intervju-1" in h.get(base + "/documents").text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_serve_on_another_address_warns(tmp_path):
+    from typer.testing import CliRunner
+
+    from qualcode.cli import serve as serve_mod
+    from qualcode.cli.main import app
+
+    build(tmp_path / "p")[0].close()
+    seen = {}
+
+    def fake_run(asgi, host, port, log_level):  # the server itself is tested above
+        seen.update(host=host, port=port)
+
+    orig = serve_mod.__dict__.get("uvicorn")
+    import uvicorn
+
+    real = uvicorn.run
+    uvicorn.run = fake_run
+    try:
+        r = CliRunner().invoke(app, ["serve", "-p", str(tmp_path / "p"), "--no-browser", "--host", "0.0.0.0",
+                                     "--port", "8765"])
+    finally:
+        uvicorn.run = real
+    assert orig is None
+    assert r.exit_code == 0, r.output
+    assert "varning" in r.output and "andra datorer" in r.output
+    assert seen == {"host": "0.0.0.0", "port": 8765}
+    assert re.search(r"^http://127\.0\.0\.1:8765/\?token=[\w-]+$", r.output, re.M)

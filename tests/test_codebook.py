@@ -99,3 +99,30 @@ def test_rename_and_merge_keep_structure():
     assert "A" not in merged and merged.get("B").keywords == ("y", "x") and merged.get("C").parent == "B"
     with pytest.raises(CodebookError, match="finns redan"):
         rename_code(cb, "A", "B")
+
+
+def test_csv_export_for_taguettes_codebook_import():
+    """Taguette takes the tag from the one column named tag, name or path (it refuses a file with
+    two of them) and reads `description`: the export gives the hierarchy as a path of names."""
+    import csv
+    import io
+
+    cb = default_codebook()
+    rows = list(csv.DictReader(io.StringIO(dump_codebook(cb, "csv"))))
+    header = list(rows[0])
+    assert [c for c in header if c in ("tag", "name", "path")] == ["path"] and "description" in header
+    by_id = {r["id"]: r for r in rows}
+    p13 = cb.get("P13")
+    group = cb.get(p13.parent)
+    assert by_id["P13"]["path"] == f"{group.name} / {p13.name}"
+    assert by_id["P13"]["description"] == p13.definition
+    assert by_id[group.id]["path"] == group.name
+
+
+def test_csv_with_name_and_definition_columns_still_reads():
+    text = "id,name,parent,kind,definition\nG-X,Grupp,,group,\nX1,Kod / med snedstreck,G-X,code,Vad den betyder\n"
+    cb = parse_codebook_text(text, "csv")
+    assert [(c.id, c.name, c.definition) for c in cb.codes] == [("G-X", "Grupp", ""), ("X1", "Kod / med snedstreck", "Vad den betyder")]
+    # a name with the separator in it survives the path column
+    back = parse_codebook_text(dump_codebook(cb, "csv"), "csv")
+    assert back.codes == cb.codes

@@ -86,3 +86,21 @@ def test_safe_name():
     assert [safe_name(n, used) for n in ("T-OMORG", "år", "2018 termin", "T_OMORG", "ä ö")] == [
         "T_OMORG", "ar", "v_2018_termin", "T_OMORG_2", "a_o",
     ]
+
+
+def test_semicolon_csv_writes_a_decimal_comma(tmp_path):
+    """Swedish Excel and LibreOffice in a Swedish locale read `41.0` as text; `;` CSVs get `41,0`."""
+    proj = init_project(tmp_path / "d", name="d", coder="anna")
+    st = proj.store
+    with st.transaction():
+        doc = st.add_document(DocumentIn("intervju", "note", "Om lokaler.", {"tjänstgöring": 41.0, "andel": 0.25}), "h")
+        st.add_segments([SegmentIn(doc, "paragraph", 0, 0, 11, "")])
+        st.upsert_coding(next(st.iter_segments()).id, "P13", "anna", "manual")
+    m = code_matrix(proj, codes=["P13"])
+    semicolon = matrix_csv(m, delimiter=";").splitlines()
+    assert semicolon[0] == "id;kind;documents;andel;tjänstgöring;P13"
+    assert semicolon[1] == "intervju;note;1;0,25;41,0;1"
+    assert matrix_csv(m, delimiter=",").splitlines()[1] == "intervju,note,1,0.25,41.0,1"
+    path = write_matrix(m, tmp_path / "m.csv", delimiter=";")
+    assert path.read_text(encoding="utf-8").splitlines()[1] == "intervju;note;1;0,25;41,0;1"
+    proj.close()

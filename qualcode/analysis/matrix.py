@@ -141,12 +141,22 @@ def header(matrix: CodeMatrix, safe_names: bool = False) -> list[str]:
 
 
 def matrix_csv(matrix: CodeMatrix, delimiter: str = ",", safe_names: bool = False) -> str:
+    """CSV text; with `;` (Swedish Excel, LibreOffice in a Swedish locale) numbers get a decimal comma."""
+    comma = delimiter == ";"
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(header(matrix, safe_names))
     for r in matrix.rows:
-        writer.writerow(["" if r.get(c) is None else r.get(c) for c in matrix.columns])
+        writer.writerow([_csv_cell(r.get(c), comma) for c in matrix.columns])
     return out.getvalue()
+
+
+def _csv_cell(value: Any, decimal_comma: bool) -> Any:
+    if value is None:
+        return ""
+    if decimal_comma and isinstance(value, float):
+        return repr(value).replace(".", ",")
+    return value
 
 
 def write_matrix(

@@ -21,6 +21,13 @@ CSV_FIELDS = (
     "id", "name", "parent", "kind", "number", "definition", "include", "exclude",
     "examples", "keywords", "exclude_keywords", "aliases", "synonyms", "color",
 )
+# The CSV export (Taguette's codebook import reads `path` with its hierarchy and `description`;
+# it refuses a file that also has a `name` column). `name` and `definition` are read as well.
+CSV_COLUMNS = (
+    "id", "path", "parent", "kind", "number", "description", "include", "exclude",
+    *LIST_FIELDS, "color",
+)
+PATH_SEPARATOR = " / "
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,11 @@ class Codebook:
             code = self.get(code.parent)
             out.append(code)
         return out
+
+    def path(self, code_id: str) -> str:
+        """The names from the top group down to the code: "Arbetsmiljö / Lämpliga lokaler"."""
+        names = [c.name for c in reversed(self.ancestors(code_id))] + [self.get(code_id).name]
+        return PATH_SEPARATOR.join(names)
 
     def rollup(self, code_id: str) -> set[str]:
         """The code itself plus all its descendants: what a count of it includes."""
@@ -317,13 +329,12 @@ def parse_codebook_text(text: str, fmt: str, source: str = "kodbok") -> Codebook
         rows = list(csv.DictReader(io.StringIO(text), delimiter=delim))
         if not rows:
             raise CodebookError(f"{source}: CSV-filen har inga rader")
-        if "id" not in rows[0] or "name" not in rows[0]:
+        if "id" not in rows[0] or not ({"name", "path"} & set(rows[0])):
             raise CodebookError(
-                f"{source}: CSV-filen saknar kolumnerna 'id' och/eller 'name' — kolumner: {', '.join(rows[0])}"
+                f"{source}: CSV-filen saknar kolumnerna 'id' och/eller 'name' (eller 'path') — kolumner: {', '.join(rows[0])}"
             )
-        return parse_codebook(
-            {"codes": [{k: v for k, v in r.items() if k and v not in (None, "")} for r in rows]}, source
-        )
+        records = [{k: v for k, v in r.items() if k and v not in (None, "")} for r in rows]
+        return parse_codebook({"codes": _from_csv_columns(records)}, source)
     raise InputError(f"{source}: okänt kodboksformat '.{fmt}' — använd .yaml, .json eller .csv")
 
 
@@ -337,15 +348,35 @@ def dump_codebook(codebook: Codebook, fmt: str = "yaml") -> str:
         return json.dumps(codebook.to_dict(), ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
+        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for c in codebook.codes:
             row = asdict(c)
             for key in LIST_FIELDS:
                 row[key] = " | ".join(row[key])
-            writer.writerow({k: ("" if row[k] is None else row[k]) for k in CSV_FIELDS})
+            row["path"] = codebook.path(c.id)
+            row["description"] = row.pop("definition")
+            writer.writerow({k: ("" if row[k] is None else row[k]) for k in CSV_COLUMNS})
         return out.getvalue()
     raise InputError(f"okänt format '{fmt}' — välj yaml, csv eller json")
+
+
+def _from_csv_columns(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """CSV columns → code fields: `description` is the definition; without `name`, the name is the
+    last part of `path` (what follows the parent's path)."""
+    paths = {r.get("id"): r["path"] for r in records if r.get("path")}
+    out = []
+    for r in records:
+        r = dict(r)
+        if "description" in r:
+            r.setdefault("definition", r.pop("description"))
+        path = r.pop("path", None)
+        if "name" not in r and path:
+            parent_path = paths.get(r.get("parent"))
+            prefix = f"{parent_path}{PATH_SEPARATOR}" if parent_path else None
+            r["name"] = path[len(prefix):] if prefix and path.startswith(prefix) else path.rsplit(PATH_SEPARATOR, 1)[-1]
+        out.append(r)
+    return out
 
 
 def default_codebook_path() -> Path:

@@ -1,53 +1,61 @@
 """Map free-text questionnaire answers to one of the 13 points, OVRIGT or EJ_SVAR.
 
 The final questionnaire asked respondents to name areas of the action plan; they wrote
-"2", "p.2", "punkt 6", "Introduktion/mentorskap", "adm stöd till handläggare", "Lön", "-".
+"2", "p.2", "punkt 6", "Introduktion/mentorskap", "handläggarnas adm", "Lön", "-".
 `MentionMapper.map(answer)` returns a `Mention` with exactly one category, or none
-(unresolved) with ranked candidates. Nothing is guessed: an answer that fits two areas
-(bare "adm stöd": P06 or P07) or none with confidence stays unresolved until the researcher
-settles it in a mapping file (`answer;category`, keyed by `normalise_answer`).
+(unresolved) with ranked candidates, and always the method and the evidence it used.
+Nothing is guessed: an answer that fits two areas (bare "adm stöd": P06 or P07) or none with
+confidence stays unresolved until the researcher settles it in a mapping file.
 
-Order of evidence, from the codebook and general rules (no phrasings of any one sample):
-1. the mapping file; 2. no answer (empty, "-", "vet ej", "?", "inget"); 3. point numbers
-in any usual form ("2", "(2)", "p.2", "punkt 2", "nr 2", "P02", "2 intro"); 4. names,
-aliases and keywords of the codebook found in the answer (lemmas, compound parts,
-abbreviations, truncations, misspellings via rapidfuzz), the longest match winning;
-phrases that several point names share ("administrativt stöd") stay either/or;
-5. a short answer of known Swedish words with no match at all ("friskvård") is OVRIGT.
-Themes outside the 13 points (T-LON, T-IT, …) map to OVRIGT.
+Order of evidence, from the codebook and general rules of Swedish (no phrasings of any sample):
+1. the mapping file; 2. no answer (empty, "-", "vet ej", "inget"); 3. point numbers in any
+usual form ("2", "(2)", "p.2", "punkt 2", "P02", "2 intro"); 4. the text, read word by word as
+lemmas and compound parts, with the codebook's synonyms ("fadder = mentor") and fixed spelling:
+   - a code's aliases and keywords found in the answer, in any order and split or joined
+     ("inflytande för brukare" = brukarinflytande, "belastningen i arbetet" = arbetsbelastning);
+   - the words of a point's name, each weighted by how few of the 13 names share it
+     ("mottagande av studenter regelbundet": P11);
+   - the recipient rule: who receives the support is read from "till/för/åt X" and the
+     genitive ("stöd i administrationen för våra chefer": P07, "handläggarnas adm": P06), and a
+     person named as receiver is not the topic ("chef" there does not make it P05);
+   - the longest evidence wins; evidence for two points on different words stays unresolved;
+5. OVRIGT only with evidence that the answer names something outside the 13 points: the
+   codebook's themes (T-LON, T-IT, …) or a known topic (`OVRIGT_TOPICS`: friskvård, arbetstider …).
+   A short answer of ordinary words with no match stays unresolved: it may be a synonym of a point.
 """
 
 from __future__ import annotations
 
 import csv
-import functools
 import io
+import math
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-from qualcode.core.codebook import Code, Codebook, default_codebook
-from qualcode.core.errors import InputError
+from qualcode.analysis.mentions.words import (
+    ALL_WORDS,
+    FILLER_WORDS,
+    FUNCTION_WORDS,
+    QUANTITY_WORDS,
+    RECIPIENT_MARKS,
+    SOURCE_MARKS,
+    Lexicon,
+    Word,
+    content,
+    is_known,
+    normalise_answer,
+    role_tags,
+    tokens,
+)
+from qualcode.core.codebook import Code, Codebook, default_codebook, parse_synonym
+from qualcode.core.errors import Hint, InputError
 from qualcode.nlp.pipeline import lemma_of
 
 OVRIGT = "OVRIGT"
 EJ_SVAR = "EJ_SVAR"
 
-# Function words dropped before phrase matching ("stöd till chefer" = "stöd chefer").
-FUNCTION_WORDS = frozenset(
-    "och o samt eller till för av i på med åt om som att en ett den det de vår våra vårt "
-    "sin sina sitt hos inom vid under mm m.m etc t.ex bl.a både även kring är vara "
-    "så man vi oss dem deras er jag ju nog typ the t f resp".split()
-)
-# Words that grade an area ("mer", "bättre") but never name one.
-FILLER_WORDS = frozenset(
-    "mer mera fler flera färre mindre mycket bättre bra sämre god goda gott ökad ökat ökade "
-    "utökad utökat minskad minskat större stor stora tydlig tydligare tydligt mest "
-    "utveckla utvecklat utvecklad fortsatt fortsatta fortsätta satsning satsningar "
-    "behov behöver arbete arbetet jobbet fungerar fungerat".split()
-)
 NO_ANSWER = frozenset(
     "vet ej|vet inte|vetej|vet ikke|ej svar|inget svar|ingen svar|svarar ej|inget|ingen|inga|"
     "ingenting|nej|ej|ej aktuellt|ej relevant|inte aktuellt|ingen aning|ingen åsikt|"
@@ -56,19 +64,14 @@ NO_ANSWER = frozenset(
     "inga kommentarer|inget att säga|ingen synpunkt|inga synpunkter|kommer inte på något".split("|")
 )
 ALL_WORDS = frozenset("alla allt samtliga allihop båda bägge övriga resten".split())
-# Abbreviations that respondents use; expanded before matching.
-ABBREVIATIONS = {
-    "adm": "administrativ", "admin": "administrativ", "administr": "administrativ",
-    "administration": "administrativ", "administrativa": "administrativ",
-    "bitr": "biträdande", "bitr.": "biträdande", "bitr.ec": "biträdande enhetschef",
-    "ec": "enhetschef", "bec": "biträdande enhetschef",
-    "soc": "socialsekreterare", "socsekr": "socialsekreterare", "socialsekr": "socialsekreterare",
-    "soc.sekr": "socialsekreterare", "handl": "handläggare", "bist.handl": "biståndshandläggare",
-    "intro": "introduktion", "introt": "introduktion", "introd": "introduktion",
-    "utb": "utbildning", "komp": "kompetens", "kompetensutv": "kompetensutveckling",
-    "fortb": "fortbildning", "ärendehandl": "ärendehandledning", "handledn": "handledning",
-    "medhandl": "medhandläggarskap", "stud": "student",
-}
+# Topics outside the 13 points that respondents name; with the codebook's themes they are the
+# evidence for OVRIGT. Extend the codebook (a theme's keywords) rather than this list.
+OVRIGT_TOPICS = (
+    "friskvård friskvårdstimme friskvårdsbidrag arbetstid arbetstider flextid flexibilitet "
+    "distansarbete hemarbete semester arbetsmiljö förmån parkering fruktkorg frukost "
+    "sjukfrånvaro hälsa trivselaktivitet personalfest kickoff tjänstebil schema arbetsro "
+    "hot våld samverkan samarbetspartner"
+).split()
 NUMBER_WORDS = {
     "ett": 1, "en": 1, "ettan": 1, "två": 2, "tvåan": 2, "tre": 3, "trean": 3, "fyra": 4,
     "fyran": 4, "fem": 5, "femman": 5, "sex": 6, "sexan": 6, "sju": 7, "sjuan": 7, "åtta": 8,
@@ -83,16 +86,9 @@ _NUMBER_FULL = re.compile(
 _NUMBER_TAIL = re.compile(rf"^(?P<rest>.*?)[\s,;:\-–]*(?:\(\s*(?:{_NUMBER_PREFIX}\s*\.?\s*)?0*(\d{{1,2}})\s*\)|"
                           rf"{_NUMBER_PREFIX}\s*\.?\s*0*(\d{{1,2}}))\.?$")
 _NUMBER_WORD = re.compile(rf"^{_NUMBER_PREFIX}\s*\.?\s*([a-zåäö]+)$")
-_TOKEN = re.compile(r"[a-zåäöéüæø0-9]+(?:[-.][a-zåäöéüæø0-9]+)*")
-_SUFFIXES = ("erna", "arna", "orna", "ernas", "arnas", "ens", "ets", "na", "en", "et", "er",
-             "ar", "or", "as", "es", "a", "e", "s", "t", "n")
 
-FUZZY_CUTOFF = 80.0   # below this a misspelling is not considered at all
-FUZZY_STRONG = 88.0   # at or above this a misspelled word counts as the word
+FUZZY_STRONG = 88.0   # a misspelt word is read as the vocabulary word at or above this ratio
 DOMINANCE = 3.0       # a category wins over another single-word hit by this factor
-NAME_WEIGHT = 0.5     # single name words are weak evidence
-MAX_OVRIGT_WORDS = 3  # an unmatched answer longer than this is not called OVRIGT
-
 
 @dataclass(frozen=True)
 class Candidate:
@@ -104,27 +100,18 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Mention:
-    """One answer mapped: `category` is None when unresolved; `method` says how."""
+    """One answer mapped: `category` is None when unresolved; `method` says how, `evidence` with what."""
 
     answer: str
     key: str
     category: str | None
     method: str
     candidates: tuple[Candidate, ...] = ()
+    evidence: tuple[str, ...] = ()
 
     @property
     def resolved(self) -> bool:
         return self.category is not None
-
-
-def normalise_answer(text: object) -> str:
-    """The key of an answer in mapping files: NFC, lower case, single spaces, no edge punctuation."""
-    if text is None:
-        return ""
-    s = unicodedata.normalize("NFC", str(text)).lower()
-    s = s.replace("\u00a0", " ").replace("’", "'")
-    s = re.sub(r"\s+", " ", s).strip()
-    return s.strip(" .,;:!\"'`´")
 
 
 def mention_categories(codebook: Codebook) -> list[str]:
@@ -164,38 +151,6 @@ def parse_category(value: str, codebook: Codebook) -> str:
 # -- the mapper ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Word:
-    """One answer or vocabulary word in the forms we compare: surface, lemma, stem."""
-
-    surface: str
-    lemma: str
-    stem: str
-
-    def forms(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys((self.surface, self.lemma, self.stem)))
-
-
-@dataclass(frozen=True)
-class _Phrase:
-    words: tuple[_Word, ...]
-    category: str
-    weight: float  # 1 = keyword/alias/name phrase, NAME_WEIGHT = single name word
-    generic: tuple[str, ...] = ()  # set when the phrase is shared by several point names
-    part: bool = False  # one word of a longer keyword: a hint for candidates, never a match
-
-
-@dataclass(frozen=True)
-class _Hit:
-    start: int
-    end: int  # token span [start, end)
-    categories: tuple[str, ...]
-    weight: float
-    chars: int
-    partial: bool  # matched as part of a compound or by prefix/fuzzy
-    source: str
-    quality: int = 0  # weakest word match in the phrase (see _matches)
-
 
 _NO_ANSWER_HEADS = ("vet ej", "vet inte", "kan ej svara", "kan inte svara", "kan ej bedöma",
                     "kan inte bedöma", "ingen aning", "inget särskilt", "inget av dem", "inget av",
@@ -212,80 +167,56 @@ def _no_answer_part(text: str) -> bool:
     return False
 
 
-@functools.lru_cache(maxsize=50_000)
-def _is_known(word: str) -> bool:
-    """Is this a word of simplemma's Swedish dictionary?"""
-    import simplemma
-
-    return bool(simplemma.is_known(word, lang="sv"))
 
 
-def _stem(word: str) -> str:
-    for suf in _SUFFIXES:
-        if word.endswith(suf) and len(word) - len(suf) >= 4:
-            return word[: -len(suf)]
-    return word
+@dataclass(frozen=True)
+class _Slot:
+    word: Word
+    tag: str = ""  # role words: 'recipient' / 'source' from the term's own preposition, 'topic' alone
 
 
-def _word(token: str) -> _Word:
-    lemma = lemma_of(token) if token.isalpha() or "-" in token else token
-    return _Word(token, lemma, _stem(token))
+@dataclass(frozen=True)
+class _Term:
+    slots: tuple[_Slot, ...]
+    categories: tuple[str, ...]
+    kind: str  # alias, keyword, theme, topic (OVRIGT_TOPICS), hint (one word of a longer keyword)
+    text: str
+    code: str
 
 
-def _tokens(text: str) -> list[str]:
-    """Lower-case tokens with abbreviations expanded ('adm. stöd' -> administrativ stöd)."""
-    s = normalise_answer(text).replace("&", " och ").replace("+", " och ")
-    s = re.sub(r"\bsoc\.?\s*sekr\w*\.?", " socialsekreterare ", s)
-    s = re.sub(r"\bbist\.?\s*handl\w*\.?", " biståndshandläggare ", s)
-    out: list[str] = []
-    for tok in _TOKEN.findall(s):
-        tok = tok.strip(".")
-        if tok in ABBREVIATIONS:
-            out.extend(ABBREVIATIONS[tok].split())
-        elif "." in tok:
-            # "adm.stöd", "p.2": split on the inner dot and expand each part
-            for part in tok.split("."):
-                out.extend(ABBREVIATIONS.get(part, part).split())
-        else:
-            out.append(tok)
-    return [t for t in out if t]
+@dataclass(frozen=True)
+class _Match:
+    categories: tuple[str, ...]
+    cover: frozenset[tuple[int, int]]  # (word, compound part) units of the answer
+    quality: int  # 3 same spelling, 2 same lemma or synonym, 1 compound part or split compound
+    kind: str
+    weight: float
+    evidence: str
+
+    @property
+    def strong(self) -> bool:
+        return self.kind not in ("hint", "weak-name")
 
 
-def _content(tokens: Sequence[str]) -> list[str]:
-    return [t for t in tokens if t not in FUNCTION_WORDS]
+_KIND_RANK = {"alias": 4, "keyword": 4, "theme": 4, "topic": 4, "name": 3, "weak-name": 1, "hint": 0}
+_KIND_LABEL = {"alias": "alias", "keyword": "nyckelord", "theme": "tema", "topic": "övrigt-ämne",
+               "name": "namnord", "weak-name": "namnord", "hint": "ord ur nyckelord"}
 
 
-def _matches(word: _Word, vocab: _Word) -> int:
-    return _match_forms(word.surface, word.lemma, word.stem, vocab.surface, vocab.lemma, vocab.stem)
-
-
-@functools.lru_cache(maxsize=500_000)
-def _match_forms(surface: str, lemma: str, stem: str, v_surface: str, v_lemma: str, v_stem: str) -> int:
-    """How well an answer word matches a vocabulary word: 3 same spelling, 2 same lemma or
-    stem, 1 vocab is a compound part of word (`lokal` in `arbetslokalerna`), 0 no match."""
-    if surface == v_surface:
-        return 3
-    if {surface, lemma, stem} & {v_surface, v_lemma, v_stem}:
-        return 2
-    v = v_lemma
-    for f in (lemma, surface):
-        parts = f.split("-") if "-" in f else [f]
-        for p in parts:
-            if p == v and len(parts) > 1:
-                return 1
-            if len(v) >= 4 and len(p) - len(v) >= 3 and p.endswith(v):
-                return 1
-            if len(v) >= 5 and p.startswith(v) and len(p) - len(v) >= 3:
-                return 1
-    return 0
+def _compatible(slot_tag: str, answer_tag: str) -> bool:
+    if slot_tag == "topic":
+        return answer_tag != "recipient"  # "stöd till chefer": chef is the receiver, not the topic
+    if slot_tag and answer_tag:
+        return slot_tag == answer_tag
+    return True
 
 
 class MentionMapper:
     """Maps answers to categories using a codebook and an optional mapping file.
 
     >>> m = MentionMapper()
-    >>> [m.map(a).category for a in ("p.2", "Lokalerna", "Lön", "vet ej")]
-    ['P02', 'P13', 'OVRIGT', 'EJ_SVAR']
+    >>> [m.map(a).category for a in ("p.2", "Lokalerna", "Lön", "vet ej", "handläggarnas adm")]
+    ['P02', 'P13', 'OVRIGT', 'EJ_SVAR', 'P06']
     >>> m.map("adm stöd").category is None
     True
     """
@@ -296,28 +227,23 @@ class MentionMapper:
         self.mapping = {normalise_answer(k): v for k, v in (mapping or {}).items()}
         bad = sorted({v for v in self.mapping.values() if v not in self.categories})
         if bad:
-            raise InputError(f"okänd kategori {', '.join(map(repr, bad))} i mappningen — giltiga: {', '.join(self.categories)}")
+            raise InputError(f"okänd kategori {', '.join(map(repr, bad))} i mappningen — giltiga: {', '.join(self.categories)}",
+                             value=bad[0], valid=self.categories)
         self._by_number = {c.number: c.id for c in self.codebook.points}
         self._ovrigt_number = max(self._by_number) + 1 if self._by_number else 14
-        self._phrases, self._generic = self._build_vocabulary()
-        self._single = [p for p in self._phrases if len(p.words) == 1]
-        self._vocab_words = list(dict.fromkeys(w for p in self._phrases for w in p.words))
-        index = {w: i for i, w in enumerate(self._vocab_words)}
-        self._compiled = [
-            (p, tuple(index[w] for w in p.words), p.generic or (p.category,), sum(len(w.surface) for w in p.words))
-            for p in self._phrases
-        ]
-        self._by_first: dict[int, list[tuple[_Phrase, tuple[int, ...], tuple[str, ...], int]]] = {}
-        for item in self._compiled:
-            self._by_first.setdefault(item[1][0], []).append(item)
-        self._quality_rows: dict[_Word, list[int]] = {}
-        self._nonzero: dict[_Word, list[int]] = {}
-        self._spelling = {v.surface: v for v in reversed(self._vocab_words) if len(v.surface) >= 5}
-        self._fuzzy_vocab: dict[str, set[str]] = {}
-        for p in self._single:
-            if p.weight >= 1 and len(p.words[0].surface) >= 4:
-                for f in (p.words[0].surface, p.words[0].lemma):
-                    self._fuzzy_vocab.setdefault(f, set()).add(p.category)
+        self._synonyms: dict[str, set[str]] = {}
+        for code in self.codebook:
+            for entry in code.synonyms:
+                left, right = parse_synonym(entry, f"koden '{code.id}'")
+                self._synonyms.setdefault(left, set()).add(right)
+        vocabulary: set[str] = set(OVRIGT_TOPICS)
+        for code in self.codebook:
+            for text in (code.name, *code.aliases, *code.keywords):
+                vocabulary.update(content(tokens(text)))
+        self.lexicon = Lexicon(vocabulary, self._synonyms)
+        self._build_names()
+        self._terms = self._build_terms()
+        self._spelling = self._spelling_vocabulary()
         self._cache: dict[str, Mention] = {}
 
     # vocabulary ----------------------------------------------------------------------
@@ -332,88 +258,127 @@ class MentionMapper:
                 return anc.id
         return OVRIGT
 
-    def _build_vocabulary(self) -> tuple[list[_Phrase], dict[tuple[str, ...], tuple[str, ...]]]:
-        # Phrases shared by several point names ("administrativt stöd" in 6 and 7) name
-        # none of them on their own; single shared words only when no code claims them.
-        names: dict[str, list[str]] = {}
+    def _build_names(self) -> None:
+        """Each point name's topic words and receivers; a word's weight is 1 / (names sharing it)."""
+        self._name_topics: dict[str, dict[str, str]] = {}  # point -> form -> name word
+        self._name_receivers: dict[str, set[str]] = {}
         for code in self.codebook.points:
-            names[code.id] = _content(_tokens(code.name))
-        ngram_owner: dict[tuple[str, ...], set[str]] = {}
-        for cid, words in names.items():
-            lemmas = [lemma_of(w) for w in words]
-            for n in range(1, len(lemmas) + 1):
-                for i in range(len(lemmas) - n + 1):
-                    ngram_owner.setdefault(tuple(lemmas[i:i + n]), set()).add(cid)
-        keyword_lemmas: set[tuple[str, ...]] = set()
-        for code in self.codebook:
-            for kw in code.keywords + code.aliases:
-                keyword_lemmas.add(tuple(lemma_of(w) for w in _content(_tokens(kw))))
-        generic = {
-            gram: tuple(sorted(owners))
-            for gram, owners in ngram_owner.items()
-            if len(owners) > 1 and not all(g in FILLER_WORDS for g in gram)
-            and (len(gram) > 1 or gram not in keyword_lemmas)
-        }
-        phrases: list[_Phrase] = []
-        seen: set[tuple[tuple[str, ...], str, float]] = set()
+            topics: dict[str, str] = {}
+            receivers: set[str] = set()
+            marked = False
+            for tok in tokens(code.name):
+                if tok in FUNCTION_WORDS:
+                    marked = marked or tok in RECIPIENT_MARKS
+                    continue
+                w = self.lexicon.word(tok)
+                if tok in FILLER_WORDS:
+                    continue
+                if w.role and marked:
+                    receivers.update(self._forms_of(w))
+                    continue
+                for f in self._forms_of(w):
+                    topics.setdefault(f, tok)
+            self._name_topics[code.id] = topics
+            self._name_receivers[code.id] = receivers
+        df: dict[str, int] = {}
+        for topics in self._name_topics.values():
+            for name_word in set(topics.values()):
+                df[name_word] = df.get(name_word, 0) + 1
+        self._name_df = df
+        # a topic shared only by points with receivers ("administrativt" in 6 and 7): with it,
+        # a genitive names the receiver ("chefernas adm")
+        with_receivers = [p for p, r in self._name_receivers.items() if r]
+        others = [p for p, r in self._name_receivers.items() if not r]
+        shared = set.intersection(*(set(self._name_topics[p]) for p in with_receivers)) if len(with_receivers) > 1 else set()
+        self._admin_forms = {f for f in shared if not any(f in self._name_topics[p] for p in others)}
 
-        def add(text: str, cat: str, weight: float) -> None:
-            words = tuple(_word(t) for t in _content(_tokens(text)))
-            if not words or all(w.surface in FILLER_WORDS for w in words):
-                return
-            key = tuple(w.lemma for w in words)
-            if key in generic:
-                return  # a keyword equal to a shared name phrase would pick one side
-            if (key, cat, weight) in seen:
-                return
-            seen.add((key, cat, weight))
-            phrases.append(_Phrase(words, cat, weight))
+    @staticmethod
+    def _forms_of(w: Word) -> set[str]:
+        forms = set(w.wholes)
+        for part in w.parts:
+            forms |= part.forms
+        return {f for f in forms if len(f) >= 3 and f not in FILLER_WORDS and f not in FUNCTION_WORDS}
 
-        acronyms: dict[str, set[str]] = {}
+    def _build_terms(self) -> list[_Term]:
+        shared = {f for p in self._name_topics for f in self._name_topics[p]
+                  if sum(f in t for t in self._name_topics.values()) > 1}
+        terms: list[_Term] = []
+        seen: set[tuple[tuple[str, ...], str]] = set()
+
+        def add(text: str, cat: str, kind: str, code: str) -> None:
+            toks = tokens(text)
+            slots: list[_Slot] = []
+            mark = ""
+            for tok in toks:
+                if tok in FUNCTION_WORDS:
+                    mark = "recipient" if tok in RECIPIENT_MARKS else ("source" if tok in SOURCE_MARKS else mark)
+                    continue
+                w = self.lexicon.word(tok)
+                slots.append(_Slot(w, mark if w.role else ""))
+                mark = ""
+            if not slots:
+                return
+            if len(slots) == 1 and slots[0].word.role and not slots[0].tag:
+                slots = [_Slot(slots[0].word, "topic")]
+            key = tuple(s.word.lemma + s.tag for s in slots)
+            if (key, cat) in seen:
+                return
+            if kind in ("alias", "keyword") and not any(s.word.role for s in slots) and len(slots) > 1 \
+                    and all(s.word.lemma in shared or s.word.surface in shared for s in slots):
+                return  # "adm stöd" is shared by two point names: it names neither alone
+            seen.add((key, cat))
+            terms.append(_Term(tuple(slots), (cat,), kind, text, code))
+            if len(slots) > 1 and cat != OVRIGT:
+                for s in slots:
+                    if not s.word.role and len(s.word.surface) >= 4 and s.word.surface not in FILLER_WORDS:
+                        terms.append(_Term((s,), (cat,), "hint", text, code))
+
         for code in self.codebook:
             cat = self._category_of(code)
             if cat is None:
                 continue
-            add(code.name, cat, 1.0)
-            for text in code.aliases + code.keywords:
-                add(text, cat, 1.0)
+            kind = "theme" if cat == OVRIGT else None
+            for text in code.aliases:
+                add(text, cat, kind or "alias", code.id)
                 if "-" in text:
-                    add(text.replace("-", " "), cat, 1.0)  # "it-stöd" written "IT stöd"
-                head = normalise_answer(text).split("-")[0]
-                if "-" in text and 2 <= len(head) <= 3 and head.isalpha():
-                    acronyms.setdefault(head, set()).add(cat)
-            if code.number is not None:
-                words = _content(_tokens(code.name))
-                for i in range(len(words)):
-                    for j in range(i + 1, len(words) + 1):
-                        gram = tuple(lemma_of(w) for w in words[i:j])
-                        if gram in generic or all(w in FILLER_WORDS for w in words[i:j]):
-                            continue
-                        add(" ".join(words[i:j]), cat, 1.0 if j - i > 1 else NAME_WEIGHT)
+                    add(text.replace("-", " "), cat, kind or "alias", code.id)
+            for text in code.keywords:
+                add(text, cat, kind or "keyword", code.id)
+                if "-" in text:
+                    add(text.replace("-", " "), cat, kind or "keyword", code.id)
+            if cat == OVRIGT:
+                add(code.name, cat, "theme", code.id)
+        for text in OVRIGT_TOPICS:
+            add(text, OVRIGT, "topic", "")
+        # a receiver alone ("socialsekreterarna") only hints at the point that names it
+        for point, receivers in self._name_receivers.items():
+            for code_word in sorted(receivers):
+                if self.lexicon.word(code_word).role:
+                    terms.append(_Term((_Slot(self.lexicon.word(code_word)),), (point,), "hint", code_word, point))
         # "HR" alone: every hr-… keyword belongs to one category, so the acronym names it
-        for head, cats in acronyms.items():
+        heads: dict[str, set[str]] = {}
+        for code in self.codebook:
+            cat = self._category_of(code)
+            for text in code.keywords + code.aliases:
+                head = normalise_answer(text).split("-")[0]
+                if cat and "-" in text and 2 <= len(head) <= 3 and head.isalpha():
+                    heads.setdefault(head, set()).add(cat)
+        for head, cats in heads.items():
             if len(cats) == 1:
-                add(head, next(iter(cats)), 1.0)
-        for gram, owners in generic.items():
-            # "administrativt stöd" marks a real either/or; a lone shared word ("regelbunden") only hints
-            words = tuple(_word(w) for w in gram)
-            phrases.append(_Phrase(words, owners[0], 1.0 if len(gram) > 1 else NAME_WEIGHT, generic=owners))
-        # words of multi-word keywords ("ärende" in "antal ärenden", "dra ärende") do not name
-        # a point alone, but an answer built on them is unresolved rather than Övrigt
-        singles = {p.words[0].lemma for p in phrases if len(p.words) == 1}
-        parts: dict[str, tuple[_Word, set[str]]] = {}
-        for p in list(phrases):
-            if len(p.words) < 2 or p.generic:
-                continue
-            for w in p.words:
-                if w.lemma not in singles and w.surface not in FILLER_WORDS and len(w.surface) >= 4:
-                    parts.setdefault(w.lemma, (w, set()))[1].add(p.category)
-        for w, owners in parts.values():
-            cats = tuple(sorted(owners, key=lambda c: (c == OVRIGT, c)))
-            phrases.append(_Phrase((w,), cats[0], NAME_WEIGHT, generic=cats if len(cats) > 1 else (), part=True))
-        return phrases, generic
+                add(head, next(iter(cats)), "theme" if OVRIGT in cats else "keyword", "")
+        return terms
 
-    # mapping -------------------------------------------------------------------------
+    def _spelling_vocabulary(self) -> dict[str, str]:
+        words: dict[str, str] = {}
+        for t in self._terms:
+            for s in t.slots:
+                if len(s.word.surface) >= 5 and s.word.surface.isalpha():
+                    words.setdefault(s.word.surface, s.word.lemma)
+        for topics in self._name_topics.values():
+            for name_word in topics.values():
+                if len(name_word) >= 5 and name_word.isalpha():
+                    words.setdefault(name_word, lemma_of(name_word))
+        return words
 
     def map(self, answer: object) -> Mention:
         """Map one answer; results are cached per normalised answer."""
@@ -421,21 +386,21 @@ class MentionMapper:
         key = normalise_answer(text)
         cached = self._cache.get(key)
         if cached is not None:
-            return Mention(text, key, cached.category, cached.method, cached.candidates)
+            return Mention(text, key, cached.category, cached.method, cached.candidates, cached.evidence)
         result = self._map_key(text, key)
         self._cache[key] = result
         return result
 
     def _map_key(self, text: str, key: str) -> Mention:
         if key in self.mapping:
-            return Mention(text, key, self.mapping[key], "mapping")
+            return Mention(text, key, self.mapping[key], "mapping", evidence=("mappningsfilen",))
         if self._is_no_answer(key):
-            return Mention(text, key, EJ_SVAR, "no-answer")
+            return Mention(text, key, EJ_SVAR, "no-answer", evidence=(f"inget svar: '{key}'",))
         number = self._numbers(key)
         if number is not None:
             return self._with_number(text, key, *number)
-        cats, method, cands = self._text_category(key)
-        return Mention(text, key, cats, method, cands)
+        cat, method, cands, evidence = self._text_category(key)
+        return Mention(text, key, cat, method, cands, evidence)
 
     def _is_no_answer(self, key: str) -> bool:
         if not re.search(r"[0-9a-zåäöéü]", key):
@@ -488,192 +453,268 @@ class MentionMapper:
         cat = valid[0]
         if rest.strip():
             # "2 intro" confirms the number; "2 lokaler" contradicts it and is not guessed
-            other, method, cands = self._text_category(rest)
+            other, method, cands, _ = self._text_category(rest)
             # only clear evidence can contradict a number: a weak hint ("3 handläggare") cannot
             if other is not None:
-                named = set() if method == "no-match" else {other}
-            elif method in ("ambiguous", "ambiguous-name"):
+                named = {other}
+            elif method in ("ambiguous", "several"):
                 named = {c.category for c in cands if c.score >= 0.5}
             else:
                 named = set()
             named.discard(EJ_SVAR)
             if named and cat not in named:
                 ranked = [Candidate(cat, 1.0)] + [Candidate(c, 0.5) for c in sorted(named)]
-                return Mention(text, key, None, "number-conflict", tuple(ranked))
-        return Mention(text, key, cat, "number")
+                return Mention(text, key, None, "number-conflict", tuple(ranked), (f"nummer {key.split()[0]}",))
+        return Mention(text, key, cat, "number", evidence=(f"punktnummer → {cat}",))
 
     # text ----------------------------------------------------------------------------
 
-    def _text_category(self, key: str) -> tuple[str | None, str, tuple[Candidate, ...]]:
-        tokens = _content(_tokens(key))
-        if not tokens:
-            return None, "empty", ()
-        words = [_word(t) for t in tokens]
-        content = [w for w in words if w.surface not in FILLER_WORDS]
-        if not content:
-            return None, "filler-only", ()
-        if all(w.surface in ALL_WORDS or w.surface in FILLER_WORDS for w in content):
-            return None, "all-areas", ()  # "alla", "samtliga": not one area
-        words = [self._spelled(w) for w in words]
-        hits = self._find_hits(words)
-        hits = self._suppress(hits)
-        if not hits:
-            if len(content) > MAX_OVRIGT_WORDS or not any(sum(ch.isalpha() for ch in w.surface) >= 3 for w in content):
-                return None, "no-match-long", ()
-            # only words we know to be Swedish words name "something else"; "onboarding" might be a point
-            unknown = [w.surface for w in content if w.surface.isalpha() and not _is_known(w.surface)]
-            if unknown:
-                return None, "unknown-word", ()
-            return OVRIGT, "no-match", ()
-        strong = [h for h in hits if h.weight >= 1]
-        if not strong:
-            method = "ambiguous-name" if all(len(h.categories) > 1 and h.source != "part" for h in hits) else "weak"
-            return None, method, self._ranked(hits)
-        # "(adm)" says P06 or P07, "stöd till chefer" says P07: the shared word agrees with P07
-        specific = {h.categories[0] for h in strong if len(h.categories) == 1}
-        strong = [
-            replace(h, categories=tuple(c for c in h.categories if c in specific))
-            if len(h.categories) > 1 and specific & set(h.categories) else h
-            for h in strong
-        ]
-        # weak words (bare name words) only support points that already have strong evidence
-        named = {c for h in strong for c in h.categories}
-        support = [h for h in hits if h.weight < 1 and set(h.categories) <= named]
-        cands = self._ranked(strong + support)
-        if all(len(h.categories) > 1 for h in strong):
-            return None, "ambiguous-name", cands
-        if len(cands) == 1:
-            return cands[0].category, "text", cands
-        spans: dict[str, set[int]] = {}
-        for h in strong + support:
-            for c in h.categories:
-                spans.setdefault(c, set()).update(range(h.start, h.end))
-        best, second = cands[0], cands[1]
-        # one stray word beside a long phrase ("…i förhållande till chefers och medarbetares uppdrag")
-        if best.score >= DOMINANCE * second.score and len(spans[second.category]) == 1 and len(spans[best.category]) >= 2:
-            return best.category, "text-dominant", cands
-        return None, "ambiguous", cands
+    # text ----------------------------------------------------------------------------
 
-    def _ranked(self, hits: Sequence[_Hit]) -> tuple[Candidate, ...]:
-        scores: dict[str, float] = {}
-        for h in hits:
-            for c in h.categories:
-                scores[c] = scores.get(c, 0.0) + h.chars * h.weight / len(h.categories)
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], self._order(kv[0])))
+    def _text_category(self, key: str) -> tuple[str | None, str, tuple[Candidate, ...], tuple[str, ...]]:
+        toks = tokens(key)
+        ctoks = content(toks)
+        if not ctoks:
+            return None, "empty", (), ()
+        real = [t for t in ctoks if t not in FILLER_WORDS and t != "/"]
+        if not real:
+            return None, "filler-only", (), ()
+        if all(t in ALL_WORDS for t in real):
+            return None, "all-areas", (), ()  # "alla", "samtliga punkter": not one area
+        evidence: list[str] = []
+        fixed = [self._spelled(t, evidence) for t in ctoks]
+        toks = [fixed[ctoks.index(t)] if t in ctoks else t for t in toks]
+        words = [self.lexicon.word(t) for t in fixed]
+        admin = any(self._forms_of(w) & self._admin_forms for w in words)
+        tags = role_tags(toks, words, admin)
+        units = {(i, k) for i, w in enumerate(words) if w.surface not in FILLER_WORDS and w.surface != "/"
+                 for k in range(len(w.parts))}
+        matches = [m for t in self._terms if (m := self._match(t, words, tags)) is not None]
+        matches += self._name_matches(words, tags, fixed)
+        matches = self._suppress(matches, words)
+        if not matches:
+            return None, "no-match", (), tuple(evidence)
+        cands = self._ranked(matches)
+        strong = [m for m in matches if m.strong]
+        if not strong:
+            tied = len(cands) > 1 and cands[1].score == cands[0].score
+            return None, "ambiguous" if tied else "weak", cands, tuple(evidence + [m.evidence for m in matches[:3]])
+        by_cat: dict[str, list[_Match]] = {}
+        for m in strong:
+            for c in m.categories:
+                by_cat.setdefault(c, []).append(m)
+        specific = [c for c, ms in by_cat.items() if any(len(m.categories) == 1 for m in ms)]
+        if len(specific) == 1:
+            cat = specific[0]
+            ev = [m.evidence for m in by_cat[cat]]
+            return cat, self._method(by_cat[cat]), self._ranked(matches, first=cat), tuple(evidence + ev)
+        # the recipient rule between points that share the topic ("adm" + "handläggarnas")
+        receivers = {c for c in (specific or by_cat) if self._receives(c, words, tags)}
+        if len(receivers) == 1 and (not specific or receivers <= set(specific)):
+            cat = next(iter(receivers))
+            ev = [m.evidence for m in by_cat.get(cat, [])] + [f"mottagare: {self._receiver_words(cat, words, tags)}"]
+            return cat, "recipient", self._ranked(matches, first=cat), tuple(evidence + ev)
+        if len(specific) > 1:
+            spans = {c: set().union(*(m.cover for m in by_cat[c])) for c in specific}
+            best, second = cands[0], cands[1] if len(cands) > 1 else None
+            if second and best.category in spans and second.category in spans and best.score >= DOMINANCE * second.score \
+                    and len({i for i, _ in spans[second.category]}) == 1 and len({i for i, _ in spans[best.category]}) >= 2:
+                cat = best.category
+                return cat, "text-dominant", cands, tuple(evidence + [m.evidence for m in by_cat[cat]])
+            return None, "several", cands, tuple(evidence + [m.evidence for m in strong[:4]])
+        return None, "ambiguous", cands, tuple(evidence + [m.evidence for m in strong[:4]])
+
+    @staticmethod
+    def _method(ms: Sequence[_Match]) -> str:
+        best = max(ms, key=lambda m: (_KIND_RANK[m.kind], len(m.cover)))
+        return {"alias": "alias", "keyword": "keyword", "theme": "theme", "topic": "ovrigt-topic",
+                "name": "name"}.get(best.kind, "text")
+
+    def _receives(self, cat: str, words: list[Word], tags: list[str]) -> bool:
+        return bool(self._receiver_words(cat, words, tags))
+
+    def _receiver_words(self, cat: str, words: list[Word], tags: list[str]) -> str:
+        receivers = self._name_receivers.get(cat) or set()
+        return ", ".join(w.surface for w, tag in zip(words, tags)
+                         if w.role and tag != "source" and self._forms_of(w) & receivers)
+
+    def _match(self, term: _Term, words: list[Word], tags: list[str]) -> _Match | None:
+        cover: set[tuple[int, int]] = set()
+        quality = 3
+        used: set[int] = set()
+        for slot in term.slots:
+            found = self._slot(slot, words, tags, used)
+            if found is None:
+                return None
+            q, units = found
+            quality = min(quality, q)
+            cover |= units
+            used |= {i for i, _ in units}
+        if not cover:
+            return None
+        label = _KIND_LABEL[term.kind]
+        where = f" ({term.code})" if term.code and term.code != term.categories[0] else ""
+        shown = " ".join(words[i].surface for i in sorted({i for i, _ in cover}))
+        ev = f"{label} '{term.text}'{where}" + ("" if shown == normalise_answer(term.text) else f" ← {shown}")
+        weight = 1.0 if term.kind != "hint" else 0.5
+        return _Match(term.categories, frozenset(cover), quality, term.kind, weight, ev)
+
+    def _slot(self, slot: _Slot, words: list[Word], tags: list[str], used: set[int]) -> tuple[int, set[tuple[int, int]]] | None:
+        sw = slot.word
+        names = {sw.surface, sw.lemma} | set(sw.wholes)
+        best: tuple[int, set[tuple[int, int]]] | None = None
+        for i, w in enumerate(words):
+            if i in used or not _compatible(slot.tag, tags[i]):
+                continue
+            if names & w.wholes:
+                q = 3 if sw.surface == w.surface else 2
+                cand = (q, {(i, k) for k in range(len(w.parts))})
+            elif w.split and any(names & p.forms for p in w.parts):
+                k = next(k for k, p in enumerate(w.parts) if names & p.forms)
+                cand = (1, {(i, k)})
+            elif sw.split and w.split and all(any(sp.forms & p.forms for p in w.parts) for sp in sw.parts):
+                cand = (1, {(i, k) for k, p in enumerate(w.parts) if any(sp.forms & p.forms for sp in sw.parts)})
+            else:
+                continue
+            if best is None or (cand[0], len(cand[1])) > (best[0], len(best[1])):
+                best = cand
+        if best is not None or not sw.split:
+            return best
+        # a compound of the codebook written as separate words ("inflytande för brukare")
+        cover: set[tuple[int, int]] = set()
+        for sp in sw.parts:
+            hit = None
+            for i, w in enumerate(words):
+                if i in used or not _compatible(slot.tag, tags[i]):
+                    continue
+                if sp.forms & w.wholes:
+                    hit = {(i, k) for k in range(len(w.parts))}
+                    break
+                k = next((k for k, p in enumerate(w.parts) if sp.forms & p.forms), None)
+                if k is not None:
+                    hit = {(i, k)}
+                    break
+            if hit is None:
+                return None
+            cover |= hit
+        return (1, cover) if len({i for i, _ in cover}) > 1 else None
+
+    def _name_matches(self, words: list[Word], tags: list[str], toks: list[str]) -> list[_Match]:
+        """Content words of a point's name in the answer, weighted by distinctiveness."""
+        quantity = any(t in QUANTITY_WORDS for t in toks)
+        out: list[_Match] = []
+        for point, topics in self._name_topics.items():
+            cover: set[tuple[int, int]] = set()
+            weight = 0.0
+            seen_words: list[str] = []
+            whole_words = 0
+            for i, w in enumerate(words):
+                if w.surface in FILLER_WORDS:
+                    continue
+                if w.role and not quantity and tags[i] != "source":
+                    continue  # a person is a topic only as a number ("fler medarbetare")
+                if w.role and tags[i] == "recipient":
+                    continue
+                hits = [(k, f) for k, p in enumerate(w.parts) for f in p.forms if f in topics]
+                whole = [f for f in w.wholes if f in topics]
+                if whole:
+                    cover |= {(i, k) for k in range(len(w.parts))}
+                    name_word = topics[whole[0]]
+                    whole_words += 1
+                elif hits:
+                    cover |= {(i, k) for k, _ in hits}
+                    name_word = topics[hits[0][1]]
+                else:
+                    continue
+                if name_word not in seen_words:
+                    seen_words.append(name_word)
+                    weight += 1.0 / self._name_df.get(name_word, 1)
+            if not cover:
+                continue
+            receivers = self._name_receivers[point]
+            got = [i for i, w in enumerate(words) if w.role and tags[i] != "source" and self._forms_of(w) & receivers]
+            for i in got:
+                cover |= {(i, k) for k in range(len(words[i].parts))}
+            strong = (len(seen_words) >= 2 and weight >= 1.0) or (weight >= 0.5 and bool(got)) or (
+                len(seen_words) == 1 and weight >= 1.0 and whole_words == 1 and len(seen_words[0]) >= 8
+                and len([w for w in words if w.surface not in FILLER_WORDS]) == 1)
+            ev = f"namnord {', '.join(seen_words)}" + (f" + mottagare {', '.join(words[i].surface for i in got)}" if got else "") + f" ({point})"
+            out.append(_Match((point,), frozenset(cover), 2, "name" if strong else "weak-name", weight, ev))
+        return out
+
+    @staticmethod
+    def _suppress(matches: list[_Match], words: list[Word]) -> list[_Match]:
+        """Longest evidence wins; on the same words the better match wins; inside one word a
+        point's part beats a theme's part ("medhandläggarsystem")."""
+        def beats(o: _Match, h: _Match) -> bool:
+            if o is h or set(o.categories) == set(h.categories) and o.kind == h.kind:
+                return False
+            if not o.strong:
+                return not h.strong and h.cover < o.cover  # weak evidence hides only weaker, shorter evidence
+            if h.cover < o.cover:
+                return True
+            if h.cover == o.cover:
+                a = (o.quality, _KIND_RANK[o.kind], -len(o.categories), o.weight)
+                b = (h.quality, _KIND_RANK[h.kind], -len(h.categories), h.weight)
+                return a > b
+            if h.categories == (OVRIGT,) and o.categories != (OVRIGT,) and o.strong and h.quality == 1:
+                words_h = {i for i, _ in h.cover}
+                return len(words_h) == 1 and words_h <= {i for i, _ in o.cover}
+            return False
+
+        kept = [h for h in matches if not any(beats(o, h) for o in matches)]
+        # weak evidence of a category that has strong evidence adds nothing
+        strong_cats = {c for m in kept if m.strong for c in m.categories}
+        return [m for m in kept if m.strong or not set(m.categories) <= strong_cats or m.kind == "weak-name"]
+
+    def _ranked(self, matches: Sequence[_Match], first: str | None = None) -> tuple[Candidate, ...]:
+        """Categories by the answer words their evidence covers (strong evidence counts twice)."""
+        per_unit: dict[str, dict[tuple[int, int], float]] = {}
+        for m in matches:
+            unit_weight = (m.weight / len(m.cover) if m.kind in ("name", "weak-name") else m.weight) / len(m.categories)
+            gain = (2.0 if m.strong else 1.0) * min(unit_weight, 1.0)
+            for c in m.categories:
+                units = per_unit.setdefault(c, {})
+                for u in m.cover:
+                    units[u] = max(units.get(u, 0.0), gain)
+        scores = {c: sum(units.values()) for c, units in per_unit.items()}
+        if first is not None:
+            scores[first] = max(scores.values(), default=1.0) + 1.0
+        # Övrigt after a point with the same score: an unknown word of a point is likelier
+        ranked = sorted(scores.items(), key=lambda kv: (-round(kv[1], 6), kv[0] == OVRIGT, self._order(kv[0])))
         top = ranked[0][1] if ranked else 1.0
         return tuple(Candidate(c, round(sc / top, 3)) for c, sc in ranked)
 
     def _order(self, cat: str) -> int:
         return self.categories.index(cat) if cat in self.categories else len(self.categories)
 
-    def _qualities(self, word: _Word) -> list[int]:
-        row = self._quality_rows.get(word)
-        if row is None:
-            row = [_matches(word, v) for v in self._vocab_words]
-            self._quality_rows[word] = row
-            self._nonzero[word] = [i for i, q in enumerate(row) if q and i in self._by_first]
-        return row
-
-    def _find_hits(self, words: list[_Word]) -> list[_Hit]:
-        hits: list[_Hit] = []
-        n = len(words)
-        matched_tokens: set[int] = set()
-        # each answer word against each vocabulary word once (cached), then phrases by lookup
-        quality_of = [self._qualities(w) for w in words]
-        for i in range(n):
-            for first in self._nonzero[words[i]]:
-                for p, idx, cats, chars in self._by_first[first]:
-                    m = len(idx)
-                    if i + m > n:
-                        continue
-                    quality = 3
-                    for j in range(m):
-                        q = quality_of[i + j][idx[j]]
-                        if q < quality:
-                            quality = q
-                            if not q:
-                                break
-                    if not quality:
-                        continue
-                    partial = quality == 1
-                    source = "part" if p.part else ("compound" if partial else "exact")
-                    hits.append(_Hit(i, i + m, cats, p.weight, chars, partial, source, quality))
-                    if not partial and not p.part:
-                        matched_tokens.update(range(i, i + m))
-        # unknown words: a prefix of vocabulary words ("arbetsbel.") or a misspelling
-        for i, w in enumerate(words):
-            if i in matched_tokens or w.surface in FILLER_WORDS or len(w.surface) < 4:
-                continue
-            if any(h.start <= i < h.end and h.weight >= 1 for h in hits):
-                continue
-            hits.extend(self._prefix_or_fuzzy(i, w))
-        return hits
-
-    def _spelled(self, w: _Word) -> _Word:
-        """A clearly misspelt word ("administartivt") read as the vocabulary word it is
-        closest to, so that phrases can use it; real and already matching words stay."""
+    def _spelled(self, token: str, evidence: list[str]) -> str:
+        """A misspelt or truncated word ("arbetsbelasting", "specialistutb") read as the
+        vocabulary word it clearly is; real words and words that already match stay."""
+        if len(token) < 5 or not token.isalpha() or token in FILLER_WORDS or is_known(token):
+            return token
+        w = self.lexicon.word(token)
+        if w.split and all(is_known(p.text) or p.text in self.lexicon.atoms for p in w.parts):
+            return token  # an unknown compound of known words ("kursdagar")
+        if token in self._spelling or lemma_of(token) in self._spelling.values():
+            return token
         from rapidfuzz import fuzz, process
 
-        if len(w.surface) < 6 or not w.surface.isalpha() or _is_known(w.surface):
-            return w
-        if max(self._qualities(w), default=0) >= 2:
-            return w
-        choices = self._spelling
-        found = process.extract(w.surface, list(choices), scorer=fuzz.ratio, score_cutoff=FUZZY_STRONG, limit=3)
-        found = [(f, sc) for f, sc, _ in found if w.surface not in f]
+        prefixed = {self._spelling[f] for f in self._spelling if f.startswith(token) and len(f) > len(token)}
+        if len(prefixed) == 1 and len(token) >= 6:
+            target = next(f for f in self._spelling if f.startswith(token))
+            evidence.append(f"förkortning: {token} → {target}")
+            return target
+        found = process.extract(token, list(self._spelling), scorer=fuzz.ratio, score_cutoff=FUZZY_STRONG, limit=4)
+        found = [(f, sc) for f, sc, _ in found if token not in f]
         if not found:
-            return w
+            return token
         best_form, best = found[0]
-        rivals = {choices[f].lemma for f, sc in found if sc >= best - 2.0}
-        return choices[best_form] if len(rivals) == 1 else w
-
-    def _prefix_or_fuzzy(self, i: int, w: _Word) -> list[_Hit]:
-        """A truncated word ("arbetsbel") or a misspelling ("arbetsbelasting") of one vocabulary word."""
-        from rapidfuzz import fuzz, process
-
-        if _is_known(w.surface):
-            return []  # a real word ("gruppen", "handläggare") is neither truncated nor misspelt
-        forms = [f for f in w.forms() if len(f) >= 4 and f.isalpha()]
-        owners = {c for f, cs in self._fuzzy_vocab.items() for form in forms
-                  if f.startswith(form) and len(f) > len(form) for c in cs}
-        if owners:
-            # a truncation is only evidence when every word it could be belongs to one point
-            weight = 1.0 if len(owners) == 1 and len(w.surface) >= 5 else NAME_WEIGHT
-            return [_Hit(i, i + 1, tuple(sorted(owners)), weight, len(w.surface), True, "prefix")]
-        if len(w.surface) < 5:
-            return []
-        # a word inside a longer vocabulary word is a compound part, not a misspelling
-        choices = [f for f in self._fuzzy_vocab if w.surface not in f]
-        found = process.extract(w.surface, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=5)
-        if not found:
-            return []
-        best = found[0][1]
-        owners = {c for f, sc, _ in found if sc >= best - 0.01 for c in self._fuzzy_vocab[f]}
-        weight = 1.0 if best >= FUZZY_STRONG and len(owners) == 1 else NAME_WEIGHT
-        return [_Hit(i, i + 1, tuple(sorted(owners)), weight, len(w.surface), True, "fuzzy")]
-
-    @staticmethod
-    def _suppress(hits: list[_Hit]) -> list[_Hit]:
-        """Longest match wins; on the same words the better match wins (see `_beats`)."""
-        return [h for h in hits if not any(o is not h and _beats(o, h) for o in hits)]
-
-
-def _beats(o: _Hit, h: _Hit) -> bool:
-    if not (o.start <= h.start and h.end <= o.end):
-        return False
-    if (o.source == "part") != (h.source == "part"):
-        return h.source == "part"  # a hint never beats a match
-    if (o.end - o.start) > (h.end - h.start):
-        return True
-    # same words: whole word over compound part, spelling over lemma, keyword over a bare
-    # name word, the longer compound part, a specific point over a word shared by several
-    if o.quality != h.quality:
-        return o.quality > h.quality
-    if o.weight != h.weight:
-        return o.weight > h.weight
-    if o.partial and h.partial and o.chars != h.chars:
-        return o.chars > h.chars
-    return len(h.categories) > 1 and len(o.categories) == 1
+        rivals = {self._spelling[f] for f, sc in found if sc >= best - 2.0}
+        if len(rivals) != 1:
+            return token
+        evidence.append(f"stavning: {token} → {best_form}")
+        return best_form
 
 
 # -- mapping files -------------------------------------------------------------------------

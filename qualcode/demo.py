@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qualcode.core.errors import ProjectError
+from qualcode.core.errors import Hint, ProjectError
 from qualcode.store.database import DB_NAME
 
 Table = tuple[str, list[str], list[dict[str, Any]]]
@@ -19,6 +19,7 @@ class DemoResult:
     project_dir: Path
     tables: list[Table] = field(default_factory=list)
     summary: list[str] = field(default_factory=list)
+    next_steps: list[Hint] = field(default_factory=list)  # what to try next, rendered by the front end
 
 
 def bundled_corpus() -> Path:
@@ -28,9 +29,15 @@ def bundled_corpus() -> Path:
 def _fresh_dir(directory: Path, force: bool) -> None:
     if directory.exists() and any(directory.iterdir()):
         if not force:
-            raise ProjectError(f"'{directory}' finns redan — ta bort den, välj en annan med --dir, eller kör med --force")
+            raise ProjectError(
+                f"'{directory}' finns redan", value=str(directory),
+                hint=Hint("ta bort den, välj en annan mapp, eller ersätt ett tidigare demoprojekt", option="force"),
+            )
         if not (directory / DB_NAME).exists():
-            raise ProjectError(f"'{directory}' är inte ett qualcode-projekt; --force ersätter bara tidigare demoprojekt")
+            raise ProjectError(
+                f"'{directory}' är inte ett qualcode-projekt; bara ett tidigare demoprojekt kan ersättas",
+                value=str(directory), hint=Hint("välj en annan mapp", option="dir", example="MAPP"),
+            )
         shutil.rmtree(directory)
 
 
@@ -50,7 +57,10 @@ def run_demo(
     directory = Path(directory)
     corpus = Path(corpus_dir) if corpus_dir else bundled_corpus()
     if not (corpus / "intervjuer").is_dir():
-        raise ProjectError(f"hittar inte exempelkorpusen i '{corpus}' — ange --corpus MAPP (mappen corpora/ i qualcode)")
+        raise ProjectError(
+            f"hittar inte exempelkorpusen i '{corpus}'", value=str(corpus),
+            hint=Hint("ange mappen corpora/ i qualcode", option="corpus", example="MAPP"),
+        )
     _fresh_dir(directory, force)
     result = DemoResult(project_dir=directory)
     with init_project(directory, name="Exempelprojekt: handlingsplanen", coder="forskare") as project:
@@ -99,7 +109,8 @@ def run_demo(
         _mentions(project, corpus, result, progress)
         _suggestions(project, result, progress)
         _report(project, directory / "rapport", result, progress)
-    result.summary.append(f"Projektet finns i {directory} — prova `qualcode -h` eller `qualcode counts -p {directory}`.")
+    result.summary.append(f"Projektet finns i {directory}.")
+    result.next_steps.append(Hint("räkna koderna", command=("counts",), option="project", example=str(directory)))
     return result
 
 
@@ -141,8 +152,9 @@ def _mentions(project: Any, corpus: Path, result: DemoResult, progress: Callable
         cmp = compare_published(counts, load_published(published))
         result.summary.append(
             f"Slutenkäten: {cmp.equal} av {cmp.cells} tabellceller stämmer med de publicerade tabellerna, "
-            f"{cmp.unresolved} svar oklara (se `qualcode mentions compare`)."
+            f"{cmp.unresolved} svar oklara."
         )
+        result.next_steps.append(Hint("jämför med de publicerade tabellerna", command=("mentions", "compare")))
 
 
 def _suggestions(project: Any, result: DemoResult, progress: Callable[[str], None]) -> None:
@@ -156,8 +168,10 @@ def _suggestions(project: Any, result: DemoResult, progress: Callable[[str], Non
     suggested = suggest_project(project, segments="uncoded", meta={"field": "motivering"})
     result.summary.append(
         f"Förslag: {suggested.n_suggestions} kodförslag för {suggested.n_segments} okodade enkätkommentarer "
-        "— granska med `qualcode suggest list` eller `qualcode tag`."
+        "att granska."
     )
+    result.next_steps.append(Hint("granska förslagen", command=("suggest", "list")))
+    result.next_steps.append(Hint("eller koda segment för segment", command=("tag",)))
 
 
 def _report(project: Any, out: Path, result: DemoResult, progress: Callable[[str], None]) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.core.codebook import Codebook, load_codebook
-from qualcode.core.errors import ProjectError
+from qualcode.core.errors import Hint, ProjectError
 from qualcode.store.database import DB_NAME, Store
 
 if TYPE_CHECKING:
@@ -59,7 +59,8 @@ class Project:
             cb = self.store.load_codebook()
             if cb is None:
                 raise ProjectError(
-                    f"projektet '{self.root}' har ingen kodbok — läs in en med `qualcode codebook import FIL`"
+                    f"projektet '{self.root}' har ingen kodbok",
+                    hint=Hint("läs in en", command=("codebook", "import", "FIL")),
                 )
             self._codebook = cb
         return self._codebook
@@ -142,8 +143,12 @@ def find_project(path: str | Path | None = None) -> Project:
     """Open the project at `path` (or the current folder)."""
     root = Path(path) if path else Path.cwd()
     if not (root / DB_NAME).exists():
-        hint = "ange --project MAPP eller sätt QUALCODE_PROJECT" if path is None else "kontrollera sökvägen"
-        raise ProjectError(f"hittade inget qualcode-projekt i '{root}' — skapa ett med `qualcode init {root}` eller {hint}")
+        if path is None:
+            hint = Hint("ange projektmappen (eller sätt QUALCODE_PROJECT), eller skapa ett projekt här",
+                        option="project", example="MAPP")
+        else:
+            hint = Hint("kontrollera sökvägen, eller skapa ett projekt där", command=("init", str(root)))
+        raise ProjectError(f"hittade inget qualcode-projekt i '{root}'", value=str(root), hint=hint)
     config = _read_config(root)
     store = Store.open(root / DB_NAME)
     return Project(root=root, config=config, store=store)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from qualcode.cli.common import render_error
 from qualcode.ingest.service import import_notes, import_survey
 from qualcode.core.errors import DuplicateImportError, InputError
 from qualcode.ingest.readers import detect_encoding, read_note, split_front_matter
@@ -118,7 +119,7 @@ def test_same_answer_from_two_respondents_is_two_documents(project, tmp_path):
         (lambda t: _write(t / "tom.csv", b""), "survey", "är tom"),
         (lambda t: write_cp1252_csv(t / "e.csv", ROWS), "badcol",
          "saknar kolumnen 'kommentar' — kolumner i filen: id, stadsdel, termin, motivering, betyg"),
-        (lambda t: _write(t / "bad.csv", b"id;m\n1;\x81\x8d\xff\xfe\n"), "survey", "--encoding"),
+        (lambda t: _write(t / "bad.csv", b"id;m\n1;\x81\x8d\xff\xfe\n"), "survey", "varken som UTF-8 eller cp1252"),
         (lambda t: _write(t / "trasig.docx", b"PK\x03\x04 not really a zip"), "notes", "skadad"),
         (lambda t: _write(t / "trasig.xlsx", b"garbage"), "survey", "skadad"),
         (lambda t: _write(t / "bara.csv", b"id;m\n"), "survey", "bara en rubrikrad"),
@@ -149,8 +150,10 @@ def test_a_bad_file_among_good_ones_imports_nothing(project, tmp_path):
 
 def test_explicit_wrong_encoding_suggests_the_fix(project, tmp_path):
     path = write_cp1252_csv(tmp_path / "e.csv", ROWS)
-    with pytest.raises(InputError, match="prova `--encoding cp1252`"):
+    with pytest.raises(InputError, match="kunde inte läsa .* som utf-8") as info:
         import_survey(project, path, ["motivering"], id_column="id", encoding="utf-8")
+    assert "--" not in str(info.value) and info.value.info.hint.option == "encoding"
+    assert render_error(info.value).endswith("prova en annan teckenkodning: `--encoding cp1252`")
     assert nothing_written(project)
 
 

@@ -77,7 +77,7 @@ def test_csv_and_xlsx_files(project, tmp_path):
     assert values[1] == ["R1", "survey", 2, "chef", None, 1, 1]
     with pytest.raises(InputError, match="okänt matrisformat 'txt'"):
         write_matrix(m, tmp_path / "m.txt")
-    with pytest.raises(InputError, match="okänt --by"):
+    with pytest.raises(InputError, match="okänd radindelning 'person' — välj en av auto"):
         code_matrix(project, by="person")
 
 

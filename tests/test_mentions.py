@@ -235,8 +235,9 @@ def test_select_columns_names_globs_prefixes_and_errors():
     with pytest.raises(InputError, match="kolumnen 'behv' finns inte — kolumner i filen: id, langst_1"):
         select_columns(cols, ["behv"])
     assert [s.name for s in select_columns(cols, [])] == ["langst", "behov"]
-    with pytest.raises(InputError, match="ange kolumner med `--columns`"):
+    with pytest.raises(InputError, match="ange vilka kolumner som ska räknas — kolumner: id, svar") as info:
         select_columns(["id", "svar"], [])
+    assert info.value.info.hint.option == "columns"
 
 
 # -- CLI -----------------------------------------------------------------------------------
@@ -306,7 +307,7 @@ def test_cli_errors(tmp_path):
     assert r.exit_code == 1
     assert "kolumnen 'nope' finns inte — kolumner i filen: id, roll, langst_1, langst_2, behov_1, behov_2" in r.stderr
     r = runner.invoke(app, ["mentions", "count", str(path), "-c", "langst_1", "--by", "kön"])
-    assert r.exit_code == 1 and "kolumnen 'kön' för --by finns inte" in r.stderr
+    assert r.exit_code == 1 and "grupperingskolumnen 'kön' finns inte" in r.stderr and "`--by behov_2`" in r.stderr
     bad = tmp_path / "bad.csv"
     bad.write_bytes("id;langst_1\na;Lön\nb;f\xf6r\xe4ndring \x81\x8d\n".encode("latin-1"))
     r = runner.invoke(app, ["mentions", "count", str(bad), "-c", "langst_1", "--encoding", "utf-8"])

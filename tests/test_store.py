@@ -43,8 +43,9 @@ def test_corrupt_database_gets_a_clear_message(tmp_path):
 
 
 def test_missing_database_is_not_created(tmp_path):
-    with pytest.raises(StoreError, match="qualcode init"):
+    with pytest.raises(StoreError, match="finns inte") as info:
         Store.open(tmp_path / "nope.db")
+    assert info.value.info.hint.command == ("init",)
     assert not (tmp_path / "nope.db").exists()
 
 

@@ -83,7 +83,7 @@ def test_evaluate_cli_json(tmp_path):
     assert d["micro"]["f1"] == 1.0 and d["n_segments"] == 4
     res = runner.invoke(app, ["evaluate", "--gold", str(F / "gold.jsonl")])
     assert res.exit_code == 1
-    assert "ange antingen --train FIL eller --cv K" in res.output
+    assert "ange antingen en träningsfil eller korsvalidering" in res.output and "`--cv 5`" in res.output
 
 
 # -- bad input ---------------------------------------------------------------------------

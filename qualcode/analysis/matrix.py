@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qualcode.core.errors import InputError
+from qualcode.core.errors import Hint, InputError
 from qualcode.core.ordering import sort_key
 from qualcode.core.records import CASE_KEYS, MODEL_CODER, case_key
 
@@ -51,7 +51,8 @@ def code_matrix(
 ) -> CodeMatrix:
     """Build the matrix. `by='auto'` groups survey answers by respondent and keeps notes per document."""
     if by not in BY:
-        raise InputError(f"okänt --by '{by}' — välj en av {', '.join(BY)}")
+        raise InputError(f"okänd radindelning '{by}' — välj en av {', '.join(BY)}", value=by, valid=tuple(BY),
+                         hint=Hint("till exempel", option="by", example="auto"))
     store = project.store
     cb = project.codebook
     if codes:
@@ -62,7 +63,7 @@ def code_matrix(
     rollup = {cid: cb.rollup(cid) for cid in code_cols}
     docs = list(store.iter_documents(kind=kind))
     if not docs:
-        raise InputError("projektet har inga dokument — importera med `qualcode corpus import`")
+        raise InputError("projektet har inga dokument", hint=Hint("importera", command=("corpus", "import", "FIL")))
     has_survey = any(d.kind == "survey" for d in docs)
     group_survey = by == "respondent" or (by == "auto" and has_survey)
     unit_of: dict[int, str] = {}

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qualcode.core.errors import InputError
+from qualcode.core.errors import Hint, InputError
 
 STAR = "*"
 DEFAULT_MIN_CELL = 5
@@ -101,7 +101,8 @@ def suppress(
             if not isinstance(v, int) or isinstance(v, bool) or v < 0:
                 raise InputError(f"cell ({i + 1}, {j + 1}) är {v!r} — antal ska vara heltal ≥ 0")
     if min_cell < 0:
-        raise InputError(f"--min-cell {min_cell} är negativt — ange 0 (ingen maskering) eller ett tal som 5")
+        raise InputError(f"minsta cellstorlek är negativ ({min_cell})", value=min_cell,
+                         hint=Hint("ange 0 (ingen maskering) eller ett tal som 5", option="min_cell", example="5"))
     grid = [r + [sum(r)] for r in rows]
     col_sums = [sum(rows[i][j] for i in range(n_rows)) for j in range(n_cols)]
     grid.append(col_sums + [sum(col_sums)])

@@ -9,11 +9,14 @@ import os
 from collections.abc import Iterable, Sequence
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from qualcode.core.errors import Hint
 
 console = Console(highlight=False, soft_wrap=False)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -98,19 +101,31 @@ def parse_meta(pairs: list[str] | None) -> dict[str, str]:
 
 
 def render_error(exc: Exception) -> str:
-    """One line for a library error: its message, then its hint in CLI words (flags, commands)."""
+    """One line for a library error: its message, then its hint in CLI words (flags, commands).
+
+    A hint with both a command and an option becomes one command line
+    (``qualcode tag --sample NAMN``); an option alone becomes its flag (``--encoding cp1252``).
+    """
     from qualcode.core.errors import QualcodeError
 
     text = str(exc)
     hint = exc.info.hint if isinstance(exc, QualcodeError) else None
     if hint is None:
         return text
-    parts = [hint.text]
-    if hint.option:
-        flag = "--" + hint.option.replace("_", "-")
-        parts.append(f"`{flag} {hint.example}`" if hint.example else f"`{flag}`")
-    elif hint.example:
-        parts.append(f"`{hint.example}`")
+    return f"{text} — {render_hint(hint)}"
+
+
+def render_hint(hint: Hint) -> str:
+    """A hint in CLI words: its text, then the flag or command to type."""
+    words: list[str] = []
     if hint.command:
-        parts.append("`qualcode " + " ".join(hint.command) + "`")
-    return f"{text} — {' '.join(parts) if len(parts) == 1 else parts[0] + ': ' + ' '.join(parts[1:])}"
+        words += ["qualcode", *hint.command]
+    if hint.option:
+        words.append("--" + hint.option.replace("_", "-"))
+    if hint.example:
+        words.append(hint.example)
+    for option, example in hint.options:
+        words += ["--" + option.replace("_", "-"), example]
+    shown = f"`{' '.join(words)}`" if words else ""
+    text = (f"{hint.text}: {shown}" if shown else hint.text) if hint.text else shown
+    return "; ".join([text, *(render_hint(h) for h in hint.also)])

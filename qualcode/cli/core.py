@@ -15,6 +15,7 @@ from qualcode.cli.common import (
     emit,
     err_console,
     open_project,
+    render_hint,
 )
 
 
@@ -104,6 +105,9 @@ def demo(
         emit(rows, columns, Format.table, title=title)
     for line in result.summary:
         console.print(line)
+    for hint in result.next_steps:
+        console.print(f"Nästa steg — {render_hint(hint)}", markup=False)
+    console.print("All hjälp: `qualcode -h`, och `qualcode KOMMANDO -h` för varje kommando.", markup=False)
 
 
 def register(app: typer.Typer) -> None:

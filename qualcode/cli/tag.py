@@ -18,6 +18,7 @@ from qualcode.cli.common import (
     err_console,
     open_project,
     parse_meta,
+    render_error,
 )
 
 if TYPE_CHECKING:
@@ -116,7 +117,9 @@ def _run_keys(session: TagSession) -> SessionSummary:
         return run(session, (line for line in lines if not is_help(line)), render=render, report=_report)
 
 
-def _report(message: str, error: bool) -> None:
+def _report(message: str | Exception, error: bool) -> None:
+    if isinstance(message, Exception):
+        message = render_error(message)
     if error:
         err_console.print(f"[bold red]fel:[/] {escape(message)}")
     else:
@@ -179,7 +182,7 @@ def tag(
             err_console.print("Väntar på att omträningen av förslagen blir klar …")
             retrainer.join()
         if retrainer is not None and retrainer.error:
-            err_console.print(f"[yellow]obs:[/] omträningen av förslagen misslyckades: {escape(retrainer.error)}")
+            err_console.print(f"[yellow]obs:[/] omträningen av förslagen misslyckades: {escape(render_error(retrainer.error))}")
     err_console.print(
         f"{summary.decisions} segment klara, {summary.remaining} kvar. Allt är sparat — fortsätt med `qualcode tag`."
     )
@@ -291,7 +294,7 @@ def adjudicate(
             try:
                 message = session.apply(line)
             except QualcodeError as exc:
-                _report(str(exc), True)
+                _report(exc, True)
                 continue
             _report(message, False)
             _render_adjudication(session)

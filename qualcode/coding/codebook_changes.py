@@ -13,7 +13,7 @@ from qualcode.core.codebook import (
     merge_codes,
     rename_code,
 )
-from qualcode.core.errors import CodebookError
+from qualcode.core.errors import CodebookError, Hint
 from qualcode.project import Project
 
 
@@ -35,8 +35,8 @@ def import_codebook(project: Project, codebook: Codebook, actor: str | None = No
     if dropped:
         detail = ", ".join(f"{c} ({usage[c]} kodningar)" for c in dropped)
         raise CodebookError(
-            f"den nya kodboken saknar koder som används: {detail} — lägg till dem i kodboken, "
-            "eller slå ihop dem först med `qualcode codebook merge KÄLLA MÅL`"
+            f"den nya kodboken saknar koder som används: {detail} — lägg till dem i kodboken", value=dropped,
+            hint=Hint("eller slå ihop dem först", command=("codebook", "merge", "KÄLLA", "MÅL")),
         )
     old = store.load_codebook()
     old_ids = set(old.ids) if old else set()
@@ -67,7 +67,7 @@ def add_code(project: Project, code: Code, actor: str | None = None) -> Codebook
 def rename(project: Project, old: str, new_id: str | None = None, new_name: str | None = None, actor: str | None = None) -> int:
     """Rename a code's id and/or name; every coding follows. Returns the number of codings moved."""
     if not new_id and not new_name:
-        raise CodebookError("ange nytt id (--id) och/eller nytt namn (--name)")
+        raise CodebookError("ange nytt id och/eller nytt namn", hint=Hint("till exempel", option="name", example="'Nytt namn'"))
     cb = project.codebook
     code = cb.resolve(old)
     new = rename_code(cb, code.id, new_id, new_name)
@@ -108,5 +108,6 @@ def new_code(
 ) -> Code:
     code = Code(id=code_id.strip(), name=name.strip(), parent=parent or None, definition=definition, keywords=keywords)
     if not code.id or not code.name:
-        raise CodebookError("en kod behöver både id och namn, t.ex. `qualcode codebook add T-NY 'Nytt tema'`")
+        raise CodebookError("en kod behöver både id och namn",
+                            hint=Hint("till exempel", command=("codebook", "add", "T-NY", "'Nytt tema'")))
     return replace(code, kind="theme" if code.id.startswith("T-") else "code")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from qualcode.coding.agreement import OVERALL, CodeAgreement, code_agreement
 from qualcode.coding.tag_commands import TagError
 from qualcode.coding.tagging import find_code
-from qualcode.core.errors import InputError
+from qualcode.core.errors import Hint, InputError
 from qualcode.core.records import MODEL_CODER, Segment
 from qualcode.core.records import POSITIVE_SOURCES as POSITIVE
 
@@ -56,20 +56,22 @@ def draw_sample(
     """
     store = project.store
     if n <= 0:
-        raise InputError(f"--n måste vara minst 1, fick {n}")
+        raise InputError(f"urvalets storlek måste vara minst 1, fick {n}", value=n,
+                         hint=Hint("ange antalet segment", option="n", example="40"))
     name = name or f"urval-{seed}-{n}"
     spec = {"unit": unit, "kind": kind}
     existing = store.get_sample(name)
     if existing is not None:
         if existing["seed"] != seed or existing["n"] != n or existing["spec"] != spec:
             raise InputError(
-                f"urvalet '{name}' finns redan med seed {existing['seed']} och n {existing['n']} — "
-                "välj ett annat namn med --name"
+                f"urvalet '{name}' finns redan med seed {existing['seed']} och n {existing['n']}", value=name,
+                hint=Hint("välj ett annat namn", option="name", example="NAMN"),
             )
         return Sample(name, seed, tuple(existing["segment_ids"]), spec, created=False)
     population = store.segment_ids(unit=unit, kind=kind)
     if n > len(population):
-        raise InputError(f"urvalet kan inte bli {n} segment — projektet har {len(population)} som passar; minska --n")
+        raise InputError(f"urvalet kan inte bli {n} segment — projektet har {len(population)} som passar", value=n,
+                         hint=Hint("minska urvalet", option="n", example=str(len(population))))
     chosen = sorted(random.Random(seed).sample(population, n))
     with store.transaction():
         store.save_sample(name, seed, spec, chosen)
@@ -81,7 +83,8 @@ def sample_ids(project: Project, name: str) -> list[int]:
     sample = project.store.get_sample(name)
     if sample is None:
         names = ", ".join(s["name"] for s in project.store.list_samples()) or "inga"
-        raise InputError(f"okänt urval '{name}' — befintliga urval: {names}; skapa ett med `qualcode sample`")
+        raise InputError(f"okänt urval '{name}' — befintliga urval: {names}", value=name,
+                         hint=Hint("skapa ett", command=("sample",)))
     return list(sample["segment_ids"])
 
 
@@ -91,9 +94,10 @@ def sample_ids(project: Project, name: str) -> list[int]:
 def parse_coders(text: str | Sequence[str]) -> list[str]:
     coders = [c.strip() for c in (text.split(",") if isinstance(text, str) else text) if c.strip()]
     if len(coders) < 2:
-        raise InputError("ange minst två kodare, t.ex. --coders anna,bo (modellen heter 'qualcode')")
+        raise InputError("ange minst två kodare (modellen heter 'qualcode')", value=coders,
+                         hint=Hint("till exempel", option="coders", example="anna,bo"))
     if len(set(coders)) != len(coders):
-        raise InputError(f"samma kodare förekommer två gånger i --coders: {', '.join(coders)}")
+        raise InputError(f"samma kodare förekommer två gånger bland kodarna: {', '.join(coders)}", value=coders)
     return coders
 
 
@@ -234,8 +238,8 @@ def agreement_report(
     overall = next(r for r in rows if r.code == OVERALL)
     if overall.units == 0:
         raise InputError(
-            f"kodarna {', '.join(coders)} har inga gemensamma bedömda segment — låt dem koda samma urval "
-            "(`qualcode sample`, sedan `qualcode tag --sample NAMN`)"
+            f"kodarna {', '.join(coders)} har inga gemensamma bedömda segment", value=coders,
+            hint=Hint("dra ett urval och låt dem koda det", command=("tag",), option="sample", example="NAMN"),
         )
     return AgreementReport(tuple(coders), tuple(rows), overall.units, sample)
 

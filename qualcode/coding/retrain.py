@@ -25,7 +25,7 @@ class Retrainer:
         self.every = every
         self._thread: threading.Thread | None = None
         self.runs = 0
-        self.error: str | None = None
+        self.error: Exception | None = None  # the last failure, for the front end to render
         self.finished = threading.Event()
 
     @property
@@ -49,7 +49,7 @@ class Retrainer:
             self.runs += 1
             self.error = None
         except Exception as exc:  # the session goes on without new suggestions
-            self.error = str(exc)
+            self.error = exc
         finally:
             self.finished.set()
 

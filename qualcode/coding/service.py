@@ -20,7 +20,7 @@ class SearchHit:
 
 def _codes(project: Project, code_ids: Sequence[str]) -> list[str]:
     if not code_ids:
-        raise InputError("ange minst en kod, t.ex. P13 — se `qualcode codebook list`")
+        raise InputError("ange minst en kod, t.ex. P13", hint=Hint("se kodboken", command=("codebook", "list")))
     cb = project.codebook
     out = []
     for c in code_ids:
@@ -67,7 +67,9 @@ def remove_codes(project: Project, segment_id: int, code_ids: Sequence[str], cod
             coding = store.find_coding(segment_id, code, coder)
             if coding is None:
                 raise NotFoundError(
-                    f"segment {segment_id} har ingen kodning {code} av '{coder}' — se `qualcode code list --segment {segment_id}`"
+                    f"segment {segment_id} har ingen kodning {code} av '{coder}'", value=code,
+                    hint=Hint("se segmentets kodningar", command=("code", "list"), option="segment",
+                              example=str(segment_id)),
                 )
             store.delete_coding(coding.id)
             store.log(coder, "remove", coding_id=coding.id, segment_id=segment_id, code_id=code,

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from qualcode.coding.retrain import Retrainer
 from qualcode.coding.tag_commands import HELP, Command, TagError, parse_command
 from qualcode.core.codebook import Code, Codebook
-from qualcode.core.errors import InputError, QualcodeError
+from qualcode.core.errors import Hint, InputError, QualcodeError
 from qualcode.core.records import MODEL_CODER, Coding, Segment
 from qualcode.core.records import POSITIVE_SOURCES as POSITIVE
 
@@ -111,7 +111,8 @@ def find_code(codebook: Codebook, query: str, cutoff: float = FUZZY_CUTOFF) -> C
             ranked[cid] = max(ranked.get(cid, 0.0), float(score))
     best = sorted(ranked.items(), key=lambda kv: -kv[1])
     if not best or best[0][1] < cutoff:
-        raise TagError(f"hittar ingen kod som liknar {q!r} — ange ett id (t.ex. P13) eller se `qualcode codebook list`")
+        raise TagError(f"hittar ingen kod som liknar {q!r} — ange ett id (t.ex. P13)", value=q,
+                       hint=Hint("se kodboken", command=("codebook", "list")))
     if len(best) > 1 and best[1][1] >= best[0][1] - 2 and best[1][1] >= cutoff:
         tied = ", ".join(f"{cid} ({codebook.get(cid).name})" for cid, s in best[:4] if s >= best[0][1] - 2)
         raise TagError(f"{q!r} kan betyda flera koder: {tied} — ange id:t")
@@ -213,7 +214,8 @@ class TagSession:
         self.codebook = project.codebook
         self.coder = coder or project.coder
         if self.coder in (MODEL_CODER, "consensus"):
-            raise InputError(f"kodarnamnet '{self.coder}' är reserverat — välj ett annat med --coder")
+            raise InputError(f"kodarnamnet '{self.coder}' är reserverat", value=self.coder,
+                             hint=Hint("välj ett annat", option="coder", example="NAMN"))
         self.session = session
         self.blind = blind
         self.show_suggestions = show_suggestions
@@ -243,7 +245,8 @@ class TagSession:
             self.codebook.check(spec.code)
         if spec.sample and self.store.get_sample(spec.sample) is None:
             names = ", ".join(s["name"] for s in self.store.list_samples()) or "inga"
-            raise InputError(f"okänt urval '{spec.sample}' — befintliga urval: {names}; skapa ett med `qualcode sample`")
+            raise InputError(f"okänt urval '{spec.sample}' — befintliga urval: {names}", value=spec.sample,
+                             hint=Hint("skapa ett", command=("sample",)))
 
     def _build_queue(self) -> list[int]:
         spec = self.state.spec
@@ -337,7 +340,7 @@ class TagSession:
         if cmd.kind == "help":
             return Outcome(HELP)
         if cmd.kind == "quit":
-            return Outcome("avslutar — fortsätt senare med `qualcode tag`")
+            return Outcome("avslutar — allt är sparat")
         # a failed transaction is rolled back; the in-memory queue and state must follow
         saved_queue, saved_state = list(self.queue), self.state.to_dict()
         try:
@@ -600,11 +603,12 @@ def run(
     session: TagSession,
     lines: Iterable[str],
     render: Callable[[SegmentView | None], None] | None = None,
-    report: Callable[[str, bool], None] | None = None,
+    report: Callable[[str | QualcodeError, bool], None] | None = None,
 ) -> SessionSummary:
     """Feed command lines to a session until `q`, the end of input, or an empty queue.
 
-    `render` is called with each new view; `report(message, is_error)` with each result.
+    `render` is called with each new view; `report(message, is_error)` with each result (an error
+    is passed as the exception, so the front end can render its hint).
     """
     messages: list[str] = []
     start = session.state.decisions
@@ -624,7 +628,7 @@ def run(
         except QualcodeError as exc:
             messages.append(f"fel: {exc}")
             if report:
-                report(str(exc), True)
+                report(exc, True)
             continue
         messages.append(outcome.message)
         if report:

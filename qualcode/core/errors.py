@@ -13,13 +13,17 @@ class Hint:
     `option` names a setting of the failed operation (``"encoding"``, ``"occurrence"``); the CLI
     renders it as its flag (``--encoding cp1252``), the browser next to its field. `command`
     names another operation as words (``("codebook", "list")``); the CLI renders it as
-    ``qualcode codebook list``, the browser as a link.
+    ``qualcode codebook list``, the browser as a link. A command with an option is one line to
+    type (``qualcode tag --sample NAMN``); `options` holds further (setting, example) pairs the
+    command needs; `also` holds alternative hints ("or do this").
     """
 
     text: str
     option: str | None = None
     example: str | None = None
     command: tuple[str, ...] = ()
+    options: tuple[tuple[str, str], ...] = ()
+    also: tuple[Hint, ...] = ()
 
 
 @dataclass(frozen=True)

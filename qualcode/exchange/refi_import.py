@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.core.codebook import Code, Codebook
-from qualcode.core.errors import CodebookError, InputError, UnknownCodeError
+from qualcode.core.errors import CodebookError, Hint, InputError, UnknownCodeError
 from qualcode.core.records import CASE_KEYS, DocumentIn
 from qualcode.core.records import POSITIVE_SOURCES as POSITIVE
 from qualcode.exchange.refi_export import KEY_QUOTE, QDE_NS, parse_description
@@ -521,7 +521,7 @@ def map_codes(refi: RefiProject, codebook: Codebook, code_map: dict[str, str] | 
         if mapped is None:
             hits = _match_codebook(code.name, codebook)
             if len(hits) > 1:
-                problems.append(f"'{code.name}' passar flera koder ({', '.join(c.id for c in hits)}) — välj en med `--map`")
+                problems.append(f"'{code.name}' passar flera koder ({', '.join(c.id for c in hits)}) — välj en i en kodmappning")
                 continue
             mapped = hits[0].id if hits else None
         if mapped is None:
@@ -531,7 +531,7 @@ def map_codes(refi: RefiProject, codebook: Codebook, code_map: dict[str, str] | 
         if target.is_group:
             kids = ", ".join(k.id for k in codebook.children(target.id))
             problems.append(
-                f"'{code.path}' motsvarar temagruppen {target.id}, som inte kodas direkt — ange en av dess koder ({kids}) med `--map`"
+                f"'{code.path}' motsvarar temagruppen {target.id}, som inte kodas direkt — mappa den till en av dess koder ({kids})"
             )
             continue
         out[guid] = target.id
@@ -540,12 +540,15 @@ def map_codes(refi: RefiProject, codebook: Codebook, code_map: dict[str, str] | 
         if unmapped:
             parts.append(
                 f"{len(unmapped)} koder används i kodningar men finns inte i kodboken: {', '.join(unmapped)} — "
-                "lägg till dem med `qualcode codebook add ID \"namn\"` (eller ta in filens kodbok med "
-                f"`qualcode codebook import {refi.path.name}`, som ersätter projektets kodbok), "
-                "eller ange `--map koder.csv` med rader `refi-namn;kod-id`"
+                "lägg till dem i kodboken, ta in filens kodbok (som ersätter projektets) eller mappa dem"
             )
         parts.extend(problems)
-        raise CodebookError(f"{refi.path.name}: " + "; ".join(parts) + ". Inget importerades.")
+        hint = Hint("ange en kodmappning med rader `refi-namn;kod-id`", option="map", example="koder.csv")
+        if unmapped:
+            hint = Hint("lägg till en kod", command=("codebook", "add", "ID", '"namn"'), also=(
+                Hint("ta in filens kodbok", command=("codebook", "import", refi.path.name)), hint))
+        raise CodebookError(f"{refi.path.name}: " + "; ".join(parts) + ". Inget importerades.",
+                            value=unmapped, hint=hint)
     return out
 
 
@@ -602,7 +605,8 @@ def import_qdpx(
     path = Path(path)
     min_overlap = MIN_OVERLAP if min_overlap is None else min_overlap
     if min_overlap < 1:
-        raise InputError(f"--min-overlap måste vara minst 1 (fick {min_overlap})")
+        raise InputError(f"minsta överlapp måste vara minst 1 (fick {min_overlap})", value=min_overlap,
+                         hint=Hint("ange ett antal tecken", option="min_overlap", example=str(MIN_OVERLAP)))
     store = project.store
     refi = read_qdpx(path, default_coder=project.coder)
     mapping = map_codes(refi, project.codebook, read_code_map(code_map, project.codebook) if code_map else None)

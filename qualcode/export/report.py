@@ -19,7 +19,7 @@ from typing import Any
 
 from qualcode.analysis.suppression import STAR, suppress, suppress_column
 from qualcode.analysis.tally import TOTAL, CountTable, format_number, tally
-from qualcode.core.errors import InputError
+from qualcode.core.errors import Hint, InputError
 from qualcode.export.privacy import Pseudonymiser, pseudonymiser_for
 from qualcode.project import Project
 
@@ -130,7 +130,8 @@ def write_report(
         raise InputError(f"okänt format {', '.join(repr(b) for b in bad) or '(inget)'} — välj bland {', '.join(FORMATS)}")
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
-        raise InputError(f"'{out}' är en fil — ange en mapp med --out")
+        raise InputError(f"'{out}' är en fil, inte en mapp", value=str(out),
+                         hint=Hint("ange en mapp för rapporten", option="out", example="MAPP"))
     out.mkdir(parents=True, exist_ok=True)
     report = build_report(
         project, out, by=by, codes=codes, min_cell=min_cell, quotes=quotes, kind=kind,
@@ -167,13 +168,15 @@ def build_report(
     from qualcode.export.charts import bar_chart
 
     if quotes < 0:
-        raise InputError(f"--quotes {quotes} är negativt — ange 0 eller fler citat per kod")
+        raise InputError(f"antalet citat per kod är negativt ({quotes})", value=quotes,
+                         hint=Hint("ange 0 eller fler citat per kod", option="quotes", example="3"))
     store = project.store
     cb = project.codebook
     privacy_cfg = project.config.get("privacy") or {}
     min_cell = int(privacy_cfg.get("min_cell", 5)) if min_cell is None else int(min_cell)
     if min_cell < 0:
-        raise InputError(f"--min-cell {min_cell} är negativt — ange t.ex. 5 (0 stänger av maskeringen)")
+        raise InputError(f"minsta cellstorlek är negativ ({min_cell})", value=min_cell,
+                         hint=Hint("ange t.ex. 5 (0 stänger av maskeringen)", option="min_cell", example="5"))
     mask = pseudonymiser or pseudonymiser_for(project)
     by = tuple(dict.fromkeys(b.strip() for b in by if b.strip()))
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qualcode.core.errors import InputError
+from qualcode.core.errors import Hint, InputError
 from qualcode.core.records import DocumentIn
 
 NOTE_SUFFIXES = (".txt", ".md", ".markdown", ".docx")
@@ -27,6 +27,7 @@ _CHUNK = 1 << 20
 _CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 _BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
+_ENCODING_HINT = Hint("prova en annan teckenkodning", option="encoding", example="cp1252")
 
 
 def _check_exists(path: Path) -> None:
@@ -71,8 +72,8 @@ def detect_encoding(path: Path) -> str:
             return "cp1252"
     line = path.read_bytes()[:bad_at].count(b"\n") + 1
     raise InputError(
-        f"kunde inte avkoda '{path}' (rad {line}) varken som UTF-8 eller cp1252 — "
-        "ange kodningen med `--encoding`, t.ex. `--encoding latin-1` eller `--encoding utf-16`"
+        f"kunde inte avkoda '{path}' (rad {line}) varken som UTF-8 eller cp1252", value=str(path),
+        hint=Hint("ange teckenkodningen, t.ex. latin-1 eller utf-16", option="encoding", example="latin-1"),
     )
 
 
@@ -87,7 +88,8 @@ def read_text(path: str | Path, encoding: str | None = None) -> str:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         alt = "cp1252" if enc.lower().replace("-", "").startswith("utf") else "utf-8"
         raise InputError(
-            f"kunde inte läsa '{path}' som {enc} (rad {line}, byte {exc.start}) — prova `--encoding {alt}`"
+            f"kunde inte läsa '{path}' som {enc} (rad {line}, byte {exc.start})", value=str(path),
+            hint=Hint("prova en annan teckenkodning", option="encoding", example=alt),
         ) from None
     return normalise_newlines(text)
 
@@ -193,8 +195,9 @@ def read_note(
         front, text = split_front_matter(read_text(path, encoding), str(path))
     else:
         raise InputError(
-            f"'{path.name}': okänd filtyp '{suffix}' för anteckningar — använd .txt, .md eller .docx "
-            "(enkätdata: `qualcode import survey`)"
+            f"'{path.name}': okänd filtyp '{suffix}' för anteckningar — använd .txt, .md eller .docx",
+            value=suffix, valid=(".txt", ".md", ".docx"),
+            hint=Hint("enkätdata importeras som enkät", command=("import", "survey", path.name)),
         )
     text = text.strip("\n")
     if not text.strip():
@@ -241,7 +244,7 @@ def iter_table_rows(
         try:
             sample = fh.read(64 * 1024)
         except UnicodeDecodeError:
-            raise InputError(f"kunde inte läsa '{path}' som {enc} — prova `--encoding cp1252`") from None
+            raise InputError(f"kunde inte läsa '{path}' som {enc}", value=str(path), hint=_ENCODING_HINT) from None
         fh.seek(0)
         delim = delimiter or ("\t" if suffix == ".tsv" else sniff_delimiter(sample.lstrip("\ufeff")))
         if delim in ("\\t", "tab"):
@@ -252,7 +255,7 @@ def iter_table_rows(
         except StopIteration:
             raise InputError(f"'{path}' är tom — inget att importera") from None
         except UnicodeDecodeError:
-            raise InputError(f"kunde inte läsa '{path}' som {enc} — prova `--encoding cp1252`") from None
+            raise InputError(f"kunde inte läsa '{path}' som {enc}", value=str(path), hint=_ENCODING_HINT) from None
         header = [h.lstrip("\ufeff").strip() for h in header]
         _check_header(header, path)
         line = 1
@@ -264,12 +267,15 @@ def iter_table_rows(
                 if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
                     raise InputError(
                         f"'{path}' rad {line}: {len(row)} fält men rubrikraden har {len(header)} — "
-                        f"fel avgränsare? Ange `--delimiter` (nu '{_show(delim)}'), eller citera fält som innehåller '{_show(delim)}'"
+                        f"fel avgränsare (nu '{_show(delim)}')? Citera fält som innehåller '{_show(delim)}', "
+                        "eller ange avgränsaren",
+                        value=line, hint=Hint("ange avgränsaren", option="delimiter", example="';'"),
                     )
                 yield {h: (row[i] if i < len(row) else "") for i, h in enumerate(header)}
         except UnicodeDecodeError as exc:
             raise InputError(
-                f"kunde inte läsa '{path}' som {enc} efter rad {line} ({exc.reason}) — prova `--encoding cp1252`"
+                f"kunde inte läsa '{path}' som {enc} efter rad {line} ({exc.reason})", value=str(path),
+                hint=_ENCODING_HINT,
             ) from None
         except csv.Error as exc:
             raise InputError(f"'{path}' rad {line}: trasig CSV ({exc}) — kontrollera citattecknen på raden") from None
@@ -379,7 +385,7 @@ def read_survey(
             f"{', '.join(columns)}"
         )
     if not spec.text_columns:
-        raise InputError("ange minst en textkolumn med `--text KOLUMN`")
+        raise InputError("ange minst en textkolumn", hint=Hint("ange kolumnen med fritext", option="text", example="KOLUMN"))
     meta_cols = (
         list(spec.meta_columns)
         if spec.meta_columns is not None

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from qualcode.core.errors import DuplicateImportError, InputError, QualcodeError
+from qualcode.core.errors import DuplicateImportError, Hint, InputError, QualcodeError
 from qualcode.core.records import DocumentIn
 from qualcode.ingest.readers import (
     NOTE_SUFFIXES,
@@ -109,7 +109,8 @@ def import_documents(
             if result.skipped:
                 raise DuplicateImportError(
                     f"allt innehåll i '{source}' är redan importerat ({len(result.skipped)} dokument) — "
-                    "inget importerades; se `qualcode corpus list`"
+                    "inget importerades", value=str(source),
+                    hint=Hint("se dokumenten", command=("corpus", "list")),
                 )
             raise InputError(f"'{source}' innehöll inga texter att importera (alla celler/filer tomma)")
         with store.transaction():

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qualcode.core.errors import QualcodeError
+from qualcode.core.errors import Hint, QualcodeError
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -103,8 +103,8 @@ def load_pipeline(model: str | None = None, lemmatizer: str = "simplemma") -> La
     except OSError as exc:
         raise ModelError(
             f"kunde inte ladda spaCy-pipelinen '{spec}' ({str(exc).splitlines()[0][:160]}) — "
-            "installera den (pip install PAKET.whl), ange en sökväg till en sparad pipeline, "
-            "eller använd standardpipelinen med --model blank"
+            "installera den (pip install PAKET.whl) eller ange en sökväg till en sparad pipeline",
+            value=spec, hint=Hint("eller använd standardpipelinen", option="model", example="blank"),
         ) from None
     if nlp.lang != "sv":
         raise ModelError(f"pipelinen '{spec}' är för språket '{nlp.lang}', inte svenska — välj en svensk pipeline")

@@ -245,7 +245,8 @@ class Store:
     def open(cls, path: str | Path, create: bool = False) -> Store:
         path = Path(path)
         if not create and not path.exists():
-            raise StoreError(f"projektdatabasen '{path}' finns inte — skapa ett projekt med `qualcode init`")
+            raise StoreError(f"projektdatabasen '{path}' finns inte", value=str(path),
+                             hint=Hint("skapa ett projekt", command=("init",)))
         if not create and not os.access(path, os.R_OK):
             raise StoreError(f"projektdatabasen '{path}' får inte läsas av dig (filrättigheter) — be ägaren om läsrätt")
         try:
@@ -530,7 +531,8 @@ class Store:
     def get_document(self, doc_id: int) -> Document:
         r = self.conn.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
         if r is None:
-            raise NotFoundError(f"dokument {doc_id} finns inte — se `qualcode corpus list`")
+            raise NotFoundError(f"dokument {doc_id} finns inte", value=doc_id,
+                                hint=Hint("se dokumenten", command=("corpus", "list")))
         return self._document(r)
 
     def find_document(self, name: str) -> Document | None:
@@ -612,7 +614,8 @@ class Store:
     def get_segment(self, segment_id: int) -> Segment:
         r = self.conn.execute(self._SEGMENT_SELECT + "WHERE s.id = ?", (segment_id,)).fetchone()
         if r is None:
-            raise NotFoundError(f"segment {segment_id} finns inte — se `qualcode corpus segments`")
+            raise NotFoundError(f"segment {segment_id} finns inte", value=segment_id,
+                                hint=Hint("se segmenten", command=("corpus", "segments")))
         return self._segment(r)
 
     def iter_segments(
@@ -678,7 +681,8 @@ class Store:
     def get_coding(self, coding_id: int) -> Coding:
         r = self.conn.execute("SELECT * FROM codings WHERE id = ?", (coding_id,)).fetchone()
         if r is None:
-            raise NotFoundError(f"kodning {coding_id} finns inte — se `qualcode code list`")
+            raise NotFoundError(f"kodning {coding_id} finns inte", value=coding_id,
+                                hint=Hint("se kodningarna", command=("code", "list")))
         return self._coding(r)
 
     # A coding belongs to the segments of its anchor's unit that its span overlaps; an empty

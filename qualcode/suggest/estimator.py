@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from qualcode.core.codebook import Codebook
-from qualcode.core.errors import InputError, QualcodeError
+from qualcode.core.errors import Hint, InputError, QualcodeError
 from qualcode.suggest.rules import KeywordRules, Token, as_tokens, tokens_from_doc
 
 DEFAULT_BLEND_K = 10.0
@@ -154,7 +154,8 @@ class Suggester:
         if self.rules_ is None:
             raise SuggestError(
                 "kodboken har inga nyckelord (keywords) och det finns inga kodade segment att träna på — "
-                "lägg till `keywords:` i kodboken eller koda några segment för hand och kör `qualcode train`"
+                "lägg till `keywords:` i kodboken, eller koda några segment för hand",
+                hint=Hint("och träna sedan", command=("train",)),
             )
         self.classifier_ = None
         self.calibrators_: dict[str, tuple[float, float]] = {}
@@ -336,7 +337,7 @@ class Suggester:
 
         obj = joblib.load(io.BytesIO(blob))
         if not isinstance(obj, Suggester):
-            raise SuggestError("den sparade modellen är inte en qualcode-modell — träna om med `qualcode train`")
+            raise SuggestError("den sparade modellen är inte en qualcode-modell", hint=Hint("träna om", command=("train",)))
         return obj
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from qualcode.core.errors import InputError
+from qualcode.core.errors import Hint, InputError
 from qualcode.suggest.estimator import CodeMetrics, Suggester
 from qualcode.suggest.rules import Token
 
@@ -84,7 +84,10 @@ def cross_validate(
     from qualcode.suggest.classifier import fold_ids
 
     if k < 2 or k > len(X):
-        raise InputError(f"--cv {k} går inte med {len(X)} segment — välj ett k mellan 2 och {len(X)}")
+        raise InputError(
+            f"korsvalidering med k={k} går inte med {len(X)} segment", value=k,
+            hint=Hint(f"välj ett k mellan 2 och {len(X)}", option="cv", example=str(max(2, min(5, len(X))))),
+        )
     folds = fold_ids(Y, k, seed)
     pred = np.zeros_like(Y)
     for f in range(k):

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from qualcode.core.codebook import Codebook
-from qualcode.core.errors import InputError
+from qualcode.core.errors import Hint, InputError
 from qualcode.suggest.estimator import (
     Suggester,
     SuggestError,
@@ -115,7 +115,10 @@ def evaluate_files(
 ) -> Evaluation:
     """`qualcode evaluate`: train on TRAIN and score GOLD, or k-fold cross-validate on GOLD."""
     if (train_path is None) == (cv is None):
-        raise InputError("ange antingen --train FIL eller --cv K (inte båda, inte ingen)")
+        raise InputError(
+            "ange antingen en träningsfil eller korsvalidering med k delar (inte båda, inte ingen)",
+            hint=Hint("till exempel korsvalidering med 5 delar", option="cv", example="5"),
+        )
     cb = _file_codebook(codebook)
     from qualcode.ingest.codings_file import check_codes, read_rows
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from qualcode.core.codebook import Codebook
-from qualcode.core.errors import CodebookError
+from qualcode.core.errors import CodebookError, Hint
 
 MIN_HEAD_PREFIX = 3  # letters before a compound head: `enhets|chef`, not `be|lön…`
 MIN_FIRST_PART = 5  # a keyword as first part: `lokal|frågor`
@@ -218,7 +218,9 @@ class KeywordRules:
         if require_keywords and not any(not k.exclude for k in kws):
             raise CodebookError(
                 f"kodboken '{codebook.name}' har inga nyckelord (keywords) — regelförslag kräver "
-                "nyckelord; lägg till `keywords:` för koderna eller träna med kodade segment (--train)"
+                "nyckelord",
+                hint=Hint("lägg till `keywords:` för koderna, eller träna på en fil med kodade segment",
+                          option="train", example="FIL"),
             )
         self._keywords = kws
         self._aliases = aliases

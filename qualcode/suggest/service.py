@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from qualcode.core.errors import InputError
+from qualcode.core.errors import Hint, InputError
 from qualcode.core.records import POSITIVE_SOURCES
 from qualcode.suggest.estimator import Suggester, SuggestError, Suggestion, tokenize
 from qualcode.suggest.evaluate import Evaluation, cross_validate
@@ -97,8 +97,9 @@ def train_project(project, cv: int = 5, actor: str | None = None, **params: Any)
     ids, X, Y, n_rejected = project_training_data(project, pos=bool(params.get("pos_filter")))
     if not ids or not (Y == 1).any():
         raise SuggestError(
-            "projektet har inga manuella eller accepterade kodningar att träna på — koda några segment "
-            "(`qualcode code add SEGMENT KOD`) eller föreslå med regler först (`qualcode suggest`)"
+            "projektet har inga manuella eller accepterade kodningar att träna på",
+            hint=Hint("koda några segment för hand, eller föreslå med regler först och acceptera förslag",
+                      command=("code", "add", "SEGMENT", "KOD")),
         )
     suggester = Suggester(codebook, **params)
     evaluation = None
@@ -132,7 +133,8 @@ def load_project_suggester(project) -> Suggester:  # type: ignore[no-untyped-def
         return Suggester(codebook).rules_only()
     if row["codebook_hash"] != codebook.hash():
         raise SuggestError(
-            f"kodboken har ändrats sedan modellen {row['version']} tränades — träna om med `qualcode train`"
+            f"kodboken har ändrats sedan modellen {row['version']} tränades",
+            value=row["version"], hint=Hint("träna om", command=("train",)),
         )
     return Suggester.from_bytes(row["blob"])
 
@@ -159,9 +161,11 @@ def suggest_project(
     from qualcode.core.records import MODEL_CODER
 
     if segments not in ("uncoded", "all"):
-        raise InputError(f"okänt värde --segments {segments!r} — välj uncoded eller all")
+        raise InputError(f"okänt segmenturval {segments!r} — välj uncoded eller all", value=segments,
+                         valid=("uncoded", "all"), hint=Hint("välj segmenten", option="segments", example="uncoded"))
     if min_score is not None and not 0.0 <= min_score <= 1.0:
-        raise InputError(f"--min-score {min_score} ska ligga mellan 0 och 1")
+        raise InputError(f"lägsta poäng {min_score} ska ligga mellan 0 och 1", value=min_score,
+                         hint=Hint("ange ett tal mellan 0 och 1", option="min_score", example="0.5"))
     suggester = load_project_suggester(project)
     store = project.store
     segs = list(store.iter_segments(unit=unit, uncoded=(segments == "uncoded"), meta=meta, kind=kind,
@@ -288,8 +292,8 @@ def decide_suggestions(
         raise InputError(f"okänt beslut {decision!r}")
     if not ids and not code and min_score is None and max_score is None:
         raise InputError(
-            f"ange vilka förslag: id (t.ex. `qualcode suggest {decision} 12 13`) eller urval med "
-            "--code och/eller --min-score/--max-score"
+            "ange vilka förslag: deras id, eller ett urval efter kod och/eller poäng",
+            hint=Hint("till exempel", command=("suggest", decision, "12", "13")),
         )
     store = project.store
     actor = actor or project.coder
@@ -299,7 +303,8 @@ def decide_suggestions(
             c = store.get_coding(int(i))
             if c.source != "suggested":
                 raise NotFoundError(
-                    f"kodning {i} är inget öppet förslag (källa: {c.source}) — se `qualcode suggest list`"
+                    f"kodning {i} är inget öppet förslag (källa: {c.source})", value=i,
+                    hint=Hint("se de öppna förslagen", command=("suggest", "list")),
                 )
             chosen.append(c)
     else:

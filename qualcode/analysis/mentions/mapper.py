@@ -727,7 +727,8 @@ def load_mapping(path: str | Path, codebook: Codebook | None = None) -> dict[str
     codebook = codebook or default_codebook()
     path = Path(path)
     if not path.exists():
-        raise InputError(f"mappningsfilen '{path}' finns inte — skapa den med `qualcode mentions review --template {path}`")
+        raise InputError(f"mappningsfilen '{path}' finns inte", value=str(path),
+                         hint=Hint("skapa den", command=("mentions", "review"), option="template", example=str(path)))
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:

@@ -24,12 +24,16 @@ from qualcode.analysis.mentions.mapper import (
     mention_labels,
 )
 from qualcode.analysis.tally import TOTAL, CountTable, format_number, tally
-from qualcode.core.errors import InputError
+from qualcode.core.errors import Hint, InputError
 from qualcode.core.ordering import natural_order
 
 ID_COLUMNS = ("respondent", "respondent_id", "respondentid", "id", "resp", "löpnummer", "lopnummer")
 _NUMBERED = re.compile(r"^(?P<set>.*?)[_\-. ]?(?P<pos>\d+)$")
 MISSING_GROUP = "(saknas)"
+_SURVEY_HINT = Hint(
+    "importera enkäten så att varje svar får respondent och kolumn",
+    command=("import", "survey", "FIL"), option="text", example="KOLUMN", options=(("id", "respondent"),),
+)
 
 
 @dataclass(frozen=True)
@@ -122,8 +126,8 @@ def project_answers(store: Any) -> SurveyAnswers:
         resp, fld = meta.get("respondent"), meta.get("field")
         if resp is None or fld is None:
             raise InputError(
-                f"dokumentet '{doc.name}' saknar metadata 'respondent' och 'field' — importera enkäten med "
-                "`qualcode import survey FIL --text KOLUMN --id respondent` så att varje svar får respondent och kolumn"
+                f"dokumentet '{doc.name}' saknar metadata 'respondent' och 'field'", value=doc.name,
+                hint=_SURVEY_HINT,
             )
         row = by_resp.setdefault(str(resp), {})
         for k, v in meta.items():
@@ -133,8 +137,8 @@ def project_answers(store: Any) -> SurveyAnswers:
         if str(fld) not in fields:
             fields.append(str(fld))
     if not by_resp:
-        raise InputError("projektet har inga enkätsvar — importera enkäten först med `qualcode import survey FIL --text KOLUMN --id respondent`")
-    columns = ["respondent"] + natural_order(None, (k for r in by_resp.values() for k in r))
+from qualcode.core.errors import Hint, InputError
+from qualcode.core.ordering import natural_order
     rows = tuple(dict(r, respondent=resp) for resp, r in by_resp.items())
     return SurveyAnswers(columns=tuple(columns), ids=tuple(by_resp), rows=rows, source="projekt")
 
@@ -183,7 +187,10 @@ def select_columns(available: Sequence[str], specs: Sequence[str]) -> tuple[Colu
                 numbered.setdefault(_set_name(c), []).append(c)
         chosen = [c for cols in numbered.values() if len(cols) >= 2 for c in cols]
     if not chosen:
-        raise InputError(f"ange kolumner med `--columns`, t.ex. `--columns 'langst_*' --columns 'behov_*'` — kolumner: {', '.join(available)}")
+        raise InputError(
+            f"ange vilka kolumner som ska räknas — kolumner: {', '.join(available)}", valid=tuple(available),
+            hint=Hint("till exempel", option="columns", example="'langst_*'"),
+        )
     sets: dict[str, list[str]] = {}
     for c in chosen:
         sets.setdefault(_set_name(c), []).append(c)
@@ -212,7 +219,9 @@ def count_mentions(
     """Map every answer in the chosen columns and count respondents per category (and group)."""
     categories = tuple(mapper.categories)
     if by is not None and by not in answers.columns:
-        raise InputError(f"kolumnen '{by}' för --by finns inte — kolumner: {', '.join(answers.columns)}")
+        raise InputError(f"grupperingskolumnen '{by}' finns inte — kolumner: {', '.join(answers.columns)}",
+                         value=by, valid=tuple(answers.columns),
+                         hint=Hint("gruppera efter en av kolumnerna", option="by", example=answers.columns[-1]))
     group_of = [((r.get(by) or "").strip() or MISSING_GROUP) if by else TOTAL for r in answers.rows]
     groups = tuple(natural_order(by, group_of)) if by else (TOTAL,)
     sizes = {g: group_of.count(g) for g in groups}

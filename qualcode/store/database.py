@@ -792,7 +792,8 @@ class Store:
         """Code a whole segment, or update the coder's coding of the code that covers it. Returns its id."""
         seg = self.conn.execute("SELECT document_id, unit, start, end FROM segments WHERE id = ?", (segment_id,)).fetchone()
         if seg is None:
-            raise NotFoundError(f"segment {segment_id} finns inte — se `qualcode corpus segments`")
+            raise NotFoundError(f"segment {segment_id} finns inte", value=segment_id,
+                                hint=Hint("se segmenten", command=("corpus", "segments")))
         cid, _ = self.put_coding(
             seg["document_id"], seg["start"], seg["end"], seg["unit"], code_id, coder, source,
             score=score, model_version=model_version, reason=reason, memo=memo, prefer=segment_id,
@@ -823,7 +824,8 @@ class Store:
             "SELECT substr(text, ? + 1, ? - ?) FROM documents WHERE id = ?", (start, end, start, document_id)
         ).fetchone()
         if r is None:
-            raise NotFoundError(f"dokument {document_id} finns inte — se `qualcode corpus list`")
+            raise NotFoundError(f"dokument {document_id} finns inte", value=document_id,
+                                hint=Hint("se dokumenten", command=("corpus", "list")))
         return str(r[0])
 
     def set_coding_source(self, coding_id: int, source: str, coder: str | None = None) -> None:

@@ -137,8 +137,8 @@ def project_answers(store: Any) -> SurveyAnswers:
         if str(fld) not in fields:
             fields.append(str(fld))
     if not by_resp:
-from qualcode.core.errors import Hint, InputError
-from qualcode.core.ordering import natural_order
+        raise InputError("projektet har inga enkätsvar", hint=_SURVEY_HINT)
+    columns = ["respondent"] + natural_order(None, (k for r in by_resp.values() for k in r))
     rows = tuple(dict(r, respondent=resp) for resp, r in by_resp.items())
     return SurveyAnswers(columns=tuple(columns), ids=tuple(by_resp), rows=rows, source="projekt")
 

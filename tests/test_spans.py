@@ -249,3 +249,66 @@ def test_cli_code_add_quote_span_and_segment_and_list_json(proj, tmp_path):
     assert {x["document"] for x in rows} == {"intervju-åsa.txt"} and {x["coder"] for x in rows} == {"anna"}
     r = runner.invoke(app, ["code", "add", "P01", "--document", "intervju-åsa.txt", "--span", "4:2", "-p", root])
     assert r.exit_code == 1 and "ogiltigt spann 4:2" in r.output
+
+
+# -- downstream ----------------------------------------------------------------------------
+
+
+def test_a_span_counts_for_each_segment_it_overlaps_and_once_for_its_document(proj):
+    from qualcode.analysis.code_counts import code_counts
+
+    text = doc_text(proj)
+    doc = proj.store.find_document("intervju-åsa.txt").id
+    add_span(proj, doc, text.index("säger Åsa"), text.index("Tredje stycket") + 6, ["P02"])  # paragraphs 2 and 3
+    add_span(proj, doc, *at(text, "lönen"), ["P02"])  # paragraph 1
+    segs = [s.id for s in proj.store.iter_segments(document=doc, unit="paragraph")]
+    assert sorted(s for s, _, c, _ in proj.store.coded_rows() if c == "P02") == segs
+
+    def count(unit: str) -> int:
+        return code_counts(proj, unit=unit, codes=["P02"]).total.count("P02")
+
+    assert count("segment") == 3
+    assert count("document") == 1
+
+
+def test_training_uses_the_coded_words_of_a_span_and_every_segment_it_overlaps(proj):
+    from qualcode.suggest.service import coded_words, project_training_data
+
+    text = doc_text(proj)
+    doc = proj.store.find_document("intervju-åsa.txt").id
+    segs = list(proj.store.iter_segments(document=doc, unit="paragraph"))
+    add_span(proj, doc, *at(text, "arbetsmiljön är tung"), ["T-KLIMAT"])
+    add_span(proj, doc, text.index("handledning"), text.index("Tredje stycket") + 6, ["P08"])
+    ids, X, Y, _ = project_training_data(proj)
+    assert ids == [s.id for s in segs]
+    words = {i: {t.form if hasattr(t, "form") else str(t) for t in x} for i, x in zip(ids, X)}
+    assert {"arbetsmiljön", "tung"} <= words[segs[0].id] and "lönen" not in words[segs[0].id]
+    assert "handledning" in words[segs[1].id] and "ärendemängden" not in words[segs[1].id]
+    assert "tredje" in words[segs[2].id] and "igen" not in words[segs[2].id]
+    assert coded_words("abc def", [(0, 7)]) == "abc def"
+    assert coded_words("abc def ghi", [(0, 3), (2, 5), (8, 11)]) == "abc d ghi"
+
+
+def test_agreement_per_segment_and_per_character(proj):
+    from qualcode.coding.double_coding import agreement_report
+
+    text = doc_text(proj)
+    doc = proj.store.find_document("intervju-åsa.txt").id
+    segs = list(proj.store.iter_segments(document=doc, unit="paragraph"))
+    a0, a1 = at(text, "lönen 😀 är för låg")  # 18 code points, the emoji one of them
+    add_span(proj, doc, a0, a1, ["T-LON"], coder="anna")
+    add_span(proj, doc, a0 + 6, a1 + 4, ["T-LON"], coder="bertil")  # shares "😀 är för låg" (12)
+    add_codes(proj, [segs[1].id], ["P05"], coder="anna")
+    add_codes(proj, [segs[1].id], ["P05"], coder="bertil")
+    report = agreement_report(proj, ["anna", "bertil"], codes=["T-LON", "P05"])
+    assert report.units == 2
+    per_code = {r.code: r for r in report.rows}
+    assert per_code["T-LON"].percent == 1.0 and per_code["P05"].percent == 1.0
+    chars = {r.code: r for r in report.characters}
+    n = (segs[0].end - segs[0].start) + (segs[1].end - segs[1].start)
+    lon = chars["T-LON"]
+    assert (lon.characters, lon.coded, lon.both, lon.either) == (n, (18, 16), 12, 22)
+    assert lon.overlap == pytest.approx(12 / 22) and lon.percent == pytest.approx((n - 10) / n)
+    p05 = chars["P05"]
+    assert p05.both == p05.either == segs[1].end - segs[1].start and p05.kappa == pytest.approx(1.0)
+    assert report.to_dict()["characters"]["overall"]["both"] == 12 + p05.both

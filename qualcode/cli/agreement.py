@@ -56,6 +56,15 @@ def agreement(
     if len(report.coders) > 2:
         columns.remove("kappa")
     emit(rows, columns, fmt, title=f"Överensstämmelse {', '.join(report.coders)} ({report.units} gemensamma segment)")
+    if report.characters and fmt is Format.table:
+        chars = [
+            {"code": r.code, "characters": r.characters, "coded": f"{r.coded[0]} / {r.coded[1]}", "both": r.both,
+             "overlap": _num(None if r.either == 0 else r.overlap), "percent": _num(None if r.characters == 0 else r.percent),
+             "kappa": _num(None if r.kappa != r.kappa else r.kappa)}
+            for r in report.characters
+        ]
+        emit(chars, ["code", "characters", "coded", "both", "overlap", "percent", "kappa"], fmt,
+             title="Per tecken: kodade tecken som kodarna delar (samma segment)")
 
 
 def register(app: typer.Typer) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from qualcode.coding.agreement import OVERALL, CodeAgreement, code_agreement
+from qualcode.coding.agreement import OVERALL, CharacterAgreement, CodeAgreement, character_agreement, code_agreement
 from qualcode.coding.tag_commands import TagError
 from qualcode.coding.tagging import find_code
 from qualcode.core.errors import Hint, InputError
@@ -200,13 +200,20 @@ class AgreementReport:
     rows: tuple[CodeAgreement, ...]
     units: int
     sample: str | None
+    characters: tuple[CharacterAgreement, ...] = ()  # two coders: the same segments, character by character
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "coders": list(self.coders), "sample": self.sample, "units": self.units,
             "codes": [r.to_dict() for r in self.rows if r.code != OVERALL],
             "overall": next(r.to_dict() for r in self.rows if r.code == OVERALL),
         }
+        if self.characters:
+            out["characters"] = {
+                "codes": [r.to_dict() for r in self.characters if r.code != OVERALL],
+                "overall": next(r.to_dict() for r in self.characters if r.code == OVERALL),
+            }
+        return out
 
 
 def _judged_sets(
@@ -241,7 +248,28 @@ def agreement_report(
             f"kodarna {', '.join(coders)} har inga gemensamma bedömda segment", value=coders,
             hint=Hint("dra ett urval och låt dem koda det", command=("tag",), option="sample", example="NAMN"),
         )
-    return AgreementReport(tuple(coders), tuple(rows), overall.units, sample)
+    chars = _character_rows(project, coders, sets, [r.code for r in rows if r.code != OVERALL]) if len(coders) == 2 else ()
+    return AgreementReport(tuple(coders), tuple(rows), overall.units, sample, tuple(chars))
+
+
+def _character_rows(
+    project: Project, coders: Sequence[str], sets: dict[str, dict[int, set[str]]], codes: list[str]
+) -> list[CharacterAgreement]:
+    """Character-level agreement over the segments both coders judged: their coded spans, clipped."""
+    store = project.store
+    shared = sorted(set(sets[coders[0]]) & set(sets[coders[1]]))
+    where = {s.id: (s.document_id, s.start, s.end) for s in store.iter_segments(ids=shared)}
+    spans: dict[str, dict[str, list[tuple[int, int, int]]]] = {}
+    for coder in coders:
+        mine = spans.setdefault(coder, {})
+        if coder == MODEL_CODER:  # the model codes whole segments
+            for sid in shared:
+                for code in sets[coder].get(sid, ()):
+                    mine.setdefault(code, []).append(where[sid])
+            continue
+        for c, _ in store.iter_codings(coder=coder, sources=POSITIVE, code=codes or None):
+            mine.setdefault(c.code_id, []).append((c.document_id, c.start, c.end))
+    return character_agreement(where.values(), spans, codes)
 
 
 # -- disagreements and adjudication ------------------------------------------------------

@@ -913,6 +913,25 @@ class Store:
             )
             yield self._coding(r), seg
 
+    def iter_coded_segments(self, sources: Sequence[str], unit: str | None = None) -> Iterator[tuple[Coding, Segment]]:
+        """(coding, segment) for every segment a coding covers (of its anchor's unit, or of `unit`)."""
+        sql = (
+            "SELECT c.*, s.id AS seg_id, s.unit, s.idx, s.start AS seg_start, s.end AS seg_end, s.lemmas, "
+            "substr(d.text, s.start + 1, s.end - s.start) AS text, d.name AS document_name, d.meta AS meta "
+            "FROM codings c JOIN segments a ON a.id = c.segment_id "
+            "JOIN segments s ON s.document_id = c.document_id AND s.unit = COALESCE(?, a.unit) "
+            "AND (s.id = c.segment_id OR (c.start < s.end AND s.start < c.end)) "
+            "JOIN documents d ON d.id = s.document_id "
+            f"WHERE c.source IN ({','.join('?' * len(sources))}) ORDER BY s.document_id, s.unit, s.idx, c.id"
+        )
+        for r in self.conn.execute(sql, [unit, *sources]):
+            seg = Segment(
+                id=r["seg_id"], document_id=r["document_id"], unit=r["unit"], idx=r["idx"], start=r["seg_start"],
+                end=r["seg_end"], text=r["text"], lemmas=r["lemmas"], document_name=r["document_name"],
+                meta=json.loads(r["meta"]),
+            )
+            yield self._coding(r), seg
+
     def codings_for_segment(self, segment_id: int) -> list[Coding]:
         """Codings that cover the segment: anchored on it or with a span overlapping it."""
         return [
@@ -1070,7 +1089,8 @@ class Store:
         """Segments `coder` has judged: reviewed in a session, or given a code."""
         rows = self.conn.execute(
             "SELECT segment_id FROM reviews WHERE coder = ? UNION "
-            "SELECT segment_id FROM codings WHERE coder = ? AND source IN ('manual', 'accepted', 'rejected')",
+            f"SELECT s.id FROM codings c, segments s WHERE c.coder = ? AND c.source IN ('manual', 'accepted', 'rejected') "
+            f"AND {self._COVERS}",
             (coder, coder),
         )
         return {r[0] for r in rows}

@@ -59,20 +59,25 @@ def project_training_data(project, pos: bool = False):  # type: ignore[no-untype
     """(segment ids, tokens, label matrix, n rejected) from the project's codings.
 
     A segment with a manual or accepted coding is positive for its codes and negative for
-    the other codes; a rejected suggestion is negative for its code only.
+    the other codes; a rejected suggestion is negative for its code only. A coded span makes
+    every segment it overlaps an example; where the spans are shorter than the segment, the
+    example's words are the coded words only.
     """
     store = project.store
     code_ids = [c.id for c in project.codebook.leaves]
     index = {c: j for j, c in enumerate(code_ids)}
     labels: dict[int, np.ndarray] = {}
     texts: dict[int, str] = {}
+    spans: dict[int, list[tuple[int, int]]] = {}
     n_rejected = 0
-    for coding, seg in store.iter_codings(sources=(*POSITIVE_SOURCES, "rejected")):
+    for coding, seg in store.iter_coded_segments(sources=(*POSITIVE_SOURCES, "rejected")):
         if coding.code_id not in index:
             continue  # a group code or a code removed from the codebook
         row = labels.setdefault(seg.id, np.full(len(code_ids), -1, dtype=int))
         texts[seg.id] = seg.text
         if coding.source in POSITIVE_SOURCES:
+            spans.setdefault(seg.id, []).append((max(coding.start, seg.start) - seg.start,
+                                                 min(coding.end, seg.end) - seg.start))
             row[index[coding.code_id]] = 1
         elif row[index[coding.code_id]] != 1:
             row[index[coding.code_id]] = 0
@@ -81,9 +86,26 @@ def project_training_data(project, pos: bool = False):  # type: ignore[no-untype
         if (row == 1).any():
             row[row == -1] = 0  # a coded segment does not have the codes it was not given
     ids = sorted(labels)
-    X = tokenize([texts[i] for i in ids], nlp=project.nlp(), pos=pos)
+    X = tokenize([coded_words(texts[i], spans.get(i, [])) for i in ids], nlp=project.nlp(), pos=pos)
     Y = np.vstack([labels[i] for i in ids]) if ids else np.zeros((0, len(code_ids)), dtype=int)
     return ids, X, Y, n_rejected
+
+
+def coded_words(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """The words of `text` inside the (merged) spans, or the whole text when no span is shorter than it.
+
+    >>> coded_words("Lönen är låg. Lokalerna är trånga.", [(0, 12)])
+    'Lönen är låg'
+    """
+    if not spans or any(a <= 0 and b >= len(text) for a, b in spans):
+        return text
+    merged: list[list[int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    return " ".join(text[a:b] for a, b in merged)
 
 
 def train_project(project, cv: int = 5, actor: str | None = None, **params: Any) -> TrainResult:  # type: ignore[no-untyped-def]
@@ -184,7 +206,7 @@ def suggest_project(
     stored = 0
     with store.transaction():
         decided: dict[int, set[str]] = {}  # read in the transaction: decisions made while scoring count
-        for coding, seg in store.iter_codings(sources=(*POSITIVE_SOURCES, "rejected")):
+        for coding, seg in store.iter_coded_segments(sources=(*POSITIVE_SOURCES, "rejected")):
             decided.setdefault(seg.id, set()).add(coding.code_id)
         seg_ids = [s.id for s in segs]
         removed = 0

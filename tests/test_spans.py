@@ -312,3 +312,28 @@ def test_agreement_per_segment_and_per_character(proj):
     p05 = chars["P05"]
     assert p05.both == p05.either == segs[1].end - segs[1].start and p05.kappa == pytest.approx(1.0)
     assert report.to_dict()["characters"]["overall"]["both"] == 12 + p05.both
+
+
+def test_report_quotes_the_coded_words_with_a_little_context(proj, tmp_path):
+    from qualcode.export.report import quote_text, write_report
+
+    long = ("Inledningsvis berättar gruppen om hösten, om nya rutiner och om flytten till de nya lokalerna "
+            "vid torget. Ärendemängden är för hög för att hinna med dokumentationen, säger flera. "
+            "Därefter talar de länge om fikarummet och om julfesten som blev inställd i december.")
+    note = tmp_path / "grupp.txt"
+    note.write_text(long + "\n\nKort stycke om handledning.\n", encoding="utf-8")
+    import_notes(proj, [note])
+    doc = proj.store.find_document("grupp.txt")
+    add_span(proj, doc.id, *at(doc.text, "Ärendemängden är för hög"), ["P05"])
+    seg = list(proj.store.iter_segments(document=doc.id, unit="paragraph"))[1]
+    add_codes(proj, [seg.id], ["P08"])
+    write_report(proj, tmp_path / "rapport", formats=("md",), min_cell=1)
+    md = next((tmp_path / "rapport").glob("*.md")).read_text(encoding="utf-8")
+    quoted = [line for line in md.splitlines() if line.startswith("> ")]
+    assert "> ”… till de nya lokalerna vid torget. Ärendemängden är för hög för att hinna med dokumentationen, …”" in quoted
+    assert "> ”Kort stycke om handledning.”" in quoted  # a segment coding quotes its whole segment
+    text = doc_text(proj)
+    s, e = at(text, "för hög")
+    assert quote_text(text, s, e, context=12) == "… är för hög, säger Åsa. …"
+    s, e = at(text, "😀")
+    assert quote_text(text, s, e, context=6) == "… lönen 😀 är …"

@@ -29,6 +29,7 @@ KIND_LABELS = {"note": "anteckning", "survey": "enkätsvar"}
 # Metadata shown with a quote when the user gave no --by fields.
 DEFAULT_SOURCE_FIELDS = ("stadsdel", "termin", "grupp", "verksamhetsomrade", "verksamhetsområde", "roll")
 QUOTE_MAX_CHARS = 600
+QUOTE_CONTEXT_CHARS = 40  # characters of context on each side of a coded span
 
 
 @dataclass(frozen=True)
@@ -472,6 +473,7 @@ def _quotes(
     flagged = store.flagged_quotes()
     fields = tuple(dict.fromkeys([*by, *DEFAULT_SOURCE_FIELDS]))
     out: dict[str, tuple[ReportQuote, ...]] = {}
+    texts: dict[int, str] = {}
     for code in leaves:
         best: dict[int, tuple[tuple[Any, ...], Any, Any]] = {}
         for coding, seg in store.iter_codings(code=[code], sources=("manual", "accepted")):
@@ -481,7 +483,8 @@ def _quotes(
         chosen = sorted(best.values(), key=lambda t: t[0])[:n]
         quotes = []
         for _rank, coding, seg in chosen:
-            text = _trim(mask.mask(" ".join(seg.text.split())))
+            text = _trim(mask.mask(quote_text(texts.get(seg.document_id) or texts.setdefault(
+                seg.document_id, store.get_document(seg.document_id).text), coding.start, coding.end)))
             source_parts = [KIND_LABELS.get("survey" if "respondent" in seg.meta else "note", "")]
             source_parts += [f"{k}: {seg.meta[k]}" for k in fields if seg.meta.get(k) not in (None, "")]
             source = mask.mask(", ".join(p for p in source_parts if p))
@@ -489,6 +492,28 @@ def _quotes(
             quotes.append(ReportQuote(code, text, source, seg.id in flagged, origin))
         out[code] = tuple(quotes)
     return out
+
+
+def quote_text(text: str, start: int, end: int, context: int = QUOTE_CONTEXT_CHARS) -> str:
+    r"""The coded words `text[start:end]` with a few words around them, never across a blank line.
+
+    Context stops at a blank line and at whole words:
+    >>> quote_text("Inledning.\n\nLönen är för låg, säger hon, och lokalerna är trånga.", 12, 29, context=12)
+    'Lönen är för låg, säger hon, …'
+    """
+    para_lo = text.rfind("\n\n", 0, start)
+    para_lo = 0 if para_lo < 0 else para_lo + 2
+    para_hi = text.find("\n\n", end)
+    para_hi = len(text) if para_hi < 0 else para_hi
+    lo, hi = max(para_lo, start - context), min(para_hi, end + context)
+    if lo > para_lo and not text[lo - 1].isspace():  # start the context at a word
+        space = text.find(" ", lo, start)
+        lo = space + 1 if space >= 0 else start
+    if hi < para_hi and not text[hi].isspace():  # and end it at one
+        space = text.rfind(" ", end, hi)
+        hi = space if space >= 0 else end
+    words = " ".join(text[lo:hi].split())
+    return ("… " if lo > para_lo else "") + words + (" …" if hi < para_hi else "")
 
 
 def _trim(text: str, limit: int = QUOTE_MAX_CHARS) -> str:

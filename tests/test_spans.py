@@ -337,3 +337,17 @@ def test_report_quotes_the_coded_words_with_a_little_context(proj, tmp_path):
     assert quote_text(text, s, e, context=12) == "… är för hög, säger Åsa. …"
     s, e = at(text, "😀")
     assert quote_text(text, s, e, context=6) == "… lönen 😀 är …"
+
+
+def test_tag_shows_a_span_highlighted_inside_its_segment(proj):
+    text = doc_text(proj)
+    doc = proj.store.find_document("intervju-åsa.txt").id
+    add_span(proj, doc, *at(text, "lönen 😀 är för låg"), ["T-LON"])
+    add_span(proj, doc, *at(text, "arbetsmiljön"), ["T-KLIMAT"], coder="carl")
+    root = str(proj.root)
+    proj.close()
+    r = CliRunner().invoke(app, ["tag", "-p", root, "--order", "document", "--retrain-every", "0", "--coder", "bertil"],
+                           input="q\n")
+    assert r.exit_code == 0, r.output
+    assert "Första stycket: «lönen 😀 är för låg» och «arbetsmiljön» är tung." in r.stdout
+    assert "Andra kodare: T-KLIMAT (carl) «arbetsmiljön», T-LON (anna) «lönen 😀 är för låg»" in r.stdout

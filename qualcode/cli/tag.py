@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
+from rich.text import Text
 
 from qualcode.cli.common import (
     Format,
@@ -59,6 +60,22 @@ def _short(text: str, limit: int = 90) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
+def _highlighted(text: str, spans: tuple[tuple[int, int], ...]) -> Text:
+    """The segment in bold, coded spans underlined on a yellow ground and between «» (seen without colour too)."""
+    out = Text(style="bold")
+    at = 0
+    for a, b in spans:
+        out.append(text[at:a])
+        out.append("«" + text[a:b] + "»", style="bold underline black on yellow")
+        at = b
+    out.append(text[at:])
+    return out
+
+
+def _span_words(text: str, span: tuple[int, int] | None) -> str:
+    return "" if span is None else f" «{_short(text[span[0]:span[1]], 40)}»"
+
+
 def render_view(view: SegmentView | None, keys: bool = False) -> None:
     """Show one segment with its context, metadata, codes and suggestions."""
     if view is None:
@@ -70,13 +87,15 @@ def render_view(view: SegmentView | None, keys: bool = False) -> None:
         console.print("[dim]" + escape(", ".join(f"{k}={v}" for k, v in seg.meta.items())) + "[/]")
     if view.before:
         console.print("[dim]" + escape(view.before) + "[/]")
-    console.print("[bold]" + escape(seg.text) + "[/]")
+    console.print(_highlighted(seg.text, view.highlights))
     if view.after:
         console.print("[dim]" + escape(view.after) + "[/]")
-    mine = ", ".join(f"{m.code_id} {m.name}" + (f" [memo: {m.memo}]" if m.memo else "") for m in view.mine)
+    mine = ", ".join(f"{m.code_id} {m.name}" + _span_words(seg.text, m.span) + (f" [memo: {m.memo}]" if m.memo else "")
+                     for m in view.mine)
     console.print("Dina koder: " + (escape(mine) if mine else "[dim]inga[/]"))
     if view.others:
-        console.print("Andra kodare: " + escape(", ".join(f"{m.code_id} ({m.coder})" for m in view.others)))
+        console.print("Andra kodare: " + escape(", ".join(f"{m.code_id} ({m.coder})" + _span_words(seg.text, m.span)
+                                                          for m in view.others)))
     if view.quote:
         console.print("[magenta]★ nyckelcitat[/]")
     for s in view.suggestions:

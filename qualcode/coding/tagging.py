@@ -62,6 +62,7 @@ class CodeMark:
     coder: str
     source: str
     memo: str | None
+    span: tuple[int, int] | None = None  # the coded part, relative to the segment; None = all of it
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,23 @@ class SegmentView:
     quote: bool
     position: int
     remaining: int
+
+    @property
+    def highlights(self) -> tuple[tuple[int, int], ...]:
+        """Parts of the segment text coded as spans (by this coder, and others when shown), merged."""
+        parts: list[list[int]] = []
+        for a, b in sorted(m.span for m in (*self.mine, *self.others) if m.span is not None):
+            if parts and a <= parts[-1][1]:
+                parts[-1][1] = max(parts[-1][1], b)
+            else:
+                parts.append([a, b])
+        return tuple((a, b) for a, b in parts)
+
+
+def _relative_span(c: Coding, seg: Segment) -> tuple[int, int] | None:
+    """The part of `seg` a coding covers, relative to the segment; None when it covers all of it."""
+    a, b = max(c.start, seg.start) - seg.start, min(c.end, seg.end) - seg.start
+    return None if (a, b) == (0, seg.end - seg.start) or a >= b else (a, b)
 
 
 @dataclass(frozen=True)
@@ -299,11 +317,11 @@ class TagSession:
         codings = self.store.codings_for_segment(sid)
         name = lambda cid: self.codebook.get(cid).name if cid in self.codebook else cid  # noqa: E731
         mine = tuple(
-            CodeMark(c.code_id, name(c.code_id), c.coder, c.source, c.memo)
+            CodeMark(c.code_id, name(c.code_id), c.coder, c.source, c.memo, _relative_span(c, seg))
             for c in codings if c.coder == self.coder and c.source in POSITIVE
         )
         others = () if self.blind else tuple(
-            CodeMark(c.code_id, name(c.code_id), c.coder, c.source, c.memo)
+            CodeMark(c.code_id, name(c.code_id), c.coder, c.source, c.memo, _relative_span(c, seg))
             for c in codings if c.coder != self.coder and c.source in POSITIVE
         )
         return SegmentView(

@@ -221,11 +221,19 @@ def evaluate(
     train_file: Annotated[Path | None, typer.Option("--train", help="Train on this coded JSONL, evaluate on --gold.")] = None,
     cv: Annotated[int | None, typer.Option("--cv", help="K-fold cross-validation on --gold instead of --train.")] = None,
     codebook: CodebookFileOpt = None,
+    learning_curve: Annotated[bool, typer.Option(
+        "--learning-curve",
+        help="Simulate coding k segments of --gold (a new document, lines in order), retrain with --train, score the rest.",
+    )] = False,
+    steps: Annotated[str, typer.Option("--steps", help="The k of --learning-curve, comma-separated.")] = "0,20,50,100,200",
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Per-code precision/recall/F1, micro and macro F1, Krippendorff's alpha (model vs gold)."""
     from qualcode.suggest.file_mode import evaluate_files
 
+    if learning_curve:
+        _learning_curve(gold, train_file, cv, codebook, steps, fmt)
+        return
     ev = evaluate_files(str(gold), str(train_file) if train_file else None, cv, str(codebook) if codebook else None)
     if fmt is Format.json:
         import json
@@ -241,6 +249,33 @@ def evaluate(
             f"micro-F1 {mi.f1:.3f} (P {mi.precision:.3f}, R {mi.recall:.3f}), macro-F1 {ev.macro_f1:.3f} "
             f"(koder med stöd > 0), Krippendorffs α {ev.alpha_pooled:.3f} (alla segment × koder, 0/1)"
         )
+
+
+def _learning_curve(gold: Path, train_file: Path | None, cv: int | None, codebook: Path | None, steps: str,
+                    fmt: Format) -> None:
+    from qualcode.core.errors import Hint, InputError
+    from qualcode.suggest.file_mode import learning_curve_files
+
+    if cv is not None:
+        raise InputError("inlärningskurvan korsvaliderar inte", hint=Hint("ange en träningsfil eller ingen", option="train"))
+    try:
+        ks = [int(k) for k in steps.split(",") if k.strip()]
+    except ValueError:
+        raise InputError(f"ogiltiga steg {steps!r}", value=steps,
+                         hint=Hint("ange antal segment med komma emellan", option="steps", example="0,20,50")) from None
+    points = learning_curve_files(str(gold), str(train_file) if train_file else None,
+                                  str(codebook) if codebook else None, steps=ks)
+    rows = [p.to_dict() for p in points]
+    if fmt is Format.json:
+        import json
+
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = [{"order": "dokument" if r["order"] == "document" else "aktiv", "k": r["k"], "scored": r["n_scored"],
+              "precision": f"{r['micro']['precision']:.3f}", "recall": f"{r['micro']['recall']:.3f}",
+              "micro_f1": f"{r['micro']['f1']:.3f}", "macro_f1": f"{r['macro_f1']:.3f}"} for r in rows]
+    emit(table, ["order", "k", "scored", "precision", "recall", "micro_f1", "macro_f1"], fmt,
+         title="Inlärningskurva: k kodade segment av det nya dokumentet, resten bedömda")
 
 
 def register(root: typer.Typer) -> None:

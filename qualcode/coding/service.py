@@ -38,8 +38,13 @@ def add_codes(
     code_ids: Sequence[str],
     coder: str | None = None,
     memo: str | None = None,
+    via: str | None = None,
 ) -> list[int]:
-    """Code segments by hand; an existing suggestion for the same coder becomes manual."""
+    """Code segments by hand; an existing suggestion for the same coder becomes manual.
+
+    `via` names the file the codings come from when they are imported (audited; the
+    suggester weighs them below codings made in the project).
+    """
     store = project.store
     codes = _codes(project, code_ids)
     coder = coder or project.coder
@@ -51,7 +56,8 @@ def add_codes(
                 before = store.find_coding(seg_id, code, coder)
                 cid = store.upsert_coding(seg_id, code, coder, "manual", memo=memo)
                 store.log(coder, "add", coding_id=cid, segment_id=seg_id, code_id=code,
-                          detail={"memo": memo, "was": before.source if before else None})
+                          detail={"memo": memo, "was": before.source if before else None,
+                                  **({"via": via} if via else {})})
                 ids.append(cid)
     return ids
 
@@ -377,5 +383,5 @@ def import_codings(project: Project, path: str | Path, unit: str = "paragraph") 
         planned.append((found[0].id, codes, str(rec.get("coder") or project.coder), rec.get("memo")))
     with store.transaction():
         for seg_id, codes, coder, memo in planned:
-            add_codes(project, [seg_id], codes, coder, memo)
+            add_codes(project, [seg_id], codes, coder, memo, via=f"kodningsfil:{path.name}")
     return sum(len(c) for _, c, _, _ in planned)

@@ -168,17 +168,23 @@ class CodeClassifier:
         return LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", dual=True, max_iter=1000)
 
     def fit(
-        self, X: Sequence[Sequence[Token] | str], Y: np.ndarray, n_positives: Sequence[int] | None = None
+        self, X: Sequence[Sequence[Token] | str], Y: np.ndarray, n_positives: Sequence[int] | None = None,
+        sample_weight: np.ndarray | None = None,
     ) -> CodeClassifier:
         """Fit on token lists (or lemma strings) X and a label matrix Y (1/0/-1 per code).
 
         `n_positives` (per code) is the evidence used to decide which codes get a model; by
         default the positives in Y. Rows that only carry codebook examples can be left out of it.
+        `sample_weight` (same shape as Y, or one weight per row) weighs rows per code: the
+        codebook's own text counts less than a coded segment.
         """
         X = as_tokens(X)
         Y = np.asarray(Y)
         if Y.ndim != 2 or Y.shape != (len(X), len(self.code_ids)):
             raise ValueError("Y must have one row per segment and one column per code")
+        W = np.ones(Y.shape) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        if W.ndim == 1:
+            W = np.repeat(W[:, None], Y.shape[1], axis=1)
         feats = self._features(X, fit=True)
         npos = np.asarray(n_positives if n_positives is not None else (Y == 1).sum(axis=0))
         folds = fold_ids(np.where(Y == 1, 1, 0), max(2, self.inner_cv), self.random_state)
@@ -192,18 +198,19 @@ class CodeClassifier:
             n_pos = int((y == 1).sum())
             if npos[j] < self.min_positives or n_pos < 2 or n_pos == len(y):
                 continue
-            Xj, fj = feats[known], folds[known]
+            Xj, fj, wj = feats[known], folds[known], W[known, j]
             oof = np.zeros(len(y))
             for k in np.unique(fj):
                 train, test = fj != k, fj == k
                 if len(np.unique(y[train])) < 2:
                     oof[test] = 0.0
                     continue
-                oof[test] = self._model().fit(Xj[train], y[train]).decision_function(Xj[test])
+                model = self._model().fit(Xj[train], y[train], sample_weight=wj[train])
+                oof[test] = model.decision_function(Xj[test])
             a, b = platt_scale(oof, y)
             self.calibrators_[code] = (a, b)
             self.oof_[code] = (_sigmoid(a * oof + b), y)
-            self.models_[code] = self._model().fit(Xj, y)
+            self.models_[code] = self._model().fit(Xj, y, sample_weight=wj)
         return self
 
     def decision_scores(self, X: Sequence[Sequence[Token] | str]) -> np.ndarray:

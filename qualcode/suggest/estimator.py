@@ -2,14 +2,22 @@
 
 Combination rule (per code c, with n_c = the number of the researcher's segments coded c):
 - n_c < `min_positives` (default 3): rules alone. The score is the rule score
-  (1 - 0.5**m for m distinct keywords) and the threshold is 0.5: one keyword suggests.
+  (1 - prod(1 - 0.5 * w_k) over the distinct keywords k that match, w_k = 1 unless the
+  project taught otherwise) and the threshold is 0.5: one keyword suggests.
 - otherwise: s = a * p + (1 - a) * r with a = n_c / (n_c + `blend_k`) (default 10), p the
-  classifier's calibrated probability and r the rule score. With 10 coded examples the
-  two weigh the same; with 40, the classifier has 80 %. The blend is then Platt-calibrated
-  on out-of-fold predictions, and the threshold is the one with the best out-of-fold F1.
+  classifier's calibrated probability and r the rule score. The blend is Platt-calibrated
+  on out-of-fold predictions; the code's threshold is its best out-of-fold F1 threshold
+  pulled towards one global threshold (best F1 over all codes' out-of-fold scores) by
+  t = (n_c * t_c + k * t_global) / (n_c + k), k = `threshold_k` (default 20): a code with
+  little evidence does not keep a threshold tuned on a handful of segments.
 
-The codebook's examples are added as extra training rows (positive for their code); they
-do not count towards n_c. Rejected suggestions are negative rows for their code.
+Evidence besides the segments: the codebook's examples, name, definition and each include
+item are positive rows for their code, each exclude item a negative row (`codebook_rows`);
+they weigh `prior_weight` * `prior_k` / (`prior_k` + n_c), so her own coding soon outweighs
+them. Segments coded in the project (`local`) weigh `local_weight` times an imported example;
+rejected suggestions are negative rows for their code. A keyword that fires in her segments
+without her code loses weight in the project: w_k = (positives + b) / (firings + b), b =
+`keyword_prior`, counted over her own (local) segments only.
 """
 
 from __future__ import annotations
@@ -29,6 +37,11 @@ from qualcode.suggest.rules import KeywordRules, Token, as_tokens, tokens_from_d
 
 DEFAULT_BLEND_K = 10.0
 DEFAULT_MIN_POSITIVES = 3
+DEFAULT_PRIOR_WEIGHT = 0.5
+DEFAULT_PRIOR_K = 10.0
+DEFAULT_KEYWORD_PRIOR = 2.0
+DEFAULT_LOCAL_WEIGHT = 2.0
+DEFAULT_THRESHOLD_K = 20.0
 RULE_THRESHOLD = 0.5
 
 
@@ -117,6 +130,12 @@ class Suggester:
         C: float = 4.0,
         inner_cv: int = 4,
         random_state: int = 0,
+        codebook_text: bool = True,
+        prior_weight: float = DEFAULT_PRIOR_WEIGHT,
+        prior_k: float = DEFAULT_PRIOR_K,
+        keyword_prior: float = DEFAULT_KEYWORD_PRIOR,
+        threshold_k: float = DEFAULT_THRESHOLD_K,
+        local_weight: float = DEFAULT_LOCAL_WEIGHT,
     ):
         self.codebook = codebook
         self.blend_k = blend_k
@@ -128,11 +147,18 @@ class Suggester:
         self.C = C
         self.inner_cv = inner_cv
         self.random_state = random_state
+        self.codebook_text = codebook_text
+        self.prior_weight = prior_weight
+        self.prior_k = prior_k
+        self.keyword_prior = keyword_prior
+        self.threshold_k = threshold_k
+        self.local_weight = local_weight
 
     def get_params(self, deep: bool = False) -> dict[str, Any]:
         return {k: getattr(self, k) for k in (
             "codebook", "blend_k", "min_positives", "use_examples", "use_rules", "rule_features",
-            "pos_filter", "C", "inner_cv", "random_state",
+            "pos_filter", "C", "inner_cv", "random_state", "codebook_text", "prior_weight", "prior_k",
+            "keyword_prior", "threshold_k", "local_weight",
         )}
 
     def clone(self) -> Suggester:
@@ -163,31 +189,35 @@ class Suggester:
         self.alpha_ = {c: 0.0 for c in self.code_ids}
         self.n_positives_ = {c: 0 for c in self.code_ids}
         self.cv_metrics_: dict[str, CodeMetrics] = {}
+        self.keyword_weights_: dict[str, dict[str, float]] = {}
+        self.global_threshold_ = RULE_THRESHOLD
         self.trained_at_ = time.strftime("%Y-%m-%dT%H:%M:%S")
         self.version_ = _version(self.codebook, "rules")
         return self
 
-    def _example_rows(self) -> tuple[list[list[Token]], np.ndarray]:
-        key = (self.codebook.hash(), self.pos_filter)
+    def _codebook_rows(self) -> tuple[list[list[Token]], np.ndarray]:
+        key = (self.codebook.hash(), self.pos_filter, self.use_examples, self.codebook_text)
         if key not in _EXAMPLES:
             _EXAMPLES.clear()
-            _EXAMPLES[key] = self._tokenize_examples()
+            rows = codebook_rows(self.codebook, examples=self.use_examples, text=self.codebook_text)
+            codes = self.code_ids
+            Y = np.full((len(rows), len(codes)), -1, dtype=int)
+            for i, row in enumerate(rows):
+                for code, label in row.labels:
+                    Y[i, codes.index(code)] = label
+            X = tokenize([r.text for r in rows], pos=self.pos_filter, nlp=_pos_nlp(self.pos_filter)) if rows else []
+            _EXAMPLES[key] = (X, Y.reshape(len(rows), len(codes)))
         return _EXAMPLES[key]
 
-    def _tokenize_examples(self) -> tuple[list[list[Token]], np.ndarray]:
-        codes = self.codebook.leaves
-        texts, labels = [], []
-        for j, code in enumerate(codes):
-            for ex in code.examples:
-                texts.append(ex)
-                row = np.zeros(len(codes), dtype=int)
-                row[j] = 1
-                labels.append(row)
-        if not texts:
-            return [], np.zeros((0, len(codes)), dtype=int)
-        return tokenize(texts, pos=self.pos_filter, nlp=_pos_nlp(self.pos_filter)), np.vstack(labels)
+    def fit(
+        self, X: Sequence[Sequence[Token] | str], Y: np.ndarray, local: Sequence[bool] | None = None
+    ) -> Suggester:
+        """Fit on segments X with labels Y (1/0/-1 per code).
 
-    def fit(self, X: Sequence[Sequence[Token] | str], Y: np.ndarray) -> Suggester:
+        `local` marks the segments coded in this project (default: none). They weigh
+        `local_weight` times as much as examples imported from elsewhere, and only her own
+        decisions teach which keywords are too unspecific here.
+        """
         from qualcode.suggest.classifier import (
             CodeClassifier,
             best_threshold,
@@ -196,6 +226,8 @@ class Suggester:
 
         X = as_tokens(X)
         Y = np.asarray(Y, dtype=int)
+        is_local = np.zeros(len(X), dtype=bool) if local is None else np.asarray(local, dtype=bool)
+        w_user = np.where(is_local, self.local_weight, 1.0)
         n_pos_user = (Y == 1).sum(axis=0)
         if len(X) == 0 or not n_pos_user.any():
             raise SuggestError(
@@ -205,23 +237,32 @@ class Suggester:
         if not any(len(x) for x, y in zip(X, Y) if (y == 1).any()):
             raise SuggestError("de kodade träningssegmenten har ingen text — kontrollera fältet 'text'")
         self.rules_ = self._rules()
+        R_user, hits_user = self._rule_scores_hits(X)
+        self.keyword_weights_ = self._keyword_weights(
+            [h if m else [] for h, m in zip(hits_user, is_local)], Y, w_user)
+        R_user, _ = self._rule_scores_hits(X, hits_user)
         Xa, Ya = list(X), Y
-        if self.use_examples:
-            ex_x, ex_y = self._example_rows()
-            Xa, Ya = Xa + ex_x, np.vstack([Y, ex_y]) if len(ex_x) else Y
+        W = np.repeat(w_user[:, None], Y.shape[1], axis=1)
+        cb_x, cb_y = self._codebook_rows()
+        if len(cb_x):
+            Xa, Ya = Xa + list(cb_x), np.vstack([Y, cb_y])
+            # the codebook's text speaks for a code until her own coding takes over
+            prior = self.prior_weight * self.prior_k / (self.prior_k + n_pos_user)
+            W = np.vstack([W, np.repeat(prior[None, :], len(cb_x), axis=0)])
         clf = CodeClassifier(
             self.code_ids, rules=self.rules_ if self.rule_features else None, C=self.C,
             pos_filter=self.pos_filter, inner_cv=self.inner_cv, min_positives=self.min_positives,
             random_state=self.random_state,
         )
+        R_all = np.vstack([R_user, self._rule_scores_hits(Xa[len(X):])[0]]) if len(Xa) > len(X) else R_user
         try:
-            self.classifier_ = clf.fit(Xa, Ya, n_positives=n_pos_user)
+            self.classifier_ = clf.fit(Xa, Ya, n_positives=n_pos_user, sample_weight=W)
         except ValueError as exc:  # e.g. no words left to learn from
             raise SuggestError(f"kunde inte träna på segmenten ({exc}) — kontrollera att de har text") from None
-        R = self._rule_scores(Xa)
         self.n_positives_ = {c: int(n) for c, n in zip(self.code_ids, n_pos_user)}
         self.alpha_, self.calibrators_, self.thresholds_ = {}, {}, {}
         self.cv_metrics_ = {}
+        blended: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for j, code in enumerate(self.code_ids):
             n = self.n_positives_[code]
             if code not in clf.models_:
@@ -231,17 +272,28 @@ class Suggester:
             a = n / (n + self.blend_k) if self.rules_ is not None else 1.0
             self.alpha_[code] = a
             p, y = clf.oof_[code]
-            r = R[Ya[:, j] >= 0, j]
+            r = R_all[Ya[:, j] >= 0, j]
             s = a * p + (1 - a) * r
             cal = platt_scale(s, y)
             self.calibrators_[code] = cal
-            sc = _sigmoid(cal[0] * s + cal[1])
-            t, _ = best_threshold(sc, y)
-            self.thresholds_[code] = t
-            pred = sc >= t
             user = np.zeros(len(y), dtype=bool)
-            user[: int((Y[:, j] >= 0).sum())] = True  # codebook examples come after the user's rows
-            yu, pu = y[user], pred[user]
+            user[: int((Y[:, j] >= 0).sum())] = True  # the codebook's rows come after the segments
+            blended[code] = (_sigmoid(cal[0] * s + cal[1]), y, user)
+        # one threshold for all codes from the pooled out-of-fold scores; each code's own best
+        # threshold is pulled towards it by how little evidence the code has (n / (n + k))
+        if blended:
+            pooled_s = np.concatenate([sc for sc, _, _ in blended.values()])
+            pooled_y = np.concatenate([y for _, y, _ in blended.values()])
+            self.global_threshold_ = best_threshold(pooled_s, pooled_y)[0]
+        else:
+            self.global_threshold_ = RULE_THRESHOLD
+        for code, (sc, y, user) in blended.items():
+            t, _ = best_threshold(sc, y)
+            n = self.n_positives_[code]
+            if self.threshold_k > 0:
+                t = (n * t + self.threshold_k * self.global_threshold_) / (n + self.threshold_k)
+            self.thresholds_[code] = round(float(t), 4)
+            yu, pu = y[user], sc[user] >= t
             self.cv_metrics_[code] = CodeMetrics(
                 code, int((yu == 1).sum()), int(np.sum(pu & (yu == 1))), int(np.sum(pu & (yu == 0))),
                 int(np.sum(~pu & (yu == 1))),
@@ -251,18 +303,54 @@ class Suggester:
         self.version_ = _version(self.codebook, f"{len(X)}:{self.trained_at_}:{n_pos_user.tolist()}")
         return self
 
-    def _rule_scores(self, X: Sequence[Sequence[Token]]) -> np.ndarray:
+    def _keyword_weights(self, hits: Sequence[Sequence[Any]], Y: np.ndarray, w: np.ndarray) -> dict[str, dict[str, float]]:
+        """Per code and keyword: how often a segment it fires in has the code, smoothed towards 1.
+
+        w = (weighted positives + b) / (weighted firings + b), b = `keyword_prior`: a keyword
+        that fires in segments she codes otherwise (or whose suggestions she rejects) loses
+        weight in this project; one that never fired keeps its full weight.
+        """
+        if self.keyword_prior <= 0 or self.rules_ is None:
+            return {}
+        index = {c: j for j, c in enumerate(self.code_ids)}
+        fired: dict[tuple[str, str], list[float]] = {}
+        for i, row in enumerate(hits):
+            for h in row:
+                label = Y[i, index[h.code_id]]
+                if label < 0:
+                    continue
+                for kw in h.keywords:
+                    f = fired.setdefault((h.code_id, kw), [0.0, 0.0])
+                    f[0] += w[i] * (label == 1)
+                    f[1] += w[i]
+        out: dict[str, dict[str, float]] = {}
+        b = self.keyword_prior
+        for (code, kw), (pos, n) in fired.items():
+            out.setdefault(code, {})[kw] = round((pos + b) / (n + b), 4)
+        return out
+
+    def _rule_scores_hits(self, X: Sequence[Sequence[Token]], hits: list[list[Any]] | None = None):  # type: ignore[no-untyped-def]
+        """Rule scores (n, n_codes), with the project's learned keyword weights, and the hits."""
         if self.rules_ is None:
-            return np.zeros((len(X), len(self.code_ids)))
-        return self.rules_.score_matrix(X)[0]
+            return np.zeros((len(X), len(self.code_ids))), [[] for _ in X]
+        if hits is None:
+            hits = [self.rules_.hits(x) for x in X]
+        weights = getattr(self, "keyword_weights_", None) or {}
+        index = {c: j for j, c in enumerate(self.code_ids)}
+        R = np.zeros((len(X), len(self.code_ids)))
+        for i, row in enumerate(hits):
+            for h in row:
+                kw = weights.get(h.code_id, {})
+                miss = 1.0
+                for k in h.keywords:
+                    miss *= 1.0 - 0.5 * kw.get(k, 1.0)
+                R[i, index[h.code_id]] = 1.0 - miss
+        return R, hits
 
     def predict_scores(self, X: Sequence[Sequence[Token] | str]) -> tuple[np.ndarray, list[list[Any]]]:
         """Scores in [0, 1] (n, n_codes) and the rule hits per segment (for reasons)."""
         X = as_tokens(X)
-        if self.rules_ is not None:
-            R, hits = self.rules_.score_matrix(X)
-        else:
-            R, hits = np.zeros((len(X), len(self.code_ids))), [[] for _ in X]
+        R, hits = self._rule_scores_hits(X)
         S = R.copy()
         if self.classifier_ is not None and self.classifier_.models_:
             P = self.classifier_.decision_scores(X)
@@ -319,6 +407,11 @@ class Suggester:
             "blend_k": self.blend_k,
             "min_positives": self.min_positives,
             "codebook_examples": self.use_examples,
+            "codebook_text": self.codebook_text,
+            "global_threshold": getattr(self, "global_threshold_", None),
+            "keyword_weights": {c: {k: w for k, w in kws.items() if w < 1.0}
+                                for c, kws in getattr(self, "keyword_weights_", {}).items()
+                                if any(w < 1.0 for w in kws.values())},
             "pos_filter": self.pos_filter,
         }
 
@@ -341,9 +434,9 @@ class Suggester:
         return obj
 
 
-# Built rules and tokenised codebook examples, reused across fits (cross-validation refits often).
+# Built rules and tokenised codebook rows (examples and text), reused across fits (cross-validation refits often).
 _RULES: dict[tuple[str, bool], KeywordRules] = {}
-_EXAMPLES: dict[tuple[str, bool], tuple[list[list[Token]], np.ndarray]] = {}
+_EXAMPLES: dict[tuple[Any, ...], tuple[list[list[Token]], np.ndarray]] = {}
 
 
 def _cached_rules(codebook: Codebook, pos: bool) -> KeywordRules:
@@ -362,6 +455,53 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 def _version(codebook: Codebook, salt: str) -> str:
     h = hashlib.sha256(f"{codebook.hash()}|{salt}|{time.time_ns()}".encode()).hexdigest()[:6]
     return time.strftime("%Y%m%d-%H%M%S-") + h
+
+
+@dataclass(frozen=True)
+class CodebookRow:
+    """A piece of the codebook's text used as a training row: (code, 1 or 0) labels."""
+
+    text: str
+    kind: str  # example | name | definition | include | exclude
+    labels: tuple[tuple[str, int], ...]
+
+
+def _items(text: str) -> list[str]:
+    """The comma- or semicolon-separated items of an include/exclude text."""
+    import re
+
+    return [t.strip(" .") for t in re.split(r"[,;]|\n", text) if t.strip(" .")]
+
+
+def codebook_rows(codebook: Codebook, examples: bool = True, text: bool = True) -> list[CodebookRow]:
+    """Training rows from the codebook: examples, and its own words as evidence.
+
+    Examples, the name, the definition and each include item are positive rows for their
+    code (examples and names are negative for the other codes); each exclude item is a
+    negative row for its code, and positive for a code it names in parentheses
+    (`allmän kompetensutveckling (P10)`).
+    """
+    import re
+
+    leaves = codebook.leaves
+    ids = {c.id for c in leaves}
+    rows: list[CodebookRow] = []
+    for code in leaves:
+        others = tuple((c.id, 0) for c in leaves if c.id != code.id)
+        if examples:
+            rows += [CodebookRow(ex, "example", ((code.id, 1), *others)) for ex in code.examples]
+        if not text:
+            continue
+        rows.append(CodebookRow(code.name, "name", ((code.id, 1), *others)))
+        if code.definition:
+            rows.append(CodebookRow(code.definition, "definition", ((code.id, 1),)))
+        rows += [CodebookRow(item, "include", ((code.id, 1),)) for item in _items(code.include)]
+        for item in _items(code.exclude):
+            named = [c for c in re.findall(r"\(([^)]*)\)", item) if c.strip() in ids and c.strip() != code.id]
+            words = re.sub(r"\([^)]*\)", "", item).strip()
+            if words:
+                rows.append(CodebookRow(words, "exclude", ((code.id, 0), *((c.strip(), 1) for c in named))))
+    return rows
 
 
 def label_matrix(codes: Sequence[Sequence[str]], code_ids: Sequence[str]) -> np.ndarray:

@@ -78,7 +78,8 @@ def score_predictions(gold: np.ndarray, pred: np.ndarray, code_ids: Sequence[str
 
 
 def cross_validate(
-    suggester: Suggester, X: Sequence[Sequence[Token]], Y: np.ndarray, k: int = 5, seed: int = 0
+    suggester: Suggester, X: Sequence[Sequence[Token]], Y: np.ndarray, k: int = 5, seed: int = 0,
+    local: Sequence[bool] | None = None,
 ) -> Evaluation:
     """k-fold cross-validation: fit on k-1 folds, predict the held-out fold."""
     from qualcode.suggest.classifier import fold_ids
@@ -89,15 +90,94 @@ def cross_validate(
             hint=Hint(f"välj ett k mellan 2 och {len(X)}", option="cv", example=str(max(2, min(5, len(X))))),
         )
     folds = fold_ids(Y, k, seed)
+    loc = np.zeros(len(X), dtype=bool) if local is None else np.asarray(local, dtype=bool)
     pred = np.zeros_like(Y)
     for f in range(k):
         tr, te = np.flatnonzero(folds != f), np.flatnonzero(folds == f)
-        model = suggester.clone()
-        if (Y[tr] == 1).any():
-            model.fit([X[i] for i in tr], Y[tr])
-        else:
-            model.rules_only()
-        pred[te] = model.predict([X[i] for i in te])
+        pred[te] = _fit_or_rules(suggester, [X[i] for i in tr], Y[tr], loc[tr]).predict([X[i] for i in te])
     return score_predictions(Y, pred, suggester.code_ids, f"{k}-faldig korsvalidering")
+
+
+def _fit_or_rules(suggester: Suggester, X: Sequence[Sequence[Token]], Y: np.ndarray,
+                  local: np.ndarray | None = None) -> Suggester:
+    model = suggester.clone()
+    if len(X) and (Y == 1).any():
+        return model.fit(X, Y, local=local)
+    return model.rules_only()
+
+
+LEARNING_STEPS = (0, 20, 50, 100, 200)
+ORDERS = ("document", "active")
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    """The suggester after she has coded `k` segments of the new document, scored on the rest."""
+
+    order: str  # document | active
+    k: int
+    evaluation: Evaluation
+    untrained: Evaluation  # the k = 0 model on the same segments: what retraining added
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.evaluation.to_dict()
+        return {"order": self.order, "k": self.k, "n_scored": d["n_segments"], "micro": d["micro"],
+                "macro_f1": d["macro_f1"], "alpha_pooled": d["alpha_pooled"],
+                "micro_f1_without_her_codings": round(self.untrained.micro.f1, 4)}
+
+
+def learning_curve(
+    suggester: Suggester,
+    X_new: Sequence[Sequence[Token]],
+    Y_new: np.ndarray,
+    X_train: Sequence[Sequence[Token]] = (),
+    Y_train: np.ndarray | None = None,
+    steps: Sequence[int] = LEARNING_STEPS,
+    orders: Sequence[str] = ORDERS,
+) -> list[CurvePoint]:
+    """Simulate a researcher coding a new document: k segments coded, retrain, score the rest.
+
+    The k segments are the document's first k (`document` order) or, in `active` order, those
+    the previous model was least sure of (a score nearest its code's threshold), taken in
+    batches up to each k. Her k codings are the project's own (`local`); the training file
+    (`X_train`, `Y_train`) stands for examples imported from elsewhere. Steps that would leave
+    no segment to score are left out.
+    """
+    bad = [o for o in orders if o not in ORDERS]
+    if bad:
+        raise InputError(f"okänd ordning {bad[0]!r}", value=bad[0], valid=ORDERS)
+    n = len(X_new)
+    Y_train = np.zeros((0, Y_new.shape[1]), dtype=int) if Y_train is None else np.asarray(Y_train)
+    steps = sorted({int(k) for k in steps if 0 <= int(k) < n})
+    out: list[CurvePoint] = []
+    first = _fit_or_rules(suggester, list(X_train), Y_train, np.zeros(len(X_train), dtype=bool))
+    first_pred = first.predict(X_new)
+    for order in orders:
+        chosen: list[int] = []
+        model = None
+        for k in steps:
+            if order == "document":
+                chosen = list(range(k))
+            else:
+                rest = [i for i in range(n) if i not in set(chosen)]
+                need = k - len(chosen)
+                if need > 0 and model is not None:
+                    S, _ = model.predict_scores([X_new[i] for i in rest])
+                    t = np.array([model.thresholds_[c] for c in model.code_ids])
+                    margin = np.abs(S - t).min(axis=1)
+                    chosen += [rest[i] for i in np.argsort(margin, kind="stable")[:need]]
+                elif need > 0:
+                    chosen += rest[:need]
+            X = list(X_train) + [X_new[i] for i in chosen]
+            Y = np.vstack([Y_train, Y_new[chosen]]) if chosen else Y_train
+            local = np.r_[np.zeros(len(X_train), dtype=bool), np.ones(len(chosen), dtype=bool)]
+            model = first if k == 0 else _fit_or_rules(suggester, X, Y, local)
+            taken = set(chosen)
+            rest = [i for i in range(n) if i not in taken]
+            pred = model.predict([X_new[i] for i in rest])
+            ev = score_predictions(Y_new[rest], pred, suggester.code_ids, f"{order}, k = {k}")
+            before = score_predictions(Y_new[rest], first_pred[rest], suggester.code_ids, f"{order}, k = 0")
+            out.append(CurvePoint(order, k, ev, before))
+    return out
 
 

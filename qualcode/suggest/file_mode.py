@@ -17,7 +17,15 @@ from qualcode.suggest.estimator import (
     label_matrix,
     tokenize,
 )
-from qualcode.suggest.evaluate import Evaluation, cross_validate, score_predictions
+from qualcode.suggest.evaluate import (
+    LEARNING_STEPS,
+    ORDERS,
+    CurvePoint,
+    Evaluation,
+    cross_validate,
+    learning_curve,
+    score_predictions,
+)
 
 
 @dataclass(frozen=True)
@@ -137,3 +145,32 @@ def evaluate_files(
     ev = score_predictions(G, suggester.predict(Xg), ids, f"tränad på {train_path}")
     return Evaluation(ev.per_code, ev.alpha, ev.n_segments, ev.method,
                       {"gold": str(gold_path), "train": str(train_path), "warnings": warnings}, ev.alpha_pooled)
+
+
+def learning_curve_files(
+    gold_path: str, train_path: str | None = None, codebook: str | Codebook | None = None,
+    steps: Sequence[int] = LEARNING_STEPS, orders: Sequence[str] = ORDERS, **params: Any,
+) -> list[CurvePoint]:
+    """`qualcode evaluate --learning-curve`: GOLD is the new document (lines in document order).
+
+    For each k she codes k of its segments (in document order, or the model's least certain
+    first), the suggester is retrained on TRAIN (imported examples) plus her k codings, and
+    the rest of GOLD is scored. Without TRAIN, k = 0 is the codebook's rules alone.
+    """
+    from qualcode.ingest.codings_file import check_codes, read_rows
+
+    cb = _file_codebook(codebook)
+    gold = read_rows(gold_path, coded=True)
+    check_codes(gold, cb, gold_path)
+    ids = [c.id for c in cb.leaves]
+    pos = bool(params.get("pos_filter"))
+    nlp = _pos_nlp(pos)
+    Xg = tokenize([r.text for r in gold], pos=pos, nlp=nlp)
+    G = label_matrix([r.codes or () for r in gold], ids)
+    Xt: list[Any] = []
+    Yt = None
+    if train_path:
+        train = _train_rows(train_path, cb)
+        Xt = tokenize([r.text for r in train], pos=pos, nlp=nlp)
+        Yt = label_matrix([r.codes or () for r in train], ids)
+    return learning_curve(Suggester(cb, **params), Xg, G, Xt, Yt, steps=steps, orders=orders)

@@ -108,6 +108,22 @@ def coded_words(text: str, spans: Sequence[tuple[int, int]]) -> str:
     return " ".join(text[a:b] for a, b in merged)
 
 
+def imported_segments(project) -> set[int]:  # type: ignore[no-untyped-def]
+    """Segments whose codings all came from a file (a REFI-QDA project or a codings file).
+
+    Every other coded segment was coded in this project: her own decisions, which weigh more.
+    """
+    imported: set[int] = set()
+    own: set[int] = set()
+    for entry in project.store.iter_audit():
+        seg = entry.get("segment_id")
+        if seg is None or entry.get("action") not in ("add", "suggest.accept", "suggest.reject"):
+            continue
+        detail = entry.get("detail") or {}
+        (imported if isinstance(detail, dict) and detail.get("via") else own).add(int(seg))
+    return imported - own
+
+
 def train_project(project, cv: int = 5, actor: str | None = None, **params: Any) -> TrainResult:  # type: ignore[no-untyped-def]
     """Train on the project's manual and accepted codings (rejections as negatives) and save the model.
 
@@ -124,11 +140,13 @@ def train_project(project, cv: int = 5, actor: str | None = None, **params: Any)
                       command=("code", "add", "SEGMENT", "KOD")),
         )
     suggester = Suggester(codebook, **params)
+    imported = imported_segments(project)
+    local = [i not in imported for i in ids]
     evaluation = None
     k = min(cv, len(ids))
     if cv >= 2 and k >= 2:
-        evaluation = cross_validate(suggester, X, Y, k)
-    suggester.fit(X, Y)
+        evaluation = cross_validate(suggester, X, Y, k, local=local)
+    suggester.fit(X, Y, local=local)
     result = TrainResult(
         version=suggester.version_, n_segments=len(ids), n_positives=suggester.n_positives_,
         n_rejected=n_rejected, evaluation=evaluation, seconds=time.perf_counter() - start,

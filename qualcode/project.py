@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from qualcode.core.codebook import Codebook, load_codebook
 from qualcode.core.errors import Hint, ProjectError
+from qualcode.core.files import write_text
 from qualcode.store.database import DB_NAME, Store
 
 if TYPE_CHECKING:
@@ -85,9 +86,7 @@ class Project:
     def save_config(self) -> None:
         import yaml
 
-        (self.root / CONFIG_NAME).write_text(
-            yaml.safe_dump(self.config, allow_unicode=True, sort_keys=False), encoding="utf-8"
-        )
+        write_text(self.root / CONFIG_NAME, yaml.safe_dump(self.config, allow_unicode=True, sort_keys=False))
 
 
 def _default_coder() -> str:

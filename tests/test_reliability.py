@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import signal
@@ -196,3 +197,70 @@ def test_a_read_only_project_says_so_in_one_line(coded_project):
     assert "är skrivskyddat" in lines[0] and "inget sparades" in lines[0]
     assert "skadad" not in lines[0]
     assert project_dump(root) == before
+
+
+@pytest.fixture
+def reported(tmp_path):
+    """A coded project and a complete report of it in `out`."""
+    note = tmp_path / "n.md"
+    note.write_text("---\nstadsdel: Bromma\n---\n\nLokalerna är trånga.\n\nChefen stöttar oss.\n", encoding="utf-8")
+    with make_project(tmp_path) as p:
+        import_notes(p, [note])
+        segs = [s.id for s in p.store.iter_segments()]
+        add_codes(p, segs[:1], ["P13"])
+        add_codes(p, segs[1:], ["P05"])
+    out = tmp_path / "rapport"
+    r = runner.invoke(app, ["report", "-p", str(tmp_path / "p"), "--out", str(out), "--min-cell", "0"])
+    assert r.exit_code == 0, r.output
+    return tmp_path / "p", out
+
+
+def _broken_save(exc: BaseException):
+    def save(self, target, *args, **kwargs):
+        Path(str(target)).write_bytes(b"PK\x03\x04 half a file")  # what a kill mid-write leaves
+        raise exc
+    return save
+
+
+@pytest.mark.parametrize("where, killed", [
+    ("docx.document.Document.save", "rapport.docx"),
+    ("openpyxl.workbook.workbook.Workbook.save", "rapport.xlsx"),
+    ("matplotlib.figure.Figure.savefig", "diagram/"),
+])
+def test_report_killed_mid_way_leaves_the_old_files(reported, monkeypatch, where, killed):
+    import zipfile
+
+    from helpers import files_state
+
+    root, out = reported
+    before = files_state(out)
+    assert {"rapport.md", "rapport.docx", "rapport.xlsx"} <= set(before) and any(k.startswith("diagram") for k in before)
+    monkeypatch.setattr(where, _broken_save(KeyboardInterrupt()))
+    r = runner.invoke(app, ["report", "-p", str(root), "--out", str(out), "--min-cell", "0"])
+    assert r.exit_code != 0  # interrupted (click turns Ctrl-C into Abort)
+    after = files_state(out)
+    assert set(after) == set(before)  # no temporary file left
+    for name, data in after.items():
+        if name.startswith(killed):
+            assert data == before[name], name  # the file being written when killed is the old one
+        elif name.endswith((".docx", ".xlsx")):
+            assert zipfile.ZipFile(io.BytesIO(data)).testzip() is None  # any file replaced is complete
+        elif name.endswith(".png"):
+            assert data.startswith(b"\x89PNG")
+
+
+def test_a_full_disk_while_writing_the_report_gives_one_line(reported, monkeypatch):
+    import errno
+
+    from helpers import files_state
+
+    root, out = reported
+    before = files_state(out)
+    monkeypatch.setattr("docx.document.Document.save", _broken_save(OSError(errno.ENOSPC, "No space left on device")))
+    r = runner.invoke(app, ["report", "-p", str(root), "--out", str(out), "--min-cell", "0"])
+    assert r.exit_code == 1
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("fel: disken är full: kunde inte skriva"), r.output
+    assert "rapport.docx" in lines[0] and "den gamla filen är orörd" in lines[0]
+    after = files_state(out)
+    assert after["rapport.docx"] == before["rapport.docx"] and not [k for k in after if ".tmp-" in k]

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qualcode.core.cells import csv_row, xlsx_strings
 from qualcode.core.errors import Hint, InputError
+from qualcode.core.files import atomic_write, write_bytes
 from qualcode.core.ordering import sort_key
 from qualcode.core.records import CASE_KEYS, MODEL_CODER, case_key
 
@@ -146,9 +148,9 @@ def matrix_csv(matrix: CodeMatrix, delimiter: str = ",", safe_names: bool = Fals
     comma = delimiter == ";"
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(header(matrix, safe_names))
+    writer.writerow(csv_row(header(matrix, safe_names)))
     for r in matrix.rows:
-        writer.writerow([_csv_cell(r.get(c), comma) for c in matrix.columns])
+        writer.writerow(csv_row(_csv_cell(r.get(c), comma) for c in matrix.columns))
     return out.getvalue()
 
 
@@ -175,11 +177,9 @@ def write_matrix(
         raise InputError(f"okänt matrisformat '{fmt}' — välj csv eller xlsx (eller filändelsen .csv/.xlsx)")
     if len(delimiter) != 1:
         raise InputError(f"avgränsaren ska vara ett tecken, fick {delimiter!r} — t.ex. ';' för svensk Excel")
-    path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
         data = matrix_csv(matrix, delimiter, safe_names)
-        path.write_bytes(data.encode("utf-8-sig" if bom else "utf-8"))
-        return path
+        return write_bytes(path, data.encode("utf-8-sig" if bom else "utf-8"))
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -192,5 +192,7 @@ def write_matrix(
     for r in matrix.rows:
         ws.append([r.get(c) for c in matrix.columns])
     ws.freeze_panes = "B2"
-    wb.save(path)
+    xlsx_strings(ws)
+    with atomic_write(path) as tmp:
+        wb.save(tmp)
     return path

@@ -17,6 +17,7 @@ from qualcode.cli.common import (
     err_console,
     open_project,
 )
+from qualcode.core.files import write_text
 
 app = typer.Typer(help="Manage the project's codebook (codes, groups, rules, keywords).", no_args_is_help=True)
 
@@ -146,7 +147,7 @@ def export(
     with open_project(project) as p:
         text = dump_codebook(p.codebook, fmt.value)
     if out:
-        out.write_text(text, encoding="utf-8")
+        write_text(out, text)
         err_console.print(f"Skrev {out}.")
     else:
         console.out(text, end="")

@@ -15,6 +15,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from qualcode.core.cells import csv_cell
+
 if TYPE_CHECKING:
     from qualcode.core.errors import Hint
 
@@ -62,9 +64,9 @@ def emit(
     if fmt is Format.csv:
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
+        writer.writerow({c: csv_cell(c) for c in columns})
         for r in rows:
-            writer.writerow({k: _cell(r.get(k)) for k in columns})
+            writer.writerow({k: csv_cell(_cell(r.get(k))) for k in columns})
         typer.echo(out.getvalue(), nl=False)
         return
     table = Table(title=title, show_lines=False)

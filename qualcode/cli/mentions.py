@@ -20,7 +20,9 @@ from qualcode.cli.common import (
     err_console,
     open_project,
 )
+from qualcode.core.cells import csv_cell
 from qualcode.core.errors import InputError
+from qualcode.core.files import write_text
 
 app = typer.Typer(
     help="Mention counts from the final questionnaire: which of the 13 points respondents name.",
@@ -96,8 +98,8 @@ def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...] | list[str]) -> st
     # ';' so that Swedish spreadsheet programs read the decimal commas as numbers
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(columns), delimiter=";", lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
+    writer.writerow({c: csv_cell(c) for c in columns})
+    writer.writerows({k: csv_cell(v) for k, v in r.items()} for r in rows)
     return out.getvalue()
 
 
@@ -176,7 +178,7 @@ def review(
         if template.exists() and not force:
             raise InputError(f"'{template}' finns redan — välj ett annat filnamn eller lägg till --force")
         text = mapping_template(((it.answer, it.count, it.candidates) for it in items), labels)
-        template.write_text(text, encoding="utf-8")
+        write_text(template, text)
         err_console.print(
             f"Skrev {len(items)} rader till {template} — fyll i kolumnen 'category' (P01–P13, OVRIGT, EJ_SVAR) "
             "och kör igen med --mapping."

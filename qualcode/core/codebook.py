@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from qualcode.core.cells import csv_cell, csv_text
 from qualcode.core.errors import CodebookError, InputError, UnknownCodeError
 
 KINDS = ("point", "theme", "group", "code")
@@ -333,7 +334,7 @@ def parse_codebook_text(text: str, fmt: str, source: str = "kodbok") -> Codebook
             raise CodebookError(
                 f"{source}: CSV-filen saknar kolumnerna 'id' och/eller 'name' (eller 'path') — kolumner: {', '.join(rows[0])}"
             )
-        records = [{k: v for k, v in r.items() if k and v not in (None, "")} for r in rows]
+        records = [{k: csv_text(v) for k, v in r.items() if k and v not in (None, "")} for r in rows]
         return parse_codebook({"codes": _from_csv_columns(records)}, source)
     raise InputError(f"{source}: okänt kodboksformat '.{fmt}' — använd .yaml, .json eller .csv")
 
@@ -356,7 +357,7 @@ def dump_codebook(codebook: Codebook, fmt: str = "yaml") -> str:
                 row[key] = " | ".join(row[key])
             row["path"] = codebook.path(c.id)
             row["description"] = row.pop("definition")
-            writer.writerow({k: ("" if row[k] is None else row[k]) for k in CSV_COLUMNS})
+            writer.writerow({k: csv_cell("" if row[k] is None else row[k]) for k in CSV_COLUMNS})
         return out.getvalue()
     raise InputError(f"okänt format '{fmt}' — välj yaml, csv eller json")
 

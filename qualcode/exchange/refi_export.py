@@ -12,9 +12,7 @@ same GUIDs and another tool can recognise objects on re-import.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import unicodedata
 import uuid
 import xml.etree.ElementTree as ET
@@ -28,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from qualcode import __version__
 from qualcode.core.codebook import Code, Codebook, build_codebook, code_from_mapping
 from qualcode.core.errors import CodebookError, InputError
+from qualcode.core.files import atomic_write, write_bytes
 from qualcode.core.records import POSITIVE_SOURCES as POSITIVE
 from qualcode.core.records import case_key
 
@@ -149,15 +148,7 @@ def _serialise(root: ET.Element) -> bytes:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_bytes(path, data)
 
 
 def parse_description(text: str) -> dict[str, Any]:
@@ -632,19 +623,12 @@ def write_qdpx(
     """Export the project as a REFI-QDA `.qdpx` (zip: `project.qde` + `sources/*.txt`)."""
     path = Path(path)
     xml, files, summary = build_project_xml(project, coders=coders, case_by=case_by, now=now)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_write(path) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             zf.writestr("project.qde", xml)
             for name, text in files.items():
                 # bytes, not str-with-newline-translation: offsets count code points of this exact text
                 zf.writestr(f"sources/{name}", text.encode("utf-8"))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return QdpxSummary(
         path=path, sources=summary.sources, cases=summary.cases, selections=summary.selections,
         codings=summary.codings, users=summary.users, notes=summary.notes,

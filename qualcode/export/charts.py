@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from qualcode.analysis.suppression import STAR
+from qualcode.core.files import atomic_write
 
 DPI = 200
 BAR_COLOUR = "#1f4e79"  # dark blue: prints well in greyscale too
@@ -65,8 +66,8 @@ def bar_chart(
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.tick_params(axis="x", labelsize=8)
         fig.tight_layout()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=DPI)
+        with atomic_write(path) as tmp:
+            fig.savefig(tmp, dpi=DPI)
     finally:
         plt.close(fig)
     return path

@@ -19,7 +19,9 @@ from typing import Any
 
 from qualcode.analysis.suppression import STAR, suppress, suppress_column
 from qualcode.analysis.tally import TOTAL, CountTable, format_number, tally
+from qualcode.core.cells import xlsx_workbook_strings
 from qualcode.core.errors import Hint, InputError
+from qualcode.core.files import atomic_write
 from qualcode.export.privacy import Pseudonymiser, pseudonymiser_for
 from qualcode.project import Project
 
@@ -139,12 +141,13 @@ def write_report(
         pseudonymiser=pseudonymiser, extra_tables=extra_tables,
     )
     files: list[Path] = []
-    if "md" in formats:
-        files.append(write_markdown(report, out / "rapport.md"))
-    if "docx" in formats:
-        files.append(write_docx(report, out / "rapport.docx"))
-    if "xlsx" in formats:
-        files.append(write_xlsx(report, out / "rapport.xlsx"))
+    # Each file is written under a temporary name and renamed into place: a kill keeps the old one.
+    for fmt, write in (("md", write_markdown), ("docx", write_docx), ("xlsx", write_xlsx)):
+        if fmt in formats:
+            path = out / f"rapport.{fmt}"
+            with atomic_write(path) as tmp:
+                write(report, tmp)
+            files.append(path)
     n_quotes = sum(len(c.quotes) for s in report.sections for c in s.codes)
     n_sup = sum(1 for t in report.tables for r in t.rows for v in r if v == STAR)
     return ReportResult(out, tuple(files), len(report.tables), len(report.charts), n_quotes, n_sup)
@@ -748,6 +751,7 @@ def write_xlsx(report: Report, path: Path) -> Path:
             pd.DataFrame(quotes, columns=["Kod", "Kod (namn)", "Citat", "Källa", "Ursprung", "Nyckelcitat"]).to_excel(
                 writer, sheet_name=name, index=False
             )
+        xlsx_workbook_strings(writer.book)  # a quote or a heading that starts with '=' stays text
     return path
 
 

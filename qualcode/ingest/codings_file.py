@@ -14,6 +14,7 @@ from pathlib import Path
 
 from qualcode.core.codebook import Codebook
 from qualcode.core.errors import InputError, UnknownCodeError
+from qualcode.core.files import atomic_write
 
 
 @dataclass(frozen=True)
@@ -84,14 +85,8 @@ def write_rows(path: str | Path, rows: Iterable[dict[str, object]]) -> int:
     """Write JSONL (UTF-8, one object a line); returns the number of lines."""
     path = Path(path)
     n = 0
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        with tmp.open("w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-                n += 1
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # nothing half-written is left behind
-        raise
-    tmp.replace(path)
+    with atomic_write(path) as tmp, tmp.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            n += 1
     return n

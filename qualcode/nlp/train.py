@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from qualcode.core.errors import InputError, QualcodeError
+from qualcode.core.files import write_text
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -497,7 +498,7 @@ def package(model_dir: Path, out: Path, settings: TrainSettings, scores: dict[st
     packages = out / "packages"
     packages.mkdir(parents=True, exist_ok=True)
     meta_path = out / "meta.json"
-    meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+    write_text(meta_path, json.dumps(meta, ensure_ascii=False, indent=2))
     _run([sys.executable, "-m", "spacy", "package", str(model_dir), str(packages), "--meta-path", str(meta_path),
           "--build", "wheel", "--force"], log)
     name_v = f"sv_{settings.name}-{settings.version}"
@@ -540,7 +541,7 @@ def train_pipeline(
     wheel = package(model_dir, out, settings, scores, log)
     text = json.dumps(scores, ensure_ascii=False, indent=2)
     scores_path = wheel.parent / "scores.json"
-    scores_path.write_text(text, encoding="utf-8")
-    (out / "scores.json").write_text(text, encoding="utf-8")
+    write_text(scores_path, text)
+    write_text(out / "scores.json", text)
     shutil.copy2(log, wheel.parent / "train.log")
     return TrainResult(model_dir=model_dir, wheel=wheel, scores_path=scores_path, scores=scores)

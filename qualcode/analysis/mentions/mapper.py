@@ -34,6 +34,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from qualcode.core.cells import csv_row, csv_text
 from qualcode.analysis.mentions.words import (
     ALL_WORDS,
     FILLER_WORDS,
@@ -752,7 +753,7 @@ def parse_mapping(text: str, codebook: Codebook, source: str = "mappningsfil") -
                 raise InputError(
                     f"{source} rad {line}: väntade 'svar;kategori', fick {row[0]!r} — skilj svar och kategori med ';'"
                 )
-            answer, cat = row[0], row[1].strip()
+            answer, cat = csv_text(row[0]), csv_text(row[1]).strip()
             if not cat:
                 continue  # a template row not filled in yet
             try:
@@ -778,5 +779,5 @@ def mapping_template(unresolved: Iterable[tuple[str, int, Sequence[Candidate]]],
     writer.writerow(["answer", "category", "kandidater", "antal"])
     for answer, count, cands in unresolved:
         shown = " | ".join(f"{c.category} {labels.get(c.category, '')}".strip() for c in cands[:3])
-        writer.writerow([answer, "", shown, count])
+        writer.writerow(csv_row([answer, "", shown, count]))
     return out.getvalue()

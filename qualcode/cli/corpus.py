@@ -28,12 +28,53 @@ EncodingOpt = Annotated[str | None, typer.Option(help="Text encoding, e.g. utf-8
 ModelOpt = Annotated[str | None, typer.Option("--model", help="spaCy pipeline for segmentation (default: the project's).")]
 
 
+ReplaceOpt = Annotated[
+    bool, typer.Option("--replace", help="A file already in the project with changed content: update it in place, keeping its codings.")
+]
+AsNewOpt = Annotated[
+    bool, typer.Option("--as-new", help="A file already in the project with changed content: add it as a new document.")
+]
+
+
+def _on_change(replace: bool, as_new: bool) -> str:
+    from qualcode.core.errors import InputError
+
+    if replace and as_new:
+        raise InputError("välj --replace eller --as-new, inte båda")
+    return "replace" if replace else "new" if as_new else "stop"
+
+
 def _report(result) -> None:  # type: ignore[no-untyped-def]
     msg = f"Importerade {result.documents} dokument ({result.segments} segment, enhet {result.unit})."
     if result.skipped:
         shown = ", ".join(result.skipped[:5]) + (" …" if len(result.skipped) > 5 else "")
         msg += f" Hoppade över {len(result.skipped)} redan importerade: {shown}"
-    err_console.print(msg)
+    for old, new in result.renamed.items():
+        msg += f"\nNytt dokument '{new}' (ändrad version av '{old}')."
+    err_console.print(msg, markup=False)
+    for r in result.replaced:
+        err_console.print(_replace_report(r), markup=False)
+
+
+def _replace_report(r) -> str:  # type: ignore[no-untyped-def]
+    lines = [
+        f"Ersatte '{r.name}' (id {r.document_id}, {r.segments} segment): {r.carried} kodningar på samma text, "
+        f"{len(r.changed)} på ändrad text, {len(r.vanished)} vars text försvann."
+    ]
+
+    def what(c) -> str:  # type: ignore[no-untyped-def]
+        return f"{c.code_id} ({c.coder})" if c.code_id else f"nyckelcitat ({c.coder})"
+
+    for c in r.changed:
+        lines.append(f"  ändrad: {what(c)} kodning {c.coding_id}: \"{_short(c.old_text)}\" → \"{_short(c.new_text)}\"")
+    for c in r.vanished:
+        lines.append(f"  försvann: {what(c)}: \"{_short(c.old_text)}\" — sparad för granskning (qualcode corpus detached)")
+    return "\n".join(lines)
+
+
+def _short(text: str, n: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 @import_app.command("notes")
@@ -47,12 +88,14 @@ def import_notes(
     encoding: EncodingOpt = None,
     unit: Annotated[str, typer.Option(help="Segment unit: paragraph or sentence.")] = "paragraph",
     model: ModelOpt = None,
+    replace: ReplaceOpt = False,
+    as_new: AsNewOpt = False,
 ) -> None:
     """Import interview notes; metadata from --meta, YAML front matter or a sidecar CSV."""
     from qualcode.ingest.service import import_notes as do_import
 
     with open_project(project) as p:
-        result = do_import(p, paths, parse_meta(meta), sidecar, encoding, unit, model)
+        result = do_import(p, paths, parse_meta(meta), sidecar, encoding, unit, model, _on_change(replace, as_new))
     _report(result)
 
 
@@ -70,13 +113,16 @@ def import_survey(
     delimiter: Annotated[str | None, typer.Option(help="CSV delimiter: ';', ',' or 'tab' (default: detected).")] = None,
     sheet: Annotated[str | None, typer.Option(help="Excel sheet name (default: the first).")] = None,
     model: ModelOpt = None,
+    replace: ReplaceOpt = False,
+    as_new: AsNewOpt = False,
 ) -> None:
     """Import survey answers: one document per (respondent, text column); empty cells skipped."""
     from qualcode.ingest.service import import_survey as do_import
 
     with open_project(project) as p:
         result = do_import(
-            p, path, text, id_column, meta_column, parse_meta(meta), encoding, delimiter, sheet, "response", model
+            p, path, text, id_column, meta_column, parse_meta(meta), encoding, delimiter, sheet, "response", model,
+            _on_change(replace, as_new),
         )
     _report(result)
 
@@ -188,6 +234,83 @@ def segment(
     with open_project(project) as p:
         n = resegment(p, unit, kind, model)
     err_console.print(f"Skapade {n} segment av enheten {unit}.")
+
+
+DocsArg = Annotated[list[str], typer.Argument(help="Document ids or names.")]
+
+
+@corpus_app.command("remove")
+def remove(
+    documents: DocsArg,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Remove without asking.")] = False,
+    project: ProjectOpt = None,
+) -> None:
+    """Remove documents with their segments, codings and key quotes (asks first; audited)."""
+    from qualcode.ingest.lifecycle import find_document, remove_documents
+
+    with open_project(project) as p:
+        docs = [find_document(p, d) for d in documents]
+        n = sum(1 for _ in p.store.iter_codings(document=docs[0].id)) if len(docs) == 1 else None
+        what = f"'{docs[0].name}'" + (f" och dess {n} kodningar" if n else "") if len(docs) == 1 else f"{len(docs)} dokument"
+        if not yes and not typer.confirm(f"Ta bort {what}?", default=False, err=True):
+            raise typer.Exit(1)
+        gone = remove_documents(p, [d.id for d in docs])
+    for g in gone:
+        err_console.print(f"Tog bort '{g['document']}' ({g['segments']} segment, {g['codings']} kodningar).", markup=False)
+
+
+@corpus_app.command("rename")
+def rename(
+    document: Annotated[str, typer.Argument(help="Document id or name.")],
+    new_name: Annotated[str, typer.Argument(help="The new name.")],
+    project: ProjectOpt = None,
+) -> None:
+    """Give a document a new name (audited)."""
+    from qualcode.ingest.lifecycle import rename_document
+
+    with open_project(project) as p:
+        doc = rename_document(p, document, new_name)
+    err_console.print(f"Dokument {doc.id} heter nu '{doc.name}'.", markup=False)
+
+
+@corpus_app.command("meta")
+def meta(
+    document: Annotated[str, typer.Argument(help="Document id or name.")],
+    values: Annotated[list[str], typer.Argument(help="key=value to set; key= removes the key.")],
+    project: ProjectOpt = None,
+) -> None:
+    """Correct a document's metadata, e.g. `termin=HT2016` (audited)."""
+    from qualcode.ingest.lifecycle import set_document_meta
+
+    pairs = {}
+    for v in values:
+        key, sep, value = v.partition("=")
+        if not sep or not key.strip():
+            from qualcode.core.errors import InputError
+
+            raise InputError(f"ogiltigt '{v}' — skriv nyckel=värde, t.ex. termin=HT2016")
+        pairs[key.strip()] = value.strip()
+    with open_project(project) as p:
+        doc = set_document_meta(p, document, pairs)
+    err_console.print(f"'{doc.name}': " + ", ".join(f"{k}={v}" for k, v in doc.meta.items()), markup=False)
+
+
+@corpus_app.command("detached")
+def detached(
+    document: Annotated[str | None, typer.Argument(help="Document id or name (default: all).")] = None,
+    project: ProjectOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Codings and key quotes whose text vanished when a document was replaced, kept for review."""
+    from qualcode.ingest.lifecycle import detached as do_list
+
+    with open_project(project) as p:
+        rows = [
+            {"id": r["id"], "document": r["document"], "code": r["code_id"] or "nyckelcitat", "coder": r["coder"],
+             "memo": r["memo"], "text": r["text"], "created_at": r["created_at"]}
+            for r in do_list(p, document)
+        ]
+    emit(rows, ["id", "document", "code", "coder", "memo", "text", "created_at"], fmt)
 
 
 def register(root: typer.Typer) -> None:

@@ -87,6 +87,10 @@ class DuplicateImportError(InputError):
     """The same content was imported before."""
 
 
+class DocumentChangedError(InputError):
+    """A file already in the project (same name or path) came back with other content."""
+
+
 class StoreError(QualcodeError):
     """The project database is unusable (corrupt, newer schema, locked)."""
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from qualcode.core.errors import DuplicateImportError, Hint, InputError, QualcodeError
+from qualcode.core.errors import DocumentChangedError, DuplicateImportError, Hint, InputError, QualcodeError
 from qualcode.core.records import DocumentIn
 from qualcode.ingest.readers import (
     NOTE_SUFFIXES,
@@ -19,10 +19,12 @@ from qualcode.ingest.readers import (
     read_sidecar,
     read_survey,
 )
+from qualcode.ingest.lifecycle import ReplaceResult, replace_document
 from qualcode.ingest.segment import segment_texts
 from qualcode.project import Project
 
 BATCH = 1000
+ON_CHANGE = ("stop", "replace", "new")  # a known file with changed content: stop, update in place, or add
 
 
 def content_hash(doc: DocumentIn) -> str:
@@ -46,11 +48,14 @@ class ImportResult:
     segments: int = 0
     skipped: list[str] = field(default_factory=list)
     unit: str = ""
+    replaced: list[ReplaceResult] = field(default_factory=list)
+    renamed: dict[str, str] = field(default_factory=dict)  # added as new under another name
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source, "documents": self.documents, "segments": self.segments,
             "skipped": len(self.skipped), "unit": self.unit,
+            "replaced": [r.to_dict() for r in self.replaced], "renamed": self.renamed,
         }
 
 
@@ -73,6 +78,7 @@ def import_documents(
     unit: str,
     options: dict[str, Any] | None = None,
     model: str | None = None,
+    on_change: str = "stop",
 ) -> ImportResult:
     """Store and segment documents, committing in batches under one import record; skip known content.
 
@@ -80,16 +86,39 @@ def import_documents(
     shown, an error removes them again, and a crash leaves a record the next open rolls back.
     Other writers (coding commands) interleave between batches. Raises DuplicateImportError
     (and stores nothing) when every document was imported before.
+
+    A document whose name (or, for notes, source path) is in the project with other content
+    stops the import (`on_change="stop"`: every such document is named, nothing is stored), is
+    updated in place keeping its codings (`"replace"`, in the final transaction, so a failure
+    leaves the old document as it was), or is added under a free name (`"new"`).
     """
+    if on_change not in ON_CHANGE:
+        raise InputError(f"okänt val för ändrade dokument '{on_change}'", value=on_change, valid=ON_CHANGE)
     store = project.store
     nlp = project.nlp(model)
     result = ImportResult(source=source, unit=unit)
     seen: set[str] = set()
+    changed: list[str] = []
+    replacing: list[tuple[list[Any], DocumentIn, str]] = []
     with store.transaction():
         import_id = store.add_import(source, kind, dict(options or {}, unit=unit), status="running")
     try:
         for batch in _batches(documents, BATCH):
-            fresh = _fresh(store, batch, seen, result.skipped)
+            fresh = []
+            for h, doc in _fresh(store, batch, seen, result.skipped):
+                earlier = store.documents_like(doc.name, doc.source if kind == "note" else "", kind, import_id)
+                if earlier and on_change == "stop":
+                    changed.append(doc.name)
+                elif earlier and on_change == "replace":
+                    replacing.append((earlier, doc, h))
+                elif earlier:
+                    renamed = _as_new(store, doc)
+                    result.renamed[doc.name] = renamed.name
+                    fresh.append((h, renamed))
+                else:
+                    fresh.append((h, doc))
+            if changed:
+                continue  # only look for more changed documents: the import stops
             # Segmenting is the slow part: it runs outside the write transaction.
             segments = list(segment_texts(nlp, [(i, doc.text) for i, (_, doc) in enumerate(fresh)], unit))
             with store.transaction():
@@ -105,7 +134,17 @@ def import_documents(
                     replace(s, document_id=ids[s.document_id]) for s in segments if s.document_id in ids
                 )
                 store.touch_import(import_id)
-        if result.documents == 0:
+        if changed:
+            shown = ", ".join(changed[:5]) + (" …" if len(changed) > 5 else "")
+            raise DocumentChangedError(
+                f"{len(changed)} dokument finns redan i projektet med annat innehåll: {shown} — inget importerades",
+                value=changed[0],
+                hint=Hint(
+                    "uppdatera dem på plats och behåll kodningarna", option="replace",
+                    also=(Hint("lägg till dem som nya dokument", option="as_new"),),
+                ),
+            )
+        if result.documents == 0 and not replacing:
             if result.skipped:
                 raise DuplicateImportError(
                     f"allt innehåll i '{source}' är redan importerat ({len(result.skipped)} dokument) — "
@@ -114,7 +153,9 @@ def import_documents(
                 )
             raise InputError(f"'{source}' innehöll inga texter att importera (alla celler/filer tomma)")
         with store.transaction():
-            store.finish_import(import_id, result.documents)
+            for earlier, doc, h in replacing:
+                result.replaced.append(_replace(project, nlp, earlier, doc, h))
+            store.finish_import(import_id, result.documents + len(result.replaced))
     except BaseException:
         try:
             store.discard_import(import_id)
@@ -122,6 +163,18 @@ def import_documents(
             pass
         raise
     return result
+
+
+def _replace(project: Project, nlp: Any, earlier: list[Any], doc: DocumentIn, h: str) -> ReplaceResult:
+    same_path = [d for d in earlier if doc.source and d.source == doc.source]
+    chosen = same_path if len(same_path) == 1 else [d for d in earlier if d.name == doc.name]
+    if len(chosen) != 1:
+        raise InputError(
+            f"{len(earlier)} dokument i projektet heter '{doc.name}' — det går inte att avgöra vilket som ska ersättas",
+            value=doc.name, valid=[str(d.id) for d in earlier],
+            hint=Hint("ta bort eller byt namn på dubbletterna först", command=("corpus", "list")),
+        )
+    return replace_document(project.store, nlp, chosen[0], doc, h, project.coder)
 
 
 def _fresh(
@@ -140,6 +193,17 @@ def _fresh(
     return fresh
 
 
+def _as_new(store: Any, doc: DocumentIn) -> DocumentIn:
+    """The same document under the first free name: 'intervju.md' -> 'intervju (2).md'."""
+    stem, dot, suffix = doc.name.rpartition(".") if "." in doc.name else (doc.name, "", "")
+    n = 2
+    while True:
+        name = f"{stem} ({n}){dot}{suffix}"
+        if not [d for d in store.documents_like(name) if d.name == name]:
+            return DocumentIn(name=name, kind=doc.kind, text=doc.text, meta=doc.meta, source=doc.source)
+        n += 1
+
+
 def import_notes(
     project: Project,
     paths: Sequence[str | Path],
@@ -148,6 +212,7 @@ def import_notes(
     encoding: str | None = None,
     unit: str = "paragraph",
     model: str | None = None,
+    on_change: str = "stop",
 ) -> ImportResult:
     """Import interview notes (.txt, .md, .docx); every file is read before anything is stored."""
     if not paths:
@@ -155,7 +220,7 @@ def import_notes(
     side = read_sidecar(sidecar, encoding) if sidecar else None
     docs = [read_note(p, meta, side, encoding) for p in iter_paths(paths, NOTE_SUFFIXES)]
     source = ", ".join(str(p) for p in paths)
-    return import_documents(project, docs, source, "note", unit, {"meta": meta or {}}, model)
+    return import_documents(project, docs, source, "note", unit, {"meta": meta or {}}, model, on_change)
 
 
 def import_survey(
@@ -170,13 +235,14 @@ def import_survey(
     sheet: str | None = None,
     unit: str = "response",
     model: str | None = None,
+    on_change: str = "stop",
 ) -> ImportResult:
     """Import a survey table: one document per (respondent, text column), streamed."""
     spec = SurveySpec(tuple(text_columns), id_column, tuple(meta_columns) if meta_columns is not None else None)
     docs = read_survey(path, spec, encoding=encoding, delimiter=delimiter, sheet=sheet, extra_meta=meta)
     return import_documents(
         project, docs, str(path), "survey", unit,
-        {"text_columns": list(text_columns), "id_column": id_column}, model,
+        {"text_columns": list(text_columns), "id_column": id_column}, model, on_change,
     )
 
 

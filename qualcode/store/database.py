@@ -208,6 +208,28 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE imports ADD COLUMN updated_at TEXT;
         """,
     ),
+    (
+        6,
+        "codings kept for review when their text vanished from a replaced document",
+        # Never dropped silently: a coding (or key-quote flag) whose text is gone after a document
+        # was replaced is kept here with its old text until she codes it again or lets it go.
+        """
+        CREATE TABLE detached_codings (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            code_id TEXT,
+            coder TEXT NOT NULL,
+            source TEXT NOT NULL,
+            memo TEXT,
+            key_quote INTEGER NOT NULL DEFAULT 0,
+            text TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX detached_document ON detached_codings (document_id);
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = max(v for v, _, _ in MIGRATIONS)
@@ -521,6 +543,92 @@ class Store:
             (doc.name, doc.kind, doc.source, doc.text, content_hash, _json(doc.meta), import_id, now()),
         )
         return int(cur.lastrowid or 0)
+
+    def documents_like(
+        self, name: str, source: str = "", kind: str | None = None, before_import: int | None = None
+    ) -> list[Document]:
+        """Documents of `kind` with this name, or (when given) this source path, in id order;
+        `before_import` leaves out those of that import and later ones."""
+        sql = "SELECT * FROM documents WHERE (name = ? OR (? != '' AND source = ?))"
+        params: list[Any] = [name, source, source]
+        if before_import is not None:
+            sql += " AND (import_id IS NULL OR import_id < ?)"
+            params.append(before_import)
+        if kind:
+            sql += " AND kind = ?"
+            params.append(kind)
+        return [self._document(r) for r in self.conn.execute(sql + " ORDER BY id", params)]
+
+    def update_document(
+        self, doc_id: int, *, name: str | None = None, text: str | None = None, meta: dict[str, Any] | None = None,
+        source: str | None = None, content_hash: str | None = None,
+    ) -> None:
+        """Change a stored document in place (its id, segments and codings stay)."""
+        sets = [(k, v) for k, v in (("name", name), ("text", text), ("source", source), ("content_hash", content_hash)) if v is not None]
+        if meta is not None:
+            sets.append(("meta", _json(meta)))
+        if sets:
+            self.conn.execute(
+                f"UPDATE documents SET {', '.join(f'{k} = ?' for k, _ in sets)} WHERE id = ?", [v for _, v in sets] + [doc_id]
+            )
+
+    def delete_document(self, doc_id: int) -> dict[str, int]:
+        """Remove a document with its segments, codings, key quotes and reviews; returns what went."""
+        counts = {
+            "segments": self._count("SELECT COUNT(*) FROM segments WHERE document_id = ?", doc_id),
+            "codings": self._count("SELECT COUNT(*) FROM codings WHERE document_id = ?", doc_id),
+            "quotes": self._count(
+                "SELECT COUNT(*) FROM quotes q JOIN segments s ON s.id = q.segment_id WHERE s.document_id = ?", doc_id
+            ),
+        }
+        self.conn.execute("DELETE FROM codings WHERE document_id = ?", (doc_id,))
+        self.conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+        return counts
+
+    def _count(self, sql: str, *params: Any) -> int:
+        return int(self.conn.execute(sql, params).fetchone()[0])
+
+    def move_segment(self, segment_id: int, idx: int, start: int, end: int, lemmas: str) -> None:
+        self.conn.execute(
+            "UPDATE segments SET idx = ?, start = ?, end = ?, lemmas = ? WHERE id = ?", (idx, start, end, lemmas, segment_id)
+        )
+
+    def park_segments(self, document_id: int) -> None:
+        """Give a document's segments free (negative) positions, so they can be renumbered one by one."""
+        self.conn.execute("UPDATE segments SET idx = -1 - idx WHERE document_id = ?", (document_id,))
+
+    def delete_segment(self, segment_id: int) -> None:
+        self.conn.execute("DELETE FROM segments WHERE id = ?", (segment_id,))
+
+    def move_coding(self, coding_id: int, start: int, end: int, segment_id: int) -> None:
+        self.conn.execute(
+            "UPDATE codings SET start = ?, end = ?, segment_id = ? WHERE id = ?", (start, end, segment_id, coding_id)
+        )
+
+    def quote_flags(self, segment_ids: Sequence[int]) -> list[tuple[int, str, str | None]]:
+        """(segment id, flagged by, note) of the key-quote flags on these segments."""
+        rows = self._rows_where_in("SELECT segment_id, flagged_by, note FROM quotes", "segment_id", segment_ids)  # type: ignore[arg-type]
+        return [(int(r[0]), r[1], r[2]) for r in rows]
+
+    def detach_coding(
+        self, document_id: int, code_id: str | None, coder: str, source: str, memo: str | None,
+        key_quote: bool, text: str, start: int, end: int,
+    ) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO detached_codings (document_id, code_id, coder, source, memo, key_quote, text, start, end, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (document_id, code_id, coder, source, memo, int(key_quote), text, start, end, now()),
+        )
+        return int(cur.lastrowid or 0)
+
+    def detached_codings(self, document_id: int | None = None) -> list[dict[str, Any]]:
+        """Codings and key-quote flags kept for review after their text vanished, oldest first."""
+        sql = "SELECT x.*, d.name AS document FROM detached_codings x JOIN documents d ON d.id = x.document_id"
+        params: list[Any] = []
+        if document_id is not None:
+            sql += " WHERE x.document_id = ?"
+            params.append(document_id)
+        return [dict(r) for r in self.conn.execute(sql + " ORDER BY x.id", params)]
 
     def _document(self, r: sqlite3.Row) -> Document:
         return Document(

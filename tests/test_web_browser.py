@@ -1,0 +1,192 @@
+"""What a person does with the mouse and keys in the workspace, in Debian's Chromium via Playwright.
+
+Skipped where Chromium or Playwright is missing, but never on CI (`CI=true`): `.ci/run` installs them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+
+import pytest
+from web_helpers import PARAS, TEXT, build
+
+from qualcode.core.records import MODEL_CODER
+from qualcode.project import find_project
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _need(what: str, ok: bool) -> None:
+    if not ok:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{what} saknas på CI — .ci/run installerar det")
+        pytest.skip(f"{what} is not installed")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _need("playwright", False)
+    _need("chromium", shutil.which(CHROMIUM) is not None or os.path.exists(CHROMIUM))
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+class Server:
+    """uvicorn in a thread on a free loopback port, stopped when the test ends."""
+
+    def __init__(self, root, token="tok"):
+        import uvicorn
+
+        from qualcode.web.app import create_app
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.token = token
+        config = uvicorn.Config(create_app(root, token), host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("servern startade inte")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc):
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def ws(tmp_path, browser):
+    proj, ids = build(tmp_path / "p")
+    proj.close()
+    with Server(tmp_path / "p") as server:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{server.url}/documents/{ids['doc']}?token={server.token}")
+        page.wait_for_selector("#doctext")
+        yield page, ids, tmp_path / "p", server
+        assert not errors, errors  # no CSP violation, no script error
+        context.close()
+
+
+def codings(root, segment):
+    with find_project(root) as p:
+        return {(c.code_id, c.coder, c.source) for c in p.store.codings_for_segment(segment)}
+
+
+def select_text(page, phrase: str) -> None:
+    """Select `phrase` in the document text as a mouse drag would, then release the mouse."""
+    start = TEXT.index(phrase)
+    page.evaluate(
+        """([start, end]) => {
+            const spans = [...document.querySelectorAll('#doctext [data-o]')];
+            const at = (off) => {
+                const s = spans.filter((x) => Number(x.dataset.o) <= off).pop();
+                return [s.firstChild, off - Number(s.dataset.o)];
+            };
+            const r = document.createRange();
+            r.setStart(...at(start));
+            r.setEnd(...at(end));
+            const sel = window.getSelection();
+            sel.removeAllRanges();
+            sel.addRange(r);
+        }""",
+        [start, start + len(phrase)],
+    )
+    box = page.locator("#doctext").bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + 20)
+    page.dispatch_event("#doctext", "mouseup")
+
+
+def test_select_words_pick_a_code_by_name_and_undo(ws):
+    page, ids, root, _ = ws
+    select_text(page, "Handläggarna får hjälp")
+    page.wait_for_selector("#picker:not([hidden])")
+    page.keyboard.type("administrativt stöd till soc")
+    assert page.locator("#picker-list li").first.get_attribute("data-code") == "P06"
+    page.keyboard.press("Enter")
+    page.wait_for_selector('mark[data-code="P06"][data-coder="anna"]')
+    assert codings(root, ids["p3"]) == {("P06", "anna", "manual")}
+    mark = page.locator('mark[data-code="P06"][data-coder="anna"]').first
+    start = TEXT.index(PARAS[3])
+    assert (mark.get_attribute("data-start"), mark.get_attribute("data-end")) == (str(start), str(start + len(PARAS[3])))
+    assert page.locator(".stripe").count() >= 3  # a margin stripe per coding
+    assert "kodade stycket med P06" in page.locator("#flash").inner_text()
+    page.locator("#doctext").click(position={"x": 5, "y": 5})
+    page.keyboard.press("u")
+    page.wait_for_selector('mark[data-code="P06"][data-coder="anna"]', state="detached")
+    assert codings(root, ids["p3"]) == set()
+
+
+def test_accept_and_reject_suggestions_in_the_text(ws):
+    page, ids, root, _ = ws
+    page.locator('mark[data-code="P13"].sug').first.click()
+    page.wait_for_selector("#panel button.accept")
+    assert "nyckelord: lokal" in page.locator("#panel").inner_text()
+    page.locator("#panel button.accept").click()
+    page.wait_for_selector('mark[data-code="P13"][data-source="accepted"]')
+    assert codings(root, ids["p0"]) == {("P13", "anna", "accepted")}
+    page.locator('mark[data-code="T-LON"].sug').first.click()
+    page.locator("#panel", has_text="T-LON").wait_for()
+    page.keyboard.press("r")  # the key does what the button does
+    page.wait_for_selector('mark[data-code="T-LON"]', state="detached")
+    assert codings(root, ids["p1"]) == {("T-LON", MODEL_CODER, "rejected")}
+
+
+def test_remove_a_coding_from_its_panel_and_write_a_memo(ws):
+    page, ids, root, _ = ws
+    select_text(page, "nya lokaler")
+    page.wait_for_selector("#picker:not([hidden])")
+    page.keyboard.type("P13")
+    page.keyboard.press("Enter")
+    page.wait_for_selector('mark[data-code="P13"][data-coder="anna"]')
+    page.locator('mark[data-code="P13"][data-coder="anna"]').first.click()
+    page.wait_for_selector("#panel textarea")
+    page.fill("#panel textarea", "flytten till Liljeholmen")
+    page.click("#panel form button")
+    page.locator("#flash", has_text="memo på P13 sparat").wait_for()
+    with find_project(root) as p:
+        assert p.store.find_coding(ids["p0"], "P13", "anna").memo == "flytten till Liljeholmen"
+    page.locator('mark[data-code="P13"][data-coder="anna"]').first.click()
+    page.wait_for_selector("#panel button.remove")
+    page.click("#panel button.remove")
+    page.wait_for_selector('mark[data-code="P13"][data-coder="anna"]', state="detached")
+    assert codings(root, ids["p0"]) == set()
+    page.click("#undo-btn")
+    page.wait_for_selector('mark[data-code="P13"][data-coder="anna"]')
+    assert codings(root, ids["p0"]) == {("P13", "anna", "manual")}
+
+
+def test_toggle_a_code_in_the_survey_grid(ws):
+    page, ids, root, server = ws
+    page.goto(f"{server.url}/grid")
+    cell = f'#row-{ids["s1"]} button[data-code="P13"]'
+    page.click(cell)
+    page.wait_for_selector(f'{cell}[aria-pressed="true"]')
+    assert codings(root, ids["s1"]) == {("P13", "anna", "manual")}
+    page.focus(cell)
+    page.keyboard.press("Enter")  # by keyboard too
+    page.wait_for_selector(f'{cell}[aria-pressed="false"]')
+    assert codings(root, ids["s1"]) == set()
+    assert "&lt;script&gt;" not in page.locator("table.grid").inner_text()
+    assert "<script>alert('x')</script>" in page.locator("table.grid").inner_text()  # shown as text

@@ -431,3 +431,21 @@ def test_serve_on_another_address_warns(tmp_path):
     assert "varning" in r.output and "andra datorer" in r.output
     assert seen == {"host": "0.0.0.0", "port": 8765}
     assert re.search(r"^http://127\.0\.0\.1:8765/\?token=[\w-]+$", r.output, re.M)
+
+
+def test_codes_css_gives_each_code_its_own_colour_or_a_distinct_hue(tmp_path):
+    from dataclasses import replace
+
+    from qualcode.core.codebook import build_codebook
+
+    proj, ids = build(tmp_path / "p")
+    cb = proj.codebook
+    coloured = build_codebook([replace(c, color="#1F77B4") if c.id == "P13" else c for c in cb.codes],
+                              name=cb.name, version=cb.version)
+    proj.store.save_codebook(coloured)
+    proj.close()
+    c, app, csrf = client(tmp_path / "p")
+    css = c.get("/codes.css").text
+    rules = dict(re.findall(r"\.(k\d+)\{--c:(#[0-9A-Fa-f]{6})\}", css))
+    assert len(rules) == len(cb.codes) and len(set(rules.values())) == len(rules)
+    assert rules[f"k{cb.ids.index('P13')}"] == "#1F77B4"

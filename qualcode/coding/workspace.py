@@ -21,6 +21,7 @@ WEB_SESSION = "web"
 UNDO_LIMIT = 50
 SHOWN_SOURCES = (*POSITIVE_SOURCES, "suggested")
 UNIT_PREFERENCE = ("paragraph", "response", "sentence")
+GRID_FIELDS_FROM = 2000  # survey answers whose metadata keys make the grid's columns
 
 
 # -- records the pages show ------------------------------------------------------------
@@ -111,12 +112,12 @@ def document_view(project: Project, document_id: int, coder: str | None = None, 
     cb = project.codebook
     quotes = store.flagged_quotes(by=coder if blind else None)
     marks = []
-    for c, s in store.iter_codings(document=doc.id, sources=SHOWN_SOURCES):
+    for c, start, end in store.document_spans(doc.id, SHOWN_SOURCES):
         if blind and c.coder not in (coder, MODEL_CODER):
             continue
         name = cb.get(c.code_id).name if c.code_id in cb else c.code_id
-        marks.append(Mark(c.id, c.code_id, name, s.start, s.end, c.coder, c.source, c.score, c.reason, c.memo,
-                          s.id in quotes, s.id))
+        marks.append(Mark(c.id, c.code_id, name, start, end, c.coder, c.source, c.score, c.reason, c.memo,
+                          c.segment_id in quotes, c.segment_id))
     marks.sort(key=lambda m: (m.start, -m.end, m.code_id, m.coder))
     cut = pieces(len(doc.text), [(m.start, m.end) for m in marks])
     return DocumentView(doc, tuple(marks), tuple(cut), coder, blind, cb, can_undo(project, coder))
@@ -220,18 +221,18 @@ def _coding_unit(project: Project, document_id: int) -> str:
                      hint=None)
 
 
-def selection_segments(project: Project, document_id: int, start: int, end: int) -> list[Segment]:
-    """The segments a selection [start, end) covers with at least one non-space character."""
+def selection_segments(project: Project, document_id: int, start: int, end: int) -> list[int]:
+    """Ids of the segments a selection [start, end) covers with at least one non-space character."""
     doc = _open_document(project, document_id)
     if not (0 <= start < end <= len(doc.text)):
         raise InputError(f"markeringen {start}–{end} ligger utanför dokumentet (0–{len(doc.text)})",
                          value=(start, end))
     unit = _coding_unit(project, doc.id)
     found = []
-    for s in project.store.iter_segments(document=doc.id, unit=unit):
-        a, b = max(s.start, start), min(s.end, end)
+    for sid, s_start, s_end in project.store.segment_spans(doc.id, unit):
+        a, b = max(s_start, start), min(s_end, end)
         if a < b and doc.text[a:b].strip():
-            found.append(s)
+            found.append(sid)
     if not found:
         raise InputError("markeringen innehåller ingen text — markera minst ett ord")
     return found
@@ -290,15 +291,15 @@ def code_selection(
     segs = selection_segments(project, document_id, start, end)
     store = project.store
     with store.transaction():
-        keys = [(s.id, c, coder) for s in segs for c in wanted]
-        keys += [(s.id, c, MODEL_CODER) for s in segs for c in wanted if coder != MODEL_CODER]
+        keys = [(s, c, coder) for s in segs for c in wanted]
+        keys += [(s, c, MODEL_CODER) for s in segs for c in wanted if coder != MODEL_CODER]
         snaps = _snapshots(project, keys)
         for s in segs:
             for c in wanted:
-                model = store.find_coding(s.id, c, MODEL_CODER)
+                model = store.find_coding(s, c, MODEL_CODER)
                 if model is not None and model.source == "suggested" and coder != MODEL_CODER:
                     store.delete_coding(model.id)  # her own code makes the open suggestion redundant
-        ids = add_codes(project, [s.id for s in segs], wanted, coder, memo)
+        ids = add_codes(project, segs, wanted, coder, memo)
         _push_undo(project, coder, {"op": "codes", "document": int(document_id), "snaps": snaps})
     where = f"{len(segs)} stycken" if len(segs) > 1 else "stycket"
     return Change(f"kodade {where} med {', '.join(wanted)}", int(document_id), tuple(ids))
@@ -489,7 +490,8 @@ def survey_grid(
     if per_page < 1 or per_page > 1000:
         raise InputError(f"ogiltigt antal rader per sida {per_page} — välj 1–1000", value=per_page)
     codes = sorted(cb.rollup(cb.resolve(code).id)) if code else None
-    keys = tuple(store.meta_fields(kind="survey"))
+    # the columns: the fields of the first answers (reading every answer's metadata costs 5 µs each)
+    keys = tuple(store.meta_fields(kind="survey", limit=GRID_FIELDS_FROM))
     if sort and sort not in keys:
         raise InputError(f"okänt metadatafält {sort!r} att sortera på", value=sort, valid=keys)
     page = max(1, int(page))

@@ -1293,12 +1293,25 @@ class Store:
         )
         return {r[0]: r[1] for r in self.conn.execute(sql)}
 
-    def meta_fields(self, kind: str | None = None) -> list[str]:
-        """Metadata keys of the documents (of one kind), in the order they first appear."""
+    def meta_fields(self, kind: str | None = None, limit: int | None = None) -> list[str]:
+        """Metadata keys of the documents (of one kind; the first `limit` of them), in order of appearance."""
         where, params = self._doc_filters(kind=kind)
-        sql = (f"SELECT j.key FROM documents d, json_each(d.meta) j {where} "
-               "GROUP BY j.key ORDER BY MIN(d.id), MIN(j.id)")
+        docs = f"(SELECT d.id, d.meta FROM documents d {where} ORDER BY d.id" + (f" LIMIT {int(limit)})" if limit else ")")
+        sql = f"SELECT j.key FROM {docs} d, json_each(d.meta) j GROUP BY j.key ORDER BY MIN(d.id), MIN(j.id)"
         return [r[0] for r in self.conn.execute(sql, params)]
+
+    def segment_spans(self, document_id: int, unit: str) -> list[tuple[int, int, int]]:
+        """(segment id, start, end) of one unit's segments of a document, in order (no text)."""
+        sql = "SELECT id, start, end FROM segments WHERE document_id = ? AND unit = ? ORDER BY idx"
+        return [(r[0], r[1], r[2]) for r in self.conn.execute(sql, (document_id, unit))]
+
+    def document_spans(self, document_id: int, sources: Sequence[str]) -> list[tuple[Coding, int, int]]:
+        """A document's codings with their segments' offsets (without the text: cheap on long documents)."""
+        sql = (
+            "SELECT c.*, s.start, s.end FROM codings c JOIN segments s ON s.id = c.segment_id "
+            f"WHERE s.document_id = ? AND c.source IN ({','.join('?' * len(sources))}) ORDER BY s.start, c.id"
+        )
+        return [(self._coding(r), r["start"], r["end"]) for r in self.conn.execute(sql, [document_id, *sources])]
 
     def page_segments(
         self,

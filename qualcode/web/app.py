@@ -311,7 +311,8 @@ class Web:
         from qualcode.coding.workspace import codebook_of
 
         cb = await self.call(codebook_of)
-        lines = [f".k{n}{{--c:{hue_css(n)}}}" for n in code_colours(cb).values()]
+        # a code's own colour (kept from a .qdc) where it has one, else hues a golden angle apart
+        lines = [f".k{n}{{--c:{cb.get(cid).color or hue_css(n)}}}" for cid, n in code_colours(cb).items()]
         return Response("\n".join(lines) + "\n", media_type="text/css")
 
 

@@ -172,6 +172,8 @@ class Overview:
     codes_used: int
     codes: int
     coders: tuple[str, ...]
+    by_kind: tuple[tuple[str, int, int, int], ...]  # kind, documents, segments, coded segments
+    recent: tuple[dict[str, Any], ...]  # the last changes from the audit log
 
     @property
     def uncoded_segments(self) -> int:
@@ -189,6 +191,7 @@ def overview(project: Project) -> Overview:
         segments=stats["segments"], coded_segments=sum(coded.values()), codings=stats["codings"],
         suggestions=stats["suggestions"], codes_used=sum(1 for n in usage.values() if n),
         codes=len(project.codebook.leaves), coders=tuple(c for c in store.coders() if c != MODEL_CODER),
+        by_kind=tuple(store.coverage_by_kind()), recent=tuple(store.iter_audit(limit=8)),
     )
 
 

@@ -1300,6 +1300,15 @@ class Store:
         sql = f"SELECT j.key FROM {docs} d, json_each(d.meta) j GROUP BY j.key ORDER BY MIN(d.id), MIN(j.id)"
         return [r[0] for r in self.conn.execute(sql, params)]
 
+    def coverage_by_kind(self) -> list[tuple[str, int, int, int]]:
+        """(kind, documents, segments, segments with a positive coding) per document kind."""
+        sql = (
+            "SELECT d.kind, COUNT(DISTINCT d.id), COUNT(s.id), COUNT(DISTINCT CASE WHEN EXISTS ("
+            "SELECT 1 FROM codings c WHERE c.segment_id = s.id AND c.source IN ('manual', 'accepted')) "
+            "THEN s.id END) FROM documents d LEFT JOIN segments s ON s.document_id = d.id GROUP BY d.kind ORDER BY d.kind"
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in self.conn.execute(sql)]
+
     def segment_spans(self, document_id: int, unit: str) -> list[tuple[int, int, int]]:
         """(segment id, start, end) of one unit's segments of a document, in order (no text)."""
         sql = "SELECT id, start, end FROM segments WHERE document_id = ? AND unit = ? ORDER BY idx"

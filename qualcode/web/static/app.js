@@ -200,20 +200,17 @@
     [...spans.values()].sort((a, b) => a.top - b.top || b.bottom - a.bottom).forEach((s) => {
       let lane = lanes.findIndex((end) => end < s.top);
       if (lane < 0) { lane = lanes.length; lanes.push(0); }
-      lanes[lane] = s.bottom + 14;
+      lanes[lane] = s.bottom + 4;
       const d = document.createElement("div");
       d.className = "stripe " + [...s.el.classList].filter((c) => /^k\d+$/.test(c)).join(" ");
       if (s.el.classList.contains("sug")) d.classList.add("sug");
       d.style.top = s.top + "px";
       d.style.height = Math.max(6, s.bottom - s.top) + "px";
-      d.style.left = 64 - lane * 9 + "px";
+      d.style.left = 86 - lane * 15 + "px";
       d.title = `${s.el.dataset.code} · ${s.el.dataset.coder}`;
-      if (lane === 0) {
-        const label = document.createElement("span");
-        label.textContent = s.el.dataset.code;
-        label.style.left = "-" + (label.textContent.length * 6 + 6) + "px";
-        d.append(label);
-      }
+      const label = document.createElement("span");  // the code id, vertical beside its stripe
+      label.textContent = s.el.dataset.code;
+      d.append(label);
       out.push(d);
     });
     box.replaceChildren(...out);

@@ -59,8 +59,8 @@ def main() -> None:
             docs = {d.name: d.id for d in p.store.iter_documents(kind="note")}
             # an interview with both codings and open suggestions
             def weight(i: int) -> tuple[int, int]:
-                spans = p.store.document_spans(i, ("manual", "accepted", "suggested"))
-                open_ = sum(1 for c, _, _ in spans if c.source == "suggested")
+                spans = p.store.document_codings(i, ("manual", "accepted", "suggested"))
+                open_ = sum(1 for c in spans if c.source == "suggested")
                 return min(open_, len(spans) - open_), len(spans)
 
             best = max(docs.values(), key=weight)

@@ -163,15 +163,19 @@ def test_overlapping_codings_nest_longest_outside():
     assert pieces(5, []) == [pieces(5, [])[0]] and pieces(5, [])[0].marks == ()
 
 
-def test_coding_a_selection_codes_the_paragraph_and_replaces_the_open_suggestion(ws):
+def test_coding_a_selection_codes_those_words_and_replaces_the_open_suggestion(ws):
     c, app, csrf, ids, root = ws
     a = TEXT.index("tysta rum")
     r = c.post(f"/documents/{ids['doc']}/codings?doc={ids['doc']}", data={"start": a, "end": a + 9, "code": "P13"},
                headers=hx(csrf))
     assert r.status_code == 200
-    assert "kodade stycket med P13" in r.text
-    assert codings(root, ids["p0"]) == {("P13", "anna", "manual")}
-    assert any(m["code"] == "P13" and m["coder"] == "anna" for m in _marks(r.text))
+    assert "kodade «tysta rum» med P13" in r.text
+    with find_project(root) as p:
+        spans = {(x.code_id, x.coder, x.source, x.start, x.end) for x in p.store.document_codings(ids["doc"])}
+    assert ("P13", "anna", "manual", a, a + 9) in spans
+    assert not any(code == "P13" and coder == MODEL_CODER for code, coder, *_ in spans)  # the suggestion is gone
+    mark = next(m for m in _marks(r.text) if m["code"] == "P13")
+    assert (mark["coder"], mark["start"], mark["end"]) == ("anna", str(a), str(a + 9))
 
 
 def test_a_selection_over_two_paragraphs_codes_both_and_fuzzy_names_work(ws):
@@ -185,8 +189,8 @@ def test_a_selection_over_two_paragraphs_codes_both_and_fuzzy_names_work(ws):
 
 
 @pytest.mark.parametrize("form, message", [
-    ({"start": 56, "end": 58, "code": "P13"}, "ingen text"),
-    ({"start": 0, "end": 99999, "code": "P13"}, "utanför dokumentet"),
+    ({"start": 56, "end": 58, "code": "P13"}, "bara blanktecken"),
+    ({"start": 0, "end": 99999, "code": "P13"}, "ogiltigt spann"),
     ({"start": 0, "end": 10, "code": "G-LOKALER"}, "temagrupp"),
     ({"start": 0, "end": 10, "code": "xyzzy"}, "hittar ingen kod"),
     ({"start": "a", "end": 10, "code": "P13"}, "heltal"),
@@ -252,7 +256,7 @@ def test_accept_reject_remove_memo_quote_and_undo_each_change_the_database(ws):
 def test_removing_another_coders_coding_is_refused(ws):
     c, app, csrf, ids, root = ws
     r = c.post(f"/codings/{ids['bo_p02']}/remove?doc={ids['doc']}", headers=hx(csrf))
-    assert r.status_code == 422 and "dina egna" in r.text
+    assert r.status_code == 422 and "gjord av &#39;bo&#39;" in r.text
     assert codings(root, ids["p2"]) == {("P02", "bo", "manual")}
 
 

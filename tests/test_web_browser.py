@@ -12,7 +12,7 @@ import threading
 import time
 
 import pytest
-from web_helpers import PARAS, TEXT, build
+from web_helpers import TEXT, build
 
 from qualcode.core.records import MODEL_CODER
 from qualcode.project import find_project
@@ -128,10 +128,10 @@ def test_select_words_pick_a_code_by_name_and_undo(ws):
     page.wait_for_selector('mark[data-code="P06"][data-coder="anna"]')
     assert codings(root, ids["p3"]) == {("P06", "anna", "manual")}
     mark = page.locator('mark[data-code="P06"][data-coder="anna"]').first
-    start = TEXT.index(PARAS[3])
-    assert (mark.get_attribute("data-start"), mark.get_attribute("data-end")) == (str(start), str(start + len(PARAS[3])))
+    start = TEXT.index("Handläggarna får hjälp")  # exactly the selected words
+    assert (mark.get_attribute("data-start"), mark.get_attribute("data-end")) == (str(start), str(start + 22))
     assert page.locator(".stripe").count() >= 3  # a margin stripe per coding
-    assert "kodade stycket med P06" in page.locator("#flash").inner_text()
+    assert "kodade «Handläggarna får hjälp» med P06" in page.locator("#flash").inner_text()
     page.locator("#doctext").click(position={"x": 5, "y": 5})
     page.keyboard.press("u")
     page.wait_for_selector('mark[data-code="P06"][data-coder="anna"]', state="detached")

@@ -20,7 +20,6 @@ from qualcode.project import Project
 WEB_SESSION = "web"
 UNDO_LIMIT = 50
 SHOWN_SOURCES = (*POSITIVE_SOURCES, "suggested")
-UNIT_PREFERENCE = ("paragraph", "response", "sentence")
 GRID_FIELDS_FROM = 2000  # survey answers whose metadata keys make the grid's columns
 
 
@@ -106,18 +105,18 @@ def document_view(project: Project, document_id: int, coder: str | None = None, 
 
     `blind`: only `coder`'s own codings (and the model's open suggestions) are shown.
     """
-    store = project.store
+    from qualcode.coding.service import document_codings
+
     doc = _open_document(project, document_id)
     coder = coder or project.coder
     cb = project.codebook
-    quotes = store.flagged_quotes(by=coder if blind else None)
     marks = []
-    for c, start, end in store.document_spans(doc.id, SHOWN_SOURCES):
-        if blind and c.coder not in (coder, MODEL_CODER):
+    for c in document_codings(project, doc.id):
+        if c.source not in SHOWN_SOURCES or (blind and c.coder not in (coder, MODEL_CODER)):
             continue
         name = cb.get(c.code_id).name if c.code_id in cb else c.code_id
-        marks.append(Mark(c.id, c.code_id, name, start, end, c.coder, c.source, c.score, c.reason, c.memo,
-                          c.segment_id in quotes, c.segment_id))
+        marks.append(Mark(c.id, c.code_id, name, c.start, c.end, c.coder, c.source, c.score, c.reason, c.memo,
+                          c.key_quote, c.segments[0] if c.segments else 0))
     marks.sort(key=lambda m: (m.start, -m.end, m.code_id, m.coder))
     cut = pieces(len(doc.text), [(m.start, m.end) for m in marks])
     return DocumentView(doc, tuple(marks), tuple(cut), coder, blind, cb, can_undo(project, coder))
@@ -215,51 +214,21 @@ def resolve_codes(project: Project, codes: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _coding_unit(project: Project, document_id: int) -> str:
-    units = project.store.segmented_units(document_id)
-    for unit in UNIT_PREFERENCE:
-        if unit in units:
-            return unit
-    raise InputError(f"dokument {document_id} har inga segment — segmentera det först",
-                     hint=None)
+def _snapshot(project: Project, document_id: int, code_id: str, coder: str) -> dict[str, Any]:
+    """Every coding of (document, code, coder) as it is now, to put back on undo."""
+    from dataclasses import asdict
+
+    rows = [asdict(c) for c in project.store.document_codings(document_id) if c.code_id == code_id and c.coder == coder]
+    return {"document": document_id, "code": code_id, "coder": coder, "rows": rows}
 
 
-def selection_segments(project: Project, document_id: int, start: int, end: int) -> list[int]:
-    """Ids of the segments a selection [start, end) covers with at least one non-space character."""
-    doc = _open_document(project, document_id)
-    if not (0 <= start < end <= len(doc.text)):
-        raise InputError(f"markeringen {start}–{end} ligger utanför dokumentet (0–{len(doc.text)})",
-                         value=(start, end))
-    unit = _coding_unit(project, doc.id)
-    found = []
-    for sid, s_start, s_end in project.store.segment_spans(doc.id, unit):
-        a, b = max(s_start, start), min(s_end, end)
-        if a < b and doc.text[a:b].strip():
-            found.append(sid)
-    if not found:
-        raise InputError("markeringen innehåller ingen text — markera minst ett ord")
-    return found
-
-
-def _snapshot(project: Project, segment_id: int, code_id: str, coder: str) -> dict[str, Any]:
-    c = project.store.find_coding(segment_id, code_id, coder)
-    row = None if c is None else {
-        "source": c.source, "score": c.score, "model_version": c.model_version, "reason": c.reason, "memo": c.memo,
-    }
-    return {"segment": segment_id, "code": code_id, "coder": coder, "row": row}
+def _snapshots(project: Project, keys: Sequence[tuple[int, str, str]]) -> list[dict[str, Any]]:
+    """Snapshots of (document, code, coder) triples, each once."""
+    return [_snapshot(project, doc, code, coder) for doc, code, coder in dict.fromkeys(keys)]
 
 
 def _restore(project: Project, snap: dict[str, Any]) -> None:
-    store = project.store
-    sid, code, coder, row = snap["segment"], snap["code"], snap["coder"], snap["row"]
-    existing = store.find_coding(sid, code, coder)
-    if row is None:
-        if existing is not None:
-            store.delete_coding(existing.id)
-        return
-    cid = store.upsert_coding(sid, code, coder, row["source"], score=row["score"],
-                              model_version=row["model_version"], reason=row["reason"])
-    store.set_coding_memo(cid, row["memo"])
+    project.store.replace_codings(snap["document"], snap["code"], snap["coder"], [Coding(**r) for r in snap["rows"]])
 
 
 def _push_undo(project: Project, coder: str, record: dict[str, Any]) -> None:
@@ -267,10 +236,6 @@ def _push_undo(project: Project, coder: str, record: dict[str, Any]) -> None:
     state = store.load_tag_state(coder, WEB_SESSION) or {}
     stack = [*(state.get("undo") or []), record][-UNDO_LIMIT:]
     store.save_tag_state(coder, WEB_SESSION, {**state, "undo": stack})
-
-
-def _snapshots(project: Project, keys: Sequence[tuple[int, str, str]]) -> list[dict[str, Any]]:
-    return [_snapshot(project, sid, code, coder) for sid, code, coder in dict.fromkeys(keys)]
 
 
 @dataclass(frozen=True)
@@ -286,53 +251,44 @@ def code_selection(
     project: Project, document_id: int, start: int, end: int, codes: Sequence[str],
     coder: str | None = None, memo: str | None = None,
 ) -> Change:
-    """Code what was selected in a document: every segment the selection covers gets the codes."""
-    from qualcode.coding.service import add_codes
+    """Code the selected characters of a document; her code replaces the model's open suggestion there."""
+    from qualcode.coding.service import add_span
 
     coder = coder or project.coder
     wanted = resolve_codes(project, codes)
-    segs = selection_segments(project, document_id, start, end)
+    doc = _open_document(project, document_id)
     store = project.store
     with store.transaction():
-        keys = [(s, c, coder) for s in segs for c in wanted]
-        keys += [(s, c, MODEL_CODER) for s in segs for c in wanted if coder != MODEL_CODER]
-        snaps = _snapshots(project, keys)
-        for s in segs:
-            for c in wanted:
-                model = store.find_coding(s, c, MODEL_CODER)
-                if model is not None and model.source == "suggested" and coder != MODEL_CODER:
-                    store.delete_coding(model.id)  # her own code makes the open suggestion redundant
-        ids = add_codes(project, segs, wanted, coder, memo)
-        _push_undo(project, coder, {"op": "codes", "document": int(document_id), "snaps": snaps})
-    where = f"{len(segs)} stycken" if len(segs) > 1 else "stycket"
-    return Change(f"kodade {where} med {', '.join(wanted)}", int(document_id), tuple(ids))
+        snaps = _snapshots(project, [(doc.id, c, who) for c in wanted for who in (coder, MODEL_CODER)])
+        done = add_span(project, doc.id, start, end, wanted, coder, memo)
+        if coder != MODEL_CODER:
+            for c in store.document_codings(doc.id, sources=("suggested",)):
+                if c.coder == MODEL_CODER and c.code_id in wanted and c.start < end and start < c.end:
+                    store.delete_coding(c.id)  # redundant now, as in `qualcode tag`
+        _push_undo(project, coder, {"op": "codes", "document": doc.id, "snaps": snaps})
+    words = " ".join(doc.text[start:end].split())
+    shown = words if len(words) <= 40 else words[:39] + "…"
+    return Change(f"kodade «{shown}» med {', '.join(wanted)}", doc.id, tuple(c.id for c in done))
 
 
 def _coding_document(project: Project, coding: Coding) -> int:
-    return project.store.get_segment(coding.segment_id).document_id
+    return coding.document_id
 
 
 def remove_coding(project: Project, coding_id: int, coder: str | None = None) -> Change:
-    """Remove one coding (the coder's own, or an open suggestion)."""
-    from qualcode.coding.service import remove_codes
+    """Remove one of the coder's codings (an open suggestion is rejected instead, not removed)."""
+    from qualcode.coding.service import remove_span_coding
 
     store = project.store
     coder = coder or project.coder
     c = store.get_coding(int(coding_id))
-    if c.coder != coder and c.source != "suggested":
-        raise InputError(f"kodning {coding_id} är {c.coder}s — du kan bara ta bort dina egna kodningar",
-                         value=coding_id)
-    doc_id = _coding_document(project, c)
+    if c.source == "suggested":
+        raise InputError(f"kodning {coding_id} är ett öppet förslag — godta eller avvisa det", value=coding_id)
     with store.transaction():
-        snaps = _snapshots(project, [(c.segment_id, c.code_id, c.coder)])
-        if c.source == "suggested":
-            store.delete_coding(c.id)
-            store.log(coder, "remove", coding_id=c.id, segment_id=c.segment_id, code_id=c.code_id,
-                      detail={"source": c.source, "via": "web"})
-        else:
-            remove_codes(project, c.segment_id, [c.code_id], coder)
-        _push_undo(project, coder, {"op": "codes", "document": doc_id, "snaps": snaps})
-    return Change(f"tog bort {c.code_id}", doc_id)
+        snaps = _snapshots(project, [(c.document_id, c.code_id, c.coder)])
+        remove_span_coding(project, c.id, coder)
+        _push_undo(project, coder, {"op": "codes", "document": c.document_id, "snaps": snaps})
+    return Change(f"tog bort {c.code_id}", c.document_id)
 
 
 def write_memo(project: Project, coding_id: int, memo: str | None, coder: str | None = None) -> Change:
@@ -345,7 +301,7 @@ def write_memo(project: Project, coding_id: int, memo: str | None, coder: str | 
         raise InputError(f"kodning {coding_id} är {c.coder}s — skriv memo på dina egna kodningar", value=coding_id)
     doc_id = _coding_document(project, c)
     with store.transaction():
-        snaps = _snapshots(project, [(c.segment_id, c.code_id, c.coder)])
+        snaps = _snapshots(project, [(c.document_id, c.code_id, c.coder)])
         set_memo(project, c.id, (memo or "").strip() or None, actor=coder)
         _push_undo(project, coder, {"op": "codes", "document": doc_id, "snaps": snaps})
     return Change(f"memo på {c.code_id} sparat" if (memo or "").strip() else f"memo på {c.code_id} borttaget", doc_id)
@@ -380,7 +336,7 @@ def decide(project: Project, coding_id: int, decision: str, coder: str | None = 
     c = store.get_coding(int(coding_id))
     doc_id = _coding_document(project, c)
     with store.transaction():
-        snaps = _snapshots(project, [(c.segment_id, c.code_id, c.coder), (c.segment_id, c.code_id, coder)])
+        snaps = _snapshots(project, [(c.document_id, c.code_id, c.coder), (c.document_id, c.code_id, coder)])
         decide_suggestions(project, decision, ids=[c.id], actor=coder)
         _push_undo(project, coder, {"op": "codes", "document": doc_id, "snaps": snaps})
     verb = "accepterade" if decision == "accept" else "avvisade"
@@ -403,7 +359,7 @@ def undo_last(project: Project, coder: str | None = None) -> Change:
                 _restore(project, snap)
             codes = ", ".join(dict.fromkeys(sn["code"] for sn in record["snaps"]))
             message = f"ångrade ändringen av {codes}"
-            sid = record["snaps"][0]["segment"] if record["snaps"] else None
+            sid = None
         else:
             sid = record["segment"]
             if record["was"]:
@@ -526,7 +482,7 @@ def toggle_code(project: Project, segment_id: int, code_id: str, coder: str | No
     seg = store.get_segment(int(segment_id))
     mine = store.find_coding(seg.id, code, coder)
     with store.transaction():
-        snaps = _snapshots(project, [(seg.id, code, coder), (seg.id, code, MODEL_CODER)])
+        snaps = _snapshots(project, [(seg.document_id, code, coder), (seg.document_id, code, MODEL_CODER)])
         if mine is not None and mine.source in POSITIVE_SOURCES:
             remove_codes(project, seg.id, [code], coder)
             message = f"tog bort {code}"

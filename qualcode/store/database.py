@@ -1288,7 +1288,7 @@ class Store:
     def coded_segment_counts(self) -> dict[int, int]:
         """Number of segments with a positive coding, per document."""
         sql = (
-            "SELECT s.document_id, COUNT(DISTINCT s.id) FROM segments s JOIN codings c ON c.segment_id = s.id "
+            f"SELECT s.document_id, COUNT(DISTINCT s.id) FROM segments s JOIN codings c ON {self._COVERS} "
             "WHERE c.source IN ('manual', 'accepted') GROUP BY s.document_id"
         )
         return {r[0]: r[1] for r in self.conn.execute(sql)}
@@ -1304,7 +1304,7 @@ class Store:
         """(kind, documents, segments, segments with a positive coding) per document kind."""
         sql = (
             "SELECT d.kind, COUNT(DISTINCT d.id), COUNT(s.id), COUNT(DISTINCT CASE WHEN EXISTS ("
-            "SELECT 1 FROM codings c WHERE c.segment_id = s.id AND c.source IN ('manual', 'accepted')) "
+            f"SELECT 1 FROM codings c WHERE {self._COVERS} AND c.source IN ('manual', 'accepted')) "
             "THEN s.id END) FROM documents d LEFT JOIN segments s ON s.document_id = d.id GROUP BY d.kind ORDER BY d.kind"
         )
         return [(r[0], r[1], r[2], r[3]) for r in self.conn.execute(sql)]
@@ -1314,13 +1314,17 @@ class Store:
         sql = "SELECT id, start, end FROM segments WHERE document_id = ? AND unit = ? ORDER BY idx"
         return [(r[0], r[1], r[2]) for r in self.conn.execute(sql, (document_id, unit))]
 
-    def document_spans(self, document_id: int, sources: Sequence[str]) -> list[tuple[Coding, int, int]]:
-        """A document's codings with their segments' offsets (without the text: cheap on long documents)."""
-        sql = (
-            "SELECT c.*, s.start, s.end FROM codings c JOIN segments s ON s.id = c.segment_id "
-            f"WHERE s.document_id = ? AND c.source IN ({','.join('?' * len(sources))}) ORDER BY s.start, c.id"
-        )
-        return [(self._coding(r), r["start"], r["end"]) for r in self.conn.execute(sql, [document_id, *sources])]
+    def replace_codings(self, document_id: int, code_id: str, coder: str, rows: Sequence[Coding]) -> None:
+        """Make (document, code, coder)'s codings exactly `rows`, ids included (undo in the workspace)."""
+        self.conn.execute("DELETE FROM codings WHERE document_id = ? AND code_id = ? AND coder = ?",
+                          (document_id, code_id, coder))
+        for c in rows:
+            self.conn.execute(
+                "INSERT INTO codings (id, document_id, start, end, segment_id, code_id, coder, source, score, "
+                "model_version, reason, memo, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (c.id, c.document_id, c.start, c.end, c.segment_id, c.code_id, c.coder, c.source, c.score,
+                 c.model_version, c.reason, c.memo, c.created_at, c.updated_at),
+            )
 
     def page_segments(
         self,
@@ -1339,11 +1343,11 @@ class Store:
         clauses = [where[len("WHERE "):]] if where else []
         positive = "c.source IN ('manual', 'accepted')"
         if codes:
-            clauses.append(f"EXISTS (SELECT 1 FROM codings c WHERE c.segment_id = s.id AND {positive} "
+            clauses.append(f"EXISTS (SELECT 1 FROM codings c WHERE {self._COVERS} AND {positive} "
                            f"AND c.code_id IN ({','.join('?' * len(codes))}))")
             params += list(codes)
         if uncoded:
-            clauses.append(f"NOT EXISTS (SELECT 1 FROM codings c WHERE c.segment_id = s.id AND {positive})")
+            clauses.append(f"NOT EXISTS (SELECT 1 FROM codings c WHERE {self._COVERS} AND {positive})")
         if text:
             self.conn.create_function("qc_casefold", 1, lambda t: (t or "").casefold(), deterministic=True)
             clauses.append("instr(qc_casefold(substr(d.text, s.start + 1, s.end - s.start)), ?) > 0")

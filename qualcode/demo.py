@@ -6,10 +6,13 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualcode.core.errors import Hint, ProjectError
 from qualcode.store.database import DB_NAME
+
+if TYPE_CHECKING:
+    from qualcode.project import Project
 
 Table = tuple[str, list[str], list[dict[str, Any]]]
 
@@ -115,7 +118,7 @@ def run_demo(
 
 
 
-def _mentions(project: Any, corpus: Path, result: DemoResult, progress: Callable[[str], None]) -> None:
+def _mentions(project: Project, corpus: Path, result: DemoResult, progress: Callable[[str], None]) -> None:
     """Questionnaire: times each area is named as furthest along / most needed; check vs published."""
     from qualcode.analysis.mentions.mapper import MentionMapper, load_mapping
     from qualcode.analysis.mentions.tables import (
@@ -157,7 +160,7 @@ def _mentions(project: Any, corpus: Path, result: DemoResult, progress: Callable
         result.next_steps.append(Hint("jämför med de publicerade tabellerna", command=("mentions", "compare")))
 
 
-def _suggestions(project: Any, result: DemoResult, progress: Callable[[str], None]) -> None:
+def _suggestions(project: Project, result: DemoResult, progress: Callable[[str], None]) -> None:
     """Train on the sample's manual codings and suggest codes for the uncoded survey comments."""
     from qualcode.suggest.service import suggest_project, train_project
 
@@ -174,7 +177,7 @@ def _suggestions(project: Any, result: DemoResult, progress: Callable[[str], Non
     result.next_steps.append(Hint("eller koda segment för segment", command=("tag",)))
 
 
-def _report(project: Any, out: Path, result: DemoResult, progress: Callable[[str], None]) -> None:
+def _report(project: Project, out: Path, result: DemoResult, progress: Callable[[str], None]) -> None:
     from qualcode.export.report import write_report
 
     written = write_report(project, out, formats=("md", "docx", "xlsx"), by=("termin", "grupp"), kind="note")

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualcode.analysis.tally import TOTAL, CountTable, tally
 from qualcode.core.errors import InputError
 from qualcode.core.ordering import group_order
 from qualcode.project import Project
+
+if TYPE_CHECKING:
+    from qualcode.core.codebook import Codebook
+    from qualcode.store.database import Store
 
 MISSING = "(saknas)"
 UNITS = ("segment", "document")
@@ -107,7 +111,7 @@ def code_counts(
     return CodeCounts(table=table, total=total, unit=unit, by=by, labels=labels, depth=depth)
 
 
-def _tree_order(cb, ids: list[str]) -> list[str]:  # type: ignore[no-untyped-def]
+def _tree_order(cb: Codebook, ids: list[str]) -> list[str]:
     keep = set(ids)
     out: list[str] = []
 
@@ -127,7 +131,7 @@ def _tree_order(cb, ids: list[str]) -> list[str]:  # type: ignore[no-untyped-def
     return out
 
 
-def _bases(store, doc_meta: dict[int, dict[str, Any]], by: tuple[str, ...], unit: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _bases(store: Store, doc_meta: dict[int, dict[str, Any]], by: tuple[str, ...], unit: str) -> dict[str, int]:
     bases: dict[str, int] = {}
     seg_counts = store.segment_counts() if unit == "segment" else {}
     for doc_id, meta in doc_meta.items():

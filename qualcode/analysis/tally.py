@@ -112,7 +112,7 @@ def tally(
     """Count distinct units per (category, group); see the module docstring."""
     cats = tuple(dict.fromkeys(categories))
     grouped = groups is not None
-    grps = tuple(dict.fromkeys(groups)) if grouped else (TOTAL,)
+    grps = tuple(dict.fromkeys(groups)) if groups is not None else (TOTAL,)
     cat_set, grp_set = set(cats), set(grps)
     cells: dict[tuple[str, str], set[Hashable]] = {}
     per_cat: dict[str, set[Hashable]] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import typer
 
@@ -45,7 +46,7 @@ def agreement(
         return
     rows = []
     for r in report.rows:
-        d = r.to_dict()
+        d: dict[str, Any] = r.to_dict()
         d["name"] = "alla koder (poolat)" if r.code == OVERALL else names.get(r.code, "")
         if fmt is Format.table:
             name = d["name"]

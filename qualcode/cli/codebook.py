@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,6 +19,9 @@ from qualcode.cli.common import (
 )
 from qualcode.core.files import write_text
 
+if TYPE_CHECKING:
+    from qualcode.core.codebook import Codebook
+
 app = typer.Typer(help="Manage the project's codebook (codes, groups, rules, keywords).", no_args_is_help=True)
 
 
@@ -28,7 +31,7 @@ class CodebookFormat(str, Enum):
     json = "json"
 
 
-def _load(project, file):  # type: ignore[no-untyped-def]
+def _load(project: Path | None, file: Path | None) -> Codebook:
     """The codebook of a file when given, else the project's."""
     if file is not None:
         from qualcode.coding.codebook_changes import read_any_codebook

@@ -19,6 +19,7 @@ from qualcode.core.cells import csv_cell
 
 if TYPE_CHECKING:
     from qualcode.core.errors import Hint
+    from qualcode.project import Project
 
 console = Console(highlight=False, soft_wrap=False)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -41,7 +42,7 @@ class Format(str, Enum):
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format: table, csv or json.")]
 
 
-def open_project(project: Path | None):  # type: ignore[no-untyped-def]
+def open_project(project: Path | None) -> Project:
     """Find and open the project (--project, then QUALCODE_PROJECT, then cwd)."""
     from qualcode.project import find_project
 

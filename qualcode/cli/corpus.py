@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,6 +17,10 @@ from qualcode.cli.common import (
     open_project,
     parse_meta,
 )
+
+if TYPE_CHECKING:
+    from qualcode.exchange.refi_import import QdpxImportSummary
+    from qualcode.ingest.service import ImportResult
 
 import_app = typer.Typer(help="Import interview notes or survey data into the project.", no_args_is_help=True)
 corpus_app = typer.Typer(help="Browse the imported documents and segments.", no_args_is_help=True)
@@ -44,7 +48,7 @@ def _on_change(replace: bool, as_new: bool) -> str:
     return "replace" if replace else "new" if as_new else "stop"
 
 
-def _report(result) -> None:  # type: ignore[no-untyped-def]
+def _report(result: ImportResult) -> None:
     msg = f"Importerade {result.documents} dokument ({result.segments} segment, enhet {result.unit})."
     if result.skipped:
         shown = ", ".join(result.skipped[:5]) + (" …" if len(result.skipped) > 5 else "")
@@ -147,7 +151,7 @@ def import_qdpx(
     err_console.print(_qdpx_report(summary), markup=False)
 
 
-def _qdpx_report(s) -> str:  # type: ignore[no-untyped-def]
+def _qdpx_report(s: QdpxImportSummary) -> str:
     def listed(items: tuple[str, ...]) -> str:
         return ", ".join(items[:5]) + (" …" if len(items) > 5 else "")
 

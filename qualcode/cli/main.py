@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 from typer.core import TyperGroup
 
@@ -12,7 +14,7 @@ from qualcode.core.errors import QualcodeError
 class QualcodeGroup(TyperGroup):
     """Turns QualcodeError from any command into a one-line message and an exit code."""
 
-    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+    def invoke(self, ctx: Any) -> Any:  # typer vendors click; its Context type is private
         try:
             return super().invoke(ctx)
         except QualcodeError as exc:

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -23,6 +23,10 @@ from qualcode.cli.common import (
 from qualcode.core.cells import csv_cell
 from qualcode.core.errors import InputError
 from qualcode.core.files import write_text
+
+if TYPE_CHECKING:
+    from qualcode.analysis.mentions.mapper import MentionMapper
+    from qualcode.analysis.mentions.tables import ColumnSet, SurveyAnswers
 
 app = typer.Typer(
     help="Mention counts from the final questionnaire: which of the 13 points respondents name.",
@@ -54,7 +58,8 @@ CodebookOpt = Annotated[
 
 
 def _load(file: Path | None, columns: list[str] | None, mapping: Path | None, project: Path | None,
-          encoding: str | None, delimiter: str | None, sheet: str | None, codebook: Path | None):  # type: ignore[no-untyped-def]
+          encoding: str | None, delimiter: str | None, sheet: str | None, codebook: Path | None,
+          ) -> tuple[SurveyAnswers, tuple[ColumnSet, ...], MentionMapper]:
     """Answers, column sets and a mapper, from a file or from the project."""
     from qualcode.analysis.mentions.mapper import MentionMapper, load_mapping
     from qualcode.analysis.mentions.tables import (

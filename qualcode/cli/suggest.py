@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,6 +18,9 @@ from qualcode.cli.common import (
     open_project,
     parse_meta,
 )
+
+if TYPE_CHECKING:
+    from qualcode.suggest.evaluate import Evaluation
 
 app = typer.Typer(
     help="Suggest codes from the codebook's keywords and a model trained on your coding; accept or reject them.",
@@ -167,7 +170,7 @@ def reject(
     _decide("reject", ids, code, min_score, max_score, project)
 
 
-def _metrics_rows(evaluation) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+def _metrics_rows(evaluation: Evaluation) -> list[dict[str, object]]:
     d = evaluation.to_dict()
     rows: list[dict[str, object]] = [
         {"code": m["code"], "support": m["support"], "predicted": m["predicted"], "precision": f"{m['precision']:.2f}",

@@ -170,8 +170,8 @@ def tag(
 ) -> None:
     """Read and code segments one by one; every decision is saved at once and the session resumes."""
     from qualcode.cli.keys import keys_available
-    from qualcode.coding.tagging import QueueSpec, TagSession, run
     from qualcode.coding.retrain import Retrainer, default_trainer
+    from qualcode.coding.tagging import QueueSpec, TagSession, run
 
     with open_project(project) as p:
         spec = None

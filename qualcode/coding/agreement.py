@@ -18,6 +18,7 @@ import math
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from qualcode.core.errors import InputError
 
@@ -191,7 +192,7 @@ def binary_reliability_data(
 
 
 def code_agreement(
-    codings: Mapping[str, Mapping[Hashable, Iterable[str]]],
+    codings: Mapping[str, Mapping[Any, Iterable[str]]],  # coder → unit (any hashable) → codes
     codes: Sequence[str] | None = None,
 ) -> list[CodeAgreement]:
     """Per-code agreement for multi-label codings, then one pooled row (`code='*'`).

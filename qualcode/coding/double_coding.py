@@ -223,7 +223,7 @@ def _judged_sets(
     sample: str | None,
     threshold: float | None,
     model: str,
-):  # type: ignore[no-untyped-def]
+) -> tuple[list[str] | None, dict[str, dict[int, set[str]]]]:
     """The code ids in scope and each coder's judged segments with their codes (limited to those ids)."""
     code_ids = _codes(project, codes)
     ids = sample_ids(project, sample) if sample else None

@@ -43,9 +43,11 @@ class Retrainer:
     def _run(self) -> None:
         from qualcode.project import find_project
 
+        trainer = self.trainer
+        assert trainer is not None  # maybe_start runs no thread without one
         try:
             with find_project(self.root) as project:
-                self.trainer(project)  # type: ignore[misc]
+                trainer(project)
             self.runs += 1
             self.error = None
         except Exception as exc:  # the session goes on without new suggestions

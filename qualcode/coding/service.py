@@ -247,7 +247,7 @@ def coded_spans(project: Project, codings: Sequence[Coding]) -> list[CodedSpan]:
     for c in codings:
         doc = docs.get(c.document_id) or docs.setdefault(c.document_id, store.get_document(c.document_id))
         segs = tuple(store.span_covers(c.id))
-        flagged = flags.get(c.coder) if c.coder in flags else flags.setdefault(c.coder, store.flagged_quotes(by=c.coder))
+        flagged = flags[c.coder] if c.coder in flags else flags.setdefault(c.coder, store.flagged_quotes(by=c.coder))
         out.append(CodedSpan(
             id=c.id, key=_span_key(c), document_id=c.document_id, document=doc.name, start=c.start, end=c.end,
             text=doc.text[c.start:c.end], code_id=c.code_id, coder=c.coder, source=c.source, score=c.score,

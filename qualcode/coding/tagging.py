@@ -182,7 +182,7 @@ class QueueSpec:
     def from_dict(cls, d: dict[str, Any]) -> QueueSpec:
         return cls(
             order=d.get("order", "uncoded"), unit=d.get("unit"), code=tuple(d.get("code") or ()),
-            document=d.get("document"), meta=tuple(tuple(kv) for kv in d.get("meta") or ()),  # type: ignore[misc]
+            document=d.get("document"), meta=tuple((str(k), str(v)) for k, v in d.get("meta") or ()),
             sample=d.get("sample"), threshold=float(d.get("threshold", 0.5)),
         )
 
@@ -371,7 +371,7 @@ class TagSession:
                 "done": self._done, "skip": self._skip, "accept": self._decide, "reject": self._decide,
                 "add": self._add, "remove": self._remove, "memo": self._memo, "quote": self._quote,
             }[cmd.kind]
-            return handler(sid, cmd)  # type: ignore[operator]
+            return handler(sid, cmd)
         except BaseException:
             self.queue, self.state = saved_queue, _State.from_dict(saved_state)
             raise

@@ -582,7 +582,7 @@ def codebook_tree(project: Project) -> CodebookTree:
         n = sum(usage.get(c, 0) for c in cb.rollup(cid))
         entries.append(CodebookEntry(code, len(cb.ancestors(cid)), n))
     model = project.store.latest_model()
-    return CodebookTree(tuple(entries), bool(model) and model.get("codebook_hash") != cb.hash())
+    return CodebookTree(tuple(entries), model is not None and model.get("codebook_hash") != cb.hash())
 
 
 def change_codebook(project: Project, action: str, fields: dict[str, str], actor: str | None = None) -> str:

@@ -7,7 +7,7 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -81,7 +81,7 @@ class Codebook:
     def __len__(self) -> int:
         return len(self.codes)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Code]:
         return iter(self.codes)
 
     @property
@@ -420,7 +420,7 @@ def merge_codes(codebook: Codebook, source: str, target: str) -> Codebook:
         if c.id == source:
             continue
         if c.id == target:
-            merged = {k: tuple(dict.fromkeys(getattr(tgt, k) + getattr(src, k))) for k in LIST_FIELDS}
+            merged: dict[str, Any] = {k: tuple(dict.fromkeys(getattr(tgt, k) + getattr(src, k))) for k in LIST_FIELDS}
             c = replace(c, **merged)
         if c.parent == source:
             c = replace(c, parent=target)

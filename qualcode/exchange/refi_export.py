@@ -281,7 +281,7 @@ def parse_qdc_root(root: ET.Element, source: str = "qdc", name: str = "Kodbok") 
     codes = [code_from_mapping(r, f"{source}, kod '{r['id']}'") for r in raws]
     if all(o is not None for o in orders) and len(set(orders)) == len(orders):
         # written by qualcode: restore the codebook order; otherwise keep the file's depth-first order
-        codes = [c for _, c in sorted(zip(orders, codes), key=lambda oc: oc[0])]
+        codes = [c for _, c in sorted(zip(orders, codes), key=lambda oc: oc[0] or 0)]
     # In qualcode's own export a colour that is the palette's default is not the code's own.
     default = _colours(build_codebook(codes, name=name), own=False)
     codes = [

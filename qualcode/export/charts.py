@@ -42,6 +42,7 @@ def bar_chart(
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     path = Path(path)
     rows = chart_rows(labels, values, min_cell)
@@ -63,7 +64,7 @@ def bar_chart(
         ax.set_title(textwrap.fill(title, 70), fontsize=11, loc="left")
         ax.set_xlabel(xlabel, fontsize=9)
         ax.spines[["top", "right"]].set_visible(False)
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.tick_params(axis="x", labelsize=8)
         fig.tight_layout()
         with atomic_write(path) as tmp:

@@ -19,10 +19,12 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from spacy.language import Language
+
+    from qualcode.project import Project
 
 NAME = "NAMN"
 EMAIL = "E-POST"
@@ -525,7 +527,7 @@ def _looks_like_number_list(s: str) -> bool:
 
 def _plausible_postal(s: str) -> bool:
     m = re.match(r"(?:SE-?)?(\d{3})[ ]?(\d{2})", s)
-    return bool(m) and m.group(1)[0] != "0"
+    return m is not None and m.group(1)[0] != "0"
 
 
 def _tee(texts: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -539,7 +541,7 @@ def count_by_kind(findings: Iterable[Finding]) -> dict[str, int]:
     return {k: c.get(k, 0) for k in KINDS}
 
 
-def pseudonymiser_for(project: Any, model: str | None = None) -> Pseudonymiser:
+def pseudonymiser_for(project: Project, model: str | None = None) -> Pseudonymiser:
     """The project's pseudonymiser: its active pipeline (NER when it has one) and its name lists.
 
     Settings in qualcode.yaml: `privacy.names` (always masked) and `privacy.keep` (never masked).
@@ -604,7 +606,7 @@ def _window(findings: Sequence[Finding], lo: int, hi: int) -> list[Finding]:
     ]
 
 
-def scan_project(project: Any, p: Pseudonymiser | None = None, kind: str | None = None) -> ScanResult:
+def scan_project(project: Project, p: Pseudonymiser | None = None, kind: str | None = None) -> ScanResult:
     """What `mask` would replace in every document of the project's corpus."""
     p = p or pseudonymiser_for(project)
     docs = ((d.name, d.text) for d in project.store.iter_documents(kind=kind))

@@ -428,9 +428,9 @@ def questionnaire_tables(
             cats = list(grouped.categories)
             cells = [[times.count(cat, g) for g in groups] for cat in cats]
             labels = [(cat, grouped.labels[cat]) for cat in cats]
-            unresolved = [u for u in grouped.unresolved if u.column in s.columns]
-            if unresolved:
-                cells.append([sum(1 for u in unresolved if group_of.get(str(u.row)) == g) for g in groups])
+            unclassified = [u for u in grouped.unresolved if u.column in s.columns]
+            if unclassified:
+                cells.append([sum(1 for u in unclassified if group_of.get(str(u.row)) == g) for g in groups])
                 labels.append(("", "Ej klassade svar"))
             # Columns add up to (positions × respondents) per group, rows to times named overall.
             sup = suppress(cells, min_cell=min_cell, row_totals=True, col_totals=True)

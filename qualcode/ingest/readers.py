@@ -14,10 +14,13 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualcode.core.errors import Hint, InputError
 from qualcode.core.records import DocumentIn
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 NOTE_SUFFIXES = (".txt", ".md", ".markdown", ".docx")
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
@@ -190,7 +193,8 @@ def read_note(
     _check_exists(path)
     suffix = path.suffix.lower()
     if suffix == ".docx":
-        text, front = read_docx_text(path), {}
+        front: dict[str, Any] = {}
+        text = read_docx_text(path)
     elif suffix in (".txt", ".md", ".markdown"):
         front, text = split_front_matter(read_text(path, encoding), str(path))
     else:
@@ -336,7 +340,7 @@ def _xlsx_cell(value: Any) -> str:
 
 def read_table(
     path: str | Path, encoding: str | None = None, delimiter: str | None = None, sheet: str | None = None
-):  # type: ignore[no-untyped-def]
+) -> pd.DataFrame:
     """A whole CSV/XLSX as a pandas DataFrame of strings (for small files such as questionnaires)."""
     import pandas as pd
 

@@ -53,6 +53,7 @@ def segment_texts(
     # With the pipeline's own lemmas (lemmatizer: pipeline) everything runs but the splitter.
     pipeline_lemmas = LEMMATIZER_NAME not in nlp.pipe_names
     splitters = {"sentencizer", "senter", "parser", "tok2vec"} if unit == "sentence" else set()
+    disable: list[str]
     if pipeline_lemmas:
         disable = [] if unit == "sentence" else [n for n in ("sentencizer", "senter", "parser") if n in nlp.pipe_names]
     else:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qualcode.core.errors import Hint, QualcodeError
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.tokens import Doc, Span
 
 DEFAULT_MODEL = "blank"
 LEMMATIZER_NAME = "qualcode_lemmatizer"
@@ -48,7 +49,7 @@ def _register_components() -> None:
         return
 
     @Language.component(LEMMATIZER_NAME)
-    def simplemma_lemmatizer(doc):  # type: ignore[no-untyped-def]
+    def simplemma_lemmatizer(doc: Doc) -> Doc:
         for token in doc:
             token.lemma_ = lemma_of(token.lower_)
         return doc
@@ -124,7 +125,7 @@ def _is_lemmatizer(nlp: Language, name: str) -> bool:
     return factory in ("lemmatizer", "trainable_lemmatizer") or name in ("lemmatizer", "trainable_lemmatizer")
 
 
-def _trained_lemma_accuracy(meta: dict) -> float | None:  # type: ignore[type-arg]
+def _trained_lemma_accuracy(meta: dict[str, Any]) -> float | None:
     """The packaged pipeline's own lemma accuracy (percent), from its meta.json performance."""
     value = (meta.get("performance") or {}).get("lemma_acc")
     if not isinstance(value, (int, float)):
@@ -136,7 +137,7 @@ def pipeline_info(nlp: Language, source: str | None = None) -> PipelineInfo:
     names = tuple(nlp.pipe_names)
     ner_labels: tuple[str, ...] = ()
     if "ner" in names:
-        ner_labels = tuple(nlp.get_pipe("ner").labels)
+        ner_labels = tuple(getattr(nlp.get_pipe("ner"), "labels", ()))
     if LEMMATIZER_NAME in names:
         lemmas = "simplemma (94.7 % rätt på UD Talbanken test)"
         if nlp.meta.get("qualcode_replaced"):
@@ -171,7 +172,7 @@ def word_lemma(lower: str) -> str | None:
     return lemma_of(lower)
 
 
-def lemma_string(doc_or_span, use_pipeline_lemmas: bool = False) -> str:  # type: ignore[no-untyped-def]
+def lemma_string(doc_or_span: Doc | Span, use_pipeline_lemmas: bool = False) -> str:
     """Space-joined lower-case lemmas of the word tokens, as stored per segment.
 
     By default lemmas come from simplemma (cached per word), which needs no lemmatizer

@@ -1088,7 +1088,7 @@ class Store:
 
     def unflag_quote(self, segment_id: int, actor: str | None = None) -> list[str]:
         """Remove the flags on a segment (only `actor`'s when given); returns whose flags were removed."""
-        where, params = "segment_id = ?", [segment_id]
+        where, params = "segment_id = ?", list[object]([segment_id])
         if actor is not None:
             where += " AND flagged_by = ?"
             params.append(actor)

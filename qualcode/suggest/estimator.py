@@ -27,13 +27,18 @@ import io
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from qualcode.core.codebook import Codebook
 from qualcode.core.errors import Hint, InputError, QualcodeError
 from qualcode.suggest.rules import KeywordRules, Token, as_tokens, tokens_from_doc
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+    from qualcode.suggest.classifier import CodeClassifier
 
 DEFAULT_BLEND_K = 10.0
 DEFAULT_MIN_POSITIVES = 3
@@ -86,7 +91,7 @@ class CodeMetrics:
 POS_MODELS = ("sv_qualcode_sm", "sv_ud_ner_sm")
 
 
-def _pos_nlp(pos: bool):  # type: ignore[no-untyped-def]
+def _pos_nlp(pos: bool) -> Language:
     import importlib.util
 
     from qualcode.nlp.pipeline import load_pipeline
@@ -102,7 +107,9 @@ def _pos_nlp(pos: bool):  # type: ignore[no-untyped-def]
     )
 
 
-def tokenize(texts: Iterable[str], nlp=None, pos: bool = False, batch_size: int = 256) -> list[list[Token]]:  # type: ignore[no-untyped-def]
+def tokenize(
+    texts: Iterable[str], nlp: Language | None = None, pos: bool = False, batch_size: int = 256,
+) -> list[list[Token]]:
     """Word tokens (form, lemma, POS) of each text through the spaCy pipeline."""
     from qualcode.nlp.pipeline import load_pipeline
 
@@ -183,7 +190,7 @@ class Suggester:
                 "lägg till `keywords:` i kodboken, eller koda några segment för hand",
                 hint=Hint("och träna sedan", command=("train",)),
             )
-        self.classifier_ = None
+        self.classifier_: CodeClassifier | None = None
         self.calibrators_: dict[str, tuple[float, float]] = {}
         self.thresholds_ = {c: RULE_THRESHOLD for c in self.code_ids}
         self.alpha_ = {c: 0.0 for c in self.code_ids}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,6 +27,11 @@ from qualcode.suggest.evaluate import (
     score_predictions,
 )
 
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+    from qualcode.ingest.codings_file import TextRow
+
 
 @dataclass(frozen=True)
 class FileResult:
@@ -47,7 +52,7 @@ def _file_codebook(codebook: str | Codebook | None) -> Codebook:
     return load_codebook(codebook) if codebook else default_codebook()
 
 
-def _train_rows(path: str, codebook: Codebook):  # type: ignore[no-untyped-def]
+def _train_rows(path: str, codebook: Codebook) -> list[TextRow]:
     from qualcode.ingest.codings_file import check_codes, read_rows
 
     rows = read_rows(path, coded=True)
@@ -60,7 +65,7 @@ def _train_rows(path: str, codebook: Codebook):  # type: ignore[no-untyped-def]
     return rows
 
 
-def fit_from_rows(rows, codebook: Codebook, **params: Any) -> tuple[Suggester, list[str]]:  # type: ignore[no-untyped-def]
+def fit_from_rows(rows: Sequence[TextRow], codebook: Codebook, **params: Any) -> tuple[Suggester, list[str]]:
     """Fit a suggester on coded rows; warnings name codes that can get no suggestion."""
     suggester = Suggester(codebook, **params)
     X = tokenize([r.text for r in rows], pos=suggester.pos_filter, nlp=_pos_nlp(suggester.pos_filter))
@@ -102,7 +107,7 @@ def suggest_file(
 
 
 def score_rows(suggester: Suggester, rows: Sequence[Any], counter: dict[str, int] | None = None,
-               batch_size: int = 2000, nlp=None) -> Iterable[dict[str, Any]]:  # type: ignore[no-untyped-def]
+               batch_size: int = 2000, nlp: Language | None = None) -> Iterable[dict[str, Any]]:
     """OUT.jsonl records for rows with `.id` and `.text`, in batches (memory stays flat)."""
     ids = suggester.code_ids
     thresholds = np.array([suggester.thresholds_[c] for c in ids])

@@ -24,10 +24,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from qualcode.core.codebook import Codebook
 from qualcode.core.errors import CodebookError, Hint
+
+if TYPE_CHECKING:
+    import numpy as np
+    from spacy.tokens import Doc, Span
 
 MIN_HEAD_PREFIX = 3  # letters before a compound head: `enhets|chef`, not `be|lön…`
 MIN_FIRST_PART = 5  # a keyword as first part: `lokal|frågor`
@@ -85,7 +89,7 @@ class _Keyword:
     exclude: bool = False
 
 
-def tokens_from_doc(doc, pos: bool = False) -> list[Token]:  # type: ignore[no-untyped-def]
+def tokens_from_doc(doc: Doc | Span, pos: bool = False) -> list[Token]:
     """Word tokens of a spaCy Doc/Span (punctuation and spaces dropped)."""
     return [
         Token(t.lower_, (t.lemma_ or t.lower_).lower(), t.pos_ if pos else "")
@@ -309,7 +313,7 @@ class KeywordRules:
         """Distinct matched keywords per code (0 for an excluded code): classifier features."""
         return {h.code_id: len(h.keywords) for h in self.hits(tokens)}
 
-    def score_matrix(self, token_lists: Iterable[Sequence[Token]]):  # type: ignore[no-untyped-def]
+    def score_matrix(self, token_lists: Iterable[Sequence[Token]]) -> tuple[np.ndarray, list[list[RuleHit]]]:
         """(n_segments, n_codes) array of rule scores and the matching hits per segment."""
         import numpy as np
 

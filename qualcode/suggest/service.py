@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,6 +13,10 @@ from qualcode.core.errors import Hint, InputError
 from qualcode.core.records import POSITIVE_SOURCES
 from qualcode.suggest.estimator import Suggester, SuggestError, Suggestion, tokenize
 from qualcode.suggest.evaluate import Evaluation, cross_validate
+
+if TYPE_CHECKING:
+    from qualcode.project import Project
+    from qualcode.suggest.rules import Token
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,9 @@ class SuggestResult:
         }
 
 
-def project_training_data(project, pos: bool = False):  # type: ignore[no-untyped-def]
+def project_training_data(
+    project: Project, pos: bool = False,
+) -> tuple[list[int], list[list[Token]], np.ndarray, int]:
     """(segment ids, tokens, label matrix, n rejected) from the project's codings.
 
     A segment with a manual or accepted coding is positive for its codes and negative for
@@ -124,7 +130,7 @@ def imported_segments(project) -> set[int]:  # type: ignore[no-untyped-def]
     return imported - own
 
 
-def train_project(project, cv: int = 5, actor: str | None = None, **params: Any) -> TrainResult:  # type: ignore[no-untyped-def]
+def train_project(project: Project, cv: int = 5, actor: str | None = None, **params: Any) -> TrainResult:
     """Train on the project's manual and accepted codings (rejections as negatives) and save the model.
 
     With `cv` >= 2 the model is first cross-validated on the same data (k folds), so the
@@ -165,7 +171,7 @@ def train_project(project, cv: int = 5, actor: str | None = None, **params: Any)
     return result
 
 
-def load_project_suggester(project) -> Suggester:  # type: ignore[no-untyped-def]
+def load_project_suggester(project: Project) -> Suggester:
     """The latest trained model of the project, or a rules-only suggester when none is trained."""
     row = project.store.latest_model()
     codebook = project.codebook
@@ -180,7 +186,7 @@ def load_project_suggester(project) -> Suggester:  # type: ignore[no-untyped-def
 
 
 def suggest_project(
-    project,  # type: ignore[no-untyped-def]
+    project: Project,
     min_score: float | None = None,
     segments: str = "uncoded",
     unit: str | None = None,
@@ -245,7 +251,7 @@ def suggest_project(
     return SuggestResult(suggester.version_, len(segs), stored, per_code, suggester.classifier_ is None, removed)
 
 
-def retrain_project(project) -> SuggestResult:  # type: ignore[no-untyped-def]
+def retrain_project(project: Project) -> SuggestResult:
     """Train on the current codings (no cross-validation) and refresh suggestions: for background retraining."""
     train_project(project, cv=0)
     return suggest_project(project)
@@ -273,7 +279,7 @@ class OpenSuggestionRow:
 
 
 def list_suggestions(
-    project,  # type: ignore[no-untyped-def]
+    project: Project,
     code: Sequence[str] | None = None,
     min_score: float | None = None,
     max_score: float | None = None,
@@ -299,7 +305,7 @@ def list_suggestions(
     return rows
 
 
-def _resolve_codes(project, code: Sequence[str] | None) -> list[str] | None:  # type: ignore[no-untyped-def]
+def _resolve_codes(project: Project, code: Sequence[str] | None) -> list[str] | None:
     """Code ids (or names, or group ids rolled up to their codes) to code ids."""
     if not code:
         return None
@@ -311,7 +317,7 @@ def _resolve_codes(project, code: Sequence[str] | None) -> list[str] | None:  # 
 
 
 def decide_suggestions(
-    project,  # type: ignore[no-untyped-def]
+    project: Project,
     decision: str,
     ids: Sequence[int] = (),
     code: Sequence[str] | None = None,

@@ -230,7 +230,7 @@ class MentionMapper:
         if bad:
             raise InputError(f"okänd kategori {', '.join(map(repr, bad))} i mappningen — giltiga: {', '.join(self.categories)}",
                              value=bad[0], valid=self.categories)
-        self._by_number = {c.number: c.id for c in self.codebook.points}
+        self._by_number = {c.number: c.id for c in self.codebook.points if c.number is not None}
         self._ovrigt_number = max(self._by_number) + 1 if self._by_number else 14
         self._synonyms: dict[str, set[str]] = {}
         for code in self.codebook:
@@ -591,9 +591,9 @@ class MentionMapper:
                 if sp.forms & w.wholes:
                     hit = {(i, k) for k in range(len(w.parts))}
                     break
-                k = next((k for k, p in enumerate(w.parts) if sp.forms & p.forms), None)
-                if k is not None:
-                    hit = {(i, k)}
+                part = next((k for k, p in enumerate(w.parts) if sp.forms & p.forms), None)
+                if part is not None:
+                    hit = {(i, part)}
                     break
             if hit is None:
                 return None
@@ -706,8 +706,8 @@ class MentionMapper:
             target = next(f for f in self._spelling if f.startswith(token))
             evidence.append(f"förkortning: {token} → {target}")
             return target
-        found = process.extract(token, list(self._spelling), scorer=fuzz.ratio, score_cutoff=FUZZY_STRONG, limit=4)
-        found = [(f, sc) for f, sc, _ in found if token not in f]
+        extracted = process.extract(token, list(self._spelling), scorer=fuzz.ratio, score_cutoff=FUZZY_STRONG, limit=4)
+        found = [(f, sc) for f, sc, _ in extracted if token not in f]
         if not found:
             return token
         best_form, best = found[0]

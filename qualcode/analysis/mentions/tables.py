@@ -347,7 +347,7 @@ def _set_tables(counts: MentionCounts) -> list[TextTable]:
     for s in counts.sets:
         for col in s.columns:
             t = counts.columns[col]
-            rows = [(counts.labels[c], str(t.count(c)), _pct(t.count(c), n)) for c in counts.categories]
+            rows: list[tuple[str, ...]] = [(counts.labels[c], str(t.count(c)), _pct(t.count(c), n)) for c in counts.categories]
             if unres[col]:
                 rows.append(("Ej klassade (se `mentions review`)", str(unres[col]), _pct(unres[col], n)))
             rows.append(("Totalt", str(n), format_number(100.0) if n else ""))

@@ -250,7 +250,7 @@ def merge_spans(spans: Iterable[Span]) -> list[Span]:
     >>> merge_spans([(1, 5, 9), (1, 0, 6), (2, 3, 4)])
     [(1, 0, 9), (2, 3, 4)]
     """
-    out: list[list] = []  # type: ignore[type-arg]
+    out: list[list[Any]] = []
     for doc, a, b in sorted(spans, key=lambda s: (str(s[0]), s[1], s[2])):
         if b <= a:
             continue

@@ -217,7 +217,7 @@ class Suggester:
         return _EXAMPLES[key]
 
     def fit(
-        self, X: Sequence[Sequence[Token] | str], Y: np.ndarray, local: Sequence[bool] | None = None
+        self, X: Sequence[Sequence[Token] | str], Y: np.ndarray, local: Sequence[bool] | np.ndarray | None = None
     ) -> Suggester:
         """Fit on segments X with labels Y (1/0/-1 per code).
 
@@ -269,7 +269,7 @@ class Suggester:
         self.n_positives_ = {c: int(n) for c, n in zip(self.code_ids, n_pos_user)}
         self.alpha_, self.calibrators_, self.thresholds_ = {}, {}, {}
         self.cv_metrics_ = {}
-        blended: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        blended: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         for j, code in enumerate(self.code_ids):
             n = self.n_positives_[code]
             if code not in clf.models_:

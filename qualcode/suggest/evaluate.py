@@ -94,7 +94,7 @@ def cross_validate(
     pred = np.zeros_like(Y)
     for f in range(k):
         tr, te = np.flatnonzero(folds != f), np.flatnonzero(folds == f)
-        pred[te] = _fit_or_rules(suggester, [X[i] for i in tr], Y[tr], loc[tr]).predict([X[i] for i in te])
+        pred[te] = _fit_or_rules(suggester, [X[int(i)] for i in tr], Y[tr], loc[tr]).predict([X[int(i)] for i in te])
     return score_predictions(Y, pred, suggester.code_ids, f"{k}-faldig korsvalidering")
 
 

@@ -141,6 +141,12 @@ def _mentions(project: Project, corpus: Path, result: DemoResult, progress: Call
         project.config.setdefault("mentions", {})["mapping"] = mapping_file.name
         project.save_config()
         mapping = load_mapping(mapping_file, project.codebook)
+    questions = corpus / "slutenkat-2018-fragor.csv"
+    if questions.exists():
+        # The question texts head the report's survey sections, in questionnaire order.
+        shutil.copy(questions, project.root / questions.name)
+        project.config.setdefault("report", {})["questions"] = questions.name
+        project.save_config()
     answers = project_answers(project.store)
     sets = select_columns(answers.columns, ["langst", "behov"])
     answers = answered_only(answers, [c for s in sets for c in s.columns])

@@ -5,8 +5,14 @@ from __future__ import annotations
 from qualcode.export.charts import bar_chart, chart_rows
 
 
-def test_rows_sorted_and_suppressed_cells_have_no_bar():
-    rows = chart_rows(["Lön", "IT", "Lokaler", "Traineer"], [13, "*", 14, 0])
+def test_rows_keep_the_given_order_and_suppressed_cells_have_no_bar():
+    """Terms stay in time order (as in the tables), not sorted by size."""
+    rows = chart_rows(["VT2016", "HT2016", "VT2017"], [13, "*", 14])
+    assert rows == [("VT2016", 13, "13"), ("HT2016", 0, "* (färre än 5)"), ("VT2017", 14, "14")]
+
+
+def test_rows_largest_first_on_request():
+    rows = chart_rows(["Lön", "IT", "Lokaler", "Traineer"], [13, "*", 14, 0], largest_first=True)
     assert rows == [
         ("Lokaler", 14, "14"),
         ("Lön", 13, "13"),

@@ -76,3 +76,31 @@ def test_count_table_is_frozen():
     assert isinstance(t, CountTable)
     with pytest.raises(AttributeError):
         t.groups = ("x",)  # type: ignore[misc]
+
+
+def test_code_counts_by_respondent(tmp_path):
+    """A survey respondent with two coded answers is one respondent; a note is its own unit."""
+    from qualcode.analysis.code_counts import code_counts
+    from qualcode.core.records import DocumentIn, SegmentIn
+    from qualcode.project import init_project
+
+    proj = init_project(tmp_path / "r", name="r", coder="anna")
+    st = proj.store
+    docs = [
+        DocumentIn("e:R1:a", "survey", "lokaler", {"respondent": "R1", "roll": "chef", "field": "a"}),
+        DocumentIn("e:R1:b", "survey", "lokalerna", {"respondent": "R1", "roll": "chef", "field": "b"}),
+        DocumentIn("e:R2:a", "survey", "lön", {"respondent": "R2", "roll": "medarbetare", "field": "a"}),
+        DocumentIn("n", "note", "Om lokaler.", {"roll": "chef"}),
+    ]
+    with st.transaction():
+        ids = [st.add_document(d, f"h{i}") for i, d in enumerate(docs)]
+        st.add_segments(SegmentIn(i, "response", 0, 0, len(d.text), "") for i, d in zip(ids, docs))
+    seg = {s.document_id: s.id for s in st.iter_segments()}
+    with st.transaction():
+        for i in (0, 1, 3):
+            st.upsert_coding(seg[ids[i]], "P13", "anna", "manual")
+    result = code_counts(proj, unit="respondent", by=("roll",), codes=["P13"])
+    assert result.total.count("P13") == 2 and result.bases == {"chef": 2, "medarbetare": 1, "Totalt": 3}
+    assert result.table.count("P13", "chef") == 2 and result.table.count("P13", "medarbetare") == 0
+    assert code_counts(proj, unit="document", codes=["P13"]).total.count("P13") == 3
+    proj.close()

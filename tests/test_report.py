@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import CORPORA
+from qualcode.core.errors import InputError
 from qualcode.coding.service import add_codes, flag_quote
 from qualcode.ingest.service import import_notes
 from qualcode.project import init_project
@@ -18,21 +19,24 @@ from qualcode.export.report import write_report
 PERSONAL = ("Wallin", "lisa.wallin", "123 45 67", "850101-1234", "Storgatan 12")
 
 
+DISTRICTS = ["Bromma"] * 7 + ["Farsta"] * 6 + ["Hässelby-Vällingby"] * 2
+GROUPS = ["A", "B", "C", "D", "E"]  # three notes each: every count under 5, so those tables are left out
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """Eight group-interview notes (six from Bromma, two from Farsta), coded and reported."""
+    """Fifteen group-interview notes (seven from Bromma, six from Farsta, two from Hässelby-Vällingby), coded and reported."""
     root = tmp_path_factory.mktemp("report")
     notes = root / "notes"
     notes.mkdir()
-    for i in range(8):
-        district = "Bromma" if i < 6 else "Farsta"
+    for i, district in enumerate(DISTRICTS):
         extra = (
             "Enhetschefen Lisa Wallin nås på lisa.wallin@stockholm.se eller 070-123 45 67, "
             "pnr 850101-1234, Storgatan 12."
             if i == 0 else f"Gruppen {i} önskar mer stöd av närmaste chef."
         )
-        (notes / f"n{i}.md").write_text(
-            f"---\nstadsdel: {district}\ntermin: HT2016\n---\n\n"
+        (notes / f"n{i:02d}.md").write_text(
+            f"---\nstadsdel: {district}\ntermin: {'HT2016' if i % 2 else 'VT2017'}\ngrupp: {GROUPS[i % 5]}\n---\n\n"
             f"Arbetslokalerna är trånga i grupp {i}.\n\n{extra}\n\nHEMLIG{i} stycke som ingen kodat.\n",
             encoding="utf-8",
         )
@@ -51,7 +55,7 @@ def built(tmp_path_factory):
         project.store.upsert_coding(seconds[3], "P06", "qualcode", "accepted", score=0.91)
         project.store.upsert_coding(seconds[4], "P06", "qualcode", "accepted", score=0.55)
     out = root / "out"
-    result = write_report(project, out, by=("stadsdel",), quotes=2)
+    result = write_report(project, out, by=("stadsdel", "termin", "grupp"), quotes=2)
     project.close()
     return result, out
 
@@ -64,29 +68,72 @@ def _docx_xml(path: Path) -> str:
 def test_files_written(built):
     result, out = built
     assert [f.name for f in result.files] == ["rapport.md", "rapport.docx", "rapport.xlsx"]
-    assert result.n_charts == 3 and all((out / "diagram" / n).exists() for n in (
-        "dokument-per-temagrupp.png", "dokument-per-kod.png", "dokument-per-stadsdel.png"))
+    # the grupp tables are all stars: left out, with their chart
+    assert result.n_omitted == 3 and result.n_charts == 4 and all((out / "diagram" / n).exists() for n in (
+        "dokument-per-temagrupp.png", "dokument-per-kod.png", "dokument-per-stadsdel.png", "dokument-per-termin.png"))
 
 
-def test_docx_headings_tables_images(built):
+def _table_headers(doc) -> list[list[str]]:
+    return [[c.text for c in t.rows[0].cells] for t in doc.tables]
+
+
+def test_docx_structure_heading_levels_headers_and_no_id_columns(built):
+    """What she pastes into the city's report: headings in levels, names instead of ids, group rows
+    set apart and their codes indented, page 1 an overview, '*' explained once."""
     from docx import Document
+
+    from qualcode.core.codebook import default_codebook
 
     _, out = built
     doc = Document(str(out / "rapport.docx"))
     heads = [(p.style.name, p.text) for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
-    assert ("Heading 1", "Tabeller") in heads and ("Heading 1", "Teman och citat") in heads
-    assert ("Heading 2", "Dokument per stadsdel") in heads
-    assert ("Heading 3", "P13 Lämpliga lokaler och fungerande arbetsredskap") in heads
-    assert len(doc.inline_shapes) == 3
-    table = next(t for t in doc.tables if [c.text for c in t.rows[0].cells] == ["Kod", "Tema/kod", "Bromma", "Farsta", "Totalt"])
-    rows = {r.cells[0].text: [c.text for c in r.cells[2:]] for r in table.rows[1:]}
-    # Farsta has 2 documents on P13 (primary suppression), Bromma 6 (complementary: 8 - 2 would give 6).
-    assert rows["P13"] == ["*", "*", "8"]
-    assert rows["P05"] == ["*", "*", "8"]
-    assert rows["P06"] == ["0", "*", "*"] or rows["P06"] == ["*", "0", "*"]
-    overview = doc.tables[0]
-    ov = {r.cells[0].text: [c.text for c in r.cells[2:]] for r in overview.rows[1:]}
-    assert ov["P13"] == ["8", "8", "100,0", "8"]  # Swedish decimal comma
+    assert heads[:3] == [("Title", "Temasammanställning: Testprojekt"), ("Heading 1", "Översikt"),
+                         ("Heading 2", "Teman och koder: kodade segment, dokument och respondenter")]
+    assert [t for s, t in heads if s == "Heading 1"] == ["Översikt", "Teman och citat", "Tabeller"]
+    assert ("Heading 2", "Lokaler") in heads and ("Heading 3", "Lämpliga lokaler och fungerande arbetsredskap") in heads
+    h2_tables = [t for s, t in heads if s == "Heading 2"]
+    assert h2_tables[-2:] == ["Uppdelat på stadsdel", "Uppdelat på termin"]  # grupp: left out
+    h3 = [t for s, t in heads if s == "Heading 3"]
+    assert h3[-6:] == ["Dokument per stadsdel", "Respondenter per stadsdel", "Kodade segment per stadsdel",
+                       "Dokument per termin", "Respondenter per termin", "Kodade segment per termin"]
+    headers = _table_headers(doc)
+    assert headers[0] == ["Tema och kod", "Kodade segment", "Dokument", "Andel av dokumenten (%)", "Respondenter"]
+    assert headers[1] == ["Tema och kod", "Bromma", "Farsta", "Hässelby-Vällingby", "Totalt"]
+    assert headers[4] == ["Tema och kod", "HT2016", "VT2017", "Totalt"]  # terms in time order
+    # no column of ids: no cell is a code id, and the first column holds names
+    ids = set(default_codebook().ids)
+    for t in doc.tables:
+        for row in t.rows:
+            assert not ids & {c.text.strip() for c in row.cells}
+    first = doc.tables[0]
+    by_name = {r.cells[0].text: r for r in first.rows[1:]}
+    group, code = by_name["Lokaler"], by_name["Lämpliga lokaler och fungerande arbetsredskap"]
+    assert all(run.bold for run in group.cells[0].paragraphs[0].runs) and "w:shd" in group.cells[0]._tc.xml
+    assert "w:shd" not in code.cells[0]._tc.xml and code.cells[0].paragraphs[0].paragraph_format.left_indent > 0
+    assert [c.text for c in code.cells[1:]] == ["15", "15", "100,0", "15"]  # Swedish decimal comma
+    # page 1: the overview, then the themes table; '*' is explained once, not under every table
+    body = [p.text for p in doc.paragraphs]
+    start = body.index("Översikt") + 1
+    assert [t.split(":")[0] for t in body[start:start + 5]] == ["Material", "Period", "Underlag", "Så läses *", "Utelämnat"]
+    assert "Period: HT2016–VT2017 (2 terminer, fältet termin)." in body
+    text = "\n".join(body)
+    assert text.count("visas som *") == 1
+    assert ("Utelämnat: 3 tabeller visas inte (alla antal under 5): Dokument per grupp; Respondenter per grupp; "
+            "Kodade segment per grupp.") in body
+    assert "per grupp" not in "\n".join(t for _, t in heads)
+
+
+def test_docx_breakdown_cells_are_suppressed(built):
+    from docx import Document
+
+    _, out = built
+    doc = Document(str(out / "rapport.docx"))
+    table = doc.tables[1]
+    rows = {r.cells[0].text: [c.text for c in r.cells[1:]] for r in table.rows[1:]}
+    # Hässelby-Vällingby has 2 documents on P13 (primary suppression), Farsta 6 (complementary: 15 - 7 - 2).
+    assert rows["Lämpliga lokaler och fungerande arbetsredskap"] == ["7", "*", "*", "15"]
+    # two accepted suggestions, both in Bromma: a small count, and so is its row total
+    assert rows["Administrativt stöd till socialsekreterare och biståndshandläggare"] == ["*", "0", "0", "*"]
 
 
 def test_no_personal_data_and_no_uncoded_text_in_any_export(built):
@@ -104,10 +151,10 @@ def test_no_personal_data_and_no_uncoded_text_in_any_export(built):
 def test_quotes_key_first_then_manual_then_accepted_by_score(built):
     _, out = built
     md = (out / "rapport.md").read_text(encoding="utf-8")
-    p05 = md.split("#### P05")[1].split("####")[0]
+    p05 = md.split("(P05)")[1].split("####")[0]
     assert p05.index("**Nyckelcitat.**") < p05.index("Gruppen 1 önskar")
     assert "Enhetschefen [NAMN] nås på [E-POST] eller [TELEFON]" in p05
-    p06 = md.split("#### P06")[1].split("####")[0]
+    p06 = md.split("(P06)")[1].split("####")[0]
     assert p06.index("Gruppen 3") < p06.index("Gruppen 4")
     assert "accepterat förslag (0,91)" in p06
 
@@ -120,19 +167,22 @@ def test_xlsx_sheets_numbers_and_stars(built):
     assert wb.sheetnames[:2] == ["Översikt", "Dokument per stadsdel"] and "Citat" in wb.sheetnames
     ws = wb["Dokument per stadsdel"]
     header = [c.value for c in ws[2]]
-    assert header == ["Kod", "Tema/kod", "Bromma", "Farsta", "Totalt"]
+    # the sheet keeps the code id beside the name, for scripts and pivot tables
+    assert header == ["Kod", "Tema och kod", "Bromma", "Farsta", "Hässelby-Vällingby", "Totalt"]
     p13 = next(r for r in ws.iter_rows(min_row=3, values_only=True) if r[0] == "P13")
-    assert p13[2:] == ("*", "*", 8) and isinstance(p13[4], int)
+    assert p13[2:] == (7, "*", "*", 15) and isinstance(p13[5], int)
     ov = wb["Översikt"]
     p13o = next(r for r in ov.iter_rows(min_row=3, values_only=True) if r[0] == "P13")
-    assert p13o[2:] == (8, 8, 100.0, 8)
+    assert p13o[2:] == (15, 15, 100.0, 15)
+    assert "Om rapporten" in wb.sheetnames and not any("grupp" in n for n in wb.sheetnames)
 
 
 def test_markdown_links_charts(built):
     _, out = built
     md = (out / "rapport.md").read_text(encoding="utf-8")
     assert "![Antal dokument per kod](diagram/dokument-per-kod.png)" in md
-    assert "| P13 | Lämpliga lokaler och fungerande arbetsredskap | * | * | 8 |" in md.replace("&nbsp;", "")
+    assert "| **Lokaler** | 7 | * | * | 15 |" in md
+    assert "| &nbsp;&nbsp;Lämpliga lokaler och fungerande arbetsredskap | 7 | * | * | 15 |" in md
 
 
 def test_report_cli_and_bad_format(built, tmp_path):
@@ -145,9 +195,8 @@ def test_report_cli_and_bad_format(built, tmp_path):
                             "--by", "stadsdel", "--min-cell", "3", "--quotes", "0"])
     assert r.exit_code == 0, r.output
     md = (tmp_path / "r" / "rapport.md").read_text(encoding="utf-8")
-    assert "| P13 | Lämpliga lokaler och fungerande arbetsredskap | 6 | * | 8 |" not in md.replace("&nbsp;", "")
-    assert "| P13 | Lämpliga lokaler och fungerande arbetsredskap | * | * | 8 |" in md.replace("&nbsp;", "")
-    assert "Antal under 3 visas som *" in md and "> ”" not in md
+    assert "| Lämpliga lokaler och fungerande arbetsredskap | 7 | * | * | 15 |" in md.replace("&nbsp;", "")
+    assert "antal under 3 visas som *" in md and "> ”" not in md
     r = runner.invoke(app, ["report", "-p", str(proj), "--out", str(tmp_path / "x"), "--formats", "pdf"])
     assert r.exit_code == 1 and "okänt format 'pdf'" in r.stderr
 
@@ -227,18 +276,89 @@ def test_questionnaire_mention_tables_are_suppressed(tmp_path):
     tables = questionnaire_tables(project, 5, by=("roll",))
     project.close()
     assert [t.title for t in tables] == [
-        "Enkät: langst – antal respondenter per kategori och svarsposition",
-        "Enkät: langst per roll – gånger nämnd (alla positioner)",
+        "Antal respondenter per kategori och svarsposition",
+        "Gånger nämnd per roll (alla svarspositioner)",
     ]
     t = tables[0]
-    assert t.columns == ("Kod", "Kategori", "langst_1", "langst_2", "Gånger nämnd")
-    body = {r[0]: r[2:] for r in t.rows if r[0]}
+    assert (t.label_header, t.columns) == ("Kategori", ("1:a svaret", "2:a svaret", "Gånger nämnd"))
+    body = {r.code: r.values for r in t.rows if r.code}
     assert body["P13"][0] == STAR and body["P13"][2] == STAR  # 4 respondents: small, and so is the row total
-    assert t.rows[-1][1:] == ("Totalt", 12, 12, 24)
+    assert (t.rows[-1].label, t.rows[-1].kind, t.rows[-1].values) == ("Totalt", "total", (12, 12, 24))
+    assert next(r.label for r in t.rows if r.code == "P13").startswith("13. ")
     for r in t.rows[:-1]:
-        assert sum(1 for v in r[2:] if v == STAR) != 1
-    for j in range(2, 5):
-        assert sum(1 for r in t.rows[:-1] if r[j] == STAR) != 1
+        assert sum(1 for v in r.values if v == STAR) != 1
+    for j in range(3):
+        assert sum(1 for r in t.rows[:-1] if r.values[j] == STAR) != 1
     g = tables[1]
-    assert g.columns == ("Kod", "Kategori", "chef", "medarbetare", "Totalt")
-    assert g.rows[-1][1:] == ("Totalt", 14, 10, 24)
+    assert g.columns == ("chef", "medarbetare", "Totalt")
+    assert g.rows[-1].values == (14, 10, 24)
+
+
+def _survey(tmp_path, header: str, rows: list[str]):
+    from qualcode.ingest.service import import_survey
+
+    csv = tmp_path / "enkat.csv"
+    csv.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    project = init_project(tmp_path / "q", name="q", coder="anna")
+    cols = [c for c in header.split(";") if c[-1].isdigit()]
+    import_survey(project, csv, cols, id_column="respondent")
+    return project
+
+
+def test_survey_sections_headed_by_the_question_in_questionnaire_order(tmp_path):
+    """behov comes first in the file, but the questions file says längst is asked first."""
+    from qualcode.export.report import questionnaire_parts
+
+    rows = [f"R{i:02d};{2 + i % 3};p.5;{1 + i % 2};13" for i in range(12)]
+    project = _survey(tmp_path, "respondent;behov_1;behov_2;langst_1;langst_2", rows)
+    assert [p.title for p in questionnaire_parts(project, 5)] == ["Enkätfråga behov", "Enkätfråga langst"]
+    questions = tmp_path / "fragor.csv"
+    questions.write_text("fråga;text\nlangst;Inom vilka områden har arbetet kommit längst?\n"
+                         "behov;Inom vilka områden är behovet störst?\n", encoding="utf-8")
+    project.config["report"] = {"questions": str(questions)}
+    from qualcode.export.builders import load_questions
+
+    texts = load_questions(project)
+    assert list(texts) == ["langst", "behov"]
+    parts = questionnaire_parts(project, 5, questions=texts)
+    assert [p.title for p in parts] == ["Inom vilka områden har arbetet kommit längst?",
+                                        "Inom vilka områden är behovet störst?"]
+    assert all(p.chapter == "Enkätfrågor" for p in parts)
+    out = write_report(project, tmp_path / "r", formats=("docx", "md"), quotes=0)
+    from docx import Document
+
+    heads = [(p.style.name, p.text) for p in Document(str(out.files[0])).paragraphs if p.style.name.startswith("Heading")]
+    i = heads.index(("Heading 1", "Enkätfrågor"))
+    assert [t for s, t in heads[i:] if s == "Heading 2"] == ["Inom vilka områden har arbetet kommit längst?",
+                                                              "Inom vilka områden är behovet störst?"]
+    assert "### Inom vilka områden har arbetet kommit längst?" in out.files[1].read_text(encoding="utf-8")
+    project.close()
+    with pytest.raises(InputError, match="frågefilen"):
+        load_questions(project, tmp_path / "saknas.csv")
+
+
+def test_layout_sizes_columns_from_content_and_abbreviates_only_when_needed():
+    """No column narrower than its longest word; landscape only for a table that needs it; a table
+    too wide even then gets abbreviated headers and a legend."""
+    from qualcode.export.model import ReportTable, Row
+    from qualcode.export.writers.word import CELL_PADDING, USABLE, layout, longest_word
+
+    def table(groups):
+        rows = (Row("Lämpliga lokaler och fungerande arbetsredskap", (*[12] * len(groups), 99), "P13", 1),)
+        return ReportTable("t", "t", "Tema och kod", (*groups, "Totalt"), rows, total_columns=1)
+
+    few = layout(table(["Bromma", "Skärholmen", "Hässelby-Vällingby"]))
+    assert few.orientation == "portrait" and few.legend == () and few.font == 8.5
+    for header, width in zip(("Bromma", "Skärholmen", "Hässelby-Vällingby", "Totalt"), few.widths[1:]):
+        assert width >= longest_word(header, few.font, True) + CELL_PADDING - 0.01
+    assert sum(few.widths) <= USABLE["portrait"] + 0.01
+    districts = ["Bromma", "Enskede-Årsta-Vantör", "Farsta", "Hägersten-Älvsjö", "Hässelby-Vällingby", "Kungsholmen",
+                 "Norrmalm", "Rinkeby-Kista", "Skarpnäck", "Skärholmen", "Spånga-Tensta", "Södermalm", "Östermalm"]
+    wide = layout(table(districts[:7]))
+    assert wide.orientation == "landscape" and wide.legend == ()
+    widest = layout(table(districts))
+    assert widest.orientation == "landscape" and widest.legend
+    for header, width in zip(widest.headers, widest.widths[1:]):
+        assert width >= longest_word(header, widest.font, True) + CELL_PADDING - 0.01
+    assert len(set(widest.headers)) == len(widest.headers) and widest.headers[-1] == "Totalt"
+    assert dict(widest.legend)["Skär."] == "Skärholmen"

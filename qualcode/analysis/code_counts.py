@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from qualcode.store.database import Store
 
 MISSING = "(saknas)"
-UNITS = ("segment", "document")
+UNITS = ("segment", "document", "respondent")
 
 
 @dataclass(frozen=True)
@@ -72,9 +72,14 @@ def code_counts(
     codes: Sequence[str] | None = None,
     kind: str | None = None,
 ) -> CodeCounts:
-    """Count coded segments or documents per code (groups roll up) and metadata group."""
+    """Count coded segments, documents or respondents per code (groups roll up) and metadata group.
+
+    A respondent is a survey respondent (their answers are several documents) or, for notes
+    from a group interview, the document itself.
+    """
     if unit not in UNITS:
-        raise InputError(f"okänd räkneenhet '{unit}' — välj segment eller document")
+        raise InputError(f"okänd räkneenhet '{unit}' — välj segment, document eller respondent",
+                         value=unit, valid=UNITS)
     store = project.store
     cb = project.codebook
     by = tuple(by)
@@ -93,13 +98,14 @@ def code_counts(
     doc_meta = dict(store.document_meta(kind=kind))
     # Terms in time order, other values in Swedish alphabetical order, field by field.
     groups = [" / ".join(g) for g in group_order(by, (group_values(m, by) for m in doc_meta.values()))] if by else None
-    bases = _bases(store, doc_meta, by, unit)
+    survey = {i for i, _ in store.document_meta(kind="survey")} if unit == "respondent" else set()
+    bases = _bases(store, doc_meta, by, unit, survey)
 
     obs = []
     for seg_id, doc_id, code_id, meta in store.coded_rows(coders=coders):
         if doc_id not in doc_meta:
             continue
-        unit_id = doc_id if unit == "document" else seg_id
+        unit_id = _unit(unit, seg_id, doc_id, meta, survey)
         g = group_key(meta, by) if by else TOTAL
         for c in [code_id, *ancestors.get(code_id, [])]:
             if c in set(rows):
@@ -131,8 +137,23 @@ def _tree_order(cb: Codebook, ids: list[str]) -> list[str]:
     return out
 
 
-def _bases(store: Store, doc_meta: dict[int, dict[str, Any]], by: tuple[str, ...], unit: str) -> dict[str, int]:
+def _unit(unit: str, seg_id: int, doc_id: int, meta: dict[str, Any], survey: set[int]) -> Any:
+    if unit == "segment":
+        return seg_id
+    if unit == "respondent" and doc_id in survey and meta.get("respondent") not in (None, ""):
+        return ("r", str(meta["respondent"]))
+    return ("d", doc_id) if unit == "respondent" else doc_id
+
+
+def _bases(
+    store: Store, doc_meta: dict[int, dict[str, Any]], by: tuple[str, ...], unit: str, survey: set[int]
+) -> dict[str, int]:
     bases: dict[str, int] = {}
+    if unit == "respondent":
+        units: dict[str, set[Any]] = {}
+        for doc_id, meta in doc_meta.items():
+            units.setdefault(group_key(meta, by) if by else TOTAL, set()).add(_unit(unit, 0, doc_id, meta, survey))
+        return {g: len(u) for g, u in units.items()}
     seg_counts = store.segment_counts() if unit == "segment" else {}
     for doc_id, meta in doc_meta.items():
         g = group_key(meta, by) if by else TOTAL

@@ -54,7 +54,7 @@ def counts(
     by: Annotated[
         str | None, typer.Option("--by", "-b", help="Metadata fields to break down by, comma-separated (e.g. termin,grupp).")
     ] = None,
-    unit: Annotated[str, typer.Option(help="Count coded 'document's (interviews, answers) or 'segment's.")] = "document",
+    unit: Annotated[str, typer.Option(help="Count coded 'document's (interviews, answers), 'segment's or 'respondent's.")] = "document",
     coder: Annotated[list[str] | None, typer.Option(help="Only these coders' codings (repeatable).")] = None,
     code: Annotated[list[str] | None, typer.Option("--code", help="Only these codes (repeatable; groups roll up).")] = None,
     kind: Annotated[str | None, typer.Option(help="Only documents of this kind: note or survey.")] = None,
@@ -85,7 +85,7 @@ def counts(
             row[g] = f"{r[g]} ({format_number(pct)} %)" if pct is not None and r[g] else str(r[g])
         shown.append(row)
     base_note = ", ".join(f"{g}: {n}" for g, n in result.bases.items())
-    what = "dokument" if unit == "document" else "segment"
+    what = {"document": "dokument", "respondent": "respondenter"}.get(unit, "segment")
     emit(shown, columns, fmt, title=f"Antal kodade {what} (bas: {base_note})")
 
 

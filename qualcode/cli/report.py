@@ -39,6 +39,10 @@ def report(
     ] = None,
     quotes: Annotated[int, typer.Option("--quotes", help="Representative quotes per code (0 = none).")] = 3,
     kind: Annotated[str | None, typer.Option("--kind", help="Only documents of this kind: note or survey.")] = None,
+    questions: Annotated[
+        Path | None, typer.Option("--questions", help="Survey question texts, CSV 'fråga;text' in questionnaire order "
+                                  "(default: report.questions in qualcode.yaml).")
+    ] = None,
 ) -> None:
     """Write theme summaries (counts, charts, pseudonymised quotes) as Markdown, DOCX and XLSX."""
     from qualcode.export.report import write_report
@@ -46,13 +50,14 @@ def report(
     with open_project(project) as p:
         result = write_report(
             p, out, formats=_split([formats]), by=_split(by), codes=_split(codes) or None,
-            min_cell=min_cell, quotes=quotes, kind=kind,
+            min_cell=min_cell, quotes=quotes, kind=kind, questions=questions,
         )
     for f in result.files:
         typer.echo(str(f))
     err_console.print(
         f"Skrev {len(result.files)} fil(er): {result.n_tables} tabeller, {result.n_charts} diagram, "
-        f"{result.n_quotes} citat; {result.n_suppressed} celler visas som *."
+        f"{result.n_quotes} citat; {result.n_suppressed} celler visas som *"
+        + (f"; {result.n_omitted} tabeller utelämnade (alla antal under gränsen)." if result.n_omitted else ".")
     )
 
 

@@ -1,4 +1,7 @@
-"""Horizontal bar charts for the report: sorted, Swedish labels, readable in print (PNG, 200 dpi).
+"""Horizontal bar charts for the report: Swedish labels, readable in print (PNG, 200 dpi).
+
+Bars come in the order given, top to bottom: the report passes its tables' natural order
+(codebook order, terms in time order), so a chart reads like the table beside it.
 
 A suppressed count ('*') gets no bar and no number, only the mark "*" (färre än N): a bar's
 length would give the hidden value away.
@@ -17,12 +20,16 @@ DPI = 200
 BAR_COLOUR = "#1f4e79"  # dark blue: prints well in greyscale too
 
 
-def chart_rows(labels: Sequence[str], values: Sequence[int | str], min_cell: int = 5) -> list[tuple[str, int, str]]:
-    """(label, bar length, text beside the bar), largest first; a suppressed value has no bar."""
+def chart_rows(
+    labels: Sequence[str], values: Sequence[int | str], min_cell: int = 5, largest_first: bool = False
+) -> list[tuple[str, int, str]]:
+    """(label, bar length, text beside the bar) in the given order (or largest first); a
+    suppressed value has no bar."""
     items = list(zip((str(x) for x in labels), values))
-    # Largest first; suppressed ones after the shown ones, zeros last.
-    items.sort(key=lambda lv: (0 if isinstance(lv[1], int) and lv[1] > 0 else 1 if lv[1] == STAR else 2,
-                               -(lv[1] if isinstance(lv[1], int) else 0), lv[0]))
+    if largest_first:
+        # suppressed ones after the shown ones, zeros last
+        items.sort(key=lambda lv: (0 if isinstance(lv[1], int) and lv[1] > 0 else 1 if lv[1] == STAR else 2,
+                                   -(lv[1] if isinstance(lv[1], int) else 0), lv[0]))
     return [
         (lab, v, str(v)) if isinstance(v, int) else (lab, 0, f"{STAR} (färre än {min_cell})")
         for lab, v in items
@@ -36,8 +43,9 @@ def bar_chart(
     title: str,
     xlabel: str = "Antal",
     min_cell: int = 5,
+    largest_first: bool = False,
 ) -> Path:
-    """Write a horizontal bar chart of `values` (ints or '*') per label, largest on top."""
+    """Write a horizontal bar chart of `values` (ints or '*') per label, the first on top."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -45,9 +53,9 @@ def bar_chart(
     from matplotlib.ticker import MaxNLocator
 
     path = Path(path)
-    rows = chart_rows(labels, values, min_cell)
-    rows.reverse()  # barh draws bottom-up: largest on top
-    names = [textwrap.fill(lab, 38) for lab, _, _ in rows]
+    rows = chart_rows(labels, values, min_cell, largest_first)
+    rows.reverse()  # barh draws bottom-up: the first on top
+    names = [textwrap.fill(lab, 44) for lab, _, _ in rows]
     shown = [length for _, length, _ in rows]
     height = max(2.2, 0.42 * len(rows) + 1.3)
     fig, ax = plt.subplots(figsize=(7.5, height))

@@ -1,0 +1,576 @@
+"""Build the report model from the analysis package's counts: suppressed tables, charts, masked quotes.
+
+All counting is `qualcode.analysis` (`code_counts` for segments, documents and respondents,
+`count_mentions` for the questionnaire); this module only suppresses small cells
+(`qualcode.analysis.suppression`), pseudonymises text (`qualcode.export.privacy`), names rows and
+columns for a reader, and decides what is shown: a table whose every count is under `min_cell`
+is left out and listed with the reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qualcode.analysis.suppression import STAR, suppress, suppress_column
+from qualcode.analysis.tally import TOTAL, format_number
+from qualcode.core.errors import Hint, InputError
+from qualcode.core.ordering import natural_order, term
+from qualcode.export.model import (
+    CodeSummary,
+    Omitted,
+    Report,
+    ReportChart,
+    ReportQuote,
+    ReportTable,
+    Row,
+    TablePart,
+    ThemeSection,
+)
+from qualcode.export.privacy import Pseudonymiser, pseudonymiser_for
+
+if TYPE_CHECKING:
+    from qualcode.analysis.code_counts import CodeCounts
+    from qualcode.project import Project
+
+UNIT_LABELS = {"segment": "kodade segment", "document": "dokument", "respondent": "respondenter"}
+KIND_LABELS = {"note": "anteckning", "survey": "enkätsvar"}
+# Metadata shown with a quote when the user gave no --by fields.
+DEFAULT_SOURCE_FIELDS = ("stadsdel", "termin", "grupp", "verksamhetsomrade", "verksamhetsområde", "roll")
+QUOTE_MAX_CHARS = 600
+QUOTE_CONTEXT_CHARS = 40  # characters of context on each side of a coded span
+LABEL_HEADER = "Tema och kod"
+UNCLASSIFIED = "Ej klassade svar"
+
+
+def build_report(
+    project: Project,
+    out_dir: Path,
+    by: Sequence[str] = (),
+    codes: Sequence[str] | None = None,
+    min_cell: int | None = None,
+    quotes: int = 3,
+    kind: str | None = None,
+    pseudonymiser: Pseudonymiser | None = None,
+    extra_parts: Sequence[TablePart] = (),
+    questions: str | Path | Mapping[str, str] | None = None,
+) -> Report:
+    """Counts, suppressed tables, charts (written to out_dir/diagram) and masked quotes.
+
+    `questions`: the survey's question texts (a mapping, or a CSV/YAML file `fråga;text`), also
+    read from `report.questions` in qualcode.yaml; their order is the questionnaire's order.
+    `extra_parts`: further tables (e.g. questionnaire mention tables) already suppressed.
+    """
+    from qualcode.analysis.code_counts import code_counts
+
+    if quotes < 0:
+        raise InputError(f"antalet citat per kod är negativt ({quotes})", value=quotes,
+                         hint=Hint("ange 0 eller fler citat per kod", option="quotes", example="3"))
+    cb = project.codebook
+    privacy_cfg = project.config.get("privacy") or {}
+    min_cell = int(privacy_cfg.get("min_cell", 5)) if min_cell is None else int(min_cell)
+    if min_cell < 0:
+        raise InputError(f"minsta cellstorlek är negativ ({min_cell})", value=min_cell,
+                         hint=Hint("ange t.ex. 5 (0 stänger av maskeringen)", option="min_cell", example="5"))
+    mask = pseudonymiser or pseudonymiser_for(project)
+    by = tuple(dict.fromkeys(b.strip() for b in by if b.strip()))
+    question_texts = load_questions(project, questions)
+    chart_dir = out_dir / "diagram"
+
+    counts = {unit: code_counts(project, unit=unit, codes=codes, kind=kind) for unit in ("segment", "document", "respondent")}
+    rows = list(counts["segment"].table.categories)
+    shown = {unit: suppress_column([c.total.count(r) for r in rows], min_cell=min_cell) for unit, c in counts.items()}
+    summary = _summary_table(project, counts, rows, shown, chart_dir, min_cell)
+
+    parts: list[TablePart] = []
+    for f in by:
+        tables = [_breakdown_table(project, f, unit, codes, kind, min_cell, mask, chart_dir)
+                  for unit in ("document", "respondent", "segment")]
+        parts.append(TablePart(f"per-{_slug(f)}", f"Uppdelat på {f}", "", tuple(tables)))
+    parts.extend(questionnaire_parts(project, min_cell, by=by, mask=mask, questions=question_texts))
+    parts.extend(extra_parts)
+
+    kept_parts, omitted = _leave_out_empty(parts, min_cell)
+    if summary is not None and summary.shows_nothing():
+        omitted.insert(0, Omitted(summary.title, _reason(summary, min_cell)))
+        summary = None
+
+    leaves = [c for c in rows if not cb.get(c).is_group]
+    quote_map = _quotes(project, leaves, quotes, by, mask)
+    sections = _sections(project, rows, shown, quote_map)
+    name = mask.mask(str(project.config.get("name") or project.root.name))
+    draft = Report(f"Temasammanställning: {name}", (), summary, tuple(sections), tuple(kept_parts),
+                   tuple(omitted), min_cell)
+    overview = _overview(project, counts, kind, min_cell, draft, by)
+    return Report(draft.title, overview, summary, draft.sections, draft.parts, draft.omitted, min_cell)
+
+
+# -- the themes table (page 1) ------------------------------------------------------------
+
+
+def _label_rows(project: Project, rows: list[str], depth: Mapping[str, int]) -> list[Row]:
+    cb = project.codebook
+    return [
+        Row(cb.get(c).name, (), code=c, depth=depth[c], kind="group" if cb.get(c).is_group else "code")
+        for c in rows
+    ]
+
+
+def _summary_table(
+    project: Project, counts: Mapping[str, CodeCounts], rows: list[str], shown: Mapping[str, list[int | str]],
+    chart_dir: Path, min_cell: int,
+) -> ReportTable | None:
+    from qualcode.export.charts import bar_chart
+
+    if not rows:
+        return None
+    cb = project.codebook
+    doc = counts["document"]
+    n_docs = doc.total.bases[TOTAL]
+    out = []
+    for i, (c, label) in enumerate(zip(rows, _label_rows(project, rows, doc.depth))):
+        docs = shown["document"][i]
+        share: Any = STAR if docs == STAR else (round(100.0 * doc.total.count(c) / n_docs, 1) if n_docs else None)
+        out.append(Row(label.label, (shown["segment"][i], docs, share, shown["respondent"][i]), c, label.depth, label.kind))
+    charts = []
+    groups = [i for i, c in enumerate(rows) if cb.get(c).is_group]
+    leaves = [i for i, c in enumerate(rows) if not cb.get(c).is_group]
+    if groups:
+        title = "Antal dokument där temat förekommer (temagrupper)"
+        charts.append(ReportChart(title, bar_chart(
+            [cb.get(rows[i]).name for i in groups], [shown["document"][i] for i in groups],
+            chart_dir / "dokument-per-temagrupp.png", title, "Antal dokument", min_cell)))
+    if leaves:
+        title = "Antal dokument per kod"
+        charts.append(ReportChart(title, bar_chart(
+            [cb.get(rows[i]).name for i in leaves], [shown["document"][i] for i in leaves],
+            chart_dir / "dokument-per-kod.png", title, "Antal dokument", min_cell)))
+    resp_base = counts["respondent"].total.bases[TOTAL]
+    return ReportTable(
+        key="oversikt",
+        title="Teman och koder: kodade segment, dokument och respondenter",
+        label_header=LABEL_HEADER,
+        columns=("Kodade segment", "Dokument", "Andel av dokumenten (%)", "Respondenter"),
+        rows=tuple(out),
+        note=(
+            f"Underlag: {n_docs} dokument och {resp_base} respondenter. Ett dokument eller segment kan ha flera "
+            "koder, så kolumnerna summeras inte; en temagrupp räknar det som har någon av dess koder."
+        ),
+        sheet="Översikt",
+        charts=tuple(charts),
+    )
+
+
+# -- breakdowns by a metadata field -------------------------------------------------------
+
+
+def _breakdown_table(
+    project: Project, f: str, unit: str, codes: Sequence[str] | None, kind: str | None,
+    min_cell: int, mask: Pseudonymiser, chart_dir: Path,
+) -> ReportTable:
+    from qualcode.analysis.code_counts import code_counts
+    from qualcode.export.charts import bar_chart
+
+    result = code_counts(project, by=(f,), unit=unit, codes=codes, kind=kind)
+    table = result.table
+    rows = list(table.categories)
+    groups = list(table.groups)
+    cells = [[table.count(c, g) for g in groups] for c in rows]
+    # Each unit belongs to one value of the field, so a row's cells add up to its shown total.
+    sup = suppress(cells, min_cell=min_cell, row_totals=True, col_totals=False)
+    out = [
+        Row(label.label, (*[sup.show(i, j) for j in range(len(groups))], sup.row_total(i)), label.code, label.depth, label.kind)
+        for i, label in enumerate(_label_rows(project, rows, result.depth))
+    ]
+    # A group's base is a count too: a district with 3 respondents is a small cell.
+    shown_bases = suppress_column([table.bases[g] for g in groups], min_cell=min_cell)
+    names = [mask.mask(g) for g in groups]
+    charts: tuple[ReportChart, ...] = ()
+    if unit == "document":
+        # How many documents each value has (the base of the breakdowns), in the table's order.
+        title = f"Antal dokument per {f}"
+        charts = (ReportChart(title, bar_chart(names, shown_bases, chart_dir / f"dokument-per-{_slug(f)}.png",
+                                               title, "Antal dokument", min_cell)),)
+    bases = ", ".join(f"{g}: {_cell(b)}" for g, b in zip(names, shown_bases))
+    what = UNIT_LABELS[unit]
+    return ReportTable(
+        key=_slug(f"{'dokument' if unit == 'document' else unit}-{f}"),
+        title=f"{what.capitalize()} per {f}",
+        label_header=LABEL_HEADER,
+        columns=(*names, TOTAL),
+        rows=tuple(out),
+        note=f"Antal {what} med koden per {f}. Underlag per {f}: {bases}.",
+        total_columns=1,
+        charts=charts,
+    )
+
+
+# -- the questionnaire ---------------------------------------------------------------------
+
+
+def load_questions(project: Project, questions: str | Path | Mapping[str, str] | None = None) -> dict[str, str]:
+    """Question texts by set or column name (`langst` → "Inom vilka områden …?"), in questionnaire order.
+
+    From `questions` (a mapping or a file), else `report.questions` in qualcode.yaml (a file
+    name relative to the project, or a mapping). A file is CSV (`fråga;text`, a header line
+    allowed) or YAML (`langst: "…"`).
+    """
+    if questions is None:
+        questions = (project.config.get("report") or {}).get("questions")
+        if isinstance(questions, str):
+            questions = project.root / questions
+    if questions is None:
+        return {}
+    if isinstance(questions, Mapping):
+        return {str(k).strip(): str(v).strip() for k, v in questions.items() if str(v).strip()}
+    path = Path(questions)
+    if not path.is_file():
+        raise InputError(f"frågefilen '{path}' finns inte — ange en CSV med rader fråga;text", value=str(path),
+                         hint=Hint("ange frågefilen", option="questions", example="fragor.csv"))
+    from qualcode.ingest.readers import read_text
+
+    text = read_text(path)
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        data = yaml.safe_load(text) or {}
+        if not isinstance(data, Mapping):
+            raise InputError(f"{path.name}: väntade rader `fråga: text`", value=str(path))
+        return load_questions(project, {str(k): str(v) for k, v in data.items()})
+    delimiter = ";" if ";" in text else "\t" if "\t" in text else ","
+    out: dict[str, str] = {}
+    for n, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
+        cells = [c.strip() for c in row]
+        if not any(cells):
+            continue
+        if len(cells) < 2 or not cells[0]:
+            raise InputError(f"{path.name} rad {n}: väntade två fält 'fråga{delimiter}text', fick {len(cells)}",
+                             value=str(path))
+        if n == 1 and cells[0].casefold() in ("fråga", "fraga", "question", "kolumn", "column"):
+            continue
+        out[cells[0]] = delimiter.join(cells[1:]).strip()
+    return out
+
+
+def _ordinal(n: int) -> str:
+    """1:a, 2:a, 3:e … (Swedish ordinals as written in tables)."""
+    return f"{n}:{'a' if n % 10 in (1, 2) and n % 100 not in (11, 12) else 'e'}"
+
+
+def _position_header(column: str, set_name: str) -> str:
+    from qualcode.analysis.mentions.tables import _position
+
+    pos = _position(column)
+    return f"{_ordinal(pos)} svaret" if pos else column.removeprefix(set_name).strip("_- ") or column
+
+
+def questionnaire_parts(
+    project: Project, min_cell: int, by: Sequence[str] = (), mask: Pseudonymiser | None = None,
+    questions: Mapping[str, str] | None = None,
+) -> list[TablePart]:
+    """One part per question of a questionnaire in the project (survey fields in numbered sets such
+    as langst_1..3, behov_1..3): respondents per category and answer position, suppressed, and for
+    each `by` field the questionnaire has, times named per category and group.
+
+    Parts come in questionnaire order: the order of `questions`, then the order the fields were
+    imported. Each position column sums to the number of respondents (unclassified answers get
+    their own row) and each row to the times named, so both margins are shown and protected.
+    """
+    from qualcode.analysis.mentions.mapper import MentionMapper, load_mapping
+    from qualcode.analysis.mentions.tables import (
+        MISSING_GROUP,
+        _set_name,
+        answered_only,
+        count_mentions,
+        project_answers,
+        select_columns,
+    )
+
+    questions = dict(questions or {})
+    if project.store.count_documents(kind="survey") == 0:
+        return []
+    answers = project_answers(project.store)
+    # The order the fields were imported (the questionnaire's own), not alphabetical.
+    field_order: dict[str, None] = {}
+    for doc in project.store.iter_documents(kind="survey"):
+        if doc.meta.get("field") is not None:
+            field_order.setdefault(str(doc.meta["field"]), None)
+    imported = list(field_order)
+    sets_cols: dict[str, list[str]] = {}
+    for c in sorted(answers.columns, key=lambda c: imported.index(c) if c in field_order else len(imported)):
+        if _set_name(c) != c:
+            sets_cols.setdefault(_set_name(c), []).append(c)
+    asked = list(questions)
+    specs = sorted((name for name, cols in sets_cols.items() if len(cols) >= 2),
+                   key=lambda name: asked.index(name) if name in questions else len(asked))
+    if not specs:
+        return []
+    sets = select_columns(answers.columns, specs)
+    answers = answered_only(answers, [c for s in sets for c in s.columns])
+    mapping_path = (project.config.get("mentions") or {}).get("mapping")
+    cb = project.codebook
+    mapping = load_mapping(project.root / mapping_path, cb) if mapping_path else None
+    mapper = MentionMapper(cb, mapping)
+    counts = count_mentions(answers, sets, mapper)
+    # a field the questionnaire's respondents do not have (only "(saknas)") gives no breakdown
+    group_counts = {
+        f: count_mentions(answers, sets, mapper, by=f) for f in by
+        if any((row.get(f) or "").strip() for row in answers.rows)
+    }
+    parts = []
+    for s in sets:
+        question = questions.get(s.name) or next((questions[c] for c in s.columns if c in questions), "")
+        title = question or f"Enkätfråga {s.name}"
+        unresolved = {c: sum(1 for u in counts.unresolved if u.column == c) for c in s.columns}
+        cats = list(counts.categories)
+        cells = [[counts.columns[col].count(cat) for col in s.columns] for cat in cats]
+        labels = [(cat, counts.labels[cat]) for cat in cats]
+        if any(unresolved.values()):
+            cells.append([unresolved[c] for c in s.columns])
+            labels.append(("", UNCLASSIFIED))
+        sup = suppress(cells, min_cell=min_cell, row_totals=True, col_totals=True)
+        rows = [
+            Row(label, (*[sup.show(i, j) for j in range(len(s.columns))], sup.row_total(i)), code, 0,
+                "code" if code in cb else "other")
+            for i, (code, label) in enumerate(labels)
+        ]
+        rows.append(Row(TOTAL, (*[sup.col_total(j) for j in range(len(s.columns))], sup.grand_total), kind="total"))
+        positions = ", ".join(s.columns)
+        tables = [ReportTable(
+            key=_slug(f"enkat-{s.name}"),
+            sheet=f"Enkät {s.name}",
+            title="Antal respondenter per kategori och svarsposition",
+            label_header="Kategori",
+            columns=(*[_position_header(c, s.name) for c in s.columns], "Gånger nämnd"),
+            rows=tuple(rows),
+            note=(
+                f"{counts.respondents} respondenter som svarat på frågan ({positions}). Varje kolumn summerar "
+                "till antalet svarande; raden Totalt och kolumnen Gånger nämnd är summor."
+            ),
+            total_columns=1,
+        )]
+        for f, grouped in group_counts.items():
+            group_of = {str(rid): ((row.get(f) or "").strip() or MISSING_GROUP) for rid, row in zip(answers.ids, answers.rows)}
+            groups = list(grouped.groups)
+            times = grouped.totals[s.name].times
+            cells = [[times.count(cat, g) for g in groups] for cat in cats]
+            glabels = [(cat, grouped.labels[cat]) for cat in cats]
+            unresolved_s = [u for u in grouped.unresolved if u.column in s.columns]
+            if unresolved_s:
+                cells.append([sum(1 for u in unresolved_s if group_of.get(str(u.row)) == g) for g in groups])
+                glabels.append(("", UNCLASSIFIED))
+            # Columns add up to (positions × respondents) per group, rows to times named overall.
+            gsup = suppress(cells, min_cell=min_cell, row_totals=True, col_totals=True)
+            grows = [
+                Row(label, (*[gsup.show(i, j) for j in range(len(groups))], gsup.row_total(i)), code, 0,
+                    "code" if code in cb else "other")
+                for i, (code, label) in enumerate(glabels)
+            ]
+            grows.append(Row(TOTAL, (*[gsup.col_total(j) for j in range(len(groups))], gsup.grand_total), kind="total"))
+            sizes = suppress_column([grouped.group_sizes[g] for g in groups], min_cell=min_cell)
+            names = [mask.mask(g) if mask else g for g in groups]
+            tables.append(ReportTable(
+                key=_slug(f"enkat-{s.name}-{f}"),
+                sheet=f"Enkät {s.name} per {f}",
+                title=f"Gånger nämnd per {f} (alla svarspositioner)",
+                label_header="Kategori",
+                columns=(*names, TOTAL),
+                rows=tuple(grows),
+                note=f"Antal gånger kategorin nämndes ({positions}) per {f}. Respondenter per {f}: "
+                + ", ".join(f"{g}: {_cell(n)}" for g, n in zip(names, sizes)) + ".",
+                total_columns=1,
+            ))
+        parts.append(TablePart(_slug(f"enkat-{s.name}"), title, f"Svaren i {positions}, kategoriserade efter "
+                               "kodbokens punkter.", tuple(tables), chapter="Enkätfrågor"))
+    return parts
+
+
+def questionnaire_tables(
+    project: Project, min_cell: int, by: Sequence[str] = (), mask: Pseudonymiser | None = None,
+    questions: Mapping[str, str] | None = None,
+) -> list[ReportTable]:
+    """The questionnaire parts' tables, in order (see `questionnaire_parts`)."""
+    return [t for p in questionnaire_parts(project, min_cell, by, mask, questions) for t in p.tables]
+
+
+# -- what is shown ---------------------------------------------------------------------------
+
+
+def _reason(table: ReportTable, min_cell: int) -> str:
+    if any(v == STAR for v in table.body()):
+        return f"alla antal under {min_cell}"
+    return "inga kodningar att räkna"
+
+
+def _leave_out_empty(parts: Sequence[TablePart], min_cell: int) -> tuple[list[TablePart], list[Omitted]]:
+    kept: list[TablePart] = []
+    omitted: list[Omitted] = []
+    for part in parts:
+        tables = []
+        for t in part.tables:
+            if t.shows_nothing():
+                title = f"{part.title}: {t.title}" if part.chapter != "Tabeller" else t.title
+                omitted.append(Omitted(title, _reason(t, min_cell)))
+            else:
+                tables.append(t)
+        if tables:
+            kept.append(TablePart(part.key, part.title, part.intro, tuple(tables), part.chapter))
+    return kept, omitted
+
+
+def _period(project: Project, kind: str | None) -> str:
+    """The terms the material covers, first to last ("HT2016–VT2018, 4 terminer"), or ""."""
+    for f in ("termin", "term", "läsår"):
+        values = {m.get(f) for _, m in project.store.document_meta(kind=kind)} - {None, ""}
+        terms = [v for v in values if term(str(v)) is not None]
+        if terms:
+            ordered = natural_order(f, [str(t) for t in terms])
+            span = ordered[0] if len(ordered) == 1 else f"{ordered[0]}–{ordered[-1]}"
+            return f"{span} ({len(ordered)} {'termin' if len(ordered) == 1 else 'terminer'}, fältet {f})"
+    return ""
+
+
+def _overview(
+    project: Project, counts: Mapping[str, CodeCounts], kind: str | None, min_cell: int, report: Report,
+    by: Sequence[str],
+) -> tuple[str, ...]:
+    store = project.store
+    n = {k: store.count_documents(kind=k) for k in ("note", "survey") if kind in (None, k)}
+    material = []
+    if n.get("note"):
+        material.append(f"{n['note']} intervjuanteckningar")
+    if n.get("survey"):
+        respondents = len({str(m.get("respondent")) for _, m in store.document_meta(kind="survey")
+                           if m.get("respondent") not in (None, "")})
+        material.append(f"{n['survey']} enkätsvar" + (f" från {respondents} respondenter" if respondents else ""))
+    in_scope = {doc_id for doc_id, _ in store.document_meta(kind=kind)}
+    n_codings = sum(1 for _, doc_id, _, _ in store.coded_rows() if doc_id in in_scope)
+    n_segments = counts["segment"].bases[TOTAL]
+    lines = [f"Material: {' och '.join(material) or 'inga dokument'}; {n_segments} segment, {n_codings} kodningar."]
+    period = _period(project, kind)
+    if period:
+        lines.append(f"Period: {period}.")
+    resp_base = counts["respondent"].bases[TOTAL]
+    lines.append(
+        f"Underlag: tabellerna räknar dokument (en intervjuanteckning eller ett enkätsvar, {counts['document'].bases[TOTAL]} "
+        f"i alla), respondenter (en enkätrespondent, eller en anteckning från en gruppintervju, {resp_base} i alla) "
+        "eller kodade segment (stycken). Ett dokument kan ha flera koder, så kolumnerna summeras inte."
+        + (f" Uppdelningar: {', '.join(by)}." if by else "")
+    )
+    n_sup = sum(t.n_suppressed() for t in report.tables)
+    star = (
+        f"Så läses *: antal under {min_cell} visas som * i alla tabeller och diagram, liksom celler som annars "
+        "kunde räknas fram ur en visad summa"
+    )
+    lines.append(star + (f" ({n_sup} celler i rapporten)." if n_sup else "."))
+    reasons: dict[str, list[str]] = {}
+    for o in report.omitted:
+        reasons.setdefault(o.reason, []).append(o.title)
+    for reason, titles in reasons.items():
+        tables = "tabell visas" if len(titles) == 1 else "tabeller visas"
+        lines.append(f"Utelämnat: {len(titles)} {tables} inte ({reason}): {'; '.join(titles)}.")
+    lines.append(
+        "Namn, e-postadresser, telefonnummer, personnummer och adresser i citaten är ersatta med "
+        "[NAMN], [E-POST], [TELEFON], [PERSONNUMMER] och [ADRESS]."
+    )
+    return tuple(lines)
+
+
+# -- themes and quotes -----------------------------------------------------------------------
+
+
+def _quotes(
+    project: Project, leaves: list[str], n: int, by: tuple[str, ...], mask: Pseudonymiser
+) -> dict[str, tuple[ReportQuote, ...]]:
+    """Per code: flagged key quotes first, then manual codings, then accepted suggestions by score."""
+    if n == 0 or not leaves:
+        return {}
+    store = project.store
+    flagged = store.flagged_quotes()
+    fields = tuple(dict.fromkeys([*by, *DEFAULT_SOURCE_FIELDS]))
+    out: dict[str, tuple[ReportQuote, ...]] = {}
+    texts: dict[int, str] = {}
+    for code in leaves:
+        best: dict[int, tuple[tuple[Any, ...], Any, Any]] = {}
+        for coding, seg in store.iter_codings(code=[code], sources=("manual", "accepted")):
+            rank = (seg.id not in flagged, coding.source != "manual", -(coding.score or 0.0), seg.document_id, seg.idx)
+            if seg.id not in best or rank < best[seg.id][0]:
+                best[seg.id] = (rank, coding, seg)
+        chosen = sorted(best.values(), key=lambda t: t[0])[:n]
+        quotes = []
+        for _rank, coding, seg in chosen:
+            text = _trim(mask.mask(quote_text(texts.get(seg.document_id) or texts.setdefault(
+                seg.document_id, store.get_document(seg.document_id).text), coding.start, coding.end)))
+            source_parts = [KIND_LABELS.get("survey" if "respondent" in seg.meta else "note", "")]
+            source_parts += [f"{k}: {seg.meta[k]}" for k in fields if seg.meta.get(k) not in (None, "")]
+            source = mask.mask(", ".join(p for p in source_parts if p))
+            origin = "manuell kodning" if coding.source == "manual" else f"accepterat förslag ({format_number(coding.score or 0.0, 2)})"
+            quotes.append(ReportQuote(code, text, source, seg.id in flagged, origin))
+        out[code] = tuple(quotes)
+    return out
+
+
+def quote_text(text: str, start: int, end: int, context: int = QUOTE_CONTEXT_CHARS) -> str:
+    r"""The coded words `text[start:end]` with a few words around them, never across a blank line.
+
+    Context stops at a blank line and at whole words:
+    >>> quote_text("Inledning.\n\nLönen är för låg, säger hon, och lokalerna är trånga.", 12, 29, context=12)
+    'Lönen är för låg, säger hon, …'
+    """
+    para_lo = text.rfind("\n\n", 0, start)
+    para_lo = 0 if para_lo < 0 else para_lo + 2
+    para_hi = text.find("\n\n", end)
+    para_hi = len(text) if para_hi < 0 else para_hi
+    lo, hi = max(para_lo, start - context), min(para_hi, end + context)
+    if lo > para_lo and not text[lo - 1].isspace():  # start the context at a word
+        space = text.find(" ", lo, start)
+        lo = space + 1 if space >= 0 else start
+    if hi < para_hi and not text[hi].isspace():  # and end it at one
+        space = text.rfind(" ", end, hi)
+        hi = space if space >= 0 else end
+    words = " ".join(text[lo:hi].split())
+    return ("… " if lo > para_lo else "") + words + (" …" if hi < para_hi else "")
+
+
+def _trim(text: str, limit: int = QUOTE_MAX_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit].rstrip(",;: ") + " …"
+
+
+def _sections(
+    project: Project, rows: list[str], shown: Mapping[str, list[int | str]], quote_map: dict[str, tuple[ReportQuote, ...]],
+) -> list[ThemeSection]:
+    cb = project.codebook
+    pos = {c: i for i, c in enumerate(rows)}
+
+    def summary(c: str) -> CodeSummary:
+        i = pos[c]
+        return CodeSummary(c, cb.get(c).name, shown["segment"][i], shown["document"][i], shown["respondent"][i],
+                           quote_map.get(c, ()))
+
+    sections: list[ThemeSection] = []
+    placed: set[str] = set()
+    for g in [c for c in rows if cb.get(c).is_group]:
+        kids = [d.id for d in cb.descendants(g) if d.id in pos and not cb.get(d.id).is_group]
+        placed.update(kids)
+        code = cb.get(g)
+        sections.append(ThemeSection(g, code.name, code.definition, tuple(summary(k) for k in kids)))
+    rest = [c for c in rows if not cb.get(c).is_group and c not in placed]
+    if rest:
+        sections.append(ThemeSection("", "Övriga koder", "", tuple(summary(k) for k in rest)))
+    return sections
+
+
+def _cell(value: Any) -> str:
+    return format_number(value, 1) if isinstance(value, float) else str(value)
+
+
+def _slug(text: str) -> str:
+    s = text.lower().translate(str.maketrans("åäöé", "aaoe"))
+    return re.sub(r"[^a-z0-9]+", "-", s).strip("-")

@@ -327,11 +327,12 @@ def test_survey_sections_headed_by_the_question_in_questionnaire_order(tmp_path)
     out = write_report(project, tmp_path / "r", formats=("docx", "md"), quotes=0)
     from docx import Document
 
-    heads = [(p.style.name, p.text) for p in Document(str(out.files[0])).paragraphs if p.style.name.startswith("Heading")]
+    heads = [(p.style.name, p.text) for p in Document(str(out.out_dir / "rapport.docx")).paragraphs
+             if p.style.name.startswith("Heading")]
     i = heads.index(("Heading 1", "Enkätfrågor"))
     assert [t for s, t in heads[i:] if s == "Heading 2"] == ["Inom vilka områden har arbetet kommit längst?",
                                                               "Inom vilka områden är behovet störst?"]
-    assert "### Inom vilka områden har arbetet kommit längst?" in out.files[1].read_text(encoding="utf-8")
+    assert "### Inom vilka områden har arbetet kommit längst?" in (out.out_dir / "rapport.md").read_text(encoding="utf-8")
     project.close()
     with pytest.raises(InputError, match="frågefilen"):
         load_questions(project, tmp_path / "saknas.csv")

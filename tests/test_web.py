@@ -16,7 +16,8 @@ from qualcode.project import find_project
 
 GET_ROUTES = [
     "/", "/documents", "/documents/1", "/documents/1/panel?at=3", "/suggestions/next", "/grid", "/codes/P13",
-    "/codebook", "/search?q=lokal", "/counts", "/counts/chart.png", "/report", "/coders", "/codes.css",
+    "/codebook", "/search?q=lokal", "/counts", "/counts/chart.png", "/mentions", "/mentions?columns=motivering",
+    "/report", "/coders", "/codes.css",
     "/static/htmx.min.js", "/static/app.js", "/static/app.css",
 ]
 
@@ -279,7 +280,7 @@ def test_unknown_document_is_404_with_a_message(ws):
 def test_grid_lists_answers_pages_filters_and_sorts(ws):
     c, app, csrf, ids, root = ws
     html = c.get("/grid").text
-    assert "3 svar" in html and all(a in html for _, _, a in ANSWERS[1:])
+    assert "4 svar" in html and all(a in html for _, _, a in ANSWERS[1:])
     html = c.get("/grid?per=2").text
     assert "sida 1 av 2" in html and "nästa" in html
     html = c.get("/grid?meta=stadsdel%3DBromma").text
@@ -453,3 +454,25 @@ def test_codes_css_gives_each_code_its_own_colour_or_a_distinct_hue(tmp_path):
     rules = dict(re.findall(r"\.(k\d+)\{--c:(#[0-9A-Fa-f]{6})\}", css))
     assert len(rules) == len(cb.codes) and len(set(rules.values())) == len(rules)
     assert rules[f"k{cb.ids.index('P13')}"] == "#1F77B4"
+
+
+def test_mentions_tables_and_settling_an_answer_writes_the_mapping_file_the_cli_reads(ws):
+    from qualcode.analysis.mentions.mapper import load_mapping
+
+    c, app, csrf, ids, root = ws
+    html = c.get("/mentions").text
+    assert "motivering" in html and "<h2>motivering" not in html  # no columns chosen yet: the choice, no tables
+    html = c.get("/mentions?columns=motivering").text
+    assert "motivering (4 respondenter)" in html
+    assert "Svar att avgöra (1 olika, 1 förekomster)" in html and 'value="fika"' in html
+    r = c.post("/mentions/settle", data={"csrf": csrf, "answer": "fika", "category": "Övrigt", "columns": "motivering"})
+    assert r.status_code == 200 and "«fika» räknas nu som OVRIGT" in r.text
+    assert "Svar att avgöra (0 olika" in r.text
+    with find_project(root) as p:
+        assert load_mapping(root / "mappning.csv", p.codebook) == {"fika": "OVRIGT"}
+    # settling again replaces the row; a bad category changes nothing
+    c.post("/mentions/settle", data={"csrf": csrf, "answer": "Fika", "category": "13", "columns": "motivering"})
+    r = c.post("/mentions/settle", data={"csrf": csrf, "answer": "fika", "category": "P99", "columns": "motivering"})
+    assert r.status_code == 422
+    with find_project(root) as p:
+        assert load_mapping(root / "mappning.csv", p.codebook) == {"fika": "P13"}

@@ -20,6 +20,7 @@ ANSWERS = [
     ("r1", "Bromma", "<script>alert('x')</script> för hög arbetsbelastning"),
     ("r2", "Farsta", "Bättre lokaler och eget rum"),
     ("r3", "Bromma", "Högre lön, tack"),
+    ("r4", "Farsta", "fika"),  # the mention mapper cannot place it: an answer to settle
 ]
 
 

@@ -769,3 +769,96 @@ def check_coder(project: Project, name: str) -> str:
     if name == MODEL_CODER:
         raise InputError(f"'{MODEL_CODER}' är modellens namn — välj ett annat kodarnamn", value=name)
     return name
+
+
+# -- questionnaire mentions ---------------------------------------------------------------
+
+MAPPING_FILE = "mappning.csv"  # in the project folder; the CLI reads it with `mentions count --mapping`
+
+
+@dataclass(frozen=True)
+class MentionView:
+    sets: tuple[Any, ...]  # qualcode.analysis.mentions.tables.ColumnSet
+    tables: tuple[Any, ...]  # TextTable
+    items: tuple[Any, ...]  # ReviewItem: unresolved answers with candidates
+    categories: tuple[tuple[str, str], ...]  # (id, label) to settle an answer with
+    mapping: str  # the mapping file's path
+    unresolved: int
+    available: tuple[str, ...]  # the answer columns to choose from
+
+
+def _mapping_path(project: Project) -> Any:
+    return project.root / MAPPING_FILE
+
+
+def mention_view(project: Project, columns: Sequence[str] = ()) -> MentionView:
+    """The questionnaire's mention tables and the answers still to settle (as `mentions count` / `review`)."""
+    from qualcode.analysis.mentions.mapper import MentionMapper, load_mapping, mention_labels
+    from qualcode.analysis.mentions.tables import (
+        answered_only,
+        count_mentions,
+        project_answers,
+        report_tables,
+        review_items,
+        select_columns,
+    )
+
+    cb = project.codebook
+    answers = project_answers(project.store)
+    available = tuple(c for c in answers.columns if c != "respondent")
+    path = _mapping_path(project)
+    try:
+        sets = select_columns(answers.columns, list(columns))
+    except InputError:
+        if columns:
+            raise
+        # nothing chosen and no questionnaire columns to guess: show the choice
+        return MentionView((), (), (), (), str(path), 0, available)
+    answers = answered_only(answers, [c for s in sets for c in s.columns])
+    mapper = MentionMapper(cb, load_mapping(path, cb) if path.exists() else None)
+    counts = count_mentions(answers, sets, mapper)
+    labels = mention_labels(cb)
+    return MentionView(tuple(sets), tuple(report_tables(counts)), tuple(review_items(counts)),
+                       tuple(labels.items()), str(path), len(counts.unresolved), available)
+
+
+def settle_mention(project: Project, answer: str, category: str) -> str:
+    """Settle an unresolved answer: write `answer;category` to the project's mapping file (UTF-8, ';').
+
+    A row for the same answer (compared as the mapper compares answers) is replaced; the file
+    is checked with the mapper's own parser before it replaces the old one.
+    """
+    import csv
+    import io
+    import os
+
+    from qualcode.analysis.mentions.mapper import parse_category, parse_mapping
+    from qualcode.analysis.mentions.words import normalise_answer
+
+    cb = project.codebook
+    answer = answer.strip()
+    if not answer:
+        raise InputError("svaret är tomt — välj ett svar ur listan")
+    cat = parse_category(category, cb)
+    path = _mapping_path(project)
+    rows: list[list[str]] = []
+    if path.exists():
+        text = path.read_text(encoding="utf-8-sig")
+        parse_mapping(text, cb, source=str(path))  # a broken file is reported, not overwritten
+        delim = ";" if ";" in (text.splitlines() or [""])[0] else ","
+        rows = [r for r in csv.reader(io.StringIO(text), delimiter=delim) if r and any(c.strip() for c in r)]
+        if rows and rows[0][0].strip().lower() in ("answer", "svar"):
+            rows = rows[1:]
+        key = normalise_answer(answer)
+        rows = [r[:2] for r in rows if normalise_answer(r[0]) != key]
+    rows.append([answer, cat])
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\n")
+    writer.writerow(["answer", "category"])
+    writer.writerows(rows)
+    parse_mapping(out.getvalue(), cb, source=str(path))
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(out.getvalue(), encoding="utf-8")
+    os.replace(tmp, path)
+    project.store.log(project.coder, "mention-mapping", detail={"answer": answer, "category": cat, "file": path.name})
+    return f"«{answer}» räknas nu som {cat}"

@@ -277,6 +277,23 @@ class Web:
         png = await self.call(count_chart, by, q.get("unit", "document"), q.get("kind") or None)
         return Response(png, media_type="image/png")
 
+    async def mentions(self, request: Request) -> Response:
+        from qualcode.coding.workspace import mention_view
+
+        columns = [c.strip() for c in request.query_params.get("columns", "").split(",") if c.strip()]
+        view = await self.call(mention_view, columns)
+        return self.render(request, "mentions.html", view=view, columns=", ".join(columns), page="mentions")
+
+    async def mentions_settle(self, request: Request) -> Response:
+        from qualcode.coding.workspace import mention_view, settle_mention
+
+        form = await request.form()
+        message = await self.call(settle_mention, str(form.get("answer", "")), str(form.get("category", "")))
+        columns = [c.strip() for c in str(form.get("columns", "")).split(",") if c.strip()]
+        view = await self.call(mention_view, columns)
+        return self.render(request, "mentions.html", view=view, columns=", ".join(columns), page="mentions",
+                           message=message)
+
     async def report(self, request: Request) -> Response:
         from qualcode.coding.workspace import report_options
 
@@ -380,6 +397,8 @@ def create_app(root: str | Path, token: str | None = None) -> Starlette:
         Route("/search/code", web.search_code, methods=["POST"]),
         Route("/counts", web.counts),
         Route("/counts/chart.png", web.counts_chart),
+        Route("/mentions", web.mentions),
+        Route("/mentions/settle", web.mentions_settle, methods=["POST"]),
         Route("/report", web.report),
         Route("/report/download", web.report_download, methods=["POST"]),
         Route("/coders", web.coders),

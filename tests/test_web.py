@@ -476,3 +476,31 @@ def test_mentions_tables_and_settling_an_answer_writes_the_mapping_file_the_cli_
     assert r.status_code == 422
     with find_project(root) as p:
         assert load_mapping(root / "mappning.csv", p.codebook) == {"fika": "P13"}
+
+
+def test_retraining_runs_in_the_background_after_enough_changes(tmp_path):
+    from qualcode.coding.workspace import WEB_SESSION
+
+    build(tmp_path / "p")[0].close()
+    c, app, csrf = client(tmp_path / "p")
+    retrainer = app.state.web.retrainer
+    assert retrainer.every == 25
+    retrainer.every = 2
+    seen = []
+
+    def trainer(project):  # stands in for suggest.service.retrain_project: writes a new suggestion
+        seen.append(project.root)
+        seg = next(project.store.iter_segments(unit="paragraph"))
+        project.store.upsert_coding(seg.id, "T-IT", MODEL_CODER, "suggested", score=0.5, model_version="m2", reason="ny")
+
+    retrainer.trainer = trainer
+    doc = 1
+    c.post(f"/documents/{doc}/codings", data={"start": 0, "end": 6, "code": "P13"}, headers=hx(csrf))
+    assert not seen and not retrainer.busy
+    r = c.post(f"/documents/{doc}/codings", data={"start": 0, "end": 6, "code": "T-LON"}, headers=hx(csrf))
+    assert r.status_code == 200
+    retrainer.join(timeout=30)
+    assert seen == [tmp_path / "p"] and retrainer.error is None
+    with find_project(tmp_path / "p") as p:
+        assert p.store.load_tag_state("anna", WEB_SESSION)["since_train"] == 0
+    assert 'data-code="T-IT"' in c.get(f"/documents/{doc}").text  # the new suggestion shows in place

@@ -147,7 +147,7 @@ def test_accept_and_reject_suggestions_in_the_text(ws):
     page.wait_for_selector('mark[data-code="P13"][data-source="accepted"]')
     assert codings(root, ids["p0"]) == {("P13", "anna", "accepted")}
     page.locator('mark[data-code="T-LON"].sug').first.click()
-    page.locator("#panel", has_text="T-LON").wait_for()
+    page.wait_for_selector(f'#panel section[data-coding="{ids["sug_lon"]}"] button.reject')
     page.keyboard.press("r")  # the key does what the button does
     page.wait_for_selector('mark[data-code="T-LON"]', state="detached")
     assert codings(root, ids["p1"]) == {("T-LON", MODEL_CODER, "rejected")}

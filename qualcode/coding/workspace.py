@@ -231,11 +231,21 @@ def _restore(project: Project, snap: dict[str, Any]) -> None:
     project.store.replace_codings(snap["document"], snap["code"], snap["coder"], [Coding(**r) for r in snap["rows"]])
 
 
-def _push_undo(project: Project, coder: str, record: dict[str, Any]) -> None:
+def _push_undo(project: Project, coder: str, record: dict[str, Any]) -> int:
+    """Remember how to undo a change; returns the coder's changes since the last retraining."""
     store = project.store
     state = store.load_tag_state(coder, WEB_SESSION) or {}
     stack = [*(state.get("undo") or []), record][-UNDO_LIMIT:]
-    store.save_tag_state(coder, WEB_SESSION, {**state, "undo": stack})
+    since = int(state.get("since_train") or 0) + 1
+    store.save_tag_state(coder, WEB_SESSION, {**state, "undo": stack, "since_train": since})
+    return since
+
+
+def retraining_started(project: Project, coder: str | None = None) -> None:
+    """The background retraining has started: count the coder's changes from zero again."""
+    coder = coder or project.coder
+    state = project.store.load_tag_state(coder, WEB_SESSION) or {}
+    project.store.save_tag_state(coder, WEB_SESSION, {**state, "since_train": 0})
 
 
 @dataclass(frozen=True)
@@ -245,6 +255,7 @@ class Change:
     message: str
     document_id: int
     coding_ids: tuple[int, ...] = ()
+    decisions: int = 0  # the coder's changes since the model was last retrained from the workspace
 
 
 def code_selection(
@@ -265,10 +276,10 @@ def code_selection(
             for c in store.document_codings(doc.id, sources=("suggested",)):
                 if c.coder == MODEL_CODER and c.code_id in wanted and c.start < end and start < c.end:
                     store.delete_coding(c.id)  # redundant now, as in `qualcode tag`
-        _push_undo(project, coder, {"op": "codes", "document": doc.id, "snaps": snaps})
+        n = _push_undo(project, coder, {"op": "codes", "document": doc.id, "snaps": snaps})
     words = " ".join(doc.text[start:end].split())
     shown = words if len(words) <= 40 else words[:39] + "…"
-    return Change(f"kodade «{shown}» med {', '.join(wanted)}", doc.id, tuple(c.id for c in done))
+    return Change(f"kodade «{shown}» med {', '.join(wanted)}", doc.id, tuple(c.id for c in done), n)
 
 
 def _coding_document(project: Project, coding: Coding) -> int:
@@ -287,8 +298,8 @@ def remove_coding(project: Project, coding_id: int, coder: str | None = None) ->
     with store.transaction():
         snaps = _snapshots(project, [(c.document_id, c.code_id, c.coder)])
         remove_span_coding(project, c.id, coder)
-        _push_undo(project, coder, {"op": "codes", "document": c.document_id, "snaps": snaps})
-    return Change(f"tog bort {c.code_id}", c.document_id)
+        n = _push_undo(project, coder, {"op": "codes", "document": c.document_id, "snaps": snaps})
+    return Change(f"tog bort {c.code_id}", c.document_id, decisions=n)
 
 
 def write_memo(project: Project, coding_id: int, memo: str | None, coder: str | None = None) -> Change:
@@ -338,9 +349,9 @@ def decide(project: Project, coding_id: int, decision: str, coder: str | None = 
     with store.transaction():
         snaps = _snapshots(project, [(c.document_id, c.code_id, c.coder), (c.document_id, c.code_id, coder)])
         decide_suggestions(project, decision, ids=[c.id], actor=coder)
-        _push_undo(project, coder, {"op": "codes", "document": doc_id, "snaps": snaps})
+        n = _push_undo(project, coder, {"op": "codes", "document": doc_id, "snaps": snaps})
     verb = "accepterade" if decision == "accept" else "avvisade"
-    return Change(f"{verb} {c.code_id}", doc_id)
+    return Change(f"{verb} {c.code_id}", doc_id, decisions=n)
 
 
 def undo_last(project: Project, coder: str | None = None) -> Change:
@@ -492,8 +503,8 @@ def toggle_code(project: Project, segment_id: int, code_id: str, coder: str | No
                 store.delete_coding(model.id)
             add_codes(project, [seg.id], [code], coder)
             message = f"kodade med {code}"
-        _push_undo(project, coder, {"op": "codes", "document": seg.document_id, "snaps": snaps})
-    return Change(message, seg.document_id)
+        n = _push_undo(project, coder, {"op": "codes", "document": seg.document_id, "snaps": snaps})
+    return Change(message, seg.document_id, decisions=n)
 
 
 def grid_row(project: Project, segment_id: int, coder: str | None = None, blind: bool = False) -> tuple[GridRow, tuple[str, ...]]:

@@ -61,9 +61,13 @@ def error_text(exc: QualcodeError) -> str:
 class Web:
     """The routes, bound to one project folder."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, retrain_every: int = 25):
+        from qualcode.coding.retrain import Retrainer, default_trainer
+
         self.root = Path(root)
         self.env = _env()
+        # as in `qualcode tag`: new suggestions in the background after enough decisions
+        self.retrainer = Retrainer(self.root, default_trainer() if retrain_every > 0 else None, every=retrain_every)
 
     # -- helpers -----------------------------------------------------------------------
 
@@ -80,7 +84,8 @@ class Web:
     def render(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         session: WebSession = request.state.session
         html = self.env.get_template(name).render(
-            request=request, csrf=session.csrf, csrf_field=CSRF_FIELD, session=session, **context
+            request=request, csrf=session.csrf, csrf_field=CSRF_FIELD, session=session, retrainer=self.retrainer,
+            **context,
         )
         return HTMLResponse(html, status_code=status)
 
@@ -127,10 +132,17 @@ class Web:
         return self.render(request, "panel.html", marks=marks, colours=code_colours(cb),
                            doc=_int(request.path_params["doc"]), at=at)
 
+    async def _retrain(self, request: Request, change: Any) -> None:
+        from qualcode.coding.workspace import retraining_started
+
+        if change.decisions and self.retrainer.maybe_start(change.decisions):
+            await self.call(retraining_started, self.coder(request))
+
     async def _doc_change(self, request: Request, change: Any, at: int | None = None) -> Response:
         """After a write: the document's text again, plus the message (out of band)."""
         from qualcode.coding.workspace import document_view
 
+        await self._retrain(request, change)
         current = request.query_params.get("doc")
         if current and _int(current) != change.document_id:
             response = Response(status_code=204)
@@ -169,8 +181,6 @@ class Web:
             change = await self.call(workspace.decide, cid, action, coder)
         else:
             raise NotFoundError(f"okänd åtgärd {action!r}")
-        if request.query_params.get("from") == "grid":
-            return await self._grid_row(request, _int(form.get("segment")), change.message)
         return await self._doc_change(request, change)
 
     async def undo(self, request: Request) -> Response:
@@ -217,6 +227,7 @@ class Web:
         form = await request.form()
         seg = _int(form.get("segment"))
         change = await self.call(toggle_code, seg, str(form.get("code", "")), self.coder(request))
+        await self._retrain(request, change)
         return await self._grid_row(request, seg, change.message)
 
     async def code_view(self, request: Request) -> Response:
@@ -357,11 +368,14 @@ def _meta_filter(text: str) -> dict[str, str]:
     return out
 
 
-def create_app(root: str | Path, token: str | None = None) -> Starlette:
-    """The workspace for the project in `root`; `token` opens it (default: a new random one)."""
+def create_app(root: str | Path, token: str | None = None, retrain_every: int = 25) -> Starlette:
+    """The workspace for the project in `root`; `token` opens it (default: a new random one).
+
+    `retrain_every`: retrain the suggestions in the background after this many changes (0 = never).
+    """
     from qualcode.project import find_project
 
-    web = Web(Path(root))
+    web = Web(Path(root), retrain_every)
     token = token or secrets.token_urlsafe(24)
     with find_project(root) as project:  # fails early, before a browser opens, when there is no project
         coder = project.coder
@@ -413,4 +427,5 @@ def create_app(root: str | Path, token: str | None = None) -> Starlette:
     )
     app.state.token = token
     app.state.sessions = sessions
+    app.state.web = web
     return app

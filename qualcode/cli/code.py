@@ -11,6 +11,7 @@ from qualcode.cli.common import (
     FormatOpt,
     ProjectOpt,
     emit,
+    export_mask,
     err_console,
     open_project,
     parse_meta,
@@ -99,7 +100,9 @@ def list_(
         spans = list_spans(p, code, document, parse_meta(meta), coder,
                            None if all_sources else ("manual", "accepted"), segment)
         rows = [dict(s.to_dict(), memo=s.memo or "") for s in spans]
-    emit(rows, ["coding", "segment", "code", "coder", "source", "document", "start", "end", "memo", "text"], fmt)
+        mask = export_mask(p, fmt)
+    emit(rows, ["coding", "segment", "code", "coder", "source", "document", "start", "end", "memo", "text"], fmt,
+         mask=mask)
 
 
 @app.command("search")

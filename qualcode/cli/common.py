@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -55,19 +55,29 @@ def emit(
     fmt: Format | str = Format.table,
     title: str | None = None,
     headers: dict[str, str] | None = None,
+    mask: Callable[[str], str] | None = None,
 ) -> None:
-    """Print records as a rich table, CSV or JSON on stdout."""
+    """Print records as a rich table, CSV or JSON on stdout.
+
+    `mask` (a pseudonymiser's `mask`) is applied to every text in CSV and JSON output, which
+    leave the screen; the table is the researcher's own view.
+    """
     rows = list(rows)
     fmt = Format(fmt)
     if fmt is Format.json:
+        if mask is not None:
+            from qualcode.export.privacy import mask_data
+
+            rows = mask_data(mask, rows)
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return
     if fmt is Format.csv:
+        same = mask or (lambda text: text)
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
-        writer.writerow({c: csv_cell(c) for c in columns})
+        writer.writerow({c: csv_cell(same(c)) for c in columns})
         for r in rows:
-            writer.writerow({k: csv_cell(_cell(r.get(k))) for k in columns})
+            writer.writerow({k: csv_cell(same(_cell(r.get(k)))) for k in columns})
         typer.echo(out.getvalue(), nl=False)
         return
     table = Table(title=title, show_lines=False)
@@ -76,6 +86,15 @@ def emit(
     for r in rows:
         table.add_row(*(_cell(r.get(c)) for c in columns))
     console.print(table)
+
+
+def export_mask(project: Any, fmt: Format | str) -> Callable[[str], str] | None:
+    """The project's pseudonymiser for CSV/JSON output (`emit(mask=...)`); None for a table."""
+    if Format(fmt) is Format.table:
+        return None
+    from qualcode.export.privacy import pseudonymiser_for
+
+    return pseudonymiser_for(project).mask
 
 
 def _cell(value: Any) -> str:

@@ -13,6 +13,7 @@ from qualcode.cli.common import (
     ProjectOpt,
     console,
     emit,
+    export_mask,
     err_console,
     open_project,
     render_hint,
@@ -67,14 +68,16 @@ def counts(
     fields = [f.strip() for f in (by or "").split(",") if f.strip()]
     with open_project(project) as p:
         result = code_counts(p, by=fields, unit=unit, coders=coder, codes=code, kind=kind)
+        mask = export_mask(p, fmt)  # group labels are metadata values: names are masked in csv/json
     records = result.to_records()
     groups = list(result.table.groups) if result.by else []
     if fmt is Format.json:
-        emit([{"bases": result.bases, "unit": unit, "by": fields, "rows": records}], [], fmt)
+        emit([{"bases": result.bases, "unit": unit, "by": fields, "rows": records}], [], fmt, mask=mask)
         return
     columns = ["code", "name", *groups, TOTAL]
     if fmt is Format.csv:
-        emit(records, ["code", "name", *[c for g in groups for c in (g, f"{g} %")], TOTAL, f"{TOTAL} %"], fmt)
+        emit(records, ["code", "name", *[c for g in groups for c in (g, f"{g} %")], TOTAL, f"{TOTAL} %"], fmt,
+             mask=mask)
         return
     shown = []
     for r in records:

@@ -11,6 +11,10 @@ from qualcode.cli.common import ProjectOpt, err_console, open_project
 
 app = typer.Typer(help="Export the codebook or project (REFI-QDA) or a code matrix (CSV/XLSX).", no_args_is_help=True)
 
+UnmaskedOpt = Annotated[
+    bool, typer.Option("--unmasked", help="Keep names, e-mail addresses and other personal data (only for your own team).")
+]
+
 
 @app.command("qdc")
 def qdc(
@@ -33,13 +37,18 @@ def qdpx(
     case_by: Annotated[
         str | None, typer.Option("--case-by", help="Metadata field that names a survey respondent (default: respondent).")
     ] = None,
+    unmasked: UnmaskedOpt = False,
     project: ProjectOpt = None,
 ) -> None:
-    """Export the project as REFI-QDA (.qdpx): sources, codebook, codings per coder, cases with variables."""
+    """Export the project as REFI-QDA (.qdpx): sources, codebook, codings per coder, cases with variables.
+
+    Texts, names, variables and memos are pseudonymised unless --unmasked is given.
+    """
     from qualcode.exchange.refi_export import write_qdpx
+    from qualcode.export.privacy import pseudonymiser_for
 
     with open_project(project) as p:
-        s = write_qdpx(p, out, coders=coder, case_by=case_by)
+        s = write_qdpx(p, out, coders=coder, case_by=case_by, pseudonymiser=None if unmasked else pseudonymiser_for(p))
     err_console.print(
         f"Skrev {out}: {s.sources} källor, {s.cases} fall, {s.selections} markeringar, "
         f"{s.codings} kodningar av {s.users} användare, {s.notes} memon."
@@ -58,14 +67,18 @@ def matrix(
     delimiter: Annotated[str, typer.Option("--delimiter", help="CSV delimiter; ';' suits Swedish Excel.")] = ",",
     bom: Annotated[bool, typer.Option("--bom", help="Start the CSV with a UTF-8 BOM so Excel reads å/ä/ö.")] = False,
     safe_names: Annotated[bool, typer.Option("--safe-names", help="Column names SPSS accepts (T-LON → T_LON, år → ar).")] = False,
+    unmasked: UnmaskedOpt = False,
     project: ProjectOpt = None,
 ) -> None:
-    """Export a 0/1 code matrix with metadata, one row per document or respondent."""
+    """Export a 0/1 code matrix with metadata, one row per document or respondent (names and text cells masked)."""
     from qualcode.analysis.matrix import code_matrix, write_matrix
+    from qualcode.export.privacy import mask_matrix, pseudonymiser_for
 
     code_list = [c.strip() for v in codes or [] for c in v.split(",") if c.strip()] or None
     with open_project(project) as p:
         m = code_matrix(p, by=by, coders=coder, codes=code_list, groups=groups, kind=kind)
+        if not unmasked:
+            m = mask_matrix(pseudonymiser_for(p), m)
     write_matrix(m, out, fmt=file_format, delimiter=delimiter, bom=bom, safe_names=safe_names)
     err_console.print(f"Skrev {out}: {len(m.rows)} rader × {len(m.code_columns)} koder (+ {len(m.meta_columns)} metadatafält).")
 

@@ -23,6 +23,7 @@ from qualcode.cli.common import (
 from qualcode.core.cells import csv_cell
 from qualcode.core.errors import InputError
 from qualcode.core.files import write_text
+from qualcode.export.privacy import mask_data
 
 if TYPE_CHECKING:
     from qualcode.analysis.mentions.mapper import MentionMapper
@@ -99,6 +100,18 @@ def _print_tables(tables: list[Any]) -> None:
         console.print(table)
 
 
+def _export_mask(project: Path | None, fmt: Format):  # type: ignore[no-untyped-def]
+    """Answers and group labels in CSV/JSON output are pseudonymised (the project's settings if any)."""
+    if fmt is Format.table:
+        return None
+    from qualcode.export.privacy import Pseudonymiser, pseudonymiser_for
+
+    if project is None:
+        return Pseudonymiser().mask
+    with open_project(project) as p:
+        return pseudonymiser_for(p).mask
+
+
 def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...] | list[str]) -> str:
     # ';' so that Swedish spreadsheet programs read the decimal commas as numbers
     out = io.StringIO()
@@ -132,10 +145,11 @@ def count(
 
     answers, sets, mapper = _load(file, columns, mapping, project, encoding, delimiter, sheet, codebook)
     counts = count_mentions(answers, sets, mapper, by=by)
+    mask = _export_mask(project, fmt)
     if fmt is Format.json:
-        typer.echo(json.dumps(to_json(counts), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(mask_data(mask, to_json(counts)), ensure_ascii=False, indent=2))
     elif fmt is Format.csv:
-        typer.echo(_csv(to_csv_rows(counts), CSV_COLUMNS), nl=False)
+        typer.echo(_csv(mask_data(mask, to_csv_rows(counts)), CSV_COLUMNS), nl=False)
     else:
         _print_tables(report_tables(counts))
     if counts.unresolved:
@@ -176,7 +190,7 @@ def review(
         }
         for it in items
     ]
-    emit(rows, ["answer", "count", "columns", "reason", "candidates"], fmt,
+    emit(rows, ["answer", "count", "columns", "reason", "candidates"], fmt, mask=_export_mask(project, fmt),
          title=f"{len(items)} oklassade svar ({len(counts.unresolved)} förekomster)",
          headers={"answer": "Svar", "count": "Antal", "columns": "Kolumner", "reason": "Skäl", "candidates": "Kandidater"})
     if template is not None:

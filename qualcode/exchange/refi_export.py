@@ -27,6 +27,7 @@ from qualcode import __version__
 from qualcode.core.codebook import Code, Codebook, build_codebook, code_from_mapping
 from qualcode.core.errors import CodebookError, InputError
 from qualcode.core.files import atomic_write, write_bytes
+from qualcode.export.privacy import MaskedText, Pseudonymiser, mask_value, mask_with_offsets
 from qualcode.core.records import POSITIVE_SOURCES as POSITIVE
 from qualcode.core.records import case_key
 
@@ -390,9 +391,15 @@ def build_project_xml(
     coders: Sequence[str] | None = None,
     case_by: str | None = None,
     now: datetime | None = None,
+    pseudonymiser: Pseudonymiser | None = None,
 ) -> tuple[bytes, dict[str, str], QdpxSummary]:
-    """The `project.qde` XML and the source texts (file name -> text) of a `.qdpx`."""
+    """The `project.qde` XML and the source texts (file name -> text) of a `.qdpx`.
+
+    With a `pseudonymiser`, source texts, names, variables and memos are masked and the
+    selections move with the masked text.
+    """
     store = project.store
+    mask = (lambda v: mask_value(pseudonymiser, v)) if pseudonymiser is not None else (lambda v: v)  # noqa: E731
     codebook = project.codebook
     ns_uuid = project_namespace(project)
 
@@ -425,7 +432,7 @@ def build_project_xml(
     root = ET.Element(
         q("Project"),
         {
-            "name": str(project.config.get("name") or project.root.name),
+            "name": mask(str(project.config.get("name") or project.root.name)),
             "origin": ORIGIN,
             "creatingUserGUID": guid("user", project.coder),
             "creationDateTime": stamp,
@@ -447,10 +454,10 @@ def build_project_xml(
         shared = dict(docs[0].meta)
         for d in docs[1:]:
             shared = {k: v for k, v in shared.items() if k in d.meta and d.meta[k] == v}
-        case_vars[key] = shared
+        case_vars[key] = {k: mask(v) for k, v in shared.items()}
     # Every source carries all its metadata, the case's variables too: QualCoder, NVivo and
     # MAXQDA read a source's variables from the source and ignore a Case's SourceRefs.
-    source_vars: dict[int, dict[str, Any]] = {d.id: dict(d.meta) for d in documents}
+    source_vars: dict[int, dict[str, Any]] = {d.id: {k: mask(v) for k, v in d.meta.items()} for d in documents}
     all_values: dict[str, list[Any]] = {}
     for values in list(case_vars.values()) + list(source_vars.values()):
         for k, v in values.items():
@@ -473,7 +480,7 @@ def build_project_xml(
     if cases:
         cases_el = ET.SubElement(root, q("Cases"))
         for key, docs in cases.items():
-            case_el = ET.SubElement(cases_el, q("Case"), {"guid": guid("case", key), "name": key})
+            case_el = ET.SubElement(cases_el, q("Case"), {"guid": guid("case", key), "name": mask(key)})
             add_values(case_el, case_vars[key])
             for d in docs:
                 ET.SubElement(case_el, q("SourceRef"), {"targetGUID": guid("source", d.content_hash)})
@@ -485,10 +492,11 @@ def build_project_xml(
     notes: list[tuple[str, str, str, str | None]] = []  # guid, name, text, created
     n_codings = n_selections = 0
     sources_el = ET.SubElement(root, q("Sources")) if documents else None
-    names = unique_source_names(documents)
+    names = unique_source_names([replace(d, name=mask(d.name)) for d in documents])
     for d in documents:
         sguid = guid("source", d.content_hash)
-        files[f"{sguid}.txt"] = d.text
+        masked = mask_with_offsets(pseudonymiser, d.text) if pseudonymiser is not None else MaskedText(d.text, ())
+        files[f"{sguid}.txt"] = masked.text
         attrs = {"guid": sguid, "name": names[d.id], "plainTextPath": f"internal://{sguid}.txt"}
         created = _dt(d.created_at)
         if created:
@@ -496,19 +504,20 @@ def build_project_xml(
         src = ET.SubElement(sources_el, q("TextSource"), attrs)  # type: ignore[arg-type]
         for seg in sorted(by_doc.get(d.id, []), key=lambda s: (s.start, s.end, s.id)):
             sel_key = f"{d.content_hash}:{seg.unit}:{seg.start}:{seg.end}"
+            start, end = masked.position(seg.start), masked.position(seg.end, end=True)
             for group in _selection_groups(codings.get(seg.id, []), flagged_by.get(seg.id, set())):
                 sel_attrs = {
                     "guid": guid("selection", f"{sel_key}:{group.coder}:{','.join(group.codes)}"),
-                    "name": _selection_name(seg.text),
-                    "startPosition": str(seg.start),
-                    "endPosition": str(seg.end),
+                    "name": _selection_name(masked.text[start:end]),
+                    "startPosition": str(start),
+                    "endPosition": str(end),
                     "creatingUser": guid("user", group.coder),
                 }
                 if group.created:
                     sel_attrs["creationDateTime"] = group.created
                 sel = ET.SubElement(src, q("PlainTextSelection"), sel_attrs)
                 if group.description:
-                    ET.SubElement(sel, q("Description")).text = group.description
+                    ET.SubElement(sel, q("Description")).text = mask(group.description)
                 for coding in group.codings:
                     cguid = guid("coding", f"{sel_key}:{coding.code_id}:{coding.coder}")
                     attrs = {"guid": cguid, "creatingUser": guid("user", coding.coder)}
@@ -521,7 +530,7 @@ def build_project_xml(
                     if coding.memo:
                         nguid = guid("note", cguid)
                         ET.SubElement(cod, q("NoteRef"), {"targetGUID": nguid})
-                        notes.append((nguid, f"Memo {coding.code_id} ({coding.coder})", coding.memo, coding.created_at))
+                        notes.append((nguid, f"Memo {coding.code_id} ({coding.coder})", mask(coding.memo), coding.created_at))
                 n_selections += 1
         add_values(src, source_vars[d.id])
     if notes:
@@ -619,10 +628,11 @@ def write_qdpx(
     coders: Sequence[str] | None = None,
     case_by: str | None = None,
     now: datetime | None = None,
+    pseudonymiser: Pseudonymiser | None = None,
 ) -> QdpxSummary:
-    """Export the project as a REFI-QDA `.qdpx` (zip: `project.qde` + `sources/*.txt`)."""
+    """Export the project as a REFI-QDA `.qdpx` (zip: `project.qde` + `sources/*.txt`); masked with a pseudonymiser."""
     path = Path(path)
-    xml, files, summary = build_project_xml(project, coders=coders, case_by=case_by, now=now)
+    xml, files, summary = build_project_xml(project, coders=coders, case_by=case_by, now=now, pseudonymiser=pseudonymiser)
     with atomic_write(path) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             zf.writestr("project.qde", xml)

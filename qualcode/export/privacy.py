@@ -89,7 +89,7 @@ _NEVER_ALONE = frozenset(
     "Isa Lova Ebbe Folke Jarl Siri Svea Edit Ester Alla Vide Bill Stella Viola Malva Signe Eli Uno".split()
 )
 # Names that are also frequent sentence starters: not masked alone at the start of a sentence.
-_NOT_ALONE_AT_START = frozenset("Per Anna Eva Ida Alice Bella Selma Minna Lisa Tova Tuva".split())
+_NOT_ALONE_AT_START = frozenset("Per Minna Tova Tuva".split())
 # Surnames that are also places, common words or organisation names: never masked alone.
 _SURNAME_NEVER_ALONE = frozenset(
     "Lund Nord Hall Green Norman Hanna Frank Stark Storm Modig Frisk Flink Kling Strid Fors Skog Palm "
@@ -334,7 +334,7 @@ class Pseudonymiser:
                 mark(i, j, "namnlista")
             elif last and i > 0 and ok[i - 1] and not (i - 1 == 0 and start_of_sentence and words[i - 1] in _COMMON):
                 mark(i - 1, i + 1, "namnlista")
-            elif first and w not in _NEVER_ALONE and w[:-1] not in _NEVER_ALONE and not (i == 0 and start_of_sentence and w in _NOT_ALONE_AT_START):
+            elif first and not _never_alone(w, self._first) and not (i == 0 and start_of_sentence and w in _NOT_ALONE_AT_START):
                 mark(i, i + 1, "namnlista")
             elif last and w not in _SURNAME_NEVER_ALONE:
                 sentence_initial = i == 0 and start_of_sentence
@@ -490,6 +490,13 @@ def apply_mask(text: str, findings: Sequence[Finding]) -> str:
     return "".join(parts)
 
 
+def _never_alone(word: str, first_names: frozenset[str]) -> bool:
+    """A first name that is also a common word (`Bo`, `Hans`, `Maj`) or its genitive (`Bos`), not `Elis`."""
+    if word in _NEVER_ALONE:
+        return True
+    return word not in first_names and word.endswith("s") and word[:-1] in _NEVER_ALONE
+
+
 def _joins(gap: str) -> bool:
     """Two capitalised tokens belong to one name when only spaces (not a line break) lie between."""
     return 0 < len(gap) <= 2 and gap.strip(" \t") == ""
@@ -618,3 +625,73 @@ def scan_files(paths: Sequence[str], p: Pseudonymiser, encoding: str | None = No
     from qualcode.ingest.readers import read_text
 
     return scan_texts(p, ((str(path), read_text(path, encoding)) for path in paths))
+
+
+# -- masking exports ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MaskedText:
+    """A masked text and where its findings went, to move offsets (selections) into it."""
+
+    text: str
+    moves: tuple[tuple[int, int, int, int], ...]  # (old start, old end, new start, new end) per finding
+
+    def position(self, pos: int, end: bool = False) -> int:
+        """Where offset `pos` of the original text is in the masked text; inside a finding, its edge."""
+        delta = 0
+        for old_start, old_end, new_start, new_end in self.moves:
+            if pos <= old_start:
+                break
+            if pos < old_end:
+                return new_end if end else new_start
+            delta = new_end - old_end
+        return pos + delta
+
+
+def mask_with_offsets(p: Pseudonymiser, text: str) -> MaskedText:
+    """`p.mask(text)` plus the moves that map the original offsets into the masked text."""
+    parts: list[str] = []
+    moves: list[tuple[int, int, int, int]] = []
+    pos = new = 0
+    for f in sorted(p.find(text), key=lambda f: f.start):
+        if f.start < pos:
+            continue
+        parts.append(text[pos:f.start])
+        new += f.start - pos
+        token = f"[{f.kind}]"
+        moves.append((f.start, f.end, new, new + len(token)))
+        parts.append(token)
+        new += len(token)
+        pos = f.end
+    parts.append(text[pos:])
+    return MaskedText("".join(parts), tuple(moves))
+
+
+def mask_value(p: Pseudonymiser, value: Any) -> Any:
+    """A metadata value or cell masked when it is text; numbers stay as they are."""
+    return p.mask(value) if isinstance(value, str) and value else value
+
+
+def mask_data(mask: Any, value: Any) -> Any:
+    """Every string in nested lists and dicts (keys too) passed through `mask` (None: unchanged)."""
+    if mask is None:
+        return value
+    if isinstance(value, str):
+        return mask(value) if value else value
+    if isinstance(value, dict):
+        return {mask_data(mask, k): mask_data(mask, v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [mask_data(mask, v) for v in value]
+    return value
+
+
+def mask_matrix(p: Pseudonymiser, matrix: Any) -> Any:
+    """A code matrix with its document names and every metadata text cell masked (codes stay 0/1)."""
+    from dataclasses import replace
+
+    text_columns = set(matrix.id_columns) | set(matrix.meta_columns)
+    rows = tuple(
+        {k: (mask_value(p, v) if k in text_columns else v) for k, v in r.items()} for r in matrix.rows
+    )
+    return replace(matrix, rows=rows)

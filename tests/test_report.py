@@ -329,6 +329,9 @@ def test_survey_sections_headed_by_the_question_in_questionnaire_order(tmp_path)
 
     heads = [(p.style.name, p.text) for p in Document(str(out.out_dir / "rapport.docx")).paragraphs
              if p.style.name.startswith("Heading")]
+    body = [p.text for p in Document(str(out.out_dir / "rapport.docx")).paragraphs]
+    assert ("Enkät: 12 respondenter, 2 frågor med fritextsvar (Inom vilka områden har arbetet kommit längst?; "
+            "Inom vilka områden är behovet störst?).") in body
     i = heads.index(("Heading 1", "Enkätfrågor"))
     assert [t for s, t in heads[i:] if s == "Heading 2"] == ["Inom vilka områden har arbetet kommit längst?",
                                                               "Inom vilka områden är behovet störst?"]

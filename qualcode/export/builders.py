@@ -385,7 +385,8 @@ def questionnaire_parts(
                 total_columns=1,
             ))
         parts.append(TablePart(_slug(f"enkat-{s.name}"), title, f"Svaren i {positions}, kategoriserade efter "
-                               "kodbokens punkter.", tuple(tables), chapter="Enkätfrågor"))
+                               "kodbokens punkter.", tuple(tables), chapter="Enkätfrågor",
+                               respondents=counts.respondents))
     return parts
 
 
@@ -418,7 +419,7 @@ def _leave_out_empty(parts: Sequence[TablePart], min_cell: int) -> tuple[list[Ta
             else:
                 tables.append(t)
         if tables:
-            kept.append(TablePart(part.key, part.title, part.intro, tuple(tables), part.chapter))
+            kept.append(TablePart(part.key, part.title, part.intro, tuple(tables), part.chapter, part.respondents))
     return kept, omitted
 
 
@@ -451,6 +452,10 @@ def _overview(
     n_codings = sum(1 for _, doc_id, _, _ in store.coded_rows() if doc_id in in_scope)
     n_segments = counts["segment"].bases[TOTAL]
     lines = [f"Material: {' och '.join(material) or 'inga dokument'}; {n_segments} segment, {n_codings} kodningar."]
+    asked = [p for p in report.parts if p.chapter == "Enkätfrågor"]
+    if asked:
+        lines.append(f"Enkät: {max(p.respondents for p in asked)} respondenter, {len(asked)} "
+                     f"{'fråga' if len(asked) == 1 else 'frågor'} med fritextsvar ({'; '.join(p.title for p in asked)}).")
     period = _period(project, kind)
     if period:
         lines.append(f"Period: {period}.")

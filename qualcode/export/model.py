@@ -72,6 +72,7 @@ class TablePart:
     intro: str
     tables: tuple[ReportTable, ...]
     chapter: str = "Tabeller"  # the heading the part stands under ("Tabeller", "Enkätfrågor")
+    respondents: int = 0  # a survey question: the respondents who answered it
 
 
 @dataclass(frozen=True)

@@ -504,3 +504,34 @@ def test_retraining_runs_in_the_background_after_enough_changes(tmp_path):
     with find_project(tmp_path / "p") as p:
         assert p.store.load_tag_state("anna", WEB_SESSION)["since_train"] == 0
     assert 'data-code="T-IT"' in c.get(f"/documents/{doc}").text  # the new suggestion shows in place
+
+
+def test_the_document_view_agrees_with_the_coding_service(ws):
+    """The page's marks are `coding.service.document_codings` (its covered segments asked in one query)."""
+    from qualcode.coding.service import document_codings, flag_quote
+    from qualcode.coding.workspace import document_view
+
+    c, app, csrf, ids, root = ws
+    a = TEXT.index("Många slutar")
+    c.post(f"/documents/{ids['doc']}/codings", data={"start": a, "end": TEXT.index("mentor"), "code": "T-PERS"},
+           headers=hx(csrf))
+    with find_project(root) as p:
+        flag_quote(p, ids["p2"], actor="anna")
+        want = {(s.id, s.start, s.end, s.code_id, s.coder, s.source, s.key_quote)
+                for s in document_codings(p, ids["doc"]) if s.source != "rejected"}
+        got = {(m.coding_id, m.start, m.end, m.code_id, m.coder, m.source, m.quote)
+               for m in document_view(p, ids["doc"]).marks}
+    assert got == want
+    assert any(q for *_, q in got)  # anna's T-PERS span covers the flagged paragraph
+
+
+def test_document_covers_matches_span_covers_for_every_coding(ws):
+    c, app, csrf, ids, root = ws
+    for a, b, code in ((0, 3, "P13"), (TEXT.index("Lönen"), TEXT.index("posten"), "T-IT"), (56, 60, "P03")):
+        c.post(f"/documents/{ids['doc']}/codings", data={"start": a, "end": b, "code": code}, headers=hx(csrf))
+    with find_project(root) as p:
+        covers = p.store.document_covers(ids["doc"])
+        codings_ = p.store.document_codings(ids["doc"])
+        assert len(codings_) >= 5
+        for x in codings_:
+            assert covers[x.id] == p.store.span_covers(x.id), x

@@ -105,18 +105,22 @@ def document_view(project: Project, document_id: int, coder: str | None = None, 
 
     `blind`: only `coder`'s own codings (and the model's open suggestions) are shown.
     """
-    from qualcode.coding.service import document_codings
-
+    store = project.store
     doc = _open_document(project, document_id)
     coder = coder or project.coder
     cb = project.codebook
+    # as `coding.service.document_codings`, with the covered segments of all codings in one query
+    covers = store.document_covers(doc.id)
+    flags: dict[str, set[int]] = {}
     marks = []
-    for c in document_codings(project, doc.id):
-        if c.source not in SHOWN_SOURCES or (blind and c.coder not in (coder, MODEL_CODER)):
+    for c in store.document_codings(doc.id, SHOWN_SOURCES):
+        if blind and c.coder not in (coder, MODEL_CODER):
             continue
+        flagged = flags[c.coder] if c.coder in flags else flags.setdefault(c.coder, store.flagged_quotes(by=c.coder))
+        segs = covers.get(c.id, [c.segment_id])
         name = cb.get(c.code_id).name if c.code_id in cb else c.code_id
         marks.append(Mark(c.id, c.code_id, name, c.start, c.end, c.coder, c.source, c.score, c.reason, c.memo,
-                          c.key_quote, c.segments[0] if c.segments else 0))
+                          any(s in flagged for s in segs), c.segment_id))
     marks.sort(key=lambda m: (m.start, -m.end, m.code_id, m.coder))
     cut = pieces(len(doc.text), [(m.start, m.end) for m in marks])
     return DocumentView(doc, tuple(marks), tuple(cut), coder, blind, cb, can_undo(project, coder))

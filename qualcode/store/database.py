@@ -1314,6 +1314,39 @@ class Store:
         sql = "SELECT id, start, end FROM segments WHERE document_id = ? AND unit = ? ORDER BY idx"
         return [(r[0], r[1], r[2]) for r in self.conn.execute(sql, (document_id, unit))]
 
+    def document_covers(self, document_id: int) -> dict[int, list[int]]:
+        """`span_covers` for every coding of a document at once: coding id → segment ids in order.
+
+        Two queries and a bisection per coding (a join per coding costs 0.15 ms on a long transcript).
+        """
+        from bisect import bisect_right
+
+        units: dict[str, list[tuple[int, int, int]]] = {}
+        unit_of: dict[int, tuple[str, int]] = {}
+        for sid, unit, start, end in self.conn.execute(
+            "SELECT id, unit, start, end FROM segments WHERE document_id = ? ORDER BY unit, idx", (document_id,)
+        ):
+            lst = units.setdefault(unit, [])
+            unit_of[sid] = (unit, len(lst))
+            lst.append((sid, start, end))
+        ends = {u: [e for _, _, e in lst] for u, lst in units.items()}
+        out: dict[int, list[int]] = {}
+        for cid, anchor, start, end in self.conn.execute(
+            "SELECT id, segment_id, start, end FROM codings WHERE document_id = ?", (document_id,)
+        ):
+            if anchor not in unit_of:
+                continue
+            unit, at = unit_of[anchor]
+            lst = units[unit]
+            hit = {at}
+            i = bisect_right(ends[unit], start)  # the first segment that ends after the span starts
+            while i < len(lst) and lst[i][1] < end:
+                if lst[i][1] < lst[i][2]:  # an empty segment is covered only by codings anchored on it
+                    hit.add(i)
+                i += 1
+            out[cid] = [lst[j][0] for j in sorted(hit)]
+        return out
+
     def replace_codings(self, document_id: int, code_id: str, coder: str, rows: Sequence[Coding]) -> None:
         """Make (document, code, coder)'s codings exactly `rows`, ids included (undo in the workspace)."""
         self.conn.execute("DELETE FROM codings WHERE document_id = ? AND code_id = ? AND coder = ?",

@@ -118,9 +118,15 @@ def test_suggester_predicts_fixture_codes(fitted):
 
 def test_suggester_round_trips_through_bytes(fitted):
     X = tokenize(["Lönen är för låg.", "Datorerna är gamla."])
-    again = Suggester.from_bytes(fitted.to_bytes())
+    blob = fitted.to_bytes()
+    again = Suggester.from_bytes(blob, fitted.codebook)
     assert np.allclose(again.predict_scores(X)[0], fitted.predict_scores(X)[0])
     assert again.version_ == fitted.version_
+    assert [s.reason for s in again.suggestions([1, 2], X)] == [s.reason for s in fitted.suggestions([1, 2], X)]
+    import io
+
+    with np.load(io.BytesIO(blob), allow_pickle=False) as data:  # arrays and JSON only: nothing to unpickle
+        assert all(data[k].dtype != object for k in data.files)
 
 
 def test_fit_without_codings_is_refused(codebook):

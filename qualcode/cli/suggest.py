@@ -50,12 +50,18 @@ CodebookFileOpt = Annotated[
 ]
 
 
+TrustPickleOpt = Annotated[
+    bool, typer.Option("--trust-pickle", help="Read a model saved by an older qualcode as a pickle (can run code: only your own projects).")
+]
+
+
 def _run(project: Path | None, min_score: float | None, segments: Segments, unit: str | None,
-         meta: list[str] | None, fmt: Format) -> None:
+         meta: list[str] | None, fmt: Format, trust_pickle: bool = False) -> None:
     from qualcode.suggest.service import suggest_project
 
     with open_project(project) as p:
-        result = suggest_project(p, min_score=min_score, segments=segments.value, unit=unit, meta=parse_meta(meta))
+        result = suggest_project(p, min_score=min_score, segments=segments.value, unit=unit, meta=parse_meta(meta),
+                                 trust_pickle=trust_pickle)
     rows = [{"code": c, "suggestions": n} for c, n in sorted(result.per_code.items())]
     if fmt is Format.table:
         how = "bara regler (ingen tränad modell: kör `qualcode train`)" if result.rules_only else "regler + modell"
@@ -73,12 +79,13 @@ def suggest(
     segments: SegmentsOpt = Segments.uncoded,
     unit: UnitOpt = None,
     meta: MetaOpt = None,
+    trust_pickle: TrustPickleOpt = False,
     project: ProjectOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Store code suggestions for the project's segments (same as `qualcode suggest run`)."""
     if ctx.invoked_subcommand is None:
-        _run(project, min_score, segments, unit, meta, fmt)
+        _run(project, min_score, segments, unit, meta, fmt, trust_pickle)
 
 
 @app.command("run")
@@ -87,11 +94,12 @@ def run(
     segments: SegmentsOpt = Segments.uncoded,
     unit: UnitOpt = None,
     meta: MetaOpt = None,
+    trust_pickle: TrustPickleOpt = False,
     project: ProjectOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Store suggestions (source 'suggested', coder 'qualcode'); manual codings are never touched."""
-    _run(project, min_score, segments, unit, meta, fmt)
+    _run(project, min_score, segments, unit, meta, fmt, trust_pickle)
 
 
 @app.command("file")

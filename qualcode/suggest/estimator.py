@@ -423,16 +423,25 @@ class Suggester:
         }
 
     def to_bytes(self) -> bytes:
-        import joblib
+        """The fitted suggester as bytes without pickle (`qualcode.suggest.model_io`)."""
+        from qualcode.suggest import model_io
 
-        if self.rules_ is not None:
-            self.rules_.clear_cache()
-        buf = io.BytesIO()
-        joblib.dump(self, buf, compress=3)
-        return buf.getvalue()
+        return model_io.dump(self)
 
     @staticmethod
-    def from_bytes(blob: bytes) -> Suggester:
+    def from_bytes(blob: bytes, codebook: Codebook, trust_pickle: bool = False) -> Suggester:
+        """A suggester saved by `to_bytes`; an old pickle only when `trust_pickle` (it can run code)."""
+        from qualcode.suggest import model_io
+
+        if not model_io.is_pickle(blob):
+            return model_io.load(blob, codebook)
+        if not trust_pickle:
+            raise SuggestError(
+                "den sparade modellen är i det gamla pickle-formatet, som kan köra kod när den läses — "
+                "den lästes inte",
+                hint=Hint("träna om modellen (den sparas då i det säkra formatet)", command=("train",),
+                          also=(Hint("lita på den bara om projektet är ditt eget", option="trust_pickle"),)),
+            )
         import joblib
 
         obj = joblib.load(io.BytesIO(blob))

@@ -171,8 +171,11 @@ def train_project(project: Project, cv: int = 5, actor: str | None = None, **par
     return result
 
 
-def load_project_suggester(project: Project) -> Suggester:
-    """The latest trained model of the project, or a rules-only suggester when none is trained."""
+def load_project_suggester(project: Project, trust_pickle: bool = False) -> Suggester:
+    """The latest trained model of the project, or a rules-only suggester when none is trained.
+
+    A model saved as a pickle by an older qualcode is refused unless `trust_pickle`.
+    """
     row = project.store.latest_model()
     codebook = project.codebook
     if row is None:
@@ -182,7 +185,7 @@ def load_project_suggester(project: Project) -> Suggester:
             f"kodboken har ändrats sedan modellen {row['version']} tränades",
             value=row["version"], hint=Hint("träna om", command=("train",)),
         )
-    return Suggester.from_bytes(row["blob"])
+    return Suggester.from_bytes(row["blob"], codebook, trust_pickle=trust_pickle)
 
 
 def suggest_project(
@@ -194,6 +197,7 @@ def suggest_project(
     meta: dict[str, str] | None = None,
     kind: str | None = None,
     document: str | int | None = None,
+    trust_pickle: bool = False,
 ) -> SuggestResult:
     """Store suggestions (source='suggested', coder 'qualcode') for uncoded or all segments.
 
@@ -212,7 +216,7 @@ def suggest_project(
     if min_score is not None and not 0.0 <= min_score <= 1.0:
         raise InputError(f"lägsta poäng {min_score} ska ligga mellan 0 och 1", value=min_score,
                          hint=Hint("ange ett tal mellan 0 och 1", option="min_score", example="0.5"))
-    suggester = load_project_suggester(project)
+    suggester = load_project_suggester(project, trust_pickle=trust_pickle)
     store = project.store
     segs = list(store.iter_segments(unit=unit, uncoded=(segments == "uncoded"), meta=meta, kind=kind,
                                     document=document))

@@ -1,0 +1,156 @@
+"""Trained suggesters stored without pickle: numbers in an `.npz` (read with `allow_pickle=False`) plus JSON.
+
+Reading a pickle runs whatever code it holds, so a model from a colleague's project could run
+code on your machine. This format holds only arrays and a JSON document; loading it rebuilds
+the estimators from their learned numbers (vocabularies, idf weights, coefficients). Models
+saved by older versions (a joblib pickle) are refused unless the caller trusts them.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import zipfile
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from qualcode.core.errors import Hint
+
+if TYPE_CHECKING:
+    from qualcode.core.codebook import Codebook
+    from qualcode.suggest.classifier import CodeClassifier
+    from qualcode.suggest.estimator import Suggester
+
+FORMAT = "qualcode-model/1"
+_META = "meta.json"
+_VECTORIZERS = ("word_vectorizer_", "char_vectorizer_")
+
+
+def is_pickle(blob: bytes) -> bool:
+    """Whether a stored model is in the old pickle format (anything that is not our zip)."""
+    return not blob.startswith(b"PK")
+
+
+def dump(suggester: Suggester) -> bytes:
+    """The suggester's hyperparameters and learned state as bytes (an npz archive, no pickle)."""
+    arrays: dict[str, np.ndarray] = {}
+    s = suggester
+    meta: dict[str, Any] = {
+        "format": FORMAT,
+        "codebook_hash": s.codebook.hash(),
+        "params": {k: v for k, v in s.get_params().items() if k != "codebook"},
+        "state": {
+            "calibrators_": {c: list(ab) for c, ab in s.calibrators_.items()},
+            "thresholds_": s.thresholds_,
+            "alpha_": s.alpha_,
+            "n_positives_": s.n_positives_,
+            "cv_metrics_": {c: [m.support, m.tp, m.fp, m.fn] for c, m in s.cv_metrics_.items()},
+            "keyword_weights_": s.keyword_weights_,
+            "global_threshold_": s.global_threshold_,
+            "trained_at_": s.trained_at_,
+            "version_": s.version_,
+        },
+        "classifier": _dump_classifier(s.classifier_, arrays) if s.classifier_ is not None else None,
+    }
+    text = json.dumps(meta, ensure_ascii=False, default=lambda v: v.item() if hasattr(v, "item") else str(v))
+    arrays[_META] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)  # type: ignore[arg-type]
+    return buf.getvalue()
+
+
+def _dump_classifier(clf: CodeClassifier, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in clf.get_params().items()
+                   if k not in ("code_ids", "rules")},
+        "rules": clf.rules is not None,
+        "calibrators_": {c: list(ab) for c, ab in clf.calibrators_.items()},
+        "n_positives_": clf.n_positives_,
+        "models": {},
+        "oof": sorted(clf.oof_),
+    }
+    for name in _VECTORIZERS:
+        vec = getattr(clf, name)
+        vocab = sorted(vec.vocabulary_, key=vec.vocabulary_.__getitem__)
+        out[name] = {"vocabulary": vocab, "min_df": vec.min_df, "max_features": vec.max_features}
+        arrays[f"{name}idf"] = np.asarray(vec.idf_)
+    for i, (code, model) in enumerate(clf.models_.items()):
+        out["models"][code] = i
+        arrays[f"coef{i}"] = model.coef_
+        arrays[f"intercept{i}"] = model.intercept_
+        arrays[f"classes{i}"] = model.classes_
+    for i, code in enumerate(out["oof"]):
+        arrays[f"oof_s{i}"], arrays[f"oof_y{i}"] = clf.oof_[code]
+    return out
+
+
+def load(blob: bytes, codebook: Codebook) -> Suggester:
+    """Rebuild a suggester saved by `dump` for `codebook` (its hash must match)."""
+    from qualcode.suggest.estimator import CodeMetrics, SuggestError, Suggester
+
+    try:
+        with np.load(io.BytesIO(blob), allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+        meta = json.loads(arrays.pop(_META).tobytes().decode("utf-8"))
+    except (ValueError, KeyError, OSError, zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError):
+        raise SuggestError("den sparade modellen är skadad eller inte en qualcode-modell",
+                           hint=Hint("träna om modellen", command=("train",))) from None
+    if meta.get("format") != FORMAT:
+        raise SuggestError(f"den sparade modellen har ett okänt format ({meta.get('format')!r})",
+                           hint=Hint("träna om modellen", command=("train",)))
+    if meta["codebook_hash"] != codebook.hash():
+        raise SuggestError("den sparade modellen hör till en annan kodbok", hint=Hint("träna om modellen", command=("train",)))
+    s = Suggester(codebook, **meta["params"])
+    st = meta["state"]
+    s.rules_ = s._rules()
+    s.calibrators_ = {c: (float(a), float(b)) for c, (a, b) in st["calibrators_"].items()}
+    s.thresholds_ = {c: float(t) for c, t in st["thresholds_"].items()}
+    s.alpha_ = {c: float(a) for c, a in st["alpha_"].items()}
+    s.n_positives_ = {c: int(n) for c, n in st["n_positives_"].items()}
+    s.cv_metrics_ = {c: CodeMetrics(c, *map(int, v)) for c, v in st["cv_metrics_"].items()}
+    s.keyword_weights_ = st["keyword_weights_"]
+    s.global_threshold_ = st["global_threshold_"]
+    s.trained_at_ = st["trained_at_"]
+    s.version_ = st["version_"]
+    s.classifier_ = _load_classifier(meta["classifier"], arrays, s) if meta["classifier"] else None
+    return s
+
+
+def _load_classifier(info: dict[str, Any], arrays: dict[str, np.ndarray], s: Suggester) -> CodeClassifier:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from qualcode.suggest.classifier import CodeClassifier, char_wb_ngrams
+
+    params: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in info["params"].items()}
+    clf = CodeClassifier(s.code_ids, rules=s.rules_ if info["rules"] else None, **params)
+    word = info["word_vectorizer_"]
+    clf.word_vectorizer_ = TfidfVectorizer(
+        token_pattern=r"[^\s]+", ngram_range=clf.word_ngrams, sublinear_tf=True, min_df=word["min_df"],
+        lowercase=False, dtype=np.float32,
+    )
+    char = info["char_vectorizer_"]
+    clf.char_vectorizer_ = TfidfVectorizer(
+        analyzer=functools.partial(char_wb_ngrams, lo=clf.char_ngrams[0], hi=clf.char_ngrams[1]),
+        sublinear_tf=True, min_df=char["min_df"], lowercase=False, dtype=np.float32,
+        max_features=char["max_features"],
+    )
+    for name, spec in (("word_vectorizer_", word), ("char_vectorizer_", char)):
+        vec = getattr(clf, name)
+        vec.vocabulary_ = {term: i for i, term in enumerate(spec["vocabulary"])}
+        vec.idf_ = arrays[f"{name}idf"]
+    clf.models_ = {}
+    for code, i in info["models"].items():
+        model = clf._model()
+        model.coef_ = arrays[f"coef{i}"]
+        model.intercept_ = arrays[f"intercept{i}"]
+        model.classes_ = arrays[f"classes{i}"]
+        model.n_features_in_ = model.coef_.shape[1]
+        clf.models_[code] = model
+    assert all(isinstance(m, LogisticRegression) for m in clf.models_.values())
+    clf.calibrators_ = {c: (float(a), float(b)) for c, (a, b) in info["calibrators_"].items()}
+    clf.n_positives_ = {c: int(n) for c, n in info["n_positives_"].items()}
+    clf.oof_ = {code: (arrays[f"oof_s{i}"], arrays[f"oof_y{i}"]) for i, code in enumerate(info["oof"])}
+    return clf

@@ -98,14 +98,18 @@ def _default_coder() -> str:
 
 def _read_config(root: Path) -> dict[str, Any]:
     import yaml
+    from qualcode.core import safe_yaml
 
     path = root / CONFIG_NAME
     if not path.exists():
         return dict(DEFAULT_CONFIG)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = safe_yaml.load(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ProjectError(f"kunde inte läsa '{path}' ({exc}) — rätta YAML-syntaxen eller ta bort filen") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" rad {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ProjectError(f"kunde inte läsa '{path}'{where} ({problem}) — rätta YAML-syntaxen eller ta bort filen") from None
     if not isinstance(data, dict):
         raise ProjectError(f"'{path}' ska innehålla nyckel: värde-par")
     return _merge(DEFAULT_CONFIG, data)

@@ -73,3 +73,133 @@ def test_an_old_pickled_model_is_refused_unless_trusted(coded, tmp_path):
         blob = p.store.latest_model()["blob"]
     with np.load(io.BytesIO(blob), allow_pickle=False) as data:
         assert "meta.json" in data.files and all(data[k].dtype != object for k in data.files)
+
+
+# -- resource limits -------------------------------------------------------------------------
+
+
+def _qde(source_path: str) -> str:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<Project xmlns="urn:QDA-XML:project:1.0" name="bomb" origin="test">'
+        '<Sources><TextSource guid="11111111-1111-1111-1111-111111111111" name="a" '
+        f'plainTextPath="internal://{source_path}"/></Sources></Project>'
+    )
+
+
+def test_a_zip_bomb_qdpx_is_refused_before_reading(coded, tmp_path):
+    import zipfile
+
+    bomb = tmp_path / "bomb.qdpx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("project.qde", _qde("a.txt"))
+        with zf.open("sources/a.txt", "w") as fh:
+            chunk = b"a" * (1 << 20)
+            for _ in range(60):  # 60 MB of one letter: a few hundred kB packed
+                fh.write(chunk)
+    assert bomb.stat().st_size < 1_000_000
+    before = project_dump(coded)
+    line = _one_line(runner.invoke(app, ["import", "qdpx", str(bomb), "-p", str(coded)]))
+    assert "sources/a.txt packas upp" in line and "zip-bomb" in line and "inget lästes" in line
+    assert project_dump(coded) == before
+
+
+def _laughs(levels: int = 6) -> str:
+    lines = ['a0: &a0 ["ha", "ha", "ha", "ha", "ha", "ha", "ha", "ha", "ha", "ha"]']
+    for i in range(1, levels):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
+    return "\n".join(lines) + "\ncodes:\n  - {id: X, name: *a%d}\n" % (levels - 1)
+
+
+def test_a_yaml_alias_bomb_in_a_codebook_is_refused(coded, tmp_path):
+    bomb = tmp_path / "kodbok.yaml"
+    bomb.write_text(_laughs(), encoding="utf-8")
+    before = project_dump(coded)
+    line = _one_line(runner.invoke(app, ["codebook", "import", str(bomb), "-p", str(coded)]))
+    assert "rad 2" in line and "YAML-alias (*a0) tillåts inte" in line
+    assert project_dump(coded) == before
+
+
+def test_yaml_aliases_are_refused_in_config_and_front_matter(coded, tmp_path):
+    note = tmp_path / "bomb.md"
+    note.write_text("---\nx: &a [1, 2]\ny: *a\n---\n\nText.\n", encoding="utf-8")
+    before = project_dump(coded)
+    line = _one_line(runner.invoke(app, ["import", "notes", str(note), "-p", str(coded)]))
+    assert "bomb.md" in line and "YAML" in line
+    config = coded / "qualcode.yaml"
+    good = config.read_text(encoding="utf-8")
+    config.write_text(good + "extra: &a [1]\nmer: *a\n", encoding="utf-8")
+    line = _one_line(runner.invoke(app, ["status", "-p", str(coded)]))
+    assert "qualcode.yaml" in line and "YAML-alias (*a) tillåts inte" in line
+    config.write_text(good, encoding="utf-8")
+    assert project_dump(coded) == before
+
+
+def test_codes_nested_thousands_deep_are_refused(coded, tmp_path):
+    deep = tmp_path / "djup.qdc"
+    depth = 5000
+    opens = "".join(f'<Code guid="00000000-0000-0000-0000-{i:012d}" name="k{i}" isCodable="true">' for i in range(depth))
+    deep.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin="test"><Codes>'
+        + opens + "</Code>" * depth + "</Codes></CodeBook>\n",
+        encoding="utf-8",
+    )
+    before = project_dump(coded)
+    line = _one_line(runner.invoke(app, ["codebook", "import", str(deep), "-p", str(coded)]))
+    assert "nästlade mer än 50 nivåer" in line
+    assert project_dump(coded) == before
+
+
+def test_a_paragraph_longer_than_spacy_accepts_is_segmented_in_pieces(coded, tmp_path):
+    from qualcode.ingest.segment import MAX_PIECE
+
+    sentence = "Lokalerna är trånga och ingen får plats i mötesrummet. "
+    text = sentence * (1_200_000 // len(sentence))  # one paragraph, over spaCy's 1,000,000 characters
+    note = tmp_path / "lang.txt"
+    note.write_text(text, encoding="utf-8")
+    r = runner.invoke(app, ["import", "notes", str(note), "-p", str(coded)])
+    assert r.exit_code == 0, r.output
+    with find_project(coded) as p:
+        doc = p.store.find_document("lang.txt")
+        segs = [s for s in p.store.iter_segments(document=doc.id)]
+    assert len(segs) >= len(text) // MAX_PIECE
+    assert all(len(s.text) <= MAX_PIECE for s in segs)
+    assert all(s.text.endswith(".") for s in segs)  # cut after a sentence
+    assert sum(len(s.text) for s in segs) + len(segs) - 1 == len(text.strip())  # nothing lost
+
+
+# -- text that changes silently ---------------------------------------------------------------
+
+
+def test_a_nul_byte_is_refused_with_its_line(coded, tmp_path):
+    note = tmp_path / "nul.txt"
+    note.write_bytes("Första stycket.\n\nAndra\x00 stycket.\n\nTredje stycket.\n".encode("utf-8"))
+    before = project_dump(coded)
+    line = _one_line(runner.invoke(app, ["import", "notes", str(note), "-p", str(coded)]))
+    assert "'nul.txt' innehåller 1 NUL-tecken" in line and "rad 3" in line and "`--encoding utf-16-le`" in line
+    assert project_dump(coded) == before
+
+
+def test_utf8_with_a_stray_byte_stays_utf8_and_says_where(coded, tmp_path):
+    rows = ["id;svar"] + [f"R{i};Vi önskar större lokaler och bättre löner på kontoret {i}" for i in range(3000)]
+    data = ("\n".join(rows) + "\n").encode("utf-8")
+    at = data.index(b"R1500;")
+    data = data[:at] + b"\xe5" + data[at:]  # one cp1252 'å' pasted into the UTF-8 file
+    survey = tmp_path / "enkat.csv"
+    survey.write_bytes(data)
+    r = runner.invoke(app, ["import", "survey", str(survey), "--text", "svar", "--id", "id", "-p", str(coded)])
+    assert r.exit_code == 0, r.output
+    warning = [ln for ln in r.output.splitlines() if ln.startswith("varning:")]
+    assert len(warning) == 1
+    assert "är UTF-8 utom 1 ogiltiga byte (rad 1502)" in warning[0] and "`--encoding cp1252`" in warning[0]
+    with find_project(coded) as p:
+        texts = [d.text for d in p.store.iter_documents(kind="survey")]
+    assert len(texts) == 3000 and all("önskar" in t and "Ã" not in t for t in texts)
+
+
+def test_a_cp1252_file_is_still_cp1252(tmp_path):
+    from qualcode.ingest.readers import detect_encoding
+
+    path = tmp_path / "a.txt"
+    path.write_bytes(("Vi önskar större lokaler.\n" * 200).encode("cp1252"))
+    assert detect_encoding(path) == "cp1252"

@@ -130,8 +130,10 @@ def render_error(exc: Exception) -> str:
     """
     from qualcode.core.errors import QualcodeError
 
+    from qualcode.core.errors import QualcodeWarning
+
     text = str(exc)
-    hint = exc.info.hint if isinstance(exc, QualcodeError) else None
+    hint = exc.info.hint if isinstance(exc, (QualcodeError, QualcodeWarning)) else None
     if hint is None:
         return text
     return f"{text} — {render_hint(hint)}"

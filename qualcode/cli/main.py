@@ -15,6 +15,23 @@ class QualcodeGroup(TyperGroup):
     """Turns QualcodeError from any command into a one-line message and an exit code."""
 
     def invoke(self, ctx: Any) -> Any:  # typer vendors click; its Context type is private
+        import warnings
+
+        from qualcode.core.errors import QualcodeWarning
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", QualcodeWarning)
+            try:
+                return self._invoke(ctx)
+            finally:
+                for w in caught:
+                    if isinstance(w.message, QualcodeWarning):
+                        err_console.print("[bold yellow]varning:[/] ", end="", markup=True, highlight=False)
+                        err_console.print(render_error(w.message), markup=False, highlight=False)
+                    else:
+                        warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+
+    def _invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except QualcodeError as exc:

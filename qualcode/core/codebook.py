@@ -309,9 +309,10 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
 def parse_codebook_text(text: str, fmt: str, source: str = "kodbok") -> Codebook:
     if fmt in ("yaml", "yml"):
         import yaml
+        from qualcode.core import safe_yaml
 
         try:
-            data = yaml.safe_load(text)
+            data = safe_yaml.load(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" rad {mark.line + 1}" if mark is not None else ""

@@ -97,3 +97,15 @@ class StoreError(QualcodeError):
 
 class NotFoundError(QualcodeError):
     """A segment, document or coding id that does not exist."""
+
+
+class QualcodeWarning(UserWarning):
+    """Something a command did that the user should know (text replaced, rows skipped); it went on.
+
+    Raised through `warnings.warn`; front ends show it as one line with its hint.
+    """
+
+    def __init__(self, message: str, *, value: object = None, hint: Hint | None = None):
+        super().__init__(message)
+        self.message = message
+        self.info = ErrorInfo(value=value, hint=hint)

@@ -58,6 +58,10 @@ DESCRIPTION_FIELDS = (
 META_LABEL = "qualcode"
 
 
+# Deeper code trees are refused on import (a hostile file nests thousands deep to exhaust the stack).
+MAX_CODE_DEPTH = 50
+
+
 def code_guid(code_id: str) -> str:
     return str(uuid.uuid5(CODE_NAMESPACE, f"code:{code_id}"))
 
@@ -240,7 +244,13 @@ def parse_qdc_root(root: ET.Element, source: str = "qdc", name: str = "Kodbok") 
     ours: set[str] = set()  # codes that qualcode wrote (a `qualcode: id=…` line)
     own_colour: set[str] = set()  # … with a colour of their own (`color=…` on that line)
 
-    def walk(el: ET.Element, parent: str | None, where: str) -> None:
+    def walk(el: ET.Element, parent: str | None, where: str, depth: int = 1) -> None:
+        if depth > MAX_CODE_DEPTH:
+            raise CodebookError(
+                f"{source}: koderna är nästlade mer än {MAX_CODE_DEPTH} nivåer djupt ({where.split(' → ')[0]}) — "
+                "filen är trasig eller fientlig; en kodbok behöver några få nivåer",
+                value=depth,
+            )
         name_attr = (el.get("name") or "").strip()
         if not name_attr:
             raise CodebookError(f"{source}: {where} saknar attributet name")
@@ -275,7 +285,7 @@ def parse_qdc_root(root: ET.Element, source: str = "qdc", name: str = "Kodbok") 
         raws.append(raw)
         orders.append(int(position) if position is not None and position.isdigit() else None)
         for i, child in enumerate(el.findall(f"{{{ns}}}Code")):
-            walk(child, code_id, f"{where} → kod {i + 1}")
+            walk(child, code_id, f"{where} → kod {i + 1}", depth + 1)
 
     for i, el in enumerate(codes_el.findall(f"{{{ns}}}Code")):
         walk(el, None, f"kod {i + 1}")

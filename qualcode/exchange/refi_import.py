@@ -148,6 +148,7 @@ def read_qdpx(path: str | Path, default_coder: str = "") -> RefiProject:
         raise InputError(f"filen '{path}' {what} — ange en .qdpx-fil")
     try:
         with zipfile.ZipFile(path) as zf:
+            check_archive(zf, path.name)
             names = zf.namelist()
             qde = "project.qde" if "project.qde" in names else next(
                 (n for n in names if n.lower().endswith(".qde") and "/" not in n), None
@@ -170,6 +171,40 @@ def read_qdpx(path: str | Path, default_coder: str = "") -> RefiProject:
             f"{path.name}: inte en läsbar .qdpx (zip)-fil ({type(exc).__name__}) — "
             "exportera projektet på nytt som REFI-QDA-projekt (.qdpx)"
         ) from None
+
+
+# Limits checked from the archive's directory before any member is read (a zip bomb inflates
+# a few MB into GB): per member, in total, and the compression ratio of large members.
+MAX_MEMBER_BYTES = 512 * 1024 * 1024
+MAX_TOTAL_BYTES = 1024 * 1024 * 1024
+MAX_RATIO = 100
+RATIO_FROM_BYTES = 10 * 1024 * 1024
+
+
+def check_archive(zf: zipfile.ZipFile, name: str) -> None:
+    """Refuse an archive whose members would inflate beyond the limits, before reading any of them."""
+    total = 0
+    for info in zf.infolist():
+        total += info.file_size
+        mb = info.file_size / 1024 / 1024
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise InputError(
+                f"{name}: {info.filename} packas upp till {mb:,.0f} MB, mer än gränsen "
+                f"{MAX_MEMBER_BYTES // 1024 // 1024} MB per fil — inget lästes",
+                value=info.filename,
+            )
+        ratio = info.file_size / max(1, info.compress_size)
+        if info.file_size > RATIO_FROM_BYTES and ratio > MAX_RATIO:
+            raise InputError(
+                f"{name}: {info.filename} packas upp {ratio:,.0f} gånger ({mb:,.0f} MB), mer än {MAX_RATIO} gånger — "
+                "arkivet ser ut som en zip-bomb; inget lästes",
+                value=info.filename,
+            )
+    if total > MAX_TOTAL_BYTES:
+        raise InputError(
+            f"{name}: arkivet packas upp till {total / 1024 / 1024:,.0f} MB, mer än gränsen "
+            f"{MAX_TOTAL_BYTES // 1024 // 1024} MB — inget lästes",
+        )
 
 
 def _shown(names: Sequence[str], n: int = 5) -> str:

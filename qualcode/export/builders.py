@@ -236,8 +236,9 @@ def load_questions(project: Project, questions: str | Path | Mapping[str, str] |
     text = read_text(path)
     if path.suffix.lower() in (".yaml", ".yml"):
         import yaml
+        from qualcode.core import safe_yaml
 
-        data = yaml.safe_load(text) or {}
+        data = safe_yaml.load(text) or {}
         if not isinstance(data, Mapping):
             raise InputError(f"{path.name}: väntade rader `fråga: text`", value=str(path))
         return load_questions(project, {str(k): str(v) for k, v in data.items()})

@@ -71,6 +71,8 @@ def detect_encoding(path: Path) -> str:
                 return "utf-8-sig"
             except UnicodeDecodeError:
                 pass
+        if _mostly_utf8(path):
+            return UTF8_REPLACE
         if cp1252_ok:
             return "cp1252"
     line = path.read_bytes()[:bad_at].count(b"\n") + 1
@@ -80,11 +82,62 @@ def detect_encoding(path: Path) -> str:
     )
 
 
+# A file that is UTF-8 but for a few bytes: decoded as UTF-8, each bad byte replaced by U+FFFD, and reported.
+UTF8_REPLACE = "utf-8 (med ersättningstecken)"
+
+
+def _utf8_damage(data: bytes) -> tuple[int, int, list[int]]:
+    """(valid non-ASCII UTF-8 characters, invalid bytes, lines of the first invalid bytes) of `data`."""
+    n_ok = n_bad = 0
+    lines: list[int] = []
+    pos = 0
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    while pos < len(data):
+        try:
+            text = decoder.decode(data[pos:], final=True)
+            n_ok += sum(1 for ch in text if ord(ch) > 127)
+            break
+        except UnicodeDecodeError as exc:
+            good = data[pos:pos + exc.start].decode("utf-8", "ignore")
+            n_ok += sum(1 for ch in good if ord(ch) > 127)
+            n_bad += exc.end - exc.start
+            if len(lines) < 5:
+                lines.append(data[: pos + exc.start].count(b"\n") + 1)
+            pos += exc.end
+            decoder.reset()
+    return n_ok, n_bad, lines
+
+
+def _mostly_utf8(path: Path) -> bool:
+    """Evidence for UTF-8 with a few damaged bytes: far more valid UTF-8 letters (å ä ö) than bad bytes.
+
+    A cp1252 file has almost no valid multi-byte UTF-8 sequences, so it never passes.
+    """
+    n_ok, n_bad, _ = _utf8_damage(path.read_bytes())
+    return n_bad > 0 and n_ok >= 10 * n_bad
+
+
+def _warn_replaced(path: Path) -> None:
+    import warnings
+
+    from qualcode.core.errors import QualcodeWarning
+
+    _, n_bad, lines = _utf8_damage(path.read_bytes())
+    where = ", ".join(str(n) for n in lines) + (" …" if n_bad > len(lines) else "")
+    warnings.warn(QualcodeWarning(
+        f"'{path}' är UTF-8 utom {n_bad} ogiltiga byte (rad {where}); de ersattes med '\ufffd'",
+        value=str(path), hint=Hint("är filen i en annan kodning, ange den", option="encoding", example="cp1252"),
+    ), stacklevel=3)
+
+
 def read_text(path: str | Path, encoding: str | None = None) -> str:
     """Whole text of a file, decoded (see `detect_encoding`), newlines normalised to \\n."""
     path = Path(path)
     _check_exists(path)
     enc = encoding or detect_encoding(path)
+    if enc == UTF8_REPLACE:
+        _warn_replaced(path)
+        return normalise_newlines(path.read_bytes().decode("utf-8-sig", "replace"))
     try:
         text = path.read_text(encoding=_codec(enc))
     except UnicodeDecodeError as exc:
@@ -119,9 +172,10 @@ def split_front_matter(text: str, source: str = "") -> tuple[dict[str, Any], str
     if not match:
         return {}, text
     import yaml
+    from qualcode.core import safe_yaml
 
     try:
-        meta = yaml.safe_load(match.group(1)) or {}
+        meta = safe_yaml.load(match.group(1)) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", rad {mark.line + 2}" if mark is not None else ""
@@ -244,7 +298,11 @@ def iter_table_rows(
     if suffix not in (".csv", ".tsv", ".txt"):
         raise InputError(f"'{path.name}': okänd tabellfiltyp '{suffix}' — använd .csv eller .xlsx")
     enc = encoding or detect_encoding(path)
-    with path.open("r", encoding=_codec(enc), newline="") as fh:
+    errors = "strict"
+    if enc == UTF8_REPLACE:
+        _warn_replaced(path)
+        enc, errors = "utf-8-sig", "replace"
+    with path.open("r", encoding=_codec(enc), newline="", errors=errors) as fh:
         try:
             sample = fh.read(64 * 1024)
         except UnicodeDecodeError:

@@ -26,16 +26,41 @@ def _check_unit(unit: str) -> None:
         raise InputError(f"okänd segmentenhet '{unit}' — välj en av {', '.join(UNITS)}")
 
 
+# A paragraph longer than this is segmented in pieces, cut at a sentence end or a space: spaCy
+# refuses texts over `nlp.max_length` (E088) and would need about 1 GB per 100,000 characters.
+MAX_PIECE = 100_000
+
+
 def _pieces(doc_id: int, text: str, unit: str) -> Iterator[tuple[int, int, int]]:
     """(document id, start, end) of the spans handed to the pipeline."""
     if unit == "response":
         stripped = text.strip()
+        spans = []
         if stripped:
             start = text.index(stripped[0])
-            yield doc_id, start, start + len(stripped)
-        return
-    for start, end in paragraphs(text):
-        yield doc_id, start, end
+            spans = [(start, start + len(stripped))]
+    else:
+        spans = paragraphs(text)
+    for start, end in spans:
+        for a, b in _cut(text, start, end):
+            yield doc_id, a, b
+
+
+def _cut(text: str, start: int, end: int, size: int | None = None) -> Iterator[tuple[int, int]]:
+    """`start:end` in pieces of at most `size` characters, cut after a sentence end or at a space."""
+    size = size or MAX_PIECE
+    while end - start > size:
+        window = text[start:start + size]
+        cut = max(window.rfind(". "), window.rfind("! "), window.rfind("? "))
+        cut = cut + 1 if cut > size // 2 else window.rfind(" ")
+        if cut <= size // 2:
+            cut = size  # no space at all: a hard cut
+        yield start, start + cut
+        start += cut
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        yield start, end
 
 
 def segment_texts(

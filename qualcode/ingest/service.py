@@ -177,10 +177,24 @@ def _replace(project: Project, nlp: Any, earlier: list[Any], doc: DocumentIn, h:
     return replace_document(project.store, nlp, chosen[0], doc, h, project.coder)
 
 
+def _refuse_nul(doc: DocumentIn) -> None:
+    """A NUL character would cut every segment after it short (SQLite stops text there): refuse it."""
+    at = doc.text.index("\0")
+    line = doc.text.count("\n", 0, at) + 1
+    raise InputError(
+        f"'{doc.name}' innehåller {doc.text.count(chr(0))} NUL-tecken (byte 0, första på rad {line}) — "
+        "inget importerades; filen är binär, eller UTF-16 utan byte-ordningsmärke",
+        value=doc.name, hint=Hint("ta bort tecknen, eller ange teckenkodningen", option="encoding", example="utf-16-le"),
+    )
+
+
 def _fresh(
     store: Any, batch: list[DocumentIn], seen: set[str], skipped: list[str]
 ) -> list[tuple[str, DocumentIn]]:
     """(hash, document) of the batch's documents whose content is not stored or seen yet."""
+    for doc in batch:
+        if "\0" in doc.text:
+            _refuse_nul(doc)
     hashed = [(content_hash(d), d) for d in batch]
     known = store.find_hashes(h for h, _ in hashed)
     fresh = []

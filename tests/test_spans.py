@@ -351,3 +351,82 @@ def test_tag_shows_a_span_highlighted_inside_its_segment(proj):
     assert r.exit_code == 0, r.output
     assert "Första stycket: «lönen 😀 är för låg» och «arbetsmiljön» är tung." in r.stdout
     assert "Andra kodare: T-KLIMAT (carl) «arbetsmiljön», T-LON (anna) «lönen 😀 är för låg»" in r.stdout
+
+
+# -- REFI-QDA ------------------------------------------------------------------------------
+
+
+def test_qdpx_round_trip_keeps_every_span_exact(proj, tmp_path):
+    import zipfile
+
+    from qualcode.exchange.refi_export import write_qdpx
+    from qualcode.exchange.refi_import import import_qdpx
+    from qualcode.project import init_project
+
+    text = doc_text(proj)
+    doc = proj.store.find_document("intervju-åsa.txt").id
+    segs = list(proj.store.iter_segments(document=doc, unit="paragraph"))
+    add_span(proj, doc, *at(text, "lönen 😀 är för låg"), ["T-LON"], memo="emoji före")
+    add_span(proj, doc, *at(text, "😀"), ["T-KLIMAT"], coder="bertil")  # nested, another coder
+    add_span(proj, doc, text.index("säger Åsa"), text.index("Tredje stycket") + 6, ["P02"])  # across \r\n\r\n
+    add_span(proj, doc, *at(text, "lönen igen"), ["T-LON"])
+    add_codes(proj, [segs[1].id], ["P05"])  # a whole segment
+    want = {(r.start, r.end, r.text, r.code_id, r.coder, r.memo) for r in document_codings(proj, doc)}
+    assert len(want) == 5
+    idx = {s.id: s.idx for s in segs}
+    counted = {(r.start, r.code_id): [idx[i] for i in r.segments] for r in document_codings(proj, doc)}
+    assert counted[(text.index("säger Åsa"), "P02")] == [1, 2]
+    out = write_qdpx(proj, tmp_path / "spans.qdpx").path
+    with zipfile.ZipFile(out) as zf:
+        qde = zf.read("project.qde").decode("utf-8")
+        [source] = [n for n in zf.namelist() if n.endswith(".txt")]
+        exported = zf.read(source).decode("utf-8")
+    assert exported == text
+    for start, end, *_ in want:
+        assert f'startPosition="{start}" endPosition="{end}"' in qde
+    assert qde.count("<PlainTextSelection") == 5
+    with init_project(tmp_path / "ny", name="ny", coder="carl") as fresh:
+        summary = import_qdpx(fresh, out)
+        assert summary.codings == 5 and summary.touches_ignored == 0
+        new = fresh.store.find_document("intervju-åsa.txt")
+        assert new.text == text
+        got = {(r.start, r.end, r.text, r.code_id, r.coder, r.memo) for r in document_codings(fresh, new.id)}
+        assert got == want
+        idx = {s.id: s.idx for s in fresh.store.iter_segments(document=new.id)}
+        assert {(r.start, r.code_id): [idx[i] for i in r.segments] for r in document_codings(fresh, new.id)} == counted
+        again = import_qdpx(fresh, out)
+        assert (again.codings, again.unchanged) == (0, 5)
+
+
+def test_qdpx_import_maps_crlf_positions_exactly_and_min_overlap_decides_the_segments(proj, tmp_path):
+    import zipfile
+
+    from qualcode.exchange.refi_import import import_qdpx
+
+    src = "\ufeffFörsta stycket om lönen 😀.\r\n\r\nAndra stycket om lokalerna.\r\n"
+    body = src[1:]  # positions count the text after the byte-order mark
+    sel = (body.index("lönen 😀"), body.index("Andra") + 2)  # ends on "An" of the next paragraph
+    qde = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="x" origin="test">
+  <Users><User guid="00000000-0000-4000-8000-000000000001" name="karin"/></Users>
+  <CodeBook><Codes><Code guid="00000000-0000-4000-8000-000000000002" name="T-LON" isCodable="true"/></Codes></CodeBook>
+  <Sources><TextSource guid="00000000-0000-4000-8000-000000000003" name="annan.txt" plainTextPath="internal://a.txt">
+    <PlainTextSelection guid="00000000-0000-4000-8000-000000000004" startPosition="{sel[0]}" endPosition="{sel[1]}"
+        creatingUser="00000000-0000-4000-8000-000000000001">
+      <Coding guid="00000000-0000-4000-8000-000000000005" creatingUser="00000000-0000-4000-8000-000000000001">
+        <CodeRef targetGUID="00000000-0000-4000-8000-000000000002"/></Coding>
+    </PlainTextSelection>
+  </TextSource></Sources>
+</Project>"""
+    path = tmp_path / "annan.qdpx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("project.qde", qde)
+        zf.writestr("sources/a.txt", src.encode("utf-8"))
+    s = import_qdpx(proj, path)
+    assert (s.codings, s.touches_ignored) == (1, 1)
+    doc = proj.store.find_document("annan.txt")
+    [row] = document_codings(proj, doc.id)
+    assert row.text == "lönen 😀.\n\nAn" and doc.text[row.start:row.end] == row.text
+    first, second = proj.store.iter_segments(document=doc.id, unit="paragraph")
+    assert row.segments == (first.id,)  # "An" is under the minimum overlap: it counts for paragraph 1 only
+    assert [seg for seg, _, code, _ in proj.store.coded_rows() if code == "T-LON"] == [first.id]

@@ -420,25 +420,29 @@ def build_project_xml(
     ET.register_namespace("", QDE_NS)
     stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="seconds")
     documents = list(store.iter_documents())
-    codings: dict[int, list[tuple[Coding, Segment]]] = {}
+    # One selection per coded span (document, start, end; a segment coding's span is its segment),
+    # keyed with the anchor segment's unit so a segment coding's selection keeps its guid.
+    Place = tuple[int, int, int, str]
+    codings: dict[Place, list[tuple[Coding, Segment]]] = {}
     segments: dict[int, Segment] = {}
     for coding, seg in store.iter_codings(sources=POSITIVE, coder=list(coders) if coders else None):
         if coding.code_id not in codebook:
             continue
-        codings.setdefault(seg.id, []).append((coding, seg))
+        codings.setdefault((coding.document_id, coding.start, coding.end, seg.unit), []).append((coding, seg))
         segments[seg.id] = seg
     quotes = store.flagged_quotes()
     for seg in store.iter_segments(ids=sorted(quotes - set(segments))) if quotes - set(segments) else ():
         segments[seg.id] = seg
+    seg_place = {sid: (s.document_id, s.start, s.end, s.unit) for sid, s in segments.items()}
 
     users = sorted({c.coder for items in codings.values() for c, _ in items} | {project.coder})
     # Key quotes are flagged per coder: the flag goes on that coder's selection.
-    flagged_by: dict[int, set[str]] = {}
+    flagged_by: dict[Place, set[str]] = {}
     for name in users:
         if coders and name not in coders:
             continue
         for seg_id in store.flagged_quotes(by=name):
-            flagged_by.setdefault(seg_id, set()).add(name)
+            flagged_by.setdefault(seg_place[seg_id], set()).add(name)
     root = ET.Element(
         q("Project"),
         {
@@ -495,9 +499,9 @@ def build_project_xml(
             for d in docs:
                 ET.SubElement(case_el, q("SourceRef"), {"targetGUID": guid("source", d.content_hash)})
 
-    by_doc: dict[int, list[Segment]] = {}
-    for seg in segments.values():
-        by_doc.setdefault(seg.document_id, []).append(seg)
+    by_doc: dict[int, set[Place]] = {}
+    for place in [*codings, *flagged_by]:
+        by_doc.setdefault(place[0], set()).add(place)
     files: dict[str, str] = {}
     notes: list[tuple[str, str, str, str | None]] = []  # guid, name, text, created
     n_codings = n_selections = 0
@@ -512,10 +516,11 @@ def build_project_xml(
         if created:
             attrs["creationDateTime"] = created
         src = ET.SubElement(sources_el, q("TextSource"), attrs)  # type: ignore[arg-type]
-        for seg in sorted(by_doc.get(d.id, []), key=lambda s: (s.start, s.end, s.id)):
-            sel_key = f"{d.content_hash}:{seg.unit}:{seg.start}:{seg.end}"
-            start, end = masked.position(seg.start), masked.position(seg.end, end=True)
-            for group in _selection_groups(codings.get(seg.id, []), flagged_by.get(seg.id, set())):
+        for place in sorted(by_doc.get(d.id, set()), key=lambda p: (p[1], p[2], p[3])):
+            _doc, span_start, span_end, unit = place
+            sel_key = f"{d.content_hash}:{unit}:{span_start}:{span_end}"
+            start, end = masked.position(span_start), masked.position(span_end, end=True)
+            for group in _selection_groups(codings.get(place, []), flagged_by.get(place, set())):
                 sel_attrs = {
                     "guid": guid("selection", f"{sel_key}:{group.coder}:{','.join(group.codes)}"),
                     "name": _selection_name(masked.text[start:end]),

@@ -5,13 +5,14 @@ The file is read and checked whole before the store is touched: the zip, `projec
 text source's text, every selection's positions, and every code that a coding uses. Then the
 documents, their segments and the codings are written in one transaction.
 
-How selections become codings: qualcode codes segments (paragraphs), so a selection codes each
-paragraph it covers. Positions are compared in non-space characters, so line endings (`\\r\\n`
-in the file, `\\n` in the store, as for `qualcode import notes`) and blank lines do not count.
-A paragraph that a selection only partly overlaps is coded when the selection covers at least
-`min_overlap` of its characters (10), or all of it, or when the whole selection lies in it; a
-selection that ends on a neighbour's first word does not code the neighbour. Every selection
-codes at least the paragraph it overlaps most.
+How selections become codings: each coded selection becomes a span coding of exactly its
+characters (positions mapped through the line-ending normalisation: `\\r\\n` in the file, `\\n`
+in the store, as for `qualcode import notes`). `min_overlap` (10) decides which paragraphs the
+span counts for: a paragraph it only partly overlaps counts when the span covers at least that
+many of its characters, or all of it, or when the whole span lies in it; a selection that ends
+on a neighbour's first word does not count for the neighbour. Every selection counts for at
+least the paragraph it overlaps most, found in non-space characters (its anchor, where a key
+quote flag goes).
 
 How REFI codes find codebook codes: a `--map` file (`refi_name;code_id`) first, then the
 `qualcode: id=…` line that qualcode's own export writes in the Description, then a codebook
@@ -99,6 +100,7 @@ class RefiProject:
     codes: dict[str, RefiCode]
     sources: tuple[RefiSource, ...]
     non_text: tuple[str, ...]  # "name (PDF)" of sources that are not text
+    origin: str = ""  # the program that wrote the file
 
 
 @dataclass(frozen=True)
@@ -265,7 +267,7 @@ class _Reader:
                 sources.append(self._source(el, name, variables, case_meta.get(_guid(el.get("guid")), [])))
         return RefiProject(
             path=self.path, name=root.get("name") or self.path.stem, codes=codes,
-            sources=tuple(sources), non_text=tuple(non_text),
+            sources=tuple(sources), non_text=tuple(non_text), origin=(root.get("origin") or "").strip(),
         )
 
     # -- parts --
@@ -619,6 +621,33 @@ def _note_text(text: str) -> str:
     return normalise_newlines(text).strip("\n")
 
 
+def note_offsets(text: str) -> list[int]:
+    """For each position of `text` (len(text) + 1 entries), the same position in `_note_text(text)`.
+
+    >>> note_offsets("\\r\\nå\\r\\nä")  # doc text "å\\nä"
+    [0, 0, 0, 1, 1, 2, 3]
+    """
+    bom = len(text) - len(text.lstrip("\ufeff"))
+    out: list[int] = []
+    j = 0
+    for i, ch in enumerate(text):
+        out.append(j)
+        if i < bom or (ch == "\r" and text[i + 1:i + 2] == "\n"):
+            continue  # removed, or the first half of \r\n: both map to the next character
+        j += 1
+    out.append(j)
+    normal = normalise_newlines(text)
+    lead, length = len(normal) - len(normal.lstrip("\n")), len(normal.strip("\n"))
+    return [min(max(k - lead, 0), length) for k in out]
+
+
+def _solid_positions(text: str) -> list[int]:
+    """For k non-space characters, the position in `text` just after the k-th (0 for k = 0)."""
+    out = [0]
+    out += [i + 1 for i, ch in enumerate(text) if not ch.isspace()]
+    return out
+
+
 # -- import ------------------------------------------------------------------------------
 
 
@@ -638,6 +667,7 @@ def import_qdpx(
     from qualcode.ingest.service import content_hash, import_documents
 
     path = Path(path)
+    explicit = min_overlap is not None
     min_overlap = MIN_OVERLAP if min_overlap is None else min_overlap
     if min_overlap < 1:
         raise InputError(f"minsta överlapp måste vara minst 1 (fick {min_overlap})", value=min_overlap,
@@ -675,10 +705,12 @@ def import_qdpx(
             if group:
                 new_segments += import_documents(project, group, str(path), kind, unit, options, model).segments
         after = _Known(store.find_documents(hashes, names))
-        plan = _Plan(store, mapping, min_overlap, lambda: project.nlp(model))
+        # qualcode's own spans count for every segment they overlap, as they did where they were made
+        own = refi.origin.startswith("qualcode") and not explicit
+        plan = _Plan(store, mapping, min_overlap, lambda: project.nlp(model), None if own else min_overlap)
         for src, doc, h in zip(sources, docs, hashes):
             plan.add(src, after.find(doc, h))
-        written, unchanged = _write_codings(store, plan.codings, path.name)
+        written, unchanged = _write_codings(store, plan.codings, path.name, plan.stored_overlap)
         flagged = {coder: store.flagged_quotes(by=coder) for coder in {c for _, c in plan.quotes}}
         for seg_id, coder in sorted(plan.quotes):
             if seg_id not in flagged[coder]:
@@ -687,7 +719,7 @@ def import_qdpx(
     return QdpxImportSummary(
         path=path, documents=len(fresh), segments=new_segments + plan.segments, skipped=tuple(skipped),
         selections=sum(len(s.selections) for s in sources), codings=written, unchanged=unchanged,
-        coders=tuple(sorted({coder for _, _, coder in plan.codings})), non_text=refi.non_text,
+        coders=tuple(sorted({key[-1] for key in plan.codings})), non_text=refi.non_text,
         empty=tuple(s.name for s, text in zip(refi.sources, texts) if not text.strip()),
         touches_ignored=plan.touches, unplaced=plan.unplaced, source_codings=sum(s.source_codings for s in sources),
     )
@@ -732,14 +764,18 @@ def _answer_key(text: str, meta: dict[str, Any]) -> tuple[str, str]:
 
 
 class _Plan:
-    """The codings to write, (segment id, code id, coder) → memos, from the sources' selections."""
+    """The codings to write, (document, start, end, unit, anchor segment, code id, coder) → memos."""
 
-    def __init__(self, store: Store, mapping: dict[str, str], min_overlap: int, nlp: Callable[[], Language]):
+    def __init__(
+        self, store: Store, mapping: dict[str, str], min_overlap: int, nlp: Callable[[], Language],
+        stored_overlap: int | None,
+    ):
         self.store = store
         self.mapping = mapping
         self.min_overlap = min_overlap
+        self.stored_overlap = stored_overlap  # what the spans keep: None = they count for every segment they overlap
         self.nlp = nlp
-        self.codings: dict[tuple[int, str, str], list[str]] = {}
+        self.codings: dict[tuple[int, int, int, str, int, str, str], list[str]] = {}
         self.quotes: set[tuple[int, str]] = set()  # (segment id, coder) flagged as key quotes
         self.layouts: dict[int, _Layout] = {}
         self.touches = self.unplaced = self.segments = 0
@@ -751,21 +787,37 @@ class _Plan:
             self.layouts[doc.id], added = _layout(self.store, doc, self.nlp)
             self.segments += added
         solid = _solid_offsets(src.text)
+        layout = self.layouts[doc.id]
+        # Selections keep their exact characters: through the newline normalisation when the
+        # stored text is the source's, else word by word (non-space characters).
+        exact = note_offsets(src.text) if _note_text(src.text) == doc.text else None
+        after = _solid_positions(doc.text)
         for sel in src.selections:
             if not sel.codings and not sel.key_quote_by:
                 continue
-            targets, ignored = self.layouts[doc.id].targets(solid[sel.start], solid[sel.end], self.min_overlap)
+            targets, ignored = layout.targets(solid[sel.start], solid[sel.end], self.min_overlap)
             if sel.key_quote_by:
                 self.quotes.update((seg_id, sel.key_quote_by) for seg_id in targets)
             if not sel.codings:
                 continue
-            self.touches += ignored
+            self.touches += ignored if self.stored_overlap is not None else 0
             self.unplaced += not targets
-            for seg_id in targets:
-                for c in sel.codings:
-                    memos = self.codings.setdefault((seg_id, self.mapping[c.code_guid], c.coder), [])
-                    if c.memo and c.memo not in memos:
-                        memos.append(c.memo)
+            if not targets:
+                continue
+            if exact is not None:
+                start, end = exact[sel.start], exact[sel.end]
+            else:  # from the first to the last non-space character the selection holds
+                k = solid[sel.start]
+                start = after[k + 1] - 1 if k + 1 < len(after) else len(doc.text)
+                end = after[min(solid[sel.end], len(after) - 1)]
+            if end <= start:
+                self.unplaced += 1
+                continue
+            for c in sel.codings:
+                key = (doc.id, start, end, layout.unit, targets[0], self.mapping[c.code_guid], c.coder)
+                memos = self.codings.setdefault(key, [])
+                if c.memo and c.memo not in memos:
+                    memos.append(c.memo)
 
 
 @dataclass(frozen=True)
@@ -775,6 +827,7 @@ class _Layout:
     ids: list[int]
     spans: list[tuple[int, int]]
     exact: dict[tuple[int, int], int]
+    unit: str
 
     def targets(self, start: int, end: int, min_overlap: int) -> tuple[list[int], int]:
         """Segment ids a selection codes, and the number of touched paragraphs left out."""
@@ -802,26 +855,34 @@ def _layout(store: Store, doc: Document, nlp: Callable[[], Language]) -> tuple[_
     for seg in segments:
         exact.setdefault((solid[seg.start], solid[seg.end]), seg.id)
     coding = [seg for seg in segments if seg.unit == unit]
-    return _Layout([seg.id for seg in coding], [(solid[seg.start], solid[seg.end]) for seg in coding], exact), added
+    return _Layout([seg.id for seg in coding], [(solid[seg.start], solid[seg.end]) for seg in coding], exact, unit), added
 
 
-def _write_codings(store: Store, planned: dict[tuple[int, str, str], list[str]], source: str) -> tuple[int, int]:
-    """Upsert manual codings; a positive coding that exists keeps its source and memo."""
+def _write_codings(
+    store: Store, planned: dict[tuple[int, int, int, str, int, str, str], list[str]], source: str,
+    min_overlap: int | None,
+) -> tuple[int, int]:
+    """Store each selection as a manual span coding; one the coder already has (inside a positive
+    coding of the same code) is unchanged and keeps its source and memo."""
     written = unchanged = 0
-    for (seg_id, code_id, coder), memos in planned.items():
+    for (doc_id, start, end, unit, anchor, code_id, coder), memos in planned.items():
         memo = "\n\n".join(memos) or None
-        before = store.find_coding(seg_id, code_id, coder)
-        if before is not None and before.source in POSITIVE:
+        mine = [c for c in store.document_codings(doc_id) if c.code_id == code_id and c.coder == coder]
+        before = next((c for c in mine if c.source in POSITIVE and c.start <= start and end <= c.end), None)
+        if before is not None:
             if memo and not before.memo:
                 store.set_coding_memo(before.id, memo)
-                store.log(coder, "memo", coding_id=before.id, segment_id=seg_id, code_id=code_id,
+                store.log(coder, "memo", coding_id=before.id, segment_id=before.segment_id, code_id=code_id,
                           detail={"memo": memo, "was": None, "via": "qdpx", "file": source})
                 written += 1
             else:
                 unchanged += 1
             continue
-        cid = store.upsert_coding(seg_id, code_id, coder, "manual", memo=memo)
-        store.log(coder, "add", coding_id=cid, segment_id=seg_id, code_id=code_id,
-                  detail={"memo": memo, "was": before.source if before else None, "via": "qdpx", "file": source})
+        was = next((c.source for c in mine if c.start < end and start < c.end), None)
+        cid, merged = store.put_coding(doc_id, start, end, unit, code_id, coder, "manual", memo=memo, prefer=anchor,
+                                     min_overlap=min_overlap)
+        store.log(coder, "add", coding_id=cid, segment_id=anchor, code_id=code_id,
+                  detail={"memo": memo, "was": was, "via": "qdpx", "file": source, "document": doc_id,
+                          "start": start, "end": end, "merged": [c.id for c in merged]})
         written += 1
     return written, unchanged

@@ -230,9 +230,20 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX detached_document ON detached_codings (document_id);
         """,
     ),
+    (
+        7,
+        "a span's minimum overlap with the segments it counts for",
+        # NULL: every segment it overlaps; n: only those it shares at least min(n, segment
+        # length, span length) characters with (a REFI-QDA selection that just touches a paragraph).
+        """
+        ALTER TABLE codings ADD COLUMN min_overlap INTEGER;
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = max(v for v, _, _ in MIGRATIONS)
+# Whether coding c shares enough characters with segment {s} to count for it (see migration 7).
+_ENOUGH = "(c.min_overlap IS NULL OR MIN(c.end, {s}.end) - MAX(c.start, {s}.start) >= MIN(c.min_overlap, {s}.end - {s}.start, c.end - c.start))"
 IMPORT_STATUS_MIGRATION = 5
 
 
@@ -797,7 +808,7 @@ class Store:
     # segment (start == end) is only ever covered by codings anchored on it.
     _COVERS = (
         "(c.document_id = s.document_id AND (c.segment_id = s.id OR (c.start < s.end AND s.start < c.end "
-        "AND s.unit = (SELECT a.unit FROM segments a WHERE a.id = c.segment_id))))"
+        "AND s.unit = (SELECT a.unit FROM segments a WHERE a.id = c.segment_id) AND " + _ENOUGH.format(s="s") + ")))"
     )
 
     def find_coding(self, segment_id: int, code_id: str, coder: str) -> Coding | None:
@@ -818,6 +829,12 @@ class Store:
         ).fetchone()
         return int(r[0]) if r else None
 
+    def _overlaps(self, segment_id: int, document_id: int, start: int, end: int) -> bool:
+        r = self.conn.execute(
+            "SELECT 1 FROM segments WHERE id = ? AND document_id = ? AND start < ? AND ? < end", (segment_id, document_id, end, start)
+        ).fetchone()
+        return r is not None
+
     def put_coding(
         self,
         document_id: int,
@@ -832,9 +849,12 @@ class Store:
         reason: str | None = None,
         memo: str | None = None,
         prefer: int | None = None,
+        min_overlap: int | None = None,
     ) -> tuple[int, list[Coding]]:
         """Store a coding of span `start:end`; the coder's overlapping codings of the code merge into it.
 
+        `min_overlap`: the span counts only for segments it shares that many characters with
+        (or all of a shorter segment or span); None: every segment it overlaps.
         Returns the coding's id and the codings merged away (replaced, or their spans now lie in the kept one);
         each merge is audited. `prefer` is the anchor segment to keep when it still overlaps.
         """
@@ -854,7 +874,7 @@ class Store:
         lo = min([start, *(c.start for c in grow)])
         hi = max([end, *(c.end for c in grow)])
         anchor = self.anchor_segment(document_id, lo, hi, unit)
-        if prefer is not None and (anchor is None or lo == hi):
+        if prefer is not None and (anchor is None or lo == hi or self._overlaps(prefer, document_id, lo, hi)):
             anchor = prefer
         if anchor is None:
             raise StoreError(f"spannet {start}:{end} ligger inte i något segment ({unit}) av dokument {document_id}")
@@ -862,8 +882,9 @@ class Store:
         if not overlapping:
             cur = self.conn.execute(
                 "INSERT INTO codings (document_id, start, end, segment_id, code_id, coder, source, score, model_version, "
-                "reason, memo, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (document_id, lo, hi, anchor, code_id, coder, source, score, model_version, reason, memo, ts, ts),
+                "reason, memo, min_overlap, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (document_id, lo, hi, anchor, code_id, coder, source, score, model_version, reason, memo, min_overlap,
+                 ts, ts),
             )
             return int(cur.lastrowid or 0), []
         keep = next((c for c in overlapping if prefer is not None and c.segment_id == prefer), overlapping[0])
@@ -876,8 +897,8 @@ class Store:
             self.conn.execute("DELETE FROM codings WHERE id = ?", (c.id,))
         self.conn.execute(
             "UPDATE codings SET start = ?, end = ?, segment_id = ?, source = ?, score = ?, model_version = ?, "
-            "reason = ?, memo = ?, updated_at = ? WHERE id = ?",
-            (lo, hi, anchor, source, score, model_version, reason, "\n".join(memos) or None, ts, keep.id),
+            "reason = ?, memo = ?, min_overlap = ?, updated_at = ? WHERE id = ?",
+            (lo, hi, anchor, source, score, model_version, reason, "\n".join(memos) or None, min_overlap, ts, keep.id),
         )
         if merged or (lo, hi) != (keep.start, keep.end):
             self.log(coder, "span.merge", coding_id=keep.id, segment_id=anchor, code_id=code_id,
@@ -913,7 +934,8 @@ class Store:
         rows = self.conn.execute(
             "SELECT s.id FROM codings c JOIN segments a ON a.id = c.segment_id JOIN segments s "
             "ON s.document_id = c.document_id AND s.unit = COALESCE(?, a.unit) "
-            "AND (s.id = c.segment_id OR (c.start < s.end AND s.start < c.end)) WHERE c.id = ? ORDER BY s.idx",
+            "AND (s.id = c.segment_id OR (c.start < s.end AND s.start < c.end AND " + _ENOUGH.format(s="s") + ")) "
+            "WHERE c.id = ? ORDER BY s.idx",
             (unit, coding_id),
         )
         return [r[0] for r in rows]
@@ -992,7 +1014,8 @@ class Store:
             marks = ",".join("?" * len(segment_ids))
             clauses.append(
                 f"EXISTS (SELECT 1 FROM segments f WHERE f.id IN ({marks}) AND f.document_id = c.document_id "
-                "AND (f.id = c.segment_id OR (f.unit = s.unit AND c.start < f.end AND f.start < c.end)))"
+                "AND (f.id = c.segment_id OR (f.unit = s.unit AND c.start < f.end AND f.start < c.end AND "
+                + _ENOUGH.format(s="f") + ")))"
                 if segment_ids else "0"
             )
             params += list(segment_ids)
@@ -1028,7 +1051,7 @@ class Store:
             "substr(d.text, s.start + 1, s.end - s.start) AS text, d.name AS document_name, d.meta AS meta "
             "FROM codings c JOIN segments a ON a.id = c.segment_id "
             "JOIN segments s ON s.document_id = c.document_id AND s.unit = COALESCE(?, a.unit) "
-            "AND (s.id = c.segment_id OR (c.start < s.end AND s.start < c.end)) "
+            "AND (s.id = c.segment_id OR (c.start < s.end AND s.start < c.end AND " + _ENOUGH.format(s="s") + ")) "
             "JOIN documents d ON d.id = s.document_id "
             f"WHERE c.source IN ({','.join('?' * len(sources))}) ORDER BY s.document_id, s.unit, s.idx, c.id"
         )
@@ -1119,7 +1142,7 @@ class Store:
             "SELECT s.id, s.document_id, c.code_id, d.meta FROM codings c "
             "JOIN segments a ON a.id = c.segment_id "
             "JOIN segments s ON s.document_id = c.document_id AND s.unit = COALESCE(?, a.unit) "
-            "AND (s.id = c.segment_id OR (c.start < s.end AND s.start < c.end)) "
+            "AND (s.id = c.segment_id OR (c.start < s.end AND s.start < c.end AND " + _ENOUGH.format(s="s") + ")) "
             "JOIN documents d ON d.id = s.document_id "
             f"WHERE c.source IN ({','.join('?' * len(sources))})"
         )

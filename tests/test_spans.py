@@ -430,3 +430,23 @@ def test_qdpx_import_maps_crlf_positions_exactly_and_min_overlap_decides_the_seg
     first, second = proj.store.iter_segments(document=doc.id, unit="paragraph")
     assert row.segments == (first.id,)  # "An" is under the minimum overlap: it counts for paragraph 1 only
     assert [seg for seg, _, code, _ in proj.store.coded_rows() if code == "T-LON"] == [first.id]
+
+
+def test_replacing_the_text_moves_spans_with_their_words_and_lists_vanished_ones(proj, tmp_path):
+    text = doc_text(proj)
+    doc = proj.store.find_document("intervju-åsa.txt").id
+    [emoji] = add_span(proj, doc, *at(text, "lönen 😀 är för låg"), ["T-LON"])
+    [across] = add_span(proj, doc, text.index("handledning"), text.index("Tredje stycket") + 6, ["P08"])
+    [gone] = add_span(proj, doc, *at(text, "lönen igen"), ["T-LON"], coder="bertil")
+    new = ("Ny inledning 🙂 med åäö.\r\n\r\n" + TEXT).replace("Tredje stycket: lönen igen.\r\n", "Tredje stycket.\r\n")
+    note = tmp_path / "intervju-åsa.txt"
+    note.write_bytes(new.encode("utf-8"))
+    result = import_notes(proj, [note], on_change="replace")
+    [r] = result.replaced
+    after = proj.store.get_document(doc)
+    by_id = {c.id: c for c in proj.store.document_codings(doc)}
+    assert after.text[by_id[emoji.id].start:by_id[emoji.id].end] == "lönen 😀 är för låg"
+    assert by_id[emoji.id].start == emoji.start + len("Ny inledning 🙂 med åäö.\n\n")
+    assert after.text[by_id[across.id].start:by_id[across.id].end] == "handledning.\n\nTredje"
+    assert gone.id not in by_id
+    assert [(c.code_id, c.coder, c.old_text) for c in r.vanished] == [("T-LON", "bertil", "lönen igen")]

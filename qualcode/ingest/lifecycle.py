@@ -245,8 +245,8 @@ def _map_span(
     seg_old1, seg_new1 = old_text[s1.start:s1.end], new_text[t1.start:t1.end]
     start = t0.start + map_offset(seg_old0, seg_new0, max(c.start, s0.start) - s0.start, "start")
     end = t1.start + map_offset(seg_old1, seg_new1, min(c.end, s1.end) - s1.start, "end")
-    if end < start:
-        return None
+    if end < start or (end == start and c.end > c.start):
+        return None  # its words are gone, though its paragraph is still there
     return start, end
 
 

@@ -235,3 +235,60 @@ def test_codings_imported_from_a_file_are_not_her_own(tmp_path):
     assert imported_segments(p) == {segs[0].id}
     via = [a["detail"].get("via") for a in p.store.iter_audit() if a["action"] == "add"]
     assert via.count("kodningsfil:k.jsonl") == 2
+
+
+# -- keyword specificity in the codebook ---------------------------------------------------
+
+
+def _hits(rules, text):  # type: ignore[no-untyped-def]
+    return {h.code_id: h.keywords for h in rules.hits(tokenize([text])[0])}
+
+
+@pytest.fixture(scope="module")
+def shipped_rules():
+    from qualcode.core.codebook import default_codebook
+    from qualcode.suggest.rules import KeywordRules
+
+    return KeywordRules(default_codebook())
+
+
+def test_known_other_words_are_not_their_keyword(shipped_rules):
+    assert "P06" not in _hits(shipped_rules, "Kontaktsekreterarna träffar familjerna varje vecka.")
+    assert _hits(shipped_rules, "Sekreteraren sköter posten.")["P06"] == ("sekreterare",)
+    assert "P04" not in _hits(shipped_rules, "Vi ritar en nätverkskarta och håller nätverksmöten med familjen.")
+    assert "nätverk" in _hits(shipped_rules, "Nätverket för kunskapsutbyte träffas varje månad.")["P04"]
+    assert "P02" not in _hits(shipped_rules, "Jobbmentorerna arbetar med klienterna.")
+
+
+def test_an_exclude_word_containing_a_keyword_is_that_word_only():
+    from qualcode.suggest.rules import KeywordRules
+
+    cb = build_codebook([code_from_mapping(
+        {"id": "H", "name": "Handledning", "keywords": ["handledning", "ärendedragning"],
+         "exclude_keywords": ["studenthandledning", "extern konsult"]}, "test")])
+    rules = KeywordRules(cb)
+    assert _hits(rules, "Studenthandledningen tar tid.") == {}
+    # the word is not the keyword, but it does not stop the code's other keywords …
+    assert _hits(rules, "Studenthandledningen tar tid, men ärendedragningen fungerar.") == {"H": ("ärendedragning",)}
+    assert _hits(rules, "Ärendehandledningen fungerar.") == {"H": ("handledning",)}
+    # … while an exclude entry that is not such a word still stops the code in the segment
+    assert _hits(rules, "Ärendedragningen leds av en extern konsult.") == {}
+
+
+def test_exclude_names_contexts_in_which_a_keyword_does_not_count(shipped_rules):
+    from qualcode.suggest.rules import KeywordRules
+
+    assert _hits(shipped_rules, "Nyanställda får en mentor.")["P02"] == ("nyanställd", "mentor")
+    assert "P02" not in _hits(shipped_rules, "Mentorn träffar klienten varje vecka.")
+    assert "P02" not in _hits(shipped_rules, "Ungdomarna får en mentor som hjälper dem.")
+    cb = build_codebook([code_from_mapping(
+        {"id": "I", "name": "Introduktion", "keywords": ["mentor", "introduktion"],
+         "exclude_keywords": ["mentor när: klient, som arbetar"]}, "test")])
+    rules = KeywordRules(cb)
+    assert _hits(rules, "Varje klient har en mentor.") == {}
+    assert _hits(rules, "Vi har en mentor som arbetar heltid.") == {}  # a phrase as context
+    # far from the context word (more than six words away) the keyword counts again
+    far = "Varje klient kom. Det var en lång dag på kontoret i går. Alla nya får en mentor."
+    assert _hits(rules, far) == {"I": ("mentor",)}
+    # the other keywords of the code are not affected
+    assert _hits(rules, "Introduktionen ger varje klient en mentor.") == {"I": ("introduktion",)}

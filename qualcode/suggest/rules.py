@@ -12,7 +12,12 @@ A keyword matches a word when
 
 Within one word only the longest matching keyword counts, so `handledarutbildning`
 (P11) does not also count as `utbildning` (P10). Multi-word keywords match as a run of
-words. A code's `exclude_keywords` in a segment stop every rule suggestion for that code.
+words. Known other words are not their keyword (`kontaktsekreterare` is no `sekreterare`,
+`nätverkskarta` no `nätverk`): a built-in list of lexicalised compounds, plus every
+`exclude_keywords` entry that is one word containing one of the code's keywords. Other
+`exclude_keywords` in a segment stop every rule suggestion for that code; an entry
+`KEYWORD när: WORD, WORD` names contexts: the keyword does not count when one of the
+words stands within a few words of it (`mentor när: klient, deltagare`).
 
 Score of a code: 1 - 0.5**m for m distinct matched keywords (one keyword gives 0.5,
 two 0.75, three 0.875). Codebook aliases (short answer names such as "adm stöd chefer")
@@ -51,6 +56,15 @@ OPAQUE_COMPOUNDS = (
     ("social", "sekreterare"), ("hand", "ledare"), ("hand", "ledning"), ("väg", "ledning"),
     ("väg", "ledare"), ("bistånds", "handläggare"),
 )
+# Lexicalised compounds that contain a keyword but mean something else: a kontaktsekreterare
+# is a social worker, a nätverkskarta and a nätverksmöte are methods of client work, a
+# jobbmentor works with clients. Inflected forms count (`kontaktsekreterarna`).
+OTHER_WORDS = (
+    "kontaktsekreterare", "nätverkskarta", "nätverksmöte", "nätverksarbete", "jobbmentor",
+    "lokalsamhälle", "lokalvård",
+)
+CONTEXT_MARK = " när:"
+CONTEXT_WINDOW = 6  # words on each side of a keyword that a context word may stand in
 # Nouns and verbs carry the topic; used only with a POS-tagging pipeline (pos_filter).
 CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "X", ""})
 
@@ -87,6 +101,7 @@ class _Keyword:
     text: str  # as written in the codebook
     variants: tuple[tuple[str, ...], ...]  # per word: accepted forms (keyword, its lemma)
     exclude: bool = False
+    contexts: tuple[_Keyword, ...] = ()  # the keyword does not count near one of these
 
 
 def tokens_from_doc(doc: Doc | Span, pos: bool = False) -> list[Token]:
@@ -157,14 +172,20 @@ def _tail_is(tail: str, keyword: str) -> bool:
     return tail.startswith(keyword) and rest in _ENDINGS
 
 
-def word_matches(form: str, lemma: str, keyword: str) -> bool:
-    """Does one keyword word match this word (whole word, compound head, or first part)?"""
+def word_matches(form: str, lemma: str, keyword: str, other_words: Sequence[str] = OTHER_WORDS) -> bool:
+    """Does one keyword word match this word (whole word, compound head, or first part)?
+
+    A word that contains one of `other_words` (stems of known other words) containing the
+    keyword is not the keyword: `kontaktsekreterarna` is no `sekreterare`.
+    """
     if keyword in (form, lemma):
         return True
     if len(keyword) < 3:
         return False
     for cand in {form, lemma}:
         if keyword not in cand or cand == keyword:
+            continue
+        if any(keyword in w and w != keyword and _stem(w) in cand for w in other_words):
             continue
         if cand.startswith(keyword) and _tail_is(cand, keyword):
             return True  # an inflected form simplemma does not know
@@ -191,6 +212,11 @@ def word_matches(form: str, lemma: str, keyword: str) -> bool:
     return False
 
 
+def _stem(word: str) -> str:
+    """A word without its final vowel, so that inflected forms contain it (`nätverkskart|an`)."""
+    return word[:-1] if len(word) > 4 and word[-1] in "ae" else word
+
+
 class KeywordRules:
     """Rule suggester built from a codebook's keywords (sklearn-like: no fitting needed).
 
@@ -205,15 +231,38 @@ class KeywordRules:
         self.code_ids = [c.id for c in codebook.leaves]
         kws: list[_Keyword] = []
         aliases: dict[str, list[str]] = {}
+        other: set[str] = set(OTHER_WORDS)
+        self._other_by_code: dict[str, tuple[str, ...]] = {}
         for code in codebook.leaves:
+            own: list[_Keyword] = []
             for text in code.keywords:
                 k = _keyword(code.id, text)
                 if k:
-                    kws.append(k)
+                    own.append(k)
+            contexts: dict[str, tuple[_Keyword, ...]] = {}
+            words: list[str] = []
             for text in code.exclude_keywords:
+                if CONTEXT_MARK in f" {text.strip()}":
+                    head, _, rest = f" {text.strip()}".partition(CONTEXT_MARK)
+                    near = tuple(c for c in (_keyword(code.id, w) for w in rest.split(",") if w.strip()) if c)
+                    key = " ".join(head.split()).lower()
+                    contexts[key] = contexts.get(key, ()) + near
+                    continue
                 k = _keyword(code.id, text, exclude=True)
-                if k:
+                if k is None:
+                    continue
+                if len(k.variants) == 1 and any(
+                    len(o.variants) == 1 and any(
+                        o.variants[0][0] != v and word_matches(v, v, o.variants[0][0], ()) for v in k.variants[0])
+                    for o in own
+                ):
+                    words.append(k.variants[0][0])  # a known other word: not the keyword it contains
+                else:
                     kws.append(k)
+            self._other_by_code[code.id] = tuple(other | set(words))
+            for k in own:
+                near = contexts.get(k.text.lower(), ())
+                kws.append(_Keyword(k.code_id, k.text, k.variants, contexts=near) if near else k)
             for text in code.aliases:
                 k = _keyword(code.id, text)
                 if k:
@@ -252,7 +301,8 @@ class KeywordRules:
             found = [
                 k for k in self._single
                 if any(v in form or v in lemma for v in k.variants[0])
-                and any(word_matches(form, lemma, v) for v in k.variants[0])
+                and any(word_matches(form, lemma, v, self._other_by_code.get(k.code_id, OTHER_WORDS))
+                        for v in k.variants[0])
             ]
             if len(found) > 1:
                 longest = max(len(k.variants[0][0]) for k in found)
@@ -269,7 +319,8 @@ class KeywordRules:
             if self.use_pos and t.pos not in CONTENT_POS:
                 continue
             for k in self._word_keywords(t.form, t.lemma):
-                out.append((k, t.form))
+                if not (k.contexts and self._near(tokens, i, k.contexts)):
+                    out.append((k, t.form))
         for i, t in enumerate(tokens):
             cands = self._multi_by_first.get(t.form, []) + (
                 self._multi_by_first.get(t.lemma, []) if t.lemma != t.form else []
@@ -283,9 +334,23 @@ class KeywordRules:
                     or (j == n - 1 and any(word_matches(tokens[i + j].form, tokens[i + j].lemma, v)
                                            for v in k.variants[j]))
                     for j in range(1, n)
-                ):
+                ) and not (k.contexts and self._near(tokens, i, k.contexts, n)):
                     out.append((k, " ".join(tokens[i + j].form for j in range(n))))
         return out
+
+    @staticmethod
+    def _near(tokens: Sequence[Token], i: int, contexts: Sequence[_Keyword], n: int = 1) -> bool:
+        """Does a context word (or phrase) stand within CONTEXT_WINDOW words of tokens[i:i + n]?"""
+        lo, hi = max(0, i - CONTEXT_WINDOW), min(len(tokens), i + n + CONTEXT_WINDOW)
+        for c in contexts:
+            m = len(c.variants)
+            for s in range(lo, hi - m + 1):
+                if i <= s < i + n:
+                    continue
+                if all(any(word_matches(tokens[s + j].form, tokens[s + j].lemma, v) for v in c.variants[j])
+                       for j in range(m)):
+                    return True
+        return False
 
     def hits(self, tokens: Sequence[Token]) -> list[RuleHit]:
         """Codes suggested by the keywords in one segment (exclude rules honoured)."""

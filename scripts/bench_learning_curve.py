@@ -35,7 +35,8 @@ def main() -> None:
 
     from qualcode.core.codebook import default_codebook
     from qualcode.ingest.codings_file import read_rows
-    from qualcode.suggest.estimator import Suggester, label_matrix, tokenize
+    from qualcode.ingest.structure import structure
+    from qualcode.suggest.estimator import Suggester, label_matrix, tokenize_structured
     from qualcode.suggest.evaluate import cross_validate, learning_curve, score_predictions
 
     dev = Path(args.dev)
@@ -50,7 +51,8 @@ def main() -> None:
 
     def load(path: Path):  # type: ignore[no-untyped-def]
         rows = read_rows(str(path), coded=True)
-        return tokenize([r.text for r in rows]), label_matrix([r.codes or () for r in rows], ids)
+        texts = [r.text for r in rows]  # as `qualcode evaluate` reads them: headings, prompts, sections
+        return tokenize_structured(texts, structure(texts)), label_matrix([r.codes or () for r in rows], ids)
 
     data = {"dev": load(dev), "notes": load(sample)}
     start = time.perf_counter()

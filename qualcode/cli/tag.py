@@ -85,6 +85,11 @@ def render_view(view: SegmentView | None, keys: bool = False) -> None:
     console.rule(f"segment {seg.id} · {escape(seg.document_name)} · {seg.unit} {seg.idx + 1} · {view.remaining} kvar")
     if seg.meta:
         console.print("[dim]" + escape(", ".join(f"{k}={v}" for k, v in seg.meta.items())) + "[/]")
+    if seg.role:
+        console.print("[bold]" + ("Rubrik" if seg.role == "heading" else "Fråga") + "[/] [dim](kodas inte som innehåll; "
+                      "texten under den får den som belägg)[/]")
+    elif seg.section:
+        console.print("[bold]§ " + escape(seg.section) + "[/]")
     if view.before:
         console.print("[dim]" + escape(view.before) + "[/]")
     console.print(_highlighted(seg.text, view.highlights))

@@ -43,6 +43,8 @@ class SegmentIn:
     start: int
     end: int
     lemmas: str
+    role: str | None = None  # heading | prompt | None (content): qualcode.ingest.structure
+    section: str | None = None  # the heading (and prompt) the segment stands under
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class Segment:
     lemmas: str
     document_name: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    role: str | None = None
+    section: str | None = None
 
 
 @dataclass(frozen=True)

@@ -507,12 +507,16 @@ def _quotes(
             if seg.id not in best or rank < best[seg.id][0]:
                 best[seg.id] = (rank, coding, seg)
         chosen = sorted(best.values(), key=lambda t: t[0])[:n]
+        sections = store.segment_structure([seg.id for _, _, seg in chosen])
         quotes = []
         for _rank, coding, seg in chosen:
             text = _trim(mask.mask(quote_text(texts.get(seg.document_id) or texts.setdefault(
                 seg.document_id, store.get_document(seg.document_id).text), coding.start, coding.end)))
             source_parts = [KIND_LABELS.get("survey" if "respondent" in seg.meta else "note", "")]
             source_parts += [f"{k}: {seg.meta[k]}" for k in fields if seg.meta.get(k) not in (None, "")]
+            section = sections.get(seg.id, (None, None))[1]
+            if section:
+                source_parts.append(f"avsnitt: {section}")
             source = mask.mask(", ".join(p for p in source_parts if p))
             origin = "manuell kodning" if coding.source == "manual" else f"accepterat förslag ({format_number(coding.score or 0.0, 2)})"
             quotes.append(ReportQuote(code, text, source, seg.id in flagged, origin))

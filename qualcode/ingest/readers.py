@@ -207,13 +207,24 @@ def read_docx_text(path: Path) -> str:
             f"kunde inte läsa '{path}' som Word-fil (.docx): filen är skadad eller inte en docx ({type(exc).__name__}) "
             "— öppna den i Word och spara som .docx igen"
         ) from None
-    parts = [p.text.strip() for p in document.paragraphs]
+    parts = [_docx_paragraph(p) for p in document.paragraphs]
     for table in document.tables:
         for row in table.rows:
             cells = [c.text.strip() for c in row.cells if c.text.strip()]
             if cells:
                 parts.append(" | ".join(dict.fromkeys(cells)))
     return "\n\n".join(p for p in parts if p)
+
+
+def _docx_paragraph(paragraph: Any) -> str:
+    """A paragraph's text; in a heading style (Heading 1–6, Rubrik 1–6, Title) as a Markdown heading."""
+    text = paragraph.text.strip()
+    name = (paragraph.style.name if paragraph.style is not None else "") or ""
+    match = re.match(r"(?:heading|rubrik)\s*(\d)$", name.strip(), re.I)
+    level = int(match.group(1)) if match else (1 if name.strip().lower() in ("title", "rubrik") else 0)
+    if text and 1 <= level <= 6 and not text.startswith("#"):
+        return "#" * level + " " + text
+    return text
 
 
 def read_sidecar(path: str | Path, encoding: str | None = None) -> dict[str, dict[str, Any]]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from qualcode.core.errors import InputError
 from qualcode.core.records import UNITS, SegmentIn
 from qualcode.ingest.readers import paragraphs
+from qualcode.ingest.structure import structure
 from qualcode.nlp.pipeline import LEMMATIZER_NAME, lemma_string
 
 if TYPE_CHECKING:
@@ -30,20 +31,28 @@ def _check_unit(unit: str) -> None:
 # refuses texts over `nlp.max_length` (E088) and would need about 1 GB per 100,000 characters.
 MAX_PIECE = 100_000
 
+Piece = tuple[int, int, int, "str | None", "str | None"]
 
-def _pieces(doc_id: int, text: str, unit: str) -> Iterator[tuple[int, int, int]]:
-    """(document id, start, end) of the spans handed to the pipeline."""
+
+def _pieces(doc_id: int, text: str, unit: str) -> Iterator[Piece]:
+    """(document id, start, end, role, section) of the spans handed to the pipeline.
+
+    Paragraphs (and their sentences) carry the document's structure: whether the paragraph
+    is a heading or a prompt, and the heading it stands under (`qualcode.ingest.structure`).
+    """
     if unit == "response":
         stripped = text.strip()
-        spans = []
+        spans: list[tuple[int, int]] = []
         if stripped:
             start = text.index(stripped[0])
             spans = [(start, start + len(stripped))]
+        roles: list[tuple[str | None, str | None]] = [(None, None)] * len(spans)
     else:
         spans = paragraphs(text)
-    for start, end in spans:
+        roles = structure([text[a:b] for a, b in spans])
+    for (start, end), (role, section) in zip(spans, roles):
         for a, b in _cut(text, start, end):
-            yield doc_id, a, b
+            yield doc_id, a, b, role, section
 
 
 def _cut(text: str, start: int, end: int, size: int | None = None) -> Iterator[tuple[int, int]]:
@@ -83,9 +92,9 @@ def segment_texts(
         disable = [] if unit == "sentence" else [n for n in ("sentencizer", "senter", "parser") if n in nlp.pipe_names]
     else:
         disable = [n for n in nlp.pipe_names if n not in splitters]
-    stream = ((text[start:end], (doc_id, start)) for doc_id, start, end, text in pieces)
+    stream = ((text[start:end], (doc_id, start, role, section)) for doc_id, start, end, role, section, text in pieces)
     with nlp.select_pipes(disable=disable):
-        for doc, (doc_id, offset) in nlp.pipe(stream, as_tuples=True, batch_size=batch_size):
+        for doc, (doc_id, offset, role, section) in nlp.pipe(stream, as_tuples=True, batch_size=batch_size):
             spans = doc.sents if unit == "sentence" else [doc[:]]
             for span in spans:
                 text = span.text
@@ -96,4 +105,5 @@ def segment_texts(
                 end = offset + span.start_char + len(text.rstrip())
                 idx = counters.get(doc_id, 0)
                 counters[doc_id] = idx + 1
-                yield SegmentIn(document_id=doc_id, unit=unit, idx=idx, start=start, end=end, lemmas=lemma_string(span, pipeline_lemmas))
+                yield SegmentIn(document_id=doc_id, unit=unit, idx=idx, start=start, end=end,
+                                lemmas=lemma_string(span, pipeline_lemmas), role=role, section=section)

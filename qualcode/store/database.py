@@ -239,12 +239,21 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE codings ADD COLUMN min_overlap INTEGER;
         """,
     ),
+    (
+        8,
+        "document structure: a segment's role (heading, prompt) and the section it stands under",
+        """
+        ALTER TABLE segments ADD COLUMN role TEXT;
+        ALTER TABLE segments ADD COLUMN section TEXT;
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = max(v for v, _, _ in MIGRATIONS)
 # Whether coding c shares enough characters with segment {s} to count for it (see migration 7).
 _ENOUGH = "(c.min_overlap IS NULL OR MIN(c.end, {s}.end) - MAX(c.start, {s}.start) >= MIN(c.min_overlap, {s}.end - {s}.start, c.end - c.start))"
 IMPORT_STATUS_MIGRATION = 5
+STRUCTURE_MIGRATION = 8
 
 
 def now() -> str:
@@ -271,6 +280,7 @@ class Store:
         self.path = path
         self._depth = 0
         self._finished = "1"  # the filter that hides unfinished imports, once the schema has them
+        self._structure = False  # segments have role and section columns (migration 8)
 
     # -- opening and migrations ---------------------------------------------------------
 
@@ -302,7 +312,9 @@ class Store:
             raise _damaged(path, exc) from None
         store = cls(conn, path)
         store.migrate()
-        if IMPORT_STATUS_MIGRATION in store.applied_migrations():
+        applied = store.applied_migrations()
+        store._structure = STRUCTURE_MIGRATION in applied
+        if IMPORT_STATUS_MIGRATION in applied:
             store._finished = _FINISHED
             store.recover_imports()
         return store
@@ -698,9 +710,16 @@ class Store:
     # -- segments ----------------------------------------------------------------------
 
     def add_segments(self, segments: Iterable[SegmentIn]) -> int:
-        rows = [(s.document_id, s.unit, s.idx, s.start, s.end, s.lemmas) for s in segments]
+        if not self._structure:  # a database from before migration 8 (tests of old schemas)
+            plain = [(s.document_id, s.unit, s.idx, s.start, s.end, s.lemmas) for s in segments]
+            self.conn.executemany(
+                "INSERT INTO segments (document_id, unit, idx, start, end, lemmas) VALUES (?, ?, ?, ?, ?, ?)", plain
+            )
+            return len(plain)
+        rows = [(s.document_id, s.unit, s.idx, s.start, s.end, s.lemmas, s.role, s.section) for s in segments]
         self.conn.executemany(
-            "INSERT INTO segments (document_id, unit, idx, start, end, lemmas) VALUES (?, ?, ?, ?, ?, ?)", rows
+            "INSERT INTO segments (document_id, unit, idx, start, end, lemmas, role, section) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
         )
         return len(rows)
 
@@ -717,7 +736,7 @@ class Store:
         return int(self.conn.execute("SELECT COUNT(*) FROM segments").fetchone()[0])
 
     _SEGMENT_SELECT = (
-        "SELECT s.id, s.document_id, s.unit, s.idx, s.start, s.end, s.lemmas, "
+        "SELECT s.*, "
         "substr(d.text, s.start + 1, s.end - s.start) AS text, d.name AS document_name, d.meta AS meta "
         "FROM segments s JOIN documents d ON d.id = s.document_id "
     )
@@ -727,8 +746,21 @@ class Store:
         return Segment(
             id=r["id"], document_id=r["document_id"], unit=r["unit"], idx=r["idx"], start=r["start"],
             end=r["end"], text=r["text"], lemmas=r["lemmas"], document_name=r["document_name"],
-            meta=json.loads(r["meta"]),
+            meta=json.loads(r["meta"]), role=r["role"] if "role" in r.keys() else None,
+            section=r["section"] if "section" in r.keys() else None,
         )
+
+    def segment_structure(self, segment_ids: Iterable[int]) -> dict[int, tuple[str | None, str | None]]:
+        """(role, section) of each segment that has either (headings, prompts and what stands under them)."""
+        out: dict[int, tuple[str | None, str | None]] = {}
+        ids = list(segment_ids) if self._structure else []
+        for start in range(0, len(ids), 10_000):
+            chunk = ids[start:start + 10_000]
+            sql = ("SELECT id, role, section FROM segments WHERE (role IS NOT NULL OR section IS NOT NULL) "
+                   f"AND id IN ({','.join('?' * len(chunk))})")
+            for r in self.conn.execute(sql, chunk):
+                out[int(r[0])] = (r[1], r[2])
+        return out
 
     def get_segment(self, segment_id: int) -> Segment:
         r = self.conn.execute(self._SEGMENT_SELECT + "WHERE s.id = ?", (segment_id,)).fetchone()

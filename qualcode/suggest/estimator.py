@@ -33,7 +33,15 @@ import numpy as np
 
 from qualcode.core.codebook import Codebook
 from qualcode.core.errors import Hint, InputError, QualcodeError
-from qualcode.suggest.rules import KeywordRules, Token, as_tokens, tokens_from_doc
+from qualcode.suggest.rules import (
+    ROLE_MARK,
+    KeywordRules,
+    Token,
+    as_tokens,
+    split_structure,
+    structured_tokens,
+    tokens_from_doc,
+)
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -48,6 +56,7 @@ DEFAULT_KEYWORD_PRIOR = 2.0
 DEFAULT_LOCAL_WEIGHT = 2.0
 DEFAULT_THRESHOLD_K = 20.0
 RULE_THRESHOLD = 0.5
+SECTION_RULE_WEIGHT = 0.5  # a keyword in the section heading counts half as much as one in the text
 
 
 class SuggestError(QualcodeError):
@@ -116,6 +125,19 @@ def tokenize(
     nlp = nlp or load_pipeline()
     disable = [p for p in ("parser", "ner") if p in nlp.pipe_names]
     return [tokens_from_doc(d, pos=pos) for d in nlp.pipe(texts, batch_size=batch_size, disable=disable)]
+
+
+def tokenize_structured(
+    texts: Sequence[str], structure: Sequence[tuple[str | None, str | None]] | None = None,
+    nlp: Any = None, pos: bool = False,
+) -> list[list[Token]]:
+    """Tokens of each text with its (role, section) as evidence (`structured_tokens`)."""
+    X = tokenize(texts, nlp=nlp, pos=pos)
+    if not structure or not any(r or s for r, s in structure):
+        return X
+    sections = sorted({s for _, s in structure if s})
+    sec_tokens = dict(zip(sections, tokenize(sections, nlp=nlp, pos=pos)))
+    return [structured_tokens(x, sec_tokens.get(s or "", []), r) for x, (r, s) in zip(X, structure)]
 
 
 class Suggester:
@@ -344,15 +366,21 @@ class Suggester:
             hits = [self.rules_.hits(x) for x in X]
         weights = getattr(self, "keyword_weights_", None) or {}
         index = {c: j for j, c in enumerate(self.code_ids)}
-        R = np.zeros((len(X), len(self.code_ids)))
+        R = np.ones((len(X), len(self.code_ids)))  # the chance that no keyword speaks for the code
         for i, row in enumerate(hits):
             for h in row:
                 kw = weights.get(h.code_id, {})
-                miss = 1.0
                 for k in h.keywords:
-                    miss *= 1.0 - 0.5 * kw.get(k, 1.0)
-                R[i, index[h.code_id]] = 1.0 - miss
-        return R, hits
+                    R[i, index[h.code_id]] *= 1.0 - 0.5 * kw.get(k, 1.0)
+        for i, x in enumerate(X):
+            if not any(t.form.startswith("§") for t in x):
+                continue
+            section = split_structure(x)[1]
+            for h in self.rules_.hits(section):
+                kw = weights.get(h.code_id, {})
+                for k in h.keywords:
+                    R[i, index[h.code_id]] *= 1.0 - 0.5 * SECTION_RULE_WEIGHT * kw.get(k, 1.0)
+        return 1.0 - R, hits
 
     def predict_scores(self, X: Sequence[Sequence[Token] | str]) -> tuple[np.ndarray, list[list[Any]]]:
         """Scores in [0, 1] (n, n_codes) and the rule hits per segment (for reasons)."""
@@ -367,8 +395,10 @@ class Suggester:
                     s = a * P[:, j] + (1 - a) * R[:, j]
                     ca, cb = self.calibrators_[code]
                     S[:, j] = _sigmoid(ca * s + cb)
-        empty = [i for i, x in enumerate(X) if len(x) == 0]
-        S[empty] = 0.0  # no words, no evidence: the classifier's intercept alone must not suggest
+        # no words, no evidence: the classifier's intercept alone must not suggest; a heading or
+        # prompt is the section's evidence, not content to code
+        empty = [i for i, x in enumerate(X) if len(x) == 0 or (x[0].form.startswith(ROLE_MARK))]
+        S[empty] = 0.0
         return S, hits
 
     def predict(self, X: Sequence[Sequence[Token]]) -> np.ndarray:
@@ -399,6 +429,10 @@ class Suggester:
         parts = []
         if hit is not None:
             parts.append(hit.reason)
+        section = split_structure(tokens)[1] if self.rules_ is not None else []
+        for h in self.rules_.hits(section) if section and self.rules_ is not None else []:
+            if h.code_id == code:
+                parts.append("rubrik: " + h.reason)
         if code in self.calibrators_ and self.classifier_ is not None:
             words = self.classifier_.top_terms(code, tokens, 3)
             n = self.n_positives_[code]

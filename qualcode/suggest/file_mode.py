@@ -10,12 +10,14 @@ import numpy as np
 
 from qualcode.core.codebook import Codebook
 from qualcode.core.errors import Hint, InputError
+from qualcode.ingest.structure import structure
 from qualcode.suggest.estimator import (
     Suggester,
     SuggestError,
     _pos_nlp,
     label_matrix,
     tokenize,
+    tokenize_structured,
 )
 from qualcode.suggest.evaluate import (
     LEARNING_STEPS,
@@ -68,7 +70,7 @@ def _train_rows(path: str, codebook: Codebook) -> list[TextRow]:
 def fit_from_rows(rows: Sequence[TextRow], codebook: Codebook, **params: Any) -> tuple[Suggester, list[str]]:
     """Fit a suggester on coded rows; warnings name codes that can get no suggestion."""
     suggester = Suggester(codebook, **params)
-    X = tokenize([r.text for r in rows], pos=suggester.pos_filter, nlp=_pos_nlp(suggester.pos_filter))
+    X = _tokens(rows, pos=suggester.pos_filter, nlp=_pos_nlp(suggester.pos_filter))
     Y = label_matrix([r.codes or () for r in rows], suggester.code_ids)
     suggester.fit(X, Y)
     blind = [c.id for c in codebook.leaves if not c.keywords and c.id not in suggester.calibrators_]
@@ -106,15 +108,25 @@ def suggest_file(
     return FileResult(str(out_path), len(rows), counter["coded"], suggester.version_, tuple(warnings))
 
 
+def _tokens(rows: Sequence[Any], pos: bool = False, nlp: Any = None) -> list[Any]:
+    """Tokens of JSONL lines read as one document in order: headings and prompts are recognised,
+    and each line's section heading is part of its evidence."""
+    texts = [r.text for r in rows]
+    return tokenize_structured(texts, structure(texts), nlp=nlp, pos=pos)
+
+
 def score_rows(suggester: Suggester, rows: Sequence[Any], counter: dict[str, int] | None = None,
                batch_size: int = 2000, nlp: Language | None = None) -> Iterable[dict[str, Any]]:
     """OUT.jsonl records for rows with `.id` and `.text`, in batches (memory stays flat)."""
     ids = suggester.code_ids
     thresholds = np.array([suggester.thresholds_[c] for c in ids])
     nlp = nlp or _pos_nlp(suggester.pos_filter)
+    roles = structure([r.text for r in rows])  # the lines are a document in order: headings, prompts
     for start in range(0, len(rows), batch_size):
         batch = rows[start:start + batch_size]
-        S, _ = suggester.predict_scores(tokenize([r.text for r in batch], pos=suggester.pos_filter, nlp=nlp))
+        texts = [r.text for r in batch]
+        S, _ = suggester.predict_scores(tokenize_structured(texts, roles[start:start + batch_size], nlp=nlp,
+                                                            pos=suggester.pos_filter))
         for i, r in enumerate(batch):
             codes = [c for j, c in enumerate(ids) if S[i, j] >= thresholds[j] and S[i, j] > 0]
             if counter is not None:
@@ -140,7 +152,7 @@ def evaluate_files(
     ids = [c.id for c in cb.leaves]
     G = label_matrix([r.codes or () for r in gold], ids)
     pos = bool(params.get("pos_filter"))
-    Xg = tokenize([r.text for r in gold], pos=pos, nlp=_pos_nlp(pos))
+    Xg = _tokens(gold, pos=pos, nlp=_pos_nlp(pos))
     if cv is not None:
         if not (G == 1).any():
             raise SuggestError(f"{gold_path}: ingen rad har några koder — korsvalidering kräver kodade segment")
@@ -170,12 +182,12 @@ def learning_curve_files(
     ids = [c.id for c in cb.leaves]
     pos = bool(params.get("pos_filter"))
     nlp = _pos_nlp(pos)
-    Xg = tokenize([r.text for r in gold], pos=pos, nlp=nlp)
+    Xg = _tokens(gold, pos=pos, nlp=nlp)
     G = label_matrix([r.codes or () for r in gold], ids)
     Xt: list[Any] = []
     Yt = None
     if train_path:
         train = _train_rows(train_path, cb)
-        Xt = tokenize([r.text for r in train], pos=pos, nlp=nlp)
+        Xt = _tokens(train, pos=pos, nlp=nlp)
         Yt = label_matrix([r.codes or () for r in train], ids)
     return learning_curve(Suggester(cb, **params), Xg, G, Xt, Yt, steps=steps, orders=orders)

@@ -104,6 +104,37 @@ class _Keyword:
     contexts: tuple[_Keyword, ...] = ()  # the keyword does not count near one of these
 
 
+SECTION_MARK = "§"  # a word of the section heading a segment stands under
+ROLE_MARK = "¶"  # the segment itself is a heading or prompt (never coded as content)
+
+
+def structured_tokens(tokens: Sequence[Token], section: Sequence[Token] = (), role: str | None = None) -> list[Token]:
+    """A segment's tokens with its section heading as evidence (§-marked words) and its role.
+
+    The classifier learns the marked words as features of their own; the rules read them
+    apart (`KeywordRules.hits` skips them, the suggester weighs heading keywords by half).
+    """
+    out = [Token(ROLE_MARK + role, ROLE_MARK + role)] if role else []
+    out += tokens
+    out += [Token(SECTION_MARK + t.form, SECTION_MARK + t.lemma, t.pos) for t in section]
+    return out
+
+
+def split_structure(tokens: Sequence[Token]) -> tuple[list[Token], list[Token], str | None]:
+    """(the segment's own tokens, its section's tokens unmarked, its role) from `structured_tokens`."""
+    own: list[Token] = []
+    section: list[Token] = []
+    role = None
+    for t in tokens:
+        if t.form.startswith(SECTION_MARK):
+            section.append(Token(t.form[1:], t.lemma[1:], t.pos))
+        elif t.form.startswith(ROLE_MARK):
+            role = t.form[1:]
+        else:
+            own.append(t)
+    return own, section, role
+
+
 def tokens_from_doc(doc: Doc | Span, pos: bool = False) -> list[Token]:
     """Word tokens of a spaCy Doc/Span (punctuation and spaces dropped)."""
     return [
@@ -315,6 +346,8 @@ class KeywordRules:
     def matches(self, tokens: Sequence[Token]) -> list[tuple[_Keyword, str]]:
         """All (keyword, matched text) pairs in a segment, in text order."""
         out: list[tuple[_Keyword, str]] = []
+        if any(t.form[:1] in (SECTION_MARK, ROLE_MARK) for t in tokens):
+            tokens = split_structure(tokens)[0]
         for i, t in enumerate(tokens):
             if self.use_pos and t.pos not in CONTENT_POS:
                 continue
@@ -361,7 +394,7 @@ class KeywordRules:
                 excluded.add(k.code_id)
             else:
                 found.setdefault(k.code_id, {}).setdefault(k.text, words)
-        whole = " ".join(t.lemma for t in tokens)
+        whole = " ".join(t.lemma for t in tokens if t.form[:1] not in (SECTION_MARK, ROLE_MARK))
         if whole in self._aliases:
             # a whole answer that is a code's short name: that code only
             found = {code_id: {whole: whole} for code_id in self._aliases[whole]}

@@ -1,0 +1,162 @@
+"""Document structure: headings and prompts recognised at import, stored with the segments, shown in
+`tag` and report quotes, and used by the suggester (section heading as evidence; a heading is not coded)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from helpers import make_project
+from qualcode.cli.main import app
+from qualcode.ingest.structure import paragraph_role, structure
+
+runner = CliRunner()
+
+NOTE = """# Brukarnas synpunkter
+
+Vi skickar en enkät till klienterna efter varje avslutat ärende.
+
+Resultaten gås igenom på arbetsplatsträffen.
+
+3. Beskriv hur ni arbetar med lönefrågor:
+
+Lönen är låg jämfört med grannkommunerna.
+
+Arbetsmiljö
+
+Lokalerna är trånga och det finns inga tysta rum för
+samtal med klienter.
+"""
+
+
+@pytest.mark.parametrize("text, nxt, role", [
+    ("# Inledning", None, "heading"),
+    ("## Resultat och analys", None, "heading"),
+    ("Verksamhetens uppdrag", "Enheten ska stötta.", "heading"),
+    ("Brukar-/kundgrupp", None, "heading"),
+    ("3. Beskriv hur ni gör brukarna delaktiga:", None, "prompt"),
+    ("2.1 Hur följer ni upp målen?", None, "prompt"),
+    ("Beskriv hur ni arbetar med bemötandefrågor och förstärker en kultur där", None, "prompt"),
+    ("Hur har ni arbetat med introduktionen?", None, "prompt"),
+    ("Lönen är låg.", None, None),
+    ("Socialsekreterare: motiverar och ger stöd", "till klienter i processen.", None),  # a broken sentence
+    ("Enheten har 59 medarbetare och tre team som leds av biträdande enhetschefer, vilket ger en nära ledning.",
+     None, None),
+    ("ärenden som ska dras", None, None),
+    ("2019", None, None),
+])
+def test_paragraph_roles(text, nxt, role):
+    assert paragraph_role(text, nxt) == role
+
+
+def test_sections_follow_headings_and_prompts():
+    paras = ["# Mål", "Vi har tio mål.", "1. Beskriv målet:", "Fler ska bli självförsörjande.", "Resultat",
+             "Målet nåddes."]
+    assert structure(paras) == [
+        ("heading", "Mål"), (None, "Mål"), ("prompt", "Mål — 1. Beskriv målet:"),
+        (None, "Mål — 1. Beskriv målet:"), ("heading", "Resultat"), (None, "Resultat"),
+    ]
+
+
+def _import(tmp_path, text=NOTE, name="ansokan.md"):  # type: ignore[no-untyped-def]
+    from qualcode.ingest.service import import_notes
+
+    p = make_project(tmp_path)
+    f = tmp_path / name
+    f.write_text(text, encoding="utf-8")
+    import_notes(p, [f])
+    return p
+
+
+def test_import_stores_role_and_section_with_the_segments(tmp_path):
+    p = _import(tmp_path)
+    assert 8 in p.store.applied_migrations()
+    segs = list(p.store.iter_segments())
+    got = [(s.role, s.section) for s in segs]
+    assert got == [
+        ("heading", "Brukarnas synpunkter"), (None, "Brukarnas synpunkter"), (None, "Brukarnas synpunkter"),
+        ("prompt", "Brukarnas synpunkter — 3. Beskriv hur ni arbetar med lönefrågor:"),
+        (None, "Brukarnas synpunkter — 3. Beskriv hur ni arbetar med lönefrågor:"),
+        ("heading", "Arbetsmiljö"), (None, "Arbetsmiljö"),
+    ]
+    assert p.store.segment_structure([segs[1].id])[segs[1].id] == (None, "Brukarnas synpunkter")
+
+
+def test_docx_heading_styles_are_headings(tmp_path):
+    import docx
+
+    from qualcode.ingest.readers import read_docx_text
+
+    d = docx.Document()
+    d.add_heading("Brukarnas synpunkter", level=1)
+    d.add_paragraph("Vi skickar en enkät till klienterna efter varje ärende.")
+    d.add_heading("Resultat i korthet och med en lång rubrik som inte är kort alls utan fortsätter", level=2)
+    d.add_paragraph("Fler svarar nu.")
+    d.save(tmp_path / "a.docx")
+    text = read_docx_text(tmp_path / "a.docx")
+    assert text.split("\n\n")[0] == "# Brukarnas synpunkter"
+    p = _import(tmp_path, name="x.md", text="Tom rad.")
+    from qualcode.ingest.service import import_notes
+
+    import_notes(p, [tmp_path / "a.docx"])
+    segs = [s for s in p.store.iter_segments() if s.document_name == "a.docx"]
+    assert [s.role for s in segs] == ["heading", None, "heading", None]
+    assert segs[3].section.startswith("Resultat i korthet")  # a heading style counts, however long
+
+
+def test_headings_are_not_coded_and_sections_are_evidence(tmp_path):
+    from qualcode.suggest.file_mode import suggest_file
+
+    rows = [("h", "Lönen"), ("a", "Vi diskuterade det i gruppen i våras."), ("b", "Lönen är låg."),
+            ("c", "Vi diskuterade det i gruppen i våras."), ("q", "Hur ser lönen ut?")]
+    inp = tmp_path / "in.jsonl"
+    inp.write_text("".join(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n" for i, t in rows),
+                   encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    suggest_file(str(inp), str(out))
+    got = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    # the heading itself: no code, every score 0 (same output format as ever)
+    assert got["h"]["codes"] == [] and set(got["h"]["scores"].values()) == {0.0}
+    assert got["q"]["codes"] == [] and got["q"]["scores"]["T-LON"] == 0.0
+    # under the heading 'Lönen': half a keyword's weight (0.25), below the rules' threshold
+    assert got["a"]["scores"]["T-LON"] == 0.25 and got["a"]["codes"] == []
+    assert got["b"]["scores"]["T-LON"] == pytest.approx(1 - 0.5 * 0.75)  # own keyword + heading
+    assert got["b"]["codes"] == ["T-LON"]
+
+
+def test_section_words_are_classifier_features_and_reasons():
+    from qualcode.core.codebook import default_codebook
+    from qualcode.suggest.estimator import Suggester, label_matrix, tokenize_structured
+
+    cb = default_codebook()
+    ids = [c.id for c in cb.leaves]
+    texts, st, codes = [], [], []
+    for i in range(6):  # a section coded T-KLIMAT throughout, words that say nothing on their own
+        texts.append(f"Det gäller alla i gruppen, nummer {i}.")
+        st.append((None, "Vi-känsla och sammanhållning"))
+        codes.append(["T-KLIMAT"])
+    for i in range(6):
+        texts.append(f"Det gäller alla i gruppen, nummer {i}.")
+        st.append((None, "Ekonomiskt bistånd"))
+        codes.append([])
+    X = tokenize_structured(texts, st)
+    model = Suggester(cb).fit(X, label_matrix(codes, ids))
+    S, _ = model.predict_scores(tokenize_structured(["Det gäller alla i gruppen."] * 2,
+                                                    [(None, "Vi-känsla och sammanhållning"), (None, "Ekonomiskt bistånd")]))
+    j = ids.index("T-KLIMAT")
+    assert S[0, j] > model.thresholds_["T-KLIMAT"] > S[1, j]
+    sug = model.suggestions([1], tokenize_structured(["Det gäller alla."], [(None, "Sammanhållning i gruppen")]),
+                            min_score=0.0)
+    reason = next(s.reason for s in sug if s.code_id == "T-KLIMAT")
+    assert reason.startswith("rubrik: nyckelord: sammanhållning")
+
+
+def test_tag_shows_the_section_and_says_a_heading_is_not_content(tmp_path):
+    p = _import(tmp_path)
+    root = str(p.root)
+    res = runner.invoke(app, ["tag", "-p", root, "--lines", "--order", "document"], input="n\nq\n")
+    assert res.exit_code == 0, res.output
+    assert "Rubrik" in res.output and "kodas inte som innehåll" in res.output
+    assert "§ Brukarnas synpunkter" in res.output

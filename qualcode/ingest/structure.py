@@ -49,7 +49,7 @@ def paragraph_role(text: str, next_text: str | None = None) -> str | None:
         return PROMPT
     if t.endswith("?") and len(words) <= MAX_QUESTION_WORDS and t[0].isupper():
         return PROMPT
-    continued = bool(next_text) and next_text.lstrip()[:1].islower()
+    continued = next_text is not None and next_text.lstrip()[:1].islower()
     if (
         len(words) <= MAX_HEADING_WORDS and len(t) <= MAX_HEADING_CHARS and t[0].isupper()
         and not t.endswith(_FINAL) and not continued

@@ -132,7 +132,14 @@ def tokenize_structured(
     nlp: Any = None, pos: bool = False,
 ) -> list[list[Token]]:
     """Tokens of each text with its (role, section) as evidence (`structured_tokens`)."""
-    X = tokenize(texts, nlp=nlp, pos=pos)
+    return with_structure(tokenize(texts, nlp=nlp, pos=pos), structure, nlp=nlp, pos=pos)
+
+
+def with_structure(
+    X: list[list[Token]], structure: Sequence[tuple[str | None, str | None]] | None,
+    nlp: Any = None, pos: bool = False,
+) -> list[list[Token]]:
+    """Token lists with each segment's (role, section) added (`structured_tokens`)."""
     if not structure or not any(r or s for r, s in structure):
         return X
     sections = sorted({s for _, s in structure if s})

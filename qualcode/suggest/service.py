@@ -11,7 +11,7 @@ import numpy as np
 
 from qualcode.core.errors import Hint, InputError
 from qualcode.core.records import POSITIVE_SOURCES
-from qualcode.suggest.estimator import Suggester, SuggestError, Suggestion, tokenize_structured
+from qualcode.suggest.estimator import Suggester, SuggestError, Suggestion, tokenize, with_structure
 from qualcode.suggest.evaluate import Evaluation, cross_validate
 
 if TYPE_CHECKING:
@@ -93,8 +93,8 @@ def project_training_data(
             row[row == -1] = 0  # a coded segment does not have the codes it was not given
     ids = sorted(labels)
     known = store.segment_structure(ids)
-    X = tokenize_structured([coded_words(texts[i], spans.get(i, [])) for i in ids],
-                            [known.get(i, (None, None)) for i in ids], nlp=project.nlp(), pos=pos)
+    X = tokenize([coded_words(texts[i], spans.get(i, [])) for i in ids], nlp=project.nlp(), pos=pos)
+    X = with_structure(X, [known.get(i, (None, None)) for i in ids], nlp=project.nlp(), pos=pos)
     Y = np.vstack([labels[i] for i in ids]) if ids else np.zeros((0, len(code_ids)), dtype=int)
     return ids, X, Y, n_rejected
 
@@ -227,8 +227,8 @@ def suggest_project(
     def found() -> Iterable[Suggestion]:  # in batches, so memory stays flat for large projects
         for start in range(0, len(segs), 2000):
             batch = segs[start:start + 2000]
-            X = tokenize_structured([s.text for s in batch], [(s.role, s.section) for s in batch], nlp=nlp,
-                                    pos=suggester.pos_filter)
+            X = tokenize([s.text for s in batch], nlp=nlp, pos=suggester.pos_filter)
+            X = with_structure(X, [(s.role, s.section) for s in batch], nlp=nlp, pos=suggester.pos_filter)
             yield from suggester.suggestions([s.id for s in batch], X, min_score=min_score)
 
     # Scoring is the slow part: it runs before the write transaction, so coders can save meanwhile.

@@ -35,7 +35,10 @@ samtal med klienter.
     ("# Inledning", None, "heading"),
     ("## Resultat och analys", None, "heading"),
     ("Verksamhetens uppdrag", "Enheten ska stötta.", "heading"),
-    ("Brukar-/kundgrupp", None, "heading"),
+    ("Brukar-/kundgrupp", "Enhetens huvudsakliga målgrupp är personer 18–65 år.", "heading"),
+    ("Brukar-/kundgrupp", None, None),  # nothing follows: not a heading
+    ("Bättre lokaler", "Mer lön", None),  # a list of short answers
+    ("Lönen är för låg", "Chefen lyssnar inte på oss när vi säger att det är för mycket.", "heading"),
     ("3. Beskriv hur ni gör brukarna delaktiga:", None, "prompt"),
     ("2.1 Hur följer ni upp målen?", None, "prompt"),
     ("Beskriv hur ni arbetar med bemötandefrågor och förstärker en kultur där", None, "prompt"),
@@ -109,8 +112,9 @@ def test_docx_heading_styles_are_headings(tmp_path):
 def test_headings_are_not_coded_and_sections_are_evidence(tmp_path):
     from qualcode.suggest.file_mode import suggest_file
 
-    rows = [("h", "Lönen"), ("a", "Vi diskuterade det i gruppen i våras."), ("b", "Lönen är låg."),
-            ("c", "Vi diskuterade det i gruppen i våras."), ("q", "Hur ser lönen ut?")]
+    prose = "Vi diskuterade det i gruppen i våras och kom fram till att det behövs mer tid för samtal med var och en."
+    rows = [("h", "Lönen"), ("a", prose), ("b", "Lönen är låg. " + prose), ("c", prose), ("q", "Hur ser lönen ut?"),
+            ("d", prose)]
     inp = tmp_path / "in.jsonl"
     inp.write_text("".join(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n" for i, t in rows),
                    encoding="utf-8")
@@ -124,6 +128,21 @@ def test_headings_are_not_coded_and_sections_are_evidence(tmp_path):
     assert got["a"]["scores"]["T-LON"] == 0.25 and got["a"]["codes"] == []
     assert got["b"]["scores"]["T-LON"] == pytest.approx(1 - 0.5 * 0.75)  # own keyword + heading
     assert got["b"]["codes"] == ["T-LON"]
+
+
+def test_short_answers_are_not_read_as_headings(tmp_path):
+    from qualcode.ingest.structure import document_like
+    from qualcode.suggest.file_mode import suggest_file
+
+    answers = ["Lönen är för låg", "Bättre lokaler", "Mer administrativt stöd", "Hur ska vi hinna?", "Inget"]
+    assert not document_like(answers)
+    inp = tmp_path / "in.jsonl"
+    inp.write_text("".join(json.dumps({"id": str(i), "text": t}, ensure_ascii=False) + "\n" for i, t in enumerate(answers)),
+                   encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    suggest_file(str(inp), str(out))
+    got = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert got[0]["codes"] == ["T-LON"] and "P13" in got[1]["codes"]
 
 
 def test_section_words_are_classifier_features_and_reasons():

@@ -7,8 +7,10 @@ Rules, for plain text as it comes out of Word, PDF and forms (no markup needed):
   that starts with an instruction (`Beskriv`, `Redogör för`, `Ange` …) or a short question
   (at most 25 words, ending in `?`) is a prompt;
 - a short line (at most 10 words and 100 characters) that starts with a capital letter and has
-  no final punctuation is a heading, unless the next paragraph starts with a small letter (then
-  it is a sentence broken over two lines, as PDF exports do).
+  no final punctuation is a heading when body text follows it (a paragraph of more than 10
+  words, or one that ends like a sentence) — not when the next paragraph starts with a small
+  letter (a sentence broken over two lines, as PDF exports do), and not in a list of short
+  answers.
 A paragraph's section is the nearest heading or prompt above it in the same document.
 """
 
@@ -24,6 +26,7 @@ MAX_HEADING_WORDS = 10
 MAX_HEADING_CHARS = 100
 MAX_QUESTION_WORDS = 25
 MAX_PROMPT_WORDS = 40
+MIN_DOCUMENT_MEDIAN_WORDS = 20  # survey answers are shorter: their lines are not a document's
 _FINAL = (".", "!", "?", "…", '"', "”", "»", ")", ",", ";")
 _MARKDOWN = re.compile(r"^#{1,6}\s+\S")
 _NUMBERED = re.compile(r"^(\d+(\.\d+)*[.)]?|[a-zA-Z][.)])\s+\S")
@@ -49,13 +52,21 @@ def paragraph_role(text: str, next_text: str | None = None) -> str | None:
         return PROMPT
     if t.endswith("?") and len(words) <= MAX_QUESTION_WORDS and t[0].isupper():
         return PROMPT
-    continued = next_text is not None and next_text.lstrip()[:1].islower()
+    nxt = " ".join((next_text or "").split())
+    body_follows = bool(nxt) and not nxt[:1].islower() and (
+        len(nxt.split()) > MAX_HEADING_WORDS or nxt.endswith((".", "!", "?", "…")))
     if (
         len(words) <= MAX_HEADING_WORDS and len(t) <= MAX_HEADING_CHARS and t[0].isupper()
-        and not t.endswith(_FINAL) and not continued
+        and not t.endswith(_FINAL) and body_follows
     ):
         return HEADING
     return None
+
+
+def document_like(texts: Sequence[str]) -> bool:
+    """Do these lines read as one document (paragraphs of prose), not as a list of short answers?"""
+    lengths = sorted(len(t.split()) for t in texts)
+    return bool(lengths) and lengths[len(lengths) // 2] >= MIN_DOCUMENT_MEDIAN_WORDS
 
 
 def _first_word(t: str) -> str:

@@ -10,7 +10,7 @@ import numpy as np
 
 from qualcode.core.codebook import Codebook
 from qualcode.core.errors import Hint, InputError
-from qualcode.ingest.structure import structure
+from qualcode.ingest.structure import document_like, structure
 from qualcode.suggest.estimator import (
     Suggester,
     SuggestError,
@@ -112,7 +112,7 @@ def _tokens(rows: Sequence[Any], pos: bool = False, nlp: Any = None) -> list[Any
     """Tokens of JSONL lines read as one document in order: headings and prompts are recognised,
     and each line's section heading is part of its evidence."""
     texts = [r.text for r in rows]
-    return tokenize_structured(texts, structure(texts), nlp=nlp, pos=pos)
+    return tokenize_structured(texts, structure(texts) if document_like(texts) else None, nlp=nlp, pos=pos)
 
 
 def score_rows(suggester: Suggester, rows: Sequence[Any], counter: dict[str, int] | None = None,
@@ -121,7 +121,9 @@ def score_rows(suggester: Suggester, rows: Sequence[Any], counter: dict[str, int
     ids = suggester.code_ids
     thresholds = np.array([suggester.thresholds_[c] for c in ids])
     nlp = nlp or _pos_nlp(suggester.pos_filter)
-    roles = structure([r.text for r in rows])  # the lines are a document in order: headings, prompts
+    texts = [r.text for r in rows]
+    # lines of prose are one document in order (headings, prompts); short answers are not
+    roles = structure(texts) if document_like(texts) else [(None, None)] * len(texts)
     for start in range(0, len(rows), batch_size):
         batch = rows[start:start + batch_size]
         texts = [r.text for r in batch]

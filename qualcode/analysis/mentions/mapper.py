@@ -41,6 +41,7 @@ from qualcode.analysis.mentions.words import (
     FUNCTION_WORDS,
     QUANTITY_WORDS,
     RECIPIENT_MARKS,
+    STAFF_WORDS,
     SOURCE_MARKS,
     Lexicon,
     Word,
@@ -88,6 +89,7 @@ _NUMBER_TAIL = re.compile(rf"^(?P<rest>.*?)[\s,;:\-–]*(?:\(\s*(?:{_NUMBER_PREF
                           rf"{_NUMBER_PREFIX}\s*\.?\s*0*(\d{{1,2}}))\.?$")
 _NUMBER_WORD = re.compile(rf"^{_NUMBER_PREFIX}\s*\.?\s*([a-zåäö]+)$")
 
+_COORDINATION = re.compile(r"\s+(?:och|o|samt|eller|resp|respektive)\s+|[/,;&+]")
 FUZZY_STRONG = 88.0   # a misspelt word is read as the vocabulary word at or above this ratio
 DOMINANCE = 3.0       # a category wins over another single-word hit by this factor
 
@@ -153,7 +155,7 @@ def parse_category(value: str, codebook: Codebook) -> str:
 
 
 
-_NO_ANSWER_HEADS = ("vet ej", "vet inte", "kan ej svara", "kan inte svara", "kan ej bedöma",
+_NO_ANSWER_HEADS = ("inget", "ingen", "inga", "vet ej", "vet inte", "kan ej svara", "kan inte svara", "kan ej bedöma",
                     "kan inte bedöma", "ingen aning", "inget särskilt", "inget av dem", "inget av",
                     "ingen av dem", "inga av dem", "har ingen", "har inget", "inget svar", "ej svar")
 
@@ -164,7 +166,8 @@ def _no_answer_part(text: str) -> bool:
     for head in _NO_ANSWER_HEADS:
         if text == head or text.startswith(head + " "):
             rest = text[len(head):].split()
-            return all(w in FUNCTION_WORDS or w in FILLER_WORDS or w in ("alls", "riktigt", "just", "nu") for w in rest)
+            if all(w in FUNCTION_WORDS or w in FILLER_WORDS or w in ("alls", "riktigt", "just", "nu") for w in rest):
+                return True
     return False
 
 
@@ -244,6 +247,15 @@ class MentionMapper:
         self.lexicon = Lexicon(vocabulary, self._synonyms)
         self._build_names()
         self._terms = self._build_terms()
+        # terms by the forms of their first word (or its first compound part), to try only those
+        self._by_form: dict[str, list[int]] = {}
+        for n, term in enumerate(self._terms):
+            first = term.slots[0].word
+            keys = {first.surface, first.lemma} | set(first.wholes)
+            if first.split:
+                keys |= first.parts[0].forms
+            for k in keys:
+                self._by_form.setdefault(k, []).append(n)
         self._spelling = self._spelling_vocabulary()
         self._cache: dict[str, Mention] = {}
 
@@ -290,7 +302,8 @@ class MentionMapper:
         # a genitive names the receiver ("chefernas adm")
         with_receivers = [p for p, r in self._name_receivers.items() if r]
         others = [p for p, r in self._name_receivers.items() if not r]
-        shared = set.intersection(*(set(self._name_topics[p]) for p in with_receivers)) if len(with_receivers) > 1 else set()
+        shared = {f for p in with_receivers for f in self._name_topics[p]
+                  if sum(f in self._name_topics[q] for q in with_receivers) > 1}
         self._admin_forms = {f for f in shared if not any(f in self._name_topics[p] for p in others)}
 
     @staticmethod
@@ -490,7 +503,12 @@ class MentionMapper:
         tags = role_tags(toks, words, admin)
         units = {(i, k) for i, w in enumerate(words) if w.surface not in FILLER_WORDS and w.surface != "/"
                  for k in range(len(w.parts))}
-        matches = [m for t in self._terms if (m := self._match(t, words, tags)) is not None]
+        groups = [g for g, chunk in enumerate(_COORDINATION.split(key)) for _ in content(tokens(chunk))]
+        if len(groups) != len(words):
+            groups = [0] * len(words)
+        bag = {f for w in words for f in (*w.wholes, *(f for p in w.parts for f in p.forms))}
+        tried = sorted({n for f in bag for n in self._by_form.get(f, ())})
+        matches = [m for n in tried if (m := self._match(self._terms[n], words, tags, groups)) is not None]
         matches += self._name_matches(words, tags, fixed)
         matches = self._suppress(matches, words)
         if not matches:
@@ -539,12 +557,12 @@ class MentionMapper:
         return ", ".join(w.surface for w, tag in zip(words, tags)
                          if w.role and tag != "source" and self._forms_of(w) & receivers)
 
-    def _match(self, term: _Term, words: list[Word], tags: list[str]) -> _Match | None:
+    def _match(self, term: _Term, words: list[Word], tags: list[str], groups: list[int]) -> _Match | None:
         cover: set[tuple[int, int]] = set()
         quality = 3
         used: set[int] = set()
         for slot in term.slots:
-            found = self._slot(slot, words, tags, used)
+            found = self._slot(slot, words, tags, used, groups)
             if found is None:
                 return None
             q, units = found
@@ -560,7 +578,8 @@ class MentionMapper:
         weight = 1.0 if term.kind != "hint" else 0.5
         return _Match(term.categories, frozenset(cover), quality, term.kind, weight, ev)
 
-    def _slot(self, slot: _Slot, words: list[Word], tags: list[str], used: set[int]) -> tuple[int, set[tuple[int, int]]] | None:
+    def _slot(self, slot: _Slot, words: list[Word], tags: list[str], used: set[int],
+              groups: list[int]) -> tuple[int, set[tuple[int, int]]] | None:
         sw = slot.word
         names = {sw.surface, sw.lemma} | set(sw.wholes)
         best: tuple[int, set[tuple[int, int]]] | None = None
@@ -570,10 +589,10 @@ class MentionMapper:
             if names & w.wholes:
                 q = 3 if sw.surface == w.surface else 2
                 cand = (q, {(i, k) for k in range(len(w.parts))})
-            elif w.split and any(names & p.forms for p in w.parts):
+            elif w.split and not w.role and any(names & p.forms for p in w.parts):
                 k = next(k for k, p in enumerate(w.parts) if names & p.forms)
                 cand = (1, {(i, k)})
-            elif sw.split and w.split and all(any(sp.forms & p.forms for p in w.parts) for sp in sw.parts):
+            elif sw.split and w.split and not w.role and all(any(sp.forms & p.forms for p in w.parts) for sp in sw.parts):
                 cand = (1, {(i, k) for k, p in enumerate(w.parts) if any(sp.forms & p.forms for sp in sw.parts)})
             else:
                 continue
@@ -598,6 +617,9 @@ class MentionMapper:
             if hit is None:
                 return None
             cover |= hit
+        # parts of one compound in one phrase: "chefer och administratörer" is no chefsadministratör
+        if len({groups[i] for i, _ in cover}) > 1:
+            return None
         return (1, cover) if len({i for i, _ in cover}) > 1 else None
 
     def _name_matches(self, words: list[Word], tags: list[str], toks: list[str]) -> list[_Match]:
@@ -609,6 +631,7 @@ class MentionMapper:
             weight = 0.0
             seen_words: list[str] = []
             whole_words = 0
+            staffing = False
             for i, w in enumerate(words):
                 if w.surface in FILLER_WORDS:
                     continue
@@ -617,7 +640,12 @@ class MentionMapper:
                 if w.role and tags[i] == "recipient":
                     continue
                 hits = [(k, f) for k, p in enumerate(w.parts) for f in p.forms if f in topics]
-                whole = [f for f in w.wholes if f in topics]
+                wholes = set(w.wholes)
+                if w.role and quantity and (w.lemma in STAFF_WORDS or w.lemma.endswith("handläggare")):
+                    wholes |= {"medarbetare", "medarbetarna"}  # "fler socialsekreterare": staffing
+                    hits = []
+                    staffing = any(f in topics for f in wholes)
+                whole = [f for f in wholes if f in topics]
                 if whole:
                     cover |= {(i, k) for k in range(len(w.parts))}
                     name_word = topics[whole[0]]
@@ -636,7 +664,7 @@ class MentionMapper:
             got = [i for i, w in enumerate(words) if w.role and tags[i] != "source" and self._forms_of(w) & receivers]
             for i in got:
                 cover |= {(i, k) for k in range(len(words[i].parts))}
-            strong = (len(seen_words) >= 2 and weight >= 1.0) or (weight >= 0.5 and bool(got)) or (
+            strong = staffing or (len(seen_words) >= 2 and weight >= 1.0) or (weight >= 0.5 and bool(got)) or (
                 len(seen_words) == 1 and weight >= 1.0 and whole_words == 1 and len(seen_words[0]) >= 8
                 and len([w for w in words if w.surface not in FILLER_WORDS]) == 1)
             ev = f"namnord {', '.join(seen_words)}" + (f" + mottagare {', '.join(words[i].surface for i in got)}" if got else "") + f" ({point})"

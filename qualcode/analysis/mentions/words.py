@@ -26,7 +26,7 @@ FUNCTION_WORDS = frozenset(
 )
 # Words that grade an area ("mer", "bättre") or name the question ("punkt") but never an area.
 FILLER_WORDS = frozenset(
-    "mer mera fler flera färre mindre mycket bättre bra sämre god goda gott ökad ökat ökade "
+    "mer mera fler flera färre mindre mycket många bättre bra sämre god goda gott ökad ökat ökade "
     "utökad utökat minskad minskat större stor stora tydligare mest mesta "
     "fortsatt fortsatta fortsätta satsning satsningar "
     "behov behöver behövs arbete arbetet jobbet fungerar fungerat "
@@ -34,6 +34,8 @@ FILLER_WORDS = frozenset(
     "nya ny nytt egen eget egna hela helt väldigt lite".split()
 )
 QUANTITY_WORDS = frozenset("fler flera färre antal antalet mer mera".split())
+# Staff as a number ("fler socialsekreterare") is staffing, whatever the title.
+STAFF_WORDS = frozenset("handläggare socialsekreterare biståndshandläggare medarbetare personal".split())
 ALL_WORDS = frozenset("alla allt samtliga allihop båda bägge övriga resten".split())
 # Abbreviations that respondents use; expanded before matching.
 ABBREVIATIONS = {
@@ -171,6 +173,10 @@ class Lexicon:
             return {text, ADJECTIVE_FORMS[text]}
         lemma = lemma_of(text) if text.isalpha() else text
         forms = {text, lemma, stem(text)}
+        for suffix in ("skapet", "skap"):
+            # "fadderskap" is about the fadder: the derivation names the same thing
+            if text.endswith(suffix) and text[: -len(suffix)] in self.atoms:
+                forms.add(text[: -len(suffix)])
         for f in list(forms):
             forms.update(self.synonyms.get(f, ()))
         return forms

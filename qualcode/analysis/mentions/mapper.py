@@ -89,6 +89,8 @@ _NUMBER_TAIL = re.compile(rf"^(?P<rest>.*?)[\s,;:\-–]*(?:\(\s*(?:{_NUMBER_PREF
                           rf"{_NUMBER_PREFIX}\s*\.?\s*0*(\d{{1,2}}))\.?$")
 _NUMBER_WORD = re.compile(rf"^{_NUMBER_PREFIX}\s*\.?\s*([a-zåäö]+)$")
 
+# Words that contradict a word of a point's name ("extern" handledning is not "intern").
+ANTONYMS = {"extern": "intern", "externa": "intern", "externt": "intern", "osystematisk": "systematisk"}
 _COORDINATION = re.compile(r"\s+(?:och|o|samt|eller|resp|respektive)\s+|[/,;&+]")
 FUZZY_STRONG = 88.0   # a misspelt word is read as the vocabulary word at or above this ratio
 DOMINANCE = 3.0       # a category wins over another single-word hit by this factor
@@ -196,6 +198,7 @@ class _Match:
     kind: str
     weight: float
     evidence: str
+    partial_name: bool = False  # a name match on part of a name's compound ("delaktighet" of brukardelaktighet)
 
     @property
     def strong(self) -> bool:
@@ -275,6 +278,7 @@ class MentionMapper:
         """Each point name's topic words and receivers; a word's weight is 1 / (names sharing it)."""
         self._name_topics: dict[str, dict[str, str]] = {}  # point -> form -> name word
         self._name_receivers: dict[str, set[str]] = {}
+        self._whole_name_forms: set[str] = set()
         for code in self.codebook.points:
             topics: dict[str, str] = {}
             receivers: set[str] = set()
@@ -283,7 +287,7 @@ class MentionMapper:
                 if tok in FUNCTION_WORDS:
                     marked = marked or tok in RECIPIENT_MARKS
                     continue
-                w = self.lexicon.word(tok)
+                w = self.lexicon.word(tok, answer=False)
                 if tok in FILLER_WORDS:
                     continue
                 if w.role and marked:
@@ -291,6 +295,8 @@ class MentionMapper:
                     continue
                 for f in self._forms_of(w):
                     topics.setdefault(f, tok)
+                for f in w.wholes:
+                    self._whole_name_forms.add(f)
             self._name_topics[code.id] = topics
             self._name_receivers[code.id] = receivers
         df: dict[str, int] = {}
@@ -327,7 +333,7 @@ class MentionMapper:
                 if tok in FUNCTION_WORDS:
                     mark = "recipient" if tok in RECIPIENT_MARKS else ("source" if tok in SOURCE_MARKS else mark)
                     continue
-                w = self.lexicon.word(tok)
+                w = self.lexicon.word(tok, answer=False)
                 slots.append(_Slot(w, mark if w.role else ""))
                 mark = ""
             if not slots:
@@ -367,8 +373,9 @@ class MentionMapper:
         # a receiver alone ("socialsekreterarna") only hints at the point that names it
         for point, receivers in self._name_receivers.items():
             for code_word in sorted(receivers):
-                if self.lexicon.word(code_word).role:
-                    terms.append(_Term((_Slot(self.lexicon.word(code_word)),), (point,), "hint", code_word, point))
+                vocab_word = self.lexicon.word(code_word, answer=False)
+                if vocab_word.role:
+                    terms.append(_Term((_Slot(vocab_word),), (point,), "hint", code_word, point))
         # "HR" alone: every hr-… keyword belongs to one category, so the acronym names it
         heads: dict[str, set[str]] = {}
         for code in self.codebook:
@@ -510,6 +517,13 @@ class MentionMapper:
         tried = sorted({n for f in bag for n in self._by_form.get(f, ())})
         matches = [m for n in tried if (m := self._match(self._terms[n], words, tags, groups)) is not None]
         matches += self._name_matches(words, tags, fixed)
+        contradicted = {p for p, topics in self._name_topics.items()
+                        if any(ANTONYMS.get(t) in topics for t in fixed)}
+        if contradicted:
+            # "extern handledning": the point's name says "intern", so it is not that point
+            evidence += [f"motsäger namnet: {t} ({', '.join(sorted(contradicted))})" for t in fixed if t in ANTONYMS]
+            matches = [m for m in matches if not set(m.categories) & contradicted]
+        found = matches
         matches = self._suppress(matches, words)
         if not matches:
             return None, "no-match", (), tuple(evidence)
@@ -523,6 +537,16 @@ class MentionMapper:
             for c in m.categories:
                 by_cat.setdefault(c, []).append(m)
         specific = [c for c, ms in by_cat.items() if any(len(m.categories) == 1 for m in ms)]
+        if specific == [OVRIGT]:
+            # a theme's word that is also part of a point's name ("delaktighet", brukardelaktighet)
+            # does not show that the answer names something outside the 13 points
+            ovrigt_units = set().union(*(m.cover for m in by_cat[OVRIGT]))
+            rivals = [m for m in found if m.partial_name and m.cover == ovrigt_units]
+            if rivals:
+                return None, "ambiguous", self._ranked(matches + rivals), tuple(evidence + [m.evidence for m in by_cat[OVRIGT] + rivals])
+        if len(specific) == 1 and self._other_group(specific[0], matches, words, groups):
+            # "stöd och handledning": the first of two coordinated things may name another point
+            return None, "several", cands, tuple(evidence + [m.evidence for m in matches[:4]])
         if len(specific) == 1:
             cat = specific[0]
             ev = [m.evidence for m in by_cat[cat]]
@@ -542,6 +566,18 @@ class MentionMapper:
                 return cat, "text-dominant", cands, tuple(evidence + [m.evidence for m in by_cat[cat]])
             return None, "several", cands, tuple(evidence + [m.evidence for m in strong[:4]])
         return None, "ambiguous", cands, tuple(evidence + [m.evidence for m in strong[:4]])
+
+    @staticmethod
+    def _other_group(cat: str, matches: list[_Match], words: list[Word], groups: list[int]) -> bool:
+        """Does a coordinated phrase without evidence for `cat` carry evidence for another category?"""
+        for g in set(groups):
+            here = {i for i, gi in enumerate(groups) if gi == g and words[i].surface not in FILLER_WORDS}
+            if not here:
+                continue
+            touching = [m for m in matches if {i for i, _ in m.cover} & here]
+            if touching and not any(cat in m.categories for m in touching):
+                return True
+        return False
 
     @staticmethod
     def _method(ms: Sequence[_Match]) -> str:
@@ -575,8 +611,18 @@ class MentionMapper:
         where = f" ({term.code})" if term.code and term.code != term.categories[0] else ""
         shown = " ".join(words[i].surface for i in sorted({i for i, _ in cover}))
         ev = f"{label} '{term.text}'{where}" + ("" if shown == normalise_answer(term.text) else f" ← {shown}")
+        ev += self._synonyms_used(words, {i for i, _ in cover})
         weight = 1.0 if term.kind != "hint" else 0.5
         return _Match(term.categories, frozenset(cover), quality, term.kind, weight, ev)
+
+    def _synonyms_used(self, words: list[Word], indices: set[int]) -> str:
+        used = []
+        for i in sorted(indices):
+            w = words[i]
+            for text in sorted({w.surface, w.lemma, *w.wholes, *(f for p in w.parts for f in p.forms)}):
+                for right in sorted(self._synonyms.get(text, ())):
+                    used.append(f"{text} = {right}")
+        return f" (synonym {', '.join(dict.fromkeys(used))})" if used else ""
 
     def _slot(self, slot: _Slot, words: list[Word], tags: list[str], used: set[int],
               groups: list[int]) -> tuple[int, set[tuple[int, int]]] | None:
@@ -649,7 +695,7 @@ class MentionMapper:
                 if whole:
                     cover |= {(i, k) for k in range(len(w.parts))}
                     name_word = topics[whole[0]]
-                    whole_words += 1
+                    whole_words += any(f in self._whole_name_forms for f in whole)
                 elif hits:
                     cover |= {(i, k) for k, _ in hits}
                     name_word = topics[hits[0][1]]
@@ -668,7 +714,9 @@ class MentionMapper:
                 len(seen_words) == 1 and weight >= 1.0 and whole_words == 1 and len(seen_words[0]) >= 8
                 and len([w for w in words if w.surface not in FILLER_WORDS]) == 1)
             ev = f"namnord {', '.join(seen_words)}" + (f" + mottagare {', '.join(words[i].surface for i in got)}" if got else "") + f" ({point})"
-            out.append(_Match((point,), frozenset(cover), 2, "name" if strong else "weak-name", weight, ev))
+            partial = whole_words == 0 or len(seen_words) == 1 and not any(
+                f in self._whole_name_forms for w in words for f in w.wholes if f in topics)
+            out.append(_Match((point,), frozenset(cover), 2, "name" if strong else "weak-name", weight, ev, partial))
         return out
 
     @staticmethod

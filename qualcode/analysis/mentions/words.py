@@ -55,7 +55,7 @@ PREFIX_ABBREVIATIONS = {"intro": "introduktion", "adm": "administrativ", "admin"
 # People who receive support: the recipient rule reads them ("stöd till chefer": P07).
 ROLE_WORDS = frozenset(
     "chef enhetschef sektionschef avdelningschef gruppledare handläggare socialsekreterare "
-    "biståndshandläggare medarbetare personal nyanställd nyanställa".split()
+    "biståndshandläggare medarbetare personal".split()
 )
 RECIPIENT_MARKS = frozenset("till för åt".split())
 SOURCE_MARKS = frozenset(("från",))
@@ -66,7 +66,7 @@ _NOT_HEADS = frozenset("het heten skap skapet ning ningen else ande ende are and
 ADJECTIVE_FORMS = {"lokalt": "lokalt", "lokala": "lokalt", "lokal": "lokal"}
 # Lexicalised compounds that are not read as their parts ("social|sekreterare" is no secretary).
 LEXICALISED = frozenset(
-    "socialsekreterare handledare medarbetare handläggare socionom arbetsplats arbetsgivare "
+    "socialsekreterare handledare handledning medarbetare handläggare socionom arbetsplats arbetsgivare "
     "verksamhet förvaltning stadsdel utvecklare ledning uppdrag förhållande".split()
 )
 _TOKEN = re.compile(r"[a-zåäöéüæø0-9]+(?:[-.][a-zåäöéüæø0-9]+)*")
@@ -160,15 +160,16 @@ class Lexicon:
             self.atoms.update(left.split())
             for t in targets:
                 self.atoms.update(t.split())
-        self._cache: dict[str, Word] = {}
+        self._cache: dict[tuple[str, bool], Word] = {}
 
-    def word(self, token: str) -> Word:
-        cached = self._cache.get(token)
+    def word(self, token: str, answer: bool = True) -> Word:
+        """Read one token; an answer's words also take the synonyms' forms, the codebook's do not."""
+        cached = self._cache.get((token, answer))
         if cached is None:
-            cached = self._cache[token] = self._read(token)
+            cached = self._cache[(token, answer)] = self._read(token, answer)
         return cached
 
-    def _forms(self, text: str) -> set[str]:
+    def _forms(self, text: str, answer: bool = True) -> set[str]:
         if text in ADJECTIVE_FORMS and text != "lokal":
             return {text, ADJECTIVE_FORMS[text]}
         lemma = lemma_of(text) if text.isalpha() else text
@@ -177,20 +178,21 @@ class Lexicon:
             # "fadderskap" is about the fadder: the derivation names the same thing
             if text.endswith(suffix) and text[: -len(suffix)] in self.atoms:
                 forms.add(text[: -len(suffix)])
-        for f in list(forms):
-            forms.update(self.synonyms.get(f, ()))
+        if answer:
+            for f in list(forms):
+                forms.update(self.synonyms.get(f, ()))
         return forms
 
-    def _read(self, token: str) -> Word:
+    def _read(self, token: str, answer: bool) -> Word:
         surface = token
         lemma = lemma_of(token) if (token.isalpha() or "-" in token) else token
         if token in ADJECTIVE_FORMS:
             lemma = ADJECTIVE_FORMS[token]
-        wholes = frozenset(self._forms(token) | ({lemma} if lemma else set()))
+        wholes = frozenset(self._forms(token, answer) | ({lemma} if lemma else set()))
         role = lemma in ROLE_WORDS or any(lemma.endswith(r) and len(lemma) - len(r) >= 3 for r in ("chef", "handläggare"))
         pieces = self._split(token)
         if len(pieces) > 1:
-            parts = tuple(Part(p, frozenset(self._forms(p))) for p in pieces)
+            parts = tuple(Part(p, frozenset(self._forms(p, answer))) for p in pieces)
             # the word again with its head in base form or synonym: "metodutvecklarna" → metodutvecklare
             if token.endswith(pieces[-1]):
                 prefix = token[: len(token) - len(pieces[-1])]

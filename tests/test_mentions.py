@@ -365,7 +365,11 @@ def test_cli_count_json_and_mapping_and_review_template(tmp_path):
     template = tmp_path / "mapping.csv"
     result = runner.invoke(app, ["mentions", "review", str(path), "-c", "behov_*", "--template", str(template), "-f", "csv"])
     assert result.exit_code == 0, result.output
-    assert result.stdout == "answer,count,columns,reason,candidates\nadm stöd,1,behov_2,ambiguous,\"P06 (1,00) | P07 (1,00)\"\n"
+    assert result.stdout == (
+        "answer,count,columns,category,reason,evidence,candidates\n"
+        "adm stöd,1,behov_2,,ambiguous,\"namnord administrativt, stöd (P06); namnord administrativt, stöd (P07)\","
+        "\"P06 (1,00) | P07 (1,00)\"\n"
+    )
     assert template.read_text(encoding="utf-8") == (
         "answer;category;kandidater;antal\n"
         "adm stöd;;P06 6. Administrativt stöd till socialsekreterare och biståndshandläggare | "
@@ -431,6 +435,62 @@ def test_compare_lists_cell_and_total_differences(tmp_path, mapper):
         compare_published(counts, {"behov": {}})
 
 
+def test_compare_lists_every_published_figure_with_its_status(tmp_path, mapper):
+    answers = read_answers(_write(tmp_path / "s.csv", SMALL))
+    counts = count_mentions(answers, select_columns(answers.columns, ["langst"]), mapper)
+    pub = {
+        "respondents": 4,
+        "langst": {"1": _zero(P02=3, EJ_SVAR=1), "2": _zero(P02=1, P06=1, P08=1, EJ_SVAR=1)},
+        # 3 of 4 is 75,0 %; 1 of 4 printed as 25,1 % is the report's own rounding error
+        "percent": {"langst": {"1": {"P02": "75,0", "EJ_SVAR": "25,1"}, "2": {"P08": "25"}}},
+        "printed_totals": {"langst": {"1": 4, "2": 5}},
+        "prose_totals": {"langst": {"P02": 4, "P08": 2}},
+        "prose_first": {"langst": "P02"},
+    }
+    cmp = compare_published(counts, pub)
+    listed = [(f.kind, f.position, f.category, f.published, f.computed, f.status) for f in cmp.figures if f.kind != "cell"]
+    assert listed == [
+        ("percent", "1", "P02", "75,0", "75,0", "stämmer"),
+        ("percent", "1", "EJ_SVAR", "25,1", "25,0", "skiljer"),
+        ("percent", "2", "P08", "25,0", "25,0", "stämmer"),
+        ("printed_total", "1", "Total", 4, 4, "stämmer"),
+        ("printed_total", "2", "Total", 5, 4, "skiljer"),
+        ("prose_total", "totalt", "P02", 4, 4, "stämmer"),
+        ("prose_total", "totalt", "P08", 2, 1, "skiljer"),
+        ("prose_first", "1", "P02", "P02", "P02", "stämmer"),
+        ("respondents", "", "", 4, 4, "stämmer"),
+    ]
+    assert next(f.note for f in cmp.figures if f.category == "EJ_SVAR" and f.kind == "percent") == \
+        "rapportens 1 av 4 ger 25,0; data ger 25,0"
+    assert len([f for f in cmp.figures if f.kind == "cell"]) == 30
+    assert cmp.summary()["percent"] == {"stämmer": 2, "skiljer": 1}
+
+    path = tmp_path / "pub.json"
+    path.write_text(json.dumps(pub), encoding="utf-8")
+    csv_path = tmp_path / "s.csv"
+    r = runner.invoke(app, ["mentions", "compare", str(csv_path), "--published", str(path), "-f", "csv"])
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert lines[0] == "kind;set;position;category;published;computed;status;note"
+    assert len(lines) == 1 + 30 + 9
+    assert "procent;langst;1;EJ_SVAR;25,1;25,0;skiljer;rapportens 1 av 4 ger 25,0; data ger 25,0" in r.stdout \
+        or 'procent;langst;1;EJ_SVAR;25,1;25,0;skiljer;"rapportens 1 av 4 ger 25,0; data ger 25,0"' in r.stdout
+    only = runner.invoke(app, ["mentions", "compare", str(csv_path), "--published", str(path), "-f", "csv", "--differences"])
+    assert len(only.stdout.splitlines()) == 1 + 3
+
+
+def test_review_all_shows_method_and_evidence(tmp_path):
+    path = _write(tmp_path / "s.csv", SMALL)
+    r = runner.invoke(app, ["mentions", "review", str(path), "-c", "behov_*", "--all", "-f", "json"])
+    assert r.exit_code == 0, r.output
+    rows = {row["answer"]: row for row in json.loads(r.stdout)}
+    assert rows["adm stöd"]["category"] == ""
+    assert (rows["Lön"]["category"], rows["Lön"]["reason"], rows["Lön"]["evidence"]) == ("OVRIGT", "theme", "tema 'lön' (T-LON)")
+    assert (rows["p.13"]["category"], rows["p.13"]["reason"]) == ("P13", "number")
+    assert rows["arbetsbelastning"]["evidence"] == "alias 'arbetsbelastning'"
+    assert all(row["evidence"] for row in rows.values())
+
+
 def test_count_from_project_survey(tmp_path):
     from qualcode.ingest.service import import_survey
 
@@ -472,6 +532,13 @@ def test_dev_questionnaire_matches_published_tables(shared_dir):
     }
     printed = [(d["set"], d["position"], d["published"], d["computed"]) for d in out["differences"] if d["kind"] == "printed_total"]
     assert printed == [("behov", "1", 116, 117)]
+    percent = [(d["set"], d["position"], d["category"], d["published"], d["computed"]) for d in out["differences"] if d["kind"] == "percent"]
+    assert percent == [("langst", "3", "OVRIGT", "5,2", "5,1"), ("behov", "2", "OVRIGT", "3,5", "3,4")]
+    assert out["summary"] == {
+        "cell": {"stämmer": 90, "skiljer": 0}, "percent": {"stämmer": 87, "skiljer": 2},
+        "printed_total": {"stämmer": 5, "skiljer": 1}, "prose_total": {"stämmer": 8, "skiljer": 5},
+        "prose_first": {"stämmer": 1, "skiljer": 0}, "respondents": {"stämmer": 1, "skiljer": 0},
+    }
 
 
 def test_dev_questionnaire_per_answer_accuracy(shared_dir, mapper):

@@ -168,6 +168,7 @@ def review(
         Path | None, typer.Option("--template", help="Write a mapping-file template (answer;category) for the unresolved answers.")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing template file.")] = False,
+    every: Annotated[bool, typer.Option("--all", help="List every distinct answer with its category, method and evidence.")] = False,
     fmt: FormatOpt = Format.table,
     encoding: EncodingOpt = None,
     delimiter: DelimiterOpt = None,
@@ -175,31 +176,36 @@ def review(
     codebook: CodebookOpt = None,
     project: ProjectOpt = None,
 ) -> None:
-    """List answers that were not mapped with confidence, with the best candidate categories."""
+    """List answers not mapped with confidence (or, with --all, every answer): method, evidence, candidates."""
     from qualcode.analysis.mentions.mapper import mapping_template
     from qualcode.analysis.mentions.tables import count_mentions, review_items
 
     answers, sets, mapper = _load(file, columns, mapping, project, encoding, delimiter, sheet, codebook)
     counts = count_mentions(answers, sets, mapper)
-    items = review_items(counts)
+    items = review_items(counts, every=every)
     labels = counts.labels
     rows = [
         {
-            "answer": it.answer, "count": it.count, "columns": ", ".join(it.columns), "reason": it.method,
+            "answer": it.answer, "count": it.count, "columns": ", ".join(it.columns),
+            "category": it.category or "", "reason": it.method, "evidence": "; ".join(it.evidence),
             "candidates": " | ".join(f"{c.category} ({c.score:.2f})".replace(".", ",") for c in it.candidates[:3]),
         }
         for it in items
     ]
-    emit(rows, ["answer", "count", "columns", "reason", "candidates"], fmt, mask=_export_mask(project, fmt),
-         title=f"{len(items)} oklassade svar ({len(counts.unresolved)} förekomster)",
-         headers={"answer": "Svar", "count": "Antal", "columns": "Kolumner", "reason": "Skäl", "candidates": "Kandidater"})
+    unresolved = [it for it in items if it.category is None]
+    title = (f"{len(items)} olika svar, {len(unresolved)} oklassade" if every
+             else f"{len(items)} oklassade svar ({len(counts.unresolved)} förekomster)")
+    emit(rows, ["answer", "count", "columns", "category", "reason", "evidence", "candidates"], fmt,
+         mask=_export_mask(project, fmt), title=title,
+         headers={"answer": "Svar", "count": "Antal", "columns": "Kolumner", "category": "Kategori", "reason": "Metod",
+                  "evidence": "Belägg", "candidates": "Kandidater"})
     if template is not None:
         if template.exists() and not force:
             raise InputError(f"'{template}' finns redan — välj ett annat filnamn eller lägg till --force")
-        text = mapping_template(((it.answer, it.count, it.candidates) for it in items), labels)
+        text = mapping_template(((it.answer, it.count, it.candidates) for it in unresolved), labels)
         write_text(template, text)
         err_console.print(
-            f"Skrev {len(items)} rader till {template} — fyll i kolumnen 'category' (P01–P13, OVRIGT, EJ_SVAR) "
+            f"Skrev {len(unresolved)} rader till {template} — fyll i kolumnen 'category' (P01–P13, OVRIGT, EJ_SVAR) "
             "och kör igen med --mapping."
         )
 
@@ -214,10 +220,11 @@ def compare(
     encoding: EncodingOpt = None,
     delimiter: DelimiterOpt = None,
     sheet: SheetOpt = None,
+    only_differences: Annotated[bool, typer.Option("--differences", help="List only the figures that differ.")] = False,
     codebook: CodebookOpt = None,
     project: ProjectOpt = None,
 ) -> None:
-    """Compare computed tables with published figures and list every difference."""
+    """Check every published figure (cells, percentages, printed and prose totals) against the data."""
     from qualcode.analysis.mentions.tables import (
         compare_published,
         comparison_json,
@@ -234,18 +241,22 @@ def compare(
     if fmt is Format.json:
         typer.echo(json.dumps(comparison_json(cmp), ensure_ascii=False, indent=2))
         return
+    shown = cmp.differences if only_differences else cmp.figures
     rows = [
-        {"kind": d.kind, "set": d.set, "position": d.position, "category": d.category,
-         "published": d.published, "computed": d.computed, "note": d.note}
-        for d in cmp.differences
+        {"kind": KINDS.get(d.kind, d.kind), "set": d.set, "position": d.position, "category": d.category,
+         "published": d.published, "computed": d.computed, "status": d.status, "note": d.note}
+        for d in shown
     ]
-    title = f"{cmp.equal}/{cmp.cells} celler lika, {cmp.unresolved} oklassade svar, {len(rows)} skillnader"
+    agree = len(cmp.figures) - len(cmp.differences)
+    title = (f"{agree} av {len(cmp.figures)} publicerade siffror stämmer ({cmp.equal}/{cmp.cells} celler), "
+             f"{len(cmp.differences)} skiljer, {cmp.unresolved} oklassade svar")
+    fields = ["kind", "set", "position", "category", "published", "computed", "status", "note"]
     if fmt is Format.csv:
-        typer.echo(_csv(rows, ["kind", "set", "position", "category", "published", "computed", "note"]), nl=False)
+        typer.echo(_csv(rows, fields), nl=False)
         return
-    emit(rows, ["kind", "set", "position", "category", "published", "computed", "note"], fmt, title=title,
+    emit(rows, fields, fmt, title=title,
          headers={"kind": "Typ", "set": "Tabell", "position": "Alt.", "category": "Kategori",
-                  "published": "Publicerat", "computed": "Beräknat", "note": "Not"})
+                  "published": "Publicerat", "computed": "Beräknat", "status": "Status", "note": "Not"})
     for note in pub.get("notes") or []:
         err_console.print(f"not i {published.name}: {note}")
     if "prose_totals" not in pub:
@@ -253,6 +264,10 @@ def compare(
             "tips: lägg till \"prose_totals\": {SET: {KATEGORI: n}} (och \"printed_totals\") i filen "
             "för att jämföra rapportens löptext och tryckta totaler med tabellerna"
         )
+
+
+KINDS = {"cell": "antal", "percent": "procent", "printed_total": "tryckt total", "prose_total": "total i texten",
+         "prose_first": "flest först i texten", "respondents": "svarande"}
 
 
 def register(root: typer.Typer) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 
 from qualcode.analysis.mentions.mapper import (
     EJ_SVAR,
+    OVRIGT,
     Mention,
     MentionMapper,
     mention_labels,
@@ -84,6 +85,7 @@ class MentionCounts:
     by: str | None = None
     groups: tuple[str, ...] = (TOTAL,)
     group_sizes: Mapping[str, int] = field(default_factory=dict)
+    mapped: Mapping[str, tuple[Mention, ...]] = field(default_factory=dict)  # per column, row order
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -269,6 +271,7 @@ def count_mentions(
         by=by,
         groups=groups,
         group_sizes=sizes,
+        mapped={col: tuple(ms) for col, ms in mapped.items()},
     )
 
 
@@ -429,7 +432,7 @@ CSV_COLUMNS = ("set", "column", "group", "category", "label", "antal", "procent"
 
 @dataclass(frozen=True)
 class ReviewItem:
-    """One distinct unresolved answer: how often, where, and the best candidates."""
+    """One distinct answer: how often, where, its category (None: unresolved), method, evidence, candidates."""
 
     answer: str
     key: str
@@ -437,47 +440,82 @@ class ReviewItem:
     columns: tuple[str, ...]
     method: str
     candidates: tuple[Any, ...]
+    category: str | None = None
+    evidence: tuple[str, ...] = ()
 
 
-def review_items(counts: MentionCounts) -> list[ReviewItem]:
-    by_key: dict[str, list[Unresolved]] = {}
-    for u in counts.unresolved:
-        by_key.setdefault(u.mention.key, []).append(u)
-    items = [
-        ReviewItem(
-            answer=us[0].answer.strip(), key=k, count=len(us),
-            columns=tuple(dict.fromkeys(u.column for u in us)), method=us[0].mention.method,
-            candidates=us[0].mention.candidates,
-        )
-        for k, us in by_key.items()
-    ]
-    return sorted(items, key=lambda it: (-it.count, it.key))
+def review_items(counts: MentionCounts, every: bool = False) -> list[ReviewItem]:
+    """Distinct unresolved answers, most frequent first; with `every`, all distinct answers."""
+    by_key: dict[str, list[tuple[str, Mention]]] = {}
+    if every:
+        for col, ms in counts.mapped.items():
+            for m in ms:
+                by_key.setdefault(m.key, []).append((col, m))
+    else:
+        for u in counts.unresolved:
+            by_key.setdefault(u.mention.key, []).append((u.column, u.mention))
+    items = []
+    for k, us in by_key.items():
+        m = us[0][1]
+        items.append(ReviewItem(
+            answer=m.answer.strip(), key=k, count=len(us), columns=tuple(dict.fromkeys(c for c, _ in us)),
+            method=m.method, candidates=m.candidates, category=m.category, evidence=m.evidence,
+        ))
+    return sorted(items, key=lambda it: (it.category is not None, -it.count, it.key))
 
 
 # -- comparing with published tables -------------------------------------------------------
 
 
+AGREES = "stämmer"
+DIFFERS = "skiljer"
+
+
 @dataclass(frozen=True)
-class Difference:
-    kind: str  # 'cell', 'prose_total', 'printed_total'
+class Figure:
+    """One published figure and its check: `status` is 'stämmer' or 'skiljer', `note` says why.
+
+    kind: 'cell' (Antal), 'percent' (Procent, as printed), 'printed_total' (a table's Total
+    line), 'prose_total' (a total stated in the text), 'prose_first' (the text's most named
+    first alternative), 'respondents'. `published` and `computed` are counts, or percentages
+    as text with a decimal comma ('5,2').
+    """
+
+    kind: str
     set: str
     position: str
     category: str
-    published: int | None
-    computed: int | None
+    published: int | str | None
+    computed: int | str | None
+    status: str = DIFFERS
     note: str = ""
+
+
+Difference = Figure  # the name of the record before every figure was listed
 
 
 @dataclass(frozen=True)
 class Comparison:
     cells: int
     equal: int
-    differences: tuple[Difference, ...]
+    figures: tuple[Figure, ...]
     unresolved: int
 
     @property
-    def cell_differences(self) -> list[Difference]:
+    def differences(self) -> tuple[Figure, ...]:
+        return tuple(f for f in self.figures if f.status != AGREES)
+
+    @property
+    def cell_differences(self) -> list[Figure]:
         return [d for d in self.differences if d.kind == "cell"]
+
+    def summary(self) -> dict[str, dict[str, int]]:
+        """Per kind of figure: how many agree and how many differ."""
+        out: dict[str, dict[str, int]] = {}
+        for f in self.figures:
+            row = out.setdefault(f.kind, {AGREES: 0, DIFFERS: 0})
+            row[f.status] = row.get(f.status, 0) + 1
+        return out
 
 
 def load_published(path: str | Path) -> dict[str, Any]:
@@ -485,27 +523,58 @@ def load_published(path: str | Path) -> dict[str, Any]:
 
     path = Path(path)
     if not path.exists():
-        raise InputError(f"filen '{path}' finns inte — ange de publicerade tabellerna som JSON")
+        raise InputError(f"filen '{path}' finns inte — ange de publicerade tabellerna som JSON", value=str(path))
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as exc:
-        raise InputError(f"'{path}' rad {exc.lineno}: ogiltig JSON ({exc.msg})") from None
+        raise InputError(f"'{path}' rad {exc.lineno}: ogiltig JSON ({exc.msg})", value=str(path)) from None
     if not isinstance(data, dict):
         raise InputError(f"'{path}': väntade ett JSON-objekt med tabeller, t.ex. {{\"langst\": {{\"1\": {{\"P01\": 5}}}}}}")
     return data
 
 
+def percent_text(n: int, base: int) -> str:
+    """A percentage as the report prints it: one decimal, half up, decimal comma ('5,1')."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    if base <= 0:
+        return "–"
+    value = (Decimal(n) * 100 / Decimal(base)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{value}".replace(".", ",")
+
+
+def _parse_percent(value: Any, where: str) -> str:
+    from decimal import Decimal, InvalidOperation
+
+    text = str(value).strip().replace("%", "").replace(" ", "").replace(".", ",")
+    try:
+        number = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        raise InputError(f"{where}: procenttalet {value!r} är inget tal — skriv t.ex. \"5,2\"", value=value) from None
+    return f"{number.quantize(Decimal('0.1'))}".replace(".", ",")
+
+
 def compare_published(counts: MentionCounts, published: Mapping[str, Any]) -> Comparison:
-    """Every published table cell, printed total and prose total against the computed counts.
+    """Every published figure against the computed counts, each with its status.
 
     Published format: `{SET: {POSITION: {CAT: n}}}` for each computed set (e.g. `langst`,
-    `behov`), plus optional `printed_totals: {SET: {POSITION: n}}` (the 'Total' line as
-    printed) and `prose_totals: {SET: {CAT: n}}` (totals stated in the report's text).
+    `behov`), plus optional `percent: {SET: {POSITION: {CAT: "5,2"}}}` (the printed Procent
+    column), `printed_totals: {SET: {POSITION: n}}` (the 'Total' line as printed),
+    `prose_totals: {SET: {CAT: n}}` (totals stated in the report's text), `prose_first:
+    {SET: CAT}` (the category the text says is named most often first) and `respondents`.
+    A percentage is checked twice: against the published count (the report's own arithmetic,
+    of `respondents`) and against the computed count.
     """
     cats = counts.categories
-    diffs: list[Difference] = []
+    figures: list[Figure] = []
     cells = equal = 0
     known = {s.name for s in counts.sets}
+    base = int(published.get("respondents") or counts.respondents)
+
+    def computed(col: str, c: str) -> int:
+        t = counts.columns[col]
+        return sum(t.count(c, g) for g in t.groups)
+
     tables_found = False
     for s in counts.sets:
         pub = published.get(s.name)
@@ -516,72 +585,108 @@ def compare_published(counts: MentionCounts, published: Mapping[str, Any]) -> Co
             pos = str(_position(col))
             ptab = pub.get(pos)
             if not isinstance(ptab, Mapping):
-                diffs.append(Difference("cell", s.name, pos, "*", None, None, f"tabell {pos} saknas i den publicerade filen"))
+                figures.append(Figure("cell", s.name, pos, "*", None, None, DIFFERS, f"tabell {pos} saknas i den publicerade filen"))
                 continue
             unknown = sorted(set(ptab) - set(cats))
             if unknown:
-                raise InputError(f"publicerad tabell {s.name} {pos}: okända kategorier {unknown} — giltiga: {', '.join(cats)}")
-            t = counts.columns[col]
+                raise InputError(f"publicerad tabell {s.name} {pos}: okända kategorier {unknown} — giltiga: {', '.join(cats)}",
+                                 value=unknown[0], valid=cats)
             for c in cats:
                 cells += 1
-                got = sum(t.count(c, g) for g in t.groups)
+                got = computed(col, c)
                 want = ptab.get(c)
                 if want is not None and int(want) == got:
                     equal += 1
+                    figures.append(Figure("cell", s.name, pos, c, int(want), got, AGREES))
                 else:
-                    diffs.append(Difference("cell", s.name, pos, c, None if want is None else int(want), got))
+                    figures.append(Figure("cell", s.name, pos, c, None if want is None else int(want), got, DIFFERS,
+                                          "saknas i den publicerade tabellen" if want is None else ""))
     if not tables_found:
         raise InputError(
             f"de publicerade tabellerna har inga av uppsättningarna {', '.join(sorted(known))} — "
-            f"nycklar i filen: {', '.join(map(str, published))}"
+            f"nycklar i filen: {', '.join(map(str, published))}",
+            valid=sorted(known),
         )
-    printed = published.get("printed_totals") or {}
-    for set_name, per_pos in printed.items():
+    columns = {(s.name, str(_position(col))): col for s in counts.sets for col in s.columns}
+    for set_name, per_pos in (published.get("percent") or {}).items():
+        for pos, per_cat in (per_pos or {}).items():
+            col = columns.get((set_name, str(pos)))
+            if col is None:
+                continue
+            for c, value in per_cat.items():
+                if c not in cats:
+                    raise InputError(f"percent {set_name} {pos}: okänd kategori '{c}' — giltiga: {', '.join(cats)}",
+                                     value=c, valid=cats)
+                printed = _parse_percent(value, f"percent {set_name} {pos} {c}")
+                own_count = (published.get(set_name, {}).get(str(pos)) or {}).get(c)
+                own = percent_text(int(own_count), base) if own_count is not None else None
+                got = percent_text(computed(col, c), counts.respondents)
+                notes = []
+                if own is not None and own != printed:
+                    notes.append(f"rapportens {own_count} av {base} ger {own}")
+                if got != printed:
+                    notes.append(f"data ger {got}")
+                figures.append(Figure("percent", set_name, str(pos), c, printed, got,
+                                      AGREES if not notes else DIFFERS, "; ".join(notes)))
+    for set_name, per_pos in (published.get("printed_totals") or {}).items():
         if set_name not in known:
             continue
         for pos, value in per_pos.items():
             rows_sum = sum(int(v) for v in (published.get(set_name, {}).get(str(pos), {}) or {}).values())
-            if int(value) != rows_sum or int(value) != counts.respondents:
-                diffs.append(Difference(
-                    "printed_total", set_name, str(pos), "Total", int(value), counts.respondents,
-                    f"tabellens rader summerar till {rows_sum}",
-                ))
-    prose = published.get("prose_totals") or {}
-    for set_name, per_cat in prose.items():
+            ok = int(value) == rows_sum == counts.respondents
+            note = "" if ok else f"tabellens rader summerar till {rows_sum}, data har {counts.respondents} svarande"
+            figures.append(Figure("printed_total", set_name, str(pos), "Total", int(value), counts.respondents,
+                                  AGREES if ok else DIFFERS, note))
+    for set_name, per_cat in (published.get("prose_totals") or {}).items():
         if set_name not in known:
             continue
         tables = published.get(set_name, {})
         for c, value in per_cat.items():
             if c not in cats:
-                raise InputError(f"prose_totals {set_name}: okänd kategori '{c}' — giltiga: {', '.join(cats)}")
+                raise InputError(f"prose_totals {set_name}: okänd kategori '{c}' — giltiga: {', '.join(cats)}",
+                                 value=c, valid=cats)
             table_sum = sum(int((tables.get(p) or {}).get(c, 0)) for p in tables)
             got = counts.totals[set_name].times.count(c) if counts.by is None else sum(
                 counts.totals[set_name].times.count(c, g) for g in counts.groups
             )
-            if int(value) != got or int(value) != table_sum:
-                diffs.append(Difference(
-                    "prose_total", set_name, "totalt", c, int(value), got,
-                    f"summan av de publicerade tabellerna är {table_sum}",
-                ))
-    return Comparison(cells=cells, equal=equal, differences=tuple(diffs), unresolved=len(counts.unresolved))
+            ok = int(value) == got == table_sum
+            figures.append(Figure("prose_total", set_name, "totalt", c, int(value), got, AGREES if ok else DIFFERS,
+                                  f"summan av de publicerade tabellerna är {table_sum}"))
+    for set_name, c in (published.get("prose_first") or {}).items():
+        col = columns.get((set_name, "1"))
+        if col is None:
+            continue
+        first = {k: computed(col, k) for k in cats if k not in (OVRIGT, EJ_SVAR)}
+        top = max(first.values(), default=0)
+        leaders = [k for k, v in first.items() if v == top]
+        ok = leaders == [c]
+        figures.append(Figure("prose_first", set_name, "1", c, c, ", ".join(leaders), AGREES if ok else DIFFERS,
+                              f"flest som första alternativ: {', '.join(leaders)} ({top})"))
+    if published.get("respondents") is not None:
+        n = int(published["respondents"])
+        figures.append(Figure("respondents", "", "", "", n, counts.respondents,
+                              AGREES if n == counts.respondents else DIFFERS))
+    return Comparison(cells=cells, equal=equal, figures=tuple(figures), unresolved=len(counts.unresolved))
 
 
 def comparison_json(cmp: Comparison) -> dict[str, Any]:
+    def row(d: Figure) -> dict[str, Any]:
+        return {"kind": d.kind, "set": d.set, "position": d.position, "category": d.category,
+                "published": d.published, "computed": d.computed, "status": d.status, "note": d.note}
+
     return {
         "cells": cmp.cells,
         "equal": cmp.equal,
         "unresolved": cmp.unresolved,
-        "differences": [
-            {"kind": d.kind, "set": d.set, "position": d.position, "category": d.category,
-             "published": d.published, "computed": d.computed, "note": d.note}
-            for d in cmp.differences
-        ],
+        "summary": cmp.summary(),
+        "figures": [row(d) for d in cmp.figures],
+        "differences": [row(d) for d in cmp.differences],
     }
 
 
 __all__ = [
-    "ColumnSet", "Comparison", "CSV_COLUMNS", "Difference", "EJ_SVAR", "MentionCounts", "ReviewItem",
+    "AGREES", "ColumnSet", "Comparison", "CSV_COLUMNS", "DIFFERS", "Difference", "Figure", "EJ_SVAR", "MentionCounts", "ReviewItem",
     "SurveyAnswers", "TextTable", "compare_published", "comparison_json", "count_mentions", "id_column",
-    "load_published", "project_answers", "read_answers", "report_tables", "review_items",
+    "load_published", "percent_text", "project_answers", "read_answers", "report_tables", "review_items",
     "select_columns", "to_csv_rows", "to_json",
 ]

@@ -55,7 +55,7 @@ PREFIX_ABBREVIATIONS = {"intro": "introduktion", "adm": "administrativ", "admin"
 # People who receive support: the recipient rule reads them ("stöd till chefer": P07).
 ROLE_WORDS = frozenset(
     "chef enhetschef sektionschef avdelningschef gruppledare handläggare socialsekreterare "
-    "biståndshandläggare medarbetare personal".split()
+    "biståndshandläggare medarbetare personal ledning".split()
 )
 RECIPIENT_MARKS = frozenset("till för åt".split())
 SOURCE_MARKS = frozenset(("från",))

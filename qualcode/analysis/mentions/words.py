@@ -59,6 +59,9 @@ ROLE_WORDS = frozenset(
 )
 RECIPIENT_MARKS = frozenset("till för åt".split())
 SOURCE_MARKS = frozenset(("från",))
+# Verbs after a person that say whether the person gives or gets ("ledning som ger stöd").
+GIVING_VERBS = frozenset("ger ge gav erbjuder erbjuda stöttar stötta uppmuntrar hjälper".split())
+RECEIVING_VERBS = frozenset("behöver får fått saknar önskar vill".split())
 _DETERMINERS = frozenset("oss våra vår vårt våran de dess alla samtliga".split())
 # Derivational endings that are not compound heads ("delaktig|het", "medhandläggar|skap").
 _NOT_HEADS = frozenset("het heten skap skapet ning ningen else ande ende are ande tion itet dom lig ig ism ör".split())
@@ -261,7 +264,7 @@ def role_tags(toks: list[str], words: list[Word], admin: bool) -> list[str]:
     tags: list[str] = []
     content_index = 0
     prev_marks: list[str] = []
-    for tok in toks:
+    for n, tok in enumerate(toks):
         if tok in FUNCTION_WORDS:
             if tok in _DETERMINERS and prev_marks:
                 continue  # "till oss handläggare": the mark carries over
@@ -277,6 +280,12 @@ def role_tags(toks: list[str], words: list[Word], admin: bool) -> list[str]:
                 tag = "source"
             elif tok.endswith("s") and w.lemma != tok:
                 tag = "recipient" if admin else "source"  # genitive: "chefernas adm", "chefernas stöd"
+            else:
+                after = set(toks[n + 1:n + 4])
+                if after & GIVING_VERBS:
+                    tag = "source"  # "ledning som ger stöd"
+                elif after & RECEIVING_VERBS:
+                    tag = "recipient"  # "cheferna behöver administrativ hjälp"
         tags.append(tag)
         prev_marks = []
     return tags

@@ -610,8 +610,8 @@ def compare_published(counts: MentionCounts, published: Mapping[str, Any]) -> Co
     columns = {(s.name, str(_position(col))): col for s in counts.sets for col in s.columns}
     for set_name, per_pos in (published.get("percent") or {}).items():
         for pos, per_cat in (per_pos or {}).items():
-            col = columns.get((set_name, str(pos)))
-            if col is None:
+            pcol = columns.get((set_name, str(pos)))
+            if pcol is None:
                 continue
             for c, value in per_cat.items():
                 if c not in cats:
@@ -620,13 +620,13 @@ def compare_published(counts: MentionCounts, published: Mapping[str, Any]) -> Co
                 printed = _parse_percent(value, f"percent {set_name} {pos} {c}")
                 own_count = (published.get(set_name, {}).get(str(pos)) or {}).get(c)
                 own = percent_text(int(own_count), base) if own_count is not None else None
-                got = percent_text(computed(col, c), counts.respondents)
+                got_pct = percent_text(computed(pcol, c), counts.respondents)
                 notes = []
                 if own is not None and own != printed:
                     notes.append(f"rapportens {own_count} av {base} ger {own}")
-                if got != printed:
-                    notes.append(f"data ger {got}")
-                figures.append(Figure("percent", set_name, str(pos), c, printed, got,
+                if got_pct != printed:
+                    notes.append(f"data ger {got_pct}")
+                figures.append(Figure("percent", set_name, str(pos), c, printed, got_pct,
                                       AGREES if not notes else DIFFERS, "; ".join(notes)))
     for set_name, per_pos in (published.get("printed_totals") or {}).items():
         if set_name not in known:
@@ -652,15 +652,15 @@ def compare_published(counts: MentionCounts, published: Mapping[str, Any]) -> Co
             ok = int(value) == got == table_sum
             figures.append(Figure("prose_total", set_name, "totalt", c, int(value), got, AGREES if ok else DIFFERS,
                                   f"summan av de publicerade tabellerna är {table_sum}"))
-    for set_name, c in (published.get("prose_first") or {}).items():
-        col = columns.get((set_name, "1"))
-        if col is None:
+    for set_name, said in (published.get("prose_first") or {}).items():
+        fcol = columns.get((set_name, "1"))
+        if fcol is None:
             continue
-        first = {k: computed(col, k) for k in cats if k not in (OVRIGT, EJ_SVAR)}
+        first = {k: computed(fcol, k) for k in cats if k not in (OVRIGT, EJ_SVAR)}
         top = max(first.values(), default=0)
         leaders = [k for k, v in first.items() if v == top]
-        ok = leaders == [c]
-        figures.append(Figure("prose_first", set_name, "1", c, c, ", ".join(leaders), AGREES if ok else DIFFERS,
+        ok = leaders == [said]
+        figures.append(Figure("prose_first", set_name, "1", said, said, ", ".join(leaders), AGREES if ok else DIFFERS,
                               f"flest som första alternativ: {', '.join(leaders)} ({top})"))
     if published.get("respondents") is not None:
         n = int(published["respondents"])

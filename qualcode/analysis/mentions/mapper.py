@@ -468,9 +468,11 @@ class MentionMapper:
     def _with_number(self, text: str, key: str, cats: list[str], rest: str) -> Mention:
         valid = [c for c in dict.fromkeys(cats) if not c.startswith("?")]
         if len(valid) != len(set(cats)) or not valid:
-            return Mention(text, key, None, "number-unknown", tuple(Candidate(c, 0.5) for c in valid))
+            return Mention(text, key, None, "number-unknown", tuple(Candidate(c, 0.5) for c in valid),
+                           (f"okänt punktnummer: {key}",))
         if len(valid) > 1:
-            return Mention(text, key, None, "numbers-several", tuple(Candidate(c, 0.5) for c in valid))
+            return Mention(text, key, None, "numbers-several", tuple(Candidate(c, 0.5) for c in valid),
+                           (f"flera punktnummer: {', '.join(valid)}",))
         cat = valid[0]
         if rest.strip():
             # "2 intro" confirms the number; "2 lokaler" contradicts it and is not guessed
@@ -499,9 +501,9 @@ class MentionMapper:
             return None, "empty", (), ()
         real = [t for t in ctoks if t not in FILLER_WORDS and t != "/"]
         if not real:
-            return None, "filler-only", (), ()
+            return None, "filler-only", (), (f"bara gradord: {key}",)
         if all(t in ALL_WORDS for t in real):
-            return None, "all-areas", (), ()  # "alla", "samtliga punkter": not one area
+            return None, "all-areas", (), (f"alla områden: {key}",)  # "alla", "samtliga punkter": not one area
         evidence: list[str] = []
         fixed = [self._spelled(t, evidence) for t in ctoks]
         toks = [fixed[ctoks.index(t)] if t in ctoks else t for t in toks]
@@ -526,7 +528,7 @@ class MentionMapper:
         found = matches
         matches = self._suppress(matches, words)
         if not matches:
-            return None, "no-match", (), tuple(evidence)
+            return None, "no-match", (), tuple(evidence + ["inget ord ur kodboken eller kända övrigt-ämnen"])
         cands = self._ranked(matches)
         strong = [m for m in matches if m.strong]
         if not strong:

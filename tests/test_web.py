@@ -317,7 +317,7 @@ def test_code_view_shows_passages_with_context_and_metadata(ws):
 def test_codebook_rename_and_merge_are_audited_and_show_counts(ws):
     c, app, csrf, ids, root = ws
     html = c.get("/codebook").text
-    assert re.search(r"P02</a></td><td class=\"name\">[^<]+</td><td class=\"r\">1</td>", html)
+    assert re.search(r"P02</a></td><td class=\"name\">.*?</td><td class=\"r\">1</td>", html)
     c.post("/codebook/rename", data={"csrf": csrf, "code": "T-LON", "new_name": "Lön och villkor"})
     c.post("/codebook/merge", data={"csrf": csrf, "source": "P02", "target": "P04"})
     with find_project(root) as p:
@@ -535,3 +535,18 @@ def test_document_covers_matches_span_covers_for_every_coding(ws):
         assert len(codings_) >= 5
         for x in codings_:
             assert covers[x.id] == p.store.span_covers(x.id), x
+
+
+def test_codebook_edit_changes_definition_rules_and_keywords_audited(ws):
+    c, app, csrf, ids, root = ws
+    html = c.get("/codebook?edit=P13").text
+    assert 'name="definition"' in html and "Ändra P13" in html
+    r = c.post("/codebook/edit", data={"csrf": csrf, "code": "P13", "definition": "Rum <och> redskap",
+                                       "include": "lokaler", "exclude": "", "keywords": "lokal, skrivbord, lokal"})
+    assert r.status_code == 200 and "sparade P13" in r.text and "Rum &lt;och&gt; redskap" in r.text
+    with find_project(root) as p:
+        code = p.codebook.get("P13")
+        assert (code.definition, code.include, code.exclude, code.keywords) == (
+            "Rum <och> redskap", "lokaler", "", ("lokal", "skrivbord"))
+        edits = [a for a in p.store.iter_audit() if a["action"] == "code-edit"]
+    assert edits and edits[0]["code_id"] == "P13" and edits[0]["detail"]["to"]["keywords"] == ["lokal", "skrivbord"]

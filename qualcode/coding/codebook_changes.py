@@ -84,6 +84,32 @@ def rename(project: Project, old: str, new_id: str | None = None, new_name: str 
     return moved
 
 
+def edit(
+    project: Project,
+    code_id: str,
+    definition: str | None = None,
+    include: str | None = None,
+    exclude: str | None = None,
+    keywords: tuple[str, ...] | None = None,
+    actor: str | None = None,
+) -> Code:
+    """Change a code's definition, include/exclude rules or keywords (None: unchanged); audited."""
+    cb = project.codebook
+    old = cb.resolve(code_id)
+    changes = {k: v for k, v in (("definition", definition), ("include", include), ("exclude", exclude),
+                                 ("keywords", keywords)) if v is not None}
+    new_code = replace(old, **changes)
+    if new_code == old:
+        return old
+    new = build_codebook([new_code if c.id == old.id else c for c in cb.codes], name=cb.name, version=cb.version)
+    with project.store.transaction():
+        project.store.save_codebook(new)
+        project.store.log(actor or project.coder, "code-edit", code_id=old.id,
+                          detail={"from": {k: getattr(old, k) for k in changes}, "to": changes})
+    project.invalidate_codebook()
+    return new_code
+
+
 def merge(project: Project, source: str, target: str, actor: str | None = None) -> int:
     """Merge `source` into `target`: codings move, keywords join, `source` is removed."""
     cb = project.codebook

@@ -614,11 +614,15 @@ def change_codebook(project: Project, action: str, fields: dict[str, str], actor
     elif action == "rename":
         moved = changes.rename(project, get("code"), get("new_id") or None, get("new_name") or None, actor)
         done = f"bytte namn på {get('code')}" + (f" ({moved} kodningar följde med)" if moved else "")
+    elif action == "edit":
+        keywords = tuple(dict.fromkeys(k.strip() for k in get("keywords").split(",") if k.strip()))
+        code = changes.edit(project, get("code"), get("definition"), get("include"), get("exclude"), keywords, actor)
+        done = f"sparade {code.id} {code.name}"
     elif action == "merge":
         moved = changes.merge(project, get("source"), get("target"), actor)
         done = f"slog ihop {get('source')} med {get('target')} ({moved} kodningar flyttade)"
     else:
-        raise NotFoundError(f"okänd kodboksändring {action!r}", valid=("add", "rename", "merge"))
+        raise NotFoundError(f"okänd kodboksändring {action!r}", valid=("add", "edit", "rename", "merge"))
     reminder = " Kodboken har ändrats: träna om modellen så att förslagen följer med." if project.store.latest_model() else ""
     return done + "." + reminder
 

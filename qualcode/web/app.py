@@ -242,7 +242,9 @@ class Web:
         from qualcode.coding.workspace import codebook_tree
 
         tree = await self.call(codebook_tree)
-        return self.render(request, "codebook.html", tree=tree, page="codebook")
+        editing = request.query_params.get("edit")
+        code = next((e.code for e in tree.entries if e.code.id == editing), None)
+        return self.render(request, "codebook.html", tree=tree, page="codebook", editing=code)
 
     async def codebook_change(self, request: Request) -> Response:
         from qualcode.coding.workspace import change_codebook

@@ -94,6 +94,12 @@ def codings(root, segment):
         return {(c.code_id, c.coder, c.source) for c in p.store.codings_for_segment(segment)}
 
 
+def settled(page, selector: str) -> None:
+    """Wait for `selector`, then for htmx to finish wiring swapped-in content (its settle step)."""
+    page.wait_for_selector(selector)
+    page.wait_for_selector(".htmx-added, .htmx-settling", state="detached")
+
+
 def select_text(page, phrase: str) -> None:
     """Select `phrase` in the document text as a mouse drag would, then release the mouse."""
     start = TEXT.index(phrase)
@@ -141,13 +147,13 @@ def test_select_words_pick_a_code_by_name_and_undo(ws):
 def test_accept_and_reject_suggestions_in_the_text(ws):
     page, ids, root, _ = ws
     page.locator('mark[data-code="P13"].sug').first.click()
-    page.wait_for_selector("#panel button.accept")
+    settled(page, "#panel button.accept")
     assert "nyckelord: lokal" in page.locator("#panel").inner_text()
     page.locator("#panel button.accept").click()
     page.wait_for_selector('mark[data-code="P13"][data-source="accepted"]')
     assert codings(root, ids["p0"]) == {("P13", "anna", "accepted")}
     page.locator('mark[data-code="T-LON"].sug').first.click()
-    page.wait_for_selector(f'#panel section[data-coding="{ids["sug_lon"]}"] button.reject')
+    settled(page, f'#panel section[data-coding="{ids["sug_lon"]}"] button.reject')
     page.keyboard.press("r")  # the key does what the button does
     page.wait_for_selector('mark[data-code="T-LON"]', state="detached")
     assert codings(root, ids["p1"]) == {("T-LON", MODEL_CODER, "rejected")}
@@ -161,14 +167,14 @@ def test_remove_a_coding_from_its_panel_and_write_a_memo(ws):
     page.keyboard.press("Enter")
     page.wait_for_selector('mark[data-code="P13"][data-coder="anna"]')
     page.locator('mark[data-code="P13"][data-coder="anna"]').first.click()
-    page.wait_for_selector("#panel textarea")
+    settled(page, "#panel textarea")
     page.fill("#panel textarea", "flytten till Liljeholmen")
     page.click("#panel form button")
     page.locator("#flash", has_text="memo på P13 sparat").wait_for()
     with find_project(root) as p:
         assert p.store.find_coding(ids["p0"], "P13", "anna").memo == "flytten till Liljeholmen"
     page.locator('mark[data-code="P13"][data-coder="anna"]').first.click()
-    page.wait_for_selector("#panel button.remove")
+    settled(page, "#panel button.remove")
     page.click("#panel button.remove")
     page.wait_for_selector('mark[data-code="P13"][data-coder="anna"]', state="detached")
     assert codings(root, ids["p0"]) == set()

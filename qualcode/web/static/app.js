@@ -144,8 +144,14 @@
     } else if (ev.key === "n") {
       ev.preventDefault(); window.location.href = "/suggestions/next";
     } else if (ev.key === "a" || ev.key === "r") {
+      // send the button's request directly: a panel just swapped in may not be wired by htmx yet
       const btn = document.querySelector(`#panel button.${ev.key === "a" ? "accept" : "reject"}`);
-      if (btn) { ev.preventDefault(); btn.click(); }
+      if (btn) {
+        ev.preventDefault();
+        htmx.ajax("POST", btn.getAttribute("hx-post"), {
+          target: "#doc", swap: "outerHTML", headers: { "X-CSRF-Token": csrf() },
+        });
+      }
     } else if (ev.key === "Escape") { closePicker(); }
   });
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from qualcode.core.codebook import (
     Code,
@@ -96,8 +97,8 @@ def edit(
     """Change a code's definition, include/exclude rules or keywords (None: unchanged); audited."""
     cb = project.codebook
     old = cb.resolve(code_id)
-    changes = {k: v for k, v in (("definition", definition), ("include", include), ("exclude", exclude),
-                                 ("keywords", keywords)) if v is not None}
+    changes: dict[str, Any] = {k: v for k, v in (("definition", definition), ("include", include),
+                                                 ("exclude", exclude), ("keywords", keywords)) if v is not None}
     new_code = replace(old, **changes)
     if new_code == old:
         return old

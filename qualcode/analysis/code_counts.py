@@ -7,8 +7,8 @@ any code under a group. Document-level counts answer "in how many interviews was
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from qualcode.analysis.tally import TOTAL, CountTable, tally
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 MISSING = "(saknas)"
 UNITS = ("segment", "document", "respondent")
+# What a base of each kind counts, in the words a report uses.
+KIND_LABELS = {"note": "anteckningar", "survey": "enkätsvar"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,15 @@ class CodeCounts:
     by: tuple[str, ...]
     labels: dict[str, str]
     depth: dict[str, int]
+    # per group and for TOTAL: what its base counts ("anteckningar", "segment i enkätsvar", or
+    # a mixed total spelled out: "dokument: 4 anteckningar och 25 enkätsvar")
+    base_labels: dict[str, str] = field(default_factory=dict)
+    kinds: dict[str, int] = field(default_factory=dict)  # documents per kind in the counts
+
+    @property
+    def mixed(self) -> bool:
+        """True when the total base holds documents of more than one kind (groups never do)."""
+        return len(self.kinds) > 1
 
     def to_records(self) -> list[dict[str, Any]]:
         """One record per code: id, name, level, a count and a percent per group, total."""
@@ -96,17 +107,30 @@ def code_counts(
     ancestors = {c.id: [a.id for a in cb.ancestors(c.id)] for c in cb.codes}
 
     doc_meta = dict(store.document_meta(kind=kind))
+    kind_of = {i: k for k in ([kind] if kind else KIND_LABELS) for i, _ in store.document_meta(kind=k) if i in doc_meta}
+    kinds = {k: n for k in KIND_LABELS if (n := sum(1 for v in kind_of.values() if v == k))}
+    # Interviews and survey answers are never one base: with both, every group is split by kind.
+    split = bool(by) and len(kinds) > 1
+
+    def values(doc_id: int, meta: dict[str, Any]) -> tuple[str, ...]:
+        vals = group_values(meta, by)
+        return (KIND_LABELS[kind_of[doc_id]], *vals) if split else vals
+
+    def gkey(doc_id: int, meta: dict[str, Any]) -> str:
+        return " / ".join(values(doc_id, meta))
+
     # Terms in time order, other values in Swedish alphabetical order, field by field.
-    groups = [" / ".join(g) for g in group_order(by, (group_values(m, by) for m in doc_meta.values()))] if by else None
+    fields = ("kind", *by) if split else by
+    groups = [" / ".join(g) for g in group_order(fields, (values(i, m) for i, m in doc_meta.items()))] if by else None
     survey = {i for i, _ in store.document_meta(kind="survey")} if unit == "respondent" else set()
-    bases = _bases(store, doc_meta, by, unit, survey)
+    bases = _bases(store, doc_meta, by, unit, survey, gkey)
 
     obs = []
     for seg_id, doc_id, code_id, meta in store.coded_rows(coders=coders):
         if doc_id not in doc_meta:
             continue
         unit_id = _unit(unit, seg_id, doc_id, meta, survey)
-        g = group_key(meta, by) if by else TOTAL
+        g = gkey(doc_id, meta) if by else TOTAL
         for c in [code_id, *ancestors.get(code_id, [])]:
             if c in set(rows):
                 obs.append((unit_id, c, g))
@@ -114,7 +138,23 @@ def code_counts(
     total = tally(((u, c, TOTAL) for u, c, _ in obs), rows, None, {TOTAL: sum(bases.values())})
     depth = {c: len(ancestors.get(c, [])) for c in rows}
     labels = {c: cb.get(c).name for c in rows}
-    return CodeCounts(table=table, total=total, unit=unit, by=by, labels=labels, depth=depth)
+    base_labels = {g: _base_label(unit, [kind_of[i] for i, m in doc_meta.items() if gkey(i, m) == g]) for g in (groups or [])}
+    base_labels[TOTAL] = _base_label(unit, list(kind_of.values()))
+    return CodeCounts(table=table, total=total, unit=unit, by=by, labels=labels, depth=depth,
+                      base_labels=base_labels, kinds=kinds)
+
+
+def _base_label(unit: str, kinds_of_docs: Sequence[str]) -> str:
+    """What a base counts: 'anteckningar', 'segment i enkätsvar', 'respondenter', or a mix spelled out."""
+    words = {"note": KIND_LABELS["note"], "survey": "respondenter" if unit == "respondent" else KIND_LABELS["survey"]}
+    n = {k: kinds_of_docs.count(k) for k in KIND_LABELS if k in kinds_of_docs}
+    if len(n) == 1:
+        (k,) = n
+        return f"segment i {words[k]}" if unit == "segment" else words[k]
+    parts = " och ".join(f"{v} {KIND_LABELS[k]}" for k, v in n.items())
+    if not n:
+        return "dokument"
+    return f"segment i {parts}" if unit == "segment" else f"dokument: {parts}"
 
 
 def _tree_order(cb: Codebook, ids: list[str]) -> list[str]:
@@ -146,16 +186,17 @@ def _unit(unit: str, seg_id: int, doc_id: int, meta: dict[str, Any], survey: set
 
 
 def _bases(
-    store: Store, doc_meta: dict[int, dict[str, Any]], by: tuple[str, ...], unit: str, survey: set[int]
+    store: Store, doc_meta: dict[int, dict[str, Any]], by: tuple[str, ...], unit: str, survey: set[int],
+    key: Callable[[int, dict[str, Any]], str],
 ) -> dict[str, int]:
     bases: dict[str, int] = {}
     if unit == "respondent":
         units: dict[str, set[Any]] = {}
         for doc_id, meta in doc_meta.items():
-            units.setdefault(group_key(meta, by) if by else TOTAL, set()).add(_unit(unit, 0, doc_id, meta, survey))
+            units.setdefault(key(doc_id, meta) if by else TOTAL, set()).add(_unit(unit, 0, doc_id, meta, survey))
         return {g: len(u) for g, u in units.items()}
     seg_counts = store.segment_counts() if unit == "segment" else {}
     for doc_id, meta in doc_meta.items():
-        g = group_key(meta, by) if by else TOTAL
+        g = key(doc_id, meta) if by else TOTAL
         bases[g] = bases.get(g, 0) + (seg_counts.get(doc_id, 0) if unit == "segment" else 1)
     return bases

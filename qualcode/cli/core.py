@@ -71,8 +71,14 @@ def counts(
         mask = export_mask(p, fmt)  # group labels are metadata values: names are masked in csv/json
     records = result.to_records()
     groups = list(result.table.groups) if result.by else []
+    if result.mixed:
+        err_console.print(
+            f"obs: Totalt blandar {result.base_labels[TOTAL].split(': ', 1)[-1]} i en bas; grupperna delas per slag — "
+            "välj `--kind note` eller `--kind survey` för en bas av ett slag", markup=False,
+        )
     if fmt is Format.json:
-        emit([{"bases": result.bases, "unit": unit, "by": fields, "rows": records}], [], fmt, mask=mask)
+        emit([{"bases": result.bases, "base_labels": result.base_labels, "unit": unit, "by": fields, "rows": records}],
+             [], fmt, mask=mask)
         return
     columns = ["code", "name", *groups, TOTAL]
     if fmt is Format.csv:
@@ -87,7 +93,7 @@ def counts(
             pct = r.get(f"{g} %")
             row[g] = f"{r[g]} ({format_number(pct)} %)" if pct is not None and r[g] else str(r[g])
         shown.append(row)
-    base_note = ", ".join(f"{g}: {n}" for g, n in result.bases.items())
+    base_note = ", ".join(f"{g}: {n} {result.base_labels.get(g, '')}".rstrip() for g, n in result.bases.items())
     what = {"document": "dokument", "respondent": "respondenter"}.get(unit, "segment")
     emit(shown, columns, fmt, title=f"Antal kodade {what} (bas: {base_note})")
 

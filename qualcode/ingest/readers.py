@@ -442,8 +442,12 @@ def read_survey(
     delimiter: str | None = None,
     sheet: str | None = None,
     extra_meta: dict[str, Any] | None = None,
+    cases: list[tuple[str, dict[str, Any]]] | None = None,
 ) -> Iterator[DocumentIn]:
-    """One document per (respondent, text column) with a non-empty answer."""
+    """One document per (respondent, text column) with a non-empty answer.
+
+    `cases`, when given, receives (respondent, metadata) for every row, whatever its text
+    cells hold: a respondent with only empty comments is still a respondent."""
     path = Path(path)
     rows = iter_table_rows(path, encoding=encoding, delimiter=delimiter, sheet=sheet)
     first = next(rows, None)
@@ -474,6 +478,8 @@ def read_survey(
         respondent = respondent or str(n)
         base = {c: _typed(row.get(c, "")) for c in meta_cols}
         base.update(extra_meta or {})
+        if cases is not None:
+            cases.append((respondent, base))
         for col in spec.text_columns:
             text = (row.get(col) or "").strip()
             if not text:

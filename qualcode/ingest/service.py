@@ -79,6 +79,7 @@ def import_documents(
     options: dict[str, Any] | None = None,
     model: str | None = None,
     on_change: str = "stop",
+    cases: tuple[str, Sequence[str], list[tuple[str, dict[str, Any]]]] | None = None,
 ) -> ImportResult:
     """Store and segment documents, committing in batches under one import record; skip known content.
 
@@ -91,6 +92,8 @@ def import_documents(
     stops the import (`on_change="stop"`: every such document is named, nothing is stored), is
     updated in place keeping its codings (`"replace"`, in the final transaction, so a failure
     leaves the old document as it was), or is added under a free name (`"new"`).
+    `cases` is (survey, text columns, respondents filled while the documents are read): the
+    survey's respondents, stored with the import whatever their answers hold.
     """
     if on_change not in ON_CHANGE:
         raise InputError(f"okänt val för ändrade dokument '{on_change}'", value=on_change, valid=ON_CHANGE)
@@ -155,6 +158,8 @@ def import_documents(
         with store.transaction():
             for earlier, doc, h in replacing:
                 result.replaced.append(_replace(project, nlp, earlier, doc, h))
+            if cases is not None:
+                store.put_respondents(cases[0], cases[1], cases[2], import_id)
             store.finish_import(import_id, result.documents + len(result.replaced))
     except BaseException:
         try:
@@ -253,10 +258,12 @@ def import_survey(
 ) -> ImportResult:
     """Import a survey table: one document per (respondent, text column), streamed."""
     spec = SurveySpec(tuple(text_columns), id_column, tuple(meta_columns) if meta_columns is not None else None)
-    docs = read_survey(path, spec, encoding=encoding, delimiter=delimiter, sheet=sheet, extra_meta=meta)
+    cases: list[tuple[str, dict[str, Any]]] = []
+    docs = read_survey(path, spec, encoding=encoding, delimiter=delimiter, sheet=sheet, extra_meta=meta, cases=cases)
     return import_documents(
         project, docs, str(path), "survey", unit,
         {"text_columns": list(text_columns), "id_column": id_column}, model, on_change,
+        cases=(Path(path).stem, list(text_columns), cases),
     )
 
 

@@ -247,6 +247,21 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE segments ADD COLUMN section TEXT;
         """,
     ),
+    (
+        9,
+        "survey respondents whatever their free-text cells hold",
+        # The base of a questionnaire table is its respondents, not its non-empty answers.
+        """
+        CREATE TABLE respondents (
+            survey TEXT NOT NULL,
+            respondent TEXT NOT NULL,
+            meta TEXT NOT NULL DEFAULT '{}',
+            text_columns TEXT NOT NULL DEFAULT '[]',
+            import_id INTEGER REFERENCES imports(id) ON DELETE CASCADE,
+            PRIMARY KEY (survey, respondent)
+        );
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = max(v for v, _, _ in MIGRATIONS)
@@ -643,6 +658,26 @@ class Store:
             (document_id, code_id, coder, source, memo, int(key_quote), text, start, end, now()),
         )
         return int(cur.lastrowid or 0)
+
+    def put_respondents(
+        self, survey: str, text_columns: Sequence[str], cases: Iterable[tuple[str, dict[str, Any]]], import_id: int | None
+    ) -> int:
+        """Store a survey's respondents (id and metadata); a re-import updates them."""
+        rows = [(survey, str(r), _json(meta), _json(list(text_columns)), import_id) for r, meta in cases]
+        self.conn.executemany(
+            "INSERT INTO respondents (survey, respondent, meta, text_columns, import_id) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(survey, respondent) DO UPDATE SET meta = excluded.meta, text_columns = excluded.text_columns, "
+            "import_id = excluded.import_id",
+            rows,
+        )
+        return len(rows)
+
+    def respondents(self) -> list[tuple[str, str, dict[str, Any], list[str]]]:
+        """(survey, respondent, metadata, text columns) of every imported survey row, in import order."""
+        return [
+            (r[0], r[1], json.loads(r[2]), json.loads(r[3]))
+            for r in self.conn.execute("SELECT survey, respondent, meta, text_columns FROM respondents ORDER BY rowid")
+        ]
 
     def detached_codings(self, document_id: int | None = None) -> list[dict[str, Any]]:
         """Codings and key-quote flags kept for review after their text vanished, oldest first."""

@@ -45,6 +45,8 @@ class SurveyAnswers:
     ids: tuple[str | int, ...]
     rows: tuple[Mapping[str, str], ...]
     source: str = ""
+    # per respondent, the columns her questionnaire has (empty: not known, from an older project)
+    asked: tuple[frozenset[str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -119,10 +121,19 @@ def read_answers(
 
 
 def project_answers(store: Any) -> SurveyAnswers:
-    """Answers of a survey imported into a project: documents of kind 'survey' with meta
+    """Answers of a survey imported into a project: every respondent the import saw (with her
+    metadata, whatever her free-text cells held), and the documents of kind 'survey' with meta
     `respondent` and `field`. A respondent's missing field is an empty answer (Ej svar)."""
     by_resp: dict[str, dict[str, str]] = {}
+    asked: dict[str, set[str]] = {}
     fields: list[str] = []
+    for _survey, resp, meta, text_columns in store.respondents():
+        row = by_resp.setdefault(str(resp), {})
+        for k, v in meta.items():
+            if k not in ("respondent", "field"):
+                row.setdefault(str(k), "" if v is None else str(v))
+        asked.setdefault(str(resp), set()).update(str(k) for k in meta)
+        asked[str(resp)].update(text_columns)
     for doc in store.iter_documents(kind="survey"):
         meta = doc.meta or {}
         resp, fld = meta.get("respondent"), meta.get("field")
@@ -142,16 +153,25 @@ def project_answers(store: Any) -> SurveyAnswers:
         raise InputError("projektet har inga enkätsvar", hint=_SURVEY_HINT)
     columns = ["respondent"] + natural_order(None, (k for r in by_resp.values() for k in r))
     rows = tuple(dict(r, respondent=resp) for resp, r in by_resp.items())
-    return SurveyAnswers(columns=tuple(columns), ids=tuple(by_resp), rows=rows, source="projekt")
+    return SurveyAnswers(
+        columns=tuple(columns), ids=tuple(by_resp), rows=rows, source="projekt",
+        asked=tuple(frozenset(asked.get(resp, ())) for resp in by_resp),
+    )
 
 
 def answered_only(answers: SurveyAnswers, columns: Sequence[str]) -> SurveyAnswers:
-    """Keep respondents with a non-empty answer in one of `columns` (a project keeps no empty
-    answers, so a respondent seen only in other surveys' fields does not belong here)."""
-    keep = [i for i, r in enumerate(answers.rows) if any((r.get(c) or "").strip() for c in columns)]
+    """Keep the respondents whose questionnaire has one of `columns` (answered or not, as in the
+    file); a respondent seen only in other surveys does not belong here. Where the project does
+    not know her questionnaire (imported by an older version), a non-empty answer decides."""
+    asked = answers.asked or tuple(frozenset() for _ in answers.rows)
+    keep = [
+        i for i, r in enumerate(answers.rows)
+        if (bool(asked[i] & set(columns)) if asked[i] else any((r.get(c) or "").strip() for c in columns))
+    ]
     return SurveyAnswers(
         columns=answers.columns, ids=tuple(answers.ids[i] for i in keep),
         rows=tuple(answers.rows[i] for i in keep), source=answers.source,
+        asked=tuple(asked[i] for i in keep),
     )
 
 

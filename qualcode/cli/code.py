@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -107,7 +108,8 @@ def list_(
 
 @app.command("search")
 def search(
-    query: Annotated[str, typer.Argument(help="Words to find by lemma (compounds too); commas separate phrases.")],
+    query: Annotated[str, typer.Argument(help="Words to find by lemma (compounds too); commas separate alternatives (OR).")],
+    require_all: Annotated[bool, typer.Option("--all", help="Only segments with every comma-separated phrase (AND).")] = False,
     code: Annotated[str | None, typer.Option("--code", help="Code every hit with this code.")] = None,
     unit: Annotated[str | None, typer.Option(help="paragraph, sentence or response.")] = None,
     meta: Annotated[list[str] | None, typer.Option("--meta", "-m", help="Metadata key=value filter.")] = None,
@@ -123,7 +125,7 @@ def search(
     with open_project(project) as p:
         if code:
             p.codebook.resolve(code)
-        hits = do_search(p, query, unit=unit, meta=parse_meta(meta))
+        hits = do_search(p, query, unit=unit, meta=parse_meta(meta), require_all=require_all)
         emit([{"segment": h.segment.id, "document": h.segment.document_name, "matched": h.matched, "text": h.segment.text}
               for h in hits], ["segment", "document", "matched", "text"], fmt, title=f"{len(hits)} träffar för '{query}'")
         if not code or not hits:
@@ -137,16 +139,18 @@ def search(
 
 @app.command("memo")
 def memo(
-    coding: Annotated[int, typer.Argument(help="Coding id (see `qualcode code list`).")],
+    segment: Annotated[int, typer.Argument(help="Segment id (as in `code add SEGMENT CODE`).")],
+    code: Annotated[str, typer.Argument(help="The code whose memo to set.")],
     text: Annotated[str, typer.Argument(help="Memo text ('' clears it).")],
+    coder: CoderOpt = None,
     project: ProjectOpt = None,
 ) -> None:
-    """Set or clear the memo of a coding."""
-    from qualcode.coding.service import set_memo
+    """Set or clear the memo of CODE on SEGMENT (the coder's coding; default the project's coder)."""
+    from qualcode.coding.service import set_segment_memo
 
     with open_project(project) as p:
-        set_memo(p, coding, text or None)
-    err_console.print(f"Sparade memo för kodning {coding}.")
+        c = set_segment_memo(p, segment, code, text or None, coder)
+    err_console.print(f"Sparade memo för {c.code_id} ({c.coder}) på segment {segment}.", markup=False)
 
 
 @app.command("quote")
@@ -162,6 +166,24 @@ def quote(
     with open_project(project) as p:
         flag_quote(p, segment, note=note, unflag=remove)
     err_console.print(f"Segment {segment} {'är inte längre' if remove else 'är nu'} ett nyckelcitat.")
+
+
+@app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(help="Codings file: JSONL (the demo's) or CSV document;quote;code;coder;memo.")],
+    unit: Annotated[str, typer.Option(help="Segment unit the quotes are found in.")] = "paragraph",
+    encoding: Annotated[str | None, typer.Option(help="CSV encoding (default: detected).")] = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Bring in coding done elsewhere; every line is checked first and a wrong one writes nothing."""
+    from qualcode.coding.codings_import import import_codings_file
+
+    with open_project(project) as p:
+        result = import_codings_file(p, file, unit, encoding)
+    err_console.print(
+        f"Importerade {result.codings} kodningar på {result.segments} segment från {file.name} "
+        f"(kodare: {', '.join(result.coders)}).", markup=False,
+    )
 
 
 def register(root: typer.Typer) -> None:

@@ -107,6 +107,47 @@ def rename(
     err_console.print(f"Bytte namn på {code}; {moved} kodningar följde med.")
 
 
+ListOpt = list[str] | None
+
+
+@app.command("edit")
+def edit(
+    code: Annotated[str, typer.Argument(help="Code id (any case), number or name.")],
+    name: Annotated[str | None, typer.Option(help="New name.")] = None,
+    definition: Annotated[str | None, typer.Option(help="New definition.")] = None,
+    include: Annotated[str | None, typer.Option(help="New include rule (what belongs here).")] = None,
+    exclude: Annotated[str | None, typer.Option(help="New exclude rule (what does not).")] = None,
+    add_keyword: Annotated[ListOpt, typer.Option("--add-keyword", help="Keyword to add (repeatable; 'eget rum' is a phrase).")] = None,
+    remove_keyword: Annotated[ListOpt, typer.Option("--remove-keyword", help="Keyword to remove (repeatable).")] = None,
+    add_exclude_keyword: Annotated[ListOpt, typer.Option("--add-exclude-keyword", help="Keyword that argues against the code (repeatable).")] = None,
+    remove_exclude_keyword: Annotated[ListOpt, typer.Option("--remove-exclude-keyword", help="Exclude keyword to remove (repeatable).")] = None,
+    add_example: Annotated[ListOpt, typer.Option("--add-example", help="Example text to add (repeatable).")] = None,
+    remove_example: Annotated[ListOpt, typer.Option("--remove-example", help="Example to remove (repeatable).")] = None,
+    add_alias: Annotated[ListOpt, typer.Option("--add-alias", help="Alias to add (repeatable).")] = None,
+    remove_alias: Annotated[ListOpt, typer.Option("--remove-alias", help="Alias to remove (repeatable).")] = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Edit a code's name, definition, include/exclude rules, keywords, examples and aliases (audited)."""
+    from qualcode.coding.codebook_changes import edit_code
+
+    texts = {k: v for k, v in (("name", name), ("definition", definition), ("include", include), ("exclude", exclude)) if v is not None}
+    add = {"keywords": add_keyword or [], "exclude_keywords": add_exclude_keyword or [], "examples": add_example or [],
+           "aliases": add_alias or []}
+    remove = {"keywords": remove_keyword or [], "exclude_keywords": remove_exclude_keyword or [],
+              "examples": remove_example or [], "aliases": remove_alias or []}
+    with open_project(project) as p:
+        new, changes = edit_code(p, code, texts, {k: v for k, v in add.items() if v}, {k: v for k, v in remove.items() if v})
+        has_model = p.store.latest_model() is not None
+    err_console.print(f"Ändrade {new.id}: {', '.join(changes)}.", markup=False)
+    if any(f in changes for f in ("keywords", "exclude_keywords", "examples", "definition", "include", "exclude", "name")):
+        err_console.print(
+            "Kodboken har ändrats: reglerna följer med direkt; "
+            + ("träna om förslagsmodellen så att den också gör det — `qualcode train`" if has_model
+               else "förslagsmodellen tränas med `qualcode train`"),
+            markup=False,
+        )
+
+
 @app.command("merge")
 def merge(
     source: Annotated[str, typer.Argument(help="Code to merge away.")],

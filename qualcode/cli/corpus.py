@@ -53,6 +53,8 @@ def _report(result: ImportResult) -> None:
     if result.skipped:
         shown = ", ".join(result.skipped[:5]) + (" …" if len(result.skipped) > 5 else "")
         msg += f" Hoppade över {len(result.skipped)} redan importerade: {shown}"
+    if getattr(result, "codings", 0):
+        msg += f" {result.codings} kodningar från kodkolumnerna."
     for old, new in result.renamed.items():
         msg += f"\nNytt dokument '{new}' (ändrad version av '{old}')."
     err_console.print(msg, markup=False)
@@ -119,6 +121,8 @@ def import_survey(
     model: ModelOpt = None,
     replace: ReplaceOpt = False,
     as_new: AsNewOpt = False,
+    codes_column: Annotated[list[str] | None, typer.Option(
+        "--codes-column", help="Column with codes done elsewhere ('P13, P02'), or a 0/1 column named by a code (repeatable).")] = None,
 ) -> None:
     """Import survey answers: one document per (respondent, text column); empty cells skipped."""
     from qualcode.ingest.service import import_survey as do_import
@@ -126,7 +130,7 @@ def import_survey(
     with open_project(project) as p:
         result = do_import(
             p, path, text, id_column, meta_column, parse_meta(meta), encoding, delimiter, sheet, "response", model,
-            _on_change(replace, as_new),
+            _on_change(replace, as_new), codes_column or (),
         )
     _report(result)
 

@@ -111,6 +111,64 @@ def edit(
     return new_code
 
 
+EDIT_TEXT = ("name", "definition", "include", "exclude")
+EDIT_LISTS = ("keywords", "exclude_keywords", "examples", "aliases", "synonyms")
+
+
+def edit_code(
+    project: Project,
+    code: str,
+    set_text: dict[str, str] | None = None,
+    add: dict[str, list[str]] | None = None,
+    remove: dict[str, list[str]] | None = None,
+    actor: str | None = None,
+) -> tuple[Code, dict[str, Any]]:
+    """Change a code's texts (name, definition, include, exclude) and lists (keywords, examples …).
+
+    `add`/`remove` map a list field to values to add or remove (removing a value the code does not
+    have is an error that names what it has). Audited; returns the new code and the change."""
+    from dataclasses import replace as dc_replace
+
+    cb = project.codebook
+    old = cb.resolve(code)
+    changes: dict[str, Any] = {}
+    values: dict[str, Any] = {}
+    for f, v in (set_text or {}).items():
+        if f not in EDIT_TEXT:
+            raise CodebookError(f"okänt fält '{f}'", value=f, valid=EDIT_TEXT)
+        if v != getattr(old, f):
+            values[f] = v
+            changes[f] = {"was": getattr(old, f), "now": v}
+    unknown = [f for f in [*(add or {}), *(remove or {})] if f not in EDIT_LISTS]
+    if unknown:
+        raise CodebookError(f"okänt listfält '{unknown[0]}'", value=unknown[0], valid=EDIT_LISTS)
+    for f in [f for f in EDIT_LISTS if f in (add or {}) or f in (remove or {})]:
+        current = list(getattr(old, f))
+        gone = [" ".join(v.split()) for v in (remove or {}).get(f, [])]
+        missing = [v for v in gone if v.casefold() not in {c.casefold() for c in current}]
+        if missing:
+            raise CodebookError(
+                f"{old.id} har inte {', '.join(repr(m) for m in missing)} bland {f}"
+                f" — {f}: {', '.join(current) or '(inga)'}", value=missing[0], valid=current,
+            )
+        kept = [c for c in current if c.casefold() not in {g.casefold() for g in gone}]
+        added = [" ".join(v.split()) for v in (add or {}).get(f, []) if v.strip()]
+        new_list = list(dict.fromkeys([*kept, *(a for a in added if a.casefold() not in {k.casefold() for k in kept})]))
+        if new_list != current:
+            values[f] = tuple(new_list)
+            changes[f] = {"added": [a for a in new_list if a not in current], "removed": [c for c in current if c not in new_list]}
+    if not changes:
+        raise CodebookError(f"inget att ändra för {old.id} — ange vad som ska ändras", value=old.id,
+                            hint=Hint("till exempel", option="add_keyword", example="'eget rum'"))
+    new_code_ = dc_replace(old, **values)
+    new = build_codebook([new_code_ if c.id == old.id else c for c in cb.codes], name=cb.name, version=cb.version)
+    with project.store.transaction():
+        project.store.save_codebook(new)
+        project.store.log(actor or project.coder, "code-edit", code_id=old.id, detail=changes)
+    project.invalidate_codebook()
+    return new.get(old.id), changes
+
+
 def merge(project: Project, source: str, target: str, actor: str | None = None) -> int:
     """Merge `source` into `target`: codings move, keywords join, `source` is removed."""
     cb = project.codebook

@@ -9,7 +9,7 @@ from pathlib import Path
 from qualcode.core.errors import Hint, InputError, NotFoundError
 from qualcode.core.records import UNITS, CodedSpan, Coding, Document, Segment
 from qualcode.project import Project
-from qualcode.suggest.search import matches_all, phrase_lemmas
+from qualcode.suggest.search import matches_all, matches_any, phrase_lemmas
 
 
 @dataclass(frozen=True)
@@ -271,6 +271,29 @@ def set_memo(project: Project, coding_id: int, memo: str | None, actor: str | No
                   code_id=coding.code_id, detail={"memo": memo, "was": coding.memo})
 
 
+def set_segment_memo(
+    project: Project, segment_id: int, code: str, memo: str | None, coder: str | None = None, actor: str | None = None
+) -> Coding:
+    """Set or clear the memo of the coding of `code` by `coder` (default: the project's) on a segment.
+
+    A coding is addressed as segment + code + coder, as `add_codes` addresses it, never by a
+    coding id that could be read as a segment id."""
+    store = project.store
+    code_id = _codes(project, [code])[0]
+    coder = coder or project.coder
+    store.get_segment(segment_id)
+    found = store.find_coding(segment_id, code_id, coder)
+    if found is None:
+        have = sorted({f"{c.code_id} ({c.coder})" for c in store.codings_for_segment(segment_id)})
+        raise NotFoundError(
+            f"segment {segment_id} har ingen kodning {code_id} av {coder}"
+            + (f" — kodningar där: {', '.join(have)}" if have else " — segmentet är inte kodat"),
+            value=code_id, valid=have,
+        )
+    set_memo(project, found.id, memo, actor)
+    return store.get_coding(found.id)
+
+
 def list_codings(
     project: Project,
     code: Sequence[str] | None = None,
@@ -309,11 +332,12 @@ def search(
     unit: str | None = None,
     document: str | None = None,
     meta: dict[str, str] | None = None,
+    require_all: bool = False,
 ) -> list[SearchHit]:
-    """Segments whose lemmas contain every word of `query` (compounds included).
+    """Segments whose lemmas contain one of the comma-separated phrases of `query` (compounds included).
 
-    `lokal` finds `arbetslokalerna`; quote a phrase with spaces to keep its words together,
-    e.g. "eget rum". Several phrases are separated by commas.
+    `lokal` finds `arbetslokalerna`; the words of a phrase stand together ("eget rum").
+    `lokal, kontorslandskap` finds segments with either; `require_all` asks for all of them.
     """
     phrases = [phrase_lemmas(p) for p in query.split(",") if p.strip()]
     phrases = [p for p in phrases if p]
@@ -321,7 +345,7 @@ def search(
         raise InputError("sökfrågan är tom — ange ett eller flera ord, t.ex. `lokal`")
     hits = []
     for seg in project.store.iter_segments(unit=unit, document=document, meta=meta):
-        matched = matches_all(phrases, seg.lemmas.split())
+        matched = (matches_all if require_all else matches_any)(phrases, seg.lemmas.split())
         if matched:
             hits.append(SearchHit(seg, tuple(matched)))
     return hits

@@ -109,6 +109,12 @@ class Outcome:
 def find_code(codebook: Codebook, query: str, cutoff: float = FUZZY_CUTOFF) -> Code:
     """A codable code by id (any case), exact name, alias, or fuzzy name (rapidfuzz)."""
     q = query.strip()
+    try:
+        strict = codebook.resolve(q, fuzzy=False)  # id in any case, point number, name, alias
+    except QualcodeError:
+        strict = None
+    if strict is not None and not strict.is_group:
+        return strict
     leaves = [c for c in codebook.codes if not c.is_group]
     for c in leaves:
         if c.id.lower() == q.lower() or c.name.lower() == q.lower():

@@ -31,6 +31,10 @@ CSV_COLUMNS = (
 PATH_SEPARATOR = " / "
 
 
+_POINT = re.compile(r"^(?:p|punkt|nr)?\.?\s*0*(\d{1,2})\.?$")
+FUZZY_CUTOFF = 80.0  # rapidfuzz WRatio a misspelt name or alias must reach
+
+
 @dataclass(frozen=True)
 class Code:
     """One code. `parent` points to a group or a broader code; groups roll up counts."""
@@ -94,15 +98,52 @@ class Codebook:
         except KeyError:
             raise UnknownCodeError(code_id, self.ids) from None
 
-    def resolve(self, code_id: str) -> Code:
-        """Find a code by id (case-insensitive) or exact name."""
+    def resolve(self, code_id: str, fuzzy: bool = True) -> Code:
+        """The one code resolver: id in any case (`p13` → P13), point number (`13`, `punkt 13`),
+        exact name or alias, then (with `fuzzy`) the name or alias a misspelling is closest to.
+
+        An ambiguous name raises InputError naming the candidates; nothing close raises
+        UnknownCodeError with the valid ids."""
         if code_id in self._index:
             return self._index[code_id]
-        low = code_id.strip().lower()
+        q = " ".join(code_id.split()).casefold()
         for c in self.codes:
-            if c.id.lower() == low or c.name.lower() == low:
+            if c.id.casefold() == q:
                 return c
+        m = _POINT.match(q)
+        if m:
+            points = [c for c in self.codes if c.number == int(m.group(1))]
+            if len(points) == 1:
+                return points[0]
+        for named in ([c for c in self.codes if c.name.casefold() == q],
+                      [c for c in self.codes if q in (a.casefold() for a in c.aliases)]):
+            if len(named) == 1:
+                return named[0]
+        if fuzzy and len(q) >= 4 and not any(ch.isdigit() for ch in q):
+            return self._fuzzy(code_id, q)
         raise UnknownCodeError(code_id, self.ids)
+
+    def _fuzzy(self, code_id: str, q: str) -> Code:
+        from rapidfuzz import fuzz, process, utils
+
+        choices: dict[str, list[str]] = {}
+        for c in self.codes:
+            for label in (c.name, *c.aliases):
+                choices.setdefault(label, []).append(c.id)
+        ranked: dict[str, float] = {}
+        for label, score, _ in process.extract(q, list(choices), scorer=fuzz.WRatio, processor=utils.default_process, limit=8):
+            for cid in choices[label]:
+                ranked[cid] = max(ranked.get(cid, 0.0), float(score))
+        best = sorted(ranked.items(), key=lambda kv: -kv[1])
+        if not best or best[0][1] < FUZZY_CUTOFF:
+            raise UnknownCodeError(code_id, self.ids)
+        tied = [cid for cid, s in best if s >= best[0][1] - 2]
+        if len(tied) > 1:
+            raise InputError(
+                f"'{code_id}' kan betyda flera koder: {', '.join(f'{c} ({self._index[c].name})' for c in tied[:4])} — ange id:t",
+                value=code_id, valid=tied,
+            )
+        return self._index[best[0][0]]
 
     def check(self, code_ids: Iterable[str]) -> None:
         """Raise UnknownCodeError listing every id not in the codebook."""

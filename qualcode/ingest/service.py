@@ -50,12 +50,13 @@ class ImportResult:
     unit: str = ""
     replaced: list[ReplaceResult] = field(default_factory=list)
     renamed: dict[str, str] = field(default_factory=dict)  # added as new under another name
+    codings: int = 0  # from a survey's codes columns
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source, "documents": self.documents, "segments": self.segments,
             "skipped": len(self.skipped), "unit": self.unit,
-            "replaced": [r.to_dict() for r in self.replaced], "renamed": self.renamed,
+            "replaced": [r.to_dict() for r in self.replaced], "renamed": self.renamed, "codings": self.codings,
         }
 
 
@@ -255,16 +256,50 @@ def import_survey(
     unit: str = "response",
     model: str | None = None,
     on_change: str = "stop",
+    codes_columns: Sequence[str] = (),
 ) -> ImportResult:
-    """Import a survey table: one document per (respondent, text column), streamed."""
+    """Import a survey table: one document per (respondent, text column), streamed.
+
+    `codes_columns` hold coding done elsewhere (a codes column 'P13, P02', or 0/1 columns named
+    by a code); they are checked before anything is stored and code the respondent's answer in
+    the first text column."""
+    from qualcode.coding.codings_import import survey_codes
+    from qualcode.ingest.readers import table_columns
+
+    coded: dict[str, tuple[int, list[str]]] = {}
+    if codes_columns:
+        coded = survey_codes(path, codes_columns, project.codebook, id_column, encoding, delimiter, sheet)
+        if meta_columns is None:
+            skip = set(text_columns) | set(codes_columns) | {id_column}
+            meta_columns = [c for c in table_columns(path, encoding, delimiter, sheet) if c not in skip]
     spec = SurveySpec(tuple(text_columns), id_column, tuple(meta_columns) if meta_columns is not None else None)
     cases: list[tuple[str, dict[str, Any]]] = []
     docs = read_survey(path, spec, encoding=encoding, delimiter=delimiter, sheet=sheet, extra_meta=meta, cases=cases)
-    return import_documents(
+    result = import_documents(
         project, docs, str(path), "survey", unit,
         {"text_columns": list(text_columns), "id_column": id_column}, model, on_change,
         cases=(Path(path).stem, list(text_columns), cases),
     )
+    if coded:
+        result.codings = _code_answers(project, Path(path).stem, text_columns[0], coded, Path(path).name)
+    return result
+
+
+def _code_answers(project: Project, survey: str, column: str, coded: dict[str, tuple[int, list[str]]], via: str) -> int:
+    """Code each respondent's answer in `column` with the codes from her row (one transaction)."""
+    from qualcode.coding.service import add_codes
+
+    store = project.store
+    n = 0
+    with store.transaction():
+        for respondent, (_line, codes) in coded.items():
+            doc = store.find_document(f"{survey}:{respondent}:{column}")
+            segs = list(store.iter_segments(document=doc.id)) if doc else []
+            if not segs:
+                continue  # an empty answer has nothing to code
+            add_codes(project, [segs[0].id], codes, None, None, via=f"kodkolumn:{via}")
+            n += len(codes)
+    return n
 
 
 def resegment(project: Project, unit: str, kind: str | None = None, model: str | None = None) -> int:

@@ -36,6 +36,14 @@ def find_phrase(phrase: Sequence[str], lemmas: Sequence[str]) -> list[int]:
     return hits
 
 
+def matches_any(query: Sequence[Sequence[str]], lemmas: Sequence[str]) -> list[str]:
+    """Words of `lemmas` that match any query phrase (commas in a search are OR, as a user reads them)."""
+    found: list[str] = []
+    for phrase in query:
+        found.extend(" ".join(lemmas[s : s + len(phrase)]) for s in find_phrase(phrase, lemmas))
+    return list(dict.fromkeys(found))
+
+
 def matches_all(query: Sequence[Sequence[str]], lemmas: Sequence[str]) -> list[str]:
     """Words of `lemmas` that match each query phrase; empty if any phrase is missing."""
     found: list[str] = []

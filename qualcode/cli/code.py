@@ -8,12 +8,14 @@ from typing import Annotated
 import typer
 
 from qualcode.cli.common import (
+    ExcelOpt,
     Format,
     FormatOpt,
     ProjectOpt,
     emit,
     export_mask,
     err_console,
+    excel_csv,
     open_project,
     parse_meta,
 )
@@ -93,6 +95,7 @@ def list_(
     segment: Annotated[int | None, typer.Option(help="Only this segment.")] = None,
     all_sources: Annotated[bool, typer.Option("--all", help="Include open and rejected suggestions.")] = False,
     fmt: FormatOpt = Format.table,
+    excel: ExcelOpt = False,
 ) -> None:
     """List codings with their coded words, filtered by code, document, metadata, coder."""
     from qualcode.coding.service import list_spans
@@ -101,9 +104,10 @@ def list_(
         spans = list_spans(p, code, document, parse_meta(meta), coder,
                            None if all_sources else ("manual", "accepted"), segment)
         rows = [dict(s.to_dict(), memo=s.memo or "") for s in spans]
+        excel = excel_csv(excel, p)
         mask = export_mask(p, fmt)
     emit(rows, ["coding", "segment", "code", "coder", "source", "document", "start", "end", "memo", "text"], fmt,
-         mask=mask)
+         mask=mask, excel=excel)
 
 
 @app.command("search")

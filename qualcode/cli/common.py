@@ -40,6 +40,15 @@ class Format(str, Enum):
 
 
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format: table, csv or json.")]
+ExcelOpt = Annotated[
+    bool,
+    typer.Option("--excel", help="CSV for Swedish Excel: ';', decimal comma and a UTF-8 BOM (or `csv: excel` in qualcode.yaml)."),
+]
+
+
+def excel_csv(excel: bool, project: Project | None = None) -> bool:
+    """The one CSV dialect choice: `--excel`, else the project's setting `csv: excel`."""
+    return excel or (project is not None and str((project.config or {}).get("csv") or "").lower() == "excel")
 
 
 def open_project(project: Path | None) -> Project:
@@ -56,8 +65,9 @@ def emit(
     title: str | None = None,
     headers: dict[str, str] | None = None,
     mask: Callable[[str], str] | None = None,
+    excel: bool = False,
 ) -> None:
-    """Print records as a rich table, CSV or JSON on stdout.
+    """Print records as a rich table, CSV or JSON on stdout (`excel`: CSV with ';', decimal commas, a BOM).
 
     `mask` (a pseudonymiser's `mask`) is applied to every text in CSV and JSON output, which
     leave the screen; the table is the researcher's own view.
@@ -74,11 +84,15 @@ def emit(
     if fmt is Format.csv:
         same = mask or (lambda text: text)
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+        writer = csv.DictWriter(
+            out, fieldnames=list(columns), extrasaction="ignore", lineterminator="\r\n" if excel else "\n",
+            delimiter=";" if excel else ",",
+        )
+        cell = _excel_cell if excel else _cell
         writer.writerow({c: csv_cell(same(c)) for c in columns})
         for r in rows:
-            writer.writerow({k: csv_cell(same(_cell(r.get(k)))) for k in columns})
-        typer.echo(out.getvalue(), nl=False)
+            writer.writerow({k: csv_cell(same(cell(r.get(k)))) for k in columns})
+        typer.echo(("\ufeff" if excel else "") + out.getvalue(), nl=False)
         return
     table = Table(title=title, show_lines=False)
     for c in columns:
@@ -95,6 +109,13 @@ def export_mask(project: Any, fmt: Format | str) -> Callable[[str], str] | None:
     from qualcode.export.privacy import pseudonymiser_for
 
     return pseudonymiser_for(project).mask
+
+
+def _excel_cell(value: Any) -> str:
+    """A cell for Swedish Excel: floats with a decimal comma (12,5), everything else as `_cell`."""
+    if isinstance(value, float):
+        return f"{value:.1f}".replace(".", ",") if value == round(value, 1) else str(value).replace(".", ",")
+    return _cell(value)
 
 
 def _cell(value: Any) -> str:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from qualcode.cli.common import (
+    ExcelOpt,
     Format,
     FormatOpt,
     ProjectOpt,
@@ -15,6 +16,7 @@ from qualcode.cli.common import (
     emit,
     export_mask,
     err_console,
+    excel_csv,
     open_project,
     render_hint,
 )
@@ -60,6 +62,7 @@ def counts(
     code: Annotated[list[str] | None, typer.Option("--code", help="Only these codes (repeatable; groups roll up).")] = None,
     kind: Annotated[str | None, typer.Option(help="Only documents of this kind: note or survey.")] = None,
     fmt: FormatOpt = Format.table,
+    excel: ExcelOpt = False,
 ) -> None:
     """Crosstab of codes × metadata with theme-group roll-ups (manual + accepted codings)."""
     from qualcode.analysis.code_counts import code_counts
@@ -68,6 +71,7 @@ def counts(
     fields = [f.strip() for f in (by or "").split(",") if f.strip()]
     with open_project(project) as p:
         result = code_counts(p, by=fields, unit=unit, coders=coder, codes=code, kind=kind)
+        excel = excel_csv(excel, p)
         mask = export_mask(p, fmt)  # group labels are metadata values: names are masked in csv/json
     records = result.to_records()
     groups = list(result.table.groups) if result.by else []
@@ -83,7 +87,7 @@ def counts(
     columns = ["code", "name", *groups, TOTAL]
     if fmt is Format.csv:
         emit(records, ["code", "name", *[c for g in groups for c in (g, f"{g} %")], TOTAL, f"{TOTAL} %"], fmt,
-             mask=mask)
+             mask=mask, excel=excel)
         return
     shown = []
     for r in records:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from qualcode.cli.common import ProjectOpt, err_console, open_project
+from qualcode.cli.common import ExcelOpt, ProjectOpt, err_console, excel_csv, open_project
 
 app = typer.Typer(help="Export the codebook or project (REFI-QDA) or a code matrix (CSV/XLSX).", no_args_is_help=True)
 
@@ -68,6 +68,7 @@ def matrix(
     bom: Annotated[bool, typer.Option("--bom", help="Start the CSV with a UTF-8 BOM so Excel reads å/ä/ö.")] = False,
     safe_names: Annotated[bool, typer.Option("--safe-names", help="Column names SPSS accepts (T-LON → T_LON, år → ar).")] = False,
     unmasked: UnmaskedOpt = False,
+    excel: ExcelOpt = False,
     project: ProjectOpt = None,
 ) -> None:
     """Export a 0/1 code matrix with metadata, one row per document or respondent (names and text cells masked)."""
@@ -79,6 +80,8 @@ def matrix(
         m = code_matrix(p, by=by, coders=coder, codes=code_list, groups=groups, kind=kind)
         if not unmasked:
             m = mask_matrix(pseudonymiser_for(p), m)
+        if excel_csv(excel, p):
+            delimiter, bom = ";", True  # ';' also gives numbers a decimal comma
     write_matrix(m, out, fmt=file_format, delimiter=delimiter, bom=bom, safe_names=safe_names)
     err_console.print(f"Skrev {out}: {len(m.rows)} rader × {len(m.code_columns)} koder (+ {len(m.meta_columns)} metadatafält).")
 

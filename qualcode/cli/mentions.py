@@ -13,6 +13,7 @@ from rich.table import Table
 
 from qualcode.cli.common import (
     Format,
+    ExcelOpt,
     FormatOpt,
     ProjectOpt,
     console,
@@ -133,6 +134,7 @@ def count(
     sheet: SheetOpt = None,
     codebook: CodebookOpt = None,
     project: ProjectOpt = None,
+    excel: ExcelOpt = False,
 ) -> None:
     """Antal and Procent per category for each answer column, with totals and times named first."""
     from qualcode.analysis.mentions.tables import (
@@ -149,7 +151,8 @@ def count(
     if fmt is Format.json:
         typer.echo(json.dumps(mask_data(mask, to_json(counts)), ensure_ascii=False, indent=2))
     elif fmt is Format.csv:
-        typer.echo(_csv(mask_data(mask, to_csv_rows(counts)), CSV_COLUMNS), nl=False)
+        # the CSV already has ';' and decimal commas; --excel adds the BOM Excel needs for å ä ö
+        typer.echo(("\ufeff" if excel else "") + _csv(mask_data(mask, to_csv_rows(counts)), CSV_COLUMNS), nl=False)
     else:
         _print_tables(report_tables(counts))
     if counts.unresolved:

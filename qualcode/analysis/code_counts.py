@@ -110,7 +110,7 @@ def code_counts(
     kind_of = {i: k for k in ([kind] if kind else KIND_LABELS) for i, _ in store.document_meta(kind=k) if i in doc_meta}
     kinds = {k: n for k in KIND_LABELS if (n := sum(1 for v in kind_of.values() if v == k))}
     # Interviews and survey answers are never one base: with both, every group is split by kind.
-    split = bool(by) and len(kinds) > 1
+    split = bool(by) and len(kinds) > 1 and unit != "respondent"  # a group interview is a respondent too
 
     def values(doc_id: int, meta: dict[str, Any]) -> tuple[str, ...]:
         vals = group_values(meta, by)

@@ -262,6 +262,25 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        10,
+        "codings by coder: what a coder has judged (qualcode tag's next segment)",
+        # Store.reviewed(coder) reads `codings WHERE coder = ? AND source IN (...)` at every step
+        # of a tagging session; without this index that is a scan of every coding.
+        """
+        CREATE INDEX codings_coder ON codings (coder, source);
+        """,
+    ),
+    (
+        11,
+        "documents by name and source path (the re-import check runs once per imported document)",
+        # Store.documents_like looks a document up by name or source at every import; without these
+        # indexes each look-up scans every document and an import grows quadratically with the project.
+        """
+        CREATE INDEX documents_name ON documents (name);
+        CREATE INDEX documents_source ON documents (source);
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = max(v for v, _, _ in MIGRATIONS)

@@ -134,7 +134,7 @@ class CodeClassifier:
                     m[i, index[h.code_id]] = np.log1p(len(h.keywords))
         return sparse.csr_matrix(m * self.rule_weight)
 
-    def _features(self, X: Sequence[Sequence[Token]], fit: bool = False):  # type: ignore[no-untyped-def]
+    def _features(self, X: Sequence[Sequence[Token]], fit: bool = False, with_words: bool = False):  # type: ignore[no-untyped-def]
         from scipy import sparse
         from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -158,7 +158,8 @@ class CodeClassifier:
         else:
             w = self.word_vectorizer_.transform(texts)
             c = self.char_vectorizer_.transform(texts)
-        return sparse.hstack([w, c, self._rule_matrix(X)], format="csr", dtype=np.float32)
+        feats = sparse.hstack([w, c, self._rule_matrix(X)], format="csr", dtype=np.float32)
+        return (feats, w) if with_words else feats
 
     # -- fitting -------------------------------------------------------------------------
 
@@ -215,15 +216,19 @@ class CodeClassifier:
 
     def decision_scores(self, X: Sequence[Sequence[Token] | str]) -> np.ndarray:
         """Calibrated scores (n_segments, n_codes); NaN where a code has no model."""
+        return self.decision_scores_rows(X)[0]
+
+    def decision_scores_rows(self, X: Sequence[Sequence[Token] | str]):  # type: ignore[no-untyped-def]
+        """(calibrated scores, the batch's lemma n-gram TF-IDF rows): the rows give `top_terms_row`."""
         X = as_tokens(X)
-        feats = self._features(X)
+        feats, words = self._features(X, with_words=True)
         out = np.full((len(X), len(self.code_ids)), np.nan)
         for j, code in enumerate(self.code_ids):
             model = self.models_.get(code)
             if model is not None:
                 a, b = self.calibrators_[code]
                 out[:, j] = _sigmoid(a * model.decision_function(feats) + b)
-        return out
+        return out, words
 
 
     def __getstate__(self) -> dict[str, Any]:
@@ -231,12 +236,21 @@ class CodeClassifier:
 
     def top_terms(self, code: str, tokens: Sequence[Token], n: int = 3) -> list[str]:
         """The lemma n-grams of one segment that push hardest towards `code` (for reasons)."""
+        if code not in self.models_:
+            return []
+        return self.top_terms_row(code, self.word_vectorizer_.transform([lemma_text(tokens, self.pos_filter)]), 0, n)
+
+    def top_terms_row(self, code: str, words: Any, i: int, n: int = 3) -> list[str]:
+        """`top_terms` from row `i` of a batch's lemma n-gram TF-IDF rows (`decision_scores_rows`).
+
+        One transform per batch instead of one per suggestion: the same terms, in the same order.
+        """
         model = self.models_.get(code)
         if model is None:
             return []
-        row = self.word_vectorizer_.transform([lemma_text(tokens, self.pos_filter)])
-        coef = model.coef_[0, : row.shape[1]]
-        contrib = [(float(v * coef[i]), i) for i, v in zip(row.indices, row.data) if coef[i] > 0]
+        lo, hi = words.indptr[i], words.indptr[i + 1]
+        coef = model.coef_[0, : words.shape[1]]
+        contrib = [(float(v * coef[j]), int(j)) for j, v in zip(words.indices[lo:hi], words.data[lo:hi]) if coef[j] > 0]
         contrib.sort(reverse=True)
         from spacy.lang.sv.stop_words import STOP_WORDS
 
@@ -244,8 +258,14 @@ class CodeClassifier:
         if names is None:  # derived from the vocabulary once, not stored with the model
             names = self.__dict__["_names"] = self.word_vectorizer_.get_feature_names_out()
         # function words (`jag`, `till`) carry weight but explain nothing to a reader
-        terms = [str(names[i]) for _, i in contrib]
-        return [t for t in terms if not all(w in STOP_WORDS for w in t.split())][:n]
+        out: list[str] = []
+        for _, j in contrib:
+            t = str(names[j])
+            if not all(w in STOP_WORDS for w in t.split()):
+                out.append(t)
+                if len(out) == n:
+                    break
+        return out
 
 
 def platt_scale(scores: np.ndarray, y: np.ndarray, iterations: int = 100) -> tuple[float, float]:

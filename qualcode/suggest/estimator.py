@@ -391,11 +391,17 @@ class Suggester:
 
     def predict_scores(self, X: Sequence[Sequence[Token] | str]) -> tuple[np.ndarray, list[list[Any]]]:
         """Scores in [0, 1] (n, n_codes) and the rule hits per segment (for reasons)."""
+        S, hits, _ = self._predict(X)
+        return S, hits
+
+    def _predict(self, X: Sequence[Sequence[Token] | str]):  # type: ignore[no-untyped-def]
+        """Scores, rule hits and the classifier's lemma n-gram rows (None without a classifier)."""
         X = as_tokens(X)
         R, hits = self._rule_scores_hits(X)
         S = R.copy()
+        words = None
         if self.classifier_ is not None and self.classifier_.models_:
-            P = self.classifier_.decision_scores(X)
+            P, words = self.classifier_.decision_scores_rows(X)
             for j, code in enumerate(self.code_ids):
                 if code in self.calibrators_:
                     a = self.alpha_[code]
@@ -406,7 +412,7 @@ class Suggester:
         # prompt is the section's evidence, not content to code
         empty = [i for i, x in enumerate(X) if len(x) == 0 or (x[0].form.startswith(ROLE_MARK))]
         S[empty] = 0.0
-        return S, hits
+        return S, hits, words
 
     def predict(self, X: Sequence[Sequence[Token]]) -> np.ndarray:
         """0/1 matrix: scores at or over each code's threshold."""
@@ -419,7 +425,7 @@ class Suggester:
     ) -> list[Suggestion]:
         """Suggestions over each code's threshold (or over `min_score` when given), with reasons."""
         X = as_tokens(X)
-        S, hits = self.predict_scores(X)
+        S, hits, words = self._predict(X)
         out: list[Suggestion] = []
         for i, key in enumerate(keys):
             by_code = {h.code_id: h for h in hits[i]}
@@ -428,11 +434,12 @@ class Suggester:
                 limit = self.thresholds_[code] if min_score is None else min_score
                 if score < limit or score <= 0.0:
                     continue
-                out.append(Suggestion(key, code, round(score, 4), self._reason(code, by_code.get(code), X[i]),
+                out.append(Suggestion(key, code, round(score, 4), self._reason(code, by_code.get(code), X[i], words, i),
                                       self.version_))
         return out
 
-    def _reason(self, code: str, hit: Any, tokens: Sequence[Token]) -> str:
+    def _reason(self, code: str, hit: Any, tokens: Sequence[Token], rows: Any, i: int) -> str:
+        """Rule keywords and the model's top terms, from row `i` of the batch's TF-IDF rows."""
         parts = []
         if hit is not None:
             parts.append(hit.reason)
@@ -441,7 +448,7 @@ class Suggester:
             if h.code_id == code:
                 parts.append("rubrik: " + h.reason)
         if code in self.calibrators_ and self.classifier_ is not None:
-            words = self.classifier_.top_terms(code, tokens, 3)
+            words = self.classifier_.top_terms_row(code, rows, i, 3) if rows is not None else []
             n = self.n_positives_[code]
             parts.append(f"modell ({n} kodade exempel, vikt {self.alpha_[code]:.0%})" + (f": {', '.join(words)}" if words else ""))
         return "; ".join(parts) or "modell"

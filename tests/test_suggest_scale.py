@@ -1,0 +1,113 @@
+"""Suggesting at scale: reasons from the batch's TF-IDF rows, the coder index for `tag`."""
+
+from __future__ import annotations
+
+import csv
+import random
+
+import pytest
+
+from qualcode.coding.service import add_codes
+from qualcode.project import init_project
+from qualcode.suggest.classifier import lemma_text
+from qualcode.suggest.estimator import tokenize
+from qualcode.suggest.service import load_project_suggester, suggest_project, train_project
+
+FRAGMENTS = {
+    "P13": ["lokalerna är för trånga", "vi saknar tysta rum för samtal", "datorerna är gamla och långsamma"],
+    "T-LON": ["lönen är för låg", "löneutvecklingen är dålig", "lönesättningen känns orättvis"],
+    "P03": ["arbetsbelastningen är för hög", "vi har för många ärenden", "bemanningen räcker inte"],
+    "T-KLIMAT": ["stämningen i gruppen är god", "kollegorna är fantastiska", "vi har bra sammanhållning"],
+}
+FILLER = ["det är som det är", "i övrigt fungerar det", "på min enhet", "under hösten", "i Farsta"]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    root = tmp_path_factory.mktemp("scale")
+    rnd = random.Random(3)
+    rows = []
+    for i in range(160):
+        chosen = rnd.sample(sorted(FRAGMENTS), rnd.choice([1, 1, 2]))
+        parts = [rnd.choice(FRAGMENTS[c]) for c in chosen] + rnd.sample(FILLER, rnd.randint(0, 2))
+        rnd.shuffle(parts)
+        rows.append((f"r{i:03d}", ". ".join(p[0].upper() + p[1:] for p in parts) + ".", chosen))
+    path = root / "enkat.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, delimiter=";")
+        w.writerow(["id", "kommentar"])
+        w.writerows((r, t) for r, t, _ in rows)
+    proj = init_project(root / "p", coder="anna")
+    from qualcode.ingest.service import import_survey
+
+    import_survey(proj, path, ["kommentar"], id_column="id")
+    codes = {r: c for r, _, c in rows[:80]}
+    for seg in list(proj.store.iter_segments()):
+        rid = seg.document_name.split(":")[1]
+        if rid in codes:
+            add_codes(proj, [seg.id], codes[rid])
+    train_project(proj, cv=0)
+    yield proj
+    proj.close()
+
+
+def _old_top_terms(clf, code, tokens, n=3):
+    """top_terms as it was: one TfidfVectorizer.transform per suggestion."""
+    from spacy.lang.sv.stop_words import STOP_WORDS
+
+    model = clf.models_.get(code)
+    if model is None:
+        return []
+    row = clf.word_vectorizer_.transform([lemma_text(tokens, clf.pos_filter)])
+    coef = model.coef_[0, : row.shape[1]]
+    contrib = [(float(v * coef[i]), i) for i, v in zip(row.indices, row.data) if coef[i] > 0]
+    contrib.sort(reverse=True)
+    names = clf.word_vectorizer_.get_feature_names_out()
+    terms = [str(names[i]) for _, i in contrib]
+    return [t for t in terms if not all(w in STOP_WORDS for w in t.split())][:n]
+
+
+def _old_reason(sug, code, hit, tokens):
+    parts = [hit.reason] if hit is not None else []
+    if code in sug.calibrators_ and sug.classifier_ is not None:
+        words = _old_top_terms(sug.classifier_, code, tokens)
+        parts.append(f"modell ({sug.n_positives_[code]} kodade exempel, vikt {sug.alpha_[code]:.0%})"
+                     + (f": {', '.join(words)}" if words else ""))
+    return "; ".join(parts) or "modell"
+
+
+def test_stored_reasons_are_the_per_suggestion_reasons(project):
+    result = suggest_project(project)
+    assert result.n_suggestions > 20
+    sug = load_project_suggester(project)
+    assert sug.classifier_ is not None and sug.classifier_.models_
+    stored = [(c, s) for c, s in project.store.iter_coded_segments(sources=("suggested",))]
+    assert len(stored) == result.n_suggestions
+    with_terms = 0
+    for coding, seg in stored:
+        tokens = tokenize([seg.text], nlp=project.nlp())[0]
+        hit = {h.code_id: h for h in sug.rules_.hits(tokens)}.get(coding.code_id)
+        assert coding.reason == _old_reason(sug, coding.code_id, hit, tokens)
+        with_terms += "modell (" in coding.reason and ": " in coding.reason.split("modell (", 1)[1]
+    assert with_terms > 10  # the model's top terms are in the reasons compared, not only keywords
+
+
+def test_reasons_take_one_transform_per_batch(project, monkeypatch):
+    sug = load_project_suggester(project)
+    vec = sug.classifier_.word_vectorizer_
+    calls = []
+    real = vec.transform
+    monkeypatch.setattr(vec, "transform", lambda texts: calls.append(len(texts)) or real(texts))
+    segs = list(project.store.iter_segments())
+    X = tokenize([s.text for s in segs], nlp=project.nlp())
+    out = sug.suggestions([s.id for s in segs], X)
+    assert len(out) > 20 and calls == [len(segs)]  # was one transform per suggestion besides the batch's
+
+
+def test_reviewed_by_coder_uses_the_coder_index(project):
+    plan = project.store.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT segment_id FROM codings c WHERE c.coder = ? "
+        "AND c.source IN ('manual', 'accepted', 'rejected')", ("anna",),
+    ).fetchall()
+    assert any("codings_coder" in str(tuple(r)) for r in plan)
+    assert len(project.store.reviewed("anna")) == 80

@@ -1,0 +1,194 @@
+"""Build a project of N generated comments through the CLI and time each step beside plain scripts.
+
+    python scripts/bench_scale.py N [--train 1000] [--seed 0] [--keep DIR]
+
+Steps, each a separate `qualcode` process (wall time, CPU time, peak RSS from `wait4`, and
+the database size after it): `init`, `import survey` (a `;` CSV of N generated comments),
+`train` (on `--train` comments coded with their generated codes; the coding itself is set
+up in-process and not timed), `suggest run` (every uncoded segment, reasons stored).
+
+References, measured in the same run, on the same texts, as plain scripts in this process:
+- import: "`spacy.blank('sv')` tokenizer + simplemma": read the CSV, hash each text, tokenize
+  with `spacy.blank('sv')`, lemmatize each word with simplemma (cached per word) and insert
+  text and lemmas into an SQLite table (one executemany per 1,000 rows, one commit).
+- suggest: "scikit-learn TF-IDF + LogisticRegression": the same tokens and lemmas for the N
+  texts, a word 1-2-gram TfidfVectorizer and one LogisticRegression (liblinear) per code
+  trained on the `--train` coded comments, predict_proba for all N.
+The ratio is step / reference. The machine may be shared: compare ratios from one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import functools
+import hashlib
+import json
+import os
+import resource
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_suggest import generate  # noqa: E402  (same generated comments as bench_suggest.py)
+
+
+def run_step(args: list[str], cwd: Path) -> dict[str, float]:
+    """Run one CLI command; wall, CPU (user+sys) and peak RSS of that process alone."""
+    exe = shutil.which("qualcode") or sys.exit("qualcode is not installed in this environment")
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([exe, *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, ru = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if proc.returncode:
+        sys.exit(f"qualcode {' '.join(args)} failed ({proc.returncode}):\n{err}")
+    return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss": ru.ru_maxrss / 1024.0}
+
+
+def timed(fn):  # type: ignore[no-untyped-def]
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
+    t0 = time.perf_counter()
+    out = fn()
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    return out, {"wall": time.perf_counter() - t0, "cpu": (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime),
+                 "rss": r1.ru_maxrss / 1024.0}
+
+
+def plain_tokens(texts: list[str]) -> list[str]:
+    """Reference tokenizing: spacy.blank('sv') tokenizer + simplemma, lemmas space-joined."""
+    import simplemma
+    import spacy
+
+    nlp = spacy.blank("sv")
+
+    @functools.lru_cache(maxsize=None)
+    def lemma(w: str) -> str:
+        return simplemma.lemmatize(w, lang="sv").lower() if any(c.isalpha() for c in w) else w
+
+    return [" ".join(lemma(t.lower_) for t in doc if not (t.is_space or t.is_punct))
+            for doc in nlp.pipe(texts, batch_size=256)]
+
+
+def plain_import(csv_path: Path, db: Path) -> int:
+    texts = []
+    with open(csv_path, encoding="cp1252", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter=";"))
+    texts = [r["kommentar"] for r in rows]
+    hashes = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
+    lemmas = plain_tokens(texts)
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE t (id TEXT, hash TEXT, text TEXT, lemmas TEXT)")
+    data = [(r["id"], h, t, lem) for r, h, t, lem in zip(rows, hashes, texts, lemmas)]
+    for i in range(0, len(data), 1000):
+        conn.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", data[i:i + 1000])
+    conn.commit()
+    conn.close()
+    return len(data)
+
+
+def plain_suggest(train_texts: list[str], train_codes: list[tuple[str, ...]], texts: list[str], codes: list[str]):  # type: ignore[no-untyped-def]
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vec = TfidfVectorizer(token_pattern=r"[^\s]+", ngram_range=(1, 2), sublinear_tf=True, lowercase=False)
+    Xtr = vec.fit_transform(plain_tokens(train_texts))
+    models = {}
+    for c in codes:
+        y = np.array([c in cs for cs in train_codes], dtype=int)
+        if 0 < y.sum() < len(y):
+            models[c] = LogisticRegression(C=4.0, class_weight="balanced", solver="liblinear").fit(Xtr, y)
+    X = vec.transform(plain_tokens(texts))
+    return {c: m.predict_proba(X)[:, 1] for c, m in models.items()}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("n", type=int, help="comments to generate")
+    ap.add_argument("--train", type=int, default=1000, help="comments coded by hand before training")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--keep", type=Path, help="build the project here and keep it")
+    args = ap.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="qc-scale-"))
+    proj = args.keep or work / "projekt"
+    rows = generate(args.n, args.seed)
+    csv_path = work / "enkat.csv"
+    with open(csv_path, "w", encoding="cp1252", newline="") as f:
+        w = csv.writer(f, delimiter=";")
+        w.writerow(["id", "kommentar"])
+        for r in rows:
+            w.writerow([r.id, r.text])
+    db = proj / "qualcode.db"
+    results: list[tuple[str, dict[str, float], float | None]] = []
+
+    def step(name: str, cli: list[str]) -> None:
+        m = run_step(cli, work)
+        results.append((name, m, db.stat().st_size / 1e6 if db.exists() else None))
+
+    step("init", ["init", str(proj)])
+    step("import survey", ["import", "survey", str(csv_path), "--text", "kommentar", "--id", "id",
+                           "--encoding", "cp1252", "--delimiter", ";", "-p", str(proj)])
+
+    # the researcher's own coding: the first --train comments with their generated codes (not timed)
+    from qualcode.coding.service import add_codes
+    from qualcode.project import find_project
+
+    by_text = {r.id: r.codes for r in rows[: args.train]}
+    project = find_project(proj)
+    try:
+        coded = 0
+        for seg in list(project.store.iter_segments()):
+            name = seg.document_name or ""
+            codes = _codes_for(name, by_text)
+            if codes:
+                add_codes(project, [seg.id], list(codes), coder="bench")
+                coded += 1
+    finally:
+        project.close()
+    step("train", ["train", "--cv", "0", "-p", str(proj)])
+    step("suggest run", ["suggest", "run", "-p", str(proj)])
+
+    ref_import, m_imp = timed(lambda: plain_import(csv_path, work / "plain.db"))
+    from qualcode.core.codebook import default_codebook
+
+    leaves = [c.id for c in default_codebook().leaves]
+    train = rows[: args.train]
+    _, m_sug = timed(lambda: plain_suggest([r.text for r in train], [r.codes for r in train], [r.text for r in rows], leaves))
+
+    print(f"N = {args.n:,} generated comments, {coded} coded for training; "
+          f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
+    print(f"{'step':<16}{'wall s':>9}{'CPU s':>9}{'peak RSS MB':>13}{'DB MB':>9}{'ratio':>8}")
+    refs = {"import survey": m_imp, "suggest run": m_sug}
+    for name, m, size in results:
+        ref = refs.get(name)
+        ratio = f"{m['wall'] / ref['wall']:.2f}" if ref else ""
+        print(f"{name:<16}{m['wall']:>9.1f}{m['cpu']:>9.1f}{m['rss']:>13.0f}{(size or 0):>9.1f}{ratio:>8}")
+    print(f"{'ref import':<16}{m_imp['wall']:>9.1f}{m_imp['cpu']:>9.1f}{'':>13}{'':>9}   "
+          "spacy.blank('sv') tokenizer + simplemma, sha256, SQLite executemany")
+    print(f"{'ref suggest':<16}{m_sug['wall']:>9.1f}{m_sug['cpu']:>9.1f}{'':>13}{'':>9}   "
+          "scikit-learn TF-IDF + LogisticRegression (tokens as above; train + predict_proba)")
+    print(json.dumps({"n": args.n, "steps": {n: m for n, m, _ in results}, "ref_import": m_imp, "ref_suggest": m_sug}))
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _codes_for(document_name: str, by_id: dict[str, tuple[str, ...]]) -> tuple[str, ...] | None:
+    """The generated codes of the comment a survey document came from (names end in the respondent id)."""
+    for part in reversed(document_name.replace(":", "/").replace(" ", "/").split("/")):
+        if part in by_id:
+            return by_id[part]
+    return None
+
+
+if __name__ == "__main__":
+    main()

@@ -111,3 +111,13 @@ def test_reviewed_by_coder_uses_the_coder_index(project):
     ).fetchall()
     assert any("codings_coder" in str(tuple(r)) for r in plan)
     assert len(project.store.reviewed("anna")) == 80
+
+
+def test_the_reimport_check_finds_documents_by_index(project):
+    """An import looks every document up by name or source; a scan would make imports quadratic."""
+    plan = project.store.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT * FROM documents WHERE (name = ? OR (? != '' AND source = ?)) ORDER BY id",
+        ("x", "y", "y"),
+    ).fetchall()
+    text = " ".join(str(tuple(r)) for r in plan)
+    assert "documents_name" in text and "documents_source" in text and "SCAN documents" not in text

@@ -165,3 +165,32 @@ def test_lemma_strings_work_like_tokens(codebook, data):
     assert S[0, ids.index("P13")] >= a.thresholds_["P13"]
     assert S[1, ids.index("T-LON")] >= a.thresholds_["T-LON"]
     assert S[0, ids.index("T-LON")] < a.thresholds_["T-LON"]
+
+
+def test_suggester_is_a_scikit_learn_estimator_and_clones_share_only_prepared_rows(codebook, data):
+    from sklearn.base import BaseEstimator, clone
+
+    import qualcode.suggest.estimator as estimator
+
+    s = Suggester(codebook, C=2.0)
+    assert isinstance(s, BaseEstimator) and isinstance(CodeClassifier(["P01"]), BaseEstimator)
+    assert s.get_params()["C"] == 2.0 and clone(s).get_params()["C"] == 2.0
+    assert s.set_params(blend_k=3.0).blend_k == 3.0
+    # no module-level cache of rules or codebook rows that outlives the estimators
+    assert not any(n.isupper() and isinstance(v, dict) for n, v in vars(estimator).items() if n.startswith("_"))
+    a, b = Suggester(codebook).rules_only(), Suggester(codebook).rules_only()
+    assert a.rules_ is not b.rules_  # independent estimators build their own rules
+    twin = a.clone()
+    assert twin.rules_only().rules_ is a.rules_  # a clone reuses what the codebook alone determines
+
+
+def test_saving_a_model_leaves_the_rules_of_other_estimators_alone(codebook, data):
+    X, _ = data
+    a = Suggester(codebook).rules_only()
+    b = a.clone().rules_only()
+    a.rules_.hits(X[0])
+    memo = dict(a.rules_._cache)
+    assert memo  # the lookup memo is filled
+    restored = Suggester.from_bytes(b.to_bytes(), codebook)
+    assert a.rules_._cache == memo  # saving b did not clear the rules a (and b) use
+    assert restored.rules_._cache == {} and restored.predict(X[:2]).shape[0] == 2

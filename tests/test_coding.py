@@ -40,7 +40,7 @@ def test_add_list_remove_with_audit(project):
     rows = list(list_codings(project, code=["G-LOKALER"]))
     assert [(c.code_id, c.coder, c.source, c.memo) for c, _ in rows] == [("P13", "anna", "manual", "trångt")]
     remove_codes(project, s, ["T-OMORG"])
-    actions = [(a["action"], a["code_id"]) for a in project.store.iter_audit()]
+    actions = [(a.action, a.code_id) for a in project.store.iter_audit()]
     assert actions == [("remove", "T-OMORG"), ("add", "T-OMORG"), ("add", "P13")]
 
 
@@ -93,7 +93,7 @@ def test_rename_and_merge_keep_codings(project):
     assert merge(project, "T-IT", "T-LÖN") == 1
     assert [c.code_id for c, _ in list_codings(project)] == ["T-LÖN"]
     assert "T-IT" not in project.codebook
-    actions = [a["action"] for a in project.store.iter_audit()]
+    actions = [a.action for a in project.store.iter_audit()]
     assert "code-rename" in actions and "code-merge" in actions
 
 

@@ -70,7 +70,7 @@ def test_an_old_pickled_model_is_refused_unless_trusted(coded, tmp_path):
     r = runner.invoke(app, ["suggest", "-p", str(coded)])
     assert r.exit_code == 0, r.output
     with find_project(coded) as p:
-        blob = p.store.latest_model()["blob"]
+        blob = p.store.latest_model().blob
     with np.load(io.BytesIO(blob), allow_pickle=False) as data:
         assert "meta.json" in data.files and all(data[k].dtype != object for k in data.files)
 

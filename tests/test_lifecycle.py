@@ -107,7 +107,7 @@ def test_replace_keeps_id_codings_memo_and_quote(proj, tmp_path):
     assert r.carried == 2
     kept = detached(proj, "intervju3.md")
     assert [(k["code_id"], k["text"]) for k in kept] == [("T-LON", "Lönen är låg jämfört med grannkommunerna.")]
-    actions = [a["action"] for a in proj.store.iter_audit(limit=3)]
+    actions = [a.action for a in proj.store.iter_audit(limit=3)]
     assert actions == ["document.replace", "coding.detach", "coding.carry"]
     assert code_counts(proj).total.count("P13") == 7
 
@@ -167,7 +167,7 @@ def test_remove_rename_meta_are_audited_transactions(proj):
     assert d.meta == {"termin": "VT2017", "distrikt": "Bromma"}
     assert set_document_meta(proj, d.id, {"distrikt": ""}).meta == {"termin": "VT2017"}
     assert code_counts(proj, by=["termin"]).table.groups == ("HT2016", "VT2017")
-    actions = [a["action"] for a in proj.store.iter_audit(limit=4)]
+    actions = [a.action for a in proj.store.iter_audit(limit=4)]
     assert actions == ["document.meta", "document.meta", "document.rename", "document.remove"]
     with pytest.raises(NotFoundError, match="dokumentet 'nej.md' finns inte"):
         remove_documents(proj, ["intervju1.md", "nej.md"])

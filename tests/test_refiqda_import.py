@@ -150,8 +150,8 @@ def test_round_trip_through_qdpx(source_project, project, tmp_path):
         ("intervju-2", 0, "P06", "anna", "manual", None),
     }
     assert codings(project) == expected
-    audit = [a for a in project.store.iter_audit() if a["action"] == "add"]
-    assert len(audit) == 6 and {a["detail"]["via"] for a in audit} == {"qdpx"}
+    audit = [a for a in project.store.iter_audit() if a.action == "add"]
+    assert len(audit) == 6 and {a.detail["via"] for a in audit} == {"qdpx"}
 
 
 def test_reimport_skips_documents_and_does_not_duplicate_codings(source_project, project, tmp_path):

@@ -128,8 +128,8 @@ def test_overlapping_spans_of_one_code_and_coder_merge_and_are_audited(proj):
     rows = document_codings(proj, doc)
     assert [(r.start, r.end) for r in rows] == [(a[0], b[1])]
     assert rows[0].memo == "lön\nlåg"
-    merges = [e for e in proj.store.iter_audit() if e["action"] == "span.merge"]
-    assert merges and merges[0]["detail"]["start"] == a[0] and merges[0]["detail"]["end"] == b[1]
+    merges = [e for e in proj.store.iter_audit() if e.action == "span.merge"]
+    assert merges and merges[0].detail["start"] == a[0] and merges[0].detail["end"] == b[1]
     # another coder, another code, a nested span: all kept apart
     add_span(proj, doc, *b, ["T-LON"], coder="bertil")
     add_span(proj, doc, *at(text, "😀"), ["T-KLIMAT"])
@@ -174,7 +174,7 @@ def test_remove_span_coding_by_id_or_key(proj):
         remove_span_coding(proj, second.key, coder="bertil")
     removed = remove_span_coding(proj, second.key)
     assert removed.id == second.id and document_codings(proj, doc) == []
-    assert [e["action"] for e in proj.store.iter_audit(limit=2)] == ["remove", "remove"]
+    assert [e.action for e in proj.store.iter_audit(limit=2)] == ["remove", "remove"]
     with pytest.raises(NotFoundError):
         remove_span_coding(proj, second.key)
 

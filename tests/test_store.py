@@ -75,7 +75,7 @@ def test_audit_log_is_append_only(tmp_path):
         store.conn.execute("DELETE FROM audit")
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         store.conn.execute("UPDATE audit SET actor = 'x'")
-    assert [a["action"] for a in store.iter_audit()] == ["add"]
+    assert [a.action for a in store.iter_audit()] == ["add"]
 
 
 def test_segment_text_comes_from_offsets(tmp_path):
@@ -110,3 +110,29 @@ def test_migration_3_keeps_key_quote_flags_and_allows_one_per_coder(tmp_path, mo
     assert st.unflag_quote(sid) == ["anna"]
     assert st.flagged_quotes() == set()
     st.close()
+
+
+def test_the_store_returns_frozen_records_never_dicts(tmp_path):
+    import dataclasses
+
+    from qualcode.core.records import AuditEntry, ModelInfo, SavedModel, StoredSample
+
+    store = Store.open(tmp_path / "q.db", create=True)
+    with store.transaction():
+        store.log("anna", "add", code_id="P13", detail={"via": "qdpx"})
+        store.save_sample("u1", 7, {"unit": None, "kind": "note"}, [3, 1, 2])
+        store.save_model("v1", "hash", {"n_segments": 4}, {"micro": {"f1": 0.5}}, b"blob")
+    entry = next(store.iter_audit())
+    sample = store.get_sample("u1")
+    model = store.latest_model()
+    records = [entry, sample, model, *store.list_samples(), *store.list_models()]
+    assert [type(r) for r in records] == [AuditEntry, StoredSample, SavedModel, StoredSample, ModelInfo]
+    for r in records:
+        assert dataclasses.is_dataclass(r) and not isinstance(r, dict)
+        field = dataclasses.fields(r)[0].name
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(r, field, "x")
+    assert (entry.actor, entry.code_id, entry.detail) == ("anna", "P13", {"via": "qdpx"})
+    assert (sample.seed, sample.n, sample.segment_ids, sample.spec["kind"]) == (7, 3, (3, 1, 2), "note")
+    assert (model.version, model.codebook_hash, model.blob, model.metrics["micro"]["f1"]) == ("v1", "hash", b"blob", 0.5)
+    assert store.get_sample("nope") is None

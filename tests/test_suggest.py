@@ -169,7 +169,7 @@ def test_rules_only_suggestions_then_accept_and_reject(project):
     accepted = project.store.get_coding(by[(ids[4], "P13")].id)
     assert (accepted.source, accepted.coder) == ("accepted", "anna")
     assert {c.source for c in project.store.codings_for_segment(ids[2])} == {"rejected"}
-    actions = [a["action"] for a in project.store.iter_audit()]
+    actions = [a.action for a in project.store.iter_audit()]
     assert actions.count("suggest.reject") == 2 and actions.count("suggest.accept") == 1
     # a new run does not bring back rejected suggestions or touch decided ones
     suggest_project(project, segments="all")
@@ -202,9 +202,9 @@ def test_train_and_suggest_in_project(project):
     assert result.n_positives["P13"] == 3 and result.n_positives["P05"] == 3
     assert result.n_rejected >= 1
     model = project.store.latest_model()
-    assert model["version"] == result.version
-    assert model["codebook_hash"] == project.codebook.hash()
-    assert model["trained_on"]["n_positives"]["T-LON"] == 2
+    assert model is not None and model.version == result.version
+    assert model.codebook_hash == project.codebook.hash()
+    assert model.trained_on["n_positives"]["T-LON"] == 2
     res = suggest_project(project, min_score=0.0, segments="all")
     assert not res.rules_only and res.model_version == result.version
     for c, _ in project.store.iter_codings(sources=("suggested",)):

@@ -233,7 +233,7 @@ def test_codings_imported_from_a_file_are_not_her_own(tmp_path):
     assert imported_segments(p) == {segs[0].id, segs[1].id}
     add_codes(p, [segs[1].id], ["T-PERS"])  # she codes an imported segment herself: now hers
     assert imported_segments(p) == {segs[0].id}
-    via = [a["detail"].get("via") for a in p.store.iter_audit() if a["action"] == "add"]
+    via = [a.detail.get("via") for a in p.store.iter_audit() if a.action == "add"]
     assert via.count("kodningsfil:k.jsonl") == 2
 
 

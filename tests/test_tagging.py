@@ -155,7 +155,7 @@ def test_scripted_session_saves_every_decision(project):
     assert st.flagged_quotes() == {ids[0]}
     assert st.reviewed("anna") >= {ids[0], ids[1], ids[2]}
     assert rendered[-1].segment.id == ids[3]
-    actions = [a["action"] for a in st.iter_audit()][::-1]
+    actions = [a.action for a in st.iter_audit()][::-1]
     assert actions[:4] == ["suggest.accept", "memo", "quote", "review"]
 
 
@@ -337,7 +337,7 @@ def test_failed_write_leaves_queue_and_state_as_they_were(project, monkeypatch):
     with pytest.raises(RuntimeError):
         s.apply("")
     assert s.current_id == ids[0] and len(s.state.undo) == 1
-    assert "review" not in [a["action"] for a in proj.store.iter_audit()]
+    assert "review" not in [a.action for a in proj.store.iter_audit()]
     monkeypatch.undo()
     s.apply("")
     assert s.current_id == ids[1]

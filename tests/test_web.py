@@ -324,7 +324,7 @@ def test_codebook_rename_and_merge_are_audited_and_show_counts(ws):
         assert p.codebook.get("T-LON").name == "Lön och villkor"
         assert "P02" not in p.codebook
         assert ("P04", "bo", "manual") in {(x.code_id, x.coder, x.source) for x in p.store.codings_for_segment(ids["p2"])}
-        actions = [a["action"] for a in p.store.iter_audit()]
+        actions = [a.action for a in p.store.iter_audit()]
     assert "code-rename" in actions and "code-merge" in actions
     r = c.post("/codebook/merge", data={"csrf": csrf, "source": "P77", "target": "P04"})
     assert r.status_code == 422 and "okänd kod" in r.text

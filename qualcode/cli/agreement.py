@@ -7,14 +7,18 @@ from typing import Any
 
 import typer
 
-from qualcode.cli.common import Format, FormatOpt, ProjectOpt, emit, open_project
-from qualcode.cli.tag import (
+from qualcode.cli.common import (
     CodersOpt,
     CodesOpt,
-    ModelOpt,
+    Format,
+    FormatOpt,
+    ModelSourceOpt,
+    ProjectOpt,
     SampleOpt,
     ThresholdOpt,
-    _split,
+    emit,
+    open_project,
+    split_values,
 )
 
 
@@ -27,7 +31,7 @@ def agreement(
     codes: CodesOpt = None,
     sample: SampleOpt = None,
     threshold: ThresholdOpt = None,
-    model_source: ModelOpt = "predict",
+    model_source: ModelSourceOpt = "predict",
     project: ProjectOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -37,7 +41,7 @@ def agreement(
 
     with open_project(project) as p:
         report = agreement_report(
-            p, parse_coders(coders), codes=_split(codes), sample=sample, threshold=threshold, model=model_source
+            p, parse_coders(coders), codes=split_values(codes), sample=sample, threshold=threshold, model=model_source
         )
         cb = p.codebook
         names = {c.id: c.name for c in cb.codes}

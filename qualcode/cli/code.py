@@ -20,6 +20,7 @@ from qualcode.cli.common import (
     parse_meta,
 )
 from qualcode.core.errors import InputError
+from qualcode.core.records import POSITIVE_SOURCES
 
 app = typer.Typer(help="Code segments by hand, list codings, code by lemma search.", no_args_is_help=True)
 
@@ -102,7 +103,7 @@ def list_(
 
     with open_project(project) as p:
         spans = list_spans(p, code, document, parse_meta(meta), coder,
-                           None if all_sources else ("manual", "accepted"), segment)
+                           None if all_sources else POSITIVE_SOURCES, segment)
         rows = [dict(s.to_dict(), memo=s.memo or "") for s in spans]
         excel = excel_csv(excel, p)
         mask = export_mask(p, fmt)

@@ -33,6 +33,26 @@ ProjectOpt = Annotated[
 ]
 
 
+CoderOpt = Annotated[str | None, typer.Option("--coder", help="Your coder name (default: `coder:` in qualcode.yaml).")]
+CodersOpt = Annotated[str, typer.Option("--coders", help="Coders to compare, comma-separated, e.g. anna,bo (the model is 'qualcode').")]
+CodesOpt = Annotated[
+    list[str] | None, typer.Option("--codes", help="Only these codes, comma-separated or repeated (a group means its codes).")
+]
+SampleOpt = Annotated[str | None, typer.Option("--sample", help="Only the segments of this sample (see `qualcode sample`).")]
+ThresholdOpt = Annotated[
+    float | None, typer.Option("--threshold", help="For coder 'qualcode': codes scoring at least this (default: each code's threshold).")
+]
+ModelSourceOpt = Annotated[
+    str, typer.Option("--model-source", help="Coder 'qualcode': 'predict' runs the current model on the segments; 'stored' uses stored suggestions.")
+]
+
+
+def split_values(values: list[str] | None) -> list[str] | None:
+    """Comma-separated or repeated option values as one list (None when there are none)."""
+    out = [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
+    return out or None
+
+
 class Format(str, Enum):
     table = "table"
     csv = "csv"

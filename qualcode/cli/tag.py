@@ -11,38 +11,27 @@ from rich.markup import escape
 from rich.text import Text
 
 from qualcode.cli.common import (
+    CoderOpt,
+    CodersOpt,
+    CodesOpt,
     Format,
     FormatOpt,
+    ModelSourceOpt,
     ProjectOpt,
+    SampleOpt,
+    ThresholdOpt,
     console,
     emit,
     err_console,
     open_project,
     parse_meta,
     render_error,
+    split_values,
 )
 
 if TYPE_CHECKING:
     from qualcode.coding.double_coding import AdjudicationSession
     from qualcode.coding.tagging import SegmentView, SessionSummary, TagSession
-
-CoderOpt = Annotated[str | None, typer.Option("--coder", help="Your coder name (default: `coder:` in qualcode.yaml).")]
-CodersOpt = Annotated[str, typer.Option("--coders", help="Coders to compare, comma-separated, e.g. anna,bo (the model is 'qualcode').")]
-CodesOpt = Annotated[
-    list[str] | None, typer.Option("--codes", help="Only these codes, comma-separated or repeated (a group means its codes).")
-]
-SampleOpt = Annotated[str | None, typer.Option("--sample", help="Only the segments of this sample (see `qualcode sample`).")]
-ThresholdOpt = Annotated[
-    float | None, typer.Option("--threshold", help="For coder 'qualcode': codes scoring at least this (default: each code's threshold).")
-]
-ModelOpt = Annotated[
-    str, typer.Option("--model-source", help="Coder 'qualcode': 'predict' runs the current model on the segments; 'stored' uses stored suggestions.")
-]
-
-
-def _split(values: list[str] | None) -> list[str] | None:
-    out = [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
-    return out or None
 
 
 def _lines(prompt: str) -> Iterator[str]:
@@ -182,7 +171,7 @@ def tag(
         spec = None
         if any(x is not None for x in (order, code, document, meta, unit, sample)) or threshold != 0.5:
             spec = QueueSpec(
-                order=order or "uncoded", unit=unit, code=tuple(_split(code) or ()), document=document,
+                order=order or "uncoded", unit=unit, code=tuple(split_values(code) or ()), document=document,
                 meta=tuple(parse_meta(meta).items()), sample=sample, threshold=threshold,
             )
         trainer = default_trainer() if not no_suggestions else None
@@ -228,7 +217,8 @@ def sample(
 
     with open_project(project) as p:
         if list_:
-            rows = [dict(s, **s.pop("spec")) for s in p.store.list_samples()]
+            rows = [{"name": s.name, "seed": s.seed, "n": s.n, **s.spec, "created_at": s.created_at}
+                    for s in p.store.list_samples()]
             emit(rows, ["name", "seed", "n", "unit", "kind", "created_at"], fmt, title="Urval")
             return
         if n is None or seed is None:
@@ -251,7 +241,7 @@ def disagreements(
     codes: CodesOpt = None,
     sample: SampleOpt = None,
     threshold: ThresholdOpt = None,
-    model_source: ModelOpt = "predict",
+    model_source: ModelSourceOpt = "predict",
     project: ProjectOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -261,7 +251,7 @@ def disagreements(
 
     names = parse_coders(coders)
     with open_project(project) as p:
-        items = find(p, names, codes=_split(codes), sample=sample, threshold=threshold, model=model_source)
+        items = find(p, names, codes=split_values(codes), sample=sample, threshold=threshold, model=model_source)
     rows = [
         {
             "segment": d.segment.id, "document": d.segment.document_name,
@@ -297,7 +287,7 @@ def adjudicate(
     codes: CodesOpt = None,
     sample: SampleOpt = None,
     threshold: ThresholdOpt = None,
-    model_source: ModelOpt = "predict",
+    model_source: ModelSourceOpt = "predict",
     coder: Annotated[str | None, typer.Option("--coder", help="Who adjudicates (for the audit log).")] = None,
     project: ProjectOpt = None,
 ) -> None:
@@ -309,7 +299,7 @@ def adjudicate(
     names = parse_coders(coders)
     saved = 0
     with open_project(project) as p:
-        items = find(p, names, codes=_split(codes), sample=sample, threshold=threshold, model=model_source)
+        items = find(p, names, codes=split_values(codes), sample=sample, threshold=threshold, model=model_source)
         session = AdjudicationSession(p, items, actor=coder or p.coder)
         _render_adjudication(session)
         for line in _lines("> "):

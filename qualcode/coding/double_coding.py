@@ -62,12 +62,12 @@ def draw_sample(
     spec = {"unit": unit, "kind": kind}
     existing = store.get_sample(name)
     if existing is not None:
-        if existing["seed"] != seed or existing["n"] != n or existing["spec"] != spec:
+        if existing.seed != seed or existing.n != n or existing.spec != spec:
             raise InputError(
-                f"urvalet '{name}' finns redan med seed {existing['seed']} och n {existing['n']}", value=name,
+                f"urvalet '{name}' finns redan med seed {existing.seed} och n {existing.n}", value=name,
                 hint=Hint("välj ett annat namn", option="name", example="NAMN"),
             )
-        return Sample(name, seed, tuple(existing["segment_ids"]), spec, created=False)
+        return Sample(name, seed, existing.segment_ids, spec, created=False)
     population = store.segment_ids(unit=unit, kind=kind)
     if n > len(population):
         raise InputError(f"urvalet kan inte bli {n} segment — projektet har {len(population)} som passar", value=n,
@@ -82,10 +82,10 @@ def draw_sample(
 def sample_ids(project: Project, name: str) -> list[int]:
     sample = project.store.get_sample(name)
     if sample is None:
-        names = ", ".join(s["name"] for s in project.store.list_samples()) or "inga"
+        names = ", ".join(s.name for s in project.store.list_samples()) or "inga"
         raise InputError(f"okänt urval '{name}' — befintliga urval: {names}", value=name,
                          hint=Hint("skapa ett", command=("sample",)))
-    return list(sample["segment_ids"])
+    return list(sample.segment_ids)
 
 
 # -- codings per coder -----------------------------------------------------------------

@@ -268,7 +268,7 @@ class TagSession:
         if spec.code:
             self.codebook.check(spec.code)
         if spec.sample and self.store.get_sample(spec.sample) is None:
-            names = ", ".join(s["name"] for s in self.store.list_samples()) or "inga"
+            names = ", ".join(s.name for s in self.store.list_samples()) or "inga"
             raise InputError(f"okänt urval '{spec.sample}' — befintliga urval: {names}", value=spec.sample,
                              hint=Hint("skapa ett", command=("sample",)))
 
@@ -276,8 +276,9 @@ class TagSession:
         spec = self.state.spec
         store = self.store
         order = store.segment_order(unit=spec.unit, document=spec.document, meta=dict(spec.meta) or None)
-        if spec.sample:
-            ids = list(store.get_sample(spec.sample)["segment_ids"])  # type: ignore[index]
+        sample = store.get_sample(spec.sample) if spec.sample else None
+        if sample is not None:
+            ids = list(sample.segment_ids)
             keep = set(order)
             order = [sid for sid in ids if sid in keep]  # the sample's own order, the same for every coder
         if spec.code:

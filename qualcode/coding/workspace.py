@@ -14,7 +14,7 @@ from typing import Any
 
 from qualcode.core.codebook import Codebook
 from qualcode.core.errors import InputError, NotFoundError
-from qualcode.core.records import MODEL_CODER, POSITIVE_SOURCES, Coding, Document, Segment
+from qualcode.core.records import MODEL_CODER, POSITIVE_SOURCES, AuditEntry, Coding, Document, Segment
 from qualcode.project import Project
 
 WEB_SESSION = "web"
@@ -176,7 +176,7 @@ class Overview:
     codes: int
     coders: tuple[str, ...]
     by_kind: tuple[tuple[str, int, int, int], ...]  # kind, documents, segments, coded segments
-    recent: tuple[dict[str, Any], ...]  # the last changes from the audit log
+    recent: tuple[AuditEntry, ...]  # the last changes from the audit log
 
     @property
     def uncoded_segments(self) -> int:
@@ -597,7 +597,7 @@ def codebook_tree(project: Project) -> CodebookTree:
         n = sum(usage.get(c, 0) for c in cb.rollup(cid))
         entries.append(CodebookEntry(code, len(cb.ancestors(cid)), n))
     model = project.store.latest_model()
-    return CodebookTree(tuple(entries), model is not None and model.get("codebook_hash") != cb.hash())
+    return CodebookTree(tuple(entries), model is not None and model.codebook_hash != cb.hash())
 
 
 def change_codebook(project: Project, action: str, fields: dict[str, str], actor: str | None = None) -> str:

@@ -126,3 +126,47 @@ def case_key(doc: Document, key: str | None = None) -> str:
             if mk.lower() == k and mv not in (None, ""):
                 return str(mv)
     return doc.name
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One row of the audit log (the change feed): who did what, when, to which coding/segment/code."""
+
+    id: int
+    at: str
+    actor: str
+    action: str
+    coding_id: int | None
+    segment_id: int | None
+    code_id: str | None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """A trained suggestion model as listed: version, when, for which codebook, on what data."""
+
+    version: str
+    created_at: str
+    codebook_hash: str
+    trained_on: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SavedModel(ModelInfo):
+    """A trained suggestion model with its evaluation figures and the pickled estimator."""
+
+    metrics: dict[str, Any] = field(default_factory=dict)
+    blob: bytes = b""
+
+
+@dataclass(frozen=True)
+class StoredSample:
+    """A named, reproducible draw of segments for double coding."""
+
+    name: str
+    seed: int
+    n: int
+    spec: dict[str, Any]
+    segment_ids: tuple[int, ...]
+    created_at: str

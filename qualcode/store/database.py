@@ -19,9 +19,22 @@ from typing import Any
 
 from qualcode.core.codebook import Codebook, build_codebook, code_from_mapping
 from qualcode.core.errors import Hint, NotFoundError, StoreError
-from qualcode.core.records import Coding, Document, DocumentIn, Segment, SegmentIn
+from qualcode.core.records import (
+    POSITIVE_SOURCES,
+    AuditEntry,
+    Coding,
+    Document,
+    DocumentIn,
+    ModelInfo,
+    SavedModel,
+    Segment,
+    SegmentIn,
+    StoredSample,
+)
 
 DB_NAME = "qualcode.db"
+# SQL for "this segment has this code": a manual or an accepted coding
+POSITIVE_SQL = "(" + ", ".join(f"'{s}'" for s in POSITIVE_SOURCES) + ")"
 # Seconds a write waits for another writer before giving up (imports commit in short batches);
 # QUALCODE_BUSY_TIMEOUT overrides it.
 BUSY_TIMEOUT = 30.0
@@ -840,7 +853,7 @@ class Store:
         if unit:
             clauses.append("s.unit = ?")
             params.append(unit)
-        positive = "c.source IN ('manual', 'accepted')"
+        positive = f"c.source IN {POSITIVE_SQL}"
         if code:
             marks = ",".join("?" * len(code))
             sub = f"SELECT 1 FROM codings c WHERE {self._COVERS} AND c.code_id IN ({marks}) AND {positive}"
@@ -955,7 +968,7 @@ class Store:
         ]
         # A positive coding grows by the coder's positive spans it overlaps; a decision that the
         # code does not apply (or an open suggestion) replaces whatever the coder had there.
-        positive = ("manual", "accepted")
+        positive = POSITIVE_SOURCES
         grow = [c for c in overlapping if c.source in positive] if source in positive else []
         lo = min([start, *(c.start for c in grow)])
         hi = max([end, *(c.end for c in grow)])
@@ -1178,12 +1191,14 @@ class Store:
             (now(), actor, action, coding_id, segment_id, code_id, _json(detail or {})),
         )
 
-    def iter_audit(self, limit: int | None = None) -> Iterator[dict[str, Any]]:
+    def iter_audit(self, limit: int | None = None) -> Iterator[AuditEntry]:
+        """The audit log, newest first."""
         sql = "SELECT * FROM audit ORDER BY id DESC" + (f" LIMIT {int(limit)}" if limit else "")
         for r in self.conn.execute(sql):
-            d = dict(r)
-            d["detail"] = json.loads(d["detail"])
-            yield d
+            yield AuditEntry(
+                id=r["id"], at=r["at"], actor=r["actor"], action=r["action"], coding_id=r["coding_id"],
+                segment_id=r["segment_id"], code_id=r["code_id"], detail=json.loads(r["detail"]),
+            )
 
     # -- key quotes --------------------------------------------------------------------
 
@@ -1218,7 +1233,7 @@ class Store:
         self,
         unit: str | None = None,
         coders: Sequence[str] | None = None,
-        sources: Sequence[str] = ("manual", "accepted"),
+        sources: Sequence[str] = POSITIVE_SOURCES,
     ) -> Iterator[tuple[int, int, str, dict[str, Any]]]:
         """(segment_id, document_id, code_id, document meta) for every positive coding and segment it covers.
 
@@ -1259,18 +1274,18 @@ class Store:
             (version, now(), codebook_hash, _json(trained_on), _json(metrics), blob),
         )
 
-    def latest_model(self) -> dict[str, Any] | None:
+    def latest_model(self) -> SavedModel | None:
         r = self.conn.execute("SELECT * FROM models ORDER BY created_at DESC, rowid DESC LIMIT 1").fetchone()
         if r is None:
             return None
-        d = dict(r)
-        d["trained_on"] = json.loads(d["trained_on"])
-        d["metrics"] = json.loads(d["metrics"])
-        return d
+        return SavedModel(
+            version=r["version"], created_at=r["created_at"], codebook_hash=r["codebook_hash"],
+            trained_on=json.loads(r["trained_on"]), metrics=json.loads(r["metrics"]), blob=r["blob"],
+        )
 
-    def list_models(self) -> list[dict[str, Any]]:
+    def list_models(self) -> list[ModelInfo]:
         return [
-            {"version": r[0], "created_at": r[1], "codebook_hash": r[2], "trained_on": json.loads(r[3])}
+            ModelInfo(version=r[0], created_at=r[1], codebook_hash=r[2], trained_on=json.loads(r[3]))
             for r in self.conn.execute(
                 "SELECT version, created_at, codebook_hash, trained_on FROM models ORDER BY created_at, rowid"
             )
@@ -1328,20 +1343,17 @@ class Store:
             (name, seed, len(segment_ids), _json(spec), json.dumps(list(segment_ids)), now()),
         )
 
-    def get_sample(self, name: str) -> dict[str, Any] | None:
+    def get_sample(self, name: str) -> StoredSample | None:
         r = self.conn.execute("SELECT * FROM samples WHERE name = ?", (name,)).fetchone()
-        if r is None:
-            return None
-        d = dict(r)
-        d["spec"] = json.loads(d["spec"])
-        d["segment_ids"] = json.loads(d["segment_ids"])
-        return d
+        return None if r is None else self._sample(r)
 
-    def list_samples(self) -> list[dict[str, Any]]:
-        return [
-            {"name": r[0], "seed": r[1], "n": r[2], "spec": json.loads(r[3]), "created_at": r[4]}
-            for r in self.conn.execute("SELECT name, seed, n, spec, created_at FROM samples ORDER BY created_at, name")
-        ]
+    def list_samples(self) -> list[StoredSample]:
+        return [self._sample(r) for r in self.conn.execute("SELECT * FROM samples ORDER BY created_at, name")]
+
+    @staticmethod
+    def _sample(r: sqlite3.Row) -> StoredSample:
+        return StoredSample(name=r["name"], seed=r["seed"], n=r["n"], spec=json.loads(r["spec"]),
+                      segment_ids=tuple(json.loads(r["segment_ids"])), created_at=r["created_at"])
 
     def segment_ids(self, unit: str | None = None, kind: str | None = None) -> list[int]:
         """Ids of all segments (of one unit / document kind), ascending."""
@@ -1391,14 +1403,14 @@ class Store:
 
     def positive_code_usage(self) -> dict[str, int]:
         """Number of manual and accepted codings per code id."""
-        sql = "SELECT code_id, COUNT(*) FROM codings WHERE source IN ('manual', 'accepted') GROUP BY code_id"
+        sql = f"SELECT code_id, COUNT(*) FROM codings WHERE source IN {POSITIVE_SQL} GROUP BY code_id"
         return {r[0]: r[1] for r in self.conn.execute(sql)}
 
     def coded_segment_counts(self) -> dict[int, int]:
         """Number of segments with a positive coding, per document."""
         sql = (
             f"SELECT s.document_id, COUNT(DISTINCT s.id) FROM segments s JOIN codings c ON {self._COVERS} "
-            "WHERE c.source IN ('manual', 'accepted') GROUP BY s.document_id"
+            f"WHERE c.source IN {POSITIVE_SQL} GROUP BY s.document_id"
         )
         return {r[0]: r[1] for r in self.conn.execute(sql)}
 
@@ -1413,7 +1425,7 @@ class Store:
         """(kind, documents, segments, segments with a positive coding) per document kind."""
         sql = (
             "SELECT d.kind, COUNT(DISTINCT d.id), COUNT(s.id), COUNT(DISTINCT CASE WHEN EXISTS ("
-            f"SELECT 1 FROM codings c WHERE {self._COVERS} AND c.source IN ('manual', 'accepted')) "
+            f"SELECT 1 FROM codings c WHERE {self._COVERS} AND c.source IN {POSITIVE_SQL}) "
             "THEN s.id END) FROM documents d LEFT JOIN segments s ON s.document_id = d.id GROUP BY d.kind ORDER BY d.kind"
         )
         return [(r[0], r[1], r[2], r[3]) for r in self.conn.execute(sql)]
@@ -1483,7 +1495,7 @@ class Store:
         """One page of segments (document order, or by a metadata field) and how many match in all."""
         where, params = self._doc_filters(kind=kind, meta=meta)
         clauses = [where[len("WHERE "):]] if where else []
-        positive = "c.source IN ('manual', 'accepted')"
+        positive = f"c.source IN {POSITIVE_SQL}"
         if codes:
             clauses.append(f"EXISTS (SELECT 1 FROM codings c WHERE {self._COVERS} AND {positive} "
                            f"AND c.code_id IN ({','.join('?' * len(codes))}))")
@@ -1526,7 +1538,7 @@ class Store:
                 f"SELECT COUNT(*) FROM segments s JOIN documents d ON d.id = s.document_id WHERE {self._finished}"
             ).fetchone()[0]),
             "codes": int(q("SELECT COUNT(*) FROM codes").fetchone()[0]),
-            "codings": int(q("SELECT COUNT(*) FROM codings WHERE source IN ('manual', 'accepted')").fetchone()[0]),
+            "codings": int(q(f"SELECT COUNT(*) FROM codings WHERE source IN {POSITIVE_SQL}").fetchone()[0]),
             "suggestions": int(q("SELECT COUNT(*) FROM codings WHERE source = 'suggested'").fetchone()[0]),
             "rejected": int(q("SELECT COUNT(*) FROM codings WHERE source = 'rejected'").fetchone()[0]),
         }

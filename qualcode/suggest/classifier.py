@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from qualcode.suggest.rules import CONTENT_POS, KeywordRules, Token, as_tokens
 
@@ -82,7 +83,7 @@ def fold_ids(y: np.ndarray, k: int, seed: int) -> np.ndarray:
     return folds
 
 
-class CodeClassifier:
+class CodeClassifier(BaseEstimator):
     """One-vs-rest logistic regression over lemma n-grams, char n-grams and rule hits.
 
     Scikit-learn conventions: `__init__` stores hyperparameters, `fit` returns self,
@@ -112,12 +113,6 @@ class CodeClassifier:
         self.inner_cv = inner_cv
         self.min_positives = min_positives
         self.random_state = random_state
-
-    def get_params(self, deep: bool = False) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in (
-            "code_ids", "rules", "C", "word_ngrams", "char_ngrams", "rule_weight", "pos_filter",
-            "inner_cv", "min_positives", "random_state",
-        )}
 
     # -- features ------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from qualcode.core.codebook import Codebook
 from qualcode.core.errors import Hint, InputError, QualcodeError
@@ -147,11 +148,15 @@ def with_structure(
     return [structured_tokens(x, sec_tokens.get(s or "", []), r) for x, (r, s) in zip(X, structure)]
 
 
-class Suggester:
+class Suggester(BaseEstimator):
     """Rules + classifier for every leaf code of a codebook (scikit-learn conventions).
 
     `fit(X, Y)`: X token lists (or space-joined lemma strings), Y a (n, n_codes) matrix of
     1/0/-1 (has / has not / unknown).
+
+    `get_params`/`set_params` come from `BaseEstimator` (the `__init__` signature). What the
+    codebook alone determines (its keyword rules, its tokenised examples) is built once per
+    estimator and handed to its clones, never kept in a module: it dies with them.
     """
 
     def __init__(
@@ -190,16 +195,24 @@ class Suggester:
         self.threshold_k = threshold_k
         self.local_weight = local_weight
 
-    def get_params(self, deep: bool = False) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in (
-            "codebook", "blend_k", "min_positives", "use_examples", "use_rules", "rule_features",
-            "pos_filter", "C", "inner_cv", "random_state", "codebook_text", "prior_weight", "prior_k",
-            "keyword_prior", "threshold_k", "local_weight",
-        )}
-
     def clone(self) -> Suggester:
-        """A fresh, unfitted suggester with the same hyperparameters."""
-        return Suggester(**self.get_params())
+        """A fresh, unfitted suggester with the same hyperparameters (and the codebook's prepared rows)."""
+        twin = Suggester(**self.get_params(deep=False))
+        twin._prepared = self._prepared_cache()  # built from the hyperparameters alone
+        return twin
+
+    def _prepared_cache(self) -> dict[tuple[Any, ...], Any]:
+        """Rules and codebook rows built from the hyperparameters alone, shared with clones."""
+        cache: dict[tuple[Any, ...], Any] | None = self.__dict__.get("_prepared")
+        if cache is None:
+            cache = {}
+            self._prepared = cache
+        return cache
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())
+        state.pop("_prepared", None)  # rebuilt on demand; not part of the saved model
+        return state
 
     @property
     def code_ids(self) -> list[str]:
@@ -208,7 +221,12 @@ class Suggester:
     def _rules(self) -> KeywordRules | None:
         if not self.use_rules or not any(c.keywords for c in self.codebook.leaves):
             return None
-        return _cached_rules(self.codebook, self.pos_filter)
+        cache = self._prepared_cache()
+        key = ("rules", self.codebook.hash(), self.pos_filter)
+        if key not in cache:
+            cache[key] = KeywordRules(self.codebook, use_pos=self.pos_filter, require_keywords=False)
+        rules: KeywordRules = cache[key]
+        return rules
 
     def rules_only(self) -> Suggester:
         """Make the suggester usable without training data (rules only)."""
@@ -232,9 +250,9 @@ class Suggester:
         return self
 
     def _codebook_rows(self) -> tuple[list[list[Token]], np.ndarray]:
-        key = (self.codebook.hash(), self.pos_filter, self.use_examples, self.codebook_text)
-        if key not in _EXAMPLES:
-            _EXAMPLES.clear()
+        cache = self._prepared_cache()
+        key = ("rows", self.codebook.hash(), self.pos_filter, self.use_examples, self.codebook_text)
+        if key not in cache:
             rows = codebook_rows(self.codebook, examples=self.use_examples, text=self.codebook_text)
             codes = self.code_ids
             Y = np.full((len(rows), len(codes)), -1, dtype=int)
@@ -242,8 +260,9 @@ class Suggester:
                 for code, label in row.labels:
                     Y[i, codes.index(code)] = label
             X = tokenize([r.text for r in rows], pos=self.pos_filter, nlp=_pos_nlp(self.pos_filter)) if rows else []
-            _EXAMPLES[key] = (X, Y.reshape(len(rows), len(codes)))
-        return _EXAMPLES[key]
+            cache[key] = (X, Y.reshape(len(rows), len(codes)))
+        prepared: tuple[list[list[Token]], np.ndarray] = cache[key]
+        return prepared
 
     def fit(
         self, X: Sequence[Sequence[Token] | str], Y: np.ndarray, local: Sequence[bool] | np.ndarray | None = None
@@ -496,20 +515,6 @@ class Suggester:
         if not isinstance(obj, Suggester):
             raise SuggestError("den sparade modellen är inte en qualcode-modell", hint=Hint("träna om", command=("train",)))
         return obj
-
-
-# Built rules and tokenised codebook rows (examples and text), reused across fits (cross-validation refits often).
-_RULES: dict[tuple[str, bool], KeywordRules] = {}
-_EXAMPLES: dict[tuple[Any, ...], tuple[list[list[Token]], np.ndarray]] = {}
-
-
-def _cached_rules(codebook: Codebook, pos: bool) -> KeywordRules:
-    key = (codebook.hash(), pos)
-    if key not in _RULES:
-        if len(_RULES) > 4:
-            _RULES.clear()
-        _RULES[key] = KeywordRules(codebook, use_pos=pos, require_keywords=False)
-    return _RULES[key]
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

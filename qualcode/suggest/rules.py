@@ -29,7 +29,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from qualcode.core.codebook import Codebook
 from qualcode.core.errors import CodebookError, Hint
@@ -317,8 +317,10 @@ class KeywordRules:
                 self._multi_by_first.setdefault(v, []).append(k)
         self._cache: dict[tuple[str, str], tuple[_Keyword, ...]] = {}
 
-    def clear_cache(self) -> None:
-        self._cache.clear()
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_cache"] = {}  # a memo of lookups, not part of the rules: not saved
+        return state
 
     @property
     def n_keywords(self) -> int:

@@ -124,11 +124,10 @@ def imported_segments(project) -> set[int]:  # type: ignore[no-untyped-def]
     imported: set[int] = set()
     own: set[int] = set()
     for entry in project.store.iter_audit():
-        seg = entry.get("segment_id")
-        if seg is None or entry.get("action") not in ("add", "suggest.accept", "suggest.reject"):
+        seg = entry.segment_id
+        if seg is None or entry.action not in ("add", "suggest.accept", "suggest.reject"):
             continue
-        detail = entry.get("detail") or {}
-        (imported if isinstance(detail, dict) and detail.get("via") else own).add(int(seg))
+        (imported if entry.detail.get("via") else own).add(int(seg))
     return imported - own
 
 
@@ -182,12 +181,12 @@ def load_project_suggester(project: Project, trust_pickle: bool = False) -> Sugg
     codebook = project.codebook
     if row is None:
         return Suggester(codebook).rules_only()
-    if row["codebook_hash"] != codebook.hash():
+    if row.codebook_hash != codebook.hash():
         raise SuggestError(
-            f"kodboken har ändrats sedan modellen {row['version']} tränades",
-            value=row["version"], hint=Hint("träna om", command=("train",)),
+            f"kodboken har ändrats sedan modellen {row.version} tränades",
+            value=row.version, hint=Hint("träna om", command=("train",)),
         )
-    return Suggester.from_bytes(row["blob"], codebook, trust_pickle=trust_pickle)
+    return Suggester.from_bytes(row.blob, codebook, trust_pickle=trust_pickle)
 
 
 def suggest_project(

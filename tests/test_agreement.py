@@ -8,7 +8,7 @@ from itertools import permutations
 
 import pytest
 
-from qualcode.coding.agreement import (
+from qualcode.core.agreement import (
     OVERALL,
     binary_reliability_data,
     code_agreement,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qualcode.coding.agreement import OVERALL, cohen_kappa, krippendorff_alpha
+from qualcode.core.agreement import OVERALL, cohen_kappa, krippendorff_alpha
 from qualcode.core.errors import InputError
 from qualcode.coding.double_coding import (
     CONSENSUS,

@@ -38,12 +38,14 @@ TOTAL = "Totalt"
 
 
 def format_number(x: float | int | None, decimals: int = 1) -> str:
-    """A number with a Swedish decimal comma: 12.5 -> '12,5'; ints stay ints; None -> ''."""
+    """A number in the interface language: 12.5 -> '12,5' (Swedish) or '12.5' (English); ints stay ints."""
+    from qualcode.core.i18n import format_decimal
+
     if x is None:
         return ""
     if isinstance(x, int) and not isinstance(x, bool):
         return str(x)
-    return f"{x:.{decimals}f}".replace(".", ",")
+    return format_decimal(x, decimals)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,9 @@ from qualcode.cli.common import (
 
 
 def _num(x: float | None) -> str:
-    return "–" if x is None else f"{x:.3f}"
+    from qualcode.analysis.tally import format_number
+
+    return "–" if x is None else format_number(float(x), 3)
 
 
 def agreement(
@@ -36,7 +38,7 @@ def agreement(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Percent agreement, Cohen's kappa (two coders) and Krippendorff's alpha, per code and pooled."""
-    from qualcode.coding.agreement import OVERALL
+    from qualcode.core.agreement import OVERALL
     from qualcode.coding.double_coding import agreement_report, parse_coders
 
     with open_project(project) as p:

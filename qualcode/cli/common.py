@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from qualcode.core.cells import csv_cell
+from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
     from qualcode.core.errors import Hint
@@ -36,7 +37,8 @@ ProjectOpt = Annotated[
 CoderOpt = Annotated[str | None, typer.Option("--coder", help="Your coder name (default: `coder:` in qualcode.yaml).")]
 CodersOpt = Annotated[str, typer.Option("--coders", help="Coders to compare, comma-separated, e.g. anna,bo (the model is 'qualcode').")]
 CodesOpt = Annotated[
-    list[str] | None, typer.Option("--codes", help="Only these codes, comma-separated or repeated (a group means its codes).")
+    list[str] | None,
+    typer.Option("--code", "--codes", help="Only these codes, comma-separated or repeated (a group means its codes)."),
 ]
 SampleOpt = Annotated[str | None, typer.Option("--sample", help="Only the segments of this sample (see `qualcode sample`).")]
 ThresholdOpt = Annotated[
@@ -51,6 +53,78 @@ def split_values(values: list[str] | None) -> list[str] | None:
     """Comma-separated or repeated option values as one list (None when there are none)."""
     out = [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
     return out or None
+
+
+def N_(message: str) -> str:
+    """Marks a msgid for the catalog without translating it here."""
+    return message
+
+
+# Column keys as table headers (translated when shown; csv and json keep the keys).
+TABLE_HEADERS = (
+    N_("code"),
+    N_("name"),
+    N_("characters"),
+    N_("coded"),
+    N_("both"),
+    N_("overlap"),
+    N_("percent"),
+    N_("kappa"),
+    N_("alpha"),
+    N_("units"),
+    N_("coding"),
+    N_("segment"),
+    N_("coder"),
+    N_("source"),
+    N_("document"),
+    N_("start"),
+    N_("end"),
+    N_("memo"),
+    N_("text"),
+    N_("matched"),
+    N_("id"),
+    N_("parent"),
+    N_("kind"),
+    N_("keywords"),
+    N_("field"),
+    N_("value"),
+    N_("what"),
+    N_("n"),
+    N_("chars"),
+    N_("meta"),
+    N_("unit"),
+    N_("created_at"),
+    N_("answer"),
+    N_("count"),
+    N_("columns"),
+    N_("reason"),
+    N_("candidates"),
+    N_("set"),
+    N_("position"),
+    N_("category"),
+    N_("published"),
+    N_("computed"),
+    N_("note"),
+    N_("property"),
+    N_("score"),
+    N_("rule"),
+    N_("context"),
+    N_("suggestions"),
+    N_("positives"),
+    N_("order"),
+    N_("k"),
+    N_("scored"),
+    N_("precision"),
+    N_("recall"),
+    N_("micro_f1"),
+    N_("macro_f1"),
+    N_("agreed"),
+    N_("disputed"),
+    N_("seed"),
+    N_("support"),
+    N_("predicted"),
+    N_("f1"),
+)
 
 
 class Format(str, Enum):
@@ -71,11 +145,15 @@ def excel_csv(excel: bool, project: Project | None = None) -> bool:
     return excel or (project is not None and str((project.config or {}).get("csv") or "").lower() == "excel")
 
 
+# The project given before the subcommand (`qualcode -p DIR status`); set by the root callback.
+ROOT_PROJECT: Path | None = None
+
+
 def open_project(project: Path | None) -> Project:
-    """Find and open the project (--project, then QUALCODE_PROJECT, then cwd)."""
+    """Find and open the project (--project after or before the subcommand, QUALCODE_PROJECT, cwd)."""
     from qualcode.project import find_project
 
-    return find_project(project or os.environ.get("QUALCODE_PROJECT") or None)
+    return find_project(project or ROOT_PROJECT or os.environ.get("QUALCODE_PROJECT") or None)
 
 
 def emit(
@@ -116,7 +194,7 @@ def emit(
         return
     table = Table(title=title, show_lines=False)
     for c in columns:
-        table.add_column((headers or {}).get(c, c), overflow="fold")
+        table.add_column(_((headers or {}).get(c, c)), overflow="fold")  # csv/json keep the keys
     for r in rows:
         table.add_row(*(_cell(r.get(c)) for c in columns))
     console.print(table)
@@ -169,9 +247,7 @@ def render_error(exc: Exception) -> str:
     A hint with both a command and an option becomes one command line
     (``qualcode tag --sample NAMN``); an option alone becomes its flag (``--encoding cp1252``).
     """
-    from qualcode.core.errors import QualcodeError
-
-    from qualcode.core.errors import QualcodeWarning
+    from qualcode.core.errors import QualcodeError, QualcodeWarning
 
     text = str(exc)
     hint = exc.info.hint if isinstance(exc, (QualcodeError, QualcodeWarning)) else None

@@ -60,7 +60,7 @@ def matrix(
     out: Annotated[Path, typer.Argument(help="Output file: .csv or .xlsx.")],
     by: Annotated[str, typer.Option("--by", help="Rows: auto (respondents for surveys, else documents), document or respondent.")] = "auto",
     coder: Annotated[list[str] | None, typer.Option("--coder", help="Only these coders' codings (repeatable; e.g. consensus).")] = None,
-    codes: Annotated[list[str] | None, typer.Option("--codes", help="Only these codes, comma-separated or repeated.")] = None,
+    codes: Annotated[list[str] | None, typer.Option("--code", "--codes", help="Only these codes, comma-separated or repeated.")] = None,
     groups: Annotated[bool, typer.Option("--groups", help="Add a rolled-up column for each theme group.")] = False,
     kind: Annotated[str | None, typer.Option("--kind", help="Only documents of this kind: note or survey.")] = None,
     file_format: Annotated[str | None, typer.Option("--file-format", help="csv or xlsx (default: from the suffix).")] = None,

@@ -7,12 +7,19 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from qualcode.cli.common import err_console, render_error
+from qualcode.cli import common
+from qualcode.cli.common import ProjectOpt, err_console, render_error
 from qualcode.core.errors import QualcodeError
 
 
 class QualcodeGroup(TyperGroup):
     """Turns QualcodeError from any command into a one-line message and an exit code."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        from qualcode.cli.language import localise
+
+        localise(self)  # help texts in the interface language (QUALCODE_LANG, else the locale, else Swedish)
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx: Any) -> Any:  # typer vendors click; its Context type is private
         import warnings
@@ -47,7 +54,14 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every subcommand
 )
+
+
+@app.callback()
+def _root(project: ProjectOpt = None) -> None:
+    # `qualcode -p DIR status` as well as `qualcode status -p DIR` (the latter wins)
+    common.ROOT_PROJECT = project
 
 
 # Each noun lives in its own module with a `register(app)` function; the modules

@@ -32,7 +32,7 @@ def report(
         list[str] | None, typer.Option("--by", help="Metadata field(s) to break counts down by, e.g. stadsdel,termin.")
     ] = None,
     codes: Annotated[
-        list[str] | None, typer.Option("--codes", help="Only these codes or theme groups (comma-separated or repeated).")
+        list[str] | None, typer.Option("--code", "--codes", help="Only these codes or theme groups (comma-separated or repeated).")
     ] = None,
     min_cell: Annotated[
         int | None, typer.Option("--min-cell", help="Counts under this are shown as * (default: the project's, 5).")

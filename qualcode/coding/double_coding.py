@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from qualcode.coding.agreement import OVERALL, CharacterAgreement, CodeAgreement, character_agreement, code_agreement
+from qualcode.core.agreement import OVERALL, CharacterAgreement, CodeAgreement, character_agreement, code_agreement
 from qualcode.coding.tag_commands import TagError
 from qualcode.coding.tagging import find_code
 from qualcode.core.errors import Hint, InputError

@@ -366,7 +366,7 @@ def parse_codebook_text(text: str, fmt: str, source: str = "kodbok") -> Codebook
             raise CodebookError(f"{source} rad {exc.lineno}: ogiltig JSON ({exc.msg})") from None
         return parse_codebook(data, source)
     if fmt == "csv":
-        from qualcode.ingest.readers import sniff_delimiter
+        from qualcode.core.csv_dialect import sniff_delimiter
 
         delim = sniff_delimiter(text[:4096])
         rows = list(csv.DictReader(io.StringIO(text), delimiter=delim))

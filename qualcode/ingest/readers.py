@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.core.errors import Hint, InputError
+from qualcode.core.csv_dialect import DELIMITERS, sniff_delimiter
 from qualcode.core.records import DocumentIn
 
 if TYPE_CHECKING:
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 
 NOTE_SUFFIXES = (".txt", ".md", ".markdown", ".docx")
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
-DELIMITERS = (";", ",", "\t")
 _CHUNK = 1 << 20
 # Bytes that cp1252 leaves undefined: a file with them is not cp1252 either.
 _CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
@@ -279,19 +279,6 @@ def read_note(
 
 
 # -- survey tables -----------------------------------------------------------------------
-
-
-def sniff_delimiter(sample: str) -> str:
-    """`;`, `,` or tab, from the first lines of a CSV."""
-    lines = [ln for ln in sample.splitlines()[:20] if ln.strip()]
-    try:
-        return csv.Sniffer().sniff("\n".join(lines), delimiters="".join(DELIMITERS)).delimiter
-    except csv.Error:
-        pass
-    head = lines[0] if lines else ""
-    counts = {d: head.count(d) for d in DELIMITERS}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
 
 
 def iter_table_rows(

@@ -66,7 +66,7 @@ def _nanmean(xs: list[float]) -> float:
 
 def score_predictions(gold: np.ndarray, pred: np.ndarray, code_ids: Sequence[str], method: str) -> Evaluation:
     """Precision/recall/F1 and Krippendorff's alpha (nominal, 0/1 per segment) per code."""
-    from qualcode.coding.agreement import krippendorff_alpha
+    from qualcode.core.agreement import krippendorff_alpha
 
     per, alpha = [], {}
     for j, code in enumerate(code_ids):

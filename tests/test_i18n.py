@@ -1,0 +1,108 @@
+"""One language: every help text from the catalogs, Swedish by default, English on request."""
+
+from __future__ import annotations
+
+import ast
+import gettext
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import qualcode
+from qualcode.cli.language import help_texts
+from qualcode.core import i18n
+
+PACKAGE = Path(qualcode.__file__).parent
+
+
+def _catalog(lang: str) -> gettext.GNUTranslations:
+    mo = i18n.LOCALE_DIR / lang / "LC_MESSAGES" / f"{i18n.DOMAIN}.mo"
+    with mo.open("rb") as fh:
+        return gettext.GNUTranslations(fh)
+
+
+def _marked_msgids() -> list[str]:
+    """Every literal passed to `_()` or `N_()` in the package."""
+    out = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("_", "N_") and node.args
+                    and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                out.append(node.args[0].value)
+    return out
+
+
+def test_every_help_text_and_marked_text_is_in_both_catalogs():
+    import typer.main
+
+    from qualcode.cli.main import app
+
+    ids = help_texts(typer.main.get_command(app)) + _marked_msgids()
+    assert len(ids) > 250
+    sv, en = _catalog("sv"), _catalog("en")
+    missing = [m for m in ids if m not in sv._catalog or not sv._catalog[m]]  # type: ignore[attr-defined]
+    assert missing == [], "not in the Swedish catalog (run scripts/i18n.py, then translate)"
+    assert [m for m in ids if m not in en._catalog] == []  # type: ignore[attr-defined]
+    assert sv.gettext("Output format: table, csv or json.") == "Utdataformat: table (tabell), csv eller json."
+
+
+def test_no_help_text_is_a_non_literal_the_catalog_cannot_see():
+    """help= in the CLI is a string literal (the msgid), so extraction finds every one."""
+    wrong = []
+    for path in sorted((PACKAGE / "cli").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.keyword) and node.arg == "help" and not isinstance(node.value, ast.Constant):
+                wrong.append(f"{path.name}:{node.value.lineno}")
+    assert wrong == []
+
+
+def test_catalogs_are_compiled_from_the_current_po_files():
+    pytest.importorskip("babel")
+    spec = __import__("importlib.util").util.spec_from_file_location("i18n_script", PACKAGE.parent / "scripts" / "i18n.py")
+    if spec is None or spec.loader is None or not Path(spec.origin or "").exists():
+        pytest.skip("scripts/ is not present")
+    module = __import__("importlib.util").util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.problems() == []
+
+
+@pytest.mark.parametrize("env, lang", [
+    ({}, "sv"), ({"LANG": "C.UTF-8"}, "sv"), ({"LANG": "en_GB.UTF-8"}, "en"),
+    ({"QUALCODE_LANG": "en", "LANG": "sv_SE.UTF-8"}, "en"), ({"QUALCODE_LANG": "sv", "LANG": "en_US.UTF-8"}, "sv"),
+    ({"LANGUAGE": "de:en"}, "en"), ({"QUALCODE_LANG": "fi"}, "sv"),
+])
+def test_language_is_qualcode_lang_then_the_locale_then_swedish(monkeypatch, env, lang):
+    for var in ("QUALCODE_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    assert i18n.language() == lang
+
+
+def test_numbers_follow_the_language(monkeypatch):
+    from qualcode.analysis.tally import format_number
+
+    monkeypatch.setenv("QUALCODE_LANG", "sv")
+    assert (format_number(56.44), format_number(0.8, 2), format_number(7)) == ("56,4", "0,80", "7")
+    monkeypatch.setenv("QUALCODE_LANG", "en")
+    assert (format_number(56.44), format_number(0.8, 2), format_number(7)) == ("56.4", "0.80", "7")
+
+
+def test_the_cli_speaks_swedish_by_default_and_english_on_request():
+    def run(lang: str | None, *args: str) -> str:
+        env = {k: v for k, v in os.environ.items() if k not in ("QUALCODE_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES")}
+        env["LANG"] = "C.UTF-8"
+        if lang:
+            env["QUALCODE_LANG"] = lang
+        done = subprocess.run([sys.executable, "-m", "qualcode.cli.main", *args], capture_output=True, text=True,
+                              env={**env, "COLUMNS": "200"}, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    sv, en = run(None, "code", "add", "-h"), run("en", "code", "add", "-h")
+    assert "Koda SEGMENT med KOD" in sv and "Memo på kodningen." in sv and "Code SEGMENT with CODE" not in sv
+    assert "Code SEGMENT with CODE" in en and "Memo on the coding." in en
+    assert "Kvalitativ kodning" in run(None, "--help") and "Qualitative coding" in run("en", "--help")

@@ -48,7 +48,7 @@ def test_csv_semicolon_cp1252(proj, tmp_path):
     assert (r.codings, r.segments, r.coders) == (3, 2, ("bertil", "anna"))
     assert codings(proj) == [("a.md", "P13", "bertil", "trångt"), ("a.md", "T-OMORG", "bertil", "trångt"),
                              ("b.md", "P02", "anna", None)]
-    assert {a["detail"].get("via") for a in proj.store.iter_audit()} == {"kodningsfil:kod.csv"}
+    assert {a.detail.get("via") for a in proj.store.iter_audit()} == {"kodningsfil:kod.csv"}
 
 
 def test_jsonl_as_the_demo_writes_it(proj, tmp_path):

@@ -84,8 +84,8 @@ def test_codebook_edit_is_audited(proj):
     assert proj.codebook.get("P13").keywords == new.keywords  # stored
     assert set(changes) == {"definition", "keywords"}
     audit = next(proj.store.iter_audit(limit=1))
-    assert (audit["action"], audit["code_id"]) == ("code-edit", "P13")
-    assert audit["detail"]["keywords"]["added"] == ["fönsterplats", "ergonomi"]
+    assert (audit.action, audit.code_id) == ("code-edit", "P13")
+    assert audit.detail["keywords"]["added"] == ["fönsterplats", "ergonomi"]
     new, _ = edit_code(proj, "P13", remove={"keywords": ["Ergonomi"]})
     assert "ergonomi" not in new.keywords
     with pytest.raises(CodebookError, match="P13 har inte 'finns inte'"):

@@ -548,5 +548,5 @@ def test_codebook_edit_changes_definition_rules_and_keywords_audited(ws):
         code = p.codebook.get("P13")
         assert (code.definition, code.include, code.exclude, code.keywords) == (
             "Rum <och> redskap", "lokaler", "", ("lokal", "skrivbord"))
-        edits = [a for a in p.store.iter_audit() if a["action"] == "code-edit"]
-    assert edits and edits[0]["code_id"] == "P13" and edits[0]["detail"]["to"]["keywords"] == ["lokal", "skrivbord"]
+        edits = [a for a in p.store.iter_audit() if a.action == "code-edit"]
+    assert edits and edits[0].code_id == "P13" and edits[0].detail["to"]["keywords"] == ["lokal", "skrivbord"]

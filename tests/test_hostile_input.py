@@ -203,3 +203,11 @@ def test_a_cp1252_file_is_still_cp1252(tmp_path):
     path = tmp_path / "a.txt"
     path.write_bytes(("Vi önskar större lokaler.\n" * 200).encode("cp1252"))
     assert detect_encoding(path) == "cp1252"
+
+
+def test_utf8_damage_counts_every_bad_byte_and_names_distinct_lines():
+    from qualcode.ingest.readers import _utf8_damage
+
+    data = "Lön\nrätt\n".encode() + "båda\n".encode("cp1252") + b"ok\n" + "\u00e9\u00e9\n".encode("cp1252")
+    n_ok, n_bad, lines = _utf8_damage(data)
+    assert (n_ok, n_bad, lines) == (2, 3, [3, 5])  # ö and ä valid; å, é, é bad on lines 3 and 5

@@ -86,25 +86,27 @@ def detect_encoding(path: Path) -> str:
 UTF8_REPLACE = "utf-8 (med ersättningstecken)"
 
 
+_NON_ASCII = re.compile("[^\x00-\x7f\udc80-\udcff]")
+_ESCAPED = re.compile("[\udc80-\udcff]")
+
+
 def _utf8_damage(data: bytes) -> tuple[int, int, list[int]]:
-    """(valid non-ASCII UTF-8 characters, invalid bytes, lines of the first invalid bytes) of `data`."""
-    n_ok = n_bad = 0
+    """(valid non-ASCII UTF-8 characters, invalid bytes, the first five lines with an invalid byte) of `data`.
+
+    One pass: `surrogateescape` turns each invalid byte into one lone surrogate (U+DC80–U+DCFF).
+    """
+    text = data.decode("utf-8", "surrogateescape")
+    n_ok = len(_NON_ASCII.findall(text))
     lines: list[int] = []
-    pos = 0
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    while pos < len(data):
-        try:
-            text = decoder.decode(data[pos:], final=True)
-            n_ok += sum(1 for ch in text if ord(ch) > 127)
-            break
-        except UnicodeDecodeError as exc:
-            good = data[pos:pos + exc.start].decode("utf-8", "ignore")
-            n_ok += sum(1 for ch in good if ord(ch) > 127)
-            n_bad += exc.end - exc.start
-            if len(lines) < 5:
-                lines.append(data[: pos + exc.start].count(b"\n") + 1)
-            pos += exc.end
-            decoder.reset()
+    n_bad = 0
+    line, counted_to = 1, 0
+    for m in _ESCAPED.finditer(text):
+        n_bad += 1
+        if len(lines) < 5:
+            line += text.count("\n", counted_to, m.start())
+            counted_to = m.start()
+            if not lines or lines[-1] != line:
+                lines.append(line)  # the first five distinct lines with a bad byte
     return n_ok, n_bad, lines
 
 

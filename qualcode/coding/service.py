@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qualcode.core.errors import Hint, InputError, NotFoundError
-from qualcode.core.records import UNITS, CodedSpan, Coding, Document, Segment
+from qualcode.core.records import POSITIVE_SOURCES, UNITS, CodedSpan, Coding, Document, Segment
 from qualcode.project import Project
 from qualcode.suggest.search import matches_all, matches_any, phrase_lemmas
 
@@ -300,7 +300,7 @@ def list_codings(
     document: str | None = None,
     meta: dict[str, str] | None = None,
     coder: str | None = None,
-    sources: Sequence[str] | None = ("manual", "accepted"),
+    sources: Sequence[str] | None = POSITIVE_SOURCES,
     segment: int | None = None,
 ) -> Iterator[tuple[Coding, Segment]]:
     codes = None
@@ -319,7 +319,7 @@ def list_spans(
     document: str | None = None,
     meta: dict[str, str] | None = None,
     coder: str | None = None,
-    sources: Sequence[str] | None = ("manual", "accepted"),
+    sources: Sequence[str] | None = POSITIVE_SOURCES,
     segment: int | None = None,
 ) -> list[CodedSpan]:
     """Like `list_codings`, as spans with their words and the segments they lie in."""

@@ -20,6 +20,7 @@ from qualcode.analysis.suppression import STAR, suppress, suppress_column
 from qualcode.analysis.tally import TOTAL, format_number
 from qualcode.core.errors import Hint, InputError
 from qualcode.core.ordering import natural_order, term
+from qualcode.core.records import POSITIVE_SOURCES
 from qualcode.export.model import (
     CodeSummary,
     Omitted,
@@ -502,7 +503,7 @@ def _quotes(
     texts: dict[int, str] = {}
     for code in leaves:
         best: dict[int, tuple[tuple[Any, ...], Any, Any]] = {}
-        for coding, seg in store.iter_codings(code=[code], sources=("manual", "accepted")):
+        for coding, seg in store.iter_codings(code=[code], sources=POSITIVE_SOURCES):
             rank = (seg.id not in flagged, coding.source != "manual", -(coding.score or 0.0), seg.document_id, seg.idx)
             if seg.id not in best or rank < best[seg.id][0]:
                 best[seg.id] = (rank, coding, seg)

@@ -44,7 +44,8 @@ def test_no_package_imports_one_above_it():
     for path in sorted(PACKAGE.rglob("*.py")):
         parts = path.relative_to(PACKAGE).with_suffix("").parts
         level = parts[0]
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        source = path.read_text(encoding="utf-8")
+        tree = ast.parse(source)
         if level in TOP or _is_service(tree):
             continue
         for line, name in _imports(tree):
@@ -108,3 +109,57 @@ def test_code_filter_is_spelled_code_everywhere():
             opts = getattr(param, "opts", [])
             if "--codes" in opts:
                 assert "--code" in opts, f"`qualcode {' '.join(path)}` has --codes but no --code"
+
+
+def _scope_problems(scope: ast.AST, module_level: bool, lines: list[str]) -> list[str]:
+    """Imports in `scope`'s own body that nothing in the scope uses, and module names an import shadows."""
+
+    def own(node: ast.AST):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                continue
+            yield child
+            yield from own(child)
+
+    imported: dict[str, int] = {}
+    for node in own(scope):
+        if "# noqa: F401" in lines[getattr(node, "lineno", 1) - 1]:
+            continue  # imported to see whether it can be
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                imported[a.asname or a.name.split(".")[0]] = node.lineno
+        elif isinstance(node, ast.ImportFrom) and node.module != "__future__":
+            for a in node.names:
+                imported[a.asname or a.name] = node.lineno
+    used: set[str] = set()
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Name):
+            used.add(node.id)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.isascii():
+            try:  # quoted annotations and __all__ entries
+                used |= {n.id for n in ast.walk(ast.parse(node.value, mode="eval")) if isinstance(n, ast.Name)}
+            except (SyntaxError, ValueError):
+                pass
+    problems = [f"line {line}: '{name}' imported but unused" for name, line in imported.items() if name not in used]
+    if module_level:
+        body = scope.body if isinstance(scope, ast.Module) else []
+        for node in body:
+            targets = node.targets if isinstance(node, ast.Assign) else []
+            for target in targets:
+                if isinstance(target, ast.Name) and target.id in imported:
+                    problems.append(f"line {node.lineno}: '{target.id}' redefines an import")
+    return problems
+
+
+def test_no_unused_imports_or_shadowed_names():
+    """What `ruff check --select F` calls F401/F811, without ruff: no import the module leaves unused."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name == "__init__.py":
+            continue  # packages re-export
+        source = path.read_text(encoding="utf-8")
+        tree = ast.parse(source)
+        scopes = [tree] + [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        for scope in scopes:
+            found += [f"{path.relative_to(PACKAGE.parent)} {p}" for p in _scope_problems(scope, scope is tree, source.splitlines())]
+    assert found == []

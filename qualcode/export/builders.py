@@ -236,7 +236,6 @@ def load_questions(project: Project, questions: str | Path | Mapping[str, str] |
 
     text = read_text(path)
     if path.suffix.lower() in (".yaml", ".yml"):
-        import yaml
         from qualcode.core import safe_yaml
 
         data = safe_yaml.load(text) or {}

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.core.errors import Hint, InputError
-from qualcode.core.csv_dialect import DELIMITERS, sniff_delimiter
+from qualcode.core.csv_dialect import sniff_delimiter
 from qualcode.core.records import DocumentIn
 
 if TYPE_CHECKING:

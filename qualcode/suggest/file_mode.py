@@ -16,7 +16,6 @@ from qualcode.suggest.estimator import (
     SuggestError,
     _pos_nlp,
     label_matrix,
-    tokenize,
     tokenize_structured,
 )
 from qualcode.suggest.evaluate import (

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -65,7 +64,6 @@ NO_ANSWER = frozenset(
     "ingen uppfattning|n/a|na|x|-|saknas|tomt|vet ej/inget|inget att tillägga|osäker|ingen kommentar|"
     "inga kommentarer|inget att säga|ingen synpunkt|inga synpunkter|kommer inte på något".split("|")
 )
-ALL_WORDS = frozenset("alla allt samtliga allihop båda bägge övriga resten".split())
 # Topics outside the 13 points that respondents name; with the codebook's themes they are the
 # evidence for OVRIGT. Extend the codebook (a theme's keywords) rather than this list.
 OVRIGT_TOPICS = (
@@ -492,8 +490,6 @@ class MentionMapper:
 
     # text ----------------------------------------------------------------------------
 
-    # text ----------------------------------------------------------------------------
-
     def _text_category(self, key: str) -> tuple[str | None, str, tuple[Candidate, ...], tuple[str, ...]]:
         toks = tokens(key)
         ctoks = content(toks)
@@ -510,8 +506,6 @@ class MentionMapper:
         words = [self.lexicon.word(t) for t in fixed]
         admin = any(self._forms_of(w) & self._admin_forms for w in words)
         tags = role_tags(toks, words, admin)
-        units = {(i, k) for i, w in enumerate(words) if w.surface not in FILLER_WORDS and w.surface != "/"
-                 for k in range(len(w.parts))}
         groups = [g for g, chunk in enumerate(_COORDINATION.split(key)) for _ in content(tokens(chunk))]
         if len(groups) != len(words):
             groups = [0] * len(words)

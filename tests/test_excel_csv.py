@@ -62,3 +62,40 @@ def test_mentions_csv_excel(tmp_path):
     r = runner.invoke(app, ["mentions", "count", str(path), "--columns", "langst_1", "--format", "csv", "--excel"])
     assert r.exit_code == 0, r.output
     assert r.stdout.startswith(BOM) and ";" in r.stdout.splitlines()[0] and "66,7" in r.stdout
+
+
+def test_mentions_csv_follows_the_project_setting(tmp_path):
+    """`csv: excel` in qualcode.yaml gives mentions the same dialect as --excel, as counts and code list."""
+    from qualcode.ingest.service import import_survey
+
+    path = tmp_path / "enkat.csv"
+    path.write_text("id;langst_1;kommentar\n1;lokaler;Trångt.\n2;mentorer;Bra.\n3;lokaler;\n", encoding="utf-8")
+    with make_project(tmp_path / "proj") as p:
+        import_survey(p, path, ["kommentar"], "id")
+        root = p.root
+    args = ["mentions", "count", "--columns", "langst_1", "--format", "csv", "-p", str(root)]
+    plain = runner.invoke(app, args)
+    with_flag = runner.invoke(app, [*args, "--excel"])
+    assert plain.exit_code == 0 and with_flag.exit_code == 0, plain.output + with_flag.output
+    assert not plain.stdout.startswith(BOM) and with_flag.stdout.startswith(BOM + "set;column;group;category;")
+    raw = with_flag.stdout_bytes
+    assert b"\r\n" not in plain.stdout_bytes and raw.count(b"\r\n") == raw.count(b"\n") == 46  # line ends as emit's
+    cfg = root / "qualcode.yaml"
+    data = yaml.safe_load(cfg.read_text(encoding="utf-8"))
+    data["csv"] = "excel"
+    cfg.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert runner.invoke(app, args).stdout == with_flag.stdout
+    # a file counted beside a project follows that project's setting too
+    in_file = runner.invoke(app, ["mentions", "count", str(path), "--columns", "langst_1", "--format", "csv", "-p", str(root)])
+    assert in_file.stdout == with_flag.stdout
+
+
+def test_mentions_review_follows_the_same_choice(tmp_path):
+    path = tmp_path / "enkat.csv"
+    path.write_text("id;langst_1\n1;lokaler\n2;något helt annat\n", encoding="utf-8")
+    args = ["mentions", "review", str(path), "--columns", "langst_1", "--all", "--format", "csv"]
+    plain = runner.invoke(app, args)
+    excel = runner.invoke(app, [*args, "--excel"])
+    assert plain.exit_code == 0 and excel.exit_code == 0, plain.output + excel.output
+    assert plain.stdout.startswith("answer,count,columns,")
+    assert excel.stdout_bytes.startswith((BOM + "answer;count;columns;category;reason;evidence;candidates\r\n").encode())

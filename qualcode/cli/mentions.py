@@ -19,6 +19,7 @@ from qualcode.cli.common import (
     console,
     emit,
     err_console,
+    excel_csv,
     open_project,
 )
 from qualcode.core.cells import csv_cell
@@ -113,13 +114,24 @@ def _export_mask(project: Path | None, fmt: Format):  # type: ignore[no-untyped-
         return pseudonymiser_for(p).mask
 
 
-def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...] | list[str]) -> str:
-    # ';' so that Swedish spreadsheet programs read the decimal commas as numbers
+def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...] | list[str], excel: bool = False) -> str:
+    """';' so that Swedish spreadsheet programs read the decimal commas as numbers; `excel` adds
+    what every `--excel` CSV has (a BOM for å ä ö, CRLF line ends)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(columns), delimiter=";", lineterminator="\n", extrasaction="ignore")
+    writer = csv.DictWriter(out, fieldnames=list(columns), delimiter=";", lineterminator="\r\n" if excel else "\n",
+                            extrasaction="ignore")
     writer.writerow({c: csv_cell(c) for c in columns})
     writer.writerows({k: csv_cell(v) for k, v in r.items()} for r in rows)
-    return out.getvalue()
+    return ("\ufeff" if excel else "") + out.getvalue()
+
+
+def _excel(excel: bool, file: Path | None, project: Path | None) -> bool:
+    """The one CSV dialect choice (`excel_csv`): the project's setting counts when a project is read
+    (project mode) or named beside a file."""
+    if excel or (file is not None and project is None):
+        return excel
+    with open_project(project) as p:
+        return excel_csv(excel, p)
 
 
 @app.command("count")
@@ -151,8 +163,7 @@ def count(
     if fmt is Format.json:
         typer.echo(json.dumps(mask_data(mask, to_json(counts)), ensure_ascii=False, indent=2))
     elif fmt is Format.csv:
-        # the CSV already has ';' and decimal commas; --excel adds the BOM Excel needs for å ä ö
-        typer.echo(("\ufeff" if excel else "") + _csv(mask_data(mask, to_csv_rows(counts)), CSV_COLUMNS), nl=False)
+        typer.echo(_csv(mask_data(mask, to_csv_rows(counts)), CSV_COLUMNS, _excel(excel, file, project)), nl=False)
     else:
         _print_tables(report_tables(counts))
     if counts.unresolved:
@@ -178,6 +189,7 @@ def review(
     sheet: SheetOpt = None,
     codebook: CodebookOpt = None,
     project: ProjectOpt = None,
+    excel: ExcelOpt = False,
 ) -> None:
     """List answers not mapped with confidence (or, with --all, every answer): method, evidence, candidates."""
     from qualcode.analysis.mentions.mapper import mapping_template
@@ -199,7 +211,7 @@ def review(
     title = (f"{len(items)} olika svar, {len(unresolved)} oklassade" if every
              else f"{len(items)} oklassade svar ({len(counts.unresolved)} förekomster)")
     emit(rows, ["answer", "count", "columns", "category", "reason", "evidence", "candidates"], fmt,
-         mask=_export_mask(project, fmt), title=title,
+         mask=_export_mask(project, fmt), title=title, excel=fmt is Format.csv and _excel(excel, file, project),
          headers={"answer": "Svar", "count": "Antal", "columns": "Kolumner", "category": "Kategori", "reason": "Metod",
                   "evidence": "Belägg", "candidates": "Kandidater"})
     if template is not None:
@@ -226,6 +238,7 @@ def compare(
     only_differences: Annotated[bool, typer.Option("--differences", help="List only the figures that differ.")] = False,
     codebook: CodebookOpt = None,
     project: ProjectOpt = None,
+    excel: ExcelOpt = False,
 ) -> None:
     """Check every published figure (cells, percentages, printed and prose totals) against the data."""
     from qualcode.analysis.mentions.tables import (
@@ -255,7 +268,7 @@ def compare(
              f"{len(cmp.differences)} skiljer, {cmp.unresolved} oklassade svar")
     fields = ["kind", "set", "position", "category", "published", "computed", "status", "note"]
     if fmt is Format.csv:
-        typer.echo(_csv(rows, fields), nl=False)
+        typer.echo(_csv(rows, fields, _excel(excel, file, project)), nl=False)
         return
     emit(rows, fields, fmt, title=title,
          headers={"kind": "Typ", "set": "Tabell", "position": "Alt.", "category": "Kategori",

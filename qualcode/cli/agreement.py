@@ -20,6 +20,7 @@ from qualcode.cli.common import (
     open_project,
     split_values,
 )
+from qualcode.core.i18n import _
 
 
 def _num(x: float | None) -> str:
@@ -53,7 +54,7 @@ def agreement(
     rows = []
     for r in report.rows:
         d: dict[str, Any] = r.to_dict()
-        d["name"] = "alla koder (poolat)" if r.code == OVERALL else names.get(r.code, "")
+        d["name"] = _("all codes (pooled)") if r.code == OVERALL else names.get(r.code, "")
         if fmt is Format.table:
             name = d["name"]
             d.update(percent=_num(d["percent"]), kappa=_num(d["kappa"]), alpha=_num(d["alpha"]),
@@ -62,7 +63,7 @@ def agreement(
     columns = ["code", "name", "units", "positives", "percent", "kappa", "alpha"]
     if len(report.coders) > 2:
         columns.remove("kappa")
-    emit(rows, columns, fmt, title=f"Överensstämmelse {', '.join(report.coders)} ({report.units} gemensamma segment)")
+    emit(rows, columns, fmt, title=_("Agreement {coders} ({units} shared segments)").format(coders=', '.join(report.coders), units=report.units))
     if report.characters and fmt is Format.table:
         chars = [
             {"code": r.code, "characters": r.characters, "coded": f"{r.coded[0]} / {r.coded[1]}", "both": r.both,
@@ -71,7 +72,7 @@ def agreement(
             for r in report.characters
         ]
         emit(chars, ["code", "characters", "coded", "both", "overlap", "percent", "kappa"], fmt,
-             title="Per tecken: kodade tecken som kodarna delar (samma segment)")
+             title=_("Per character: coded characters the coders share (same segment)"))
 
 
 def register(app: typer.Typer) -> None:

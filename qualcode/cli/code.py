@@ -21,6 +21,7 @@ from qualcode.cli.common import (
 )
 from qualcode.core.errors import InputError
 from qualcode.core.records import POSITIVE_SOURCES
+from qualcode.core.i18n import _
 
 app = typer.Typer(help="Code segments by hand, list codings, code by lemma search.", no_args_is_help=True)
 
@@ -44,15 +45,15 @@ def add(
 
     if document is None:
         if quote is not None or span is not None or occurrence is not None:
-            raise InputError("--quote, --span och --occurrence kräver --document NAMN")
+            raise InputError(_("--quote, --span and --occurrence need --document NAME"))
         if len(items) < 2 or not items[0].isdigit():
-            raise InputError("ange SEGMENT KOD… eller KOD… --document NAMN --quote \"exakta ord\"")
+            raise InputError(_("give SEGMENT CODE… or CODE… --document NAME --quote \"exact words\""))
         with open_project(project) as p:
             add_codes(p, [int(items[0])], items[1:], coder, memo)
-        err_console.print(f"Kodade segment {items[0]} med {', '.join(items[1:])}.")
+        err_console.print(_("Coded segment {items} with {items2}.").format(items=items[0], items2=', '.join(items[1:])))
         return
     if quote is None and span is None:
-        raise InputError("ange --quote \"exakta ord\" eller --span START:SLUT för att koda ett spann")
+        raise InputError(_("give --quote \"exact words\" or --span START:END to code a span"))
     where = parse_span(span) if span is not None else None
     with open_project(project) as p:
         if quote is None and where is not None:
@@ -60,14 +61,14 @@ def add(
         else:
             codings = add_quote(p, document, quote or "", items, coder, memo, occurrence, where)
     c = codings[0]
-    err_console.print(f"Kodade {c.start}:{c.end} i '{document}' med {', '.join(items)}.")
+    err_console.print(_("Coded {start}:{end} in '{document}' with {items}.").format(start=c.start, end=c.end, document=document, items=', '.join(items)))
 
 
 def parse_span(text: str) -> tuple[int, int]:
     """`START:END` to two ints, with a clear error otherwise."""
     start, sep, end = text.partition(":")
     if not sep or not start.strip().isdigit() or not end.strip().isdigit():
-        raise InputError(f"ogiltigt spann '{text}' — skriv START:SLUT, t.ex. --span 120:164")
+        raise InputError(_("invalid span '{text}' — write START:END, e.g. --span 120:164").format(text=text))
     return int(start), int(end)
 
 
@@ -83,7 +84,7 @@ def remove(
 
     with open_project(project) as p:
         remove_codes(p, segment, codes, coder)
-    err_console.print(f"Tog bort {', '.join(codes)} från segment {segment}.")
+    err_console.print(_("Removed {codes} from segment {segment}.").format(codes=', '.join(codes), segment=segment))
 
 
 @app.command("list")
@@ -132,14 +133,14 @@ def search(
             p.codebook.resolve(code)
         hits = do_search(p, query, unit=unit, meta=parse_meta(meta), require_all=require_all)
         emit([{"segment": h.segment.id, "document": h.segment.document_name, "matched": h.matched, "text": h.segment.text}
-              for h in hits], ["segment", "document", "matched", "text"], fmt, title=f"{len(hits)} träffar för '{query}'")
+              for h in hits], ["segment", "document", "matched", "text"], fmt, title=_("{n_hits} hits for '{query}'").format(n_hits=len(hits), query=query))
         if not code or not hits:
             return
-        if not yes and not typer.confirm(f"Koda {len(hits)} segment med {code}?", default=False, err=True):
-            err_console.print("Inget kodades.")
+        if not yes and not typer.confirm(_("Code {n_hits} segments with {code}?").format(n_hits=len(hits), code=code), default=False, err=True):
+            err_console.print(_("Nothing was coded."))
             raise typer.Exit(1)
         add_codes(p, [h.segment.id for h in hits], [code], coder, memo=f"sökning: {query}")
-    err_console.print(f"Kodade {len(hits)} segment med {code}.")
+    err_console.print(_("Coded {n_hits} segments with {code}.").format(n_hits=len(hits), code=code))
 
 
 @app.command("memo")
@@ -155,7 +156,7 @@ def memo(
 
     with open_project(project) as p:
         c = set_segment_memo(p, segment, code, text or None, coder)
-    err_console.print(f"Sparade memo för {c.code_id} ({c.coder}) på segment {segment}.", markup=False)
+    err_console.print(_("Saved the memo for {code_id} ({coder}) on segment {segment}.").format(code_id=c.code_id, coder=c.coder, segment=segment), markup=False)
 
 
 @app.command("quote")
@@ -170,7 +171,7 @@ def quote(
 
     with open_project(project) as p:
         flag_quote(p, segment, note=note, unflag=remove)
-    err_console.print(f"Segment {segment} {'är inte längre' if remove else 'är nu'} ett nyckelcitat.")
+    err_console.print(_("Segment {segment} {value} a key quote.").format(segment=segment, value=_("is no longer") if remove else _("is now")))
 
 
 @app.command("import")
@@ -186,8 +187,7 @@ def import_file(
     with open_project(project) as p:
         result = import_codings_file(p, file, unit, encoding)
     err_console.print(
-        f"Importerade {result.codings} kodningar på {result.segments} segment från {file.name} "
-        f"(kodare: {', '.join(result.coders)}).", markup=False,
+        _("Imported {codings} codings on {segments} segments from {name} (coders: {coders}).").format(codings=result.codings, segments=result.segments, name=file.name, coders=', '.join(result.coders)), markup=False,
     )
 
 

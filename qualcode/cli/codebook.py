@@ -18,6 +18,7 @@ from qualcode.cli.common import (
     open_project,
 )
 from qualcode.core.files import write_text
+from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
     from qualcode.core.codebook import Codebook
@@ -89,7 +90,7 @@ def add(
 
     with open_project(project) as p:
         add_code(p, new_code(code_id, name, parent, definition, tuple(keyword or ())))
-    err_console.print(f"Lade till {code_id} {name}.")
+    err_console.print(_("Added {code_id} {name}.").format(code_id=code_id, name=name))
 
 
 @app.command("rename")
@@ -104,7 +105,7 @@ def rename(
 
     with open_project(project) as p:
         moved = do_rename(p, code, new_id, new_name)
-    err_console.print(f"Bytte namn på {code}; {moved} kodningar följde med.")
+    err_console.print(_("Renamed {code}; {moved} codings followed.").format(code=code, moved=moved))
 
 
 ListOpt = list[str] | None
@@ -138,12 +139,12 @@ def edit(
     with open_project(project) as p:
         new, changes = edit_code(p, code, texts, {k: v for k, v in add.items() if v}, {k: v for k, v in remove.items() if v})
         has_model = p.store.latest_model() is not None
-    err_console.print(f"Ändrade {new.id}: {', '.join(changes)}.", markup=False)
+    err_console.print(_("Changed {id}: {changes}.").format(id=new.id, changes=', '.join(changes)), markup=False)
     if any(f in changes for f in ("keywords", "exclude_keywords", "examples", "definition", "include", "exclude", "name")):
         err_console.print(
-            "Kodboken har ändrats: reglerna följer med direkt; "
-            + ("träna om förslagsmodellen så att den också gör det — `qualcode train`" if has_model
-               else "förslagsmodellen tränas med `qualcode train`"),
+            _("The codebook has changed: the rules follow at once; ")
+            + (_("retrain the suggestion model so that it does too — `qualcode train`") if has_model
+               else _("the suggestion model is trained with `qualcode train`")),
             markup=False,
         )
 
@@ -159,7 +160,7 @@ def merge(
 
     with open_project(project) as p:
         moved = do_merge(p, source, target)
-    err_console.print(f"Slog ihop {source} med {target}; {moved} kodningar flyttades.")
+    err_console.print(_("Merged {source} into {target}; {moved} codings moved.").format(source=source, target=target, moved=moved))
 
 
 @app.command("import")
@@ -174,8 +175,7 @@ def import_(
     with open_project(project) as p:
         change = import_codebook(p, cb)
     err_console.print(
-        f"Läste in {len(cb)} koder: {len(change['added'])} nya, {len(change['removed'])} borttagna, "
-        f"{len(change['kept'])} oförändrade id."
+        _("Read {n_cb} codes: {n_added} new, {n_removed} removed, {n_kept} ids unchanged.").format(n_cb=len(cb), n_added=len(change['added']), n_removed=len(change['removed']), n_kept=len(change['kept']))
     )
 
 
@@ -192,7 +192,7 @@ def export(
         text = dump_codebook(p.codebook, fmt.value)
     if out:
         write_text(out, text)
-        err_console.print(f"Skrev {out}.")
+        err_console.print(_("Wrote {out}.").format(out=out))
     else:
         console.out(text, end="")
 

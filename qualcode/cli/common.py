@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from qualcode.core.cells import csv_cell
-from qualcode.core.i18n import _
+from qualcode.core.i18n import N_, _
 
 if TYPE_CHECKING:
     from qualcode.core.errors import Hint
@@ -53,11 +53,6 @@ def split_values(values: list[str] | None) -> list[str] | None:
     """Comma-separated or repeated option values as one list (None when there are none)."""
     out = [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
     return out or None
-
-
-def N_(message: str) -> str:
-    """Marks a msgid for the catalog without translating it here."""
-    return message
 
 
 # Column keys as table headers (translated when shown; csv and json keep the keys).
@@ -233,10 +228,10 @@ def parse_meta(pairs: list[str] | None) -> dict[str, str]:
     meta: dict[str, str] = {}
     for pair in pairs or []:
         if "=" not in pair:
-            raise InputError(f"ogiltig --meta '{pair}' — skriv nyckel=värde, t.ex. --meta stadsdel=Bromma")
+            raise InputError(_("invalid --meta '{pair}' — write key=value, e.g. --meta stadsdel=Bromma").format(pair=pair))
         key, value = pair.split("=", 1)
         if not key.strip():
-            raise InputError(f"ogiltig --meta '{pair}' — nyckeln är tom")
+            raise InputError(_("invalid --meta '{pair}' — the key is empty").format(pair=pair))
         meta[key.strip()] = value.strip()
     return meta
 

@@ -20,6 +20,7 @@ from qualcode.cli.common import (
     open_project,
     render_hint,
 )
+from qualcode.core.i18n import _
 
 
 def init(
@@ -38,7 +39,7 @@ def init(
     cb = read_any_codebook(codebook) if codebook else None
     with init_project(directory, cb, name=name, coder=coder, model=model) as project:
         err_console.print(
-            f"Skapade projektet '{project.config['name']}' i {directory} med {len(project.codebook)} koder."
+            _("Created the project '{name}' in {directory} with {n_codebook} codes.").format(name=project.config['name'], directory=directory, n_codebook=len(project.codebook))
         )
 
 
@@ -49,7 +50,7 @@ def status(project: ProjectOpt = None, fmt: FormatOpt = Format.table) -> None:
         rows = [{"what": k, "n": v} for k, v in stats.items()]
         rows.append({"what": "coders", "n": ", ".join(p.store.coders()) or "-"})
         rows.append({"what": "pipeline", "n": p.model})
-        emit(rows, ["what", "n"], fmt, title=f"Projekt {p.config.get('name') or p.root}")
+        emit(rows, ["what", "n"], fmt, title=_("Project {value}").format(value=p.config.get('name') or p.root))
 
 
 def counts(
@@ -77,8 +78,7 @@ def counts(
     groups = list(result.table.groups) if result.by else []
     if result.mixed:
         err_console.print(
-            f"obs: Totalt blandar {result.base_labels[TOTAL].split(': ', 1)[-1]} i en bas; grupperna delas per slag — "
-            "välj `--kind note` eller `--kind survey` för en bas av ett slag", markup=False,
+            _("note: Total mixes {split} in one base; the groups are split by kind — choose `--kind note` or `--kind survey` for a base of one kind").format(split=result.base_labels[TOTAL].split(': ', 1)[-1]), markup=False,
         )
     if fmt is Format.json:
         emit([{"bases": result.bases, "base_labels": result.base_labels, "unit": unit, "by": fields, "rows": records}],
@@ -99,7 +99,7 @@ def counts(
         shown.append(row)
     base_note = ", ".join(f"{g}: {n} {result.base_labels.get(g, '')}".rstrip() for g, n in result.bases.items())
     what = {"document": "dokument", "respondent": "respondenter"}.get(unit, "segment")
-    emit(shown, columns, fmt, title=f"Antal kodade {what} (bas: {base_note})")
+    emit(shown, columns, fmt, title=_("Number of coded {what} (base: {base_note})").format(what=what, base_note=base_note))
 
 
 def demo(
@@ -119,8 +119,8 @@ def demo(
     for line in result.summary:
         console.print(line)
     for hint in result.next_steps:
-        console.print(f"Nästa steg — {render_hint(hint)}", markup=False)
-    console.print("All hjälp: `qualcode -h`, och `qualcode KOMMANDO -h` för varje kommando.", markup=False)
+        console.print(_("Next step — {render_hint}").format(render_hint=render_hint(hint)), markup=False)
+    console.print(_("All help: `qualcode -h`, and `qualcode COMMAND -h` for each command."), markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -17,6 +17,7 @@ from qualcode.cli.common import (
     open_project,
     parse_meta,
 )
+from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
     from qualcode.exchange.refi_import import QdpxImportSummary
@@ -44,19 +45,19 @@ def _on_change(replace: bool, as_new: bool) -> str:
     from qualcode.core.errors import InputError
 
     if replace and as_new:
-        raise InputError("välj --replace eller --as-new, inte båda")
+        raise InputError(_("choose --replace or --as-new, not both"))
     return "replace" if replace else "new" if as_new else "stop"
 
 
 def _report(result: ImportResult) -> None:
-    msg = f"Importerade {result.documents} dokument ({result.segments} segment, enhet {result.unit})."
+    msg = _("Imported {documents} documents ({segments} segments, unit {unit}).").format(documents=result.documents, segments=result.segments, unit=result.unit)
     if result.skipped:
         shown = ", ".join(result.skipped[:5]) + (" …" if len(result.skipped) > 5 else "")
-        msg += f" Hoppade över {len(result.skipped)} redan importerade: {shown}"
+        msg += _(" Skipped {n_skipped} already imported: {shown}").format(n_skipped=len(result.skipped), shown=shown)
     if getattr(result, "codings", 0):
-        msg += f" {result.codings} kodningar från kodkolumnerna."
+        msg += _(" {codings} codings from the code columns.").format(codings=result.codings)
     for old, new in result.renamed.items():
-        msg += f"\nNytt dokument '{new}' (ändrad version av '{old}')."
+        msg += _("\nNew document '{new}' (changed version of '{old}').").format(new=new, old=old)
     err_console.print(msg, markup=False)
     for r in result.replaced:
         err_console.print(_replace_report(r), markup=False)
@@ -64,17 +65,16 @@ def _report(result: ImportResult) -> None:
 
 def _replace_report(r) -> str:  # type: ignore[no-untyped-def]
     lines = [
-        f"Ersatte '{r.name}' (id {r.document_id}, {r.segments} segment): {r.carried} kodningar på samma text, "
-        f"{len(r.changed)} på ändrad text, {len(r.vanished)} vars text försvann."
+        _("Replaced '{name}' (id {document_id}, {segments} segments): {carried} codings on the same text, {n_changed} on changed text, {n_vanished} whose text vanished.").format(name=r.name, document_id=r.document_id, segments=r.segments, carried=r.carried, n_changed=len(r.changed), n_vanished=len(r.vanished))
     ]
 
     def what(c) -> str:  # type: ignore[no-untyped-def]
-        return f"{c.code_id} ({c.coder})" if c.code_id else f"nyckelcitat ({c.coder})"
+        return f"{c.code_id} ({c.coder})" if c.code_id else _("key quote ({coder})").format(coder=c.coder)
 
     for c in r.changed:
-        lines.append(f"  ändrad: {what(c)} kodning {c.coding_id}: \"{_short(c.old_text)}\" → \"{_short(c.new_text)}\"")
+        lines.append(_("  changed: {what} coding {coding_id}: \"{short}\" → \"{short2}\"").format(what=what(c), coding_id=c.coding_id, short=_short(c.old_text), short2=_short(c.new_text)))
     for c in r.vanished:
-        lines.append(f"  försvann: {what(c)}: \"{_short(c.old_text)}\" — sparad för granskning (qualcode corpus detached)")
+        lines.append(_("  vanished: {what}: \"{short}\" — kept for review (qualcode corpus detached)").format(what=what(c), short=_short(c.old_text)))
     return "\n".join(lines)
 
 
@@ -159,20 +159,19 @@ def _qdpx_report(s: QdpxImportSummary) -> str:
     def listed(items: tuple[str, ...]) -> str:
         return ", ".join(items[:5]) + (" …" if len(items) > 5 else "")
 
-    lines = [f"Importerade {s.documents} dokument ({s.segments} segment) från {s.path.name}."]
+    lines = [_("Imported {documents} documents ({segments} segments) from {name}.").format(documents=s.documents, segments=s.segments, name=s.path.name)]
     if s.skipped:
-        lines.append(f"Hoppade över {len(s.skipped)} redan importerade: {listed(s.skipped)}.")
-    lines.append(f"{s.selections} markeringar gav {s.codings} skrivna kodningar ({s.unchanged} fanns redan), "
-                 f"kodare: {', '.join(s.coders) or '–'}.")
+        lines.append(_("Skipped {n_skipped} already imported: {listed}.").format(n_skipped=len(s.skipped), listed=listed(s.skipped)))
+    lines.append(_("{selections} selections gave {codings} written codings ({unchanged} already there), coders: {value}.").format(selections=s.selections, codings=s.codings, unchanged=s.unchanged, value=', '.join(s.coders) or '–'))
     if s.touches_ignored:
-        lines.append(f"{s.touches_ignored} stycken som en markering bara snuddade vid kodades inte.")
+        lines.append(_("{touches_ignored} paragraphs that a selection only touched were not coded.").format(touches_ignored=s.touches_ignored))
     if s.unplaced:
-        lines.append(f"{s.unplaced} kodade markeringar utan text hoppades över.")
-    for what, items in (("källor som inte är text", s.non_text), ("tomma textkällor", s.empty)):
+        lines.append(_("{unplaced} coded selections without text were skipped.").format(unplaced=s.unplaced))
+    for what, items in ((_("sources that are not text"), s.non_text), (_("empty text sources"), s.empty)):
         if items:
-            lines.append(f"Hoppade över {len(items)} {what}: {listed(items)}.")
+            lines.append(_("Skipped {n_items} {what}: {listed}.").format(n_items=len(items), what=what, listed=listed(items)))
     if s.source_codings:
-        lines.append(f"Hoppade över {s.source_codings} kodningar av hela källor (qualcode kodar stycken).")
+        lines.append(_("Skipped {source_codings} codings of whole sources (qualcode codes paragraphs).").format(source_codings=s.source_codings))
     return "\n".join(lines)
 
 
@@ -203,7 +202,7 @@ def show_document(
     with open_project(project) as p:
         doc = p.store.get_document(int(document)) if document.isdigit() else p.store.find_document(document)
         if doc is None:
-            raise NotFoundError(f"inget dokument heter '{document}' — se `qualcode corpus list`")
+            raise NotFoundError(_("no document is called '{document}' — see `qualcode corpus list`").format(document=document))
     err_console.print(f"[bold]{doc.name}[/] {doc.meta}")
     console.out(doc.text)
 
@@ -241,7 +240,7 @@ def segment(
 
     with open_project(project) as p:
         n = resegment(p, unit, kind, model)
-    err_console.print(f"Skapade {n} segment av enheten {unit}.")
+    err_console.print(_("Created {n} segments of the unit {unit}.").format(n=n, unit=unit))
 
 
 DocsArg = Annotated[list[str], typer.Argument(help="Document ids or names.")]
@@ -259,12 +258,12 @@ def remove(
     with open_project(project) as p:
         docs = [find_document(p, d) for d in documents]
         n = sum(1 for _ in p.store.iter_codings(document=docs[0].id)) if len(docs) == 1 else None
-        what = f"'{docs[0].name}'" + (f" och dess {n} kodningar" if n else "") if len(docs) == 1 else f"{len(docs)} dokument"
-        if not yes and not typer.confirm(f"Ta bort {what}?", default=False, err=True):
+        what = f"'{docs[0].name}'" + (_(" and its {n} codings").format(n=n) if n else "") if len(docs) == 1 else _("{n_docs} documents").format(n_docs=len(docs))
+        if not yes and not typer.confirm(_("Remove {what}?").format(what=what), default=False, err=True):
             raise typer.Exit(1)
         gone = remove_documents(p, [d.id for d in docs])
     for g in gone:
-        err_console.print(f"Tog bort '{g['document']}' ({g['segments']} segment, {g['codings']} kodningar).", markup=False)
+        err_console.print(_("Removed '{document}' ({segments} segments, {codings} codings).").format(document=g['document'], segments=g['segments'], codings=g['codings']), markup=False)
 
 
 @corpus_app.command("rename")
@@ -278,7 +277,7 @@ def rename(
 
     with open_project(project) as p:
         doc = rename_document(p, document, new_name)
-    err_console.print(f"Dokument {doc.id} heter nu '{doc.name}'.", markup=False)
+    err_console.print(_("Document {id} is now called '{name}'.").format(id=doc.id, name=doc.name), markup=False)
 
 
 @corpus_app.command("meta")
@@ -296,7 +295,7 @@ def meta(
         if not sep or not key.strip():
             from qualcode.core.errors import InputError
 
-            raise InputError(f"ogiltigt '{v}' — skriv nyckel=värde, t.ex. termin=HT2016")
+            raise InputError(_("invalid '{v}' — write key=value, e.g. termin=HT2016").format(v=v))
         pairs[key.strip()] = value.strip()
     with open_project(project) as p:
         doc = set_document_meta(p, document, pairs)

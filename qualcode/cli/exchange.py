@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from qualcode.cli.common import ExcelOpt, ProjectOpt, err_console, excel_csv, open_project
+from qualcode.core.i18n import _
 
 app = typer.Typer(help="Export the codebook or project (REFI-QDA) or a code matrix (CSV/XLSX).", no_args_is_help=True)
 
@@ -27,7 +28,7 @@ def qdc(
     with open_project(project) as p:
         cb = p.codebook
         write_qdc(cb, out)
-    err_console.print(f"Skrev {len(cb)} koder till {out} (REFI-QDA .qdc).")
+    err_console.print(_("Wrote {n_cb} codes to {out} (REFI-QDA .qdc).").format(n_cb=len(cb), out=out))
 
 
 @app.command("qdpx")
@@ -50,8 +51,7 @@ def qdpx(
     with open_project(project) as p:
         s = write_qdpx(p, out, coders=coder, case_by=case_by, pseudonymiser=None if unmasked else pseudonymiser_for(p))
     err_console.print(
-        f"Skrev {out}: {s.sources} källor, {s.cases} fall, {s.selections} markeringar, "
-        f"{s.codings} kodningar av {s.users} användare, {s.notes} memon."
+        _("Wrote {out}: {sources} sources, {cases} cases, {selections} selections, {codings} codings by {users} users, {notes} memos.").format(out=out, sources=s.sources, cases=s.cases, selections=s.selections, codings=s.codings, users=s.users, notes=s.notes)
     )
 
 
@@ -83,7 +83,7 @@ def matrix(
         if excel_csv(excel, p):
             delimiter, bom = ";", True  # ';' also gives numbers a decimal comma
     write_matrix(m, out, fmt=file_format, delimiter=delimiter, bom=bom, safe_names=safe_names)
-    err_console.print(f"Skrev {out}: {len(m.rows)} rader × {len(m.code_columns)} koder (+ {len(m.meta_columns)} metadatafält).")
+    err_console.print(_("Wrote {out}: {n_rows} rows × {n_code_columns} codes (+ {n_meta_columns} metadata fields).").format(out=out, n_rows=len(m.rows), n_code_columns=len(m.code_columns), n_meta_columns=len(m.meta_columns)))
 
 
 def register(root: typer.Typer) -> None:

@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from qualcode.core.i18n import N_, _
+
 # Named keys; every other key is the one character it types ("a", "å", "?").
 ENTER = "<enter>"
 BACKSPACE = "<backspace>"
@@ -38,7 +40,7 @@ KeySource = Callable[[], str]
 Echo = Callable[[str], None]
 
 ESC_TIMEOUT = 0.05  # seconds to wait for the rest of an escape sequence after Esc
-CANCELLED = " – avbrutet\n"
+CANCELLED = N_(" – cancelled\n")  # echoed as _(CANCELLED)
 
 
 # -- which key does what -----------------------------------------------------------------
@@ -68,24 +70,25 @@ def tag_keymap(open_suggestions: int) -> KeyMap:
     return KeyMap(frozenset(immediate), prefixed)
 
 
-KEY_HELP = """Tangenter (verkar direkt, utan Enter):
-  Enter eller n   klar: segmentet är bedömt, gå till nästa
-  a               acceptera förslaget (när högst ett förslag visas)
-  r               avvisa förslaget (när högst ett förslag visas)
-  k               markera/avmarkera som nyckelcitat
-  s               hoppa över (segmentet kommer tillbaka sist)
-  u               ångra senaste åtgärden (även efter omstart)
-  q               sluta (allt är redan sparat; Ctrl-C avbryter också rent)
-  ? eller h       den här hjälpen
-Tangenter som öppnar en rad med tangenten ifylld (skriv resten, Enter kör,
-Esc eller Ctrl-C avbryter raden, Backspace förbi tangenten stänger den):
-  a N … / a *     med flera förslag: vilka som ska accepteras, eller * för alla
-  r [N …]         med flera förslag: vilka som ska avvisas (bara Enter: alla)
-  + KOD / + namn  lägg till en kod med id eller ungefärligt namn
-  - KOD           ta bort en av dina koder
-  m [KOD] text    memo på din kodning (utan KOD: den du senast ändrade)
-  :               skriv vilket kommando som helst, som i radläge
-Radläge (skriv och tryck Enter för allt): qualcode tag --lines"""
+# shown as _(KEY_HELP)
+KEY_HELP = N_("""Keys (act at once, without Enter):
+  Enter or n      done: the segment is judged, go to the next
+  a               accept the suggestion (when at most one suggestion is shown)
+  r               reject the suggestion (when at most one suggestion is shown)
+  k               mark/unmark as a key quote
+  s               skip (the segment comes back last)
+  u               undo the last action (even after a restart)
+  q               quit (everything is already saved; Ctrl-C also stops cleanly)
+  ? or h          this help
+Keys that open a line with the key filled in (type the rest, Enter runs it,
+Esc or Ctrl-C cancels the line, Backspace past the key closes it):
+  a N … / a *     with several suggestions: which to accept, or * for all
+  r [N …]         with several suggestions: which to reject (Enter alone: all)
+  + CODE / + name add a code by id or approximate name
+  - CODE          remove one of your codes
+  m [CODE] text   memo on your coding (without CODE: the one you changed last)
+  :               type any command, as in line mode
+Line mode (type and press Enter for everything): qualcode tag --lines""")
 
 
 # -- keys to command lines ---------------------------------------------------------------
@@ -118,7 +121,7 @@ def _edit(read_key: KeySource, echo: Echo, marker: str, text: str) -> str:
             echo("\n")
             return "".join(buf)
         if key in (ESC, CTRL_C):
-            echo(CANCELLED)
+            echo(_(CANCELLED))
             raise _Cancel(shown=True)
         if key == EOF:
             echo("\n")

@@ -10,6 +10,7 @@ from typer.core import TyperGroup
 from qualcode.cli import common
 from qualcode.cli.common import ProjectOpt, err_console, render_error
 from qualcode.core.errors import QualcodeError
+from qualcode.core.i18n import _
 
 
 class QualcodeGroup(TyperGroup):
@@ -33,7 +34,7 @@ class QualcodeGroup(TyperGroup):
             finally:
                 for w in caught:
                     if isinstance(w.message, QualcodeWarning):
-                        err_console.print("[bold yellow]varning:[/] ", end="", markup=True, highlight=False)
+                        err_console.print(_("[bold yellow]warning:[/] "), end="", markup=True, highlight=False)
                         err_console.print(render_error(w.message), markup=False, highlight=False)
                     else:
                         warnings.showwarning(w.message, w.category, w.filename, w.lineno)
@@ -42,7 +43,7 @@ class QualcodeGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except QualcodeError as exc:
-            err_console.print("[bold red]fel:[/] ", end="", markup=True, highlight=False)
+            err_console.print(_("[bold red]error:[/] "), end="", markup=True, highlight=False)
             err_console.print(render_error(exc), markup=False, highlight=False)
             raise typer.Exit(exc.exit_code) from None
 

@@ -26,6 +26,7 @@ from qualcode.core.cells import csv_cell
 from qualcode.core.errors import InputError
 from qualcode.core.files import write_text
 from qualcode.export.privacy import mask_data
+from qualcode.core.i18n import N_, _
 
 if TYPE_CHECKING:
     from qualcode.analysis.mentions.mapper import MentionMapper
@@ -82,7 +83,7 @@ def _load(file: Path | None, columns: list[str] | None, mapping: Path | None, pr
             cb = load_codebook(codebook) if codebook else p.codebook
     sets = select_columns(answers.columns, columns or [])
     if not columns:
-        err_console.print("kolumner: " + "; ".join(f"{s.name} = {', '.join(s.columns)}" for s in sets) + " (välj med --columns)")
+        err_console.print(_("columns: ") + "; ".join(f"{s.name} = {', '.join(s.columns)}" for s in sets) + _(" (choose with --columns)"))
     if file is None:
         answers = answered_only(answers, [c for s in sets for c in s.columns])
     mapper = MentionMapper(cb, load_mapping(mapping, cb) if mapping else None)
@@ -168,8 +169,7 @@ def count(
         _print_tables(report_tables(counts))
     if counts.unresolved:
         err_console.print(
-            f"{len(counts.unresolved)} svar kunde inte klassas säkert och räknas inte — "
-            "se `qualcode mentions review` och avgör dem i en mappningsfil (--mapping)."
+            _("{n_unresolved} answers could not be classified with certainty and are not counted — see `qualcode mentions review` and decide them in a mapping file (--mapping).").format(n_unresolved=len(counts.unresolved))
         )
 
 
@@ -208,20 +208,19 @@ def review(
         for it in items
     ]
     unresolved = [it for it in items if it.category is None]
-    title = (f"{len(items)} olika svar, {len(unresolved)} oklassade" if every
-             else f"{len(items)} oklassade svar ({len(counts.unresolved)} förekomster)")
+    title = (_("{n_items} distinct answers, {n_unresolved} unclassified").format(n_items=len(items), n_unresolved=len(unresolved)) if every
+             else _("{n_items} unclassified answers ({n_unresolved} occurrences)").format(n_items=len(items), n_unresolved=len(counts.unresolved)))
     emit(rows, ["answer", "count", "columns", "category", "reason", "evidence", "candidates"], fmt,
          mask=_export_mask(project, fmt), title=title, excel=fmt is Format.csv and _excel(excel, file, project),
-         headers={"answer": "Svar", "count": "Antal", "columns": "Kolumner", "category": "Kategori", "reason": "Metod",
-                  "evidence": "Belägg", "candidates": "Kandidater"})
+         headers={"answer": N_("Answer"), "count": N_("Count"), "columns": N_("Columns"), "category": N_("Category"),
+                  "reason": N_("Method"), "evidence": N_("Evidence"), "candidates": N_("Candidates")})
     if template is not None:
         if template.exists() and not force:
-            raise InputError(f"'{template}' finns redan — välj ett annat filnamn eller lägg till --force")
+            raise InputError(_("'{template}' already exists — choose another file name or add --force").format(template=template))
         text = mapping_template(((it.answer, it.count, it.candidates) for it in unresolved), labels)
         write_text(template, text)
         err_console.print(
-            f"Skrev {len(unresolved)} rader till {template} — fyll i kolumnen 'category' (P01–P13, OVRIGT, EJ_SVAR) "
-            "och kör igen med --mapping."
+            _("Wrote {n_unresolved} rows to {template} — fill in the column 'category' (P01–P13, OVRIGT, EJ_SVAR) and run again with --mapping.").format(n_unresolved=len(unresolved), template=template)
         )
 
 
@@ -259,31 +258,30 @@ def compare(
         return
     shown = cmp.differences if only_differences else cmp.figures
     rows = [
-        {"kind": KINDS.get(d.kind, d.kind), "set": d.set, "position": d.position, "category": d.category,
+        {"kind": _(KINDS[d.kind]) if d.kind in KINDS else d.kind, "set": d.set, "position": d.position, "category": d.category,
          "published": d.published, "computed": d.computed, "status": d.status, "note": d.note}
         for d in shown
     ]
     agree = len(cmp.figures) - len(cmp.differences)
-    title = (f"{agree} av {len(cmp.figures)} publicerade siffror stämmer ({cmp.equal}/{cmp.cells} celler), "
-             f"{len(cmp.differences)} skiljer, {cmp.unresolved} oklassade svar")
+    title = (_("{agree} of {n_figures} published figures match ({equal}/{cells} cells), {n_differences} differ, {unresolved} unclassified answers").format(agree=agree, n_figures=len(cmp.figures), equal=cmp.equal, cells=cmp.cells, n_differences=len(cmp.differences), unresolved=cmp.unresolved))
     fields = ["kind", "set", "position", "category", "published", "computed", "status", "note"]
     if fmt is Format.csv:
         typer.echo(_csv(rows, fields, _excel(excel, file, project)), nl=False)
         return
     emit(rows, fields, fmt, title=title,
-         headers={"kind": "Typ", "set": "Tabell", "position": "Alt.", "category": "Kategori",
-                  "published": "Publicerat", "computed": "Beräknat", "status": "Status", "note": "Not"})
+         headers={"kind": N_("Type"), "set": N_("Table"), "position": N_("Alt."), "category": N_("Category"),
+                  "published": N_("Published"), "computed": N_("Computed"), "status": N_("Status"), "note": N_("Note")})
     for note in pub.get("notes") or []:
-        err_console.print(f"not i {published.name}: {note}")
+        err_console.print(_("note in {name}: {note}").format(name=published.name, note=note))
     if "prose_totals" not in pub:
         err_console.print(
-            "tips: lägg till \"prose_totals\": {SET: {KATEGORI: n}} (och \"printed_totals\") i filen "
-            "för att jämföra rapportens löptext och tryckta totaler med tabellerna"
+            _("tip: add \"prose_totals\": {SET: {CATEGORY: n}} (and \"printed_totals\") to the file to compare the report's running text and printed totals with the tables")
         )
 
 
-KINDS = {"cell": "antal", "percent": "procent", "printed_total": "tryckt total", "prose_total": "total i texten",
-         "prose_first": "flest först i texten", "respondents": "svarande"}
+# msgids, translated when shown
+KINDS = {"cell": N_("count"), "percent": N_("percent"), "printed_total": N_("printed total"), "prose_total": N_("total in the text"),
+         "prose_first": N_("most first in the text"), "respondents": N_("respondents")}
 
 
 def register(root: typer.Typer) -> None:

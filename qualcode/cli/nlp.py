@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from qualcode.cli.common import Format, FormatOpt, ProjectOpt, emit
+from qualcode.core.i18n import _
 
 app = typer.Typer(help="Swedish spaCy pipeline: what is active and what it provides.", no_args_is_help=True)
 
@@ -35,7 +36,7 @@ def info(
         emit([info], [], fmt)
         return
     emit([{"property": k, "value": v if v not in ([], ()) else "-"} for k, v in info.items()], ["property", "value"], fmt,
-         title="Aktiv svensk pipeline")
+         title=_("Active Swedish pipeline"))
 
 
 def register(root: typer.Typer) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from qualcode.cli.common import Format, FormatOpt, emit, err_console
+from qualcode.core.i18n import _
 
 _PATH = dict(exists=True, dir_okay=False, readable=True)
 
@@ -28,11 +29,11 @@ def train(
     from qualcode.nlp.train import TrainSettings, train_pipeline
 
     settings = TrainSettings.quick() if quick else TrainSettings()
-    err_console.print(f"tränar i {output} (logg: {output / 'train.log'}); standardinställningar tar upp till 30 min")
+    err_console.print(_("training in {output} (log: {value}); default settings take up to 30 min").format(output=output, value=output / 'train.log'))
     result = train_pipeline(ud_train, ud_test, ner_train, ner_test, output, settings, ud_dev=ud_dev)
     rows = [{"score": k, "value": v} for k, v in result.scores.items() if isinstance(v, (int, float))]
-    emit(rows, ["score", "value"], fmt, title="Poäng på testdata som inte användes i träningen")
-    err_console.print(f"hjul: {result.wheel}\npoäng: {result.scores_path}\ninstallera: pip install {result.wheel}")
+    emit(rows, ["score", "value"], fmt, title=_("Scores on test data not used in training"))
+    err_console.print(_("wheel: {wheel}\nscores: {scores_path}\ninstall: pip install {wheel}").format(wheel=result.wheel, scores_path=result.scores_path))
 
 
 def register(app: typer.Typer) -> None:

@@ -15,6 +15,7 @@ from qualcode.cli.common import (
     err_console,
     open_project,
 )
+from qualcode.core.i18n import _
 
 privacy_app = typer.Typer(help="Check what pseudonymisation masks before sharing anything.", no_args_is_help=True)
 
@@ -55,9 +56,8 @@ def report(
     for f in result.files:
         typer.echo(str(f))
     err_console.print(
-        f"Skrev {len(result.files)} fil(er): {result.n_tables} tabeller, {result.n_charts} diagram, "
-        f"{result.n_quotes} citat; {result.n_suppressed} celler visas som *"
-        + (f"; {result.n_omitted} tabeller utelämnade (alla antal under gränsen)." if result.n_omitted else ".")
+        _("Wrote {n_files} file(s): {n_tables} tables, {n_charts} charts, {n_quotes} quotes; {n_suppressed} cells shown as *").format(n_files=len(result.files), n_tables=result.n_tables, n_charts=result.n_charts, n_quotes=result.n_quotes, n_suppressed=result.n_suppressed)
+        + (_("; {n_omitted} tables left out (all counts below the threshold).").format(n_omitted=result.n_omitted) if result.n_omitted else ".")
     )
 
 
@@ -94,12 +94,12 @@ def scan(
     if show:
         rows = [h.to_dict() for h in result.hits[:show]]
         emit(rows, ["document", "kind", "text", "rule", "context"], fmt,
-             title=f"Fynd (visar {len(rows)} av {len(result.hits)})")
+             title=_("Findings (showing {n_rows} of {n_hits})").format(n_rows=len(rows), n_hits=len(result.hits)))
     else:
-        emit([{"kind": k, "count": counts[k]} for k in KINDS], ["kind", "count"], fmt, title="Det som skulle maskeras")
+        emit([{"kind": k, "count": counts[k]} for k in KINDS], ["kind", "count"], fmt, title=_("What would be masked"))
     err_console.print(
         f"{len(result.hits)} fynd i {result.n_texts} text(er); "
-        + ("regler + NER." if result.uses_ner else "bara regler (pipelinen har ingen NER).")
+        + (_("rules + NER.") if result.uses_ner else _("rules only (the pipeline has no NER)."))
     )
 
 

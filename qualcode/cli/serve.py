@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from qualcode.cli.common import ProjectOpt, err_console, open_project
+from qualcode.core.i18n import _
 
 LOCAL = "127.0.0.1"
 
@@ -39,8 +40,7 @@ def serve(
         root = p.root
     if host != LOCAL:
         err_console.print(
-            f"[bold yellow]varning:[/] qualcode lyssnar på {host}: andra datorer i nätverket kan nå projektet "
-            "med adressen och token nedan. Det finns ännu inga användarkonton — använd bara i ett betrott nätverk."
+            _("[bold yellow]warning:[/] qualcode listens on {host}: other computers on the network can reach the project with the address and token below. There are no user accounts yet — use only on a trusted network.").format(host=host)
         )
     port = port or free_port(host if host != "0.0.0.0" else LOCAL)
     token = secrets.token_urlsafe(24)

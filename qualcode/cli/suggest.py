@@ -18,6 +18,7 @@ from qualcode.cli.common import (
     open_project,
     parse_meta,
 )
+from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
     from qualcode.suggest.evaluate import Evaluation
@@ -64,12 +65,11 @@ def _run(project: Path | None, min_score: float | None, segments: Segments, unit
                                  trust_pickle=trust_pickle)
     rows = [{"code": c, "suggestions": n} for c, n in sorted(result.per_code.items())]
     if fmt is Format.table:
-        how = "bara regler (ingen tränad modell: kör `qualcode train`)" if result.rules_only else "regler + modell"
+        how = _("rules only (no trained model: run `qualcode train`)") if result.rules_only else _("rules + model")
         err_console.print(
-            f"{result.n_suggestions} förslag för {result.n_segments} segment, modell {result.model_version} ({how}); "
-            f"{result.removed} äldre öppna förslag ersattes."
+            _("{n_suggestions} suggestions for {n_segments} segments, model {model_version} ({how}); {removed} older open suggestions replaced.").format(n_suggestions=result.n_suggestions, n_segments=result.n_segments, model_version=result.model_version, how=how, removed=result.removed)
         )
-    emit(rows, ["code", "suggestions"], fmt, title="Förslag per kod")
+    emit(rows, ["code", "suggestions"], fmt, title=_("Suggestions per code"))
 
 
 @app.callback(invoke_without_command=True)
@@ -117,10 +117,9 @@ def file(
 
     result = suggest_file(str(in_path), str(out), str(train) if train else None, str(codebook) if codebook else None)
     for w in result.warnings:
-        err_console.print(f"[yellow]varning:[/] {w}")
+        err_console.print(_("[yellow]warning:[/] {w}").format(w=w))
     err_console.print(
-        f"Skrev {result.n_segments} rader till {result.out} ({result.n_coded} med minst en kod), "
-        f"modell {result.model_version}."
+        _("Wrote {n_segments} rows to {out} ({n_coded} with at least one code), model {model_version}.").format(n_segments=result.n_segments, out=result.out, n_coded=result.n_coded, model_version=result.model_version)
     )
 
 
@@ -138,7 +137,7 @@ def list_(
 
     with open_project(project) as p:
         rows = [r.to_dict() for r in list_suggestions(p, code, min_score, max_score, limit)]
-    emit(rows, ["id", "code", "score", "segment", "document", "text", "reason"], fmt, title="Öppna förslag")
+    emit(rows, ["id", "code", "score", "segment", "document", "text", "reason"], fmt, title=_("Open suggestions"))
 
 
 def _decide(decision: str, ids: list[int] | None, code: list[str] | None, min_score: float | None,
@@ -147,8 +146,8 @@ def _decide(decision: str, ids: list[int] | None, code: list[str] | None, min_sc
 
     with open_project(project) as p:
         done = decide_suggestions(p, decision, ids or (), code, min_score, max_score)
-    verb = "Accepterade" if decision == "accept" else "Avvisade"
-    err_console.print(f"{verb} {len(done)} förslag.")
+    verb = _("Accepted") if decision == "accept" else _("Rejected")
+    err_console.print(_("{verb} {n_done} suggestions.").format(verb=verb, n_done=len(done)))
 
 
 IdsArg = Annotated[list[int] | None, typer.Argument(help="Suggestion (coding) ids from `qualcode suggest list`.")]
@@ -213,8 +212,7 @@ def train(
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
     err_console.print(
-        f"Modell {result.version}: {result.n_segments} kodade segment, {result.n_rejected} avvisade förslag, "
-        f"{result.seconds:.1f} s. Bara regler för: {', '.join(result.rules_only_codes) or '–'}."
+        _("Model {version}: {n_segments} coded segments, {n_rejected} rejected suggestions, {seconds:.1f} s. Rules only for: {value}.").format(version=result.version, n_segments=result.n_segments, n_rejected=result.n_rejected, seconds=result.seconds, value=', '.join(result.rules_only_codes) or '–')
     )
     if result.evaluation is None:
         emit([{"code": c, "positives": n} for c, n in result.n_positives.items()], ["code", "positives"], fmt)
@@ -224,7 +222,7 @@ def train(
         if r["code"] in result.n_positives:
             r["positives"] = result.n_positives[str(r["code"])]
     emit(rows, ["code", "positives", *METRIC_COLUMNS[2:]], fmt,
-         title=f"Korsvaliderat ({result.evaluation.method}), alpha = Krippendorffs α modell–forskare (micro: poolat)")
+         title=_("Cross-validated ({method}), alpha = Krippendorff's α model–researcher (micro: pooled)").format(method=result.evaluation.method))
 
 
 def evaluate(
@@ -252,13 +250,12 @@ def evaluate(
         typer.echo(json.dumps(ev.to_dict(), ensure_ascii=False, indent=2))
         return
     for w in ev.extra.get("warnings", []):
-        err_console.print(f"[yellow]varning:[/] {w}")
+        err_console.print(_("[yellow]warning:[/] {w}").format(w=w))
     emit(_metrics_rows(ev), METRIC_COLUMNS, fmt, title=f"{ev.method}, {ev.n_segments} segment")
     if fmt is Format.table:
         mi = ev.micro
         console.print(
-            f"micro-F1 {mi.f1:.3f} (P {mi.precision:.3f}, R {mi.recall:.3f}), macro-F1 {ev.macro_f1:.3f} "
-            f"(koder med stöd > 0), Krippendorffs α {ev.alpha_pooled:.3f} (alla segment × koder, 0/1)"
+            _("micro-F1 {f1:.3f} (P {precision:.3f}, R {recall:.3f}), macro-F1 {macro_f1:.3f} (codes with support > 0), Krippendorff's α {alpha_pooled:.3f} (all segments × codes, 0/1)").format(f1=mi.f1, precision=mi.precision, recall=mi.recall, macro_f1=ev.macro_f1, alpha_pooled=ev.alpha_pooled)
         )
 
 
@@ -268,12 +265,12 @@ def _learning_curve(gold: Path, train_file: Path | None, cv: int | None, codeboo
     from qualcode.suggest.file_mode import learning_curve_files
 
     if cv is not None:
-        raise InputError("inlärningskurvan korsvaliderar inte", hint=Hint("ange en träningsfil eller ingen", option="train"))
+        raise InputError(_("the learning curve does not cross-validate"), hint=Hint(_("give one training file or none"), option="train"))
     try:
         ks = [int(k) for k in steps.split(",") if k.strip()]
     except ValueError:
-        raise InputError(f"ogiltiga steg {steps!r}", value=steps,
-                         hint=Hint("ange antal segment med komma emellan", option="steps", example="0,20,50")) from None
+        raise InputError(_("invalid steps {steps!r}").format(steps=steps), value=steps,
+                         hint=Hint(_("give numbers of segments separated by commas"), option="steps", example="0,20,50")) from None
     points = learning_curve_files(str(gold), str(train_file) if train_file else None,
                                   str(codebook) if codebook else None, steps=ks)
     rows = [p.to_dict() for p in points]
@@ -286,7 +283,7 @@ def _learning_curve(gold: Path, train_file: Path | None, cv: int | None, codeboo
               "precision": f"{r['micro']['precision']:.3f}", "recall": f"{r['micro']['recall']:.3f}",
               "micro_f1": f"{r['micro']['f1']:.3f}", "macro_f1": f"{r['macro_f1']:.3f}"} for r in rows]
     emit(table, ["order", "k", "scored", "precision", "recall", "micro_f1", "macro_f1"], fmt,
-         title="Inlärningskurva: k kodade segment av det nya dokumentet, resten bedömda")
+         title=_("Learning curve: k coded segments of the new document, the rest scored"))
 
 
 def register(root: typer.Typer) -> None:

@@ -28,6 +28,7 @@ from qualcode.cli.common import (
     render_error,
     split_values,
 )
+from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
     from qualcode.coding.double_coding import AdjudicationSession
@@ -68,15 +69,14 @@ def _span_words(text: str, span: tuple[int, int] | None) -> str:
 def render_view(view: SegmentView | None, keys: bool = False) -> None:
     """Show one segment with its context, metadata, codes and suggestions."""
     if view is None:
-        console.print("[bold green]Klart:[/] inga fler segment i kön.")
+        console.print(_("[bold green]Done:[/] no more segments in the queue."))
         return
     seg = view.segment
-    console.rule(f"segment {seg.id} · {escape(seg.document_name)} · {seg.unit} {seg.idx + 1} · {view.remaining} kvar")
+    console.rule(_("segment {id} · {escape} · {unit} {value} · {remaining} left").format(id=seg.id, escape=escape(seg.document_name), unit=seg.unit, value=seg.idx + 1, remaining=view.remaining))
     if seg.meta:
         console.print("[dim]" + escape(", ".join(f"{k}={v}" for k, v in seg.meta.items())) + "[/]")
     if seg.role:
-        console.print("[bold]" + ("Rubrik" if seg.role == "heading" else "Fråga") + "[/] [dim](kodas inte som innehåll; "
-                      "texten under den får den som belägg)[/]")
+        console.print("[bold]" + ("Rubrik" if seg.role == "heading" else _("Question")) + _("[/] [dim](not coded as content; the text below it gets it as evidence)[/]"))
     elif seg.section:
         console.print("[bold]§ " + escape(seg.section) + "[/]")
     if view.before:
@@ -84,23 +84,23 @@ def render_view(view: SegmentView | None, keys: bool = False) -> None:
     console.print(_highlighted(seg.text, view.highlights))
     if view.after:
         console.print("[dim]" + escape(view.after) + "[/]")
-    mine = ", ".join(f"{m.code_id} {m.name}" + _span_words(seg.text, m.span) + (f" [memo: {m.memo}]" if m.memo else "")
+    mine = ", ".join(f"{m.code_id} {m.name}" + _span_words(seg.text, m.span) + (_(" [memo: {memo}]").format(memo=m.memo) if m.memo else "")
                      for m in view.mine)
-    console.print("Dina koder: " + (escape(mine) if mine else "[dim]inga[/]"))
+    console.print(_("Your codes: ") + (escape(mine) if mine else _("[dim]none[/]")))
     if view.others:
-        console.print("Andra kodare: " + escape(", ".join(f"{m.code_id} ({m.coder})" + _span_words(seg.text, m.span)
+        console.print(_("Other coders: ") + escape(", ".join(f"{m.code_id} ({m.coder})" + _span_words(seg.text, m.span)
                                                           for m in view.others)))
     if view.quote:
-        console.print("[magenta]★ nyckelcitat[/]")
+        console.print(_("[magenta]★ key quote[/]"))
     for s in view.suggestions:
         score = f"{s.score:.2f}" if s.score is not None else "–"
         reason = f" — {s.reason}" if s.reason else ""
         console.print(f"  [cyan]{s.number}[/] {escape(s.code_id)} {escape(s.name)} [dim]{score}{escape(reason)}[/]")
     if not keys:
-        console.print("[dim]Enter klar · a N / a * acceptera · r [N] avvisa · + KOD · - KOD · m text · k citat · s hoppa · u ångra · q sluta · ? hjälp[/]")
+        console.print(_("[dim]Enter done · a N / a * accept · r [N] reject · + CODE · - CODE · m text · k quote · s skip · u undo · q quit · ? help[/]"))
         return
-    choose = "a N / a * acceptera · r [N] avvisa" if len(view.suggestions) > 1 else "a acceptera · r avvisa"
-    console.print(f"[dim]tangenter: Enter/n klar · {choose} · k citat · s hoppa · u ångra · + / - kod · m memo · : kommando · q sluta · ? hjälp[/]")
+    choose = _("a N / a * accept · r [N] reject") if len(view.suggestions) > 1 else _("a accept · r reject")
+    console.print(_("[dim]keys: Enter/n done · {choose} · k quote · s skip · u undo · + / - code · m memo · : command · q quit · ? help[/]").format(choose=choose))
 
 
 def _echo(text: str) -> None:
@@ -122,7 +122,7 @@ def _run_keys(session: TagSession) -> SessionSummary:
     def is_help(line: str) -> bool:
         if line.strip().lower() not in ("?", "h"):
             return False
-        err_console.print(escape(KEY_HELP))
+        err_console.print(escape(_(KEY_HELP)))
         return True
 
     with terminal_keys(sys.stdin.fileno()) as read_key:
@@ -134,7 +134,7 @@ def _report(message: str | Exception, error: bool) -> None:
     if isinstance(message, Exception):
         message = render_error(message)
     if error:
-        err_console.print(f"[bold red]fel:[/] {escape(message)}")
+        err_console.print(_("[bold red]error:[/] {escape}").format(escape=escape(message)))
     else:
         err_console.print(f"[green]✓[/] {escape(message)}")
 
@@ -179,25 +179,24 @@ def tag(
         s = TagSession(p, coder=coder, spec=spec, session=session, blind=blind,
                        show_suggestions=not no_suggestions, retrainer=retrainer)
         if s.resumed:
-            err_console.print(f"Fortsätter där {s.coder} slutade ({len(s.queue)} segment kvar).")
+            err_console.print(_("Continuing where {coder} stopped ({n_queue} segments left).").format(coder=s.coder, n_queue=len(s.queue)))
         use_keys = keys_available(sys.stdin) if keys is None else keys
         if use_keys and not keys_available(sys.stdin):
-            err_console.print("[yellow]obs:[/] tangentläge kräver en terminal som indata — läser rader (Enter efter varje kommando).")
+            err_console.print(_("[yellow]note:[/] key mode needs a terminal as input — reading lines (Enter after each command)."))
             use_keys = False
         start = s.state.decisions
         try:
             summary = _run_keys(s) if use_keys else run(s, _lines("> "), render=render_view, report=_report)
         except KeyboardInterrupt:
-            err_console.print(f"avbrutet — {s.state.decisions - start} segment klara, {len(s.queue)} kvar. "
-                              "Allt är sparat — fortsätt med `qualcode tag`.")
+            err_console.print(_("interrupted — {value} segments done, {n_queue} left. Everything is saved — continue with `qualcode tag`.").format(value=s.state.decisions - start, n_queue=len(s.queue)))
             raise typer.Exit(130) from None
         if retrainer is not None and retrainer.busy:
-            err_console.print("Väntar på att omträningen av förslagen blir klar …")
+            err_console.print(_("Waiting for the retraining of the suggestions to finish …"))
             retrainer.join()
         if retrainer is not None and retrainer.error:
-            err_console.print(f"[yellow]obs:[/] omträningen av förslagen misslyckades: {escape(render_error(retrainer.error))}")
+            err_console.print(_("[yellow]note:[/] retraining the suggestions failed: {escape}").format(escape=escape(render_error(retrainer.error))))
     err_console.print(
-        f"{summary.decisions} segment klara, {summary.remaining} kvar. Allt är sparat — fortsätt med `qualcode tag`."
+        _("{decisions} segments done, {remaining} left. Everything is saved — continue with `qualcode tag`.").format(decisions=summary.decisions, remaining=summary.remaining)
     )
 
 
@@ -219,21 +218,20 @@ def sample(
         if list_:
             rows = [{"name": s.name, "seed": s.seed, "n": s.n, **s.spec, "created_at": s.created_at}
                     for s in p.store.list_samples()]
-            emit(rows, ["name", "seed", "n", "unit", "kind", "created_at"], fmt, title="Urval")
+            emit(rows, ["name", "seed", "n", "unit", "kind", "created_at"], fmt, title=_("Samples"))
             return
         if n is None or seed is None:
-            raise InputError("ange både --n och --seed, t.ex. `qualcode sample --n 50 --seed 2018` (eller --list)")
+            raise InputError(_("give both --n and --seed, e.g. `qualcode sample --n 50 --seed 2018` (or --list)"))
         result = draw_sample(p, n, seed, name=name, unit=unit, kind=kind)
         segs = list(p.store.iter_segments(ids=list(result.segment_ids)))
-    verb = "Drog" if result.created else "Urvalet fanns redan:"
-    err_console.print(f"{verb} '{result.name}' med {len(segs)} segment (seed {result.seed}). "
-                      f"Koda det med `qualcode tag --sample {result.name} --blind`.")
+    verb = _("Drew") if result.created else _("The sample already existed:")
+    err_console.print(_("{verb} '{name}' with {n_segs} segments (seed {seed}). Code it with `qualcode tag --sample {name} --blind`.").format(verb=verb, name=result.name, n_segs=len(segs), seed=result.seed))
     rows = [
         {"segment": s.id, "document": s.document_name, "unit": s.unit,
          "text": _short(s.text) if fmt is Format.table else s.text}
         for s in segs
     ]
-    emit(rows, ["segment", "document", "unit", "text"], fmt, title=f"Urval {result.name}")
+    emit(rows, ["segment", "document", "unit", "text"], fmt, title=_("Sample {name}").format(name=result.name))
 
 
 def disagreements(
@@ -262,24 +260,24 @@ def disagreements(
         for d in items
     ]
     emit(rows, ["segment", "document", "text", *names, "agreed", "disputed"], fmt,
-         title=f"Oenigheter mellan {', '.join(names)}: {len(rows)} segment")
+         title=_("Disagreements between {names}: {n_rows} segments").format(names=', '.join(names), n_rows=len(rows)))
 
 
 def _render_adjudication(session: AdjudicationSession) -> None:
     d = session.current
     if d is None:
-        console.print("[bold green]Klart:[/] inga fler oenigheter.")
+        console.print(_("[bold green]Done:[/] no more disagreements."))
         return
     seg = d.segment
-    console.rule(f"segment {seg.id} · {escape(seg.document_name)} · {len(session.items) - session.index} kvar")
+    console.rule(_("segment {id} · {escape} · {value} left").format(id=seg.id, escape=escape(seg.document_name), value=len(session.items) - session.index))
     console.print("[bold]" + escape(seg.text) + "[/]")
     for coder, codes in d.codes.items():
         console.print(f"  {escape(coder)}: {escape(', '.join(codes)) or '[dim]inga[/]'}")
     for i, code in enumerate(d.disputed, start=1):
         mark = "x" if code in session.proposal else " "
         console.print(f"  [cyan]{i}[/] [{mark}] {escape(code)}")
-    console.print("Förslag: " + (escape(", ".join(sorted(session.proposal))) or "[dim]inga koder[/]"))
-    console.print("[dim]Enter spara · siffra växla · + / - KOD · a alla · c KODARE · s hoppa · u ångra · q sluta[/]")
+    console.print(_("Suggestions: ") + (escape(", ".join(sorted(session.proposal))) or _("[dim]no codes[/]")))
+    console.print(_("[dim]Enter save · digit toggle · + / - CODE · a all · c CODER · s skip · u undo · q quit[/]"))
 
 
 def adjudicate(
@@ -313,7 +311,7 @@ def adjudicate(
             _report(message, False)
             _render_adjudication(session)
         saved = len(session.saved)
-    err_console.print(f"{saved} konsensusbeslut sparade som kodare 'consensus'.")
+    err_console.print(_("{saved} consensus decisions saved as coder 'consensus'.").format(saved=saved))
 
 
 def register(app: typer.Typer) -> None:

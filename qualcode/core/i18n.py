@@ -44,6 +44,11 @@ def _(message: str) -> str:
     return catalog(language()).gettext(message) if message else message
 
 
+def N_(message: str) -> str:
+    """Marks a msgid for the catalog without translating it here (translate it with `_()` when shown)."""
+    return message
+
+
 def decimal_separator() -> str:
     return "," if language() == "sv" else "."
 

@@ -57,6 +57,9 @@ ROLE_WORDS = frozenset(
     "chef enhetschef sektionschef avdelningschef gruppledare handläggare socialsekreterare "
     "biståndshandläggare medarbetare personal ledning".split()
 )
+# The people the service is for (the codebook's "brukare (klienter, barn, äldre)"): like staff, a
+# client named as receiver ("mer tid för klienterna") is who gets something, not the topic.
+CLIENT_WORDS = frozenset("brukare klient kund patient elev deltagare ungdom arbetssökande boende förälder".split())
 RECIPIENT_MARKS = frozenset("till för åt".split())
 SOURCE_MARKS = frozenset(("från",))
 # Verbs after a person that say whether the person gives or gets ("ledning som ger stöd").
@@ -192,7 +195,7 @@ class Lexicon:
         if token in ADJECTIVE_FORMS:
             lemma = ADJECTIVE_FORMS[token]
         wholes = frozenset(self._forms(token, answer) | ({lemma} if lemma else set()))
-        role = lemma in ROLE_WORDS or any(lemma.endswith(r) and len(lemma) - len(r) >= 3 for r in ("chef", "handläggare"))
+        role = lemma in ROLE_WORDS or lemma in CLIENT_WORDS or any(lemma.endswith(r) and len(lemma) - len(r) >= 3 for r in ("chef", "handläggare"))
         pieces = self._split(token)
         if len(pieces) > 1:
             parts = tuple(Part(p, frozenset(self._forms(p, answer))) for p in pieces)
@@ -284,8 +287,9 @@ def role_tags(toks: list[str], words: list[Word], admin: bool) -> list[str]:
                 after = set(toks[n + 1:n + 4])
                 if after & GIVING_VERBS:
                     tag = "source"  # "ledning som ger stöd"
-                elif after & RECEIVING_VERBS:
-                    tag = "recipient"  # "cheferna behöver administrativ hjälp"
+                elif after & RECEIVING_VERBS and w.lemma not in CLIENT_WORDS:
+                    # "cheferna behöver administrativ hjälp"; clients who "får säga sitt" take part
+                    tag = "recipient"
         tags.append(tag)
         prev_marks = []
     return tags

@@ -5,7 +5,9 @@
 Steps, each a separate `qualcode` process (wall time, CPU time, peak RSS from `wait4`, and
 the database size after it): `init`, `import survey` (a `;` CSV of N generated comments),
 `train` (on `--train` comments coded with their generated codes; the coding itself is set
-up in-process and not timed), `suggest run` (every uncoded segment, reasons stored).
+up in-process and not timed), `suggest run` (every uncoded segment, reasons stored),
+`counts --by stadsdel` and `report --by termin` (Markdown, DOCX and XLSX). Every comment
+carries the metadata `stadsdel` (7 districts) and `termin` (4 terms).
 
 References, measured in the same run, on the same texts, as plain scripts in this process:
 - import: "`spacy.blank('sv')` tokenizer + simplemma": read the CSV, hash each text, tokenize
@@ -21,13 +23,10 @@ from __future__ import annotations
 
 import argparse
 import csv
-import functools
-import hashlib
 import json
 import os
 import resource
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -38,6 +37,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_suggest import generate  # noqa: E402  (same generated comments as bench_suggest.py)
+from plain_reference import IMPORT_NAME, SUGGEST_NAME, plain_import, plain_suggest  # noqa: E402
+
+
+DISTRICTS = ["Bromma", "Farsta", "Hägersten-Älvsjö", "Kungsholmen", "Rinkeby-Kista", "Södermalm", "Östermalm"]
+TERMS = ["VT2016", "HT2016", "VT2017", "HT2017"]
 
 
 def run_step(args: list[str], cwd: Path) -> dict[str, float]:
@@ -63,54 +67,6 @@ def timed(fn):  # type: ignore[no-untyped-def]
                  "rss": r1.ru_maxrss / 1024.0}
 
 
-def plain_tokens(texts: list[str]) -> list[str]:
-    """Reference tokenizing: spacy.blank('sv') tokenizer + simplemma, lemmas space-joined."""
-    import simplemma
-    import spacy
-
-    nlp = spacy.blank("sv")
-
-    @functools.lru_cache(maxsize=None)
-    def lemma(w: str) -> str:
-        return simplemma.lemmatize(w, lang="sv").lower() if any(c.isalpha() for c in w) else w
-
-    return [" ".join(lemma(t.lower_) for t in doc if not (t.is_space or t.is_punct))
-            for doc in nlp.pipe(texts, batch_size=256)]
-
-
-def plain_import(csv_path: Path, db: Path) -> int:
-    texts = []
-    with open(csv_path, encoding="cp1252", newline="") as f:
-        rows = list(csv.DictReader(f, delimiter=";"))
-    texts = [r["kommentar"] for r in rows]
-    hashes = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
-    lemmas = plain_tokens(texts)
-    conn = sqlite3.connect(db)
-    conn.execute("CREATE TABLE t (id TEXT, hash TEXT, text TEXT, lemmas TEXT)")
-    data = [(r["id"], h, t, lem) for r, h, t, lem in zip(rows, hashes, texts, lemmas)]
-    for i in range(0, len(data), 1000):
-        conn.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", data[i:i + 1000])
-    conn.commit()
-    conn.close()
-    return len(data)
-
-
-def plain_suggest(train_texts: list[str], train_codes: list[tuple[str, ...]], texts: list[str], codes: list[str]):  # type: ignore[no-untyped-def]
-    import numpy as np
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-
-    vec = TfidfVectorizer(token_pattern=r"[^\s]+", ngram_range=(1, 2), sublinear_tf=True, lowercase=False)
-    Xtr = vec.fit_transform(plain_tokens(train_texts))
-    models = {}
-    for c in codes:
-        y = np.array([c in cs for cs in train_codes], dtype=int)
-        if 0 < y.sum() < len(y):
-            models[c] = LogisticRegression(C=4.0, class_weight="balanced", solver="liblinear").fit(Xtr, y)
-    X = vec.transform(plain_tokens(texts))
-    return {c: m.predict_proba(X)[:, 1] for c, m in models.items()}
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("n", type=int, help="comments to generate")
@@ -125,9 +81,9 @@ def main() -> None:
     csv_path = work / "enkat.csv"
     with open(csv_path, "w", encoding="cp1252", newline="") as f:
         w = csv.writer(f, delimiter=";")
-        w.writerow(["id", "kommentar"])
-        for r in rows:
-            w.writerow([r.id, r.text])
+        w.writerow(["id", "stadsdel", "termin", "kommentar"])
+        for i, r in enumerate(rows):
+            w.writerow([r.id, DISTRICTS[i % len(DISTRICTS)], TERMS[i % len(TERMS)], r.text])
     db = proj / "qualcode.db"
     results: list[tuple[str, dict[str, float], float | None]] = []
 
@@ -157,8 +113,10 @@ def main() -> None:
         project.close()
     step("train", ["train", "--cv", "0", "-p", str(proj)])
     step("suggest run", ["suggest", "run", "-p", str(proj)])
+    step("counts", ["counts", "--by", "stadsdel", "-p", str(proj)])
+    step("report", ["report", "--out", str(work / "rapport"), "--by", "termin", "-p", str(proj)])
 
-    ref_import, m_imp = timed(lambda: plain_import(csv_path, work / "plain.db"))
+    ref_import, m_imp = timed(lambda: plain_import(csv_path, work / "plain.db", "kommentar", "id", "cp1252"))
     from qualcode.core.codebook import default_codebook
 
     leaves = [c.id for c in default_codebook().leaves]
@@ -174,9 +132,9 @@ def main() -> None:
         ratio = f"{m['wall'] / ref['wall']:.2f}" if ref else ""
         print(f"{name:<16}{m['wall']:>9.1f}{m['cpu']:>9.1f}{m['rss']:>13.0f}{(size or 0):>9.1f}{ratio:>8}")
     print(f"{'ref import':<16}{m_imp['wall']:>9.1f}{m_imp['cpu']:>9.1f}{'':>13}{'':>9}   "
-          "spacy.blank('sv') tokenizer + simplemma, sha256, SQLite executemany")
+          f"{IMPORT_NAME} (read, sha256, tokenize, lemmatize, SQLite insert)")
     print(f"{'ref suggest':<16}{m_sug['wall']:>9.1f}{m_sug['cpu']:>9.1f}{'':>13}{'':>9}   "
-          "scikit-learn TF-IDF + LogisticRegression (tokens as above; train + predict_proba)")
+          f"{SUGGEST_NAME} (tokens as above; train + predict_proba)")
     print(json.dumps({"n": args.n, "steps": {n: m for n, m, _ in results}, "ref_import": m_imp, "ref_suggest": m_sug}))
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)

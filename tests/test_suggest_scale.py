@@ -121,3 +121,55 @@ def test_the_reimport_check_finds_documents_by_index(project):
     ).fetchall()
     text = " ".join(str(tuple(r)) for r in plan)
     assert "documents_name" in text and "documents_source" in text and "SCAN documents" not in text
+
+
+def _open_suggestions(project):
+    return {(c.segment_id, c.code_id): (c.score, c.reason)
+            for c, _ in project.store.iter_codings(sources=("suggested",))}
+
+
+def test_suggest_run_reads_stored_lemmas_not_the_pipeline(project, monkeypatch):
+    """Segments are scored from the lemmas stored at import: the pipeline never runs over them."""
+    from spacy.language import Language
+
+    def refuse(*a, **k):
+        raise AssertionError("nlp.pipe ran over stored segments")
+
+    monkeypatch.setattr(Language, "pipe", refuse)
+    monkeypatch.setattr(Language, "__call__", refuse)
+    result = suggest_project(project, segments="all")
+    assert result.n_segments == 160 and result.n_suggestions > 20
+
+
+def test_suggest_run_commits_per_batch_and_a_crash_keeps_whole_batches(project, monkeypatch):
+    import qualcode.suggest.service as service
+
+    suggest_project(project, segments="all")
+    before = _open_suggestions(project)
+    order = [s.id for s in project.store.iter_segments()]
+    monkeypatch.setattr(service, "BATCH_SIZE", 50)
+    store = project.store
+    real_add = store.add_suggestions
+    real_suggestions = service.Suggester.suggestions
+    calls = []
+
+    def scoring(self, keys, X, min_score=None):
+        assert not store.conn.in_transaction  # scoring holds no write lock: other coders can save meanwhile
+        return real_suggestions(self, keys, X, min_score=min_score)
+
+    def add(coder, rows):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("kraschade mitt i omgång 2")
+        return real_add(coder, rows)
+
+    monkeypatch.setattr(service.Suggester, "suggestions", scoring)
+    monkeypatch.setattr(store, "add_suggestions", add)
+    with pytest.raises(RuntimeError):
+        suggest_project(project, segments="all", min_score=0.01)  # many more suggestions than before
+    after = _open_suggestions(project)
+    first, rest = set(order[:50]), set(order[50:])
+    new_first = {k: v for k, v in after.items() if k[0] in first}
+    assert len(new_first) > len({k for k in before if k[0] in first})  # batch 1 stored with the new threshold
+    assert {k: v for k, v in after.items() if k[0] in rest} == {k: v for k, v in before.items() if k[0] in rest}
+    suggest_project(project, segments="all")  # leave the module's project as it was

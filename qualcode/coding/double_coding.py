@@ -160,8 +160,7 @@ def model_predictions(
     nobody had coded yet. None when the suggestions library is not available.
     """
     try:
-        from qualcode.suggest.estimator import tokenize
-        from qualcode.suggest.service import load_project_suggester
+        from qualcode.suggest.service import load_project_suggester, segment_tokens
     except ImportError:
         return None
     suggester = load_project_suggester(project)
@@ -169,7 +168,7 @@ def model_predictions(
     out: dict[int, set[str]] = {s.id: set() for s in segs}
     if not segs:
         return out
-    X = tokenize([s.text for s in segs], nlp=project.nlp(), pos=getattr(suggester, "pos_filter", False))
+    X = segment_tokens(segs, project.nlp(), pos=getattr(suggester, "pos_filter", False))
     for sug in suggester.suggestions([s.id for s in segs], X, min_score=threshold):
         out[sug.key].add(sug.code_id)
     return out

@@ -35,6 +35,7 @@ from qualcode.core.records import (
 DB_NAME = "qualcode.db"
 # SQL for "this segment has this code": a manual or an accepted coding
 POSITIVE_SQL = "(" + ", ".join(f"'{s}'" for s in POSITIVE_SOURCES) + ")"
+DECIDED_SQL = "(" + ", ".join(f"'{s}'" for s in (*POSITIVE_SOURCES, "rejected")) + ")"  # she decided the code
 # Seconds a write waits for another writer before giving up (imports commit in short batches);
 # QUALCODE_BUSY_TIMEOUT overrides it.
 BUSY_TIMEOUT = 30.0
@@ -1542,6 +1543,40 @@ class Store:
             "suggestions": int(q("SELECT COUNT(*) FROM codings WHERE source = 'suggested'").fetchone()[0]),
             "rejected": int(q("SELECT COUNT(*) FROM codings WHERE source = 'rejected'").fetchone()[0]),
         }
+
+    # -- suggestions in batches (suggest run streams and commits per batch) -------------
+
+    def decided_codes(self, segment_ids: Sequence[int]) -> dict[int, set[str]]:
+        """Codes with a manual, accepted or rejected coding covering each segment (as `iter_coded_segments`)."""
+        if not segment_ids:
+            return {}
+        out: dict[int, set[str]] = {}
+        sql = (
+            "SELECT s.id, c.code_id FROM segments s JOIN codings c ON c.document_id = s.document_id "
+            "JOIN segments a ON a.id = c.segment_id AND a.unit = s.unit "
+            f"WHERE s.id IN ({','.join('?' * len(segment_ids))}) AND c.source IN " + DECIDED_SQL + " "
+            "AND (s.id = c.segment_id OR (c.start < s.end AND s.start < c.end AND " + _ENOUGH.format(s="s") + "))"
+        )
+        for seg, code in self.conn.execute(sql, list(segment_ids)):
+            out.setdefault(int(seg), set()).add(str(code))
+        return out
+
+    def add_suggestions(self, coder: str, rows: Iterable[tuple[int, str, float, str, str]]) -> int:
+        """Store (segment id, code, score, model version, reason) as open suggestions on whole segments.
+
+        One statement for the batch; a (segment, code) the coder already has a coding of is skipped.
+        Returns the number stored.
+        """
+        ts = now()
+        cur = self.conn.executemany(
+            "INSERT INTO codings (document_id, start, end, segment_id, code_id, coder, source, score, model_version, "
+            "reason, created_at, updated_at) "
+            "SELECT s.document_id, s.start, s.end, s.id, ?, ?, 'suggested', ?, ?, ?, ?, ? FROM segments s "
+            "WHERE s.id = ? AND NOT EXISTS (SELECT 1 FROM codings c WHERE c.segment_id = s.id AND c.code_id = ? "
+            "AND c.coder = ?)",
+            ((code, coder, score, version, reason, ts, ts, seg, code, coder) for seg, code, score, version, reason in rows),
+        )
+        return int(cur.rowcount)
 
 
 def _writable(path: Path) -> bool:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from qualcode.suggest.rules import (
     split_structure,
     structured_tokens,
     tokens_from_doc,
+    tokens_from_lemmas,
 )
 
 if TYPE_CHECKING:
@@ -128,6 +130,54 @@ def tokenize(
     return [tokens_from_doc(d, pos=pos) for d in nlp.pipe(texts, batch_size=batch_size, disable=disable)]
 
 
+def lemma_tokens(texts: Iterable[str], nlp: Language | None = None) -> list[list[Token]]:
+    """Tokens of texts as import stores a segment's words: the tokenizer and simplemma only.
+
+    For what has no stored lemmas of its own (a section heading, the coded part of a segment),
+    so that it reads like the stored segments (`stored_tokens`).
+    """
+    from qualcode.nlp.pipeline import LEMMATIZER_NAME, load_pipeline, word_lemma
+
+    nlp = nlp or load_pipeline()
+    if LEMMATIZER_NAME not in nlp.pipe_names:  # the project stores the pipeline's own lemmas
+        return [tokens_from_doc(d) for d in nlp.pipe(texts, batch_size=256)]
+    out = []
+    for text in texts:
+        pairs = ((t.lower_, word_lemma(t.lower_)) for t in nlp.make_doc(text))
+        out.append([Token(form, lemma) for form, lemma in pairs if lemma])
+    return out
+
+
+# A word as spaCy's Swedish tokenizer cuts it in plain prose; checked against the stored lemmas.
+_WORD = re.compile(r"\w+(?:[-'’:.]\w+)*")
+
+
+def stored_tokens(lemmas: Sequence[str | None], texts: Sequence[str], nlp: Language | None = None) -> list[list[Token]]:
+    """Tokens of segments from the lemmas stored at import: the text is not parsed again.
+
+    The word forms (which rules match and reasons quote) come from a regular expression over
+    the text, used only where each word lemmatizes to its stored lemma; otherwise (about 2 %
+    of segments: e-mail addresses, `brukar-/kundgrupp`) from the tokenizer alone. A segment
+    stored without lemmas is read as `lemma_tokens` reads a text.
+    """
+    from qualcode.nlp.pipeline import load_pipeline, word_lemma
+
+    out: list[list[Token]] = []
+    for lem_string, text in zip(lemmas, texts):
+        if not lem_string:  # none stored (a segment added without them): read the text
+            out += lemma_tokens([text], nlp=nlp)
+            continue
+        lem = lem_string.split()
+        forms = [w.lower() for w in _WORD.findall(text)]
+        if len(forms) != len(lem) or any(word_lemma(f) != m for f, m in zip(forms, lem)):
+            nlp = nlp or load_pipeline()
+            forms = [t.lower_ for t in nlp.make_doc(text) if word_lemma(t.lower_)]
+            if len(forms) != len(lem):
+                forms = lem  # the pipeline's own lemmas, cut differently: the lemmas stand for the words
+        out.append([Token(f, m) for f, m in zip(forms, lem)])
+    return out
+
+
 def tokenize_structured(
     texts: Sequence[str], structure: Sequence[tuple[str | None, str | None]] | None = None,
     nlp: Any = None, pos: bool = False,
@@ -138,13 +188,16 @@ def tokenize_structured(
 
 def with_structure(
     X: list[list[Token]], structure: Sequence[tuple[str | None, str | None]] | None,
-    nlp: Any = None, pos: bool = False,
+    nlp: Any = None, pos: bool = False, stored: bool = False,
 ) -> list[list[Token]]:
-    """Token lists with each segment's (role, section) added (`structured_tokens`)."""
+    """Token lists with each segment's (role, section) added (`structured_tokens`).
+
+    `stored`: X are stored lemmas, so the headings are read the same way (`lemma_tokens`).
+    """
     if not structure or not any(r or s for r, s in structure):
         return X
     sections = sorted({s for _, s in structure if s})
-    sec_tokens = dict(zip(sections, tokenize(sections, nlp=nlp, pos=pos)))
+    sec_tokens = dict(zip(sections, lemma_tokens(sections, nlp=nlp) if stored else tokenize(sections, nlp=nlp, pos=pos)))
     return [structured_tokens(x, sec_tokens.get(s or "", []), r) for x, (r, s) in zip(X, structure)]
 
 

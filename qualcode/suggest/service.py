@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -11,12 +12,16 @@ import numpy as np
 
 from qualcode.core.errors import Hint, InputError
 from qualcode.core.records import POSITIVE_SOURCES
-from qualcode.suggest.estimator import Suggester, SuggestError, Suggestion, tokenize, with_structure
+from qualcode.suggest.estimator import Suggester, SuggestError, stored_tokens, tokenize, with_structure
 from qualcode.suggest.evaluate import Evaluation, cross_validate
 
 if TYPE_CHECKING:
+    from qualcode.core.records import Segment
     from qualcode.project import Project
     from qualcode.suggest.rules import Token
+
+
+BATCH_SIZE = 2000  # segments scored and stored per transaction
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,7 @@ def project_training_data(
     index = {c: j for j, c in enumerate(code_ids)}
     labels: dict[int, np.ndarray] = {}
     texts: dict[int, str] = {}
+    lemmas: dict[int, str | None] = {}
     spans: dict[int, list[tuple[int, int]]] = {}
     n_rejected = 0
     for coding, seg in store.iter_coded_segments(sources=(*POSITIVE_SOURCES, "rejected")):
@@ -81,6 +87,7 @@ def project_training_data(
             continue  # a group code or a code removed from the codebook
         row = labels.setdefault(seg.id, np.full(len(code_ids), -1, dtype=int))
         texts[seg.id] = seg.text
+        lemmas[seg.id] = seg.lemmas
         if coding.source in POSITIVE_SOURCES:
             spans.setdefault(seg.id, []).append((max(coding.start, seg.start) - seg.start,
                                                  min(coding.end, seg.end) - seg.start))
@@ -93,8 +100,12 @@ def project_training_data(
             row[row == -1] = 0  # a coded segment does not have the codes it was not given
     ids = sorted(labels)
     known = store.segment_structure(ids)
-    X = tokenize([coded_words(texts[i], spans.get(i, [])) for i in ids], nlp=project.nlp(), pos=pos)
-    X = with_structure(X, [known.get(i, (None, None)) for i in ids], nlp=project.nlp(), pos=pos)
+    words = [coded_words(texts[i], spans.get(i, [])) for i in ids]
+    if pos:  # POS tags are not stored: the POS filter parses the texts
+        X = tokenize(words, nlp=project.nlp(), pos=True)
+    else:  # the lemmas stored at import; only a coded part of a segment is lemmatized here
+        X = stored_tokens([lemmas[i] if w == texts[i] else None for i, w in zip(ids, words)], words, nlp=project.nlp())
+    X = with_structure(X, [known.get(i, (None, None)) for i in ids], nlp=project.nlp(), pos=pos, stored=not pos)
     Y = np.vstack([labels[i] for i in ids]) if ids else np.zeros((0, len(code_ids)), dtype=int)
     return ids, X, Y, n_rejected
 
@@ -219,42 +230,45 @@ def suggest_project(
                          hint=Hint("ange ett tal mellan 0 och 1", option="min_score", example="0.5"))
     suggester = load_project_suggester(project, trust_pickle=trust_pickle)
     store = project.store
-    segs = list(store.iter_segments(unit=unit, uncoded=(segments == "uncoded"), meta=meta, kind=kind,
-                                    document=document))
+    # Only the ids are held (8 bytes each); each batch is read, scored and stored in a transaction
+    # of its own, so other writers wait at most one batch and a crash keeps the batches stored.
+    ids = array("q", (s.id for s in store.iter_segments(unit=unit, uncoded=(segments == "uncoded"), meta=meta,
+                                                          kind=kind, document=document)))
     nlp = project.nlp()
-
-    def found() -> Iterable[Suggestion]:  # in batches, so memory stays flat for large projects
-        for start in range(0, len(segs), 2000):
-            batch = segs[start:start + 2000]
-            X = tokenize([s.text for s in batch], nlp=nlp, pos=suggester.pos_filter)
-            X = with_structure(X, [(s.role, s.section) for s in batch], nlp=nlp, pos=suggester.pos_filter)
-            yield from suggester.suggestions([s.id for s in batch], X, min_score=min_score)
-
-    # Scoring is the slow part: it runs before the write transaction, so coders can save meanwhile.
-    found_all = list(found())
     per_code: dict[str, int] = {}
-    stored = 0
+    stored = removed = 0
+    for start in range(0, len(ids), BATCH_SIZE):
+        batch = list(ids[start:start + BATCH_SIZE])
+        segs = list(store.iter_segments(ids=batch))
+        found = suggester.suggestions([s.id for s in segs], segment_tokens(segs, nlp, suggester.pos_filter),
+                                      min_score=min_score)
+        with store.transaction():
+            decided = store.decided_codes(batch)  # read in the transaction: decisions made while scoring count
+            removed += store.delete_suggestions(batch, coder=MODEL_CODER)
+            keep = [(s.key, s.code_id, s.score, s.model_version, s.reason) for s in found
+                    if s.code_id not in decided.get(s.key, ())]
+            stored += store.add_suggestions(MODEL_CODER, keep)
+        for row in keep:
+            per_code[row[1]] = per_code.get(row[1], 0) + 1
     with store.transaction():
-        decided: dict[int, set[str]] = {}  # read in the transaction: decisions made while scoring count
-        for coding, seg in store.iter_coded_segments(sources=(*POSITIVE_SOURCES, "rejected")):
-            decided.setdefault(seg.id, set()).add(coding.code_id)
-        seg_ids = [s.id for s in segs]
-        removed = 0
-        for start in range(0, len(seg_ids), 10_000):  # SQLite allows ~32k variables per statement
-            removed += store.delete_suggestions(seg_ids[start:start + 10_000], coder=MODEL_CODER)
-        for sug in found_all:
-            if sug.code_id in decided.get(sug.key, ()):
-                continue
-            store.upsert_coding(sug.key, sug.code_id, MODEL_CODER, "suggested", score=sug.score,
-                                model_version=sug.model_version, reason=sug.reason)
-            per_code[sug.code_id] = per_code.get(sug.code_id, 0) + 1
-            stored += 1
         store.log(actor or project.coder, "suggest", detail={
             "model_version": suggester.version_, "segments": segments, "min_score": min_score,
             "unit": unit, "meta": meta or {}, "kind": kind, "document": document,
-            "n_segments": len(segs), "n_suggestions": stored, "removed": removed,
+            "n_segments": len(ids), "n_suggestions": stored, "removed": removed,
         })
-    return SuggestResult(suggester.version_, len(segs), stored, per_code, suggester.classifier_ is None, removed)
+    return SuggestResult(suggester.version_, len(ids), stored, per_code, suggester.classifier_ is None, removed)
+
+
+def segment_tokens(segs: Sequence[Segment], nlp: Any, pos: bool = False) -> list[list[Token]]:
+    """Tokens of stored segments with their structure: the lemmas stored at import, never parsed again.
+
+    POS tags are not stored, so the POS filter (`pos`) parses the texts with the project's pipeline.
+    """
+    structure = [(s.role, s.section) for s in segs]
+    if pos:
+        return with_structure(tokenize([s.text for s in segs], nlp=nlp, pos=True), structure, nlp=nlp, pos=True)
+    X = stored_tokens([s.lemmas for s in segs], [s.text for s in segs], nlp=nlp)
+    return with_structure(X, structure, nlp=nlp, stored=True)
 
 
 def retrain_project(project: Project) -> SuggestResult:

@@ -43,7 +43,6 @@ from qualcode.suggest.rules import (
     split_structure,
     structured_tokens,
     tokens_from_doc,
-    tokens_from_lemmas,
 )
 
 if TYPE_CHECKING:

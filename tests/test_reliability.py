@@ -125,7 +125,7 @@ def test_background_retraining_lets_the_coder_save(coded_project, monkeypatch):
     with find_project(root) as p:
         add_codes(p, segment_ids[:3], ["P13"], coder="anna")
     monkeypatch.setenv("QUALCODE_BUSY_TIMEOUT", "0.5")
-    real = service.tokenize
+    real = service.segment_tokens  # the scoring step's tokens (from the stored lemmas)
     saved = []
 
     def tokenize_and_save(*args, **kwargs):
@@ -137,8 +137,9 @@ def test_background_retraining_lets_the_coder_save(coded_project, monkeypatch):
 
     with find_project(root) as p:
         service.train_project(p, cv=0)
-        monkeypatch.setattr(service, "tokenize", tokenize_and_save)
+        monkeypatch.setattr(service, "segment_tokens", tokenize_and_save)
         service.suggest_project(p)
+    assert saved
     with find_project(root) as p:
         assert p.store.find_coding(segment_ids[4], "P01", "anna") is not None
 

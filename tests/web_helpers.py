@@ -76,3 +76,53 @@ def client(root: Path, token: str = "hemligt"):  # type: ignore[no-untyped-def]
     assert r.status_code == 200
     (session,) = app.state.sessions.values()
     return c, app, session.csrf
+
+
+PASSWORD = "rätt-lösen-123"
+
+
+def add_accounts(root: Path, roles: dict[str, str], password: str = PASSWORD) -> None:
+    """Accounts through the service (argon2 hashes), e.g. {"anna": "admin", "bo": "coder"}."""
+    from qualcode.coding.accounts import add_account
+    from qualcode.project import find_project
+
+    with find_project(root) as p:
+        for name, role in roles.items():
+            add_account(p, name, role, password, actor="test")
+
+
+def team_app(root: Path, **settings):  # type: ignore[no-untyped-def]
+    from qualcode.web.app import TeamSettings, create_app
+
+    return create_app(root, team=TeamSettings(**settings), retrain_every=0)
+
+
+def login_form(c) -> str:  # type: ignore[no-untyped-def]
+    """Open the sign-in page; the form's CSRF value."""
+    import re
+
+    r = c.get("/login")
+    assert r.status_code == 200
+    return re.search(r'name="csrf" value="([^"]+)"', r.text).group(1)  # type: ignore[union-attr]
+
+
+def sign_in(c, name: str, password: str = PASSWORD, **kw):  # type: ignore[no-untyped-def]
+    token = login_form(c)
+    return c.post("/login", data={"csrf": token, "name": name, "password": password}, follow_redirects=False, **kw)
+
+
+def team_client(app, name: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    """A test client signed in as `name`; returns (client, csrf of its session)."""
+    import re
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+    c = TestClient(app)
+    r = sign_in(c, name, password)
+    assert r.status_code == 303, r.text
+    page = c.get("/")
+    assert page.status_code == 200
+    csrf = re.search(r'data-csrf="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    return c, csrf

@@ -119,6 +119,7 @@ TABLE_HEADERS = (
     N_("support"),
     N_("predicted"),
     N_("f1"),
+    N_("role"),
 )
 
 

@@ -81,6 +81,7 @@ _MODULES = (
     "agreement",
     "exchange",
     "serve",
+    "user",
 )
 
 

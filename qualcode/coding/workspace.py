@@ -20,7 +20,8 @@ from qualcode.project import Project
 WEB_SESSION = "web"
 UNDO_LIMIT = 50
 SHOWN_SOURCES = (*POSITIVE_SOURCES, "suggested")
-GRID_FIELDS_FROM = 2000  # survey answers whose metadata keys make the grid's columns
+GRID_FIELDS_FROM = 2000
+LIVE_FEED_LIMIT = 2000  # audit entries the live view reads per poll before it simply shows the document again  # survey answers whose metadata keys make the grid's columns
 
 
 # -- records the pages show ------------------------------------------------------------
@@ -66,6 +67,7 @@ class DocumentView:
     blind: bool
     codebook: Codebook
     can_undo: bool
+    seen: int = 0  # the newest audit entry when the view was read (the live view asks for changes after it)
 
     @property
     def open_suggestions(self) -> int:
@@ -105,7 +107,10 @@ def document_view(project: Project, document_id: int, coder: str | None = None, 
 
     `blind`: only `coder`'s own codings (and the model's open suggestions) are shown.
     """
+    from qualcode.store.accounts import last_audit_id
+
     store = project.store
+    seen = last_audit_id(store)  # before the codings: a change in between shows again, never goes missing
     doc = _open_document(project, document_id)
     coder = coder or project.coder
     cb = project.codebook
@@ -123,7 +128,7 @@ def document_view(project: Project, document_id: int, coder: str | None = None, 
                           any(s in flagged for s in segs), c.segment_id))
     marks.sort(key=lambda m: (m.start, -m.end, m.code_id, m.coder))
     cut = pieces(len(doc.text), [(m.start, m.end) for m in marks])
-    return DocumentView(doc, tuple(marks), tuple(cut), coder, blind, cb, can_undo(project, coder))
+    return DocumentView(doc, tuple(marks), tuple(cut), coder, blind, cb, can_undo(project, coder), seen)
 
 
 def marks_at(
@@ -383,7 +388,8 @@ def undo_last(project: Project, coder: str | None = None) -> Change:
             else:
                 store.unflag_quote(sid, coder)
             message = "ångrade nyckelcitatet"
-        store.log(coder, "undo", segment_id=sid, detail={"op": record["op"], "via": "web"})
+        store.log(coder, "undo", segment_id=sid,
+                  detail={"op": record["op"], "via": "web", "document": int(record["document"])})
         store.save_tag_state(coder, WEB_SESSION, {**state, "undo": stack})
     return Change(message, int(record["document"]))
 
@@ -391,6 +397,45 @@ def undo_last(project: Project, coder: str | None = None) -> Change:
 def can_undo(project: Project, coder: str | None = None) -> bool:
     state = project.store.load_tag_state(coder or project.coder, WEB_SESSION) or {}
     return bool(state.get("undo"))
+
+
+@dataclass(frozen=True)
+class DocumentChanges:
+    """What changed in one document after audit entry `since`: the newest entry id, who changed it."""
+
+    latest: int
+    actors: tuple[str, ...]  # in the order they first changed it
+    reload: bool = False  # too much happened to read entry by entry: show the document again
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.actors) or self.reload
+
+
+def document_changes(
+    project: Project, document_id: int, since: int, coder: str | None = None, blind: bool = False,
+) -> DocumentChanges:
+    """The audit log (the change feed) after `since`, read for one open document.
+
+    `blind`: other coders' changes are not shown (nor named), only the coder's own and the model's.
+    A document-wide change (replace, remove) counts for the document it names.
+    """
+    from qualcode.store.accounts import audit_changes, last_audit_id
+
+    coder = coder or project.coder
+    latest = last_audit_id(project.store)
+    since = max(0, int(since))
+    if latest - since > LIVE_FEED_LIMIT:
+        return DocumentChanges(latest, (), reload=True)
+    actors: list[str] = []
+    for ch in audit_changes(project.store, since, limit=max(0, latest - since)):
+        if ch.document_id != int(document_id):
+            continue
+        if blind and ch.actor not in (coder, MODEL_CODER):
+            continue
+        if ch.actor not in actors:
+            actors.append(ch.actor)
+    return DocumentChanges(latest, tuple(actors))
 
 
 # -- suggestions in active-learning order --------------------------------------------------
@@ -841,7 +886,7 @@ def mention_view(project: Project, columns: Sequence[str] = ()) -> MentionView:
                        tuple(labels.items()), str(path), len(counts.unresolved), available)
 
 
-def settle_mention(project: Project, answer: str, category: str) -> str:
+def settle_mention(project: Project, answer: str, category: str, actor: str | None = None) -> str:
     """Settle an unresolved answer: write `answer;category` to the project's mapping file (UTF-8, ';').
 
     A row for the same answer (compared as the mapper compares answers) is replaced; the file
@@ -879,5 +924,5 @@ def settle_mention(project: Project, answer: str, category: str) -> str:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(out.getvalue(), encoding="utf-8")
     os.replace(tmp, path)
-    project.store.log(project.coder, "mention-mapping", detail={"answer": answer, "category": cat, "file": path.name})
+    project.store.log(actor or project.coder, "mention-mapping", detail={"answer": answer, "category": cat, "file": path.name})
     return f"«{answer}» räknas nu som {cat}"

@@ -99,6 +99,16 @@ class NotFoundError(QualcodeError):
     """A segment, document or coding id that does not exist."""
 
 
+class AccessError(QualcodeError):
+    """Sign-in refused, a session that ended, or an action the account's role does not allow."""
+
+    def __init__(self, message: str = "", *, status: int = 403, retry_after: int | None = None,
+                 value: object = None, hint: Hint | None = None):
+        super().__init__(message, value=value, hint=hint)
+        self.status = status  # 401 sign in (again), 403 not allowed, 429 too many failed sign-ins
+        self.retry_after = retry_after
+
+
 class QualcodeWarning(UserWarning):
     """Something a command did that the user should know (text replaced, rows skipped); it went on.
 

@@ -170,3 +170,39 @@ class StoredSample:
     spec: dict[str, Any]
     segment_ids: tuple[int, ...]
     created_at: str
+
+
+ROLES = ("admin", "coder", "reader")  # what an account may do in `qualcode serve --team`
+
+
+@dataclass(frozen=True)
+class Account:
+    """Who may sign in to a team project: the name is the coder name her codings and the audit log carry."""
+
+    name: str
+    role: str  # one of ROLES
+    created_at: str
+    disabled: bool = False
+    password_hash: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class AccountSession:
+    """An open browser session of an account; `token_hash` is a hash of the cookie, never the cookie."""
+
+    token_hash: str
+    account: str
+    csrf: str
+    created_at: str
+    expires_at: str  # absolute end, UTC ISO 8601
+    last_seen: str
+
+
+@dataclass(frozen=True)
+class AuditChange:
+    """An audit entry as the live view reads it: which document it touched, if any."""
+
+    id: int
+    actor: str
+    action: str
+    document_id: int | None

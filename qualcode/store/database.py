@@ -295,6 +295,30 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX documents_source ON documents (source);
         """,
     ),
+    (
+        12,
+        "accounts and web sessions",
+        # `qualcode serve --team`: who may sign in (argon2 hashes only) and the open browser sessions,
+        # each keyed by a hash of its cookie value (the cookie itself is never stored).
+        """
+        CREATE TABLE accounts (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL CHECK (role IN ('admin', 'coder', 'reader')),
+            password_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            disabled BOOLEAN NOT NULL DEFAULT FALSE
+        );
+        CREATE TABLE web_sessions (
+            token_hash TEXT PRIMARY KEY,
+            account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
+            csrf TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            last_seen TEXT NOT NULL
+        );
+        CREATE INDEX web_sessions_account ON web_sessions (account);
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = max(v for v, _, _ in MIGRATIONS)

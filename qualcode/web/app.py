@@ -10,6 +10,7 @@ from __future__ import annotations
 import colorsys
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,11 +23,12 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from qualcode.core.errors import NotFoundError, QualcodeError
-from qualcode.web.security import CSRF_FIELD, Gate, WebSession
+from qualcode.core.errors import AccessError, NotFoundError, QualcodeError
+from qualcode.web.security import COOKIE, CSRF_FIELD, LOGIN_COOKIE, LOGIN_PATH, Gate, TeamGate, WebSession
 
 T = TypeVar("T")
 STATIC = Path(__file__).parent / "static"
+LIVE_SECONDS = 3  # the document page asks for other coders' changes this often (team mode)
 
 
 def _env() -> Environment:
@@ -58,13 +60,27 @@ def error_text(exc: QualcodeError) -> str:
     return f"{exc} — {hint.text}{extra}"
 
 
+@dataclass(frozen=True)
+class TeamSettings:
+    """`qualcode serve --team`: sessions end after `idle_minutes` unused or `session_hours` after sign-in;
+    `blind`: a coder sees only her own codings (and the model's suggestions)."""
+
+    blind: bool = False
+    idle_minutes: float = 120
+    session_hours: float = 12
+    live_seconds: float = LIVE_SECONDS
+
+
 class Web:
     """The routes, bound to one project folder."""
 
-    def __init__(self, root: Path, retrain_every: int = 25):
+    def __init__(self, root: Path, retrain_every: int = 25, team: TeamSettings | None = None):
+        from qualcode.coding.accounts import LoginGuard
         from qualcode.coding.retrain import Retrainer, default_trainer
 
         self.root = Path(root)
+        self.team = team
+        self.guard = LoginGuard()
         self.env = _env()
         # as in `qualcode tag`: new suggestions in the background after enough decisions
         self.retrainer = Retrainer(self.root, default_trainer() if retrain_every > 0 else None, every=retrain_every)
@@ -83,9 +99,13 @@ class Web:
 
     def render(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         session: WebSession = request.state.session
+        from qualcode.coding.accounts import ROLE_NAMES, allowed
+
         html = self.env.get_template(name).render(
             request=request, csrf=session.csrf, csrf_field=CSRF_FIELD, session=session, retrainer=self.retrainer,
-            **context,
+            can_code=allowed(session.role, "code"), is_admin=allowed(session.role, "admin"),
+            role_name=ROLE_NAMES.get(session.role, session.role),
+            live_seconds=self.team.live_seconds if self.team else None, **context,
         )
         return HTMLResponse(html, status_code=status)
 
@@ -121,7 +141,23 @@ class Web:
 
         view = await self.call(document_view, _int(request.path_params["doc"]), self.coder(request), self.blind(request))
         name = "document_text.html" if self.htmx(request) else "document.html"
-        return self.render(request, name, view=view, colours=code_colours(view.codebook), page="documents")
+        return self.render(request, name, view=view, colours=code_colours(view.codebook), page="documents",
+                           fragment=self.htmx(request))
+
+    async def document_changes(self, request: Request) -> Response:
+        """Polled by the document page: other coders' changes since the page's audit id show at once."""
+        from qualcode.coding.workspace import document_changes, document_view
+
+        doc = _int(request.path_params["doc"])
+        changes = await self.call(document_changes, doc, _int(request.query_params.get("since", "0")),
+                                  self.coder(request), self.blind(request))
+        if not changes.changed:
+            return self.render(request, "live.html", live_doc=doc, live_since=changes.latest, fragment=True)
+        view = await self.call(document_view, doc, self.coder(request), self.blind(request))
+        who = ", ".join(changes.actors)
+        note = f"{who} ändrade dokumentet just nu — det visas som det är nu" if who else "dokumentet visas som det är nu"
+        return self.render(request, "document_text.html", view=view, colours=code_colours(view.codebook),
+                           fragment=True, oob=True, note=note)
 
     async def panel(self, request: Request) -> Response:
         from qualcode.coding.workspace import marks_at
@@ -150,7 +186,7 @@ class Web:
             return response
         view = await self.call(document_view, change.document_id, self.coder(request), self.blind(request))
         return self.render(request, "document_text.html", view=view, colours=code_colours(view.codebook),
-                           message=change.message)
+                           message=change.message, fragment=True)
 
     async def add_coding(self, request: Request) -> Response:
         from qualcode.coding.workspace import code_selection
@@ -301,7 +337,8 @@ class Web:
         from qualcode.coding.workspace import mention_view, settle_mention
 
         form = await request.form()
-        message = await self.call(settle_mention, str(form.get("answer", "")), str(form.get("category", "")))
+        message = await self.call(settle_mention, str(form.get("answer", "")), str(form.get("category", "")),
+                                  self.coder(request))
         columns = [c.strip() for c in str(form.get("columns", "")).split(",") if c.strip()]
         view = await self.call(mention_view, columns)
         return self.render(request, "mentions.html", view=view, columns=", ".join(columns), page="mentions",
@@ -331,11 +368,72 @@ class Web:
     async def coders_switch(self, request: Request) -> Response:
         from qualcode.coding.workspace import check_coder
 
-        form = await request.form()
         session: WebSession = request.state.session
+        if session.team:
+            raise AccessError("i ett teamprojekt kodar du som ditt konto — logga in med ett annat konto för att "
+                              "koda som någon annan", status=403)
+        form = await request.form()
         session.coder = await self.call(check_coder, str(form.get("coder", "")))
         session.blind = form.get("blind") == "1"
         return RedirectResponse("/coders", status_code=303)
+
+    # -- team mode: signing in and out ------------------------------------------------------
+
+    def _login_page(self, request: Request, status: int = 200, error: str = "", name: str = "",
+                    retry_after: int | None = None) -> Response:
+        token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
+        why = request.query_params.get("why")
+        html = self.env.get_template("login.html").render(
+            login_csrf=token, csrf_field=CSRF_FIELD, error=error, name=name, next=_local_path(request),
+            ended=why == "ended" and not error, signed_out=why == "out" and not error,
+        )
+        response = HTMLResponse(html, status_code=status)
+        response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", path=LOGIN_PATH)
+        if retry_after:
+            response.headers["retry-after"] = str(retry_after)
+        return response
+
+    async def login_form(self, request: Request) -> Response:
+        return self._login_page(request)
+
+    async def login(self, request: Request) -> Response:
+        from qualcode.coding.accounts import sign_in
+
+        assert self.team is not None
+        form = await request.form()
+        name = str(form.get("name", "")).strip()
+        expected = request.cookies.get(LOGIN_COOKIE) or ""
+        sent = str(form.get(CSRF_FIELD, ""))
+        if not expected or not secrets.compare_digest(sent.encode(), expected.encode()):
+            return self._login_page(request, 403, "Formuläret hade gått ut — försök igen.", name)
+        client = request.client.host if request.client else "okänd"
+        try:
+            token, _ = await self.call(sign_in, name, str(form.get("password", "")), client, self.guard,
+                                       self.team.session_hours)
+        except AccessError as exc:
+            return self._login_page(request, exc.status, error_text(exc), name, exc.retry_after)
+        response = RedirectResponse(_local_path(request), status_code=303)
+        # no max-age: the cookie goes when the browser closes; the server ends the session anyway
+        response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/")
+        response.delete_cookie(LOGIN_COOKIE, path=LOGIN_PATH)
+        return response
+
+    async def logout(self, request: Request) -> Response:
+        from qualcode.coding.accounts import sign_out
+
+        await self.call(sign_out, request.cookies.get(COOKIE) or "")
+        response = RedirectResponse(LOGIN_PATH + "?why=out", status_code=303)
+        response.delete_cookie(COOKIE, path="/")
+        return response
+
+    async def team_session(self, cookie: str) -> WebSession:
+        """The signed-in account behind a cookie, as the routes see it (AccessError 401 otherwise)."""
+        from qualcode.coding.accounts import open_session
+
+        assert self.team is not None
+        account, stored = await self.call(open_session, cookie, self.team.idle_minutes)
+        return WebSession(csrf=stored.csrf, coder=account.name, role=account.role, team=True,
+                          blind=self.team.blind and account.role == "coder")
 
     async def codes_css(self, request: Request) -> Response:
         from qualcode.coding.workspace import codebook_of
@@ -355,6 +453,28 @@ def _int(value: Any) -> int:
         raise InputError(f"väntade ett heltal, fick {value!r}", value=value) from None
 
 
+def _local_path(request: Request) -> str:
+    """Where to go after signing in: a path of this site only (never another host)."""
+    target = str(request.query_params.get("next") or "/")
+    if not target.startswith("/") or target.startswith("//") or "\\" in target or target.startswith(LOGIN_PATH):
+        return "/"
+    return target
+
+
+def needs(level: str, endpoint: Callable[[Request], Any]) -> Callable[[Request], Any]:
+    """The route, refused with 403 for a role that may not do `level` ("code" or "admin")."""
+    from qualcode.coding.accounts import allowed, refuse
+
+    async def guarded(request: Request) -> Response:
+        role = request.state.session.role
+        if not allowed(role, level):
+            raise refuse(role, level)
+        return await endpoint(request)
+
+    guarded.__name__ = getattr(endpoint, "__name__", "route")
+    return guarded
+
+
 def _meta_filter(text: str) -> dict[str, str]:
     """`stadsdel=Bromma, termin=HT2016` to a filter (the same pairs as the CLI's --meta)."""
     from qualcode.core.errors import InputError
@@ -370,22 +490,29 @@ def _meta_filter(text: str) -> dict[str, str]:
     return out
 
 
-def create_app(root: str | Path, token: str | None = None, retrain_every: int = 25) -> Starlette:
+def create_app(
+    root: str | Path, token: str | None = None, retrain_every: int = 25, team: TeamSettings | None = None,
+) -> Starlette:
     """The workspace for the project in `root`; `token` opens it (default: a new random one).
 
     `retrain_every`: retrain the suggestions in the background after this many changes (0 = never).
+    `team`: accounts sign in instead of the token (`qualcode serve --team`); the project needs an admin.
     """
     from qualcode.project import find_project
 
-    web = Web(Path(root), retrain_every)
+    web = Web(Path(root), retrain_every, team)
     token = token or secrets.token_urlsafe(24)
     with find_project(root) as project:  # fails early, before a browser opens, when there is no project
         coder = project.coder
+        if team is not None:
+            from qualcode.coding.accounts import require_admin_account
+
+            require_admin_account(project)
     sessions: dict[str, WebSession] = {}
 
     async def on_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, QualcodeError)
-        status = 404 if isinstance(exc, NotFoundError) else 422
+        status = exc.status if isinstance(exc, AccessError) else 404 if isinstance(exc, NotFoundError) else 422
         if not hasattr(request.state, "session"):
             return HTMLResponse(str(exc), status_code=status)
         if Web.htmx(request):
@@ -393,40 +520,47 @@ def create_app(root: str | Path, token: str | None = None, retrain_every: int = 
             response.headers["HX-Retarget"] = "#flash"
             response.headers["HX-Reswap"] = "innerHTML"
             return response
-        return web.render(request, "message.html", status=status, title="Något gick fel", text=error_text(exc))
+        title = "Inte tillåtet" if isinstance(exc, AccessError) else "Något gick fel"
+        return web.render(request, "message.html", status=status, title=title, text=error_text(exc))
 
     routes = [
         Route("/", web.home),
         Route("/documents", web.documents),
         Route("/documents/{doc}", web.document),
         Route("/documents/{doc}/panel", web.panel),
-        Route("/documents/{doc}/codings", web.add_coding, methods=["POST"]),
-        Route("/codings/{coding}/{action}", web.coding_action, methods=["POST"]),
-        Route("/undo", web.undo, methods=["POST"]),
+        Route("/documents/{doc}/changes", web.document_changes),
+        Route("/documents/{doc}/codings", needs("code", web.add_coding), methods=["POST"]),
+        Route("/codings/{coding}/{action}", needs("code", web.coding_action), methods=["POST"]),
+        Route("/undo", needs("code", web.undo), methods=["POST"]),
         Route("/suggestions/next", web.next_suggestion),
         Route("/grid", web.grid),
-        Route("/grid/toggle", web.grid_toggle, methods=["POST"]),
+        Route("/grid/toggle", needs("code", web.grid_toggle), methods=["POST"]),
         Route("/codes/{code}", web.code_view),
         Route("/codebook", web.codebook),
-        Route("/codebook/{action}", web.codebook_change, methods=["POST"]),
+        Route("/codebook/{action}", needs("admin", web.codebook_change), methods=["POST"]),
         Route("/search", web.search),
-        Route("/search/code", web.search_code, methods=["POST"]),
+        Route("/search/code", needs("code", web.search_code), methods=["POST"]),
         Route("/counts", web.counts),
         Route("/counts/chart.png", web.counts_chart),
         Route("/mentions", web.mentions),
-        Route("/mentions/settle", web.mentions_settle, methods=["POST"]),
+        Route("/mentions/settle", needs("code", web.mentions_settle), methods=["POST"]),
         Route("/report", web.report),
-        Route("/report/download", web.report_download, methods=["POST"]),
+        Route("/report/download", web.report_download, methods=["POST"]),  # builds a file, changes nothing
         Route("/coders", web.coders),
         Route("/coders/switch", web.coders_switch, methods=["POST"]),
         Route("/codes.css", web.codes_css),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    app = Starlette(
-        routes=routes,
-        middleware=[Middleware(Gate, token=token, sessions=sessions, coder=coder)],
-        exception_handlers={QualcodeError: on_error},
-    )
+    if team is not None:
+        routes += [
+            Route(LOGIN_PATH, web.login_form),
+            Route(LOGIN_PATH, web.login, methods=["POST"]),
+            Route("/logout", web.logout, methods=["POST"]),
+        ]
+        gate = Middleware(TeamGate, lookup=web.team_session)
+    else:
+        gate = Middleware(Gate, token=token, sessions=sessions, coder=coder)
+    app = Starlette(routes=routes, middleware=[gate], exception_handlers={QualcodeError: on_error})
     app.state.token = token
     app.state.sessions = sessions
     app.state.web = web

@@ -1,8 +1,10 @@
-"""The gate in front of every route: a one-run token, a session cookie, CSRF and strict headers."""
+"""The gate in front of every route: strict headers, CSRF, and either a one-run token (one researcher)
+or accounts with sessions kept in the project (`qualcode serve --team`)."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode
 
@@ -32,24 +34,26 @@ _NO_ACCESS = """<!doctype html><html lang="sv"><head><meta charset="utf-8"><titl
 <body><h1>{title}</h1><p>{text}</p></body></html>"""
 
 
+LOGIN_COOKIE = "qualcode_login"  # the sign-in form's CSRF value (double submit: cookie and field agree)
+LOGIN_PATH = "/login"
+
+
 @dataclass
 class WebSession:
-    """One browser's session: its CSRF token, the coder it codes as, blind mode."""
+    """One browser's session: its CSRF token, the coder it codes as, blind mode, the account's role.
+
+    With the one-run token the researcher is the project's owner (role admin); in team mode
+    `coder` is the signed-in account and cannot be switched.
+    """
 
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     coder: str = ""
     blind: bool = False
+    role: str = "admin"
+    team: bool = False
 
 
-class Gate(BaseHTTPMiddleware):
-    """401 without the token or a session cookie; 403 for a write without the session's CSRF token."""
-
-    def __init__(self, app, token: str, sessions: dict[str, WebSession], coder: str):  # type: ignore[no-untyped-def]
-        super().__init__(app)
-        self.token = token
-        self.sessions = sessions
-        self.coder = coder
-
+class _Headers(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         response = await self._dispatch(request, call_next)
         for key, value in HEADERS.items():
@@ -57,6 +61,45 @@ class Gate(BaseHTTPMiddleware):
         if response.media_type in (None, "text/html"):
             response.headers.setdefault("cache-control", "no-store")
         return response
+
+    async def _dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        raise NotImplementedError
+
+
+def foreign_origin(request: Request) -> bool:
+    origin = request.headers.get("origin")
+    return bool(origin) and origin != f"{request.url.scheme}://{request.url.netloc}"
+
+
+async def sent_csrf(request: Request) -> str:
+    """The CSRF token a write carries: the header htmx sends, or a plain form's field."""
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        # a plain form (no JavaScript) sends the token as a field; the body is replayed to the route
+        fields = parse_qs((await request.body()).decode("utf-8", "replace"))
+        sent = (fields.get(CSRF_FIELD) or [""])[0]
+    return sent or ""
+
+
+async def _write_refused(request: Request, csrf: str) -> Response | None:
+    if request.method in SAFE_METHODS:
+        return None
+    if foreign_origin(request):
+        return _refuse(403, "Förbjudet", "Ändringar tas bara emot från qualcodes egna sidor.")
+    sent = await sent_csrf(request)
+    if not sent or not secrets.compare_digest(sent.encode(), csrf.encode()):
+        return _refuse(403, "Förbjudet", "Ändringen saknar giltig CSRF-token — ladda om sidan och försök igen.")
+    return None
+
+
+class Gate(_Headers):
+    """401 without the token or a session cookie; 403 for a write without the session's CSRF token."""
+
+    def __init__(self, app, token: str, sessions: dict[str, WebSession], coder: str):  # type: ignore[no-untyped-def]
+        super().__init__(app)
+        self.token = token
+        self.sessions = sessions
+        self.coder = coder
 
     async def _dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         given = request.query_params.get("token")
@@ -73,17 +116,51 @@ class Gate(BaseHTTPMiddleware):
         session = self.sessions.get(request.cookies.get(COOKIE) or "")
         if session is None:
             return _refuse(401, "Ingen åtkomst", "Öppna adressen med token som `qualcode serve` skrev ut i terminalen.")
-        if request.method not in SAFE_METHODS:
-            origin = request.headers.get("origin")
-            if origin and origin != f"{request.url.scheme}://{request.url.netloc}":
-                return _refuse(403, "Förbjudet", "Ändringar tas bara emot från qualcodes egna sidor.")
-            sent = request.headers.get(CSRF_HEADER)
-            if sent is None and request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-                # a plain form (no JavaScript) sends the token as a field; the body is replayed to the route
-                fields = parse_qs((await request.body()).decode("utf-8", "replace"))
-                sent = (fields.get(CSRF_FIELD) or [""])[0]
-            if not sent or not secrets.compare_digest(sent.encode(), session.csrf.encode()):
-                return _refuse(403, "Förbjudet", "Ändringen saknar giltig CSRF-token — ladda om sidan och försök igen.")
+        refused = await _write_refused(request, session.csrf)
+        if refused is not None:
+            return refused
+        request.state.session = session
+        return await call_next(request)
+
+
+class TeamGate(_Headers):
+    """Team mode: every page but the sign-in form needs an account's session (kept in the project).
+
+    Without a valid session a page redirects to the sign-in form (an ended one says so), an htmx
+    request is told to go there, anything else answers 401. Writes need the session's CSRF token.
+    `lookup(cookie)` gives the session or raises AccessError (401).
+    """
+
+    def __init__(self, app, lookup: Callable[[str], Awaitable[WebSession]]):  # type: ignore[no-untyped-def]
+        super().__init__(app)
+        self.lookup = lookup
+
+    async def _dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        from qualcode.core.errors import AccessError
+
+        path = request.url.path
+        if path == LOGIN_PATH or path.startswith("/static/"):
+            if request.method not in SAFE_METHODS and foreign_origin(request):
+                return _refuse(403, "Förbjudet", "Inloggningen tas bara emot från qualcodes egen sida.")
+            return await call_next(request)
+        cookie = request.cookies.get(COOKIE) or ""
+        try:
+            session = await self.lookup(cookie)
+        except AccessError as exc:
+            target = LOGIN_PATH + "?" + urlencode({"next": request.url.path, **({"why": "ended"} if cookie else {})})
+            if request.headers.get("hx-request") == "true":
+                response: Response = _refuse(401, "Logga in", str(exc))
+                response.headers["HX-Redirect"] = target
+            elif request.method in SAFE_METHODS:
+                response = RedirectResponse(target, status_code=303)
+            else:
+                response = _refuse(401, "Logga in", str(exc))
+            if cookie:
+                response.delete_cookie(COOKIE, path="/")
+            return response
+        refused = await _write_refused(request, session.csrf)
+        if refused is not None:
+            return refused
         request.state.session = session
         return await call_next(request)
 

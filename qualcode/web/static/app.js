@@ -88,6 +88,7 @@
 
   function openPicker(sel) {
     const picker = document.getElementById("picker");
+    if (!picker) return; // an account that may only read has no picker
     pending = sel;
     picker.hidden = false;
     picker.style.left = Math.max(8, window.scrollX + sel.rect.left) + "px";
@@ -232,6 +233,14 @@
       if (span) showPanel(Number(span.dataset.o));
     }
   }
+
+  // -- live changes: the poll for other coders' changes waits while she selects or picks a code
+  document.addEventListener("htmx:beforeRequest", (ev) => {
+    if (!ev.detail.elt || ev.detail.elt.id !== "live") return;
+    const sel = window.getSelection();
+    const selecting = sel && !sel.isCollapsed && textEl() && textEl().contains(sel.anchorNode);
+    if (pending || selecting) ev.preventDefault();
+  });
 
   document.addEventListener("DOMContentLoaded", () => { drawStripes(); jumpToHash(); });
   document.addEventListener("htmx:afterSettle", () => drawStripes());

@@ -1,0 +1,331 @@
+"""Accounts of a team project and their browser sessions (`qualcode user …`, `qualcode serve --team`).
+
+An account's name is the coder name her codings and the audit log carry. Passwords are kept only
+as argon2 hashes; a session cookie is kept only as its SHA-256. Sign-in failures are limited per
+account and per client address (`LoginGuard`): after `FREE_FAILURES` failures each further try
+waits, twice as long each time.
+
+    add_account(project, "anna", "coder", "hemligt lösen")
+    token, session = sign_in(project, "anna", "hemligt lösen", "127.0.0.1", guard)
+    account, session = open_session(project, token)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+
+from qualcode.core.errors import AccessError, Hint, InputError, NotFoundError, ProjectError
+from qualcode.core.records import MODEL_CODER, ROLES, Account, AccountSession
+from qualcode.project import Project
+from qualcode.store import accounts as sql
+
+MIN_PASSWORD = 8
+IDLE_MINUTES = 120  # a session unused this long ends
+SESSION_HOURS = 12  # and every session ends this long after sign-in
+TOUCH_SECONDS = 60  # last_seen is written at most this often (a write per request would queue coders)
+FREE_FAILURES = 5  # failed sign-ins before the first wait
+FIRST_WAIT = 30  # seconds; doubles with each further failure
+MAX_WAIT = 3600
+FORGET_AFTER = 3600  # failures older than this no longer count
+ROLE_NAMES = {"admin": "administratör", "coder": "kodare", "reader": "läsare"}
+# what each role may do: a reader reads, a coder also codes, an admin also edits the codebook and accounts
+MAY = {"read": set(ROLES), "code": {"admin", "coder"}, "admin": {"admin"}}
+
+_hasher_lock = threading.Lock()
+
+
+def _hasher():  # type: ignore[no-untyped-def]
+    """argon2id with OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): about 0.05 s a check on one core,
+    so eight coders signing in at once do not stall the server; older hashes are upgraded at sign-in."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+
+
+def _stamp(t: datetime) -> str:
+    return t.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def token_hash(token: str) -> str:
+    """What the store keeps of a session cookie: its SHA-256, so a copy of the database opens no session."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+# -- accounts ------------------------------------------------------------------------------
+
+
+def check_name(name: str) -> str:
+    """An account name: letters (å ä ö too), digits, dot, dash, underscore; not the model's name."""
+    import re
+
+    name = name.strip()
+    if not re.fullmatch(r"[\w.\-]{1,40}", name):
+        raise InputError(f"ogiltigt kontonamn {name!r} — använd bokstäver, siffror, punkt, bindestreck (högst 40 tecken)",
+                         value=name)
+    if name == MODEL_CODER:
+        raise InputError(f"'{MODEL_CODER}' är modellens namn — välj ett annat kontonamn", value=name)
+    return name
+
+
+def check_role(role: str) -> str:
+    role = role.strip().lower()
+    if role not in ROLES:
+        raise InputError(f"okänd roll {role!r} — giltiga roller: {', '.join(ROLES)}", value=role, valid=ROLES)
+    return role
+
+
+def check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise InputError(f"lösenordet är för kort ({len(password)} tecken) — välj minst {MIN_PASSWORD} tecken")
+    if password != password.strip():
+        raise InputError("lösenordet börjar eller slutar med blanksteg — ta bort dem")
+    return password
+
+
+def _require(project: Project, name: str) -> Account:
+    account = sql.get_account(project.store, name)
+    if account is None:
+        names = [a.name for a in sql.list_accounts(project.store)]
+        raise NotFoundError(f"inget konto heter {name!r}" + (f" — konton: {', '.join(names)}" if names else ""),
+                            value=name, valid=names, hint=Hint("se kontona", command=("user", "list")))
+    return account
+
+
+def add_account(project: Project, name: str, role: str, password: str, actor: str | None = None) -> Account:
+    """A new account (audited). Its codings will carry `name` as coder."""
+    name, role, password = check_name(name), check_role(role), check_password(password)
+    store = project.store
+    if sql.get_account(store, name) is not None:
+        raise InputError(f"kontot {name!r} finns redan — byt lösenord eller roll på det i stället", value=name,
+                         hint=Hint("byt lösenord", command=("user", "passwd", name)))
+    digest = _hasher().hash(password)
+    with store.transaction():
+        sql.add_account(store, name, role, digest, _stamp(_utcnow()))
+        store.log(actor or project.coder, "account-add", detail={"account": name, "role": role})
+    return _require(project, name)
+
+
+def list_accounts(project: Project) -> list[Account]:
+    """Every account, in Swedish alphabetical order."""
+    from qualcode.core.ordering import sort_key
+
+    return sorted(sql.list_accounts(project.store), key=lambda a: sort_key(None, a.name))
+
+
+def _keep_an_admin(project: Project, account: Account) -> None:
+    if account.role == "admin" and sql.count_admins(project.store) <= 1:
+        raise InputError(f"{account.name!r} är projektets enda administratör och kan inte tas bort eller byta roll",
+                         value=account.name,
+                         hint=Hint("gör först ett annat konto till administratör", command=("user", "role", "NAMN", "admin")))
+
+
+def remove_account(project: Project, name: str, actor: str | None = None) -> Account:
+    """Remove an account and end its sessions (its codings stay, under its name). Not the last admin."""
+    store = project.store
+    account = _require(project, name.strip())
+    _keep_an_admin(project, account)
+    with store.transaction():
+        sql.remove_account(store, account.name)
+        store.log(actor or project.coder, "account-remove", detail={"account": account.name, "role": account.role})
+    return account
+
+
+def set_password(project: Project, name: str, password: str, actor: str | None = None) -> Account:
+    """A new password; every open session of the account ends."""
+    store = project.store
+    account = _require(project, name.strip())
+    digest = _hasher().hash(check_password(password))
+    with store.transaction():
+        sql.set_password_hash(store, account.name, digest)
+        sql.delete_sessions_of(store, account.name)
+        store.log(actor or project.coder, "account-password", detail={"account": account.name})
+    return _require(project, account.name)
+
+
+def set_role(project: Project, name: str, role: str, actor: str | None = None) -> Account:
+    """Change an account's role (its open sessions end, so the new role applies at once). Not the last admin."""
+    store = project.store
+    account = _require(project, name.strip())
+    role = check_role(role)
+    if role != "admin":
+        _keep_an_admin(project, account)
+    with store.transaction():
+        sql.set_role(store, account.name, role)
+        sql.delete_sessions_of(store, account.name)
+        store.log(actor or project.coder, "account-role", detail={"account": account.name, "was": account.role,
+                                                                    "now": role})
+    return _require(project, account.name)
+
+
+def require_admin_account(project: Project) -> None:
+    """A team project needs an admin account to sign in with; one clear line when it has none."""
+    if sql.count_admins(project.store) == 0:
+        raise ProjectError(
+            "projektet har inget administratörskonto, så ingen kan logga in i teamläget — skapa ett först",
+            hint=Hint("skapa ett", command=("user", "add", "NAMN"), options=(("role", "admin"),)),
+        )
+
+
+# -- signing in ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Failures:
+    count: int = 0
+    last: float = 0.0
+    until: float = 0.0
+
+
+class LoginGuard:
+    """Failed sign-ins per account and per client address; both must be free for a try.
+
+    After `free` failures a key waits `first_wait` seconds, doubling with each further failure up
+    to `max_wait`; a success clears the account's and the address's count. `clock` is for tests.
+    """
+
+    def __init__(self, free: int = FREE_FAILURES, first_wait: float = FIRST_WAIT, max_wait: float = MAX_WAIT,
+                 clock: Callable[[], float] = time.monotonic):
+        self.free = free
+        self.first_wait = first_wait
+        self.max_wait = max_wait
+        self.clock = clock
+        self._keys: dict[str, _Failures] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def keys(name: str, client: str) -> tuple[str, str]:
+        return (f"konto:{name.strip().casefold()}", f"adress:{client}")
+
+    def wait(self, name: str, client: str) -> float:
+        """Seconds before the next try is allowed (0: now)."""
+        now = self.clock()
+        with self._lock:
+            return max((f.until - now for k in self.keys(name, client) if (f := self._keys.get(k))), default=0.0)
+
+    def failed(self, name: str, client: str) -> float:
+        """Count a failure; the wait it causes (0 while under the free tries)."""
+        now = self.clock()
+        waits = []
+        with self._lock:
+            for k in self.keys(name, client):
+                f = self._keys.setdefault(k, _Failures())
+                if now - f.last > FORGET_AFTER:
+                    f.count = 0
+                f.count += 1
+                f.last = now
+                over = f.count - self.free
+                if over >= 0:
+                    f.until = now + min(self.max_wait, self.first_wait * 2 ** over)
+                waits.append(max(0.0, f.until - now))
+        return max(waits)
+
+    def succeeded(self, name: str, client: str) -> None:
+        with self._lock:
+            for k in self.keys(name, client):
+                self._keys.pop(k, None)
+
+
+def _wait_text(seconds: float) -> str:
+    s = int(seconds + 0.999)
+    return f"{s} sekunder" if s < 120 else f"{(s + 59) // 60} minuter"
+
+
+def sign_in(
+    project: Project, name: str, password: str, client: str, guard: LoginGuard,
+    session_hours: float = SESSION_HOURS, now: datetime | None = None,
+) -> tuple[str, AccountSession]:
+    """Check the password and open a session: (cookie value, stored session). Wrong → AccessError 401/429."""
+    name = name.strip()
+    wait = guard.wait(name, client)
+    if wait > 0:
+        raise AccessError(f"för många misslyckade inloggningar — vänta {_wait_text(wait)} och försök igen",
+                          status=429, retry_after=int(wait + 0.999))
+    account = sql.get_account(project.store, name)
+    ok = False
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    hasher = _hasher()
+    try:
+        # an unknown name costs the same hashing time as a wrong password (names are not revealed)
+        ok = hasher.verify(account.password_hash if account else _dummy_hash(), password) and account is not None
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or account is None or account.disabled:
+        after = guard.failed(name, client)
+        extra = f" — vänta {_wait_text(after)} innan nästa försök" if after > 0 else ""
+        raise AccessError("fel namn eller lösenord" + extra, status=429 if after > 0 else 401,
+                          retry_after=int(after + 0.999) if after > 0 else None)
+    guard.succeeded(name, client)
+    t = now or _utcnow()
+    token = secrets.token_urlsafe(32)
+    session = AccountSession(token_hash=token_hash(token), account=account.name, csrf=secrets.token_urlsafe(24),
+                             created_at=_stamp(t), expires_at=_stamp(t + timedelta(hours=session_hours)),
+                             last_seen=_stamp(t))
+    store = project.store
+    with store.transaction():
+        sql.delete_stale_sessions(store, _stamp(t), _stamp(t - timedelta(minutes=IDLE_MINUTES)))
+        sql.add_session(store, session)
+        if hasher.check_needs_rehash(account.password_hash):
+            sql.set_password_hash(store, account.name, hasher.hash(password))
+    return token, session
+
+
+_dummy: list[str] = []
+
+
+def _dummy_hash() -> str:
+    """A hash of a random password, made once: unknown names are checked against it."""
+    with _hasher_lock:
+        if not _dummy:
+            _dummy.append(_hasher().hash(secrets.token_urlsafe(16)))
+    return _dummy[0]
+
+
+def open_session(
+    project: Project, token: str, idle_minutes: float = IDLE_MINUTES, now: datetime | None = None,
+) -> tuple[Account, AccountSession]:
+    """The account and session behind a cookie; AccessError 401 when it is unknown, idle too long or expired."""
+    store = project.store
+    t = now or _utcnow()
+    session = sql.get_session(store, token_hash(token)) if token else None
+    if session is None:
+        raise AccessError("du är inte inloggad — logga in", status=401)
+    idle = datetime.fromisoformat(session.last_seen) + timedelta(minutes=idle_minutes)
+    if datetime.fromisoformat(session.expires_at) <= t or idle <= t:
+        with store.transaction():
+            sql.delete_session(store, session.token_hash)
+        raise AccessError("sessionen har gått ut — logga in igen", status=401)
+    account = sql.get_account(store, session.account)
+    if account is None or account.disabled:
+        raise AccessError("kontot finns inte längre — be en administratör om ett konto", status=401)
+    if (t - datetime.fromisoformat(session.last_seen)).total_seconds() >= TOUCH_SECONDS:
+        with store.transaction():
+            sql.touch_session(store, session.token_hash, _stamp(t))
+        session = replace(session, last_seen=_stamp(t))
+    return account, session
+
+
+def sign_out(project: Project, token: str) -> None:
+    with project.store.transaction():
+        sql.delete_session(project.store, token_hash(token))
+
+
+def allowed(role: str, need: str) -> bool:
+    return role in MAY[need]
+
+
+def refuse(role: str, need: str) -> AccessError:
+    """The 403 for an action the role does not allow, in the interface's words."""
+    what = {"code": "kan bara läsa — be en administratör om rollen kodare för att koda",
+            "admin": "kan inte ändra kodboken eller kontona — det gör en administratör"}[need]
+    return AccessError(f"ditt konto ({ROLE_NAMES.get(role, role)}) {what}", status=403)

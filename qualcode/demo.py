@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from qualcode.core.errors import Hint, ProjectError
 from qualcode.store.database import DB_NAME
+from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
     from qualcode.project import Project
@@ -33,13 +34,13 @@ def _fresh_dir(directory: Path, force: bool) -> None:
     if directory.exists() and any(directory.iterdir()):
         if not force:
             raise ProjectError(
-                f"'{directory}' finns redan", value=str(directory),
-                hint=Hint("ta bort den, välj en annan mapp, eller ersätt ett tidigare demoprojekt", option="force"),
+                _("'{directory}' already exists").format(directory=directory), value=str(directory),
+                hint=Hint(_("remove it, choose another folder, or replace an earlier demo project"), option="force"),
             )
         if not (directory / DB_NAME).exists():
             raise ProjectError(
-                f"'{directory}' är inte ett qualcode-projekt; bara ett tidigare demoprojekt kan ersättas",
-                value=str(directory), hint=Hint("välj en annan mapp", option="dir", example="MAPP"),
+                _("'{directory}' is not a qualcode project; only an earlier demo project can be replaced").format(directory=directory),
+                value=str(directory), hint=Hint(_("choose another folder"), option="dir", example="MAPP"),
             )
         shutil.rmtree(directory)
 
@@ -61,8 +62,8 @@ def run_demo(
     corpus = Path(corpus_dir) if corpus_dir else bundled_corpus()
     if not (corpus / "intervjuer").is_dir():
         raise ProjectError(
-            f"hittar inte exempelkorpusen i '{corpus}'", value=str(corpus),
-            hint=Hint("ange mappen corpora/ i qualcode", option="corpus", example="MAPP"),
+            _("cannot find the sample corpus in '{corpus}'").format(corpus=corpus), value=str(corpus),
+            hint=Hint(_("give the folder corpora/ in qualcode"), option="corpus", example="MAPP"),
         )
     _fresh_dir(directory, force)
     result = DemoResult(project_dir=directory)
@@ -113,7 +114,7 @@ def run_demo(
         _suggestions(project, result, progress)
         _report(project, directory / "rapport", result, progress)
     result.summary.append(f"Projektet finns i {directory}.")
-    result.next_steps.append(Hint("räkna koderna", command=("counts",), option="project", example=str(directory)))
+    result.next_steps.append(Hint(_("count the codes"), command=("counts",), option="project", example=str(directory)))
     return result
 
 
@@ -163,7 +164,7 @@ def _mentions(project: Project, corpus: Path, result: DemoResult, progress: Call
             f"Slutenkäten: {cmp.equal} av {cmp.cells} tabellceller stämmer med de publicerade tabellerna, "
             f"{cmp.unresolved} svar oklara."
         )
-        result.next_steps.append(Hint("jämför med de publicerade tabellerna", command=("mentions", "compare")))
+        result.next_steps.append(Hint(_("compare with the published tables"), command=("mentions", "compare")))
 
 
 def _suggestions(project: Project, result: DemoResult, progress: Callable[[str], None]) -> None:
@@ -179,8 +180,8 @@ def _suggestions(project: Project, result: DemoResult, progress: Callable[[str],
         f"Förslag: {suggested.n_suggestions} kodförslag för {suggested.n_segments} okodade enkätkommentarer "
         "att granska."
     )
-    result.next_steps.append(Hint("granska förslagen", command=("suggest", "list")))
-    result.next_steps.append(Hint("eller koda segment för segment", command=("tag",)))
+    result.next_steps.append(Hint(_("review the suggestions"), command=("suggest", "list")))
+    result.next_steps.append(Hint(_("or code segment by segment"), command=("tag",)))
 
 
 def _report(project: Project, out: Path, result: DemoResult, progress: Callable[[str], None]) -> None:

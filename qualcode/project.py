@@ -11,6 +11,7 @@ from qualcode.core.codebook import Codebook, load_codebook
 from qualcode.core.errors import Hint, ProjectError
 from qualcode.core.files import write_text
 from qualcode.store.database import DB_NAME, Store
+from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -60,8 +61,8 @@ class Project:
             cb = self.store.load_codebook()
             if cb is None:
                 raise ProjectError(
-                    f"projektet '{self.root}' har ingen kodbok",
-                    hint=Hint("läs in en", command=("codebook", "import", "FIL")),
+                    _("the project '{root}' has no codebook").format(root=self.root),
+                    hint=Hint(_("load one"), command=("codebook", "import", "FIL")),
                 )
             self._codebook = cb
         return self._codebook
@@ -109,9 +110,9 @@ def _read_config(root: Path) -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         where = f" rad {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ProjectError(f"kunde inte läsa '{path}'{where} ({problem}) — rätta YAML-syntaxen eller ta bort filen") from None
+        raise ProjectError(_("could not read '{path}'{where} ({problem}) — fix the YAML syntax or remove the file").format(path=path, where=where, problem=problem)) from None
     if not isinstance(data, dict):
-        raise ProjectError(f"'{path}' ska innehålla nyckel: värde-par")
+        raise ProjectError(_("'{path}' must hold key: value pairs").format(path=path))
     return _merge(DEFAULT_CONFIG, data)
 
 
@@ -125,7 +126,7 @@ def init_project(
     """Create a project folder with an empty store and the codebook (default: the shipped one)."""
     root = Path(root)
     if (root / DB_NAME).exists():
-        raise ProjectError(f"'{root}' innehåller redan ett projekt ({DB_NAME}) — välj en annan mapp")
+        raise ProjectError(_("'{root}' already holds a project ({db_name}) — choose another folder").format(root=root, db_name=DB_NAME))
     cb = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
     root.mkdir(parents=True, exist_ok=True)
     config = _merge(DEFAULT_CONFIG, {"name": name or root.resolve().name, "coder": coder or _default_coder()})
@@ -147,11 +148,11 @@ def find_project(path: str | Path | None = None) -> Project:
     root = Path(path) if path else Path.cwd()
     if not (root / DB_NAME).exists():
         if path is None:
-            hint = Hint("ange projektmappen (eller sätt QUALCODE_PROJECT), eller skapa ett projekt här",
+            hint = Hint(_("give the project folder (or set QUALCODE_PROJECT), or create a project here"),
                         option="project", example="MAPP")
         else:
-            hint = Hint("kontrollera sökvägen, eller skapa ett projekt där", command=("init", str(root)))
-        raise ProjectError(f"hittade inget qualcode-projekt i '{root}'", value=str(root), hint=hint)
+            hint = Hint(_("check the path, or create a project there"), command=("init", str(root)))
+        raise ProjectError(_("found no qualcode project in '{root}'").format(root=root), value=str(root), hint=hint)
     config = _read_config(root)
     store = Store.open(root / DB_NAME)
     return Project(root=root, config=config, store=store)

@@ -15,6 +15,7 @@ from qualcode.analysis.tally import TOTAL, CountTable, tally
 from qualcode.core.errors import InputError
 from qualcode.core.ordering import group_order
 from qualcode.project import Project
+from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
     from qualcode.core.codebook import Codebook
@@ -89,7 +90,7 @@ def code_counts(
     from a group interview, the document itself.
     """
     if unit not in UNITS:
-        raise InputError(f"okänd räkneenhet '{unit}' — välj segment, document eller respondent",
+        raise InputError(_("unknown counting unit '{unit}' — choose segment, document or respondent").format(unit=unit),
                          value=unit, valid=UNITS)
     store = project.store
     cb = project.codebook
@@ -98,7 +99,7 @@ def code_counts(
     bad = [f for f in by if f not in known]
     if bad:
         raise InputError(
-            f"okänt metadatafält {', '.join(repr(b) for b in bad)} — fält i projektet: {', '.join(sorted(known)) or '(inga)'}"
+            _("unknown metadata field {value} — fields in the project: {value2}").format(value=', '.join(repr(b) for b in bad), value2=', '.join(sorted(known)) or '(inga)')
         )
     wanted = [cb.resolve(c).id for c in codes] if codes else cb.ids
     order = [c.id for c in cb.codes if c.id in set(wanted) | {a.id for w in wanted for a in cb.ancestors(w)}]

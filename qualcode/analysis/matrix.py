@@ -23,6 +23,7 @@ from qualcode.core.errors import Hint, InputError
 from qualcode.core.files import atomic_write, write_bytes
 from qualcode.core.ordering import sort_key
 from qualcode.core.records import CASE_KEYS, MODEL_CODER, case_key
+from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
     from qualcode.project import Project
@@ -53,8 +54,8 @@ def code_matrix(
 ) -> CodeMatrix:
     """Build the matrix. `by='auto'` groups survey answers by respondent and keeps notes per document."""
     if by not in BY:
-        raise InputError(f"okänd radindelning '{by}' — välj en av {', '.join(BY)}", value=by, valid=tuple(BY),
-                         hint=Hint("till exempel", option="by", example="auto"))
+        raise InputError(_("unknown row grouping '{by}' — choose one of {by2}").format(by=by, by2=', '.join(BY)), value=by, valid=tuple(BY),
+                         hint=Hint(_("for example"), option="by", example="auto"))
     store = project.store
     cb = project.codebook
     if codes:
@@ -65,7 +66,7 @@ def code_matrix(
     rollup = {cid: cb.rollup(cid) for cid in code_cols}
     docs = list(store.iter_documents(kind=kind))
     if not docs:
-        raise InputError("projektet har inga dokument", hint=Hint("importera", command=("corpus", "import", "FIL")))
+        raise InputError(_("the project has no documents"), hint=Hint("importera", command=("corpus", "import", "FIL")))
     has_survey = any(d.kind == "survey" for d in docs)
     group_survey = by == "respondent" or (by == "auto" and has_survey)
     unit_of: dict[int, str] = {}
@@ -111,7 +112,7 @@ def code_matrix(
     clash = set(meta_cols) & (set(id_cols) | set(code_cols))
     if clash:
         raise InputError(
-            f"metadatafältet {', '.join(sorted(clash))} krockar med en kolumn i matrisen — byt namn på fältet"
+            _("the metadata field {clash} clashes with a column of the matrix — rename the field").format(clash=', '.join(sorted(clash)))
         )
     return CodeMatrix(tuple(id_cols), tuple(meta_cols), tuple(code_cols), tuple(rows))
 
@@ -174,9 +175,9 @@ def write_matrix(
     path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".") or "csv").lower()
     if fmt not in FORMATS:
-        raise InputError(f"okänt matrisformat '{fmt}' — välj csv eller xlsx (eller filändelsen .csv/.xlsx)")
+        raise InputError(_("unknown matrix format '{fmt}' — choose csv or xlsx (or the file extension .csv/.xlsx)").format(fmt=fmt))
     if len(delimiter) != 1:
-        raise InputError(f"avgränsaren ska vara ett tecken, fick {delimiter!r} — t.ex. ';' för svensk Excel")
+        raise InputError(_("the delimiter must be one character, got {delimiter!r} — e.g. ';' for Swedish Excel").format(delimiter=delimiter))
     if fmt == "csv":
         data = matrix_csv(matrix, delimiter, safe_names)
         return write_bytes(path, data.encode("utf-8-sig" if bom else "utf-8"))

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qualcode.core.errors import Hint, InputError
+from qualcode.core.i18n import _
 
 STAR = "*"
 DEFAULT_MIN_CELL = 5
@@ -96,13 +97,13 @@ def suppress(
     n_cols = len(rows[0]) if rows else 0
     for i, r in enumerate(rows):
         if len(r) != n_cols:
-            raise InputError(f"tabellens rad {i + 1} har {len(r)} celler, väntade {n_cols} — alla rader ska vara lika långa")
+            raise InputError(_("row {value} of the table has {n_r} cells, expected {n_cols} — all rows must be equally long").format(value=i + 1, n_r=len(r), n_cols=n_cols))
         for j, v in enumerate(r):
             if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-                raise InputError(f"cell ({i + 1}, {j + 1}) är {v!r} — antal ska vara heltal ≥ 0")
+                raise InputError(_("cell ({value}, {value2}) is {v!r} — counts must be integers ≥ 0").format(value=i + 1, value2=j + 1, v=v))
     if min_cell < 0:
-        raise InputError(f"minsta cellstorlek är negativ ({min_cell})", value=min_cell,
-                         hint=Hint("ange 0 (ingen maskering) eller ett tal som 5", option="min_cell", example="5"))
+        raise InputError(_("the smallest cell size is negative ({min_cell})").format(min_cell=min_cell), value=min_cell,
+                         hint=Hint(_("give 0 (no masking) or a number such as 5"), option="min_cell", example="5"))
     grid = [r + [sum(r)] for r in rows]
     col_sums = [sum(rows[i][j] for i in range(n_rows)) for j in range(n_cols)]
     grid.append(col_sums + [sum(col_sums)])

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qualcode.core.errors import InputError
+from qualcode.core.i18n import _
 
 TOTAL = "Totalt"
 
@@ -74,7 +75,7 @@ class CountTable:
     def row_total(self, category: str) -> int:
         """Distinct units in `category` over all groups."""
         if category not in self.categories:
-            raise InputError(f"okänd kategori '{category}' — giltiga: {', '.join(self.categories)}")
+            raise InputError(_("unknown category '{category}' — valid: {categories}").format(category=category, categories=', '.join(self.categories)))
         if category in self.totals:
             return self.totals[category]
         return sum(self.counts.get((category, g), 0) for g in self.groups)
@@ -82,7 +83,7 @@ class CountTable:
     def column_total(self, group: str = TOTAL) -> int:
         """Sum of the cells of one group (equals the base when each unit has one category)."""
         if group not in self.groups:
-            raise InputError(f"okänd grupp '{group}' — giltiga: {', '.join(self.groups)}")
+            raise InputError(_("unknown group '{group}' — valid: {groups}").format(group=group, groups=', '.join(self.groups)))
         return sum(self.counts.get((c, group), 0) for c in self.categories)
 
     def to_records(self, decimals: int = 1) -> list[dict[str, Any]]:
@@ -100,9 +101,9 @@ class CountTable:
 
     def _check(self, category: str, group: str) -> None:
         if category not in self.categories:
-            raise InputError(f"okänd kategori '{category}' — giltiga: {', '.join(self.categories)}")
+            raise InputError(_("unknown category '{category}' — valid: {categories}").format(category=category, categories=', '.join(self.categories)))
         if group not in self.groups:
-            raise InputError(f"okänd grupp '{group}' — giltiga: {', '.join(self.groups)}")
+            raise InputError(_("unknown group '{group}' — valid: {groups}").format(group=group, groups=', '.join(self.groups)))
 
 
 def tally(
@@ -121,10 +122,10 @@ def tally(
     per_group: dict[str, set[Hashable]] = {g: set() for g in grps}
     for unit, cat, group in observations:
         if cat not in cat_set:
-            raise InputError(f"okänd kategori '{cat}' — giltiga: {', '.join(cats)}")
+            raise InputError(_("unknown category '{cat}' — valid: {cats}").format(cat=cat, cats=', '.join(cats)))
         g = group if grouped else TOTAL
         if g not in grp_set:
-            raise InputError(f"okänd grupp '{g}' — giltiga: {', '.join(grps)}")
+            raise InputError(_("unknown group '{g}' — valid: {grps}").format(g=g, grps=', '.join(grps)))
         cells.setdefault((cat, g), set()).add(unit)
         per_cat.setdefault(cat, set()).add(unit)
         per_group[g].add(unit)
@@ -133,7 +134,7 @@ def tally(
     else:
         missing = [g for g in grps if g not in bases]
         if missing:
-            raise InputError(f"bas saknas för grupp {', '.join(missing)} — ange bas för varje grupp")
+            raise InputError(_("no base for group {missing} — give a base for every group").format(missing=', '.join(missing)))
         base_map = {g: int(bases[g]) for g in grps}
     return CountTable(
         categories=cats,

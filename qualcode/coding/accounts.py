@@ -24,6 +24,7 @@ from qualcode.core.errors import AccessError, Hint, InputError, NotFoundError, P
 from qualcode.core.records import MODEL_CODER, ROLES, Account, AccountSession
 from qualcode.project import Project
 from qualcode.store import accounts as sql
+from qualcode.core.i18n import _
 
 MIN_PASSWORD = 8
 IDLE_MINUTES = 120  # a session unused this long ends
@@ -70,25 +71,25 @@ def check_name(name: str) -> str:
 
     name = name.strip()
     if not re.fullmatch(r"[\w.\-]{1,40}", name):
-        raise InputError(f"ogiltigt kontonamn {name!r} — använd bokstäver, siffror, punkt, bindestreck (högst 40 tecken)",
+        raise InputError(_("invalid account name {name!r} — use letters, digits, dot, hyphen (at most 40 characters)").format(name=name),
                          value=name)
     if name == MODEL_CODER:
-        raise InputError(f"'{MODEL_CODER}' är modellens namn — välj ett annat kontonamn", value=name)
+        raise InputError(_("'{model_coder}' is the model's name — choose another account name").format(model_coder=MODEL_CODER), value=name)
     return name
 
 
 def check_role(role: str) -> str:
     role = role.strip().lower()
     if role not in ROLES:
-        raise InputError(f"okänd roll {role!r} — giltiga roller: {', '.join(ROLES)}", value=role, valid=ROLES)
+        raise InputError(_("unknown role {role!r} — valid roles: {roles}").format(role=role, roles=', '.join(ROLES)), value=role, valid=ROLES)
     return role
 
 
 def check_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
-        raise InputError(f"lösenordet är för kort ({len(password)} tecken) — välj minst {MIN_PASSWORD} tecken")
+        raise InputError(_("the password is too short ({n_password} characters) — choose at least {min_password} characters").format(n_password=len(password), min_password=MIN_PASSWORD))
     if password != password.strip():
-        raise InputError("lösenordet börjar eller slutar med blanksteg — ta bort dem")
+        raise InputError(_("the password begins or ends with whitespace — remove it"))
     return password
 
 
@@ -96,8 +97,8 @@ def _require(project: Project, name: str) -> Account:
     account = sql.get_account(project.store, name)
     if account is None:
         names = [a.name for a in sql.list_accounts(project.store)]
-        raise NotFoundError(f"inget konto heter {name!r}" + (f" — konton: {', '.join(names)}" if names else ""),
-                            value=name, valid=names, hint=Hint("se kontona", command=("user", "list")))
+        raise NotFoundError(_("no account is called {name!r}").format(name=name) + (f" — konton: {', '.join(names)}" if names else ""),
+                            value=name, valid=names, hint=Hint(_("see the accounts"), command=("user", "list")))
     return account
 
 
@@ -106,8 +107,8 @@ def add_account(project: Project, name: str, role: str, password: str, actor: st
     name, role, password = check_name(name), check_role(role), check_password(password)
     store = project.store
     if sql.get_account(store, name) is not None:
-        raise InputError(f"kontot {name!r} finns redan — byt lösenord eller roll på det i stället", value=name,
-                         hint=Hint("byt lösenord", command=("user", "passwd", name)))
+        raise InputError(_("the account {name!r} already exists — change its password or role instead").format(name=name), value=name,
+                         hint=Hint(_("change the password"), command=("user", "passwd", name)))
     digest = _hasher().hash(password)
     with store.transaction():
         sql.add_account(store, name, role, digest, _stamp(_utcnow()))
@@ -124,9 +125,9 @@ def list_accounts(project: Project) -> list[Account]:
 
 def _keep_an_admin(project: Project, account: Account) -> None:
     if account.role == "admin" and sql.count_admins(project.store) <= 1:
-        raise InputError(f"{account.name!r} är projektets enda administratör och kan inte tas bort eller byta roll",
+        raise InputError(_("{name!r} is the project's only administrator and cannot be removed or change role").format(name=account.name),
                          value=account.name,
-                         hint=Hint("gör först ett annat konto till administratör", command=("user", "role", "NAMN", "admin")))
+                         hint=Hint(_("first make another account an administrator"), command=("user", "role", "NAMN", "admin")))
 
 
 def remove_account(project: Project, name: str, actor: str | None = None) -> Account:
@@ -171,8 +172,8 @@ def require_admin_account(project: Project) -> None:
     """A team project needs an admin account to sign in with; one clear line when it has none."""
     if sql.count_admins(project.store) == 0:
         raise ProjectError(
-            "projektet har inget administratörskonto, så ingen kan logga in i teamläget — skapa ett först",
-            hint=Hint("skapa ett", command=("user", "add", "NAMN"), options=(("role", "admin"),)),
+            _("the project has no administrator account, so nobody can sign in in team mode — create one first"),
+            hint=Hint(_("create one"), command=("user", "add", "NAMN"), options=(("role", "admin"),)),
         )
 
 
@@ -248,7 +249,7 @@ def sign_in(
     name = name.strip()
     wait = guard.wait(name, client)
     if wait > 0:
-        raise AccessError(f"för många misslyckade inloggningar — vänta {_wait_text(wait)} och försök igen",
+        raise AccessError(_("too many failed sign-ins — wait {wait_text} and try again").format(wait_text=_wait_text(wait)),
                           status=429, retry_after=int(wait + 0.999))
     account = sql.get_account(project.store, name)
     ok = False
@@ -263,7 +264,7 @@ def sign_in(
     if not ok or account is None or account.disabled:
         after = guard.failed(name, client)
         extra = f" — vänta {_wait_text(after)} innan nästa försök" if after > 0 else ""
-        raise AccessError("fel namn eller lösenord" + extra, status=429 if after > 0 else 401,
+        raise AccessError(_("wrong name or password") + extra, status=429 if after > 0 else 401,
                           retry_after=int(after + 0.999) if after > 0 else None)
     guard.succeeded(name, client)
     t = now or _utcnow()
@@ -299,15 +300,15 @@ def open_session(
     t = now or _utcnow()
     session = sql.get_session(store, token_hash(token)) if token else None
     if session is None:
-        raise AccessError("du är inte inloggad — logga in", status=401)
+        raise AccessError(_("you are not signed in — sign in"), status=401)
     idle = datetime.fromisoformat(session.last_seen) + timedelta(minutes=idle_minutes)
     if datetime.fromisoformat(session.expires_at) <= t or idle <= t:
         with store.transaction():
             sql.delete_session(store, session.token_hash)
-        raise AccessError("sessionen har gått ut — logga in igen", status=401)
+        raise AccessError(_("the session has expired — sign in again"), status=401)
     account = sql.get_account(store, session.account)
     if account is None or account.disabled:
-        raise AccessError("kontot finns inte längre — be en administratör om ett konto", status=401)
+        raise AccessError(_("the account no longer exists — ask an administrator for an account"), status=401)
     if (t - datetime.fromisoformat(session.last_seen)).total_seconds() >= TOUCH_SECONDS:
         with store.transaction():
             sql.touch_session(store, session.token_hash, _stamp(t))

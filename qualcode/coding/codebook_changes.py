@@ -16,6 +16,7 @@ from qualcode.core.codebook import (
 )
 from qualcode.core.errors import CodebookError, Hint
 from qualcode.project import Project
+from qualcode.core.i18n import _
 
 
 def read_any_codebook(path: str | Path) -> Codebook:
@@ -36,8 +37,8 @@ def import_codebook(project: Project, codebook: Codebook, actor: str | None = No
     if dropped:
         detail = ", ".join(f"{c} ({usage[c]} kodningar)" for c in dropped)
         raise CodebookError(
-            f"den nya kodboken saknar koder som används: {detail} — lägg till dem i kodboken", value=dropped,
-            hint=Hint("eller slå ihop dem först", command=("codebook", "merge", "KÄLLA", "MÅL")),
+            _("the new codebook lacks codes in use: {detail} — add them to the codebook").format(detail=detail), value=dropped,
+            hint=Hint(_("or merge them first"), command=("codebook", "merge", "KÄLLA", "MÅL")),
         )
     old = store.load_codebook()
     old_ids = set(old.ids) if old else set()
@@ -56,7 +57,7 @@ def import_codebook(project: Project, codebook: Codebook, actor: str | None = No
 def add_code(project: Project, code: Code, actor: str | None = None) -> Codebook:
     cb = project.codebook
     if code.id in cb:
-        raise CodebookError(f"kod-id '{code.id}' finns redan — välj ett annat id")
+        raise CodebookError(_("code id '{id}' already exists — choose another id").format(id=code.id))
     new = build_codebook([*cb.codes, code], name=cb.name, version=cb.version)
     with project.store.transaction():
         project.store.save_codebook(new)
@@ -68,7 +69,7 @@ def add_code(project: Project, code: Code, actor: str | None = None) -> Codebook
 def rename(project: Project, old: str, new_id: str | None = None, new_name: str | None = None, actor: str | None = None) -> int:
     """Rename a code's id and/or name; every coding follows. Returns the number of codings moved."""
     if not new_id and not new_name:
-        raise CodebookError("ange nytt id och/eller nytt namn", hint=Hint("till exempel", option="name", example="'Nytt namn'"))
+        raise CodebookError(_("give a new id and/or a new name"), hint=Hint(_("for example"), option="name", example="'Nytt namn'"))
     cb = project.codebook
     code = cb.resolve(old)
     new = rename_code(cb, code.id, new_id, new_name)
@@ -135,21 +136,20 @@ def edit_code(
     values: dict[str, Any] = {}
     for f, v in (set_text or {}).items():
         if f not in EDIT_TEXT:
-            raise CodebookError(f"okänt fält '{f}'", value=f, valid=EDIT_TEXT)
+            raise CodebookError(_("unknown field '{f}'").format(f=f), value=f, valid=EDIT_TEXT)
         if v != getattr(old, f):
             values[f] = v
             changes[f] = {"was": getattr(old, f), "now": v}
     unknown = [f for f in [*(add or {}), *(remove or {})] if f not in EDIT_LISTS]
     if unknown:
-        raise CodebookError(f"okänt listfält '{unknown[0]}'", value=unknown[0], valid=EDIT_LISTS)
+        raise CodebookError(_("unknown list field '{unknown}'").format(unknown=unknown[0]), value=unknown[0], valid=EDIT_LISTS)
     for f in [f for f in EDIT_LISTS if f in (add or {}) or f in (remove or {})]:
         current = list(getattr(old, f))
         gone = [" ".join(v.split()) for v in (remove or {}).get(f, [])]
         missing = [v for v in gone if v.casefold() not in {c.casefold() for c in current}]
         if missing:
             raise CodebookError(
-                f"{old.id} har inte {', '.join(repr(m) for m in missing)} bland {f}"
-                f" — {f}: {', '.join(current) or '(inga)'}", value=missing[0], valid=current,
+                _("{id} does not have {value} among {f} — {f}: {value2}").format(id=old.id, value=', '.join(repr(m) for m in missing), f=f, value2=', '.join(current) or '(inga)'), value=missing[0], valid=current,
             )
         kept = [c for c in current if c.casefold() not in {g.casefold() for g in gone}]
         added = [" ".join(v.split()) for v in (add or {}).get(f, []) if v.strip()]
@@ -158,8 +158,8 @@ def edit_code(
             values[f] = tuple(new_list)
             changes[f] = {"added": [a for a in new_list if a not in current], "removed": [c for c in current if c not in new_list]}
     if not changes:
-        raise CodebookError(f"inget att ändra för {old.id} — ange vad som ska ändras", value=old.id,
-                            hint=Hint("till exempel", option="add_keyword", example="'eget rum'"))
+        raise CodebookError(_("nothing to change for {id} — say what to change").format(id=old.id), value=old.id,
+                            hint=Hint(_("for example"), option="add_keyword", example="'eget rum'"))
     new_code_ = dc_replace(old, **values)
     new = build_codebook([new_code_ if c.id == old.id else c for c in cb.codes], name=cb.name, version=cb.version)
     with project.store.transaction():
@@ -193,6 +193,6 @@ def new_code(
 ) -> Code:
     code = Code(id=code_id.strip(), name=name.strip(), parent=parent or None, definition=definition, keywords=keywords)
     if not code.id or not code.name:
-        raise CodebookError("en kod behöver både id och namn",
-                            hint=Hint("till exempel", command=("codebook", "add", "T-NY", "'Nytt tema'")))
+        raise CodebookError(_("a code needs both an id and a name"),
+                            hint=Hint(_("for example"), command=("codebook", "add", "T-NY", "'Nytt tema'")))
     return replace(code, kind="theme" if code.id.startswith("T-") else "code")

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from qualcode.core.codebook import Code, Codebook
 from qualcode.core.errors import Hint, InputError, NotFoundError, QualcodeError
+from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
     from qualcode.core.records import Segment
@@ -83,7 +84,7 @@ def read_codings(path: str | Path, encoding: str | None = None) -> list[CodingLi
     """Read a JSONL or CSV codings file (by its suffix); a malformed row names its line."""
     path = Path(path)
     if not path.exists():
-        raise NotFoundError(f"filen '{path}' finns inte", value=str(path), hint=Hint("kontrollera sökvägen"))
+        raise NotFoundError(_("the file '{path}' does not exist").format(path=path), value=str(path), hint=Hint(_("check the path")))
     if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
         return _read_jsonl(path)
     return _read_csv(path, encoding)
@@ -97,9 +98,9 @@ def _read_jsonl(path: Path) -> list[CodingLine]:
         try:
             rec = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{path.name} rad {n}: ogiltig JSON ({exc.msg}) — en kodning per rad") from None
+            raise InputError(_("{name} line {n}: invalid JSON ({msg}) — one coding per line").format(name=path.name, n=n, msg=exc.msg)) from None
         if not isinstance(rec, dict) or "document" not in rec or "quote" not in rec or not ({"codes", "code"} & set(rec)):
-            raise InputError(f"{path.name} rad {n}: varje rad behöver 'document', 'quote' och 'codes'")
+            raise InputError(_("{name} line {n}: every line needs 'document', 'quote' and 'codes'").format(name=path.name, n=n))
         raw = rec.get("codes", rec.get("code"))
         codes = [str(c) for c in raw] if isinstance(raw, list) else split_codes(str(raw))
         out.append(CodingLine(n, str(rec["document"]), str(rec["quote"]), tuple(codes),
@@ -119,7 +120,7 @@ def _read_csv(path: Path, encoding: str | None) -> list[CodingLine]:
             missing = [f for f in ("document", "quote", "code") if not header[f]]
             if missing:
                 raise InputError(
-                    f"{path.name}: kolumnen {', '.join(missing)} saknas — rubrikraden ska vara document;quote;code;coder;memo",
+                    _("{name}: the column {missing} is missing — the header row must be document;quote;code;coder;memo").format(name=path.name, missing=', '.join(missing)),
                     value=", ".join(row), valid=("document", "quote", "code", "coder", "memo"),
                 )
         get = {f: (row.get(c) or "").strip() if c else "" for f, c in header.items()}
@@ -176,8 +177,8 @@ def plan_codings(
     if problems:
         shown = "; ".join(problems[:8]) + (f"; … och {len(problems) - 8} till" if len(problems) > 8 else "")
         raise InputError(
-            f"{where}: {len(problems)} fel, inget skrevs — {shown}", value=where, valid=tuple(problems),
-            hint=Hint("se kodernas id", command=("codebook", "list")),
+            _("{where}: {n_problems} errors, nothing was written — {shown}").format(where=where, n_problems=len(problems), shown=shown), value=where, valid=tuple(problems),
+            hint=Hint(_("see the codes' ids"), command=("codebook", "list")),
         )
     return planned
 
@@ -191,7 +192,7 @@ def import_codings_file(
     path = Path(path)
     lines = read_codings(path, encoding)
     if not lines:
-        raise InputError(f"'{path.name}' innehåller inga kodningar", value=str(path))
+        raise InputError(_("'{name}' holds no codings").format(name=path.name), value=str(path))
     planned = plan_codings(project, lines, unit, path.name)
     with project.store.transaction():
         for seg_id, codes, coder, memo in planned:
@@ -218,7 +219,7 @@ def survey_codes(
     missing = [c for c in columns if c not in rows[0]]
     if missing:
         raise InputError(
-            f"'{Path(path).name}' saknar kolumnen {', '.join(repr(m) for m in missing)}",
+            _("'{name}' lacks the column {value}").format(name=Path(path).name, value=', '.join(repr(m) for m in missing)),
             value=missing[0], valid=tuple(rows[0]),
         )
     flags = {"", "0", "1", "x", "ja", "nej", "j", "n"}
@@ -250,7 +251,7 @@ def survey_codes(
     if problems:
         shown = "; ".join(problems[:8]) + (f"; … och {len(problems) - 8} till" if len(problems) > 8 else "")
         raise InputError(
-            f"{Path(path).name}: {len(problems)} fel i kodkolumnerna, inget importerades — {shown}",
-            value=str(path), valid=tuple(problems), hint=Hint("se kodernas id", command=("codebook", "list")),
+            _("{name}: {n_problems} errors in the code columns, nothing was imported — {shown}").format(name=Path(path).name, n_problems=len(problems), shown=shown),
+            value=str(path), valid=tuple(problems), hint=Hint(_("see the codes' ids"), command=("codebook", "list")),
         )
     return out

@@ -22,6 +22,7 @@ from qualcode.coding.tagging import find_code
 from qualcode.core.errors import Hint, InputError
 from qualcode.core.records import MODEL_CODER, Segment
 from qualcode.core.records import POSITIVE_SOURCES as POSITIVE
+from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
     from qualcode.project import Project
@@ -56,21 +57,21 @@ def draw_sample(
     """
     store = project.store
     if n <= 0:
-        raise InputError(f"urvalets storlek måste vara minst 1, fick {n}", value=n,
-                         hint=Hint("ange antalet segment", option="n", example="40"))
+        raise InputError(_("the sample size must be at least 1, got {n}").format(n=n), value=n,
+                         hint=Hint(_("give the number of segments"), option="n", example="40"))
     name = name or f"urval-{seed}-{n}"
     spec = {"unit": unit, "kind": kind}
     existing = store.get_sample(name)
     if existing is not None:
         if existing.seed != seed or existing.n != n or existing.spec != spec:
             raise InputError(
-                f"urvalet '{name}' finns redan med seed {existing.seed} och n {existing.n}", value=name,
-                hint=Hint("välj ett annat namn", option="name", example="NAMN"),
+                _("the sample '{name}' already exists with seed {seed} and n {n}").format(name=name, seed=existing.seed, n=existing.n), value=name,
+                hint=Hint(_("choose another name"), option="name", example="NAMN"),
             )
         return Sample(name, seed, existing.segment_ids, spec, created=False)
     population = store.segment_ids(unit=unit, kind=kind)
     if n > len(population):
-        raise InputError(f"urvalet kan inte bli {n} segment — projektet har {len(population)} som passar", value=n,
+        raise InputError(_("the sample cannot be {n} segments — the project has {n_population} that fit").format(n=n, n_population=len(population)), value=n,
                          hint=Hint("minska urvalet", option="n", example=str(len(population))))
     chosen = sorted(random.Random(seed).sample(population, n))
     with store.transaction():
@@ -83,8 +84,8 @@ def sample_ids(project: Project, name: str) -> list[int]:
     sample = project.store.get_sample(name)
     if sample is None:
         names = ", ".join(s.name for s in project.store.list_samples()) or "inga"
-        raise InputError(f"okänt urval '{name}' — befintliga urval: {names}", value=name,
-                         hint=Hint("skapa ett", command=("sample",)))
+        raise InputError(_("unknown sample '{name}' — existing samples: {names}").format(name=name, names=names), value=name,
+                         hint=Hint(_("create one"), command=("sample",)))
     return list(sample.segment_ids)
 
 
@@ -94,10 +95,10 @@ def sample_ids(project: Project, name: str) -> list[int]:
 def parse_coders(text: str | Sequence[str]) -> list[str]:
     coders = [c.strip() for c in (text.split(",") if isinstance(text, str) else text) if c.strip()]
     if len(coders) < 2:
-        raise InputError("ange minst två kodare (modellen heter 'qualcode')", value=coders,
-                         hint=Hint("till exempel", option="coders", example="anna,bo"))
+        raise InputError(_("give at least two coders (the model is called 'qualcode')"), value=coders,
+                         hint=Hint(_("for example"), option="coders", example="anna,bo"))
     if len(set(coders)) != len(coders):
-        raise InputError(f"samma kodare förekommer två gånger bland kodarna: {', '.join(coders)}", value=coders)
+        raise InputError(_("the same coder appears twice among the coders: {coders}").format(coders=', '.join(coders)), value=coders)
     return coders
 
 
@@ -117,7 +118,7 @@ def coder_codings(
     current model codes them afresh; with `model='stored'` its stored suggestions count.
     """
     if model not in MODEL_SOURCES:
-        raise InputError(f"okänd modellkälla '{model}' — välj predict eller stored")
+        raise InputError(_("unknown model source '{model}' — choose predict or stored").format(model=model))
     store = project.store
     scope = set(segment_ids) if segment_ids is not None else None
     known = set(store.coders()) | {MODEL_CODER, CONSENSUS}
@@ -127,7 +128,7 @@ def coder_codings(
         judged = store.reviewed(coder)
         if not judged and coder not in known:
             raise InputError(
-                f"kodaren '{coder}' har inte kodat något — kända kodare: {', '.join(sorted(store.coders())) or 'inga'}"
+                _("the coder '{coder}' has coded nothing — known coders: {value}").format(coder=coder, value=', '.join(sorted(store.coders())) or 'inga')
             )
         if scope is not None:
             judged &= scope
@@ -244,8 +245,8 @@ def agreement_report(
     overall = next(r for r in rows if r.code == OVERALL)
     if overall.units == 0:
         raise InputError(
-            f"kodarna {', '.join(coders)} har inga gemensamma bedömda segment", value=coders,
-            hint=Hint("dra ett urval och låt dem koda det", command=("tag",), option="sample", example="NAMN"),
+            _("the coders {coders} have no judged segments in common").format(coders=', '.join(coders)), value=coders,
+            hint=Hint(_("draw a sample and let them code it"), command=("tag",), option="sample", example="NAMN"),
         )
     chars = _character_rows(project, coders, sets, [r.code for r in rows if r.code != OVERALL]) if len(coders) == 2 else ()
     return AgreementReport(tuple(coders), tuple(rows), overall.units, sample, tuple(chars))
@@ -351,7 +352,7 @@ class AdjudicationSession:
             return self.undo()
         cur = self.current
         if cur is None:
-            raise TagError("inga fler oenigheter att gå igenom")
+            raise TagError(_("no more disagreements to go through"))
         if low in ("", "ok"):
             return self.save()
         if low == "s":
@@ -364,7 +365,7 @@ class AdjudicationSession:
         if low.startswith("c "):
             coder = raw[2:].strip()
             if coder not in cur.codes:
-                raise TagError(f"kodaren '{coder}' har inte bedömt segmentet — välj en av {', '.join(cur.codes)}")
+                raise TagError(_("the coder '{coder}' has not judged the segment — choose one of {codes}").format(coder=coder, codes=', '.join(cur.codes)))
             self.proposal = set(cur.codes[coder])
             return f"tog {coder}s koder"
         if raw.startswith("+") and raw[1:].strip():
@@ -379,11 +380,11 @@ class AdjudicationSession:
             for tok in raw.split():
                 n = int(tok)
                 if not 1 <= n <= len(cur.disputed):
-                    raise TagError(f"omstridd kod {n} finns inte — välj 1–{len(cur.disputed)}")
+                    raise TagError(_("disputed code {n} does not exist — choose 1–{n_disputed}").format(n=n, n_disputed=len(cur.disputed)))
                 code_id = cur.disputed[n - 1]
                 self.proposal ^= {code_id}
             return "ändrade förslaget"
-        raise TagError(f"okänt kommando {raw!r} — Enter sparar, siffra växlar en kod, + / - KOD, a, c KODARE, s, u, q")
+        raise TagError(_("unknown command {raw!r} — Enter saves, a digit toggles a code, + / - CODE, a, c CODER, s, u, q").format(raw=raw))
 
     def save(self) -> str:
         cur = self.current
@@ -408,7 +409,7 @@ class AdjudicationSession:
 
     def undo(self) -> str:
         if not self.saved:
-            raise TagError("inget att ångra")
+            raise TagError(_("nothing to undo"))
         index, sid, previous, was = self.saved.pop()
         store = self.project.store
         with store.transaction():

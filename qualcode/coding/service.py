@@ -10,6 +10,7 @@ from qualcode.core.errors import Hint, InputError, NotFoundError
 from qualcode.core.records import POSITIVE_SOURCES, UNITS, CodedSpan, Coding, Document, Segment
 from qualcode.project import Project
 from qualcode.suggest.search import matches_all, matches_any, phrase_lemmas
+from qualcode.core.i18n import _
 
 
 @dataclass(frozen=True)
@@ -20,14 +21,14 @@ class SearchHit:
 
 def _codes(project: Project, code_ids: Sequence[str]) -> list[str]:
     if not code_ids:
-        raise InputError("ange minst en kod, t.ex. P13", hint=Hint("se kodboken", command=("codebook", "list")))
+        raise InputError(_("give at least one code, e.g. P13"), hint=Hint(_("see the codebook"), command=("codebook", "list")))
     cb = project.codebook
     out = []
     for c in code_ids:
         code = cb.resolve(c)
         if code.is_group:
             kids = ", ".join(k.id for k in cb.children(code.id))
-            raise InputError(f"'{code.id}' är en temagrupp och kodas inte direkt — använd en av dess koder: {kids}")
+            raise InputError(_("'{id}' is a theme group and is not coded directly — use one of its codes: {kids}").format(id=code.id, kids=kids))
         out.append(code.id)
     return out
 
@@ -73,8 +74,8 @@ def remove_codes(project: Project, segment_id: int, code_ids: Sequence[str], cod
             coding = store.find_coding(segment_id, code, coder)
             if coding is None:
                 raise NotFoundError(
-                    f"segment {segment_id} har ingen kodning {code} av '{coder}'", value=code,
-                    hint=Hint("se segmentets kodningar", command=("code", "list"), option="segment",
+                    _("segment {segment_id} has no coding {code} by '{coder}'").format(segment_id=segment_id, code=code, coder=coder), value=code,
+                    hint=Hint(_("see the segment's codings"), command=("code", "list"), option="segment",
                               example=str(segment_id)),
                 )
             store.delete_coding(coding.id)
@@ -90,8 +91,8 @@ def resolve_document(project: Project, document: int | str) -> Document:
         return store.get_document(int(document))
     doc = store.find_document(str(document)) or store.find_document(Path(str(document)).name)
     if doc is None:
-        raise NotFoundError(f"dokumentet '{document}' finns inte i projektet", value=document,
-                            hint=Hint("se dokumenten", command=("corpus", "list")))
+        raise NotFoundError(_("the document '{document}' is not in the project").format(document=document), value=document,
+                            hint=Hint(_("see the documents"), command=("corpus", "list")))
     return doc
 
 
@@ -102,7 +103,7 @@ def _span_unit(project: Project, doc: Document) -> str:
     for unit in (preferred, *UNITS):
         if unit in units:
             return unit
-    raise InputError(f"dokumentet '{doc.name}' har inga segment att koda i", value=doc.name,
+    raise InputError(_("the document '{name}' has no segments to code in").format(name=doc.name), value=doc.name,
                      hint=Hint("segmentera dokumenten", command=("corpus", "segment")))
 
 
@@ -126,12 +127,11 @@ def add_span(
     doc = resolve_document(project, document)
     if not (0 <= start < end <= len(doc.text)):
         raise InputError(
-            f"ogiltigt spann {start}:{end} — dokumentet '{doc.name}' har {len(doc.text)} tecken; "
-            "ange start < slut inom texten",
-            value=f"{start}:{end}", hint=Hint("ange ett spann inom texten", option="span", example=f"0:{len(doc.text)}"),
+            _("invalid span {start}:{end} — the document '{name}' has {n_text} characters; give start < end within the text").format(start=start, end=end, name=doc.name, n_text=len(doc.text)),
+            value=f"{start}:{end}", hint=Hint(_("give a span within the text"), option="span", example=f"0:{len(doc.text)}"),
         )
     if not doc.text[start:end].strip():
-        raise InputError(f"spannet {start}:{end} innehåller bara blanktecken — markera ord att koda", value=f"{start}:{end}")
+        raise InputError(_("the span {start}:{end} holds only whitespace — mark words to code").format(start=start, end=end), value=f"{start}:{end}")
     unit = _span_unit(project, doc)
     out: list[Coding] = []
     with store.transaction():
@@ -155,7 +155,7 @@ def find_quote(project: Project, document: int | str, quote: str) -> list[tuple[
     doc = resolve_document(project, document)
     words = quote.split()
     if not words:
-        raise InputError("citatet är tomt — ange de exakta orden som ska kodas", hint=Hint("ange orden", option="quote"))
+        raise InputError(_("the quote is empty — give the exact words to code"), hint=Hint(_("give the words"), option="quote"))
     pattern = re.compile(r"\s+".join(re.escape(w) for w in words))
     return [(m.start(), m.end()) for m in pattern.finditer(doc.text)]
 
@@ -175,27 +175,27 @@ def add_quote(
     places = find_quote(project, doc.id, quote)
     shown = " ".join(quote.split())
     if not places:
-        raise InputError(f"citatet '{shown[:60]}' finns inte i '{doc.name}' — ange exakta ord ur texten", value=quote)
+        raise InputError(_("the quote '{shown}' is not in '{name}' — give exact words from the text").format(shown=shown[:60], name=doc.name), value=quote)
     if span is not None:
         if tuple(span) not in places:
             raise InputError(
-                f"spannet {span[0]}:{span[1]} är inte en plats för citatet '{shown[:60]}' i '{doc.name}'",
+                _("the span {span}:{span2} is not a place of the quote '{shown}' in '{name}'").format(span=span[0], span2=span[1], shown=shown[:60], name=doc.name),
                 value=f"{span[0]}:{span[1]}", valid=[f"{a}:{b}" for a, b in places],
-                hint=Hint("välj en av platserna", option="span", example=f"{places[0][0]}:{places[0][1]}"),
+                hint=Hint(_("choose one of the places"), option="span", example=f"{places[0][0]}:{places[0][1]}"),
             )
         return add_span(project, doc.id, span[0], span[1], codes, coder, memo)
     if occurrence is None and len(places) > 1:
         listed = [f"{i}) {a}:{b} «{_context(doc.text, a, b)}»" for i, (a, b) in enumerate(places, start=1)]
         raise InputError(
-            f"citatet '{shown[:60]}' finns på {len(places)} ställen i '{doc.name}': " + "; ".join(listed),
+            _("the quote '{shown}' occurs in {n_places} places in '{name}': ").format(shown=shown[:60], n_places=len(places), name=doc.name) + "; ".join(listed),
             value=quote, valid=[f"{a}:{b}" for a, b in places],
-            hint=Hint("välj förekomst", option="occurrence", example="1"),
+            hint=Hint(_("choose the occurrence"), option="occurrence", example="1"),
         )
     n = occurrence or 1
     if not 1 <= n <= len(places):
-        raise InputError(f"förekomst {n} finns inte — citatet finns {len(places)} gång(er) i '{doc.name}'",
+        raise InputError(_("occurrence {n} does not exist — the quote occurs {n_places} time(s) in '{name}'").format(n=n, n_places=len(places), name=doc.name),
                          value=n, valid=[str(i) for i in range(1, len(places) + 1)],
-                         hint=Hint("välj förekomst", option="occurrence", example="1"))
+                         hint=Hint(_("choose the occurrence"), option="occurrence", example="1"))
     start, end = places[n - 1]
     return add_span(project, doc.id, start, end, codes, coder, memo)
 
@@ -212,7 +212,7 @@ def remove_span_coding(project: Project, coding_id_or_key: int | str, coder: str
     with store.transaction():
         coding = _find_coding(project, coding_id_or_key)
         if coder is not None and coding.coder != coder:
-            raise InputError(f"kodning {coding.id} är gjord av '{coding.coder}', inte '{coder}'", value=coding.id)
+            raise InputError(_("coding {id} was made by '{coder}', not '{coder2}'").format(id=coding.id, coder=coding.coder, coder2=coder), value=coding.id)
         store.delete_coding(coding.id)
         store.log(coder or project.coder, "remove", coding_id=coding.id, segment_id=coding.segment_id,
                   code_id=coding.code_id, detail={"source": coding.source, "memo": coding.memo,
@@ -234,8 +234,8 @@ def _find_coding(project: Project, coding_id_or_key: int | str) -> Coding:
         for c in store.document_codings(int(parts[0])):
             if _span_key(c) == coding_id_or_key:
                 return c
-    raise NotFoundError(f"kodningen '{coding_id_or_key}' finns inte", value=coding_id_or_key,
-                        hint=Hint("se kodningarna", command=("code", "list")))
+    raise NotFoundError(_("the coding '{coding_id_or_key}' does not exist").format(coding_id_or_key=coding_id_or_key), value=coding_id_or_key,
+                        hint=Hint(_("see the codings"), command=("code", "list")))
 
 
 def coded_spans(project: Project, codings: Sequence[Coding]) -> list[CodedSpan]:
@@ -286,8 +286,8 @@ def set_segment_memo(
     if found is None:
         have = sorted({f"{c.code_id} ({c.coder})" for c in store.codings_for_segment(segment_id)})
         raise NotFoundError(
-            f"segment {segment_id} har ingen kodning {code_id} av {coder}"
-            + (f" — kodningar där: {', '.join(have)}" if have else " — segmentet är inte kodat"),
+            _("segment {segment_id} has no coding {code_id} by {coder}").format(segment_id=segment_id, code_id=code_id, coder=coder)
+            + (_(" — codings there: {have}").format(have=', '.join(have)) if have else _(" — the segment is not coded")),
             value=code_id, valid=have,
         )
     set_memo(project, found.id, memo, actor)
@@ -342,7 +342,7 @@ def search(
     phrases = [phrase_lemmas(p) for p in query.split(",") if p.strip()]
     phrases = [p for p in phrases if p]
     if not phrases:
-        raise InputError("sökfrågan är tom — ange ett eller flera ord, t.ex. `lokal`")
+        raise InputError(_("the query is empty — give one or more words, e.g. `lokal`"))
     hits = []
     for seg in project.store.iter_segments(unit=unit, document=document, meta=meta):
         matched = (matches_all if require_all else matches_any)(phrases, seg.lemmas.split())
@@ -376,7 +376,7 @@ def import_codings(project: Project, path: str | Path, unit: str = "paragraph") 
 
     path = Path(path)
     if not path.exists():
-        raise InputError(f"filen '{path}' finns inte — kontrollera sökvägen")
+        raise InputError(_("the file '{path}' does not exist — check the path").format(path=path))
     store = project.store
     cb = project.codebook
     planned: list[tuple[int, list[str], str, str | None]] = []
@@ -388,20 +388,20 @@ def import_codings(project: Project, path: str | Path, unit: str = "paragraph") 
         try:
             rec = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{where}: ogiltig JSON ({exc.msg}) — en kodning per rad") from None
+            raise InputError(_("{where}: invalid JSON ({msg}) — one coding per line").format(where=where, msg=exc.msg)) from None
         if not isinstance(rec, dict) or not all(k in rec for k in ("document", "quote", "codes")):
-            raise InputError(f"{where}: varje rad behöver 'document', 'quote' och 'codes'")
+            raise InputError(_("{where}: every line needs 'document', 'quote' and 'codes'").format(where=where))
         name = Path(str(rec["document"])).name
         if name not in segments_by_doc:
             doc = store.find_document(name)
             if doc is None:
-                raise InputError(f"{where}: dokumentet '{name}' finns inte i projektet — importera det först")
+                raise InputError(_("{where}: the document '{name}' is not in the project — import it first").format(where=where, name=name))
             segments_by_doc[name] = list(store.iter_segments(document=doc.id, unit=unit))
         quote = " ".join(str(rec["quote"]).split())
         found = [s for s in segments_by_doc[name] if quote in " ".join(s.text.split())]
         if len(found) != 1:
             what = "finns inte i" if not found else f"finns i {len(found)} segment av"
-            raise InputError(f"{where}: citatet {quote[:40]!r}… {what} '{name}' — ange ett längre, exakt citat")
+            raise InputError(_("{where}: the quote {quote!r}… {what} '{name}' — give a longer, exact quote").format(where=where, quote=quote[:40], what=what, name=name))
         codes = [str(c) for c in rec["codes"]]
         cb.check(codes)
         planned.append((found[0].id, codes, str(rec.get("coder") or project.coder), rec.get("memo")))

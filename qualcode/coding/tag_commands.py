@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from qualcode.core.errors import QualcodeError
+from qualcode.core.i18n import _
 
 HELP = """Kommandon (skriv och tryck Enter):
   Enter eller n     klar: segmentet är bedömt, gå till nästa
@@ -53,10 +54,10 @@ def parse_command(line: str) -> Command:
         return Command("remove", text=rest)
     if head in "mM" and (len(raw) == 1 or raw[1] == " "):
         if not rest:
-            raise TagError("memo utan text — skriv t.ex. `m P13 Tydligt exempel på trångboddhet`")
+            raise TagError(_("memo without text — write e.g. `m P13 A clear example of crowding`"))
         return Command("memo", text=rest)
     if re.fullmatch(r"[\d ,*]+", raw):
-        raise TagError(f"välj förslag med `a {raw}` (acceptera) eller `r {raw}` (avvisa)")
-    raise TagError(f"okänt kommando {raw!r} — skriv ? för hjälp")
+        raise TagError(_("choose suggestions with `a {raw}` (accept) or `r {raw}` (reject)").format(raw=raw))
+    raise TagError(_("unknown command {raw!r} — type ? for help").format(raw=raw))
 
 

@@ -33,6 +33,7 @@ from qualcode.core.codebook import Code, Codebook
 from qualcode.core.errors import Hint, InputError, QualcodeError
 from qualcode.core.records import MODEL_CODER, Coding, Segment
 from qualcode.core.records import POSITIVE_SOURCES as POSITIVE
+from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
     from qualcode.project import Project
@@ -130,16 +131,16 @@ def find_code(codebook: Codebook, query: str, cutoff: float = FUZZY_CUTOFF) -> C
             choices.setdefault(label, []).append(c.id)
     hits = process.extract(q, list(choices), scorer=fuzz.WRatio, processor=utils.default_process, limit=8)
     ranked: dict[str, float] = {}
-    for label, score, _ in hits:
+    for label, score, _unused in hits:
         for cid in choices[label]:
             ranked[cid] = max(ranked.get(cid, 0.0), float(score))
     best = sorted(ranked.items(), key=lambda kv: -kv[1])
     if not best or best[0][1] < cutoff:
-        raise TagError(f"hittar ingen kod som liknar {q!r} — ange ett id (t.ex. P13)", value=q,
-                       hint=Hint("se kodboken", command=("codebook", "list")))
+        raise TagError(_("no code resembles {q!r} — give an id (e.g. P13)").format(q=q), value=q,
+                       hint=Hint(_("see the codebook"), command=("codebook", "list")))
     if len(best) > 1 and best[1][1] >= best[0][1] - 2 and best[1][1] >= cutoff:
         tied = ", ".join(f"{cid} ({codebook.get(cid).name})" for cid, s in best[:4] if s >= best[0][1] - 2)
-        raise TagError(f"{q!r} kan betyda flera koder: {tied} — ange id:t")
+        raise TagError(_("{q!r} can mean several codes: {tied} — give the id").format(q=q, tied=tied))
     return codebook.get(best[0][0])
 
 
@@ -238,8 +239,8 @@ class TagSession:
         self.codebook = project.codebook
         self.coder = coder or project.coder
         if self.coder in (MODEL_CODER, "consensus"):
-            raise InputError(f"kodarnamnet '{self.coder}' är reserverat", value=self.coder,
-                             hint=Hint("välj ett annat", option="coder", example="NAMN"))
+            raise InputError(_("the coder name '{coder}' is reserved").format(coder=self.coder), value=self.coder,
+                             hint=Hint(_("choose another"), option="coder", example="NAMN"))
         self.session = session
         self.blind = blind
         self.show_suggestions = show_suggestions
@@ -264,13 +265,13 @@ class TagSession:
 
     def _check_spec(self, spec: QueueSpec) -> None:
         if spec.order not in ORDERS:
-            raise InputError(f"okänd ordning '{spec.order}' — välj en av {', '.join(ORDERS)}")
+            raise InputError(_("unknown order '{order}' — choose one of {orders}").format(order=spec.order, orders=', '.join(ORDERS)))
         if spec.code:
             self.codebook.check(spec.code)
         if spec.sample and self.store.get_sample(spec.sample) is None:
             names = ", ".join(s.name for s in self.store.list_samples()) or "inga"
-            raise InputError(f"okänt urval '{spec.sample}' — befintliga urval: {names}", value=spec.sample,
-                             hint=Hint("skapa ett", command=("sample",)))
+            raise InputError(_("unknown sample '{sample}' — existing samples: {names}").format(sample=spec.sample, names=names), value=spec.sample,
+                             hint=Hint(_("create one"), command=("sample",)))
 
     def _build_queue(self) -> list[int]:
         spec = self.state.spec
@@ -373,7 +374,7 @@ class TagSession:
                 return self.undo()
             sid = self.current_id
             if sid is None:
-                raise TagError("inga fler segment i kön — allt är kodat")
+                raise TagError(_("no more segments in the queue — everything is coded"))
             handler = {
                 "done": self._done, "skip": self._skip, "accept": self._decide, "reject": self._decide,
                 "add": self._add, "remove": self._remove, "memo": self._memo, "quote": self._quote,
@@ -402,20 +403,20 @@ class TagSession:
         view_codings = self.store.codings_for_segment(sid)
         open_ = self._open_suggestions(view_codings)
         if not open_:
-            raise TagError("inga öppna förslag för det här segmentet — lägg till en kod med `+ KOD`")
+            raise TagError(_("no open suggestions for this segment — add a code with `+ CODE`"))
         if cmd.args == ("*",):
             chosen = list(open_)
         elif not cmd.args and cmd.kind == "accept" and len(open_) > 1:
             # accepting several codes at once should be a deliberate choice
             numbers = " ".join(str(x.number) for x in open_)
-            raise TagError(f"{len(open_)} öppna förslag — ange vilka, t.ex. `a {open_[0].number}`, eller `a *` för alla ({numbers})")
+            raise TagError(_("{n_open} open suggestions — say which, e.g. `a {number}`, or `a *` for all ({numbers})").format(n_open=len(open_), number=open_[0].number, numbers=numbers))
         elif cmd.args:
             by_number = {s.number: s for s in open_}
             try:
                 chosen = [by_number[int(n)] for n in cmd.args]
             except (KeyError, ValueError):
                 valid = ", ".join(str(x.number) for x in open_)
-                raise TagError(f"förslag {' '.join(cmd.args)} finns inte eller är redan avgjort — öppna förslag: {valid}") from None
+                raise TagError(_("suggestion {args} does not exist or is already decided — open suggestions: {valid}").format(args=' '.join(cmd.args), valid=valid)) from None
         else:
             chosen = list(open_)
         source = "accepted" if cmd.kind == "accept" else "rejected"
@@ -470,7 +471,7 @@ class TagSession:
             for c in mine:
                 if c.code_id == code.id:
                     return c
-            raise TagError(f"du har inte kodat segmentet med {code.id} — dina koder: {', '.join(c.code_id for c in mine) or 'inga'}")
+            raise TagError(_("you have not coded the segment with {id} — your codes: {value}").format(id=code.id, value=', '.join(c.code_id for c in mine) or 'inga'))
         last = self.state.last_code.get(str(sid))
         for c in mine:
             if c.code_id == last:
@@ -478,8 +479,8 @@ class TagSession:
         if len(mine) == 1:
             return mine[0]
         if not mine:
-            raise TagError("segmentet har ingen kod av dig ännu — lägg till en kod först (`+ KOD`)")
-        raise TagError(f"ange vilken kod: {', '.join(c.code_id for c in mine)} — t.ex. `m {mine[0].code_id} text`")
+            raise TagError(_("the segment has no code of yours yet — add a code first (`+ CODE`)"))
+        raise TagError(_("say which code: {value} — e.g. `m {code_id} text`").format(value=', '.join(c.code_id for c in mine), code_id=mine[0].code_id))
 
     def _remove(self, sid: int, cmd: Command) -> Outcome:
         coding = self._own(sid, cmd.text)
@@ -491,7 +492,7 @@ class TagSession:
             return self._commit(sid, {"op": "codes", "snaps": [snap]}, f"tog bort {coding.code_id}")
 
     def _memo(self, sid: int, cmd: Command) -> Outcome:
-        first, _, rest = cmd.text.partition(" ")
+        first, _unused, rest = cmd.text.partition(" ")
         target = None
         try:
             code = find_code(self.codebook, first, cutoff=101.0)  # exact id/name only
@@ -499,7 +500,7 @@ class TagSession:
         except TagError:
             text = cmd.text
         if not text:
-            raise TagError("memo utan text — skriv t.ex. `m P13 Tydligt exempel`")
+            raise TagError(_("memo without text — write e.g. `m P13 A clear example`"))
         coding = self._own(sid, target)
         with self.store.transaction():
             snap = self._snapshot(sid, coding.code_id)
@@ -557,7 +558,7 @@ class TagSession:
     def undo(self) -> Outcome:
         """Revert the last action of this session (also after a restart)."""
         if not self.state.undo:
-            raise TagError("inget att ångra")
+            raise TagError(_("nothing to undo"))
         record = self.state.undo[-1]
         op = record["op"]
         with self.store.transaction():
@@ -588,7 +589,7 @@ class TagSession:
                     self.state.skipped.remove(sid)
                 message = "ångrade överhoppningen"
             else:  # pragma: no cover - records are written by this class only
-                raise TagError(f"okänd ångra-post {op!r}")
+                raise TagError(_("unknown undo entry {op!r}").format(op=op))
             self.store.log(self.coder, "undo", segment_id=sid, detail={"op": op, "via": "tag"})
             if sid in self.queue:
                 self.queue.remove(sid)

@@ -16,6 +16,7 @@ from qualcode.core.codebook import Codebook
 from qualcode.core.errors import InputError, NotFoundError
 from qualcode.core.records import MODEL_CODER, POSITIVE_SOURCES, AuditEntry, Coding, Document, Segment
 from qualcode.project import Project
+from qualcode.core.i18n import _
 
 WEB_SESSION = "web"
 UNDO_LIMIT = 50
@@ -212,13 +213,13 @@ def resolve_codes(project: Project, codes: Sequence[str]) -> list[str]:
 
     wanted = [c.strip() for c in codes if c and c.strip()]
     if not wanted:
-        raise InputError("välj minst en kod, t.ex. P13")
+        raise InputError(_("choose at least one code, e.g. P13"))
     cb = project.codebook
     out = []
     for c in wanted:
         if c in cb and cb.get(c).is_group:
             kids = ", ".join(k.id for k in cb.children(c))
-            raise InputError(f"'{c}' är en temagrupp och kodas inte direkt — välj en av dess koder: {kids}", value=c)
+            raise InputError(_("'{c}' is a theme group and is not coded directly — choose one of its codes: {kids}").format(c=c, kids=kids), value=c)
         out.append(find_code(cb, c).id)
     return list(dict.fromkeys(out))
 
@@ -303,7 +304,7 @@ def remove_coding(project: Project, coding_id: int, coder: str | None = None) ->
     coder = coder or project.coder
     c = store.get_coding(int(coding_id))
     if c.source == "suggested":
-        raise InputError(f"kodning {coding_id} är ett öppet förslag — godta eller avvisa det", value=coding_id)
+        raise InputError(_("coding {coding_id} is an open suggestion — accept or reject it").format(coding_id=coding_id), value=coding_id)
     with store.transaction():
         snaps = _snapshots(project, [(c.document_id, c.code_id, c.coder)])
         remove_span_coding(project, c.id, coder)
@@ -318,7 +319,7 @@ def write_memo(project: Project, coding_id: int, memo: str | None, coder: str | 
     coder = coder or project.coder
     c = store.get_coding(int(coding_id))
     if c.coder != coder:
-        raise InputError(f"kodning {coding_id} är {c.coder}s — skriv memo på dina egna kodningar", value=coding_id)
+        raise InputError(_("coding {coding_id} is {coder}'s — write memos on your own codings").format(coding_id=coding_id, coder=c.coder), value=coding_id)
     doc_id = _coding_document(project, c)
     with store.transaction():
         snaps = _snapshots(project, [(c.document_id, c.code_id, c.coder)])
@@ -370,7 +371,7 @@ def undo_last(project: Project, coder: str | None = None) -> Change:
     state = store.load_tag_state(coder, WEB_SESSION) or {}
     stack = list(state.get("undo") or [])
     if not stack:
-        raise InputError("inget att ångra")
+        raise InputError(_("nothing to undo"))
     record = stack.pop()
     with store.transaction():
         if record["op"] == "codes":
@@ -507,12 +508,12 @@ def survey_grid(
     cb = project.codebook
     coder = coder or project.coder
     if per_page < 1 or per_page > 1000:
-        raise InputError(f"ogiltigt antal rader per sida {per_page} — välj 1–1000", value=per_page)
+        raise InputError(_("invalid number of rows per page {per_page} — choose 1–1000").format(per_page=per_page), value=per_page)
     codes = sorted(cb.rollup(cb.resolve(code).id)) if code else None
     # the columns: the fields of the first answers (reading every answer's metadata costs 5 µs each)
     keys = tuple(store.meta_fields(kind="survey", limit=GRID_FIELDS_FROM))
     if sort and sort not in keys:
-        raise InputError(f"okänt metadatafält {sort!r} att sortera på", value=sort, valid=keys)
+        raise InputError(_("unknown metadata field {sort!r} to sort by").format(sort=sort), value=sort, valid=keys)
     page = max(1, int(page))
     total, segs = store.page_segments(
         kind="survey", meta=meta or None, sort_meta=sort, descending=descending, codes=codes, uncoded=uncoded,
@@ -607,7 +608,7 @@ def require_document(project: Project, document_id: int) -> Document:
     try:
         return _open_document(project, document_id)
     except NotFoundError:
-        raise NotFoundError(f"dokument {document_id} finns inte", value=document_id) from None
+        raise NotFoundError(_("document {document_id} does not exist").format(document_id=document_id), value=document_id) from None
 
 
 # -- codebook, search, counts, report, coders ---------------------------------------------
@@ -667,7 +668,7 @@ def change_codebook(project: Project, action: str, fields: dict[str, str], actor
         moved = changes.merge(project, get("source"), get("target"), actor)
         done = f"slog ihop {get('source')} med {get('target')} ({moved} kodningar flyttade)"
     else:
-        raise NotFoundError(f"okänd kodboksändring {action!r}", valid=("add", "edit", "rename", "merge"))
+        raise NotFoundError(_("unknown codebook change {action!r}").format(action=action), valid=("add", "edit", "rename", "merge"))
     reminder = " Kodboken har ändrats: träna om modellen så att förslagen följer med." if project.store.latest_model() else ""
     return done + "." + reminder
 
@@ -692,7 +693,7 @@ def code_search_hits(project: Project, query: str, code: str, coder: str | None 
     (code_id,) = resolve_codes(project, [code])
     hits = search(project, query)
     if not hits:
-        raise InputError(f"inga träffar för {query!r} — inget kodades", value=query)
+        raise InputError(_("no hits for {query!r} — nothing was coded").format(query=query), value=query)
     add_codes(project, [h.segment.id for h in hits], [code_id], coder or project.coder, memo=f"sökning: {query}")
     return f"kodade {len(hits)} segment med {code_id}"
 
@@ -787,7 +788,7 @@ def build_report_file(project: Project, fmt: str, by: Sequence[str] = ()) -> tup
 
     fmt = fmt.strip().lower()
     if fmt not in REPORT_TYPES:
-        raise InputError(f"okänt format {fmt!r} — välj bland {', '.join(REPORT_TYPES)}", value=fmt,
+        raise InputError(_("unknown format {fmt!r} — choose from {report_types}").format(fmt=fmt, report_types=', '.join(REPORT_TYPES)), value=fmt,
                          valid=tuple(REPORT_TYPES))
     with tempfile.TemporaryDirectory() as tmp:
         result = write_report(project, tmp, formats=[fmt], by=by)
@@ -829,9 +830,9 @@ def check_coder(project: Project, name: str) -> str:
 
     name = name.strip()
     if not re.fullmatch(r"[\w.\-]{1,40}", name):
-        raise InputError(f"ogiltigt kodarnamn {name!r} — använd bokstäver, siffror, punkt, bindestreck", value=name)
+        raise InputError(_("invalid coder name {name!r} — use letters, digits, dot, hyphen").format(name=name), value=name)
     if name == MODEL_CODER:
-        raise InputError(f"'{MODEL_CODER}' är modellens namn — välj ett annat kodarnamn", value=name)
+        raise InputError(_("'{model_coder}' is the model's name — choose another coder name").format(model_coder=MODEL_CODER), value=name)
     return name
 
 
@@ -902,7 +903,7 @@ def settle_mention(project: Project, answer: str, category: str, actor: str | No
     cb = project.codebook
     answer = answer.strip()
     if not answer:
-        raise InputError("svaret är tomt — välj ett svar ur listan")
+        raise InputError(_("the answer is empty — choose an answer from the list"))
     cat = parse_category(category, cb)
     path = _mapping_path(project)
     rows: list[list[str]] = []

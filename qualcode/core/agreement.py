@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qualcode.core.errors import InputError
+from qualcode.core.i18n import _
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 OVERALL = "*"
@@ -29,12 +30,11 @@ OVERALL = "*"
 def _check_rows(reliability_data: Sequence[Sequence[Hashable | None]]) -> list[list[Hashable | None]]:
     rows = [list(r) for r in reliability_data]
     if len(rows) < 2:
-        raise InputError(f"överensstämmelse kräver minst två kodare — fick {len(rows)}")
+        raise InputError(_("agreement needs at least two coders — got {n_rows}").format(n_rows=len(rows)))
     widths = {len(r) for r in rows}
     if len(widths) != 1:
         raise InputError(
-            f"alla kodare måste ha lika många enheter (kolumner) — fick längderna {sorted(widths)}; "
-            "använd None för saknade värden"
+            _("all coders must have as many units (columns) — got the lengths {widths}; use None for missing values").format(widths=sorted(widths))
         )
     return rows
 
@@ -69,7 +69,7 @@ def percent_agreement(reliability_data: Sequence[Sequence[Hashable | None]]) -> 
 def cohen_kappa(coder_a: Sequence[Hashable | None], coder_b: Sequence[Hashable | None]) -> float:
     """Cohen's kappa for two coders over the units both coded (None = missing)."""
     if len(coder_a) != len(coder_b):
-        raise InputError(f"kodarna har olika många enheter ({len(coder_a)} och {len(coder_b)})")
+        raise InputError(_("the coders have different numbers of units ({n_coder_a} and {n_coder_b})").format(n_coder_a=len(coder_a), n_coder_b=len(coder_b)))
     pairs = [(a, b) for a, b in zip(coder_a, coder_b) if a is not None and b is not None]
     n = len(pairs)
     if n == 0:
@@ -104,7 +104,7 @@ def _delta(level: str, values: list[Hashable], marginals: Mapping[Hashable, floa
     try:
         numeric = {v: float(v) for v in values}  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise InputError(f"nivån '{level}' kräver numeriska värden — använd level='nominal' för kategorier") from None
+        raise InputError(_("the level '{level}' needs numeric values — use level='nominal' for categories").format(level=level)) from None
     if level == "interval":
         return lambda c, k: (numeric[c] - numeric[k]) ** 2
     if level == "ratio":
@@ -129,7 +129,7 @@ def krippendorff_alpha(reliability_data: Sequence[Sequence[Hashable | None]], le
     (fewer than two pairable values, or only one value used).
     """
     if level not in LEVELS:
-        raise InputError(f"okänd mätnivå '{level}' — välj en av {', '.join(LEVELS)}")
+        raise InputError(_("unknown level of measurement '{level}' — choose one of {levels}").format(level=level, levels=', '.join(LEVELS)))
     matrix = coincidences(reliability_data)
     marginals: dict[Hashable, float] = {}
     for (c, _k), o in matrix.items():
@@ -204,7 +204,7 @@ def code_agreement(
     """
     coders = tuple(codings)
     if len(coders) < 2:
-        raise InputError(f"överensstämmelse kräver minst två kodare — fick {len(coders)}: {', '.join(coders)}")
+        raise InputError(_("agreement needs at least two coders — got {n_coders}: {coders}").format(n_coders=len(coders), coders=', '.join(coders)))
     # Counter keeps first-seen order, so the unit order is deterministic for a given input
     seen = Counter(unit for judged in codings.values() for unit in judged)
     units = [u for u, n in seen.items() if n >= 2]
@@ -328,7 +328,7 @@ def character_agreement(
     """
     coders = tuple(coded)
     if len(coders) != 2:
-        raise InputError(f"överensstämmelse per tecken jämför två kodare — fick {len(coders)}: {', '.join(coders)}")
+        raise InputError(_("agreement per character compares two coders — got {n_coders}: {coders}").format(n_coders=len(coders), coders=', '.join(coders)))
     area = merge_spans(scope)
     n = span_length(area)
     rows = []

@@ -15,6 +15,7 @@ from typing import Any
 
 from qualcode.core.cells import csv_cell, csv_text
 from qualcode.core.errors import CodebookError, InputError, UnknownCodeError
+from qualcode.core.i18n import _
 
 KINDS = ("point", "theme", "group", "code")
 LIST_FIELDS = ("examples", "keywords", "exclude_keywords", "aliases", "synonyms")
@@ -131,7 +132,7 @@ class Codebook:
             for label in (c.name, *c.aliases):
                 choices.setdefault(label, []).append(c.id)
         ranked: dict[str, float] = {}
-        for label, score, _ in process.extract(q, list(choices), scorer=fuzz.WRatio, processor=utils.default_process, limit=8):
+        for label, score, _unused in process.extract(q, list(choices), scorer=fuzz.WRatio, processor=utils.default_process, limit=8):
             for cid in choices[label]:
                 ranked[cid] = max(ranked.get(cid, 0.0), float(score))
         best = sorted(ranked.items(), key=lambda kv: -kv[1])
@@ -140,7 +141,7 @@ class Codebook:
         tied = [cid for cid, s in best if s >= best[0][1] - 2]
         if len(tied) > 1:
             raise InputError(
-                f"'{code_id}' kan betyda flera koder: {', '.join(f'{c} ({self._index[c].name})' for c in tied[:4])} — ange id:t",
+                _("'{code_id}' can mean several codes: {value} — give the id").format(code_id=code_id, value=', '.join(f'{c} ({self._index[c].name})' for c in tied[:4])),
                 value=code_id, valid=tied,
             )
         return self._index[best[0][0]]
@@ -214,24 +215,24 @@ def _as_list(value: Any, where: str, key: str) -> tuple[str, ...]:
         return tuple(v.strip() for v in value.split("|") if v.strip())
     if isinstance(value, (list, tuple)):
         return tuple(str(v).strip() for v in value if str(v).strip())
-    raise CodebookError(f"{where}: fältet '{key}' ska vara en lista, fick {type(value).__name__}")
+    raise CodebookError(_("{where}: the field '{key}' must be a list, got {name}").format(where=where, key=key, name=type(value).__name__))
 
 
 def code_from_mapping(raw: Mapping[str, Any], where: str) -> Code:
     """Build one Code from a YAML/JSON/CSV record, with clear messages for bad fields."""
     if not isinstance(raw, Mapping):
-        raise CodebookError(f"{where}: varje kod ska vara en post med minst 'id' och 'name'")
+        raise CodebookError(_("{where}: every code must be an entry with at least 'id' and 'name'").format(where=where))
     unknown = set(raw) - set(CSV_FIELDS)
     if unknown:
         raise CodebookError(
-            f"{where}: okända fält {sorted(unknown)} — giltiga fält: {', '.join(CSV_FIELDS)}"
+            _("{where}: unknown fields {unknown} — valid fields: {csv_fields}").format(where=where, unknown=sorted(unknown), csv_fields=', '.join(CSV_FIELDS))
         )
     code_id = str(raw.get("id") or "").strip()
     if not code_id:
-        raise CodebookError(f"{where}: koden saknar id — ge varje kod ett unikt id, t.ex. P01")
+        raise CodebookError(_("{where}: the code has no id — give every code a unique id, e.g. P01").format(where=where))
     name = str(raw.get("name") or "").strip()
     if not name:
-        raise CodebookError(f"{where}: koden '{code_id}' har tomt namn — ange 'name'")
+        raise CodebookError(_("{where}: the code '{code_id}' has an empty name — give 'name'").format(where=where, code_id=code_id))
     kind = str(raw.get("kind") or "").strip() or None
     number = raw.get("number")
     if number in ("", None):
@@ -240,11 +241,11 @@ def code_from_mapping(raw: Mapping[str, Any], where: str) -> Code:
         try:
             number = int(number)
         except (TypeError, ValueError):
-            raise CodebookError(f"{where}: 'number' för '{code_id}' ska vara ett heltal, fick {number!r}") from None
+            raise CodebookError(_("{where}: 'number' for '{code_id}' must be an integer, got {number!r}").format(where=where, code_id=code_id, number=number)) from None
     if kind is None:
         kind = "point" if number is not None else ("theme" if code_id.startswith("T-") else "code")
     if kind not in KINDS:
-        raise CodebookError(f"{where}: okänd kind '{kind}' för '{code_id}' — välj en av {', '.join(KINDS)}")
+        raise CodebookError(_("{where}: unknown kind '{kind}' for '{code_id}' — choose one of {kinds}").format(where=where, kind=kind, code_id=code_id, kinds=', '.join(KINDS)))
     parent = raw.get("parent")
     parent = str(parent).strip() if parent not in (None, "") else None
     lists = {k: _as_list(raw.get(k), where, k) for k in LIST_FIELDS}
@@ -252,7 +253,7 @@ def code_from_mapping(raw: Mapping[str, Any], where: str) -> Code:
         parse_synonym(entry, f"{where}: koden '{code_id}'")
     color = str(raw.get("color") or "").strip().upper()
     if color and not re.fullmatch(r"#[0-9A-F]{6}", color):
-        raise CodebookError(f"{where}: 'color' för '{code_id}' ska vara en färg som #1F77B4, fick {color!r}")
+        raise CodebookError(_("{where}: 'color' for '{code_id}' must be a colour such as #1F77B4, got {color!r}").format(where=where, code_id=code_id, color=color))
     return Code(
         id=code_id,
         name=name,
@@ -277,32 +278,32 @@ def parse_synonym(entry: str, where: str = "synonym") -> tuple[str, str]:
     left, right = " ".join(left.lower().split()), " ".join(right.lower().split())
     if not sep or not left or not right or "=" in right:
         raise CodebookError(
-            f"{where}: synonymen {entry!r} ska skrivas 'ord = ord i kodboken', t.ex. 'fadder = mentor'",
+            _("{where}: the synonym {entry!r} must be written 'word = word in the codebook', e.g. 'fadder = mentor'").format(where=where, entry=entry),
             value=entry,
         )
     if left == right:
-        raise CodebookError(f"{where}: synonymen {entry!r} har samma ord på båda sidor", value=entry)
+        raise CodebookError(_("{where}: the synonym {entry!r} has the same word on both sides").format(where=where, entry=entry), value=entry)
     return left, right
 
 
 def build_codebook(codes: list[Code], name: str = "Kodbok", version: int = 1) -> Codebook:
     """Validate codes (duplicates, unknown parents, cycles) and return a Codebook."""
     if not codes:
-        raise CodebookError("kodboken innehåller inga koder — lägg till minst en kod under 'codes:'")
+        raise CodebookError(_("the codebook holds no codes — add at least one code under 'codes:'"))
     seen: dict[str, Code] = {}
     for c in codes:
         if c.id in seen:
-            raise CodebookError(f"kod-id '{c.id}' förekommer två gånger — varje id måste vara unikt")
+            raise CodebookError(_("code id '{id}' appears twice — every id must be unique").format(id=c.id))
         seen[c.id] = c
     numbers: dict[int, str] = {}
     for c in codes:
         if c.parent is not None and c.parent not in seen:
             raise CodebookError(
-                f"koden '{c.id}' har okänd förälder '{c.parent}' — lägg till den koden eller ta bort 'parent'"
+                _("the code '{id}' has an unknown parent '{parent}' — add that code or remove 'parent'").format(id=c.id, parent=c.parent)
             )
         if c.number is not None:
             if c.number in numbers:
-                raise CodebookError(f"nummer {c.number} används av både '{numbers[c.number]}' och '{c.id}'")
+                raise CodebookError(_("number {number} is used by both '{numbers}' and '{id}'").format(number=c.number, numbers=numbers[c.number], id=c.id))
             numbers[c.number] = c.id
     for c in codes:
         path = [c.id]
@@ -310,7 +311,7 @@ def build_codebook(codes: list[Code], name: str = "Kodbok", version: int = 1) ->
         while node.parent is not None:
             if node.parent in path:
                 cycle = " → ".join(path[path.index(node.parent):] + [node.parent])
-                raise CodebookError(f"cykel i kodhierarkin: {cycle} — en kod kan inte vara sin egen förfader")
+                raise CodebookError(_("cycle in the code hierarchy: {cycle} — a code cannot be its own ancestor").format(cycle=cycle))
             path.append(node.parent)
             node = seen[node.parent]
     return Codebook(codes=tuple(codes), name=name, version=version)
@@ -321,10 +322,10 @@ def parse_codebook(data: Any, source: str = "kodbok") -> Codebook:
     if isinstance(data, list):
         data = {"codes": data}
     if not isinstance(data, Mapping) or "codes" not in data:
-        raise CodebookError(f"{source}: hittade ingen lista 'codes:' — se codebooks/handlingsplan.yaml för formatet")
+        raise CodebookError(_("{source}: found no list 'codes:' — see codebooks/handlingsplan.yaml for the format").format(source=source))
     raw_codes = data.get("codes") or []
     if not isinstance(raw_codes, list):
-        raise CodebookError(f"{source}: 'codes' ska vara en lista")
+        raise CodebookError(_("{source}: 'codes' must be a list").format(source=source))
     codes = [code_from_mapping(raw, f"{source}, kod {i + 1}") for i, raw in enumerate(raw_codes)]
     try:
         version = int(data.get("version", 1) or 1)
@@ -339,11 +340,11 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
         return default_codebook()
     path = Path(path)
     if not path.exists():
-        raise InputError(f"kodboken '{path}' finns inte — kontrollera sökvägen")
+        raise InputError(_("the codebook '{path}' does not exist — check the path").format(path=path))
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise InputError(f"kunde inte läsa '{path}' som UTF-8 — spara kodboken som UTF-8") from None
+        raise InputError(_("could not read '{path}' as UTF-8 — save the codebook as UTF-8").format(path=path)) from None
     return parse_codebook_text(text, path.suffix.lower().lstrip("."), source=str(path))
 
 
@@ -357,13 +358,13 @@ def parse_codebook_text(text: str, fmt: str, source: str = "kodbok") -> Codebook
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" rad {mark.line + 1}" if mark is not None else ""
-            raise CodebookError(f"{source}{where}: ogiltig YAML ({getattr(exc, 'problem', exc)})") from None
+            raise CodebookError(_("{source}{where}: invalid YAML ({getattr})").format(source=source, where=where, getattr=getattr(exc, 'problem', exc))) from None
         return parse_codebook(data, source)
     if fmt == "json":
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise CodebookError(f"{source} rad {exc.lineno}: ogiltig JSON ({exc.msg})") from None
+            raise CodebookError(_("{source} line {lineno}: invalid JSON ({msg})").format(source=source, lineno=exc.lineno, msg=exc.msg)) from None
         return parse_codebook(data, source)
     if fmt == "csv":
         from qualcode.core.csv_dialect import sniff_delimiter
@@ -371,14 +372,14 @@ def parse_codebook_text(text: str, fmt: str, source: str = "kodbok") -> Codebook
         delim = sniff_delimiter(text[:4096])
         rows = list(csv.DictReader(io.StringIO(text), delimiter=delim))
         if not rows:
-            raise CodebookError(f"{source}: CSV-filen har inga rader")
+            raise CodebookError(_("{source}: the CSV file has no rows").format(source=source))
         if "id" not in rows[0] or not ({"name", "path"} & set(rows[0])):
             raise CodebookError(
-                f"{source}: CSV-filen saknar kolumnerna 'id' och/eller 'name' (eller 'path') — kolumner: {', '.join(rows[0])}"
+                _("{source}: the CSV file lacks the columns 'id' and/or 'name' (or 'path') — columns: {rows}").format(source=source, rows=', '.join(rows[0]))
             )
         records = [{k: csv_text(v) for k, v in r.items() if k and v not in (None, "")} for r in rows]
         return parse_codebook({"codes": _from_csv_columns(records)}, source)
-    raise InputError(f"{source}: okänt kodboksformat '.{fmt}' — använd .yaml, .json eller .csv")
+    raise InputError(_("{source}: unknown codebook format '.{fmt}' — use .yaml, .json or .csv").format(source=source, fmt=fmt))
 
 
 def dump_codebook(codebook: Codebook, fmt: str = "yaml") -> str:
@@ -401,7 +402,7 @@ def dump_codebook(codebook: Codebook, fmt: str = "yaml") -> str:
             row["description"] = row.pop("definition")
             writer.writerow({k: csv_cell("" if row[k] is None else row[k]) for k in CSV_COLUMNS})
         return out.getvalue()
-    raise InputError(f"okänt format '{fmt}' — välj yaml, csv eller json")
+    raise InputError(_("unknown format '{fmt}' — choose yaml, csv or json").format(fmt=fmt))
 
 
 def _from_csv_columns(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -438,7 +439,7 @@ def rename_code(codebook: Codebook, old: str, new_id: str | None = None, new_nam
     """Return a codebook with `old` renamed (id and/or name); children follow."""
     code = codebook.get(old)
     if new_id and new_id != old and new_id in codebook:
-        raise CodebookError(f"kod-id '{new_id}' finns redan — välj ett annat id eller använd `codebook merge`")
+        raise CodebookError(_("code id '{new_id}' already exists — choose another id or use `codebook merge`").format(new_id=new_id))
     target = new_id or old
     out = []
     for c in codebook.codes:
@@ -454,9 +455,9 @@ def merge_codes(codebook: Codebook, source: str, target: str) -> Codebook:
     """Return a codebook without `source`; its children move to `target`, keywords are merged."""
     src, tgt = codebook.get(source), codebook.get(target)
     if source == target:
-        raise CodebookError("kan inte slå ihop en kod med sig själv")
+        raise CodebookError(_("cannot merge a code with itself"))
     if target in codebook.rollup(source):
-        raise CodebookError(f"'{target}' ligger under '{source}' — slå ihop åt andra hållet")
+        raise CodebookError(_("'{target}' lies under '{source}' — merge the other way round").format(target=target, source=source))
     out = []
     for c in codebook.codes:
         if c.id == source:

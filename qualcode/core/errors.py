@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from qualcode.core.i18n import _
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ class UnknownCodeError(CodebookError):
         shown = ", ".join(valid[:16]) + ("…" if len(valid) > 16 else "")
         super().__init__(
             f"okänd kod {', '.join(repr(c) for c in bad)} — giltiga koder: {shown}",
-            value=bad, valid=valid, hint=Hint("se kodboken", command=("codebook", "list")),
+            value=bad, valid=valid, hint=Hint(_("see the codebook"), command=("codebook", "list")),
         )
         self.codes = bad
 

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from qualcode.core.errors import Hint, QualcodeError
+from qualcode.core.i18n import _
 
 
 class WriteError(QualcodeError):
@@ -63,15 +64,15 @@ def write_error(exc: OSError, path: Path) -> WriteError:
     """One true line for a file that could not be written."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return WriteError(
-            f"disken är full: kunde inte skriva '{path}' — den gamla filen är orörd",
-            value=str(path), hint=Hint("frigör utrymme på disken och försök igen"),
+            _("the disk is full: could not write '{path}' — the old file is untouched").format(path=path),
+            value=str(path), hint=Hint(_("free space on the disk and try again")),
         )
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return WriteError(
-            f"får inte skriva i '{path.parent}' (skrivskyddad mapp eller fil) — inget skrevs",
-            value=str(path), hint=Hint("välj en mapp du får skriva i"),
+            _("may not write in '{parent}' (read-only folder or file) — nothing was written").format(parent=path.parent),
+            value=str(path), hint=Hint(_("choose a folder you may write in")),
         )
-    return WriteError(f"kunde inte skriva '{path}' ({exc.strerror or exc}) — den gamla filen är orörd", value=str(path))
+    return WriteError(_("could not write '{path}' ({value}) — the old file is untouched").format(path=path, value=exc.strerror or exc), value=str(path))
 
 
 def _fsync(path: Path) -> None:

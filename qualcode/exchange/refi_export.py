@@ -30,6 +30,7 @@ from qualcode.core.files import atomic_write, write_bytes
 from qualcode.export.privacy import MaskedText, Pseudonymiser, mask_value, mask_with_offsets
 from qualcode.core.records import POSITIVE_SOURCES as POSITIVE
 from qualcode.core.records import case_key
+from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
     from qualcode.core.records import Coding, Document, Segment
@@ -199,7 +200,7 @@ def read_qdc(path: str | Path) -> Codebook:
     """
     path = Path(path)
     if not path.exists():
-        raise InputError(f"kodboken '{path}' finns inte — kontrollera sökvägen")
+        raise InputError(_("the codebook '{path}' does not exist — check the path").format(path=path))
     source = str(path)
     try:
         if path.suffix.lower() == ".qdpx":
@@ -208,21 +209,21 @@ def read_qdc(path: str | Path) -> Codebook:
                 with zipfile.ZipFile(path) as zf:
                     name = next((n for n in zf.namelist() if n.lower().endswith(".qde")), None)
                     if name is None:
-                        raise CodebookError(f"{path}: hittade ingen project.qde i .qdpx-filen")
+                        raise CodebookError(_("{path}: found no project.qde in the .qdpx file").format(path=path))
                     data = zf.read(name)
             except zipfile.BadZipFile:
-                raise CodebookError(f"{path}: inte en giltig .qdpx (zip)-fil — exportera projektet på nytt") from None
+                raise CodebookError(_("{path}: not a valid .qdpx (zip) file — export the project again").format(path=path)) from None
             source = f"{path}:{name}"
             root = ET.fromstring(data)
         else:
             root = ET.parse(path).getroot()
     except ET.ParseError as exc:
         line, col = exc.position
-        raise CodebookError(f"{source} rad {line}, kolumn {col}: ogiltig XML ({exc})") from None
+        raise CodebookError(_("{source} line {line}, column {col}: invalid XML ({exc})").format(source=source, line=line, col=col, exc=exc)) from None
     if root.tag == f"{{{QDE_NS}}}Project":
         cb = root.find(f"{{{QDE_NS}}}CodeBook")
         if cb is None:
-            raise CodebookError(f"{source}: projektet har ingen kodbok (<CodeBook>)")
+            raise CodebookError(_("{source}: the project has no codebook (<CodeBook>)").format(source=source))
         root = cb
     return parse_qdc_root(root, source=source, name=path.stem)
 
@@ -232,12 +233,11 @@ def parse_qdc_root(root: ET.Element, source: str = "qdc", name: str = "Kodbok") 
     ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
     if ns not in (QDC_NS, QDE_NS) or root.tag.rsplit("}", 1)[-1] != "CodeBook":
         raise CodebookError(
-            f"{source}: rotelementet är {root.tag!r}, inte en REFI-QDA-kodbok "
-            f"({{{QDC_NS}}}CodeBook) — exportera kodboken som .qdc från ditt QDA-program"
+            _("{source}: the root element is {tag!r}, not a REFI-QDA codebook ({{{qdc_ns}}}CodeBook) — export the codebook as .qdc from your QDA program").format(source=source, tag=root.tag, qdc_ns=QDC_NS)
         )
     codes_el = root.find(f"{{{ns}}}Codes")
     if codes_el is None:
-        raise CodebookError(f"{source}: kodboken saknar <Codes>")
+        raise CodebookError(_("{source}: the codebook lacks <Codes>").format(source=source))
     raws: list[dict[str, Any]] = []
     orders: list[int | None] = []
     used: set[str] = set()
@@ -247,13 +247,12 @@ def parse_qdc_root(root: ET.Element, source: str = "qdc", name: str = "Kodbok") 
     def walk(el: ET.Element, parent: str | None, where: str, depth: int = 1) -> None:
         if depth > MAX_CODE_DEPTH:
             raise CodebookError(
-                f"{source}: koderna är nästlade mer än {MAX_CODE_DEPTH} nivåer djupt ({where.split(' → ')[0]}) — "
-                "filen är trasig eller fientlig; en kodbok behöver några få nivåer",
+                _("{source}: the codes are nested more than {max_code_depth} levels deep ({split}) — the file is broken or hostile; a codebook needs a few levels").format(source=source, max_code_depth=MAX_CODE_DEPTH, split=where.split(' → ')[0]),
                 value=depth,
             )
         name_attr = (el.get("name") or "").strip()
         if not name_attr:
-            raise CodebookError(f"{source}: {where} saknar attributet name")
+            raise CodebookError(_("{source}: {where} lacks the attribute name").format(source=source, where=where))
         desc_el = el.find(f"{{{ns}}}Description")
         fields = parse_description(desc_el.text or "") if desc_el is not None else {}
         code_id = fields.pop("_id", None)
@@ -276,7 +275,7 @@ def parse_qdc_root(root: ET.Element, source: str = "qdc", name: str = "Kodbok") 
         if kind is None:
             kind = "group" if el.get("isCodable", "true").strip().lower() in ("false", "0") else "code"
         if code_id in used:
-            raise CodebookError(f"{source}: kod-id '{code_id}' förekommer två gånger — varje id måste vara unikt")
+            raise CodebookError(_("{source}: code id '{code_id}' appears twice — every id must be unique").format(source=source, code_id=code_id))
         used.add(code_id)
         raw = {"id": code_id, "name": display, "parent": parent, "kind": kind, "number": number, **fields}
         color = (el.get("color") or "").strip().upper()

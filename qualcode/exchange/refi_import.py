@@ -41,6 +41,7 @@ from qualcode.core.records import CASE_KEYS, DocumentIn
 from qualcode.core.records import POSITIVE_SOURCES as POSITIVE
 from qualcode.exchange.refi_export import KEY_QUOTE, QDE_NS, parse_description
 from qualcode.ingest.readers import normalise_newlines
+from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -147,7 +148,7 @@ def read_qdpx(path: str | Path, default_coder: str = "") -> RefiProject:
     path = Path(path)
     if not path.is_file():
         what = "är en mapp" if path.is_dir() else "finns inte"
-        raise InputError(f"filen '{path}' {what} — ange en .qdpx-fil")
+        raise InputError(_("the file '{path}' {what} — give a .qdpx file").format(path=path, what=what))
     try:
         with zipfile.ZipFile(path) as zf:
             check_archive(zf, path.name)
@@ -157,21 +158,19 @@ def read_qdpx(path: str | Path, default_coder: str = "") -> RefiProject:
             )
             if qde is None:
                 raise InputError(
-                    f"{path.name}: hittade ingen project.qde i arkivet (innehåller: {_shown(names)}) — "
-                    "exportera projektet som REFI-QDA-projekt (.qdpx) från ditt QDA-program"
+                    _("{name}: found no project.qde in the archive (holds: {shown}) — export the project as a REFI-QDA project (.qdpx) from your QDA program").format(name=path.name, shown=_shown(names))
                 )
             try:
                 root = ET.fromstring(zf.read(qde))
             except ET.ParseError as exc:
                 line, col = exc.position
                 raise InputError(
-                    f"{path.name}:{qde} rad {line}, kolumn {col}: ogiltig XML ({exc}) — filen är skadad; exportera på nytt"
+                    _("{name}:{qde} line {line}, column {col}: invalid XML ({exc}) — the file is damaged; export again").format(name=path.name, qde=qde, line=line, col=col, exc=exc)
                 ) from None
             return _Reader(path, zf, names, default_coder).project(root)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError) as exc:
         raise InputError(
-            f"{path.name}: inte en läsbar .qdpx (zip)-fil ({type(exc).__name__}) — "
-            "exportera projektet på nytt som REFI-QDA-projekt (.qdpx)"
+            _("{name}: not a readable .qdpx (zip) file ({name2}) — export the project again as a REFI-QDA project (.qdpx)").format(name=path.name, name2=type(exc).__name__)
         ) from None
 
 
@@ -191,21 +190,18 @@ def check_archive(zf: zipfile.ZipFile, name: str) -> None:
         mb = info.file_size / 1024 / 1024
         if info.file_size > MAX_MEMBER_BYTES:
             raise InputError(
-                f"{name}: {info.filename} packas upp till {mb:,.0f} MB, mer än gränsen "
-                f"{MAX_MEMBER_BYTES // 1024 // 1024} MB per fil — inget lästes",
+                _("{name}: {filename} unpacks to {mb:,.0f} MB, more than the limit of {value} MB per file — nothing was read").format(name=name, filename=info.filename, mb=mb, value=MAX_MEMBER_BYTES // 1024 // 1024),
                 value=info.filename,
             )
         ratio = info.file_size / max(1, info.compress_size)
         if info.file_size > RATIO_FROM_BYTES and ratio > MAX_RATIO:
             raise InputError(
-                f"{name}: {info.filename} packas upp {ratio:,.0f} gånger ({mb:,.0f} MB), mer än {MAX_RATIO} gånger — "
-                "arkivet ser ut som en zip-bomb; inget lästes",
+                _("{name}: {filename} unpacks {ratio:,.0f} times ({mb:,.0f} MB), more than {max_ratio} times — the archive looks like a zip bomb; nothing was read").format(name=name, filename=info.filename, ratio=ratio, mb=mb, max_ratio=MAX_RATIO),
                 value=info.filename,
             )
     if total > MAX_TOTAL_BYTES:
         raise InputError(
-            f"{name}: arkivet packas upp till {total / 1024 / 1024:,.0f} MB, mer än gränsen "
-            f"{MAX_TOTAL_BYTES // 1024 // 1024} MB — inget lästes",
+            _("{name}: the archive unpacks to {value:,.0f} MB, more than the limit of {value2} MB — nothing was read").format(name=name, value=total / 1024 / 1024, value2=MAX_TOTAL_BYTES // 1024 // 1024),
         )
 
 
@@ -233,8 +229,7 @@ class _Reader:
         ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
         if _local(root.tag) != "Project" or ns not in (QDE_NS, ""):
             raise InputError(
-                f"{self.path.name}: project.qde har rotelementet {root.tag!r}, inte ett REFI-QDA-projekt "
-                f"({{{QDE_NS}}}Project) — exportera projektet som .qdpx från ditt QDA-program"
+                _("{name}: project.qde has the root element {tag!r}, not a REFI-QDA project ({{{qde_ns}}}Project) — export the project as .qdpx from your QDA program").format(name=self.path.name, tag=root.tag, qde_ns=QDE_NS)
             )
         self.ns = f"{{{ns}}}" if ns else ""
         self.users = {
@@ -302,8 +297,7 @@ class _Reader:
                 return ""
             rich = f" (bara richTextPath {el.get('richTextPath')})" if el.get("richTextPath") else ""
             raise InputError(
-                f"{self.path.name}: {what} har ingen text{rich} — REFI-QDA kräver PlainTextContent eller "
-                "plainTextPath; exportera projektet med källornas textversion"
+                _("{name}: {what} has no text{rich} — REFI-QDA requires PlainTextContent or plainTextPath; export the project with the sources' text version").format(name=self.path.name, what=what, rich=rich)
             )
         member = self._member(target, what)
         data = self.zf.read(member)
@@ -317,8 +311,7 @@ class _Reader:
             return data.decode(codec)
         except UnicodeDecodeError as exc:
             raise InputError(
-                f"{self.path.name}: {what} ({member}) är inte UTF-8 (byte {exc.start}) — REFI-QDA-källor ska "
-                "vara UTF-8; exportera projektet på nytt"
+                _("{name}: {what} ({member}) is not UTF-8 (byte {start}) — REFI-QDA sources must be UTF-8; export the project again").format(name=self.path.name, what=what, member=member, start=exc.start)
             ) from None
 
     def _member(self, target: str, what: str) -> str:
@@ -338,12 +331,10 @@ class _Reader:
                 return self.lower[c.lower()]
         if scheme.lower() == "internal":
             raise InputError(
-                f"{self.path.name}: {what} pekar på {target}, men {candidates[0]} finns inte i arkivet — "
-                "filen är ofullständig; exportera projektet på nytt"
+                _("{name}: {what} points to {target}, but {candidates} is not in the archive — the file is incomplete; export the project again").format(name=self.path.name, what=what, target=target, candidates=candidates[0])
             )
         raise InputError(
-            f"{self.path.name}: {what} är en extern fil ({target}) som inte finns i arkivet — "
-            "exportera projektet med källorna inbäddade i .qdpx-filen (interna källor) och importera igen"
+            _("{name}: {what} is an external file ({target}) that is not in the archive — export the project with the sources embedded in the .qdpx file (internal sources) and import again").format(name=self.path.name, what=what, target=target)
         )
 
     def _coder(self, guid: str | None, fallback: str) -> str:
@@ -369,7 +360,7 @@ class _Reader:
         what = f"källan '{name}'"
         text = self._text(el, what)
         meta: dict[str, Any] = {}
-        for _, values in cases:
+        for _unused, values in cases:
             for k, v in values.items():
                 meta.setdefault(k, v)  # a variable in two cases: the first case's value
         meta.update(self._values(el, variables))
@@ -383,12 +374,11 @@ class _Reader:
                 start, end = int(sel.get("startPosition", "")), int(sel.get("endPosition", ""))
             except ValueError:
                 raise InputError(
-                    f"{self.path.name}: markeringen '{label}' i {what} saknar heltalen startPosition/endPosition"
+                    _("{name}: the selection '{label}' in {what} lacks the integers startPosition/endPosition").format(name=self.path.name, label=label, what=what)
                 ) from None
             if not 0 <= start <= end <= len(text):
                 raise InputError(
-                    f"{self.path.name}: markeringen '{label}' i {what} går utanför texten (tecken {start}–{end}, "
-                    f"texten har {len(text)} tecken) — filen stämmer inte med sin källtext; exportera på nytt"
+                    _("{name}: the selection '{label}' in {what} goes beyond the text (characters {start}–{end}, the text has {n_text} characters) — the file does not match its source text; export again").format(name=self.path.name, label=label, what=what, start=start, end=end, n_text=len(text))
                 )
             sel_coder = self._coder(sel.get("creatingUser") or sel.get("modifyingUser"), self.default_coder)
             # QualCoder, MAXQDA and qualcode write a selection's memo in its Description
@@ -398,7 +388,7 @@ class _Reader:
             for cod in sel.iterfind(self.q("Coding")):
                 ref = cod.find(self.q("CodeRef"))
                 if ref is None or not _guid(ref.get("targetGUID")):
-                    raise InputError(f"{self.path.name}: en kodning av markeringen '{label}' i {what} saknar CodeRef")
+                    raise InputError(_("{name}: a coding of the selection '{label}' in {what} lacks CodeRef").format(name=self.path.name, label=label, what=what))
                 memos = list(dict.fromkeys(self._memos(cod) + sel_memos))
                 codings.append(RefiCoding(
                     code_guid=_guid(ref.get("targetGUID")),
@@ -500,20 +490,19 @@ def read_code_map(path: str | Path, codebook: Codebook) -> dict[str, str]:
             continue  # the header, or a name without a code
         if len(cells) != 2:
             raise InputError(
-                f"{path.name} rad {n}: väntade två fält 'refi-namn{delimiter}kod-id', fick {len(cells)} — "
-                "en kod per rad, t.ex. `Lokaler;P13`"
+                _("{name} line {n}: expected two fields 'refi-name{delimiter}code-id', got {n_cells} — one code per line, e.g. `Lokaler;P13`").format(name=path.name, n=n, delimiter=delimiter, n_cells=len(cells))
             )
         name, code_id = cells
         try:
             code = codebook.resolve(code_id)
         except UnknownCodeError as exc:
-            raise InputError(f"{path.name} rad {n}: {exc}") from None
+            raise InputError(_("{name} line {n}: {exc}").format(name=path.name, n=n, exc=exc)) from None
         if code.is_group:
-            raise InputError(f"{path.name} rad {n}: {_group_message(code, codebook)}")
+            raise InputError(_("{name} line {n}: {group_message}").format(name=path.name, n=n, group_message=_group_message(code, codebook)))
         key = name.casefold()
         if key in out and out[key] != code.id:
             raise InputError(
-                f"{path.name}: '{name}' har två koder, {out[key]} (rad {where[key]}) och {code.id} (rad {n}) — behåll en"
+                _("{name}: '{name2}' has two codes, {out} (line {where}) and {id} (line {n}) — keep one").format(name=path.name, name2=name, out=out[key], where=where[key], id=code.id, n=n)
             )
         out[key], where[key] = code.id, n
     return out
@@ -580,11 +569,11 @@ def map_codes(refi: RefiProject, codebook: Codebook, code_map: dict[str, str] | 
                 "lägg till dem i kodboken, ta in filens kodbok (som ersätter projektets) eller mappa dem"
             )
         parts.extend(problems)
-        hint = Hint("ange en kodmappning med rader `refi-namn;kod-id`", option="map", example="koder.csv")
+        hint = Hint(_("give a code mapping with lines `refi-name;code-id`"), option="map", example="koder.csv")
         if unmapped:
-            hint = Hint("lägg till en kod", command=("codebook", "add", "ID", '"namn"'), also=(
-                Hint("ta in filens kodbok", command=("codebook", "import", refi.path.name)), hint))
-        raise CodebookError(f"{refi.path.name}: " + "; ".join(parts) + ". Inget importerades.",
+            hint = Hint(_("add a code"), command=("codebook", "add", "ID", '"namn"'), also=(
+                Hint(_("take in the file's codebook"), command=("codebook", "import", refi.path.name)), hint))
+        raise CodebookError(f"{refi.path.name}: " + "; ".join(parts) + _(". Nothing was imported."),
                             value=unmapped, hint=hint)
     return out
 
@@ -670,8 +659,8 @@ def import_qdpx(
     explicit = min_overlap is not None
     min_overlap = MIN_OVERLAP if min_overlap is None else min_overlap
     if min_overlap < 1:
-        raise InputError(f"minsta överlapp måste vara minst 1 (fick {min_overlap})", value=min_overlap,
-                         hint=Hint("ange ett antal tecken", option="min_overlap", example=str(MIN_OVERLAP)))
+        raise InputError(_("the smallest overlap must be at least 1 (got {min_overlap})").format(min_overlap=min_overlap), value=min_overlap,
+                         hint=Hint(_("give a number of characters"), option="min_overlap", example=str(MIN_OVERLAP)))
     store = project.store
     refi = read_qdpx(path, default_coder=project.coder)
     mapping = map_codes(refi, project.codebook, read_code_map(code_map, project.codebook) if code_map else None)
@@ -679,7 +668,7 @@ def import_qdpx(
     sources = [s for s, text in zip(refi.sources, texts) if text.strip()]
     if not sources:
         other = f" ({len(refi.non_text)} källor som inte är text: {_shown(refi.non_text)})" if refi.non_text else ""
-        raise InputError(f"{path.name} innehåller inga textkällor att importera{other}")
+        raise InputError(_("{name} holds no text sources to import{other}").format(name=path.name, other=other))
     docs = [
         DocumentIn(name=s.name, kind=_kind(s.meta), text=text, meta=s.meta, source=f"{path}#{s.guid}")
         for s, text in zip(refi.sources, texts) if text.strip()
@@ -782,7 +771,7 @@ class _Plan:
 
     def add(self, src: RefiSource, doc: Document | None) -> None:
         if doc is None or "".join(src.text.split()) != "".join(doc.text.split()):  # pragma: no cover - same hash
-            raise InputError(f"källan '{src.name}' hittades inte bland de sparade dokumenten")
+            raise InputError(_("the source '{name}' was not found among the saved documents").format(name=src.name))
         if doc.id not in self.layouts:
             self.layouts[doc.id], added = _layout(self.store, doc, self.nlp)
             self.segments += added

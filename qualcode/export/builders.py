@@ -33,6 +33,7 @@ from qualcode.export.model import (
     ThemeSection,
 )
 from qualcode.export.privacy import Pseudonymiser, pseudonymiser_for
+from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
     from qualcode.analysis.code_counts import CodeCounts
@@ -69,14 +70,14 @@ def build_report(
     from qualcode.analysis.code_counts import code_counts
 
     if quotes < 0:
-        raise InputError(f"antalet citat per kod är negativt ({quotes})", value=quotes,
-                         hint=Hint("ange 0 eller fler citat per kod", option="quotes", example="3"))
+        raise InputError(_("the number of quotes per code is negative ({quotes})").format(quotes=quotes), value=quotes,
+                         hint=Hint(_("give 0 or more quotes per code"), option="quotes", example="3"))
     cb = project.codebook
     privacy_cfg = project.config.get("privacy") or {}
     min_cell = int(privacy_cfg.get("min_cell", 5)) if min_cell is None else int(min_cell)
     if min_cell < 0:
-        raise InputError(f"minsta cellstorlek är negativ ({min_cell})", value=min_cell,
-                         hint=Hint("ange t.ex. 5 (0 stänger av maskeringen)", option="min_cell", example="5"))
+        raise InputError(_("the smallest cell size is negative ({min_cell})").format(min_cell=min_cell), value=min_cell,
+                         hint=Hint(_("give e.g. 5 (0 turns masking off)"), option="min_cell", example="5"))
     mask = pseudonymiser or pseudonymiser_for(project)
     by = tuple(dict.fromkeys(b.strip() for b in by if b.strip()))
     question_texts = load_questions(project, questions)
@@ -230,8 +231,8 @@ def load_questions(project: Project, questions: str | Path | Mapping[str, str] |
         return {str(k).strip(): str(v).strip() for k, v in questions.items() if str(v).strip()}
     path = Path(questions)
     if not path.is_file():
-        raise InputError(f"frågefilen '{path}' finns inte — ange en CSV med rader fråga;text", value=str(path),
-                         hint=Hint("ange frågefilen", option="questions", example="fragor.csv"))
+        raise InputError(_("the questions file '{path}' does not exist — give a CSV with rows question;text").format(path=path), value=str(path),
+                         hint=Hint(_("give the questions file"), option="questions", example="fragor.csv"))
     from qualcode.ingest.readers import read_text
 
     text = read_text(path)
@@ -240,7 +241,7 @@ def load_questions(project: Project, questions: str | Path | Mapping[str, str] |
 
         data = safe_yaml.load(text) or {}
         if not isinstance(data, Mapping):
-            raise InputError(f"{path.name}: väntade rader `fråga: text`", value=str(path))
+            raise InputError(_("{name}: expected lines `question: text`").format(name=path.name), value=str(path))
         return load_questions(project, {str(k): str(v) for k, v in data.items()})
     delimiter = ";" if ";" in text else "\t" if "\t" in text else ","
     out: dict[str, str] = {}
@@ -249,7 +250,7 @@ def load_questions(project: Project, questions: str | Path | Mapping[str, str] |
         if not any(cells):
             continue
         if len(cells) < 2 or not cells[0]:
-            raise InputError(f"{path.name} rad {n}: väntade två fält 'fråga{delimiter}text', fick {len(cells)}",
+            raise InputError(_("{name} line {n}: expected two fields 'question{delimiter}text', got {n_cells}").format(name=path.name, n=n, delimiter=delimiter, n_cells=len(cells)),
                              value=str(path))
         if n == 1 and cells[0].casefold() in ("fråga", "fraga", "question", "kolumn", "column"):
             continue

@@ -21,6 +21,7 @@ from qualcode.core.errors import Hint, InputError
 from qualcode.core.files import atomic_write
 from qualcode.export.builders import build_report, questionnaire_parts, questionnaire_tables, quote_text
 from qualcode.export.model import Report, ReportResult, TablePart
+from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
     from qualcode.export.privacy import Pseudonymiser
@@ -55,13 +56,13 @@ def write_report(
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
         raise InputError(
-            f"okänt format {', '.join(repr(b) for b in bad) or '(inget)'} — välj bland {', '.join(FORMATS)}",
-            value=bad, valid=FORMATS, hint=Hint("välj format", option="formats", example="md,docx"),
+            _("unknown format {value} — choose from {formats}").format(value=', '.join(repr(b) for b in bad) or '(inget)', formats=', '.join(FORMATS)),
+            value=bad, valid=FORMATS, hint=Hint(_("choose the format"), option="formats", example="md,docx"),
         )
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
-        raise InputError(f"'{out}' är en fil, inte en mapp", value=str(out),
-                         hint=Hint("ange en mapp för rapporten", option="out", example="MAPP"))
+        raise InputError(_("'{out}' is a file, not a folder").format(out=out), value=str(out),
+                         hint=Hint(_("give a folder for the report"), option="out", example="MAPP"))
     out.mkdir(parents=True, exist_ok=True)
     report = build_report(
         project, out, by=by, codes=codes, min_cell=min_cell, quotes=quotes, kind=kind,

@@ -15,6 +15,7 @@ from pathlib import Path
 from qualcode.core.codebook import Codebook
 from qualcode.core.errors import InputError, UnknownCodeError
 from qualcode.core.files import atomic_write
+from qualcode.core.i18n import _
 
 
 @dataclass(frozen=True)
@@ -31,37 +32,37 @@ def read_rows(path: str | Path, coded: bool = False) -> list[TextRow]:
     """Read and validate a JSONL file; errors name the file and line and say what to do."""
     path = Path(path)
     if not path.exists():
-        raise InputError(f"filen '{path}' finns inte — kontrollera sökvägen")
+        raise InputError(_("the file '{path}' does not exist — check the path").format(path=path))
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
     except UnicodeDecodeError:
-        raise InputError(f"kunde inte läsa '{path}' som UTF-8 — spara filen som UTF-8") from None
+        raise InputError(_("could not read '{path}' as UTF-8 — save the file as UTF-8").format(path=path)) from None
     rows: list[TextRow] = []
     shape = '{"id": "...", "text": "...", "codes": [...]}' if coded else '{"id": "...", "text": "..."}'
     for n, line in enumerate(lines, 1):
         where = f"{path}, rad {n}"
         if not line.strip():
-            raise InputError(f"{where}: tom rad — varje rad ska vara ett JSON-objekt {shape}; ta bort tomma rader")
+            raise InputError(_("{where}: empty line — every line must be a JSON object {shape}; remove empty lines").format(where=where, shape=shape))
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{where}: ogiltig JSON ({exc.msg}, kolumn {exc.colno}) — varje rad ska vara {shape}") from None
+            raise InputError(_("{where}: invalid JSON ({msg}, column {colno}) — every line must be {shape}").format(where=where, msg=exc.msg, colno=exc.colno, shape=shape)) from None
         if not isinstance(obj, dict):
-            raise InputError(f"{where}: raden är inte ett JSON-objekt — skriv {shape}")
+            raise InputError(_("{where}: the line is not a JSON object — write {shape}").format(where=where, shape=shape))
         rid, text = obj.get("id"), obj.get("text")
         if not isinstance(rid, str) or not rid:
-            raise InputError(f"{where}: 'id' saknas eller är inte en sträng — skriv {shape}")
+            raise InputError(_("{where}: 'id' is missing or not a string — write {shape}").format(where=where, shape=shape))
         if not isinstance(text, str):
-            raise InputError(f"{where}: 'text' saknas eller är inte en sträng (id {rid!r}) — skriv {shape}")
+            raise InputError(_("{where}: 'text' is missing or not a string (id {rid!r}) — write {shape}").format(where=where, rid=rid, shape=shape))
         codes: tuple[str, ...] | None = None
         if coded:
             raw = obj.get("codes")
             if not isinstance(raw, list) or not all(isinstance(c, str) for c in raw):
-                raise InputError(f"{where}: 'codes' saknas eller är inte en lista med kod-id (id {rid!r}) — skriv {shape}")
+                raise InputError(_("{where}: 'codes' is missing or not a list of code ids (id {rid!r}) — write {shape}").format(where=where, rid=rid, shape=shape))
             codes = tuple(dict.fromkeys(raw))
         rows.append(TextRow(rid, text, codes, n))
     if not rows:
-        raise InputError(f"'{path}' är tom — varje rad ska vara ett JSON-objekt {shape}")
+        raise InputError(_("'{path}' is empty — every line must be a JSON object {shape}").format(path=path, shape=shape))
     return rows
 
 
@@ -78,7 +79,7 @@ def check_codes(rows: Iterable[TextRow], codebook: Codebook, path: str | Path) -
         groups = [c for c in bad if c in codebook]
         hint = " (grupper G-* kodas inte direkt — använd en kod i gruppen)" if groups else ""
         err = UnknownCodeError(sorted(bad), [c.id for c in codebook.leaves])
-        raise InputError(f"{path}: okända kod-id {where}{hint} — {err}") from None
+        raise InputError(_("{path}: unknown code ids {where}{hint} — {err}").format(path=path, where=where, hint=hint, err=err)) from None
 
 
 def write_rows(path: str | Path, rows: Iterable[dict[str, object]]) -> int:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from qualcode.core.errors import Hint, InputError, NotFoundError
 from qualcode.core.records import Coding, Document, DocumentIn, Segment, SegmentIn
+from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -262,12 +263,12 @@ def find_document(project: Project, ref: str | int) -> Document:
     found = [d for d in found if d.name == str(ref)]
     if not found:
         raise NotFoundError(
-            f"dokumentet '{ref}' finns inte i projektet", value=ref,
-            hint=Hint("se dokumenten och deras id", command=("corpus", "list")),
+            _("the document '{ref}' is not in the project").format(ref=ref), value=ref,
+            hint=Hint(_("see the documents and their ids"), command=("corpus", "list")),
         )
     if len(found) > 1:
         raise InputError(
-            f"{len(found)} dokument heter '{ref}' (id {', '.join(str(d.id) for d in found)}) — ange dokumentets id",
+            _("{n_found} documents are called '{ref}' (id {value}) — give the document's id").format(n_found=len(found), ref=ref, value=', '.join(str(d.id) for d in found)),
             value=ref, valid=[str(d.id) for d in found],
         )
     return found[0]
@@ -293,11 +294,11 @@ def rename_document(project: Project, ref: str | int, new_name: str, actor: str 
     store = project.store
     new_name = new_name.strip()
     if not new_name:
-        raise InputError("det nya namnet är tomt — ange ett namn")
+        raise InputError(_("the new name is empty — give a name"))
     doc = find_document(project, ref)
     clash = [d for d in store.documents_like(new_name) if d.name == new_name and d.id != doc.id]
     if clash:
-        raise InputError(f"det finns redan ett dokument som heter '{new_name}' — välj ett annat namn", value=new_name)
+        raise InputError(_("there is already a document called '{new_name}' — choose another name").format(new_name=new_name), value=new_name)
     with store.transaction():
         store.update_document(doc.id, name=new_name)
         store.log(actor or project.coder, "document.rename", detail={"document_id": doc.id, "was": doc.name, "now": new_name})
@@ -313,7 +314,7 @@ def set_document_meta(
     store = project.store
     doc = find_document(project, ref)
     if not values:
-        raise InputError("ange minst en metadata som nyckel=värde", hint=Hint("t.ex.", example="termin=HT2016"))
+        raise InputError(_("give at least one metadata as key=value"), hint=Hint("t.ex.", example="termin=HT2016"))
     meta = dict(doc.meta)
     for k, v in values.items():
         if v in (None, ""):
@@ -323,7 +324,7 @@ def set_document_meta(
     new_hash = content_hash(DocumentIn(name=doc.name, kind=doc.kind, text=doc.text, meta=meta, source=doc.source))
     if new_hash != doc.content_hash and store.find_hashes([new_hash]):
         raise InputError(
-            f"dokumentet '{doc.name}' skulle bli likadant som '{store.find_hashes([new_hash])[new_hash]}' — inget ändrades"
+            _("the document '{name}' would become identical to '{find_hashes}' — nothing was changed").format(name=doc.name, find_hashes=store.find_hashes([new_hash])[new_hash])
         )
     with store.transaction():
         store.update_document(doc.id, meta=meta, content_hash=new_hash)

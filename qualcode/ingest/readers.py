@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from qualcode.core.errors import Hint, InputError
 from qualcode.core.csv_dialect import sniff_delimiter
 from qualcode.core.records import DocumentIn
+from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,16 +31,16 @@ _CHUNK = 1 << 20
 _CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 _BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
-_ENCODING_HINT = Hint("prova en annan teckenkodning", option="encoding", example="cp1252")
+_ENCODING_HINT = Hint(_("try another encoding"), option="encoding", example="cp1252")
 
 
 def _check_exists(path: Path) -> None:
     if not path.exists():
-        raise InputError(f"filen '{path}' finns inte — kontrollera sökvägen")
+        raise InputError(_("the file '{path}' does not exist — check the path").format(path=path))
     if path.is_dir():
-        raise InputError(f"'{path}' är en mapp — ange filerna, t.ex. '{path}/*.md'")
+        raise InputError(_("'{path}' is a folder — give the files, e.g. '{path}/*.md'").format(path=path))
     if path.stat().st_size == 0:
-        raise InputError(f"filen '{path}' är tom — inget att importera")
+        raise InputError(_("the file '{path}' is empty — nothing to import").format(path=path))
 
 
 def detect_encoding(path: Path) -> str:
@@ -77,8 +78,8 @@ def detect_encoding(path: Path) -> str:
             return "cp1252"
     line = path.read_bytes()[:bad_at].count(b"\n") + 1
     raise InputError(
-        f"kunde inte avkoda '{path}' (rad {line}) varken som UTF-8 eller cp1252", value=str(path),
-        hint=Hint("ange teckenkodningen, t.ex. latin-1 eller utf-16", option="encoding", example="latin-1"),
+        _("could not decode '{path}' (line {line}) as either UTF-8 or cp1252").format(path=path, line=line), value=str(path),
+        hint=Hint(_("give the encoding, e.g. latin-1 or utf-16"), option="encoding", example="latin-1"),
     )
 
 
@@ -124,11 +125,11 @@ def _warn_replaced(path: Path) -> None:
 
     from qualcode.core.errors import QualcodeWarning
 
-    _, n_bad, lines = _utf8_damage(path.read_bytes())
+    _unused, n_bad, lines = _utf8_damage(path.read_bytes())
     where = ", ".join(str(n) for n in lines) + (" …" if n_bad > len(lines) else "")
     warnings.warn(QualcodeWarning(
-        f"'{path}' är UTF-8 utom {n_bad} ogiltiga byte (rad {where}); de ersattes med '\ufffd'",
-        value=str(path), hint=Hint("är filen i en annan kodning, ange den", option="encoding", example="cp1252"),
+        _("'{path}' is UTF-8 except for {n_bad} invalid bytes (line {where}); they were replaced with '�'").format(path=path, n_bad=n_bad, where=where),
+        value=str(path), hint=Hint(_("if the file is in another encoding, give it"), option="encoding", example="cp1252"),
     ), stacklevel=3)
 
 
@@ -146,8 +147,8 @@ def read_text(path: str | Path, encoding: str | None = None) -> str:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         alt = "cp1252" if enc.lower().replace("-", "").startswith("utf") else "utf-8"
         raise InputError(
-            f"kunde inte läsa '{path}' som {enc} (rad {line}, byte {exc.start})", value=str(path),
-            hint=Hint("prova en annan teckenkodning", option="encoding", example=alt),
+            _("could not read '{path}' as {enc} (line {line}, byte {start})").format(path=path, enc=enc, line=line, start=exc.start), value=str(path),
+            hint=Hint(_("try another encoding"), option="encoding", example=alt),
         ) from None
     return normalise_newlines(text)
 
@@ -161,7 +162,7 @@ def _codec(encoding: str) -> str:
     try:
         name = codecs.lookup(encoding).name
     except LookupError:
-        raise InputError(f"okänd teckenkodning '{encoding}' — använd t.ex. utf-8, cp1252 eller latin-1") from None
+        raise InputError(_("unknown encoding '{encoding}' — use e.g. utf-8, cp1252 or latin-1").format(encoding=encoding)) from None
     return "utf-8-sig" if name == "utf-8" else name
 
 
@@ -181,9 +182,9 @@ def split_front_matter(text: str, source: str = "") -> tuple[dict[str, Any], str
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", rad {mark.line + 2}" if mark is not None else ""
-        raise InputError(f"{source}{where}: ogiltig YAML i front matter — rätta raden eller ta bort blocket") from None
+        raise InputError(_("{source}{where}: invalid YAML in the front matter — fix the line or remove the block").format(source=source, where=where)) from None
     if not isinstance(meta, dict):
-        raise InputError(f"{source}: front matter ska vara nyckel: värde-par")
+        raise InputError(_("{source}: front matter must be key: value pairs").format(source=source))
     return {str(k): _scalar(v) for k, v in meta.items()}, text[match.end():]
 
 
@@ -201,13 +202,12 @@ def read_docx_text(path: Path) -> str:
         import docx
         from docx.opc.exceptions import PackageNotFoundError
     except ImportError:  # pragma: no cover - dependency is declared
-        raise InputError("python-docx saknas — installera qualcode med dess beroenden") from None
+        raise InputError(_("python-docx is missing — install qualcode with its dependencies")) from None
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise InputError(
-            f"kunde inte läsa '{path}' som Word-fil (.docx): filen är skadad eller inte en docx ({type(exc).__name__}) "
-            "— öppna den i Word och spara som .docx igen"
+            _("could not read '{path}' as a Word file (.docx): the file is damaged or not a docx ({name}) — open it in Word and save it as .docx again").format(path=path, name=type(exc).__name__)
         ) from None
     parts = [_docx_paragraph(p) for p in document.paragraphs]
     for table in document.tables:
@@ -233,13 +233,12 @@ def read_sidecar(path: str | Path, encoding: str | None = None) -> dict[str, dic
     """A CSV that maps file names (column fil/file/filnamn/dokument) to metadata columns."""
     rows = list(iter_table_rows(Path(path), encoding=encoding))
     if not rows:
-        raise InputError(f"metadatafilen '{path}' har inga rader")
+        raise InputError(_("the metadata file '{path}' has no rows").format(path=path))
     header = list(rows[0].keys())
     key = next((h for h in header if h.strip().lower() in ("fil", "file", "filnamn", "filename", "dokument", "document")), None)
     if key is None:
         raise InputError(
-            f"metadatafilen '{path}' saknar en kolumn med filnamn — döp den till 'fil' "
-            f"(kolumner nu: {', '.join(header)})"
+            _("the metadata file '{path}' lacks a column of file names — name it 'fil' (columns now: {header})").format(path=path, header=', '.join(header))
         )
     out: dict[str, dict[str, Any]] = {}
     for row in rows:
@@ -266,13 +265,13 @@ def read_note(
         front, text = split_front_matter(read_text(path, encoding), str(path))
     else:
         raise InputError(
-            f"'{path.name}': okänd filtyp '{suffix}' för anteckningar — använd .txt, .md eller .docx",
+            _("'{name}': unknown file type '{suffix}' for notes — use .txt, .md or .docx").format(name=path.name, suffix=suffix),
             value=suffix, valid=(".txt", ".md", ".docx"),
-            hint=Hint("enkätdata importeras som enkät", command=("import", "survey", path.name)),
+            hint=Hint(_("survey data is imported as a survey"), command=("import", "survey", path.name)),
         )
     text = text.strip("\n")
     if not text.strip():
-        raise InputError(f"'{path}' innehåller ingen text (bara front matter eller tomma rader)")
+        raise InputError(_("'{path}' holds no text (only front matter or empty lines)").format(path=path))
     merged: dict[str, Any] = {}
     merged.update((sidecar or {}).get(path.name, {}))
     merged.update(front)
@@ -296,7 +295,7 @@ def iter_table_rows(
         yield from _iter_xlsx(path, sheet)
         return
     if suffix not in (".csv", ".tsv", ".txt"):
-        raise InputError(f"'{path.name}': okänd tabellfiltyp '{suffix}' — använd .csv eller .xlsx")
+        raise InputError(_("'{name}': unknown table file type '{suffix}' — use .csv or .xlsx").format(name=path.name, suffix=suffix))
     enc = encoding or detect_encoding(path)
     errors = "strict"
     if enc == UTF8_REPLACE:
@@ -306,7 +305,7 @@ def iter_table_rows(
         try:
             sample = fh.read(64 * 1024)
         except UnicodeDecodeError:
-            raise InputError(f"kunde inte läsa '{path}' som {enc}", value=str(path), hint=_ENCODING_HINT) from None
+            raise InputError(_("could not read '{path}' as {enc}").format(path=path, enc=enc), value=str(path), hint=_ENCODING_HINT) from None
         fh.seek(0)
         delim = delimiter or ("\t" if suffix == ".tsv" else sniff_delimiter(sample.lstrip("\ufeff")))
         if delim in ("\\t", "tab"):
@@ -315,9 +314,9 @@ def iter_table_rows(
         try:
             header = next(reader)
         except StopIteration:
-            raise InputError(f"'{path}' är tom — inget att importera") from None
+            raise InputError(_("'{path}' is empty — nothing to import").format(path=path)) from None
         except UnicodeDecodeError:
-            raise InputError(f"kunde inte läsa '{path}' som {enc}", value=str(path), hint=_ENCODING_HINT) from None
+            raise InputError(_("could not read '{path}' as {enc}").format(path=path, enc=enc), value=str(path), hint=_ENCODING_HINT) from None
         header = [h.lstrip("\ufeff").strip() for h in header]
         _check_header(header, path)
         line = 1
@@ -328,19 +327,17 @@ def iter_table_rows(
                     continue
                 if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
                     raise InputError(
-                        f"'{path}' rad {line}: {len(row)} fält men rubrikraden har {len(header)} — "
-                        f"fel avgränsare (nu '{_show(delim)}')? Citera fält som innehåller '{_show(delim)}', "
-                        "eller ange avgränsaren",
-                        value=line, hint=Hint("ange avgränsaren", option="delimiter", example="';'"),
+                        _("'{path}' line {line}: {n_row} fields but the header row has {n_header} — wrong delimiter (now '{show}')? Quote fields that contain '{show}', or give the delimiter").format(path=path, line=line, n_row=len(row), n_header=len(header), show=_show(delim)),
+                        value=line, hint=Hint(_("give the delimiter"), option="delimiter", example="';'"),
                     )
                 yield {h: (row[i] if i < len(row) else "") for i, h in enumerate(header)}
         except UnicodeDecodeError as exc:
             raise InputError(
-                f"kunde inte läsa '{path}' som {enc} efter rad {line} ({exc.reason})", value=str(path),
+                _("could not read '{path}' as {enc} after line {line} ({reason})").format(path=path, enc=enc, line=line, reason=exc.reason), value=str(path),
                 hint=_ENCODING_HINT,
             ) from None
         except csv.Error as exc:
-            raise InputError(f"'{path}' rad {line}: trasig CSV ({exc}) — kontrollera citattecknen på raden") from None
+            raise InputError(_("'{path}' line {line}: broken CSV ({exc}) — check the quotation marks on the line").format(path=path, line=line, exc=exc)) from None
 
 
 def _show(delim: str) -> str:
@@ -349,10 +346,10 @@ def _show(delim: str) -> str:
 
 def _check_header(header: list[str], path: Path) -> None:
     if not any(header):
-        raise InputError(f"'{path}': rubrikraden är tom — första raden ska ha kolumnnamn")
+        raise InputError(_("'{path}': the header row is empty — the first row must have column names").format(path=path))
     dupes = sorted({h for h in header if h and header.count(h) > 1})
     if dupes:
-        raise InputError(f"'{path}': kolumnnamnen {dupes} förekommer flera gånger — döp om dem")
+        raise InputError(_("'{path}': the column names {dupes} appear more than once — rename them").format(path=path, dupes=dupes))
 
 
 def _iter_xlsx(path: Path, sheet: str | None) -> Iterator[dict[str, str]]:
@@ -364,18 +361,17 @@ def _iter_xlsx(path: Path, sheet: str | None) -> Iterator[dict[str, str]]:
         wb = load_workbook(str(path), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise InputError(
-            f"kunde inte läsa '{path}' som Excel-fil (.xlsx): filen är skadad eller av annan typ ({type(exc).__name__}) "
-            "— öppna den i Excel och spara som .xlsx igen, eller exportera som CSV"
+            _("could not read '{path}' as an Excel file (.xlsx): the file is damaged or of another type ({name}) — open it in Excel and save it as .xlsx again, or export it as CSV").format(path=path, name=type(exc).__name__)
         ) from None
     try:
         if sheet is not None and sheet not in wb.sheetnames:
-            raise InputError(f"'{path}' har inget blad '{sheet}' — blad: {', '.join(wb.sheetnames)}")
+            raise InputError(_("'{path}' has no sheet '{sheet}' — sheets: {sheetnames}").format(path=path, sheet=sheet, sheetnames=', '.join(wb.sheetnames)))
         ws = wb[sheet] if sheet else wb.worksheets[0]
         rows = ws.iter_rows(values_only=True)
         try:
             header = [_xlsx_cell(h).strip() for h in next(rows)]
         except StopIteration:
-            raise InputError(f"'{path}': bladet '{ws.title}' är tomt — inget att importera") from None
+            raise InputError(_("'{path}': the sheet '{title}' is empty — nothing to import").format(path=path, title=ws.title)) from None
         while header and not header[-1]:
             header.pop()
         _check_header(header, path)
@@ -405,7 +401,7 @@ def read_table(
     path = Path(path)
     rows = list(iter_table_rows(path, encoding=encoding, delimiter=delimiter, sheet=sheet))
     if not rows:
-        raise InputError(f"'{path}' har bara en rubrikrad — inga svar att läsa")
+        raise InputError(_("'{path}' has only a header row — no answers to read").format(path=path))
     return pd.DataFrame(rows, dtype=str)
 
 
@@ -441,17 +437,16 @@ def read_survey(
     rows = iter_table_rows(path, encoding=encoding, delimiter=delimiter, sheet=sheet)
     first = next(rows, None)
     if first is None:
-        raise InputError(f"'{path}' har bara en rubrikrad — inga svar att importera")
+        raise InputError(_("'{path}' has only a header row — no answers to import").format(path=path))
     columns = list(first.keys())
     wanted = list(spec.text_columns) + ([spec.id_column] if spec.id_column else []) + list(spec.meta_columns or ())
     missing = [c for c in wanted if c not in columns]
     if missing:
         raise InputError(
-            f"'{path.name}' saknar kolumnen {', '.join(repr(m) for m in missing)} — kolumner i filen: "
-            f"{', '.join(columns)}"
+            _("'{name}' lacks the column {value} — columns in the file: {columns}").format(name=path.name, value=', '.join(repr(m) for m in missing), columns=', '.join(columns))
         )
     if not spec.text_columns:
-        raise InputError("ange minst en textkolumn", hint=Hint("ange kolumnen med fritext", option="text", example="KOLUMN"))
+        raise InputError(_("give at least one text column"), hint=Hint(_("give the column of free text"), option="text", example="KOLUMN"))
     meta_cols = (
         list(spec.meta_columns)
         if spec.meta_columns is not None
@@ -517,7 +512,7 @@ def iter_paths(paths: Sequence[str | Path], suffixes: Sequence[str]) -> Iterator
         if p.is_dir():
             found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in suffixes)
             if not found:
-                raise InputError(f"mappen '{p}' innehåller inga filer av typen {', '.join(suffixes)}")
+                raise InputError(_("the folder '{p}' holds no files of the type {suffixes}").format(p=p, suffixes=', '.join(suffixes)))
             yield from found
         else:
             yield p

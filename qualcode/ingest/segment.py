@@ -15,6 +15,7 @@ from qualcode.core.records import UNITS, SegmentIn
 from qualcode.ingest.readers import paragraphs
 from qualcode.ingest.structure import structure
 from qualcode.nlp.pipeline import LEMMATIZER_NAME, lemma_string
+from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -24,7 +25,7 @@ BATCH_SIZE = 256
 
 def _check_unit(unit: str) -> None:
     if unit not in UNITS:
-        raise InputError(f"okänd segmentenhet '{unit}' — välj en av {', '.join(UNITS)}")
+        raise InputError(_("unknown segment unit '{unit}' — choose one of {units}").format(unit=unit, units=', '.join(UNITS)))
 
 
 # A paragraph longer than this is segmented in pieces, cut at a sentence end or a space: spaCy

@@ -22,6 +22,7 @@ from qualcode.ingest.readers import (
 from qualcode.ingest.lifecycle import ReplaceResult, replace_document
 from qualcode.ingest.segment import segment_texts
 from qualcode.project import Project
+from qualcode.core.i18n import _
 
 BATCH = 1000
 ON_CHANGE = ("stop", "replace", "new")  # a known file with changed content: stop, update in place, or add
@@ -97,7 +98,7 @@ def import_documents(
     survey's respondents, stored with the import whatever their answers hold.
     """
     if on_change not in ON_CHANGE:
-        raise InputError(f"okänt val för ändrade dokument '{on_change}'", value=on_change, valid=ON_CHANGE)
+        raise InputError(_("unknown choice for changed documents '{on_change}'").format(on_change=on_change), value=on_change, valid=ON_CHANGE)
     store = project.store
     nlp = project.nlp(model)
     result = ImportResult(source=source, unit=unit)
@@ -141,21 +142,20 @@ def import_documents(
         if changed:
             shown = ", ".join(changed[:5]) + (" …" if len(changed) > 5 else "")
             raise DocumentChangedError(
-                f"{len(changed)} dokument finns redan i projektet med annat innehåll: {shown} — inget importerades",
+                _("{n_changed} documents are already in the project with other content: {shown} — nothing was imported").format(n_changed=len(changed), shown=shown),
                 value=changed[0],
                 hint=Hint(
-                    "uppdatera dem på plats och behåll kodningarna", option="replace",
-                    also=(Hint("lägg till dem som nya dokument", option="as_new"),),
+                    _("update them in place and keep the codings"), option="replace",
+                    also=(Hint(_("add them as new documents"), option="as_new"),),
                 ),
             )
         if result.documents == 0 and not replacing:
             if result.skipped:
                 raise DuplicateImportError(
-                    f"allt innehåll i '{source}' är redan importerat ({len(result.skipped)} dokument) — "
-                    "inget importerades", value=str(source),
-                    hint=Hint("se dokumenten", command=("corpus", "list")),
+                    _("all content of '{source}' is already imported ({n_skipped} documents) — nothing was imported").format(source=source, n_skipped=len(result.skipped)), value=str(source),
+                    hint=Hint(_("see the documents"), command=("corpus", "list")),
                 )
-            raise InputError(f"'{source}' innehöll inga texter att importera (alla celler/filer tomma)")
+            raise InputError(_("'{source}' held no texts to import (all cells/files empty)").format(source=source))
         with store.transaction():
             for earlier, doc, h in replacing:
                 result.replaced.append(_replace(project, nlp, earlier, doc, h))
@@ -176,9 +176,9 @@ def _replace(project: Project, nlp: Any, earlier: list[Any], doc: DocumentIn, h:
     chosen = same_path if len(same_path) == 1 else [d for d in earlier if d.name == doc.name]
     if len(chosen) != 1:
         raise InputError(
-            f"{len(earlier)} dokument i projektet heter '{doc.name}' — det går inte att avgöra vilket som ska ersättas",
+            _("{n_earlier} documents in the project are called '{name}' — it cannot be decided which one to replace").format(n_earlier=len(earlier), name=doc.name),
             value=doc.name, valid=[str(d.id) for d in earlier],
-            hint=Hint("ta bort eller byt namn på dubbletterna först", command=("corpus", "list")),
+            hint=Hint(_("remove or rename the duplicates first"), command=("corpus", "list")),
         )
     return replace_document(project.store, nlp, chosen[0], doc, h, project.coder)
 
@@ -188,9 +188,8 @@ def _refuse_nul(doc: DocumentIn) -> None:
     at = doc.text.index("\0")
     line = doc.text.count("\n", 0, at) + 1
     raise InputError(
-        f"'{doc.name}' innehåller {doc.text.count(chr(0))} NUL-tecken (byte 0, första på rad {line}) — "
-        "inget importerades; filen är binär, eller UTF-16 utan byte-ordningsmärke",
-        value=doc.name, hint=Hint("ta bort tecknen, eller ange teckenkodningen", option="encoding", example="utf-16-le"),
+        _("'{name}' holds {count} NUL characters (byte 0, the first on line {line}) — nothing was imported; the file is binary, or UTF-16 without a byte order mark").format(name=doc.name, count=doc.text.count(chr(0)), line=line),
+        value=doc.name, hint=Hint(_("remove the characters, or give the encoding"), option="encoding", example="utf-16-le"),
     )
 
 
@@ -236,7 +235,7 @@ def import_notes(
 ) -> ImportResult:
     """Import interview notes (.txt, .md, .docx); every file is read before anything is stored."""
     if not paths:
-        raise InputError("ange minst en fil eller mapp att importera")
+        raise InputError(_("give at least one file or folder to import"))
     side = read_sidecar(sidecar, encoding) if sidecar else None
     docs = [read_note(p, meta, side, encoding) for p in iter_paths(paths, NOTE_SUFFIXES)]
     source = ", ".join(str(p) for p in paths)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.core.errors import Hint, QualcodeError
+from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -103,12 +104,11 @@ def load_pipeline(model: str | None = None, lemmatizer: str = "simplemma") -> La
         nlp = spacy.load(spec)
     except OSError as exc:
         raise ModelError(
-            f"kunde inte ladda spaCy-pipelinen '{spec}' ({str(exc).splitlines()[0][:160]}) — "
-            "installera den (pip install PAKET.whl) eller ange en sökväg till en sparad pipeline",
-            value=spec, hint=Hint("eller använd standardpipelinen", option="model", example="blank"),
+            _("could not load the spaCy pipeline '{spec}' ({splitlines}) — install it (pip install PACKAGE.whl) or give a path to a saved pipeline").format(spec=spec, splitlines=str(exc).splitlines()[0][:160]),
+            value=spec, hint=Hint(_("or use the default pipeline"), option="model", example="blank"),
         ) from None
     if nlp.lang != "sv":
-        raise ModelError(f"pipelinen '{spec}' är för språket '{nlp.lang}', inte svenska — välj en svensk pipeline")
+        raise ModelError(_("the pipeline '{spec}' is for the language '{lang}', not Swedish — choose a Swedish pipeline").format(spec=spec, lang=nlp.lang))
     if lemmatizer == "simplemma":
         for name in list(nlp.pipe_names):
             if _is_lemmatizer(nlp, name):

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from qualcode.core.errors import InputError, QualcodeError
 from qualcode.core.files import write_text
+from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -117,9 +118,9 @@ def read_ner_io(path: Path, skipped: list[int] | None = None) -> list[NerSentenc
     try:
         lines = Path(path).read_text(encoding="utf-8").replace("\r\n", "\n").split("\n")
     except FileNotFoundError:
-        raise InputError(f"NER-filen {path} finns inte — ange rätt sökväg") from None
+        raise InputError(_("the NER file {path} does not exist — give the right path").format(path=path)) from None
     except UnicodeDecodeError:
-        raise InputError(f"NER-filen {path} är inte UTF-8 — spara om den som UTF-8") from None
+        raise InputError(_("the NER file {path} is not UTF-8 — save it again as UTF-8").format(path=path)) from None
     for lineno, line in enumerate(lines, start=1):
         parts = line.split()
         if not parts:
@@ -134,22 +135,20 @@ def read_ner_io(path: Path, skipped: list[int] | None = None) -> list[NerSentenc
             continue
         if len(parts) != 2:
             raise InputError(
-                f"{path}, rad {lineno}: väntade 'ord TAGG' (två fält), fick {len(parts)} fält: {line[:60]!r} — "
-                "en token och en tagg per rad, tom rad mellan meningar"
+                _("{path}, line {lineno}: expected 'word TAG' (two fields), got {n_parts} fields: {line!r} — one token and one tag per line, an empty line between sentences").format(path=path, lineno=lineno, n_parts=len(parts), line=line[:60])
             )
         word, tag = parts
         label = tag[2:] if tag[:2] in ("B-", "I-") else tag
         if tag not in _OUTSIDE and label not in NER_LABELS:
             raise InputError(
-                f"{path}, rad {lineno}: okänd tagg {tag!r} — giltiga taggar: 0, O, {', '.join(NER_LABELS)} "
-                "(även med B-/I-)"
+                _("{path}, line {lineno}: unknown tag {tag!r} — valid tags: 0, O, {ner_labels} (also with B-/I-)").format(path=path, lineno=lineno, tag=tag, ner_labels=', '.join(NER_LABELS))
             )
         words.append(word)
         tags.append("O" if tag in _OUTSIDE else tag)
     if words and not broken:
         sentences.append(NerSentence(tuple(words), tuple(tags)))
     if not sentences:
-        raise InputError(f"NER-filen {path} innehåller inga meningar")
+        raise InputError(_("the NER file {path} holds no sentences").format(path=path))
     return sentences
 
 
@@ -158,9 +157,9 @@ def read_conllu(path: Path) -> list[UdSentence]:
     try:
         text = Path(path).read_text(encoding="utf-8").replace("\r\n", "\n")
     except FileNotFoundError:
-        raise InputError(f"CoNLL-U-filen {path} finns inte — ange rätt sökväg") from None
+        raise InputError(_("the CoNLL-U file {path} does not exist — give the right path").format(path=path)) from None
     except UnicodeDecodeError:
-        raise InputError(f"CoNLL-U-filen {path} är inte UTF-8 — spara om den som UTF-8") from None
+        raise InputError(_("the CoNLL-U file {path} is not UTF-8 — save it again as UTF-8").format(path=path)) from None
     sentences: list[UdSentence] = []
     block: list[str] = []
     words: list[str] = []
@@ -176,16 +175,15 @@ def read_conllu(path: Path) -> list[UdSentence]:
         cols = line.split("\t")
         if len(cols) != 10:
             raise InputError(
-                f"{path}, rad {lineno}: en CoNLL-U-rad ska ha 10 tabbseparerade kolumner, har {len(cols)} — "
-                "kontrollera att filen är CoNLL-U (UD) och inte mellanslagsseparerad"
+                _("{path}, line {lineno}: a CoNLL-U line must have 10 tab-separated columns, has {n_cols} — check that the file is CoNLL-U (UD) and not space-separated").format(path=path, lineno=lineno, n_cols=len(cols))
             )
         token_id = cols[0]
         if re.fullmatch(r"\d+", token_id):
             words.append(cols[1])
         elif not re.fullmatch(r"\d+[-.]\d+", token_id):
-            raise InputError(f"{path}, rad {lineno}: ogiltigt token-id {token_id!r} i första kolumnen")
+            raise InputError(_("{path}, line {lineno}: invalid token id {token_id!r} in the first column").format(path=path, lineno=lineno, token_id=token_id))
     if not sentences:
-        raise InputError(f"CoNLL-U-filen {path} innehåller inga meningar")
+        raise InputError(_("the CoNLL-U file {path} holds no sentences").format(path=path))
     return sentences
 
 
@@ -345,7 +343,7 @@ def _run(cmd: list[str], log: Path) -> None:
 def _failed(cmd: list[str], code: int, log: Path, n: int = 15) -> TrainingError:
     """The error for a failed command: its exit code, its log, and the log's last `n` lines."""
     tail = "\n".join(log.read_text(encoding="utf-8").splitlines()[-n:])
-    return TrainingError(f"kommandot misslyckades (kod {code}): {' '.join(cmd[:5])} … — se {log}\n{tail}")
+    return TrainingError(_("the command failed (code {code}): {cmd} … — see {log}\n{tail}").format(code=code, cmd=' '.join(cmd[:5]), log=log, tail=tail))
 
 
 # One thread per training process: the two steps run side by side, one core each.
@@ -504,7 +502,7 @@ def package(model_dir: Path, out: Path, settings: TrainSettings, scores: dict[st
     name_v = f"sv_{settings.name}-{settings.version}"
     wheels = sorted((packages / name_v / "dist").glob("*.whl"))
     if not wheels:
-        raise TrainingError(f"spacy package gav inget hjul i {packages / name_v / 'dist'} — se {log}")
+        raise TrainingError(_("spacy package made no wheel in {value} — see {log}").format(value=packages / name_v / 'dist', log=log))
     return wheels[0]
 
 

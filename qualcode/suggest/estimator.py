@@ -44,6 +44,7 @@ from qualcode.suggest.rules import (
     structured_tokens,
     tokens_from_doc,
 )
+from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -113,8 +114,7 @@ def _pos_nlp(pos: bool) -> Language:
         if importlib.util.find_spec(name) is not None:
             return load_pipeline(name)
     raise QualcodeError(
-        f"POS-filtret kräver en tränad svensk pipeline ({' eller '.join(POS_MODELS)}) men ingen är installerad "
-        "— träna och installera en (README, 'Swedish pipelines') eller stäng av pos_filter"
+        _("the POS filter needs a trained Swedish pipeline ({pos_models}) but none is installed — train and install one (README, 'Swedish pipelines') or turn off pos_filter").format(pos_models=' eller '.join(POS_MODELS))
     )
 
 
@@ -285,9 +285,8 @@ class Suggester(BaseEstimator):
         self.rules_ = self._rules()
         if self.rules_ is None:
             raise SuggestError(
-                "kodboken har inga nyckelord (keywords) och det finns inga kodade segment att träna på — "
-                "lägg till `keywords:` i kodboken, eller koda några segment för hand",
-                hint=Hint("och träna sedan", command=("train",)),
+                _("the codebook has no keywords and there are no coded segments to train on — add `keywords:` to the codebook, or code a few segments by hand"),
+                hint=Hint(_("and then train"), command=("train",)),
             )
         self.classifier_: CodeClassifier | None = None
         self.calibrators_: dict[str, tuple[float, float]] = {}
@@ -338,16 +337,15 @@ class Suggester(BaseEstimator):
         n_pos_user = (Y == 1).sum(axis=0)
         if len(X) == 0 or not n_pos_user.any():
             raise SuggestError(
-                "träningsdatan har inga kodningar (inget segment har någon kod) — koda några segment "
-                "för hand, eller ange en fil där 'codes' inte är tomma"
+                _("the training data has no codings (no segment has a code) — code a few segments by hand, or give a file where 'codes' are not empty")
             )
         if not any(len(x) for x, y in zip(X, Y) if (y == 1).any()):
-            raise SuggestError("de kodade träningssegmenten har ingen text — kontrollera fältet 'text'")
+            raise SuggestError(_("the coded training segments have no text — check the field 'text'"))
         self.rules_ = self._rules()
         R_user, hits_user = self._rule_scores_hits(X)
         self.keyword_weights_ = self._keyword_weights(
             [h if m else [] for h, m in zip(hits_user, is_local)], Y, w_user)
-        R_user, _ = self._rule_scores_hits(X, hits_user)
+        R_user, _unused = self._rule_scores_hits(X, hits_user)
         Xa, Ya = list(X), Y
         W = np.repeat(w_user[:, None], Y.shape[1], axis=1)
         cb_x, cb_y = self._codebook_rows()
@@ -365,7 +363,7 @@ class Suggester(BaseEstimator):
         try:
             self.classifier_ = clf.fit(Xa, Ya, n_positives=n_pos_user, sample_weight=W)
         except ValueError as exc:  # e.g. no words left to learn from
-            raise SuggestError(f"kunde inte träna på segmenten ({exc}) — kontrollera att de har text") from None
+            raise SuggestError(_("could not train on the segments ({exc}) — check that they have text").format(exc=exc)) from None
         self.n_positives_ = {c: int(n) for c, n in zip(self.code_ids, n_pos_user)}
         self.alpha_, self.calibrators_, self.thresholds_ = {}, {}, {}
         self.cv_metrics_ = {}
@@ -395,7 +393,7 @@ class Suggester(BaseEstimator):
         else:
             self.global_threshold_ = RULE_THRESHOLD
         for code, (sc, y, user) in blended.items():
-            t, _ = best_threshold(sc, y)
+            t, _unused = best_threshold(sc, y)
             n = self.n_positives_[code]
             if self.threshold_k > 0:
                 t = (n * t + self.threshold_k * self.global_threshold_) / (n + self.threshold_k)
@@ -556,16 +554,15 @@ class Suggester(BaseEstimator):
             return model_io.load(blob, codebook)
         if not trust_pickle:
             raise SuggestError(
-                "den sparade modellen är i det gamla pickle-formatet, som kan köra kod när den läses — "
-                "den lästes inte",
-                hint=Hint("träna om modellen (den sparas då i det säkra formatet)", command=("train",),
-                          also=(Hint("lita på den bara om projektet är ditt eget", option="trust_pickle"),)),
+                _("the saved model is in the old pickle format, which can run code when read — it was not read"),
+                hint=Hint(_("retrain the model (it is then saved in the safe format)"), command=("train",),
+                          also=(Hint(_("trust it only if the project is your own"), option="trust_pickle"),)),
             )
         import joblib
 
         obj = joblib.load(io.BytesIO(blob))
         if not isinstance(obj, Suggester):
-            raise SuggestError("den sparade modellen är inte en qualcode-modell", hint=Hint("träna om", command=("train",)))
+            raise SuggestError(_("the saved model is not a qualcode model"), hint=Hint(_("retrain"), command=("train",)))
         return obj
 
 
@@ -632,7 +629,7 @@ def label_matrix(codes: Sequence[Sequence[str]], code_ids: Sequence[str]) -> np.
     for i, cs in enumerate(codes):
         for c in cs:
             if c not in index:
-                raise InputError(f"okänd kod {c!r}")
+                raise InputError(_("unknown code {c!r}").format(c=c))
             Y[i, index[c]] = 1
     return Y
 

@@ -11,6 +11,7 @@ import numpy as np
 from qualcode.core.errors import Hint, InputError
 from qualcode.suggest.estimator import CodeMetrics, Suggester
 from qualcode.suggest.rules import Token
+from qualcode.core.i18n import _
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,8 @@ def cross_validate(
 
     if k < 2 or k > len(X):
         raise InputError(
-            f"korsvalidering med k={k} går inte med {len(X)} segment", value=k,
-            hint=Hint(f"välj ett k mellan 2 och {len(X)}", option="cv", example=str(max(2, min(5, len(X))))),
+            _("cross-validation with k={k} is not possible with {n_x} segments").format(k=k, n_x=len(X)), value=k,
+            hint=Hint(_("choose a k between 2 and {n_x}").format(n_x=len(X)), option="cv", example=str(max(2, min(5, len(X))))),
         )
     folds = fold_ids(Y, k, seed)
     loc = np.zeros(len(X), dtype=bool) if local is None else np.asarray(local, dtype=bool)
@@ -145,7 +146,7 @@ def learning_curve(
     """
     bad = [o for o in orders if o not in ORDERS]
     if bad:
-        raise InputError(f"okänd ordning {bad[0]!r}", value=bad[0], valid=ORDERS)
+        raise InputError(_("unknown order {bad!r}").format(bad=bad[0]), value=bad[0], valid=ORDERS)
     n = len(X_new)
     Y_train = np.zeros((0, Y_new.shape[1]), dtype=int) if Y_train is None else np.asarray(Y_train)
     steps = sorted({int(k) for k in steps if 0 <= int(k) < n})
@@ -162,7 +163,7 @@ def learning_curve(
                 rest = [i for i in range(n) if i not in set(chosen)]
                 need = k - len(chosen)
                 if need > 0 and model is not None:
-                    S, _ = model.predict_scores([X_new[i] for i in rest])
+                    S, _unused = model.predict_scores([X_new[i] for i in rest])
                     t = np.array([model.thresholds_[c] for c in model.code_ids])
                     margin = np.abs(S - t).min(axis=1)
                     chosen += [rest[i] for i in np.argsort(margin, kind="stable")[:need]]

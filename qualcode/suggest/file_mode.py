@@ -27,6 +27,7 @@ from qualcode.suggest.evaluate import (
     learning_curve,
     score_predictions,
 )
+from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -60,8 +61,7 @@ def _train_rows(path: str, codebook: Codebook) -> list[TextRow]:
     check_codes(rows, codebook, path)
     if not any(r.codes for r in rows):
         raise SuggestError(
-            f"{path}: ingen rad har några koder ('codes' är tom på alla {len(rows)} rader) — "
-            "träningsfilen behöver kodade segment"
+            _("{path}: no line has any codes ('codes' is empty on all {n_rows} lines) — the training file needs coded segments").format(path=path, n_rows=len(rows))
         )
     return rows
 
@@ -142,8 +142,8 @@ def evaluate_files(
     """`qualcode evaluate`: train on TRAIN and score GOLD, or k-fold cross-validate on GOLD."""
     if (train_path is None) == (cv is None):
         raise InputError(
-            "ange antingen en träningsfil eller korsvalidering med k delar (inte båda, inte ingen)",
-            hint=Hint("till exempel korsvalidering med 5 delar", option="cv", example="5"),
+            _("give either a training file or cross-validation with k folds (not both, not neither)"),
+            hint=Hint(_("for example cross-validation with 5 folds"), option="cv", example="5"),
         )
     cb = _file_codebook(codebook)
     from qualcode.ingest.codings_file import check_codes, read_rows
@@ -156,7 +156,7 @@ def evaluate_files(
     Xg = _tokens(gold, pos=pos, nlp=_pos_nlp(pos))
     if cv is not None:
         if not (G == 1).any():
-            raise SuggestError(f"{gold_path}: ingen rad har några koder — korsvalidering kräver kodade segment")
+            raise SuggestError(_("{gold_path}: no line has any codes — cross-validation needs coded segments").format(gold_path=gold_path))
         ev = cross_validate(Suggester(cb, **params), Xg, G, cv)
         return Evaluation(ev.per_code, ev.alpha, ev.n_segments, ev.method, {"gold": str(gold_path)}, ev.alpha_pooled)
     suggester, warnings = fit_from_rows(_train_rows(str(train_path), cb), cb, **params)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from qualcode.core.errors import Hint
+from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
     from qualcode.core.codebook import Codebook
@@ -95,13 +96,13 @@ def load(blob: bytes, codebook: Codebook) -> Suggester:
             arrays = {k: data[k] for k in data.files}
         meta = json.loads(arrays.pop(_META).tobytes().decode("utf-8"))
     except (ValueError, KeyError, OSError, zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError):
-        raise SuggestError("den sparade modellen är skadad eller inte en qualcode-modell",
-                           hint=Hint("träna om modellen", command=("train",))) from None
+        raise SuggestError(_("the saved model is damaged or not a qualcode model"),
+                           hint=Hint(_("retrain the model"), command=("train",))) from None
     if meta.get("format") != FORMAT:
-        raise SuggestError(f"den sparade modellen har ett okänt format ({meta.get('format')!r})",
-                           hint=Hint("träna om modellen", command=("train",)))
+        raise SuggestError(_("the saved model has an unknown format ({get!r})").format(get=meta.get('format')),
+                           hint=Hint(_("retrain the model"), command=("train",)))
     if meta["codebook_hash"] != codebook.hash():
-        raise SuggestError("den sparade modellen hör till en annan kodbok", hint=Hint("träna om modellen", command=("train",)))
+        raise SuggestError(_("the saved model belongs to another codebook"), hint=Hint(_("retrain the model"), command=("train",)))
     s = Suggester(codebook, **meta["params"])
     st = meta["state"]
     s.rules_ = s._rules()

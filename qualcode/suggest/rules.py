@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from qualcode.core.codebook import Codebook
 from qualcode.core.errors import CodebookError, Hint
+from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
     import numpy as np
@@ -274,7 +275,7 @@ class KeywordRules:
             words: list[str] = []
             for text in code.exclude_keywords:
                 if CONTEXT_MARK in f" {text.strip()}":
-                    head, _, rest = f" {text.strip()}".partition(CONTEXT_MARK)
+                    head, _unused, rest = f" {text.strip()}".partition(CONTEXT_MARK)
                     near = tuple(c for c in (_keyword(code.id, w) for w in rest.split(",") if w.strip()) if c)
                     key = " ".join(head.split()).lower()
                     contexts[key] = contexts.get(key, ()) + near
@@ -301,9 +302,8 @@ class KeywordRules:
                     aliases.setdefault(key, []).append(code.id)
         if require_keywords and not any(not k.exclude for k in kws):
             raise CodebookError(
-                f"kodboken '{codebook.name}' har inga nyckelord (keywords) — regelförslag kräver "
-                "nyckelord",
-                hint=Hint("lägg till `keywords:` för koderna, eller träna på en fil med kodade segment",
+                _("the codebook '{name}' has no keywords — rule suggestions need keywords").format(name=codebook.name),
+                hint=Hint(_("add `keywords:` for the codes, or train on a file of coded segments"),
                           option="train", example="FIL"),
             )
         self._keywords = kws

@@ -14,6 +14,7 @@ from qualcode.core.errors import Hint, InputError
 from qualcode.core.records import POSITIVE_SOURCES
 from qualcode.suggest.estimator import Suggester, SuggestError, stored_tokens, tokenize, with_structure
 from qualcode.suggest.evaluate import Evaluation, cross_validate
+from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
     from qualcode.core.records import Segment
@@ -153,8 +154,8 @@ def train_project(project: Project, cv: int = 5, actor: str | None = None, **par
     ids, X, Y, n_rejected = project_training_data(project, pos=bool(params.get("pos_filter")))
     if not ids or not (Y == 1).any():
         raise SuggestError(
-            "projektet har inga manuella eller accepterade kodningar att träna på",
-            hint=Hint("koda några segment för hand, eller föreslå med regler först och acceptera förslag",
+            _("the project has no manual or accepted codings to train on"),
+            hint=Hint(_("code a few segments by hand, or suggest with rules first and accept suggestions"),
                       command=("code", "add", "SEGMENT", "KOD")),
         )
     suggester = Suggester(codebook, **params)
@@ -194,8 +195,8 @@ def load_project_suggester(project: Project, trust_pickle: bool = False) -> Sugg
         return Suggester(codebook).rules_only()
     if row.codebook_hash != codebook.hash():
         raise SuggestError(
-            f"kodboken har ändrats sedan modellen {row.version} tränades",
-            value=row.version, hint=Hint("träna om", command=("train",)),
+            _("the codebook has changed since the model {version} was trained").format(version=row.version),
+            value=row.version, hint=Hint(_("retrain"), command=("train",)),
         )
     return Suggester.from_bytes(row.blob, codebook, trust_pickle=trust_pickle)
 
@@ -223,11 +224,11 @@ def suggest_project(
     from qualcode.core.records import MODEL_CODER
 
     if segments not in ("uncoded", "all"):
-        raise InputError(f"okänt segmenturval {segments!r} — välj uncoded eller all", value=segments,
-                         valid=("uncoded", "all"), hint=Hint("välj segmenten", option="segments", example="uncoded"))
+        raise InputError(_("unknown segment selection {segments!r} — choose uncoded or all").format(segments=segments), value=segments,
+                         valid=("uncoded", "all"), hint=Hint(_("choose the segments"), option="segments", example="uncoded"))
     if min_score is not None and not 0.0 <= min_score <= 1.0:
-        raise InputError(f"lägsta poäng {min_score} ska ligga mellan 0 och 1", value=min_score,
-                         hint=Hint("ange ett tal mellan 0 och 1", option="min_score", example="0.5"))
+        raise InputError(_("the lowest score {min_score} must lie between 0 and 1").format(min_score=min_score), value=min_score,
+                         hint=Hint(_("give a number between 0 and 1"), option="min_score", example="0.5"))
     suggester = load_project_suggester(project, trust_pickle=trust_pickle)
     store = project.store
     # Only the ids are held (8 bytes each); each batch is read, scored and stored in a transaction
@@ -355,11 +356,11 @@ def decide_suggestions(
     from qualcode.core.records import MODEL_CODER
 
     if decision not in ("accept", "reject"):
-        raise InputError(f"okänt beslut {decision!r}")
+        raise InputError(_("unknown decision {decision!r}").format(decision=decision))
     if not ids and not code and min_score is None and max_score is None:
         raise InputError(
-            "ange vilka förslag: deras id, eller ett urval efter kod och/eller poäng",
-            hint=Hint("till exempel", command=("suggest", decision, "12", "13")),
+            _("say which suggestions: their ids, or a selection by code and/or score"),
+            hint=Hint(_("for example"), command=("suggest", decision, "12", "13")),
         )
     store = project.store
     actor = actor or project.coder
@@ -369,8 +370,8 @@ def decide_suggestions(
             c = store.get_coding(int(i))
             if c.source != "suggested":
                 raise NotFoundError(
-                    f"kodning {i} är inget öppet förslag (källa: {c.source})", value=i,
-                    hint=Hint("se de öppna förslagen", command=("suggest", "list")),
+                    _("coding {i} is not an open suggestion (source: {source})").format(i=i, source=c.source), value=i,
+                    hint=Hint(_("see the open suggestions"), command=("suggest", "list")),
                 )
             chosen.append(c)
     else:

@@ -25,6 +25,7 @@ from starlette.staticfiles import StaticFiles
 
 from qualcode.core.errors import AccessError, NotFoundError, QualcodeError
 from qualcode.web.security import COOKIE, CSRF_FIELD, LOGIN_COOKIE, LOGIN_PATH, Gate, TeamGate, WebSession
+from qualcode.core.i18n import _
 
 T = TypeVar("T")
 STATIC = Path(__file__).parent / "static"
@@ -216,7 +217,7 @@ class Web:
         elif action in ("accept", "reject"):
             change = await self.call(workspace.decide, cid, action, coder)
         else:
-            raise NotFoundError(f"okänd åtgärd {action!r}")
+            raise NotFoundError(_("unknown action {action!r}").format(action=action))
         return await self._doc_change(request, change)
 
     async def undo(self, request: Request) -> Response:
@@ -370,8 +371,7 @@ class Web:
 
         session: WebSession = request.state.session
         if session.team:
-            raise AccessError("i ett teamprojekt kodar du som ditt konto — logga in med ett annat konto för att "
-                              "koda som någon annan", status=403)
+            raise AccessError(_("in a team project you code as your account — sign in with another account to code as someone else"), status=403)
         form = await request.form()
         session.coder = await self.call(check_coder, str(form.get("coder", "")))
         session.blind = form.get("blind") == "1"
@@ -450,7 +450,7 @@ def _int(value: Any) -> int:
     try:
         return int(str(value))
     except (TypeError, ValueError):
-        raise InputError(f"väntade ett heltal, fick {value!r}", value=value) from None
+        raise InputError(_("expected an integer, got {value!r}").format(value=value), value=value) from None
 
 
 def _local_path(request: Request) -> str:
@@ -485,7 +485,7 @@ def _meta_filter(text: str) -> dict[str, str]:
             continue
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise InputError(f"ogiltigt filter {pair!r} — skriv nyckel=värde, t.ex. stadsdel=Bromma", value=pair)
+            raise InputError(_("invalid filter {pair!r} — write key=value, e.g. stadsdel=Bromma").format(pair=pair), value=pair)
         out[key.strip()] = value.strip()
     return out
 

@@ -53,6 +53,7 @@ from qualcode.analysis.mentions.words import (
 from qualcode.core.codebook import Code, Codebook, default_codebook, parse_synonym
 from qualcode.core.errors import Hint, InputError
 from qualcode.nlp.pipeline import lemma_of
+from qualcode.core.i18n import _
 
 OVRIGT = "OVRIGT"
 EJ_SVAR = "EJ_SVAR"
@@ -148,7 +149,7 @@ def parse_category(value: str, codebook: Codebook) -> str:
     m = re.fullmatch(r"p?0*(\d{1,2})", v)
     if m and m.group(1) in by_number:
         return by_number[m.group(1)]
-    raise InputError(f"okänd kategori '{value}' — giltiga: {', '.join(cats)}")
+    raise InputError(_("unknown category '{value}' — valid: {cats}").format(value=value, cats=', '.join(cats)))
 
 
 # -- the mapper ----------------------------------------------------------------------------
@@ -232,7 +233,7 @@ class MentionMapper:
         self.mapping = {normalise_answer(k): v for k, v in (mapping or {}).items()}
         bad = sorted({v for v in self.mapping.values() if v not in self.categories})
         if bad:
-            raise InputError(f"okänd kategori {', '.join(map(repr, bad))} i mappningen — giltiga: {', '.join(self.categories)}",
+            raise InputError(_("unknown category {map} in the mapping — valid: {categories}").format(map=', '.join(map(repr, bad)), categories=', '.join(self.categories)),
                              value=bad[0], valid=self.categories)
         self._by_number = {c.number: c.id for c in self.codebook.points if c.number is not None}
         self._ovrigt_number = max(self._by_number) + 1 if self._by_number else 14
@@ -800,12 +801,12 @@ def load_mapping(path: str | Path, codebook: Codebook | None = None) -> dict[str
     codebook = codebook or default_codebook()
     path = Path(path)
     if not path.exists():
-        raise InputError(f"mappningsfilen '{path}' finns inte", value=str(path),
-                         hint=Hint("skapa den", command=("mentions", "review"), option="template", example=str(path)))
+        raise InputError(_("the mapping file '{path}' does not exist").format(path=path), value=str(path),
+                         hint=Hint(_("create it"), command=("mentions", "review"), option="template", example=str(path)))
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise InputError(f"mappningsfilen '{path}' är inte UTF-8 — spara den som UTF-8 (CSV UTF-8 i Excel)") from None
+        raise InputError(_("the mapping file '{path}' is not UTF-8 — save it as UTF-8 (CSV UTF-8 in Excel)").format(path=path)) from None
     return parse_mapping(text, codebook, source=str(path))
 
 
@@ -823,7 +824,7 @@ def parse_mapping(text: str, codebook: Codebook, source: str = "mappningsfil") -
                 continue
             if len(row) < 2:
                 raise InputError(
-                    f"{source} rad {line}: väntade 'svar;kategori', fick {row[0]!r} — skilj svar och kategori med ';'"
+                    _("{source} line {line}: expected 'answer;category', got {row!r} — separate answer and category with ';'").format(source=source, line=line, row=row[0])
                 )
             answer, cat = csv_text(row[0]), csv_text(row[1]).strip()
             if not cat:
@@ -831,16 +832,15 @@ def parse_mapping(text: str, codebook: Codebook, source: str = "mappningsfil") -
             try:
                 category = parse_category(cat, codebook)
             except InputError as exc:
-                raise InputError(f"{source} rad {line}: {exc}") from None
+                raise InputError(_("{source} line {line}: {exc}").format(source=source, line=line, exc=exc)) from None
             key = normalise_answer(answer)
             if key in mapping and mapping[key][0] != category:
                 raise InputError(
-                    f"{source} rad {line}: svaret {answer!r} har redan kategori {mapping[key][0]} "
-                    f"(rad {mapping[key][1]}) — behåll en av raderna"
+                    _("{source} line {line}: the answer {answer!r} already has category {mapping} (line {mapping2}) — keep one of the lines").format(source=source, line=line, answer=answer, mapping=mapping[key][0], mapping2=mapping[key][1])
                 )
             mapping[key] = (category, line)
     except csv.Error as exc:
-        raise InputError(f"{source} rad {reader.line_num}: trasig CSV ({exc}) — kontrollera citattecknen") from None
+        raise InputError(_("{source} line {line_num}: broken CSV ({exc}) — check the quotation marks").format(source=source, line_num=reader.line_num, exc=exc)) from None
     return {k: v for k, (v, _) in mapping.items()}
 
 

@@ -27,12 +27,13 @@ from qualcode.analysis.mentions.mapper import (
 from qualcode.analysis.tally import TOTAL, CountTable, format_number, tally
 from qualcode.core.errors import Hint, InputError
 from qualcode.core.ordering import natural_order
+from qualcode.core.i18n import _
 
 ID_COLUMNS = ("respondent", "respondent_id", "respondentid", "id", "resp", "löpnummer", "lopnummer")
 _NUMBERED = re.compile(r"^(?P<set>.*?)[_\-. ]?(?P<pos>\d+)$")
 MISSING_GROUP = "(saknas)"
 _SURVEY_HINT = Hint(
-    "importera enkäten så att varje svar får respondent och kolumn",
+    _("import the survey so that every answer gets a respondent and a column"),
     command=("import", "survey", "FIL"), option="text", example="KOLUMN", options=(("id", "respondent"),),
 )
 
@@ -111,7 +112,7 @@ def read_answers(
     path = Path(path)
     rows = [dict(r) for r in iter_table_rows(path, encoding=encoding, delimiter=delimiter, sheet=sheet)]
     if not rows:
-        raise InputError(f"'{path}' har bara en rubrikrad — inga svar att räkna")
+        raise InputError(_("'{path}' has only a header row — no answers to count").format(path=path))
     columns = tuple(rows[0].keys())
     idc = id_column(columns)
     ids: list[str | int] = [
@@ -139,7 +140,7 @@ def project_answers(store: Any) -> SurveyAnswers:
         resp, fld = meta.get("respondent"), meta.get("field")
         if resp is None or fld is None:
             raise InputError(
-                f"dokumentet '{doc.name}' saknar metadata 'respondent' och 'field'", value=doc.name,
+                _("the document '{name}' lacks the metadata 'respondent' and 'field'").format(name=doc.name), value=doc.name,
                 hint=_SURVEY_HINT,
             )
         row = by_resp.setdefault(str(resp), {})
@@ -150,7 +151,7 @@ def project_answers(store: Any) -> SurveyAnswers:
         if str(fld) not in fields:
             fields.append(str(fld))
     if not by_resp:
-        raise InputError("projektet har inga enkätsvar", hint=_SURVEY_HINT)
+        raise InputError(_("the project has no survey answers"), hint=_SURVEY_HINT)
     columns = ["respondent"] + natural_order(None, (k for r in by_resp.values() for k in r))
     rows = tuple(dict(r, respondent=resp) for resp, r in by_resp.items())
     return SurveyAnswers(
@@ -198,7 +199,7 @@ def select_columns(available: Sequence[str], specs: Sequence[str]) -> tuple[Colu
                 found = [c for c in available if _set_name(c) == item]
             if not found:
                 raise InputError(
-                    f"kolumnen '{item}' finns inte — kolumner i filen: {', '.join(available)}"
+                    _("the column '{item}' does not exist — columns in the file: {available}").format(item=item, available=', '.join(available))
                 )
             chosen.extend(c for c in found if c not in chosen)
     if not specs:
@@ -210,8 +211,8 @@ def select_columns(available: Sequence[str], specs: Sequence[str]) -> tuple[Colu
         chosen = [c for cols in numbered.values() if len(cols) >= 2 for c in cols]
     if not chosen:
         raise InputError(
-            f"ange vilka kolumner som ska räknas — kolumner: {', '.join(available)}", valid=tuple(available),
-            hint=Hint("till exempel", option="columns", example="'langst_*'"),
+            _("give the columns to count — columns: {available}").format(available=', '.join(available)), valid=tuple(available),
+            hint=Hint(_("for example"), option="columns", example="'langst_*'"),
         )
     sets: dict[str, list[str]] = {}
     for c in chosen:
@@ -241,9 +242,9 @@ def count_mentions(
     """Map every answer in the chosen columns and count respondents per category (and group)."""
     categories = tuple(mapper.categories)
     if by is not None and by not in answers.columns:
-        raise InputError(f"grupperingskolumnen '{by}' finns inte — kolumner: {', '.join(answers.columns)}",
+        raise InputError(_("the grouping column '{by}' does not exist — columns: {columns}").format(by=by, columns=', '.join(answers.columns)),
                          value=by, valid=tuple(answers.columns),
-                         hint=Hint("gruppera efter en av kolumnerna", option="by", example=answers.columns[-1]))
+                         hint=Hint(_("group by one of the columns"), option="by", example=answers.columns[-1]))
     group_of = [((r.get(by) or "").strip() or MISSING_GROUP) if by else TOTAL for r in answers.rows]
     groups = tuple(natural_order(by, group_of)) if by else (TOTAL,)
     sizes = {g: group_of.count(g) for g in groups}
@@ -543,13 +544,13 @@ def load_published(path: str | Path) -> dict[str, Any]:
 
     path = Path(path)
     if not path.exists():
-        raise InputError(f"filen '{path}' finns inte — ange de publicerade tabellerna som JSON", value=str(path))
+        raise InputError(_("the file '{path}' does not exist — give the published tables as JSON").format(path=path), value=str(path))
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as exc:
-        raise InputError(f"'{path}' rad {exc.lineno}: ogiltig JSON ({exc.msg})", value=str(path)) from None
+        raise InputError(_("'{path}' line {lineno}: invalid JSON ({msg})").format(path=path, lineno=exc.lineno, msg=exc.msg), value=str(path)) from None
     if not isinstance(data, dict):
-        raise InputError(f"'{path}': väntade ett JSON-objekt med tabeller, t.ex. {{\"langst\": {{\"1\": {{\"P01\": 5}}}}}}")
+        raise InputError(_("'{path}': expected a JSON object of tables, e.g. {{\"langst\": {{\"1\": {{\"P01\": 5}}}}}}").format(path=path))
     return data
 
 
@@ -570,7 +571,7 @@ def _parse_percent(value: Any, where: str) -> str:
     try:
         number = Decimal(text.replace(",", "."))
     except InvalidOperation:
-        raise InputError(f"{where}: procenttalet {value!r} är inget tal — skriv t.ex. \"5,2\"", value=value) from None
+        raise InputError(_("{where}: the percentage {value!r} is not a number — write e.g. \"5,2\"").format(where=where, value=value), value=value) from None
     return f"{number.quantize(Decimal('0.1'))}".replace(".", ",")
 
 
@@ -609,7 +610,7 @@ def compare_published(counts: MentionCounts, published: Mapping[str, Any]) -> Co
                 continue
             unknown = sorted(set(ptab) - set(cats))
             if unknown:
-                raise InputError(f"publicerad tabell {s.name} {pos}: okända kategorier {unknown} — giltiga: {', '.join(cats)}",
+                raise InputError(_("published table {name} {pos}: unknown categories {unknown} — valid: {cats}").format(name=s.name, pos=pos, unknown=unknown, cats=', '.join(cats)),
                                  value=unknown[0], valid=cats)
             for c in cats:
                 cells += 1
@@ -623,8 +624,7 @@ def compare_published(counts: MentionCounts, published: Mapping[str, Any]) -> Co
                                           "saknas i den publicerade tabellen" if want is None else ""))
     if not tables_found:
         raise InputError(
-            f"de publicerade tabellerna har inga av uppsättningarna {', '.join(sorted(known))} — "
-            f"nycklar i filen: {', '.join(map(str, published))}",
+            _("the published tables have none of the sets {known} — keys in the file: {map}").format(known=', '.join(sorted(known)), map=', '.join(map(str, published))),
             valid=sorted(known),
         )
     columns = {(s.name, str(_position(col))): col for s in counts.sets for col in s.columns}
@@ -635,7 +635,7 @@ def compare_published(counts: MentionCounts, published: Mapping[str, Any]) -> Co
                 continue
             for c, value in per_cat.items():
                 if c not in cats:
-                    raise InputError(f"percent {set_name} {pos}: okänd kategori '{c}' — giltiga: {', '.join(cats)}",
+                    raise InputError(_("percent {set_name} {pos}: unknown category '{c}' — valid: {cats}").format(set_name=set_name, pos=pos, c=c, cats=', '.join(cats)),
                                      value=c, valid=cats)
                 printed = _parse_percent(value, f"percent {set_name} {pos} {c}")
                 own_count = (published.get(set_name, {}).get(str(pos)) or {}).get(c)
@@ -663,7 +663,7 @@ def compare_published(counts: MentionCounts, published: Mapping[str, Any]) -> Co
         tables = published.get(set_name, {})
         for c, value in per_cat.items():
             if c not in cats:
-                raise InputError(f"prose_totals {set_name}: okänd kategori '{c}' — giltiga: {', '.join(cats)}",
+                raise InputError(_("prose_totals {set_name}: unknown category '{c}' — valid: {cats}").format(set_name=set_name, c=c, cats=', '.join(cats)),
                                  value=c, valid=cats)
             table_sum = sum(int((tables.get(p) or {}).get(c, 0)) for p in tables)
             got = counts.totals[set_name].times.count(c) if counts.by is None else sum(

@@ -68,6 +68,43 @@ class CodeCounts:
         return {**dict(self.table.bases), TOTAL: self.total.bases[TOTAL]}
 
 
+class Documents:
+    """Every document's kind and metadata, the project's metadata fields, segments per document and
+    the coded rows, each read once: what one command's counts share (a report counts a dozen tables).
+
+    Made per command and dropped with it, so it never outlives a change to the project.
+    """
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.kind: dict[int, str] = {}
+        self.meta: dict[int, dict[str, Any]] = {}
+        for doc_id, kind, meta in store.document_kinds_meta():
+            self.kind[doc_id] = kind
+            self.meta[doc_id] = meta
+        self.keys = frozenset(store.meta_keys())
+        self._segment_counts: dict[int, int] | None = None
+        self._coded: dict[tuple[str, ...] | None, list[tuple[int, int, str]]] = {}
+
+    def of_kind(self, kind: str | None) -> dict[int, dict[str, Any]]:
+        """Metadata per document id, of one kind or all."""
+        if kind is None:
+            return self.meta
+        return {i: m for i, m in self.meta.items() if self.kind[i] == kind}
+
+    def segment_counts(self) -> dict[int, int]:
+        if self._segment_counts is None:
+            self._segment_counts = self.store.segment_counts()
+        return self._segment_counts
+
+    def coded(self, coders: Sequence[str] | None = None) -> list[tuple[int, int, str]]:
+        """(segment id, document id, code) of every positive coding and segment it covers (`Store.coded_rows`)."""
+        key = tuple(coders) if coders else None
+        if key not in self._coded:
+            self._coded[key] = [(s, d, c) for s, d, c, _ in self.store.coded_rows(coders=coders)]
+        return self._coded[key]
+
+
 def group_values(meta: dict[str, Any], by: Sequence[str]) -> tuple[str, ...]:
     return tuple(str(meta.get(f) if meta.get(f) not in (None, "") else MISSING) for f in by)
 
@@ -83,6 +120,7 @@ def code_counts(
     coders: Sequence[str] | None = None,
     codes: Sequence[str] | None = None,
     kind: str | None = None,
+    documents: Documents | None = None,
 ) -> CodeCounts:
     """Count coded segments, documents or respondents per code (groups roll up) and metadata group.
 
@@ -95,7 +133,8 @@ def code_counts(
     store = project.store
     cb = project.codebook
     by = tuple(by)
-    known = set(store.meta_keys())
+    docs = documents or Documents(store)
+    known = docs.keys
     bad = [f for f in by if f not in known]
     if bad:
         raise InputError(
@@ -107,8 +146,9 @@ def code_counts(
     rows = _tree_order(cb, order)
     ancestors = {c.id: [a.id for a in cb.ancestors(c.id)] for c in cb.codes}
 
-    doc_meta = dict(store.document_meta(kind=kind))
-    kind_of = {i: k for k in ([kind] if kind else KIND_LABELS) for i, _ in store.document_meta(kind=k) if i in doc_meta}
+    doc_meta = docs.of_kind(kind)
+    kinds_counted = [kind] if kind else list(KIND_LABELS)
+    kind_of = {i: docs.kind[i] for i in doc_meta if docs.kind[i] in kinds_counted}
     kinds = {k: n for k in KIND_LABELS if (n := sum(1 for v in kind_of.values() if v == k))}
     # Interviews and survey answers are never one base: with both, every group is split by kind.
     split = bool(by) and len(kinds) > 1 and unit != "respondent"  # a group interview is a respondent too
@@ -123,12 +163,13 @@ def code_counts(
     # Terms in time order, other values in Swedish alphabetical order, field by field.
     fields = ("kind", *by) if split else by
     groups = [" / ".join(g) for g in group_order(fields, (values(i, m) for i, m in doc_meta.items()))] if by else None
-    survey = {i for i, _ in store.document_meta(kind="survey")} if unit == "respondent" else set()
-    bases = _bases(store, doc_meta, by, unit, survey, gkey)
+    survey = {i for i, k in docs.kind.items() if k == "survey"} if unit == "respondent" else set()
+    bases = _bases(docs, doc_meta, by, unit, survey, gkey)
 
     obs = []
-    for seg_id, doc_id, code_id, meta in store.coded_rows(coders=coders):
-        if doc_id not in doc_meta:
+    for seg_id, doc_id, code_id in docs.coded(coders):
+        meta = doc_meta.get(doc_id)  # the coding's document: the same metadata the row would carry
+        if meta is None:
             continue
         unit_id = _unit(unit, seg_id, doc_id, meta, survey)
         g = gkey(doc_id, meta) if by else TOTAL
@@ -139,7 +180,10 @@ def code_counts(
     total = tally(((u, c, TOTAL) for u, c, _ in obs), rows, None, {TOTAL: sum(bases.values())})
     depth = {c: len(ancestors.get(c, [])) for c in rows}
     labels = {c: cb.get(c).name for c in rows}
-    base_labels = {g: _base_label(unit, [kind_of[i] for i, m in doc_meta.items() if gkey(i, m) == g]) for g in (groups or [])}
+    kinds_by_group: dict[str, list[str]] = {}
+    for i, m in doc_meta.items() if groups else ():  # one pass, not one per group
+        kinds_by_group.setdefault(gkey(i, m), []).append(kind_of[i])
+    base_labels = {g: _base_label(unit, kinds_by_group.get(g, [])) for g in (groups or [])}
     base_labels[TOTAL] = _base_label(unit, list(kind_of.values()))
     return CodeCounts(table=table, total=total, unit=unit, by=by, labels=labels, depth=depth,
                       base_labels=base_labels, kinds=kinds)
@@ -187,7 +231,7 @@ def _unit(unit: str, seg_id: int, doc_id: int, meta: dict[str, Any], survey: set
 
 
 def _bases(
-    store: Store, doc_meta: dict[int, dict[str, Any]], by: tuple[str, ...], unit: str, survey: set[int],
+    docs: Documents, doc_meta: dict[int, dict[str, Any]], by: tuple[str, ...], unit: str, survey: set[int],
     key: Callable[[int, dict[str, Any]], str],
 ) -> dict[str, int]:
     bases: dict[str, int] = {}
@@ -196,7 +240,7 @@ def _bases(
         for doc_id, meta in doc_meta.items():
             units.setdefault(key(doc_id, meta) if by else TOTAL, set()).add(_unit(unit, 0, doc_id, meta, survey))
         return {g: len(u) for g, u in units.items()}
-    seg_counts = store.segment_counts() if unit == "segment" else {}
+    seg_counts = docs.segment_counts() if unit == "segment" else {}
     for doc_id, meta in doc_meta.items():
         g = key(doc_id, meta) if by else TOTAL
         bases[g] = bases.get(g, 0) + (seg_counts.get(doc_id, 0) if unit == "segment" else 1)

@@ -36,7 +36,7 @@ from qualcode.export.privacy import Pseudonymiser, pseudonymiser_for
 from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
-    from qualcode.analysis.code_counts import CodeCounts
+    from qualcode.analysis.code_counts import CodeCounts, Documents
     from qualcode.project import Project
 
 UNIT_LABELS = {"segment": "kodade segment", "document": "dokument", "respondent": "respondenter"}
@@ -67,7 +67,7 @@ def build_report(
     read from `report.questions` in qualcode.yaml; their order is the questionnaire's order.
     `extra_parts`: further tables (e.g. questionnaire mention tables) already suppressed.
     """
-    from qualcode.analysis.code_counts import code_counts
+    from qualcode.analysis.code_counts import Documents, code_counts
 
     if quotes < 0:
         raise InputError(_("the number of quotes per code is negative ({quotes})").format(quotes=quotes), value=quotes,
@@ -83,14 +83,16 @@ def build_report(
     question_texts = load_questions(project, questions)
     chart_dir = out_dir / "diagram"
 
-    counts = {unit: code_counts(project, unit=unit, codes=codes, kind=kind) for unit in ("segment", "document", "respondent")}
+    docs = Documents(project.store)  # metadata read once for every table of the report
+    counts = {unit: code_counts(project, unit=unit, codes=codes, kind=kind, documents=docs)
+              for unit in ("segment", "document", "respondent")}
     rows = list(counts["segment"].table.categories)
     shown = {unit: suppress_column([c.total.count(r) for r in rows], min_cell=min_cell) for unit, c in counts.items()}
     summary = _summary_table(project, counts, rows, shown, chart_dir, min_cell)
 
     parts: list[TablePart] = []
     for f in by:
-        tables = [_breakdown_table(project, f, unit, codes, kind, min_cell, mask, chart_dir)
+        tables = [_breakdown_table(project, f, unit, codes, kind, min_cell, mask, chart_dir, docs)
                   for unit in ("document", "respondent", "segment")]
         parts.append(TablePart(f"per-{_slug(f)}", f"Uppdelat på {f}", "", tuple(tables)))
     parts.extend(questionnaire_parts(project, min_cell, by=by, mask=mask, questions=question_texts))
@@ -107,7 +109,7 @@ def build_report(
     name = mask.mask(str(project.config.get("name") or project.root.name))
     draft = Report(f"Temasammanställning: {name}", (), summary, tuple(sections), tuple(kept_parts),
                    tuple(omitted), min_cell)
-    overview = _overview(project, counts, kind, min_cell, draft, by)
+    overview = _overview(project, counts, kind, min_cell, draft, by, docs)
     return Report(draft.title, overview, summary, draft.sections, draft.parts, draft.omitted, min_cell)
 
 
@@ -172,12 +174,12 @@ def _summary_table(
 
 def _breakdown_table(
     project: Project, f: str, unit: str, codes: Sequence[str] | None, kind: str | None,
-    min_cell: int, mask: Pseudonymiser, chart_dir: Path,
+    min_cell: int, mask: Pseudonymiser, chart_dir: Path, docs: Documents | None = None,
 ) -> ReportTable:
     from qualcode.analysis.code_counts import code_counts
     from qualcode.export.charts import bar_chart
 
-    result = code_counts(project, by=(f,), unit=unit, codes=codes, kind=kind)
+    result = code_counts(project, by=(f,), unit=unit, codes=codes, kind=kind, documents=docs)
     table = result.table
     rows = list(table.categories)
     groups = list(table.groups)
@@ -425,10 +427,11 @@ def _leave_out_empty(parts: Sequence[TablePart], min_cell: int) -> tuple[list[Ta
     return kept, omitted
 
 
-def _period(project: Project, kind: str | None) -> str:
+def _period(docs: Documents, kind: str | None) -> str:
     """The terms the material covers, first to last ("HT2016–VT2018, 4 terminer"), or ""."""
+    metas = docs.of_kind(kind).values()
     for f in ("termin", "term", "läsår"):
-        values = {m.get(f) for _, m in project.store.document_meta(kind=kind)} - {None, ""}
+        values = {m.get(f) for m in metas} - {None, ""}
         terms = [v for v in values if term(str(v)) is not None]
         if terms:
             ordered = natural_order(f, [str(t) for t in terms])
@@ -439,7 +442,7 @@ def _period(project: Project, kind: str | None) -> str:
 
 def _overview(
     project: Project, counts: Mapping[str, CodeCounts], kind: str | None, min_cell: int, report: Report,
-    by: Sequence[str],
+    by: Sequence[str], docs: Documents,
 ) -> tuple[str, ...]:
     store = project.store
     n = {k: store.count_documents(kind=k) for k in ("note", "survey") if kind in (None, k)}
@@ -447,18 +450,18 @@ def _overview(
     if n.get("note"):
         material.append(f"{n['note']} intervjuanteckningar")
     if n.get("survey"):
-        respondents = len({str(m.get("respondent")) for _, m in store.document_meta(kind="survey")
+        respondents = len({str(m.get("respondent")) for m in docs.of_kind("survey").values()
                            if m.get("respondent") not in (None, "")})
         material.append(f"{n['survey']} enkätsvar" + (f" från {respondents} respondenter" if respondents else ""))
-    in_scope = {doc_id for doc_id, _ in store.document_meta(kind=kind)}
-    n_codings = sum(1 for _, doc_id, _, _ in store.coded_rows() if doc_id in in_scope)
+    in_scope = docs.of_kind(kind)
+    n_codings = sum(1 for _, doc_id, _ in docs.coded() if doc_id in in_scope)
     n_segments = counts["segment"].bases[TOTAL]
     lines = [f"Material: {' och '.join(material) or 'inga dokument'}; {n_segments} segment, {n_codings} kodningar."]
     asked = [p for p in report.parts if p.chapter == "Enkätfrågor"]
     if asked:
         lines.append(f"Enkät: {max(p.respondents for p in asked)} respondenter, {len(asked)} "
                      f"{'fråga' if len(asked) == 1 else 'frågor'} med fritextsvar ({'; '.join(p.title for p in asked)}).")
-    period = _period(project, kind)
+    period = _period(docs, kind)
     if period:
         lines.append(f"Period: {period}.")
     resp_base = counts["respondent"].bases[TOTAL]

@@ -1,0 +1,59 @@
+"""Counts and the report read the documents' metadata once per command, not once per table."""
+
+from __future__ import annotations
+
+from qualcode.analysis.code_counts import Documents, code_counts
+from qualcode.coding.service import add_codes
+from qualcode.export.builders import build_report
+from qualcode.ingest.service import import_survey
+from qualcode.project import init_project
+from qualcode.store.database import Store
+
+
+def _project(tmp_path):
+    path = tmp_path / "enkat.csv"
+    rows = ["id;stadsdel;termin;kommentar"] + [
+        f"r{i};{['Bromma', 'Farsta', 'Älvsjö'][i % 3]};{['HT2016', 'VT2017'][i % 2]};Lokalerna är trånga, svar {i}."
+        for i in range(30)
+    ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    p = init_project(tmp_path / "p", coder="anna")
+    import_survey(p, path, ["kommentar"], id_column="id")
+    ids = [s.id for s in p.store.iter_segments()]
+    add_codes(p, ids[:20], ["P13"])
+    add_codes(p, ids[10:25], ["T-LON"])
+    return p
+
+
+def _count_reads(monkeypatch):
+    calls: dict[str, int] = {}
+    for name in ("document_kinds_meta", "document_meta", "meta_keys", "coded_rows", "segment_counts"):
+        real = getattr(Store, name)
+
+        def counted(self, *a, _real=real, _name=name, **k):
+            calls[_name] = calls.get(_name, 0) + 1
+            return _real(self, *a, **k)
+
+        monkeypatch.setattr(Store, name, counted)
+    return calls
+
+
+def test_a_report_reads_metadata_once(tmp_path, monkeypatch):
+    p = _project(tmp_path)
+    calls = _count_reads(monkeypatch)
+    report = build_report(p, tmp_path / "rapport", by=("stadsdel", "termin"), quotes=0)
+    assert report.parts  # two breakdowns, three units each: nine counts in all
+    assert calls == {"document_kinds_meta": 1, "meta_keys": 1, "coded_rows": 1, "segment_counts": 1}
+    p.close()
+
+
+def test_shared_reads_give_the_counts_a_fresh_read_gives(tmp_path):
+    p = _project(tmp_path)
+    docs = Documents(p.store)
+    for unit in ("segment", "document", "respondent"):
+        for by in ((), ("stadsdel",), ("termin", "stadsdel")):
+            shared = code_counts(p, by=by, unit=unit, documents=docs)
+            fresh = code_counts(p, by=by, unit=unit)
+            assert shared.to_records() == fresh.to_records() and shared.base_labels == fresh.base_labels
+    assert code_counts(p, by=("stadsdel",), unit="document", documents=docs).to_records()[0]["Bromma"] == 7
+    p.close()

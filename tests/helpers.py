@@ -23,12 +23,12 @@ def _q(cell: str, delimiter: str) -> str:
     return cell
 
 
-def project_dump(root: Path) -> str:
-    """Every row of a project's database as SQL text, to check that a failed command changed nothing."""
+def project_dump(root: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table of a project's database, to check that a failed command changed nothing."""
     from qualcode.store.database import DB_NAME, Store
 
     with Store.open(root / DB_NAME) as store:
-        return "\n".join(store.conn.iterdump())
+        return store.dump()
 
 
 def files_state(folder: Path) -> dict[str, bytes]:

@@ -27,7 +27,7 @@ def project(tmp_path):
 
 def nothing_written(project) -> bool:
     stats = project.store.stats()
-    imports = project.store.conn.execute("SELECT COUNT(*) FROM imports").fetchone()[0]
+    imports = project.store.row_counts()["imports"]
     return stats["documents"] == 0 and stats["segments"] == 0 and imports == 0
 
 

@@ -141,7 +141,7 @@ def test_tag_with_single_keys_on_a_terminal(project_root):
         assert (seg0.source, seg0.memo) == ("accepted", "trångt å kontoret")
         assert ids[0] in st.flagged_quotes() and ids[0] in st.reviewed("anna")
         assert st.find_coding(ids[1], "T-LON", "anna") is None
-        assert st.load_tag_state("anna", "default")["current"] == ids[1]
+        assert st.load_tag_state("anna", "default").data["current"] == ids[1]
 
 
 def test_ctrl_c_cancels_the_line_then_exits_cleanly(project_root):
@@ -164,5 +164,5 @@ def test_ctrl_c_cancels_the_line_then_exits_cleanly(project_root):
     finally:
         term.close()
     with find_project(root) as p:
-        state = p.store.load_tag_state("anna", "default")
+        state = p.store.load_tag_state("anna", "default").data
         assert state["current"] == ids[1] and state["skipped"] == [ids[0]]

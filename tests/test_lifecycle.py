@@ -106,7 +106,7 @@ def test_replace_keeps_id_codings_memo_and_quote(proj, tmp_path):
     assert [(c.code_id, c.old_text) for c in r.vanished] == [("T-LON", "Lönen är låg jämfört med grannkommunerna.")]
     assert r.carried == 2
     kept = detached(proj, "intervju3.md")
-    assert [(k["code_id"], k["text"]) for k in kept] == [("T-LON", "Lönen är låg jämfört med grannkommunerna.")]
+    assert [(k.code_id, k.text) for k in kept] == [("T-LON", "Lönen är låg jämfört med grannkommunerna.")]
     actions = [a.action for a in proj.store.iter_audit(limit=3)]
     assert actions == ["document.replace", "coding.detach", "coding.carry"]
     assert code_counts(proj).total.count("P13") == 7
@@ -118,7 +118,7 @@ def test_replace_carries_a_quote_flag_of_a_vanished_paragraph_for_review(proj, t
     _write(tmp_path / "notes" / "intervju2.md", NOTE.replace("Lönen är låg jämfört med grannkommunerna.\n", "").replace("varje vecka", "varje vecka (2)"))
     [r] = import_notes(proj, [tmp_path / "notes" / "intervju2.md"], on_change="replace").replaced
     assert [(v.code_id, v.old_text) for v in r.vanished] == [(None, "Lönen är låg jämfört med grannkommunerna.")]
-    assert [k["key_quote"] for k in detached(proj)] == [1]
+    assert [k.key_quote for k in detached(proj)] == [True]
 
 
 def test_as_new_adds_a_second_document_under_a_free_name(proj, tmp_path):

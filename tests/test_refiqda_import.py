@@ -72,8 +72,8 @@ def selection(start: int, end: int, code: str = "{c1}") -> str:
 def nothing_written(project) -> bool:
     st = project.store
     stats = st.stats()
-    imports = st.conn.execute("SELECT COUNT(*) FROM imports").fetchone()[0]
-    audit = st.conn.execute("SELECT COUNT(*) FROM audit WHERE action = 'add'").fetchone()[0]
+    imports = st.row_counts()["imports"]
+    audit = sum(1 for a in st.iter_audit() if a.action == "add")
     return (stats["documents"], stats["segments"], stats["codings"], imports, audit) == (0, 0, 0, 0, 0)
 
 

@@ -19,6 +19,7 @@ from qualcode.coding.service import add_codes
 from qualcode.ingest.service import import_notes
 from qualcode.project import find_project
 from qualcode.store.database import DB_NAME, Store
+from qualcode.store.schema import imports as imports_table
 
 from helpers import make_project, project_dump
 
@@ -72,7 +73,8 @@ def test_codings_saved_while_an_import_runs(coded_project, tmp_path):
         saved = {(c.segment_id, c.code_id) for c, _ in p.store.iter_codings(coder="bo")}
         assert saved == set(added)
         assert p.store.stats()["documents"] == 1 + 6000
-        assert [r[0] for r in p.store.conn.execute("SELECT status FROM imports ORDER BY id")] == ["complete"] * 2
+        status = [c.name for c in imports_table.columns].index("status")
+        assert [r[status] for r in p.store.table_rows("imports")] == ["complete"] * 2
 
 
 def test_a_killed_import_is_rolled_back_at_the_next_open(coded_project, tmp_path):
@@ -83,7 +85,7 @@ def test_a_killed_import_is_rolled_back_at_the_next_open(coded_project, tmp_path
     deadline = time.monotonic() + 120
     with Store.open(root / DB_NAME) as watcher:
         while True:  # wait until the import has committed a batch, then crash it
-            stored = watcher.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+            stored = watcher.row_counts()["documents"]
             if stored > 1:
                 break
             assert proc.poll() is None and time.monotonic() < deadline, "the import never committed a batch"
@@ -153,8 +155,8 @@ def test_a_full_disk_gives_one_line_and_changes_nothing(coded_project, tmp_path,
 
     def open_on_a_full_disk(path, create=False):
         store = real_open(path, create)
-        pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
-        store.conn.execute(f"PRAGMA max_page_count = {pages + 2}")  # what SQLite sees on a full disk
+        pages = store.conn.exec_driver_sql("PRAGMA page_count").scalar_one()
+        store.conn.exec_driver_sql(f"PRAGMA max_page_count = {pages + 2}")  # what SQLite sees on a full disk
         return store
 
     monkeypatch.setattr(Store, "open", staticmethod(open_on_a_full_disk))

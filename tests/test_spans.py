@@ -75,7 +75,7 @@ def test_migration_gives_old_segment_codings_their_segments_span(tmp_path):
         assert store.applied_migrations()[-1] == SCHEMA_VERSION
         after = {c.id: c for c in (store.get_coding(r[0]) for r in before)}
         assert len(after) == len(before) == 5
-        n = store.conn.execute("SELECT COUNT(*) FROM codings").fetchone()[0]
+        n = store.row_counts()["codings"]
         assert n == len(before)
         for row in before:
             cid, seg_id, code, coder, source, score, model_version, reason, memo, created, updated = row

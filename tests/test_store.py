@@ -1,38 +1,94 @@
-"""Store: migrations, transactions, audit log, rename/merge keep codings."""
+"""Store: schema revisions, transactions, audit log, rename/merge keep codings — on both engines."""
 
 from __future__ import annotations
 
 import sqlite3
 
 import pytest
+from sqlalchemy.exc import DBAPIError
 
+from legacy_schema import MIGRATIONS, make_legacy_db
 from qualcode.core.errors import StoreError
 from qualcode.core.records import DocumentIn, SegmentIn
-from qualcode.store.database import MIGRATIONS, SCHEMA_VERSION, Store
+from qualcode.store.database import HEAD, REVISIONS, SCHEMA_VERSION, Store
 
 
-def test_migrations_are_recorded_and_idempotent(tmp_path):
-    db = tmp_path / "q.db"
-    store = Store.open(db, create=True)
-    assert store.applied_migrations() == [v for v, _, _ in MIGRATIONS]
-    assert store.migrate() == []
+def test_a_new_database_is_at_head_and_reopens_without_migrating(db_target):
+    store = Store.open(db_target, create=True)
+    assert store.schema_revision() == HEAD
+    assert store.applied_migrations() == list(range(1, SCHEMA_VERSION + 1))
+    assert store.backup is None
     store.close()
-    again = Store.open(db)
-    assert again.applied_migrations()[-1] == SCHEMA_VERSION
-    assert again.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
-    assert again.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    again = Store.open(db_target)
+    assert again.schema_revision() == HEAD and again.backup is None
+    assert list(again.iter_audit()) == []  # nothing was upgraded
     again.close()
 
 
-def test_newer_schema_is_refused(tmp_path):
+def test_sqlite_pragmas_are_set(tmp_path):
+    store = Store.open(tmp_path / "q.db", create=True)
+    assert store.conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+    assert store.conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+    assert store.conn.exec_driver_sql("PRAGMA synchronous").scalar_one() == 1  # NORMAL
+    store.close()
+
+
+def test_head_is_the_script_directorys_head():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from qualcode.store.database import MIGRATIONS_DIR
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    script = ScriptDirectory.from_config(cfg)
+    assert script.get_current_head() == HEAD
+    assert [s.revision for s in reversed(list(script.walk_revisions()))] == list(REVISIONS)
+
+
+def test_the_migrations_build_exactly_the_schema_metadata(db_target):
+    """Upgrading an empty database through every revision gives what schema.py describes."""
+    from alembic import command
+    from alembic.autogenerate import compare_metadata
+    from alembic.config import Config
+    from alembic.migration import MigrationContext
+
+    from qualcode.store import schema
+    from qualcode.store.database import MIGRATIONS_DIR
+    from qualcode.store.engine import get_engine
+
+    with get_engine(db_target).connect() as conn:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+        diff = compare_metadata(MigrationContext.configure(conn), schema.metadata)
+    assert diff == []
+    st = Store.open(db_target)
+    assert st.schema_revision() == HEAD and st.backup is None
+    with st.transaction():
+        st.log("anna", "add")
+    with pytest.raises(DBAPIError, match="append-only"):
+        st.conn.exec_driver_sql("DELETE FROM audit")
+    st.close()
+
+
+def test_newer_schema_is_refused(db_target):
+    store = Store.open(db_target, create=True)
+    store.conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0999'")
+    store.close()
+    with pytest.raises(StoreError, match="nyare än denna qualcode .* uppgradera qualcode"):
+        Store.open(db_target)
+
+
+def test_newer_legacy_schema_is_refused(tmp_path):
     db = tmp_path / "q.db"
-    Store.open(db, create=True).close()
-    conn = sqlite3.connect(db)
+    conn = make_legacy_db(db)
     conn.execute("INSERT INTO schema_migrations VALUES (999, 'future', 'x')")
-    conn.commit()
     conn.close()
     with pytest.raises(StoreError, match="uppgradera qualcode"):
         Store.open(db)
+    assert not list(tmp_path.glob("q.db.bak-*"))
 
 
 def test_corrupt_database_gets_a_clear_message(tmp_path):
@@ -49,14 +105,29 @@ def test_missing_database_is_not_created(tmp_path):
     assert not (tmp_path / "nope.db").exists()
 
 
+def test_an_unreachable_postgresql_server_gets_one_line():
+    with pytest.raises(StoreError) as info:
+        Store.open("postgresql+psycopg://qc@127.0.0.1:1/qualcode")
+    message = str(info.value)
+    assert message.startswith("kunde inte ansluta till PostgreSQL på 127.0.0.1:1 (")
+    assert message.endswith("— starta servern eller kontrollera adressen") and "\n" not in message
+
+
+def test_an_empty_postgresql_database_is_no_project(db_target):
+    if not isinstance(db_target, str):
+        pytest.skip("PostgreSQL only")
+    with pytest.raises(StoreError, match="innehåller inget qualcode-projekt"):
+        Store.open(db_target)
+
+
 def _doc(store: Store) -> int:
     doc_id = store.add_document(DocumentIn(name="a", kind="note", text="Hej på dig."), "h1")
     store.add_segments([SegmentIn(doc_id, "paragraph", 0, 0, 11, "hej på du")])
     return doc_id
 
 
-def test_transaction_rolls_back_everything(tmp_path):
-    store = Store.open(tmp_path / "q.db", create=True)
+def test_transaction_rolls_back_everything(new_store):
+    store = new_store
     with pytest.raises(RuntimeError):
         with store.transaction():
             _doc(store)
@@ -65,59 +136,108 @@ def test_transaction_rolls_back_everything(tmp_path):
             raise RuntimeError("boom")
     assert store.stats()["documents"] == 0
     assert store.get_info("x") is None
+    before = store.content_hash()
+    with pytest.raises(DBAPIError):  # a failing statement rolls the whole transaction back
+        with store.transaction():
+            _doc(store)
+            store.add_document(DocumentIn(name="b", kind="note", text="x"), "h1")  # same content hash
+    assert store.content_hash() == before and store.row_counts()["documents"] == 0
 
 
-def test_audit_log_is_append_only(tmp_path):
-    store = Store.open(tmp_path / "q.db", create=True)
+def test_audit_log_is_append_only(new_store):
+    store = new_store
     with store.transaction():
         store.log("anna", "add", detail={"a": 1})
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        store.conn.execute("DELETE FROM audit")
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        store.conn.execute("UPDATE audit SET actor = 'x'")
+    with pytest.raises(DBAPIError, match="append-only"):
+        store.conn.exec_driver_sql("DELETE FROM audit")
+    with pytest.raises(DBAPIError, match="append-only"):
+        store.conn.exec_driver_sql("UPDATE audit SET actor = 'x'")
     assert [a.action for a in store.iter_audit()] == ["add"]
 
 
-def test_segment_text_comes_from_offsets(tmp_path):
-    store = Store.open(tmp_path / "q.db", create=True)
+def test_segment_text_comes_from_offsets(new_store):
+    store = new_store
     with store.transaction():
-        doc_id = store.add_document(DocumentIn(name="å", kind="note", text="Åsa är här.\n\nÖver ån."), "h")
-        store.add_segments([SegmentIn(doc_id, "paragraph", 0, 0, 11, ""), SegmentIn(doc_id, "paragraph", 1, 13, 21, "")])
-    assert [s.text for s in store.iter_segments()] == ["Åsa är här.", "Över ån."]
+        doc_id = store.add_document(DocumentIn(name="å", kind="note", text="Åsa är här.\n\nÖver ån. 😀"), "h")
+        store.add_segments([SegmentIn(doc_id, "paragraph", 0, 0, 11, ""), SegmentIn(doc_id, "paragraph", 1, 13, 23, "")])
+    assert [s.text for s in store.iter_segments()] == ["Åsa är här.", "Över ån. 😀"]
+    assert store.span_text(doc_id, 13, 23) == "Över ån. 😀"
 
 
-def test_migration_3_keeps_key_quote_flags_and_allows_one_per_coder(tmp_path, monkeypatch):
-    import qualcode.store.database as store_module
+def test_dump_and_content_hash_are_the_same_on_both_engines(tmp_path):
+    import os
 
-    db = tmp_path / "q.db"
-    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:2])
-    old = Store.open(db, create=True)
-    with old.transaction():
-        d = old.add_document(DocumentIn("a", "note", "Ett stycke.", {}), "h")
-        old.add_segments([SegmentIn(d, "paragraph", 0, 0, 11, "")])
-        sid = next(old.iter_segments()).id
-        old.conn.execute("INSERT INTO quotes (segment_id, flagged_by, note, created_at) VALUES (?, 'anna', 'bra', 'x')",
-                         (sid,))
-    old.close()
-    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
+    from conftest import pg_database
+
+    if not os.environ.get("QUALCODE_TEST_PG") and not os.environ.get("CI"):
+        pytest.skip("QUALCODE_TEST_PG is not set")
+
+    def fill(store: Store) -> None:
+        with store.transaction():
+            d = store.add_document(DocumentIn("å.txt", "note", "Ett stycke om lönen.", {"kön": "kvinna", "n": 3}), "h")
+            store.add_segments([SegmentIn(d, "paragraph", 0, 0, 20, "en stycke om lön")])
+            store.set_info("codebook", {"name": "K"})
+            store.save_model("v1", "hash", {"n": 1}, {"f1": 0.25}, b"\x00\xffblob")
+
+    lite = Store.open(tmp_path / "q.db", create=True)
+    with pg_database() as url:
+        pg = Store.open(url, create=True)
+        fill(lite)
+        fill(pg)
+        # created_at differs by the clock; compare everything else
+        assert lite.row_counts() == pg.row_counts()
+        assert lite.content_hash(["segments", "project_info"]) == pg.content_hash(["segments", "project_info"])
+        [m1], [m2] = lite.dump()["models"], pg.dump()["models"]
+        assert m1[5] == m2[5] == b"\x00\xffblob"
+        pg.close()
+    lite.close()
+
+
+def test_a_legacy_project_is_backed_up_stamped_and_upgraded(tmp_path):
+    """A database made by the code before Alembic (old numbered migrations) opens without loss."""
+    db = tmp_path / "proj" / "qualcode.db"
+    db.parent.mkdir()
+    conn = make_legacy_db(db, upto=2)
+    conn.execute("INSERT INTO documents (id, name, kind, text, content_hash, created_at) VALUES (1, 'a', 'note', 'Ett stycke.', 'h', 'x')")
+    conn.execute("INSERT INTO segments (id, document_id, unit, idx, start, end) VALUES (1, 1, 'paragraph', 0, 0, 11)")
+    conn.execute("INSERT INTO quotes (segment_id, flagged_by, note, created_at) VALUES (1, 'anna', 'bra', 'x')")
+    conn.close()
     st = Store.open(db)
-    assert st.applied_migrations() == [v for v, _, _ in MIGRATIONS]
-    assert st.flagged_quotes() == {sid} and st.flagged_quotes(by="anna") == {sid}
-    st.flag_quote(sid, "bo")
-    assert st.flagged_quotes(by="bo") == {sid}
-    assert st.unflag_quote(sid, "bo") == ["bo"]
-    assert st.flagged_quotes(by="anna") == {sid}
-    assert st.unflag_quote(sid) == ["anna"]
-    assert st.flagged_quotes() == set()
+    assert st.schema_revision() == HEAD
+    assert st.backup is not None and st.backup.name.startswith("qualcode.db.bak-0002-")
+    old = sqlite3.connect(st.backup)
+    assert old.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] == 2
+    assert old.execute("SELECT flagged_by, note FROM quotes").fetchall() == [("anna", "bra")]
+    old.close()
+    [entry] = list(st.iter_audit())
+    assert (entry.action, entry.detail) == ("schema.upgrade", {"from": "0002", "to": HEAD, "backup": str(st.backup)})
+    # migration 3: key-quote flags kept, one per coder now
+    assert st.flagged_quotes() == {1} and st.flagged_quotes(by="anna") == {1}
+    st.flag_quote(1, "bo")
+    assert st.flagged_quotes(by="bo") == {1}
+    assert st.unflag_quote(1, "bo") == ["bo"]
+    assert st.unflag_quote(1) == ["anna"]
+    st.close()
+    again = Store.open(db)  # at head now: no second backup
+    assert again.backup is None and len(list(db.parent.glob("qualcode.db.bak-*"))) == 1
+    again.close()
+
+
+def test_a_legacy_project_at_the_last_numbered_migration_is_only_stamped(tmp_path):
+    db = tmp_path / "qualcode.db"
+    make_legacy_db(db, upto=len(MIGRATIONS)).close()
+    st = Store.open(db)
+    assert st.schema_revision() == HEAD and st.backup is None
+    assert not list(tmp_path.glob("qualcode.db.bak-*"))
     st.close()
 
 
-def test_the_store_returns_frozen_records_never_dicts(tmp_path):
+def test_the_store_returns_frozen_records_never_dicts(new_store):
     import dataclasses
 
     from qualcode.core.records import AuditEntry, ModelInfo, SavedModel, StoredSample
 
-    store = Store.open(tmp_path / "q.db", create=True)
+    store = new_store
     with store.transaction():
         store.log("anna", "add", code_id="P13", detail={"via": "qdpx"})
         store.save_sample("u1", 7, {"unit": None, "kind": "note"}, [3, 1, 2])

@@ -502,7 +502,7 @@ def test_retraining_runs_in_the_background_after_enough_changes(tmp_path):
     retrainer.join(timeout=30)
     assert seen == [tmp_path / "p"] and retrainer.error is None
     with find_project(tmp_path / "p") as p:
-        assert p.store.load_tag_state("anna", WEB_SESSION)["since_train"] == 0
+        assert p.store.load_tag_state("anna", WEB_SESSION).data["since_train"] == 0
     assert 'data-code="T-IT"' in c.get(f"/documents/{doc}").text  # the new suggestion shows in place
 
 

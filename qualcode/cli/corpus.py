@@ -313,8 +313,8 @@ def detached(
 
     with open_project(project) as p:
         rows = [
-            {"id": r["id"], "document": r["document"], "code": r["code_id"] or "nyckelcitat", "coder": r["coder"],
-             "memo": r["memo"], "text": r["text"], "created_at": r["created_at"]}
+            {"id": r.id, "document": r.document, "code": r.code_id or "nyckelcitat", "coder": r.coder,
+             "memo": r.memo, "text": r.text, "created_at": r.created_at}
             for r in do_list(p, document)
         ]
     emit(rows, ["id", "document", "code", "coder", "memo", "text", "created_at"], fmt)

@@ -249,7 +249,7 @@ class TagSession:
             # ids, names or any case on the command line; the stored spec keeps exact ids
             spec = replace(spec, code=tuple(self.codebook.resolve(c).id for c in spec.code))
         saved = self.store.load_tag_state(self.coder, session)
-        state = _State.from_dict(saved) if saved else _State(spec=spec or QueueSpec())
+        state = _State.from_dict(saved.data) if saved else _State(spec=spec or QueueSpec())
         if spec is not None and saved and spec != state.spec:
             state = _State(spec=spec)  # new order or filter: a fresh walk, same decisions
         self.state = state

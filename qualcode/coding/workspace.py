@@ -244,7 +244,7 @@ def _restore(project: Project, snap: dict[str, Any]) -> None:
 def _push_undo(project: Project, coder: str, record: dict[str, Any]) -> int:
     """Remember how to undo a change; returns the coder's changes since the last retraining."""
     store = project.store
-    state = store.load_tag_state(coder, WEB_SESSION) or {}
+    state = _web_state(project, coder)
     stack = [*(state.get("undo") or []), record][-UNDO_LIMIT:]
     since = int(state.get("since_train") or 0) + 1
     store.save_tag_state(coder, WEB_SESSION, {**state, "undo": stack, "since_train": since})
@@ -254,7 +254,7 @@ def _push_undo(project: Project, coder: str, record: dict[str, Any]) -> int:
 def retraining_started(project: Project, coder: str | None = None) -> None:
     """The background retraining has started: count the coder's changes from zero again."""
     coder = coder or project.coder
-    state = project.store.load_tag_state(coder, WEB_SESSION) or {}
+    state = _web_state(project, coder)
     project.store.save_tag_state(coder, WEB_SESSION, {**state, "since_train": 0})
 
 
@@ -368,7 +368,7 @@ def undo_last(project: Project, coder: str | None = None) -> Change:
     """Put back what the coder's last change in the workspace altered (also after a restart)."""
     store = project.store
     coder = coder or project.coder
-    state = store.load_tag_state(coder, WEB_SESSION) or {}
+    state = _web_state(project, coder)
     stack = list(state.get("undo") or [])
     if not stack:
         raise InputError(_("nothing to undo"))
@@ -395,8 +395,14 @@ def undo_last(project: Project, coder: str | None = None) -> Change:
     return Change(message, int(record["document"]))
 
 
+def _web_state(project: Project, coder: str) -> dict[str, Any]:
+    """The coder's saved browser session (undo stack, changes since training), or an empty one."""
+    saved = project.store.load_tag_state(coder, WEB_SESSION)
+    return dict(saved.data) if saved else {}
+
+
 def can_undo(project: Project, coder: str | None = None) -> bool:
-    state = project.store.load_tag_state(coder or project.coder, WEB_SESSION) or {}
+    state = _web_state(project, coder or project.coder)
     return bool(state.get("undo"))
 
 

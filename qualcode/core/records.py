@@ -161,6 +161,34 @@ class SavedModel(ModelInfo):
 
 
 @dataclass(frozen=True)
+class DetachedCoding:
+    """A coding or key-quote flag kept for review after its text vanished from a replaced document."""
+
+    id: int
+    document_id: int
+    document: str  # the document's name
+    code_id: str | None  # None: a key-quote flag
+    coder: str
+    source: str
+    memo: str | None
+    key_quote: bool
+    text: str  # the text it had
+    start: int
+    end: int
+    created_at: str
+
+
+@dataclass(frozen=True)
+class TagState:
+    """Where a coder's tagging session stands (the terminal's or the browser's), saved between runs."""
+
+    coder: str
+    session: str
+    data: dict[str, Any]
+    updated_at: str
+
+
+@dataclass(frozen=True)
 class StoredSample:
     """A named, reproducible draw of segments for double coding."""
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from qualcode.core.errors import Hint, InputError, NotFoundError
-from qualcode.core.records import Coding, Document, DocumentIn, Segment, SegmentIn
+from qualcode.core.records import Coding, DetachedCoding, Document, DocumentIn, Segment, SegmentIn
 from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
@@ -335,7 +335,7 @@ def set_document_meta(
     return store.get_document(doc.id)
 
 
-def detached(project: Project, ref: str | int | None = None) -> list[dict[str, Any]]:
+def detached(project: Project, ref: str | int | None = None) -> list[DetachedCoding]:
     """Codings and key-quote flags kept for review after their text vanished in a replace."""
     doc_id = find_document(project, ref).id if ref is not None else None
     return project.store.detached_codings(doc_id)

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import text
+
 from qualcode.core.records import Account, AccountSession, AuditChange
 from qualcode.store.database import Store
 
 
 def _rows(store: Store, sql: str, **params: Any) -> list[Any]:
-    return list(store.conn.execute(sql, params).fetchall())
+    return list(store.conn.execute(text(sql), params).fetchall())
 
 
 def _run(store: Store, sql: str, **params: Any) -> int:
     """Execute one statement; the number of rows it changed."""
-    return int(store.conn.execute(sql, params).rowcount)
+    return int(store.conn.execute(text(sql), params).rowcount)
 
 
 def _account(r: Any) -> Account:

@@ -1,14 +1,23 @@
 """The project database: the only module that contains SQL.
 
-SQLite in WAL mode with foreign keys on. The schema is a list of numbered migrations,
-each recorded in `schema_migrations` when applied. Every write goes through
-`Store.transaction()`, so an error leaves the database as it was.
+One store for two engines through SQLAlchemy Core: a SQLite file (the embedded default: WAL mode,
+foreign keys on) or a PostgreSQL database (psycopg 3). The schema is `qualcode/store/schema.py`;
+Alembic revisions (`qualcode/store/migrations/`) bring an existing database there when it is opened.
+Every write goes through `Store.transaction()`, so an error leaves the database as it was.
+
+Queries are plain SQL written once for both engines: `?` placeholders, the column `end` written
+bare in lower case (`_prep` quotes it: END is reserved in PostgreSQL; the keyword END is upper
+case), and the few constructs that differ (JSON, case folding, row order) behind a dialect switch.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
+import logging
 import os
+import re
 import socket
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -17,12 +26,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import URL, Connection, select
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
 from qualcode.core.codebook import Codebook, build_codebook, code_from_mapping
 from qualcode.core.errors import Hint, NotFoundError, StoreError
 from qualcode.core.records import (
     POSITIVE_SOURCES,
     AuditEntry,
     Coding,
+    DetachedCoding,
     Document,
     DocumentIn,
     ModelInfo,
@@ -30,302 +43,54 @@ from qualcode.core.records import (
     Segment,
     SegmentIn,
     StoredSample,
+    TagState,
 )
+from qualcode.store import schema
+from qualcode.store.engine import BUSY_TIMEOUT, display_url, get_engine, is_url, sqlite_url, to_url
+
+__all__ = ["BUSY_TIMEOUT", "DB_NAME", "HEAD", "REVISIONS", "SCHEMA_VERSION", "Store", "write_error"]
+
+log = logging.getLogger(__name__)
+
+# A cursor result and its rows (SQLAlchemy's CursorResult / Row: their type parameters differ
+# between SQLAlchemy 2.0 and 2.1, and driver SQL has no column types to infer).
+_Result = Any
+_Row = Any
 
 DB_NAME = "qualcode.db"
 # SQL for "this segment has this code": a manual or an accepted coding
 POSITIVE_SQL = "(" + ", ".join(f"'{s}'" for s in POSITIVE_SOURCES) + ")"
 DECIDED_SQL = "(" + ", ".join(f"'{s}'" for s in (*POSITIVE_SOURCES, "rejected")) + ")"  # she decided the code
-# Seconds a write waits for another writer before giving up (imports commit in short batches);
-# QUALCODE_BUSY_TIMEOUT overrides it.
-BUSY_TIMEOUT = 30.0
 # A running import on another machine that has not written for this long is taken as crashed.
 STALE_IMPORT_SECONDS = 600
 
-# (version, name, SQL). Append only: never edit a migration that has shipped.
-MIGRATIONS: list[tuple[int, str, str]] = [
-    (
-        1,
-        "core schema",
-        """
-        CREATE TABLE project_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE codes (
-            id TEXT PRIMARY KEY,
-            name TEXT NOT NULL,
-            parent_id TEXT REFERENCES codes(id) ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED,
-            kind TEXT NOT NULL,
-            position INTEGER NOT NULL,
-            data TEXT NOT NULL
-        );
-        CREATE TABLE imports (
-            id INTEGER PRIMARY KEY,
-            source TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            options TEXT NOT NULL DEFAULT '{}',
-            n_documents INTEGER NOT NULL DEFAULT 0,
-            created_at TEXT NOT NULL
-        );
-        CREATE TABLE documents (
-            id INTEGER PRIMARY KEY,
-            name TEXT NOT NULL,
-            kind TEXT NOT NULL CHECK (kind IN ('note', 'survey')),
-            source TEXT NOT NULL DEFAULT '',
-            text TEXT NOT NULL,
-            content_hash TEXT NOT NULL UNIQUE,
-            meta TEXT NOT NULL DEFAULT '{}',
-            import_id INTEGER REFERENCES imports(id),
-            created_at TEXT NOT NULL
-        );
-        CREATE TABLE segments (
-            id INTEGER PRIMARY KEY,
-            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-            unit TEXT NOT NULL CHECK (unit IN ('paragraph', 'sentence', 'response')),
-            idx INTEGER NOT NULL,
-            start INTEGER NOT NULL,
-            end INTEGER NOT NULL CHECK (end >= start),
-            lemmas TEXT NOT NULL DEFAULT '',
-            UNIQUE (document_id, unit, idx)
-        );
-        CREATE INDEX segments_unit ON segments (unit);
-        CREATE TABLE codings (
-            id INTEGER PRIMARY KEY,
-            segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
-            code_id TEXT NOT NULL REFERENCES codes(id) ON UPDATE CASCADE,
-            coder TEXT NOT NULL,
-            source TEXT NOT NULL CHECK (source IN ('manual', 'suggested', 'accepted', 'rejected')),
-            score REAL,
-            model_version TEXT,
-            reason TEXT,
-            memo TEXT,
-            created_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL,
-            UNIQUE (segment_id, code_id, coder)
-        );
-        CREATE INDEX codings_code ON codings (code_id);
-        CREATE INDEX codings_segment ON codings (segment_id);
-        CREATE TABLE audit (
-            id INTEGER PRIMARY KEY,
-            at TEXT NOT NULL,
-            actor TEXT NOT NULL,
-            action TEXT NOT NULL,
-            coding_id INTEGER,
-            segment_id INTEGER,
-            code_id TEXT,
-            detail TEXT NOT NULL DEFAULT '{}'
-        );
-        CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
-            BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
-        CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
-            BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
-        CREATE TABLE quotes (
-            segment_id INTEGER PRIMARY KEY REFERENCES segments(id) ON DELETE CASCADE,
-            flagged_by TEXT NOT NULL,
-            note TEXT,
-            created_at TEXT NOT NULL
-        );
-        CREATE TABLE models (
-            version TEXT PRIMARY KEY,
-            created_at TEXT NOT NULL,
-            codebook_hash TEXT NOT NULL,
-            trained_on TEXT NOT NULL DEFAULT '{}',
-            metrics TEXT NOT NULL DEFAULT '{}',
-            blob BLOB NOT NULL
-        );
-        CREATE TABLE tag_state (
-            coder TEXT NOT NULL,
-            session TEXT NOT NULL,
-            data TEXT NOT NULL DEFAULT '{}',
-            updated_at TEXT NOT NULL,
-            PRIMARY KEY (coder, session)
-        );
-        """,
-    ),
-    (
-        2,
-        "coder reviews and shared samples",
-        """
-        CREATE TABLE reviews (
-            segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
-            coder TEXT NOT NULL,
-            updated_at TEXT NOT NULL,
-            PRIMARY KEY (segment_id, coder)
-        );
-        CREATE INDEX reviews_coder ON reviews (coder);
-        CREATE TABLE samples (
-            name TEXT PRIMARY KEY,
-            seed INTEGER NOT NULL,
-            n INTEGER NOT NULL,
-            spec TEXT NOT NULL DEFAULT '{}',
-            segment_ids TEXT NOT NULL,
-            created_at TEXT NOT NULL
-        );
-        """,
-    ),
-    (
-        3,
-        "key quote flags per coder",
-        """
-        CREATE TABLE quotes_by_coder (
-            segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
-            flagged_by TEXT NOT NULL,
-            note TEXT,
-            created_at TEXT NOT NULL,
-            PRIMARY KEY (segment_id, flagged_by)
-        );
-        INSERT INTO quotes_by_coder (segment_id, flagged_by, note, created_at)
-            SELECT segment_id, flagged_by, note, created_at FROM quotes;
-        DROP TABLE quotes;
-        ALTER TABLE quotes_by_coder RENAME TO quotes;
-        """,
-    ),
-    (
-        4,
-        "codings cover a span of their document",
-        # A coding is (document, start, end) in code points, end exclusive; segment_id is the
-        # anchor segment (the first it overlaps). Segment codings keep their segment's span.
-        """
-        CREATE TABLE codings_spans (
-            id INTEGER PRIMARY KEY,
-            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-            start INTEGER NOT NULL,
-            end INTEGER NOT NULL CHECK (end >= start),
-            segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
-            code_id TEXT NOT NULL REFERENCES codes(id) ON UPDATE CASCADE,
-            coder TEXT NOT NULL,
-            source TEXT NOT NULL CHECK (source IN ('manual', 'suggested', 'accepted', 'rejected')),
-            score REAL,
-            model_version TEXT,
-            reason TEXT,
-            memo TEXT,
-            created_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL
-        );
-        INSERT INTO codings_spans (id, document_id, start, end, segment_id, code_id, coder, source, score,
-                model_version, reason, memo, created_at, updated_at)
-            SELECT c.id, s.document_id, s.start, s.end, c.segment_id, c.code_id, c.coder, c.source, c.score,
-                c.model_version, c.reason, c.memo, c.created_at, c.updated_at
-            FROM codings c JOIN segments s ON s.id = c.segment_id;
-        DROP TABLE codings;
-        ALTER TABLE codings_spans RENAME TO codings;
-        CREATE INDEX codings_code ON codings (code_id);
-        CREATE INDEX codings_segment ON codings (segment_id, code_id, coder);
-        CREATE INDEX codings_document ON codings (document_id, code_id, coder, start);
-        """,
-    ),
-    (
-        5,
-        "imports committed in batches: status and holder",
-        """
-        ALTER TABLE imports ADD COLUMN status TEXT NOT NULL DEFAULT 'complete';
-        ALTER TABLE imports ADD COLUMN pid INTEGER;
-        ALTER TABLE imports ADD COLUMN host TEXT;
-        ALTER TABLE imports ADD COLUMN updated_at TEXT;
-        """,
-    ),
-    (
-        6,
-        "codings kept for review when their text vanished from a replaced document",
-        # Never dropped silently: a coding (or key-quote flag) whose text is gone after a document
-        # was replaced is kept here with its old text until she codes it again or lets it go.
-        """
-        CREATE TABLE detached_codings (
-            id INTEGER PRIMARY KEY,
-            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-            code_id TEXT,
-            coder TEXT NOT NULL,
-            source TEXT NOT NULL,
-            memo TEXT,
-            key_quote INTEGER NOT NULL DEFAULT 0,
-            text TEXT NOT NULL,
-            start INTEGER NOT NULL,
-            end INTEGER NOT NULL,
-            created_at TEXT NOT NULL
-        );
-        CREATE INDEX detached_document ON detached_codings (document_id);
-        """,
-    ),
-    (
-        7,
-        "a span's minimum overlap with the segments it counts for",
-        # NULL: every segment it overlaps; n: only those it shares at least min(n, segment
-        # length, span length) characters with (a REFI-QDA selection that just touches a paragraph).
-        """
-        ALTER TABLE codings ADD COLUMN min_overlap INTEGER;
-        """,
-    ),
-    (
-        8,
-        "document structure: a segment's role (heading, prompt) and the section it stands under",
-        """
-        ALTER TABLE segments ADD COLUMN role TEXT;
-        ALTER TABLE segments ADD COLUMN section TEXT;
-        """,
-    ),
-    (
-        9,
-        "survey respondents whatever their free-text cells hold",
-        # The base of a questionnaire table is its respondents, not its non-empty answers.
-        """
-        CREATE TABLE respondents (
-            survey TEXT NOT NULL,
-            respondent TEXT NOT NULL,
-            meta TEXT NOT NULL DEFAULT '{}',
-            text_columns TEXT NOT NULL DEFAULT '[]',
-            import_id INTEGER REFERENCES imports(id) ON DELETE CASCADE,
-            PRIMARY KEY (survey, respondent)
-        );
-        """,
-    ),
-    (
-        10,
-        "codings by coder: what a coder has judged (qualcode tag's next segment)",
-        # Store.reviewed(coder) reads `codings WHERE coder = ? AND source IN (...)` at every step
-        # of a tagging session; without this index that is a scan of every coding.
-        """
-        CREATE INDEX codings_coder ON codings (coder, source);
-        """,
-    ),
-    (
-        11,
-        "documents by name and source path (the re-import check runs once per imported document)",
-        # Store.documents_like looks a document up by name or source at every import; without these
-        # indexes each look-up scans every document and an import grows quadratically with the project.
-        """
-        CREATE INDEX documents_name ON documents (name);
-        CREATE INDEX documents_source ON documents (source);
-        """,
-    ),
-    (
-        12,
-        "accounts and web sessions",
-        # `qualcode serve --team`: who may sign in (argon2 hashes only) and the open browser sessions,
-        # each keyed by a hash of its cookie value (the cookie itself is never stored).
-        """
-        CREATE TABLE accounts (
-            name TEXT PRIMARY KEY,
-            role TEXT NOT NULL CHECK (role IN ('admin', 'coder', 'reader')),
-            password_hash TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            disabled BOOLEAN NOT NULL DEFAULT FALSE
-        );
-        CREATE TABLE web_sessions (
-            token_hash TEXT PRIMARY KEY,
-            account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
-            csrf TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            expires_at TEXT NOT NULL,
-            last_seen TEXT NOT NULL
-        );
-        CREATE INDEX web_sessions_account ON web_sessions (account);
-        """,
-    ),
-]
+# The Alembic revisions in order (qualcode/store/migrations/versions); revision N carries the old
+# numbered migration N over one for one. Append only. A test checks HEAD against the script directory.
+REVISIONS: tuple[str, ...] = tuple(f"{n:04d}" for n in range(1, 13))
+HEAD = REVISIONS[-1]
+SCHEMA_VERSION = int(HEAD)
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# PostgreSQL: every write transaction first takes this advisory lock (advisory locks are per
+# database, and a project is one database), so writers queue as SQLite's BEGIN IMMEDIATE makes them.
+WRITE_LOCK_KEY = 0x71C0DE  # "qc0de"
 
-SCHEMA_VERSION = max(v for v, _, _ in MIGRATIONS)
-# Whether coding c shares enough characters with segment {s} to count for it (see migration 7).
-_ENOUGH = "(c.min_overlap IS NULL OR MIN(c.end, {s}.end) - MAX(c.start, {s}.start) >= MIN(c.min_overlap, {s}.end - {s}.start, c.end - c.start))"
-IMPORT_STATUS_MIGRATION = 5
-STRUCTURE_MIGRATION = 8
+# Whether coding c shares enough characters with segment {s} to count for it (see revision 0007):
+# at least min(min_overlap, segment length, span length) of them.
+_ENOUGH = (
+    "(c.min_overlap IS NULL OR "
+    "(CASE WHEN c.end < {s}.end THEN c.end ELSE {s}.end END) - (CASE WHEN c.start > {s}.start THEN c.start ELSE {s}.start END) "
+    ">= (CASE WHEN c.min_overlap <= {s}.end - {s}.start AND c.min_overlap <= c.end - c.start THEN c.min_overlap "
+    "WHEN {s}.end - {s}.start <= c.end - c.start THEN {s}.end - {s}.start ELSE c.end - c.start END))"
+)
+_FINISHED = "COALESCE(d.import_id, 0) NOT IN (SELECT id FROM imports WHERE status = 'running')"
+_END = re.compile(r'(?<![\w"])end(?![\w"])')
+
+
+@functools.lru_cache(maxsize=4096)
+def _prep(sql: str, pg: bool) -> str:
+    """The SQL as the driver takes it: `end` quoted; on psycopg `%s` placeholders."""
+    sql = _END.sub('"end"', sql)
+    return sql.replace("%", "%%").replace("?", "%s") if pg else sql
 
 
 def now() -> str:
@@ -336,59 +101,82 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-_FINISHED = "COALESCE(d.import_id, 0) NOT IN (SELECT id FROM imports WHERE status = 'running')"
-
-
 def _meta_path(key: str) -> str:
     # JSON path with the key quoted, so keys like "verksamhetsområde" or "a.b" work.
     return '$."' + key.replace('"', '\\"') + '"'
 
 
 class Store:
-    """A connection to a project database. Use `Store.open(path)`."""
+    """A connection to a project database. Use `Store.open(path or URL)`."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path):
+    def __init__(self, conn: Connection, url: URL, path: Path | None):
         self.conn = conn
-        self.path = path
+        self.url = url
+        self.path = path  # the SQLite file; None for PostgreSQL
+        self.pg = url.get_backend_name() == "postgresql"
+        # Where messages say the project is: its folder, or the database URL (never a password).
+        self.label = str(path.parent) if path is not None else display_url(url)
+        self.backup: Path | None = None  # the copy made before this open upgraded the schema
         self._depth = 0
-        self._finished = "1"  # the filter that hides unfinished imports, once the schema has them
-        self._structure = False  # segments have role and section columns (migration 8)
+        self._finished = _FINISHED  # the filter that hides documents of unfinished imports
+        self._begin = "BEGIN" if self.pg else "BEGIN IMMEDIATE"
+        # The remaining dialect differences, written once here.
+        self._roworder = "ctid" if self.pg else "rowid"  # insertion order (neither table has an id)
+
+    # -- running SQL -----------------------------------------------------------------------
+
+    def _x(self, sql: str, params: Sequence[Any] = ()) -> _Result:
+        return self.conn.exec_driver_sql(_prep(sql, self.pg), tuple(params))
+
+    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.conn.exec_driver_sql(_prep(sql, self.pg), [tuple(r) for r in rows])
+
+    def _meta_value(self, key: str) -> tuple[str, str]:
+        """SQL for a document's metadata value as text, and its bind value."""
+        if self.pg:
+            return "(d.meta::json ->> ?)", key
+        return "CAST(json_extract(d.meta, ?) AS TEXT)", _meta_path(key)
 
     # -- opening and migrations ---------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path, create: bool = False) -> Store:
-        path = Path(path)
-        if not create and not path.exists():
-            raise StoreError(f"projektdatabasen '{path}' finns inte", value=str(path),
-                             hint=Hint("skapa ett projekt", command=("init",)))
-        if not create and not os.access(path, os.R_OK):
-            raise StoreError(f"projektdatabasen '{path}' får inte läsas av dig (filrättigheter) — be ägaren om läsrätt")
+    def open(cls, target: str | Path | URL, create: bool = False) -> Store:
+        """Open a project database: a SQLite file's path, or a database URL (`postgresql+psycopg://…`).
+
+        `create`: make a new SQLite file / set up an empty PostgreSQL database. An older schema is
+        upgraded (a SQLite file is first copied beside itself, `qualcode.db.bak-<rev>-<time>`).
+        """
+        path: Path | None = None
+        if isinstance(target, URL) or is_url(target):
+            url = to_url(target)
+            if url.get_backend_name() == "sqlite" and url.database:
+                path = Path(url.database)
+        else:
+            path = Path(target)
+            url = sqlite_url(path)
+        if path is not None:
+            if not create and not path.exists():
+                raise StoreError(f"projektdatabasen '{path}' finns inte", value=str(path),
+                                 hint=Hint("skapa ett projekt", command=("init",)))
+            if not create and not os.access(path, os.R_OK):
+                raise StoreError(f"projektdatabasen '{path}' får inte läsas av dig (filrättigheter) — be ägaren om läsrätt")
         try:
-            timeout = float(os.environ.get("QUALCODE_BUSY_TIMEOUT") or BUSY_TIMEOUT)
-        except ValueError:
-            timeout = BUSY_TIMEOUT
+            conn = get_engine(url).connect()
+        except DBAPIError as exc:
+            raise _open_error(exc, url, path) from None
+        store = cls(conn, url, path)
         try:
-            conn = sqlite3.connect(str(path), isolation_level=None, timeout=timeout)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA foreign_keys = ON")
-            if _writable(path):
-                conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
-        except sqlite3.OperationalError as exc:
-            if _kind(exc) in ("locked", "full", "readonly"):
-                raise write_error(exc, path, None) from None
-            raise _damaged(path, exc) from None
-        except sqlite3.DatabaseError as exc:
-            raise _damaged(path, exc) from None
-        store = cls(conn, path)
-        store.migrate()
-        applied = store.applied_migrations()
-        store._structure = STRUCTURE_MIGRATION in applied
-        if IMPORT_STATUS_MIGRATION in applied:
-            store._finished = _FINISHED
+            if path is not None:
+                try:
+                    store._x("SELECT COUNT(*) FROM sqlite_master").fetchone()
+                except DBAPIError as exc:
+                    raise _open_error(exc, url, path) from None
+            store._upgrade(create)
             store.recover_imports()
+        except BaseException:
+            store.close()
+            raise
         return store
 
     def close(self) -> None:
@@ -400,50 +188,118 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def applied_migrations(self) -> list[int]:
-        has = self.conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
-        ).fetchone()
-        if not has:
-            return []
-        return [r[0] for r in self.conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
+    def _tables(self) -> set[str]:
+        if self.pg:
+            sql = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        else:
+            sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
+        return {r[0] for r in self._x(sql)}
 
-    def migrate(self) -> list[int]:
-        """Apply every migration not yet recorded; return the versions applied."""
+    def schema_revision(self) -> str | None:
+        """The Alembic revision the database is at (None: not a qualcode database yet)."""
         try:
-            self.conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations "
-                "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-            )
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"'{self.path}' är ingen giltig projektdatabas ({exc})") from None
-        done = set(self.applied_migrations())
-        newer = [v for v in done if v > SCHEMA_VERSION]
-        if newer:
-            raise StoreError(
-                f"databasen har schemaversion {max(newer)}, nyare än denna qualcode ({SCHEMA_VERSION}) "
-                "— uppgradera qualcode"
-            )
-        applied = []
-        for version, name, sql in MIGRATIONS:
-            if version in done:
-                continue
+            tables = self._tables()
+        except DBAPIError as exc:
+            raise StoreError(f"'{self.label}' är ingen giltig projektdatabas ({_first_line(exc)})") from None
+        if "alembic_version" in tables:
+            r = self._x("SELECT version_num FROM alembic_version").fetchone()
+            return str(r[0]) if r else None
+        if "schema_migrations" in tables:  # written by qualcode before Alembic: numbered migrations
+            r = self._x("SELECT MAX(version) FROM schema_migrations").fetchone()
+            return f"{int(r[0]):04d}" if r and r[0] is not None else None
+        return None
+
+    def applied_migrations(self) -> list[int]:
+        """The numbered revisions this database has (1 … SCHEMA_VERSION once open)."""
+        rev = self.schema_revision()
+        return list(range(1, int(rev) + 1)) if rev and rev.isdigit() else []
+
+    def _upgrade(self, create: bool) -> None:
+        try:
+            rev = self.schema_revision()
+        except DBAPIError as exc:
+            raise StoreError(f"'{self.label}' är ingen giltig projektdatabas ({_first_line(exc)})") from None
+        if rev == HEAD:
+            return
+        if rev is not None and rev not in REVISIONS:
+            raise StoreError(f"databasen har schemaversion {rev}, nyare än denna qualcode ({HEAD}) — uppgradera qualcode")
+        if rev is None:
+            if self.pg and not create:
+                raise StoreError(f"databasen '{self.label}' innehåller inget qualcode-projekt",
+                                 hint=Hint("skapa ett projekt i den", command=("init",)))
             with self.transaction():
-                for statement in _split_sql(sql):
-                    self.conn.execute(statement)
-                self.conn.execute(
-                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                    (version, name, now()),
-                )
-            applied.append(version)
-        return applied
+                if self.schema_revision() is None:  # another process may have been first
+                    if self._tables() - {"schema_migrations"}:
+                        raise StoreError(f"databasen '{self.label}' har tabeller men ingen qualcode-schemaversion "
+                                         "— använd en tom databas")
+                    self._create_schema()
+            return
+        legacy = "alembic_version" not in self._tables()
+        if self.path is not None:
+            self.backup = self._backup(rev)
+        with self.transaction():
+            now_rev = self.schema_revision()  # another process may have upgraded meanwhile
+            if now_rev != HEAD:
+                self._run_alembic(now_rev or rev, stamp=legacy)
+                self.log("qualcode", "schema.upgrade", detail={
+                    "from": rev, "to": HEAD, "backup": str(self.backup) if self.backup else None})
+        log.warning("qualcode: projektdatabasen uppgraderades från schemaversion %s till %s%s", rev, HEAD,
+                    f"; säkerhetskopia: {self.backup}" if self.backup else "")
+
+    def _create_schema(self) -> None:
+        """A new database: the head schema from the metadata, stamped at HEAD (no Alembic needed)."""
+        schema.metadata.create_all(self.conn)
+        for statement in schema.AUDIT_TRIGGERS[self.conn.dialect.name]:
+            self._x(statement)
+        self._x("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+                "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))")
+        self._x("INSERT INTO alembic_version (version_num) VALUES (?)", (HEAD,))
+
+    def _run_alembic(self, current: str, stamp: bool) -> None:
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        cfg.attributes["connection"] = self.conn
+        if stamp:  # a database of the numbered migrations: it is at the revision of its highest
+            command.stamp(cfg, current)
+        command.upgrade(cfg, "head")
+
+    def _backup(self, rev: str) -> Path:
+        """A copy of the SQLite file beside it, made with SQLite's backup API (consistent, WAL included)."""
+        assert self.path is not None
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        target = self.path.with_name(f"{self.path.name}.bak-{rev}-{stamp}")
+        n = 1
+        while target.exists():
+            n += 1
+            target = self.path.with_name(f"{self.path.name}.bak-{rev}-{stamp}-{n}")
+        try:
+            src = sqlite3.connect(str(self.path))
+            try:
+                dst = sqlite3.connect(str(target))
+                try:
+                    src.backup(dst)
+                finally:
+                    dst.close()
+            finally:
+                src.close()
+        except (sqlite3.Error, OSError) as exc:
+            target.unlink(missing_ok=True)
+            raise StoreError(
+                f"kunde inte göra en säkerhetskopia av '{self.path}' före schemauppgraderingen ({exc}) — inget ändrades",
+                hint=Hint("frigör utrymme eller ge skrivrätt till mappen och försök igen"),
+            ) from None
+        return target
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
         """One transaction; nested calls join the outer one. Rolls back on any error.
 
-        SQLite errors (another writer holds the lock, disk full, read-only file) become one
-        StoreError that says nothing was saved.
+        Writers queue: SQLite's BEGIN IMMEDIATE, on PostgreSQL the project's advisory lock. Engine
+        errors (another writer holds the lock, disk full, read-only) become one StoreError that
+        says nothing was saved.
         """
         if self._depth:
             self._depth += 1
@@ -453,53 +309,86 @@ class Store:
                 self._depth -= 1
             return
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise write_error(exc, self.path, self) from None
+            self._x(self._begin)
+            if self.pg:
+                self._x("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK_KEY,))
+        except DBAPIError as exc:
+            self._rollback()
+            raise write_error(exc, self.label, self.path, self) from None
         self._depth = 1
         try:
             yield self
-            self.conn.execute("COMMIT")
+            self._x("COMMIT")
         except BaseException as exc:
-            # SQLite has already rolled back after some errors (SQLITE_FULL): roll back only if open.
-            if self.conn.in_transaction:
-                try:
-                    self.conn.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass
-            if isinstance(exc, sqlite3.OperationalError) and _kind(exc) != "other":
-                raise write_error(exc, self.path, self) from None
+            self._rollback()
+            if isinstance(exc, DBAPIError) and _kind(exc) != "other":
+                raise write_error(exc, self.label, self.path, self) from None
             raise
         finally:
             self._depth = 0
 
+    def _rollback(self) -> None:
+        # SQLite has already rolled back after some errors (SQLITE_FULL): then there is nothing to end.
+        try:
+            self._x("ROLLBACK")
+        except SQLAlchemyError:
+            pass
+
     def holders(self) -> list[str]:
         """Descriptions of the imports now writing to the project (for a lock message)."""
         try:
-            rows = self.conn.execute(
+            rows = self._x(
                 "SELECT source, pid, host, created_at FROM imports WHERE status = 'running' ORDER BY id"
             ).fetchall()
-        except sqlite3.Error:
+        except SQLAlchemyError:
             return []
         return [f"importen av '{r[0]}' (process {r[1]} på {r[2]}, startad {r[3]})" for r in rows]
+
+    # -- whole tables (db copy, "nothing changed" checks) ------------------------------------
+
+    def table_rows(self, name: str) -> Iterator[tuple[Any, ...]]:
+        """Every row of a schema table as a tuple in column order, by primary key."""
+        table = schema.metadata.tables[name]
+        order = list(table.primary_key.columns) or list(table.columns)
+        for r in self.conn.execute(select(table).order_by(*order)):
+            yield tuple(r)
+
+    def row_counts(self) -> dict[str, int]:
+        """Rows per schema table."""
+        return {t.name: int(self._x(f"SELECT COUNT(*) FROM {t.name}").scalar_one()) for t in schema.TABLES}
+
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every schema table, engine-neutral (same project, same dump on either engine)."""
+        return {t.name: list(self.table_rows(t.name)) for t in schema.TABLES}
+
+    def content_hash(self, tables: Iterable[str] | None = None) -> str:
+        """SHA-256 over the rows of the schema tables (or of `tables`), the same on either engine."""
+        h = hashlib.sha256()
+        for name in tables if tables is not None else [t.name for t in schema.TABLES]:
+            h.update(name.encode() + b"\x00")
+            for row in self.table_rows(name):
+                h.update(json.dumps([v.hex() if isinstance(v, (bytes, memoryview)) else v for v in
+                                     (bytes(x) if isinstance(x, memoryview) else x for x in row)],
+                                    ensure_ascii=False).encode() + b"\n")
+        return h.hexdigest()
 
     # -- project info ------------------------------------------------------------------
 
     def set_info(self, key: str, value: Any) -> None:
-        self.conn.execute(
+        self._x(
             "INSERT INTO project_info (key, value) VALUES (?, ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (key, _json(value)),
         )
 
     def get_info(self, key: str, default: Any = None) -> Any:
-        row = self.conn.execute("SELECT value FROM project_info WHERE key = ?", (key,)).fetchone()
+        row = self._x("SELECT value FROM project_info WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else default
 
     # -- codebook ----------------------------------------------------------------------
 
     def load_codebook(self) -> Codebook | None:
-        rows = self.conn.execute("SELECT data FROM codes ORDER BY position").fetchall()
+        rows = self._x("SELECT data FROM codes ORDER BY position").fetchall()
         if not rows:
             return None
         codes = [code_from_mapping(json.loads(r[0]), "projektets kodbok") for r in rows]
@@ -508,41 +397,41 @@ class Store:
 
     def code_usage(self) -> dict[str, int]:
         """Number of codings (any source) per code id."""
-        return {r[0]: r[1] for r in self.conn.execute("SELECT code_id, COUNT(*) FROM codings GROUP BY code_id")}
+        return {r[0]: r[1] for r in self._x("SELECT code_id, COUNT(*) FROM codings GROUP BY code_id")}
 
     def save_codebook(self, codebook: Codebook) -> None:
         """Replace the stored codes by `codebook`. Callers check codes in use first."""
         keep = set(codebook.ids)
-        existing = {r[0] for r in self.conn.execute("SELECT id FROM codes")}
+        existing = {r[0] for r in self._x("SELECT id FROM codes")}
         with self.transaction():
             for i, code in enumerate(codebook.codes):
-                self.conn.execute(
+                self._x(
                     "INSERT INTO codes (id, name, parent_id, kind, position, data) VALUES (?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT(id) DO UPDATE SET name = excluded.name, parent_id = excluded.parent_id, "
                     "kind = excluded.kind, position = excluded.position, data = excluded.data",
                     (code.id, code.name, code.parent, code.kind, i, _json(code.to_dict())),
                 )
             for code_id in existing - keep:
-                self.conn.execute("UPDATE codes SET parent_id = NULL WHERE parent_id = ?", (code_id,))
-                self.conn.execute("DELETE FROM codes WHERE id = ?", (code_id,))
+                self._x("UPDATE codes SET parent_id = NULL WHERE parent_id = ?", (code_id,))
+                self._x("DELETE FROM codes WHERE id = ?", (code_id,))
             self.set_info("codebook", {"name": codebook.name, "version": codebook.version, "hash": codebook.hash()})
 
     def rename_code_id(self, old: str, new: str) -> int:
         """Change a code's id; codings follow through ON UPDATE CASCADE. Returns codings moved."""
-        n = self.conn.execute("SELECT COUNT(*) FROM codings WHERE code_id = ?", (old,)).fetchone()[0]
-        self.conn.execute("UPDATE codes SET id = ? WHERE id = ?", (new, old))
+        n = self._x("SELECT COUNT(*) FROM codings WHERE code_id = ?", (old,)).fetchone()[0]
+        self._x("UPDATE codes SET id = ? WHERE id = ?", (new, old))
         return int(n)
 
     def merge_code_codings(self, source: str, target: str, actor: str) -> int:
         """Move every coding of `source` to `target`; overlapping codings of one coder become one span."""
-        rows = [self._coding(r) for r in self.conn.execute("SELECT * FROM codings WHERE code_id = ? ORDER BY id", (source,))]
+        rows = [self._coding(r) for r in self._x("SELECT * FROM codings WHERE code_id = ? ORDER BY id", (source,))]
         rank = {"manual": 3, "accepted": 2, "rejected": 1, "suggested": 0}
         moved = 0
         for c in rows:
-            unit = self.conn.execute("SELECT unit FROM segments WHERE id = ?", (c.segment_id,)).fetchone()[0]
+            unit = self._x("SELECT unit FROM segments WHERE id = ?", (c.segment_id,)).fetchone()[0]
             clash = [
                 self._coding(r)
-                for r in self.conn.execute(
+                for r in self._x(
                     "SELECT c.* FROM codings c JOIN segments a ON a.id = c.segment_id WHERE c.document_id = ? "
                     "AND c.code_id = ? AND c.coder = ? AND a.unit = ? "
                     "AND ((c.start < ? AND ? < c.end) OR c.segment_id = ?) ORDER BY c.id",
@@ -553,12 +442,12 @@ class Store:
                 # The target coding already exists: keep the stronger decision, drop the duplicate.
                 keep = clash[0]
                 best = max([keep, c], key=lambda x: rank[x.source]).source
-                self.conn.execute("DELETE FROM codings WHERE id = ?", (c.id,))
+                self._x("DELETE FROM codings WHERE id = ?", (c.id,))
                 kept, _ = self.put_coding(c.document_id, c.start, c.end, unit, target, c.coder, best, keep.score,
                                           keep.model_version, keep.reason, c.memo, prefer=keep.segment_id)
                 coding_id = kept
             else:
-                self.conn.execute("UPDATE codings SET code_id = ?, updated_at = ? WHERE id = ?", (target, now(), c.id))
+                self._x("UPDATE codings SET code_id = ?, updated_at = ? WHERE id = ?", (target, now(), c.id))
                 coding_id = c.id
             self.log(actor, "merge", coding_id=coding_id, segment_id=c.segment_id, code_id=target,
                      detail={"from": source, "to": target})
@@ -569,19 +458,19 @@ class Store:
 
     def add_import(self, source: str, kind: str, options: dict[str, Any], status: str = "complete") -> int:
         ts = now()
-        cur = self.conn.execute(
+        cur = self._x(
             "INSERT INTO imports (source, kind, options, created_at, status, pid, host, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (source, kind, _json(options), ts, status, os.getpid(), socket.gethostname(), ts),
         )
-        return int(cur.lastrowid or 0)
+        return int(cur.scalar_one())
 
     def touch_import(self, import_id: int) -> None:
         """Record that a running import is still alive (once per committed batch)."""
-        self.conn.execute("UPDATE imports SET updated_at = ? WHERE id = ?", (now(), import_id))
+        self._x("UPDATE imports SET updated_at = ? WHERE id = ?", (now(), import_id))
 
     def finish_import(self, import_id: int, n_documents: int) -> None:
-        self.conn.execute(
+        self._x(
             "UPDATE imports SET n_documents = ?, status = 'complete', updated_at = ? WHERE id = ?",
             (n_documents, now(), import_id),
         )
@@ -589,17 +478,17 @@ class Store:
     def discard_import(self, import_id: int) -> int:
         """Remove an unfinished import with its documents (segments and codings follow). Returns documents removed."""
         with self.transaction():
-            n = self.conn.execute("DELETE FROM documents WHERE import_id = ?", (import_id,)).rowcount
-            self.conn.execute("DELETE FROM imports WHERE id = ? AND status = 'running'", (import_id,))
+            n = self._x("DELETE FROM documents WHERE import_id = ?", (import_id,)).rowcount
+            self._x("DELETE FROM imports WHERE id = ? AND status = 'running'", (import_id,))
         return int(n)
 
     def recover_imports(self) -> list[int]:
         """Roll back imports that a crash left unfinished: their process is gone. Returns their ids."""
         try:
-            rows = self.conn.execute(
+            rows = self._x(
                 "SELECT id, pid, host, updated_at FROM imports WHERE status = 'running'"
             ).fetchall()
-        except sqlite3.Error:
+        except SQLAlchemyError:
             return []
         stale = [r[0] for r in rows if not _import_alive(r[1], r[2], r[3])]
         done = []
@@ -611,12 +500,12 @@ class Store:
             done.append(import_id)
         return done
 
-    def _rows_where_in(self, select: str, column: str, values: Iterable[str]) -> Iterator[sqlite3.Row]:
+    def _rows_where_in(self, select: str, column: str, values: Iterable[str]) -> Iterator[_Row]:
         """Rows of `select WHERE column IN (values)`, asked in chunks below SQLite's variable limit."""
         batch = list(values)
         for i in range(0, len(batch), 500):
             chunk = batch[i : i + 500]
-            yield from self.conn.execute(f"{select} WHERE {column} IN ({','.join('?' * len(chunk))})", chunk)
+            yield from self._x(f"{select} WHERE {column} IN ({','.join('?' * len(chunk))})", chunk)
 
     def find_hashes(self, hashes: Iterable[str]) -> dict[str, str]:
         """Of the given content hashes, those already stored, mapped to their document names."""
@@ -628,31 +517,31 @@ class Store:
         found: dict[int, Document] = {}
         for column, values in (("content_hash", hashes), ("name", names)):
             rows = self._rows_where_in("SELECT * FROM documents", column, values)
-            found.update((r["id"], self._document(r)) for r in rows)
+            found.update((r._mapping["id"], self._document(r)) for r in rows)
         return [found[k] for k in sorted(found)]
 
     def add_document(self, doc: DocumentIn, content_hash: str, import_id: int | None = None) -> int:
-        cur = self.conn.execute(
+        cur = self._x(
             "INSERT INTO documents (name, kind, source, text, content_hash, meta, import_id, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (doc.name, doc.kind, doc.source, doc.text, content_hash, _json(doc.meta), import_id, now()),
         )
-        return int(cur.lastrowid or 0)
+        return int(cur.scalar_one())
 
     def documents_like(
         self, name: str, source: str = "", kind: str | None = None, before_import: int | None = None
     ) -> list[Document]:
         """Documents of `kind` with this name, or (when given) this source path, in id order;
         `before_import` leaves out those of that import and later ones."""
-        sql = "SELECT * FROM documents WHERE (name = ? OR (? != '' AND source = ?))"
-        params: list[Any] = [name, source, source]
+        sql = "SELECT * FROM documents WHERE (name = ?" + (" OR source = ?)" if source else ")")
+        params: list[Any] = [name, source] if source else [name]
         if before_import is not None:
             sql += " AND (import_id IS NULL OR import_id < ?)"
             params.append(before_import)
         if kind:
             sql += " AND kind = ?"
             params.append(kind)
-        return [self._document(r) for r in self.conn.execute(sql + " ORDER BY id", params)]
+        return [self._document(r) for r in self._x(sql + " ORDER BY id", params)]
 
     def update_document(
         self, doc_id: int, *, name: str | None = None, text: str | None = None, meta: dict[str, Any] | None = None,
@@ -663,7 +552,7 @@ class Store:
         if meta is not None:
             sets.append(("meta", _json(meta)))
         if sets:
-            self.conn.execute(
+            self._x(
                 f"UPDATE documents SET {', '.join(f'{k} = ?' for k, _ in sets)} WHERE id = ?", [v for _, v in sets] + [doc_id]
             )
 
@@ -676,27 +565,27 @@ class Store:
                 "SELECT COUNT(*) FROM quotes q JOIN segments s ON s.id = q.segment_id WHERE s.document_id = ?", doc_id
             ),
         }
-        self.conn.execute("DELETE FROM codings WHERE document_id = ?", (doc_id,))
-        self.conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+        self._x("DELETE FROM codings WHERE document_id = ?", (doc_id,))
+        self._x("DELETE FROM documents WHERE id = ?", (doc_id,))
         return counts
 
     def _count(self, sql: str, *params: Any) -> int:
-        return int(self.conn.execute(sql, params).fetchone()[0])
+        return int(self._x(sql, params).fetchone()[0])
 
     def move_segment(self, segment_id: int, idx: int, start: int, end: int, lemmas: str) -> None:
-        self.conn.execute(
+        self._x(
             "UPDATE segments SET idx = ?, start = ?, end = ?, lemmas = ? WHERE id = ?", (idx, start, end, lemmas, segment_id)
         )
 
     def park_segments(self, document_id: int) -> None:
         """Give a document's segments free (negative) positions, so they can be renumbered one by one."""
-        self.conn.execute("UPDATE segments SET idx = -1 - idx WHERE document_id = ?", (document_id,))
+        self._x("UPDATE segments SET idx = -1 - idx WHERE document_id = ?", (document_id,))
 
     def delete_segment(self, segment_id: int) -> None:
-        self.conn.execute("DELETE FROM segments WHERE id = ?", (segment_id,))
+        self._x("DELETE FROM segments WHERE id = ?", (segment_id,))
 
     def move_coding(self, coding_id: int, start: int, end: int, segment_id: int) -> None:
-        self.conn.execute(
+        self._x(
             "UPDATE codings SET start = ?, end = ?, segment_id = ? WHERE id = ?", (start, end, segment_id, coding_id)
         )
 
@@ -709,19 +598,19 @@ class Store:
         self, document_id: int, code_id: str | None, coder: str, source: str, memo: str | None,
         key_quote: bool, text: str, start: int, end: int,
     ) -> int:
-        cur = self.conn.execute(
+        cur = self._x(
             "INSERT INTO detached_codings (document_id, code_id, coder, source, memo, key_quote, text, start, end, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (document_id, code_id, coder, source, memo, int(key_quote), text, start, end, now()),
         )
-        return int(cur.lastrowid or 0)
+        return int(cur.scalar_one())
 
     def put_respondents(
         self, survey: str, text_columns: Sequence[str], cases: Iterable[tuple[str, dict[str, Any]]], import_id: int | None
     ) -> int:
         """Store a survey's respondents (id and metadata); a re-import updates them."""
         rows = [(survey, str(r), _json(meta), _json(list(text_columns)), import_id) for r, meta in cases]
-        self.conn.executemany(
+        self._many(
             "INSERT INTO respondents (survey, respondent, meta, text_columns, import_id) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(survey, respondent) DO UPDATE SET meta = excluded.meta, text_columns = excluded.text_columns, "
             "import_id = excluded.import_id",
@@ -733,47 +622,55 @@ class Store:
         """(survey, respondent, metadata, text columns) of every imported survey row, in import order."""
         return [
             (r[0], r[1], json.loads(r[2]), json.loads(r[3]))
-            for r in self.conn.execute("SELECT survey, respondent, meta, text_columns FROM respondents ORDER BY rowid")
+            for r in self._x("SELECT survey, respondent, meta, text_columns FROM respondents ORDER BY " + self._roworder)
         ]
 
-    def detached_codings(self, document_id: int | None = None) -> list[dict[str, Any]]:
+    def detached_codings(self, document_id: int | None = None) -> list[DetachedCoding]:
         """Codings and key-quote flags kept for review after their text vanished, oldest first."""
         sql = "SELECT x.*, d.name AS document FROM detached_codings x JOIN documents d ON d.id = x.document_id"
         params: list[Any] = []
         if document_id is not None:
             sql += " WHERE x.document_id = ?"
             params.append(document_id)
-        return [dict(r) for r in self.conn.execute(sql + " ORDER BY x.id", params)]
+        out = []
+        for r in self._x(sql + " ORDER BY x.id", params):
+            m = r._mapping
+            out.append(DetachedCoding(
+                id=m["id"], document_id=m["document_id"], document=m["document"], code_id=m["code_id"], coder=m["coder"],
+                source=m["source"], memo=m["memo"], key_quote=bool(m["key_quote"]), text=m["text"], start=m["start"],
+                end=m["end"], created_at=m["created_at"],
+            ))
+        return out
 
-    def _document(self, r: sqlite3.Row) -> Document:
+    def _document(self, r: _Row) -> Document:
         return Document(
-            id=r["id"], name=r["name"], kind=r["kind"], text=r["text"], meta=json.loads(r["meta"]),
-            source=r["source"], content_hash=r["content_hash"], created_at=r["created_at"],
+            id=r._mapping["id"], name=r._mapping["name"], kind=r._mapping["kind"], text=r._mapping["text"], meta=json.loads(r._mapping["meta"]),
+            source=r._mapping["source"], content_hash=r._mapping["content_hash"], created_at=r._mapping["created_at"],
         )
 
     def get_document(self, doc_id: int) -> Document:
-        r = self.conn.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        r = self._x("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
         if r is None:
             raise NotFoundError(f"dokument {doc_id} finns inte", value=doc_id,
                                 hint=Hint("se dokumenten", command=("corpus", "list")))
         return self._document(r)
 
     def find_document(self, name: str) -> Document | None:
-        r = self.conn.execute("SELECT * FROM documents WHERE name = ? ORDER BY id LIMIT 1", (name,)).fetchone()
+        r = self._x("SELECT * FROM documents WHERE name = ? ORDER BY id LIMIT 1", (name,)).fetchone()
         return self._document(r) if r else None
 
     def iter_documents(self, kind: str | None = None, meta: dict[str, str] | None = None) -> Iterator[Document]:
         where, params = self._doc_filters(kind=kind, meta=meta)
-        for r in self.conn.execute(f"SELECT * FROM documents d {where} ORDER BY d.id", params):
+        for r in self._x(f"SELECT * FROM documents d {where} ORDER BY d.id", params):
             yield self._document(r)
 
     def count_documents(self, kind: str | None = None) -> int:
         where, params = self._doc_filters(kind=kind)
-        return int(self.conn.execute(f"SELECT COUNT(*) FROM documents d {where}", params).fetchone()[0])
+        return int(self._x(f"SELECT COUNT(*) FROM documents d {where}", params).fetchone()[0])
 
     def meta_keys(self) -> list[str]:
         keys: dict[str, None] = {}
-        for (meta,) in self.conn.execute("SELECT DISTINCT meta FROM documents"):
+        for (meta,) in self._x("SELECT DISTINCT meta FROM documents"):
             keys.update(dict.fromkeys(json.loads(meta)))
         return list(keys)
 
@@ -788,8 +685,9 @@ class Store:
             clauses.append("d.kind = ?")
             params.append(kind)
         for key, value in (meta or {}).items():
-            clauses.append("CAST(json_extract(d.meta, ?) AS TEXT) = ?")
-            params += [_meta_path(key), str(value)]
+            expr, bind = self._meta_value(key)
+            clauses.append(f"{expr} = ?")
+            params += [bind, str(value)]
         if document is not None:
             if isinstance(document, int) or str(document).isdigit():
                 clauses.append("d.id = ?")
@@ -802,30 +700,24 @@ class Store:
     # -- segments ----------------------------------------------------------------------
 
     def add_segments(self, segments: Iterable[SegmentIn]) -> int:
-        if not self._structure:  # a database from before migration 8 (tests of old schemas)
-            plain = [(s.document_id, s.unit, s.idx, s.start, s.end, s.lemmas) for s in segments]
-            self.conn.executemany(
-                "INSERT INTO segments (document_id, unit, idx, start, end, lemmas) VALUES (?, ?, ?, ?, ?, ?)", plain
-            )
-            return len(plain)
         rows = [(s.document_id, s.unit, s.idx, s.start, s.end, s.lemmas, s.role, s.section) for s in segments]
-        self.conn.executemany(
+        self._many(
             "INSERT INTO segments (document_id, unit, idx, start, end, lemmas, role, section) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
         )
         return len(rows)
 
     def delete_segments(self, document_id: int, unit: str) -> int:
-        cur = self.conn.execute("DELETE FROM segments WHERE document_id = ? AND unit = ?", (document_id, unit))
+        cur = self._x("DELETE FROM segments WHERE document_id = ? AND unit = ?", (document_id, unit))
         return cur.rowcount
 
     def segmented_units(self, document_id: int) -> set[str]:
-        return {r[0] for r in self.conn.execute("SELECT DISTINCT unit FROM segments WHERE document_id = ?", (document_id,))}
+        return {r[0] for r in self._x("SELECT DISTINCT unit FROM segments WHERE document_id = ?", (document_id,))}
 
     def count_segments(self, unit: str | None = None) -> int:
         if unit:
-            return int(self.conn.execute("SELECT COUNT(*) FROM segments WHERE unit = ?", (unit,)).fetchone()[0])
-        return int(self.conn.execute("SELECT COUNT(*) FROM segments").fetchone()[0])
+            return int(self._x("SELECT COUNT(*) FROM segments WHERE unit = ?", (unit,)).fetchone()[0])
+        return int(self._x("SELECT COUNT(*) FROM segments").fetchone()[0])
 
     _SEGMENT_SELECT = (
         "SELECT s.*, "
@@ -834,28 +726,28 @@ class Store:
     )
 
     @staticmethod
-    def _segment(r: sqlite3.Row) -> Segment:
+    def _segment(r: _Row) -> Segment:
         return Segment(
-            id=r["id"], document_id=r["document_id"], unit=r["unit"], idx=r["idx"], start=r["start"],
-            end=r["end"], text=r["text"], lemmas=r["lemmas"], document_name=r["document_name"],
-            meta=json.loads(r["meta"]), role=r["role"] if "role" in r.keys() else None,
-            section=r["section"] if "section" in r.keys() else None,
+            id=r._mapping["id"], document_id=r._mapping["document_id"], unit=r._mapping["unit"], idx=r._mapping["idx"], start=r._mapping["start"],
+            end=r._mapping["end"], text=r._mapping["text"], lemmas=r._mapping["lemmas"], document_name=r._mapping["document_name"],
+            meta=json.loads(r._mapping["meta"]), role=r._mapping["role"] if "role" in r._mapping else None,
+            section=r._mapping["section"] if "section" in r._mapping else None,
         )
 
     def segment_structure(self, segment_ids: Iterable[int]) -> dict[int, tuple[str | None, str | None]]:
         """(role, section) of each segment that has either (headings, prompts and what stands under them)."""
         out: dict[int, tuple[str | None, str | None]] = {}
-        ids = list(segment_ids) if self._structure else []
+        ids = list(segment_ids)
         for start in range(0, len(ids), 10_000):
             chunk = ids[start:start + 10_000]
             sql = ("SELECT id, role, section FROM segments WHERE (role IS NOT NULL OR section IS NOT NULL) "
                    f"AND id IN ({','.join('?' * len(chunk))})")
-            for r in self.conn.execute(sql, chunk):
+            for r in self._x(sql, chunk):
                 out[int(r[0])] = (r[1], r[2])
         return out
 
     def get_segment(self, segment_id: int) -> Segment:
-        r = self.conn.execute(self._SEGMENT_SELECT + "WHERE s.id = ?", (segment_id,)).fetchone()
+        r = self._x(self._SEGMENT_SELECT + "WHERE s.id = ?", (segment_id,)).fetchone()
         if r is None:
             raise NotFoundError(f"segment {segment_id} finns inte", value=segment_id,
                                 hint=Hint("se segmenten", command=("corpus", "segments")))
@@ -893,16 +785,16 @@ class Store:
         if uncoded:
             clauses.append(f"NOT EXISTS (SELECT 1 FROM codings c WHERE {self._COVERS} AND {positive})")
         if ids is not None:
-            clauses.append(f"s.id IN ({','.join('?' * len(ids))})" if ids else "0")
+            clauses.append(f"s.id IN ({','.join('?' * len(ids))})" if ids else "1 = 0")
             params += list(ids)
         sql = self._SEGMENT_SELECT + ("WHERE " + " AND ".join(clauses) if clauses else "")
         sql += " ORDER BY s.document_id, s.unit, s.idx"
-        for r in self.conn.execute(sql, params):
+        for r in self._x(sql, params):
             yield self._segment(r)
 
     def neighbours(self, segment: Segment, before: int = 1, after: int = 1) -> tuple[list[Segment], list[Segment]]:
         """Segments of the same unit just before and after `segment`, for context."""
-        rows = self.conn.execute(
+        rows = self._x(
             self._SEGMENT_SELECT + "WHERE s.document_id = ? AND s.unit = ? AND s.idx BETWEEN ? AND ? "
             "ORDER BY s.idx",
             (segment.document_id, segment.unit, segment.idx - before, segment.idx + after),
@@ -913,16 +805,16 @@ class Store:
     # -- codings -----------------------------------------------------------------------
 
     @staticmethod
-    def _coding(r: sqlite3.Row) -> Coding:
+    def _coding(r: _Row) -> Coding:
         return Coding(
-            id=r["id"], segment_id=r["segment_id"], document_id=r["document_id"], start=r["start"], end=r["end"],
-            code_id=r["code_id"], coder=r["coder"],
-            source=r["source"], score=r["score"], model_version=r["model_version"], reason=r["reason"],
-            memo=r["memo"], created_at=r["created_at"], updated_at=r["updated_at"],
+            id=r._mapping["id"], segment_id=r._mapping["segment_id"], document_id=r._mapping["document_id"], start=r._mapping["start"], end=r._mapping["end"],
+            code_id=r._mapping["code_id"], coder=r._mapping["coder"],
+            source=r._mapping["source"], score=r._mapping["score"], model_version=r._mapping["model_version"], reason=r._mapping["reason"],
+            memo=r._mapping["memo"], created_at=r._mapping["created_at"], updated_at=r._mapping["updated_at"],
         )
 
     def get_coding(self, coding_id: int) -> Coding:
-        r = self.conn.execute("SELECT * FROM codings WHERE id = ?", (coding_id,)).fetchone()
+        r = self._x("SELECT * FROM codings WHERE id = ?", (coding_id,)).fetchone()
         if r is None:
             raise NotFoundError(f"kodning {coding_id} finns inte", value=coding_id,
                                 hint=Hint("se kodningarna", command=("code", "list")))
@@ -937,7 +829,7 @@ class Store:
 
     def find_coding(self, segment_id: int, code_id: str, coder: str) -> Coding | None:
         """The coder's coding of `code_id` that covers the segment (anchored there first)."""
-        r = self.conn.execute(
+        r = self._x(
             f"SELECT c.* FROM codings c, segments s WHERE s.id = ? AND c.code_id = ? AND c.coder = ? AND {self._COVERS} "
             "ORDER BY c.segment_id != s.id, c.id LIMIT 1",
             (segment_id, code_id, coder),
@@ -946,7 +838,7 @@ class Store:
 
     def anchor_segment(self, document_id: int, start: int, end: int, unit: str) -> int | None:
         """The first segment of `unit` that the span overlaps (or touches, when it is empty)."""
-        r = self.conn.execute(
+        r = self._x(
             "SELECT id FROM segments WHERE document_id = ? AND unit = ? AND "
             "((start < ? AND ? < end) OR (start = ? AND end = ?)) ORDER BY idx LIMIT 1",
             (document_id, unit, end, start, start, end),
@@ -954,7 +846,7 @@ class Store:
         return int(r[0]) if r else None
 
     def _overlaps(self, segment_id: int, document_id: int, start: int, end: int) -> bool:
-        r = self.conn.execute(
+        r = self._x(
             "SELECT 1 FROM segments WHERE id = ? AND document_id = ? AND start < ? AND ? < end", (segment_id, document_id, end, start)
         ).fetchone()
         return r is not None
@@ -984,7 +876,7 @@ class Store:
         """
         overlapping = [
             self._coding(r)
-            for r in self.conn.execute(
+            for r in self._x(
                 "SELECT c.* FROM codings c JOIN segments a ON a.id = c.segment_id "
                 "WHERE c.document_id = ? AND c.code_id = ? AND c.coder = ? AND a.unit = ? "
                 "AND ((c.start < ? AND ? < c.end) OR c.segment_id = ? OR (c.start = ? AND c.end = ?)) ORDER BY c.id",
@@ -1004,13 +896,14 @@ class Store:
             raise StoreError(f"spannet {start}:{end} ligger inte i något segment ({unit}) av dokument {document_id}")
         ts = now()
         if not overlapping:
-            cur = self.conn.execute(
+            cur = self._x(
                 "INSERT INTO codings (document_id, start, end, segment_id, code_id, coder, source, score, model_version, "
-                "reason, memo, min_overlap, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "reason, memo, min_overlap, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "RETURNING id",
                 (document_id, lo, hi, anchor, code_id, coder, source, score, model_version, reason, memo, min_overlap,
                  ts, ts),
             )
-            return int(cur.lastrowid or 0), []
+            return int(cur.scalar_one()), []
         keep = next((c for c in overlapping if prefer is not None and c.segment_id == prefer), overlapping[0])
         merged = [c for c in overlapping if c.id != keep.id]
         if merged or (start, end) != (keep.start, keep.end):
@@ -1018,8 +911,8 @@ class Store:
         else:  # the same span coded again: a new memo replaces the old one
             memos = [m for m in [memo or keep.memo] if m]
         for c in merged:
-            self.conn.execute("DELETE FROM codings WHERE id = ?", (c.id,))
-        self.conn.execute(
+            self._x("DELETE FROM codings WHERE id = ?", (c.id,))
+        self._x(
             "UPDATE codings SET start = ?, end = ?, segment_id = ?, source = ?, score = ?, model_version = ?, "
             "reason = ?, memo = ?, min_overlap = ?, updated_at = ? WHERE id = ?",
             (lo, hi, anchor, source, score, model_version, reason, "\n".join(memos) or None, min_overlap, ts, keep.id),
@@ -1043,21 +936,21 @@ class Store:
         memo: str | None = None,
     ) -> int:
         """Code a whole segment, or update the coder's coding of the code that covers it. Returns its id."""
-        seg = self.conn.execute("SELECT document_id, unit, start, end FROM segments WHERE id = ?", (segment_id,)).fetchone()
+        seg = self._x("SELECT document_id, unit, start, end FROM segments WHERE id = ?", (segment_id,)).fetchone()
         if seg is None:
             raise NotFoundError(f"segment {segment_id} finns inte", value=segment_id,
                                 hint=Hint("se segmenten", command=("corpus", "segments")))
         cid, _ = self.put_coding(
-            seg["document_id"], seg["start"], seg["end"], seg["unit"], code_id, coder, source,
+            seg._mapping["document_id"], seg._mapping["start"], seg._mapping["end"], seg._mapping["unit"], code_id, coder, source,
             score=score, model_version=model_version, reason=reason, memo=memo, prefer=segment_id,
         )
         return cid
 
     def span_covers(self, coding_id: int, unit: str | None = None) -> list[int]:
         """Ids of the segments a coding covers (of its anchor's unit, or of `unit`), in order."""
-        rows = self.conn.execute(
+        rows = self._x(
             "SELECT s.id FROM codings c JOIN segments a ON a.id = c.segment_id JOIN segments s "
-            "ON s.document_id = c.document_id AND s.unit = COALESCE(?, a.unit) "
+            "ON s.document_id = c.document_id AND s.unit = COALESCE(CAST(? AS TEXT), a.unit) "
             "AND (s.id = c.segment_id OR (c.start < s.end AND s.start < c.end AND " + _ENOUGH.format(s="s") + ")) "
             "WHERE c.id = ? ORDER BY s.idx",
             (unit, coding_id),
@@ -1071,11 +964,12 @@ class Store:
         if sources:
             sql += f" AND source IN ({','.join('?' * len(sources))})"
             params += list(sources)
-        return [self._coding(r) for r in self.conn.execute(sql + " ORDER BY start, end DESC, code_id, coder, id", params)]
+        return [self._coding(r) for r in self._x(sql + " ORDER BY start, end DESC, code_id, coder, id", params)]
 
     def span_text(self, document_id: int, start: int, end: int) -> str:
-        r = self.conn.execute(
-            "SELECT substr(text, ? + 1, ? - ?) FROM documents WHERE id = ?", (start, end, start, document_id)
+        r = self._x(
+            "SELECT substr(text, CAST(? AS INTEGER) + 1, CAST(? AS INTEGER)) FROM documents WHERE id = ?",
+            (start, end - start, document_id),
         ).fetchone()
         if r is None:
             raise NotFoundError(f"dokument {document_id} finns inte", value=document_id,
@@ -1084,17 +978,17 @@ class Store:
 
     def set_coding_source(self, coding_id: int, source: str, coder: str | None = None) -> None:
         if coder is None:
-            self.conn.execute("UPDATE codings SET source = ?, updated_at = ? WHERE id = ?", (source, now(), coding_id))
+            self._x("UPDATE codings SET source = ?, updated_at = ? WHERE id = ?", (source, now(), coding_id))
         else:
-            self.conn.execute(
+            self._x(
                 "UPDATE codings SET source = ?, coder = ?, updated_at = ? WHERE id = ?", (source, coder, now(), coding_id)
             )
 
     def set_coding_memo(self, coding_id: int, memo: str | None) -> None:
-        self.conn.execute("UPDATE codings SET memo = ?, updated_at = ? WHERE id = ?", (memo, now(), coding_id))
+        self._x("UPDATE codings SET memo = ?, updated_at = ? WHERE id = ?", (memo, now(), coding_id))
 
     def delete_coding(self, coding_id: int) -> None:
-        self.conn.execute("DELETE FROM codings WHERE id = ?", (coding_id,))
+        self._x("DELETE FROM codings WHERE id = ?", (coding_id,))
 
     def delete_suggestions(self, segment_ids: Sequence[int] | None = None, coder: str | None = None) -> int:
         """Remove open (source='suggested') suggestions, optionally for some segments only."""
@@ -1104,9 +998,9 @@ class Store:
             sql += " AND coder = ?"
             params.append(coder)
         if segment_ids is not None:
-            sql += f" AND segment_id IN ({','.join('?' * len(segment_ids))})" if segment_ids else " AND 0"
+            sql += f" AND segment_id IN ({','.join('?' * len(segment_ids))})" if segment_ids else " AND 1 = 0"
             params += list(segment_ids)
-        return self.conn.execute(sql, params).rowcount
+        return self._x(sql, params).rowcount
 
     def iter_codings(
         self,
@@ -1140,7 +1034,7 @@ class Store:
                 f"EXISTS (SELECT 1 FROM segments f WHERE f.id IN ({marks}) AND f.document_id = c.document_id "
                 "AND (f.id = c.segment_id OR (f.unit = s.unit AND c.start < f.end AND f.start < c.end AND "
                 + _ENOUGH.format(s="f") + ")))"
-                if segment_ids else "0"
+                if segment_ids else "1 = 0"
             )
             params += list(segment_ids)
         if unit:
@@ -1160,11 +1054,11 @@ class Store:
             + ("WHERE " + " AND ".join(clauses) if clauses else "")
             + f" ORDER BY {order_by}"
         )
-        for r in self.conn.execute(sql, params):
+        for r in self._x(sql, params):
             seg = Segment(
-                id=r["segment_id"], document_id=r["document_id"], unit=r["unit"], idx=r["idx"], start=r["seg_start"],
-                end=r["seg_end"], text=r["text"], lemmas=r["lemmas"], document_name=r["document_name"],
-                meta=json.loads(r["meta"]),
+                id=r._mapping["segment_id"], document_id=r._mapping["document_id"], unit=r._mapping["unit"], idx=r._mapping["idx"], start=r._mapping["seg_start"],
+                end=r._mapping["seg_end"], text=r._mapping["text"], lemmas=r._mapping["lemmas"], document_name=r._mapping["document_name"],
+                meta=json.loads(r._mapping["meta"]),
             )
             yield self._coding(r), seg
 
@@ -1174,16 +1068,16 @@ class Store:
             "SELECT c.*, s.id AS seg_id, s.unit, s.idx, s.start AS seg_start, s.end AS seg_end, s.lemmas, "
             "substr(d.text, s.start + 1, s.end - s.start) AS text, d.name AS document_name, d.meta AS meta "
             "FROM codings c JOIN segments a ON a.id = c.segment_id "
-            "JOIN segments s ON s.document_id = c.document_id AND s.unit = COALESCE(?, a.unit) "
+            "JOIN segments s ON s.document_id = c.document_id AND s.unit = COALESCE(CAST(? AS TEXT), a.unit) "
             "AND (s.id = c.segment_id OR (c.start < s.end AND s.start < c.end AND " + _ENOUGH.format(s="s") + ")) "
             "JOIN documents d ON d.id = s.document_id "
             f"WHERE c.source IN ({','.join('?' * len(sources))}) ORDER BY s.document_id, s.unit, s.idx, c.id"
         )
-        for r in self.conn.execute(sql, [unit, *sources]):
+        for r in self._x(sql, [unit, *sources]):
             seg = Segment(
-                id=r["seg_id"], document_id=r["document_id"], unit=r["unit"], idx=r["idx"], start=r["seg_start"],
-                end=r["seg_end"], text=r["text"], lemmas=r["lemmas"], document_name=r["document_name"],
-                meta=json.loads(r["meta"]),
+                id=r._mapping["seg_id"], document_id=r._mapping["document_id"], unit=r._mapping["unit"], idx=r._mapping["idx"], start=r._mapping["seg_start"],
+                end=r._mapping["seg_end"], text=r._mapping["text"], lemmas=r._mapping["lemmas"], document_name=r._mapping["document_name"],
+                meta=json.loads(r._mapping["meta"]),
             )
             yield self._coding(r), seg
 
@@ -1191,14 +1085,14 @@ class Store:
         """Codings that cover the segment: anchored on it or with a span overlapping it."""
         return [
             self._coding(r)
-            for r in self.conn.execute(
+            for r in self._x(
                 f"SELECT c.* FROM codings c, segments s WHERE s.id = ? AND {self._COVERS} ORDER BY c.code_id, c.coder, c.start",
                 (segment_id,),
             )
         ]
 
     def coders(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT DISTINCT coder FROM codings ORDER BY coder")]
+        return [r[0] for r in self._x("SELECT DISTINCT coder FROM codings ORDER BY coder")]
 
     # -- audit -------------------------------------------------------------------------
 
@@ -1211,7 +1105,7 @@ class Store:
         code_id: str | None = None,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        self.conn.execute(
+        self._x(
             "INSERT INTO audit (at, actor, action, coding_id, segment_id, code_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (now(), actor, action, coding_id, segment_id, code_id, _json(detail or {})),
         )
@@ -1219,17 +1113,17 @@ class Store:
     def iter_audit(self, limit: int | None = None) -> Iterator[AuditEntry]:
         """The audit log, newest first."""
         sql = "SELECT * FROM audit ORDER BY id DESC" + (f" LIMIT {int(limit)}" if limit else "")
-        for r in self.conn.execute(sql):
+        for r in self._x(sql):
             yield AuditEntry(
-                id=r["id"], at=r["at"], actor=r["actor"], action=r["action"], coding_id=r["coding_id"],
-                segment_id=r["segment_id"], code_id=r["code_id"], detail=json.loads(r["detail"]),
+                id=r._mapping["id"], at=r._mapping["at"], actor=r._mapping["actor"], action=r._mapping["action"], coding_id=r._mapping["coding_id"],
+                segment_id=r._mapping["segment_id"], code_id=r._mapping["code_id"], detail=json.loads(r._mapping["detail"]),
             )
 
     # -- key quotes --------------------------------------------------------------------
 
     def flag_quote(self, segment_id: int, actor: str, note: str | None = None) -> None:
         """Flag a segment as a key quote; each coder's flag is kept apart (blind double coding)."""
-        self.conn.execute(
+        self._x(
             "INSERT INTO quotes (segment_id, flagged_by, note, created_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(segment_id, flagged_by) DO UPDATE SET note = excluded.note",
             (segment_id, actor, note, now()),
@@ -1241,16 +1135,16 @@ class Store:
         if actor is not None:
             where += " AND flagged_by = ?"
             params.append(actor)
-        rows = self.conn.execute(f"SELECT flagged_by FROM quotes WHERE {where} ORDER BY flagged_by", params)
+        rows = self._x(f"SELECT flagged_by FROM quotes WHERE {where} ORDER BY flagged_by", params)
         removed = [r[0] for r in rows]
-        self.conn.execute(f"DELETE FROM quotes WHERE {where}", params)
+        self._x(f"DELETE FROM quotes WHERE {where}", params)
         return removed
 
     def flagged_quotes(self, by: str | None = None) -> set[int]:
         """Segments flagged as key quotes by anyone, or by one coder."""
         if by is None:
-            return {r[0] for r in self.conn.execute("SELECT DISTINCT segment_id FROM quotes")}
-        return {r[0] for r in self.conn.execute("SELECT segment_id FROM quotes WHERE flagged_by = ?", (by,))}
+            return {r[0] for r in self._x("SELECT DISTINCT segment_id FROM quotes")}
+        return {r[0] for r in self._x("SELECT segment_id FROM quotes WHERE flagged_by = ?", (by,))}
 
     # -- counting ----------------------------------------------------------------------
 
@@ -1267,7 +1161,7 @@ class Store:
         sql = (
             "SELECT s.id, s.document_id, c.code_id, d.meta FROM codings c "
             "JOIN segments a ON a.id = c.segment_id "
-            "JOIN segments s ON s.document_id = c.document_id AND s.unit = COALESCE(?, a.unit) "
+            "JOIN segments s ON s.document_id = c.document_id AND s.unit = COALESCE(CAST(? AS TEXT), a.unit) "
             "AND (s.id = c.segment_id OR (c.start < s.end AND s.start < c.end AND " + _ENOUGH.format(s="s") + ")) "
             "JOIN documents d ON d.id = s.document_id "
             f"WHERE c.source IN ({','.join('?' * len(sources))})"
@@ -1276,17 +1170,17 @@ class Store:
         if coders:
             sql += f" AND c.coder IN ({','.join('?' * len(coders))})"
             params += list(coders)
-        for r in self.conn.execute(sql + " ORDER BY s.id, c.id", params):
+        for r in self._x(sql + " ORDER BY s.id, c.id", params):
             yield r[0], r[1], r[2], json.loads(r[3])
 
     def segment_counts(self, unit: str | None = None) -> dict[int, int]:
         """Number of segments per document (of one unit, or all)."""
         sql = "SELECT document_id, COUNT(*) FROM segments" + (" WHERE unit = ?" if unit else "") + " GROUP BY document_id"
-        return {r[0]: r[1] for r in self.conn.execute(sql, (unit,) if unit else ())}
+        return {r[0]: r[1] for r in self._x(sql, (unit,) if unit else ())}
 
     def document_meta(self, kind: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
         where, params = self._doc_filters(kind=kind)
-        for r in self.conn.execute(f"SELECT d.id, d.meta FROM documents d {where} ORDER BY d.id", params):
+        for r in self._x(f"SELECT d.id, d.meta FROM documents d {where} ORDER BY d.id", params):
             yield r[0], json.loads(r[1])
 
     # -- trained models (suggesters) ---------------------------------------------------
@@ -1294,57 +1188,57 @@ class Store:
     def save_model(
         self, version: str, codebook_hash: str, trained_on: dict[str, Any], metrics: dict[str, Any], blob: bytes
     ) -> None:
-        self.conn.execute(
+        self._x(
             "INSERT INTO models (version, created_at, codebook_hash, trained_on, metrics, blob) VALUES (?, ?, ?, ?, ?, ?)",
             (version, now(), codebook_hash, _json(trained_on), _json(metrics), blob),
         )
 
     def latest_model(self) -> SavedModel | None:
-        r = self.conn.execute("SELECT * FROM models ORDER BY created_at DESC, rowid DESC LIMIT 1").fetchone()
+        r = self._x(f"SELECT * FROM models ORDER BY created_at DESC, {self._roworder} DESC LIMIT 1").fetchone()
         if r is None:
             return None
         return SavedModel(
-            version=r["version"], created_at=r["created_at"], codebook_hash=r["codebook_hash"],
-            trained_on=json.loads(r["trained_on"]), metrics=json.loads(r["metrics"]), blob=r["blob"],
+            version=r._mapping["version"], created_at=r._mapping["created_at"], codebook_hash=r._mapping["codebook_hash"],
+            trained_on=json.loads(r._mapping["trained_on"]), metrics=json.loads(r._mapping["metrics"]), blob=r._mapping["blob"],
         )
 
     def list_models(self) -> list[ModelInfo]:
         return [
             ModelInfo(version=r[0], created_at=r[1], codebook_hash=r[2], trained_on=json.loads(r[3]))
-            for r in self.conn.execute(
-                "SELECT version, created_at, codebook_hash, trained_on FROM models ORDER BY created_at, rowid"
+            for r in self._x(
+                "SELECT version, created_at, codebook_hash, trained_on FROM models ORDER BY created_at, " + self._roworder
             )
         ]
 
     # -- tagging state -----------------------------------------------------------------
 
     def save_tag_state(self, coder: str, session: str, data: dict[str, Any]) -> None:
-        self.conn.execute(
+        self._x(
             "INSERT INTO tag_state (coder, session, data, updated_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(coder, session) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
             (coder, session, _json(data), now()),
         )
 
-    def load_tag_state(self, coder: str, session: str) -> dict[str, Any] | None:
-        r = self.conn.execute("SELECT data FROM tag_state WHERE coder = ? AND session = ?", (coder, session)).fetchone()
-        return json.loads(r[0]) if r else None
+    def load_tag_state(self, coder: str, session: str) -> TagState | None:
+        r = self._x("SELECT data, updated_at FROM tag_state WHERE coder = ? AND session = ?", (coder, session)).fetchone()
+        return TagState(coder=coder, session=session, data=json.loads(r[0]), updated_at=r[1]) if r else None
 
     # -- reviews and samples (several coders) ------------------------------------------
 
     def mark_reviewed(self, segment_id: int, coder: str) -> None:
         """Record that `coder` has judged the segment (with or without codes)."""
-        self.conn.execute(
+        self._x(
             "INSERT INTO reviews (segment_id, coder, updated_at) VALUES (?, ?, ?) "
             "ON CONFLICT(segment_id, coder) DO UPDATE SET updated_at = excluded.updated_at",
             (segment_id, coder, now()),
         )
 
     def unmark_reviewed(self, segment_id: int, coder: str) -> None:
-        self.conn.execute("DELETE FROM reviews WHERE segment_id = ? AND coder = ?", (segment_id, coder))
+        self._x("DELETE FROM reviews WHERE segment_id = ? AND coder = ?", (segment_id, coder))
 
     def reviewed(self, coder: str) -> set[int]:
         """Segments `coder` has judged: reviewed in a session, or given a code."""
-        rows = self.conn.execute(
+        rows = self._x(
             "SELECT segment_id FROM reviews WHERE coder = ? UNION "
             f"SELECT s.id FROM codings c, segments s WHERE c.coder = ? AND c.source IN ('manual', 'accepted', 'rejected') "
             f"AND {self._COVERS}",
@@ -1359,26 +1253,26 @@ class Store:
         if min_score is not None:
             sql += " AND score >= ?"
             params.append(min_score)
-        for r in self.conn.execute(sql + " ORDER BY segment_id, code_id", params):
+        for r in self._x(sql + " ORDER BY segment_id, code_id", params):
             yield r[0], r[1]
 
     def save_sample(self, name: str, seed: int, spec: dict[str, Any], segment_ids: Sequence[int]) -> None:
-        self.conn.execute(
+        self._x(
             "INSERT INTO samples (name, seed, n, spec, segment_ids, created_at) VALUES (?, ?, ?, ?, ?, ?)",
             (name, seed, len(segment_ids), _json(spec), json.dumps(list(segment_ids)), now()),
         )
 
     def get_sample(self, name: str) -> StoredSample | None:
-        r = self.conn.execute("SELECT * FROM samples WHERE name = ?", (name,)).fetchone()
+        r = self._x("SELECT * FROM samples WHERE name = ?", (name,)).fetchone()
         return None if r is None else self._sample(r)
 
     def list_samples(self) -> list[StoredSample]:
-        return [self._sample(r) for r in self.conn.execute("SELECT * FROM samples ORDER BY created_at, name")]
+        return [self._sample(r) for r in self._x("SELECT * FROM samples ORDER BY created_at, name")]
 
     @staticmethod
-    def _sample(r: sqlite3.Row) -> StoredSample:
-        return StoredSample(name=r["name"], seed=r["seed"], n=r["n"], spec=json.loads(r["spec"]),
-                      segment_ids=tuple(json.loads(r["segment_ids"])), created_at=r["created_at"])
+    def _sample(r: _Row) -> StoredSample:
+        return StoredSample(name=r._mapping["name"], seed=r._mapping["seed"], n=r._mapping["n"], spec=json.loads(r._mapping["spec"]),
+                      segment_ids=tuple(json.loads(r._mapping["segment_ids"])), created_at=r._mapping["created_at"])
 
     def segment_ids(self, unit: str | None = None, kind: str | None = None) -> list[int]:
         """Ids of all segments (of one unit / document kind), ascending."""
@@ -1389,7 +1283,7 @@ class Store:
             params.append(unit)
         sql = "SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id"
         sql += (" WHERE " + " AND ".join(clauses) if clauses else "") + " ORDER BY s.id"
-        return [r[0] for r in self.conn.execute(sql, params)]
+        return [r[0] for r in self._x(sql, params)]
 
     def segment_order(
         self,
@@ -1406,7 +1300,7 @@ class Store:
             params.append(unit)
         sql = "SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id"
         sql += (" WHERE " + " AND ".join(clauses) if clauses else "") + " ORDER BY s.document_id, s.unit, s.idx"
-        return [r[0] for r in self.conn.execute(sql, params)]
+        return [r[0] for r in self._x(sql, params)]
 
     def suggestion_scores(self, coders: Sequence[str]) -> Iterator[tuple[int, float]]:
         """(segment_id, score) of every open suggestion held by one of `coders`."""
@@ -1414,7 +1308,7 @@ class Store:
             "SELECT segment_id, score FROM codings WHERE source = 'suggested' AND score IS NOT NULL "
             f"AND coder IN ({','.join('?' * len(coders))})"
         )
-        yield from ((r[0], r[1]) for r in self.conn.execute(sql, list(coders)))
+        yield from ((r[0], r[1]) for r in self._x(sql, list(coders)))
 
     def segments_with_codes(self, code_ids: Sequence[str], sources: Sequence[str]) -> set[int]:
         """Ids of segments that have one of `code_ids` with one of `sources` (any coder)."""
@@ -1422,14 +1316,14 @@ class Store:
             f"SELECT DISTINCT segment_id FROM codings WHERE code_id IN ({','.join('?' * len(code_ids))}) "
             f"AND source IN ({','.join('?' * len(sources))})"
         )
-        return {r[0] for r in self.conn.execute(sql, [*code_ids, *sources])}
+        return {r[0] for r in self._x(sql, [*code_ids, *sources])}
 
     # -- workspace pages ---------------------------------------------------------------
 
     def positive_code_usage(self) -> dict[str, int]:
         """Number of manual and accepted codings per code id."""
         sql = f"SELECT code_id, COUNT(*) FROM codings WHERE source IN {POSITIVE_SQL} GROUP BY code_id"
-        return {r[0]: r[1] for r in self.conn.execute(sql)}
+        return {r[0]: r[1] for r in self._x(sql)}
 
     def coded_segment_counts(self) -> dict[int, int]:
         """Number of segments with a positive coding, per document."""
@@ -1437,14 +1331,16 @@ class Store:
             f"SELECT s.document_id, COUNT(DISTINCT s.id) FROM segments s JOIN codings c ON {self._COVERS} "
             f"WHERE c.source IN {POSITIVE_SQL} GROUP BY s.document_id"
         )
-        return {r[0]: r[1] for r in self.conn.execute(sql)}
+        return {r[0]: r[1] for r in self._x(sql)}
 
     def meta_fields(self, kind: str | None = None, limit: int | None = None) -> list[str]:
         """Metadata keys of the documents (of one kind; the first `limit` of them), in order of appearance."""
         where, params = self._doc_filters(kind=kind)
         docs = f"(SELECT d.id, d.meta FROM documents d {where} ORDER BY d.id" + (f" LIMIT {int(limit)})" if limit else ")")
-        sql = f"SELECT j.key FROM {docs} d, json_each(d.meta) j GROUP BY j.key ORDER BY MIN(d.id), MIN(j.id)"
-        return [r[0] for r in self.conn.execute(sql, params)]
+        # the keys of each document's JSON object in order of appearance
+        each = "json_each(d.meta::json) WITH ORDINALITY AS j(key, value, id)" if self.pg else "json_each(d.meta) j"
+        sql = f"SELECT j.key FROM {docs} d, {each} GROUP BY j.key ORDER BY MIN(d.id), MIN(j.id)"
+        return [r[0] for r in self._x(sql, params)]
 
     def coverage_by_kind(self) -> list[tuple[str, int, int, int]]:
         """(kind, documents, segments, segments with a positive coding) per document kind."""
@@ -1453,12 +1349,12 @@ class Store:
             f"SELECT 1 FROM codings c WHERE {self._COVERS} AND c.source IN {POSITIVE_SQL}) "
             "THEN s.id END) FROM documents d LEFT JOIN segments s ON s.document_id = d.id GROUP BY d.kind ORDER BY d.kind"
         )
-        return [(r[0], r[1], r[2], r[3]) for r in self.conn.execute(sql)]
+        return [(r[0], r[1], r[2], r[3]) for r in self._x(sql)]
 
     def segment_spans(self, document_id: int, unit: str) -> list[tuple[int, int, int]]:
         """(segment id, start, end) of one unit's segments of a document, in order (no text)."""
         sql = "SELECT id, start, end FROM segments WHERE document_id = ? AND unit = ? ORDER BY idx"
-        return [(r[0], r[1], r[2]) for r in self.conn.execute(sql, (document_id, unit))]
+        return [(r[0], r[1], r[2]) for r in self._x(sql, (document_id, unit))]
 
     def document_covers(self, document_id: int) -> dict[int, list[int]]:
         """`span_covers` for every coding of a document at once: coding id → segment ids in order.
@@ -1469,7 +1365,7 @@ class Store:
 
         units: dict[str, list[tuple[int, int, int]]] = {}
         unit_of: dict[int, tuple[str, int]] = {}
-        for sid, unit, start, end in self.conn.execute(
+        for sid, unit, start, end in self._x(
             "SELECT id, unit, start, end FROM segments WHERE document_id = ? ORDER BY unit, idx", (document_id,)
         ):
             lst = units.setdefault(unit, [])
@@ -1477,7 +1373,7 @@ class Store:
             lst.append((sid, start, end))
         ends = {u: [e for _, _, e in lst] for u, lst in units.items()}
         out: dict[int, list[int]] = {}
-        for cid, anchor, start, end in self.conn.execute(
+        for cid, anchor, start, end in self._x(
             "SELECT id, segment_id, start, end FROM codings WHERE document_id = ?", (document_id,)
         ):
             if anchor not in unit_of:
@@ -1495,15 +1391,18 @@ class Store:
 
     def replace_codings(self, document_id: int, code_id: str, coder: str, rows: Sequence[Coding]) -> None:
         """Make (document, code, coder)'s codings exactly `rows`, ids included (undo in the workspace)."""
-        self.conn.execute("DELETE FROM codings WHERE document_id = ? AND code_id = ? AND coder = ?",
+        self._x("DELETE FROM codings WHERE document_id = ? AND code_id = ? AND coder = ?",
                           (document_id, code_id, coder))
         for c in rows:
-            self.conn.execute(
+            self._x(
                 "INSERT INTO codings (id, document_id, start, end, segment_id, code_id, coder, source, score, "
                 "model_version, reason, memo, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (c.id, c.document_id, c.start, c.end, c.segment_id, c.code_id, c.coder, c.source, c.score,
                  c.model_version, c.reason, c.memo, c.created_at, c.updated_at),
             )
+        if rows and self.pg:  # ids were given: the sequence must not hand them out again
+            self._x("SELECT setval(pg_get_serial_sequence('codings', 'id'), GREATEST((SELECT MAX(id) FROM codings), "
+                    "(SELECT last_value FROM codings_id_seq)))")
 
     def page_segments(
         self,
@@ -1528,21 +1427,32 @@ class Store:
         if uncoded:
             clauses.append(f"NOT EXISTS (SELECT 1 FROM codings c WHERE {self._COVERS} AND {positive})")
         if text:
-            self.conn.create_function("qc_casefold", 1, lambda t: (t or "").casefold(), deterministic=True)
-            clauses.append("instr(qc_casefold(substr(d.text, s.start + 1, s.end - s.start)), ?) > 0")
-            params.append(text.casefold())
+            if self.pg:  # lower() folds å ä ö under an ICU collation (the default C collation does not)
+                clauses.append('strpos(lower(substr(d.text, s.start + 1, s.end - s.start) COLLATE "und-x-icu"), ?) > 0')
+                params.append(text.lower())
+            else:
+                raw = self.conn.connection.dbapi_connection
+                assert isinstance(raw, sqlite3.Connection)
+                raw.create_function("qc_casefold", 1, lambda t: (t or "").casefold(), deterministic=True)
+                clauses.append("instr(qc_casefold(substr(d.text, s.start + 1, s.end - s.start)), ?) > 0")
+                params.append(text.casefold())
         cond = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         base = "FROM segments s JOIN documents d ON d.id = s.document_id "
-        total = int(self.conn.execute(f"SELECT COUNT(*) {base}{cond}", params).fetchone()[0])
+        total = int(self._x(f"SELECT COUNT(*) {base}{cond}", params).fetchone()[0])
         direction = "DESC" if descending else "ASC"
         order = "s.document_id, s.unit, s.idx"
         sort_params: list[Any] = []
         if sort_meta:
-            order = f"json_extract(d.meta, ?) {direction}, " + order
-            sort_params.append(_meta_path(sort_meta))
+            if self.pg:  # jsonb orders numbers as numbers, like SQLite's json_extract; missing values first
+                nulls = "NULLS LAST" if descending else "NULLS FIRST"
+                order = f"(d.meta::jsonb -> ?) {direction} {nulls}, " + order
+                sort_params.append(sort_meta)
+            else:
+                order = f"json_extract(d.meta, ?) {direction}, " + order
+                sort_params.append(_meta_path(sort_meta))
         elif descending:
             order = "s.document_id DESC, s.unit, s.idx"
-        rows = self.conn.execute(
+        rows = self._x(
             self._SEGMENT_SELECT + f"{cond} ORDER BY {order} LIMIT ? OFFSET ?",
             [*params, *sort_params, int(limit), int(offset)],
         ).fetchall()
@@ -1556,7 +1466,7 @@ class Store:
     # -- statistics --------------------------------------------------------------------
 
     def stats(self) -> dict[str, int]:
-        q = self.conn.execute
+        q = self._x
         return {
             "documents": int(q(f"SELECT COUNT(*) FROM documents d WHERE {self._finished}").fetchone()[0]),
             "segments": int(q(
@@ -1589,7 +1499,7 @@ class Store:
             f"WHERE s.id IN ({','.join('?' * len(segment_ids))}) AND c.source IN " + DECIDED_SQL + " "
             "AND (s.id = c.segment_id OR (c.start < s.end AND s.start < c.end AND " + _ENOUGH.format(s="s") + "))"
         )
-        for seg, code in self.conn.execute(sql, list(segment_ids)):
+        for seg, code in self._x(sql, segment_ids):
             out.setdefault(int(seg), set()).add(str(code))
         return out
 
@@ -1600,61 +1510,105 @@ class Store:
         Returns the number stored.
         """
         ts = now()
-        cur = self.conn.executemany(
+        params = [(code, coder, score, version, reason, ts, ts, seg, code, coder) for seg, code, score, version, reason in rows]
+        if not params:
+            return 0
+        cur = self.conn.exec_driver_sql(_prep(
             "INSERT INTO codings (document_id, start, end, segment_id, code_id, coder, source, score, model_version, "
             "reason, created_at, updated_at) "
             "SELECT s.document_id, s.start, s.end, s.id, ?, ?, 'suggested', ?, ?, ?, ?, ? FROM segments s "
             "WHERE s.id = ? AND NOT EXISTS (SELECT 1 FROM codings c WHERE c.segment_id = s.id AND c.code_id = ? "
-            "AND c.coder = ?)",
-            ((code, coder, score, version, reason, ts, ts, seg, code, coder) for seg, code, score, version, reason in rows),
+            "AND c.coder = ?)", self.pg), params,
         )
         return int(cur.rowcount)
 
 
-def _writable(path: Path) -> bool:
-    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK) if path.exists() else True
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return (str(orig).strip().splitlines() or [type(orig).__name__])[0]
 
 
-def _damaged(path: Path, exc: Exception) -> StoreError:
+def _open_error(exc: DBAPIError, url: URL, path: Path | None) -> StoreError:
+    """One line for a database that cannot be opened: the SQLite file is damaged, the server is not there."""
+    if path is None:
+        kind = _kind(exc)
+        if kind == "connect":
+            where = f"{url.host or 'localhost'}:{url.port or 5432}"
+            return StoreError(
+                f"kunde inte ansluta till PostgreSQL på {where} ({_first_line(exc)}) — starta servern eller kontrollera adressen",
+                value=display_url(url),
+            )
+        return StoreError(f"kunde inte öppna databasen '{display_url(url)}' ({_first_line(exc)})", value=display_url(url))
+    if _kind(exc) in ("locked", "full", "readonly"):
+        return write_error(exc, str(path.parent), path, None)
     return StoreError(
-        f"kunde inte öppna '{path}' som SQLite-databas ({exc}) — är filen skadad? Återställ från en säkerhetskopia"
+        f"kunde inte öppna '{path}' som SQLite-databas ({_first_line(exc)}) — är filen skadad? Återställ från en säkerhetskopia"
     )
 
 
-def _kind(exc: sqlite3.Error) -> str:
-    name = getattr(exc, "sqlite_errorname", "") or ""
-    text = str(exc).lower()
-    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text or "busy" in text:
-        return "locked"
-    if name.startswith("SQLITE_FULL") or "disk is full" in text or "disk full" in text:
-        return "full"
-    if name.startswith("SQLITE_READONLY") or "readonly" in text or "read-only" in text:
-        return "readonly"
+# PostgreSQL error classes (SQLSTATE) that mean the same as SQLite's busy / full / read-only.
+_PG_KINDS = {
+    "55P03": "locked", "40P01": "locked", "40001": "locked",  # lock_not_available, deadlock, serialization
+    "53100": "full", "53000": "full",  # disk_full, insufficient_resources
+    "25006": "readonly", "42501": "readonly",  # read_only_sql_transaction, insufficient_privilege
+}
+
+
+def _kind(exc: BaseException) -> str:
+    """What an engine error means: locked, full, readonly, connect (PostgreSQL unreachable) or other."""
+    orig = getattr(exc, "orig", None) or exc
+    if isinstance(orig, sqlite3.Error):
+        name = getattr(orig, "sqlite_errorname", "") or ""
+        text = str(orig).lower()
+        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text or "busy" in text:
+            return "locked"
+        if name.startswith("SQLITE_FULL") or "disk is full" in text or "disk full" in text:
+            return "full"
+        if name.startswith("SQLITE_READONLY") or "readonly" in text or "read-only" in text:
+            return "readonly"
+        return "other"
+    state = getattr(orig, "sqlstate", None) or ""
+    if state in _PG_KINDS:
+        return _PG_KINDS[state]
+    if state.startswith("08") or (not state and type(orig).__name__ == "OperationalError"):
+        return "connect"
     return "other"
 
 
-def write_error(exc: sqlite3.Error, path: Path, store: Store | None) -> StoreError:
-    """One true line for a failed write: who holds the lock, a full disk, a read-only project."""
+def write_error(exc: BaseException, where: str, path: Path | None, store: Store | None) -> StoreError:
+    """One true line for a failed write: who holds the lock, a full disk, a read-only project.
+
+    `where` names the project (its folder, or the database URL), `path` the SQLite file (None on PostgreSQL).
+    """
     kind = _kind(exc)
+    db = str(path) if path is not None else where
     if kind == "locked":
         holders = store.holders() if store is not None else []
         who = ", ".join(holders) if holders else "en annan qualcode-process eller ett annat program"
         return StoreError(
-            f"projektet '{path.parent}' är låst: {who} skriver i det — inget sparades",
+            f"projektet '{where}' är låst: {who} skriver i det — inget sparades",
             value=holders, hint=Hint("försök igen när den andra skrivningen är klar"),
         )
     if kind == "full":
         return StoreError(
-            f"disken är full: kunde inte skriva i '{path}' — inget sparades",
+            f"disken är full: kunde inte skriva i '{db}' — inget sparades",
             hint=Hint("frigör utrymme på disken och försök igen"),
         )
-    if kind == "readonly":
+    if kind == "readonly" and path is not None:
         return StoreError(
-            f"projektet '{path.parent}' är skrivskyddat: qualcode.db eller mappen går inte att skriva "
+            f"projektet '{where}' är skrivskyddat: qualcode.db eller mappen går inte att skriva "
             "(qualcode behöver skrivrätt även för att läsa) — inget sparades",
             hint=Hint("ge skrivrätt till mappen och qualcode.db, eller arbeta i en kopia av projektet"),
         )
-    return StoreError(f"kunde inte skriva i '{path}' ({exc}) — inget sparades")
+    if kind == "readonly":
+        return StoreError(
+            f"databasen '{where}' går inte att skriva för denna användare ({_first_line(exc)}) — inget sparades",
+            hint=Hint("be databasens ägare om skrivrätt, eller arbeta i en kopia av projektet"),
+        )
+    if kind == "connect":
+        return StoreError(f"förlorade anslutningen till databasen '{where}' ({_first_line(exc)}) — inget sparades",
+                          hint=Hint("kontrollera att servern körs och försök igen"))
+    return StoreError(f"kunde inte skriva i '{db}' ({_first_line(exc)}) — inget sparades")
 
 
 def _import_alive(pid: int | None, host: str | None, updated_at: str | None) -> bool:
@@ -1674,28 +1628,3 @@ def _import_alive(pid: int | None, host: str | None, updated_at: str | None) -> 
     except ValueError:
         return False
     return age < STALE_IMPORT_SECONDS
-
-
-def _split_sql(script: str) -> list[str]:
-    """Split a migration into statements, keeping trigger bodies (BEGIN … END;) whole."""
-    statements: list[str] = []
-    buf: list[str] = []
-    in_trigger = False
-    for line in script.splitlines():
-        stripped = line.strip()
-        if not stripped:
-            continue
-        buf.append(line)
-        upper = stripped.upper()
-        if upper.startswith("CREATE TRIGGER"):
-            in_trigger = True
-        if in_trigger:
-            if upper.endswith("END;"):
-                statements.append("\n".join(buf))
-                buf, in_trigger = [], False
-        elif stripped.endswith(";"):
-            statements.append("\n".join(buf))
-            buf = []
-    if buf:
-        statements.append("\n".join(buf))
-    return statements

@@ -154,7 +154,7 @@ def test_suggest_run_commits_per_batch_and_a_crash_keeps_whole_batches(project, 
     calls = []
 
     def scoring(self, keys, X, min_score=None):
-        assert not store.conn.in_transaction  # scoring holds no write lock: other coders can save meanwhile
+        assert not store.in_transaction  # scoring holds no write lock: other coders can save meanwhile
         return real_suggestions(self, keys, X, min_score=min_score)
 
     def add(coder, rows):

@@ -327,6 +327,16 @@ class Store:
         finally:
             self._depth = 0
 
+    @property
+    def in_transaction(self) -> bool:
+        """Whether the connection is inside a transaction now (on SQLite: holds the write lock)."""
+        raw = self.conn.connection.dbapi_connection
+        if isinstance(raw, sqlite3.Connection):
+            return raw.in_transaction
+        import psycopg
+
+        return bool(raw is not None and raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE)
+
     def _rollback(self) -> None:
         # SQLite has already rolled back after some errors (SQLITE_FULL): then there is nothing to end.
         try:

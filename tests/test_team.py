@@ -228,7 +228,7 @@ def test_a_wrong_password_or_name_is_one_line_and_opens_nothing(team):
         assert "qualcode_session=" not in r.headers.get("set-cookie", "")
     assert c.get("/", follow_redirects=False).status_code == 303
     with find_project(root) as p:
-        assert p.store.conn.execute("SELECT COUNT(*) FROM web_sessions").fetchone()[0] == 0
+        assert p.store.row_counts()["web_sessions"] == 0
 
 
 def test_sign_in_needs_the_forms_csrf_value_and_our_origin(team):
@@ -275,7 +275,7 @@ def test_sign_out_ends_the_session(team):
     assert r.status_code == 303 and r.headers["location"] == "/login?why=out"
     assert c.get("/", follow_redirects=False).status_code == 303
     with find_project(root) as p:
-        assert p.store.conn.execute("SELECT COUNT(*) FROM web_sessions").fetchone()[0] == 0
+        assert p.store.row_counts()["web_sessions"] == 0
 
 
 # -- roles ----------------------------------------------------------------------------------

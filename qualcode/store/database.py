@@ -1493,7 +1493,7 @@ class Store:
     def document_kinds_meta(self) -> Iterator[tuple[int, str, dict[str, Any]]]:
         """(id, kind, metadata) of every document, in id order: `document_meta` for all kinds at once."""
         where, params = self._doc_filters()
-        for r in self.conn.execute(f"SELECT d.id, d.kind, d.meta FROM documents d {where} ORDER BY d.id", params):
+        for r in self._x(f"SELECT d.id, d.kind, d.meta FROM documents d {where} ORDER BY d.id", params):
             yield r[0], r[1], json.loads(r[2])
 
     # -- suggestions in batches (suggest run streams and commits per batch) -------------

@@ -128,6 +128,26 @@ def test_local_codings_weigh_more_than_imported_ones():
     assert own < imported
 
 
+def test_imported_evidence_gives_way_to_rules_and_her_coding():
+    cb = _codebook()
+    X, Y = _data(cb)  # 5 LOK, 4 LON positives
+    imported = Suggester(cb).fit(X, Y)
+    assert imported.alpha_["LOK"] == pytest.approx(5 / (5 + 10))  # no coding of hers: n_eff = n
+    mine = tokenize(["Lokalen är nyrenoverad.", "Barnen lekte i parken.", "Mötet flyttades.",
+                     "Handläggaren ringde tillbaka.", "Vi åt lunch tillsammans."])
+    Xa = X + mine
+    Ya = np.vstack([Y, label_matrix([["LOK"], [], [], [], []], [c.id for c in cb.leaves])])
+    local = [False] * len(X) + [True] * 5
+    own = Suggester(cb, import_k=20).fit(Xa, Ya, local=local)
+    # 1 positive of hers in full, 5 imported ones at 20 / (20 + 5 segments she coded)
+    n_eff = 1 + 5 * 20 / 25
+    assert own.alpha_["LOK"] == pytest.approx(n_eff / (n_eff + 10))
+    assert own.alpha_["LON"] == pytest.approx((4 * 20 / 25) / (4 * 20 / 25 + 10))
+    assert Suggester(cb, import_k=0).fit(Xa, Ya, local=local).alpha_["LOK"] == pytest.approx(6 / 16)
+    # all of it hers: nothing is discounted
+    assert Suggester(cb).fit(Xa, Ya, local=[True] * len(Xa)).alpha_["LOK"] == pytest.approx(6 / 16)
+
+
 def test_keyword_loses_weight_where_she_codes_otherwise():
     cb = _codebook()
     X, Y = _data(cb)

@@ -58,6 +58,7 @@ DEFAULT_PRIOR_K = 10.0
 DEFAULT_KEYWORD_PRIOR = 2.0
 DEFAULT_LOCAL_WEIGHT = 2.0
 DEFAULT_THRESHOLD_K = 20.0
+DEFAULT_IMPORT_K = 20.0
 RULE_THRESHOLD = 0.5
 SECTION_RULE_WEIGHT = 0.5  # a keyword in the section heading counts half as much as one in the text
 
@@ -229,6 +230,7 @@ class Suggester(BaseEstimator):
         keyword_prior: float = DEFAULT_KEYWORD_PRIOR,
         threshold_k: float = DEFAULT_THRESHOLD_K,
         local_weight: float = DEFAULT_LOCAL_WEIGHT,
+        import_k: float = DEFAULT_IMPORT_K,
     ):
         self.codebook = codebook
         self.blend_k = blend_k
@@ -246,6 +248,7 @@ class Suggester(BaseEstimator):
         self.keyword_prior = keyword_prior
         self.threshold_k = threshold_k
         self.local_weight = local_weight
+        self.import_k = import_k
 
     def clone(self) -> Suggester:
         """A fresh, unfitted suggester with the same hyperparameters (and the codebook's prepared rows)."""
@@ -335,6 +338,8 @@ class Suggester(BaseEstimator):
         is_local = np.zeros(len(X), dtype=bool) if local is None else np.asarray(local, dtype=bool)
         w_user = np.where(is_local, self.local_weight, 1.0)
         n_pos_user = (Y == 1).sum(axis=0)
+        n_pos_mine = ((Y == 1) & is_local[:, None]).sum(axis=0)
+        n_mine = int(is_local.sum())
         if len(X) == 0 or not n_pos_user.any():
             raise SuggestError(
                 _("the training data has no codings (no segment has a code) — code a few segments by hand, or give a file where 'codes' are not empty")
@@ -374,7 +379,7 @@ class Suggester(BaseEstimator):
                 self.alpha_[code] = 0.0
                 self.thresholds_[code] = RULE_THRESHOLD
                 continue
-            a = n / (n + self.blend_k) if self.rules_ is not None else 1.0
+            a = self._alpha(n, int(n_pos_mine[j]), n_mine) if self.rules_ is not None else 1.0
             self.alpha_[code] = a
             p, y = clf.oof_[code]
             r = R_all[Ya[:, j] >= 0, j]
@@ -407,6 +412,18 @@ class Suggester(BaseEstimator):
         self.trained_at_ = time.strftime("%Y-%m-%dT%H:%M:%S")
         self.version_ = _version(self.codebook, f"{len(X)}:{self.trained_at_}:{n_pos_user.tolist()}")
         return self
+
+    def _alpha(self, n: int, n_mine: int, segments_mine: int) -> float:
+        """The classifier's share of a code's score: n_eff / (n_eff + `blend_k`).
+
+        n_eff counts her own positives in full and imported ones by k / (k + m), k = `import_k`,
+        m = the segments she has coded: a model learnt on other material gives way to the
+        keywords and her own coding as she codes (without her coding, n_eff = n).
+        """
+        n_eff = float(n)
+        if segments_mine and self.import_k > 0:
+            n_eff = n_mine + (n - n_mine) * self.import_k / (self.import_k + segments_mine)
+        return n_eff / (n_eff + self.blend_k)
 
     def _keyword_weights(self, hits: Sequence[Sequence[Any]], Y: np.ndarray, w: np.ndarray) -> dict[str, dict[str, float]]:
         """Per code and keyword: how often a segment it fires in has the code, smoothed towards 1.

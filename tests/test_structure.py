@@ -145,7 +145,7 @@ def test_short_answers_are_not_read_as_headings(tmp_path):
     assert got[0]["codes"] == ["T-LON"] and "P13" in got[1]["codes"]
 
 
-def test_section_words_are_classifier_features_and_reasons():
+def test_section_words_are_classifier_features_only_when_asked_and_reasons():
     from qualcode.core.codebook import default_codebook
     from qualcode.suggest.estimator import Suggester, label_matrix, tokenize_structured
 
@@ -161,11 +161,19 @@ def test_section_words_are_classifier_features_and_reasons():
         st.append((None, "Ekonomiskt bistånd"))
         codes.append([])
     X = tokenize_structured(texts, st)
-    model = Suggester(cb).fit(X, label_matrix(codes, ids))
-    S, _ = model.predict_scores(tokenize_structured(["Det gäller alla i gruppen."] * 2,
-                                                    [(None, "Vi-känsla och sammanhållning"), (None, "Ekonomiskt bistånd")]))
+    probe = tokenize_structured(["Det gäller alla i gruppen."] * 2,
+                                [(None, "Vi-känsla och sammanhållning"), (None, "Ekonomiskt bistånd")])
     j = ids.index("T-KLIMAT")
-    assert S[0, j] > model.thresholds_["T-KLIMAT"] > S[1, j]
+    learnt = Suggester(cb, section_features=True).fit(X, label_matrix(codes, ids))
+    S, _ = learnt.predict_scores(probe)
+    assert S[0, j] > learnt.thresholds_["T-KLIMAT"] > S[1, j]
+    # by default the section's words are no classifier features (they did not carry over to new
+    # sections: scripts/bench_learning_curve.py --levers); only its keywords count, at half weight
+    model = Suggester(cb).fit(X, label_matrix(codes, ids))
+    P = model.classifier_.decision_scores(probe)
+    assert P[0, j] == pytest.approx(P[1, j])
+    S, _ = model.predict_scores(probe)
+    assert S[0, j] > S[1, j]  # 'sammanhållning' in the first heading: half a keyword
     sug = model.suggestions([1], tokenize_structured(["Det gäller alla."], [(None, "Sammanhållning i gruppen")]),
                             min_score=0.0)
     reason = next(s.reason for s in sug if s.code_id == "T-KLIMAT")

@@ -21,14 +21,15 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from qualcode.suggest.rules import CONTENT_POS, KeywordRules, Token, as_tokens
+from qualcode.suggest.rules import CONTENT_POS, SECTION_MARK, KeywordRules, Token, as_tokens
 
 DEFAULT_THRESHOLD = 0.5
 
 
-def lemma_text(tokens: Sequence[Token], pos_filter: bool = False) -> str:
-    """Space-joined lemmas, optionally only nouns and verbs."""
-    return " ".join(t.lemma for t in tokens if not pos_filter or t.pos in CONTENT_POS)
+def lemma_text(tokens: Sequence[Token], pos_filter: bool = False, sections: bool = True) -> str:
+    """Space-joined lemmas, optionally only nouns and verbs; without the section's words unless `sections`."""
+    return " ".join(t.lemma for t in tokens if (not pos_filter or t.pos in CONTENT_POS)
+                    and (sections or not t.form.startswith(SECTION_MARK)))
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -102,6 +103,7 @@ class CodeClassifier(BaseEstimator):
         inner_cv: int = 4,
         min_positives: int = 3,
         random_state: int = 0,
+        section_features: bool = True,
     ):
         self.code_ids = code_ids
         self.rules = rules
@@ -113,8 +115,12 @@ class CodeClassifier(BaseEstimator):
         self.inner_cv = inner_cv
         self.min_positives = min_positives
         self.random_state = random_state
+        self.section_features = section_features
 
     # -- features ------------------------------------------------------------------------
+
+    def _sections(self) -> bool:
+        return bool(getattr(self, "section_features", True))  # models saved before the option had them
 
     def _rule_matrix(self, X: Sequence[Sequence[Token]]):  # type: ignore[no-untyped-def]
         from scipy import sparse
@@ -133,7 +139,7 @@ class CodeClassifier(BaseEstimator):
         from scipy import sparse
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        texts = [lemma_text(t, self.pos_filter) for t in X]
+        texts = [lemma_text(t, self.pos_filter, self._sections()) for t in X]
         if fit:
             self.word_vectorizer_ = TfidfVectorizer(
                 token_pattern=r"[^\s]+", ngram_range=self.word_ngrams, sublinear_tf=True, min_df=1,
@@ -233,7 +239,7 @@ class CodeClassifier(BaseEstimator):
         """The lemma n-grams of one segment that push hardest towards `code` (for reasons)."""
         if code not in self.models_:
             return []
-        return self.top_terms_row(code, self.word_vectorizer_.transform([lemma_text(tokens, self.pos_filter)]), 0, n)
+        return self.top_terms_row(code, self.word_vectorizer_.transform([lemma_text(tokens, self.pos_filter, self._sections())]), 0, n)
 
     def top_terms_row(self, code: str, words: Any, i: int, n: int = 3) -> list[str]:
         """`top_terms` from row `i` of a batch's lemma n-gram TF-IDF rows (`decision_scores_rows`).

@@ -5,7 +5,9 @@ Combination rule (per code c, with n_c = the number of the researcher's segments
   (1 - prod(1 - 0.5 * w_k) over the distinct keywords k that match, w_k = 1 unless the
   project taught otherwise) and the threshold is 0.5: one keyword suggests.
 - otherwise: s = a * p + (1 - a) * r with a = n_c / (n_c + `blend_k`) (default 10), p the
-  classifier's calibrated probability and r the rule score. The blend is Platt-calibrated
+  classifier's calibrated probability and r the rule score. Once she has coded m segments in
+  the project, imported positives count k / (k + m) of themselves in n_c here (k = `import_k`,
+  default 20): a model learnt on other material gives way to the keywords and her coding. The blend is Platt-calibrated
   on out-of-fold predictions; the code's threshold is its best out-of-fold F1 threshold
   pulled towards one global threshold (best F1 over all codes' out-of-fold scores) by
   t = (n_c * t_c + k * t_global) / (n_c + k), k = `threshold_k` (default 20): a code with
@@ -18,6 +20,11 @@ them. Segments coded in the project (`local`) weigh `local_weight` times an impo
 rejected suggestions are negative rows for their code. A keyword that fires in her segments
 without her code loses weight in the project: w_k = (positives + b) / (firings + b), b =
 `keyword_prior`, counted over her own (local) segments only.
+
+Structure: a keyword in a segment's section heading counts `section_rule_weight` (0.5) of one
+in its text; the heading's words are classifier features only with `section_features` (off:
+measured, they teach the sections of the training material and do not carry over); a heading
+or prompt itself scores 0.
 """
 
 from __future__ import annotations
@@ -231,6 +238,8 @@ class Suggester(BaseEstimator):
         threshold_k: float = DEFAULT_THRESHOLD_K,
         local_weight: float = DEFAULT_LOCAL_WEIGHT,
         import_k: float = DEFAULT_IMPORT_K,
+        section_features: bool = False,
+        section_rule_weight: float = SECTION_RULE_WEIGHT,
     ):
         self.codebook = codebook
         self.blend_k = blend_k
@@ -249,6 +258,8 @@ class Suggester(BaseEstimator):
         self.threshold_k = threshold_k
         self.local_weight = local_weight
         self.import_k = import_k
+        self.section_features = section_features
+        self.section_rule_weight = section_rule_weight
 
     def clone(self) -> Suggester:
         """A fresh, unfitted suggester with the same hyperparameters (and the codebook's prepared rows)."""
@@ -362,7 +373,7 @@ class Suggester(BaseEstimator):
         clf = CodeClassifier(
             self.code_ids, rules=self.rules_ if self.rule_features else None, C=self.C,
             pos_filter=self.pos_filter, inner_cv=self.inner_cv, min_positives=self.min_positives,
-            random_state=self.random_state,
+            random_state=self.random_state, section_features=self.section_features,
         )
         R_all = np.vstack([R_user, self._rule_scores_hits(Xa[len(X):])[0]]) if len(Xa) > len(X) else R_user
         try:
@@ -465,14 +476,15 @@ class Suggester(BaseEstimator):
                 kw = weights.get(h.code_id, {})
                 for k in h.keywords:
                     R[i, index[h.code_id]] *= 1.0 - 0.5 * kw.get(k, 1.0)
+        heading_weight = float(getattr(self, "section_rule_weight", SECTION_RULE_WEIGHT))
         for i, x in enumerate(X):
-            if not any(t.form.startswith("§") for t in x):
+            if not heading_weight or not any(t.form.startswith("§") for t in x):
                 continue
             section = split_structure(x)[1]
             for h in self.rules_.hits(section):
                 kw = weights.get(h.code_id, {})
                 for k in h.keywords:
-                    R[i, index[h.code_id]] *= 1.0 - 0.5 * SECTION_RULE_WEIGHT * kw.get(k, 1.0)
+                    R[i, index[h.code_id]] *= 1.0 - 0.5 * heading_weight * kw.get(k, 1.0)
         return 1.0 - R, hits
 
     def predict_scores(self, X: Sequence[Sequence[Token] | str]) -> tuple[np.ndarray, list[list[Any]]]:

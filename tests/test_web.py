@@ -550,3 +550,39 @@ def test_codebook_edit_changes_definition_rules_and_keywords_audited(ws):
             "Rum <och> redskap", "lokaler", "", ("lokal", "skrivbord"))
         edits = [a for a in p.store.iter_audit() if a.action == "code-edit"]
     assert edits and edits[0].code_id == "P13" and edits[0].detail["to"]["keywords"] == ["lokal", "skrivbord"]
+
+
+def test_document_shows_headings_and_prompts_as_headings(tmp_path):
+    from qualcode.core.records import DocumentIn, SegmentIn
+    from qualcode.project import init_project
+
+    paras = ["Brukarnas synpunkter", "Beskriv hur ni tar emot klagomål.", "Vi har en rutin för synpunkter."]
+    text = "\n\n".join(paras)
+    proj = init_project(tmp_path / "p", name="rubriker", coder="anna")
+    with proj.store.transaction():
+        d = proj.store.add_document(DocumentIn("ansokan", "note", text, {}), "h")
+        at = 0
+        segs = []
+        for i, (p, role) in enumerate(zip(paras, ("heading", "prompt", None))):
+            a = text.index(p, at)
+            at = a + len(p)
+            segs.append(SegmentIn(d, "paragraph", i, a, at, p.lower(), role=role,
+                                  section="Brukarnas synpunkter" if i else None))
+        proj.store.add_segments(segs)
+    proj.close()
+    c, app, csrf = client(tmp_path / "p")
+    html = c.get(f"/documents/{d}").text
+    assert "".join(re.findall(r'<span data-o="\d+"[^>]*>([^<]*)</span>', html)) == text
+    assert re.findall(r'<span data-o="(\d+)" class="role-(\w+)" role="heading" aria-level="(\d)">([^<]*)</span>', html) == [
+        ("0", "heading", "2", paras[0]), (str(text.index(paras[1])), "prompt", "3", paras[1]),
+    ]
+    prompt_end = text.index(paras[1]) + len(paras[1])
+    assert f'<span data-o="{prompt_end}">\n\n{paras[2]}</span>' in html  # content stays content
+
+
+def test_pieces_carry_the_role_of_the_heading_they_fall_in():
+    cut = pieces(20, [(3, 12)], [(0, 5, "heading"), (14, 18, "prompt")])
+    assert [(p.start, p.end, p.marks, p.role) for p in cut] == [
+        (0, 3, (), "heading"), (3, 5, (0,), "heading"), (5, 12, (0,), None), (12, 14, (), None),
+        (14, 18, (), "prompt"), (18, 20, (), None),
+    ]

@@ -52,11 +52,16 @@ class Mark:
 
 @dataclass(frozen=True)
 class Piece:
-    """A run of text covered by the same marks (indices into `DocumentView.marks`, longest first)."""
+    """A run of text covered by the same marks (indices into `DocumentView.marks`, longest first).
+
+    `role` is `heading` or `prompt` when the run is part of a heading or a form's prompt
+    (`qualcode.ingest.structure`): the page shows it as one, not as content.
+    """
 
     start: int
     end: int
     marks: tuple[int, ...]
+    role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,13 +80,18 @@ class DocumentView:
         return sum(1 for m in self.marks if m.suggested)
 
 
-def pieces(length: int, spans: Sequence[tuple[int, int]]) -> list[Piece]:
+def pieces(
+    length: int, spans: Sequence[tuple[int, int]], blocks: Sequence[tuple[int, int, str]] = (),
+) -> list[Piece]:
     """Cut [0, length) at every span boundary; each piece lists the spans covering it.
 
     Spans are listed longest first, so an element for a long coding encloses the shorter ones
     it overlaps. ``pieces(10, [(2, 6), (4, 8)])`` gives 0–2 (), 2–4 (0), 4–6 (0, 1), 6–8 (1), 8–10 ().
+    `blocks` are (start, end, role) of headings and prompts: pieces are cut at their edges too
+    and carry their role.
     """
-    cuts = sorted({0, length, *(max(0, min(length, x)) for s in spans for x in s)})
+    cuts = sorted({0, length, *(max(0, min(length, x)) for s in spans for x in s),
+                   *(max(0, min(length, x)) for b in blocks for x in b[:2])})
     order = sorted(range(len(spans)), key=lambda i: (-(spans[i][1] - spans[i][0]), spans[i][0], i))
     rank = {i: r for r, i in enumerate(order)}
     starts: dict[int, list[int]] = {}
@@ -91,11 +101,16 @@ def pieces(length: int, spans: Sequence[tuple[int, int]]) -> list[Piece]:
             starts.setdefault(a, []).append(i)
             ends.setdefault(b, []).append(i)
     active: set[int] = set()
+    heads = sorted(blocks)  # headings do not overlap one another
+    at = 0
     out = []
     for a, b in zip(cuts, cuts[1:]):
         active.difference_update(ends.get(a, ()))
         active.update(starts.get(a, ()))
-        out.append(Piece(a, b, tuple(sorted(active, key=rank.__getitem__))))
+        while at < len(heads) and heads[at][1] <= a:
+            at += 1
+        role = heads[at][2] if at < len(heads) and heads[at][0] <= a and b <= heads[at][1] else None
+        out.append(Piece(a, b, tuple(sorted(active, key=rank.__getitem__)), role))
     return out
 
 
@@ -128,7 +143,8 @@ def document_view(project: Project, document_id: int, coder: str | None = None, 
         marks.append(Mark(c.id, c.code_id, name, c.start, c.end, c.coder, c.source, c.score, c.reason, c.memo,
                           any(s in flagged for s in segs), c.segment_id))
     marks.sort(key=lambda m: (m.start, -m.end, m.code_id, m.coder))
-    cut = pieces(len(doc.text), [(m.start, m.end) for m in marks])
+    blocks = sorted({(s.start, s.end, s.role) for s in store.iter_segments(document=doc.id) if s.role})
+    cut = pieces(len(doc.text), [(m.start, m.end) for m in marks], blocks)
     return DocumentView(doc, tuple(marks), tuple(cut), coder, blind, cb, can_undo(project, coder), seen)
 
 

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from helpers import make_project
 from qualcode.cli.main import app
 from qualcode.coding.codebook_changes import edit_code
-from qualcode.coding.service import add_codes, search, set_segment_memo
+from qualcode.coding.service import add_codes, flag_coding_quote, search, set_segment_memo
 from qualcode.coding.tagging import find_code
 from qualcode.core.codebook import default_codebook
 from qualcode.core.errors import CodebookError, InputError, NotFoundError, UnknownCodeError
@@ -57,6 +57,31 @@ def test_memo_is_addressed_by_segment_and_code(proj):
     assert r.exit_code != 0  # the old two-argument form is refused, not applied to another segment
     r = runner.invoke(app, ["code", "memo", str(lok), "P13", "viktigt", "-p", root])
     assert r.exit_code == 0 and "Sparade memo för P13 (anna) på segment" in r.output
+
+
+def test_key_quote_is_addressed_by_segment_code_and_coder(proj):
+    lok, lon = seg(proj, "Lokalerna"), seg(proj, "Lönen")
+    add_codes(proj, [lok], ["P13"])
+    add_codes(proj, [lok], ["P13"], coder="bertil")
+    root = str(proj.root)
+    r = runner.invoke(app, ["code", "quote", str(lok), "-p", root])
+    assert r.exit_code != 0 and proj.store.flagged_quotes() == set()  # the old one-id form is refused
+    r = runner.invoke(app, ["code", "quote", str(lon), "P13", "-p", root])
+    assert r.exit_code != 0 and proj.store.flagged_quotes() == set()
+    assert f"segment {lon} har ingen kodning P13 av anna — segmentet är inte kodat" in r.output
+    r = runner.invoke(app, ["code", "quote", str(lok), "p13", "--note", "trångt", "-p", root])
+    assert r.exit_code == 0 and f"Segment {lok} är nu ett nyckelcitat för P13 (anna)." in r.output
+    assert proj.store.flagged_quotes(by="anna") == {lok} and proj.store.flagged_quotes(by="bertil") == set()
+    flag_coding_quote(proj, lok, "P13", coder="bertil")
+    r = runner.invoke(app, ["code", "quote", str(lok), "P13", "--remove", "-p", root])
+    assert r.exit_code == 0 and f"Segment {lok} är inte längre ett nyckelcitat för P13 (anna)." in r.output
+    assert proj.store.flagged_quotes(by="anna") == set() and proj.store.flagged_quotes() == {lok}  # bertil's stays
+    entry = next(proj.store.iter_audit())
+    assert (entry.action, entry.actor, entry.segment_id, entry.code_id) == ("unquote", "anna", lok, "P13")
+    # a suggestion is not her coding yet
+    proj.store.upsert_coding(lon, "T-LON", "qualcode", "suggested", score=0.9, model_version="m1", reason="lön")
+    with pytest.raises(InputError, match="är ett förslag"):
+        flag_coding_quote(proj, lon, "T-LON", coder="qualcode")
 
 
 def test_one_resolver_ids_any_case_numbers_names_aliases_fuzzy():

@@ -161,17 +161,20 @@ def memo(
 
 @app.command("quote")
 def quote(
-    segment: Annotated[int, typer.Argument(help="Segment id to flag as a key quote.")],
+    segment: Annotated[int, typer.Argument(help="Segment id (as in `code add SEGMENT CODE`).")],
+    code: Annotated[str, typer.Argument(help="The code whose quote this is (the coder's coding on SEGMENT).")],
     note: Annotated[str | None, typer.Option(help="Why this quote matters.")] = None,
     remove: Annotated[bool, typer.Option("--remove", help="Remove the key-quote flag.")] = False,
+    coder: CoderOpt = None,
     project: ProjectOpt = None,
 ) -> None:
-    """Flag SEGMENT as a key quote: the report shows flagged quotes first."""
-    from qualcode.coding.service import flag_quote
+    """Flag the coding of CODE on SEGMENT as a key quote (the coder's): the report shows flagged quotes first."""
+    from qualcode.coding.service import flag_coding_quote
 
     with open_project(project) as p:
-        flag_quote(p, segment, note=note, unflag=remove)
-    err_console.print(_("Segment {segment} {value} a key quote.").format(segment=segment, value=_("is no longer") if remove else _("is now")))
+        c = flag_coding_quote(p, segment, code, coder, note=note, unflag=remove)
+    err_console.print(_("Segment {segment} {value} a key quote for {code} ({coder}).").format(
+        segment=segment, value=_("is no longer") if remove else _("is now"), code=c.code_id, coder=c.coder), markup=False)
 
 
 @app.command("import")

@@ -278,6 +278,13 @@ def set_segment_memo(
 
     A coding is addressed as segment + code + coder, as `add_codes` addresses it, never by a
     coding id that could be read as a segment id."""
+    found = segment_coding(project, segment_id, code, coder)
+    set_memo(project, found.id, memo, actor)
+    return project.store.get_coding(found.id)
+
+
+def segment_coding(project: Project, segment_id: int, code: str, coder: str | None = None) -> Coding:
+    """The coding of `code` by `coder` (default: the project's) on a segment: segment + code + coder."""
     store = project.store
     code_id = _codes(project, [code])[0]
     coder = coder or project.coder
@@ -290,8 +297,7 @@ def set_segment_memo(
             + (_(" — codings there: {have}").format(have=', '.join(have)) if have else _(" — the segment is not coded")),
             value=code_id, valid=have,
         )
-    set_memo(project, found.id, memo, actor)
-    return store.get_coding(found.id)
+    return found
 
 
 def list_codings(
@@ -364,6 +370,34 @@ def flag_quote(project: Project, segment_id: int, actor: str | None = None, note
         store.flag_quote(segment_id, actor, note)
         store.log(actor, "quote", segment_id=segment_id, detail={"note": note})
         return True
+
+
+def flag_coding_quote(
+    project: Project, segment_id: int, code: str, coder: str | None = None, note: str | None = None,
+    unflag: bool = False,
+) -> Coding:
+    """Flag the coding of `code` by `coder` on a segment as that coder's key quote (or remove her flag).
+
+    Addressed as `set_segment_memo` addresses a coding (segment + code + coder), so a number meant
+    as another kind of id cannot flag the wrong segment; a suggestion not yet accepted is refused."""
+    found = segment_coding(project, segment_id, code, coder)
+    if found.source not in POSITIVE_SOURCES:
+        raise InputError(
+            _("the coding {code_id} by {coder} on segment {segment_id} is a suggestion ({source}) — accept it first").format(
+                code_id=found.code_id, coder=found.coder, segment_id=segment_id, source=found.source),
+            value=found.code_id, hint=Hint(_("review the suggestions"), command=("tag",)),
+        )
+    store = project.store
+    with store.transaction():
+        if unflag:
+            removed = store.unflag_quote(segment_id, found.coder)
+            store.log(found.coder, "unquote", segment_id=segment_id, code_id=found.code_id, coding_id=found.id,
+                      detail={"flagged_by": removed})
+        else:
+            store.flag_quote(segment_id, found.coder, note)
+            store.log(found.coder, "quote", segment_id=segment_id, code_id=found.code_id, coding_id=found.id,
+                      detail={"note": note})
+    return found
 
 
 def import_codings(project: Project, path: str | Path, unit: str = "paragraph") -> int:

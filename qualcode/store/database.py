@@ -52,10 +52,41 @@ __all__ = ["BUSY_TIMEOUT", "DB_NAME", "HEAD", "REVISIONS", "SCHEMA_VERSION", "St
 
 log = logging.getLogger(__name__)
 
-# A cursor result and its rows (SQLAlchemy's CursorResult / Row: their type parameters differ
-# between SQLAlchemy 2.0 and 2.1, and driver SQL has no column types to infer).
+# The store's queries run on the driver's own cursor (DB-API): a SQLAlchemy result per statement
+# cost a quarter of an import's time (its metadata is built from cursor.description every time).
+# Rows are sqlite3.Row, or _PgRow with the same interface: r[0], r["name"], r.keys().
 _Result = Any
 _Row = Any
+
+
+class _PgRow:
+    """A psycopg row read by position or by column name, as sqlite3.Row is."""
+
+    __slots__ = ("_values", "_index")
+
+    def __init__(self, values: Sequence[Any], index: dict[str, int]):
+        self._values = values
+        self._index = index
+
+    def __getitem__(self, key: int | str) -> Any:
+        return self._values[self._index[key]] if isinstance(key, str) else self._values[key]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def keys(self) -> list[str]:
+        return list(self._index)
+
+
+def _pg_rows(cursor: Any) -> Any:
+    """psycopg row factory for _PgRow (the first of two equal column names wins, as in sqlite3.Row)."""
+    index: dict[str, int] = {}
+    for i, col in enumerate(cursor.description or ()):
+        index.setdefault(col.name, i)
+    return lambda values: _PgRow(values, index)
 
 DB_NAME = "qualcode.db"
 # SQL for "this segment has this code": a manual or an accepted coding
@@ -117,6 +148,12 @@ class Store:
         # Where messages say the project is: its folder, or the database URL (never a password).
         self.label = str(path.parent) if path is not None else display_url(url)
         self.backup: Path | None = None  # the copy made before this open upgraded the schema
+        self._raw: Any = conn.connection.dbapi_connection  # the driver's connection (autocommit)
+        self._driver_error: type[Exception] = sqlite3.Error
+        if self.pg:
+            import psycopg
+
+            self._driver_error = psycopg.Error
         self._depth = 0
         self._finished = _FINISHED  # the filter that hides documents of unfinished imports
         self._begin = "BEGIN" if self.pg else "BEGIN IMMEDIATE"
@@ -125,12 +162,32 @@ class Store:
 
     # -- running SQL -----------------------------------------------------------------------
 
-    def _x(self, sql: str, params: Sequence[Any] = ()) -> _Result:
-        return self.conn.exec_driver_sql(_prep(sql, self.pg), tuple(params))
+    def _cursor(self) -> Any:
+        if self.pg:
+            return self._raw.cursor(row_factory=_pg_rows)
+        cur = self._raw.cursor()
+        cur.row_factory = sqlite3.Row
+        return cur
 
-    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if rows:
-            self.conn.exec_driver_sql(_prep(sql, self.pg), [tuple(r) for r in rows])
+    def _x(self, sql: str, params: Sequence[Any] = ()) -> _Result:
+        """Run one statement on the driver's cursor; driver errors come out as SQLAlchemy's DBAPIError."""
+        cur = self._cursor()
+        try:
+            cur.execute(_prep(sql, self.pg), tuple(params))
+        except self._driver_error as exc:
+            raise DBAPIError.instance(sql, None, exc, self._driver_error, hide_parameters=True) from exc
+        return cur
+
+    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+        """Run one statement for each row (executemany); the number of rows changed."""
+        if not rows:
+            return 0
+        cur = self._cursor()
+        try:
+            cur.executemany(_prep(sql, self.pg), [tuple(r) for r in rows])
+        except self._driver_error as exc:
+            raise DBAPIError.instance(sql, None, exc, self._driver_error, hide_parameters=True) from exc
+        return int(cur.rowcount)
 
     def _meta_value(self, key: str) -> tuple[str, str]:
         """SQL for a document's metadata value as text, and its bind value."""
@@ -262,6 +319,10 @@ class Store:
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
         cfg.attributes["connection"] = self.conn
+        # Alembic commits a transaction it began itself. A SQLAlchemy-level transaction (a mark only:
+        # the connection is AUTOCOMMIT) makes ours external to it, so COMMIT stays with transaction().
+        if not self.conn.in_transaction():
+            self.conn.begin()
         if stamp:  # a database of the numbered migrations: it is at the revision of its highest
             command.stamp(cfg, current)
         command.upgrade(cfg, "head")
@@ -330,7 +391,7 @@ class Store:
     @property
     def in_transaction(self) -> bool:
         """Whether the connection is inside a transaction now (on SQLite: holds the write lock)."""
-        raw = self.conn.connection.dbapi_connection
+        raw = self._raw
         if isinstance(raw, sqlite3.Connection):
             return raw.in_transaction
         import psycopg
@@ -365,7 +426,7 @@ class Store:
 
     def row_counts(self) -> dict[str, int]:
         """Rows per schema table."""
-        return {t.name: int(self._x(f"SELECT COUNT(*) FROM {t.name}").scalar_one()) for t in schema.TABLES}
+        return {t.name: int(self._x(f"SELECT COUNT(*) FROM {t.name}").fetchone()[0]) for t in schema.TABLES}
 
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every schema table, engine-neutral (same project, same dump on either engine)."""
@@ -473,7 +534,7 @@ class Store:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (source, kind, _json(options), ts, status, os.getpid(), socket.gethostname(), ts),
         )
-        return int(cur.scalar_one())
+        return int(cur.fetchone()[0])
 
     def touch_import(self, import_id: int) -> None:
         """Record that a running import is still alive (once per committed batch)."""
@@ -527,7 +588,7 @@ class Store:
         found: dict[int, Document] = {}
         for column, values in (("content_hash", hashes), ("name", names)):
             rows = self._rows_where_in("SELECT * FROM documents", column, values)
-            found.update((r._mapping["id"], self._document(r)) for r in rows)
+            found.update((r["id"], self._document(r)) for r in rows)
         return [found[k] for k in sorted(found)]
 
     def add_document(self, doc: DocumentIn, content_hash: str, import_id: int | None = None) -> int:
@@ -536,7 +597,7 @@ class Store:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (doc.name, doc.kind, doc.source, doc.text, content_hash, _json(doc.meta), import_id, now()),
         )
-        return int(cur.scalar_one())
+        return int(cur.fetchone()[0])
 
     def documents_like(
         self, name: str, source: str = "", kind: str | None = None, before_import: int | None = None
@@ -613,7 +674,7 @@ class Store:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (document_id, code_id, coder, source, memo, int(key_quote), text, start, end, now()),
         )
-        return int(cur.scalar_one())
+        return int(cur.fetchone()[0])
 
     def put_respondents(
         self, survey: str, text_columns: Sequence[str], cases: Iterable[tuple[str, dict[str, Any]]], import_id: int | None
@@ -644,7 +705,7 @@ class Store:
             params.append(document_id)
         out = []
         for r in self._x(sql + " ORDER BY x.id", params):
-            m = r._mapping
+            m = r
             out.append(DetachedCoding(
                 id=m["id"], document_id=m["document_id"], document=m["document"], code_id=m["code_id"], coder=m["coder"],
                 source=m["source"], memo=m["memo"], key_quote=bool(m["key_quote"]), text=m["text"], start=m["start"],
@@ -654,8 +715,8 @@ class Store:
 
     def _document(self, r: _Row) -> Document:
         return Document(
-            id=r._mapping["id"], name=r._mapping["name"], kind=r._mapping["kind"], text=r._mapping["text"], meta=json.loads(r._mapping["meta"]),
-            source=r._mapping["source"], content_hash=r._mapping["content_hash"], created_at=r._mapping["created_at"],
+            id=r["id"], name=r["name"], kind=r["kind"], text=r["text"], meta=json.loads(r["meta"]),
+            source=r["source"], content_hash=r["content_hash"], created_at=r["created_at"],
         )
 
     def get_document(self, doc_id: int) -> Document:
@@ -738,10 +799,10 @@ class Store:
     @staticmethod
     def _segment(r: _Row) -> Segment:
         return Segment(
-            id=r._mapping["id"], document_id=r._mapping["document_id"], unit=r._mapping["unit"], idx=r._mapping["idx"], start=r._mapping["start"],
-            end=r._mapping["end"], text=r._mapping["text"], lemmas=r._mapping["lemmas"], document_name=r._mapping["document_name"],
-            meta=json.loads(r._mapping["meta"]), role=r._mapping["role"] if "role" in r._mapping else None,
-            section=r._mapping["section"] if "section" in r._mapping else None,
+            id=r["id"], document_id=r["document_id"], unit=r["unit"], idx=r["idx"], start=r["start"],
+            end=r["end"], text=r["text"], lemmas=r["lemmas"], document_name=r["document_name"],
+            meta=json.loads(r["meta"]), role=r["role"] if "role" in r.keys() else None,
+            section=r["section"] if "section" in r.keys() else None,
         )
 
     def segment_structure(self, segment_ids: Iterable[int]) -> dict[int, tuple[str | None, str | None]]:
@@ -817,10 +878,10 @@ class Store:
     @staticmethod
     def _coding(r: _Row) -> Coding:
         return Coding(
-            id=r._mapping["id"], segment_id=r._mapping["segment_id"], document_id=r._mapping["document_id"], start=r._mapping["start"], end=r._mapping["end"],
-            code_id=r._mapping["code_id"], coder=r._mapping["coder"],
-            source=r._mapping["source"], score=r._mapping["score"], model_version=r._mapping["model_version"], reason=r._mapping["reason"],
-            memo=r._mapping["memo"], created_at=r._mapping["created_at"], updated_at=r._mapping["updated_at"],
+            id=r["id"], segment_id=r["segment_id"], document_id=r["document_id"], start=r["start"], end=r["end"],
+            code_id=r["code_id"], coder=r["coder"],
+            source=r["source"], score=r["score"], model_version=r["model_version"], reason=r["reason"],
+            memo=r["memo"], created_at=r["created_at"], updated_at=r["updated_at"],
         )
 
     def get_coding(self, coding_id: int) -> Coding:
@@ -913,7 +974,7 @@ class Store:
                 (document_id, lo, hi, anchor, code_id, coder, source, score, model_version, reason, memo, min_overlap,
                  ts, ts),
             )
-            return int(cur.scalar_one()), []
+            return int(cur.fetchone()[0]), []
         keep = next((c for c in overlapping if prefer is not None and c.segment_id == prefer), overlapping[0])
         merged = [c for c in overlapping if c.id != keep.id]
         if merged or (start, end) != (keep.start, keep.end):
@@ -951,7 +1012,7 @@ class Store:
             raise NotFoundError(f"segment {segment_id} finns inte", value=segment_id,
                                 hint=Hint("se segmenten", command=("corpus", "segments")))
         cid, _ = self.put_coding(
-            seg._mapping["document_id"], seg._mapping["start"], seg._mapping["end"], seg._mapping["unit"], code_id, coder, source,
+            seg["document_id"], seg["start"], seg["end"], seg["unit"], code_id, coder, source,
             score=score, model_version=model_version, reason=reason, memo=memo, prefer=segment_id,
         )
         return cid
@@ -1066,9 +1127,9 @@ class Store:
         )
         for r in self._x(sql, params):
             seg = Segment(
-                id=r._mapping["segment_id"], document_id=r._mapping["document_id"], unit=r._mapping["unit"], idx=r._mapping["idx"], start=r._mapping["seg_start"],
-                end=r._mapping["seg_end"], text=r._mapping["text"], lemmas=r._mapping["lemmas"], document_name=r._mapping["document_name"],
-                meta=json.loads(r._mapping["meta"]),
+                id=r["segment_id"], document_id=r["document_id"], unit=r["unit"], idx=r["idx"], start=r["seg_start"],
+                end=r["seg_end"], text=r["text"], lemmas=r["lemmas"], document_name=r["document_name"],
+                meta=json.loads(r["meta"]),
             )
             yield self._coding(r), seg
 
@@ -1085,9 +1146,9 @@ class Store:
         )
         for r in self._x(sql, [unit, *sources]):
             seg = Segment(
-                id=r._mapping["seg_id"], document_id=r._mapping["document_id"], unit=r._mapping["unit"], idx=r._mapping["idx"], start=r._mapping["seg_start"],
-                end=r._mapping["seg_end"], text=r._mapping["text"], lemmas=r._mapping["lemmas"], document_name=r._mapping["document_name"],
-                meta=json.loads(r._mapping["meta"]),
+                id=r["seg_id"], document_id=r["document_id"], unit=r["unit"], idx=r["idx"], start=r["seg_start"],
+                end=r["seg_end"], text=r["text"], lemmas=r["lemmas"], document_name=r["document_name"],
+                meta=json.loads(r["meta"]),
             )
             yield self._coding(r), seg
 
@@ -1125,8 +1186,8 @@ class Store:
         sql = "SELECT * FROM audit ORDER BY id DESC" + (f" LIMIT {int(limit)}" if limit else "")
         for r in self._x(sql):
             yield AuditEntry(
-                id=r._mapping["id"], at=r._mapping["at"], actor=r._mapping["actor"], action=r._mapping["action"], coding_id=r._mapping["coding_id"],
-                segment_id=r._mapping["segment_id"], code_id=r._mapping["code_id"], detail=json.loads(r._mapping["detail"]),
+                id=r["id"], at=r["at"], actor=r["actor"], action=r["action"], coding_id=r["coding_id"],
+                segment_id=r["segment_id"], code_id=r["code_id"], detail=json.loads(r["detail"]),
             )
 
     # -- key quotes --------------------------------------------------------------------
@@ -1208,8 +1269,8 @@ class Store:
         if r is None:
             return None
         return SavedModel(
-            version=r._mapping["version"], created_at=r._mapping["created_at"], codebook_hash=r._mapping["codebook_hash"],
-            trained_on=json.loads(r._mapping["trained_on"]), metrics=json.loads(r._mapping["metrics"]), blob=r._mapping["blob"],
+            version=r["version"], created_at=r["created_at"], codebook_hash=r["codebook_hash"],
+            trained_on=json.loads(r["trained_on"]), metrics=json.loads(r["metrics"]), blob=r["blob"],
         )
 
     def list_models(self) -> list[ModelInfo]:
@@ -1281,8 +1342,8 @@ class Store:
 
     @staticmethod
     def _sample(r: _Row) -> StoredSample:
-        return StoredSample(name=r._mapping["name"], seed=r._mapping["seed"], n=r._mapping["n"], spec=json.loads(r._mapping["spec"]),
-                      segment_ids=tuple(json.loads(r._mapping["segment_ids"])), created_at=r._mapping["created_at"])
+        return StoredSample(name=r["name"], seed=r["seed"], n=r["n"], spec=json.loads(r["spec"]),
+                      segment_ids=tuple(json.loads(r["segment_ids"])), created_at=r["created_at"])
 
     def segment_ids(self, unit: str | None = None, kind: str | None = None) -> list[int]:
         """Ids of all segments (of one unit / document kind), ascending."""
@@ -1441,9 +1502,7 @@ class Store:
                 clauses.append('strpos(lower(substr(d.text, s.start + 1, s.end - s.start) COLLATE "und-x-icu"), ?) > 0')
                 params.append(text.lower())
             else:
-                raw = self.conn.connection.dbapi_connection
-                assert isinstance(raw, sqlite3.Connection)
-                raw.create_function("qc_casefold", 1, lambda t: (t or "").casefold(), deterministic=True)
+                self._raw.create_function("qc_casefold", 1, lambda t: (t or "").casefold(), deterministic=True)
                 clauses.append("instr(qc_casefold(substr(d.text, s.start + 1, s.end - s.start)), ?) > 0")
                 params.append(text.casefold())
         cond = ("WHERE " + " AND ".join(clauses)) if clauses else ""
@@ -1523,14 +1582,13 @@ class Store:
         params = [(code, coder, score, version, reason, ts, ts, seg, code, coder) for seg, code, score, version, reason in rows]
         if not params:
             return 0
-        cur = self.conn.exec_driver_sql(_prep(
+        return self._many(
             "INSERT INTO codings (document_id, start, end, segment_id, code_id, coder, source, score, model_version, "
             "reason, created_at, updated_at) "
             "SELECT s.document_id, s.start, s.end, s.id, ?, ?, 'suggested', ?, ?, ?, ?, ? FROM segments s "
             "WHERE s.id = ? AND NOT EXISTS (SELECT 1 FROM codings c WHERE c.segment_id = s.id AND c.code_id = ? "
-            "AND c.coder = ?)", self.pg), params,
+            "AND c.coder = ?)", params,
         )
-        return int(cur.rowcount)
 
 
 def _first_line(exc: BaseException) -> str:

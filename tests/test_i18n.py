@@ -106,3 +106,58 @@ def test_the_cli_speaks_swedish_by_default_and_english_on_request():
     assert "Koda SEGMENT med KOD" in sv and "Memo på kodningen." in sv and "Code SEGMENT with CODE" not in sv
     assert "Code SEGMENT with CODE" in en and "Memo on the coding." in en
     assert "Kvalitativ kodning" in run(None, "--help") and "Qualitative coding" in run("en", "--help")
+
+
+def _cli(monkeypatch, lang: str, *args: str):
+    from typer.testing import CliRunner
+
+    from qualcode.cli.main import app
+
+    monkeypatch.setenv("QUALCODE_LANG", lang)
+    monkeypatch.setenv("COLUMNS", "120")
+    return CliRunner().invoke(app, list(args))
+
+
+def test_typer_speaks_swedish_by_default_in_help(monkeypatch):
+    out = _cli(monkeypatch, "sv", "code", "-h").output
+    assert "Användning: qualcode code [FLAGGOR] KOMMANDO [ARGUMENT]..." in out
+    assert "─ Flaggor ─" in out and "─ Kommandon ─" in out and "Visa den här hjälpen och avsluta." in out
+    assert "Usage:" not in out and "Options" not in out and "Show this message" not in out
+    out = _cli(monkeypatch, "sv", "code", "add", "-h").output
+    assert "─ Argument ─" in out and "[krävs]" in out
+
+
+def test_typer_speaks_english_on_request(monkeypatch):
+    out = _cli(monkeypatch, "en", "code", "-h").output
+    assert "Usage: qualcode code [OPTIONS] COMMAND [ARGS]..." in out
+    assert "─ Options ─" in out and "─ Commands ─" in out and "Show this message and exit." in out
+    assert "Användning" not in out and "Flaggor" not in out
+
+
+@pytest.mark.parametrize("args, sv, en", [
+    (("code", "add"), "Argument saknas: '[SEGMENT] CODE...'.", "Missing argument '[SEGMENT] CODE...'."),
+    (("code", "list", "--bogus"), "Okänd flagga: --bogus", "No such option: --bogus"),
+    (("codx",), "Okänt kommando 'codx'. Menade du 'code'?", "No such command 'codx'. Did you mean 'code'?"),
+    (("status", "--format", "xx"), "Ogiltigt värde för '--format' / '-f': 'xx' är inte en av 'table', 'csv', 'json'.",
+     "Invalid value for '--format' / '-f': Value error, 'xx' is not one of 'table', 'csv', 'json'."),
+])
+def test_usage_errors_follow_the_language(monkeypatch, args, sv, en):
+    result = _cli(monkeypatch, "sv", *args)
+    assert result.exit_code == 2
+    assert "─ Fel ─" in result.output and sv in result.output and "Prova 'qualcode" in result.output
+    result = _cli(monkeypatch, "en", *args)
+    assert "─ Error ─" in result.output and en in result.output and "Try 'qualcode" in result.output
+
+
+def test_click_messages_translate_whole_and_nested(monkeypatch):
+    from qualcode.cli.typer_words import CLICK_MESSAGES, translate_click_message
+
+    monkeypatch.setenv("QUALCODE_LANG", "sv")
+    assert translate_click_message("Invalid value for 'N': Input should be a valid integer, unable to parse string as an integer") \
+        == "Ogiltigt värde för 'N': värdet ska vara ett heltal"
+    assert translate_click_message("something click never says") == "something click never says"
+    for msgid in CLICK_MESSAGES:  # every Swedish text formats with the placeholders its msgid has
+        names = dict.fromkeys(__import__("re").findall(r"\{(\w+)\}", msgid), "x")
+        assert i18n._(msgid).format(**names) and i18n._(msgid) != msgid or msgid == "Value error, {message}"
+    monkeypatch.setenv("QUALCODE_LANG", "en")
+    assert translate_click_message("Missing option '--n'.") == "Missing option '--n'."

@@ -34,8 +34,15 @@ def help_texts(command: Any) -> list[str]:
 
 
 def localise(command: Any) -> None:
-    """Translate every help text of a click command tree into the interface language."""
+    """Translate every help text of a click command tree into the interface language.
+
+    Every command also gets the context that translates typer's usage line and help option.
+    """
+    from qualcode.cli.typer_words import localise_command
+
     for node in _walk(command):
+        if hasattr(node, "context_class"):
+            localise_command(node)
         for attr in ("help", "short_help"):
             value = getattr(node, attr, None)
             if isinstance(value, str) and value.strip():

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import typer
+from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
 
 from qualcode.cli import common
 from qualcode.cli.common import ProjectOpt, err_console, render_error
+from qualcode.cli.typer_words import Context as TyperContext
+from qualcode.cli.typer_words import translate_usage_error
 from qualcode.core.errors import QualcodeError
 from qualcode.core.i18n import _
 
@@ -16,11 +19,21 @@ from qualcode.core.i18n import _
 class QualcodeGroup(TyperGroup):
     """Turns QualcodeError from any command into a one-line message and an exit code."""
 
+    context_class = TyperContext
+
     def main(self, *args: Any, **kwargs: Any) -> Any:
+        from qualcode.cli import typer_words
         from qualcode.cli.language import localise
 
         localise(self)  # help texts in the interface language (QUALCODE_LANG, else the locale, else Swedish)
+        typer_words.install()  # typer's own panels and labels too
         return super().main(*args, **kwargs)
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except ClickException as exc:
+            raise translate_usage_error(exc)
 
     def invoke(self, ctx: Any) -> Any:  # typer vendors click; its Context type is private
         import warnings
@@ -42,6 +55,8 @@ class QualcodeGroup(TyperGroup):
     def _invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except ClickException as exc:  # a subcommand's usage error: typer prints it, in our language
+            raise translate_usage_error(exc)
         except QualcodeError as exc:
             err_console.print(_("[bold red]error:[/] "), end="", markup=True, highlight=False)
             err_console.print(render_error(exc), markup=False, highlight=False)

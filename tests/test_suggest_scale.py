@@ -173,3 +173,15 @@ def test_suggest_run_commits_per_batch_and_a_crash_keeps_whole_batches(project, 
     assert len(new_first) > len({k for k in before if k[0] in first})  # batch 1 stored with the new threshold
     assert {k: v for k, v in after.items() if k[0] in rest} == {k: v for k, v in before.items() if k[0] in rest}
     suggest_project(project, segments="all")  # leave the module's project as it was
+
+
+def test_select_segment_ids_and_segments_to_score_match_iter_segments(project):
+    store = project.store
+    for filters in ({}, {"uncoded": True}, {"unit": "response"}, {"kind": "survey", "uncoded": True},
+                    {"document": store.iter_segments().__next__().document_id}):
+        segs = list(store.iter_segments(**filters))
+        assert list(store.select_segment_ids(**filters)) == [s.id for s in segs]
+        lean = store.segments_to_score([s.id for s in segs])
+        assert [(s.id, s.text, s.lemmas, s.role, s.section, s.start, s.end) for s in lean] == \
+            [(s.id, s.text, s.lemmas, s.role, s.section, s.start, s.end) for s in segs]
+    assert len(list(store.select_segment_ids(uncoded=True))) == 80

@@ -1557,6 +1557,41 @@ class Store:
 
     # -- suggestions in batches (suggest run streams and commits per batch) -------------
 
+    def select_segment_ids(
+        self,
+        unit: str | None = None,
+        document: str | int | None = None,
+        meta: dict[str, str] | None = None,
+        kind: str | None = None,
+        uncoded: bool = False,
+    ) -> Iterator[int]:
+        """Ids of the segments `iter_segments` gives for these filters, in the same order, without reading them."""
+        where, params = self._doc_filters(kind=kind, meta=meta, document=document)
+        clauses = [where[len("WHERE "):]] if where else []
+        if unit:
+            clauses.append("s.unit = ?")
+            params.append(unit)
+        if uncoded:
+            clauses.append(f"NOT EXISTS (SELECT 1 FROM codings c WHERE {self._COVERS} AND c.source IN {POSITIVE_SQL})")
+        sql = ("SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id "
+               + ("WHERE " + " AND ".join(clauses) if clauses else "") + " ORDER BY s.document_id, s.unit, s.idx")
+        for (i,) in self._x(sql, params):
+            yield int(i)
+
+    def segments_to_score(self, segment_ids: Sequence[int]) -> list[Segment]:
+        """The segments with these ids (document order): text, stored lemmas and structure, but no
+        document name or metadata (`meta` is empty), which scoring does not read."""
+        if not segment_ids:
+            return []
+        rows = self._x(
+            "SELECT s.id, s.document_id, s.unit, s.idx, s.start, s.end, s.lemmas, s.role, s.section, "
+            "substr(d.text, s.start + 1, s.end - s.start) AS text FROM segments s "
+            f"JOIN documents d ON d.id = s.document_id WHERE s.id IN ({','.join('?' * len(segment_ids))}) "
+            "ORDER BY s.document_id, s.unit, s.idx", list(segment_ids),
+        )
+        return [Segment(id=i, document_id=d, unit=u, idx=x, start=a, end=b, text=t, lemmas=lem, role=r, section=sec)
+                for i, d, u, x, a, b, lem, r, sec, t in rows]
+
     def decided_codes(self, segment_ids: Sequence[int]) -> dict[int, set[str]]:
         """Codes with a manual, accepted or rejected coding covering each segment (as `iter_coded_segments`)."""
         if not segment_ids:

@@ -251,8 +251,12 @@ class CodeClassifier(BaseEstimator):
             return []
         lo, hi = words.indptr[i], words.indptr[i + 1]
         coef = model.coef_[0, : words.shape[1]]
-        contrib = [(float(v * coef[j]), int(j)) for j, v in zip(words.indices[lo:hi], words.data[lo:hi]) if coef[j] > 0]
-        contrib.sort(reverse=True)
+        cols = words.indices[lo:hi]
+        c = coef[cols]
+        keep = c > 0
+        cols, value = cols[keep], words.data[lo:hi][keep] * c[keep]
+        # largest contribution first, ties by the higher column (as sorting (value, column) pairs in reverse)
+        ranked = cols[np.lexsort((-cols, -value))]
         from spacy.lang.sv.stop_words import STOP_WORDS
 
         names = self.__dict__.get("_names")
@@ -260,7 +264,7 @@ class CodeClassifier(BaseEstimator):
             names = self.__dict__["_names"] = self.word_vectorizer_.get_feature_names_out()
         # function words (`jag`, `till`) carry weight but explain nothing to a reader
         out: list[str] = []
-        for _, j in contrib:
+        for j in ranked:
             t = str(names[j])
             if not all(w in STOP_WORDS for w in t.split()):
                 out.append(t)

@@ -44,6 +44,7 @@ from qualcode.core.codebook import Codebook
 from qualcode.core.errors import Hint, InputError, QualcodeError
 from qualcode.suggest.rules import (
     ROLE_MARK,
+    SECTION_MARK,
     KeywordRules,
     Token,
     as_tokens,
@@ -525,26 +526,29 @@ class Suggester(BaseEstimator):
         X = as_tokens(X)
         S, hits, words = self._predict(X)
         out: list[Suggestion] = []
-        for i, key in enumerate(keys):
+        limits = np.array([self.thresholds_[c] if min_score is None else min_score for c in self.code_ids])
+        over = (S >= limits) & (S > 0.0)
+        for i in map(int, np.flatnonzero(over.any(axis=1))):
             by_code = {h.code_id: h for h in hits[i]}
-            for j, code in enumerate(self.code_ids):
-                score = float(S[i, j])
-                limit = self.thresholds_[code] if min_score is None else min_score
-                if score < limit or score <= 0.0:
-                    continue
-                out.append(Suggestion(key, code, round(score, 4), self._reason(code, by_code.get(code), X[i], words, i),
+            heading: dict[str, list[Any]] = {}  # the section heading's keyword hits, read once per segment
+            if self.rules_ is not None and any(t.form[:1] == SECTION_MARK for t in X[i]):
+                for h in self.rules_.hits(split_structure(X[i])[1]):
+                    heading.setdefault(h.code_id, []).append(h)
+            for j in map(int, np.flatnonzero(over[i])):
+                code = self.code_ids[j]
+                out.append(Suggestion(keys[i], code, round(float(S[i, j]), 4),
+                                      self._reason(code, by_code.get(code), heading.get(code, []), words, i),
                                       self.version_))
         return out
 
-    def _reason(self, code: str, hit: Any, tokens: Sequence[Token], rows: Any, i: int) -> str:
-        """Rule keywords and the model's top terms, from row `i` of the batch's TF-IDF rows."""
+    def _reason(self, code: str, hit: Any, heading_hits: Sequence[Any], rows: Any, i: int) -> str:
+        """Rule keywords (the segment's, then its heading's) and the model's top terms, from row `i`
+        of the batch's TF-IDF rows."""
         parts = []
         if hit is not None:
             parts.append(hit.reason)
-        section = split_structure(tokens)[1] if self.rules_ is not None else []
-        for h in self.rules_.hits(section) if section and self.rules_ is not None else []:
-            if h.code_id == code:
-                parts.append("rubrik: " + h.reason)
+        for h in heading_hits:
+            parts.append("rubrik: " + h.reason)
         if code in self.calibrators_ and self.classifier_ is not None:
             words = self.classifier_.top_terms_row(code, rows, i, 3) if rows is not None else []
             n = self.n_positives_[code]

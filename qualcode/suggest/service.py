@@ -233,14 +233,14 @@ def suggest_project(
     store = project.store
     # Only the ids are held (8 bytes each); each batch is read, scored and stored in a transaction
     # of its own, so other writers wait at most one batch and a crash keeps the batches stored.
-    ids = array("q", (s.id for s in store.iter_segments(unit=unit, uncoded=(segments == "uncoded"), meta=meta,
-                                                          kind=kind, document=document)))
+    ids = array("q", store.select_segment_ids(unit=unit, uncoded=(segments == "uncoded"), meta=meta, kind=kind,
+                                       document=document))
     nlp = project.nlp()
     per_code: dict[str, int] = {}
     stored = removed = 0
     for start in range(0, len(ids), BATCH_SIZE):
         batch = list(ids[start:start + BATCH_SIZE])
-        segs = list(store.iter_segments(ids=batch))
+        segs = store.segments_to_score(batch)
         found = suggester.suggestions([s.id for s in segs], segment_tokens(segs, nlp, suggester.pos_filter),
                                       min_score=min_score)
         with store.transaction():

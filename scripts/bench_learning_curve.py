@@ -155,6 +155,24 @@ def main() -> None:
             print("| … her codings added | " + " | ".join(
                 f"{cells[k].evaluation.micro.f1 - cells[k].untrained.micro.f1:+.3f}" for k in ks) + " |")
 
+    # one genre: one half of the dev file stands for imported examples, she codes the other half
+    X, Y = data["dev"]
+    half = len(X) // 2
+    print("\nLearning curve within one genre: imported examples one half of the dev file, new document the "
+          "other (her codings added over the k = 0 model on the same segments; k = 20 / 50 / 80)\n")
+    print("| imported → new | order | defaults | imported examples not giving way (import_k = 0) |")
+    print("|---|---|---|---|")
+    for (a, b), name in (((slice(0, half), slice(half, None)), "first half → second"),
+                         ((slice(half, None), slice(0, half)), "second half → first")):
+        rows: dict[str, list[str]] = {"document": [], "active": []}
+        for params in ({}, {"import_k": 0.0}):
+            pts = learning_curve(Suggester(cb, **params), X[b], Y[b], X[a], Y[a], steps=[0, 20, 50, 80])
+            for order in rows:
+                rows[order].append(" / ".join(f"{p.evaluation.micro.f1 - p.untrained.micro.f1:+.3f}"
+                                              for p in pts if p.order == order and p.k))
+        for order, label in (("document", "document order"), ("active", "least certain first")):
+            print(f"| {name} | {label} | " + " | ".join(rows[order]) + " |")
+
     if args.levers:
         seed = Path(args.seed) if args.seed else next(iter(sorted((_shared() / "seeds").glob("003_*.txt"))), None)
         if seed is None or not seed.exists():

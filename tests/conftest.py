@@ -82,6 +82,16 @@ def db_target(request, tmp_path) -> Iterator[str | Path]:
             yield url
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def project_db(request) -> Iterator[str | None]:
+    """Where a test project keeps its data: None (its own qualcode.db) or a fresh PostgreSQL database's URL."""
+    if request.param == "sqlite":
+        yield None
+    else:
+        with pg_database() as url:
+            yield url
+
+
 @pytest.fixture
 def new_store(db_target):
     """A Store on a fresh database of each engine (closed afterwards)."""

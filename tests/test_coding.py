@@ -22,10 +22,10 @@ NOTES = {
 
 
 @pytest.fixture
-def project(tmp_path):
+def project(tmp_path, project_db):
     for name, text in NOTES.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
-    with make_project(tmp_path) as p:
+    with make_project(tmp_path, db=project_db) as p:
         import_notes(p, sorted(tmp_path.glob("*.md")))
         yield p
 

@@ -20,8 +20,8 @@ ROWS = [
 
 
 @pytest.fixture
-def project(tmp_path):
-    with make_project(tmp_path) as p:
+def project(tmp_path, project_db):
+    with make_project(tmp_path, db=project_db) as p:
         yield p
 
 

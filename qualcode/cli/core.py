@@ -31,15 +31,23 @@ def init(
     name: Annotated[str | None, typer.Option(help="Project name (default: the folder name).")] = None,
     coder: Annotated[str | None, typer.Option(help="Default coder name for this project.")] = None,
     model: Annotated[str | None, typer.Option(help="spaCy pipeline: 'blank' (default), a package name or a path.")] = None,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Keep the data in this PostgreSQL database, e.g. postgresql+psycopg://USER@HOST/NAME (no password in it)."),
+    ] = None,
 ) -> None:
     """Create a project: qualcode.db (SQLite) and qualcode.yaml in DIRECTORY."""
     from qualcode.coding.codebook_changes import read_any_codebook
     from qualcode.project import init_project
+    from qualcode.store.urls import display_url
 
     cb = read_any_codebook(codebook) if codebook else None
-    with init_project(directory, cb, name=name, coder=coder, model=model) as project:
+    with init_project(directory, cb, name=name, coder=coder, model=model, db=db) as project:
         err_console.print(
             _("Created the project '{name}' in {directory} with {n_codebook} codes.").format(name=project.config['name'], directory=directory, n_codebook=len(project.codebook))
+            if not db else
+            _("Created the project '{name}' in {directory} (data in {url}) with {n_codebook} codes.").format(
+                name=project.config['name'], directory=directory, url=display_url(db), n_codebook=len(project.codebook))
         )
 
 

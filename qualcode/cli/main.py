@@ -97,6 +97,7 @@ _MODULES = (
     "exchange",
     "serve",
     "user",
+    "db",
 )
 
 

@@ -12,6 +12,7 @@ from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
     from qualcode.web.app import TeamSettings
+    from qualcode.project import ProjectLocation
 
 LOCAL = "127.0.0.1"
 
@@ -47,10 +48,10 @@ def serve(
     from qualcode.web.app import TeamSettings, create_app
 
     with open_project(project) as p:
-        root = p.root
+        where = p.location or p.root
         blind = blind or bool((p.config.get("team") or {}).get("blind"))
     if team:
-        serve_team(root, host, port, no_browser, TeamSettings(blind=blind))
+        serve_team(where, host, port, no_browser, TeamSettings(blind=blind))
         return
     if blind:
         err_console.print(_("[bold yellow]warning:[/] blind mode is for team mode; alone, choose it on the Coders page"))
@@ -60,7 +61,7 @@ def serve(
         )
     port = port or free_port(host if host != "0.0.0.0" else LOCAL)
     token = secrets.token_urlsafe(24)
-    app = create_app(root, token)
+    app = create_app(where, token)
     url = f"http://{LOCAL if host == '0.0.0.0' else host}:{port}/?token={token}"
     typer.echo(url)
     if not no_browser:
@@ -68,7 +69,7 @@ def serve(
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
-def serve_team(root: Path, host: str, port: int | None, no_browser: bool, settings: TeamSettings) -> None:
+def serve_team(root: Path | ProjectLocation, host: str, port: int | None, no_browser: bool, settings: TeamSettings) -> None:
     """`serve --team`: the sign-in page instead of a token; the project must have an admin account."""
     import webbrowser
 

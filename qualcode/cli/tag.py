@@ -175,7 +175,7 @@ def tag(
                 meta=tuple(parse_meta(meta).items()), sample=sample, threshold=threshold,
             )
         trainer = default_trainer() if not no_suggestions else None
-        retrainer = Retrainer(p.root, trainer, every=retrain_every) if trainer else None
+        retrainer = Retrainer(p.location or p.root, trainer, every=retrain_every) if trainer else None
         s = TagSession(p, coder=coder, spec=spec, session=session, blind=blind,
                        show_suggestions=not no_suggestions, retrainer=retrainer)
         if s.resumed:

@@ -234,3 +234,50 @@ class AuditChange:
     actor: str
     action: str
     document_id: int | None
+
+
+@dataclass(frozen=True)
+class TableCheck:
+    """One table of a copied database: rows and content hash on each side (`qualcode db copy`)."""
+
+    table: str
+    source_rows: int
+    source_hash: str
+    target_rows: int | None = None
+    target_hash: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.source_rows == self.target_rows and self.source_hash == self.target_hash
+
+    def with_target(self, rows: int, digest: str) -> TableCheck:
+        return TableCheck(self.table, self.source_rows, self.source_hash, rows, digest)
+
+
+@dataclass(frozen=True)
+class CopyReport:
+    """What `copy_project` did: where from, where to, and each table's check."""
+
+    source: str
+    target: str
+    tables: tuple[TableCheck, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(t.ok for t in self.tables)
+
+
+@dataclass(frozen=True)
+class DatabaseInfo:
+    """A project's database as `qualcode db info` shows it."""
+
+    engine: str  # 'sqlite' or 'postgresql'
+    url: str  # without a password
+    revision: str | None  # the schema (Alembic) revision the database is at
+    head: str  # the revision this qualcode writes
+    size_bytes: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def current(self) -> bool:
+        return self.revision == self.head

@@ -24,6 +24,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from qualcode.core.errors import AccessError, NotFoundError, QualcodeError
+from qualcode.project import ProjectLocation, locate_project
 from qualcode.web.security import COOKIE, CSRF_FIELD, LOGIN_COOKIE, LOGIN_PATH, Gate, TeamGate, WebSession
 from qualcode.core.i18n import _
 
@@ -73,18 +74,20 @@ class TeamSettings:
 
 
 class Web:
-    """The routes, bound to one project folder."""
+    """The routes, bound to one project (a folder, a database URL, or both: a `ProjectLocation`)."""
 
-    def __init__(self, root: Path, retrain_every: int = 25, team: TeamSettings | None = None):
+    def __init__(self, where: str | Path | ProjectLocation, retrain_every: int = 25, team: TeamSettings | None = None):
         from qualcode.coding.accounts import LoginGuard
         from qualcode.coding.retrain import Retrainer, default_trainer
 
-        self.root = Path(root)
+        # resolved once ($QUALCODE_DB included), so every request opens the same project
+        self.location = where if isinstance(where, ProjectLocation) else locate_project(where)
+        self.root = self.location.folder or Path.cwd()
         self.team = team
         self.guard = LoginGuard()
         self.env = _env()
         # as in `qualcode tag`: new suggestions in the background after enough decisions
-        self.retrainer = Retrainer(self.root, default_trainer() if retrain_every > 0 else None, every=retrain_every)
+        self.retrainer = Retrainer(self.location, default_trainer() if retrain_every > 0 else None, every=retrain_every)
 
     # -- helpers -----------------------------------------------------------------------
 
@@ -93,7 +96,7 @@ class Web:
         from qualcode.project import find_project
 
         def work() -> T:
-            with find_project(self.root) as project:
+            with find_project(self.location) as project:
                 return fn(project, *args, **kwargs)
 
         return await run_in_threadpool(work)
@@ -491,7 +494,7 @@ def _meta_filter(text: str) -> dict[str, str]:
 
 
 def create_app(
-    root: str | Path, token: str | None = None, retrain_every: int = 25, team: TeamSettings | None = None,
+    root: str | Path | ProjectLocation, token: str | None = None, retrain_every: int = 25, team: TeamSettings | None = None,
 ) -> Starlette:
     """The workspace for the project in `root`; `token` opens it (default: a new random one).
 
@@ -500,9 +503,9 @@ def create_app(
     """
     from qualcode.project import find_project
 
-    web = Web(Path(root), retrain_every, team)
+    web = Web(root, retrain_every, team)
     token = token or secrets.token_urlsafe(24)
-    with find_project(root) as project:  # fails early, before a browser opens, when there is no project
+    with find_project(web.location) as project:  # fails early, before a browser opens, when there is no project
         coder = project.coder
         if team is not None:
             from qualcode.coding.accounts import require_admin_account

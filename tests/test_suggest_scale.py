@@ -185,3 +185,23 @@ def test_select_segment_ids_and_segments_to_score_match_iter_segments(project):
         assert [(s.id, s.text, s.lemmas, s.role, s.section, s.start, s.end) for s in lean] == \
             [(s.id, s.text, s.lemmas, s.role, s.section, s.start, s.end) for s in segs]
     assert len(list(store.select_segment_ids(uncoded=True))) == 80
+
+
+def test_two_scoring_processes_store_what_one_does(project, monkeypatch):
+    import qualcode.suggest.service as service
+
+    monkeypatch.setattr(service, "BATCH_SIZE", 30)  # 160 segments: six batches, several in flight
+    one = suggest_project(project, segments="all", workers=1)
+    stored_one = _open_suggestions(project)
+    pooled = []
+    real = project.store.segments_to_score
+
+    def read(ids):
+        pooled.append(bool(service._WORKER))  # set only while batches go to forked scoring processes
+        return real(ids)
+
+    monkeypatch.setattr(project.store, "segments_to_score", read)
+    two = suggest_project(project, segments="all", workers=2)
+    assert (two.n_suggestions, two.per_code, two.removed) == (one.n_suggestions, one.per_code, one.n_suggestions)
+    assert _open_suggestions(project) == stored_one
+    assert pooled == [True] * 6

@@ -58,11 +58,11 @@ TrustPickleOpt = Annotated[
 
 def _run(project: Path | None, min_score: float | None, segments: Segments, unit: str | None,
          meta: list[str] | None, fmt: Format, trust_pickle: bool = False) -> None:
-    from qualcode.suggest.service import suggest_project
+    from qualcode.suggest.service import default_workers, suggest_project
 
     with open_project(project) as p:
         result = suggest_project(p, min_score=min_score, segments=segments.value, unit=unit, meta=parse_meta(meta),
-                                 trust_pickle=trust_pickle)
+                                 trust_pickle=trust_pickle, workers=default_workers())
     rows = [{"code": c, "suggestions": n} for c, n in sorted(result.per_code.items())]
     if fmt is Format.table:
         how = _("rules only (no trained model: run `qualcode train`)") if result.rules_only else _("rules + model")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -211,6 +211,7 @@ def suggest_project(
     kind: str | None = None,
     document: str | int | None = None,
     trust_pickle: bool = False,
+    workers: int = 1,
 ) -> SuggestResult:
     """Store suggestions (source='suggested', coder 'qualcode') for uncoded or all segments.
 
@@ -220,6 +221,9 @@ def suggest_project(
     Manual and accepted codings are never touched; a (segment, code) that has one, or that
     was rejected before, gets no new suggestion. Old open suggestions on the segments are
     replaced by the new ones. `min_score` None means each code's own threshold.
+
+    `workers` > 1 scores batches in that many forked processes (`default_workers` for a
+    command-line run; keep 1 in a process with other threads, such as the web server).
     """
     from qualcode.core.records import MODEL_CODER
 
@@ -238,16 +242,12 @@ def suggest_project(
     nlp = project.nlp()
     per_code: dict[str, int] = {}
     stored = removed = 0
-    for start in range(0, len(ids), BATCH_SIZE):
-        batch = list(ids[start:start + BATCH_SIZE])
-        segs = store.segments_to_score(batch)
-        found = suggester.suggestions([s.id for s in segs], segment_tokens(segs, nlp, suggester.pos_filter),
-                                      min_score=min_score)
+    batches = (list(ids[start:start + BATCH_SIZE]) for start in range(0, len(ids), BATCH_SIZE))
+    for batch, found in _scored(store, suggester, nlp, batches, min_score, workers if len(ids) > BATCH_SIZE else 1):
         with store.transaction():
             decided = store.decided_codes(batch)  # read in the transaction: decisions made while scoring count
             removed += store.delete_suggestions(batch, coder=MODEL_CODER)
-            keep = [(s.key, s.code_id, s.score, s.model_version, s.reason) for s in found
-                    if s.code_id not in decided.get(s.key, ())]
+            keep = [row for row in found if row[1] not in decided.get(row[0], ())]
             stored += store.add_suggestions(MODEL_CODER, keep)
         for row in keep:
             per_code[row[1]] = per_code.get(row[1], 0) + 1
@@ -258,6 +258,57 @@ def suggest_project(
             "n_segments": len(ids), "n_suggestions": stored, "removed": removed,
         })
     return SuggestResult(suggester.version_, len(ids), stored, per_code, suggester.classifier_ is None, removed)
+
+
+ScoredRow = tuple[int, str, float, str, str]  # segment id, code, score, model version, reason
+_WORKER: dict[str, Any] = {}  # what a forked scoring process inherits: the suggester and the pipeline
+
+
+def _score(segs: Sequence[Segment], min_score: float | None, suggester: Any = None, nlp: Any = None) -> list[ScoredRow]:
+    """Suggestions for one batch of stored segments, as rows for `Store.add_suggestions`."""
+    suggester = suggester or _WORKER["suggester"]
+    nlp = nlp or _WORKER["nlp"]
+    found = suggester.suggestions([s.id for s in segs], segment_tokens(segs, nlp, suggester.pos_filter),
+                                  min_score=min_score)
+    return [(s.key, s.code_id, s.score, s.model_version, s.reason) for s in found]
+
+
+def _scored(
+    store: Any, suggester: Suggester, nlp: Any, batches: Iterable[list[int]], min_score: float | None, workers: int,
+) -> Iterator[tuple[list[int], list[ScoredRow]]]:
+    """(batch, its suggestion rows) in order. With `workers` > 1 the batches are scored in forked
+    processes (each inherits the loaded model), while this one reads the next batches and stores
+    the finished ones; at most `workers` + 1 batches are in flight, so memory stays flat."""
+    import multiprocessing
+
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for batch in batches:
+            yield batch, _score(store.segments_to_score(batch), min_score, suggester, nlp)
+        return
+    from collections import deque
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    _WORKER.update(suggester=suggester, nlp=nlp)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            pending: deque[tuple[list[int], Future[list[ScoredRow]]]] = deque()
+            for batch in batches:
+                pending.append((batch, pool.submit(_score, store.segments_to_score(batch), min_score)))
+                if len(pending) > workers:
+                    done, future = pending.popleft()
+                    yield done, future.result()
+            while pending:
+                done, future = pending.popleft()
+                yield done, future.result()
+    finally:
+        _WORKER.clear()
+
+
+def default_workers() -> int:
+    """Scoring processes for a command-line run: one per core this process may use, at most 2."""
+    import os
+
+    return max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)))
 
 
 def segment_tokens(segs: Sequence[Segment], nlp: Any, pos: bool = False) -> list[list[Token]]:

@@ -256,3 +256,69 @@ def test_the_store_returns_frozen_records_never_dicts(new_store):
     assert (sample.seed, sample.n, sample.segment_ids, sample.spec["kind"]) == (7, 3, (3, 1, 2), "note")
     assert (model.version, model.codebook_hash, model.blob, model.metrics["micro"]["f1"]) == ("v1", "hash", b"blob", 0.5)
     assert store.get_sample("nope") is None
+
+
+def test_a_second_writer_waits_then_gets_one_line_and_readers_are_not_blocked(db_target, monkeypatch):
+    first = Store.open(db_target, create=True)
+    monkeypatch.setenv("QUALCODE_BUSY_TIMEOUT", "0.2")
+    second = Store.open(db_target)
+    try:
+        with first.transaction():
+            first.set_info("x", 1)
+            assert second.get_info("codebook") is None and second.stats()["documents"] == 0  # reads go on
+            with pytest.raises(StoreError) as info:
+                with second.transaction():
+                    second.set_info("y", 2)
+            message = str(info.value)
+            assert "är låst: en annan qualcode-process eller ett annat program skriver i det — inget sparades" in message
+            assert "\n" not in message
+        assert second.get_info("x") == 1 and second.get_info("y") is None
+        with second.transaction():  # the lock is free again
+            second.set_info("y", 2)
+        assert first.get_info("y") == 2
+    finally:
+        first.close()
+        second.close()
+
+
+def test_concurrent_codings_of_one_segment_merge_into_one(db_target):
+    """put_coding reads the coder's codings, then writes: writers must queue, or both insert."""
+    import threading
+
+    n = 15
+    setup = Store.open(db_target, create=True)
+    with setup.transaction():
+        setup.save_codebook(_codebook())
+        d = setup.add_document(DocumentIn(name="a", kind="note", text="x" * (10 * n)), "h1")
+        setup.add_segments([SegmentIn(d, "paragraph", i, 10 * i, 10 * i + 10, "") for i in range(n)])
+    segs = [s.id for s in setup.iter_segments()]
+    setup.close()
+    barrier = threading.Barrier(4, timeout=30)
+    errors: list[BaseException] = []
+
+    def code(memo: str) -> None:
+        try:
+            with Store.open(db_target) as st:
+                for seg in segs:  # four coders' saves of one segment at the same moment, segment by segment
+                    barrier.wait()
+                    with st.transaction():
+                        st.upsert_coding(seg, "P01", "anna", "manual", memo=memo)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=code, args=(f"m{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    with Store.open(db_target) as st:
+        assert st.row_counts()["codings"] == n
+        for seg in segs:
+            assert [(c.code_id, c.coder, c.source) for c in st.codings_for_segment(seg)] == [("P01", "anna", "manual")]
+
+
+def _codebook():
+    from qualcode.core.codebook import load_codebook
+
+    return load_codebook(None)

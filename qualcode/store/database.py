@@ -46,7 +46,7 @@ from qualcode.core.records import (
     TagState,
 )
 from qualcode.store import schema
-from qualcode.store.engine import BUSY_TIMEOUT, display_url, get_engine, is_url, sqlite_url, to_url
+from qualcode.store.engine import BUSY_TIMEOUT, busy_timeout, display_url, get_engine, is_url, sqlite_url, to_url
 
 __all__ = ["BUSY_TIMEOUT", "DB_NAME", "HEAD", "REVISIONS", "SCHEMA_VERSION", "Store", "write_error"]
 
@@ -371,8 +371,9 @@ class Store:
             return
         try:
             self._x(self._begin)
-            if self.pg:
-                self._x("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK_KEY,))
+            if self.pg:  # wait for another writer as long as SQLite would (QUALCODE_BUSY_TIMEOUT), then give up
+                self._x("SELECT set_config('lock_timeout', ?, true), pg_advisory_xact_lock(?)",
+                        (f"{max(1, int(busy_timeout() * 1000))}ms", WRITE_LOCK_KEY))
         except DBAPIError as exc:
             self._rollback()
             raise write_error(exc, self.label, self.path, self) from None

@@ -96,17 +96,9 @@ def _make_engine(url: URL) -> Engine:
 
         return engine
     if backend == "postgresql":
-        engine = create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True, pool_size=5, max_overflow=10)
-
-        @event.listens_for(engine, "connect")
-        def _session(dbapi_conn: Any, conn_rec: Any) -> None:
-            # A writer waits this long for another writer's lock (pg_advisory_xact_lock), as on SQLite.
-            ms = max(1, int(busy_timeout() * 1000))
-            with dbapi_conn.cursor() as cur:
-                cur.execute(f"SET lock_timeout = {ms}")
-            dbapi_conn.commit()
-
-        return engine
+        # Store.transaction() sets lock_timeout per transaction (QUALCODE_BUSY_TIMEOUT, read each time).
+        return create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True, pool_size=5, max_overflow=10,
+                             connect_args={"connect_timeout": 10})
     raise ValueError(f"unsupported database: {backend}")
 
 

@@ -320,3 +320,46 @@ def test_copy_takes_the_settings_of_the_folders_yaml_along(tmp_path, pg_url, mon
 
     with find_project(ProjectLocation(None, pg_url)) as project:
         assert (project.config["name"], project.coder) == ("Studien", "bo")
+
+
+@pytest.fixture
+def pg_sv_url():
+    """A new PostgreSQL database whose text sorts by ICU's Swedish collation ('a' before 'B')."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    from conftest import _pg_server
+    from qualcode.store.engine import dispose_engines, to_url
+
+    server = to_url(_pg_server())
+    name = f"qc_test_sv_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE \"{name}\" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'sv-SE' LOCALE 'C.UTF-8'"))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        dispose_engines()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def test_hashes_agree_on_a_database_that_sorts_text_its_own_way(tmp_path, pg_sv_url):
+    from qualcode.project import ProjectLocation, find_project
+
+    a = tmp_path / "a"
+    assert run("init", str(a), "--coder", "anna").exit_code == 0
+    _fill(a)
+    with find_project(a) as project:  # two coders whose names sort differently by code point and in Swedish
+        seg = next(iter(project.store.iter_segments())).id
+        with project.store.transaction():
+            for coder in ("Bo", "anna", "Åsa", "Zoran"):
+                project.store.mark_reviewed(seg, coder)
+        before = project.store.content_hash()
+    r = run("db", "copy", str(a), pg_sv_url)
+    assert r.exit_code == 0, r.output
+    with find_project(ProjectLocation(None, pg_sv_url)) as project:
+        assert project.store.content_hash() == before
+    assert _hashes(a) == _hashes(ProjectLocation(None, pg_sv_url))

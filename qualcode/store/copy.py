@@ -32,8 +32,12 @@ BATCH_ROWS = 1000
 BATCH_BYTES = 16 * 1024 * 1024
 
 
-def _order(table: Table, dialect: str) -> list[ColumnElement[Any]]:
-    """Primary-key order, the same on both engines: text in code-point order (SQLite's BINARY)."""
+def key_order(table: Table, dialect: str) -> list[ColumnElement[Any]]:
+    """Primary-key order, the same on both engines: text in code-point order (SQLite's BINARY).
+
+    PostgreSQL sorts text by the database's collation (in `sv-SE` 'a' before 'B', 'T-OMORG'
+    before 'TA' is not code-point order everywhere); `COLLATE "C"` is code-point order in UTF-8.
+    """
     cols: Sequence[Column[Any]] = list(table.primary_key.columns) or list(table.columns)
     out: list[ColumnElement[Any]] = []
     for col in cols:
@@ -78,7 +82,7 @@ def _row_line(row: Sequence[Any]) -> bytes:
 
 
 def _stream(conn: Connection, table: Table, batch: int) -> Iterator[Sequence[Any]]:
-    query = select(*table.columns).order_by(*_order(table, conn.dialect.name))
+    query = select(*table.columns).order_by(*key_order(table, conn.dialect.name))
     result = conn.execution_options(stream_results=True, max_row_buffer=batch).execute(query)
     try:
         yield from result

@@ -420,9 +420,10 @@ class Store:
 
     def table_rows(self, name: str) -> Iterator[tuple[Any, ...]]:
         """Every row of a schema table as a tuple in column order, by primary key."""
+        from qualcode.store.copy import key_order
+
         table = schema.metadata.tables[name]
-        order = list(table.primary_key.columns) or list(table.columns)
-        for r in self.conn.execute(select(table).order_by(*order)):
+        for r in self.conn.execute(select(table).order_by(*key_order(table, self.conn.dialect.name))):
             yield tuple(r)
 
     def row_counts(self) -> dict[str, int]:

@@ -171,7 +171,7 @@ def _read_config(root: Path) -> dict[str, Any]:
         data = safe_yaml.load(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" rad {mark.line + 1}" if mark is not None else ""
+        where = _(" line {value}").format(value=mark.line + 1) if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ProjectError(_("could not read '{path}'{where} ({problem}) — fix the YAML syntax or remove the file").format(path=path, where=where, problem=problem)) from None
     if not isinstance(data, dict):
@@ -248,7 +248,7 @@ def find_project(path: str | Path | ProjectLocation | None = None) -> Project:
         if not db_file.exists():
             if path is None:
                 hint = Hint(_("give the project folder (or set QUALCODE_PROJECT), or create a project here"),
-                            option="project", example="MAPP")
+                            option="project", example=_("FOLDER"))
             else:
                 hint = Hint(_("check the path, or create a project there"), command=("init", str(root)))
             raise ProjectError(_("found no qualcode project in '{root}'").format(root=root), value=str(root), hint=hint)

@@ -138,7 +138,7 @@ def code_counts(
     bad = [f for f in by if f not in known]
     if bad:
         raise InputError(
-            _("unknown metadata field {value} — fields in the project: {value2}").format(value=', '.join(repr(b) for b in bad), value2=', '.join(sorted(known)) or '(inga)')
+            _("unknown metadata field {value} — fields in the project: {value2}").format(value=', '.join(repr(b) for b in bad), value2=', '.join(sorted(known)) or _("(none)"))
         )
     wanted = [cb.resolve(c).id for c in codes] if codes else cb.ids
     order = [c.id for c in cb.codes if c.id in set(wanted) | {a.id for w in wanted for a in cb.ancestors(w)}]

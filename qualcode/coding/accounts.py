@@ -263,7 +263,7 @@ def sign_in(
         ok = False
     if not ok or account is None or account.disabled:
         after = guard.failed(name, client)
-        extra = f" — vänta {_wait_text(after)} innan nästa försök" if after > 0 else ""
+        extra = _(" — wait {wait_text} before the next attempt").format(wait_text=_wait_text(after)) if after > 0 else ""
         raise AccessError(_("wrong name or password") + extra, status=429 if after > 0 else 401,
                           retry_after=int(after + 0.999) if after > 0 else None)
     guard.succeeded(name, client)
@@ -327,6 +327,6 @@ def allowed(role: str, need: str) -> bool:
 
 def refuse(role: str, need: str) -> AccessError:
     """The 403 for an action the role does not allow, in the interface's words."""
-    what = {"code": "kan bara läsa — be en administratör om rollen kodare för att koda",
-            "admin": "kan inte ändra kodboken eller kontona — det gör en administratör"}[need]
+    what = {"code": _("can only read — ask an administrator for the role coder to code"),
+            "admin": _("cannot change the codebook or the accounts — an administrator does that")}[need]
     return AccessError(f"ditt konto ({ROLE_NAMES.get(role, role)}) {what}", status=403)

@@ -35,10 +35,10 @@ def import_codebook(project: Project, codebook: Codebook, actor: str | None = No
     usage = store.code_usage()
     dropped = sorted(c for c in usage if c not in codebook)
     if dropped:
-        detail = ", ".join(f"{c} ({usage[c]} kodningar)" for c in dropped)
+        detail = ", ".join(_("{c} ({usage} codings)").format(c=c, usage=usage[c]) for c in dropped)
         raise CodebookError(
             _("the new codebook lacks codes in use: {detail} — add them to the codebook").format(detail=detail), value=dropped,
-            hint=Hint(_("or merge them first"), command=("codebook", "merge", "KÄLLA", "MÅL")),
+            hint=Hint(_("or merge them first"), command=("codebook", "merge", _("SOURCE"), _("TARGET"))),
         )
     old = store.load_codebook()
     old_ids = set(old.ids) if old else set()
@@ -149,7 +149,7 @@ def edit_code(
         missing = [v for v in gone if v.casefold() not in {c.casefold() for c in current}]
         if missing:
             raise CodebookError(
-                _("{id} does not have {value} among {f} — {f}: {value2}").format(id=old.id, value=', '.join(repr(m) for m in missing), f=f, value2=', '.join(current) or '(inga)'), value=missing[0], valid=current,
+                _("{id} does not have {value} among {f} — {f}: {value2}").format(id=old.id, value=', '.join(repr(m) for m in missing), f=f, value2=', '.join(current) or _("(none)")), value=missing[0], valid=current,
             )
         kept = [c for c in current if c.casefold() not in {g.casefold() for g in gone}]
         added = [" ".join(v.split()) for v in (add or {}).get(f, []) if v.strip()]

@@ -150,32 +150,32 @@ def plan_codings(
         for c in ln.codes:
             code = lookup_code(cb, c)
             if code is None:
-                problems.append(f"rad {ln.line}: okänd kod '{c}'")
+                problems.append(_("line {line}: unknown code '{c}'").format(line=ln.line, c=c))
             else:
                 codes.append(code.id)
         if not ln.codes:
-            problems.append(f"rad {ln.line}: ingen kod")
+            problems.append(_("line {line}: no code").format(line=ln.line))
         if name not in segments:
             doc = store.find_document(name)
             segments[name] = list(store.iter_segments(document=doc.id, unit=unit)) if doc else None
         segs = segments[name]
         if segs is None:
-            problems.append(f"rad {ln.line}: dokumentet '{name}' finns inte i projektet")
+            problems.append(_("line {line}: the document '{name}' is not in the project").format(line=ln.line, name=name))
             continue
         quote = " ".join(ln.quote.split())
         found = [s for s in segs if quote and quote in " ".join(s.text.split())]
         if len(found) != 1:
             short = quote if len(quote) <= 40 else quote[:39] + "…"
             problems.append(
-                f"rad {ln.line}: citatet '{short}' "
-                + ("finns inte i texten" if not found else f"finns i {len(found)} segment — ange ett längre citat")
+                _("line {line}: the quote '{short}' ").format(line=ln.line, short=short)
+                + (_("is not in the text") if not found else _("occurs in {n_found} segments — give a longer quote").format(n_found=len(found)))
                 + f" ('{name}')"
             )
             continue
         if codes and len(codes) == len(ln.codes):
             planned.append((found[0].id, codes, ln.coder or project.coder, ln.memo))
     if problems:
-        shown = "; ".join(problems[:8]) + (f"; … och {len(problems) - 8} till" if len(problems) > 8 else "")
+        shown = "; ".join(problems[:8]) + (_("; … and {value} more").format(value=len(problems) - 8) if len(problems) > 8 else "")
         raise InputError(
             _("{where}: {n_problems} errors, nothing was written — {shown}").format(where=where, n_problems=len(problems), shown=shown), value=where, valid=tuple(problems),
             hint=Hint(_("see the codes' ids"), command=("codebook", "list")),
@@ -243,13 +243,13 @@ def survey_codes(
             for c in split_codes(cell):
                 found = lookup_code(codebook, c)
                 if found is None:
-                    problems.append(f"rad {n + 1}: okänd kod '{c}' i kolumnen {col}")
+                    problems.append(_("line {value}: unknown code '{c}' in the column {col}").format(value=n + 1, c=c, col=col))
                 else:
                     codes.append(found.id)
         if codes:
             out[respondent] = (n + 1, list(dict.fromkeys(codes)))
     if problems:
-        shown = "; ".join(problems[:8]) + (f"; … och {len(problems) - 8} till" if len(problems) > 8 else "")
+        shown = "; ".join(problems[:8]) + (_("; … and {value} more").format(value=len(problems) - 8) if len(problems) > 8 else "")
         raise InputError(
             _("{name}: {n_problems} errors in the code columns, nothing was imported — {shown}").format(name=Path(path).name, n_problems=len(problems), shown=shown),
             value=str(path), valid=tuple(problems), hint=Hint(_("see the codes' ids"), command=("codebook", "list")),

@@ -83,7 +83,7 @@ def draw_sample(
 def sample_ids(project: Project, name: str) -> list[int]:
     sample = project.store.get_sample(name)
     if sample is None:
-        names = ", ".join(s.name for s in project.store.list_samples()) or "inga"
+        names = ", ".join(s.name for s in project.store.list_samples()) or _("none")
         raise InputError(_("unknown sample '{name}' — existing samples: {names}").format(name=name, names=names), value=name,
                          hint=Hint(_("create one"), command=("sample",)))
     return list(sample.segment_ids)
@@ -128,7 +128,7 @@ def coder_codings(
         judged = store.reviewed(coder)
         if not judged and coder not in known:
             raise InputError(
-                _("the coder '{coder}' has coded nothing — known coders: {value}").format(coder=coder, value=', '.join(sorted(store.coders())) or 'inga')
+                _("the coder '{coder}' has coded nothing — known coders: {value}").format(coder=coder, value=', '.join(sorted(store.coders())) or _("none"))
             )
         if scope is not None:
             judged &= scope
@@ -358,24 +358,24 @@ class AdjudicationSession:
         if low == "s":
             self.index += 1
             self._reset()
-            return "hoppade över"
+            return _("skipped")
         if low == "a":
             self.proposal = set(cur.agreed) | set(cur.disputed)
-            return "tog med alla koder"
+            return _("took in all codes")
         if low.startswith("c "):
             coder = raw[2:].strip()
             if coder not in cur.codes:
                 raise TagError(_("the coder '{coder}' has not judged the segment — choose one of {codes}").format(coder=coder, codes=', '.join(cur.codes)))
             self.proposal = set(cur.codes[coder])
-            return f"tog {coder}s koder"
+            return _("took {coder}'s codes").format(coder=coder)
         if raw.startswith("+") and raw[1:].strip():
             code = find_code(self.project.codebook, raw[1:].strip())
             self.proposal.add(code.id)
-            return f"lade till {code.id}"
+            return _("added {id}").format(id=code.id)
         if raw.startswith("-") and raw[1:].strip():
             code = find_code(self.project.codebook, raw[1:].strip())
             self.proposal.discard(code.id)
-            return f"tog bort {code.id}"
+            return _("removed {id}").format(id=code.id)
         if raw.replace(" ", "").isdigit():
             for tok in raw.split():
                 n = int(tok)
@@ -383,7 +383,7 @@ class AdjudicationSession:
                     raise TagError(_("disputed code {n} does not exist — choose 1–{n_disputed}").format(n=n, n_disputed=len(cur.disputed)))
                 code_id = cur.disputed[n - 1]
                 self.proposal ^= {code_id}
-            return "ändrade förslaget"
+            return _("changed the proposal")
         raise TagError(_("unknown command {raw!r} — Enter saves, a digit toggles a code, + / - CODE, a, c CODER, s, u, q").format(raw=raw))
 
     def save(self) -> str:
@@ -402,7 +402,7 @@ class AdjudicationSession:
             store.log(self.actor, "adjudicate", segment_id=sid,
                       detail={"codes": sorted(self.proposal), "coders": cur.codes, "was": [c.code_id for c in previous]})
         self.saved.append((self.index, sid, [c.code_id for c in previous if c.source in POSITIVE], was))
-        codes = ", ".join(sorted(self.proposal)) or "inga koder"
+        codes = ", ".join(sorted(self.proposal)) or _("no codes")
         self.index += 1
         self._reset()
         return f"konsensus sparad: {codes}"
@@ -423,5 +423,5 @@ class AdjudicationSession:
             store.log(self.actor, "undo", segment_id=sid, detail={"op": "adjudicate"})
         self.index = index
         self._reset()
-        return "ångrade konsensusbeslutet"
+        return _("undid the consensus decision")
 

@@ -418,7 +418,7 @@ def import_codings(project: Project, path: str | Path, unit: str = "paragraph") 
     for n, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
         if not line.strip():
             continue
-        where = f"{path.name} rad {n}"
+        where = _("{name} line {n}").format(name=path.name, n=n)
         try:
             rec = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -434,7 +434,7 @@ def import_codings(project: Project, path: str | Path, unit: str = "paragraph") 
         quote = " ".join(str(rec["quote"]).split())
         found = [s for s in segments_by_doc[name] if quote in " ".join(s.text.split())]
         if len(found) != 1:
-            what = "finns inte i" if not found else f"finns i {len(found)} segment av"
+            what = _("is not in") if not found else _("occurs in {n_found} segments of").format(n_found=len(found))
             raise InputError(_("{where}: the quote {quote!r}… {what} '{name}' — give a longer, exact quote").format(where=where, quote=quote[:40], what=what, name=name))
         codes = [str(c) for c in rec["codes"]]
         cb.check(codes)

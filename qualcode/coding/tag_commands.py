@@ -6,19 +6,20 @@ import re
 from dataclasses import dataclass
 
 from qualcode.core.errors import QualcodeError
-from qualcode.core.i18n import _
+from qualcode.core.i18n import N_, _
 
-HELP = """Kommandon (skriv och tryck Enter):
-  Enter eller n     klar: segmentet är bedömt, gå till nästa
-  a N … / a *       acceptera förslag N (a ensamt: det enda öppna), eller alla
-  r [N …]           avvisa förslag N (r ensamt: alla öppna)
-  + KOD / + namn    lägg till en kod med id eller ungefärligt namn
-  - KOD             ta bort en av dina koder
-  m [KOD] text      memo på din kodning (utan KOD: den du senast ändrade)
-  k                 markera/avmarkera som nyckelcitat
-  s                 hoppa över (segmentet kommer tillbaka sist)
-  u                 ångra senaste åtgärden (även efter omstart)
-  q                 sluta (allt är redan sparat)"""
+# shown as _(HELP)
+HELP = N_("""Commands (type and press Enter):
+  Enter or n        done: the segment is judged, go to the next
+  a N … / a *       accept suggestion N (a alone: the only open one), or all
+  r [N …]           reject suggestion N (r alone: all open ones)
+  + CODE / + name   add a code by id or approximate name
+  - CODE            remove one of your codes
+  m [CODE] text     memo on your coding (without CODE: the one you changed last)
+  k                 mark/unmark as a key quote
+  s                 skip (the segment comes back last)
+  u                 undo the last action (even after a restart)
+  q                 quit (everything is already saved)""")
 
 
 

@@ -269,7 +269,7 @@ class TagSession:
         if spec.code:
             self.codebook.check(spec.code)
         if spec.sample and self.store.get_sample(spec.sample) is None:
-            names = ", ".join(s.name for s in self.store.list_samples()) or "inga"
+            names = ", ".join(s.name for s in self.store.list_samples()) or _("none")
             raise InputError(_("unknown sample '{sample}' — existing samples: {names}").format(sample=spec.sample, names=names), value=spec.sample,
                              hint=Hint(_("create one"), command=("sample",)))
 
@@ -364,9 +364,9 @@ class TagSession:
         """Apply one command to the current segment; each change is one transaction."""
         cmd = parse_command(command) if isinstance(command, str) else command
         if cmd.kind == "help":
-            return Outcome(HELP)
+            return Outcome(_(HELP))
         if cmd.kind == "quit":
-            return Outcome("avslutar — allt är sparat")
+            return Outcome(_("quitting — everything is saved"))
         # a failed transaction is rolled back; the in-memory queue and state must follow
         saved_queue, saved_state = list(self.queue), self.state.to_dict()
         try:
@@ -462,7 +462,7 @@ class TagSession:
             self.store.log(self.coder, "add", coding_id=cid, segment_id=sid, code_id=code.id,
                            detail={"was": (snaps[0]["row"] or {}).get("source"), "via": "tag"})
             self.state.last_code[str(sid)] = code.id
-            return self._commit(sid, {"op": "codes", "snaps": snaps}, f"lade till {code.id} {code.name}")
+            return self._commit(sid, {"op": "codes", "snaps": snaps}, _("added {id} {name}").format(id=code.id, name=code.name))
 
     def _own(self, sid: int, text: str | None) -> Coding:
         mine = [c for c in self.store.codings_for_segment(sid) if c.coder == self.coder and c.source in POSITIVE]
@@ -471,7 +471,7 @@ class TagSession:
             for c in mine:
                 if c.code_id == code.id:
                     return c
-            raise TagError(_("you have not coded the segment with {id} — your codes: {value}").format(id=code.id, value=', '.join(c.code_id for c in mine) or 'inga'))
+            raise TagError(_("you have not coded the segment with {id} — your codes: {value}").format(id=code.id, value=', '.join(c.code_id for c in mine) or _("none")))
         last = self.state.last_code.get(str(sid))
         for c in mine:
             if c.code_id == last:
@@ -489,7 +489,7 @@ class TagSession:
             self.store.delete_coding(coding.id)
             self.store.log(self.coder, "remove", coding_id=coding.id, segment_id=sid, code_id=coding.code_id,
                            detail={"source": coding.source, "memo": coding.memo, "via": "tag"})
-            return self._commit(sid, {"op": "codes", "snaps": [snap]}, f"tog bort {coding.code_id}")
+            return self._commit(sid, {"op": "codes", "snaps": [snap]}, _("removed {code_id}").format(code_id=coding.code_id))
 
     def _memo(self, sid: int, cmd: Command) -> Outcome:
         first, _unused, rest = cmd.text.partition(" ")
@@ -507,7 +507,7 @@ class TagSession:
             self.store.set_coding_memo(coding.id, text)
             self.store.log(self.coder, "memo", coding_id=coding.id, segment_id=sid, code_id=coding.code_id,
                            detail={"memo": text, "was": coding.memo, "via": "tag"})
-            return self._commit(sid, {"op": "codes", "snaps": [snap]}, f"memo på {coding.code_id} sparat")
+            return self._commit(sid, {"op": "codes", "snaps": [snap]}, _("memo on {code_id} saved").format(code_id=coding.code_id))
 
     def _flagged(self) -> set[int]:
         """Key quotes as this session shows them: in blind mode only the coder's own flags."""
@@ -526,7 +526,7 @@ class TagSession:
                 self.store.log(self.coder, "quote", segment_id=sid, detail={"via": "tag"})
             return self._commit(
                 sid, {"op": "quote", "segment": sid, "was": flagged, "removed": removed},
-                "nyckelcitat borttaget" if flagged else "markerat som nyckelcitat",
+                "nyckelcitat borttaget" if flagged else _("marked as a key quote"),
             )
 
     def _done(self, sid: int, cmd: Command) -> Outcome:
@@ -542,7 +542,7 @@ class TagSession:
             started = self.retrainer.maybe_start(self.state.since_train) if self.retrainer else False
             if started:
                 self.state.since_train = 0
-            out = self._commit(sid, {"op": "done", "segment": sid, "was": was}, "klar", moved=True)
+            out = self._commit(sid, {"op": "done", "segment": sid, "was": was}, _("done"), moved=True)
         if self.retrainer and self.retrainer.finished.is_set() and self.state.spec.order == "uncertain":
             self.retrainer.finished.clear()
             self.queue = self._build_queue()  # new scores: re-rank what is left
@@ -553,7 +553,7 @@ class TagSession:
             self.queue.append(self.queue.pop(0))
             if sid not in self.state.skipped:
                 self.state.skipped.append(sid)
-            return self._commit(sid, {"op": "skip", "segment": sid}, "hoppade över (kommer tillbaka sist)", moved=True)
+            return self._commit(sid, {"op": "skip", "segment": sid}, _("skipped (comes back last)"), moved=True)
 
     def undo(self) -> Outcome:
         """Revert the last action of this session (also after a restart)."""
@@ -568,7 +568,7 @@ class TagSession:
                     self._restore(snap)
                 sid = record["snaps"][0]["segment"]
                 codes = dict.fromkeys(sn["code"] for sn in record["snaps"])
-                message = "ångrade ändringen av " + ", ".join(codes)
+                message = _("undid the change of ") + ", ".join(codes)
             elif op == "quote":
                 sid = record["segment"]
                 if record["was"]:
@@ -576,18 +576,18 @@ class TagSession:
                         self.store.flag_quote(sid, coder)
                 else:
                     self.store.unflag_quote(sid, self.coder)
-                message = "ångrade nyckelcitatet"
+                message = _("undid the key quote")
             elif op == "done":
                 sid = record["segment"]
                 if not record["was"]:
                     self.store.unmark_reviewed(sid, self.coder)
                 self.state.decisions = max(0, self.state.decisions - 1)
-                message = "ångrade klar-markeringen"
+                message = _("undid the done mark")
             elif op == "skip":
                 sid = record["segment"]
                 if sid in self.state.skipped:
                     self.state.skipped.remove(sid)
-                message = "ångrade överhoppningen"
+                message = _("undid the skip")
             else:  # pragma: no cover - records are written by this class only
                 raise TagError(_("unknown undo entry {op!r}").format(op=op))
             self.store.log(self.coder, "undo", segment_id=sid, detail={"op": op, "via": "tag"})
@@ -652,7 +652,7 @@ def run(
                 break
             outcome = session.apply(cmd)
         except QualcodeError as exc:
-            messages.append(f"fel: {exc}")
+            messages.append(_("error: {exc}").format(exc=exc))
             if report:
                 report(exc, True)
             continue

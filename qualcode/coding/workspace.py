@@ -305,7 +305,7 @@ def code_selection(
         n = _push_undo(project, coder, {"op": "codes", "document": doc.id, "snaps": snaps})
     words = " ".join(doc.text[start:end].split())
     shown = words if len(words) <= 40 else words[:39] + "…"
-    return Change(f"kodade «{shown}» med {', '.join(wanted)}", doc.id, tuple(c.id for c in done), n)
+    return Change(_("coded «{shown}» with {wanted}").format(shown=shown, wanted=', '.join(wanted)), doc.id, tuple(c.id for c in done), n)
 
 
 def _coding_document(project: Project, coding: Coding) -> int:
@@ -325,7 +325,7 @@ def remove_coding(project: Project, coding_id: int, coder: str | None = None) ->
         snaps = _snapshots(project, [(c.document_id, c.code_id, c.coder)])
         remove_span_coding(project, c.id, coder)
         n = _push_undo(project, coder, {"op": "codes", "document": c.document_id, "snaps": snaps})
-    return Change(f"tog bort {c.code_id}", c.document_id, decisions=n)
+    return Change(_("removed {code_id}").format(code_id=c.code_id), c.document_id, decisions=n)
 
 
 def write_memo(project: Project, coding_id: int, memo: str | None, coder: str | None = None) -> Change:
@@ -341,7 +341,7 @@ def write_memo(project: Project, coding_id: int, memo: str | None, coder: str | 
         snaps = _snapshots(project, [(c.document_id, c.code_id, c.coder)])
         set_memo(project, c.id, (memo or "").strip() or None, actor=coder)
         _push_undo(project, coder, {"op": "codes", "document": doc_id, "snaps": snaps})
-    return Change(f"memo på {c.code_id} sparat" if (memo or "").strip() else f"memo på {c.code_id} borttaget", doc_id)
+    return Change(_("memo on {code_id} saved").format(code_id=c.code_id) if (memo or "").strip() else _("memo on {code_id} removed").format(code_id=c.code_id), doc_id)
 
 
 def toggle_quote(project: Project, coding_id: int, coder: str | None = None, blind: bool = False) -> Change:
@@ -361,7 +361,7 @@ def toggle_quote(project: Project, coding_id: int, coder: str | None = None, bli
             store.log(coder, "quote", segment_id=c.segment_id, detail={"via": "web"})
         _push_undo(project, coder, {"op": "quote", "document": doc_id, "segment": c.segment_id,
                                     "was": flagged, "removed": removed})
-    return Change("nyckelcitat borttaget" if flagged else "markerat som nyckelcitat", doc_id)
+    return Change("nyckelcitat borttaget" if flagged else _("marked as a key quote"), doc_id)
 
 
 def decide(project: Project, coding_id: int, decision: str, coder: str | None = None) -> Change:
@@ -395,7 +395,7 @@ def undo_last(project: Project, coder: str | None = None) -> Change:
             for snap in sorted(record["snaps"], key=lambda sn: sn["coder"] != coder):
                 _restore(project, snap)
             codes = ", ".join(dict.fromkeys(sn["code"] for sn in record["snaps"]))
-            message = f"ångrade ändringen av {codes}"
+            message = _("undid the change of {codes}").format(codes=codes)
             sid = None
         else:
             sid = record["segment"]
@@ -404,7 +404,7 @@ def undo_last(project: Project, coder: str | None = None) -> Change:
                     store.flag_quote(sid, who)
             else:
                 store.unflag_quote(sid, coder)
-            message = "ångrade nyckelcitatet"
+            message = _("undid the key quote")
         store.log(coder, "undo", segment_id=sid,
                   detail={"op": record["op"], "via": "web", "document": int(record["document"])})
         store.save_tag_state(coder, WEB_SESSION, {**state, "undo": stack})
@@ -568,13 +568,13 @@ def toggle_code(project: Project, segment_id: int, code_id: str, coder: str | No
         snaps = _snapshots(project, [(seg.document_id, code, coder), (seg.document_id, code, MODEL_CODER)])
         if mine is not None and mine.source in POSITIVE_SOURCES:
             remove_codes(project, seg.id, [code], coder)
-            message = f"tog bort {code}"
+            message = _("removed {code}").format(code=code)
         else:
             model = store.find_coding(seg.id, code, MODEL_CODER)
             if model is not None and model.source == "suggested" and coder != MODEL_CODER:
                 store.delete_coding(model.id)
             add_codes(project, [seg.id], [code], coder)
-            message = f"kodade med {code}"
+            message = _("coded with {code}").format(code=code)
         n = _push_undo(project, coder, {"op": "codes", "document": seg.document_id, "snaps": snaps})
     return Change(message, seg.document_id, decisions=n)
 
@@ -678,20 +678,20 @@ def change_codebook(project: Project, action: str, fields: dict[str, str], actor
         keywords = tuple(k.strip() for k in get("keywords").split(",") if k.strip())
         code = changes.new_code(get("id"), get("name"), get("parent") or None, get("definition"), keywords)
         changes.add_code(project, code, actor)
-        done = f"lade till {code.id} {code.name}"
+        done = _("added {id} {name}").format(id=code.id, name=code.name)
     elif action == "rename":
         moved = changes.rename(project, get("code"), get("new_id") or None, get("new_name") or None, actor)
-        done = f"bytte namn på {get('code')}" + (f" ({moved} kodningar följde med)" if moved else "")
+        done = _("renamed {get}").format(get=get('code')) + (_(" ({moved} codings followed)").format(moved=moved) if moved else "")
     elif action == "edit":
         keywords = tuple(dict.fromkeys(k.strip() for k in get("keywords").split(",") if k.strip()))
         code = changes.edit(project, get("code"), get("definition"), get("include"), get("exclude"), keywords, actor)
-        done = f"sparade {code.id} {code.name}"
+        done = _("saved {id} {name}").format(id=code.id, name=code.name)
     elif action == "merge":
         moved = changes.merge(project, get("source"), get("target"), actor)
-        done = f"slog ihop {get('source')} med {get('target')} ({moved} kodningar flyttade)"
+        done = _("merged {get} into {get2} ({moved} codings moved)").format(get=get('source'), get2=get('target'), moved=moved)
     else:
         raise NotFoundError(_("unknown codebook change {action!r}").format(action=action), valid=("add", "edit", "rename", "merge"))
-    reminder = " Kodboken har ändrats: träna om modellen så att förslagen följer med." if project.store.latest_model() else ""
+    reminder = _(" The codebook has changed: retrain the model so that the suggestions follow.") if project.store.latest_model() else ""
     return done + "." + reminder
 
 
@@ -717,7 +717,7 @@ def code_search_hits(project: Project, query: str, code: str, coder: str | None 
     if not hits:
         raise InputError(_("no hits for {query!r} — nothing was coded").format(query=query), value=query)
     add_codes(project, [h.segment.id for h in hits], [code_id], coder or project.coder, memo=f"sökning: {query}")
-    return f"kodade {len(hits)} segment med {code_id}"
+    return _("coded {n_hits} segments with {code_id}").format(n_hits=len(hits), code_id=code_id)
 
 
 @dataclass(frozen=True)
@@ -777,7 +777,7 @@ def count_chart(project: Project, by: Sequence[str] = (), unit: str = "document"
     what = "dokument" if unit == "document" else "segment"
     with tempfile.TemporaryDirectory() as tmp:
         path = bar_chart([f"{r.code} {r.name}" for r in rows], [r.total for r in rows], Path(tmp) / "chart.png",
-                         f"Antal kodade {what} per kod", f"Antal {what}", table.min_cell)
+                         _("Number of coded {what} per code").format(what=what), _("Number of {what}").format(what=what), table.min_cell)
         return path.read_bytes()
 
 
@@ -841,7 +841,7 @@ def coders_page(project: Project, coder: str | None = None) -> CodersPage:
         except InputError as exc:
             note = str(exc)
     else:
-        note = "överensstämmelse kräver minst två kodare som har kodat samma segment"
+        note = _("agreement needs at least two coders who have coded the same segments")
     names = {c.id: c.name for c in project.codebook.codes}
     return CodersPage(coder or project.coder, project.coder, coders, report, note, names)
 
@@ -948,4 +948,4 @@ def settle_mention(project: Project, answer: str, category: str, actor: str | No
     tmp.write_text(out.getvalue(), encoding="utf-8")
     os.replace(tmp, path)
     project.store.log(actor or project.coder, "mention-mapping", detail={"answer": answer, "category": cat, "file": path.name})
-    return f"«{answer}» räknas nu som {cat}"
+    return _("«{answer}» now counts as {cat}").format(answer=answer, cat=cat)

@@ -326,7 +326,7 @@ def parse_codebook(data: Any, source: str = "kodbok") -> Codebook:
     raw_codes = data.get("codes") or []
     if not isinstance(raw_codes, list):
         raise CodebookError(_("{source}: 'codes' must be a list").format(source=source))
-    codes = [code_from_mapping(raw, f"{source}, kod {i + 1}") for i, raw in enumerate(raw_codes)]
+    codes = [code_from_mapping(raw, _("{source}, code {value}").format(source=source, value=i + 1)) for i, raw in enumerate(raw_codes)]
     try:
         version = int(data.get("version", 1) or 1)
     except (TypeError, ValueError):
@@ -357,7 +357,7 @@ def parse_codebook_text(text: str, fmt: str, source: str = "kodbok") -> Codebook
             data = safe_yaml.load(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            where = f" rad {mark.line + 1}" if mark is not None else ""
+            where = _(" line {value}").format(value=mark.line + 1) if mark is not None else ""
             raise CodebookError(_("{source}{where}: invalid YAML ({getattr})").format(source=source, where=where, getattr=getattr(exc, 'problem', exc))) from None
         return parse_codebook(data, source)
     if fmt == "json":

@@ -74,7 +74,7 @@ class UnknownCodeError(CodebookError):
         bad = [codes] if isinstance(codes, str) else list(codes)
         shown = ", ".join(valid[:16]) + ("…" if len(valid) > 16 else "")
         super().__init__(
-            f"okänd kod {', '.join(repr(c) for c in bad)} — giltiga koder: {shown}",
+            _("unknown code {value} — valid codes: {shown}").format(value=', '.join(repr(c) for c in bad), shown=shown),
             value=bad, valid=valid, hint=Hint(_("see the codebook"), command=("codebook", "list")),
         )
         self.codes = bad

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 from yaml.error import MarkedYAMLError
+from qualcode.core.i18n import _
 
 
 class AliasError(MarkedYAMLError):
@@ -22,7 +23,7 @@ class _NoAliasLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise AliasError(
-                problem=f"YAML-alias (*{event.anchor}) tillåts inte — skriv ut värdet i stället",
+                problem=_("YAML aliases (*{anchor}) are not allowed — write out the value instead").format(anchor=event.anchor),
                 problem_mark=event.start_mark,
             )
         return super().compose_node(parent, index)

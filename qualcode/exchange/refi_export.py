@@ -187,7 +187,7 @@ def parse_description(text: str) -> dict[str, Any]:
 def _slug(name: str) -> str:
     folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^A-Za-z0-9]+", "-", folded).strip("-").upper()
-    return slug[:24].strip("-") or "KOD"
+    return slug[:24].strip("-") or _("CODE")
 
 
 def read_qdc(path: str | Path) -> Codebook:
@@ -284,11 +284,11 @@ def parse_qdc_root(root: ET.Element, source: str = "qdc", name: str = "Kodbok") 
         raws.append(raw)
         orders.append(int(position) if position is not None and position.isdigit() else None)
         for i, child in enumerate(el.findall(f"{{{ns}}}Code")):
-            walk(child, code_id, f"{where} → kod {i + 1}", depth + 1)
+            walk(child, code_id, _("{where} → code {value}").format(where=where, value=i + 1), depth + 1)
 
     for i, el in enumerate(codes_el.findall(f"{{{ns}}}Code")):
-        walk(el, None, f"kod {i + 1}")
-    codes = [code_from_mapping(r, f"{source}, kod '{r['id']}'") for r in raws]
+        walk(el, None, _("code {value}").format(value=i + 1))
+    codes = [code_from_mapping(r, _("{source}, code '{id}'").format(source=source, id=r['id'])) for r in raws]
     if all(o is not None for o in orders) and len(set(orders)) == len(orders):
         # written by qualcode: restore the codebook order; otherwise keep the file's depth-first order
         codes = [c for _, c in sorted(zip(orders, codes), key=lambda oc: oc[0] or 0)]

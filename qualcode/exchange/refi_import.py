@@ -147,7 +147,7 @@ def read_qdpx(path: str | Path, default_coder: str = "") -> RefiProject:
     """Read and check a `.qdpx`: sources, selections (within their text), codings, cases, notes."""
     path = Path(path)
     if not path.is_file():
-        what = "är en mapp" if path.is_dir() else "finns inte"
+        what = _("is a folder") if path.is_dir() else _("does not exist")
         raise InputError(_("the file '{path}' {what} — give a .qdpx file").format(path=path, what=what))
     try:
         with zipfile.ZipFile(path) as zf:
@@ -206,7 +206,7 @@ def check_archive(zf: zipfile.ZipFile, name: str) -> None:
 
 
 def _shown(names: Sequence[str], n: int = 5) -> str:
-    return ", ".join(names[:n]) + (" …" if len(names) > n else "") if names else "inget"
+    return ", ".join(names[:n]) + (" …" if len(names) > n else "") if names else _("nothing")
 
 
 class _Reader:
@@ -295,7 +295,7 @@ class _Reader:
         if not target:
             if not required:
                 return ""
-            rich = f" (bara richTextPath {el.get('richTextPath')})" if el.get("richTextPath") else ""
+            rich = _(" (only richTextPath {get})").format(get=el.get('richTextPath')) if el.get("richTextPath") else ""
             raise InputError(
                 _("{name}: {what} has no text{rich} — REFI-QDA requires PlainTextContent or plainTextPath; export the project with the sources' text version").format(name=self.path.name, what=what, rich=rich)
             )
@@ -357,7 +357,7 @@ class _Reader:
     def _source(
         self, el: ET.Element, name: str, variables: dict[str, str], cases: list[tuple[str, dict[str, Any]]]
     ) -> RefiSource:
-        what = f"källan '{name}'"
+        what = _("the source '{name}'").format(name=name)
         text = self._text(el, what)
         meta: dict[str, Any] = {}
         for _unused, values in cases:
@@ -509,8 +509,8 @@ def read_code_map(path: str | Path, codebook: Codebook) -> dict[str, str]:
 
 
 def _group_message(code: Code, codebook: Codebook) -> str:
-    kids = ", ".join(k.id for k in codebook.children(code.id)) or "inga"
-    return f"'{code.id}' är en temagrupp och kodas inte direkt — välj en av dess koder: {kids}"
+    kids = ", ".join(k.id for k in codebook.children(code.id)) or _("none")
+    return _("'{id}' is a theme group and is not coded directly — choose one of its codes: {kids}").format(id=code.id, kids=kids)
 
 
 def _match_codebook(name: str, codebook: Codebook) -> list[Code]:
@@ -539,7 +539,7 @@ def map_codes(refi: RefiProject, codebook: Codebook, code_map: dict[str, str] | 
     for guid in used:
         code = refi.codes.get(guid)
         if code is None:
-            unmapped.append(f"kod-GUID {guid} (finns inte i filens kodbok)")
+            unmapped.append(_("code GUID {guid} (not in the file's codebook)").format(guid=guid))
             continue
         mapped = code_map.get(code.name.casefold()) or code_map.get(code.path.casefold())
         if mapped is None and code.qualcode_id and code.qualcode_id in codebook:
@@ -547,7 +547,7 @@ def map_codes(refi: RefiProject, codebook: Codebook, code_map: dict[str, str] | 
         if mapped is None:
             hits = _match_codebook(code.name, codebook)
             if len(hits) > 1:
-                problems.append(f"'{code.name}' passar flera koder ({', '.join(c.id for c in hits)}) — välj en i en kodmappning")
+                problems.append(_("'{name}' fits several codes ({value}) — choose one in a code mapping").format(name=code.name, value=', '.join(c.id for c in hits)))
                 continue
             mapped = hits[0].id if hits else None
         if mapped is None:
@@ -557,7 +557,7 @@ def map_codes(refi: RefiProject, codebook: Codebook, code_map: dict[str, str] | 
         if target.is_group:
             kids = ", ".join(k.id for k in codebook.children(target.id))
             problems.append(
-                f"'{code.path}' motsvarar temagruppen {target.id}, som inte kodas direkt — mappa den till en av dess koder ({kids})"
+                _("'{path}' corresponds to the theme group {id}, which is not coded directly — map it to one of its codes ({kids})").format(path=code.path, id=target.id, kids=kids)
             )
             continue
         out[guid] = target.id
@@ -565,8 +565,7 @@ def map_codes(refi: RefiProject, codebook: Codebook, code_map: dict[str, str] | 
         parts = []
         if unmapped:
             parts.append(
-                f"{len(unmapped)} koder används i kodningar men finns inte i kodboken: {', '.join(unmapped)} — "
-                "lägg till dem i kodboken, ta in filens kodbok (som ersätter projektets) eller mappa dem"
+                _("{n_unmapped} codes are used in codings but are not in the codebook: {unmapped} — add them to the codebook, take in the file's codebook (which replaces the project's) or map them").format(n_unmapped=len(unmapped), unmapped=', '.join(unmapped))
             )
         parts.extend(problems)
         hint = Hint(_("give a code mapping with lines `refi-name;code-id`"), option="map", example="koder.csv")
@@ -667,7 +666,7 @@ def import_qdpx(
     texts = [_note_text(s.text) for s in refi.sources]
     sources = [s for s, text in zip(refi.sources, texts) if text.strip()]
     if not sources:
-        other = f" ({len(refi.non_text)} källor som inte är text: {_shown(refi.non_text)})" if refi.non_text else ""
+        other = _(" ({n_non_text} sources that are not text: {shown})").format(n_non_text=len(refi.non_text), shown=_shown(refi.non_text)) if refi.non_text else ""
         raise InputError(_("{name} holds no text sources to import{other}").format(name=path.name, other=other))
     docs = [
         DocumentIn(name=s.name, kind=_kind(s.meta), text=text, meta=s.meta, source=f"{path}#{s.guid}")

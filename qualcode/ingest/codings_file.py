@@ -40,7 +40,7 @@ def read_rows(path: str | Path, coded: bool = False) -> list[TextRow]:
     rows: list[TextRow] = []
     shape = '{"id": "...", "text": "...", "codes": [...]}' if coded else '{"id": "...", "text": "..."}'
     for n, line in enumerate(lines, 1):
-        where = f"{path}, rad {n}"
+        where = _("{path}, line {n}").format(path=path, n=n)
         if not line.strip():
             raise InputError(_("{where}: empty line — every line must be a JSON object {shape}; remove empty lines").format(where=where, shape=shape))
         try:
@@ -75,9 +75,9 @@ def check_codes(rows: Iterable[TextRow], codebook: Codebook, path: str | Path) -
             if c not in leaves:
                 bad.setdefault(c, []).append(r.line)
     if bad:
-        where = "; ".join(f"{c!r} (rad {', '.join(map(str, ls[:5]))}{'…' if len(ls) > 5 else ''})" for c, ls in bad.items())
+        where = "; ".join(_("{c!r} (line {map}{value})").format(c=c, map=', '.join(map(str, ls[:5])), value='…' if len(ls) > 5 else '') for c, ls in bad.items())
         groups = [c for c in bad if c in codebook]
-        hint = " (grupper G-* kodas inte direkt — använd en kod i gruppen)" if groups else ""
+        hint = _(" (groups G-* are not coded directly — use a code in the group)") if groups else ""
         err = UnknownCodeError(sorted(bad), [c.id for c in codebook.leaves])
         raise InputError(_("{path}: unknown code ids {where}{hint} — {err}").format(path=path, where=where, hint=hint, err=err)) from None
 

@@ -181,7 +181,7 @@ def split_front_matter(text: str, source: str = "") -> tuple[dict[str, Any], str
         meta = safe_yaml.load(match.group(1)) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f", rad {mark.line + 2}" if mark is not None else ""
+        where = _(", line {value}").format(value=mark.line + 2) if mark is not None else ""
         raise InputError(_("{source}{where}: invalid YAML in the front matter — fix the line or remove the block").format(source=source, where=where)) from None
     if not isinstance(meta, dict):
         raise InputError(_("{source}: front matter must be key: value pairs").format(source=source))
@@ -446,7 +446,7 @@ def read_survey(
             _("'{name}' lacks the column {value} — columns in the file: {columns}").format(name=path.name, value=', '.join(repr(m) for m in missing), columns=', '.join(columns))
         )
     if not spec.text_columns:
-        raise InputError(_("give at least one text column"), hint=Hint(_("give the column of free text"), option="text", example="KOLUMN"))
+        raise InputError(_("give at least one text column"), hint=Hint(_("give the column of free text"), option="text", example=_("COLUMN")))
     meta_cols = (
         list(spec.meta_columns)
         if spec.meta_columns is not None

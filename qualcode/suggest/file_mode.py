@@ -76,8 +76,7 @@ def fit_from_rows(rows: Sequence[TextRow], codebook: Codebook, **params: Any) ->
     warnings = []
     if blind:
         warnings.append(
-            f"koderna {', '.join(blind)} har inga nyckelord och färre än {suggester.min_positives} kodade "
-            "exempel: de får poäng 0 — lägg till nyckelord i kodboken eller fler kodade exempel"
+            _("the codes {blind} have no keywords and fewer than {min_positives} coded examples: they score 0 — add keywords to the codebook or more coded examples").format(blind=', '.join(blind), min_positives=suggester.min_positives)
         )
     return suggester, warnings
 

@@ -159,7 +159,7 @@ class Web:
             return self.render(request, "live.html", live_doc=doc, live_since=changes.latest, fragment=True)
         view = await self.call(document_view, doc, self.coder(request), self.blind(request))
         who = ", ".join(changes.actors)
-        note = f"{who} ändrade dokumentet just nu — det visas som det är nu" if who else "dokumentet visas som det är nu"
+        note = _("{who} changed the document just now — it is shown as it is now").format(who=who) if who else _("the document is shown as it is now")
         return self.render(request, "document_text.html", view=view, colours=code_colours(view.codebook),
                            fragment=True, oob=True, note=note)
 
@@ -238,8 +238,8 @@ class Web:
 
         nxt = await self.call(next_uncertain, self.coder(request))
         if nxt is None:
-            return self.render(request, "message.html", title="Inga öppna förslag",
-                               text="Det finns inga öppna förslag. Kör förslag på nytt efter en träning.")
+            return self.render(request, "message.html", title=_("No open suggestions"),
+                               text=_("There are no open suggestions. Run suggestions again after training."))
         return RedirectResponse(f"/documents/{nxt.document_id}#c{nxt.coding_id}", status_code=303)
 
     async def grid(self, request: Request) -> Response:
@@ -408,10 +408,10 @@ class Web:
         expected = request.cookies.get(LOGIN_COOKIE) or ""
         sent = str(form.get(CSRF_FIELD, ""))
         if not expected or not secrets.compare_digest(sent.encode(), expected.encode()):
-            return self._login_page(request, 403, "Formuläret hade gått ut — försök igen.", name)
-        client = request.client.host if request.client else "okänd"
+            return self._login_page(request, 403, _("The form had expired — try again."), name)
+        client = request.client.host if request.client else _("unknown")
         try:
-            token, _ = await self.call(sign_in, name, str(form.get("password", "")), client, self.guard,
+            token, _unused = await self.call(sign_in, name, str(form.get("password", "")), client, self.guard,
                                        self.team.session_hours)
         except AccessError as exc:
             return self._login_page(request, exc.status, error_text(exc), name, exc.retry_after)
@@ -523,7 +523,7 @@ def create_app(
             response.headers["HX-Retarget"] = "#flash"
             response.headers["HX-Reswap"] = "innerHTML"
             return response
-        title = "Inte tillåtet" if isinstance(exc, AccessError) else "Något gick fel"
+        title = _("Not allowed") if isinstance(exc, AccessError) else _("Something went wrong")
         return web.render(request, "message.html", status=status, title=title, text=error_text(exc))
 
     routes = [

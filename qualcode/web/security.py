@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlencode
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from qualcode.core.i18n import _
 
 COOKIE = "qualcode_session"
 CSRF_HEADER = "x-csrf-token"
@@ -85,10 +86,10 @@ async def _write_refused(request: Request, csrf: str) -> Response | None:
     if request.method in SAFE_METHODS:
         return None
     if foreign_origin(request):
-        return _refuse(403, "Förbjudet", "Ändringar tas bara emot från qualcodes egna sidor.")
+        return _refuse(403, _("Forbidden"), _("Changes are accepted only from qualcode's own pages."))
     sent = await sent_csrf(request)
     if not sent or not secrets.compare_digest(sent.encode(), csrf.encode()):
-        return _refuse(403, "Förbjudet", "Ändringen saknar giltig CSRF-token — ladda om sidan och försök igen.")
+        return _refuse(403, _("Forbidden"), _("The change lacks a valid CSRF token — reload the page and try again."))
     return None
 
 
@@ -105,7 +106,7 @@ class Gate(_Headers):
         given = request.query_params.get("token")
         if given is not None:
             if not secrets.compare_digest(given.encode(), self.token.encode()):
-                return _refuse(401, "Fel nyckel", "Adressen har fel token — öppna adressen som `qualcode serve` skrev ut.")
+                return _refuse(401, _("Wrong key"), _("The address has the wrong token — open the address that `qualcode serve` printed."))
             sid = secrets.token_urlsafe(32)
             self.sessions[sid] = WebSession(coder=self.coder)
             rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
@@ -115,7 +116,7 @@ class Gate(_Headers):
             return response
         session = self.sessions.get(request.cookies.get(COOKIE) or "")
         if session is None:
-            return _refuse(401, "Ingen åtkomst", "Öppna adressen med token som `qualcode serve` skrev ut i terminalen.")
+            return _refuse(401, _("No access"), _("Open the address with the token that `qualcode serve` printed in the terminal."))
         refused = await _write_refused(request, session.csrf)
         if refused is not None:
             return refused
@@ -141,7 +142,7 @@ class TeamGate(_Headers):
         path = request.url.path
         if path == LOGIN_PATH or path.startswith("/static/"):
             if request.method not in SAFE_METHODS and foreign_origin(request):
-                return _refuse(403, "Förbjudet", "Inloggningen tas bara emot från qualcodes egen sida.")
+                return _refuse(403, _("Forbidden"), _("Sign-in is accepted only from qualcode's own page."))
             return await call_next(request)
         cookie = request.cookies.get(COOKIE) or ""
         try:

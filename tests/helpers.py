@@ -9,17 +9,7 @@ from qualcode.project import Project, init_project
 
 def make_project(root: Path, name: str = "p", db: str | None = None) -> Project:
     """A new project in `root/name`; `db`: a PostgreSQL URL for its data (the `project_db` fixture)."""
-    if db is None:
-        return init_project(root / name, name="test", coder="anna")
-    # Until projects keep a database URL in qualcode.yaml: the folder with its settings, the store on `db`.
-    from qualcode.core.codebook import load_codebook
-    from qualcode.project import DEFAULT_CONFIG, Project, _merge
-    from qualcode.store.database import Store
-
-    (root / name).mkdir(parents=True)
-    store = Store.open(db, create=True)
-    store.save_codebook(load_codebook(None))
-    return Project(root=root / name, config=_merge(DEFAULT_CONFIG, {"name": "test", "coder": "anna"}), store=store)
+    return init_project(root / name, name="test", coder="anna", db=db)
 
 
 def write_cp1252_csv(path: Path, rows: list[list[str]], delimiter: str = ";") -> Path:

@@ -35,26 +35,13 @@ TEXT = (
 )
 
 
-def _note_project(tmp_path, db):
-    p = make_project(tmp_path, db=db)
-    note = tmp_path / "intervju-åsa.txt"
-    note.write_bytes(TEXT.encode("utf-8"))
-    import_notes(p, [note])
-    return p
-
-
 @pytest.fixture
 def proj(tmp_path, project_db):
     """The note in a project on each engine."""
-    p = _note_project(tmp_path, project_db)
-    yield p
-    p.close()
-
-
-@pytest.fixture
-def lite_proj(tmp_path):
-    """The note in a SQLite project (the CLI opens a project by its folder)."""
-    p = _note_project(tmp_path, None)
+    p = make_project(tmp_path, db=project_db)
+    note = tmp_path / "intervju-åsa.txt"
+    note.write_bytes(TEXT.encode("utf-8"))
+    import_notes(p, [note])
     yield p
     p.close()
 
@@ -228,8 +215,7 @@ def test_quote_matches_across_line_breaks_and_asks_when_ambiguous(proj):
         add_quote(proj, doc, "lönerna", ["T-LON"])
 
 
-def test_cli_code_add_quote_span_and_segment_and_list_json(lite_proj, tmp_path):
-    proj = lite_proj
+def test_cli_code_add_quote_span_and_segment_and_list_json(proj, tmp_path):
     root = str(proj.root)
     proj.close()
     runner = CliRunner()
@@ -354,8 +340,7 @@ def test_report_quotes_the_coded_words_with_a_little_context(proj, tmp_path):
     assert quote_text(text, s, e, context=6) == "… lönen 😀 är …"
 
 
-def test_tag_shows_a_span_highlighted_inside_its_segment(lite_proj):
-    proj = lite_proj
+def test_tag_shows_a_span_highlighted_inside_its_segment(proj):
     text = doc_text(proj)
     doc = proj.store.find_document("intervju-åsa.txt").id
     add_span(proj, doc, *at(text, "lönen 😀 är för låg"), ["T-LON"])

@@ -38,12 +38,12 @@ def _write(path, text):
 
 
 @pytest.fixture
-def proj(tmp_path):
+def proj(tmp_path, project_db):
     notes = tmp_path / "notes"
     notes.mkdir()
     for i in range(1, 8):
         _write(notes / f"intervju{i}.md", NOTE.replace("varje vecka", f"varje vecka ({i})"))
-    with make_project(tmp_path) as p:
+    with make_project(tmp_path, db=project_db) as p:
         import_notes(p, sorted(notes.glob("*.md")))
         for seg in p.store.iter_segments():
             if seg.text.startswith("Lokalerna"):

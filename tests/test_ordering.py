@@ -73,7 +73,7 @@ def test_group_order_sorts_field_by_field():
 
 
 @pytest.fixture
-def project(tmp_path):
+def project(tmp_path, project_db):
     notes = {
         "a.md": ("HT2016", "Östermalm"), "b.md": ("VT2017", "bromma"),
         "c.md": ("VT2016", "Älvsjö"), "d.md": ("HT2015", "Årsta"),
@@ -82,7 +82,7 @@ def project(tmp_path):
         (tmp_path / name).write_text(
             f"---\ntermin: {termin}\ndistrikt: {distrikt}\n---\nLokalerna är trånga i {name}.\n", encoding="utf-8"
         )
-    with make_project(tmp_path) as p:
+    with make_project(tmp_path, db=project_db) as p:
         import_notes(p, sorted(tmp_path.glob("*.md")))
         yield p
 

@@ -196,3 +196,59 @@ def test_toggle_a_code_in_the_survey_grid(ws):
     assert codings(root, ids["s1"]) == set()
     assert "&lt;script&gt;" not in page.locator("table.grid").inner_text()
     assert "<script>alert('x')</script>" in page.locator("table.grid").inner_text()  # shown as text
+
+
+class AppServer(Server):
+    """uvicorn with a given app (the team workspace) in a thread."""
+
+    def __init__(self, app):  # type: ignore[no-untyped-def]
+        import uvicorn
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+
+def test_a_coder_signs_in_codes_a_selection_as_her_account_and_sees_a_colleague_live(tmp_path, browser):
+    from web_helpers import PASSWORD, add_accounts, team_app
+
+    from qualcode.coding.workspace import code_selection
+
+    proj, ids = build(tmp_path / "p")
+    proj.close()
+    root = tmp_path / "p"
+    add_accounts(root, {"anna": "admin", "bo": "coder"})
+    with AppServer(team_app(root, live_seconds=0.5)) as server:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{server.url}/documents/{ids['doc']}")
+        page.wait_for_selector("form input#name:focus")  # the sign-in page, the name field ready for typing
+        page.keyboard.type("bo")
+        page.keyboard.press("Tab")
+        page.keyboard.type(PASSWORD)
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#doctext")
+        assert page.url == f"{server.url}/documents/{ids['doc']}"
+        assert "inloggad som bo (kodare)" in page.locator(".who").inner_text()
+        select_text(page, "Handläggarna får hjälp")
+        page.wait_for_selector("#picker:not([hidden])")
+        page.keyboard.type("P06")
+        page.keyboard.press("Enter")
+        page.wait_for_selector('mark[data-code="P06"][data-coder="bo"]')
+        assert codings(root, ids["p3"]) == {("P06", "bo", "manual")}
+        with find_project(root) as p:
+            assert next(p.store.iter_audit(limit=1)).actor == "bo"
+            start = TEXT.index("Lönen")
+            code_selection(p, ids["doc"], start, start + len("Lönen"), ["T-LON"], "anna")
+        page.wait_for_selector('mark[data-code="T-LON"][data-coder="anna"]', timeout=15000)  # no reload
+        assert "anna ändrade dokumentet" in page.locator("#flash").inner_text()
+        page.locator("form.logout button").click()
+        page.wait_for_selector("text=Du är utloggad.")
+        assert not errors, errors
+        context.close()

@@ -84,3 +84,49 @@ def test_two_coders_code_one_passage_at_the_same_moment_on_both_engines(db_targe
     assert stored == sorted((who, a, b) for who in ("anna", "bo") for a, b in spans)
     assert len(adds) == len(coders) * len(spans)  # one entry per request, none lost
     assert sorted(e.detail["was"] or "" for e in adds if e.actor == "bo") == [""] * len(spans) + ["manual"] * len(spans)
+
+
+def test_coding_goes_on_during_an_import_and_a_retrain_on_both_engines(db_target, tmp_path):
+    from qualcode.ingest.service import import_notes
+    from qualcode.suggest.service import retrain_project
+
+    proj, doc, spans = _project(db_target, tmp_path)
+    with proj:
+        for (a, b), code in zip(spans, ("P13", "T-LON", "P13", "T-LON")):
+            add_span(proj, doc, a, b, [code], "anna")  # something to learn from
+    files = []
+    for n in range(4):
+        path = tmp_path / f"intervju-{n + 2}.txt"
+        path.write_text("\n\n".join(f"Stycke {k} i intervju {n + 2} om lokaler och lön." for k in range(30)),
+                        encoding="utf-8")
+        files.append(path)
+    barrier = threading.Barrier(3)
+    out: dict[str, object] = {}
+
+    def run(key: str, job) -> None:  # type: ignore[no-untyped-def]
+        with _open(db_target, tmp_path) as p:
+            barrier.wait(30)
+            try:
+                out[key] = job(p)
+            except BaseException as exc:  # the test shows it
+                out[key] = exc
+
+    def code(p: Project) -> int:
+        for a, b in spans:
+            add_span(p, doc, a, b, ["T-PERS"], "bo")
+        return len(spans)
+
+    jobs = {"import": lambda p: import_notes(p, files), "retrain": retrain_project, "code": code}
+    threads = [threading.Thread(target=run, args=(k, j)) for k, j in jobs.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(180)
+    assert not [v for v in out.values() if isinstance(v, BaseException)], out
+    assert out["import"].documents == 4 and out["import"].segments == 120  # type: ignore[attr-defined]
+    with _open(db_target, tmp_path) as p:
+        mine = sorted((c.start, c.end) for c in p.store.document_codings(doc) if c.coder == "bo")
+        assert mine == sorted(spans)
+        assert p.store.row_counts()["models"] == 1
+        assert p.store.count_documents(kind="note") == 5
+        assert sum(1 for e in p.store.iter_audit() if e.action == "add" and e.actor == "bo") == len(spans)

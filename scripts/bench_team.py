@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """N coders at once against one `qualcode serve --team` on loopback: throughput, latency, nothing lost.
 
-    python scripts/bench_team.py                 # 8 coders, 60 codings each
+    python scripts/bench_team.py                 # 8 coders, 60 codings each, SQLite
+    python scripts/bench_team.py --db postgresql+psycopg://postgres@127.0.0.1:55432/postgres
     python scripts/bench_team.py --coders 16 --codings 100 --seconds 300
+
+`--db` names a PostgreSQL server: the project's database is created there for the run (a new
+`qc_bench_team_…`) and dropped afterwards; without it the project is a SQLite file.
 
 Builds a project in a temporary folder (200 interview paragraphs over 10 documents, through the
 store), makes one coder account per client (`qualcode user add … --password-stdin`), starts the
@@ -28,6 +32,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,14 +53,14 @@ SENTENCES = [
 CODES = ["P13", "T-LON", "P02", "P06", "T-PERS", "T-IT"]
 
 
-def build(root: Path, n_docs: int = 10, paras: int = 20) -> list[tuple[int, int, int]]:
-    """The project; its paragraphs as (document, start, end)."""
+def build(root: Path, db: str | None, n_docs: int = 10, paras: int = 20) -> list[tuple[int, int, int]]:
+    """The project (its database `db`, else SQLite in the folder); its paragraphs as (document, start, end)."""
     from qualcode.core.records import DocumentIn, SegmentIn
     from qualcode.project import init_project
 
     rng = random.Random(7)
     spans = []
-    with init_project(root, name="bänk", coder="bänk") as proj:
+    with (init_project(root, name="bänk", coder="bänk", db=db) if db else init_project(root, name="bänk", coder="bänk")) as proj:
         st = proj.store
         with st.transaction():
             for d in range(n_docs):
@@ -69,6 +75,30 @@ def build(root: Path, n_docs: int = 10, paras: int = 20) -> list[tuple[int, int,
                     pos = start + len(t)
                 st.add_segments(segs)
     return spans
+
+
+@contextmanager
+def pg_database(server: str) -> Iterator[str]:
+    """A new database on the PostgreSQL server for this run, dropped afterwards; yields its URL."""
+    import uuid
+
+    from sqlalchemy import create_engine, make_url, text
+    from sqlalchemy.pool import NullPool
+
+    url = make_url(server)
+    name = f"qc_bench_team_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        from qualcode.store.engine import dispose_engines
+
+        dispose_engines()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def cli(*args: str, stdin: str | None = None) -> None:
@@ -125,13 +155,16 @@ def main() -> None:
     ap.add_argument("--coders", type=int, default=8)
     ap.add_argument("--codings", type=int, default=60, help="codings per coder")
     ap.add_argument("--seconds", type=float, default=600, help="stop sending after this long")
+    ap.add_argument("--db", help="a PostgreSQL server URL: the project lives in a database made there for the run")
     args = ap.parse_args()
 
     from qualcode.project import find_project
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
+        db = stack.enter_context(pg_database(args.db)) if args.db else None
         root = Path(tmp) / "team"
-        spans = build(root)
+        spans = build(root, db)
         names = [f"kodare{i + 1}" for i in range(args.coders)]
         cli("user", "add", "admin", "--role", "admin", "--password-stdin", "-p", str(root), stdin=PASSWORD + "\n")
         for n in names:
@@ -172,7 +205,8 @@ def main() -> None:
         # one `add` per coding, naming the account the coding carries
         audit_ok = sorted(adds) == sorted((who, cid) for cid, who, *_ in rows)
         q = statistics.quantiles(lat, n=20) if len(lat) >= 20 else [float("nan")] * 19
-        print(f"engine: SQLite (WAL) · {args.coders} coders · {len(lat)} requests in {wall:.1f} s "
+        engine = "PostgreSQL" if db else "SQLite (WAL)"
+        print(f"engine: {engine} · {args.coders} coders · {len(lat)} requests in {wall:.1f} s "
               f"({len(ok) / wall:.1f} codings/s)")
         print(f"latency per coding request: p50 {statistics.median(lat) * 1000:.0f} ms, p95 {q[18] * 1000:.0f} ms, "
               f"max {lat[-1] * 1000:.0f} ms")

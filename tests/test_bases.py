@@ -103,3 +103,12 @@ def test_cli_counts_says_when_the_total_mixes_kinds(mixed):
     assert data["base_labels"]["Totalt"] == "dokument: 4 anteckningar och 3 enkätsvar"
     r = runner.invoke(app, ["counts", "--by", "termin", "--kind", "note", "-p", str(mixed.root), "--format", "json"])
     assert "obs:" not in r.stderr
+
+
+def test_survey_import_says_how_many_respondents_form_the_base(tmp_path, survey):
+    with make_project(tmp_path) as p:
+        root = str(p.root)
+    r = runner.invoke(app, ["import", "survey", str(survey), "--text", "kommentar", "--id", "id", "-p", root])
+    assert r.exit_code == 0, r.output
+    # three comments, five respondents: r3 and r4 wrote nothing but are in every base
+    assert "Importerade 3 svar från 5 respondenter" in r.output

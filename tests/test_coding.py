@@ -123,3 +123,17 @@ def test_quotes_and_codings_file(project, tmp_path):
     assert project.store.stats()["codings"] == 2
     assert flag_quote(project, seg_id(project, "Chefen"))
     assert project.store.flagged_quotes() == {seg_id(project, "Chefen")}
+
+
+def test_coding_search_hits_again_codes_only_the_new_ones(project):
+    from qualcode.coding.service import code_hits
+
+    hits = [h.segment.id for h in search(project, "lokal")]
+    assert len(hits) == 2
+    assert code_hits(project, hits[:1], "P13", "anna") == (1, 0)
+    audit_before = len(list(project.store.iter_audit()))
+    # the same search coded again: one new coding, one left alone, one audit entry (not two)
+    assert code_hits(project, hits, "p13", "anna") == (1, 1)
+    assert len(list(project.store.iter_audit())) == audit_before + 1
+    assert code_hits(project, hits, "P13", "anna") == (0, 2)
+    assert len(list(project.store.iter_audit())) == audit_before + 1

@@ -186,6 +186,7 @@ def test_cli_remove_asks_first_and_replace_lists_changes(proj, tmp_path):
     r = runner.invoke(app, ["import", "notes", str(path), "--replace", "-p", root])
     assert r.exit_code == 0, r.output
     assert "Ersatte 'intervju2.md'" in r.output and "ändrad: P13 (anna)" in r.output
+    assert "Importerade 0" not in r.output  # a replacement alone is not reported as an empty import
     r = runner.invoke(app, ["corpus", "meta", "intervju2.md", "termin=VT2017", "-p", root])
     assert r.exit_code == 0 and "termin=VT2017" in r.output
     r = runner.invoke(app, ["corpus", "detached", "-p", root, "--format", "json"])

@@ -335,7 +335,7 @@ def test_search_previews_then_codes_every_hit(ws):
     html = c.get("/search?q=rum").text
     assert "2 träffar" in html
     r = c.post("/search/code", data={"csrf": csrf, "q": "rum", "code": "P13"})
-    assert "kodade 2 segment med P13" in r.text
+    assert "Kodade 2 segment med P13." in r.text
     assert ("P13", "anna", "manual") in codings(root, ids["s1"])
     assert ("P13", "anna", "manual") in codings(root, ids["p0"])
 

@@ -125,7 +125,7 @@ def search(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Find segments whose lemmas match QUERY (`lokal` finds `arbetslokalerna`); optionally code them."""
-    from qualcode.coding.service import add_codes
+    from qualcode.coding.service import code_hits
     from qualcode.coding.service import search as do_search
 
     with open_project(project) as p:
@@ -139,8 +139,11 @@ def search(
         if not yes and not typer.confirm(_("Code {n_hits} segments with {code}?").format(n_hits=len(hits), code=code), default=False, err=True):
             err_console.print(_("Nothing was coded."))
             raise typer.Exit(1)
-        add_codes(p, [h.segment.id for h in hits], [code], coder, memo=f"sökning: {query}")
-    err_console.print(_("Coded {n_hits} segments with {code}.").format(n_hits=len(hits), code=code))
+        coded, already = code_hits(p, [h.segment.id for h in hits], code, coder, memo=_("search: {query}").format(query=query))
+    msg = _("Coded {n_hits} segments with {code}.").format(n_hits=coded, code=code)
+    if already:
+        msg += " " + _("{n} already had the code and were left as they were.").format(n=already)
+    err_console.print(msg)
 
 
 @app.command("memo")

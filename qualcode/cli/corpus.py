@@ -50,7 +50,13 @@ def _on_change(replace: bool, as_new: bool) -> str:
 
 
 def _report(result: ImportResult) -> None:
-    msg = _("Imported {documents} documents ({segments} segments, unit {unit}).").format(documents=result.documents, segments=result.segments, unit=result.unit)
+    if result.respondents is not None:
+        msg = _("Imported {documents} answers from {respondents} respondents ({segments} segments, unit {unit}); respondents without free text count in the bases.").format(
+            documents=result.documents, respondents=result.respondents, segments=result.segments, unit=result.unit)
+    elif result.documents or not result.replaced:
+        msg = _("Imported {documents} documents ({segments} segments, unit {unit}).").format(documents=result.documents, segments=result.segments, unit=result.unit)
+    else:
+        msg = ""
     if result.skipped:
         shown = ", ".join(result.skipped[:5]) + (" …" if len(result.skipped) > 5 else "")
         msg += _(" Skipped {n_skipped} already imported: {shown}").format(n_skipped=len(result.skipped), shown=shown)
@@ -58,7 +64,8 @@ def _report(result: ImportResult) -> None:
         msg += _(" {codings} codings from the code columns.").format(codings=result.codings)
     for old, new in result.renamed.items():
         msg += _("\nNew document '{new}' (changed version of '{old}').").format(new=new, old=old)
-    err_console.print(msg, markup=False)
+    if msg.strip():
+        err_console.print(msg.strip(), markup=False)
     for r in result.replaced:
         err_console.print(_replace_report(r), markup=False)
 

@@ -63,6 +63,27 @@ def add_codes(
     return ids
 
 
+def code_hits(
+    project: Project, segment_ids: Sequence[int], code_id: str, coder: str | None = None, memo: str | None = None
+) -> tuple[int, int]:
+    """Code search hits with one code, leaving alone the segments the coder has already coded with it.
+
+    Returns (segments coded now, segments that already had the code): only the new codings are
+    stored and audited, so searching again does not inflate the count or the audit log.
+    """
+    store = project.store
+    (code,) = _codes(project, [code_id])
+    coder = coder or project.coder
+    fresh = []
+    for seg_id in segment_ids:
+        found = store.find_coding(seg_id, code, coder)
+        if found is None or found.source not in POSITIVE_SOURCES:
+            fresh.append(seg_id)
+    if fresh:
+        add_codes(project, fresh, [code], coder, memo=memo)
+    return len(fresh), len(segment_ids) - len(fresh)
+
+
 def remove_codes(project: Project, segment_id: int, code_ids: Sequence[str], coder: str | None = None) -> int:
     """Remove a coder's codings of a segment; raises if one of them does not exist."""
     store = project.store

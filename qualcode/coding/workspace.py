@@ -710,14 +710,18 @@ def search_preview(project: Project, query: str, meta: dict[str, str] | None = N
 
 def code_search_hits(project: Project, query: str, code: str, coder: str | None = None) -> str:
     """Code every hit of a search with one code (as `code search --code`); one transaction."""
-    from qualcode.coding.service import add_codes, search
+    from qualcode.coding.service import code_hits, search
 
     (code_id,) = resolve_codes(project, [code])
     hits = search(project, query)
     if not hits:
         raise InputError(_("no hits for {query!r} — nothing was coded").format(query=query), value=query)
-    add_codes(project, [h.segment.id for h in hits], [code_id], coder or project.coder, memo=f"sökning: {query}")
-    return _("coded {n_hits} segments with {code_id}").format(n_hits=len(hits), code_id=code_id)
+    coded, already = code_hits(project, [h.segment.id for h in hits], code_id, coder or project.coder,
+                               memo=_("search: {query}").format(query=query))
+    msg = _("Coded {n_hits} segments with {code}.").format(n_hits=coded, code=code_id)
+    if already:
+        msg += " " + _("{n} already had the code and were left as they were.").format(n=already)
+    return msg
 
 
 @dataclass(frozen=True)

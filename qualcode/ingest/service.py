@@ -52,12 +52,14 @@ class ImportResult:
     replaced: list[ReplaceResult] = field(default_factory=list)
     renamed: dict[str, str] = field(default_factory=dict)  # added as new under another name
     codings: int = 0  # from a survey's codes columns
+    respondents: int | None = None  # a survey's respondents (the base), whatever their free text holds
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source, "documents": self.documents, "segments": self.segments,
             "skipped": len(self.skipped), "unit": self.unit,
             "replaced": [r.to_dict() for r in self.replaced], "renamed": self.renamed, "codings": self.codings,
+            "respondents": self.respondents,
         }
 
 
@@ -161,6 +163,7 @@ def import_documents(
                 result.replaced.append(_replace(project, nlp, earlier, doc, h))
             if cases is not None:
                 store.put_respondents(cases[0], cases[1], cases[2], import_id)
+                result.respondents = len(cases[2])
             store.finish_import(import_id, result.documents + len(result.replaced))
     except BaseException:
         try:

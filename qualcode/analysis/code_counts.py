@@ -157,16 +157,22 @@ def code_counts(
         vals = group_values(meta, by)
         return (KIND_LABELS[kind_of[doc_id]], *vals) if split else vals
 
+    # each document's group, worked out once per count (it is asked for per base, per coding, per label)
+    vals_of = {i: values(i, m) for i, m in doc_meta.items()} if by else {}
+    key_of = {i: " / ".join(v) for i, v in vals_of.items()}
+
     def gkey(doc_id: int, meta: dict[str, Any]) -> str:
-        return " / ".join(values(doc_id, meta))
+        key = key_of.get(doc_id)
+        return key if key is not None else " / ".join(values(doc_id, meta))
 
     # Terms in time order, other values in Swedish alphabetical order, field by field.
     fields = ("kind", *by) if split else by
-    groups = [" / ".join(g) for g in group_order(fields, (values(i, m) for i, m in doc_meta.items()))] if by else None
+    groups = [" / ".join(g) for g in group_order(fields, vals_of.values())] if by else None
     survey = {i for i, k in docs.kind.items() if k == "survey"} if unit == "respondent" else set()
     bases = _bases(docs, doc_meta, by, unit, survey, gkey)
 
     obs = []
+    counted = set(rows)
     for seg_id, doc_id, code_id in docs.coded(coders):
         meta = doc_meta.get(doc_id)  # the coding's document: the same metadata the row would carry
         if meta is None:
@@ -174,7 +180,7 @@ def code_counts(
         unit_id = _unit(unit, seg_id, doc_id, meta, survey)
         g = gkey(doc_id, meta) if by else TOTAL
         for c in [code_id, *ancestors.get(code_id, [])]:
-            if c in set(rows):
+            if c in counted:
                 obs.append((unit_id, c, g))
     table = tally(obs, rows, groups, bases if by else {TOTAL: sum(bases.values())})
     total = tally(((u, c, TOTAL) for u, c, _ in obs), rows, None, {TOTAL: sum(bases.values())})

@@ -5,7 +5,7 @@
     python scripts/i18n.py check      # fail when a msgid is missing or untranslated, or a .mo is stale
 
 Msgids are the English texts: every help text of the command line (read from the typer app)
-and every `_("…")` in the package. English entries translate to themselves; a new Swedish
+and every `_("…")` in the package and its web templates (Jinja2's i18n extension). English entries translate to themselves; a new Swedish
 entry stays empty (and `check` fails) until someone translates it in `sv/…/qualcode.po`.
 """
 
@@ -40,7 +40,9 @@ def msgids() -> list[str]:
 
     found = help_texts(typer.main.get_command(app))
     for _file, _line, message, _comments, _context in extract_from_dir(
-        str(PACKAGE), method_map=[("**.py", "python")], keywords={"_": None, "N_": None},
+        str(PACKAGE), method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2")],
+        options_map={"**/templates/**.html": {"trim_blocks": "true", "lstrip_blocks": "true"}},
+        keywords={"_": None, "N_": None, "gettext": None},
     ):
         if isinstance(message, str) and message:
             found.append(message)

@@ -224,3 +224,32 @@ def test_the_scan_finds_swedish_literals_outside_the_catalog(tmp_path):
 def test_every_shown_text_goes_through_the_catalog():
     """No Swedish literal reaches a person without `_()` (the store is ported separately)."""
     assert untranslated_texts(PACKAGE, skip=("store/",)) == []
+
+
+def test_a_session_in_english_has_no_swedish_and_the_same_in_swedish_by_default(tmp_path, monkeypatch):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("---\nterm: HT2016\n---\nThe office is cramped.\n\nWe need a quiet room.\n", encoding="utf-8")
+    steps = [
+        ("init", str(tmp_path / "p")),
+        ("-p", str(tmp_path / "p"), "import", "notes", str(notes / "a.md")),
+        ("-p", str(tmp_path / "p"), "status"),
+        ("-p", str(tmp_path / "p"), "code", "add", "1", "P13"),
+        ("-p", str(tmp_path / "p"), "code", "list"),
+        ("-p", str(tmp_path / "p"), "code", "add", "1", "P99"),
+        ("-p", str(tmp_path / "p"), "corpus", "rename", "nosuch", "b.md"),
+        ("-p", str(tmp_path / "p"), "code", "add"),
+    ]
+    outputs = {}
+    for lang in ("en", "sv"):
+        if (tmp_path / "p").exists():
+            __import__("shutil").rmtree(tmp_path / "p")
+        outputs[lang] = [_cli(monkeypatch, lang, *args).output for args in steps]
+    for args, out in zip(steps, outputs["en"]):
+        assert _SWEDISH.findall(out) == [], (args, out)
+    en, sv = outputs["en"], outputs["sv"]
+    assert en[0].startswith("Created the project 'p'") and sv[0].startswith("Skapade projektet 'p'")
+    assert "Imported 1 documents (2 segments, unit paragraph)." in en[1] and "Importerade 1 dokument (2 segment" in sv[1]
+    assert "Coded segment 1 with P13." in en[3] and "Kodade segment 1 med P13." in sv[3]
+    assert "error: unknown code 'P99' — valid codes:" in en[5] and "fel: okänd kod 'P99' — giltiga koder:" in sv[5]
+    assert "Missing argument" in en[7] and "Argument saknas" in sv[7]

@@ -586,3 +586,15 @@ def test_pieces_carry_the_role_of_the_heading_they_fall_in():
         (0, 3, (), "heading"), (3, 5, (0,), "heading"), (5, 12, (0,), None), (12, 14, (), None),
         (14, 18, (), "prompt"), (18, 20, (), None),
     ]
+
+
+def test_pages_follow_the_language_swedish_by_default(ws, monkeypatch):
+    c, _app, _csrf, _ids, _root = ws
+    sv = c.get("/").text
+    assert '<html lang="sv">' in sv and ">Översikt</a>" in sv and ">Kodbok</a>" in sv and 'aria-label="Huvudmeny"' in sv
+    monkeypatch.setenv("QUALCODE_LANG", "en")
+    en = c.get("/").text
+    assert '<html lang="en">' in en and ">Overview</a>" in en and ">Codebook</a>" in en and 'aria-label="Main menu"' in en
+    assert "Översikt" not in en and "Huvudmeny" not in en
+    counts = c.get("/counts").text
+    assert "Count codes" in counts and "Räkna koder" not in counts

@@ -192,7 +192,7 @@ def emit(
     for c in columns:
         table.add_column(_((headers or {}).get(c, c)), overflow="fold")  # csv/json keep the keys
     for r in rows:
-        table.add_row(*(_cell(r.get(c)) for c in columns))
+        table.add_row(*(_table_cell(r.get(c)) for c in columns))
     console.print(table)
 
 
@@ -209,6 +209,15 @@ def _excel_cell(value: Any) -> str:
     """A cell for Swedish Excel: floats with a decimal comma (12,5), everything else as `_cell`."""
     if isinstance(value, float):
         return f"{value:.1f}".replace(".", ",") if value == round(value, 1) else str(value).replace(".", ",")
+    return _cell(value)
+
+
+def _table_cell(value: Any) -> str:
+    """A cell on screen: numbers with the language's decimal mark (0,80 in Swedish, 0.80 in English)."""
+    from qualcode.core.i18n import decimal_separator
+
+    if isinstance(value, float):
+        return str(value).replace(".", decimal_separator())
     return _cell(value)
 
 

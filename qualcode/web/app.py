@@ -34,9 +34,16 @@ LIVE_SECONDS = 3  # the document page asks for other coders' changes this often 
 
 
 def _env() -> Environment:
+    from qualcode.core import i18n
+
     env = Environment(loader=PackageLoader("qualcode.web", "templates"), autoescape=select_autoescape(default=True),
-                      trim_blocks=True, lstrip_blocks=True)
-    env.filters["num"] = lambda v: "" if v is None else (f"{v:.2f}".replace(".", ",") if isinstance(v, float) else str(v))
+                      trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
+    # the templates' texts come from the same catalogs as the CLI's, in the language of the moment
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=i18n._, ngettext=lambda s, p, n: i18n.catalog(i18n.language()).ngettext(s, p, n), newstyle=False,
+    )
+    env.globals["language"] = i18n.language  # <html lang>
+    env.filters["num"] = lambda v: "" if v is None else (i18n.format_decimal(v, 2) if isinstance(v, float) else str(v))
     env.filters["pct"] = lambda v: "" if v is None else f"{v:.0f} %"
     env.filters["meta"] = lambda d: ", ".join(f"{k}={v}" for k, v in (d or {}).items())
     env.globals["picker_codes"] = lambda cb: [{"id": c.id, "name": c.name, "aliases": list(c.aliases)} for c in cb.leaves]

@@ -47,6 +47,7 @@ from qualcode.core.records import (
 )
 from qualcode.store import schema
 from qualcode.store.engine import BUSY_TIMEOUT, busy_timeout, display_url, get_engine, is_url, sqlite_url, to_url
+from qualcode.core.i18n import _
 
 __all__ = ["BUSY_TIMEOUT", "DB_NAME", "HEAD", "REVISIONS", "SCHEMA_VERSION", "Store", "write_error"]
 
@@ -214,10 +215,10 @@ class Store:
             url = sqlite_url(path)
         if path is not None:
             if not create and not path.exists():
-                raise StoreError(f"projektdatabasen '{path}' finns inte", value=str(path),
-                                 hint=Hint("skapa ett projekt", command=("init",)))
+                raise StoreError(_("the project database '{path}' does not exist").format(path=path), value=str(path),
+                                 hint=Hint(_("create a project"), command=("init",)))
             if not create and not os.access(path, os.R_OK):
-                raise StoreError(f"projektdatabasen '{path}' får inte läsas av dig (filrättigheter) — be ägaren om läsrätt")
+                raise StoreError(_("you may not read the project database '{path}' (file permissions) — ask the owner for read access").format(path=path))
         try:
             conn = get_engine(url).connect()
         except DBAPIError as exc:
@@ -257,7 +258,7 @@ class Store:
         try:
             tables = self._tables()
         except DBAPIError as exc:
-            raise StoreError(f"'{self.label}' är ingen giltig projektdatabas ({_first_line(exc)})") from None
+            raise StoreError(_("'{label}' is not a valid project database ({first_line})").format(label=self.label, first_line=_first_line(exc))) from None
         if "alembic_version" in tables:
             r = self._x("SELECT version_num FROM alembic_version").fetchone()
             return str(r[0]) if r else None
@@ -275,20 +276,19 @@ class Store:
         try:
             rev = self.schema_revision()
         except DBAPIError as exc:
-            raise StoreError(f"'{self.label}' är ingen giltig projektdatabas ({_first_line(exc)})") from None
+            raise StoreError(_("'{label}' is not a valid project database ({first_line})").format(label=self.label, first_line=_first_line(exc))) from None
         if rev == HEAD:
             return
         if rev is not None and rev not in REVISIONS:
-            raise StoreError(f"databasen har schemaversion {rev}, nyare än denna qualcode ({HEAD}) — uppgradera qualcode")
+            raise StoreError(_("the database has schema version {rev}, newer than this qualcode ({head}) — upgrade qualcode").format(rev=rev, head=HEAD))
         if rev is None:
             if self.pg and not create:
-                raise StoreError(f"databasen '{self.label}' innehåller inget qualcode-projekt",
-                                 hint=Hint("skapa ett projekt i den", command=("init",)))
+                raise StoreError(_("the database '{label}' holds no qualcode project").format(label=self.label),
+                                 hint=Hint(_("create a project in it"), command=("init",)))
             with self.transaction():
                 if self.schema_revision() is None:  # another process may have been first
                     if self._tables() - {"schema_migrations"}:
-                        raise StoreError(f"databasen '{self.label}' har tabeller men ingen qualcode-schemaversion "
-                                         "— använd en tom databas")
+                        raise StoreError(_("the database '{label}' has tables but no qualcode schema version — use an empty database").format(label=self.label))
                     self._create_schema()
             return
         legacy = "alembic_version" not in self._tables()
@@ -349,8 +349,8 @@ class Store:
         except (sqlite3.Error, OSError) as exc:
             target.unlink(missing_ok=True)
             raise StoreError(
-                f"kunde inte göra en säkerhetskopia av '{self.path}' före schemauppgraderingen ({exc}) — inget ändrades",
-                hint=Hint("frigör utrymme eller ge skrivrätt till mappen och försök igen"),
+                _("could not back up '{path}' before the schema upgrade ({exc}) — nothing was changed").format(path=self.path, exc=exc),
+                hint=Hint(_("free space or give write access to the folder and try again")),
             ) from None
         return target
 
@@ -724,8 +724,8 @@ class Store:
     def get_document(self, doc_id: int) -> Document:
         r = self._x("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
         if r is None:
-            raise NotFoundError(f"dokument {doc_id} finns inte", value=doc_id,
-                                hint=Hint("se dokumenten", command=("corpus", "list")))
+            raise NotFoundError(_("document {doc_id} does not exist").format(doc_id=doc_id), value=doc_id,
+                                hint=Hint(_("see the documents"), command=("corpus", "list")))
         return self._document(r)
 
     def find_document(self, name: str) -> Document | None:
@@ -822,8 +822,8 @@ class Store:
     def get_segment(self, segment_id: int) -> Segment:
         r = self._x(self._SEGMENT_SELECT + "WHERE s.id = ?", (segment_id,)).fetchone()
         if r is None:
-            raise NotFoundError(f"segment {segment_id} finns inte", value=segment_id,
-                                hint=Hint("se segmenten", command=("corpus", "segments")))
+            raise NotFoundError(_("segment {segment_id} does not exist").format(segment_id=segment_id), value=segment_id,
+                                hint=Hint(_("see the segments"), command=("corpus", "segments")))
         return self._segment(r)
 
     def iter_segments(
@@ -889,8 +889,8 @@ class Store:
     def get_coding(self, coding_id: int) -> Coding:
         r = self._x("SELECT * FROM codings WHERE id = ?", (coding_id,)).fetchone()
         if r is None:
-            raise NotFoundError(f"kodning {coding_id} finns inte", value=coding_id,
-                                hint=Hint("se kodningarna", command=("code", "list")))
+            raise NotFoundError(_("coding {coding_id} does not exist").format(coding_id=coding_id), value=coding_id,
+                                hint=Hint(_("see the codings"), command=("code", "list")))
         return self._coding(r)
 
     # A coding belongs to the segments of its anchor's unit that its span overlaps; an empty
@@ -966,7 +966,7 @@ class Store:
         if prefer is not None and (anchor is None or lo == hi or self._overlaps(prefer, document_id, lo, hi)):
             anchor = prefer
         if anchor is None:
-            raise StoreError(f"spannet {start}:{end} ligger inte i något segment ({unit}) av dokument {document_id}")
+            raise StoreError(_("the span {start}:{end} lies in no segment ({unit}) of document {document_id}").format(start=start, end=end, unit=unit, document_id=document_id))
         ts = now()
         if not overlapping:
             cur = self._x(
@@ -1011,9 +1011,9 @@ class Store:
         """Code a whole segment, or update the coder's coding of the code that covers it. Returns its id."""
         seg = self._x("SELECT document_id, unit, start, end FROM segments WHERE id = ?", (segment_id,)).fetchone()
         if seg is None:
-            raise NotFoundError(f"segment {segment_id} finns inte", value=segment_id,
-                                hint=Hint("se segmenten", command=("corpus", "segments")))
-        cid, _ = self.put_coding(
+            raise NotFoundError(_("segment {segment_id} does not exist").format(segment_id=segment_id), value=segment_id,
+                                hint=Hint(_("see the segments"), command=("corpus", "segments")))
+        cid, _unused = self.put_coding(
             seg["document_id"], seg["start"], seg["end"], seg["unit"], code_id, coder, source,
             score=score, model_version=model_version, reason=reason, memo=memo, prefer=segment_id,
         )
@@ -1045,8 +1045,8 @@ class Store:
             (start, end - start, document_id),
         ).fetchone()
         if r is None:
-            raise NotFoundError(f"dokument {document_id} finns inte", value=document_id,
-                                hint=Hint("se dokumenten", command=("corpus", "list")))
+            raise NotFoundError(_("document {document_id} does not exist").format(document_id=document_id), value=document_id,
+                                hint=Hint(_("see the documents"), command=("corpus", "list")))
         return str(r[0])
 
     def set_coding_source(self, coding_id: int, source: str, coder: str | None = None) -> None:
@@ -1647,14 +1647,14 @@ def _open_error(exc: DBAPIError, url: URL, path: Path | None) -> StoreError:
         if kind == "connect":
             where = f"{url.host or 'localhost'}:{url.port or 5432}"
             return StoreError(
-                f"kunde inte ansluta till PostgreSQL på {where} ({_first_line(exc)}) — starta servern eller kontrollera adressen",
+                _("could not connect to PostgreSQL at {where} ({first_line}) — start the server or check the address").format(where=where, first_line=_first_line(exc)),
                 value=display_url(url),
             )
-        return StoreError(f"kunde inte öppna databasen '{display_url(url)}' ({_first_line(exc)})", value=display_url(url))
+        return StoreError(_("could not open the database '{display_url}' ({first_line})").format(display_url=display_url(url), first_line=_first_line(exc)), value=display_url(url))
     if _kind(exc) in ("locked", "full", "readonly"):
         return write_error(exc, str(path.parent), path, None)
     return StoreError(
-        f"kunde inte öppna '{path}' som SQLite-databas ({_first_line(exc)}) — är filen skadad? Återställ från en säkerhetskopia"
+        _("could not open '{path}' as an SQLite database ({first_line}) — is the file damaged? Restore it from a backup").format(path=path, first_line=_first_line(exc))
     )
 
 
@@ -1698,29 +1698,28 @@ def write_error(exc: BaseException, where: str, path: Path | None, store: Store 
         holders = store.holders() if store is not None else []
         who = ", ".join(holders) if holders else "en annan qualcode-process eller ett annat program"
         return StoreError(
-            f"projektet '{where}' är låst: {who} skriver i det — inget sparades",
-            value=holders, hint=Hint("försök igen när den andra skrivningen är klar"),
+            _("the project '{where}' is locked: {who} is writing in it — nothing was saved").format(where=where, who=who),
+            value=holders, hint=Hint(_("try again when the other write is done")),
         )
     if kind == "full":
         return StoreError(
-            f"disken är full: kunde inte skriva i '{db}' — inget sparades",
-            hint=Hint("frigör utrymme på disken och försök igen"),
+            _("the disk is full: could not write in '{db}' — nothing was saved").format(db=db),
+            hint=Hint(_("free space on the disk and try again")),
         )
     if kind == "readonly" and path is not None:
         return StoreError(
-            f"projektet '{where}' är skrivskyddat: qualcode.db eller mappen går inte att skriva "
-            "(qualcode behöver skrivrätt även för att läsa) — inget sparades",
-            hint=Hint("ge skrivrätt till mappen och qualcode.db, eller arbeta i en kopia av projektet"),
+            _("the project '{where}' is read-only: qualcode.db or the folder cannot be written (qualcode needs write access even to read) — nothing was saved").format(where=where),
+            hint=Hint(_("give write access to the folder and qualcode.db, or work in a copy of the project")),
         )
     if kind == "readonly":
         return StoreError(
-            f"databasen '{where}' går inte att skriva för denna användare ({_first_line(exc)}) — inget sparades",
-            hint=Hint("be databasens ägare om skrivrätt, eller arbeta i en kopia av projektet"),
+            _("the database '{where}' cannot be written by this user ({first_line}) — nothing was saved").format(where=where, first_line=_first_line(exc)),
+            hint=Hint(_("ask the database's owner for write access, or work in a copy of the project")),
         )
     if kind == "connect":
-        return StoreError(f"förlorade anslutningen till databasen '{where}' ({_first_line(exc)}) — inget sparades",
-                          hint=Hint("kontrollera att servern körs och försök igen"))
-    return StoreError(f"kunde inte skriva i '{db}' ({_first_line(exc)}) — inget sparades")
+        return StoreError(_("lost the connection to the database '{where}' ({first_line}) — nothing was saved").format(where=where, first_line=_first_line(exc)),
+                          hint=Hint(_("check that the server is running and try again")))
+    return StoreError(_("could not write in '{db}' ({first_line}) — nothing was saved").format(db=db, first_line=_first_line(exc)))
 
 
 def _import_alive(pid: int | None, host: str | None, updated_at: str | None) -> bool:

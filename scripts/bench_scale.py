@@ -45,17 +45,26 @@ TERMS = ["VT2016", "HT2016", "VT2017", "HT2017"]
 
 
 def run_step(args: list[str], cwd: Path) -> dict[str, float]:
-    """Run one CLI command; wall, CPU (user+sys) and peak RSS of that process alone."""
+    """Run one CLI command; wall, CPU (user+sys) and peak RSS of that process alone.
+
+    Peak RSS comes from GNU time (`/usr/bin/time -f %M`), which starts the command from its own
+    small process: Linux keeps a process's peak RSS across exec, so a command started straight
+    from this script would report this script's size (large at 1,000,000) as its own.
+    """
     exe = shutil.which("qualcode") or sys.exit("qualcode is not installed in this environment")
+    gnu_time = shutil.which("time") or "/usr/bin/time"
+    rss_file = cwd / "rss.txt"
     t0 = time.perf_counter()
-    proc = subprocess.Popen([exe, *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen([gnu_time, "-f", "%M", "-o", str(rss_file), exe, *args], cwd=cwd,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, ru = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
     err = proc.stderr.read().decode() if proc.stderr else ""
     if proc.returncode:
         sys.exit(f"qualcode {' '.join(args)} failed ({proc.returncode}):\n{err}")
-    return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss": ru.ru_maxrss / 1024.0}
+    rss_kb = float(rss_file.read_text().split()[-1])
+    return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss": rss_kb / 1024.0}
 
 
 def timed(fn):  # type: ignore[no-untyped-def]

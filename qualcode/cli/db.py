@@ -26,7 +26,10 @@ def copy(
     """Copy a whole project between SQLite and PostgreSQL (either way); checks rows and content per table."""
     from qualcode.store_admin import copy_project
 
-    report = copy_project(source, target)
+    with err_console.status(_("copying …")) as status:  # shown on a terminal only
+        report = copy_project(
+            source, target, progress=lambda table, n: status.update(_("copying {table}: {n} rows").format(table=table, n=n)),
+        )
     table = Format(fmt) is Format.table
     rows = [
         {"table": t.table, "source_rows": t.source_rows, "target_rows": t.target_rows,

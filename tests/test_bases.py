@@ -112,3 +112,36 @@ def test_survey_import_says_how_many_respondents_form_the_base(tmp_path, survey)
     assert r.exit_code == 0, r.output
     # three comments, five respondents: r3 and r4 wrote nothing but are in every base
     assert "Importerade 3 svar från 5 respondenter" in r.output
+
+
+def test_removing_survey_answers_keeps_project_and_file_mode_equal(tmp_path, survey):
+    """Removing an answer empties that cell; removing all of a respondent's answers removes her (audited)."""
+    from qualcode.ingest.lifecycle import remove_documents
+
+    with make_project(tmp_path / "proj") as p:
+        import_survey(p, survey, ["kommentar", "langst_2"], "id")
+        # r1 keeps her comment: only the cell langst_2 goes; r2 answered nothing else: she goes
+        gone = remove_documents(p, ["enkat:r1:langst_2", "enkat:r2:kommentar"])
+        assert [g.get("respondent_removed") for g in gone] == [None, "r2"]
+        assert [r[1] for r in p.store.respondents()] == ["r1", "r3", "r4", "r5"]
+        entry = next(p.store.iter_audit())
+        assert (entry.action, entry.detail) == ("respondent.remove", {"survey": "enkat", "respondent": "r2"})
+        root = str(p.root)
+    lines = [ln for ln in SURVEY if not ln.startswith("r2;")]
+    lines[1] = "r1;chef;HT2016;lokaler;;Bra stöd från ledningen."
+    edited = tmp_path / "edited.csv"
+    edited.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for by in ([], ["--by", "roll"]):
+        from_file = _mentions(str(edited), "--columns", "langst", *by)
+        assert from_file["respondents"] == 4
+        assert _mentions("-p", root, "--columns", "langst", *by) == from_file
+
+
+def test_corpus_remove_says_when_a_respondent_goes(tmp_path, survey):
+    with make_project(tmp_path / "proj") as p:
+        import_survey(p, survey, ["kommentar"], "id")
+        root = str(p.root)
+    r = runner.invoke(app, ["corpus", "remove", "enkat:r5:kommentar", "--yes", "-p", root])
+    assert r.exit_code == 0, r.output
+    assert "Svarande r5 har inga svar kvar och räknas inte längre i baserna." in r.output
+    assert _mentions("-p", root, "--columns", "langst")["respondents"] == 4

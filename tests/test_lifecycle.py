@@ -128,6 +128,26 @@ def test_as_new_adds_a_second_document_under_a_free_name(proj, tmp_path):
     assert proj.store.find_document("intervju3 (2).md") is not None
 
 
+def test_two_changed_files_of_one_name_get_two_names_as_new(proj, tmp_path):
+    """Two changed 'intervju3.md' (from two folders) in one --as-new import: two documents, two names, both said."""
+    other = tmp_path / "other"
+    other.mkdir()
+    first = _write(tmp_path / "notes" / "intervju3.md", NOTE.replace("trånga", "trånga!"))
+    second = _write(other / "intervju3.md", NOTE.replace("trånga", "mycket trånga"))
+    result = import_notes(proj, [first, second], on_change="new")
+    assert result.documents == 2
+    assert [(a.name, a.new_name, a.source) for a in result.as_new] == [
+        ("intervju3.md", "intervju3 (2).md", str(first)), ("intervju3.md", "intervju3 (3).md", str(second))]
+    texts = {d.name: d.text for d in proj.store.iter_documents() if d.name.startswith("intervju3")}
+    assert "trånga!" in texts["intervju3 (2).md"] and "mycket trånga" in texts["intervju3 (3).md"]
+    _write(first, NOTE.replace("trånga", "trånga!!"))
+    _write(second, NOTE.replace("trånga", "mycket mycket trånga"))
+    r = runner.invoke(app, ["import", "notes", str(first), str(second), "--as-new", "-p", str(proj.root)])
+    assert r.exit_code == 0, r.output
+    assert f"Nytt dokument 'intervju3 (4).md' (ändrad version av 'intervju3.md', från {first})." in r.output
+    assert f"Nytt dokument 'intervju3 (5).md' (ändrad version av 'intervju3.md', från {second})." in r.output
+
+
 def test_survey_answer_replace(tmp_path):
     csv = tmp_path / "enkat.csv"
     _write(csv, "id;roll;kommentar\nr1;chef;Lokalerna är trånga.\nr2;chef;Bra stöd.\n")

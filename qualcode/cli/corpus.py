@@ -62,8 +62,9 @@ def _report(result: ImportResult) -> None:
         msg += _(" Skipped {n_skipped} already imported: {shown}").format(n_skipped=len(result.skipped), shown=shown)
     if getattr(result, "codings", 0):
         msg += _(" {codings} codings from the code columns.").format(codings=result.codings)
-    for old, new in result.renamed.items():
-        msg += _("\nNew document '{new}' (changed version of '{old}').").format(new=new, old=old)
+    for a in result.as_new:
+        msg += _("\nNew document '{new}' (changed version of '{old}', from {source}).").format(
+            new=a.new_name, old=a.name, source=a.source)
     if msg.strip():
         err_console.print(msg.strip(), markup=False)
     for r in result.replaced:
@@ -271,6 +272,9 @@ def remove(
         gone = remove_documents(p, [d.id for d in docs])
     for g in gone:
         err_console.print(_("Removed '{document}' ({segments} segments, {codings} codings).").format(document=g['document'], segments=g['segments'], codings=g['codings']), markup=False)
+        if g.get("respondent_removed"):
+            err_console.print(_("Respondent {respondent} has no answers left and no longer counts in the bases.").format(
+                respondent=g["respondent_removed"]), markup=False)
 
 
 @corpus_app.command("rename")

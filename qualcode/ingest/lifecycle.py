@@ -275,7 +275,11 @@ def find_document(project: Project, ref: str | int) -> Document:
 
 
 def remove_documents(project: Project, refs: Sequence[str | int], actor: str | None = None) -> list[dict[str, Any]]:
-    """Remove documents with their segments, codings and key quotes: one transaction, audited."""
+    """Remove documents with their segments, codings and key quotes: one transaction, audited.
+
+    A survey document is one answer: removing it empties that cell of the respondent's row, as
+    editing the file would; once all of a respondent's answers are removed she is removed too
+    (`respondent_removed`), so project and file mode keep the same bases."""
     store = project.store
     actor = actor or project.coder
     docs = list({d.id: d for d in (find_document(project, r) for r in refs)}.values())
@@ -286,7 +290,29 @@ def remove_documents(project: Project, refs: Sequence[str | int], actor: str | N
             store.log(actor, "document.remove", detail={"document": d.name, "document_id": d.id, "kind": d.kind,
                                                         "content_hash": d.content_hash, **gone})
             out.append({"document": d.name, "id": d.id, **gone})
+        for d, row in zip(docs, out):
+            case = _survey_case(d)
+            if case is None or _answers_left(store, *case):
+                continue
+            if store.delete_respondent(*case):
+                store.log(actor, "respondent.remove", detail={"survey": case[0], "respondent": case[1]})
+                row["respondent_removed"] = case[1]
     return out
+
+
+def _survey_case(doc: Document) -> tuple[str, str] | None:
+    """(survey, respondent) of a survey answer, as the import stored the respondent."""
+    from pathlib import Path
+
+    respondent = (doc.meta or {}).get("respondent")
+    if doc.kind != "survey" or respondent is None or not doc.source:
+        return None
+    return Path(doc.source).stem, str(respondent)
+
+
+def _answers_left(store: Store, survey: str, respondent: str) -> bool:
+    return any(_survey_case(d) == (survey, respondent)
+               for d in store.iter_documents(kind="survey", meta={"respondent": respondent}))
 
 
 def rename_document(project: Project, ref: str | int, new_name: str, actor: str | None = None) -> Document:

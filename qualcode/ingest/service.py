@@ -40,6 +40,15 @@ def content_hash(doc: DocumentIn) -> str:
     return h.hexdigest()
 
 
+@dataclass(frozen=True)
+class AddedAsNew:
+    """A changed document added beside the stored one (`--as-new`): its name, the name it got, its file."""
+
+    name: str
+    new_name: str
+    source: str
+
+
 @dataclass
 class ImportResult:
     """What an import did: documents and segments added, duplicates skipped."""
@@ -50,9 +59,14 @@ class ImportResult:
     skipped: list[str] = field(default_factory=list)
     unit: str = ""
     replaced: list[ReplaceResult] = field(default_factory=list)
-    renamed: dict[str, str] = field(default_factory=dict)  # added as new under another name
+    as_new: list[AddedAsNew] = field(default_factory=list)  # added as new under another name
     codings: int = 0  # from a survey's codes columns
     respondents: int | None = None  # a survey's respondents (the base), whatever their free text holds
+
+    @property
+    def renamed(self) -> dict[str, str]:
+        """Original name → new name of the documents added as new (see `as_new` for two of one name)."""
+        return {a.name: a.new_name for a in reversed(self.as_new)}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +74,7 @@ class ImportResult:
             "skipped": len(self.skipped), "unit": self.unit,
             "replaced": [r.to_dict() for r in self.replaced], "renamed": self.renamed, "codings": self.codings,
             "respondents": self.respondents,
+            "as_new": [{"document": a.name, "new_name": a.new_name, "source": a.source} for a in self.as_new],
         }
 
 
@@ -105,6 +120,7 @@ def import_documents(
     nlp = project.nlp(model)
     result = ImportResult(source=source, unit=unit)
     seen: set[str] = set()
+    taken: set[str] = set()  # names given to documents added as new in this import, not stored yet
     changed: list[str] = []
     replacing: list[tuple[list[Any], DocumentIn, str]] = []
     with store.transaction():
@@ -119,8 +135,9 @@ def import_documents(
                 elif earlier and on_change == "replace":
                     replacing.append((earlier, doc, h))
                 elif earlier:
-                    renamed = _as_new(store, doc)
-                    result.renamed[doc.name] = renamed.name
+                    renamed = _as_new(store, doc, taken)
+                    taken.add(renamed.name)
+                    result.as_new.append(AddedAsNew(doc.name, renamed.name, doc.source))
                     fresh.append((h, renamed))
                 else:
                     fresh.append((h, doc))
@@ -215,13 +232,14 @@ def _fresh(
     return fresh
 
 
-def _as_new(store: Any, doc: DocumentIn) -> DocumentIn:
-    """The same document under the first free name: 'intervju.md' -> 'intervju (2).md'."""
+def _as_new(store: Any, doc: DocumentIn, taken: set[str]) -> DocumentIn:
+    """The same document under the first free name: 'intervju.md' -> 'intervju (2).md'; a name
+    in `taken` (given earlier in the same import) is not free."""
     stem, dot, suffix = doc.name.rpartition(".") if "." in doc.name else (doc.name, "", "")
     n = 2
     while True:
         name = f"{stem} ({n}){dot}{suffix}"
-        if not [d for d in store.documents_like(name) if d.name == name]:
+        if name not in taken and not [d for d in store.documents_like(name) if d.name == name]:
             return DocumentIn(name=name, kind=doc.kind, text=doc.text, meta=doc.meta, source=doc.source)
         n += 1
 

@@ -698,6 +698,11 @@ class Store:
             for r in self._x("SELECT survey, respondent, meta, text_columns FROM respondents ORDER BY " + self._roworder)
         ]
 
+    def delete_respondent(self, survey: str, respondent: str) -> bool:
+        """Remove one survey respondent (once all her answers are removed); True if she was stored."""
+        cur = self._x("DELETE FROM respondents WHERE survey = ? AND respondent = ?", (survey, respondent))
+        return int(cur.rowcount) > 0
+
     def detached_codings(self, document_id: int | None = None) -> list[DetachedCoding]:
         """Codings and key-quote flags kept for review after their text vanished, oldest first."""
         sql = "SELECT x.*, d.name AS document FROM detached_codings x JOIN documents d ON d.id = x.document_id"

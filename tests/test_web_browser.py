@@ -12,7 +12,7 @@ import threading
 import time
 
 import pytest
-from web_helpers import TEXT, build
+from web_helpers import PARAS, TEXT, build
 
 from qualcode.core.records import MODEL_CODER
 from qualcode.project import find_project
@@ -252,3 +252,54 @@ def test_a_coder_signs_in_codes_a_selection_as_her_account_and_sees_a_colleague_
         page.wait_for_selector("text=Du är utloggad.")
         assert not errors, errors
         context.close()
+
+
+def _selected(page) -> str:
+    return page.evaluate("() => window.getSelection().toString()")
+
+
+def test_select_and_code_words_by_keyboard(ws):
+    """No mouse: s/S a sentence, p a paragraph, Shift+←/→ the end, Alt+Shift+←/→ the start, Enter, a code."""
+    page, ids, root, _ = ws
+    page.focus("#doctext")
+    page.keyboard.press("s")
+    assert _selected(page) == "Vi har fått nya lokaler."
+    page.keyboard.press("s")
+    assert _selected(page) == "Det finns tysta rum för samtal."
+    page.keyboard.press("Shift+S")
+    assert _selected(page) == "Vi har fått nya lokaler."
+    page.keyboard.press("p")  # the paragraph around the sentence
+    assert _selected(page) == PARAS[0]
+    page.keyboard.press("p")
+    assert _selected(page) == PARAS[1]
+    page.keyboard.press("Shift+P")
+    page.keyboard.press("s")  # the first sentence of the selected paragraph is not "around" it: the next one
+    assert _selected(page) == "Lönen har inte följt med."
+    page.keyboard.press("Shift+S")
+    assert _selected(page) == "Det finns tysta rum för samtal."
+    page.keyboard.press("Shift+S")
+    assert _selected(page) == "Vi har fått nya lokaler."
+    page.keyboard.press("Shift+ArrowLeft")
+    assert _selected(page) == "Vi har fått nya lokaler"
+    for _ in range(3):
+        page.keyboard.press("Alt+Shift+ArrowRight")
+    assert _selected(page) == "nya lokaler"
+    assert "«nya lokaler»" in page.locator("#selstatus").inner_text()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#picker:not([hidden])")
+    page.keyboard.type("P13")
+    page.keyboard.press("Enter")
+    page.wait_for_selector('mark[data-code="P13"][data-coder="anna"]')
+    mark = page.locator('mark[data-code="P13"][data-coder="anna"]').first
+    start = TEXT.index("nya lokaler")  # exactly the words chosen
+    assert (mark.get_attribute("data-start"), mark.get_attribute("data-end")) == (str(start), str(start + 11))
+    assert codings(root, ids["p0"]) >= {("P13", "anna", "manual")}
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'doctext'")
+    page.keyboard.press("s")  # the keyboard goes on where it was
+    assert _selected(page) == "Det finns tysta rum för samtal."
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#picker:not([hidden])")
+    page.keyboard.press("Escape")  # back to the text, nothing coded
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'doctext'")
+    page.keyboard.press("Shift+ArrowRight")  # the end grows by a word, into the next paragraph if asked
+    assert _selected(page).startswith("Det finns tysta rum för samtal.") and _selected(page).endswith("Lönen")

@@ -40,6 +40,94 @@
     return { start, end, rect: range.getBoundingClientRect() };
   }
 
+  // -- selecting by keyboard: s/S sentence, p/P paragraph, Shift+←/→ the end, Alt+Shift+←/→ the start --
+  let cursor = 0;  // where the next keyboard selection starts looking (a document offset)
+  let refocus = false;  // after coding by keyboard, the text gets the focus back
+
+  function spansOf() {
+    return [...textEl().querySelectorAll("[data-o]")].map((el) => ({ el, o: Number(el.dataset.o), n: el.textContent.length }));
+  }
+
+  function fullText() { return spansOf().map((s) => s.el.textContent).join(""); }
+
+  function pieces(text, re) {
+    const out = [];
+    for (const m of text.matchAll(re)) {
+      const lead = m[0].length - m[0].trimStart().length;
+      const body = m[0].trim();
+      if (body) out.push([m.index + lead, m.index + lead + body.length]);
+    }
+    return out;
+  }
+  const sentences = (text) => pieces(text, /[^\n.!?]+[.!?]*/g);
+  const paragraphs = (text) => pieces(text, /[^\n]+(?:\n(?![ \t]*\n)[^\n]*)*/g);
+  const words = (text) => pieces(text, /[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu);
+
+  function select(start, end) {
+    const spans = spansOf();
+    const point = (off, isEnd) => {
+      const s = spans.find((x) => (isEnd ? x.o < off && off <= x.o + x.n : x.o <= off && off < x.o + x.n)) || spans[spans.length - 1];
+      return [s.el.firstChild || s.el, Math.max(0, Math.min(off - s.o, s.n))];
+    };
+    const r = document.createRange();
+    r.setStart(...point(start, false));
+    r.setEnd(...point(end, true));
+    const sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(r);
+    cursor = end;
+    const status = document.getElementById("selstatus");
+    if (status) status.textContent = `«${fullText().slice(start, end)}»`;
+  }
+
+  function current() {
+    const sel = selectionOffsets();
+    return sel ? [sel.start, sel.end] : null;
+  }
+
+  function unit(list, forward) {
+    // "this" sentence (or paragraph) around a smaller selection, else the next or the previous one
+    const now = current();
+    if (!now) return forward ? list.find(([s]) => s >= cursor) || list[list.length - 1] : [...list].reverse().find(([, e]) => e <= cursor) || list[0];
+    const around = list.find(([s, e]) => s <= now[0] && now[1] <= e && (s < now[0] || now[1] < e));
+    if (around) return around;
+    return forward ? list.find(([s]) => s >= now[1]) || list[list.length - 1] : [...list].reverse().find(([, e]) => e <= now[0]) || list[0];
+  }
+
+  function moveEdge(edge, forward) {
+    const now = current();
+    if (!now) return;
+    const ws = words(fullText());
+    let [start, end] = now;
+    if (edge === "end") {
+      const w = forward ? ws.find(([, e]) => e > end) : [...ws].reverse().find(([, e]) => e < end && e > start);
+      if (w) end = w[1];
+    } else {
+      const w = forward ? ws.find(([s]) => s > start && s < end) : [...ws].reverse().find(([s]) => s < start);
+      if (w) start = w[0];
+    }
+    select(start, end);
+  }
+
+  function keyboardSelection(ev) {
+    // true when the key selected something in the focused text
+    if (document.activeElement !== textEl() || ev.ctrlKey && !ev.shiftKey || ev.metaKey) return false;
+    const arrow = ev.key === "ArrowRight" || ev.key === "ArrowLeft";
+    if (arrow && ev.shiftKey) {
+      moveEdge(ev.altKey || ev.ctrlKey ? "start" : "end", ev.key === "ArrowRight");
+      return true;
+    }
+    if (ev.altKey || ev.ctrlKey) return false;
+    const k = ev.key.toLowerCase();
+    if (k !== "s" && k !== "p") return false;
+    const text = fullText();
+    const list = k === "s" ? sentences(text) : paragraphs(text);
+    if (!list.length) return false;
+    const [start, end] = unit(list, !ev.shiftKey);
+    select(start, end);
+    return true;
+  }
+
   // -- the code picker: type to filter (fuzzy), arrows, Enter ---------------------------
   let pending = null;
   let choices = [];
@@ -110,6 +198,7 @@
     if (!pending) return;
     const values = { start: pending.start, end: pending.end, code };
     const doc = docEl().dataset.doc;
+    refocus = pending.keyboard;
     closePicker();
     window.getSelection().removeAllRanges();
     htmx.ajax("POST", `/documents/${doc}/codings?doc=${doc}`, {
@@ -130,15 +219,20 @@
         const typed = ev.target.value.trim();
         // nothing in the list: let the server try the fuzzy name (same matching as `qualcode tag`)
         choose(choices.length ? choices[active].id : typed);
-      } else if (ev.key === "Escape") { closePicker(); }
+      } else if (ev.key === "Escape") {
+        const back = pending && pending.keyboard ? pending : null;
+        closePicker();
+        if (back && textEl()) { textEl().focus({ preventScroll: true }); select(back.start, back.end); }
+      }
       return;
     }
     const tag = (ev.target.tagName || "").toLowerCase();
-    if (["input", "textarea", "select"].includes(tag) || ev.ctrlKey || ev.metaKey || ev.altKey) return;
-    if (!docEl()) return;
+    if (["input", "textarea", "select"].includes(tag) || !docEl()) return;
+    if (keyboardSelection(ev)) { ev.preventDefault(); return; }
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     if (ev.key === "Enter" && document.activeElement === textEl()) {
       const sel = selectionOffsets();
-      if (sel) { ev.preventDefault(); openPicker(sel); }
+      if (sel) { ev.preventDefault(); openPicker(Object.assign(sel, { keyboard: true })); }
     } else if (ev.key === "u") {
       const undo = document.getElementById("undo-btn");
       if (undo) { ev.preventDefault(); undo.click(); }
@@ -243,6 +337,9 @@
   });
 
   document.addEventListener("DOMContentLoaded", () => { drawStripes(); jumpToHash(); });
-  document.addEventListener("htmx:afterSettle", () => drawStripes());
+  document.addEventListener("htmx:afterSettle", () => {
+    drawStripes();
+    if (refocus && textEl()) { refocus = false; textEl().focus({ preventScroll: true }); }
+  });
   window.addEventListener("resize", () => drawStripes());
 })();

@@ -142,6 +142,13 @@ def _scope_problems(scope: ast.AST, module_level: bool, lines: list[str]) -> lis
                 pass
     problems = [f"line {line}: '{name}' imported but unused" for name, line in imported.items() if name not in used]
     if module_level:
+        # a loop variable named as an import (`for c, _ in …` beside gettext's `_`) hides it: F402
+        for node in ast.walk(scope):
+            targets = [node.target] if isinstance(node, (ast.For, ast.AsyncFor)) else []
+            for target in targets:
+                for name in ast.walk(target):
+                    if isinstance(name, ast.Name) and name.id in imported:
+                        problems.append(f"line {getattr(name, 'lineno', 0)}: loop variable '{name.id}' shadows an import")
         body = scope.body if isinstance(scope, ast.Module) else []
         for node in body:
             targets = node.targets if isinstance(node, ast.Assign) else []
@@ -152,7 +159,8 @@ def _scope_problems(scope: ast.AST, module_level: bool, lines: list[str]) -> lis
 
 
 def test_no_unused_imports_or_shadowed_names():
-    """What `ruff check --select F` calls F401/F811, without ruff: no import the module leaves unused."""
+    """What `ruff check --select F` calls F401/F811/F402, without ruff: no import the module leaves
+    unused, and no name or loop variable that hides one."""
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
         if path.name == "__init__.py":

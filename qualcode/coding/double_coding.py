@@ -267,7 +267,7 @@ def _character_rows(
                 for code in sets[coder].get(sid, ()):
                     mine.setdefault(code, []).append(where[sid])
             continue
-        for c, _ in store.iter_codings(coder=coder, sources=POSITIVE, code=codes or None):
+        for c, _segment in store.iter_codings(coder=coder, sources=POSITIVE, code=codes or None):
             mine.setdefault(c.code_id, []).append((c.document_id, c.start, c.end))
     return character_agreement(where.values(), spans, codes)
 

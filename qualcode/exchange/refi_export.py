@@ -587,7 +587,7 @@ def _selection_groups(items: Sequence[tuple[Coding, Segment]], flagged_by: set[s
     last Description line on that coder's selection (a selection of its own without codings).
     """
     by_coder: dict[str, dict[str, list[Coding]]] = {}
-    for coding, _ in sorted(items, key=lambda cs: (cs[0].coder, cs[0].code_id)):
+    for coding, _segment in sorted(items, key=lambda cs: (cs[0].coder, cs[0].code_id)):
         by_coder.setdefault(coding.coder, {}).setdefault(coding.memo or "", []).append(coding)
     for coder in flagged_by:
         by_coder.setdefault(coder, {})

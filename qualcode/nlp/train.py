@@ -371,12 +371,12 @@ def _run_parallel(jobs: Sequence[tuple[list[str], Path]], log: Path) -> None:
                 break
             time.sleep(0.2)
     finally:
-        for _, _, proc in procs:
+        for _cmd, _log, proc in procs:
             if proc.poll() is None:
                 proc.terminate()
                 proc.wait()
     with log.open("a", encoding="utf-8") as fh:
-        for _, job_log, _ in procs:
+        for _cmd, job_log, _proc in procs:
             fh.write(job_log.read_text(encoding="utf-8"))
     if failed is not None:
         cmd, job_log, proc = procs[failed]
@@ -472,7 +472,7 @@ def evaluate(model_dir: Path, ud_test: Path, ner_test: Path) -> dict[str, object
     texts = [d.text for d in gold]
     n_words = sum(len(d) for d in gold)
     start = time.perf_counter()
-    for _ in nlp.pipe(texts, batch_size=64):
+    for _doc in nlp.pipe(texts, batch_size=64):
         pass
     scores["words_per_second"] = round(n_words / max(time.perf_counter() - start, 1e-9))
     return scores

@@ -298,7 +298,7 @@ def test_a_reader_is_refused_every_write_with_403_and_nothing_changes(team):
     c, csrf = team_client(app, "dora")
     before = audit(root)
     paths = _write_routes(app, ids)
-    assert len(paths) == 12
+    assert len(paths) == 13
     for path in paths:
         r = c.post(path, data={"start": 0, "end": 5, "code": "P13", "segment": ids["s0"], "q": "lokal",
                                "answer": "fika", "category": "x", "coder": "dora"}, headers=hx(csrf))
@@ -415,3 +415,33 @@ def test_the_single_researcher_mode_has_no_accounts_and_no_live_poll(tmp_path):
     page = c.get("/documents/1").text
     assert 'id="live"' not in page and "Logga ut" not in page and "kodar som <strong>anna</strong>" in page
     assert c.get("/login", follow_redirects=False).status_code == 404
+
+
+def test_an_admin_manages_the_accounts_in_the_browser(team):
+    root, _ = team
+    app = team_app(root)
+    a, csrf = team_client(app, "anna")
+    page = a.get("/accounts")
+    assert page.status_code == 200 and '<a href="/accounts" aria-current="page">Konton</a>' in page.text
+    assert [m for m in re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td>", page.text)] == [
+        ("anna (du)", "administratör"), ("bo", "kodare"), ("cecilia", "kodare"), ("dora", "läsare")]
+    new = {"csrf": csrf, "name": "eva", "role": "reader", "password": "evas lösen", "again": "evas lösen"}
+    r = a.post("/accounts/add", data=new)
+    assert r.status_code == 200 and "kontot eva (läsare) är skapat" in r.text
+    r = a.post("/accounts/add", data={**new, "name": "fia", "again": "något annat"})
+    assert r.status_code == 422 and "lösenorden är olika" in r.text and "<td>fia" not in r.text
+    r = a.post("/accounts/role", data={"csrf": csrf, "name": "eva", "role": "coder"})
+    assert r.status_code == 200 and "eva är nu kodare" in r.text
+    r = a.post("/accounts/passwd", data={"csrf": csrf, "name": "eva", "password": "nytt lösen", "again": "nytt lösen"})
+    assert r.status_code == 200 and "nytt lösenord för eva" in r.text
+    r = a.post("/accounts/remove", data={"csrf": csrf, "name": "anna"})
+    assert r.status_code == 422 and "projektets enda administratör" in r.text
+    r = a.post("/accounts/remove", data={"csrf": csrf, "name": "eva"})
+    assert r.status_code == 200 and "kontot eva är borttaget" in r.text
+    kinds = [(e.actor, e.action, e.detail["account"]) for e in audit(root) if e.action.startswith("account-")][:4]
+    assert kinds == [("anna", "account-remove", "eva"), ("anna", "account-password", "eva"),
+                     ("anna", "account-role", "eva"), ("anna", "account-add", "eva")]
+    bo, bo_csrf = team_client(app, "bo")
+    assert bo.get("/accounts").status_code == 403
+    assert bo.post("/accounts/add", data={**new, "csrf": bo_csrf, "name": "gun"}).status_code == 403
+    assert 'href="/accounts"' not in bo.get("/").text

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from qualcode.cli.common import Format, FormatOpt, ProjectOpt, emit, err_console, open_project
-from qualcode.core.i18n import N_, _
+from qualcode.core.i18n import _
 
 user_app = typer.Typer(help="Accounts for `qualcode serve --team`: who may sign in, and with which role.",
                        no_args_is_help=True)
@@ -98,10 +98,6 @@ def role(
     with open_project(project) as p:
         account = set_role(p, name, new_role.value)
     err_console.print(_("{name} is now {role}").format(name=account.name, role=_(account.role)), markup=False)
-
-
-# the role names as the messages show them (translated by `_(role)`)
-ROLE_WORDS = (N_("admin"), N_("coder"), N_("reader"))
 
 
 def register(app: typer.Typer) -> None:

@@ -24,7 +24,7 @@ from qualcode.core.errors import AccessError, Hint, InputError, NotFoundError, P
 from qualcode.core.records import MODEL_CODER, ROLES, Account, AccountSession
 from qualcode.project import Project
 from qualcode.store import accounts as sql
-from qualcode.core.i18n import _
+from qualcode.core.i18n import N_, _
 
 MIN_PASSWORD = 8
 IDLE_MINUTES = 120  # a session unused this long ends
@@ -34,7 +34,7 @@ FREE_FAILURES = 5  # failed sign-ins before the first wait
 FIRST_WAIT = 30  # seconds; doubles with each further failure
 MAX_WAIT = 3600
 FORGET_AFTER = 3600  # failures older than this no longer count
-ROLE_NAMES = {"admin": "administratör", "coder": "kodare", "reader": "läsare"}
+ROLE_WORDS = (N_("admin"), N_("coder"), N_("reader"))  # a role in the interface's words: _(role)
 # what each role may do: a reader reads, a coder also codes, an admin also edits the codebook and accounts
 MAY = {"read": set(ROLES), "code": {"admin", "coder"}, "admin": {"admin"}}
 
@@ -97,7 +97,7 @@ def _require(project: Project, name: str) -> Account:
     account = sql.get_account(project.store, name)
     if account is None:
         names = [a.name for a in sql.list_accounts(project.store)]
-        raise NotFoundError(_("no account is called {name!r}").format(name=name) + (f" — konton: {', '.join(names)}" if names else ""),
+        raise NotFoundError(_("no account is called {name!r}").format(name=name) + (_(" — accounts: {names}").format(names=", ".join(names)) if names else ""),
                             value=name, valid=names, hint=Hint(_("see the accounts"), command=("user", "list")))
     return account
 
@@ -166,6 +166,33 @@ def set_role(project: Project, name: str, role: str, actor: str | None = None) -
         store.log(actor or project.coder, "account-role", detail={"account": account.name, "was": account.role,
                                                                     "now": role})
     return _require(project, account.name)
+
+
+def same_password(password: str, again: str) -> str:
+    """A new password typed twice (the browser's form); they must agree."""
+    if password != again:
+        raise InputError(_("the passwords differ — type the same password in both fields"))
+    return password
+
+
+def manage(project: Project, action: str, fields: dict[str, str], actor: str) -> str:
+    """An admin's change to the accounts (the browser's Konton page); the line that says what was done."""
+    name = fields.get("name", "").strip()
+    if action == "add":
+        account = add_account(project, name, fields.get("role", "coder"),
+                              same_password(fields.get("password", ""), fields.get("again", "")), actor=actor)
+        return _("account {name} ({role}) created").format(name=account.name, role=_(account.role))
+    if action == "role":
+        account = set_role(project, name, fields.get("role", ""), actor=actor)
+        return _("{name} is now {role}").format(name=account.name, role=_(account.role))
+    if action == "passwd":
+        set_password(project, name, same_password(fields.get("password", ""), fields.get("again", "")), actor=actor)
+        return _("new password for {name}").format(name=name)
+    if action == "remove":
+        remove_account(project, name, actor=actor)
+        return _("account {name} removed").format(name=name)
+    raise NotFoundError(_("unknown action {action!r}").format(action=action), value=action,
+                        valid=("add", "role", "passwd", "remove"))
 
 
 def require_admin_account(project: Project) -> None:
@@ -327,6 +354,8 @@ def allowed(role: str, need: str) -> bool:
 
 def refuse(role: str, need: str) -> AccessError:
     """The 403 for an action the role does not allow, in the interface's words."""
-    what = {"code": _("can only read — ask an administrator for the role coder to code"),
-            "admin": _("cannot change the codebook or the accounts — an administrator does that")}[need]
-    return AccessError(f"ditt konto ({ROLE_NAMES.get(role, role)}) {what}", status=403)
+    if need == "code":
+        text = _("your account ({role}) may only read — ask an administrator for the coder role to code")
+    else:
+        text = _("your account ({role}) cannot change the codebook or the accounts — an administrator does that")
+    return AccessError(text.format(role=_(role)), status=403)

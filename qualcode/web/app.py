@@ -110,12 +110,12 @@ class Web:
 
     def render(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         session: WebSession = request.state.session
-        from qualcode.coding.accounts import ROLE_NAMES, allowed
+        from qualcode.coding.accounts import allowed
 
         html = self.env.get_template(name).render(
             request=request, csrf=session.csrf, csrf_field=CSRF_FIELD, session=session, retrainer=self.retrainer,
             can_code=allowed(session.role, "code"), is_admin=allowed(session.role, "admin"),
-            role_name=ROLE_NAMES.get(session.role, session.role),
+            role_name=_(session.role),
             live_seconds=self.team.live_seconds if self.team else None, **context,
         )
         return HTMLResponse(html, status_code=status)
@@ -436,6 +436,31 @@ class Web:
         response.delete_cookie(COOKIE, path="/")
         return response
 
+    async def accounts_page(self, request: Request, status: int = 200, message: str = "", error: str = "") -> Response:
+        from qualcode.coding.accounts import list_accounts
+        from qualcode.core.records import ROLES
+
+        rows = await self.call(list_accounts)
+        return self.render(request, "accounts.html", status=status, accounts=rows, roles=ROLES, role_names={r: _(r) for r in ROLES},
+                           page="accounts", message=message, error=error)
+
+    async def accounts(self, request: Request) -> Response:
+        return await self.accounts_page(request)
+
+    async def accounts_change(self, request: Request) -> Response:
+        from qualcode.coding.accounts import manage
+
+        form = await request.form()
+        fields = {k: str(v) for k, v in form.items() if k != CSRF_FIELD}
+        try:
+            message = await self.call(manage, request.path_params["action"], fields, self.coder(request))
+        except QualcodeError as exc:
+            if isinstance(exc, AccessError):
+                raise
+            return await self.accounts_page(request, 404 if isinstance(exc, NotFoundError) else 422,
+                                            error=error_text(exc))
+        return await self.accounts_page(request, message=message)
+
     async def team_session(self, cookie: str) -> WebSession:
         """The signed-in account behind a cookie, as the routes see it (AccessError 401 otherwise)."""
         from qualcode.coding.accounts import open_session
@@ -566,6 +591,8 @@ def create_app(
             Route(LOGIN_PATH, web.login_form),
             Route(LOGIN_PATH, web.login, methods=["POST"]),
             Route("/logout", web.logout, methods=["POST"]),
+            Route("/accounts", needs("admin", web.accounts)),
+            Route("/accounts/{action}", needs("admin", web.accounts_change), methods=["POST"]),
         ]
         gate = Middleware(TeamGate, lookup=web.team_session)
     else:

@@ -127,6 +127,18 @@ def test_the_login_guard_waits_longer_after_each_failure():
     assert guard.wait("bo", "1.1.1.1") == 0
 
 
+def test_the_login_guard_forgets_old_failures_when_made_up_names_pile_up(monkeypatch):
+    monkeypatch.setattr(accounts, "MAX_KEYS", 10)
+    now = [0.0]
+    guard = accounts.LoginGuard(clock=lambda: now[0])
+    for i in range(9):
+        guard.failed(f"namn{i}", "1.1.1.1")
+    now[0] = accounts.FORGET_AFTER + 10
+    for _ in range(5):
+        guard.failed("bo", "2.2.2.2")  # the old records go; bo's stay and hold her back
+    assert len(guard._keys) == 2 and guard.wait("bo", "3.3.3.3") == 30
+
+
 # -- the command line --------------------------------------------------------------------
 
 

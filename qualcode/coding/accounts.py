@@ -34,6 +34,7 @@ FREE_FAILURES = 5  # failed sign-ins before the first wait
 FIRST_WAIT = 30  # seconds; doubles with each further failure
 MAX_WAIT = 3600
 FORGET_AFTER = 3600  # failures older than this no longer count
+MAX_KEYS = 10_000  # failure records kept; past this, those that no longer hold anyone back are dropped
 ROLE_WORDS = (N_("admin"), N_("coder"), N_("reader"))  # a role in the interface's words: _(role)
 # what each role may do: a reader reads, a coder also codes, an admin also edits the codebook and accounts
 MAY = {"read": set(ROLES), "code": {"admin", "coder"}, "admin": {"admin"}}
@@ -245,6 +246,8 @@ class LoginGuard:
         now = self.clock()
         waits = []
         with self._lock:
+            if len(self._keys) >= MAX_KEYS:  # names made up by the thousand must not fill the memory
+                self._keys = {k: f for k, f in self._keys.items() if f.until > now or now - f.last <= FORGET_AFTER}
             for k in self.keys(name, client):
                 f = self._keys.setdefault(k, _Failures())
                 if now - f.last > FORGET_AFTER:

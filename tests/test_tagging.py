@@ -102,6 +102,37 @@ def test_uncertain_order_is_active_learning(project):
     assert s.queue == [ids[3], ids[1], ids[0], ids[2], ids[4]]
 
 
+def save_thresholds(proj, version, thresholds):
+    with proj.store.transaction():
+        proj.store.save_model(version, proj.codebook.hash(), {"thresholds": thresholds}, {}, b"")
+
+
+def test_uncertain_order_measures_each_codes_own_threshold(project):
+    from qualcode.coding.workspace import next_uncertain
+
+    proj, ids = project
+    save_thresholds(proj, "m1", {"P13": 0.9, "T-LON": 0.3, "T-PERS": 0.3, "P06": 0.2})
+    s = TagSession(proj, coder="anna", spec=QueueSpec(order="uncertain"))
+    # |0.95-0.9| < min(|0.8-0.3|, |0.6-0.3|) < |0.52-0.2|
+    assert s.queue == [ids[0], ids[1], ids[3], ids[2], ids[4]]
+    nxt = next_uncertain(proj, "anna")
+    assert (nxt.code_id, nxt.score) == ("P13", 0.95)
+    # a fixed threshold measures every suggestion against it
+    fixed = TagSession(proj, coder="anna", spec=QueueSpec(order="uncertain", threshold=0.5), session="fixed")
+    assert fixed.queue == [ids[3], ids[1], ids[0], ids[2], ids[4]]
+    assert next_uncertain(proj, "anna", threshold=0.5).code_id == "P06"
+
+
+def test_uncertain_order_uses_the_threshold_of_the_model_that_suggested(project):
+    proj, ids = project
+    # a later model's thresholds do not apply to m1's suggestions; unknown codes fall back to 0.5
+    save_thresholds(proj, "m2", {"P13": 0.9, "T-LON": 0.3, "T-PERS": 0.3, "P06": 0.2})
+    save_thresholds(proj, "m1", {"P13": 0.5})
+    s = TagSession(proj, coder="anna", spec=QueueSpec(order="uncertain"))
+    assert s.queue == [ids[3], ids[1], ids[0], ids[2], ids[4]]
+    assert QueueSpec.from_dict(QueueSpec(order="uncertain").to_dict()).threshold is None
+
+
 def test_view_shows_context_suggestions_and_others(project):
     proj, ids = project
     s = TagSession(proj, coder="anna", spec=QueueSpec(order="document"))

@@ -156,7 +156,10 @@ def tag(
     retrain_every: Annotated[
         int, typer.Option("--retrain-every", help="Retrain suggestions in the background after this many segments (0 = never).")
     ] = 25,
-    threshold: Annotated[float, typer.Option("--threshold", help="Score the 'uncertain' order measures distance from.")] = 0.5,
+    threshold: Annotated[
+        float | None,
+        typer.Option("--threshold", help="One score the 'uncertain' order measures distance from (default: each code's own threshold)."),
+    ] = None,
     keys: Annotated[
         bool | None,
         typer.Option("--keys/--lines", help="Single keypresses, or typed lines confirmed with Enter (default: keys when stdin is a terminal)."),
@@ -169,7 +172,7 @@ def tag(
 
     with open_project(project) as p:
         spec = None
-        if any(x is not None for x in (order, code, document, meta, unit, sample)) or threshold != 0.5:
+        if any(x is not None for x in (order, code, document, meta, unit, sample, threshold)):
             spec = QueueSpec(
                 order=order or "uncoded", unit=unit, code=tuple(split_values(code) or ()), document=document,
                 meta=tuple(parse_meta(meta).items()), sample=sample, threshold=threshold,

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from qualcode.coding.retrain import Retrainer
 from qualcode.coding.tag_commands import HELP, Command, TagError, parse_command
+from qualcode.coding.uncertainty import NO_SCORE, Margins
 from qualcode.core.codebook import Code, Codebook
 from qualcode.core.errors import Hint, InputError, QualcodeError
 from qualcode.core.records import MODEL_CODER, Coding, Segment
@@ -177,7 +178,7 @@ class QueueSpec:
     document: str | None = None
     meta: tuple[tuple[str, str], ...] = ()
     sample: str | None = None
-    threshold: float = 0.5
+    threshold: float | None = None  # None: each code's own threshold (the model's)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -190,7 +191,7 @@ class QueueSpec:
         return cls(
             order=d.get("order", "uncoded"), unit=d.get("unit"), code=tuple(d.get("code") or ()),
             document=d.get("document"), meta=tuple((str(k), str(v)) for k, v in d.get("meta") or ()),
-            sample=d.get("sample"), threshold=float(d.get("threshold", 0.5)),
+            sample=d.get("sample"), threshold=None if d.get("threshold") is None else float(d["threshold"]),
         )
 
 
@@ -293,12 +294,15 @@ class TagSession:
             coded = store.segments_with_codes(self.codebook.ids, POSITIVE)
             order = [sid for sid in order if sid not in coded] + [sid for sid in order if sid in coded]
         elif spec.order == "uncertain":
+            # a segment is as uncertain as its most uncertain suggestion, measured against the
+            # code's own threshold (or the session's fixed one)
+            margins = Margins(store, spec.threshold)
             margin: dict[int, float] = {}
-            for sid, score in store.suggestion_scores([MODEL_CODER, self.coder]):
-                m = abs(score - spec.threshold)
-                if m < margin.get(sid, 2.0):
+            for sid, code_id, version, score in store.suggestion_scores([MODEL_CODER, self.coder]):
+                m = margins.of(code_id, version, score)
+                if m < margin.get(sid, NO_SCORE):
                     margin[sid] = m
-            order.sort(key=lambda sid: margin.get(sid, 2.0))  # stable: ties keep document order
+            order.sort(key=lambda sid: margin.get(sid, NO_SCORE))  # stable: ties keep document order
         skipped = [sid for sid in self.state.skipped if sid in order]
         return [sid for sid in order if sid not in set(skipped)] + skipped
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from qualcode.coding.uncertainty import Margins
 from qualcode.core.codebook import Codebook
 from qualcode.core.errors import InputError, NotFoundError
 from qualcode.core.records import MODEL_CODER, POSITIVE_SOURCES, AuditEntry, Coding, Document, Segment
@@ -472,12 +473,17 @@ class NextSuggestion:
     score: float | None
 
 
-def next_uncertain(project: Project, coder: str | None = None, threshold: float = 0.5) -> NextSuggestion | None:
-    """The open suggestion whose score is closest to the threshold (the tagger's 'uncertain' order)."""
+def next_uncertain(project: Project, coder: str | None = None, threshold: float | None = None) -> NextSuggestion | None:
+    """The open suggestion whose score is closest to its threshold (the tagger's 'uncertain' order).
+
+    `threshold` None measures each suggestion against its code's own threshold in the model
+    that made it; a number measures every suggestion against that one.
+    """
     coder = coder or project.coder
+    margins = Margins(project.store, threshold)
     best: tuple[float, int, Coding, Segment] | None = None
     for c, s in project.store.iter_codings(coder=[MODEL_CODER, coder], sources=("suggested",)):
-        margin = abs((c.score if c.score is not None else 1.0) - threshold)
+        margin = margins.margin(c)
         key = (margin, c.id)
         if best is None or key < best[:2]:
             best = (margin, c.id, c, s)

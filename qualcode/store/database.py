@@ -1380,13 +1380,13 @@ class Store:
         sql += (" WHERE " + " AND ".join(clauses) if clauses else "") + " ORDER BY s.document_id, s.unit, s.idx"
         return [r[0] for r in self._x(sql, params)]
 
-    def suggestion_scores(self, coders: Sequence[str]) -> Iterator[tuple[int, float]]:
-        """(segment_id, score) of every open suggestion held by one of `coders`."""
+    def suggestion_scores(self, coders: Sequence[str]) -> Iterator[tuple[int, str, str | None, float]]:
+        """(segment_id, code_id, model_version, score) of every scored open suggestion held by one of `coders`."""
         sql = (
-            "SELECT segment_id, score FROM codings WHERE source = 'suggested' AND score IS NOT NULL "
-            f"AND coder IN ({','.join('?' * len(coders))})"
+            "SELECT segment_id, code_id, model_version, score FROM codings WHERE source = 'suggested' "
+            f"AND score IS NOT NULL AND coder IN ({','.join('?' * len(coders))})"
         )
-        yield from ((r[0], r[1]) for r in self._x(sql, list(coders)))
+        yield from ((r[0], r[1], r[2], r[3]) for r in self._x(sql, list(coders)))
 
     def segments_with_codes(self, code_ids: Sequence[str], sources: Sequence[str]) -> set[int]:
         """Ids of segments that have one of `code_ids` with one of `sources` (any coder)."""

@@ -219,6 +219,7 @@ def _variants() -> list[tuple[str, dict[str, Any], str]]:
         ("no document structure (headings read as text; notes and dev have none)", {}, "flat"),
         ("section words as classifier features (section_features)", {"section_features": True}, ""),
         ("keywords in the section heading not counted (section_rule_weight = 0)", {"section_rule_weight": 0.0}, ""),
+        ("keywords in a form prompt counted as the heading's (prompt_rule_weight = 0.5)", {"prompt_rule_weight": 0.5}, ""),
         ("without the codebook's name, definition, include and exclude rows", {"codebook_text": False}, ""),
         ("codebook rows at full weight (1, not shrinking with n)", {"prior_k": 1e9, "prior_weight": 1.0}, ""),
         ("each code's own threshold (no pull towards the global one)", {"threshold_k": 0.0}, ""),

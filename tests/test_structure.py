@@ -187,3 +187,25 @@ def test_tag_shows_the_section_and_says_a_heading_is_not_content(tmp_path):
     assert res.exit_code == 0, res.output
     assert "Rubrik" in res.output and "kodas inte som innehåll" in res.output
     assert "§ Brukarnas synpunkter" in res.output
+
+
+def test_a_prompts_keywords_are_no_evidence_for_the_answers_under_it():
+    from qualcode.core.codebook import default_codebook
+    from qualcode.ingest.structure import split_section
+    from qualcode.suggest.estimator import Suggester, tokenize_structured
+
+    prompt = "Beskriv hur lönen har utvecklats."
+    assert split_section("Lönen — " + prompt) == ("Lönen", prompt)
+    assert split_section(prompt) == (None, prompt)
+    assert split_section("Lönen") == ("Lönen", None)
+    assert split_section("Mål — delmål") == ("Mål — delmål", None)
+    cb = default_codebook()
+    j = [c.id for c in cb.leaves].index("T-LON")
+    answer = "Vi diskuterade det i gruppen i våras."
+    X = tokenize_structured([answer] * 4, [(None, "Lönen"), (None, prompt), (None, "Lönen — " + prompt),
+                                           (None, "Arbetsmiljö — " + prompt)])
+    S, _ = Suggester(cb).rules_only().predict_scores(X)
+    # the heading's keyword counts half (0.25); the prompt's ("lön" in every answer's question) not
+    assert [round(float(s), 4) for s in S[:, j]] == [0.25, 0.0, 0.25, 0.0]
+    S, _ = Suggester(cb, prompt_rule_weight=0.5).rules_only().predict_scores(X)
+    assert [round(float(s), 4) for s in S[:, j]] == [0.25, 0.25, round(1 - 0.75 * 0.75, 4), 0.25]

@@ -97,3 +97,11 @@ def structure(texts: Sequence[str]) -> list[tuple[str | None, str | None]]:
         section = " — ".join(p for p in (heading, prompt) if p) or None
         out.append((role, section))
     return out
+
+
+def split_section(section: str) -> tuple[str | None, str | None]:
+    """(heading, prompt) of a section as `structure` writes it (`Heading — Prompt`, or one of them)."""
+    head, _sep, last = section.rpartition(" — ")
+    if paragraph_role(last) == PROMPT:
+        return head or None, last
+    return section, None

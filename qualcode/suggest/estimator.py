@@ -22,7 +22,8 @@ without her code loses weight in the project: w_k = (positives + b) / (firings +
 `keyword_prior`, counted over her own (local) segments only.
 
 Structure: a keyword in a segment's section heading counts `section_rule_weight` (0.5) of one
-in its text; the heading's words are classifier features only with `section_features` (off:
+in its text, a keyword in the section's form prompt `prompt_rule_weight` (0: "chef" in "Som chef,
+beskriv …" is in every answer's prompt, not evidence for the answer); the heading's words are classifier features only with `section_features` (off:
 measured, they teach the sections of the training material and do not carry over); a heading
 or prompt itself scores 0.
 """
@@ -42,13 +43,14 @@ from sklearn.base import BaseEstimator
 
 from qualcode.core.codebook import Codebook
 from qualcode.core.errors import Hint, InputError, QualcodeError
+from qualcode.ingest.structure import split_section
 from qualcode.suggest.rules import (
     ROLE_MARK,
     SECTION_MARK,
     KeywordRules,
     Token,
     as_tokens,
-    split_structure,
+    section_parts,
     structured_tokens,
     tokens_from_doc,
 )
@@ -69,6 +71,7 @@ DEFAULT_THRESHOLD_K = 20.0
 DEFAULT_IMPORT_K = 20.0
 RULE_THRESHOLD = 0.5
 SECTION_RULE_WEIGHT = 0.5  # a keyword in the section heading counts half as much as one in the text
+PROMPT_RULE_WEIGHT = 0.0  # a keyword in the section's form prompt ("Som chef, beskriv …") is the question's, not the answer's
 
 
 class SuggestError(QualcodeError):
@@ -204,9 +207,14 @@ def with_structure(
     """
     if not structure or not any(r or s for r, s in structure):
         return X
-    sections = sorted({s for _, s in structure if s})
-    sec_tokens = dict(zip(sections, lemma_tokens(sections, nlp=nlp) if stored else tokenize(sections, nlp=nlp, pos=pos)))
-    return [structured_tokens(x, sec_tokens.get(s or "", []), r) for x, (r, s) in zip(X, structure)]
+    parts = {s: split_section(s) for _, s in structure if s}
+    texts = sorted({p for hp in parts.values() for p in hp if p})
+    tok = dict(zip(texts, lemma_tokens(texts, nlp=nlp) if stored else tokenize(texts, nlp=nlp, pos=pos)))
+    out = []
+    for x, (r, s) in zip(X, structure):
+        heading, prompt = parts[s] if s else (None, None)
+        out.append(structured_tokens(x, tok.get(heading or "", []), r, tok.get(prompt or "", [])))
+    return out
 
 
 class Suggester(BaseEstimator):
@@ -241,6 +249,7 @@ class Suggester(BaseEstimator):
         import_k: float = DEFAULT_IMPORT_K,
         section_features: bool = False,
         section_rule_weight: float = SECTION_RULE_WEIGHT,
+        prompt_rule_weight: float = PROMPT_RULE_WEIGHT,
     ):
         self.codebook = codebook
         self.blend_k = blend_k
@@ -261,6 +270,7 @@ class Suggester(BaseEstimator):
         self.import_k = import_k
         self.section_features = section_features
         self.section_rule_weight = section_rule_weight
+        self.prompt_rule_weight = prompt_rule_weight
 
     def clone(self) -> Suggester:
         """A fresh, unfitted suggester with the same hyperparameters (and the codebook's prepared rows)."""
@@ -478,14 +488,17 @@ class Suggester(BaseEstimator):
                 for k in h.keywords:
                     R[i, index[h.code_id]] *= 1.0 - 0.5 * kw.get(k, 1.0)
         heading_weight = float(getattr(self, "section_rule_weight", SECTION_RULE_WEIGHT))
+        prompt_weight = float(getattr(self, "prompt_rule_weight", PROMPT_RULE_WEIGHT))
         for i, x in enumerate(X):
-            if not heading_weight or not any(t.form.startswith("§") for t in x):
+            if not (heading_weight or prompt_weight) or not any(t.form.startswith(SECTION_MARK) for t in x):
                 continue
-            section = split_structure(x)[1]
-            for h in self.rules_.hits(section):
-                kw = weights.get(h.code_id, {})
-                for k in h.keywords:
-                    R[i, index[h.code_id]] *= 1.0 - 0.5 * heading_weight * kw.get(k, 1.0)
+            for part, weight in zip(section_parts(x), (heading_weight, prompt_weight)):
+                if not weight or not part:
+                    continue
+                for h in self.rules_.hits(part):
+                    kw = weights.get(h.code_id, {})
+                    for k in h.keywords:
+                        R[i, index[h.code_id]] *= 1.0 - 0.5 * weight * kw.get(k, 1.0)
         return 1.0 - R, hits
 
     def predict_scores(self, X: Sequence[Sequence[Token] | str]) -> tuple[np.ndarray, list[list[Any]]]:
@@ -532,7 +545,8 @@ class Suggester(BaseEstimator):
             by_code = {h.code_id: h for h in hits[i]}
             heading: dict[str, list[Any]] = {}  # the section heading's keyword hits, read once per segment
             if self.rules_ is not None and any(t.form[:1] == SECTION_MARK for t in X[i]):
-                for h in self.rules_.hits(split_structure(X[i])[1]):
+                head, prompt = section_parts(X[i])
+                for h in self.rules_.hits(head + (prompt if getattr(self, "prompt_rule_weight", PROMPT_RULE_WEIGHT) else [])):
                     heading.setdefault(h.code_id, []).append(h)
             for j in map(int, np.flatnonzero(over[i])):
                 code = self.code_ids[j]

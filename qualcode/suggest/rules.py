@@ -109,16 +109,36 @@ SECTION_MARK = "§"  # a word of the section heading a segment stands under
 ROLE_MARK = "¶"  # the segment itself is a heading or prompt (never coded as content)
 
 
-def structured_tokens(tokens: Sequence[Token], section: Sequence[Token] = (), role: str | None = None) -> list[Token]:
-    """A segment's tokens with its section heading as evidence (§-marked words) and its role.
+PROMPT_MARK = "¿"  # after SECTION_MARK in a word's form: the word is the section's form prompt's
 
-    The classifier learns the marked words as features of their own; the rules read them
-    apart (`KeywordRules.hits` skips them, the suggester weighs heading keywords by half).
+
+def structured_tokens(
+    tokens: Sequence[Token], section: Sequence[Token] = (), role: str | None = None, prompt: Sequence[Token] = (),
+) -> list[Token]:
+    """A segment's tokens with its section heading and prompt as evidence (§-marked words) and its role.
+
+    The classifier learns the marked words as features of their own (a prompt's words as the
+    heading's: the lemma carries no prompt mark); the rules read them apart (`KeywordRules.hits`
+    skips them, the suggester weighs heading keywords by half and a prompt's by
+    `prompt_rule_weight`).
     """
     out = [Token(ROLE_MARK + role, ROLE_MARK + role)] if role else []
     out += tokens
     out += [Token(SECTION_MARK + t.form, SECTION_MARK + t.lemma, t.pos) for t in section]
+    out += [Token(SECTION_MARK + PROMPT_MARK + t.form, SECTION_MARK + t.lemma, t.pos) for t in prompt]
     return out
+
+
+def section_parts(tokens: Sequence[Token]) -> tuple[list[Token], list[Token]]:
+    """(the section heading's tokens, the section prompt's tokens), unmarked, from `structured_tokens`."""
+    heading: list[Token] = []
+    prompt: list[Token] = []
+    for t in tokens:
+        if t.form.startswith(SECTION_MARK + PROMPT_MARK):
+            prompt.append(Token(t.form[2:], t.lemma[1:], t.pos))
+        elif t.form.startswith(SECTION_MARK):
+            heading.append(Token(t.form[1:], t.lemma[1:], t.pos))
+    return heading, prompt
 
 
 def split_structure(tokens: Sequence[Token]) -> tuple[list[Token], list[Token], str | None]:
@@ -128,7 +148,8 @@ def split_structure(tokens: Sequence[Token]) -> tuple[list[Token], list[Token], 
     role = None
     for t in tokens:
         if t.form.startswith(SECTION_MARK):
-            section.append(Token(t.form[1:], t.lemma[1:], t.pos))
+            form = t.form[2:] if t.form.startswith(SECTION_MARK + PROMPT_MARK) else t.form[1:]
+            section.append(Token(form, t.lemma[1:], t.pos))
         elif t.form.startswith(ROLE_MARK):
             role = t.form[1:]
         else:

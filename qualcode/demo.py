@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from qualcode.core.errors import Hint, ProjectError
 from qualcode.store.database import DB_NAME
-from qualcode.core.i18n import _
+from qualcode.core.i18n import _, format_decimal
 
 if TYPE_CHECKING:
     from qualcode.project import Project
@@ -68,27 +68,27 @@ def run_demo(
     _fresh_dir(directory, force)
     result = DemoResult(project_dir=directory)
     with init_project(directory, name="Exempelprojekt: handlingsplanen", coder="forskare") as project:
-        progress(f"Skapade projektet i {directory}")
+        progress(_("Created the project in {directory}").format(directory=directory))
         r = import_notes(project, [p for p in sorted((corpus / "intervjuer").glob("*.md"))])
-        progress(f"Importerade {r.documents} gruppintervjuer ({r.segments} stycken)")
+        progress(_("Imported {documents} group interviews ({segments} paragraphs)").format(documents=r.documents, segments=r.segments))
         docx_dir = corpus / "intervjuer" / "docx"
         if docx_dir.is_dir():
             sidecar = docx_dir / "metadata.csv"
             r = import_notes(project, sorted(docx_dir.glob("*.docx")), sidecar=sidecar if sidecar.exists() else None)
-            progress(f"Importerade {r.documents} Word-anteckning(ar)")
+            progress(_("Imported {documents} Word note(s)").format(documents=r.documents))
         survey = corpus / "enkat" / "enkatkommentarer.csv"
         if survey.exists():
             r = import_survey(project, survey, ["motivering"], id_column="id")
-            progress(f"Importerade {r.documents} enkätkommentarer (cp1252, semikolon)")
+            progress(_("Imported {documents} survey comments (cp1252, semicolon)").format(documents=r.documents))
         questionnaire = corpus / "slutenkat-2018.csv"
         if questionnaire.exists():
             cols = [f"{s}_{i}" for s in ("langst", "behov") for i in (1, 2, 3)]
             r = import_survey(project, questionnaire, cols, id_column="respondent")
-            progress(f"Importerade slutenkätens fritextsvar ({r.documents} svar från 117 respondenter)")
+            progress(_("Imported the questionnaire's free-text answers ({documents} answers from {respondents} respondents)").format(documents=r.documents, respondents=r.respondents))
         n = 0
         for coded in sorted(corpus.glob("kodningar*.jsonl")):
             n += import_codings(project, coded)
-        progress(f"Lade in {n} manuella kodningar från exempelkodningen")
+        progress(_("Added {n} manual codings from the sample coding").format(n=n))
 
         counts = code_counts(project, by=["termin"], unit="document", kind="note", coders=["forskare"])
         rows = []
@@ -102,18 +102,18 @@ def run_demo(
             rows.append(row)
         bases = ", ".join(f"{g}: {b}" for g, b in counts.bases.items())
         result.tables.append(
-            (f"I hur många gruppintervjuer togs temat upp? (per termin; antal intervjuer {bases})",
+            (_("In how many group interviews was the theme raised? (per term; number of interviews {bases})").format(bases=bases),
              ["kod", "namn", *counts.table.groups, TOTAL], rows)
         )
         admin = counts.total.count("G-ADMIN")  # "in how many interviews was administrativt stöd raised"
         pct = counts.total.percent("G-ADMIN")
         result.summary.append(
-            f"Administrativt stöd togs upp i {admin} av {counts.bases[TOTAL]} gruppintervjuer ({format_number(pct)} %)."
+            _("Administrative support was raised in {admin} of {total} group interviews ({pct} %).").format(admin=admin, total=counts.bases[TOTAL], pct=format_number(pct))
         )
         _mentions(project, corpus, result, progress)
         _suggestions(project, result, progress)
         _report(project, directory / "rapport", result, progress)
-    result.summary.append(f"Projektet finns i {directory}.")
+    result.summary.append(_("The project is in {directory}.").format(directory=directory))
     result.next_steps.append(Hint(_("count the codes"), command=("counts",), option="project", example=str(directory)))
     return result
 
@@ -152,17 +152,17 @@ def _mentions(project: Project, corpus: Path, result: DemoResult, progress: Call
     sets = select_columns(answers.columns, ["langst", "behov"])
     answers = answered_only(answers, [c for s in sets for c in s.columns])
     counts = count_mentions(answers, sets, MentionMapper(project.codebook, mapping))
-    progress(f"Kategoriserade slutenkätens svar: {len(counts.unresolved)} oklara")
+    progress(_("Categorised the questionnaire's answers: {n} unclear").format(n=len(counts.unresolved)))
     for table in report_tables(counts):
         if "totalt" in table.title:
-            result.tables.append((f"Slutenkäten, {table.title}", list(table.columns),
+            result.tables.append((_("The questionnaire, {title}").format(title=table.title), list(table.columns),
                                   [dict(zip(table.columns, row)) for row in table.rows]))
     published = corpus / "slutenkat-2018-publicerade-tabeller.json"
     if published.exists():
         cmp = compare_published(counts, load_published(published))
         result.summary.append(
-            f"Slutenkäten: {cmp.equal} av {cmp.cells} tabellceller stämmer med de publicerade tabellerna, "
-            f"{cmp.unresolved} svar oklara."
+            _("The questionnaire: {equal} of {cells} table cells equal the published tables, {unresolved} answers unclear.").format(
+                equal=cmp.equal, cells=cmp.cells, unresolved=cmp.unresolved)
         )
         result.next_steps.append(Hint(_("compare with the published tables"), command=("mentions", "compare")))
 
@@ -173,12 +173,12 @@ def _suggestions(project: Project, result: DemoResult, progress: Callable[[str],
 
     trained = train_project(project, cv=5)
     ev = trained.evaluation
-    f1 = f", korsvaliderad mikro-F1 {ev.micro.f1:.2f}" if ev is not None else ""
-    progress(f"Tränade förslagsmodellen {trained.version} på {trained.n_segments} kodade segment{f1}")
+    f1 = _(", cross-validated micro-F1 {f1}").format(f1=format_decimal(ev.micro.f1, 2)) if ev is not None else ""
+    progress(_("Trained the suggestion model {version} on {n} coded segments").format(version=trained.version, n=trained.n_segments) + f1)
     suggested = suggest_project(project, segments="uncoded", meta={"field": "motivering"})
     result.summary.append(
-        f"Förslag: {suggested.n_suggestions} kodförslag för {suggested.n_segments} okodade enkätkommentarer "
-        "att granska."
+        _("Suggestions: {n} code suggestions for {segments} uncoded survey comments to review.").format(
+            n=suggested.n_suggestions, segments=suggested.n_segments)
     )
     result.next_steps.append(Hint(_("review the suggestions"), command=("suggest", "list")))
     result.next_steps.append(Hint(_("or code segment by segment"), command=("tag",)))
@@ -188,7 +188,7 @@ def _report(project: Project, out: Path, result: DemoResult, progress: Callable[
     from qualcode.export.report import write_report
 
     written = write_report(project, out, formats=("md", "docx", "xlsx"), by=("termin", "grupp"), kind="note")
-    progress(f"Skrev rapportunderlaget ({len(written.files)} filer) till {out}")
+    progress(_("Wrote the report material ({n} files) to {out}").format(n=len(written.files), out=out))
     result.summary.append(
-        f"Rapport: {out}/rapport.docx, .md och .xlsx — citat pseudonymiserade, celler under 5 visas som *."
+        _("Report: {out}/rapport.docx, .md and .xlsx — quotes pseudonymised, cells under 5 shown as *.").format(out=out)
     )

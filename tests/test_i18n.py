@@ -171,7 +171,7 @@ _SWEDISH = __import__("re").compile(
     r"sparade|skapade|tog|bort|måste|igen|nu|då|när)\b", __import__("re").I)
 # Calls whose string arguments a person reads: messages, errors, hints, warnings, prompts, table titles.
 _SHOWN = ("print", "echo", "secho", "confirm", "prompt", "Hint", "QualcodeWarning", "warn", "emit", "Table",
-          "add_column", "BadParameter", "fail", "abort")
+          "add_column", "BadParameter", "fail", "abort", "progress")
 
 
 def _strings(node):

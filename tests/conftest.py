@@ -50,8 +50,10 @@ def _pg_server() -> str:
 
 
 @contextmanager
-def pg_database() -> Iterator[str]:
-    """A new empty PostgreSQL database on the test server, dropped afterwards; yields its URL."""
+def pg_database(prefix: str = "qc_test", options: str = "") -> Iterator[str]:
+    """A new empty PostgreSQL database on the test server, dropped afterwards; yields its URL.
+
+    `options` is appended to CREATE DATABASE (e.g. a template and an ICU collation)."""
     import uuid
 
     from sqlalchemy import create_engine, text
@@ -60,10 +62,10 @@ def pg_database() -> Iterator[str]:
     from qualcode.store.engine import dispose_engines, to_url
 
     server = to_url(_pg_server())
-    name = f"qc_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}" {options}'.rstrip()))
     try:
         yield server.set(database=name).render_as_string(hide_password=False)
     finally:

@@ -325,25 +325,10 @@ def test_copy_takes_the_settings_of_the_folders_yaml_along(tmp_path, pg_url, mon
 @pytest.fixture
 def pg_sv_url():
     """A new PostgreSQL database whose text sorts by ICU's Swedish collation ('a' before 'B')."""
-    import uuid
+    from conftest import pg_database
 
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.pool import NullPool
-
-    from conftest import _pg_server
-    from qualcode.store.engine import dispose_engines, to_url
-
-    server = to_url(_pg_server())
-    name = f"qc_test_sv_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE \"{name}\" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'sv-SE' LOCALE 'C.UTF-8'"))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        dispose_engines()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with pg_database("qc_test_sv", "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'sv-SE' LOCALE 'C.UTF-8'") as url:
+        yield url
 
 
 def test_hashes_agree_on_a_database_that_sorts_text_its_own_way(tmp_path, pg_sv_url):

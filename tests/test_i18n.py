@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import gettext
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -253,3 +254,51 @@ def test_a_session_in_english_has_no_swedish_and_the_same_in_swedish_by_default(
     assert "Coded segment 1 with P13." in en[3] and "Kodade segment 1 med P13." in sv[3]
     assert "error: unknown code 'P99' — valid codes:" in en[5] and "fel: okänd kod 'P99' — giltiga koder:" in sv[5]
     assert "Missing argument" in en[7] and "Argument saknas" in sv[7]
+
+
+# -- the web templates ----------------------------------------------------------------------
+
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+_JINJA_LITERAL = re.compile(r"""(_\(\s*)?("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')""")
+_SHOWN_ATTRS = re.compile(r"""\b(aria-label|title|alt)="([^"]*)\"""")
+_TEMPLATE_WORD = re.compile(r"[^\s]*[A-Za-zÅÄÖåäö]{2,}[^\s]*")
+
+
+def untranslated_template_texts(folder: Path) -> list[str]:
+    """Words a template shows that do not come through `_()`: text between tags, shown attributes
+    (aria-label, title, alt), and literals inside `{{ }}`/`{% %}` that read as words. Placeholders
+    (example data), the brand name and command lines (`qualcode …`) are allowed."""
+    found = []
+    for path in sorted(folder.glob("*.html")):
+        src = path.read_text(encoding="utf-8")
+        for block in _JINJA.finditer(src):
+            for lit in _JINJA_LITERAL.finditer(block.group(0)):
+                text = lit.group(2)[1:-1]
+                if lit.group(1) or text.startswith("qualcode "):
+                    continue
+                if _SWEDISH.search(text) or re.search(r"[åäöÅÄÖ]", text) or re.fullmatch(r"[A-Za-z]+( [A-Za-z]+)+", text):
+                    found.append(f"{path.name}: {text!r}")
+        rest = _JINJA.sub(" ", src)
+        for attr in _SHOWN_ATTRS.finditer(rest):
+            if re.search(r"[A-Za-zÅÄÖåäö]{2}", attr.group(2)):
+                found.append(f"{path.name}: {attr.group(2).strip()!r}")
+        text = re.sub(r"<(script|style|code)\b.*?</\1>", " ", rest, flags=re.S)
+        text = re.sub(r"<[^>]*>", " ", text)
+        found += [f"{path.name}: {w!r}" for w in _TEMPLATE_WORD.findall(text) if w != "qualcode"]
+    return found
+
+
+def test_the_template_scan_finds_texts_outside_the_catalog(tmp_path):
+    (tmp_path / "t.html").write_text(
+        '<h1>Passager: {{ code }}</h1>\n'
+        '<p>{{ _("Passages: {n}").format(n=n) }} <code>qualcode train</code></p>\n'
+        '<a aria-label="ändra {{ id }}" title="{{ _("edit") }}">x</a>\n'
+        '{% set a = {"add": "kodade", "rm": _("removed")} %}{{ "ingen har kodat än" if x else "/grid" }}\n'
+        '<input placeholder="stadsdel=Bromma"><title>{% block t %}qualcode{% endblock %}</title>\n', encoding="utf-8")
+    assert untranslated_template_texts(tmp_path) == [
+        "t.html: 'kodade'", "t.html: 'ingen har kodat än'", "t.html: 'ändra'", "t.html: 'Passager:'",
+    ]
+
+
+def test_every_template_text_goes_through_the_catalog():
+    assert untranslated_template_texts(PACKAGE / "web" / "templates") == []

@@ -309,7 +309,7 @@ def test_grid_toggle_adds_and_removes_the_code(ws):
 def test_code_view_shows_passages_with_context_and_metadata(ws):
     c, app, csrf, ids, root = ws
     html = c.get("/codes/G-KOMPETENS").text  # the group rolls up P02
-    assert "1 passager" in html and PARAS[2] in html and "stadsdel=Farsta" in html
+    assert "Passager: 1" in html and PARAS[2] in html and "stadsdel=Farsta" in html
     assert PARAS[1].split(".")[1].strip() in html  # context before
     assert c.get("/codes/P99").status_code == 422
 
@@ -598,3 +598,35 @@ def test_pages_follow_the_language_swedish_by_default(ws, monkeypatch):
     assert "Översikt" not in en and "Huvudmeny" not in en
     counts = c.get("/counts").text
     assert "Count codes" in counts and "Räkna koder" not in counts
+
+
+def _swedish_sentences() -> set[str]:
+    """Every Swedish translation of more than one word that differs from its English msgid."""
+    from babel.messages.pofile import read_po
+
+    from qualcode.core.i18n import LOCALE_DIR
+
+    with open(LOCALE_DIR / "sv" / "LC_MESSAGES" / "qualcode.po", "rb") as fh:
+        catalog = read_po(fh)
+    out = set()
+    for m in catalog:
+        if m.id and isinstance(m.string, str) and m.string != m.id and " " in m.string.strip():
+            head = re.split(r"\{\w*\}", m.string)  # the literal pieces between placeholders
+            out.update(p.strip() for p in head if len(p.strip()) >= 12 and " " in p.strip())
+    return out
+
+
+def test_no_swedish_interface_sentence_on_any_page_in_english(ws, monkeypatch):
+    c, _app, _csrf, _ids, _root = ws
+    sentences = _swedish_sentences()
+    assert "segment kodade" in " ".join(sentences)  # the catalog is read: the check can fail
+    monkeypatch.setenv("QUALCODE_LANG", "en")
+    leaks = {}
+    for url in [u for u in GET_ROUTES if not u.startswith("/static") and not u.endswith((".png", ".css"))]:
+        html = c.get(url).text
+        found = sorted(s for s in sentences if s in html)
+        if found:
+            leaks[url] = found
+    assert leaks == {}
+    monkeypatch.setenv("QUALCODE_LANG", "sv")
+    assert "segment kodade" in c.get("/").text and "kvar att koda" in c.get("/").text

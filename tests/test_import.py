@@ -112,6 +112,32 @@ def test_same_answer_from_two_respondents_is_two_documents(project, tmp_path):
     assert import_survey(project, path, ["m"], id_column="id").documents == 2
 
 
+def test_answers_another_writer_stored_meanwhile_are_skipped(project, tmp_path, monkeypatch):
+    """Between the first look for known content and the batch's transaction another connection
+    imports the same answers: they are skipped, not stored twice (nor a unique-key error)."""
+    from qualcode.ingest import service
+    from qualcode.project import find_project
+
+    path = write_cp1252_csv(tmp_path / "e.csv", ROWS)
+    (tmp_path / "kopia").mkdir()
+    same = write_cp1252_csv(tmp_path / "kopia" / "e.csv", ROWS[:2])  # E1's answer, the same content
+    segment_texts = service.segment_texts
+
+    def other_writer_first(*args, **kwargs):
+        monkeypatch.setattr(service, "segment_texts", segment_texts)
+        other = find_project(project.root)
+        try:
+            assert import_survey(other, same, ["motivering"], id_column="id").documents == 1
+        finally:
+            other.close()
+        return segment_texts(*args, **kwargs)
+
+    monkeypatch.setattr(service, "segment_texts", other_writer_first)
+    result = import_survey(project, path, ["motivering"], id_column="id")
+    assert (result.documents, result.skipped) == (1, ["e:E1:motivering"])
+    assert sorted(d.name for d in project.store.iter_documents()) == ["e:E1:motivering", "e:E2:motivering"]
+
+
 @pytest.mark.parametrize(
     "make, call, message",
     [

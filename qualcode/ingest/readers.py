@@ -320,17 +320,21 @@ def iter_table_rows(
         header = [h.lstrip("\ufeff").strip() for h in header]
         _check_header(header, path)
         line = 1
+        width = len(header)
         try:
             for row in reader:
                 line = reader.line_num
-                if not any(cell.strip() for cell in row):
+                if not "".join(row).strip():  # only empty or blank cells
                     continue
-                if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
+                if len(row) < width:
+                    yield dict(zip(header, row + [""] * (width - len(row))))
+                    continue
+                if len(row) > width and "".join(row[width:]).strip():
                     raise InputError(
                         _("'{path}' line {line}: {n_row} fields but the header row has {n_header} — wrong delimiter (now '{show}')? Quote fields that contain '{show}', or give the delimiter").format(path=path, line=line, n_row=len(row), n_header=len(header), show=_show(delim)),
                         value=line, hint=Hint(_("give the delimiter"), option="delimiter", example="';'"),
                     )
-                yield {h: (row[i] if i < len(row) else "") for i, h in enumerate(header)}
+                yield dict(zip(header, row))
         except UnicodeDecodeError as exc:
             raise InputError(
                 _("could not read '{path}' as {enc} after line {line} ({reason})").format(path=path, enc=enc, line=line, reason=exc.reason), value=str(path),
@@ -457,11 +461,12 @@ def read_survey(
         yield first
         yield from rows
 
+    stem, source, extra = path.stem, str(path), extra_meta or {}
     for n, row in enumerate(all_rows(), start=1):
         respondent = (row.get(spec.id_column) or "").strip() if spec.id_column else ""
         respondent = respondent or str(n)
         base = {c: _typed(row.get(c, "")) for c in meta_cols}
-        base.update(extra_meta or {})
+        base.update(extra)
         if cases is not None:
             cases.append((respondent, base))
         for col in spec.text_columns:
@@ -469,9 +474,7 @@ def read_survey(
             if not text:
                 continue
             meta = dict(base, respondent=respondent, field=col)
-            yield DocumentIn(
-                name=f"{path.stem}:{respondent}:{col}", kind="survey", text=text, meta=meta, source=str(path)
-            )
+            yield DocumentIn(name=f"{stem}:{respondent}:{col}", kind="survey", text=text, meta=meta, source=source)
 
 
 _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
@@ -480,7 +483,7 @@ _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 def _typed(value: str) -> Any:
     """Metadata values stay text, except that Swedish decimals ("3,5") become floats."""
     v = value.strip()
-    if _DECIMAL_COMMA.match(v):
+    if "," in v and _DECIMAL_COMMA.match(v):
         return float(v.replace(",", "."))
     return v
 

@@ -14,11 +14,12 @@ from qualcode.core.errors import InputError
 from qualcode.core.records import UNITS, SegmentIn
 from qualcode.ingest.readers import paragraphs
 from qualcode.ingest.structure import structure
-from qualcode.nlp.pipeline import LEMMATIZER_NAME, lemma_string
+from qualcode.nlp.pipeline import LEMMATIZER_NAME, lemma_string, lemma_strings
 from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.tokens import Doc
 
 BATCH_SIZE = 256
 
@@ -94,17 +95,42 @@ def segment_texts(
     else:
         disable = [n for n in nlp.pipe_names if n not in splitters]
     stream = ((text[start:end], (doc_id, start, role, section)) for doc_id, start, end, role, section, text in pieces)
+    if not pipeline_lemmas and len(disable) == len(nlp.pipe_names):
+        # Only the tokenizer runs: no pipe() machinery per text.
+        make_doc = nlp.make_doc
+        yield from _segments(((make_doc(t), t, c) for t, c in stream), unit, pipeline_lemmas, counters)
+        return
     with nlp.select_pipes(disable=disable):
-        for doc, (doc_id, offset, role, section) in nlp.pipe(stream, as_tuples=True, batch_size=batch_size):
-            spans = doc.sents if unit == "sentence" else [doc[:]]
-            for span in spans:
-                text = span.text
-                if not text.strip():
-                    continue
-                lead = len(text) - len(text.lstrip())
-                start = offset + span.start_char + lead
-                end = offset + span.start_char + len(text.rstrip())
-                idx = counters.get(doc_id, 0)
-                counters[doc_id] = idx + 1
-                yield SegmentIn(document_id=doc_id, unit=unit, idx=idx, start=start, end=end,
-                                lemmas=lemma_string(span, pipeline_lemmas), role=role, section=section)
+        docs = nlp.pipe(((t, (t, c)) for t, c in stream), as_tuples=True, batch_size=batch_size)
+        yield from _segments(((doc, t, c) for doc, (t, c) in docs), unit, pipeline_lemmas, counters)
+
+
+def _segments(
+    docs: Iterable[tuple[Doc, str, tuple[int, int, str | None, str | None]]], unit: str, pipeline_lemmas: bool,
+    counters: dict[int, int],
+) -> Iterator[SegmentIn]:
+    """Segments of each (doc, its text, (document id, offset, role, section)).
+
+    Offsets and text come from the text itself (spaCy keeps every character): a Span's text would
+    make a Token object per word."""
+    for doc, piece, (doc_id, offset, role, section) in docs:
+        # (start, end) in the piece's characters and in its tokens
+        spans = [(s.start_char, s.end_char, s.start, s.end) for s in doc.sents] if unit == "sentence" \
+            else [(0, len(piece), 0, len(doc))]
+        kept: list[tuple[int, int, int, int]] = []  # (start, end) in the document, (start, end) in tokens
+        for a, b, first, last in spans:
+            text = piece[a:b]
+            if not text.strip():
+                continue
+            kept.append((offset + a + len(text) - len(text.lstrip()), offset + a + len(text.rstrip()), first, last))
+        if not kept:
+            continue
+        if pipeline_lemmas:
+            lemmas = [lemma_string(doc[first:last], True) for _, _, first, last in kept]
+        else:
+            lemmas = lemma_strings(doc, [(first, last) for _, _, first, last in kept])
+        for (start, end, _first, _last), lem in zip(kept, lemmas):
+            idx = counters.get(doc_id, 0)
+            counters[doc_id] = idx + 1
+            yield SegmentIn(document_id=doc_id, unit=unit, idx=idx, start=start, end=end,
+                            lemmas=lem, role=role, section=section)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,11 @@ from qualcode.ingest.segment import segment_texts
 from qualcode.project import Project
 from qualcode.core.i18n import _
 
-BATCH = 1000
+BATCH = 5000  # documents per transaction: other writers wait at most one batch's inserts
 ON_CHANGE = ("stop", "replace", "new")  # a known file with changed content: stop, update in place, or add
+
+
+_META_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)  # one encoder, not one per call
 
 
 def content_hash(doc: DocumentIn) -> str:
@@ -36,7 +39,7 @@ def content_hash(doc: DocumentIn) -> str:
     h.update(" ".join(doc.text.split()).encode("utf-8"))
     if doc.kind == "survey":
         h.update(b"\0")
-        h.update(json.dumps(doc.meta, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8"))
+        h.update(_META_JSON.encode(doc.meta).encode("utf-8"))
     return h.hexdigest()
 
 
@@ -128,8 +131,11 @@ def import_documents(
     try:
         for batch in _batches(documents, BATCH):
             fresh = []
-            for h, doc in _fresh(store, batch, seen, result.skipped):
-                earlier = store.documents_like(doc.name, doc.source if kind == "note" else "", kind, import_id)
+            mark = store.change_mark()
+            new = _fresh(store, batch, seen, result.skipped)
+            stored = _stored_like(store, [doc for _, doc in new], kind, import_id)
+            for h, doc in new:
+                earlier = stored(doc)
                 if earlier and on_change == "stop":
                     changed.append(doc.name)
                 elif earlier and on_change == "replace":
@@ -146,17 +152,14 @@ def import_documents(
             # Segmenting is the slow part: it runs outside the write transaction.
             segments = list(segment_texts(nlp, [(i, doc.text) for i, (_, doc) in enumerate(fresh)], unit))
             with store.transaction():
-                late = store.find_hashes(h for h, _ in fresh)  # stored by another writer meanwhile
-                ids: dict[int, int] = {}
-                for i, (h, doc) in enumerate(fresh):
-                    if h in late:
-                        result.skipped.append(doc.name)
-                    else:
-                        ids[i] = store.add_document(doc, h, import_id)
+                # stored by another writer meanwhile (when anyone else wrote since _fresh looked)
+                late = store.find_hashes(h for h, _ in fresh) if store.changed_since(mark) else {}
+                keep = [i for i, (h, _doc) in enumerate(fresh) if h not in late]
+                result.skipped.extend(doc.name for h, doc in fresh if h in late)
+                added = store.add_documents([(fresh[i][1], fresh[i][0]) for i in keep], import_id)
+                ids = dict(zip(keep, added))
                 result.documents += len(ids)
-                result.segments += store.add_segments(
-                    replace(s, document_id=ids[s.document_id]) for s in segments if s.document_id in ids
-                )
+                result.segments += store.add_segments(segments, document_ids=ids)
                 store.touch_import(import_id)
         if changed:
             shown = ", ".join(changed[:5]) + (" …" if len(changed) > 5 else "")
@@ -230,6 +233,26 @@ def _fresh(
         seen.add(h)
         fresh.append((h, doc))
     return fresh
+
+
+def _stored_like(store: Any, docs: list[DocumentIn], kind: str, import_id: int) -> Callable[[DocumentIn], list[Any]]:
+    """For each of `docs`, `store.documents_like(doc.name, doc.source for notes, kind, import_id)`,
+    asked for the whole batch at once."""
+    sources = [d.source for d in docs if d.source] if kind == "note" else []
+    found = store.documents_like_any([d.name for d in docs], sources, kind, import_id) if docs else []
+    by_name: dict[str, list[Any]] = {}
+    by_source: dict[str, list[Any]] = {}
+    for d in found:
+        by_name.setdefault(d.name, []).append(d)
+        by_source.setdefault(d.source, []).append(d)
+
+    def like(doc: DocumentIn) -> list[Any]:
+        hits = by_name.get(doc.name, [])
+        if kind == "note" and doc.source:
+            hits = sorted({d.id: d for d in (*hits, *by_source.get(doc.source, []))}.values(), key=lambda d: d.id)
+        return hits
+
+    return like
 
 
 def _as_new(store: Any, doc: DocumentIn, taken: set[str]) -> DocumentIn:

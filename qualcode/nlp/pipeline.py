@@ -10,6 +10,7 @@ unless `lemmatizer="pipeline"` is asked for, since simplemma measured better.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -170,6 +171,30 @@ def word_lemma(lower: str) -> str | None:
     if not any(ch.isalnum() for ch in lower):
         return None
     return lemma_of(lower)
+
+
+# The lemma (or None) of each lower-case form, by the form's hash in spaCy's string store (the
+# same hash in every pipeline): a segment's lemmas come from its doc's LOWER array, with no
+# Token object made per word (that took most of an import's segmentation time).
+_LEMMA_BY_LOWER: dict[int, str | None] = {}
+_LEMMA_BY_LOWER_MAX = 500_000
+
+
+def lemma_strings(doc: Doc, spans: Sequence[tuple[int, int]]) -> list[str]:
+    """`lemma_string` of each token range (start, end) of `doc`, read from simplemma (cached)."""
+    cache = _LEMMA_BY_LOWER
+    lowers = doc.to_array("LOWER").tolist()
+    try:
+        lemmas = [cache[h] for h in lowers]
+    except KeyError:
+        if len(cache) > _LEMMA_BY_LOWER_MAX:
+            cache.clear()
+        strings = doc.vocab.strings
+        for h in lowers:
+            if h not in cache:
+                cache[h] = word_lemma(strings[h])
+        lemmas = [cache[h] for h in lowers]
+    return [" ".join(filter(None, lemmas[a:b])) for a, b in spans]
 
 
 def lemma_string(doc_or_span: Doc | Span, use_pipeline_lemmas: bool = False) -> str:

@@ -129,8 +129,12 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+# One encoder for every stored JSON value (json.dumps with options builds a new one per call).
+_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return _JSON.encode(value)
 
 
 def _meta_path(key: str) -> str:
@@ -580,6 +584,15 @@ class Store:
             chunk = batch[i : i + 500]
             yield from self._x(f"{select} WHERE {column} IN ({','.join('?' * len(chunk))})", chunk)
 
+    def change_mark(self) -> int | None:
+        """A mark that moves when another connection commits a change (SQLite's data_version);
+        None on PostgreSQL, where no such mark is kept."""
+        return None if self.pg else int(self._x("PRAGMA data_version").fetchone()[0])
+
+    def changed_since(self, mark: int | None) -> bool:
+        """Whether another connection may have committed since `change_mark()` gave `mark`."""
+        return mark is None or self.change_mark() != mark
+
     def find_hashes(self, hashes: Iterable[str]) -> dict[str, str]:
         """Of the given content hashes, those already stored, mapped to their document names."""
         rows = self._rows_where_in("SELECT content_hash, name FROM documents", "content_hash", hashes)
@@ -600,6 +613,54 @@ class Store:
             (doc.name, doc.kind, doc.source, doc.text, content_hash, _json(doc.meta), import_id, now()),
         )
         return int(cur.fetchone()[0])
+
+    def add_documents(self, docs: Sequence[tuple[DocumentIn, str]], import_id: int | None = None) -> list[int]:
+        """Store (document, content hash) pairs with one statement; their ids, in order.
+
+        Inside a transaction. On SQLite the ids are given in the statement, the ones SQLite would
+        have chosen row by row (one past the largest; the write lock is held, so no one else adds).
+        """
+        if not docs:
+            return []
+        ts = now()
+        cols = "name, kind, source, text, content_hash, meta, import_id, created_at"
+        rows = [(d.name, d.kind, d.source, d.text, h, _json(d.meta), import_id, ts) for d, h in docs]
+        if self.pg:
+            cur = self._cursor()
+            sql = f"INSERT INTO documents ({cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
+            try:
+                cur.executemany(_prep(sql, True), rows, returning=True)
+                ids = []
+                while True:
+                    ids.append(int(cur.fetchone()[0]))
+                    if not cur.nextset():
+                        break
+            except self._driver_error as exc:
+                raise DBAPIError.instance(sql, None, exc, self._driver_error, hide_parameters=True) from exc
+            return ids
+        first = int(self._x("SELECT COALESCE(MAX(id), 0) FROM documents").fetchone()[0]) + 1
+        self._many(f"INSERT INTO documents (id, {cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   [(first + i, *r) for i, r in enumerate(rows)])
+        return list(range(first, first + len(rows)))
+
+    def documents_like_any(
+        self, names: Iterable[str], sources: Iterable[str] = (), kind: str | None = None,
+        before_import: int | None = None,
+    ) -> list[Document]:
+        """`documents_like` for many names (and source paths) at once: every document with one of
+        the names or sources, in id order."""
+        where = " AND (import_id IS NULL OR import_id < ?)" if before_import is not None else ""
+        where += " AND kind = ?" if kind else ""
+        extra: list[Any] = [before_import] if before_import is not None else []
+        extra += [kind] if kind else []
+        found: dict[int, Document] = {}
+        for column, values in (("name", names), ("source", sources)):
+            batch = list(dict.fromkeys(values))
+            for i in range(0, len(batch), 500):
+                chunk = batch[i : i + 500]
+                sql = f"SELECT * FROM documents WHERE {column} IN ({','.join('?' * len(chunk))}){where}"
+                found.update((r["id"], self._document(r)) for r in self._x(sql, [*chunk, *extra]))
+        return [found[k] for k in sorted(found)]
 
     def documents_like(
         self, name: str, source: str = "", kind: str | None = None, before_import: int | None = None
@@ -682,7 +743,8 @@ class Store:
         self, survey: str, text_columns: Sequence[str], cases: Iterable[tuple[str, dict[str, Any]]], import_id: int | None
     ) -> int:
         """Store a survey's respondents (id and metadata); a re-import updates them."""
-        rows = [(survey, str(r), _json(meta), _json(list(text_columns)), import_id) for r, meta in cases]
+        columns = _json(list(text_columns))
+        rows = [(survey, str(r), _json(meta), columns, import_id) for r, meta in cases]
         self._many(
             "INSERT INTO respondents (survey, respondent, meta, text_columns, import_id) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(survey, respondent) DO UPDATE SET meta = excluded.meta, text_columns = excluded.text_columns, "
@@ -777,8 +839,14 @@ class Store:
 
     # -- segments ----------------------------------------------------------------------
 
-    def add_segments(self, segments: Iterable[SegmentIn]) -> int:
-        rows = [(s.document_id, s.unit, s.idx, s.start, s.end, s.lemmas, s.role, s.section) for s in segments]
+    def add_segments(self, segments: Iterable[SegmentIn], document_ids: dict[int, int] | None = None) -> int:
+        """Store segments; with `document_ids`, each segment's document_id is a key of it that maps to
+        the stored document's id, and segments whose key is not in it are left out."""
+        if document_ids is None:
+            rows = [(s.document_id, s.unit, s.idx, s.start, s.end, s.lemmas, s.role, s.section) for s in segments]
+        else:
+            rows = [(document_ids[s.document_id], s.unit, s.idx, s.start, s.end, s.lemmas, s.role, s.section)
+                    for s in segments if s.document_id in document_ids]
         self._many(
             "INSERT INTO segments (document_id, unit, idx, start, end, lemmas, role, section) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows

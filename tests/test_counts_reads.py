@@ -1,4 +1,4 @@
-"""Counts and the report read the documents' metadata once per command, not once per table."""
+"""Counts and the report never read the documents one by one: the database counts per group, once per command."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ def _project(tmp_path):
 
 def _count_reads(monkeypatch):
     calls: dict[str, int] = {}
-    for name in ("document_kinds_meta", "document_meta", "meta_keys", "coded_rows", "segment_counts"):
+    for name in ("document_kinds_meta", "document_meta", "iter_documents", "meta_keys", "coded_rows",
+                 "segment_counts", "group_sizes", "respondents"):
         real = getattr(Store, name)
 
         def counted(self, *a, _real=real, _name=name, **k):
@@ -38,12 +39,14 @@ def _count_reads(monkeypatch):
     return calls
 
 
-def test_a_report_reads_metadata_once(tmp_path, monkeypatch):
+def test_a_report_reads_no_document_one_by_one(tmp_path, monkeypatch):
     p = _project(tmp_path)
     calls = _count_reads(monkeypatch)
     report = build_report(p, tmp_path / "rapport", by=("stadsdel", "termin"), quotes=0)
     assert report.parts  # two breakdowns, three units each: nine counts in all
-    assert calls == {"document_kinds_meta": 1, "meta_keys": 1, "coded_rows": 1, "segment_counts": 1}
+    # metadata fields once; group sizes once per grouping (none, stadsdel, termin); no row per
+    # document for the counts (the questionnaire part still reads the survey's answers)
+    assert calls == {"meta_keys": 1, "group_sizes": 3, "iter_documents": 2, "respondents": 1}
     p.close()
 
 

@@ -7,7 +7,8 @@ any code under a group. Document-level counts answer "in how many interviews was
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -69,48 +70,28 @@ class CodeCounts:
 
 
 class Documents:
-    """Every document's kind and metadata, the project's metadata fields, segments per document and
-    the coded rows, each read once: what one command's counts share (a report counts a dozen tables).
+    """The project's metadata fields and the size of each group of documents, each read once: what one
+    command's counts share (a report counts a dozen tables). One row per group, never one per document.
 
     Made per command and dropped with it, so it never outlives a change to the project.
     """
 
     def __init__(self, store: Store):
         self.store = store
-        self.kind: dict[int, str] = {}
-        self.meta: dict[int, dict[str, Any]] = {}
-        for doc_id, kind, meta in store.document_kinds_meta():
-            self.kind[doc_id] = kind
-            self.meta[doc_id] = meta
         self.keys = frozenset(store.meta_keys())
-        self._segment_counts: dict[int, int] | None = None
-        self._coded: dict[tuple[str, ...] | None, list[tuple[int, int, str]]] = {}
+        self._sizes: dict[tuple[tuple[str, ...], str | None], list[tuple[str, tuple[str | None, ...], int, int]]] = {}
 
-    def of_kind(self, kind: str | None) -> dict[int, dict[str, Any]]:
-        """Metadata per document id, of one kind or all."""
-        if kind is None:
-            return self.meta
-        return {i: m for i, m in self.meta.items() if self.kind[i] == kind}
-
-    def segment_counts(self) -> dict[int, int]:
-        if self._segment_counts is None:
-            self._segment_counts = self.store.segment_counts()
-        return self._segment_counts
-
-    def coded(self, coders: Sequence[str] | None = None) -> list[tuple[int, int, str]]:
-        """(segment id, document id, code) of every positive coding and segment it covers (`Store.coded_rows`)."""
-        key = tuple(coders) if coders else None
-        if key not in self._coded:
-            self._coded[key] = [(s, d, c) for s, d, c, _ in self.store.coded_rows(coders=coders)]
-        return self._coded[key]
+    def sizes(self, by: Sequence[str], kind: str | None) -> list[tuple[str, tuple[str | None, ...], int, int]]:
+        """(kind, JSON text of each `by` value, documents, segments) per group (`Store.group_sizes`)."""
+        key = (tuple(by), kind)
+        if key not in self._sizes:
+            self._sizes[key] = self.store.group_sizes(by, kind=kind)
+        return self._sizes[key]
 
 
-def group_values(meta: dict[str, Any], by: Sequence[str]) -> tuple[str, ...]:
-    return tuple(str(meta.get(f) if meta.get(f) not in (None, "") else MISSING) for f in by)
-
-
-def group_key(meta: dict[str, Any], by: Sequence[str]) -> str:
-    return " / ".join(group_values(meta, by))
+def group_label(value: Any) -> str:
+    """A metadata value as a group is named: its text, or "(saknas)" when it is missing or empty."""
+    return str(value if value not in (None, "") else MISSING)
 
 
 def code_counts(
@@ -125,7 +106,8 @@ def code_counts(
     """Count coded segments, documents or respondents per code (groups roll up) and metadata group.
 
     A respondent is a survey respondent (their answers are several documents) or, for notes
-    from a group interview, the document itself.
+    from a group interview, the document itself. The database gives one row per group and
+    per coded unit in unit order, so memory follows the size of the table, not of the project.
     """
     if unit not in UNITS:
         raise InputError(_("unknown counting unit '{unit}' — choose segment, document or respondent").format(unit=unit),
@@ -146,59 +128,87 @@ def code_counts(
     rows = _tree_order(cb, order)
     ancestors = {c.id: [a.id for a in cb.ancestors(c.id)] for c in cb.codes}
 
-    doc_meta = docs.of_kind(kind)
-    kinds_counted = [kind] if kind else list(KIND_LABELS)
-    kind_of = {i: docs.kind[i] for i in doc_meta if docs.kind[i] in kinds_counted}
-    kinds = {k: n for k in KIND_LABELS if (n := sum(1 for v in kind_of.values() if v == k))}
+    sizes = docs.sizes(by, kind)
+    n_kind: dict[str, int] = {}
+    for k, _raw, n_docs, _n_segs in sizes:
+        n_kind[k] = n_kind.get(k, 0) + n_docs
+    kinds = {k: n_kind[k] for k in KIND_LABELS if n_kind.get(k)}
     # Interviews and survey answers are never one base: with both, every group is split by kind.
     split = bool(by) and len(kinds) > 1 and unit != "respondent"  # a group interview is a respondent too
 
-    def values(doc_id: int, meta: dict[str, Any]) -> tuple[str, ...]:
-        vals = group_values(meta, by)
-        return (KIND_LABELS[kind_of[doc_id]], *vals) if split else vals
+    # a group's labels, worked out once per distinct (kind, values) and not per row
+    named: dict[tuple[str, tuple[str | None, ...]], tuple[str, ...]] = {}
 
-    # each document's group, worked out once per count (it is asked for per base, per coding, per label)
-    vals_of = {i: values(i, m) for i, m in doc_meta.items()} if by else {}
-    key_of = {i: " / ".join(v) for i, v in vals_of.items()}
+    def values(doc_kind: str, raw: tuple[str | None, ...]) -> tuple[str, ...]:
+        vals = named.get((doc_kind, raw))
+        if vals is None:
+            vals = tuple(group_label(None if r is None else json.loads(r)) for r in raw)
+            vals = named[(doc_kind, raw)] = (KIND_LABELS[doc_kind], *vals) if split else vals
+        return vals
 
-    def gkey(doc_id: int, meta: dict[str, Any]) -> str:
-        key = key_of.get(doc_id)
-        return key if key is not None else " / ".join(values(doc_id, meta))
+    def gkey(doc_kind: str, raw: tuple[str | None, ...]) -> str:
+        return " / ".join(values(doc_kind, raw)) if by else TOTAL
 
     # Terms in time order, other values in Swedish alphabetical order, field by field.
     fields = ("kind", *by) if split else by
-    groups = [" / ".join(g) for g in group_order(fields, vals_of.values())] if by else None
-    survey = {i for i, k in docs.kind.items() if k == "survey"} if unit == "respondent" else set()
-    bases = _bases(docs, doc_meta, by, unit, survey, gkey)
+    groups = [" / ".join(g) for g in group_order(fields, (values(k, raw) for k, raw, _, _ in sizes))] if by else None
+    bases: dict[str, int] = {}
+    kinds_by_group: dict[str, dict[str, int]] = {}
+    for k, raw, n_docs, n_segs in sizes:
+        g = gkey(k, raw)
+        bases[g] = bases.get(g, 0) + (n_segs if unit == "segment" else n_docs)
+        in_group = kinds_by_group.setdefault(g, {})
+        in_group[k] = in_group.get(k, 0) + n_docs
+    if unit == "respondent":  # a respondent answers in several documents: counted once per group
+        per_values = store.respondent_counts(by, kind=kind)
+        names = [gkey("survey", raw) for raw, _n in per_values]
+        if len(set(names)) == len(names):
+            bases = {g: n for g, (_raw, n) in zip(names, per_values)}
+        else:  # several values name one group ("" and a missing value): count each respondent once
+            bases = _respondent_bases(store, by, kind, gkey)
+    total_base = sum(bases.values())
 
-    obs = []
     counted = set(rows)
-    for seg_id, doc_id, code_id in docs.coded(coders):
-        meta = doc_meta.get(doc_id)  # the coding's document: the same metadata the row would carry
-        if meta is None:
-            continue
-        unit_id = _unit(unit, seg_id, doc_id, meta, survey)
-        g = gkey(doc_id, meta) if by else TOTAL
-        for c in [code_id, *ancestors.get(code_id, [])]:
-            if c in counted:
-                obs.append((unit_id, c, g))
-    table = tally(obs, rows, groups, bases if by else {TOTAL: sum(bases.values())})
-    total = tally(((u, c, TOTAL) for u, c, _ in obs), rows, None, {TOTAL: sum(bases.values())})
+    obs = (
+        (unit_id, c, gkey(doc_kind, raw))
+        for unit_id, doc_kind, raw, code_id in store.coded_units(unit, by, kind=kind, coders=coders)
+        for c in (code_id, *ancestors.get(code_id, ()))
+        if c in counted
+    )
+    table = tally(obs, rows, groups, bases if by else {TOTAL: total_base}, units_in_order=True)
+    # the same units over all groups: the table's row totals
+    total = CountTable(categories=table.categories, groups=(TOTAL,), bases={TOTAL: total_base},
+                       counts={(c, TOTAL): n for c, n in table.totals.items() if n}, totals=dict(table.totals))
     depth = {c: len(ancestors.get(c, [])) for c in rows}
     labels = {c: cb.get(c).name for c in rows}
-    kinds_by_group: dict[str, list[str]] = {}
-    for i, m in doc_meta.items() if groups else ():  # one pass, not one per group
-        kinds_by_group.setdefault(gkey(i, m), []).append(kind_of[i])
-    base_labels = {g: _base_label(unit, kinds_by_group.get(g, [])) for g in (groups or [])}
-    base_labels[TOTAL] = _base_label(unit, list(kind_of.values()))
+    base_labels = {g: _base_label(unit, kinds_by_group.get(g, {})) for g in (groups or [])}
+    base_labels[TOTAL] = _base_label(unit, n_kind)
     return CodeCounts(table=table, total=total, unit=unit, by=by, labels=labels, depth=depth,
                       base_labels=base_labels, kinds=kinds)
 
 
-def _base_label(unit: str, kinds_of_docs: Sequence[str]) -> str:
+def _respondent_bases(
+    store: Store, by: tuple[str, ...], kind: str | None, gkey: Callable[[str, tuple[str | None, ...]], str],
+) -> dict[str, int]:
+    """Distinct respondents per group, from rows that come ordered by respondent."""
+    bases: dict[str, int] = {}
+    current: str | None = None
+    seen: set[str] = set()
+    for unit_id, raw in store.respondent_groups(by, kind=kind):
+        if unit_id != current:
+            current = unit_id
+            seen.clear()
+        g = gkey("survey", raw)  # never split by kind: only the values name the group
+        if g not in seen:
+            seen.add(g)
+            bases[g] = bases.get(g, 0) + 1
+    return bases
+
+
+def _base_label(unit: str, docs_per_kind: Mapping[str, int]) -> str:
     """What a base counts: 'anteckningar', 'segment i enkätsvar', 'respondenter', or a mix spelled out."""
     words = {"note": KIND_LABELS["note"], "survey": "respondenter" if unit == "respondent" else KIND_LABELS["survey"]}
-    n = {k: kinds_of_docs.count(k) for k in KIND_LABELS if k in kinds_of_docs}
+    n = {k: docs_per_kind[k] for k in KIND_LABELS if docs_per_kind.get(k)}
     if len(n) == 1:
         (k,) = n
         return f"segment i {words[k]}" if unit == "segment" else words[k]
@@ -226,28 +236,3 @@ def _tree_order(cb: Codebook, ids: list[str]) -> list[str]:
         if code.parent is None and not code.is_group:
             visit(code.id)
     return out
-
-
-def _unit(unit: str, seg_id: int, doc_id: int, meta: dict[str, Any], survey: set[int]) -> Any:
-    if unit == "segment":
-        return seg_id
-    if unit == "respondent" and doc_id in survey and meta.get("respondent") not in (None, ""):
-        return ("r", str(meta["respondent"]))
-    return ("d", doc_id) if unit == "respondent" else doc_id
-
-
-def _bases(
-    docs: Documents, doc_meta: dict[int, dict[str, Any]], by: tuple[str, ...], unit: str, survey: set[int],
-    key: Callable[[int, dict[str, Any]], str],
-) -> dict[str, int]:
-    bases: dict[str, int] = {}
-    if unit == "respondent":
-        units: dict[str, set[Any]] = {}
-        for doc_id, meta in doc_meta.items():
-            units.setdefault(key(doc_id, meta) if by else TOTAL, set()).add(_unit(unit, 0, doc_id, meta, survey))
-        return {g: len(u) for g, u in units.items()}
-    seg_counts = docs.segment_counts() if unit == "segment" else {}
-    for doc_id, meta in doc_meta.items():
-        g = key(doc_id, meta) if by else TOTAL
-        bases[g] = bases.get(g, 0) + (seg_counts.get(doc_id, 0) if unit == "segment" else 1)
-    return bases

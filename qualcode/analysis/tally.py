@@ -111,26 +111,53 @@ def tally(
     categories: Sequence[str],
     groups: Sequence[str] | None = None,
     bases: Mapping[str, int] | None = None,
+    units_in_order: bool = False,
 ) -> CountTable:
-    """Count distinct units per (category, group); see the module docstring."""
+    """Count distinct units per (category, group); see the module docstring.
+
+    `units_in_order=True` promises that each unit's observations come one after another (a query
+    ordered by unit): then only the current unit's cells are held, not every unit of every cell,
+    so memory follows the table's size and not the number of units.
+    """
     cats = tuple(dict.fromkeys(categories))
     grouped = groups is not None
     grps = tuple(dict.fromkeys(groups)) if groups is not None else (TOTAL,)
     cat_set, grp_set = set(cats), set(grps)
+    counts: dict[tuple[str, str], int] = {}
+    per_cat: dict[str, int] = {}
+    per_group: dict[str, int] = dict.fromkeys(grps, 0)
+    # the units seen so far: all of them, or (units in order) the current one's
     cells: dict[tuple[str, str], set[Hashable]] = {}
-    per_cat: dict[str, set[Hashable]] = {}
-    per_group: dict[str, set[Hashable]] = {g: set() for g in grps}
+    cats_seen: dict[str, set[Hashable]] = {}
+    groups_seen: dict[str, set[Hashable]] = {}
+    current: Hashable = _NONE
+
+    def flush() -> None:
+        for cell, units in cells.items():
+            counts[cell] = counts.get(cell, 0) + len(units)
+        for cat, units in cats_seen.items():
+            per_cat[cat] = per_cat.get(cat, 0) + len(units)
+        for g, units in groups_seen.items():
+            per_group[g] += len(units)
+        cells.clear()
+        cats_seen.clear()
+        groups_seen.clear()
+
     for unit, cat, group in observations:
         if cat not in cat_set:
             raise InputError(_("unknown category '{cat}' — valid: {cats}").format(cat=cat, cats=', '.join(cats)))
         g = group if grouped else TOTAL
         if g not in grp_set:
             raise InputError(_("unknown group '{g}' — valid: {grps}").format(g=g, grps=', '.join(grps)))
+        if units_in_order and unit != current:
+            flush()
+            current = unit
         cells.setdefault((cat, g), set()).add(unit)
-        per_cat.setdefault(cat, set()).add(unit)
-        per_group[g].add(unit)
+        cats_seen.setdefault(cat, set()).add(unit)
+        groups_seen.setdefault(g, set()).add(unit)
+    flush()
     if bases is None:
-        base_map = {g: len(per_group[g]) for g in grps}
+        base_map = {g: per_group[g] for g in grps}
     else:
         missing = [g for g in grps if g not in bases]
         if missing:
@@ -139,7 +166,10 @@ def tally(
     return CountTable(
         categories=cats,
         groups=grps,
-        counts={k: len(v) for k, v in cells.items()},
+        counts=counts,
         bases=base_map,
-        totals={c: len(per_cat.get(c, ())) for c in cats},
+        totals={c: per_cat.get(c, 0) for c in cats},
     )
+
+
+_NONE = object()  # no unit yet

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -38,6 +39,7 @@ from qualcode.core.i18n import _
 if TYPE_CHECKING:
     from qualcode.analysis.code_counts import CodeCounts, Documents
     from qualcode.project import Project
+    from qualcode.store.database import Store
 
 UNIT_LABELS = {"segment": "kodade segment", "document": "dokument", "respondent": "respondenter"}
 KIND_LABELS = {"note": "anteckning", "survey": "enkätsvar"}
@@ -109,7 +111,7 @@ def build_report(
     name = mask.mask(str(project.config.get("name") or project.root.name))
     draft = Report(f"Temasammanställning: {name}", (), summary, tuple(sections), tuple(kept_parts),
                    tuple(omitted), min_cell)
-    overview = _overview(project, counts, kind, min_cell, draft, by, docs)
+    overview = _overview(project, counts, kind, min_cell, draft, by)
     return Report(draft.title, overview, summary, draft.sections, draft.parts, draft.omitted, min_cell)
 
 
@@ -427,11 +429,10 @@ def _leave_out_empty(parts: Sequence[TablePart], min_cell: int) -> tuple[list[Ta
     return kept, omitted
 
 
-def _period(docs: Documents, kind: str | None) -> str:
+def _period(store: Store, kind: str | None) -> str:
     """The terms the material covers, first to last ("HT2016–VT2018, 4 terminer"), or ""."""
-    metas = docs.of_kind(kind).values()
     for f in ("termin", "term", "läsår"):
-        values = {m.get(f) for m in metas} - {None, ""}
+        values = {None if t is None else json.loads(t) for t in store.meta_value_texts(f, kind=kind)} - {None, ""}
         terms = [v for v in values if term(str(v)) is not None]
         if terms:
             ordered = natural_order(f, [str(t) for t in terms])
@@ -442,7 +443,7 @@ def _period(docs: Documents, kind: str | None) -> str:
 
 def _overview(
     project: Project, counts: Mapping[str, CodeCounts], kind: str | None, min_cell: int, report: Report,
-    by: Sequence[str], docs: Documents,
+    by: Sequence[str],
 ) -> tuple[str, ...]:
     store = project.store
     n = {k: store.count_documents(kind=k) for k in ("note", "survey") if kind in (None, k)}
@@ -450,18 +451,16 @@ def _overview(
     if n.get("note"):
         material.append(f"{n['note']} intervjuanteckningar")
     if n.get("survey"):
-        respondents = len({str(m.get("respondent")) for m in docs.of_kind("survey").values()
-                           if m.get("respondent") not in (None, "")})
+        respondents = store.count_respondents()
         material.append(f"{n['survey']} enkätsvar" + (f" från {respondents} respondenter" if respondents else ""))
-    in_scope = docs.of_kind(kind)
-    n_codings = sum(1 for _, doc_id, _ in docs.coded() if doc_id in in_scope)
+    n_codings = store.count_coded_rows(kind=kind)
     n_segments = counts["segment"].bases[TOTAL]
     lines = [f"Material: {' och '.join(material) or 'inga dokument'}; {n_segments} segment, {n_codings} kodningar."]
     asked = [p for p in report.parts if p.chapter == "Enkätfrågor"]
     if asked:
         lines.append(f"Enkät: {max(p.respondents for p in asked)} respondenter, {len(asked)} "
                      f"{'fråga' if len(asked) == 1 else 'frågor'} med fritextsvar ({'; '.join(p.title for p in asked)}).")
-    period = _period(docs, kind)
+    period = _period(store, kind)
     if period:
         lines.append(f"Period: {period}.")
     resp_base = counts["respondent"].bases[TOTAL]

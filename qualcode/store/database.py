@@ -194,6 +194,12 @@ class Store:
             raise DBAPIError.instance(sql, None, exc, self._driver_error, hide_parameters=True) from exc
         return int(cur.rowcount)
 
+    def _meta_json(self, key: str) -> tuple[str, str]:
+        """SQL for a document's metadata value as JSON text (NULL when the key is absent), and its bind value."""
+        if self.pg:
+            return "((d.meta::json -> ?)::text)", key
+        return "(d.meta -> ?)", _meta_path(key)
+
     def _meta_value(self, key: str) -> tuple[str, str]:
         """SQL for a document's metadata value as text, and its bind value."""
         if self.pg:
@@ -809,10 +815,10 @@ class Store:
         return int(self._x(f"SELECT COUNT(*) FROM documents d {where}", params).fetchone()[0])
 
     def meta_keys(self) -> list[str]:
-        keys: dict[str, None] = {}
-        for (meta,) in self._x("SELECT DISTINCT meta FROM documents"):
-            keys.update(dict.fromkeys(json.loads(meta)))
-        return list(keys)
+        """The metadata fields any document has, in alphabetical (code point) order."""
+        sql = ("SELECT DISTINCT json_object_keys(d.meta::json) FROM documents d" if self.pg
+               else "SELECT DISTINCT j.key FROM documents d, json_each(d.meta) j")
+        return sorted(str(r[0]) for r in self._x(sql))
 
     def _doc_filters(
         self,
@@ -1323,6 +1329,116 @@ class Store:
         """Number of segments per document (of one unit, or all)."""
         sql = "SELECT document_id, COUNT(*) FROM segments" + (" WHERE unit = ?" if unit else "") + " GROUP BY document_id"
         return {r[0]: r[1] for r in self._x(sql, (unit,) if unit else ())}
+
+    # Counting in the database: one row per group or per unit, never one Python dict per document.
+    # A group is a document's kind and the JSON text of each field's value (None when absent);
+    # the analysis package turns the few distinct texts into the labels a reader sees.
+
+    def _group_select(self, fields: Sequence[str]) -> tuple[list[str], list[Any]]:
+        exprs, binds = [], []
+        for f in fields:
+            expr, bind = self._meta_json(f)
+            exprs.append(expr)
+            binds.append(bind)
+        return exprs, binds
+
+    def _respondent_unit(self) -> tuple[str, list[Any]]:
+        """SQL for the counting unit 'respondent': 'r:<id>' for a survey answer with a respondent, else 'd:<document id>'."""
+        expr, bind = self._meta_value("respondent")
+        sql = (f"(CASE WHEN d.kind = 'survey' AND {expr} IS NOT NULL AND {expr} <> '' THEN 'r:' || {expr} "
+               "ELSE 'd:' || CAST(d.id AS TEXT) END)")
+        return sql, [bind, bind, bind]
+
+    def group_sizes(self, fields: Sequence[str], kind: str | None = None) -> list[tuple[str, tuple[str | None, ...], int, int]]:
+        """(kind, JSON text of each field's value, documents, segments) per distinct group, in the order
+        of each group's first document; documents of finished imports, of one kind or all."""
+        where, params = self._doc_filters(kind=kind)
+        exprs, binds = self._group_select(fields)
+        cols = "".join(f", {e}" for e in exprs)
+        ordinals = ", ".join(str(i) for i in range(1, len(fields) + 2))
+        sql = (f"SELECT d.kind{cols}, COUNT(*), COALESCE(SUM(n.n), 0), MIN(d.id) FROM documents d "
+               "LEFT JOIN (SELECT document_id, COUNT(*) AS n FROM segments GROUP BY document_id) n ON n.document_id = d.id "
+               f"{where} GROUP BY {ordinals} ORDER BY MIN(d.id)")
+        k = len(fields)
+        return [(r[0], tuple(r[1:1 + k]), int(r[1 + k]), int(r[2 + k])) for r in self._x(sql, [*binds, *params])]
+
+    def respondent_counts(self, fields: Sequence[str], kind: str | None = None) -> list[tuple[tuple[str | None, ...], int]]:
+        """(JSON text of each field's value, distinct respondents) per distinct combination (see `_respondent_unit`)."""
+        where, params = self._doc_filters(kind=kind)
+        unit, ubinds = self._respondent_unit()
+        exprs, binds = self._group_select(fields)
+        cols = "".join(f"{e}, " for e in exprs)
+        group = (" GROUP BY " + ", ".join(str(i) for i in range(1, len(fields) + 1))) if fields else ""
+        sql = f"SELECT {cols}COUNT(DISTINCT {unit}) FROM documents d {where}{group}"
+        k = len(fields)
+        rows = self._x(sql, [*binds, *ubinds, *params])
+        return [(tuple(r[:k]), int(r[k])) for r in rows if int(r[k])]
+
+    def respondent_groups(self, fields: Sequence[str], kind: str | None = None) -> Iterator[tuple[str, tuple[str | None, ...]]]:
+        """(respondent unit, JSON text of each field's value) once per distinct pair, ordered by unit
+        (see `_respondent_unit`): a respondent's rows come together, so a caller counts her once."""
+        where, params = self._doc_filters(kind=kind)
+        unit, ubinds = self._respondent_unit()
+        exprs, binds = self._group_select(fields)
+        cols = "".join(f", {e}" for e in exprs)
+        sql = f"SELECT DISTINCT {unit}{cols} FROM documents d {where} ORDER BY 1"
+        k = len(fields)
+        for r in self._x(sql, [*ubinds, *binds, *params]):
+            yield r[0], tuple(r[1:1 + k])
+
+    def coded_units(
+        self, unit: str, fields: Sequence[str], kind: str | None = None, coders: Sequence[str] | None = None,
+    ) -> Iterator[tuple[Any, str, tuple[str | None, ...], str]]:
+        """(unit, kind, JSON text of each field's value, code) once per distinct row, ordered by unit, for every
+        positive coding and segment it covers (as `coded_rows`) in documents of finished imports.
+
+        `unit` is 'segment' (segment id), 'document' (document id) or 'respondent' (see `_respondent_unit`).
+        """
+        where, params = self._doc_filters(kind=kind)
+        if unit == "respondent":
+            unit_sql, ubinds = self._respondent_unit()
+        else:
+            unit_sql, ubinds = ("s.id" if unit == "segment" else "d.id"), []
+        exprs, binds = self._group_select(fields)
+        cols = "".join(f", {e}" for e in exprs)
+        sql = (
+            f"SELECT DISTINCT {unit_sql}, d.kind{cols}, c.code_id FROM codings c "
+            "JOIN segments a ON a.id = c.segment_id "
+            "JOIN segments s ON s.document_id = c.document_id AND s.unit = a.unit "
+            "AND (s.id = c.segment_id OR (c.start < s.end AND s.start < c.end AND " + _ENOUGH.format(s="s") + ")) "
+            f"JOIN documents d ON d.id = s.document_id {where} AND c.source IN {POSITIVE_SQL}"
+        )
+        args: list[Any] = [*ubinds, *binds, *params]
+        if coders:
+            sql += f" AND c.coder IN ({','.join('?' * len(coders))})"
+            args += list(coders)
+        k = len(fields)
+        for r in self._x(sql + " ORDER BY 1", args):
+            yield r[0], r[1], tuple(r[2:2 + k]), r[2 + k]
+
+    def count_coded_rows(self, kind: str | None = None) -> int:
+        """How many (positive coding, segment it covers) pairs `coded_rows` gives in documents of finished imports."""
+        where, params = self._doc_filters(kind=kind)
+        sql = (
+            "SELECT COUNT(*) FROM codings c JOIN segments a ON a.id = c.segment_id "
+            "JOIN segments s ON s.document_id = c.document_id AND s.unit = a.unit "
+            "AND (s.id = c.segment_id OR (c.start < s.end AND s.start < c.end AND " + _ENOUGH.format(s="s") + ")) "
+            f"JOIN documents d ON d.id = s.document_id {where} AND c.source IN {POSITIVE_SQL}"
+        )
+        return int(self._x(sql, params).fetchone()[0])
+
+    def meta_value_texts(self, field: str, kind: str | None = None) -> list[str | None]:
+        """The distinct values of one metadata field (JSON text; None: absent) in documents of finished imports."""
+        where, params = self._doc_filters(kind=kind)
+        expr, bind = self._meta_json(field)
+        return [r[0] for r in self._x(f"SELECT DISTINCT {expr} FROM documents d {where}", [bind, *params])]
+
+    def count_respondents(self) -> int:
+        """Distinct respondents of the survey answers (metadata 'respondent', empty ones left out)."""
+        where, params = self._doc_filters(kind="survey")
+        expr, bind = self._meta_value("respondent")
+        sql = f"SELECT COUNT(DISTINCT {expr}) FROM documents d {where} AND {expr} <> ''"
+        return int(self._x(sql, [bind, *params, bind]).fetchone()[0])
 
     def document_meta(self, kind: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
         where, params = self._doc_filters(kind=kind)

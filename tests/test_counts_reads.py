@@ -45,8 +45,8 @@ def test_a_report_reads_no_document_one_by_one(tmp_path, monkeypatch):
     report = build_report(p, tmp_path / "rapport", by=("stadsdel", "termin"), quotes=0)
     assert report.parts  # two breakdowns, three units each: nine counts in all
     # metadata fields once; group sizes once per grouping (none, stadsdel, termin); no row per
-    # document for the counts (the questionnaire part still reads the survey's answers)
-    assert calls == {"meta_keys": 1, "group_sizes": 3, "iter_documents": 2, "respondents": 1}
+    # document, and no survey texts read when the survey has no numbered questions
+    assert calls == {"meta_keys": 1, "group_sizes": 3}
     p.close()
 
 

@@ -299,13 +299,16 @@ def questionnaire_parts(
     questions = dict(questions or {})
     if project.store.count_documents(kind="survey") == 0:
         return []
-    answers = project_answers(project.store)
     # The order the fields were imported (the questionnaire's own), not alphabetical.
-    field_order: dict[str, None] = {}
-    for doc in project.store.iter_documents(kind="survey"):
-        if doc.meta.get("field") is not None:
-            field_order.setdefault(str(doc.meta["field"]), None)
-    imported = list(field_order)
+    imported, keys, lacking = project.store.survey_columns()
+    numbered: dict[str, int] = {}
+    for c in {"respondent", *imported, *(keys - {"respondent", "field"})}:
+        if _set_name(c) != c:
+            numbered[_set_name(c)] = numbered.get(_set_name(c), 0) + 1
+    if not lacking and all(n < 2 for n in numbered.values()):
+        return []  # no question in numbered answer fields: the answers' texts need not be read
+    answers = project_answers(project.store)
+    field_order = dict.fromkeys(imported)
     sets_cols: dict[str, list[str]] = {}
     for c in sorted(answers.columns, key=lambda c: imported.index(c) if c in field_order else len(imported)):
         if _set_name(c) != c:

@@ -1433,6 +1433,26 @@ class Store:
         expr, bind = self._meta_json(field)
         return [r[0] for r in self._x(f"SELECT DISTINCT {expr} FROM documents d {where}", [bind, *params])]
 
+    def survey_columns(self) -> tuple[list[str], set[str], int]:
+        """The survey's columns without reading its answers: the answer fields in import order, the metadata
+        keys of its respondents and answers, and how many answers lack the metadata 'respondent' or 'field'."""
+        where, params = self._doc_filters(kind="survey")
+        field, fbind = self._meta_value("field")
+        resp, rbind = self._meta_value("respondent")
+        fields = [str(r[0]) for r in self._x(
+            f"SELECT {field}, MIN(d.id) FROM documents d {where} AND {field} IS NOT NULL GROUP BY 1 ORDER BY 2",
+            [fbind, *params, fbind])]
+        if self.pg:
+            keys_sql = ("SELECT DISTINCT json_object_keys(d.meta::json) FROM documents d {where} "
+                        "UNION SELECT DISTINCT json_object_keys(r.meta::json) FROM respondents r")
+        else:
+            keys_sql = ("SELECT DISTINCT j.key FROM documents d, json_each(d.meta) j {where} "
+                        "UNION SELECT DISTINCT j.key FROM respondents r, json_each(r.meta) j")
+        keys = {str(r[0]) for r in self._x(keys_sql.format(where=where), params)}
+        lacking = int(self._x(f"SELECT COUNT(*) FROM documents d {where} AND ({resp} IS NULL OR {field} IS NULL)",
+                              [*params, rbind, fbind]).fetchone()[0])
+        return fields, keys, lacking
+
     def count_respondents(self) -> int:
         """Distinct respondents of the survey answers (metadata 'respondent', empty ones left out)."""
         where, params = self._doc_filters(kind="survey")

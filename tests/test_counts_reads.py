@@ -60,3 +60,20 @@ def test_shared_reads_give_the_counts_a_fresh_read_gives(tmp_path):
             assert shared.to_records() == fresh.to_records() and shared.base_labels == fresh.base_labels
     assert code_counts(p, by=("stadsdel",), unit="document", documents=docs).to_records()[0]["Bromma"] == 7
     p.close()
+
+
+def test_quotes_read_only_the_codings_they_show(tmp_path, monkeypatch):
+    p = _project(tmp_path)  # P13 on 20 segments, T-LON on 15
+    real = Store.iter_codings
+    read: list[str] = []
+
+    def counted(self, *a, **k):
+        for coding, seg in real(self, *a, **k):
+            read.append(coding.code_id)
+            yield coding, seg
+
+    monkeypatch.setattr(Store, "iter_codings", counted)
+    report = build_report(p, tmp_path / "rapport", quotes=2)
+    shown = [q for s in report.sections for c in s.codes for q in c.quotes]
+    assert len(shown) == 4 and sorted(read) == ["P13", "P13", "T-LON", "T-LON"]
+    p.close()

@@ -507,15 +507,15 @@ def _quotes(
     out: dict[str, tuple[ReportQuote, ...]] = {}
     texts: dict[int, str] = {}
     for code in leaves:
-        best: dict[int, tuple[tuple[Any, ...], Any, Any]] = {}
-        for coding, seg in store.iter_codings(code=[code], sources=POSITIVE_SOURCES):
-            rank = (seg.id not in flagged, coding.source != "manual", -(coding.score or 0.0), seg.document_id, seg.idx)
-            if seg.id not in best or rank < best[seg.id][0]:
-                best[seg.id] = (rank, coding, seg)
-        chosen = sorted(best.values(), key=lambda t: t[0])[:n]
-        sections = store.segment_structure([seg.id for _, _, seg in chosen])
+        # best first from the database; the first n segments are read, not every coding of the code
+        chosen: dict[int, tuple[Any, Any]] = {}
+        for coding, seg in store.iter_codings(code=[code], sources=POSITIVE_SOURCES, order="quote"):
+            chosen.setdefault(seg.id, (coding, seg))
+            if len(chosen) == n:
+                break
+        sections = store.segment_structure(list(chosen))
         quotes = []
-        for _rank, coding, seg in chosen:
+        for coding, seg in chosen.values():
             text = _trim(mask.mask(quote_text(texts.get(seg.document_id) or texts.setdefault(
                 seg.document_id, store.get_document(seg.document_id).text), coding.start, coding.end)))
             source_parts = [KIND_LABELS.get("survey" if "respondent" in seg.meta else "note", "")]

@@ -1167,7 +1167,8 @@ class Store:
         max_score: float | None = None,
         order: str = "segment",
     ) -> Iterator[tuple[Coding, Segment]]:
-        """Codings joined with their segments, filtered; `order` is 'segment' or 'score'."""
+        """Codings joined with their segments, filtered; `order` is 'segment', 'score' or 'quote'
+        (on a flagged key quote first, then manual before accepted, highest score, document order)."""
         where, params = self._doc_filters(meta=meta, document=document)
         clauses = [where[len("WHERE "):]] if where else []
         if code:
@@ -1198,7 +1199,12 @@ class Store:
         if max_score is not None:
             clauses.append("c.score <= ?")
             params.append(max_score)
-        order_by = "c.code_id, c.score DESC, c.id" if order == "score" else "s.document_id, s.unit, s.idx, c.start, c.code_id, c.id"
+        order_by = {
+            "score": "c.code_id, c.score DESC, c.id",
+            "quote": "(CASE WHEN EXISTS (SELECT 1 FROM quotes q WHERE q.segment_id = c.segment_id) THEN 0 ELSE 1 END), "
+                     "(CASE WHEN c.source = 'manual' THEN 0 ELSE 1 END), COALESCE(c.score, 0) DESC, "
+                     "s.document_id, s.idx, s.unit, c.start, c.code_id, c.id",
+        }.get(order, "s.document_id, s.unit, s.idx, c.start, c.code_id, c.id")
         sql = (
             "SELECT c.*, s.unit, s.idx, s.start AS seg_start, s.end AS seg_end, s.lemmas, "
             "substr(d.text, s.start + 1, s.end - s.start) AS text, d.name AS document_name, d.meta AS meta "

@@ -10,14 +10,14 @@ from qualcode.project import init_project
 from qualcode.store.database import Store
 
 
-def _project(tmp_path):
+def _project(tmp_path, db=None):
     path = tmp_path / "enkat.csv"
     rows = ["id;stadsdel;termin;kommentar"] + [
         f"r{i};{['Bromma', 'Farsta', 'Älvsjö'][i % 3]};{['HT2016', 'VT2017'][i % 2]};Lokalerna är trånga, svar {i}."
         for i in range(30)
     ]
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    p = init_project(tmp_path / "p", coder="anna")
+    p = init_project(tmp_path / "p", coder="anna", db=db)
     import_survey(p, path, ["kommentar"], id_column="id")
     ids = [s.id for s in p.store.iter_segments()]
     add_codes(p, ids[:20], ["P13"])
@@ -39,8 +39,8 @@ def _count_reads(monkeypatch):
     return calls
 
 
-def test_a_report_reads_no_document_one_by_one(tmp_path, monkeypatch):
-    p = _project(tmp_path)
+def test_a_report_reads_no_document_one_by_one(tmp_path, monkeypatch, project_db):
+    p = _project(tmp_path, project_db)
     calls = _count_reads(monkeypatch)
     report = build_report(p, tmp_path / "rapport", by=("stadsdel", "termin"), quotes=0)
     assert report.parts  # two breakdowns, three units each: nine counts in all
@@ -50,8 +50,8 @@ def test_a_report_reads_no_document_one_by_one(tmp_path, monkeypatch):
     p.close()
 
 
-def test_shared_reads_give_the_counts_a_fresh_read_gives(tmp_path):
-    p = _project(tmp_path)
+def test_shared_reads_give_the_counts_a_fresh_read_gives(tmp_path, project_db):
+    p = _project(tmp_path, project_db)
     docs = Documents(p.store)
     for unit in ("segment", "document", "respondent"):
         for by in ((), ("stadsdel",), ("termin", "stadsdel")):
@@ -62,8 +62,8 @@ def test_shared_reads_give_the_counts_a_fresh_read_gives(tmp_path):
     p.close()
 
 
-def test_quotes_read_only_the_codings_they_show(tmp_path, monkeypatch):
-    p = _project(tmp_path)  # P13 on 20 segments, T-LON on 15
+def test_quotes_read_only_the_codings_they_show(tmp_path, monkeypatch, project_db):
+    p = _project(tmp_path, project_db)  # P13 on 20 segments, T-LON on 15
     real = Store.iter_codings
     read: list[str] = []
 
@@ -76,4 +76,17 @@ def test_quotes_read_only_the_codings_they_show(tmp_path, monkeypatch):
     report = build_report(p, tmp_path / "rapport", quotes=2)
     shown = [q for s in report.sections for c in s.codes for q in c.quotes]
     assert len(shown) == 4 and sorted(read) == ["P13", "P13", "T-LON", "T-LON"]
+    p.close()
+
+
+def test_a_questionnaire_is_still_found_without_reading_texts_first(tmp_path, project_db):
+    path = tmp_path / "fragor.csv"
+    path.write_text("id;roll;langst_1;langst_2;kommentar\nr1;chef;lokaler;mentorer;Bra.\nr2;chef;lokaler;;Trångt.\n"
+                    "r3;;handledning;lokaler;\n", encoding="utf-8")
+    p = init_project(tmp_path / "q", coder="anna", db=project_db)
+    import_survey(p, path, ["langst_1", "langst_2", "kommentar"], id_column="id")
+    assert p.store.survey_columns() == (["langst_1", "langst_2", "kommentar"], {"field", "respondent", "roll"}, 0)
+    report = build_report(p, tmp_path / "rapport", by=("roll",), quotes=0, min_cell=0)
+    (part,) = [q for q in report.parts if q.chapter == "Enkätfrågor"]
+    assert part.respondents == 3 and len(part.tables) == 2  # positions, and times named per roll
     p.close()

@@ -112,6 +112,24 @@ def test_same_answer_from_two_respondents_is_two_documents(project, tmp_path):
     assert import_survey(project, path, ["m"], id_column="id").documents == 2
 
 
+def test_the_garbage_collector_settings_come_back_after_an_import(project, tmp_path):
+    """An import tunes the collector for its rows (qualcode.ingest.service._fewer_collections);
+    afterwards, and after a failed import, the process has its own settings again."""
+    import gc
+
+    saved = gc.get_threshold()
+    gc.set_threshold(600, 9, 8)
+    try:
+        path = write_cp1252_csv(tmp_path / "e.csv", ROWS)
+        import_survey(project, path, ["motivering"], id_column="id")
+        assert (gc.get_threshold(), gc.get_freeze_count()) == ((600, 9, 8), 0)
+        with pytest.raises(DuplicateImportError):
+            import_survey(project, path, ["motivering"], id_column="id")
+        assert (gc.get_threshold(), gc.get_freeze_count()) == ((600, 9, 8), 0)
+    finally:
+        gc.set_threshold(*saved)
+
+
 def test_answers_another_writer_stored_meanwhile_are_skipped(project, tmp_path, monkeypatch):
     """Between the first look for known content and the batch's transaction another connection
     imports the same answers: they are skipped, not stored twice (nor a unique-key error)."""

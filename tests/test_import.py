@@ -130,6 +130,20 @@ def test_the_garbage_collector_settings_come_back_after_an_import(project, tmp_p
         gc.set_threshold(*saved)
 
 
+def test_an_import_gives_its_connection_a_larger_cache_and_takes_it_back(project, tmp_path, monkeypatch):
+    from qualcode.ingest import service
+    from qualcode.store.database import BULK_CACHE_KB
+
+    if project.store.pg:
+        pytest.skip("SQLite's page cache")
+    cache = lambda: project.store._x("PRAGMA cache_size").fetchone()[0]  # noqa: E731
+    before, during = cache(), []
+    segment_texts = service.segment_texts
+    monkeypatch.setattr(service, "segment_texts", lambda *a, **k: during.append(cache()) or segment_texts(*a, **k))
+    import_survey(project, write_cp1252_csv(tmp_path / "e.csv", ROWS), ["motivering"], id_column="id")
+    assert (during, cache()) == ([-BULK_CACHE_KB], before)
+
+
 def test_answers_another_writer_stored_meanwhile_are_skipped(project, tmp_path, monkeypatch):
     """Between the first look for known content and the batch's transaction another connection
     imports the same answers: they are skipped, not stored twice (nor a unique-key error)."""

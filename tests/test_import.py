@@ -184,6 +184,10 @@ def test_answers_another_writer_stored_meanwhile_are_skipped(project, tmp_path, 
         (lambda t: _write(t / "a.md", b"---\nx: 1\n---\n\n"), "notes", "ingen text"),
         (lambda t: _write(t / "a.pdf", b"%PDF"), "notes", "okänd filtyp '.pdf'"),
         (lambda t: _write(t / "d.csv", "id;m\n1;a;b;c\n".encode()), "survey", "rad 2: 4 fält men rubrikraden har 2"),
+        (lambda t: _write(t / "export.csv", b"PK\x03\x04\x14\x00\x06\x00" + bytes(200)), "survey", "är en Excel- eller Word-fil (.xlsx/.docx), inte text"),
+        (lambda t: _write(t / "gammal.csv", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(200)), "survey", "är en gammal Excel- eller Word-fil (.xls/.doc)"),
+        (lambda t: _write(t / "enkat.xls", b"id;m\n1;a\n"), "survey", "'.xls'-filer kan inte läsas"),
+        (lambda t: _write(t / "intervju.md", b"PK\x03\x04" + bytes(100)), "notes", "är en Excel- eller Word-fil"),
     ],
 )
 def test_bad_input_is_refused_and_nothing_is_written(project, tmp_path, make, call, message):
@@ -218,3 +222,51 @@ def test_explicit_wrong_encoding_suggests_the_fix(project, tmp_path):
 def _write(path, data: bytes):
     path.write_bytes(data)
     return path
+
+
+def test_title_lines_above_the_column_names_are_skipped_with_a_warning(project, tmp_path):
+    from qualcode.core.errors import QualcodeWarning
+
+    lines = ["Medarbetarenkät socialtjänsten 2017", "", "Utskrivet 2017-11-02",
+             *[";".join(f'"{c}"' if ";" in c else c for c in r) for r in ROWS]]
+    path = _write(tmp_path / "export.csv", "\n".join(lines).encode("cp1252"))
+    with pytest.warns(QualcodeWarning, match="kolumnnamnen står på rad 4"):
+        result = import_survey(project, path, ["motivering"], id_column="id")
+    assert result.documents == 2
+    assert next(project.store.iter_documents()).meta["stadsdel"] == "Skärholmen"
+
+
+def test_title_rows_above_the_header_in_a_sheet_are_skipped(project, tmp_path):
+    from openpyxl import Workbook
+
+    from qualcode.core.errors import QualcodeWarning
+
+    wb = Workbook()
+    wb.active.append(["Enkät HT2017"])
+    wb.active.append([])
+    for row in ROWS:
+        wb.active.append(row)
+    wb.save(tmp_path / "enkat.xlsx")
+    with pytest.warns(QualcodeWarning, match="rad 3"):
+        assert import_survey(project, tmp_path / "enkat.xlsx", ["motivering"], id_column="id").documents == 2
+
+
+def test_a_one_column_file_whose_answers_hold_commas_is_one_column(project, tmp_path):
+    path = _write(tmp_path / "kommentarer.csv", "Kommentar\nBra, men trångt\nLokalerna är bra\nFör lite tid, för många ärenden\n".encode())
+    assert import_survey(project, path, ["Kommentar"]).documents == 3
+    assert [d.text for d in project.store.iter_documents()][0] == "Bra, men trångt"
+
+
+def test_answers_that_look_like_a_header_are_not_taken_for_one():
+    """A single-cell first row is a title only when the row below has named, unique columns as wide as the data."""
+    from qualcode.ingest.readers import _header_index
+
+    assert _header_index([["Enkät"], [], ["id", "m"], ["1", "a"]]) == 2
+    assert _header_index([["Kommentar"], ["Bra", " men trångt"], ["Lokalerna"]]) == 0  # the rows below seldom fill two
+    assert _header_index([["Kommentar"], ["ja", "ja"], ["1", "2", "3"]]) == 0  # a row below is wider
+    assert _header_index([["id", "m"], ["1", "a"]]) == 0
+    assert _header_index([["x"], ["y"]]) == 0
+    # asked for columns: the row that names them, however sparse the answers
+    assert _header_index([["Enkät"], ["id", "m"], ["1", ""], ["2", ""]]) == 0
+    assert _header_index([["Enkät"], ["id", "m"], ["1", ""], ["2", ""]], want=["m"]) == 1
+    assert _header_index([["Kommentar"], ["Bra", "men"], ["x"]], want=["Kommentar"]) == 0

@@ -213,7 +213,8 @@ def survey_codes(
     0/1 column for that code; any other column lists codes per cell ('P13, P02' or '13;2')."""
     from qualcode.ingest.readers import iter_table_rows
 
-    rows = list(iter_table_rows(Path(path), encoding=encoding, delimiter=delimiter, sheet=sheet))
+    want = [*columns, *([id_column] if id_column else [])]
+    rows = list(iter_table_rows(Path(path), encoding=encoding, delimiter=delimiter, sheet=sheet, want=want))
     if not rows:
         return {}
     missing = [c for c in columns if c not in rows[0]]

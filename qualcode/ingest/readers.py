@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -43,12 +44,26 @@ def _check_exists(path: Path) -> None:
         raise InputError(_("the file '{path}' is empty — nothing to import").format(path=path))
 
 
+_ZIP = b"PK\x03\x04"  # xlsx and docx are zip files
+_OLE = b"\xd0\xcf\x11\xe0"  # old Excel (.xls) and Word (.doc) files
+
+
+def _check_not_binary(path: Path, head: bytes) -> None:
+    """A spreadsheet or Word file under a .csv/.txt/.md name is named as such (other binary data is
+    refused later, by its NUL characters, with their line)."""
+    if head.startswith(_ZIP):
+        raise InputError(_("'{path}' is an Excel or Word file (.xlsx/.docx), not text — give it its right name ending (.xlsx or .docx) and import it again").format(path=path), value=str(path))
+    if head.startswith(_OLE):
+        raise InputError(_("'{path}' is an old Excel or Word file (.xls/.doc), not text — open it and save it as .xlsx, .docx or CSV (UTF-8)").format(path=path), value=str(path))
+
+
 def detect_encoding(path: Path) -> str:
     """The encoding of a text file: utf-8-sig, utf-16 or cp1252; raises if none fits."""
     with path.open("rb") as fh:
         head = fh.read(4)
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             return "utf-16"
+        _check_not_binary(path, head + fh.read(8192))
         fh.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()
         offset = 0
@@ -287,14 +302,18 @@ def iter_table_rows(
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | None = None,
+    want: Sequence[str] = (),
 ) -> Iterator[dict[str, str]]:
-    """Stream a CSV or XLSX as dicts of strings (header = first row), without loading it whole."""
+    """Stream a CSV or XLSX as dicts of strings, without loading it whole. The header is the first
+    row, or the first to name every column in `want` when title lines come above it."""
     _check_exists(path)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        yield from _iter_xlsx(path, sheet)
+        yield from _iter_xlsx(path, sheet, want)
         return
     if suffix not in (".csv", ".tsv", ".txt"):
+        if suffix in (".xls", ".ods", ".numbers"):
+            raise InputError(_("'{name}': {suffix} files cannot be read — open it and save it as .xlsx or CSV (UTF-8)").format(name=path.name, suffix=suffix))
         raise InputError(_("'{name}': unknown table file type '{suffix}' — use .csv or .xlsx").format(name=path.name, suffix=suffix))
     enc = encoding or detect_encoding(path)
     errors = "strict"
@@ -310,20 +329,45 @@ def iter_table_rows(
         delim = delimiter or ("\t" if suffix == ".tsv" else sniff_delimiter(sample.lstrip("\ufeff")))
         if delim in ("\\t", "tab"):
             delim = "\t"
-        reader = csv.reader(fh, delimiter=delim)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise InputError(_("'{path}' is empty — nothing to import").format(path=path)) from None
-        except UnicodeDecodeError:
-            raise InputError(_("could not read '{path}' as {enc}").format(path=path, enc=enc), value=str(path), hint=_ENCODING_HINT) from None
-        header = [h.lstrip("\ufeff").strip() for h in header]
+
+        def first_rows(delim: str) -> tuple[Any, list[tuple[int, list[str]]]]:
+            fh.seek(0)
+            reader = csv.reader(fh, delimiter=delim)
+            head: list[tuple[int, list[str]]] = []
+            try:
+                for row in reader:
+                    head.append((reader.line_num, row))
+                    if len(head) > _PREAMBLE_ROWS:
+                        break
+            except UnicodeDecodeError:
+                raise InputError(_("could not read '{path}' as {enc}").format(path=path, enc=enc), value=str(path), hint=_ENCODING_HINT) from None
+            except csv.Error as exc:
+                raise InputError(_("'{path}' line {line}: broken CSV ({exc}) — check the quotation marks on the line").format(path=path, line=reader.line_num, exc=exc)) from None
+            if not head:
+                raise InputError(_("'{path}' is empty — nothing to import").format(path=path))
+            return reader, head
+
+        reader, head = first_rows(delim)
+        at = _header_index([r for _n, r in head], want)
+        if delimiter is None and suffix != ".tsv" and len(head[at][1]) == 1 and any(_filled(r) > 1 for _n, r in head[at + 1:]):
+            # one column of answers (its name holds no delimiter) whose answers hold commas: not a delimiter
+            delim = _NO_DELIMITER
+            reader, head = first_rows(delim)
+            at = _header_index([r for _n, r in head], want)
+        if at:
+            _warn_preamble(path, head[at][0], [r for _n, r in head[:at]])
+        header = [h.lstrip("\ufeff").strip() for h in head[at][1]]
         _check_header(header, path)
-        line = 1
+        line = head[at][0]
         width = len(header)
-        try:
+
+        def numbered() -> Iterator[tuple[int, list[str]]]:
+            yield from head[at + 1:]
             for row in reader:
-                line = reader.line_num
+                yield reader.line_num, row
+
+        try:
+            for line, row in numbered():
                 if not "".join(row).strip():  # only empty or blank cells
                     continue
                 if len(row) < width:
@@ -344,6 +388,58 @@ def iter_table_rows(
             raise InputError(_("'{path}' line {line}: broken CSV ({exc}) — check the quotation marks on the line").format(path=path, line=line, exc=exc)) from None
 
 
+# Title lines above the column names (a survey tool's export: "Enkät 2017", a blank line, then
+# the header) are skipped when they hold at most one cell and the header comes within this many rows.
+_PREAMBLE_ROWS = 20
+_NO_DELIMITER = "\x1f"  # the unit separator: never in a survey answer, so each line is one field
+
+
+def _filled(row: Sequence[str]) -> int:
+    return sum(1 for c in row if c.strip())
+
+
+def _header_index(rows: list[list[str]], want: Sequence[str] = ()) -> int:
+    """Where the column names are among the first rows: 0, or the row after title lines of at most
+    one cell each. With `want` (the columns asked for) it is the first row that names them all.
+    Without, it is the first row of two or more unique names that the rows below it fit under and
+    mostly fill (so a one-column file whose answers hold the delimiter keeps its first row)."""
+    if not rows or _filled(rows[0]) > 1:
+        return 0
+    for i, row in enumerate(rows):
+        if _filled(row) > 1:
+            break
+    else:
+        return 0
+    if any(_filled(r) > 1 for r in rows[:i]):
+        return 0
+    names = [c.strip() for c in row if c.strip()]
+    if want:
+        return i if set(want) <= set(names) else 0
+    if len(set(names)) < len(names) or any(len(n) > 80 for n in names):
+        return 0
+    below = [r for r in rows[i + 1:] if _filled(r)]
+    if not below or max(_width(r) for r in below) > _width(row) or 2 * sum(_filled(r) > 1 for r in below) < len(below):
+        return 0
+    return i
+
+
+def _width(row: Sequence[str]) -> int:
+    return max((i + 1 for i, c in enumerate(row) if c.strip()), default=0)
+
+
+def _warn_preamble(path: Path, header_line: int, skipped: list[list[str]]) -> None:
+    import warnings
+
+    from qualcode.core.errors import QualcodeWarning
+
+    title = next((c.strip() for r in skipped for c in r if c.strip()), "")
+    warnings.warn(QualcodeWarning(
+        _("'{path}': the column names are on line {line}; the title lines above them were skipped ({title})").format(
+            path=path, line=header_line, title=sample_text(title, 40) if title else _("blank")),
+        value=str(path),
+    ), stacklevel=3)
+
+
 def _show(delim: str) -> str:
     return "\\t" if delim == "\t" else delim
 
@@ -356,7 +452,7 @@ def _check_header(header: list[str], path: Path) -> None:
         raise InputError(_("'{path}': the column names {dupes} appear more than once — rename them").format(path=path, dupes=dupes))
 
 
-def _iter_xlsx(path: Path, sheet: str | None) -> Iterator[dict[str, str]]:
+def _iter_xlsx(path: Path, sheet: str | None, want: Sequence[str] = ()) -> Iterator[dict[str, str]]:
     import zipfile
 
     from openpyxl import load_workbook
@@ -372,15 +468,19 @@ def _iter_xlsx(path: Path, sheet: str | None) -> Iterator[dict[str, str]]:
             raise InputError(_("'{path}' has no sheet '{sheet}' — sheets: {sheetnames}").format(path=path, sheet=sheet, sheetnames=', '.join(wb.sheetnames)))
         ws = wb[sheet] if sheet else wb.worksheets[0]
         rows = ws.iter_rows(values_only=True)
-        try:
-            header = [_xlsx_cell(h).strip() for h in next(rows)]
-        except StopIteration:
-            raise InputError(_("'{path}': the sheet '{title}' is empty — nothing to import").format(path=path, title=ws.title)) from None
+        head = [[_xlsx_cell(v) for v in values] for values in itertools.islice(rows, _PREAMBLE_ROWS + 1)]
+        if not head:
+            raise InputError(_("'{path}': the sheet '{title}' is empty — nothing to import").format(path=path, title=ws.title))
+        at = _header_index(head, want)
+        if at:
+            _warn_preamble(path, at + 1, head[:at])
+        header = [h.strip() for h in head[at]]
+        rows = itertools.chain(head[at + 1:], rows)  # type: ignore[arg-type]
         while header and not header[-1]:
             header.pop()
         _check_header(header, path)
         for values in rows:
-            cells = [_xlsx_cell(v) for v in values]
+            cells = [v if isinstance(v, str) else _xlsx_cell(v) for v in values]
             if not any(c.strip() for c in cells):
                 continue
             yield {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h}
@@ -409,8 +509,10 @@ def read_table(
     return pd.DataFrame(rows, dtype=str)
 
 
-def table_columns(path: str | Path, encoding: str | None = None, delimiter: str | None = None, sheet: str | None = None) -> list[str]:
-    for row in iter_table_rows(Path(path), encoding=encoding, delimiter=delimiter, sheet=sheet):
+def table_columns(
+    path: str | Path, encoding: str | None = None, delimiter: str | None = None, sheet: str | None = None, want: Sequence[str] = (),
+) -> list[str]:
+    for row in iter_table_rows(Path(path), encoding=encoding, delimiter=delimiter, sheet=sheet, want=want):
         return list(row.keys())
     return []
 
@@ -438,7 +540,8 @@ def read_survey(
     `cases`, when given, receives (respondent, metadata) for every row, whatever its text
     cells hold: a respondent with only empty comments is still a respondent."""
     path = Path(path)
-    rows = iter_table_rows(path, encoding=encoding, delimiter=delimiter, sheet=sheet)
+    want = [*spec.text_columns, *([spec.id_column] if spec.id_column else []), *(spec.meta_columns or ())]
+    rows = iter_table_rows(path, encoding=encoding, delimiter=delimiter, sheet=sheet, want=want)
     first = next(rows, None)
     if first is None:
         raise InputError(_("'{path}' has only a header row — no answers to import").format(path=path))

@@ -359,7 +359,8 @@ def import_survey(
         coded = survey_codes(path, codes_columns, project.codebook, id_column, encoding, delimiter, sheet)
         if meta_columns is None:
             skip = set(text_columns) | set(codes_columns) | {id_column}
-            meta_columns = [c for c in table_columns(path, encoding, delimiter, sheet) if c not in skip]
+            want = [*text_columns, *([id_column] if id_column else [])]
+            meta_columns = [c for c in table_columns(path, encoding, delimiter, sheet, want) if c not in skip]
     spec = SurveySpec(tuple(text_columns), id_column, tuple(meta_columns) if meta_columns is not None else None)
     cases: list[tuple[str, dict[str, Any]]] = []
     docs = read_survey(path, spec, encoding=encoding, delimiter=delimiter, sheet=sheet, extra_meta=meta, cases=cases)

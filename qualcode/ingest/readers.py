@@ -475,7 +475,7 @@ def _iter_xlsx(path: Path, sheet: str | None, want: Sequence[str] = ()) -> Itera
         if at:
             _warn_preamble(path, at + 1, head[:at])
         header = [h.strip() for h in head[at]]
-        rows = itertools.chain(head[at + 1:], rows)  # type: ignore[arg-type]
+        rows = itertools.chain(head[at + 1:], rows)
         while header and not header[-1]:
             header.pop()
         _check_header(header, path)

@@ -223,12 +223,15 @@ def test_a_legacy_project_is_backed_up_stamped_and_upgraded(tmp_path):
     again.close()
 
 
-def test_a_legacy_project_at_the_last_numbered_migration_is_only_stamped(tmp_path):
+def test_a_legacy_project_at_the_last_numbered_migration_is_stamped_there_and_upgraded(tmp_path):
+    """The last numbered migration is revision 0012; only the revisions after it run (0013 on)."""
     db = tmp_path / "qualcode.db"
     make_legacy_db(db, upto=len(MIGRATIONS)).close()
     st = Store.open(db)
-    assert st.schema_revision() == HEAD and st.backup is None
-    assert not list(tmp_path.glob("qualcode.db.bak-*"))
+    assert st.schema_revision() == HEAD
+    assert st.backup is not None and st.backup.name.startswith(f"qualcode.db.bak-{len(MIGRATIONS):04d}-")
+    [entry] = list(st.iter_audit())
+    assert entry.detail["from"] == f"{len(MIGRATIONS):04d}"
     st.close()
 
 

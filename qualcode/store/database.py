@@ -100,7 +100,7 @@ STALE_IMPORT_SECONDS = 600
 
 # The Alembic revisions in order (qualcode/store/migrations/versions); revision N carries the old
 # numbered migration N over one for one. Append only. A test checks HEAD against the script directory.
-REVISIONS: tuple[str, ...] = tuple(f"{n:04d}" for n in range(1, 13))
+REVISIONS: tuple[str, ...] = tuple(f"{n:04d}" for n in range(1, 14))
 HEAD = REVISIONS[-1]
 SCHEMA_VERSION = int(HEAD)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -1620,6 +1620,48 @@ class Store:
             f"AND score IS NOT NULL AND coder IN ({','.join('?' * len(coders))})"
         )
         yield from ((r[0], r[1], r[2], r[3]) for r in self._x(sql, list(coders)))
+
+    def open_suggestion_groups(self, coders: Sequence[str]) -> list[tuple[str, str, str | None]]:
+        """(coder, code id, model version) of each group of open suggestions `coders` hold.
+
+        Found by a few index seeks per code (index codings_coder_code), not by reading the suggestions.
+        """
+        codes = [r[0] for r in self._x("SELECT id FROM codes ORDER BY id")]
+        head = "SELECT model_version FROM codings WHERE coder = ? AND source = 'suggested' AND code_id = ? AND "
+        out: list[tuple[str, str, str | None]] = []
+        for coder in dict.fromkeys(coders):
+            for code in codes:
+                if self._x(head + "model_version IS NULL LIMIT 1", (coder, code)).fetchone() is not None:
+                    out.append((coder, code, None))
+                r = self._x(head + "model_version IS NOT NULL ORDER BY model_version LIMIT 1", (coder, code)).fetchone()
+                while r is not None:
+                    out.append((coder, code, r[0]))
+                    r = self._x(head + "model_version > ? ORDER BY model_version LIMIT 1", (coder, code, r[0])).fetchone()
+        return out
+
+    def suggestions_near(
+        self, coder: str, code_id: str, model_version: str | None, threshold: float,
+    ) -> list[tuple[int, float | None]]:
+        """(id, score) of one group's open suggestions nearest `threshold`: the lowest score at or above
+        it and the highest below it (the lowest id at that score), and the lowest id without a score.
+
+        Only suggestions on documents of finished imports count, as in `iter_codings`.
+        """
+        version = "c.model_version IS NULL" if model_version is None else "c.model_version = ?"
+        params: list[Any] = [coder, code_id] + ([] if model_version is None else [model_version])
+        base = (f"FROM codings c JOIN documents d ON d.id = c.document_id WHERE c.coder = ? AND c.source = 'suggested' "
+                f"AND c.code_id = ? AND {version} AND {self._finished} ")
+        out: list[tuple[int, float | None]] = []
+        for side, direction in (("c.score >= ?", "ASC"), ("c.score < ?", "DESC")):
+            r = self._x(f"SELECT c.score {base}AND {side} ORDER BY c.score {direction} LIMIT 1",
+                        [*params, threshold]).fetchone()
+            if r is not None:
+                (first,) = self._x(f"SELECT MIN(c.id) {base}AND c.score = ?", [*params, r[0]]).fetchone()
+                out.append((int(first), float(r[0])))
+        (unscored,) = self._x(f"SELECT MIN(c.id) {base}AND c.score IS NULL", params).fetchone()
+        if unscored is not None:
+            out.append((int(unscored), None))
+        return out
 
     def segments_with_codes(self, code_ids: Sequence[str], sources: Sequence[str]) -> set[int]:
         """Ids of segments that have one of `code_ids` with one of `sources` (any coder)."""

@@ -111,7 +111,9 @@ codings = Table(
     Index("codings_code", "code_id"),
     Index("codings_segment", "segment_id", "code_id", "coder"),
     Index("codings_document", "document_id", "code_id", "coder", "start"),
-    Index("codings_coder", "coder", "source"),
+    # a coder's codings of one source; the open suggestions of one code and model by score
+    # (the browser's next uncertain suggestion seeks in it instead of reading every suggestion)
+    Index("codings_coder_code", "coder", "source", "code_id", "model_version", "score"),
 )
 
 audit = Table(

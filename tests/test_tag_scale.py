@@ -1,0 +1,82 @@
+"""Tagging and the browser at scale: the next segment and the next uncertain suggestion read a few
+rows through indexes, and give what reading everything gives (on both engines)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from helpers import make_project
+from qualcode.coding.uncertainty import Margins
+from qualcode.coding.workspace import next_uncertain
+from qualcode.core.records import MODEL_CODER, DocumentIn, SegmentIn
+
+
+def _by_reading_all(project, coder, threshold=None):
+    """The next uncertain suggestion as it was found before: every open suggestion read and measured."""
+    margins = Margins(project.store, threshold)
+    keys = [(margins.margin(c), c.id) for c, _s in project.store.iter_codings(coder=[MODEL_CODER, coder],
+                                                                             sources=("suggested",))]
+    return min(keys)[1] if keys else None
+
+
+@pytest.fixture
+def scored(tmp_path, project_db):
+    """120 answers with suggestions of two models (one with per-code thresholds), some without a
+    score or a model, equal scores, the coder's own open suggestions, and an import still running."""
+    rng = random.Random(5)
+    project = make_project(tmp_path, db=project_db)
+    st = project.store
+    leaves = [c.id for c in project.codebook.leaves][:8]
+    with st.transaction():
+        st.save_model("m2", project.codebook.hash(), {"thresholds": {c: rng.uniform(0.2, 0.8) for c in leaves}}, {}, b"")
+        running = st.add_import("pågår.csv", "survey", {}, status="running")
+        hidden = set()
+        for n in range(120):
+            doc = st.add_document(DocumentIn(f"svar-{n}", "survey", f"svar nummer {n}", {}), f"h{n}",
+                                  import_id=running if n % 10 == 7 else None)
+            st.add_segments([SegmentIn(doc, "response", 0, 0, 5, "")])
+            if n % 10 == 7:
+                hidden.add(doc)
+        for sid, doc, *_rest in st.table_rows("segments"):  # all of them: iter_segments hides a running import
+            for code in rng.sample(leaves, rng.randint(0, 3)):
+                score = None if rng.random() < 0.05 else rng.choice([0.5, 0.25, round(rng.random(), 2), rng.random()])
+                if doc in hidden:
+                    score = 0.5  # closest of all, but not shown while its import runs
+                version = rng.choice(["m1", "m2", "m2", None])
+                holder = "anna" if rng.random() < 0.05 else MODEL_CODER
+                st.upsert_coding(sid, code, holder, "suggested", score=score, model_version=version)
+    yield project
+    project.close()
+
+
+def test_next_uncertain_is_the_closest_of_all_suggestions(scored):
+    for coder, threshold in (("anna", None), ("anna", 0.5), ("bo", None), ("bo", 0.31), ("anna", 3.0)):
+        nxt = next_uncertain(scored, coder, threshold=threshold)
+        assert nxt is not None and nxt.coding_id == _by_reading_all(scored, coder, threshold), (coder, threshold)
+    # decided suggestions drop out one by one, and the next is always the closest of the rest
+    st = scored.store
+    while (nxt := next_uncertain(scored, "anna")) is not None:
+        assert nxt.coding_id == _by_reading_all(scored, "anna")
+        with st.transaction():
+            st.set_coding_source(nxt.coding_id, "rejected")
+    assert _by_reading_all(scored, "anna") is None
+
+
+def test_next_uncertain_without_suggestions(tmp_path):
+    project = make_project(tmp_path)
+    assert next_uncertain(project, "anna") is None
+    project.close()
+
+
+def test_the_nearest_suggestion_is_an_index_seek(scored):
+    if scored.store.pg:
+        pytest.skip("SQLite's planner")
+    plan = scored.store.conn.exec_driver_sql(  # the query Store.suggestions_near runs first, above the threshold
+        "EXPLAIN QUERY PLAN SELECT c.score FROM codings c JOIN documents d ON d.id = c.document_id "
+        "WHERE c.coder = ? AND c.source = 'suggested' AND c.code_id = ? AND c.model_version = ? "
+        "AND c.score >= ? ORDER BY c.score ASC LIMIT 1", (MODEL_CODER, "P01", "m2", 0.5),
+    ).fetchall()
+    text = " ".join(str(tuple(r)) for r in plan)
+    assert "codings_coder_code" in text and "TEMP B-TREE" not in text, text

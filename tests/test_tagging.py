@@ -374,6 +374,47 @@ def test_failed_write_leaves_queue_and_state_as_they_were(project, monkeypatch):
     assert s.current_id == ids[1]
 
 
+def test_a_write_failing_after_the_queue_moved_puts_the_queue_back(project, monkeypatch):
+    """done, skip and undo change the queue before the state is saved; a failure there undoes that."""
+    proj, ids = project
+    s = TagSession(proj, coder="anna", spec=QueueSpec(order="document"))
+    s.apply("")
+    s.apply("s")
+    before = list(s.queue)
+    assert before == [ids[2], ids[3], ids[4], ids[1]]
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(proj.store, "save_tag_state", broken)
+    for command in ("", "s", "u"):
+        with pytest.raises(RuntimeError):
+            s.apply(command)
+        assert list(s.queue) == before, command
+    monkeypatch.undo()
+    s.apply("u")  # the skip of ids[1] is undone: it comes first again
+    assert list(s.queue) == [ids[1], ids[2], ids[3], ids[4]]
+    s.apply("")
+    assert list(s.queue) == [ids[2], ids[3], ids[4]]
+
+
+def test_has_reviewed_is_membership_in_reviewed(project):
+    proj, ids = project
+    st = proj.store
+    with st.transaction():
+        st.mark_reviewed(ids[0], "anna")
+        st.upsert_coding(ids[1], "P13", "anna", "manual")
+        st.upsert_coding(ids[3], "P06", "anna", "rejected")
+        st.upsert_coding(ids[4], "P13", "anna", "suggested", score=0.4)  # not a judgement
+        d = st.get_segment(ids[0]).document_id
+        a, b = st.get_segment(ids[1]).start, st.get_segment(ids[2]).end
+        st.put_coding(d, a, b, "paragraph", "T-LON", "bo", "manual")  # bo's span over 1 and 2
+    for coder in ("anna", "bo", "cilla"):
+        judged = st.reviewed(coder)
+        assert [st.has_reviewed(i, coder) for i in ids] == [i in judged for i in ids], coder
+    assert st.reviewed("anna") == {ids[0], ids[1], ids[3]} and st.reviewed("bo") == {ids[1], ids[2]}
+
+
 def test_blind_key_quote_flags_are_each_coders_own(project):
     proj, ids = project
     st = proj.store

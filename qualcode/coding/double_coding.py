@@ -393,7 +393,7 @@ class AdjudicationSession:
         sid = cur.segment.id
         with store.transaction():
             previous = [c for c in store.codings_for_segment(sid) if c.coder == CONSENSUS]
-            was = sid in store.reviewed(CONSENSUS)
+            was = store.has_reviewed(sid, CONSENSUS)
             for c in previous:
                 store.delete_coding(c.id)
             for code in sorted(self.proposal):

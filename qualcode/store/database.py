@@ -1557,6 +1557,16 @@ class Store:
         )
         return {r[0] for r in rows}
 
+    def has_reviewed(self, segment_id: int, coder: str) -> bool:
+        """Whether `coder` has judged this segment (as `segment_id in reviewed(coder)`, reading one segment)."""
+        row = self._x(
+            "SELECT 1 FROM reviews WHERE segment_id = ? AND coder = ? UNION ALL "
+            f"SELECT 1 FROM codings c, segments s WHERE s.id = ? AND c.coder = ? "
+            f"AND c.source IN ('manual', 'accepted', 'rejected') AND {self._COVERS} LIMIT 1",
+            (segment_id, coder, segment_id, coder),
+        ).fetchone()
+        return row is not None
+
     def model_codings(self, model_coder: str, min_score: float | None = None) -> Iterator[tuple[int, str]]:
         """(segment_id, code_id) the model proposed: its own rows and decisions that kept its score."""
         sql = "SELECT DISTINCT segment_id, code_id FROM codings WHERE (coder = ? OR model_version IS NOT NULL)"

@@ -80,3 +80,38 @@ def test_the_nearest_suggestion_is_an_index_seek(scored):
     ).fetchall()
     text = " ".join(str(tuple(r)) for r in plan)
     assert "codings_coder_code" in text and "TEMP B-TREE" not in text, text
+
+
+def _plans_of(store, fn):
+    """SQLite's query plan of every statement `fn` runs on the store's connection."""
+    statements: list[str] = []
+    store._raw.set_trace_callback(statements.append)
+    try:
+        fn()
+    finally:
+        store._raw.set_trace_callback(None)
+    plans = {}
+    for sql in statements:
+        if sql.lstrip().upper().startswith("SELECT"):
+            plans[sql] = " ".join(str(tuple(r)) for r in store._raw.execute("EXPLAIN QUERY PLAN " + sql))
+    return plans
+
+
+def test_coding_a_segment_seeks_by_document_not_through_every_coding_of_the_code(tmp_path):
+    """upsert_coding looks for the coder's overlapping codings of the code in the segment's document;
+    walking the code's index in id order instead took 300-900 ms at 1,000,000 codings."""
+    project = make_project(tmp_path)
+    st = project.store
+    with st.transaction():
+        for n in range(3):
+            doc = st.add_document(DocumentIn(f"svar-{n}", "survey", f"svar nummer {n}", {}), f"h{n}")
+            st.add_segments([SegmentIn(doc, "response", 0, 0, 5, "")])
+        first, second, third = st.segment_ids()
+        st.upsert_coding(first, "P13", MODEL_CODER, "suggested", score=0.4)
+        plans = _plans_of(st, lambda: (st.upsert_coding(second, "P13", "anna", "manual"),
+                                       st.upsert_coding(second, "P13", "anna", "manual", memo="igen")))
+    reads = {sql: plan for sql, plan in plans.items() if "FROM codings" in sql}
+    assert reads, plans
+    for sql, plan in reads.items():
+        assert "codings_code (" not in plan, (sql, plan)
+    project.close()

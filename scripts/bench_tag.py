@@ -6,13 +6,30 @@ each step: the decision (its own transaction plus the session state) and the nex
 (segment, context, codes, suggestions). Run:
 
     python scripts/bench_tag.py [--docs 300] [--paras 20] [--steps 200] [--order uncertain]
+
+At scale, on a project built elsewhere (`scripts/bench_scale.py 1000000 --keep DIR`: 1,000,000
+survey answers, every one with stored suggestions); the session's decisions are written to
+it, so give it a copy:
+
+    python scripts/bench_tag.py --project DIR [--order document] [--retrain process|thread]
+
+`--retrain process`: the steps are timed while another process retrains, as a colleague's
+`qualcode train --cv 0` and then `qualcode suggest run` on the same project (steps are
+reported per phase; the suggest run is stopped once the steps are done, which keeps the
+batches it stored). `--retrain thread`: the session's own background retrain, as
+`qualcode tag` starts it (a thread in this process running train + suggest for the project).
+CPU time of this process is given beside wall time.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -70,25 +87,48 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--order", default="uncertain", choices=["uncoded", "uncertain", "document"])
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--project", type=Path, help="an existing project to tag in (its decisions are written to it)")
+    ap.add_argument("--coder", default="anna")
+    ap.add_argument("--retrain", choices=["process", "thread"], help="time the steps while the model retrains")
+    ap.add_argument("--pause", type=float, default=0.05, help="seconds between steps while retraining")
     args = ap.parse_args()
-    from qualcode.project import find_project
 
+    if args.project:
+        run(args, args.project, None)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "bench"
         t0 = time.perf_counter()
         build(root, args.docs, args.paras, args.seed)
-        built = time.perf_counter() - t0
-        with find_project(root) as project:
-            n_segments = project.store.count_segments()
-            t0 = time.perf_counter()
-            session = TagSession(project, coder="anna", spec=QueueSpec(order=args.order))
-            view = session.view()
-            start_ms = (time.perf_counter() - t0) * 1000
-            rng = random.Random(args.seed)
-            decide: list[float] = []
-            nxt: list[float] = []
-            for _ in range(args.steps):
+        run(args, root, time.perf_counter() - t0)
+
+
+def run(args: argparse.Namespace, root: Path, built: float | None) -> None:
+    from qualcode.coding.retrain import Retrainer, default_trainer
+    from qualcode.project import find_project
+
+    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}, {os.cpu_count()} cores")
+    with find_project(root) as project:
+        n_segments = project.store.count_segments()
+        n_suggestions = project.store.stats()["suggestions"]
+        retrainer = Retrainer(project.location or project.root, default_trainer(), every=1) if args.retrain == "thread" else None
+        c0, t0 = time.process_time(), time.perf_counter()
+        session = TagSession(project, coder=args.coder, spec=QueueSpec(order=args.order), retrainer=retrainer,
+                             session=f"bench-{args.order}")
+        view = session.view()
+        start_ms, start_cpu = (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000
+        writer = Writer(root) if args.retrain == "process" else None
+        if retrainer is not None:
+            retrainer.every = 1  # the first 'done' starts it
+        rng = random.Random(args.seed)
+        decide: list[float] = []
+        nxt: dict[str, list[tuple[float, float]]] = {}
+        try:
+            for i in range(args.steps):
                 if view is None:
+                    break
+                phase = writer.phase() if writer else ("retrain" if retrainer and retrainer.busy else "quiet")
+                if writer and phase == "done":
                     break
                 commands = []
                 if view.suggestions and rng.random() < 0.7:
@@ -99,14 +139,67 @@ def main() -> None:
                     t0 = time.perf_counter()
                     session.apply(c)
                     decide.append((time.perf_counter() - t0) * 1000)
-                t0 = time.perf_counter()
+                c0, t0 = time.process_time(), time.perf_counter()
                 session.apply("")  # done: save, then show the next segment
                 view = session.view()
-                nxt.append((time.perf_counter() - t0) * 1000)
-    print(f"project: {args.docs} documents, {n_segments} segments (built in {built:.1f} s), order={args.order}")
-    print(f"session start (queue + first view): {start_ms:.0f} ms")
-    print(f"next segment (save 'done' + next view), {len(nxt)} segments: {_stats(nxt)} (goal < 200 ms)")
+                nxt.setdefault(phase, []).append(((time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000))
+                if args.retrain:
+                    time.sleep(args.pause)
+                    if retrainer is not None and i == 0:
+                        time.sleep(2.0)  # let the thread get going
+        finally:
+            if writer:
+                writer.stop()
+    size = f"{built:.1f} s" if built is not None else str(root)
+    print(f"project: {n_segments:,} segments, {n_suggestions:,} open suggestions ({size}), order={args.order}")
+    print(f"session start (queue + first view): {start_ms:.0f} ms wall, {start_cpu:.0f} ms CPU")
+    for phase, values in nxt.items():
+        label = {"quiet": "", "train": " while `qualcode train` runs", "suggest": " while `qualcode suggest run` runs",
+                 "retrain": " while the session's retrain thread runs"}.get(phase, f" ({phase})")
+        print(f"next segment (save 'done' + next view){label}, {len(values)} segments: "
+              f"{_stats([w for w, _c in values])}; CPU {_stats([c for _w, c in values])} (goal < 50 ms)")
     print(f"one decision (accept/reject/add, own transaction), {len(decide)} decisions: {_stats(decide)}")
+    if writer:
+        print(f"retrain process: {writer.summary()}")
+
+
+class Writer:
+    """Another process retraining the project: `qualcode train --cv 0`, then `qualcode suggest run`."""
+
+    def __init__(self, root: Path):
+        exe = shutil.which("qualcode") or sys.exit("qualcode is not installed in this environment")
+        self.root = root
+        self.steps = [[exe, "train", "--cv", "0", "-p", str(root)], [exe, "suggest", "run", "-p", str(root)]]
+        self.names = ["train", "suggest"]
+        self.started = time.perf_counter()
+        self.times: list[str] = []
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._next()
+
+    def _next(self) -> None:
+        cmd = self.steps.pop(0)
+        self.t0 = time.perf_counter()
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def phase(self) -> str:
+        """'train', 'suggest' or 'done'; starts the next command when one has finished."""
+        assert self.proc is not None
+        if self.proc.poll() is not None:
+            name = self.names[len(self.times)]
+            self.times.append(f"{name} {time.perf_counter() - self.t0:.1f} s (exit {self.proc.returncode})")
+            if not self.steps:
+                return "done"
+            self._next()
+        return self.names[len(self.times)]
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.times.append(f"{self.names[len(self.times)]} stopped after {time.perf_counter() - self.t0:.1f} s")
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait()
+
+    def summary(self) -> str:
+        return "; ".join(self.times)
 
 
 def _stats(values: list[float]) -> str:

@@ -9,6 +9,14 @@ CSRF check, routing, the service call on its own connection in a worker thread, 
 template). Run:
 
     python scripts/bench_web.py [--chars 300000] [--codings 500] [--answers 100000] [--repeat 15]
+
+At scale, on a project built elsewhere (`scripts/bench_scale.py 1000000 --keep DIR`), the
+requests of a coder working through the suggestions: the next uncertain suggestion, the answer
+it opens, deciding it, and survey-grid pages; `--retrain process` times them again while
+another process runs `qualcode train --cv 0` and `qualcode suggest run` on the same project
+(as in `bench_tag.py`). Decisions are written to the project, so give it a copy:
+
+    python scripts/bench_web.py --project DIR [--retrain process] [--repeat 15]
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from qualcode.core.records import MODEL_CODER, DocumentIn, SegmentIn  # noqa: E402
 from qualcode.project import init_project  # noqa: E402
@@ -117,11 +126,17 @@ def main() -> None:
     ap.add_argument("--codings", type=int, default=500)
     ap.add_argument("--answers", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--project", type=Path, help="an existing (large) project: time a coder's requests on it")
+    ap.add_argument("--retrain", choices=["process"], help="with --project: again while another process retrains")
     args = ap.parse_args()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from starlette.testclient import TestClient
     from qualcode.web.app import create_app
+
+    if args.project:
+        at_scale(args, TestClient, create_app)
+        return
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "bench"
@@ -171,6 +186,77 @@ def main() -> None:
         for label, med, worst, note, goal in rows:
             flag = "ok" if med < goal else "OVER"
             print(f"{label:<66} {med:>10.1f} {worst:>8.1f}  < {goal} ms {flag} ({note})")
+
+
+def at_scale(args, TestClient, create_app) -> None:  # type: ignore[no-untyped-def]
+    """A coder's requests on a large existing project, quiet and (optionally) while it retrains."""
+    import os
+    import re
+
+    from bench_tag import Writer, _stats
+
+    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}, {os.cpu_count()} cores")
+    t0 = time.perf_counter()
+    app = create_app(args.project, "tok", retrain_every=0)
+    c = TestClient(app)
+    c.get("/?token=tok")
+    print(f"server start + overview page: {(time.perf_counter() - t0) * 1000:.0f} ms")
+    (session,) = app.state.sessions.values()
+    hx = {"X-CSRF-Token": session.csrf, "HX-Request": "true"}
+
+    def ok(r):  # type: ignore[no-untyped-def]
+        assert r.status_code in (200, 303), r.text[:300]
+        return r
+
+    def requests() -> dict[str, list[tuple[float, float]]]:
+        times: dict[str, list[tuple[float, float]]] = {}
+
+        def timed_one(label: str, fn):  # type: ignore[no-untyped-def]
+            c0, t = time.process_time(), time.perf_counter()
+            out = fn()
+            times.setdefault(label, []).append(((time.perf_counter() - t) * 1000, (time.process_time() - c0) * 1000))
+            return out
+
+        for i in range(args.repeat):
+            r = timed_one("next uncertain suggestion /suggestions/next", lambda: ok(c.get("/suggestions/next", follow_redirects=False)))
+            where = r.headers.get("location", "")
+            m = re.match(r"/documents/(\d+)#c(\d+)", where)
+            if not m:
+                break
+            doc, coding = m.groups()
+            timed_one("the answer it opens /documents/{id}", lambda: ok(c.get(f"/documents/{doc}")))
+            action = "reject" if i % 2 else "accept"
+            timed_one("decide it (accept/reject, re-rendered answer)",
+                      lambda: ok(c.post(f"/codings/{coding}/{action}?doc={doc}", headers=hx)))
+            page = 1 + (i * 997) % 20_000
+            timed_one("survey grid, page 1..20,000", lambda: ok(c.get(f"/grid?page={page}")))
+            timed_one("survey grid sorted by stadsdel, page 500", lambda: ok(c.get("/grid?sort=stadsdel&page=500")))
+            if writer_box and writer_box[0].phase() == "done":
+                break
+        return times
+
+    def show(title: str, times: dict[str, list[tuple[float, float]]]) -> None:
+        print(title)
+        for label, values in times.items():
+            print(f"  {label:<48} {_stats([w for w, _c in values])}; CPU {_stats([c for _w, c in values])}")
+
+    writer_box: list[Writer] = []
+    show("quiet:", requests())
+    if args.retrain:
+        writer_box.append(Writer(args.project))
+        try:
+            time.sleep(1.0)
+            phases = {}
+            while writer_box[0].phase() != "done" and len(phases) < 2:
+                phase = writer_box[0].phase()
+                if phase in phases:
+                    time.sleep(1.0)
+                    continue
+                phases[phase] = requests()
+                show(f"while `qualcode {'train --cv 0' if phase == 'train' else 'suggest run'}` runs:", phases[phase])
+        finally:
+            writer_box[0].stop()
+        print(f"retrain process: {writer_box[0].summary()}")
 
 
 if __name__ == "__main__":

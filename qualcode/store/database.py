@@ -1169,14 +1169,24 @@ class Store:
 
     def delete_suggestions(self, segment_ids: Sequence[int] | None = None, coder: str | None = None) -> int:
         """Remove open (source='suggested') suggestions, optionally for some segments only."""
+        if segment_ids is not None:
+            # The rows by segment first: with the coder and source in one statement the planner
+            # took the (coder, source) index, a walk through every suggestion of the model for
+            # each batch (0.6-3.5 s at 1,000,000, with the write lock held), not 2,000 seeks.
+            if not segment_ids:
+                return 0
+            ids = [r[0] for r in self._x(
+                f"SELECT id, coder, source FROM codings WHERE segment_id IN ({','.join('?' * len(segment_ids))})",
+                list(segment_ids)) if r[2] == "suggested" and (not coder or r[1] == coder)]
+            for start in range(0, len(ids), 10_000):
+                chunk = ids[start:start + 10_000]
+                self._x(f"DELETE FROM codings WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            return len(ids)
         sql = "DELETE FROM codings WHERE source = 'suggested'"
         params: list[Any] = []
         if coder:
             sql += " AND coder = ?"
             params.append(coder)
-        if segment_ids is not None:
-            sql += f" AND segment_id IN ({','.join('?' * len(segment_ids))})" if segment_ids else " AND 1 = 0"
-            params += list(segment_ids)
         return self._x(sql, params).rowcount
 
     def iter_codings(

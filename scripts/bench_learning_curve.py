@@ -227,6 +227,7 @@ def _variants() -> list[tuple[str, dict[str, Any], str]]:
         ("imported examples not giving way to her coding (import_k = 0)", {"import_k": 0.0}, ""),
         ("her codings weigh as imported ones (local_weight = 1)", {"local_weight": 1.0}, ""),
         ("keyword weights not learned (keyword_prior = 0)", {"keyword_prior": 0.0}, ""),
+        ("long segments scored whole (long_factor = 0)", {"long_factor": 0.0}, ""),
         ("classifier alone (no rules)", {"use_rules": False}, ""),
     ]
 

@@ -312,3 +312,28 @@ def test_exclude_names_contexts_in_which_a_keyword_does_not_count(shipped_rules)
     assert _hits(rules, far) == {"I": ("mentor",)}
     # the other keywords of the code are not affected
     assert _hits(rules, "Introduktionen ger varje klient en mentor.") == {"I": ("introduktion",)}
+
+
+def test_long_segments_are_scored_in_pieces_of_the_training_length():
+    cb = _codebook()
+    X, Y = _data(cb)
+    model = Suggester(cb).fit(X, Y)
+    assert model.segment_length_ == float(np.median([len(x) for x in X]))
+    long = tokenize([" ".join(LOK_TEXTS + OTHER_TEXTS)])[0]  # over twice the training segments' length
+    short = X[0]
+    size = int(round(model.segment_length_))
+    assert len(long) > model.long_factor * size >= len(short)
+    P, _rows = model.classifier_.decision_scores_rows([long, short])
+    pieces = [long[s:s + size] for s in range(0, len(long) - size // 2, size // 2)]
+    Q, _rows = model.classifier_.decision_scores_rows(pieces)
+    out = model._long_in_pieces([long, short], P)
+    np.testing.assert_allclose(out[0], Q.mean(axis=0))  # the mean of its pieces' scores
+    np.testing.assert_allclose(out[1], P[1])  # a segment of the training length is scored whole
+    S, _hits = model.predict_scores([long, short])
+    saved = Suggester.from_bytes(model.to_bytes(), cb)
+    assert saved.segment_length_ == model.segment_length_
+    np.testing.assert_allclose(saved.predict_scores([long, short])[0], S)
+    whole = model.set_params(long_factor=0.0).predict_scores([long, short])[0]
+    lok = [c.id for c in cb.leaves].index("LOK")
+    assert whole[0, lok] != pytest.approx(S[0, lok])
+    np.testing.assert_allclose(whole[1], S[1])

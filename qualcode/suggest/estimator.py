@@ -21,6 +21,11 @@ rejected suggestions are negative rows for their code. A keyword that fires in h
 without her code loses weight in the project: w_k = (positives + b) / (firings + b), b =
 `keyword_prior`, counted over her own (local) segments only.
 
+Length: a segment more than `long_factor` (2) times as long as the training segments (their
+median number of words) is scored by the classifier as the mean of its pieces of that length
+(half overlapping): a model learnt on short notes rates a long application paragraph as one
+of its own segments, not as a text whose every word weighs less. The rules read the whole.
+
 Structure: a keyword in a segment's section heading counts `section_rule_weight` (0.5) of one
 in its text, a keyword in the section's form prompt `prompt_rule_weight` (0: "chef" in "Som chef,
 beskriv …" is in every answer's prompt, not evidence for the answer); the heading's words are classifier features only with `section_features` (off:
@@ -72,6 +77,8 @@ DEFAULT_IMPORT_K = 20.0
 RULE_THRESHOLD = 0.5
 SECTION_RULE_WEIGHT = 0.5  # a keyword in the section heading counts half as much as one in the text
 PROMPT_RULE_WEIGHT = 0.0  # a keyword in the section's form prompt ("Som chef, beskriv …") is the question's, not the answer's
+LONG_FACTOR = 2.0  # a segment over 2 x the training segments' median length is scored in pieces of that length
+MIN_PIECE = 5  # words; shorter training segments give no pieces
 
 
 class SuggestError(QualcodeError):
@@ -250,6 +257,7 @@ class Suggester(BaseEstimator):
         section_features: bool = False,
         section_rule_weight: float = SECTION_RULE_WEIGHT,
         prompt_rule_weight: float = PROMPT_RULE_WEIGHT,
+        long_factor: float = LONG_FACTOR,
     ):
         self.codebook = codebook
         self.blend_k = blend_k
@@ -271,6 +279,7 @@ class Suggester(BaseEstimator):
         self.section_features = section_features
         self.section_rule_weight = section_rule_weight
         self.prompt_rule_weight = prompt_rule_weight
+        self.long_factor = long_factor
 
     def clone(self) -> Suggester:
         """A fresh, unfitted suggester with the same hyperparameters (and the codebook's prepared rows)."""
@@ -320,6 +329,7 @@ class Suggester(BaseEstimator):
         self.n_positives_ = {c: 0 for c in self.code_ids}
         self.cv_metrics_: dict[str, CodeMetrics] = {}
         self.keyword_weights_: dict[str, dict[str, float]] = {}
+        self.segment_length_ = 0.0
         self.global_threshold_ = RULE_THRESHOLD
         self.trained_at_ = time.strftime("%Y-%m-%dT%H:%M:%S")
         self.version_ = _version(self.codebook, "rules")
@@ -391,6 +401,7 @@ class Suggester(BaseEstimator):
             self.classifier_ = clf.fit(Xa, Ya, n_positives=n_pos_user, sample_weight=W)
         except ValueError as exc:  # e.g. no words left to learn from
             raise SuggestError(_("could not train on the segments ({exc}) — check that they have text").format(exc=exc)) from None
+        self.segment_length_ = float(np.median([_body_length(x) for x in X]))
         self.n_positives_ = {c: int(n) for c, n in zip(self.code_ids, n_pos_user)}
         self.alpha_, self.calibrators_, self.thresholds_ = {}, {}, {}
         self.cv_metrics_ = {}
@@ -514,6 +525,7 @@ class Suggester(BaseEstimator):
         words = None
         if self.classifier_ is not None and self.classifier_.models_:
             P, words = self.classifier_.decision_scores_rows(X)
+            P = self._long_in_pieces(X, P)
             for j, code in enumerate(self.code_ids):
                 if code in self.calibrators_:
                     a = self.alpha_[code]
@@ -525,6 +537,33 @@ class Suggester(BaseEstimator):
         empty = [i for i, x in enumerate(X) if len(x) == 0 or (x[0].form.startswith(ROLE_MARK))]
         S[empty] = 0.0
         return S, hits, words
+
+    def _long_in_pieces(self, X: Sequence[Sequence[Token]], P: np.ndarray) -> np.ndarray:
+        """Classifier scores with each segment over `long_factor` x the training length replaced by
+        the mean score of its pieces of the training length (half overlapping; section words in each)."""
+        size = int(round(getattr(self, "segment_length_", 0.0)))
+        factor = float(getattr(self, "long_factor", 0.0))
+        if factor <= 0 or size < MIN_PIECE or self.classifier_ is None:
+            return P
+        pieces: list[list[Token]] = []
+        owner: list[int] = []
+        for i, x in enumerate(X):
+            body = [t for t in x if not t.form.startswith(SECTION_MARK)]
+            if len(body) <= factor * size:
+                continue
+            section = [t for t in x if t.form.startswith(SECTION_MARK)]
+            step = max(1, size // 2)
+            for start in range(0, len(body) - size // 2, step):
+                pieces.append(section + body[start:start + size])
+                owner.append(i)
+        if not pieces:
+            return P
+        Q, _rows = self.classifier_.decision_scores_rows(pieces)
+        out = P.copy()
+        owners = np.asarray(owner)
+        for i in np.unique(owners):
+            out[i] = Q[owners == i].mean(axis=0)
+        return out
 
     def predict(self, X: Sequence[Sequence[Token]]) -> np.ndarray:
         """0/1 matrix: scores at or over each code's threshold."""
@@ -580,6 +619,7 @@ class Suggester(BaseEstimator):
             "codebook_examples": self.use_examples,
             "codebook_text": self.codebook_text,
             "global_threshold": getattr(self, "global_threshold_", None),
+            "segment_length": getattr(self, "segment_length_", None),
             "keyword_weights": {c: {k: w for k, w in kws.items() if w < 1.0}
                                 for c, kws in getattr(self, "keyword_weights_", {}).items()
                                 if any(w < 1.0 for w in kws.values())},
@@ -611,6 +651,11 @@ class Suggester(BaseEstimator):
         if not isinstance(obj, Suggester):
             raise SuggestError(_("the saved model is not a qualcode model"), hint=Hint(_("retrain"), command=("train",)))
         return obj
+
+
+def _body_length(tokens: Sequence[Token]) -> int:
+    """A segment's words, not counting its section heading's."""
+    return sum(1 for t in tokens if not t.form.startswith(SECTION_MARK))
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

@@ -1,13 +1,16 @@
 """Build a project of N generated comments through the CLI and time each step beside plain scripts.
 
     python scripts/bench_scale.py N [--train 1000] [--seed 0] [--keep DIR]
+    python scripts/bench_scale.py N --project DIR [--repeat 2]   # counts and report on a kept project
 
 Steps, each a separate `qualcode` process (wall time, CPU time, peak RSS from `wait4`, and
 the database size after it): `init`, `import survey` (a `;` CSV of N generated comments),
 `train` (on `--train` comments coded with their generated codes; the coding itself is set
 up in-process and not timed), `suggest run` (every uncoded segment, reasons stored),
 `counts --by stadsdel` and `report --by termin` (Markdown, DOCX and XLSX). Every comment
-carries the metadata `stadsdel` (7 districts) and `termin` (4 terms).
+carries the metadata `stadsdel` (7 districts) and `termin` (4 terms). With `--project DIR` (a
+project kept by `--keep`) nothing is built: only `counts` and `report` are measured on it, each
+`--repeat` times, so a change to them is measured without the import and suggest steps.
 
 References, measured in the same run, on the same texts, as plain scripts in this process:
 - import: "`spacy.blank('sv')` tokenizer + simplemma": read the CSV, hash each text, tokenize
@@ -82,7 +85,12 @@ def main() -> None:
     ap.add_argument("--train", type=int, default=1000, help="comments coded by hand before training")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--keep", type=Path, help="build the project here and keep it")
+    ap.add_argument("--project", type=Path, help="measure only counts and report on this kept project")
+    ap.add_argument("--repeat", type=int, default=1, help="with --project: runs of each step")
     args = ap.parse_args()
+    if args.project:
+        measure_counts_report(args.n, args.project, args.repeat)
+        return
 
     work = Path(tempfile.mkdtemp(prefix="qc-scale-"))
     proj = args.keep or work / "projekt"
@@ -147,6 +155,20 @@ def main() -> None:
     print(json.dumps({"n": args.n, "steps": {n: m for n, m, _ in results}, "ref_import": m_imp, "ref_suggest": m_sug}))
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def measure_counts_report(n: int, proj: Path, repeat: int) -> None:
+    """`counts --by stadsdel` and `report --by termin` on an existing project, `repeat` times each, alternating."""
+    work = Path(tempfile.mkdtemp(prefix="qc-scale-"))
+    steps = {"counts": ["counts", "--by", "stadsdel", "-p", str(proj)],
+             "report": ["report", "--out", str(work / "rapport"), "--by", "termin", "-p", str(proj)]}
+    results = [(name, run_step(cli, work)) for _ in range(repeat) for name, cli in steps.items()]
+    print(f"N = {n:,} ({proj}); {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
+    print(f"{'step':<16}{'wall s':>9}{'CPU s':>9}{'peak RSS MB':>13}")
+    for name, m in results:
+        print(f"{name:<16}{m['wall']:>9.1f}{m['cpu']:>9.1f}{m['rss']:>13.0f}")
+    print(json.dumps({"n": n, "project": str(proj), "runs": [{"step": name, **m} for name, m in results]}))
+    shutil.rmtree(work, ignore_errors=True)
 
 
 def _codes_for(document_name: str, by_id: dict[str, tuple[str, ...]]) -> tuple[str, ...] | None:

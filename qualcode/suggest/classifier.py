@@ -53,6 +53,72 @@ def char_wb_ngrams(text: str, lo: int = 3, hi: int = 5) -> list[str]:
     return out
 
 
+class WordCounts:
+    """The words of a batch of lemma texts: each distinct word once, and a documents x words count matrix.
+
+    What depends only on a word (its character n-grams) is then computed once per distinct word
+    and spread to the documents by one sparse product, not once per occurrence.
+    """
+
+    def __init__(self, texts: Sequence[str]):
+        from scipy import sparse
+
+        index: dict[str, int] = {}
+        cols: list[int] = []
+        indptr = [0]
+        for text in texts:
+            cols.extend([index.setdefault(w, len(index)) for w in text.split()])
+            indptr.append(len(cols))
+        self.words = list(index)
+        counts = sparse.csr_matrix(
+            (np.ones(len(cols), dtype=np.int64), np.asarray(cols, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+            shape=(len(texts), len(index)),
+        )
+        counts.sum_duplicates()
+        self.counts = counts
+
+    def char_ngram_counts(self, vocabulary: dict[str, int], lo: int, hi: int,
+                          cache: dict[str, tuple[int, ...]] | None = None):  # type: ignore[no-untyped-def]
+        """documents x n-grams counts of the `char_wb` n-grams in `vocabulary` (as `CountVectorizer`
+        counts them: out-of-vocabulary n-grams are left out); `cache` keeps each word's n-gram ids."""
+        from scipy import sparse
+
+        cache = {} if cache is None else cache
+        ids: list[int] = []
+        indptr = [0]
+        for word in self.words:
+            hit = cache.get(word)
+            if hit is None:
+                hit = tuple(vocabulary[g] for g in _word_char_ngrams(word, lo, hi) if g in vocabulary)
+                if len(cache) < 500_000:
+                    cache[word] = hit
+            ids.extend(hit)
+            indptr.append(len(ids))
+        per_word = sparse.csr_matrix(
+            (np.ones(len(ids), dtype=np.int64), np.asarray(ids, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+            shape=(len(self.words), len(vocabulary)),
+        )
+        per_word.sum_duplicates()
+        out = (self.counts @ per_word).tocsr()
+        out.sort_indices()
+        return out
+
+
+def char_tfidf(vectorizer: Any, texts: Sequence[str], lo: int, hi: int,
+               cache: dict[str, tuple[int, ...]] | None = None):  # type: ignore[no-untyped-def]
+    """`vectorizer.transform(texts)` for a fitted `char_wb_ngrams` TF-IDF vectorizer, the same matrix,
+    with the n-grams counted once per distinct word of the batch (`WordCounts`)."""
+    from scipy import sparse
+
+    tfidf = getattr(vectorizer, "_tfidf", None)
+    if tfidf is None:  # not a scikit-learn TfidfVectorizer as we know it: its own transform
+        return vectorizer.transform(texts)
+    counts = WordCounts(texts).char_ngram_counts(vectorizer.vocabulary_, lo, hi, cache)
+    X = sparse.csr_array((counts.data.astype(vectorizer.dtype), counts.indices.astype(np.int32),
+                          counts.indptr.astype(np.int32)), shape=counts.shape)
+    return tfidf.transform(X, copy=False)
+
+
 def best_threshold(scores: np.ndarray, y: np.ndarray, default: float = DEFAULT_THRESHOLD) -> tuple[float, float]:
     """The threshold on a 0.05 grid with the best F1 (ties: nearest the default), and that F1."""
     best_t, best_f = default, -1.0
@@ -156,9 +222,12 @@ class CodeClassifier(BaseEstimator):
                 raise ValueError("the training texts have no words")
             w = self.word_vectorizer_.fit_transform(texts)
             c = self.char_vectorizer_.fit_transform(texts)
+            for name in _DERIVED:  # a new vocabulary
+                self.__dict__.pop(name, None)
         else:
             w = self.word_vectorizer_.transform(texts)
-            c = self.char_vectorizer_.transform(texts)
+            cache = self.__dict__.setdefault("_char_ids", {})  # word -> its n-grams' columns, not saved
+            c = char_tfidf(self.char_vectorizer_, texts, self.char_ngrams[0], self.char_ngrams[1], cache)
         feats = sparse.hstack([w, c, self._rule_matrix(X)], format="csr", dtype=np.float32)
         return (feats, w) if with_words else feats
 
@@ -259,9 +328,7 @@ class CodeClassifier(BaseEstimator):
         ranked = cols[np.lexsort((-cols, -value))]
         from spacy.lang.sv.stop_words import STOP_WORDS
 
-        names = self.__dict__.get("_names")
-        if names is None:  # derived from the vocabulary once, not stored with the model
-            names = self.__dict__["_names"] = self.word_vectorizer_.get_feature_names_out()
+        names = self._feature_names()
         # function words (`jag`, `till`) carry weight but explain nothing to a reader
         out: list[str] = []
         for j in ranked:
@@ -271,6 +338,49 @@ class CodeClassifier(BaseEstimator):
                 if len(out) == n:
                     break
         return out
+
+
+    def top_terms_rows(self, code: str, words: Any, rows: Sequence[int], n: int = 3) -> list[list[str]]:
+        """`top_terms_row` for each of `rows` of the batch's lemma n-gram rows, in one pass of sparse ops."""
+        model = self.models_.get(code)
+        if model is None or not len(rows):
+            return [[] for _ in rows]
+        sub = words[np.asarray(rows, dtype=np.int64)]
+        coef = model.coef_[0, : words.shape[1]]
+        cols = sub.indices
+        row_of = np.repeat(np.arange(sub.shape[0]), np.diff(sub.indptr))
+        # only terms that push towards the code and say something to a reader (`_explains`)
+        keep = (coef[cols] > 0) & self._explains()[cols]
+        cols, row_of = cols[keep], row_of[keep]
+        value = sub.data[keep] * coef[cols]
+        # per row: largest contribution first, ties by the higher column (as `top_terms_row`)
+        order = np.lexsort((-cols, -value, row_of))
+        cols, row_of = cols[order], row_of[order]
+        starts = np.searchsorted(row_of, np.arange(sub.shape[0]))
+        rank = np.arange(len(row_of)) - starts[row_of]
+        names = self._feature_names()
+        out: list[list[str]] = [[] for _ in rows]
+        for r, j in zip(row_of[rank < n].tolist(), cols[rank < n].tolist()):
+            out[r].append(str(names[j]))
+        return out
+
+    def _feature_names(self) -> Any:
+        names = self.__dict__.get("_names")
+        if names is None:  # derived from the vocabulary once, not stored with the model
+            names = self.__dict__["_names"] = self.word_vectorizer_.get_feature_names_out()
+        return names
+
+    def _explains(self) -> np.ndarray:
+        """Per lemma n-gram: not made of function words only (`jag`, `till` carry weight but explain nothing)."""
+        mask = self.__dict__.get("_explains_mask")
+        if mask is None:
+            from spacy.lang.sv.stop_words import STOP_WORDS
+
+            names = self._feature_names()
+            mask = np.fromiter((not all(w in STOP_WORDS for w in str(t).split()) for t in names),
+                               dtype=bool, count=len(names))
+            self.__dict__["_explains_mask"] = mask
+        return mask
 
 
 def platt_scale(scores: np.ndarray, y: np.ndarray, iterations: int = 100) -> tuple[float, float]:
@@ -317,8 +427,11 @@ def platt_scale(scores: np.ndarray, y: np.ndarray, iterations: int = 100) -> tup
     return float(a), float(b)
 
 
+_DERIVED = ("_names", "_explains_mask", "_char_ids")  # rebuilt from the learned state when needed
+
+
 def _drop_derived(state: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in state.items() if k != "_names"}
+    return {k: v for k, v in state.items() if k not in _DERIVED}
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

@@ -578,8 +578,12 @@ class Suggester(BaseEstimator):
         X = as_tokens(X)
         S, hits, words = self._predict(X)
         out: list[Suggestion] = []
-        limits = np.array([self.thresholds_[c] if min_score is None else min_score for c in self.code_ids])
+        code_ids = self.code_ids
+        limits = np.array([self.thresholds_[c] if min_score is None else min_score for c in code_ids])
         over = (S >= limits) & (S > 0.0)
+        terms = self._top_terms(over, words)
+        model_part = {c: f"modell ({self.n_positives_[c]} kodade exempel, vikt {self.alpha_[c]:.0%})"
+                      for c in code_ids if c in self.calibrators_ and self.classifier_ is not None}
         for i in map(int, np.flatnonzero(over.any(axis=1))):
             by_code = {h.code_id: h for h in hits[i]}
             heading: dict[str, list[Any]] = {}  # the section heading's keyword hits, read once per segment
@@ -588,25 +592,26 @@ class Suggester(BaseEstimator):
                 for h in self.rules_.hits(head + (prompt if getattr(self, "prompt_rule_weight", PROMPT_RULE_WEIGHT) else [])):
                     heading.setdefault(h.code_id, []).append(h)
             for j in map(int, np.flatnonzero(over[i])):
-                code = self.code_ids[j]
+                code = code_ids[j]
                 out.append(Suggestion(keys[i], code, round(float(S[i, j]), 4),
-                                      self._reason(code, by_code.get(code), heading.get(code, []), words, i),
+                                      _reason(by_code.get(code), heading.get(code, []), model_part.get(code),
+                                              terms.get((i, j), [])),
                                       self.version_))
         return out
 
-    def _reason(self, code: str, hit: Any, heading_hits: Sequence[Any], rows: Any, i: int) -> str:
-        """Rule keywords (the segment's, then its heading's) and the model's top terms, from row `i`
-        of the batch's TF-IDF rows."""
-        parts = []
-        if hit is not None:
-            parts.append(hit.reason)
-        for h in heading_hits:
-            parts.append("rubrik: " + h.reason)
-        if code in self.calibrators_ and self.classifier_ is not None:
-            words = self.classifier_.top_terms_row(code, rows, i, 3) if rows is not None else []
-            n = self.n_positives_[code]
-            parts.append(f"modell ({n} kodade exempel, vikt {self.alpha_[code]:.0%})" + (f": {', '.join(words)}" if words else ""))
-        return "; ".join(parts) or "modell"
+    def _top_terms(self, over: np.ndarray, rows: Any, n: int = 3) -> dict[tuple[int, int], list[str]]:
+        """The classifier's top terms for each suggested (segment, code) of a batch, per code in one pass
+        over the batch's TF-IDF rows (`CodeClassifier.top_terms_rows`)."""
+        out: dict[tuple[int, int], list[str]] = {}
+        if rows is None or self.classifier_ is None:
+            return out
+        for j, code in enumerate(self.code_ids):
+            if code not in self.calibrators_:
+                continue
+            segs = np.flatnonzero(over[:, j]).tolist()
+            for i, words in zip(segs, self.classifier_.top_terms_rows(code, rows, segs, n)):
+                out[(i, j)] = words
+        return out
 
     def info(self) -> dict[str, Any]:
         """What the model was trained on, for the store's `models.trained_on`."""
@@ -651,6 +656,18 @@ class Suggester(BaseEstimator):
         if not isinstance(obj, Suggester):
             raise SuggestError(_("the saved model is not a qualcode model"), hint=Hint(_("retrain"), command=("train",)))
         return obj
+
+
+def _reason(hit: Any, heading_hits: Sequence[Any], model: str | None, words: Sequence[str]) -> str:
+    """Rule keywords (the segment's, then its heading's) and the model's part with its top terms."""
+    parts = []
+    if hit is not None:
+        parts.append(hit.reason)
+    for h in heading_hits:
+        parts.append("rubrik: " + h.reason)
+    if model is not None:
+        parts.append(model + (f": {', '.join(words)}" if words else ""))
+    return "; ".join(parts) or "modell"
 
 
 def _body_length(tokens: Sequence[Token]) -> int:

@@ -78,7 +78,7 @@ class WordCounts:
         self.counts = counts
 
     def char_ngram_counts(self, vocabulary: dict[str, int], lo: int, hi: int,
-                          cache: dict[str, tuple[int, ...]] | None = None):  # type: ignore[no-untyped-def]
+                          cache: dict[str, tuple[int, ...]] | None = None) -> Any:
         """documents x n-grams counts of the `char_wb` n-grams in `vocabulary` (as `CountVectorizer`
         counts them: out-of-vocabulary n-grams are left out); `cache` keeps each word's n-gram ids."""
         from scipy import sparse
@@ -105,7 +105,7 @@ class WordCounts:
 
 
 def char_tfidf(vectorizer: Any, texts: Sequence[str], lo: int, hi: int,
-               cache: dict[str, tuple[int, ...]] | None = None):  # type: ignore[no-untyped-def]
+               cache: dict[str, tuple[int, ...]] | None = None) -> Any:
     """`vectorizer.transform(texts)` for a fitted `char_wb_ngrams` TF-IDF vectorizer, the same matrix,
     with the n-grams counted once per distinct word of the batch (`WordCounts`)."""
     from scipy import sparse

@@ -105,3 +105,93 @@ def test_top_terms_of_many_rows_are_each_rows_top_terms(fitted):
             checked += sum(len(g) for g in got)
         assert clf.top_terms_rows(code, words, []) == []
     assert checked > 100  # terms were compared, not only empty lists
+
+
+# -- rules read once per distinct token, stored lemmas read into shared tokens --------------------
+
+def _old_matches(rules, tokens):  # type: ignore[no-untyped-def]
+    """`KeywordRules.matches` as it was: every occurrence of a word looked up again."""
+    from qualcode.suggest.rules import CONTENT_POS, ROLE_MARK, SECTION_MARK, split_structure, word_matches
+
+    out = []
+    if any(t.form[:1] in (SECTION_MARK, ROLE_MARK) for t in tokens):
+        tokens = split_structure(tokens)[0]
+    for i, t in enumerate(tokens):
+        if rules.use_pos and t.pos not in CONTENT_POS:
+            continue
+        for k in rules._word_keywords(t.form, t.lemma):
+            if not (k.contexts and rules._near(tokens, i, k.contexts)):
+                out.append((k, t.form))
+    for i, t in enumerate(tokens):
+        cands = rules._multi_by_first.get(t.form, []) + (
+            rules._multi_by_first.get(t.lemma, []) if t.lemma != t.form else [])
+        for k in dict.fromkeys(cands):
+            n = len(k.variants)
+            if i + n > len(tokens):
+                continue
+            if all(
+                tokens[i + j].form in k.variants[j] or tokens[i + j].lemma in k.variants[j]
+                or (j == n - 1 and any(word_matches(tokens[i + j].form, tokens[i + j].lemma, v) for v in k.variants[j]))
+                for j in range(1, n)
+            ) and not (k.contexts and rules._near(tokens, i, k.contexts, n)):
+                out.append((k, " ".join(tokens[i + j].form for j in range(n))))
+    return out
+
+
+RULE_TEXTS = [
+    "Vi vill ha mer återkoppling från brukare och brukarna borde få säga sitt.",
+    "Min mentor hjälper mig, men mentorn för klienten är en annan sak; jobbmentorn också.",
+    "Lönen är låg och lönekriterierna är otydliga. Lönen, lönen, lönen!",
+    "Arbetslokalerna är trånga, kontorslokalen kall och lokalfrågorna många.",
+    "brukare", "Antal ärenden per handläggare är för högt. En ny medarbetare behöver en checklista för nyanställda.",
+    "", "Handledningen med chefen och enhetschefen fungerar.", "Vi saknar återkoppling från",
+]
+
+
+def test_rules_hit_what_the_per_occurrence_lookup_hit():
+    from qualcode.suggest.rules import KeywordRules, structured_tokens
+
+    codebook = default_codebook()
+    rules = KeywordRules(codebook)
+    X = tokenize(RULE_TEXTS)
+    heading = tokenize(["Brukare och arbetslokaler"])[0]  # words that would match if read as the segment's
+    cases = X + [structured_tokens(x, heading, role) for x in X for role in (None, "heading")]
+    cases += [structured_tokens(tokenize(["brukare"])[0], heading, None, tokenize(["Som chef, beskriv"])[0])]
+    hits = 0
+    for toks in cases + cases:  # the second time from the memo
+        assert rules.matches(toks) == _old_matches(rules, toks)
+        hits += len(rules.hits(toks))
+    assert hits > 30
+    assert [h.code_id for h in rules.hits(tokenize(["brukare"])[0])] == rules._aliases["brukare"]
+
+
+def _old_stored_tokens(lemmas, texts):  # type: ignore[no-untyped-def]
+    """`stored_tokens` as it was: each word's lemma checked and a token made per occurrence."""
+    from qualcode.nlp.pipeline import load_pipeline, word_lemma
+    from qualcode.suggest.estimator import _WORD, lemma_tokens
+
+    out = []
+    for lem_string, text in zip(lemmas, texts):
+        if not lem_string:
+            out += lemma_tokens([text])
+            continue
+        lem = lem_string.split()
+        forms = [w.lower() for w in _WORD.findall(text)]
+        if len(forms) != len(lem) or any(word_lemma(f) != m for f, m in zip(forms, lem)):
+            forms = [t.lower_ for t in load_pipeline().make_doc(text) if word_lemma(t.lower_)]
+            if len(forms) != len(lem):
+                forms = lem
+        out.append([Token(f, m) for f, m in zip(forms, lem)])
+    return out
+
+
+def test_stored_tokens_are_the_per_word_tokens():
+    from qualcode.nlp.pipeline import load_pipeline, word_lemma
+    from qualcode.suggest.estimator import stored_tokens
+
+    texts = RULE_TEXTS + ["Mejla anna.berg@stad.se om brukar-/kundgrupp.", "Lönen är låg", "Lönen är låg"]
+    nlp = load_pipeline()
+    lemmas = [" ".join(lem for t in nlp.make_doc(x) if (lem := word_lemma(t.lower_))) for x in texts]
+    lemmas[-1] = "lön vara hög"  # a stored lemma the text's words do not give: the lemmas stand
+    lemmas[-2] = None  # none stored
+    assert stored_tokens(lemmas, texts) == _old_stored_tokens(lemmas, texts)

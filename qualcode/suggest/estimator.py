@@ -35,8 +35,10 @@ or prompt itself scores 0.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
+import operator
 import re
 import time
 from collections.abc import Iterable, Sequence
@@ -181,19 +183,31 @@ def stored_tokens(lemmas: Sequence[str | None], texts: Sequence[str], nlp: Langu
     from qualcode.nlp.pipeline import load_pipeline, word_lemma
 
     out: list[list[Token]] = []
+    lemma_of_token = operator.itemgetter(1)
     for lem_string, text in zip(lemmas, texts):
         if not lem_string:  # none stored (a segment added without them): read the text
             out += lemma_tokens([text], nlp=nlp)
             continue
         lem = lem_string.split()
-        forms = [w.lower() for w in _WORD.findall(text)]
-        if len(forms) != len(lem) or any(word_lemma(f) != m for f, m in zip(forms, lem)):
-            nlp = nlp or load_pipeline()
-            forms = [t.lower_ for t in nlp.make_doc(text) if word_lemma(t.lower_)]
-            if len(forms) != len(lem):
-                forms = lem  # the pipeline's own lemmas, cut differently: the lemmas stand for the words
+        tokens = list(map(_form_token, map(str.lower, _WORD.findall(text))))
+        if len(tokens) == len(lem) and list(map(lemma_of_token, tokens)) == lem:
+            out.append(tokens)  # every word lemmatizes to its stored lemma
+            continue
+        nlp = nlp or load_pipeline()
+        forms = [t.lower_ for t in nlp.make_doc(text) if word_lemma(t.lower_)]
+        if len(forms) != len(lem):
+            forms = lem  # the pipeline's own lemmas, cut differently: the lemmas stand for the words
         out.append([Token(f, m) for f, m in zip(forms, lem)])
     return out
+
+
+@functools.lru_cache(maxsize=500_000)
+def _form_token(form: str) -> Token:
+    """The token of a lower-case word with its lemma ("" for none: no stored lemma is empty), made once
+    per distinct word (tokens are immutable, so segments share them)."""
+    from qualcode.nlp.pipeline import word_lemma
+
+    return Token(form, word_lemma(form) or "")
 
 
 def tokenize_structured(

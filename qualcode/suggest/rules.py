@@ -336,12 +336,21 @@ class KeywordRules:
         for k in self._multi:
             for v in k.variants[0]:
                 self._multi_by_first.setdefault(v, []).append(k)
+        self._alias_words = max((len(a.split(" ")) for a in aliases), default=0)
         self._cache: dict[tuple[str, str], tuple[_Keyword, ...]] = {}
+        self._token_cache: dict[Token, tuple[bool, tuple[_Keyword, ...], tuple[_Keyword, ...]]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state["_cache"] = {}  # a memo of lookups, not part of the rules: not saved
+        state["_cache"] = {}  # memos of lookups, not part of the rules: not saved
+        state["_token_cache"] = {}
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_token_cache", {})  # rules pickled before the memo existed
+        if "_alias_words" not in self.__dict__:
+            self._alias_words = max((len(a.split(" ")) for a in self._aliases), default=0)
 
     @property
     def n_keywords(self) -> int:
@@ -366,22 +375,45 @@ class KeywordRules:
                 self._cache[key] = hit
         return hit
 
+    def _token_keywords(self, t: Token) -> tuple[bool, tuple[_Keyword, ...], tuple[_Keyword, ...]]:
+        """(is a section or role word, the single-word keywords it matches, the multi-word keywords it
+        may start), looked up once per distinct token: a batch repeats its words many times."""
+        found = self._token_cache.get(t)
+        if found is None:
+            marked = t.form[:1] in (SECTION_MARK, ROLE_MARK)
+            single = self._word_keywords(t.form, t.lemma)
+            multi = tuple(dict.fromkeys(self._multi_by_first.get(t.form, []) + (
+                self._multi_by_first.get(t.lemma, []) if t.lemma != t.form else [])))
+            found = (marked, single, multi)
+            if len(self._token_cache) < 500_000:
+                self._token_cache[t] = found
+        return found
+
     def matches(self, tokens: Sequence[Token]) -> list[tuple[_Keyword, str]]:
         """All (keyword, matched text) pairs in a segment, in text order."""
+        return self._matches(tokens)[0]
+
+    def _matches(self, tokens: Sequence[Token]) -> tuple[list[tuple[_Keyword, str]], Sequence[Token]]:
+        """(`matches`, the segment's own tokens: without its section's and role's words)."""
         out: list[tuple[_Keyword, str]] = []
-        if any(t.form[:1] in (SECTION_MARK, ROLE_MARK) for t in tokens):
+        found = [self._token_keywords(t) for t in tokens]
+        if any(f[0] for f in found):
             tokens = split_structure(tokens)[0]
-        for i, t in enumerate(tokens):
+            found = [self._token_keywords(t) for t in tokens]
+        starts: list[int] = []
+        for i, (_marked, single, multi) in enumerate(found):
+            if multi:
+                starts.append(i)
+            if not single:
+                continue
+            t = tokens[i]
             if self.use_pos and t.pos not in CONTENT_POS:
                 continue
-            for k in self._word_keywords(t.form, t.lemma):
+            for k in single:
                 if not (k.contexts and self._near(tokens, i, k.contexts)):
                     out.append((k, t.form))
-        for i, t in enumerate(tokens):
-            cands = self._multi_by_first.get(t.form, []) + (
-                self._multi_by_first.get(t.lemma, []) if t.lemma != t.form else []
-            )
-            for k in dict.fromkeys(cands):
+        for i in starts:
+            for k in found[i][2]:
                 n = len(k.variants)
                 if i + n > len(tokens):
                     continue
@@ -392,7 +424,7 @@ class KeywordRules:
                     for j in range(1, n)
                 ) and not (k.contexts and self._near(tokens, i, k.contexts, n)):
                     out.append((k, " ".join(tokens[i + j].form for j in range(n))))
-        return out
+        return out, tokens
 
     @staticmethod
     def _near(tokens: Sequence[Token], i: int, contexts: Sequence[_Keyword], n: int = 1) -> bool:
@@ -412,12 +444,13 @@ class KeywordRules:
         """Codes suggested by the keywords in one segment (exclude rules honoured)."""
         found: dict[str, dict[str, str]] = {}
         excluded: set[str] = set()
-        for k, words in self.matches(tokens):
+        pairs, own = self._matches(tokens)
+        for k, words in pairs:
             if k.exclude:
                 excluded.add(k.code_id)
             else:
                 found.setdefault(k.code_id, {}).setdefault(k.text, words)
-        whole = " ".join(t.lemma for t in tokens if t.form[:1] not in (SECTION_MARK, ROLE_MARK))
+        whole = " ".join(t.lemma for t in own) if self._aliases and len(own) <= self._alias_words else None
         if whole in self._aliases:
             # a whole answer that is a code's short name: that code only
             found = {code_id: {whole: whole} for code_id in self._aliases[whole]}

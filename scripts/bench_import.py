@@ -5,8 +5,10 @@ The reference is "`spacy.blank('sv')` tokenizer + simplemma" (scripts/plain_refe
 a plain script that reads the same CSV, hashes each text, tokenizes, lemmatizes and inserts
 into SQLite. Prints comments/s for both, the ratio import time / reference time (measured in
 the same run; the goal is at most 1.25), and peak memory (max RSS of a fresh process per
-measurement) at N and N/10, to show that memory does not grow with N.
-Usage: python scripts/bench_import.py [--n 100000] [--seed 1]
+measurement) at N and N/10, to show that memory does not grow with N. CPU time (user + system of
+the measured call) is printed beside wall time: on a shared machine it is the steadier figure.
+With --repeat K the reference and the import alternate K times and every run is printed.
+Usage: python scripts/bench_import.py [--n 100000] [--seed 1] [--repeat 1]
 """
 
 from __future__ import annotations
@@ -60,21 +62,21 @@ def worker(mode: str, n: int, seed: int, tmp: Path) -> dict:
 
         db = tmp / f"plain-{n}.db"
         db.unlink(missing_ok=True)
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         stored = plain_import(csv_path, db, "motivering", "id", encoding="cp1252")
-        secs = time.perf_counter() - t
+        secs, cpu = time.perf_counter() - t, time.process_time() - c
         assert stored == n, stored
     else:
         from qualcode.ingest.service import import_survey
         from qualcode.project import init_project
 
-        project = init_project(tmp / f"proj-{mode}-{n}")
-        t = time.perf_counter()
+        project = init_project(Path(tempfile.mkdtemp(prefix=f"proj-{n}-", dir=tmp)) / "p")
+        t, c = time.perf_counter(), time.process_time()
         result = import_survey(project, csv_path, ["motivering"], id_column="id")
-        secs = time.perf_counter() - t
+        secs, cpu = time.perf_counter() - t, time.process_time() - c
         assert result.documents == n, result
         project.close()
-    return {"mode": mode, "n": n, "seconds": secs, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {"mode": mode, "n": n, "seconds": secs, "cpu": cpu, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def run_child(mode: str, n: int, seed: int, tmp: Path) -> dict:
@@ -89,26 +91,34 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--repeat", type=int, default=1, help="alternate reference and import this many times")
     ap.add_argument("--worker", choices=["plain", "import"])
     ap.add_argument("--tmp", type=Path)
     args = ap.parse_args()
     if args.worker:
         print(json.dumps(worker(args.worker, args.n, args.seed, args.tmp)))
         return
+    runs = []
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        plain = run_child("plain", args.n, args.seed, tmp)
-        imp = run_child("import", args.n, args.seed, tmp)
+        for _ in range(max(args.repeat, 1)):
+            plain = run_child("plain", args.n, args.seed, tmp)
+            imp = run_child("import", args.n, args.seed, tmp)
+            runs.append((plain, imp))
         small = run_child("import", max(args.n // 10, 1), args.seed, tmp)
     from plain_reference import IMPORT_NAME
 
     print(f"comments: {args.n:,}")
-    print(f"reference, {IMPORT_NAME}: {args.n / plain['seconds']:10,.0f} comments/s  ({plain['seconds']:.1f} s)")
-    print(f"qualcode import + segmentation: {args.n / imp['seconds']:10,.0f} comments/s  ({imp['seconds']:.1f} s)")
-    print(f"ratio import / reference (time): {imp['seconds'] / plain['seconds']:.2f}")
+    for k, (plain, imp) in enumerate(runs, 1):
+        print(f"run {k}: reference, {IMPORT_NAME}: {args.n / plain['seconds']:,.0f} comments/s "
+              f"({plain['seconds']:.1f} s wall, {plain['cpu']:.1f} s CPU)")
+        print(f"run {k}: qualcode import + segmentation: {args.n / imp['seconds']:,.0f} comments/s "
+              f"({imp['seconds']:.1f} s wall, {imp['cpu']:.1f} s CPU)")
+        print(f"run {k}: ratio import / reference: {imp['seconds'] / plain['seconds']:.2f} wall, "
+              f"{imp['cpu'] / plain['cpu']:.2f} CPU")
+    plain, imp = runs[-1]
     print(f"peak RSS import: {imp['max_rss_mb']:.0f} MB at N={args.n:,}; {small['max_rss_mb']:.0f} MB at N={small['n']:,}; "
           f"reference {plain['max_rss_mb']:.0f} MB")
-
 
 if __name__ == "__main__":
     main()

@@ -270,3 +270,66 @@ def test_answers_that_look_like_a_header_are_not_taken_for_one():
     assert _header_index([["Enkät"], ["id", "m"], ["1", ""], ["2", ""]]) == 0
     assert _header_index([["Enkät"], ["id", "m"], ["1", ""], ["2", ""]], want=["m"]) == 1
     assert _header_index([["Kommentar"], ["Bra", "men"], ["x"]], want=["Kommentar"]) == 0
+
+
+def _survey_rows(n: int, meta: str = "Bromma") -> list[list[str]]:
+    return [["id", "stadsdel", "motivering"]] + [
+        [f"R{i}", meta, f"Svar nummer {i} om arbetsmiljön" if i % 3 else ""] for i in range(n)
+    ]
+
+
+def test_respondents_are_stored_batch_by_batch_not_held(project, tmp_path, monkeypatch):
+    """The reader's respondent list is emptied at every batch: an import holds one batch of them."""
+    from qualcode.ingest import service
+
+    monkeypatch.setattr(service, "BATCH", 10)
+    held: list[int] = []
+    stage = service._Respondents.stage
+    monkeypatch.setattr(service._Respondents, "stage", lambda self, *a: held.append(len(self.cases)) or stage(self, *a))
+    result = import_survey(project, write_cp1252_csv(tmp_path / "e.csv", _survey_rows(100)), ["motivering"], id_column="id")
+    assert result.respondents == 100 and len(held) > 5
+    assert max(held) <= 16  # a batch of 10 answers, and the rows with empty answers between them
+    assert [r[1] for r in project.store.respondents()] == [f"R{i}" for i in range(100)]
+
+
+def test_a_failed_import_leaves_the_respondents_as_they_were(project, tmp_path, monkeypatch):
+    """New respondents of batches already stored go again, and earlier ones keep their metadata."""
+    from qualcode.ingest import service
+
+    import_survey(project, write_cp1252_csv(tmp_path / "a.csv", _survey_rows(30)), ["motivering"], id_column="id")
+    before = sorted(project.store.respondents())
+    monkeypatch.setattr(service, "BATCH", 10)
+    segment_texts, calls = service.segment_texts, []
+
+    def third_batch_fails(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError("disken är full")
+        return segment_texts(*args, **kwargs)
+
+    monkeypatch.setattr(service, "segment_texts", third_batch_fails)
+    fresh = [[f"N{i}", "Farsta", f"Nytt svar {i}"] for i in range(25)]
+    changed = _survey_rows(30, meta="Farsta")  # the header, then R0..R29 in Farsta
+    rows = changed[:6] + fresh + changed[6:]
+    with pytest.raises(OSError):
+        import_survey(project, write_cp1252_csv(tmp_path / "a.csv", rows), ["motivering"], id_column="id", on_change="new")
+    assert sorted(project.store.respondents()) == before
+    assert project.store.row_counts()["respondents"] == 30
+
+
+def test_respondents_of_an_unfinished_import_are_not_read(project, tmp_path, monkeypatch):
+    """While an import runs (or after a crash, until it is rolled back) its respondents are not in the bases."""
+    from qualcode.ingest import service
+
+    monkeypatch.setattr(service, "BATCH", 10)
+    segment_texts, seen = service.segment_texts, []
+
+    def look_in_the_second_batch(*args, **kwargs):
+        if project.store.row_counts()["respondents"]:
+            seen.append((len(list(project.store.respondents())), project.store.survey_columns()[1]))
+        return segment_texts(*args, **kwargs)
+
+    monkeypatch.setattr(service, "segment_texts", look_in_the_second_batch)
+    import_survey(project, write_cp1252_csv(tmp_path / "e.csv", _survey_rows(40)), ["motivering"], id_column="id")
+    assert seen and all(s == (0, set()) for s in seen)
+    assert len(list(project.store.respondents())) == 40

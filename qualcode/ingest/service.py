@@ -171,6 +171,7 @@ def _import_documents(
     taken: set[str] = set()  # names given to documents added as new in this import, not stored yet
     changed: list[str] = []
     replacing: list[tuple[list[Any], DocumentIn, str]] = []
+    respondents = _Respondents(*cases) if cases is not None else None
     with store.transaction():
         import_id = store.add_import(source, kind, dict(options or {}, unit=unit), status="running")
     try:
@@ -193,6 +194,8 @@ def _import_documents(
                 else:
                     fresh.append((h, doc))
             if changed:
+                if respondents is not None:
+                    respondents.cases.clear()  # the import stops: nothing of it is stored
                 continue  # only look for more changed documents: the import stops
             # Segmenting is the slow part: it runs outside the write transaction.
             segments = list(segment_texts(nlp, [(i, doc.text) for i, (_, doc) in enumerate(fresh)], unit))
@@ -205,7 +208,11 @@ def _import_documents(
                 ids = dict(zip(keep, added))
                 result.documents += len(ids)
                 result.segments += store.add_segments(segments, document_ids=ids)
+                if respondents is not None:
+                    respondents.stage(store, import_id)
                 store.touch_import(import_id)
+            # Stored now, so find_hashes sees them: only hashes not in the store yet stay (memory stays flat).
+            seen = {h for _, _, h in replacing}
         if changed:
             shown = ", ".join(changed[:5]) + (" …" if len(changed) > 5 else "")
             raise DocumentChangedError(
@@ -226,9 +233,11 @@ def _import_documents(
         with store.transaction():
             for earlier, doc, h in replacing:
                 result.replaced.append(_replace(project, nlp, earlier, doc, h))
-            if cases is not None:
-                store.put_respondents(cases[0], cases[1], cases[2], import_id)
-                result.respondents = len(cases[2])
+            if respondents is not None:
+                respondents.stage(store, import_id)  # rows after the last answer
+                store.put_respondents(respondents.survey, respondents.columns, respondents.changed, import_id)
+                store.claim_respondents(respondents.survey, respondents.same, import_id)
+                result.respondents = respondents.count
             store.finish_import(import_id, result.documents + len(result.replaced))
     except BaseException:
         try:
@@ -237,6 +246,27 @@ def _import_documents(
             pass
         raise
     return result
+
+
+class _Respondents:
+    """A survey's respondents as the reader fills `cases`, stored batch by batch (`Store.stage_respondents`);
+    the ones an earlier import stored wait for the final transaction: in `changed` with their new metadata,
+    in `same` by id when they are unchanged (a new survey holds neither; a re-import holds ids only)."""
+
+    def __init__(self, survey: str, columns: Sequence[str], cases: list[tuple[str, dict[str, Any]]]):
+        self.survey, self.columns, self.cases = survey, list(columns), cases
+        self.count = 0
+        self.changed: list[tuple[str, dict[str, Any]]] = []
+        self.same: list[str] = []  # stored by an earlier import, unchanged: only their import is updated
+
+    def stage(self, store: Any, import_id: int) -> None:
+        if not self.cases:
+            return
+        n, changed, same = store.stage_respondents(self.survey, self.columns, self.cases, import_id)
+        self.cases.clear()
+        self.count += n
+        self.changed.extend(changed)
+        self.same.extend(same)
 
 
 def _replace(project: Project, nlp: Any, earlier: list[Any], doc: DocumentIn, h: str) -> ReplaceResult:

@@ -782,12 +782,60 @@ class Store:
         )
         return len(rows)
 
-    def respondents(self) -> list[tuple[str, str, dict[str, Any], list[str]]]:
-        """(survey, respondent, metadata, text columns) of every imported survey row, in import order."""
-        return [
-            (r[0], r[1], json.loads(r[2]), json.loads(r[3]))
-            for r in self._x("SELECT survey, respondent, meta, text_columns FROM respondents ORDER BY " + self._roworder)
-        ]
+    def stage_respondents(
+        self, survey: str, text_columns: Sequence[str], cases: Iterable[tuple[str, dict[str, Any]]], import_id: int
+    ) -> tuple[int, list[tuple[str, dict[str, Any]]], list[str]]:
+        """Store respondents of the running import `import_id` as its batches go, so an import holds none.
+
+        New respondents (and ones this import stored already) are written now, under the import: until
+        it finishes they are not read, and discarding it removes them (the foreign key cascades). A respondent an earlier import
+        stored is returned, for `put_respondents` in the import's final transaction (a failed import
+        must leave her as she was): as (id, metadata) when her metadata or the text columns differ,
+        as her id alone when only the import is to be updated. Returns (respondents in `cases`,
+        counted once each; the changed ones; the unchanged ones' ids)."""
+        latest: dict[str, dict[str, Any]] = {}
+        for r, meta in cases:
+            latest[str(r)] = meta  # a respondent twice in the file: the last row counts, as row by row
+        columns = _json(list(text_columns))
+        earlier: dict[str, tuple[str, str, int | None]] = {}
+        ids = list(latest)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            rows = self._x(
+                "SELECT respondent, meta, text_columns, import_id FROM respondents "
+                f"WHERE survey = ? AND respondent IN ({','.join('?' * len(chunk))})", [survey, *chunk])
+            earlier.update((r[0], (r[1], r[2], r[3])) for r in rows)
+        now_rows, later, same = [], [], []
+        for r, meta in latest.items():
+            seen = earlier.get(r)
+            encoded = _json(meta)
+            if seen is None or seen[2] == import_id:
+                now_rows.append((survey, r, encoded, columns, import_id))
+            elif (seen[0], seen[1]) != (encoded, columns):
+                later.append((r, meta))
+            else:
+                same.append(r)
+        self._many(
+            "INSERT INTO respondents (survey, respondent, meta, text_columns, import_id) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(survey, respondent) DO UPDATE SET meta = excluded.meta, text_columns = excluded.text_columns",
+            now_rows,
+        )
+        return len(latest), later, same
+
+    def claim_respondents(self, survey: str, respondents: Sequence[str], import_id: int | None) -> None:
+        """Mark stored respondents as seen by the import `import_id` (its final transaction)."""
+        for i in range(0, len(respondents), 500):
+            chunk = list(respondents[i : i + 500])
+            self._x(f"UPDATE respondents SET import_id = ? WHERE survey = ? AND respondent IN ({','.join('?' * len(chunk))})",
+                    [import_id, survey, *chunk])
+
+    def respondents(self) -> Iterator[tuple[str, str, dict[str, Any], list[str]]]:
+        """(survey, respondent, metadata, text columns) of every imported survey row, in import order
+        (finished imports only), streamed."""
+        sql = ("SELECT survey, respondent, meta, text_columns FROM respondents r "
+               f"WHERE {_FINISHED.replace('d.', 'r.')} ORDER BY " + self._roworder)
+        for r in self._x(sql):
+            yield r[0], r[1], json.loads(r[2]), json.loads(r[3])
 
     def delete_respondent(self, survey: str, respondent: str) -> bool:
         """Remove one survey respondent (once all her answers are removed); True if she was stored."""
@@ -1485,11 +1533,11 @@ class Store:
             [fbind, *params, fbind])]
         if self.pg:
             keys_sql = ("SELECT DISTINCT json_object_keys(d.meta::json) FROM documents d {where} "
-                        "UNION SELECT DISTINCT json_object_keys(r.meta::json) FROM respondents r")
+                        "UNION SELECT DISTINCT json_object_keys(r.meta::json) FROM respondents r WHERE {finished}")
         else:
             keys_sql = ("SELECT DISTINCT j.key FROM documents d, json_each(d.meta) j {where} "
-                        "UNION SELECT DISTINCT j.key FROM respondents r, json_each(r.meta) j")
-        keys = {str(r[0]) for r in self._x(keys_sql.format(where=where), params)}
+                        "UNION SELECT DISTINCT j.key FROM respondents r, json_each(r.meta) j WHERE {finished}")
+        keys = {str(r[0]) for r in self._x(keys_sql.format(where=where, finished=_FINISHED.replace("d.", "r.")), params)}
         lacking = int(self._x(f"SELECT COUNT(*) FROM documents d {where} AND ({resp} IS NULL OR {field} IS NULL)",
                               [*params, rbind, fbind]).fetchone()[0])
         return fields, keys, lacking

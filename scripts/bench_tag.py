@@ -11,13 +11,14 @@ At scale, on a project built elsewhere (`scripts/bench_scale.py 1000000 --keep D
 survey answers, every one with stored suggestions); the session's decisions are written to
 it, so give it a copy:
 
-    python scripts/bench_tag.py --project DIR [--order document] [--retrain process|thread]
+    python scripts/bench_tag.py --project DIR [--order document] [--retrain process|own|thread]
 
 `--retrain process`: the steps are timed while another process retrains, as a colleague's
 `qualcode train --cv 0` and then `qualcode suggest run` on the same project (steps are
 reported per phase; the suggest run is stopped once the steps are done, which keeps the
-batches it stored). `--retrain thread`: the session's own background retrain, as
-`qualcode tag` starts it (a thread in this process running train + suggest for the project).
+batches it stored). `--retrain own`: the session's own background retrain, as `qualcode tag`
+starts it (a spawned child process running train + suggest for the project); `--retrain thread`:
+the same retrain in a thread of this process, as it ran before (Retrainer(in_thread=True)).
 CPU time of this process is given beside wall time.
 """
 
@@ -89,7 +90,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--project", type=Path, help="an existing project to tag in (its decisions are written to it)")
     ap.add_argument("--coder", default="anna")
-    ap.add_argument("--retrain", choices=["process", "thread"], help="time the steps while the model retrains")
+    ap.add_argument("--retrain", choices=["process", "own", "thread"], help="time the steps while the model retrains")
     ap.add_argument("--pause", type=float, default=0.05, help="seconds between steps while retraining")
     args = ap.parse_args()
 
@@ -111,7 +112,8 @@ def run(args: argparse.Namespace, root: Path, built: float | None) -> None:
     with find_project(root) as project:
         n_segments = project.store.count_segments()
         n_suggestions = project.store.stats()["suggestions"]
-        retrainer = Retrainer(project.location or project.root, default_trainer(), every=1) if args.retrain == "thread" else None
+        retrainer = (Retrainer(project.location or project.root, default_trainer(), every=1, in_thread=args.retrain == "thread")
+                     if args.retrain in ("own", "thread") else None)
         c0, t0 = time.process_time(), time.perf_counter()
         session = TagSession(project, coder=args.coder, spec=QueueSpec(order=args.order), retrainer=retrainer,
                              session=f"bench-{args.order}")
@@ -146,7 +148,7 @@ def run(args: argparse.Namespace, root: Path, built: float | None) -> None:
                 if args.retrain:
                     time.sleep(args.pause)
                     if retrainer is not None and i == 0:
-                        time.sleep(2.0)  # let the thread get going
+                        time.sleep(2.0)  # let the retrain get going
         finally:
             if writer:
                 writer.stop()
@@ -155,7 +157,7 @@ def run(args: argparse.Namespace, root: Path, built: float | None) -> None:
     print(f"session start (queue + first view): {start_ms:.0f} ms wall, {start_cpu:.0f} ms CPU")
     for phase, values in nxt.items():
         label = {"quiet": "", "train": " while `qualcode train` runs", "suggest": " while `qualcode suggest run` runs",
-                 "retrain": " while the session's retrain thread runs"}.get(phase, f" ({phase})")
+                 "retrain": f" while the session's own retrain runs ({'a thread' if args.retrain == 'thread' else 'a child process'})"}.get(phase, f" ({phase})")
         print(f"next segment (save 'done' + next view){label}, {len(values)} segments: "
               f"{_stats([w for w, _c in values])}; CPU {_stats([c for _w, c in values])} (goal < 50 ms)")
     print(f"one decision (accept/reject/add, own transaction), {len(decide)} decisions: {_stats(decide)}")

@@ -35,3 +35,36 @@ def project_dump(root: Path) -> dict[str, list[tuple[object, ...]]]:
 def files_state(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` with its bytes, to check that a failed write left the old files."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# -- trainers for the background retrainer ---------------------------------------------------
+# The retrainer runs its trainer in a spawned child process, which imports it: these stand in for
+# qualcode.suggest.service.retrain_project there (bind arguments with functools.partial).
+
+
+def suggest_one(project: Project, code: str, last: bool = False) -> None:
+    """One new open suggestion of `code` on the first (or last) segment; its reason says which
+    process wrote it and how many segments that process found."""
+    import os
+
+    from qualcode.core.records import MODEL_CODER
+
+    ids = project.store.segment_ids()
+    with project.store.transaction():
+        project.store.upsert_coding(ids[-1] if last else ids[0], code, MODEL_CODER, "suggested", score=0.51,
+                                    model_version="m2", reason=f"pid {os.getpid()}, {len(ids)} segment")
+
+
+def fail_with(project: Project, kind: str) -> None:
+    """A trainer that fails: an error that pickles, one that does not, or a process that dies."""
+    import os
+
+    from qualcode.core.errors import Hint, InputError, UnknownCodeError
+
+    if kind == "input":
+        raise InputError("ingen träningsdata", hint=Hint("koda några segment", command=("tag",)))
+    if kind == "unknown-code":
+        raise UnknownCodeError(["P99"], ["P01", "P02"])  # cannot be rebuilt from its message alone
+    if kind == "runtime":
+        raise RuntimeError("disken är full")
+    os._exit(3)

@@ -279,25 +279,23 @@ def test_filters_by_code_and_meta(project):
 
 
 def test_retrainer_runs_in_background_after_enough_decisions(project):
+    from functools import partial
+
+    from helpers import suggest_one
+
     proj, ids = project
-    calls = []
-
-    def trainer(p):
-        # runs in its own thread with its own connection
-        calls.append(p.store.count_segments())
-        with p.store.transaction():
-            p.store.upsert_coding(ids[4], "P03", MODEL_CODER, "suggested", score=0.51, model_version="m2", reason="ärende")
-
-    r = Retrainer(proj.root, trainer, every=2)
+    # runs in a child process with its own project: a new suggestion on the last segment
+    r = Retrainer(proj.root, partial(suggest_one, code="P03", last=True), every=2)
     s = TagSession(proj, coder="anna", spec=QueueSpec(order="document"), retrainer=r)
     s.apply("")
     assert not r.busy and r.runs == 0
     s.apply("")
-    r.join(10)
-    assert (r.runs, r.error, calls) == (1, None, [5])
+    r.join(60)
+    assert (r.runs, r.error) == (1, None)
+    assert s.state.since_train == 0
     s.apply("s"), s.apply("s")
     assert s.view().segment.id == ids[4]
-    assert [x.code_id for x in s.view().suggestions] == ["P03"]
+    assert [(x.code_id, x.reason.split(", ")[1]) for x in s.view().suggestions] == [("P03", "5 segment")]
 
 
 def test_blind_decisions_leave_the_suggestion_for_other_coders(project):

@@ -6,8 +6,10 @@ import re
 import subprocess
 import sys
 import time
+from functools import partial
 
 import pytest
+from helpers import suggest_one
 from web_helpers import ANSWERS, PARAS, TEXT, build, client
 
 from qualcode.coding.workspace import pieces
@@ -486,21 +488,15 @@ def test_retraining_runs_in_the_background_after_enough_changes(tmp_path):
     retrainer = app.state.web.retrainer
     assert retrainer.every == 25
     retrainer.every = 2
-    seen = []
-
-    def trainer(project):  # stands in for suggest.service.retrain_project: writes a new suggestion
-        seen.append(project.root)
-        seg = next(project.store.iter_segments(unit="paragraph"))
-        project.store.upsert_coding(seg.id, "T-IT", MODEL_CODER, "suggested", score=0.5, model_version="m2", reason="ny")
-
-    retrainer.trainer = trainer
+    # stands in for suggest.service.retrain_project in the child process: writes a new suggestion
+    retrainer.trainer = partial(suggest_one, code="T-IT")
     doc = 1
     c.post(f"/documents/{doc}/codings", data={"start": 0, "end": 6, "code": "P13"}, headers=hx(csrf))
-    assert not seen and not retrainer.busy
+    assert not retrainer.busy and not retrainer.finished.is_set()
     r = c.post(f"/documents/{doc}/codings", data={"start": 0, "end": 6, "code": "T-LON"}, headers=hx(csrf))
     assert r.status_code == 200
-    retrainer.join(timeout=30)
-    assert seen == [tmp_path / "p"] and retrainer.error is None
+    retrainer.join(timeout=60)
+    assert (retrainer.runs, retrainer.error) == (1, None)
     with find_project(tmp_path / "p") as p:
         assert p.store.load_tag_state("anna", WEB_SESSION).data["since_train"] == 0
     assert 'data-code="T-IT"' in c.get(f"/documents/{doc}").text  # the new suggestion shows in place

@@ -141,3 +141,47 @@ def test_replacing_a_batchs_suggestions_seeks_its_segments(tmp_path):
         assert st.delete_suggestions(ids[2:]) == 4 and st.delete_suggestions([]) == 0
     assert {c.source for c, _s in st.iter_codings()} == {"rejected", "suggested"}
     project.close()
+
+
+def test_a_project_at_0013_gets_the_segment_id_in_the_coder_index(db_target, monkeypatch):
+    """Migration 0014: the uncertain queue's scores come from the coder index alone, nothing lost."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import inspect
+
+    import qualcode.store.database as database
+    from qualcode.core.codebook import load_codebook
+    from qualcode.store.engine import get_engine
+
+    with get_engine(db_target).connect() as conn:  # the revisions up to 0013, as a project made before 0014
+        cfg = Config()
+        cfg.set_main_option("script_location", str(database.MIGRATIONS_DIR))
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0013")
+    with monkeypatch.context() as m:
+        m.setattr(database, "HEAD", "0013")  # this store writes to it as the code of 0013 did
+        st = database.Store.open(db_target)
+        assert st.schema_revision() == "0013"
+        with st.transaction():
+            st.save_codebook(load_codebook())
+            for n in range(6):
+                doc = st.add_document(DocumentIn(f"svar-{n}", "survey", f"svar nummer {n}", {}), f"h{n}")
+                st.add_segments([SegmentIn(doc, "response", 0, 0, 5, "")])
+            for n, sid in enumerate(st.segment_ids()):
+                st.upsert_coding(sid, "P01", MODEL_CODER, "suggested", score=n / 10, model_version="m1")
+                if n % 2:
+                    st.upsert_coding(sid, "P02", "anna", "suggested", score=0.5, model_version="m1")
+                    st.upsert_coding(sid, "P02", MODEL_CODER, "suggested", score=None, model_version="m1")
+        before = sorted(st.suggestion_scores([MODEL_CODER, "anna"]))
+        old_plans = _plans_of(st, lambda: list(st.suggestion_scores([MODEL_CODER, "anna"]))) if not st.pg else {}
+        st.close()
+    st = database.Store.open(db_target)
+    assert st.schema_revision() == database.HEAD == "0014"
+    [index] = [i for i in inspect(st.conn).get_indexes("codings") if i["name"] == "codings_coder_code"]
+    assert index["column_names"] == ["coder", "source", "code_id", "model_version", "score", "segment_id"]
+    assert sorted(st.suggestion_scores([MODEL_CODER, "anna"])) == before and len(before) == 9
+    if not st.pg:  # SQLite's planner: the table is no longer read
+        [old] = old_plans.values()
+        [new] = _plans_of(st, lambda: list(st.suggestion_scores([MODEL_CODER, "anna"]))).values()
+        assert "COVERING INDEX codings_coder_code" not in old and "COVERING INDEX codings_coder_code" in new, (old, new)
+    st.close()

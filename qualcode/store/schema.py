@@ -112,8 +112,9 @@ codings = Table(
     Index("codings_segment", "segment_id", "code_id", "coder"),
     Index("codings_document", "document_id", "code_id", "coder", "start"),
     # a coder's codings of one source; the open suggestions of one code and model by score
-    # (the browser's next uncertain suggestion seeks in it instead of reading every suggestion)
-    Index("codings_coder_code", "coder", "source", "code_id", "model_version", "score"),
+    # (the browser's next uncertain suggestion seeks in it instead of reading every suggestion);
+    # the segment id last, so that the uncertain queue reads its scores from the index alone
+    Index("codings_coder_code", "coder", "source", "code_id", "model_version", "score", "segment_id"),
 )
 
 audit = Table(

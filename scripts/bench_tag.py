@@ -112,6 +112,11 @@ def run(args: argparse.Namespace, root: Path, built: float | None) -> None:
     with find_project(root) as project:
         n_segments = project.store.count_segments()
         n_suggestions = project.store.stats()["suggestions"]
+        scores = None
+        if args.order == "uncertain":  # the read the uncertain queue is ranked from, alone
+            c0, t0 = time.process_time(), time.perf_counter()
+            n_scores = sum(1 for _row in project.store.suggestion_scores([MODEL_CODER, args.coder]))
+            scores = (n_scores, time.perf_counter() - t0, time.process_time() - c0)
         retrainer = (Retrainer(project.location or project.root, default_trainer(), every=1, in_thread=args.retrain == "thread")
                      if args.retrain in ("own", "thread") else None)
         c0, t0 = time.process_time(), time.perf_counter()
@@ -155,6 +160,9 @@ def run(args: argparse.Namespace, root: Path, built: float | None) -> None:
     size = f"{built:.1f} s" if built is not None else str(root)
     print(f"project: {n_segments:,} segments, {n_suggestions:,} open suggestions ({size}), order={args.order}")
     print(f"session start (queue + first view): {start_ms:.0f} ms wall, {start_cpu:.0f} ms CPU")
+    if scores is not None:
+        print(f"  its scores read alone (Store.suggestion_scores, {scores[0]:,} rows, before the session): "
+              f"{scores[1]:.2f} s wall, {scores[2]:.2f} s CPU")
     for phase, values in nxt.items():
         label = {"quiet": "", "train": " while `qualcode train` runs", "suggest": " while `qualcode suggest run` runs",
                  "retrain": f" while the session's own retrain runs ({'a thread' if args.retrain == 'thread' else 'a child process'})"}.get(phase, f" ({phase})")

@@ -113,7 +113,7 @@ def test_same_answer_from_two_respondents_is_two_documents(project, tmp_path):
 
 
 def test_the_garbage_collector_settings_come_back_after_an_import(project, tmp_path):
-    """An import tunes the collector for its rows (qualcode.ingest.service._fewer_collections);
+    """An import tunes the collector for its rows (qualcode.core.collector.fewer_collections);
     afterwards, and after a failed import, the process has its own settings again."""
     import gc
 

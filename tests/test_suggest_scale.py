@@ -205,3 +205,22 @@ def test_two_scoring_processes_store_what_one_does(project, monkeypatch):
     assert (two.n_suggestions, two.per_code, two.removed) == (one.n_suggestions, one.per_code, one.n_suggestions)
     assert _open_suggestions(project) == stored_one
     assert pooled == [True] * 6
+
+
+def test_the_garbage_collector_settings_come_back_after_a_suggestion_run(project):
+    """A run freezes what exists before it (the model, the pipeline) and collects young objects less
+    often (qualcode.core.collector.fewer_collections); afterwards the process has its own settings."""
+    import gc
+
+    saved = gc.get_threshold()
+    gc.set_threshold(600, 9, 8)
+    seen = []
+    real = project.store.add_suggestions
+    project.store.add_suggestions = lambda *a: seen.append((gc.get_threshold()[0], gc.get_freeze_count() > 0)) or real(*a)
+    try:
+        suggest_project(project)
+        assert seen and set(seen) == {(50_000, True)}
+        assert (gc.get_threshold(), gc.get_freeze_count()) == ((600, 9, 8), 0)
+    finally:
+        del project.store.add_suggestions
+        gc.set_threshold(*saved)

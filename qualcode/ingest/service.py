@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qualcode.core.collector import fewer_collections
 from qualcode.core.errors import DocumentChangedError, DuplicateImportError, Hint, InputError, QualcodeError
 from qualcode.core.records import DocumentIn
 from qualcode.ingest.readers import (
@@ -84,39 +82,6 @@ class ImportResult:
         }
 
 
-_GC_LOCK = threading.Lock()
-_gc_users = 0
-_gc_saved = gc.get_threshold()
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Python's cyclic garbage collector, tuned for a bulk import while the block runs.
-
-    An import makes a few small records per row and keeps a batch of them alive; with the default
-    thresholds the collector ran every 700 of them and, time and again, walked every object the
-    process had (spaCy's, SQLAlchemy's): about a third of an import's CPU time. Here the objects
-    that exist before the import are frozen (never walked) and young objects are collected every
-    50,000 allocations instead of 700. Collections still run; the settings come back when the last
-    import running in the process ends.
-    """
-    global _gc_users, _gc_saved
-    with _GC_LOCK:
-        if _gc_users == 0:
-            _gc_saved = gc.get_threshold()
-            gc.freeze()
-            gc.set_threshold(50_000, *_gc_saved[1:])
-        _gc_users += 1
-    try:
-        yield
-    finally:
-        with _GC_LOCK:
-            _gc_users -= 1
-            if _gc_users == 0:
-                gc.set_threshold(*_gc_saved)
-                gc.unfreeze()
-
-
 def _batches(items: Iterable[DocumentIn], size: int) -> Iterator[list[DocumentIn]]:
     batch: list[DocumentIn] = []
     for item in items:
@@ -155,7 +120,7 @@ def import_documents(
     """
     if on_change not in ON_CHANGE:
         raise InputError(_("unknown choice for changed documents '{on_change}'").format(on_change=on_change), value=on_change, valid=ON_CHANGE)
-    with _fewer_collections(), project.store.bulk_writes():
+    with fewer_collections(), project.store.bulk_writes():
         return _import_documents(project, documents, source, kind, unit, options, model, on_change, cases)
 
 

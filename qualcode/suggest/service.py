@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from qualcode.core.collector import fewer_collections
 from qualcode.core.errors import Hint, InputError
 from qualcode.core.records import POSITIVE_SOURCES
 from qualcode.suggest.estimator import Suggester, SuggestError, stored_tokens, tokenize, with_structure
@@ -243,14 +244,16 @@ def suggest_project(
     per_code: dict[str, int] = {}
     stored = removed = 0
     batches = (list(ids[start:start + BATCH_SIZE]) for start in range(0, len(ids), BATCH_SIZE))
-    for batch, found in _scored(store, suggester, nlp, batches, min_score, workers if len(ids) > BATCH_SIZE else 1):
-        with store.transaction():
-            decided = store.decided_codes(batch)  # read in the transaction: decisions made while scoring count
-            removed += store.delete_suggestions(batch, coder=MODEL_CODER)
-            keep = [row for row in found if row[1] not in decided.get(row[0], ())]
-            stored += store.add_suggestions(MODEL_CODER, keep)
-        for row in keep:
-            per_code[row[1]] = per_code.get(row[1], 0) + 1
+    # the model, the pipeline and the lemma caches are frozen: the collector does not walk them per batch
+    with fewer_collections():
+        for batch, found in _scored(store, suggester, nlp, batches, min_score, workers if len(ids) > BATCH_SIZE else 1):
+            with store.transaction():
+                decided = store.decided_codes(batch)  # read in the transaction: decisions made while scoring count
+                removed += store.delete_suggestions(batch, coder=MODEL_CODER)
+                keep = [row for row in found if row[1] not in decided.get(row[0], ())]
+                stored += store.add_suggestions(MODEL_CODER, keep)
+            for row in keep:
+                per_code[row[1]] = per_code.get(row[1], 0) + 1
     with store.transaction():
         store.log(actor or project.coder, "suggest", detail={
             "model_version": suggester.version_, "segments": segments, "min_score": min_score,

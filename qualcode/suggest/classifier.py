@@ -15,19 +15,23 @@ segment without it, or a rejected suggestion), -1 = unknown (not used for that c
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from qualcode.suggest.rules import CONTENT_POS, SECTION_MARK, KeywordRules, Token, as_tokens
+from qualcode.suggest.rules import CONTENT_POS, SECTION_MARK, KeywordRules, Token, as_tokens, has_section
 
 DEFAULT_THRESHOLD = 0.5
+_LEMMA = operator.itemgetter(1)
 
 
 def lemma_text(tokens: Sequence[Token], pos_filter: bool = False, sections: bool = True) -> str:
     """Space-joined lemmas, optionally only nouns and verbs; without the section's words unless `sections`."""
+    if not pos_filter and (sections or not has_section(tokens)):
+        return " ".join(map(_LEMMA, tokens))
     return " ".join(t.lemma for t in tokens if (not pos_filter or t.pos in CONTENT_POS)
                     and (sections or not t.form.startswith(SECTION_MARK)))
 

@@ -57,6 +57,7 @@ from qualcode.suggest.rules import (
     KeywordRules,
     Token,
     as_tokens,
+    has_section,
     section_parts,
     structured_tokens,
     tokens_from_doc,
@@ -515,7 +516,7 @@ class Suggester(BaseEstimator):
         heading_weight = float(getattr(self, "section_rule_weight", SECTION_RULE_WEIGHT))
         prompt_weight = float(getattr(self, "prompt_rule_weight", PROMPT_RULE_WEIGHT))
         for i, x in enumerate(X):
-            if not (heading_weight or prompt_weight) or not any(t.form.startswith(SECTION_MARK) for t in x):
+            if not (heading_weight or prompt_weight) or not has_section(x):
                 continue
             for part, weight in zip(section_parts(x), (heading_weight, prompt_weight)):
                 if not weight or not part:
@@ -601,7 +602,7 @@ class Suggester(BaseEstimator):
         for i in map(int, np.flatnonzero(over.any(axis=1))):
             by_code = {h.code_id: h for h in hits[i]}
             heading: dict[str, list[Any]] = {}  # the section heading's keyword hits, read once per segment
-            if self.rules_ is not None and any(t.form[:1] == SECTION_MARK for t in X[i]):
+            if self.rules_ is not None and has_section(X[i]):
                 head, prompt = section_parts(X[i])
                 for h in self.rules_.hits(head + (prompt if getattr(self, "prompt_rule_weight", PROMPT_RULE_WEIGHT) else [])):
                     heading.setdefault(h.code_id, []).append(h)

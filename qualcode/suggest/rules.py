@@ -27,6 +27,7 @@ match only when they are the whole segment, as in a questionnaire answer.
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -127,6 +128,15 @@ def structured_tokens(
     out += [Token(SECTION_MARK + t.form, SECTION_MARK + t.lemma, t.pos) for t in section]
     out += [Token(SECTION_MARK + PROMPT_MARK + t.form, SECTION_MARK + t.lemma, t.pos) for t in prompt]
     return out
+
+
+_FORM = operator.itemgetter(0)
+_STARTS_SECTION = operator.methodcaller("startswith", SECTION_MARK)
+
+
+def has_section(tokens: Sequence[Token]) -> bool:
+    """Has the segment section words (`structured_tokens`)? Read without a Python step per word."""
+    return any(map(_STARTS_SECTION, map(_FORM, tokens)))
 
 
 def section_parts(tokens: Sequence[Token]) -> tuple[list[Token], list[Token]]:
@@ -270,6 +280,10 @@ def _stem(word: str) -> str:
     return word[:-1] if len(word) > 4 and word[-1] in "ae" else word
 
 
+_NOTHING: tuple[bool, tuple[Any, ...], tuple[Any, ...]] = (False, (), ())  # a word with no keyword that is no section word
+_FIRST = operator.itemgetter(0)
+
+
 class KeywordRules:
     """Rule suggester built from a codebook's keywords (sklearn-like: no fitting needed).
 
@@ -384,10 +398,17 @@ class KeywordRules:
             single = self._word_keywords(t.form, t.lemma)
             multi = tuple(dict.fromkeys(self._multi_by_first.get(t.form, []) + (
                 self._multi_by_first.get(t.lemma, []) if t.lemma != t.form else [])))
-            found = (marked, single, multi)
+            found = (marked, single, multi) if marked or single or multi else _NOTHING
             if len(self._token_cache) < 500_000:
                 self._token_cache[t] = found
         return found
+
+    def _found(self, tokens: Sequence[Token]) -> list[tuple[bool, tuple[_Keyword, ...], tuple[_Keyword, ...]]]:
+        """`_token_keywords` of each token, from the memo where it has them."""
+        found = list(map(self._token_cache.get, tokens))
+        if None in found:
+            found = [self._token_keywords(t) if f is None else f for f, t in zip(found, tokens)]
+        return found  # type: ignore[return-value]
 
     def matches(self, tokens: Sequence[Token]) -> list[tuple[_Keyword, str]]:
         """All (keyword, matched text) pairs in a segment, in text order."""
@@ -396,10 +417,12 @@ class KeywordRules:
     def _matches(self, tokens: Sequence[Token]) -> tuple[list[tuple[_Keyword, str]], Sequence[Token]]:
         """(`matches`, the segment's own tokens: without its section's and role's words)."""
         out: list[tuple[_Keyword, str]] = []
-        found = [self._token_keywords(t) for t in tokens]
-        if any(f[0] for f in found):
+        found = self._found(tokens)
+        if found.count(_NOTHING) == len(found):
+            return out, tokens  # most segments: no word with a keyword, no section
+        if any(map(_FIRST, found)):
             tokens = split_structure(tokens)[0]
-            found = [self._token_keywords(t) for t in tokens]
+            found = self._found(tokens)
         starts: list[int] = []
         for i, (_marked, single, multi) in enumerate(found):
             if multi:
@@ -454,7 +477,9 @@ class KeywordRules:
         if whole in self._aliases:
             # a whole answer that is a code's short name: that code only
             found = {code_id: {whole: whole} for code_id in self._aliases[whole]}
-        out = []
+        out: list[RuleHit] = []
+        if not found:
+            return out
         for code_id in self.code_ids:
             kw = found.get(code_id)
             if not kw or code_id in excluded:

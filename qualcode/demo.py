@@ -92,18 +92,20 @@ def run_demo(
 
         counts = code_counts(project, by=["termin"], unit="document", kind="note", coders=["forskare"])
         rows = []
+        # columns as a person reads them (the table is shown, never written as CSV)
+        code_col, name_col = _("code"), _("name")
+        names = {g: counts.group_name(g) for g in (*counts.table.groups, TOTAL)}
         for rec in counts.to_records():
             if rec["level"] > 0 and not rec[TOTAL]:
                 continue
-            row = {"kod": rec["code"], "namn": ("  " * rec["level"]) + rec["name"]}
-            for g in counts.table.groups:
-                row[g] = rec[g]
-            row[TOTAL] = rec[TOTAL]
+            row = {code_col: rec["code"], name_col: ("  " * rec["level"]) + rec["name"]}
+            for g in (*counts.table.groups, TOTAL):
+                row[names[g]] = rec[g]
             rows.append(row)
-        bases = ", ".join(f"{g}: {b}" for g, b in counts.bases.items())
+        bases = ", ".join(f"{names[g]}: {b}" for g, b in counts.bases.items())
         result.tables.append(
             (_("In how many group interviews was the theme raised? (per term; number of interviews {bases})").format(bases=bases),
-             ["kod", "namn", *counts.table.groups, TOTAL], rows)
+             [code_col, name_col, *names.values()], rows)
         )
         admin = counts.total.count("G-ADMIN")  # "in how many interviews was administrativt stöd raised"
         pct = counts.total.percent("G-ADMIN")
@@ -154,7 +156,7 @@ def _mentions(project: Project, corpus: Path, result: DemoResult, progress: Call
     counts = count_mentions(answers, sets, MentionMapper(project.codebook, mapping))
     progress(_("Categorised the questionnaire's answers: {n} unclear").format(n=len(counts.unresolved)))
     for table in report_tables(counts):
-        if "totalt" in table.title:
+        if table.total:
             result.tables.append((_("The questionnaire, {title}").format(title=table.title), list(table.columns),
                                   [dict(zip(table.columns, row)) for row in table.rows]))
     published = corpus / "slutenkat-2018-publicerade-tabeller.json"

@@ -87,6 +87,6 @@ def test_a_questionnaire_is_still_found_without_reading_texts_first(tmp_path, pr
     import_survey(p, path, ["langst_1", "langst_2", "kommentar"], id_column="id")
     assert p.store.survey_columns() == (["langst_1", "langst_2", "kommentar"], {"field", "respondent", "roll"}, 0)
     report = build_report(p, tmp_path / "rapport", by=("roll",), quotes=0, min_cell=0)
-    (part,) = [q for q in report.parts if q.chapter == "Enkätfrågor"]
+    (part,) = [q for q in report.parts if q.chapter == "questionnaire"]
     assert part.respondents == 3 and len(part.tables) == 2  # positions, and times named per roll
     p.close()

@@ -323,7 +323,7 @@ def test_survey_sections_headed_by_the_question_in_questionnaire_order(tmp_path)
     parts = questionnaire_parts(project, 5, questions=texts)
     assert [p.title for p in parts] == ["Inom vilka områden har arbetet kommit längst?",
                                         "Inom vilka områden är behovet störst?"]
-    assert all(p.chapter == "Enkätfrågor" for p in parts)
+    assert all(p.chapter == "questionnaire" and p.chapter_title == "Enkätfrågor" for p in parts)
     out = write_report(project, tmp_path / "r", formats=("docx", "md"), quotes=0)
     from docx import Document
 

@@ -16,16 +16,22 @@ from qualcode.analysis.tally import TOTAL, CountTable, tally
 from qualcode.core.errors import InputError
 from qualcode.core.ordering import group_order
 from qualcode.project import Project
-from qualcode.core.i18n import _
+from qualcode.core.i18n import N_, _
 
 if TYPE_CHECKING:
     from qualcode.core.codebook import Codebook
     from qualcode.store.database import Store
 
+# Group keys and base labels are the same in every language (JSON and CSV keys that scripts read);
+# a person reads `CodeCounts.group_names` and `base_texts`, in the interface language.
 MISSING = "(saknas)"
 UNITS = ("segment", "document", "respondent")
-# What a base of each kind counts, in the words a report uses.
+# What a base of each kind counts, in the words of the keys.
 KIND_LABELS = {"note": "anteckningar", "survey": "enkätsvar"}
+# ... and as a person reads them (msgids; the Swedish catalog gives the keys' words back)
+KIND_NAMES = {"note": N_("notes"), "survey": N_("survey answers")}
+MISSING_NAME = N_("(missing)")
+TOTAL_NAME = N_("Total")
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,9 @@ class CodeCounts:
     # a mixed total spelled out: "dokument: 4 anteckningar och 25 enkätsvar")
     base_labels: dict[str, str] = field(default_factory=dict)
     kinds: dict[str, int] = field(default_factory=dict)  # documents per kind in the counts
+    # per group and for TOTAL, in the interface language: its name and what its base counts
+    group_names: dict[str, str] = field(default_factory=dict)
+    base_texts: dict[str, str] = field(default_factory=dict)
 
     @property
     def mixed(self) -> bool:
@@ -67,6 +76,10 @@ class CodeCounts:
     @property
     def bases(self) -> dict[str, int]:
         return {**dict(self.table.bases), TOTAL: self.total.bases[TOTAL]}
+
+    def group_name(self, group: str) -> str:
+        """A group (or TOTAL) as a person reads it: 'notes / (missing)' in English, the key in Swedish."""
+        return self.group_names.get(group) or (_(TOTAL_NAME) if group == TOTAL else group)
 
 
 class Documents:
@@ -149,13 +162,21 @@ def code_counts(
     def gkey(doc_kind: str, raw: tuple[str | None, ...]) -> str:
         return " / ".join(values(doc_kind, raw)) if by else TOTAL
 
+    def gname(doc_kind: str, raw: tuple[str | None, ...]) -> str:
+        """The group as a person reads it: the kind and a missing value in the interface language."""
+        vals = [str(v) if v not in (None, "") else _(MISSING_NAME) for v in (None if r is None else json.loads(r) for r in raw)]
+        return " / ".join([_(KIND_NAMES[doc_kind]), *vals] if split else vals)
+
     # Terms in time order, other values in Swedish alphabetical order, field by field.
     fields = ("kind", *by) if split else by
     groups = [" / ".join(g) for g in group_order(fields, (values(k, raw) for k, raw, _, _ in sizes))] if by else None
     bases: dict[str, int] = {}
     kinds_by_group: dict[str, dict[str, int]] = {}
+    group_names: dict[str, str] = {TOTAL: _(TOTAL_NAME)}
     for k, raw, n_docs, n_segs in sizes:
         g = gkey(k, raw)
+        if by:
+            group_names.setdefault(g, gname(k, raw))
         bases[g] = bases.get(g, 0) + (n_segs if unit == "segment" else n_docs)
         in_group = kinds_by_group.setdefault(g, {})
         in_group[k] = in_group.get(k, 0) + n_docs
@@ -183,8 +204,10 @@ def code_counts(
     labels = {c: cb.get(c).name for c in rows}
     base_labels = {g: _base_label(unit, kinds_by_group.get(g, {})) for g in (groups or [])}
     base_labels[TOTAL] = _base_label(unit, n_kind)
+    base_texts = {g: base_text(unit, kinds_by_group.get(g, {})) for g in (groups or [])}
+    base_texts[TOTAL] = base_text(unit, n_kind)
     return CodeCounts(table=table, total=total, unit=unit, by=by, labels=labels, depth=depth,
-                      base_labels=base_labels, kinds=kinds)
+                      base_labels=base_labels, kinds=kinds, group_names=group_names, base_texts=base_texts)
 
 
 def _respondent_bases(
@@ -216,6 +239,23 @@ def _base_label(unit: str, docs_per_kind: Mapping[str, int]) -> str:
     if not n:
         return "dokument"
     return f"segment i {parts}" if unit == "segment" else f"dokument: {parts}"
+
+
+def base_text(unit: str, docs_per_kind: Mapping[str, int]) -> str:
+    """What a base counts as a person reads it (`_base_label` in the interface language)."""
+    n = {k: docs_per_kind[k] for k in KIND_LABELS if docs_per_kind.get(k)}
+    if len(n) == 1:
+        (k,) = n
+        if unit == "respondent" and k == "survey":
+            return _("survey respondents")
+        if unit == "segment":
+            return _("segments in notes") if k == "note" else _("segments in survey answers")
+        return _(KIND_NAMES[k])
+    if not n:
+        return _("documents")
+    if unit == "segment":
+        return _("segments in {notes} notes and {answers} survey answers").format(notes=n["note"], answers=n["survey"])
+    return _("documents: {notes} notes and {answers} survey answers").format(notes=n["note"], answers=n["survey"])
 
 
 def _tree_order(cb: Codebook, ids: list[str]) -> list[str]:

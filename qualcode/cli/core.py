@@ -86,7 +86,7 @@ def counts(
     groups = list(result.table.groups) if result.by else []
     if result.mixed:
         err_console.print(
-            _("note: Total mixes {split} in one base; the groups are split by kind — choose `--kind note` or `--kind survey` for a base of one kind").format(split=result.base_labels[TOTAL].split(': ', 1)[-1]), markup=False,
+            _("note: Total mixes {split} in one base; the groups are split by kind — choose `--kind note` or `--kind survey` for a base of one kind").format(split=result.base_texts[TOTAL].split(': ', 1)[-1]), markup=False,
         )
     if fmt is Format.json:
         emit([{"bases": result.bases, "base_labels": result.base_labels, "unit": unit, "by": fields, "rows": records}],
@@ -105,9 +105,11 @@ def counts(
             pct = r.get(f"{g} %")
             row[g] = f"{r[g]} ({format_number(pct)} %)" if pct is not None and r[g] else str(r[g])
         shown.append(row)
-    base_note = ", ".join(f"{g}: {n} {result.base_labels.get(g, '')}".rstrip() for g, n in result.bases.items())
-    what = {"document": "dokument", "respondent": "respondenter"}.get(unit, "segment")
-    emit(shown, columns, fmt, title=_("Number of coded {what} (base: {base_note})").format(what=what, base_note=base_note))
+    # csv and json keep the group keys; the table names them in the interface language
+    bases = ", ".join(f"{result.group_name(g)}: {n} {result.base_texts.get(g, '')}".rstrip() for g, n in result.bases.items())
+    title = {"document": _("Number of coded documents (base: {bases})"), "respondent": _("Number of coded respondents (base: {bases})"),
+             "segment": _("Number of coded segments (base: {bases})")}[unit]
+    emit(shown, columns, fmt, title=title.format(bases=bases), headers={g: result.group_name(g) for g in [*groups, TOTAL]})
 
 
 def demo(

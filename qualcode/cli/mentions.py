@@ -257,9 +257,12 @@ def compare(
         typer.echo(json.dumps(comparison_json(cmp), ensure_ascii=False, indent=2))
         return
     shown = cmp.differences if only_differences else cmp.figures
+    # csv keeps the same words in every language (scripts read them); the table speaks the interface language
+    table = fmt is not Format.csv
     rows = [
-        {"kind": _(KINDS[d.kind]) if d.kind in KINDS else d.kind, "set": d.set, "position": d.position, "category": d.category,
-         "published": d.published, "computed": d.computed, "status": d.status, "note": d.note}
+        {"kind": (_(KINDS[d.kind]) if table else CSV_KINDS[d.kind]) if d.kind in KINDS else d.kind, "set": d.set,
+         "position": d.position, "category": d.category, "published": d.published, "computed": d.computed,
+         "status": _(STATUSES[d.status]) if table and d.status in STATUSES else d.status, "note": d.note}
         for d in shown
     ]
     agree = len(cmp.figures) - len(cmp.differences)
@@ -282,6 +285,10 @@ def compare(
 # msgids, translated when shown
 KINDS = {"cell": N_("count"), "percent": N_("percent"), "printed_total": N_("printed total"), "prose_total": N_("total in the text"),
          "prose_first": N_("most first in the text"), "respondents": N_("respondents")}
+STATUSES = {"stämmer": N_("agrees"), "skiljer": N_("differs")}
+# what `--format csv` writes for a kind, in every language
+CSV_KINDS = {"cell": "antal", "percent": "procent", "printed_total": "tryckt total", "prose_total": "total i texten",
+             "prose_first": "flest först i texten", "respondents": "svarande"}
 
 
 def register(root: typer.Typer) -> None:

@@ -98,7 +98,7 @@ def scan(
     else:
         emit([{"kind": k, "count": counts[k]} for k in KINDS], ["kind", "count"], fmt, title=_("What would be masked"))
     err_console.print(
-        f"{len(result.hits)} fynd i {result.n_texts} text(er); "
+        _("{n_hits} findings in {n_texts} text(s); ").format(n_hits=len(result.hits), n_texts=result.n_texts)
         + (_("rules + NER.") if result.uses_ner else _("rules only (the pipeline has no NER)."))
     )
 

@@ -279,7 +279,7 @@ def _learning_curve(gold: Path, train_file: Path | None, cv: int | None, codeboo
 
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    table = [{"order": "dokument" if r["order"] == "document" else "aktiv", "k": r["k"], "scored": r["n_scored"],
+    table = [{"order": _("document") if r["order"] == "document" else _("active"), "k": r["k"], "scored": r["n_scored"],
               "precision": f"{r['micro']['precision']:.3f}", "recall": f"{r['micro']['recall']:.3f}",
               "micro_f1": f"{r['micro']['f1']:.3f}", "macro_f1": f"{r['macro_f1']:.3f}"} for r in rows]
     emit(table, ["order", "k", "scored", "precision", "recall", "micro_f1", "macro_f1"], fmt,

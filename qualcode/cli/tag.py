@@ -275,7 +275,7 @@ def _render_adjudication(session: AdjudicationSession) -> None:
     console.rule(_("segment {id} · {escape} · {value} left").format(id=seg.id, escape=escape(seg.document_name), value=len(session.items) - session.index))
     console.print("[bold]" + escape(seg.text) + "[/]")
     for coder, codes in d.codes.items():
-        console.print(f"  {escape(coder)}: {escape(', '.join(codes)) or '[dim]inga[/]'}")
+        console.print(f"  {escape(coder)}: " + (escape(", ".join(codes)) or _("[dim]none[/]")))
     for i, code in enumerate(d.disputed, start=1):
         mark = "x" if code in session.proposal else " "
         console.print(f"  [cyan]{i}[/] [{mark}] {escape(code)}")

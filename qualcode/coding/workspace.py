@@ -753,6 +753,7 @@ class CountTable:
     rows: tuple[CountRow, ...]
     min_cell: int
     fields: tuple[str, ...]
+    names: tuple[str, ...] = ()  # the groups as a person reads them, in the interface language
 
 
 def count_table(project: Project, by: Sequence[str] = (), unit: str = "document", kind: str | None = None) -> CountTable:
@@ -777,7 +778,7 @@ def count_table(project: Project, by: Sequence[str] = (), unit: str = "document"
         rows = [CountRow(c, counts.labels[c], counts.depth[c], (), totals[i]) for i, c in enumerate(codes)]
         bases = ()
     return CountTable(tuple(by), unit, tuple(groups), bases, tuple(rows), min_cell,
-                      tuple(project.store.meta_fields(kind=kind)))
+                      tuple(project.store.meta_fields(kind=kind)), tuple(counts.group_name(g) for g in groups))
 
 
 def count_chart(project: Project, by: Sequence[str] = (), unit: str = "document", kind: str | None = None) -> bytes:
@@ -789,10 +790,11 @@ def count_chart(project: Project, by: Sequence[str] = (), unit: str = "document"
 
     table = count_table(project, by, unit, kind)
     rows = [r for r in table.rows if r.depth > 0 or not any(x.depth > 0 for x in table.rows)]
-    what = "dokument" if unit == "document" else "segment"
+    title, axis = ((_("Number of coded documents per code"), _("Number of documents")) if unit == "document"
+                   else (_("Number of coded segments per code"), _("Number of segments")))
     with tempfile.TemporaryDirectory() as tmp:
         path = bar_chart([f"{r.code} {r.name}" for r in rows], [r.total for r in rows], Path(tmp) / "chart.png",
-                         _("Number of coded {what} per code").format(what=what), _("Number of {what}").format(what=what), table.min_cell)
+                         title, axis, table.min_cell)
         return path.read_bytes()
 
 

@@ -4,7 +4,8 @@ All counting is `qualcode.analysis` (`code_counts` for segments, documents and r
 `count_mentions` for the questionnaire); this module only suppresses small cells
 (`qualcode.analysis.suppression`), pseudonymises text (`qualcode.export.privacy`), names rows and
 columns for a reader, and decides what is shown: a table whose every count is under `min_cell`
-is left out and listed with the reason.
+is left out and listed with the reason. What a reader sees is in the interface language; table
+keys and chart file names are the same in every language.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from qualcode.core.errors import Hint, InputError
 from qualcode.core.ordering import natural_order, term
 from qualcode.core.records import POSITIVE_SOURCES
 from qualcode.export.model import (
+    QUESTIONNAIRE,
+    TABLES,
     CodeSummary,
     Omitted,
     Report,
@@ -34,21 +37,28 @@ from qualcode.export.model import (
     ThemeSection,
 )
 from qualcode.export.privacy import Pseudonymiser, pseudonymiser_for
-from qualcode.core.i18n import _
+from qualcode.core.i18n import N_, _, language
 
 if TYPE_CHECKING:
     from qualcode.analysis.code_counts import CodeCounts, Documents
     from qualcode.project import Project
     from qualcode.store.database import Store
 
-UNIT_LABELS = {"segment": "kodade segment", "document": "dokument", "respondent": "respondenter"}
-KIND_LABELS = {"note": "anteckning", "survey": "enkätsvar"}
+# a breakdown's title and note per counting unit (msgids)
+UNIT_TITLES = {"segment": N_("Coded segments per {field}"), "document": N_("Documents per {field}"),
+               "respondent": N_("Respondents per {field}")}
+UNIT_NOTES = {
+    "segment": N_("Number of coded segments with the code per {field}. Base per {field}: {bases}."),
+    "document": N_("Number of documents with the code per {field}. Base per {field}: {bases}."),
+    "respondent": N_("Number of respondents with the code per {field}. Base per {field}: {bases}."),
+}
+KIND_LABELS = {"note": N_("interview note"), "survey": N_("survey answer")}
 # Metadata shown with a quote when the user gave no --by fields.
 DEFAULT_SOURCE_FIELDS = ("stadsdel", "termin", "grupp", "verksamhetsomrade", "verksamhetsområde", "roll")
 QUOTE_MAX_CHARS = 600
 QUOTE_CONTEXT_CHARS = 40  # characters of context on each side of a coded span
-LABEL_HEADER = "Tema och kod"
-UNCLASSIFIED = "Ej klassade svar"
+LABEL_HEADER = N_("Theme and code")
+UNCLASSIFIED = N_("Unclassified answers")
 
 
 def build_report(
@@ -96,7 +106,7 @@ def build_report(
     for f in by:
         tables = [_breakdown_table(project, f, unit, codes, kind, min_cell, mask, chart_dir, docs)
                   for unit in ("document", "respondent", "segment")]
-        parts.append(TablePart(f"per-{_slug(f)}", f"Uppdelat på {f}", "", tuple(tables)))
+        parts.append(TablePart(f"per-{_slug(f)}", _("Broken down by {field}").format(field=f), "", tuple(tables)))
     parts.extend(questionnaire_parts(project, min_cell, by=by, mask=mask, questions=question_texts))
     parts.extend(extra_parts)
 
@@ -109,7 +119,7 @@ def build_report(
     quote_map = _quotes(project, leaves, quotes, by, mask)
     sections = _sections(project, rows, shown, quote_map)
     name = mask.mask(str(project.config.get("name") or project.root.name))
-    draft = Report(f"Temasammanställning: {name}", (), summary, tuple(sections), tuple(kept_parts),
+    draft = Report(_("Theme summary: {name}").format(name=name), (), summary, tuple(sections), tuple(kept_parts),
                    tuple(omitted), min_cell)
     overview = _overview(project, counts, kind, min_cell, draft, by)
     return Report(draft.title, overview, summary, draft.sections, draft.parts, draft.omitted, min_cell)
@@ -146,27 +156,26 @@ def _summary_table(
     groups = [i for i, c in enumerate(rows) if cb.get(c).is_group]
     leaves = [i for i, c in enumerate(rows) if not cb.get(c).is_group]
     if groups:
-        title = "Antal dokument där temat förekommer (temagrupper)"
+        title = _("Number of documents where the theme occurs (theme groups)")
         charts.append(ReportChart(title, bar_chart(
             [cb.get(rows[i]).name for i in groups], [shown["document"][i] for i in groups],
-            chart_dir / "dokument-per-temagrupp.png", title, "Antal dokument", min_cell)))
+            chart_dir / "dokument-per-temagrupp.png", title, _("Number of documents"), min_cell)))
     if leaves:
-        title = "Antal dokument per kod"
+        title = _("Number of documents per code")
         charts.append(ReportChart(title, bar_chart(
             [cb.get(rows[i]).name for i in leaves], [shown["document"][i] for i in leaves],
-            chart_dir / "dokument-per-kod.png", title, "Antal dokument", min_cell)))
+            chart_dir / "dokument-per-kod.png", title, _("Number of documents"), min_cell)))
     resp_base = counts["respondent"].total.bases[TOTAL]
     return ReportTable(
         key="oversikt",
-        title="Teman och koder: kodade segment, dokument och respondenter",
-        label_header=LABEL_HEADER,
-        columns=("Kodade segment", "Dokument", "Andel av dokumenten (%)", "Respondenter"),
+        title=_("Themes and codes: coded segments, documents and respondents"),
+        label_header=_(LABEL_HEADER),
+        columns=(_("Coded segments"), _("Documents"), _("Share of the documents (%)"), _("Respondents")),
         rows=tuple(out),
-        note=(
-            f"Underlag: {n_docs} dokument och {resp_base} respondenter. Ett dokument eller segment kan ha flera "
-            "koder, så kolumnerna summeras inte; en temagrupp räknar det som har någon av dess koder."
-        ),
-        sheet="Översikt",
+        note=_("Base: {documents} documents and {respondents} respondents. A document or segment can have several "
+               "codes, so the columns do not add up; a theme group counts what has any of its codes.").format(
+            documents=n_docs, respondents=resp_base),
+        sheet=_("Overview"),
         charts=tuple(charts),
     )
 
@@ -194,22 +203,21 @@ def _breakdown_table(
     ]
     # A group's base is a count too: a district with 3 respondents is a small cell.
     shown_bases = suppress_column([table.bases[g] for g in groups], min_cell=min_cell)
-    names = [mask.mask(g) for g in groups]
+    names = [mask.mask(result.group_name(g)) for g in groups]
     charts: tuple[ReportChart, ...] = ()
     if unit == "document":
         # How many documents each value has (the base of the breakdowns), in the table's order.
-        title = f"Antal dokument per {f}"
+        title = _("Number of documents per {field}").format(field=f)
         charts = (ReportChart(title, bar_chart(names, shown_bases, chart_dir / f"dokument-per-{_slug(f)}.png",
-                                               title, "Antal dokument", min_cell)),)
+                                               title, _("Number of documents"), min_cell)),)
     bases = ", ".join(f"{g}: {_cell(b)}" for g, b in zip(names, shown_bases))
-    what = UNIT_LABELS[unit]
     return ReportTable(
         key=_slug(f"{'dokument' if unit == 'document' else unit}-{f}"),
-        title=f"{what.capitalize()} per {f}",
-        label_header=LABEL_HEADER,
-        columns=(*names, TOTAL),
+        title=_(UNIT_TITLES[unit]).format(field=f),
+        label_header=_(LABEL_HEADER),
+        columns=(*names, _("Total")),
         rows=tuple(out),
-        note=f"Antal {what} med koden per {f}. Underlag per {f}: {bases}.",
+        note=_(UNIT_NOTES[unit]).format(field=f, bases=bases),
         total_columns=1,
         charts=charts,
     )
@@ -263,7 +271,9 @@ def load_questions(project: Project, questions: str | Path | Mapping[str, str] |
 
 
 def _ordinal(n: int) -> str:
-    """1:a, 2:a, 3:e … (Swedish ordinals as written in tables)."""
+    """1:a, 2:a, 3:e … (Swedish ordinals as written in tables); 1st, 2nd, 3rd … in English."""
+    if language() != "sv":
+        return f"{n}{'th' if n % 100 in (11, 12, 13) else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
     return f"{n}:{'a' if n % 10 in (1, 2) and n % 100 not in (11, 12) else 'e'}"
 
 
@@ -271,7 +281,7 @@ def _position_header(column: str, set_name: str) -> str:
     from qualcode.analysis.mentions.tables import _position
 
     pos = _position(column)
-    return f"{_ordinal(pos)} svaret" if pos else column.removeprefix(set_name).strip("_- ") or column
+    return _("{ordinal} answer").format(ordinal=_ordinal(pos)) if pos else column.removeprefix(set_name).strip("_- ") or column
 
 
 def questionnaire_parts(
@@ -333,33 +343,32 @@ def questionnaire_parts(
     parts = []
     for s in sets:
         question = questions.get(s.name) or next((questions[c] for c in s.columns if c in questions), "")
-        title = question or f"Enkätfråga {s.name}"
+        title = question or _("Survey question {name}").format(name=s.name)
         unresolved = {c: sum(1 for u in counts.unresolved if u.column == c) for c in s.columns}
         cats = list(counts.categories)
         cells = [[counts.columns[col].count(cat) for col in s.columns] for cat in cats]
-        labels = [(cat, counts.labels[cat]) for cat in cats]
+        labels = [(cat, counts.name(cat)) for cat in cats]
         if any(unresolved.values()):
             cells.append([unresolved[c] for c in s.columns])
-            labels.append(("", UNCLASSIFIED))
+            labels.append(("", _(UNCLASSIFIED)))
         sup = suppress(cells, min_cell=min_cell, row_totals=True, col_totals=True)
         rows = [
             Row(label, (*[sup.show(i, j) for j in range(len(s.columns))], sup.row_total(i)), code, 0,
                 "code" if code in cb else "other")
             for i, (code, label) in enumerate(labels)
         ]
-        rows.append(Row(TOTAL, (*[sup.col_total(j) for j in range(len(s.columns))], sup.grand_total), kind="total"))
+        rows.append(Row(_("Total"), (*[sup.col_total(j) for j in range(len(s.columns))], sup.grand_total), kind="total"))
         positions = ", ".join(s.columns)
         tables = [ReportTable(
             key=_slug(f"enkat-{s.name}"),
-            sheet=f"Enkät {s.name}",
-            title="Antal respondenter per kategori och svarsposition",
-            label_header="Kategori",
-            columns=(*[_position_header(c, s.name) for c in s.columns], "Gånger nämnd"),
+            sheet=_("Survey {name}").format(name=s.name),
+            title=_("Number of respondents per category and answer position"),
+            label_header=_("Category"),
+            columns=(*[_position_header(c, s.name) for c in s.columns], _("Times named")),
             rows=tuple(rows),
-            note=(
-                f"{counts.respondents} respondenter som svarat på frågan ({positions}). Varje kolumn summerar "
-                "till antalet svarande; raden Totalt och kolumnen Gånger nämnd är summor."
-            ),
+            note=_("{n} respondents who answered the question ({positions}). Each column adds up to the number "
+                   "who answered; the row Total and the column Times named are sums.").format(
+                n=counts.respondents, positions=positions),
             total_columns=1,
         )]
         for f, grouped in group_counts.items():
@@ -367,11 +376,11 @@ def questionnaire_parts(
             groups = list(grouped.groups)
             times = grouped.totals[s.name].times
             cells = [[times.count(cat, g) for g in groups] for cat in cats]
-            glabels = [(cat, grouped.labels[cat]) for cat in cats]
+            glabels = [(cat, grouped.name(cat)) for cat in cats]
             unresolved_s = [u for u in grouped.unresolved if u.column in s.columns]
             if unresolved_s:
                 cells.append([sum(1 for u in unresolved_s if group_of.get(str(u.row)) == g) for g in groups])
-                glabels.append(("", UNCLASSIFIED))
+                glabels.append(("", _(UNCLASSIFIED)))
             # Columns add up to (positions × respondents) per group, rows to times named overall.
             gsup = suppress(cells, min_cell=min_cell, row_totals=True, col_totals=True)
             grows = [
@@ -379,23 +388,23 @@ def questionnaire_parts(
                     "code" if code in cb else "other")
                 for i, (code, label) in enumerate(glabels)
             ]
-            grows.append(Row(TOTAL, (*[gsup.col_total(j) for j in range(len(groups))], gsup.grand_total), kind="total"))
+            grows.append(Row(_("Total"), (*[gsup.col_total(j) for j in range(len(groups))], gsup.grand_total), kind="total"))
             sizes = suppress_column([grouped.group_sizes[g] for g in groups], min_cell=min_cell)
-            names = [mask.mask(g) if mask else g for g in groups]
+            names = [mask.mask(grouped.group_name(g)) if mask else grouped.group_name(g) for g in groups]
             tables.append(ReportTable(
                 key=_slug(f"enkat-{s.name}-{f}"),
-                sheet=f"Enkät {s.name} per {f}",
-                title=f"Gånger nämnd per {f} (alla svarspositioner)",
-                label_header="Kategori",
-                columns=(*names, TOTAL),
+                sheet=_("Survey {name} per {field}").format(name=s.name, field=f),
+                title=_("Times named per {field} (all answer positions)").format(field=f),
+                label_header=_("Category"),
+                columns=(*names, _("Total")),
                 rows=tuple(grows),
-                note=f"Antal gånger kategorin nämndes ({positions}) per {f}. Respondenter per {f}: "
-                + ", ".join(f"{g}: {_cell(n)}" for g, n in zip(names, sizes)) + ".",
+                note=_("Times the category was named ({positions}) per {field}. Respondents per {field}: {sizes}.").format(
+                    positions=positions, field=f, sizes=", ".join(f"{g}: {_cell(n)}" for g, n in zip(names, sizes))),
                 total_columns=1,
             ))
-        parts.append(TablePart(_slug(f"enkat-{s.name}"), title, f"Svaren i {positions}, kategoriserade efter "
-                               "kodbokens punkter.", tuple(tables), chapter="Enkätfrågor",
-                               respondents=counts.respondents))
+        parts.append(TablePart(_slug(f"enkat-{s.name}"), title,
+                               _("The answers in {positions}, categorised by the codebook's points.").format(positions=positions),
+                               tuple(tables), chapter=QUESTIONNAIRE, respondents=counts.respondents))
     return parts
 
 
@@ -412,8 +421,8 @@ def questionnaire_tables(
 
 def _reason(table: ReportTable, min_cell: int) -> str:
     if any(v == STAR for v in table.body()):
-        return f"alla antal under {min_cell}"
-    return "inga kodningar att räkna"
+        return _("all counts under {min_cell}").format(min_cell=min_cell)
+    return _("no codings to count")
 
 
 def _leave_out_empty(parts: Sequence[TablePart], min_cell: int) -> tuple[list[TablePart], list[Omitted]]:
@@ -423,7 +432,7 @@ def _leave_out_empty(parts: Sequence[TablePart], min_cell: int) -> tuple[list[Ta
         tables = []
         for t in part.tables:
             if t.shows_nothing():
-                title = f"{part.title}: {t.title}" if part.chapter != "Tabeller" else t.title
+                title = f"{part.title}: {t.title}" if part.chapter != TABLES else t.title
                 omitted.append(Omitted(title, _reason(t, min_cell)))
             else:
                 tables.append(t)
@@ -433,14 +442,15 @@ def _leave_out_empty(parts: Sequence[TablePart], min_cell: int) -> tuple[list[Ta
 
 
 def _period(store: Store, kind: str | None) -> str:
-    """The terms the material covers, first to last ("HT2016–VT2018, 4 terminer"), or ""."""
+    """The terms the material covers, first to last ("HT2016–VT2018 (4 terminer, fältet termin)"), or ""."""
     for f in ("termin", "term", "läsår"):
         values = {None if t is None else json.loads(t) for t in store.meta_value_texts(f, kind=kind)} - {None, ""}
         terms = [v for v in values if term(str(v)) is not None]
         if terms:
             ordered = natural_order(f, [str(t) for t in terms])
             span = ordered[0] if len(ordered) == 1 else f"{ordered[0]}–{ordered[-1]}"
-            return f"{span} ({len(ordered)} {'termin' if len(ordered) == 1 else 'terminer'}, fältet {f})"
+            return (_("{span} ({n} term, the field {field})") if len(ordered) == 1
+                    else _("{span} ({n} terms, the field {field})")).format(span=span, n=len(ordered), field=f)
     return ""
 
 
@@ -452,43 +462,49 @@ def _overview(
     n = {k: store.count_documents(kind=k) for k in ("note", "survey") if kind in (None, k)}
     material = []
     if n.get("note"):
-        material.append(f"{n['note']} intervjuanteckningar")
+        material.append(_("{n} interview notes").format(n=n["note"]))
     if n.get("survey"):
         respondents = store.count_respondents()
-        material.append(f"{n['survey']} enkätsvar" + (f" från {respondents} respondenter" if respondents else ""))
+        material.append((_("{n} survey answers from {respondents} respondents") if respondents
+                         else _("{n} survey answers")).format(n=n["survey"], respondents=respondents))
     n_codings = store.count_coded_rows(kind=kind)
     n_segments = counts["segment"].bases[TOTAL]
-    lines = [f"Material: {' och '.join(material) or 'inga dokument'}; {n_segments} segment, {n_codings} kodningar."]
-    asked = [p for p in report.parts if p.chapter == "Enkätfrågor"]
+    what = (_("{first} and {second}").format(first=material[0], second=material[1]) if len(material) == 2
+            else material[0] if material else _("no documents"))
+    lines = [_("Material: {material}; {segments} segments, {codings} codings.").format(
+        material=what, segments=n_segments, codings=n_codings)]
+    asked = [p for p in report.parts if p.chapter == QUESTIONNAIRE]
     if asked:
-        lines.append(f"Enkät: {max(p.respondents for p in asked)} respondenter, {len(asked)} "
-                     f"{'fråga' if len(asked) == 1 else 'frågor'} med fritextsvar ({'; '.join(p.title for p in asked)}).")
+        lines.append((_("Survey: {respondents} respondents, {n} question with free-text answers ({titles}).") if len(asked) == 1
+                      else _("Survey: {respondents} respondents, {n} questions with free-text answers ({titles}).")).format(
+            respondents=max(p.respondents for p in asked), n=len(asked), titles="; ".join(p.title for p in asked)))
     period = _period(store, kind)
     if period:
-        lines.append(f"Period: {period}.")
+        lines.append(_("Period: {period}.").format(period=period))
     resp_base = counts["respondent"].bases[TOTAL]
     lines.append(
-        f"Underlag: tabellerna räknar dokument (en intervjuanteckning eller ett enkätsvar, {counts['document'].bases[TOTAL]} "
-        f"i alla), respondenter (en enkätrespondent, eller en anteckning från en gruppintervju, {resp_base} i alla) "
-        "eller kodade segment (stycken). Ett dokument kan ha flera koder, så kolumnerna summeras inte."
-        + (f" Uppdelningar: {', '.join(by)}." if by else "")
+        _("Base: the tables count documents (an interview note or a survey answer, {documents} in all), respondents "
+          "(a survey respondent, or a note from a group interview, {respondents} in all) or coded segments (paragraphs). "
+          "A document can have several codes, so the columns do not add up.").format(
+            documents=counts["document"].bases[TOTAL], respondents=resp_base)
+        + (" " + _("Breakdowns: {fields}.").format(fields=", ".join(by)) if by else "")
     )
     n_sup = sum(t.n_suppressed() for t in report.tables)
-    star = (
-        f"Så läses *: antal under {min_cell} visas som * i alla tabeller och diagram, liksom celler som annars "
-        "kunde räknas fram ur en visad summa"
-    )
-    lines.append(star + (f" ({n_sup} celler i rapporten)." if n_sup else "."))
+    lines.append((_("How to read *: counts under {min_cell} are shown as * in every table and chart, as are cells that "
+                    "could otherwise be worked out from a shown sum ({n} cells in the report).") if n_sup
+                  else _("How to read *: counts under {min_cell} are shown as * in every table and chart, as are cells "
+                         "that could otherwise be worked out from a shown sum.")).format(min_cell=min_cell, n=n_sup))
     reasons: dict[str, list[str]] = {}
     for o in report.omitted:
         reasons.setdefault(o.reason, []).append(o.title)
     for reason, titles in reasons.items():
-        tables = "tabell visas" if len(titles) == 1 else "tabeller visas"
-        lines.append(f"Utelämnat: {len(titles)} {tables} inte ({reason}): {'; '.join(titles)}.")
-    lines.append(
-        "Namn, e-postadresser, telefonnummer, personnummer och adresser i citaten är ersatta med "
-        "[NAMN], [E-POST], [TELEFON], [PERSONNUMMER] och [ADRESS]."
-    )
+        lines.append((_("Left out: {n} table is not shown ({reason}): {titles}.") if len(titles) == 1
+                      else _("Left out: {n} tables are not shown ({reason}): {titles}.")).format(
+            n=len(titles), reason=reason, titles="; ".join(titles)))
+    lines.append(_(
+        "Names, e-mail addresses, phone numbers, personal identity numbers and addresses in the quotes are replaced "
+        "with [NAMN], [E-POST], [TELEFON], [PERSONNUMMER] and [ADRESS]."
+    ))
     return tuple(lines)
 
 
@@ -518,13 +534,14 @@ def _quotes(
         for coding, seg in chosen.values():
             text = _trim(mask.mask(quote_text(texts.get(seg.document_id) or texts.setdefault(
                 seg.document_id, store.get_document(seg.document_id).text), coding.start, coding.end)))
-            source_parts = [KIND_LABELS.get("survey" if "respondent" in seg.meta else "note", "")]
+            source_parts = [_(KIND_LABELS["survey" if "respondent" in seg.meta else "note"])]
             source_parts += [f"{k}: {seg.meta[k]}" for k in fields if seg.meta.get(k) not in (None, "")]
             section = sections.get(seg.id, (None, None))[1]
             if section:
-                source_parts.append(f"avsnitt: {section}")
+                source_parts.append(_("section: {section}").format(section=section))
             source = mask.mask(", ".join(p for p in source_parts if p))
-            origin = "manuell kodning" if coding.source == "manual" else f"accepterat förslag ({format_number(coding.score or 0.0, 2)})"
+            origin = (_("manual coding") if coding.source == "manual"
+                      else _("accepted suggestion ({score})").format(score=format_number(coding.score or 0.0, 2)))
             quotes.append(ReportQuote(code, text, source, seg.id in flagged, origin))
         out[code] = tuple(quotes)
     return out
@@ -579,7 +596,7 @@ def _sections(
         sections.append(ThemeSection(g, code.name, code.definition, tuple(summary(k) for k in kids)))
     rest = [c for c in rows if not cb.get(c).is_group and c not in placed]
     if rest:
-        sections.append(ThemeSection("", "Övriga koder", "", tuple(summary(k) for k in rest)))
+        sections.append(ThemeSection("", _("Other codes"), "", tuple(summary(k) for k in rest)))
     return sections
 
 

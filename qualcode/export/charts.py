@@ -1,4 +1,4 @@
-"""Horizontal bar charts for the report: Swedish labels, readable in print (PNG, 200 dpi).
+"""Horizontal bar charts for the report: labels in the interface language, readable in print (PNG, 200 dpi).
 
 Bars come in the order given, top to bottom: the report passes its tables' natural order
 (codebook order, terms in time order), so a chart reads like the table beside it.
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from qualcode.analysis.suppression import STAR
 from qualcode.core.files import atomic_write
+from qualcode.core.i18n import _
 
 DPI = 200
 BAR_COLOUR = "#1f4e79"  # dark blue: prints well in greyscale too
@@ -30,10 +31,8 @@ def chart_rows(
         # suppressed ones after the shown ones, zeros last
         items.sort(key=lambda lv: (0 if isinstance(lv[1], int) and lv[1] > 0 else 1 if lv[1] == STAR else 2,
                                    -(lv[1] if isinstance(lv[1], int) else 0), lv[0]))
-    return [
-        (lab, v, str(v)) if isinstance(v, int) else (lab, 0, f"{STAR} (färre än {min_cell})")
-        for lab, v in items
-    ]
+    hidden = f"{STAR} (" + _("fewer than {n}").format(n=min_cell) + ")"
+    return [(lab, v, str(v)) if isinstance(v, int) else (lab, 0, hidden) for lab, v in items]
 
 
 def bar_chart(
@@ -41,7 +40,7 @@ def bar_chart(
     values: Sequence[int | str],
     path: str | Path,
     title: str,
-    xlabel: str = "Antal",
+    xlabel: str | None = None,
     min_cell: int = 5,
     largest_first: bool = False,
 ) -> Path:
@@ -65,12 +64,12 @@ def bar_chart(
         ax.set_yticklabels(names, fontsize=9)
         top = max(shown, default=0) or 1
         ax.set_xlim(0, top * 1.15)
-        for bar, (_, length, text) in zip(bars, rows):
+        for bar, (_label, length, text) in zip(bars, rows):
             y = bar.get_y() + bar.get_height() / 2
             colour = "#444444" if text.startswith(STAR) else "black"
             ax.text(length + top * 0.01, y, text, va="center", fontsize=8, color=colour)
         ax.set_title(textwrap.fill(title, 70), fontsize=11, loc="left")
-        ax.set_xlabel(xlabel, fontsize=9)
+        ax.set_xlabel(_("Count") if xlabel is None else xlabel, fontsize=9)
         ax.spines[["top", "right"]].set_visible(False)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.tick_params(axis="x", labelsize=8)

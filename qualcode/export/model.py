@@ -11,8 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from qualcode.analysis.suppression import STAR
+from qualcode.core.i18n import N_, _
 
 ROW_KINDS = ("code", "group", "total", "other")
+# The chapters a part stands under (keys), and their headings (msgids).
+TABLES, QUESTIONNAIRE = "tables", "questionnaire"
+CHAPTERS = {TABLES: N_("Tables"), QUESTIONNAIRE: N_("Survey questions")}
 
 
 @dataclass(frozen=True)
@@ -71,8 +75,13 @@ class TablePart:
     title: str
     intro: str
     tables: tuple[ReportTable, ...]
-    chapter: str = "Tabeller"  # the heading the part stands under ("Tabeller", "Enkätfrågor")
+    chapter: str = TABLES  # the chapter the part stands under: TABLES or QUESTIONNAIRE
     respondents: int = 0  # a survey question: the respondents who answered it
+
+    @property
+    def chapter_title(self) -> str:
+        """The chapter's heading in the interface language."""
+        return _(CHAPTERS[self.chapter]) if self.chapter in CHAPTERS else self.chapter
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ def write_report(
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
         raise InputError(
-            _("unknown format {value} — choose from {formats}").format(value=', '.join(repr(b) for b in bad) or '(inget)', formats=', '.join(FORMATS)),
+            _("unknown format {value} — choose from {formats}").format(value=', '.join(repr(b) for b in bad) or _('(nothing)'), formats=', '.join(FORMATS)),
             value=bad, valid=FORMATS, hint=Hint(_("choose the format"), option="formats", example="md,docx"),
         )
     out = Path(out_dir)

@@ -124,12 +124,23 @@ def mention_categories(codebook: Codebook) -> list[str]:
 
 
 def mention_labels(codebook: Codebook) -> dict[str, str]:
-    """Row labels as in the report: '1. Brukardelaktighet…', '14. Övrigt', 'Ej svar'."""
+    """Row labels as in the published report, the same in every language (CSV output keeps them):
+    '1. Brukardelaktighet…', '14. Övrigt', 'Ej svar'."""
+    return _labels(codebook, "Övrigt", "Ej svar")
+
+
+def mention_names(codebook: Codebook) -> dict[str, str]:
+    """Row labels as a person reads them: the points' names (the codebook's), 'Other' and 'No
+    answer' in the interface language."""
+    return _labels(codebook, _("Other"), _("No answer"))
+
+
+def _labels(codebook: Codebook, other: str, no_answer: str) -> dict[str, str]:
     points = codebook.points
     labels = {c.id: f"{c.number}. {c.name}" for c in points}
     last = max((c.number or 0) for c in points) if points else 0
-    labels[OVRIGT] = f"{last + 1}. Övrigt"
-    labels[EJ_SVAR] = "Ej svar"
+    labels[OVRIGT] = f"{last + 1}. {other}"
+    labels[EJ_SVAR] = no_answer
     return labels
 
 

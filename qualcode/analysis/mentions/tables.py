@@ -23,15 +23,17 @@ from qualcode.analysis.mentions.mapper import (
     Mention,
     MentionMapper,
     mention_labels,
+    mention_names,
 )
 from qualcode.analysis.tally import TOTAL, CountTable, format_number, tally
 from qualcode.core.errors import Hint, InputError
 from qualcode.core.ordering import natural_order
-from qualcode.core.i18n import _
+from qualcode.core.i18n import N_, _
 
 ID_COLUMNS = ("respondent", "respondent_id", "respondentid", "id", "resp", "löpnummer", "lopnummer")
 _NUMBERED = re.compile(r"^(?P<set>.*?)[_\-. ]?(?P<pos>\d+)$")
-MISSING_GROUP = "(saknas)"
+MISSING_GROUP = "(saknas)"  # a group key (CSV and JSON keep it); a person reads MISSING_NAME
+MISSING_NAME = N_("(missing)")
 _SURVEY_HINT = Hint(
     _("import the survey so that every answer gets a respondent and a column"),
     command=("import", "survey", "FIL"), option="text", example="KOLUMN", options=(("id", "respondent"),),
@@ -89,6 +91,15 @@ class MentionCounts:
     groups: tuple[str, ...] = (TOTAL,)
     group_sizes: Mapping[str, int] = field(default_factory=dict)
     mapped: Mapping[str, tuple[Mention, ...]] = field(default_factory=dict)  # per column, row order
+    # row labels as a person reads them (`labels` are the same in every language, for CSV)
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    def name(self, category: str) -> str:
+        return self.names.get(category) or self.labels[category]
+
+    def group_name(self, group: str) -> str:
+        """A group as a person reads it: a missing value and the total in the interface language."""
+        return _(MISSING_NAME) if group == MISSING_GROUP else _("Total") if group == TOTAL else group
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -284,6 +295,7 @@ def count_mentions(
         respondents=len(answers.rows),
         categories=categories,
         labels=mention_labels(mapper.codebook),
+        names=mention_names(mapper.codebook),
         sets=tuple(sets),
         columns=columns,
         totals=totals,
@@ -344,6 +356,7 @@ class TextTable:
     title: str
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    total: bool = False  # a set's total over its positions, not one column
 
 
 def _pct(n: int, base: int) -> str:
@@ -371,60 +384,61 @@ def _set_tables(counts: MentionCounts) -> list[TextTable]:
     for s in counts.sets:
         for col in s.columns:
             t = counts.columns[col]
-            rows: list[tuple[str, ...]] = [(counts.labels[c], str(t.count(c)), _pct(t.count(c), n)) for c in counts.categories]
+            rows: list[tuple[str, ...]] = [(counts.name(c), str(t.count(c)), _pct(t.count(c), n)) for c in counts.categories]
             if unres[col]:
-                rows.append(("Ej klassade (se `mentions review`)", str(unres[col]), _pct(unres[col], n)))
-            rows.append(("Totalt", str(n), format_number(100.0) if n else ""))
-            tables.append(TextTable(f"{col} ({n} respondenter)", ("Kategori", "Antal", "Procent"), tuple(rows)))
+                rows.append((_("Unclassified (see `mentions review`)"), str(unres[col]), _pct(unres[col], n)))
+            rows.append((_("Total"), str(n), format_number(100.0) if n else ""))
+            tables.append(TextTable(_("{column} ({n} respondents)").format(column=col, n=n),
+                                    (_("Category"), _("Count"), _("Percent")), tuple(rows)))
         if len(s.columns) < 2:
             continue
         tot = counts.totals[s.name]
         rows = [
-            (counts.labels[c], str(tot.times.count(c)), str(tot.respondents.count(c)),
+            (counts.name(c), str(tot.times.count(c)), str(tot.respondents.count(c)),
              _pct(tot.respondents.count(c), n), str(tot.first.count(c)))
             for c in counts.categories
         ]
-        rows.append(("Totalt", str(sum(tot.times.count(c) for c in counts.categories)), str(n), "",
+        rows.append((_("Total"), str(sum(tot.times.count(c) for c in counts.categories)), str(n), "",
                      str(sum(tot.first.count(c) for c in counts.categories))))
         tables.append(TextTable(
-            f"{s.name} totalt: gånger nämnd, respondenter (procent), först = {s.columns[0]}",
-            ("Kategori", "Gånger", "Resp.", "Procent", "Först"),
-            tuple(rows),
+            _("{set} total: times named, respondents (percent), first = {first}").format(set=s.name, first=s.columns[0]),
+            (_("Category"), _("Times"), _("Resp."), _("Percent"), _("First")),
+            tuple(rows), total=True,
         ))
     return tables
 
 
 def _grouped_tables(counts: MentionCounts) -> list[TextTable]:
     tables = []
-    items: list[tuple[str, CountTable]] = []
+    items: list[tuple[str, CountTable, bool]] = []
     for s in counts.sets:
-        items += [(col, counts.columns[col]) for col in s.columns]
+        items += [(col, counts.columns[col], False) for col in s.columns]
         if len(s.columns) > 1:
-            items.append((f"{s.name} totalt (gånger nämnd)", counts.totals[s.name].times))
-    for title, t in items:
-        header = ["Kategori"]
-        for g in counts.groups:
-            header += [f"{g} Antal", f"{g} Procent"]
-        header += ["Alla Antal", "Alla Procent"]
+            items.append((_("{set} total (times named)").format(set=s.name), counts.totals[s.name].times, True))
+    for title, t, total in items:
+        header = [_("Category")]
+        for g in [*(counts.group_name(g) for g in counts.groups), _("All")]:
+            header += [_("{group} Count").format(group=g), _("{group} Percent").format(group=g)]
         rows = []
         for c in counts.categories:
-            row = [counts.labels[c]]
+            row = [counts.name(c)]
             for g in counts.groups:
                 row += [str(t.count(c, g)), format_number(t.percent(c, g))]
             total = sum(t.count(c, g) for g in counts.groups)
             row += [str(total), _pct(total, counts.respondents)]
             rows.append(tuple(row))
-        row = ["Respondenter"]
+        row = [_("Respondents")]
         for g in counts.groups:
             row += [str(counts.group_sizes[g]), ""]
         row += [str(counts.respondents), ""]
         rows.append(tuple(row))
-        tables.append(TextTable(f"{title} per {counts.by}", tuple(header), tuple(rows)))
+        tables.append(TextTable(_("{title} per {field}").format(title=title, field=counts.by), tuple(header), tuple(rows), total))
     return tables
 
 
 def to_csv_rows(counts: MentionCounts) -> list[dict[str, str]]:
-    """Long format for spreadsheets: one row per (column or total, group, category)."""
+    """Long format for spreadsheets: one row per (column or total, group, category); the same in
+    every language (group keys, `labels`, 'totalt' and 'först'), as scripts read it."""
     out: list[dict[str, str]] = []
     for s in counts.sets:
         entries: list[tuple[str, CountTable, CountTable | None]] = [(col, counts.columns[col], None) for col in s.columns]

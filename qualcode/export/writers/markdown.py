@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 from pathlib import Path
 
+from qualcode.core.i18n import _
 from qualcode.export.model import Report, ReportTable
 from qualcode.export.writers.text import cell_text, count_phrase
 
@@ -33,19 +34,19 @@ def _table(t: ReportTable, base: Path) -> list[str]:
 
 
 def write_markdown(report: Report, path: Path) -> Path:
-    lines = [f"# {report.title}", "", "## Översikt", ""]
+    lines = [f"# {report.title}", "", "## " + _("Overview"), ""]
     lines += [p + "  " for p in report.overview] + [""]
     if report.summary is not None:
         lines += _table(report.summary, path.parent)
-    lines += ["## Teman och citat", ""]
+    lines += ["## " + _("Themes and quotes"), ""]
     for s in report.sections:
         lines += [f"### {s.name}", ""]
         for c in s.codes:
             lines += [f"#### {c.name} ({c.code})", "", count_phrase(c) + ".", ""]
             for q in c.quotes:
-                star = "**Nyckelcitat.** " if q.key else ""
+                star = "**" + _("Key quote") + ".** " if q.key else ""
                 lines += [f"> {star}”{q.text}”", ">", f"> — {q.source} ({q.origin})", ""]
-    for chapter, parts in groupby(report.parts, key=lambda p: p.chapter):
+    for chapter, parts in groupby(report.parts, key=lambda p: p.chapter_title):
         lines += [f"## {chapter}", ""]
         for part in parts:
             lines += [f"### {part.title}", ""]

@@ -1,10 +1,11 @@
-"""Cell text shared by the writers: Swedish decimal comma, '*' kept, None empty."""
+"""Cell text shared by the writers: the language's decimal mark, '*' kept, None empty."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from qualcode.analysis.tally import format_number
+from qualcode.core.i18n import _
 from qualcode.export.model import CodeSummary
 
 
@@ -17,7 +18,5 @@ def cell_text(value: Any) -> str:
 
 
 def count_phrase(s: CodeSummary) -> str:
-    return (
-        f"{cell_text(s.segments)} kodade segment i {cell_text(s.documents)} dokument "
-        f"({cell_text(s.respondents)} respondenter)"
-    )
+    return _("{segments} coded segments in {documents} documents ({respondents} respondents)").format(
+        segments=cell_text(s.segments), documents=cell_text(s.documents), respondents=cell_text(s.respondents))

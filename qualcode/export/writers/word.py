@@ -18,6 +18,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
+from qualcode.core.i18n import _, language
 from qualcode.export.model import Report, ReportTable
 from qualcode.export.writers.text import cell_text, count_phrase
 
@@ -162,9 +163,9 @@ def write_docx(report: Report, path: Path) -> Path:
     normal.font.name = "Calibri"
     normal.font.size = Pt(10.5)
     doc.core_properties.title = report.title
-    doc.core_properties.language = "sv-SE"
+    doc.core_properties.language = "sv-SE" if language() == "sv" else "en-GB"
     doc.add_heading(report.title, level=0)
-    doc.add_heading("Översikt", level=1)
+    doc.add_heading(_("Overview"), level=1)
     for line in report.overview:
         head, sep, rest = line.partition(": ")
         para = doc.add_paragraph()
@@ -178,7 +179,7 @@ def write_docx(report: Report, path: Path) -> Path:
         # on page 1, under the overview: the table may run on to the next page
         _table(state, report.summary, level=2, keep_together=False)
     state.orientation("portrait", new_page=True)
-    doc.add_heading("Teman och citat", level=1)
+    doc.add_heading(_("Themes and quotes"), level=1)
     for s in report.sections:
         doc.add_heading(s.name, level=2)
         if s.description:
@@ -189,11 +190,11 @@ def write_docx(report: Report, path: Path) -> Path:
             for q in c.quotes:
                 para = doc.add_paragraph(style="Quote")
                 if q.key:
-                    para.add_run("Nyckelcitat. ").bold = True
+                    para.add_run(_("Key quote") + ". ").bold = True
                 para.add_run(f"”{q.text}”")
                 src = doc.add_paragraph(f"— {q.source} ({q.origin})")
                 src.runs[0].font.size = Pt(9)
-    for chapter, parts in groupby(report.parts, key=lambda p: p.chapter):
+    for chapter, parts in groupby(report.parts, key=lambda p: p.chapter_title):
         for i, part in enumerate(parts):
             # headings go on the page of the part's first table (landscape only if it needs it)
             first = layout(part.tables[0]).orientation
@@ -302,13 +303,13 @@ def _table(state: _State, t: ReportTable, level: int, keep_together: bool = True
         for j, w in enumerate(lay.widths):
             row_cells[j].width = Cm(w)
     if lay.legend:
-        legend = doc.add_paragraph("Förkortningar: " + "; ".join(f"{s} = {h}" for s, h in lay.legend) + ".")
+        legend = doc.add_paragraph(_("Abbreviations: {legend}.").format(legend="; ".join(f"{s} = {h}" for s, h in lay.legend)))
         legend.runs[0].font.size = Pt(8)
     for ch in t.charts:
         state.figures += 1
         doc.add_paragraph().paragraph_format.keep_with_next = True
         doc.add_picture(str(ch.path), width=Cm(15.5))
-        cap = doc.add_paragraph(f"Figur {state.figures}. {ch.title}.")
+        cap = doc.add_paragraph(_("Figure {n}. {title}.").format(n=state.figures, title=ch.title))
         cap.runs[0].italic = True
         cap.runs[0].font.size = Pt(9)
     doc.add_paragraph()

@@ -453,13 +453,18 @@ def to_csv_rows(counts: MentionCounts) -> list[dict[str, str]]:
                     out.append({
                         "set": s.name, "column": name, "group": g, "category": c,
                         "label": counts.labels[c], "antal": str(k),
-                        "procent": format_number((resp or t).percent(c, g)) if name != "totalt"
-                        else _pct(pct_n, t.bases.get(g, 0)),
+                        "procent": _csv_percent((resp or t).percent(c, g)) if name != "totalt"
+                        else _csv_percent(100.0 * pct_n / t.bases[g] if t.bases.get(g) else None),
                     })
     return out
 
 
 CSV_COLUMNS = ("set", "column", "group", "category", "label", "antal", "procent")
+
+
+def _csv_percent(x: float | None) -> str:
+    """A percentage in the CSV: one decimal and a decimal comma (Swedish spreadsheets read it), in every language."""
+    return "" if x is None else f"{x:.1f}".replace(".", ",")
 
 
 # -- unresolved answers --------------------------------------------------------------------

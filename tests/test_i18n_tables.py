@@ -201,3 +201,21 @@ def test_swedish_texts_are_the_ones_the_report_always_had(demo):
     assert "enkätsvar / (saknas): 688 enkätsvar" in sv["counts by term table"]
     assert "survey answers / (missing): 688 survey answers" in en["counts by term table"]
     assert "sv-SE" in sv["report docx"] and "en-GB" in en["report docx"]
+
+
+def test_mention_tables_mark_set_totals_and_name_groups_in_the_language(monkeypatch):
+    from qualcode.analysis.mentions.mapper import MentionMapper
+    from qualcode.analysis.mentions.tables import SurveyAnswers, count_mentions, report_tables, select_columns
+    from qualcode.core.codebook import default_codebook
+
+    rows = ({"respondent": "1", "roll": "chef", "q_1": "2", "q_2": "5"}, {"respondent": "2", "roll": "", "q_1": "3", "q_2": "-"})
+    answers = SurveyAnswers(columns=("respondent", "roll", "q_1", "q_2"), ids=("1", "2"), rows=rows)
+    sets = select_columns(answers.columns, ["q"])
+    mapper = MentionMapper(default_codebook())
+    monkeypatch.setenv("QUALCODE_LANG", "en")
+    grouped = report_tables(count_mentions(answers, sets, mapper, by="roll"))
+    assert [t.total for t in grouped] == [False, False, True]
+    assert grouped[0].columns[:5] == ("Category", "chef Count", "chef Percent", "(missing) Count", "(missing) Percent")
+    assert [t.total for t in report_tables(count_mentions(answers, sets, mapper))] == [False, False, True]
+    monkeypatch.setenv("QUALCODE_LANG", "sv")
+    assert report_tables(count_mentions(answers, sets, mapper, by="roll"))[0].columns[3] == "(saknas) Antal"

@@ -415,7 +415,7 @@ def _grouped_tables(counts: MentionCounts) -> list[TextTable]:
         items += [(col, counts.columns[col], False) for col in s.columns]
         if len(s.columns) > 1:
             items.append((_("{set} total (times named)").format(set=s.name), counts.totals[s.name].times, True))
-    for title, t, total in items:
+    for title, t, set_total in items:
         header = [_("Category")]
         for g in [*(counts.group_name(g) for g in counts.groups), _("All")]:
             header += [_("{group} Count").format(group=g), _("{group} Percent").format(group=g)]
@@ -432,7 +432,7 @@ def _grouped_tables(counts: MentionCounts) -> list[TextTable]:
             row += [str(counts.group_sizes[g]), ""]
         row += [str(counts.respondents), ""]
         rows.append(tuple(row))
-        tables.append(TextTable(_("{title} per {field}").format(title=title, field=counts.by), tuple(header), tuple(rows), total))
+        tables.append(TextTable(_("{title} per {field}").format(title=title, field=counts.by), tuple(header), tuple(rows), set_total))
     return tables
 
 

@@ -80,7 +80,10 @@ def test_codings_saved_while_an_import_runs(coded_project, tmp_path):
 def test_a_killed_import_is_rolled_back_at_the_next_open(coded_project, tmp_path):
     root, _ = coded_project
     before = project_dump(root)
-    survey = _survey(tmp_path / "enkat.csv", 20000)
+    from qualcode.ingest.service import BATCH
+
+    # Two batches: the kill comes while the second is segmented (with one, the import may be done before it).
+    survey = _survey(tmp_path / "enkat.csv", BATCH + 10_000)
     proc = _qualcode("import", "survey", str(survey), "--text", "svar", "--id", "id", "-p", str(root))
     deadline = time.monotonic() + 120
     with Store.open(root / DB_NAME) as watcher:
@@ -89,7 +92,7 @@ def test_a_killed_import_is_rolled_back_at_the_next_open(coded_project, tmp_path
             if stored > 1:
                 break
             assert proc.poll() is None and time.monotonic() < deadline, "the import never committed a batch"
-            time.sleep(0.05)
+            time.sleep(0.01)
         # Meanwhile the unfinished import is not shown.
         assert watcher.stats()["documents"] == 1
         assert [d.name for d in watcher.iter_documents()] == ["intervju.txt"]

@@ -93,7 +93,8 @@ def test_codebook_rows_weigh_less_as_she_codes_the_code(monkeypatch):
         return real(self, Xa, Ya, n_positives=n_positives, sample_weight=sample_weight)
 
     monkeypatch.setattr(CodeClassifier, "fit", spy)
-    Suggester(cb, prior_weight=1.0, prior_k=10.0, local_weight=2.0).fit(X, Y, local=[True] * 3 + [False] * 12)
+    Suggester(cb, prior_weight=1.0, prior_k=10.0, local_weight=2.0, imported_threshold_k=0).fit(  # one fit
+        X, Y, local=[True] * 3 + [False] * 12)
     W = seen["W"]
     assert seen["n"] == len(X) + len(codebook_rows(cb))
     assert W[:3].tolist() == [[2.0, 2.0]] * 3 and W[3:15].tolist() == [[1.0, 1.0]] * 12
@@ -112,6 +113,34 @@ def test_thresholds_shrink_towards_the_global_one_by_evidence():
     n = some.n_positives_["LOK"]
     expected = (n * free.thresholds_["LOK"] + 5 * some.global_threshold_) / (n + 5)
     assert some.thresholds_["LOK"] == pytest.approx(expected, abs=1e-3)
+
+
+def test_thresholds_stay_near_the_imported_models_while_she_codes_little():
+    cb = _codebook()
+    X, Y = _data(cb)  # imported
+    mine = tokenize(["Lokalen är nyrenoverad.", "Lokalen har bra ljus.", "Lönen kom i tid.",
+                     "Barnen lekte i parken.", "Mötet flyttades till kontoret.", "Vi åt lunch tillsammans."])
+    Xa = X + mine
+    Ya = np.vstack([Y, label_matrix([["LOK"], ["LOK"], ["LON"], [], [], []], [c.id for c in cb.leaves])])
+    local = [False] * len(X) + [True] * len(mine)
+    imported = Suggester(cb).fit(X, Y)
+    afresh = Suggester(cb, imported_threshold_k=0).fit(Xa, Ya, local=local)
+    assert afresh.imported_thresholds_ == {}
+    some = Suggester(cb, imported_threshold_k=4).fit(Xa, Ya, local=local)
+    assert some.imported_thresholds_ == {c: imported.thresholds_[c] for c in ("LOK", "LON")}
+    assert any(imported.thresholds_[c] != afresh.thresholds_[c] for c in ("LOK", "LON"))
+    for code, h in (("LOK", 2), ("LON", 1)):  # her positives of the code
+        expected = (h * afresh.thresholds_[code] + 4 * imported.thresholds_[code]) / (h + 4)
+        assert some.thresholds_[code] == pytest.approx(expected, abs=1e-4)
+    kept = Suggester(cb, imported_threshold_k=1e9).fit(Xa, Ya, local=local)
+    assert kept.thresholds_ == pytest.approx(imported.thresholds_, abs=1e-4)
+    # saved with the model
+    again = Suggester.from_bytes(some.to_bytes(), cb)
+    assert again.imported_thresholds_ == some.imported_thresholds_ and again.thresholds_ == some.thresholds_
+    assert again.imported_threshold_k == 4
+    # imported only, or hers only: one fit, nothing to pull towards
+    assert Suggester(cb).fit(X, Y).imported_thresholds_ == {}
+    assert Suggester(cb).fit(Xa, Ya, local=[True] * len(Xa)).imported_thresholds_ == {}
 
 
 def test_local_codings_weigh_more_than_imported_ones():

@@ -12,6 +12,11 @@ Combination rule (per code c, with n_c = the number of the researcher's segments
   pulled towards one global threshold (best F1 over all codes' out-of-fold scores) by
   t = (n_c * t_c + k * t_global) / (n_c + k), k = `threshold_k` (default 20): a code with
   little evidence does not keep a threshold tuned on a handful of segments.
+- with imported segments and hers both in the training data, the threshold is then pulled
+  towards the one the same suggester chooses on the imported segments alone (a second fit) by
+  t = (h_c * t + k * t_imported) / (h_c + k), h_c = her positives of the code, k =
+  `imported_threshold_k` (default 10): re-chosen on her first segments (often one section of one
+  document), thresholds swing too far; they become hers as she codes the code.
 
 Evidence besides the segments: the codebook's examples, name, definition and each include
 item are positive rows for their code, each exclude item a negative row (`codebook_rows`);
@@ -77,6 +82,7 @@ DEFAULT_KEYWORD_PRIOR = 2.0
 DEFAULT_LOCAL_WEIGHT = 2.0
 DEFAULT_THRESHOLD_K = 20.0
 DEFAULT_IMPORT_K = 20.0
+DEFAULT_IMPORTED_THRESHOLD_K = 10.0
 RULE_THRESHOLD = 0.5
 SECTION_RULE_WEIGHT = 0.5  # a keyword in the section heading counts half as much as one in the text
 PROMPT_RULE_WEIGHT = 0.0  # a keyword in the section's form prompt ("Som chef, beskriv …") is the question's, not the answer's
@@ -273,6 +279,7 @@ class Suggester(BaseEstimator):
         section_rule_weight: float = SECTION_RULE_WEIGHT,
         prompt_rule_weight: float = PROMPT_RULE_WEIGHT,
         long_factor: float = LONG_FACTOR,
+        imported_threshold_k: float = DEFAULT_IMPORTED_THRESHOLD_K,
     ):
         self.codebook = codebook
         self.blend_k = blend_k
@@ -295,6 +302,7 @@ class Suggester(BaseEstimator):
         self.section_rule_weight = section_rule_weight
         self.prompt_rule_weight = prompt_rule_weight
         self.long_factor = long_factor
+        self.imported_threshold_k = imported_threshold_k
 
     def clone(self) -> Suggester:
         """A fresh, unfitted suggester with the same hyperparameters (and the codebook's prepared rows)."""
@@ -346,6 +354,7 @@ class Suggester(BaseEstimator):
         self.keyword_weights_: dict[str, dict[str, float]] = {}
         self.segment_length_ = 0.0
         self.global_threshold_ = RULE_THRESHOLD
+        self.imported_thresholds_: dict[str, float] = {}
         self.trained_at_ = time.strftime("%Y-%m-%dT%H:%M:%S")
         self.version_ = _version(self.codebook, "rules")
         return self
@@ -445,11 +454,18 @@ class Suggester(BaseEstimator):
             self.global_threshold_ = best_threshold(pooled_s, pooled_y)[0]
         else:
             self.global_threshold_ = RULE_THRESHOLD
+        # while she has coded a code little, its threshold stays near the one chosen on the imported
+        # examples alone: re-chosen on a few of her segments (often one section) it swings too far
+        self.imported_thresholds_ = self._imported_thresholds(X, Y, is_local)
+        mine = dict(zip(self.code_ids, n_pos_mine.tolist()))
         for code, (sc, y, user) in blended.items():
             t, _unused = best_threshold(sc, y)
             n = self.n_positives_[code]
             if self.threshold_k > 0:
                 t = (n * t + self.threshold_k * self.global_threshold_) / (n + self.threshold_k)
+            if code in self.imported_thresholds_:
+                share = self.imported_threshold_k / (self.imported_threshold_k + mine[code])
+                t = share * self.imported_thresholds_[code] + (1 - share) * t
             self.thresholds_[code] = round(float(t), 4)
             yu, pu = y[user], sc[user] >= t
             self.cv_metrics_[code] = CodeMetrics(
@@ -460,6 +476,28 @@ class Suggester(BaseEstimator):
         self.trained_at_ = time.strftime("%Y-%m-%dT%H:%M:%S")
         self.version_ = _version(self.codebook, f"{len(X)}:{self.trained_at_}:{n_pos_user.tolist()}")
         return self
+
+    def _imported_thresholds(self, X: Sequence[Sequence[Token]], Y: np.ndarray, is_local: np.ndarray) -> dict[str, float]:
+        """Per code with a classifier, the threshold of the same suggester fitted on the imported
+        segments alone: {} unless the training data holds both imported segments and hers.
+
+        A second fit; kept (for clones too) per imported data, so a learning curve fits it once.
+        """
+        keep = np.flatnonzero(~is_local)
+        if self.imported_threshold_k <= 0 or not is_local.any() or not (Y[keep] == 1).any():
+            return {}
+        params = {k: v for k, v in self.get_params(deep=False).items() if k != "codebook"}
+        h = hashlib.sha256(f"{self.codebook.hash()}|{sorted(params.items())!r}".encode())
+        h.update(np.ascontiguousarray(Y[keep]).tobytes())
+        for i in keep.tolist():
+            h.update(("\x1f".join(f"{t.form}\x1e{t.lemma}\x1e{t.pos}" for t in X[i]) + "\x1d").encode())
+        cache = self._prepared_cache()
+        key = ("imported thresholds", h.hexdigest())
+        if key not in cache:
+            base = self.clone().fit([X[i] for i in keep.tolist()], Y[keep])
+            cache[key] = {c: t for c, t in base.thresholds_.items() if c in base.calibrators_}
+        found: dict[str, float] = dict(cache[key])
+        return found
 
     def _alpha(self, n: int, n_mine: int, segments_mine: int) -> float:
         """The classifier's share of a code's score: n_eff / (n_eff + `blend_k`).
@@ -639,6 +677,7 @@ class Suggester(BaseEstimator):
             "codebook_examples": self.use_examples,
             "codebook_text": self.codebook_text,
             "global_threshold": getattr(self, "global_threshold_", None),
+            "imported_thresholds": getattr(self, "imported_thresholds_", {}),
             "segment_length": getattr(self, "segment_length_", None),
             "keyword_weights": {c: {k: w for k, w in kws.items() if w < 1.0}
                                 for c, kws in getattr(self, "keyword_weights_", {}).items()

@@ -50,6 +50,7 @@ def dump(suggester: Suggester) -> bytes:
             "cv_metrics_": {c: [m.support, m.tp, m.fp, m.fn] for c, m in s.cv_metrics_.items()},
             "keyword_weights_": s.keyword_weights_,
             "global_threshold_": s.global_threshold_,
+            "imported_thresholds_": getattr(s, "imported_thresholds_", {}),
             "segment_length_": getattr(s, "segment_length_", 0.0),
             "trained_at_": s.trained_at_,
             "version_": s.version_,
@@ -114,6 +115,7 @@ def load(blob: bytes, codebook: Codebook) -> Suggester:
     s.cv_metrics_ = {c: CodeMetrics(c, *map(int, v)) for c, v in st["cv_metrics_"].items()}
     s.keyword_weights_ = st["keyword_weights_"]
     s.global_threshold_ = st["global_threshold_"]
+    s.imported_thresholds_ = {c: float(t) for c, t in st.get("imported_thresholds_", {}).items()}
     s.segment_length_ = float(st.get("segment_length_", 0.0))  # saved before it was learned: no pieces
     s.trained_at_ = st["trained_at_"]
     s.version_ = st["version_"]

@@ -12,6 +12,10 @@ Measures, with the default settings of `qualcode evaluate`:
   document (in document order, or the least certain first), the suggester is retrained on the other
   file plus her k codings, and the rest of the document is scored. Both directions. Under each
   order, the k = 0 model scored on the same remaining segments shows what her codings added.
+`--inner-seeds N` (default 4) adds the same five figures over inner cross-validation seeds 0 … N-1 (the
+suggester's `random_state`: which rows its inner 4-fold cross-validation holds out, and so its
+calibration and thresholds): mean ± standard deviation and the range, since one seed's figure can
+sit at either end of it.
 `--levers` adds one row per setting changed from the defaults (what each lever gives on transfer),
 including document structure, measured on the dev file with its headings and prompts as lines of
 their own (taken from the layout of the source document, `--seed`, where they are lines; its
@@ -77,6 +81,8 @@ def main() -> None:
     ap.add_argument("--steps", default="0,20,50,100,200")
     ap.add_argument("--seed-folds", type=int, default=0, help="fold seed of the cross-validation")
     ap.add_argument("--levers", action="store_true", help="also the table of settings changed one at a time")
+    ap.add_argument("--inner-seeds", type=int, default=4,
+                    help="inner cross-validation seeds for the spread of the five figures (1: that table left out)")
     args = ap.parse_args()
 
     from qualcode.core.codebook import default_codebook
@@ -137,6 +143,23 @@ def main() -> None:
     print(line("trained on the dev file, scored on the sample notes", *transfer({}, "dev", "notes")))
     print(line("trained on the sample notes, scored on the dev file", *transfer({}, "notes", "dev")))
     print(line("5-fold CV within the sample notes", *cv({}, *data["notes"])))
+
+    if args.inner_seeds > 1:
+        figures: dict[str, list[float]] = {}
+        for r in range(args.inner_seeds):
+            p = {"random_state": r}
+            for name, ev in (("5-fold CV on the dev file", cv(p, *data["dev"])[0]),
+                             ("the dev file held out by section", thirds(p, *data["dev"])[0]),
+                             ("trained on the dev file, scored on the sample notes", transfer(p, "dev", "notes")[0]),
+                             ("trained on the sample notes, scored on the dev file", transfer(p, "notes", "dev")[0]),
+                             ("5-fold CV within the sample notes", cv(p, *data["notes"])[0])):
+                figures.setdefault(name, []).append(ev.micro.f1)
+        print(f"\nOver inner cross-validation seeds 0 … {args.inner_seeds - 1} (micro-F1)\n")
+        print("| setting | mean ± sd | min – max | " + " | ".join(f"seed {r}" for r in range(args.inner_seeds)) + " |")
+        print("|---|---|---|" + "---|" * args.inner_seeds)
+        for name, fs in figures.items():
+            print(f"| {name} | {_f(float(np.mean(fs)))} ± {_f(float(np.std(fs)))} | {_f(min(fs))} – {_f(max(fs))} | "
+                  + " | ".join(_f(x) for x in fs) + " |")
 
     steps = [int(k) for k in args.steps.split(",")]
     for new, other, title in (("dev", "notes", "new document: the dev file; imported examples: the sample notes"),
@@ -227,6 +250,7 @@ def _variants() -> list[tuple[str, dict[str, Any], str]]:
         ("imported examples not giving way to her coding (import_k = 0)", {"import_k": 0.0}, ""),
         ("her codings weigh as imported ones (local_weight = 1)", {"local_weight": 1.0}, ""),
         ("keyword weights not learned (keyword_prior = 0)", {"keyword_prior": 0.0}, ""),
+        ("thresholds not kept near the imported examples' (imported_threshold_k = 0)", {"imported_threshold_k": 0.0}, ""),
         ("long segments scored whole (long_factor = 0)", {"long_factor": 0.0}, ""),
         ("classifier alone (no rules)", {"use_rules": False}, ""),
     ]

@@ -7,7 +7,7 @@ paragraphs) and `response` (a survey answer as one segment). Lemmas come from th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from qualcode.core.errors import InputError
@@ -96,9 +96,13 @@ def segment_texts(
         disable = [n for n in nlp.pipe_names if n not in splitters]
     stream = ((text[start:end], (doc_id, start, role, section)) for doc_id, start, end, role, section, text in pieces)
     if not pipeline_lemmas and len(disable) == len(nlp.pipe_names):
-        # Only the tokenizer runs: no pipe() machinery per text.
-        make_doc = nlp.make_doc
-        yield from _segments(((make_doc(t), t, c) for t, c in stream), unit, pipeline_lemmas, counters)
+        # Only the tokenizer runs: no pipe() machinery per text. A piece is at most MAX_PIECE
+        # characters: below nlp.max_length, make_doc's length check is not needed.
+        tokenize = nlp.tokenizer if nlp.max_length >= MAX_PIECE else nlp.make_doc
+        if unit == "sentence":
+            yield from _segments(((tokenize(t), t, c) for t, c in stream), unit, pipeline_lemmas, counters)
+        else:
+            yield from _whole_pieces(tokenize, pieces, unit, counters)
         return
     with nlp.select_pipes(disable=disable):
         docs = nlp.pipe(((t, (t, c)) for t, c in stream), as_tuples=True, batch_size=batch_size)
@@ -134,3 +138,21 @@ def _segments(
             counters[doc_id] = idx + 1
             yield SegmentIn(document_id=doc_id, unit=unit, idx=idx, start=start, end=end,
                             lemmas=lem, role=role, section=section)
+
+
+def _whole_pieces(
+    tokenize: Callable[[str], Doc], pieces: Iterable[tuple[int, int, int, str | None, str | None, str]], unit: str,
+    counters: dict[int, int],
+) -> Iterator[SegmentIn]:
+    """`_segments` for units whose piece is one segment (paragraph, response), tokenizer only:
+    the same segments, without a span list and a generator step per piece."""
+    for doc_id, start, end, role, section, text in pieces:
+        piece = text[start:end]
+        stripped = piece.strip()
+        if not stripped:
+            continue
+        doc = tokenize(piece)
+        a = start + len(piece) - len(piece.lstrip())
+        idx = counters.get(doc_id, 0)
+        counters[doc_id] = idx + 1
+        yield SegmentIn(doc_id, unit, idx, a, a + len(stripped), lemma_strings(doc, ((0, len(doc)),))[0], role, section)

@@ -624,7 +624,8 @@ class Store:
 
     def find_hashes(self, hashes: Iterable[str]) -> dict[str, str]:
         """Of the given content hashes, those already stored, mapped to their document names."""
-        rows = self._rows_where_in("SELECT content_hash, name FROM documents", "content_hash", hashes)
+        # Asked in order: the lookups walk the unique index (random keys) from one end to the other.
+        rows = self._rows_where_in("SELECT content_hash, name FROM documents", "content_hash", sorted(hashes))
         return {r[0]: r[1] for r in rows}
 
     def find_documents(self, hashes: Iterable[str] = (), names: Iterable[str] = ()) -> list[Document]:

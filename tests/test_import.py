@@ -317,6 +317,32 @@ def test_a_failed_import_leaves_the_respondents_as_they_were(project, tmp_path, 
     assert project.store.row_counts()["respondents"] == 30
 
 
+def test_respondents_another_writer_stores_during_an_import_are_looked_up(project, tmp_path, monkeypatch):
+    """A new survey's respondents are not looked up batch by batch, until another connection commits:
+    one it stored meanwhile is then an earlier import's, claimed in the final transaction."""
+    from qualcode.ingest import service
+    from qualcode.store.database import Store
+
+    monkeypatch.setattr(service, "BATCH", 10)
+    segment_texts, calls = service.segment_texts, []
+
+    def another_writer_in_the_second_batch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            with Store.open(project.store.url) as other, other.transaction():
+                other_import = other.add_import("annan.csv", "survey", {})
+                other.put_respondents("e", ["motivering"], [("R35", {"stadsdel": "Farsta"})], other_import)
+        return segment_texts(*args, **kwargs)
+
+    monkeypatch.setattr(service, "segment_texts", another_writer_in_the_second_batch)
+    import_survey(project, write_cp1252_csv(tmp_path / "e.csv", _survey_rows(40)), ["motivering"], id_column="id")
+    ours = min(r[0] for r in project.store.table_rows("imports"))
+    rows = {r[1]: (r[2], r[4]) for r in project.store.table_rows("respondents")}
+    assert len(rows) == 40
+    assert rows["R35"] == ('{"stadsdel": "Bromma"}', ours)
+    assert {imp for _meta, imp in rows.values()} == {ours}
+
+
 def test_respondents_of_an_unfinished_import_are_not_read(project, tmp_path, monkeypatch):
     """While an import runs (or after a crash, until it is rolled back) its respondents are not in the bases."""
     from qualcode.ingest import service

@@ -139,6 +139,8 @@ def _import_documents(
     respondents = _Respondents(*cases) if cases is not None else None
     with store.transaction():
         import_id = store.add_import(source, kind, dict(options or {}, unit=unit), status="running")
+    if respondents is not None:
+        respondents.start(store)
     try:
         for batch in _batches(documents, BATCH):
             fresh = []
@@ -223,11 +225,22 @@ class _Respondents:
         self.count = 0
         self.changed: list[tuple[str, dict[str, Any]]] = []
         self.same: list[str] = []  # stored by an earlier import, unchanged: only their import is updated
+        self._mark: int | None = None
+        self._none_before = False  # no respondent of the survey was stored when the import began
+
+    def start(self, store: Any) -> None:
+        """Note whether the survey has stored respondents: while it has none and no other connection
+        commits (SQLite's data_version stays; PostgreSQL keeps no such mark), none is looked up per batch."""
+        self._mark = store.change_mark()
+        self._none_before = self._mark is not None and not store.has_respondents(self.survey)
 
     def stage(self, store: Any, import_id: int) -> None:
         if not self.cases:
             return
-        n, changed, same = store.stage_respondents(self.survey, self.columns, self.cases, import_id)
+        if self._none_before and store.changed_since(self._mark):
+            self._none_before = False  # another writer may have stored some: look them up from now on
+        n, changed, same = store.stage_respondents(self.survey, self.columns, self.cases, import_id,
+                                                   only_this_import=self._none_before)
         self.cases.clear()
         self.count += n
         self.changed.extend(changed)

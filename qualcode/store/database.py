@@ -783,8 +783,13 @@ class Store:
         )
         return len(rows)
 
+    def has_respondents(self, survey: str) -> bool:
+        """Whether any respondent of `survey` is stored (by any import, finished or not)."""
+        return self._x("SELECT 1 FROM respondents WHERE survey = ? LIMIT 1", (survey,)).fetchone() is not None
+
     def stage_respondents(
-        self, survey: str, text_columns: Sequence[str], cases: Iterable[tuple[str, dict[str, Any]]], import_id: int
+        self, survey: str, text_columns: Sequence[str], cases: Iterable[tuple[str, dict[str, Any]]], import_id: int,
+        only_this_import: bool = False,
     ) -> tuple[int, list[tuple[str, dict[str, Any]]], list[str]]:
         """Store respondents of the running import `import_id` as its batches go, so an import holds none.
 
@@ -793,13 +798,14 @@ class Store:
         stored is returned, for `put_respondents` in the import's final transaction (a failed import
         must leave her as she was): as (id, metadata) when her metadata or the text columns differ,
         as her id alone when only the import is to be updated. Returns (respondents in `cases`,
-        counted once each; the changed ones; the unchanged ones' ids)."""
+        counted once each; the changed ones; the unchanged ones' ids). `only_this_import`: the caller
+        knows that no respondent of the survey is stored but by this import, so none is looked up."""
         latest: dict[str, dict[str, Any]] = {}
         for r, meta in cases:
             latest[str(r)] = meta  # a respondent twice in the file: the last row counts, as row by row
         columns = _json(list(text_columns))
         earlier: dict[str, tuple[str, str, int | None]] = {}
-        ids = list(latest)
+        ids = [] if only_this_import else list(latest)
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             rows = self._x(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from qualcode.core.collector import fewer_collections
+from qualcode.core.jsonenc import Encoder
 from qualcode.core.errors import DocumentChangedError, DuplicateImportError, Hint, InputError, QualcodeError
 from qualcode.core.records import DocumentIn
 from qualcode.ingest.readers import (
@@ -29,7 +29,7 @@ BATCH = 20_000  # documents per transaction: other writers wait at most one batc
 ON_CHANGE = ("stop", "replace", "new")  # a known file with changed content: stop, update in place, or add
 
 
-_META_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)  # one encoder, not one per call
+_META_JSON = Encoder(sort_keys=True, ensure_ascii=False, default=str)  # one encoder, not one per call
 
 
 def content_hash(doc: DocumentIn) -> str:
@@ -40,7 +40,7 @@ def content_hash(doc: DocumentIn) -> str:
     h.update(" ".join(doc.text.split()).encode("utf-8"))
     if doc.kind == "survey":
         h.update(b"\0")
-        h.update(_META_JSON.encode(doc.meta).encode("utf-8"))
+        h.update(_META_JSON(doc.meta).encode("utf-8"))
     return h.hexdigest()
 
 

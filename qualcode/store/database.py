@@ -31,6 +31,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from qualcode.core.codebook import Codebook, build_codebook, code_from_mapping
 from qualcode.core.errors import Hint, NotFoundError, StoreError
+from qualcode.core.jsonenc import Encoder
 from qualcode.core.records import (
     POSITIVE_SOURCES,
     AuditEntry,
@@ -132,11 +133,7 @@ def now() -> str:
 
 
 # One encoder for every stored JSON value (json.dumps with options builds a new one per call).
-_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
-
-
-def _json(value: Any) -> str:
-    return _JSON.encode(value)
+_json = Encoder(ensure_ascii=False, sort_keys=True)
 
 
 def _meta_path(key: str) -> str:

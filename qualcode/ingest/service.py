@@ -32,15 +32,18 @@ ON_CHANGE = ("stop", "replace", "new")  # a known file with changed content: sto
 _META_JSON = Encoder(sort_keys=True, ensure_ascii=False, default=str)  # one encoder, not one per call
 
 
-def content_hash(doc: DocumentIn) -> str:
-    """Notes are identified by their text; survey answers also by respondent, column and metadata."""
+def content_hash(doc: DocumentIn, meta_json: str | None = None) -> str:
+    """Notes are identified by their text; survey answers also by respondent, column and metadata.
+
+    `meta_json`: the metadata as the store writes it (`Store.meta_json`), when the caller has it:
+    the same text, encoded once."""
     h = hashlib.sha256()
     h.update(doc.kind.encode())
     h.update(b"\0")
     h.update(" ".join(doc.text.split()).encode("utf-8"))
     if doc.kind == "survey":
         h.update(b"\0")
-        h.update(_META_JSON(doc.meta).encode("utf-8"))
+        h.update((_META_JSON(doc.meta) if meta_json is None else meta_json).encode("utf-8"))
     return h.hexdigest()
 
 
@@ -145,7 +148,8 @@ def _import_documents(
         for batch in _batches(documents, BATCH):
             fresh = []
             mark = store.change_mark()
-            new = _fresh(store, batch, seen, result.skipped)
+            metas: dict[str, str] = {}  # content hash -> the metadata's JSON, for add_documents
+            new = _fresh(store, batch, seen, result.skipped, metas)
             stored = _stored_like(store, [doc for _, doc in new], kind, import_id)
             for h, doc in new:
                 earlier = stored(doc)
@@ -171,7 +175,8 @@ def _import_documents(
                 late = store.find_hashes(h for h, _ in fresh) if store.changed_since(mark) else {}
                 keep = [i for i, (h, _doc) in enumerate(fresh) if h not in late]
                 result.skipped.extend(doc.name for h, doc in fresh if h in late)
-                added = store.add_documents([(fresh[i][1], fresh[i][0]) for i in keep], import_id)
+                added = store.add_documents([(fresh[i][1], fresh[i][0]) for i in keep], import_id,
+                                            metas=[metas.get(fresh[i][0]) for i in keep])
                 ids = dict(zip(keep, added))
                 result.documents += len(ids)
                 result.segments += store.add_segments(segments, document_ids=ids)
@@ -270,13 +275,20 @@ def _refuse_nul(doc: DocumentIn) -> None:
 
 
 def _fresh(
-    store: Any, batch: list[DocumentIn], seen: set[str], skipped: list[str]
+    store: Any, batch: list[DocumentIn], seen: set[str], skipped: list[str], metas: dict[str, str],
 ) -> list[tuple[str, DocumentIn]]:
-    """(hash, document) of the batch's documents whose content is not stored or seen yet."""
+    """(hash, document) of the batch's documents whose content is not stored or seen yet; `metas`
+    receives the metadata JSON of the survey answers (encoded once for the hash and the insert)."""
     for doc in batch:
         if "\0" in doc.text:
             _refuse_nul(doc)
-    hashed = [(content_hash(d), d) for d in batch]
+    hashed = []
+    for d in batch:
+        encoded = _stored_meta(store, d) if d.kind == "survey" else None
+        h = content_hash(d, encoded)
+        if encoded is not None:
+            metas[h] = encoded
+        hashed.append((h, d))
     known = store.find_hashes(h for h, _ in hashed)
     fresh = []
     for h, doc in hashed:
@@ -286,6 +298,15 @@ def _fresh(
         seen.add(h)
         fresh.append((h, doc))
     return fresh
+
+
+def _stored_meta(store: Any, doc: DocumentIn) -> str | None:
+    """The metadata's JSON as the store writes it, or None when it cannot be written as JSON
+    (content_hash then falls back to its own encoding, and add_documents raises as before)."""
+    try:
+        return str(store.meta_json(doc.meta))
+    except (TypeError, ValueError):
+        return None
 
 
 def _stored_like(store: Any, docs: list[DocumentIn], kind: str, import_id: int) -> Callable[[DocumentIn], list[Any]]:

@@ -641,8 +641,17 @@ class Store:
         )
         return int(cur.fetchone()[0])
 
-    def add_documents(self, docs: Sequence[tuple[DocumentIn, str]], import_id: int | None = None) -> list[int]:
-        """Store (document, content hash) pairs with one statement; their ids, in order.
+    @staticmethod
+    def meta_json(meta: dict[str, Any]) -> str:
+        """A document's metadata as it is stored (JSON, keys sorted)."""
+        return _json(meta)
+
+    def add_documents(
+        self, docs: Sequence[tuple[DocumentIn, str]], import_id: int | None = None,
+        metas: Sequence[str | None] | None = None,
+    ) -> list[int]:
+        """Store (document, content hash) pairs with one statement; their ids, in order. `metas`, when
+        given: each document's `meta_json` (None: encoded here).
 
         Inside a transaction. On SQLite the ids are given in the statement, the ones SQLite would
         have chosen row by row (one past the largest; the write lock is held, so no one else adds).
@@ -651,7 +660,9 @@ class Store:
             return []
         ts = now()
         cols = "name, kind, source, text, content_hash, meta, import_id, created_at"
-        rows = [(d.name, d.kind, d.source, d.text, h, _json(d.meta), import_id, ts) for d, h in docs]
+        encoded = metas if metas is not None else [None] * len(docs)
+        rows = [(d.name, d.kind, d.source, d.text, h, _json(d.meta) if m is None else m, import_id, ts)
+                for (d, h), m in zip(docs, encoded, strict=True)]
         if self.pg:
             cur = self._cursor()
             sql = f"INSERT INTO documents ({cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"

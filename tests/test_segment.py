@@ -69,3 +69,26 @@ def test_trained_lemma_accuracy_reads_fraction_or_percent_from_meta():
     assert _trained_lemma_accuracy({"performance": {"lemma_acc": 92.13}}) == pytest.approx(92.13)
     assert _trained_lemma_accuracy({"performance": {}}) is None
     assert _trained_lemma_accuracy({}) is None
+
+
+def _through_segments(nlp, documents, unit):
+    """Segments as the general path makes them: every piece from _pieces, tokenized, through _segments."""
+    from qualcode.ingest import segment
+
+    pieces = (p + (text,) for doc_id, text in documents for p in segment._pieces(doc_id, text, unit))
+    stream = ((text[a:b], (d, a, role, section)) for d, a, b, role, section, text in pieces)
+    return list(segment._segments(((nlp.make_doc(t), t, c) for t, c in stream), unit, False, {}))
+
+
+@pytest.mark.parametrize("unit", ["response", "paragraph"])
+def test_the_tokenizer_only_paths_give_the_general_paths_segments(nlp, unit, monkeypatch):
+    from qualcode.ingest import segment
+
+    monkeypatch.setattr(segment, "MAX_PIECE", 60)  # long answers are cut in pieces
+    texts = [
+        TEXT, "", "   \n ", "  Bra.  ", "\u00a0Hej på dig\u00a0\n", "# Mål\n\nVi vill. Det gick bra!\n\n  \n\nSlut",
+        "Långt svar om arbetsmiljön och lokalerna. " * 5, "ord" * 50 + " sista", "\n\nEtt stycke\n\n\n\nTvå stycken\n",
+    ]
+    documents = list(enumerate(texts * 2))  # every document twice: the lemma cache is warm the second time
+    assert list(segment_texts(nlp, documents, unit)) == _through_segments(nlp, documents, unit)
+    assert any(s.idx > 0 for s in _through_segments(nlp, documents, unit))

@@ -101,6 +101,8 @@ def segment_texts(
         tokenize = nlp.tokenizer if nlp.max_length >= MAX_PIECE else nlp.make_doc
         if unit == "sentence":
             yield from _segments(((tokenize(t), t, c) for t, c in stream), unit, pipeline_lemmas, counters)
+        elif unit == "response":
+            yield from _responses(tokenize, documents, counters)
         else:
             yield from _whole_pieces(tokenize, pieces, unit, counters)
         return
@@ -156,3 +158,22 @@ def _whole_pieces(
         idx = counters.get(doc_id, 0)
         counters[doc_id] = idx + 1
         yield SegmentIn(doc_id, unit, idx, a, a + len(stripped), lemma_strings(doc, ((0, len(doc)),))[0], role, section)
+
+
+def _responses(
+    tokenize: Callable[[str], Doc], documents: Iterable[tuple[int, str]], counters: dict[int, int],
+) -> Iterator[SegmentIn]:
+    """`_whole_pieces` of the response unit: an answer up to MAX_PIECE characters is one piece, its
+    stripped text (what `_pieces` makes of it, without building it); a longer one goes through `_pieces`."""
+    for doc_id, text in documents:
+        stripped = text.strip()
+        if not stripped:
+            continue
+        if len(stripped) > MAX_PIECE:
+            yield from _whole_pieces(tokenize, (p + (text,) for p in _pieces(doc_id, text, "response")), "response", counters)
+            continue
+        start = len(text) - len(text.lstrip())
+        doc = tokenize(stripped)
+        idx = counters.get(doc_id, 0)
+        counters[doc_id] = idx + 1
+        yield SegmentIn(doc_id, "response", idx, start, start + len(stripped), lemma_strings(doc, ((0, len(doc)),))[0])

@@ -37,14 +37,13 @@ def content_hash(doc: DocumentIn, meta_json: str | None = None) -> str:
 
     `meta_json`: the metadata as the store writes it (`Store.meta_json`), when the caller has it:
     the same text, encoded once."""
-    h = hashlib.sha256()
-    h.update(doc.kind.encode())
-    h.update(b"\0")
-    h.update(" ".join(doc.text.split()).encode("utf-8"))
+    # sha256 of: kind NUL whitespace-normalised text [NUL metadata JSON], in UTF-8, hashed in one piece
+    text = " ".join(doc.text.split())
     if doc.kind == "survey":
-        h.update(b"\0")
-        h.update((_META_JSON(doc.meta) if meta_json is None else meta_json).encode("utf-8"))
-    return h.hexdigest()
+        text = f"{doc.kind}\0{text}\0{_META_JSON(doc.meta) if meta_json is None else meta_json}"
+    else:
+        text = f"{doc.kind}\0{text}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

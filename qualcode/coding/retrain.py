@@ -38,6 +38,8 @@ class Retrainer:
     a module-level function, so that the child can import it); `in_thread=True` runs it in a thread
     of this process instead. `busy`, `finished`, `runs`, `error` and `join` are the same either way:
     an exception in the child comes back as `error` (a QualcodeError keeps its message and hint).
+    As with any spawned process, the child imports the main script again: a script that starts a
+    retraining keeps its work under `if __name__ == "__main__":`.
     """
 
     def __init__(self, root: Any, trainer: Trainer | None, every: int = 25, *, in_thread: bool = False):

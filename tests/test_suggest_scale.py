@@ -224,3 +224,31 @@ def test_the_garbage_collector_settings_come_back_after_a_suggestion_run(project
     finally:
         del project.store.add_suggestions
         gc.set_threshold(*saved)
+
+
+def test_the_background_retraining_stores_the_same_in_smaller_batches(project, monkeypatch):
+    """retrain_project stores RETRAIN_BATCH_SIZE segments per write transaction (a coder's save waits
+    for one of them at most); what it stores does not depend on the batch size."""
+    import qualcode.suggest.service as service
+
+    suggest_project(project, segments="all")
+    stored = _open_suggestions(project)
+    assert stored
+    suggest_project(project, segments="all", batch_size=7)
+    assert _open_suggestions(project) == stored
+    batches = []
+    real = project.store.delete_suggestions
+
+    def delete(segment_ids=None, coder=None):
+        batches.append(len(segment_ids or ()))
+        return real(segment_ids, coder=coder)
+
+    monkeypatch.setattr(project.store, "delete_suggestions", delete)
+    monkeypatch.setattr(service, "RETRAIN_BATCH_SIZE", 30)
+    monkeypatch.setattr(service, "train_project", lambda p, cv: None)  # keep the module's model
+    result = service.retrain_project(project)
+    n = result.n_segments
+    assert n > 30 and batches == [30] * (n // 30) + ([n % 30] if n % 30 else [])
+    monkeypatch.undo()
+    suggest_project(project, segments="all")  # leave the module's project as it was
+    assert _open_suggestions(project) == stored

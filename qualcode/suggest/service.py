@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 
 BATCH_SIZE = 2000  # segments scored and stored per transaction
+# A background retraining stores smaller batches: the coder's next save waits for at most one,
+# and scoring the next batch leaves the write lock free between them.
+RETRAIN_BATCH_SIZE = 250
 
 
 @dataclass(frozen=True)
@@ -213,6 +216,7 @@ def suggest_project(
     document: str | int | None = None,
     trust_pickle: bool = False,
     workers: int = 1,
+    batch_size: int | None = None,
 ) -> SuggestResult:
     """Store suggestions (source='suggested', coder 'qualcode') for uncoded or all segments.
 
@@ -225,6 +229,7 @@ def suggest_project(
 
     `workers` > 1 scores batches in that many forked processes (`default_workers` for a
     command-line run; keep 1 in a process with other threads, such as the web server).
+    `batch_size` segments (default BATCH_SIZE) are scored and stored per write transaction.
     """
     from qualcode.core.records import MODEL_CODER
 
@@ -243,10 +248,11 @@ def suggest_project(
     nlp = project.nlp()
     per_code: dict[str, int] = {}
     stored = removed = 0
-    batches = (list(ids[start:start + BATCH_SIZE]) for start in range(0, len(ids), BATCH_SIZE))
+    batch_size = max(1, int(batch_size or BATCH_SIZE))
+    batches = (list(ids[start:start + batch_size]) for start in range(0, len(ids), batch_size))
     # the model, the pipeline and the lemma caches are frozen: the collector does not walk them per batch
     with fewer_collections():
-        for batch, found in _scored(store, suggester, nlp, batches, min_score, workers if len(ids) > BATCH_SIZE else 1):
+        for batch, found in _scored(store, suggester, nlp, batches, min_score, workers if len(ids) > batch_size else 1):
             with store.transaction():
                 decided = store.decided_codes(batch)  # read in the transaction: decisions made while scoring count
                 removed += store.delete_suggestions(batch, coder=MODEL_CODER)
@@ -329,7 +335,7 @@ def segment_tokens(segs: Sequence[Segment], nlp: Any, pos: bool = False) -> list
 def retrain_project(project: Project) -> SuggestResult:
     """Train on the current codings (no cross-validation) and refresh suggestions: for background retraining."""
     train_project(project, cv=0)
-    return suggest_project(project)
+    return suggest_project(project, batch_size=RETRAIN_BATCH_SIZE)
 
 
 @dataclass(frozen=True)

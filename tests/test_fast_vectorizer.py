@@ -1,8 +1,8 @@
 """The batch paths of suggesting give exactly what the per-document paths gave.
 
-Character n-grams counted once per distinct word (`WordCounts`, `char_tfidf`) against
-scikit-learn's own `TfidfVectorizer.transform`; the top terms of many rows at once
-(`top_terms_rows`) against `top_terms_row` one row at a time.
+Character n-grams counted once per distinct word (`WordCounts`, `char_tfidf`) and word
+n-grams looked up in one pass (`word_tfidf`) against scikit-learn's own `TfidfVectorizer.transform`;
+the top terms of many rows at once (`top_terms_rows`) against `top_terms_row` one row at a time.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from qualcode.core.codebook import default_codebook
-from qualcode.suggest.classifier import CodeClassifier, WordCounts, char_tfidf, lemma_text
+from qualcode.suggest.classifier import CodeClassifier, WordCounts, char_tfidf, lemma_text, word_tfidf
 from qualcode.suggest.estimator import Suggester, label_matrix, tokenize
 from qualcode.suggest.rules import Token
 
@@ -75,6 +75,39 @@ def test_char_tfidf_matches_scikit_learns_char_wb_analyzer():
         ref = TfidfVectorizer(analyzer="char_wb", ngram_range=(lo, hi), sublinear_tf=True, lowercase=False,
                               dtype=np.float32).fit(train)
         _same(char_tfidf(ref, texts, lo, hi), ref.transform(texts))
+
+
+def test_word_tfidf_is_the_vectorizers_own_matrix(fitted):
+    sug, X = fitted
+    vec = sug.classifier_.word_vectorizer_
+    texts = _texts(sug.classifier_, X)
+    assert vec.ngram_range == (1, 2)
+    _same(word_tfidf(vec, texts), vec.transform(texts))
+
+
+# whitespace that `[^\s]+` and `str.split` both cut at (tab, newline, no-break space, the \x1c-\x1f
+# separators), a bigram seen twice in one text, words in no training text, one word, nothing
+WORD_TEXTS = [
+    "lön låg lön låg lön", "lön\tlåg\nchef\u00a0lyssna", "a\x1cb\x1fc  d", "  ", "", "xyzzy lön",
+    "chef", "lokal trång lokal trång och kall", "§lön §chef lön",
+]
+
+
+def test_word_tfidf_matches_scikit_learn_for_each_ngram_range():
+    train = ["lön låg lön", "chef lyssna inte", "lokal trång och kall", "a b c d", "lön chef lyssna"]
+    for lo, hi in ((1, 1), (1, 2), (2, 2), (1, 3), (2, 3)):
+        vec = TfidfVectorizer(token_pattern=r"[^\s]+", ngram_range=(lo, hi), sublinear_tf=True, min_df=1,
+                              lowercase=False, dtype=np.float32).fit(train)
+        _same(word_tfidf(vec, WORD_TEXTS + train), vec.transform(WORD_TEXTS + train))
+
+
+def test_word_tfidf_leaves_another_vectorizer_its_own_transform():
+    """A vectorizer with other options (here: lower-casing, another token pattern) is not counted by split."""
+    train = ["Lön låg", "chef-lyssna inte"]
+    for vec in (TfidfVectorizer(token_pattern=r"[^\s]+", ngram_range=(1, 2), dtype=np.float32).fit(train),
+                TfidfVectorizer(token_pattern=r"[^\s-]+", lowercase=False, dtype=np.float32).fit(train)):
+        texts = ["LÖN låg", "chef-lyssna"]
+        _same(word_tfidf(vec, texts), vec.transform(texts))
 
 
 def test_the_classifiers_features_are_unchanged(fitted):

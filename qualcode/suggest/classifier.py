@@ -123,6 +123,42 @@ def char_tfidf(vectorizer: Any, texts: Sequence[str], lo: int, hi: int,
     return tfidf.transform(X, copy=False)
 
 
+# The word vectorizer as `_features` and `model_io` make it: `word_tfidf` counts its n-grams itself.
+_WORD_VECTORIZER = {"analyzer": "word", "token_pattern": r"[^\s]+", "tokenizer": None, "preprocessor": None,
+                    "lowercase": False, "strip_accents": None, "stop_words": None, "binary": False,
+                    "input": "content"}
+
+
+def word_tfidf(vectorizer: Any, texts: Sequence[str]) -> Any:
+    """`vectorizer.transform(texts)` for a fitted word n-gram TF-IDF vectorizer as `_features` makes it,
+    the same matrix, with the n-grams looked up in one pass per text instead of through its analyzer.
+
+    Its token pattern (runs of non-space) finds what `str.split` finds (both cut at `str.isspace`); n-grams are
+    joined by one space, out-of-vocabulary ones left out, counts summed per column, as `CountVectorizer`.
+    Another vectorizer (its own options) gets its own transform.
+    """
+    from scipy import sparse
+
+    tfidf = getattr(vectorizer, "_tfidf", None)
+    lo, hi = getattr(vectorizer, "ngram_range", (0, 0))
+    if (tfidf is None or not 1 <= lo <= hi
+            or any(getattr(vectorizer, k, None) != v for k, v in _WORD_VECTORIZER.items())):
+        return vectorizer.transform(texts)
+    get = vectorizer.vocabulary_.get
+    cols: list[int] = []
+    indptr = [0]
+    for text in texts:
+        toks = text.split()
+        for n in range(lo, min(hi, len(toks)) + 1):
+            grams = toks if n == 1 else map(" ".join, zip(*(toks[k:] for k in range(n))))
+            cols += [j for j in map(get, grams) if j is not None]
+        indptr.append(len(cols))
+    X = sparse.csr_array((np.ones(len(cols), dtype=vectorizer.dtype), np.asarray(cols, dtype=np.int32),
+                          np.asarray(indptr, dtype=np.int32)), shape=(len(texts), len(vectorizer.vocabulary_)))
+    X.sum_duplicates()  # also sorts each row's columns, as CountVectorizer's sort_indices
+    return tfidf.transform(X, copy=False)
+
+
 def best_threshold(scores: np.ndarray, y: np.ndarray, default: float = DEFAULT_THRESHOLD) -> tuple[float, float]:
     """The threshold on a 0.05 grid with the best F1 (ties: nearest the default), and that F1."""
     best_t, best_f = default, -1.0
@@ -229,7 +265,7 @@ class CodeClassifier(BaseEstimator):
             for name in _DERIVED:  # a new vocabulary
                 self.__dict__.pop(name, None)
         else:
-            w = self.word_vectorizer_.transform(texts)
+            w = word_tfidf(self.word_vectorizer_, texts)
             cache = self.__dict__.setdefault("_char_ids", {})  # word -> its n-grams' columns, not saved
             c = char_tfidf(self.char_vectorizer_, texts, self.char_ngrams[0], self.char_ngrams[1], cache)
         feats = sparse.hstack([w, c, self._rule_matrix(X)], format="csr", dtype=np.float32)

@@ -16,7 +16,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from qualcode.core.codebook import default_codebook
 from qualcode.suggest.classifier import CodeClassifier, WordCounts, char_tfidf, lemma_text, word_tfidf
 from qualcode.suggest.estimator import Suggester, label_matrix, tokenize
-from qualcode.suggest.rules import Token
+from qualcode.suggest.rules import Token, has_section
 
 from conftest import FIXTURES
 
@@ -228,3 +228,45 @@ def test_stored_tokens_are_the_per_word_tokens():
     lemmas[-1] = "lön vara hög"  # a stored lemma the text's words do not give: the lemmas stand
     lemmas[-2] = None  # none stored
     assert stored_tokens(lemmas, texts) == _old_stored_tokens(lemmas, texts)
+
+
+def _old_suggestions(sug, keys, X, min_score=None):  # type: ignore[no-untyped-def]
+    """`Suggester.suggestions` as it was: each segment's codes found by its own row of the matrix."""
+    from qualcode.suggest.estimator import PROMPT_RULE_WEIGHT, Suggestion, _reason
+    from qualcode.suggest.rules import section_parts
+
+    S, hits, words = sug._predict(X)
+    limits = np.array([sug.thresholds_[c] if min_score is None else min_score for c in sug.code_ids])
+    over = (S >= limits) & (S > 0.0)
+    terms = sug._top_terms(over, words)
+    model_part = {c: f"modell ({sug.n_positives_[c]} kodade exempel, vikt {sug.alpha_[c]:.0%})"
+                  for c in sug.code_ids if c in sug.calibrators_}
+    out = []
+    for i in map(int, np.flatnonzero(over.any(axis=1))):
+        by_code = {h.code_id: h for h in hits[i]}
+        heading: dict[str, list] = {}
+        if has_section(X[i]):
+            head, prompt = section_parts(X[i])
+            for h in sug.rules_.hits(head + (prompt if getattr(sug, "prompt_rule_weight", PROMPT_RULE_WEIGHT) else [])):
+                heading.setdefault(h.code_id, []).append(h)
+        for j in map(int, np.flatnonzero(over[i])):
+            code = sug.code_ids[j]
+            out.append(Suggestion(keys[i], code, round(float(S[i, j]), 4),
+                                  _reason(by_code.get(code), heading.get(code, []), model_part.get(code),
+                                          terms.get((i, j), [])), sug.version_))
+    return out
+
+
+def test_suggestions_are_each_segments_suggestions(fitted):
+    """Suggestions read from all (segment, code) pairs over the limits at once, as row by row."""
+    from qualcode.suggest.rules import structured_tokens
+
+    sug, X = fitted
+    heading, prompt = tokenize(["Arbetsmiljö och lön"])[0], tokenize(["Vad tycker du om lokalerna"])[0]
+    # a segment with a section before one without: each reads its own heading's hits
+    X = [v for x in X[:20] for v in (structured_tokens(x, heading, None, prompt), x)] + list(X[20:]) + [[]]
+    keys = [f"s{i}" for i in range(len(X))]
+    for min_score in (None, 0.05, 0.9):
+        got = sug.suggestions(keys, X, min_score=min_score)
+        assert got == _old_suggestions(sug, keys, X, min_score)
+    assert len({s.key for s in got}) > 5 and any("rubrik: " in s.reason for s in sug.suggestions(keys, X))

@@ -637,19 +637,24 @@ class Suggester(BaseEstimator):
         terms = self._top_terms(over, words)
         model_part = {c: f"modell ({self.n_positives_[c]} kodade exempel, vikt {self.alpha_[c]:.0%})"
                       for c in code_ids if c in self.calibrators_ and self.classifier_ is not None}
-        for i in map(int, np.flatnonzero(over.any(axis=1))):
-            by_code = {h.code_id: h for h in hits[i]}
-            heading: dict[str, list[Any]] = {}  # the section heading's keyword hits, read once per segment
-            if self.rules_ is not None and has_section(X[i]):
-                head, prompt = section_parts(X[i])
-                for h in self.rules_.hits(head + (prompt if getattr(self, "prompt_rule_weight", PROMPT_RULE_WEIGHT) else [])):
-                    heading.setdefault(h.code_id, []).append(h)
-            for j in map(int, np.flatnonzero(over[i])):
-                code = code_ids[j]
-                out.append(Suggestion(keys[i], code, round(float(S[i, j]), 4),
-                                      _reason(by_code.get(code), heading.get(code, []), model_part.get(code),
-                                              terms.get((i, j), [])),
-                                      self.version_))
+        rows, cols = np.nonzero(over)  # row-major: segment by segment, each one's codes in codebook order
+        last = -1
+        by_code: dict[str, Any] = {}
+        heading: dict[str, list[Any]] = {}  # the section heading's keyword hits, read once per segment
+        for i, j, score in zip(rows.tolist(), cols.tolist(), S[rows, cols].tolist()):
+            if i != last:
+                last = i
+                by_code = {h.code_id: h for h in hits[i]}
+                heading = {}
+                if self.rules_ is not None and has_section(X[i]):
+                    head, prompt = section_parts(X[i])
+                    for h in self.rules_.hits(head + (prompt if getattr(self, "prompt_rule_weight", PROMPT_RULE_WEIGHT) else [])):
+                        heading.setdefault(h.code_id, []).append(h)
+            code = code_ids[j]
+            out.append(Suggestion(keys[i], code, round(score, 4),
+                                  _reason(by_code.get(code), heading.get(code, []), model_part.get(code),
+                                          terms.get((i, j), [])),
+                                  self.version_))
         return out
 
     def _top_terms(self, over: np.ndarray, rows: Any, n: int = 3) -> dict[tuple[int, int], list[str]]:

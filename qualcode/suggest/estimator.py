@@ -600,9 +600,12 @@ class Suggester(BaseEstimator):
             return P
         pieces: list[list[Token]] = []
         owner: list[int] = []
+        limit = factor * size
         for i, x in enumerate(X):
+            if len(x) <= limit:
+                continue  # most segments: not long even with their section's words
             body = [t for t in x if not t.form.startswith(SECTION_MARK)]
-            if len(body) <= factor * size:
+            if len(body) <= limit:
                 continue
             section = [t for t in x if t.form.startswith(SECTION_MARK)]
             step = max(1, size // 2)

@@ -325,3 +325,53 @@ def _codebook():
     from qualcode.core.codebook import load_codebook
 
     return load_codebook(None)
+
+
+def test_a_respondent_two_running_imports_store_survives_the_one_that_fails(db_target):
+    """Two imports of one survey at once: the second waits for the first's batch (writers queue on both
+    engines), finds the respondent the first one stored and keeps her whole for its own final
+    transaction, so she is still there when the first import fails (before: only her id was kept)."""
+    import threading
+    import time
+
+    first = Store.open(db_target, create=True)
+    out: dict[str, object] = {}
+
+    def second_import() -> None:
+        other = Store.open(db_target)
+        try:
+            with other.transaction():
+                mine = other.add_import("enkat.csv", "survey", {}, status="running")
+            ready.set()
+            go.wait(30)
+            with other.transaction():
+                out["staged"] = other.stage_respondents("enkat", ["svar"], [("R1", {"stadsdel": "Bromma"})], mine)
+            first_gone.wait(30)
+            with other.transaction():
+                other.put_respondents("enkat", ["svar"], out["staged"][1], mine)  # type: ignore[index]
+                other.finish_import(mine, 0)
+        finally:
+            other.close()
+
+    first_gone, ready, go = threading.Event(), threading.Event(), threading.Event()
+    try:
+        with first.transaction():
+            running = first.add_import("enkat.csv", "survey", {}, status="running")
+        thread = threading.Thread(target=second_import)
+        thread.start()
+        assert ready.wait(30)
+        with first.transaction():
+            first.stage_respondents("enkat", ["svar"], [("R1", {"stadsdel": "Bromma"})], running)
+            go.set()
+            time.sleep(0.5)  # the second import waits for this transaction
+        while "staged" not in out and thread.is_alive():
+            time.sleep(0.05)
+        assert out["staged"] == (1, [("R1", {"stadsdel": "Bromma"})], [])
+        first.discard_import(running)  # the first import fails: its respondents go with it
+        first_gone.set()
+        thread.join(30)
+        assert [(r[1], r[2]) for r in first.respondents()] == [("R1", {"stadsdel": "Bromma"})]
+    finally:
+        first_gone.set()
+        go.set()
+        first.close()

@@ -804,7 +804,8 @@ class Store:
         New respondents (and ones this import stored already) are written now, under the import: until
         it finishes they are not read, and discarding it removes them (the foreign key cascades). A respondent an earlier import
         stored is returned, for `put_respondents` in the import's final transaction (a failed import
-        must leave her as she was): as (id, metadata) when her metadata or the text columns differ,
+        must leave her as she was): as (id, metadata) when her metadata or the text columns differ or
+        another import that is still running stored her (it may yet fail and take her along),
         as her id alone when only the import is to be updated. Returns (respondents in `cases`,
         counted once each; the changed ones; the unchanged ones' ids). `only_this_import`: the caller
         knows that no respondent of the survey is stored but by this import, so none is looked up."""
@@ -820,13 +821,15 @@ class Store:
                 "SELECT respondent, meta, text_columns, import_id FROM respondents "
                 f"WHERE survey = ? AND respondent IN ({','.join('?' * len(chunk))})", [survey, *chunk])
             earlier.update((r[0], (r[1], r[2], r[3])) for r in rows)
+        # A respondent another running import stored may go again if that import fails: keep her whole.
+        running = {int(r[0]) for r in self._x("SELECT id FROM imports WHERE status = 'running'")} if earlier else set()
         now_rows, later, same = [], [], []
         for r, meta in latest.items():
             seen = earlier.get(r)
             encoded = _json(meta)
             if seen is None or seen[2] == import_id:
                 now_rows.append((survey, r, encoded, columns, import_id))
-            elif (seen[0], seen[1]) != (encoded, columns):
+            elif (seen[0], seen[1]) != (encoded, columns) or seen[2] in running:
                 later.append((r, meta))
             else:
                 same.append(r)

@@ -118,6 +118,7 @@ _ENOUGH = (
     "WHEN {s}.end - {s}.start <= c.end - c.start THEN {s}.end - {s}.start ELSE c.end - c.start END))"
 )
 _FINISHED = "COALESCE(d.import_id, 0) NOT IN (SELECT id FROM imports WHERE status = 'running')"
+_FINISHED_RESPONDENT = _FINISHED.replace("d.", "r.")  # the same filter on respondents r
 _END = re.compile(r'(?<![\w"])end(?![\w"])')
 
 
@@ -603,12 +604,15 @@ class Store:
             done.append(import_id)
         return done
 
-    def _rows_where_in(self, select: str, column: str, values: Iterable[str]) -> Iterator[_Row]:
-        """Rows of `select WHERE column IN (values)`, asked in chunks below SQLite's variable limit."""
+    def _rows_where_in(
+        self, select: str, column: str, values: Iterable[str], and_where: str = "", params: Sequence[Any] = (),
+    ) -> Iterator[_Row]:
+        """Rows of `select WHERE column IN (values) and_where`, asked in chunks below SQLite's variable
+        limit; `params` bind the placeholders of `and_where`."""
         batch = list(values)
         for i in range(0, len(batch), 500):
             chunk = batch[i : i + 500]
-            yield from self._x(f"{select} WHERE {column} IN ({','.join('?' * len(chunk))})", chunk)
+            yield from self._x(f"{select} WHERE {column} IN ({','.join('?' * len(chunk))}){and_where}", [*chunk, *params])
 
     def change_mark(self) -> int | None:
         """A mark that moves when another connection commits a change (SQLite's data_version);
@@ -693,11 +697,8 @@ class Store:
         extra += [kind] if kind else []
         found: dict[int, Document] = {}
         for column, values in (("name", names), ("source", sources)):
-            batch = list(dict.fromkeys(values))
-            for i in range(0, len(batch), 500):
-                chunk = batch[i : i + 500]
-                sql = f"SELECT * FROM documents WHERE {column} IN ({','.join('?' * len(chunk))}){where}"
-                found.update((r["id"], self._document(r)) for r in self._x(sql, [*chunk, *extra]))
+            rows = self._rows_where_in("SELECT * FROM documents", column, dict.fromkeys(values), where, extra)
+            found.update((r["id"], self._document(r)) for r in rows)
         return [found[k] for k in sorted(found)]
 
     def documents_like(
@@ -814,12 +815,9 @@ class Store:
             latest[str(r)] = meta  # a respondent twice in the file: the last row counts, as row by row
         columns = _json(list(text_columns))
         earlier: dict[str, tuple[str, str, int | None]] = {}
-        ids = [] if only_this_import else list(latest)
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            rows = self._x(
-                "SELECT respondent, meta, text_columns, import_id FROM respondents "
-                f"WHERE survey = ? AND respondent IN ({','.join('?' * len(chunk))})", [survey, *chunk])
+        if not only_this_import:
+            rows = self._rows_where_in("SELECT respondent, meta, text_columns, import_id FROM respondents",
+                                       "respondent", latest, " AND survey = ?", [survey])
             earlier.update((r[0], (r[1], r[2], r[3])) for r in rows)
         # A respondent another running import stored may go again if that import fails: keep her whole.
         running = {int(r[0]) for r in self._x("SELECT id FROM imports WHERE status = 'running'")} if earlier else set()
@@ -851,7 +849,7 @@ class Store:
         """(survey, respondent, metadata, text columns) of every imported survey row, in import order
         (finished imports only), streamed."""
         sql = ("SELECT survey, respondent, meta, text_columns FROM respondents r "
-               f"WHERE {_FINISHED.replace('d.', 'r.')} ORDER BY " + self._roworder)
+               f"WHERE {_FINISHED_RESPONDENT} ORDER BY " + self._roworder)
         for r in self._x(sql):
             yield r[0], r[1], json.loads(r[2]), json.loads(r[3])
 
@@ -1555,7 +1553,7 @@ class Store:
         else:
             keys_sql = ("SELECT DISTINCT j.key FROM documents d, json_each(d.meta) j {where} "
                         "UNION SELECT DISTINCT j.key FROM respondents r, json_each(r.meta) j WHERE {finished}")
-        keys = {str(r[0]) for r in self._x(keys_sql.format(where=where, finished=_FINISHED.replace("d.", "r.")), params)}
+        keys = {str(r[0]) for r in self._x(keys_sql.format(where=where, finished=_FINISHED_RESPONDENT), params)}
         lacking = int(self._x(f"SELECT COUNT(*) FROM documents d {where} AND ({resp} IS NULL OR {field} IS NULL)",
                               [*params, rbind, fbind]).fetchone()[0])
         return fields, keys, lacking

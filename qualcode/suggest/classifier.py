@@ -329,7 +329,7 @@ class CodeClassifier(BaseEstimator):
         return self.decision_scores_rows(X)[0]
 
     def decision_scores_rows(self, X: Sequence[Sequence[Token] | str]):  # type: ignore[no-untyped-def]
-        """(calibrated scores, the batch's lemma n-gram TF-IDF rows): the rows give `top_terms_row`."""
+        """(calibrated scores, the batch's lemma n-gram TF-IDF rows): the rows give `top_terms_rows`."""
         X = as_tokens(X)
         feats, words = self._features(X, with_words=True)
         out = np.full((len(X), len(self.code_ids)), np.nan)
@@ -340,48 +340,12 @@ class CodeClassifier(BaseEstimator):
                 out[:, j] = _sigmoid(a * model.decision_function(feats) + b)
         return out, words
 
-
     def __getstate__(self) -> dict[str, Any]:
         return _drop_derived(self.__dict__)
 
-    def top_terms(self, code: str, tokens: Sequence[Token], n: int = 3) -> list[str]:
-        """The lemma n-grams of one segment that push hardest towards `code` (for reasons)."""
-        if code not in self.models_:
-            return []
-        return self.top_terms_row(code, self.word_vectorizer_.transform([lemma_text(tokens, self.pos_filter, self._sections())]), 0, n)
-
-    def top_terms_row(self, code: str, words: Any, i: int, n: int = 3) -> list[str]:
-        """`top_terms` from row `i` of a batch's lemma n-gram TF-IDF rows (`decision_scores_rows`).
-
-        One transform per batch instead of one per suggestion: the same terms, in the same order.
-        """
-        model = self.models_.get(code)
-        if model is None:
-            return []
-        lo, hi = words.indptr[i], words.indptr[i + 1]
-        coef = model.coef_[0, : words.shape[1]]
-        cols = words.indices[lo:hi]
-        c = coef[cols]
-        keep = c > 0
-        cols, value = cols[keep], words.data[lo:hi][keep] * c[keep]
-        # largest contribution first, ties by the higher column (as sorting (value, column) pairs in reverse)
-        ranked = cols[np.lexsort((-cols, -value))]
-        from spacy.lang.sv.stop_words import STOP_WORDS
-
-        names = self._feature_names()
-        # function words (`jag`, `till`) carry weight but explain nothing to a reader
-        out: list[str] = []
-        for j in ranked:
-            t = str(names[j])
-            if not all(w in STOP_WORDS for w in t.split()):
-                out.append(t)
-                if len(out) == n:
-                    break
-        return out
-
-
     def top_terms_rows(self, code: str, words: Any, rows: Sequence[int], n: int = 3) -> list[list[str]]:
-        """`top_terms_row` for each of `rows` of the batch's lemma n-gram rows, in one pass of sparse ops."""
+        """The lemma n-grams that push hardest towards `code` (for reasons), at most `n`, for each of
+        `rows` of the batch's lemma n-gram TF-IDF rows (`decision_scores_rows`), in one pass of sparse ops."""
         model = self.models_.get(code)
         if model is None or not len(rows):
             return [[] for _ in rows]
@@ -393,7 +357,7 @@ class CodeClassifier(BaseEstimator):
         keep = (coef[cols] > 0) & self._explains()[cols]
         cols, row_of = cols[keep], row_of[keep]
         value = sub.data[keep] * coef[cols]
-        # per row: largest contribution first, ties by the higher column (as `top_terms_row`)
+        # per row: largest contribution first, ties by the higher column
         order = np.lexsort((-cols, -value, row_of))
         cols, row_of = cols[order], row_of[order]
         starts = np.searchsorted(row_of, np.arange(sub.shape[0]))

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from qualcode.analysis.tally import TOTAL, CountTable, tally
+from qualcode.analysis.tally import MISSING, MISSING_NAME, TOTAL, TOTAL_NAME, CountTable, tally
 from qualcode.core.errors import InputError
 from qualcode.core.ordering import group_order
 from qualcode.project import Project
@@ -24,14 +24,11 @@ if TYPE_CHECKING:
 
 # Group keys and base labels are the same in every language (JSON and CSV keys that scripts read);
 # a person reads `CodeCounts.group_names` and `base_texts`, in the interface language.
-MISSING = "(saknas)"
 UNITS = ("segment", "document", "respondent")
 # What a base of each kind counts, in the words of the keys.
 KIND_LABELS = {"note": "anteckningar", "survey": "enkätsvar"}
 # ... and as a person reads them (msgids; the Swedish catalog gives the keys' words back)
 KIND_NAMES = {"note": N_("notes"), "survey": N_("survey answers")}
-MISSING_NAME = N_("(missing)")
-TOTAL_NAME = N_("Total")
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qualcode.core.errors import InputError
-from qualcode.core.i18n import _
+from qualcode.core.i18n import N_, _
 
 TOTAL = "Totalt"
+MISSING = "(saknas)"  # the group of a missing or empty value
+# TOTAL and MISSING are keys, the same in every language (JSON and CSV that scripts read); a person
+# reads these (msgids; the Swedish catalog gives the keys' words back)
+TOTAL_NAME = N_("Total")
+MISSING_NAME = N_("(missing)")
 
 
 def format_number(x: float | int | None, decimals: int = 1) -> str:

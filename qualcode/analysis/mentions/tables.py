@@ -25,15 +25,14 @@ from qualcode.analysis.mentions.mapper import (
     mention_labels,
     mention_names,
 )
-from qualcode.analysis.tally import TOTAL, CountTable, format_number, tally
+from qualcode.analysis.tally import MISSING, MISSING_NAME, TOTAL, TOTAL_NAME, CountTable, format_number, tally
 from qualcode.core.errors import Hint, InputError
 from qualcode.core.ordering import natural_order
-from qualcode.core.i18n import N_, _
+from qualcode.core.i18n import _
 
 ID_COLUMNS = ("respondent", "respondent_id", "respondentid", "id", "resp", "löpnummer", "lopnummer")
 _NUMBERED = re.compile(r"^(?P<set>.*?)[_\-. ]?(?P<pos>\d+)$")
-MISSING_GROUP = "(saknas)"  # a group key (CSV and JSON keep it); a person reads MISSING_NAME
-MISSING_NAME = N_("(missing)")
+MISSING_GROUP = MISSING  # a group key (CSV and JSON keep it); a person reads MISSING_NAME
 _SURVEY_HINT = Hint(
     _("import the survey so that every answer gets a respondent and a column"),
     command=("import", "survey", "FIL"), option="text", example="KOLUMN", options=(("id", "respondent"),),
@@ -99,7 +98,7 @@ class MentionCounts:
 
     def group_name(self, group: str) -> str:
         """A group as a person reads it: a missing value and the total in the interface language."""
-        return _(MISSING_NAME) if group == MISSING_GROUP else _("Total") if group == TOTAL else group
+        return _(MISSING_NAME) if group == MISSING_GROUP else _(TOTAL_NAME) if group == TOTAL else group
 
 
 # -- reading -------------------------------------------------------------------------------

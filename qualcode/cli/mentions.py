@@ -26,7 +26,7 @@ from qualcode.core.cells import csv_cell
 from qualcode.core.errors import InputError
 from qualcode.core.files import write_text
 from qualcode.export.privacy import mask_data
-from qualcode.core.i18n import N_, _
+from qualcode.core.i18n import N_, _, decimal_separator
 
 if TYPE_CHECKING:
     from qualcode.analysis.mentions.mapper import MentionMapper
@@ -199,11 +199,12 @@ def review(
     counts = count_mentions(answers, sets, mapper)
     items = review_items(counts, every=every)
     labels = counts.labels
+    mark = decimal_separator() if fmt is Format.table else ","  # json and csv keep the comma for scripts
     rows = [
         {
             "answer": it.answer, "count": it.count, "columns": ", ".join(it.columns),
             "category": it.category or "", "reason": it.method, "evidence": "; ".join(it.evidence),
-            "candidates": " | ".join(f"{c.category} ({c.score:.2f})".replace(".", ",") for c in it.candidates[:3]),
+            "candidates": " | ".join(f"{c.category} ({c.score:.2f})".replace(".", mark) for c in it.candidates[:3]),
         }
         for it in items
     ]
@@ -261,7 +262,9 @@ def compare(
     table = fmt is not Format.csv
     rows = [
         {"kind": (_(KINDS[d.kind]) if table else CSV_KINDS[d.kind]) if d.kind in KINDS else d.kind, "set": d.set,
-         "position": d.position, "category": d.category, "published": d.published, "computed": d.computed,
+         "position": _(POSITIONS[d.position]) if table and d.position in POSITIONS else d.position, "category": d.category,
+         "published": _shown_percent(d.published) if table and d.kind == "percent" else d.published,
+         "computed": _shown_percent(d.computed) if table and d.kind == "percent" else d.computed,
          "status": _(STATUSES[d.status]) if table and d.status in STATUSES else d.status, "note": d.note}
         for d in shown
     ]
@@ -286,6 +289,13 @@ def compare(
 KINDS = {"cell": N_("count"), "percent": N_("percent"), "printed_total": N_("printed total"), "prose_total": N_("total in the text"),
          "prose_first": N_("most first in the text"), "respondents": N_("respondents")}
 STATUSES = {"stämmer": N_("agrees"), "skiljer": N_("differs")}
+POSITIONS = {"totalt": N_("all positions")}  # a prose total is of every position
+
+
+def _shown_percent(value: object) -> object:
+    """A compared percentage ('5,2', as the report prints it) with the language's decimal mark on screen."""
+    return value.replace(",", decimal_separator()) if isinstance(value, str) else value
+
 # what `--format csv` writes for a kind, in every language
 CSV_KINDS = {"cell": "antal", "percent": "procent", "printed_total": "tryckt total", "prose_total": "total i texten",
              "prose_first": "flest först i texten", "respondents": "svarande"}

@@ -936,7 +936,7 @@ def settle_mention(project: Project, answer: str, category: str, actor: str | No
     import io
     import os
 
-    from qualcode.analysis.mentions.mapper import parse_category, parse_mapping
+    from qualcode.analysis.mentions.mapper import MAPPING_HEADER, mapping_columns, parse_category, parse_mapping
     from qualcode.analysis.mentions.words import normalise_answer
 
     cb = project.codebook
@@ -951,14 +951,16 @@ def settle_mention(project: Project, answer: str, category: str, actor: str | No
         parse_mapping(text, cb, source=str(path))  # a broken file is reported, not overwritten
         delim = ";" if ";" in (text.splitlines() or [""])[0] else ","
         rows = [r for r in csv.reader(io.StringIO(text), delimiter=delim) if r and any(c.strip() for c in r)]
-        if rows and rows[0][0].strip().lower() in ("answer", "svar"):
-            rows = rows[1:]
+        a_col, c_col = 0, 1
+        header = mapping_columns(rows[0]) if rows else None
+        if header is not None:
+            (a_col, c_col), rows = header, rows[1:]
         key = normalise_answer(answer)
-        rows = [r[:2] for r in rows if normalise_answer(r[0]) != key]
+        rows = [[r[a_col], r[c_col] if c_col < len(r) else ""] for r in rows if normalise_answer(r[a_col]) != key]
     rows.append([answer, cat])
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\n")
-    writer.writerow(["answer", "category"])
+    writer.writerow(MAPPING_HEADER)
     writer.writerows(rows)
     parse_mapping(out.getvalue(), cb, source=str(path))
     tmp = path.with_name(path.name + ".tmp")

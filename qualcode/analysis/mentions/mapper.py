@@ -804,7 +804,22 @@ class MentionMapper:
 
 # -- mapping files -------------------------------------------------------------------------
 
-MAPPING_HEADER = ("answer", "category")
+MAPPING_HEADER = ("answer", "category")  # the columns read back, under these names in every language
+# Names a header row may give the two columns: templates of every version and language, and a
+# researcher's own Swedish file ("svar;kategori").
+_ANSWER_NAMES = ("answer", "svar")
+_CATEGORY_NAMES = ("category", "kategori")
+
+
+def mapping_columns(row: Sequence[str]) -> tuple[int, int] | None:
+    """Where answer and category are when `row` is a mapping file's header row, else None.
+
+    A header names the answer in its first cell; the category is the column named so, else the second.
+    """
+    names = [normalise_answer(c) for c in row]
+    if len(names) < 2 or names[0] not in _ANSWER_NAMES:
+        return None
+    return 0, next((i for i, n in enumerate(names) if i and n in _CATEGORY_NAMES), 1)
 
 
 def load_mapping(path: str | Path, codebook: Codebook | None = None) -> dict[str, str]:
@@ -826,18 +841,21 @@ def parse_mapping(text: str, codebook: Codebook, source: str = "mappningsfil") -
     delim = ";" if ";" in first else ("\t" if "\t" in first else ",")
     mapping: dict[str, tuple[str, int]] = {}
     reader = csv.reader(io.StringIO(text), delimiter=delim)
+    a_col, c_col = 0, 1
     try:
         for row in reader:
             line = reader.line_num
             if not row or not any(c.strip() for c in row):
                 continue
-            if line == 1 and normalise_answer(row[0]) in ("answer", "svar") and len(row) > 1:
+            header = mapping_columns(row) if line == 1 else None
+            if header is not None:
+                a_col, c_col = header
                 continue
             if len(row) < 2:
                 raise InputError(
                     _("{source} line {line}: expected 'answer;category', got {row!r} — separate answer and category with ';'").format(source=source, line=line, row=row[0])
                 )
-            answer, cat = csv_text(row[0]), csv_text(row[1]).strip()
+            answer, cat = csv_text(row[a_col]), csv_text(row[c_col]).strip() if c_col < len(row) else ""
             if not cat:
                 continue  # a template row not filled in yet
             try:
@@ -856,10 +874,14 @@ def parse_mapping(text: str, codebook: Codebook, source: str = "mappningsfil") -
 
 
 def mapping_template(unresolved: Iterable[tuple[str, int, Sequence[Candidate]]], labels: Mapping[str, str]) -> str:
-    """CSV text for the researcher: one row per distinct unresolved answer, category left empty."""
+    """CSV text for the researcher: one row per distinct unresolved answer, category left empty.
+
+    The columns read back keep their names (`answer;category`) in every language; the two for the
+    reader (candidates, count) are named in the interface language.
+    """
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\n")
-    writer.writerow(["answer", "category", "kandidater", "antal"])
+    writer.writerow([*MAPPING_HEADER, _("candidates"), _("count")])
     for answer, count, cands in unresolved:
         shown = " | ".join(f"{c.category} {labels.get(c.category, '')}".strip() for c in cands[:3])
         writer.writerow(csv_row([answer, "", shown, count]))

@@ -28,7 +28,7 @@ from qualcode.analysis.mentions.mapper import (
 from qualcode.analysis.tally import MISSING, MISSING_NAME, TOTAL, TOTAL_NAME, CountTable, format_number, tally
 from qualcode.core.errors import Hint, InputError
 from qualcode.core.ordering import natural_order
-from qualcode.core.i18n import _
+from qualcode.core.i18n import _, decimal_separator
 
 ID_COLUMNS = ("respondent", "respondent_id", "respondentid", "id", "resp", "löpnummer", "lopnummer")
 _NUMBERED = re.compile(r"^(?P<set>.*?)[_\-. ]?(?P<pos>\d+)$")
@@ -514,6 +514,9 @@ DIFFERS = "skiljer"
 class Figure:
     """One published figure and its check: `status` is 'stämmer' or 'skiljer', `note` says why.
 
+    `note` is text for a reader, in the interface language (numbers in it with the language's
+    decimal mark); every other field is the same in every language, for scripts.
+
     kind: 'cell' (Antal), 'percent' (Procent, as printed), 'printed_total' (a table's Total
     line), 'prose_total' (a total stated in the text), 'prose_first' (the text's most named
     first alternative), 'respondents'. `published` and `computed` are counts, or percentages
@@ -582,6 +585,11 @@ def percent_text(n: int, base: int) -> str:
     return f"{value}".replace(".", ",")
 
 
+def _shown(percent: str) -> str:
+    """A percentage of `percent_text` in a note, with the language's decimal mark ('5,1', '5.1')."""
+    return percent.replace(",", decimal_separator())
+
+
 def _parse_percent(value: Any, where: str) -> str:
     from decimal import Decimal, InvalidOperation
 
@@ -624,7 +632,7 @@ def compare_published(counts: MentionCounts, published: Mapping[str, Any]) -> Co
             pos = str(_position(col))
             ptab = pub.get(pos)
             if not isinstance(ptab, Mapping):
-                figures.append(Figure("cell", s.name, pos, "*", None, None, DIFFERS, f"tabell {pos} saknas i den publicerade filen"))
+                figures.append(Figure("cell", s.name, pos, "*", None, None, DIFFERS, _("table {pos} is missing from the published file").format(pos=pos)))
                 continue
             unknown = sorted(set(ptab) - set(cats))
             if unknown:
@@ -639,7 +647,7 @@ def compare_published(counts: MentionCounts, published: Mapping[str, Any]) -> Co
                     figures.append(Figure("cell", s.name, pos, c, int(want), got, AGREES))
                 else:
                     figures.append(Figure("cell", s.name, pos, c, None if want is None else int(want), got, DIFFERS,
-                                          "saknas i den publicerade tabellen" if want is None else ""))
+                                          _("missing from the published table") if want is None else ""))
     if not tables_found:
         raise InputError(
             _("the published tables have none of the sets {known} — keys in the file: {map}").format(known=', '.join(sorted(known)), map=', '.join(map(str, published))),
@@ -661,9 +669,9 @@ def compare_published(counts: MentionCounts, published: Mapping[str, Any]) -> Co
                 got_pct = percent_text(computed(pcol, c), counts.respondents)
                 notes = []
                 if own is not None and own != printed:
-                    notes.append(f"rapportens {own_count} av {base} ger {own}")
+                    notes.append(_("the report's {count} of {base} gives {percent}").format(count=own_count, base=base, percent=_shown(own)))
                 if got_pct != printed:
-                    notes.append(f"data ger {got_pct}")
+                    notes.append(_("the data gives {percent}").format(percent=_shown(got_pct)))
                 figures.append(Figure("percent", set_name, str(pos), c, printed, got_pct,
                                       AGREES if not notes else DIFFERS, "; ".join(notes)))
     for set_name, per_pos in (published.get("printed_totals") or {}).items():
@@ -672,7 +680,7 @@ def compare_published(counts: MentionCounts, published: Mapping[str, Any]) -> Co
         for pos, value in per_pos.items():
             rows_sum = sum(int(v) for v in (published.get(set_name, {}).get(str(pos), {}) or {}).values())
             ok = int(value) == rows_sum == counts.respondents
-            note = "" if ok else f"tabellens rader summerar till {rows_sum}, data har {counts.respondents} svarande"
+            note = "" if ok else _("the table's rows sum to {rows_sum}, the data has {respondents} respondents").format(rows_sum=rows_sum, respondents=counts.respondents)
             figures.append(Figure("printed_total", set_name, str(pos), "Total", int(value), counts.respondents,
                                   AGREES if ok else DIFFERS, note))
     for set_name, per_cat in (published.get("prose_totals") or {}).items():
@@ -689,7 +697,7 @@ def compare_published(counts: MentionCounts, published: Mapping[str, Any]) -> Co
             )
             ok = int(value) == got == table_sum
             figures.append(Figure("prose_total", set_name, "totalt", c, int(value), got, AGREES if ok else DIFFERS,
-                                  f"summan av de publicerade tabellerna är {table_sum}"))
+                                  _("the sum of the published tables is {table_sum}").format(table_sum=table_sum)))
     for set_name, said in (published.get("prose_first") or {}).items():
         fcol = columns.get((set_name, "1"))
         if fcol is None:
@@ -699,7 +707,7 @@ def compare_published(counts: MentionCounts, published: Mapping[str, Any]) -> Co
         leaders = [k for k, v in first.items() if v == top]
         ok = leaders == [said]
         figures.append(Figure("prose_first", set_name, "1", said, said, ", ".join(leaders), AGREES if ok else DIFFERS,
-                              f"flest som första alternativ: {', '.join(leaders)} ({top})"))
+                              _("most often first: {leaders} ({top})").format(leaders=", ".join(leaders), top=top)))
     if published.get("respondents") is not None:
         n = int(published["respondents"])
         figures.append(Figure("respondents", "", "", "", n, counts.respondents,

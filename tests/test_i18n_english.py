@@ -155,3 +155,57 @@ def test_settling_an_answer_keeps_a_moved_category_column(tmp_path):
         settle_mention(project, "mottagande", "11")
         assert load_mapping(path, project.codebook) == {"adm stöd": "P06", "mottagande": "P11"}
         assert path.read_text(encoding="utf-8") == "answer;category\nadm stöd;6\nstöd;\nmottagande;P11\n"
+
+
+# -- masking tokens and the privacy scan ---------------------------------------------------------
+
+TEXT = "Ring Lisa Wallin på 070-123 45 67 eller lisa.wallin@exempel.se, pnr 811218-9876, Storgatan 12."
+
+
+def test_masking_writes_the_tokens_of_the_language(monkeypatch):
+    from qualcode.export.privacy import Pseudonymiser, mask_with_offsets
+
+    p = Pseudonymiser()
+    sv = p.mask(TEXT)
+    assert sv == "Ring [NAMN] på [TELEFON] eller [E-POST], pnr [PERSONNUMMER], [ADRESS]."
+    monkeypatch.setenv("QUALCODE_LANG", "en")
+    en = p.mask(TEXT)
+    assert en == "Ring [NAME] på [PHONE] eller [EMAIL], pnr [ID-NUMBER], [ADDRESS]."
+    masked = mask_with_offsets(p, TEXT)
+    assert masked.text == en and masked.text[masked.position(5):masked.position(16, end=True)] == "[NAME]"
+    assert [f.kind for f in p.find(TEXT)] == ["NAMN", "TELEFON", "E-POST", "PERSONNUMMER", "ADRESS"]  # kinds: identifiers
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_a_text_masked_in_either_language_is_left_as_it_is(lang, monkeypatch):
+    from qualcode.export.privacy import MASK_TOKENS, Pseudonymiser, apply_mask, Finding
+
+    monkeypatch.setenv("QUALCODE_LANG", lang)
+    p = Pseudonymiser(names=["NAME", "PHONE"])  # even when a token's word is on the name list
+    for text in ("Ring [NAMN] på [TELEFON].", "Ring [NAME] på [PHONE], [ID-NUMBER] [ADDRESS] [EMAIL]."):
+        assert p.find(text) == [] and p.mask(text) == text
+    assert {"[NAMN]", "[NAME]", "[PERSONNUMMER]", "[ID-NUMBER]"} <= MASK_TOKENS and len(MASK_TOKENS) == 10
+    assert apply_mask("Hej Bo", [Finding(4, 6, "NAMN", "Bo", "namnlista")]) == ("Hej [NAMN]" if lang == "sv" else "Hej [NAME]")
+
+
+def test_privacy_scan_names_kinds_and_rules_in_the_language_and_json_keeps_them(tmp_path, monkeypatch):
+    from qualcode.cli.common import console
+
+    monkeypatch.setattr(console, "width", 250)
+    f = tmp_path / "x.txt"
+    f.write_text("Ring Sara Ekberg på 08-508 05 167.\n", encoding="utf-8")
+    monkeypatch.setenv("QUALCODE_LANG", "en")
+    r = runner.invoke(app, ["privacy", "scan", "--file", str(f), "--show", "5"])
+    rows = [[c.strip() for c in line.split("│")[1:-1]] for line in r.stdout.splitlines() if line.startswith("│")]
+    assert rows == [[str(f), "NAME", "Sara Ekberg", "name list", "Ring ⟨Sara Ekberg⟩ på [PHONE]."],
+                    [str(f), "PHONE", "08-508 05 167", "pattern", "Ring [NAME] på ⟨08-508 05 167⟩."]]
+    r = runner.invoke(app, ["privacy", "scan", "--file", str(f)])
+    rows = [[c.strip() for c in line.split("│")[1:-1]] for line in r.stdout.splitlines() if line.startswith("│")]
+    assert rows == [["NAME", "1"], ["EMAIL", "0"], ["PHONE", "1"], ["ID-NUMBER", "0"], ["ADDRESS", "0"]]
+    en = json.loads(runner.invoke(app, ["privacy", "scan", "--file", str(f), "--show", "5", "-f", "json"]).stdout)
+    assert [(h["kind"], h["rule"], h["context"]) for h in en] == [
+        ("NAMN", "namnlista", "Ring ⟨Sara Ekberg⟩ på [PHONE]."), ("TELEFON", "mönster", "Ring [NAME] på ⟨08-508 05 167⟩.")]
+    monkeypatch.setenv("QUALCODE_LANG", "sv")
+    r = runner.invoke(app, ["privacy", "scan", "--file", str(f), "--show", "5"])
+    rows = [[c.strip() for c in line.split("│")[1:-1]] for line in r.stdout.splitlines() if line.startswith("│")]
+    assert [row[1:4] for row in rows] == [["NAMN", "Sara Ekberg", "namnlista"], ["TELEFON", "08-508 05 167", "mönster"]]

@@ -110,7 +110,9 @@ def demo(tmp_path_factory):
         for field in project.store.meta_keys():
             data += [str(json.loads(v)) for v in project.store.meta_value_texts(field) if v is not None]
     data += [line.split(";", 1)[-1] for line in (CORPORA / "slutenkat-2018-fragor.csv").read_text(encoding="utf-8").splitlines()]
-    data += ["Exempelprojekt: handlingsplanen", "[NAMN]", "[E-POST]", "[TELEFON]", "[PERSONNUMMER]", "[ADRESS]"]
+    from qualcode.export.privacy import MASK_TOKENS
+
+    data += ["Exempelprojekt: handlingsplanen", *sorted(MASK_TOKENS)]
     return outputs, [d for d in data if d.strip()]
 
 

@@ -77,10 +77,12 @@ def scan(
     """List what pseudonymisation would mask: counts per kind, and examples with --show."""
     from qualcode.export.privacy import (
         KINDS,
+        RULE_NAMES,
         Pseudonymiser,
         pseudonymiser_for,
         scan_files,
         scan_project,
+        token_word,
     )
     from qualcode.nlp.pipeline import load_pipeline
 
@@ -91,12 +93,17 @@ def scan(
         with open_project(project) as p:
             result = scan_project(p, pseudonymiser_for(p, model))
     counts = result.counts()
+    # kinds and rules are identifiers in json and csv; the table names them in the interface language
+    table = Format(fmt) is Format.table
     if show:
         rows = [h.to_dict() for h in result.hits[:show]]
+        if table:
+            rows = [{**r, "kind": token_word(r["kind"]), "rule": _(RULE_NAMES.get(r["rule"], r["rule"]))} for r in rows]
         emit(rows, ["document", "kind", "text", "rule", "context"], fmt,
              title=_("Findings (showing {n_rows} of {n_hits})").format(n_rows=len(rows), n_hits=len(result.hits)))
     else:
-        emit([{"kind": k, "count": counts[k]} for k in KINDS], ["kind", "count"], fmt, title=_("What would be masked"))
+        emit([{"kind": token_word(k) if table else k, "count": counts[k]} for k in KINDS], ["kind", "count"], fmt,
+             title=_("What would be masked"))
     err_console.print(
         _("{n_hits} findings in {n_texts} text(s); ").format(n_hits=len(result.hits), n_texts=result.n_texts)
         + (_("rules + NER.") if result.uses_ner else _("rules only (the pipeline has no NER)."))

@@ -503,7 +503,7 @@ def _overview(
             n=len(titles), reason=reason, titles="; ".join(titles)))
     lines.append(_(
         "Names, e-mail addresses, phone numbers, personal identity numbers and addresses in the quotes are replaced "
-        "with [NAMN], [E-POST], [TELEFON], [PERSONNUMMER] and [ADRESS]."
+        "with [NAME], [EMAIL], [PHONE], [ID-NUMBER] and [ADDRESS]."
     ))
     return tuple(lines)
 

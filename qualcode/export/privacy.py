@@ -21,17 +21,40 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from qualcode.core.i18n import N_, language
+
 if TYPE_CHECKING:
     from spacy.language import Language
 
     from qualcode.project import Project
 
+# The kinds are identifiers, the same in every language (a scan's JSON and CSV, `count_by_kind`);
+# the token that replaces a finding in a text is written in the interface language.
 NAME = "NAMN"
 EMAIL = "E-POST"
 PHONE = "TELEFON"
 PNR = "PERSONNUMMER"
 ADDRESS = "ADRESS"
 KINDS = (NAME, EMAIL, PHONE, PNR, ADDRESS)
+TOKEN_WORDS = {
+    "sv": {NAME: "NAMN", EMAIL: "E-POST", PHONE: "TELEFON", PNR: "PERSONNUMMER", ADDRESS: "ADRESS"},
+    "en": {NAME: "NAME", EMAIL: "EMAIL", PHONE: "PHONE", PNR: "ID-NUMBER", ADDRESS: "ADDRESS"},
+}
+# Every token of every language: a text masked in Swedish and one masked in English are both masked text.
+MASK_TOKENS = frozenset(f"[{w}]" for words in TOKEN_WORDS.values() for w in words.values())
+_MASK_TOKEN_RE = re.compile("|".join(re.escape(t) for t in sorted(MASK_TOKENS, key=len, reverse=True)))
+# Which rule found a finding (`Finding.source`, the same in every language) as a reader sees it.
+RULE_NAMES = {"mönster": N_("pattern"), "kontext": N_("name position"), "namnlista": N_("name list"), "ner": N_("NER")}
+
+
+def token_word(kind: str) -> str:
+    """The word of a kind's token in the interface language: 'NAMN' in Swedish, 'NAME' in English."""
+    return TOKEN_WORDS.get(language(), TOKEN_WORDS["sv"]).get(kind, kind)
+
+
+def token(kind: str) -> str:
+    """What replaces a finding of `kind`: '[NAMN]' in Swedish, '[NAME]' in English."""
+    return f"[{token_word(kind)}]"
 # Overlaps are resolved by this order: a phone number inside an e-mail address is part of the address.
 _PRIORITY = {EMAIL: 0, PNR: 1, PHONE: 2, ADDRESS: 3, NAME: 4}
 
@@ -239,7 +262,7 @@ class Pseudonymiser:
                 yield self._resolve(text, self._rule_findings(text) + self._ner_findings(text, ents))
 
     def mask(self, text: str) -> str:
-        """`text` with every finding replaced by its kind in brackets, e.g. `[NAMN]`."""
+        """`text` with every finding replaced by its token, e.g. `[NAMN]` (`[NAME]` in English)."""
         return apply_mask(text, self.find(text))
 
     # --- rules -------------------------------------------------------------------------------------
@@ -449,7 +472,11 @@ class Pseudonymiser:
 
     @staticmethod
     def _resolve(text: str, findings: list[Finding]) -> list[Finding]:
-        """Drop findings overlapping a stronger one; merge adjacent names ("Lisa" + "Wallin")."""
+        """Drop findings overlapping a stronger one or a token already in the text (of either language);
+        merge adjacent names ("Lisa" + "Wallin")."""
+        masked = [(m.start(), m.end()) for m in _MASK_TOKEN_RE.finditer(text)] if "[" in text else []
+        if masked:
+            findings = [f for f in findings if not any(f.start < e and s < f.end for s, e in masked)]
         ranked = sorted(findings, key=lambda f: (_PRIORITY[f.kind], -(f.end - f.start), f.start))
         taken: list[Finding] = []
         for f in ranked:
@@ -477,14 +504,14 @@ class Pseudonymiser:
 
 
 def apply_mask(text: str, findings: Sequence[Finding]) -> str:
-    """Replace each finding (sorted, non-overlapping) with `[KIND]`."""
+    """Replace each finding (sorted, non-overlapping) with its token (`token`)."""
     parts: list[str] = []
     pos = 0
     for f in sorted(findings, key=lambda f: f.start):
         if f.start < pos:
             continue
         parts.append(text[pos:f.start])
-        parts.append(f"[{f.kind}]")
+        parts.append(token(f.kind))
         pos = f.end
     parts.append(text[pos:])
     return "".join(parts)
@@ -659,10 +686,10 @@ def mask_with_offsets(p: Pseudonymiser, text: str) -> MaskedText:
             continue
         parts.append(text[pos:f.start])
         new += f.start - pos
-        token = f"[{f.kind}]"
-        moves.append((f.start, f.end, new, new + len(token)))
-        parts.append(token)
-        new += len(token)
+        mark = token(f.kind)
+        moves.append((f.start, f.end, new, new + len(mark)))
+        parts.append(mark)
+        new += len(mark)
         pos = f.end
     parts.append(text[pos:])
     return MaskedText("".join(parts), tuple(moves))

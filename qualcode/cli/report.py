@@ -98,7 +98,7 @@ def scan(
     if show:
         rows = [h.to_dict() for h in result.hits[:show]]
         if table:
-            rows = [{**r, "kind": token_word(r["kind"]), "rule": _(RULE_NAMES.get(r["rule"], r["rule"]))} for r in rows]
+            rows = [{**r, "kind": token_word(str(r["kind"])), "rule": _(RULE_NAMES.get(str(r["rule"]), str(r["rule"])))} for r in rows]
         emit(rows, ["document", "kind", "text", "rule", "context"], fmt,
              title=_("Findings (showing {n_rows} of {n_hits})").format(n_rows=len(rows), n_hits=len(result.hits)))
     else:

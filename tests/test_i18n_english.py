@@ -209,3 +209,44 @@ def test_privacy_scan_names_kinds_and_rules_in_the_language_and_json_keeps_them(
     r = runner.invoke(app, ["privacy", "scan", "--file", str(f), "--show", "5"])
     rows = [[c.strip() for c in line.split("│")[1:-1]] for line in r.stdout.splitlines() if line.startswith("│")]
     assert [row[1:4] for row in rows] == [["NAMN", "Sara Ekberg", "namnlista"], ["TELEFON", "08-508 05 167", "mönster"]]
+
+
+# -- the mapper's evidence ------------------------------------------------------------------------
+
+EVIDENCE = {  # answer: (Swedish evidence as it always was, English)
+    "2": ("punktnummer → P02", "point number → P02"),
+    "vet ej": ("inget svar: 'vet ej'", "no answer: 'vet ej'"),
+    "adm stöd": ("namnord administrativt, stöd (P06); namnord administrativt, stöd (P07)",
+                 "name words administrativt, stöd (P06); name words administrativt, stöd (P07)"),
+    "genomgång ärenden": ("alias 'ärendedragning' ← genomgång ärenden (synonym genomgång = dragning); "
+                          "alias 'ärendegenomgång' ← genomgång ärenden (synonym genomgång = dragning)",) * 2,
+    "friskvård": ("övrigt-ämne 'friskvård'", "other topic 'friskvård'"),
+    "extern handledning": ("motsäger namnet: extern (P08); inget ord ur kodboken eller kända övrigt-ämnen",
+                           "contradicts the name: extern (P08); no word of the codebook or of the known other topics"),
+    "lokalr": ("stavning: lokalr → lokaler; alias 'lokaler'", "spelling: lokalr → lokaler; alias 'lokaler'"),
+    "2 lokaler": ("nummer 2", "number 2"),
+    "99": ("okänt punktnummer: 99", "unknown point number: 99"),
+    "2 och 6": ("flera punktnummer: P02, P06", "several point numbers: P02, P06"),
+    "mycket": ("bara gradord: mycket", "only words of degree: mycket"),
+}
+
+
+def test_the_mappers_evidence_follows_the_language_and_its_method_does_not(monkeypatch):
+    results = {}
+    for i, lang in enumerate(("sv", "en")):
+        monkeypatch.setenv("QUALCODE_LANG", lang)
+        mapper = MentionMapper(default_codebook())
+        got = {a: mapper.map(a) for a in EVIDENCE}
+        assert {a: "; ".join(m.evidence) for a, m in got.items()} == {a: ev[i] for a, ev in EVIDENCE.items()}
+        results[lang] = {a: (m.category, m.method, m.candidates) for a, m in got.items()}
+    assert results["sv"] == results["en"]
+    assert results["en"]["2 lokaler"][:2] == (None, "number-conflict")
+
+
+def test_a_mapping_file_error_names_the_file_in_the_language(monkeypatch):
+    from qualcode.analysis.mentions.mapper import parse_mapping
+    from qualcode.core.errors import InputError
+
+    monkeypatch.setenv("QUALCODE_LANG", "en")
+    with pytest.raises(InputError, match="^mapping file line 1: "):
+        parse_mapping("adm stöd;P99\n", default_codebook())

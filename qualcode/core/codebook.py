@@ -250,7 +250,7 @@ def code_from_mapping(raw: Mapping[str, Any], where: str) -> Code:
     parent = str(parent).strip() if parent not in (None, "") else None
     lists = {k: _as_list(raw.get(k), where, k) for k in LIST_FIELDS}
     for entry in lists["synonyms"]:
-        parse_synonym(entry, f"{where}: koden '{code_id}'")
+        parse_synonym(entry, _("{where}: the code '{code}'").format(where=where, code=code_id))
     color = str(raw.get("color") or "").strip().upper()
     if color and not re.fullmatch(r"#[0-9A-F]{6}", color):
         raise CodebookError(_("{where}: 'color' for '{code_id}' must be a colour such as #1F77B4, got {color!r}").format(where=where, code_id=code_id, color=color))

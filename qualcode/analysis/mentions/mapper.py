@@ -53,7 +53,7 @@ from qualcode.analysis.mentions.words import (
 from qualcode.core.codebook import Code, Codebook, default_codebook, parse_synonym
 from qualcode.core.errors import Hint, InputError
 from qualcode.nlp.pipeline import lemma_of
-from qualcode.core.i18n import _
+from qualcode.core.i18n import N_, _
 
 OVRIGT = "OVRIGT"
 EJ_SVAR = "EJ_SVAR"
@@ -216,8 +216,9 @@ class _Match:
 
 
 _KIND_RANK = {"alias": 4, "keyword": 4, "theme": 4, "topic": 4, "name": 3, "weak-name": 1, "hint": 0}
-_KIND_LABEL = {"alias": "alias", "keyword": "nyckelord", "theme": "tema", "topic": "övrigt-ämne",
-               "name": "namnord", "weak-name": "namnord", "hint": "ord ur nyckelord"}
+# Evidence is text for a reader, in the interface language (the method is the identifier scripts read).
+_KIND_LABEL = {"alias": N_("alias"), "keyword": N_("keyword"), "theme": N_("theme"), "topic": N_("other topic"),
+               "name": N_("name word"), "weak-name": N_("name word"), "hint": N_("word of a keyword")}
 
 
 def _compatible(slot_tag: str, answer_tag: str) -> bool:
@@ -251,7 +252,7 @@ class MentionMapper:
         self._synonyms: dict[str, set[str]] = {}
         for code in self.codebook:
             for entry in code.synonyms:
-                left, right = parse_synonym(entry, f"koden '{code.id}'")
+                left, right = parse_synonym(entry, _("the code '{code}'").format(code=code.id))
                 self._synonyms.setdefault(left, set()).add(right)
         vocabulary: set[str] = set(OVRIGT_TOPICS)
         for code in self.codebook:
@@ -424,9 +425,9 @@ class MentionMapper:
 
     def _map_key(self, text: str, key: str) -> Mention:
         if key in self.mapping:
-            return Mention(text, key, self.mapping[key], "mapping", evidence=("mappningsfilen",))
+            return Mention(text, key, self.mapping[key], "mapping", evidence=(_("the mapping file"),))
         if self._is_no_answer(key):
-            return Mention(text, key, EJ_SVAR, "no-answer", evidence=(f"inget svar: '{key}'",))
+            return Mention(text, key, EJ_SVAR, "no-answer", evidence=(_("no answer: '{key}'").format(key=key),))
         number = self._numbers(key)
         if number is not None:
             return self._with_number(text, key, *number)
@@ -479,14 +480,14 @@ class MentionMapper:
         valid = [c for c in dict.fromkeys(cats) if not c.startswith("?")]
         if len(valid) != len(set(cats)) or not valid:
             return Mention(text, key, None, "number-unknown", tuple(Candidate(c, 0.5) for c in valid),
-                           (f"okänt punktnummer: {key}",))
+                           (_("unknown point number: {key}").format(key=key),))
         if len(valid) > 1:
             return Mention(text, key, None, "numbers-several", tuple(Candidate(c, 0.5) for c in valid),
-                           (f"flera punktnummer: {', '.join(valid)}",))
+                           (_("several point numbers: {numbers}").format(numbers=", ".join(valid)),))
         cat = valid[0]
         if rest.strip():
             # "2 intro" confirms the number; "2 lokaler" contradicts it and is not guessed
-            other, method, cands, _ = self._text_category(rest)
+            other, method, cands, _evidence = self._text_category(rest)
             # only clear evidence can contradict a number: a weak hint ("3 handläggare") cannot
             if other is not None:
                 named = {other}
@@ -497,8 +498,8 @@ class MentionMapper:
             named.discard(EJ_SVAR)
             if named and cat not in named:
                 ranked = [Candidate(cat, 1.0)] + [Candidate(c, 0.5) for c in sorted(named)]
-                return Mention(text, key, None, "number-conflict", tuple(ranked), (f"nummer {key.split()[0]}",))
-        return Mention(text, key, cat, "number", evidence=(f"punktnummer → {cat}",))
+                return Mention(text, key, None, "number-conflict", tuple(ranked), (_("number {number}").format(number=key.split()[0]),))
+        return Mention(text, key, cat, "number", evidence=(_("point number → {cat}").format(cat=cat),))
 
     # text ----------------------------------------------------------------------------
 
@@ -509,7 +510,7 @@ class MentionMapper:
             return None, "empty", (), ()
         real = [t for t in ctoks if t not in FILLER_WORDS and t != "/"]
         if not real:
-            return None, "filler-only", (), (f"bara gradord: {key}",)
+            return None, "filler-only", (), (_("only words of degree: {key}").format(key=key),)
         if all(t in ALL_WORDS for t in real):
             return None, "all-areas", (), (f"alla områden: {key}",)  # "alla", "samtliga punkter": not one area
         evidence: list[str] = []
@@ -529,12 +530,13 @@ class MentionMapper:
                         if any(ANTONYMS.get(t) in topics for t in fixed)}
         if contradicted:
             # "extern handledning": the point's name says "intern", so it is not that point
-            evidence += [f"motsäger namnet: {t} ({', '.join(sorted(contradicted))})" for t in fixed if t in ANTONYMS]
+            evidence += [_("contradicts the name: {word} ({codes})").format(word=t, codes=", ".join(sorted(contradicted)))
+                         for t in fixed if t in ANTONYMS]
             matches = [m for m in matches if not set(m.categories) & contradicted]
         found = matches
         matches = self._suppress(matches, words)
         if not matches:
-            return None, "no-match", (), tuple(evidence + ["inget ord ur kodboken eller kända övrigt-ämnen"])
+            return None, "no-match", (), tuple(evidence + [_("no word of the codebook or of the known other topics")])
         cands = self._ranked(matches)
         strong = [m for m in matches if m.strong]
         if not strong:
@@ -563,7 +565,7 @@ class MentionMapper:
         receivers = {c for c in (specific or by_cat) if self._receives(c, words, tags)}
         if len(receivers) == 1 and (not specific or receivers <= set(specific)):
             cat = next(iter(receivers))
-            ev = [m.evidence for m in by_cat.get(cat, [])] + [f"mottagare: {self._receiver_words(cat, words, tags)}"]
+            ev = [m.evidence for m in by_cat.get(cat, [])] + [_("recipient: {words}").format(words=self._receiver_words(cat, words, tags))]
             return cat, "recipient", self._ranked(matches, first=cat), tuple(evidence + ev)
         if len(specific) > 1:
             spans = {c: set().union(*(m.cover for m in by_cat[c])) for c in specific}
@@ -615,7 +617,7 @@ class MentionMapper:
             used |= {i for i, _ in units}
         if not cover:
             return None
-        label = _KIND_LABEL[term.kind]
+        label = _(_KIND_LABEL[term.kind])
         where = f" ({term.code})" if term.code and term.code != term.categories[0] else ""
         shown = " ".join(words[i].surface for i in sorted({i for i, _ in cover}))
         ev = f"{label} '{term.text}'{where}" + ("" if shown == normalise_answer(term.text) else f" ← {shown}")
@@ -630,7 +632,7 @@ class MentionMapper:
             for text in sorted({w.surface, w.lemma, *w.wholes, *(f for p in w.parts for f in p.forms)}):
                 for right in sorted(self._synonyms.get(text, ())):
                     used.append(f"{text} = {right}")
-        return f" (synonym {', '.join(dict.fromkeys(used))})" if used else ""
+        return " (" + _("synonym {pairs}").format(pairs=", ".join(dict.fromkeys(used))) + ")" if used else ""
 
     def _slot(self, slot: _Slot, words: list[Word], tags: list[str], used: set[int],
               groups: list[int]) -> tuple[int, set[tuple[int, int]]] | None:
@@ -721,7 +723,8 @@ class MentionMapper:
             strong = staffing or (len(seen_words) >= 2 and weight >= 1.0) or (weight >= 0.5 and bool(got)) or (
                 len(seen_words) == 1 and weight >= 1.0 and whole_words == 1 and len(seen_words[0]) >= 8
                 and len([w for w in words if w.surface not in FILLER_WORDS]) == 1)
-            ev = f"namnord {', '.join(seen_words)}" + (f" + mottagare {', '.join(words[i].surface for i in got)}" if got else "") + f" ({point})"
+            ev = _("name words {words}").format(words=", ".join(seen_words)) + (
+                " + " + _("recipient {words}").format(words=", ".join(words[i].surface for i in got)) if got else "") + f" ({point})"
             partial = whole_words == 0 or len(seen_words) == 1 and not any(
                 f in self._whole_name_forms for w in words for f in w.wholes if f in topics)
             out.append(_Match((point,), frozenset(cover), 2, "name" if strong else "weak-name", weight, ev, partial))
@@ -788,7 +791,7 @@ class MentionMapper:
         prefixed = {self._spelling[f] for f in self._spelling if f.startswith(token) and len(f) > len(token)}
         if len(prefixed) == 1 and len(token) >= 6:
             target = next(f for f in self._spelling if f.startswith(token))
-            evidence.append(f"förkortning: {token} → {target}")
+            evidence.append(_("abbreviation: {token} → {target}").format(token=token, target=target))
             return target
         extracted = process.extract(token, list(self._spelling), scorer=fuzz.ratio, score_cutoff=FUZZY_STRONG, limit=4)
         found = [(f, sc) for f, sc, _ in extracted if token not in f]
@@ -798,7 +801,7 @@ class MentionMapper:
         rivals = {self._spelling[f] for f, sc in found if sc >= best - 2.0}
         if len(rivals) != 1:
             return token
-        evidence.append(f"stavning: {token} → {best_form}")
+        evidence.append(_("spelling: {token} → {form}").format(token=token, form=best_form))
         return best_form
 
 
@@ -836,7 +839,8 @@ def load_mapping(path: str | Path, codebook: Codebook | None = None) -> dict[str
     return parse_mapping(text, codebook, source=str(path))
 
 
-def parse_mapping(text: str, codebook: Codebook, source: str = "mappningsfil") -> dict[str, str]:
+def parse_mapping(text: str, codebook: Codebook, source: str | None = None) -> dict[str, str]:
+    source = source or _("mapping file")
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     delim = ";" if ";" in first else ("\t" if "\t" in first else ",")
     mapping: dict[str, tuple[str, int]] = {}

@@ -1,12 +1,15 @@
 """The batch paths of suggesting give exactly what the per-document paths gave.
 
 Character n-grams counted once per distinct word (`WordCounts`, `char_tfidf`) and word
-n-grams looked up in one pass (`word_tfidf`) against scikit-learn's own `TfidfVectorizer.transform`;
-the top terms of many rows at once (`top_terms_rows`) against the old code, one row at a time.
+n-grams looked up in one pass (`word_tfidf`), weighed by qualcode's own TF-IDF (`FittedTfidf`),
+against scikit-learn's own `TfidfVectorizer.transform` with the same learned state; the fitted
+linear models against `LogisticRegression.decision_function`; the top terms of many rows at once
+(`top_terms_rows`) against the old code, one row at a time.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 
 import numpy as np
@@ -14,8 +17,9 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from qualcode.core.codebook import default_codebook
-from qualcode.suggest.classifier import CodeClassifier, WordCounts, char_tfidf, lemma_text, word_tfidf
+from qualcode.suggest.classifier import CodeClassifier, WordCounts, char_tfidf, char_wb_ngrams, lemma_text, word_tfidf
 from qualcode.suggest.estimator import Suggester, label_matrix, tokenize
+from qualcode.suggest.fitted import FittedLinear, FittedTfidf, tfidf_transform
 from qualcode.suggest.rules import Token, has_section
 
 from conftest import FIXTURES
@@ -36,6 +40,19 @@ def fitted():
     X = tokenize([r["text"] for r in rows])
     Y = label_matrix([r["codes"] for r in rows], [c.id for c in codebook.leaves])
     return Suggester(codebook).fit(X, Y), X
+
+
+def _sklearn(vec: FittedTfidf) -> TfidfVectorizer:
+    """A scikit-learn vectorizer with the fitted state of `vec`, as model_io rebuilt one before."""
+    if vec.analyzer == "word":
+        ref = TfidfVectorizer(token_pattern=r"[^\s]+", ngram_range=vec.ngram_range, sublinear_tf=True,
+                              min_df=vec.min_df, lowercase=False, dtype=np.float32)
+    else:
+        lo, hi = vec.ngram_range
+        ref = TfidfVectorizer(analyzer=functools.partial(char_wb_ngrams, lo=lo, hi=hi), sublinear_tf=True,
+                              min_df=vec.min_df, lowercase=False, dtype=np.float32, max_features=vec.max_features)
+    ref.vocabulary_, ref.idf_ = vec.vocabulary_, vec.idf_
+    return ref
 
 
 def _texts(clf: CodeClassifier, X) -> list[str]:  # type: ignore[no-untyped-def]
@@ -59,12 +76,12 @@ def test_char_tfidf_is_the_vectorizers_own_matrix(fitted):
     sug, X = fitted
     clf = sug.classifier_
     texts = _texts(clf, X)
-    old = clf.char_vectorizer_.transform(texts)
+    ref = _sklearn(clf.char_vectorizer_)
+    old = ref.transform(texts)
     cache: dict[str, tuple[int, ...]] = {}
     _same(char_tfidf(clf.char_vectorizer_, texts, *clf.char_ngrams, cache=cache), old)
     assert cache  # and again from the cached n-gram columns of each word, in another order
-    _same(char_tfidf(clf.char_vectorizer_, texts[::-1], *clf.char_ngrams, cache=cache),
-          clf.char_vectorizer_.transform(texts[::-1]))
+    _same(char_tfidf(clf.char_vectorizer_, texts[::-1], *clf.char_ngrams, cache=cache), ref.transform(texts[::-1]))
 
 
 def test_char_tfidf_matches_scikit_learns_char_wb_analyzer():
@@ -75,14 +92,15 @@ def test_char_tfidf_matches_scikit_learns_char_wb_analyzer():
         ref = TfidfVectorizer(analyzer="char_wb", ngram_range=(lo, hi), sublinear_tf=True, lowercase=False,
                               dtype=np.float32).fit(train)
         _same(char_tfidf(ref, texts, lo, hi), ref.transform(texts))
+        _same(char_tfidf(FittedTfidf.of(ref, "char_wb", (lo, hi)), texts, lo, hi), ref.transform(texts))
 
 
 def test_word_tfidf_is_the_vectorizers_own_matrix(fitted):
     sug, X = fitted
     vec = sug.classifier_.word_vectorizer_
     texts = _texts(sug.classifier_, X)
-    assert vec.ngram_range == (1, 2)
-    _same(word_tfidf(vec, texts), vec.transform(texts))
+    assert isinstance(vec, FittedTfidf) and vec.ngram_range == (1, 2)
+    _same(word_tfidf(vec, texts), _sklearn(vec).transform(texts))
 
 
 # whitespace that `[^\s]+` and `str.split` both cut at (tab, newline, no-break space, the \x1c-\x1f
@@ -99,6 +117,7 @@ def test_word_tfidf_matches_scikit_learn_for_each_ngram_range():
         vec = TfidfVectorizer(token_pattern=r"[^\s]+", ngram_range=(lo, hi), sublinear_tf=True, min_df=1,
                               lowercase=False, dtype=np.float32).fit(train)
         _same(word_tfidf(vec, WORD_TEXTS + train), vec.transform(WORD_TEXTS + train))
+        _same(word_tfidf(FittedTfidf.of(vec, "word", (lo, hi)), WORD_TEXTS + train), vec.transform(WORD_TEXTS + train))
 
 
 def test_word_tfidf_leaves_another_vectorizer_its_own_transform():
@@ -119,7 +138,7 @@ def test_the_classifiers_features_are_unchanged(fitted):
     rows = list(X) + [[Token(w, w) for w in t.split()] for t in EXTRA]
     texts = [lemma_text(t, clf.pos_filter, clf._sections()) for t in rows]
     feats = clf._features(rows)
-    old = sparse.hstack([clf.word_vectorizer_.transform(texts), clf.char_vectorizer_.transform(texts),
+    old = sparse.hstack([_sklearn(clf.word_vectorizer_).transform(texts), _sklearn(clf.char_vectorizer_).transform(texts),
                          clf._rule_matrix(rows)], format="csr", dtype=np.float32)
     _same(feats, old)
 
@@ -152,7 +171,7 @@ def _old_top_terms_row(clf, code, words, i, n=3):  # type: ignore[no-untyped-def
 def test_top_terms_of_many_rows_are_each_rows_top_terms(fitted):
     sug, X = fitted
     clf = sug.classifier_
-    words = clf.word_vectorizer_.transform(_texts(clf, X))
+    words = _sklearn(clf.word_vectorizer_).transform(_texts(clf, X))
     assert clf.models_
     checked = 0
     for code in [*clf.models_, "NO-SUCH-CODE"]:
@@ -295,3 +314,91 @@ def test_suggestions_are_each_segments_suggestions(fitted):
         got = sug.suggestions(keys, X, min_score=min_score)
         assert got == _old_suggestions(sug, keys, X, min_score)
     assert len({s.key for s in got}) > 5 and any("rubrik: " in s.reason for s in sug.suggestions(keys, X))
+
+
+# -- the fitted parts: scikit-learn's numbers without scikit-learn -----------------------------
+
+def test_tfidf_transform_is_scikit_learns_to_the_last_bit():
+    """Rows of 17 to 60 terms, empty rows, repeated counts; idf weights in single and double precision."""
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    rng = np.random.default_rng(7)
+    counts = sparse.random(300, 2000, density=0.02, random_state=8, format="csr",
+                           data_rvs=lambda n: rng.integers(1, 9, n)).astype(np.float32)
+    counts = sparse.vstack([counts, sparse.csr_matrix((2, 2000), dtype=np.float32)], format="csr")
+    assert np.diff(counts.indptr).min(initial=99, where=np.diff(counts.indptr) > 0) > 16 and (np.diff(counts.indptr) == 0).any()
+    ref = TfidfTransformer(sublinear_tf=True).fit(counts)
+    for idf in (ref.idf_.astype(np.float32), ref.idf_):
+        ref.idf_ = idf
+        ours = tfidf_transform(sparse.csr_array(counts, copy=True), idf)
+        _same(sparse.csr_matrix(ours), ref.transform(counts.copy()))
+
+
+def test_fitted_linear_models_score_as_logistic_regression(fitted):
+    from sklearn.linear_model import LogisticRegression
+
+    sug, X = fitted
+    clf = sug.classifier_
+    feats = clf._features(list(X))
+    y = np.arange(feats.shape[0]) % 3 == 0
+    model = LogisticRegression(C=4.0, class_weight="balanced", solver="liblinear", dual=True).fit(feats, y)
+    ours = FittedLinear.of(model)
+    assert np.array_equal(ours.decision_function(feats), model.decision_function(feats))
+    assert all(isinstance(m, FittedLinear) for m in clf.models_.values()) and clf.models_
+    with pytest.raises(ValueError, match="features"):
+        ours.decision_function(feats[:, :10])
+
+
+def test_suggesters_keep_scikit_learns_estimator_protocol(fitted):
+    from sklearn.base import BaseEstimator, clone
+
+    sug, _ = fitted
+
+    class Reference(BaseEstimator):  # the same signature, scikit-learn's own get_params
+        __init__ = Suggester.__init__
+
+    ref = Reference(sug.codebook, C=2.0, blend_k=3.0)
+    ours = Suggester(sug.codebook, C=2.0, blend_k=3.0)
+    assert ours.get_params() == ref.get_params() and ours.get_params(deep=False) == ref.get_params(deep=False)
+    twin = clone(ours)
+    assert type(twin) is Suggester and twin is not ours and twin.get_params() == ours.get_params()
+    assert ours.set_params(C=1.0).C == 1.0
+    with pytest.raises(ValueError, match="no_such"):
+        ours.set_params(no_such=1)
+    assert repr(ours) == "Suggester(C=1.0, blend_k=3.0, codebook=" + repr(sug.codebook) + ")"
+    from sklearn.utils import get_tags
+
+    assert get_tags(ours).estimator_type is None  # scikit-learn's tools read its default tags
+
+
+def test_a_saved_model_loads_and_scores_without_importing_scikit_learn(fitted, tmp_path):
+    """Importing scikit-learn costs most of a second of every `suggest run`: scoring does not need it."""
+    import subprocess
+    import sys
+
+    sug, X = fitted
+    blob = tmp_path / "model.npz"
+    blob.write_bytes(sug.to_bytes())
+    texts = [" ".join(t.lemma for t in toks) for toks in X[:40]]
+    (tmp_path / "texts.json").write_text(json.dumps(texts), encoding="utf-8")
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from qualcode.core.codebook import default_codebook\n"
+        "from qualcode.suggest.estimator import Suggester\n"
+        f"d = Path({str(tmp_path)!r})\n"
+        "s = Suggester.from_bytes((d / 'model.npz').read_bytes(), default_codebook())\n"
+        "texts = json.loads((d / 'texts.json').read_text(encoding='utf-8'))\n"
+        "S, _ = s.predict_scores(texts)\n"
+        "found = s.suggestions(list(range(len(texts))), texts)\n"
+        "print(json.dumps({'sklearn': [m for m in sys.modules if m.split('.')[0] == 'sklearn'],\n"
+        "                  'scores': S.tolist(), 'n': len(found)}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["sklearn"] == []
+    S, _ = sug.predict_scores(texts)
+    assert np.array_equal(np.asarray(out["scores"]), S, equal_nan=True)  # the same floats as in this process
+    assert out["n"] == len(sug.suggestions(list(range(len(texts))), texts)) > 0

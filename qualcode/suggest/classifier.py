@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator
 
+from qualcode.suggest.fitted import FittedLinear, FittedTfidf, Params
 from qualcode.suggest.rules import CONTENT_POS, SECTION_MARK, KeywordRules, Token, as_tokens, has_section
 
 DEFAULT_THRESHOLD = 0.5
@@ -114,13 +114,14 @@ def char_tfidf(vectorizer: Any, texts: Sequence[str], lo: int, hi: int,
     with the n-grams counted once per distinct word of the batch (`WordCounts`)."""
     from scipy import sparse
 
-    tfidf = getattr(vectorizer, "_tfidf", None)
-    if tfidf is None:  # not a scikit-learn TfidfVectorizer as we know it: its own transform
+    fitted = isinstance(vectorizer, FittedTfidf)
+    tfidf = None if fitted else getattr(vectorizer, "_tfidf", None)
+    if not fitted and tfidf is None:  # not a scikit-learn TfidfVectorizer as we know it: its own transform
         return vectorizer.transform(texts)
     counts = WordCounts(texts).char_ngram_counts(vectorizer.vocabulary_, lo, hi, cache)
     X = sparse.csr_array((counts.data.astype(vectorizer.dtype), counts.indices.astype(np.int32),
                           counts.indptr.astype(np.int32)), shape=counts.shape)
-    return tfidf.transform(X, copy=False)
+    return sparse.csr_matrix(vectorizer.weigh(X)) if fitted else tfidf.transform(X, copy=False)  # type: ignore[union-attr]
 
 
 # The word vectorizer as `_features` and `model_io` make it: `word_tfidf` counts its n-grams itself.
@@ -139,9 +140,13 @@ def word_tfidf(vectorizer: Any, texts: Sequence[str]) -> Any:
     """
     from scipy import sparse
 
-    tfidf = getattr(vectorizer, "_tfidf", None)
+    fitted = isinstance(vectorizer, FittedTfidf)
+    tfidf = None if fitted else getattr(vectorizer, "_tfidf", None)
     lo, hi = getattr(vectorizer, "ngram_range", (0, 0))
-    if (tfidf is None or not 1 <= lo <= hi
+    if fitted:
+        if vectorizer.analyzer != "word" or not 1 <= lo <= hi:
+            raise ValueError(f"not a word n-gram vectorizer: {vectorizer.analyzer} {lo}-{hi}")
+    elif (tfidf is None or not 1 <= lo <= hi
             or any(getattr(vectorizer, k, None) != v for k, v in _WORD_VECTORIZER.items())):
         return vectorizer.transform(texts)
     get = vectorizer.vocabulary_.get
@@ -156,7 +161,7 @@ def word_tfidf(vectorizer: Any, texts: Sequence[str]) -> Any:
     X = sparse.csr_array((np.ones(len(cols), dtype=vectorizer.dtype), np.asarray(cols, dtype=np.int32),
                           np.asarray(indptr, dtype=np.int32)), shape=(len(texts), len(vectorizer.vocabulary_)))
     X.sum_duplicates()  # also sorts each row's columns, as CountVectorizer's sort_indices
-    return tfidf.transform(X, copy=False)
+    return sparse.csr_matrix(vectorizer.weigh(X)) if fitted else tfidf.transform(X, copy=False)  # type: ignore[union-attr]
 
 
 def best_threshold(scores: np.ndarray, y: np.ndarray, default: float = DEFAULT_THRESHOLD) -> tuple[float, float]:
@@ -190,7 +195,7 @@ def fold_ids(y: np.ndarray, k: int, seed: int) -> np.ndarray:
     return folds
 
 
-class CodeClassifier(BaseEstimator):
+class CodeClassifier(Params):
     """One-vs-rest logistic regression over lemma n-grams, char n-grams and rule hits.
 
     Scikit-learn conventions: `__init__` stores hyperparameters, `fit` returns self,
@@ -243,15 +248,16 @@ class CodeClassifier(BaseEstimator):
 
     def _features(self, X: Sequence[Sequence[Token]], fit: bool = False, with_words: bool = False):  # type: ignore[no-untyped-def]
         from scipy import sparse
-        from sklearn.feature_extraction.text import TfidfVectorizer
 
         texts = [lemma_text(t, self.pos_filter, self._sections()) for t in X]
         if fit:
-            self.word_vectorizer_ = TfidfVectorizer(
+            from sklearn.feature_extraction.text import TfidfVectorizer
+
+            word_vectorizer = TfidfVectorizer(
                 token_pattern=r"[^\s]+", ngram_range=self.word_ngrams, sublinear_tf=True, min_df=1,
                 lowercase=False, dtype=np.float32,
             )
-            self.char_vectorizer_ = TfidfVectorizer(
+            char_vectorizer = TfidfVectorizer(
                 # n-grams seen once are noise, except in a very small training set
                 analyzer=functools.partial(char_wb_ngrams, lo=self.char_ngrams[0], hi=self.char_ngrams[1]),
                 sublinear_tf=True,
@@ -260,8 +266,11 @@ class CodeClassifier(BaseEstimator):
             )
             if not any(texts):
                 raise ValueError("the training texts have no words")
-            w = self.word_vectorizer_.fit_transform(texts)
-            c = self.char_vectorizer_.fit_transform(texts)
+            w = word_vectorizer.fit_transform(texts)
+            c = char_vectorizer.fit_transform(texts)
+            # what scoring needs of them (no scikit-learn to import when a saved model is loaded)
+            self.word_vectorizer_ = FittedTfidf.of(word_vectorizer, "word", self.word_ngrams)
+            self.char_vectorizer_ = FittedTfidf.of(char_vectorizer, "char_wb", self.char_ngrams)
             for name in _DERIVED:  # a new vocabulary
                 self.__dict__.pop(name, None)
         else:
@@ -299,7 +308,7 @@ class CodeClassifier(BaseEstimator):
         feats = self._features(X, fit=True)
         npos = np.asarray(n_positives if n_positives is not None else (Y == 1).sum(axis=0))
         folds = fold_ids(np.where(Y == 1, 1, 0), max(2, self.inner_cv), self.random_state)
-        self.models_: dict[str, Any] = {}
+        self.models_: dict[str, FittedLinear] = {}
         self.calibrators_: dict[str, tuple[float, float]] = {}
         self.oof_: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.n_positives_ = {c: int(n) for c, n in zip(self.code_ids, npos)}
@@ -321,7 +330,7 @@ class CodeClassifier(BaseEstimator):
             a, b = platt_scale(oof, y)
             self.calibrators_[code] = (a, b)
             self.oof_[code] = (_sigmoid(a * oof + b), y)
-            self.models_[code] = self._model().fit(Xj, y, sample_weight=wj)
+            self.models_[code] = FittedLinear.of(self._model().fit(Xj, y, sample_weight=wj))
         return self
 
     def decision_scores(self, X: Sequence[Sequence[Token] | str]) -> np.ndarray:

@@ -51,11 +51,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.base import BaseEstimator
 
 from qualcode.core.codebook import Codebook
 from qualcode.core.errors import Hint, InputError, QualcodeError
 from qualcode.ingest.structure import split_section
+from qualcode.suggest.fitted import Params
 from qualcode.suggest.rules import (
     ROLE_MARK,
     SECTION_MARK,
@@ -245,15 +245,16 @@ def with_structure(
     return out
 
 
-class Suggester(BaseEstimator):
+class Suggester(Params):
     """Rules + classifier for every leaf code of a codebook (scikit-learn conventions).
 
     `fit(X, Y)`: X token lists (or space-joined lemma strings), Y a (n, n_codes) matrix of
     1/0/-1 (has / has not / unknown).
 
-    `get_params`/`set_params` come from `BaseEstimator` (the `__init__` signature). What the
-    codebook alone determines (its keyword rules, its tokenised examples) is built once per
-    estimator and handed to its clones, never kept in a module: it dies with them.
+    `get_params`/`set_params` come from `Params` (the `__init__` signature, as scikit-learn's
+    `BaseEstimator` has them, without importing scikit-learn). What the codebook alone determines
+    (its keyword rules, its tokenised examples) is built once per estimator and handed to its
+    clones, never kept in a module: it dies with them.
     """
 
     def __init__(
@@ -319,7 +320,7 @@ class Suggester(BaseEstimator):
         return cache
 
     def __getstate__(self) -> dict[str, Any]:
-        state = dict(super().__getstate__())
+        state = dict(self.__dict__)
         state.pop("_prepared", None)  # rebuilt on demand; not part of the saved model
         return state
 

@@ -8,7 +8,6 @@ saved by older versions (a joblib pickle) are refused unless the caller trusts t
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 import zipfile
@@ -124,37 +123,20 @@ def load(blob: bytes, codebook: Codebook) -> Suggester:
 
 
 def _load_classifier(info: dict[str, Any], arrays: dict[str, np.ndarray], s: Suggester) -> CodeClassifier:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-
-    from qualcode.suggest.classifier import CodeClassifier, char_wb_ngrams
+    # the learned arrays as they were saved: scoring needs no scikit-learn (qualcode/suggest/fitted.py)
+    from qualcode.suggest.classifier import CodeClassifier
+    from qualcode.suggest.fitted import FittedLinear, FittedTfidf
 
     params: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in info["params"].items()}
     clf = CodeClassifier(s.code_ids, rules=s.rules_ if info["rules"] else None, **params)
-    word = info["word_vectorizer_"]
-    clf.word_vectorizer_ = TfidfVectorizer(
-        token_pattern=r"[^\s]+", ngram_range=clf.word_ngrams, sublinear_tf=True, min_df=word["min_df"],
-        lowercase=False, dtype=np.float32,
-    )
-    char = info["char_vectorizer_"]
-    clf.char_vectorizer_ = TfidfVectorizer(
-        analyzer=functools.partial(char_wb_ngrams, lo=clf.char_ngrams[0], hi=clf.char_ngrams[1]),
-        sublinear_tf=True, min_df=char["min_df"], lowercase=False, dtype=np.float32,
-        max_features=char["max_features"],
-    )
-    for name, spec in (("word_vectorizer_", word), ("char_vectorizer_", char)):
-        vec = getattr(clf, name)
-        vec.vocabulary_ = {term: i for i, term in enumerate(spec["vocabulary"])}
-        vec.idf_ = arrays[f"{name}idf"]
-    clf.models_ = {}
-    for code, i in info["models"].items():
-        model = clf._model()
-        model.coef_ = arrays[f"coef{i}"]
-        model.intercept_ = arrays[f"intercept{i}"]
-        model.classes_ = arrays[f"classes{i}"]
-        model.n_features_in_ = model.coef_.shape[1]
-        clf.models_[code] = model
-    assert all(isinstance(m, LogisticRegression) for m in clf.models_.values())
+    for name, analyzer, ngrams in (("word_vectorizer_", "word", clf.word_ngrams),
+                                   ("char_vectorizer_", "char_wb", clf.char_ngrams)):
+        spec = info[name]
+        vocabulary = {term: i for i, term in enumerate(spec["vocabulary"])}
+        setattr(clf, name, FittedTfidf(analyzer, tuple(ngrams), vocabulary, arrays[f"{name}idf"],  # type: ignore[arg-type]
+                                       min_df=spec["min_df"], max_features=spec["max_features"]))
+    clf.models_ = {code: FittedLinear(arrays[f"coef{i}"], arrays[f"intercept{i}"], arrays[f"classes{i}"])
+                   for code, i in info["models"].items()}
     clf.calibrators_ = {c: (float(a), float(b)) for c, (a, b) in info["calibrators_"].items()}
     clf.n_positives_ = {c: int(n) for c, n in info["n_positives_"].items()}
     clf.oof_ = {code: (arrays[f"oof_s{i}"], arrays[f"oof_y{i}"]) for i, code in enumerate(info["oof"])}

@@ -16,10 +16,17 @@ CORPORA = ROOT / "corpora"
 SHARED = ROOT.parent / "shared"
 
 
+@pytest.fixture(scope="session")
+def _session_cache(tmp_path_factory) -> Path:
+    """One user cache for the whole run (simplemma's decoded dictionary is written there once)."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_env(tmp_path_factory, monkeypatch):
+def _isolated_env(tmp_path_factory, monkeypatch, _session_cache):
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("QUALCODE_CACHE", str(_session_cache))
     monkeypatch.delenv("QUALCODE_PROJECT", raising=False)
     monkeypatch.delenv("QUALCODE_DB", raising=False)
     monkeypatch.setenv("MPLBACKEND", "Agg")

@@ -33,11 +33,11 @@ class ModelError(QualcodeError):
 @functools.lru_cache(maxsize=200_000)
 def lemma_of(word: str) -> str:
     """simplemma's Swedish lemma of one lower-cased word, cached per unique word."""
-    import simplemma
+    from qualcode.nlp.lemmas import lemmatize
 
     if not word or not any(ch.isalpha() for ch in word):
         return word
-    return simplemma.lemmatize(word, lang="sv").lower()
+    return lemmatize(word).lower()
 
 
 def lemmatize_words(words: list[str]) -> list[str]:

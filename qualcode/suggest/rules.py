@@ -219,9 +219,9 @@ def _keyword(code_id: str, text: str, exclude: bool = False) -> _Keyword | None:
 
 @functools.lru_cache(maxsize=500_000)
 def _known(word: str) -> bool:
-    import simplemma
+    from qualcode.nlp.lemmas import is_known
 
-    return bool(simplemma.is_known(word, lang="sv"))
+    return is_known(word)
 
 
 @functools.lru_cache(maxsize=1_000_000)

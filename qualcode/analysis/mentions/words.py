@@ -93,9 +93,9 @@ def normalise_answer(text: object) -> str:
 @functools.lru_cache(maxsize=50_000)
 def is_known(word: str) -> bool:
     """Is this a word of simplemma's Swedish dictionary?"""
-    import simplemma
+    from qualcode.nlp.lemmas import is_known
 
-    return bool(simplemma.is_known(word, lang="sv"))
+    return is_known(word)
 
 
 def stem(word: str) -> str:

@@ -25,7 +25,7 @@ from qualcode.core.errors import StoreError
 from qualcode.core.i18n import _
 from qualcode.core.records import TableCheck
 from qualcode.store.engine import display_url, get_engine
-from qualcode.store.schema import metadata
+from qualcode.store.schema import DOCUMENT_META_FILL, TABLES
 
 # Rows per INSERT batch, and a byte budget per batch (model blobs are megabytes each)
 BATCH_ROWS = 1000
@@ -245,12 +245,14 @@ def copy_database(source: URL, target: URL, progress: Callable[[str, int], None]
     """Copy every table of the schema from `source` into `target` (schema made, no rows), then check it.
 
     The source is read as one snapshot, the target written in one transaction (an error leaves
-    it without rows); each table is then read back from the target and compared.
+    it without rows); each table is then read back from the target and compared. Derived tables
+    (document_meta) are not copied but built again from the copied rows.
     """
-    tables = list(metadata.sorted_tables)
+    tables = list(TABLES)
     try:
         with reading(get_engine(source)) as src, writing(get_engine(target)) as dst:
             checks = copy_tables(src, dst, tables, progress)
+            dst.exec_driver_sql(DOCUMENT_META_FILL[dst.dialect.name].format(where="1 = 1"))
         with reading(get_engine(target)) as dst:
             return verify(dst, checks, tables)
     except DBAPIError as exc:
@@ -260,7 +262,7 @@ def copy_database(source: URL, target: URL, progress: Callable[[str, int], None]
 def digests(target: URL) -> dict[str, tuple[int, str]]:
     """Every schema table's (row count, content hash), read as one snapshot."""
     with reading(get_engine(target)) as conn:
-        return {t.name: table_digest(conn, t) for t in metadata.sorted_tables}
+        return {t.name: table_digest(conn, t) for t in TABLES}
 
 
 def _copy_error(exc: DBAPIError, target: URL) -> StoreError:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData()
 
@@ -57,11 +58,14 @@ imports = Table(
     Column("updated_at", Text),
 )
 
+DOCUMENT_KINDS = ("note", "survey")
+NOT_SURVEY = "kind <> 'survey'"  # the condition of the partial index documents_not_survey, word for word
+
 documents = Table(
     "documents", metadata,
     Column("id", Integer, primary_key=True),
     Column("name", Text, nullable=False),
-    Column("kind", Text, CheckConstraint("kind IN ('note', 'survey')"), nullable=False),
+    Column("kind", Text, CheckConstraint(f"kind IN ({', '.join(repr(k) for k in DOCUMENT_KINDS)})"), nullable=False),
     Column("source", Text, nullable=False, server_default=text("''")),
     Column("text", Text, nullable=False),
     Column("content_hash", Text, nullable=False, unique=True),
@@ -70,6 +74,30 @@ documents = Table(
     Column("created_at", Text, nullable=False),
     Index("documents_name", "name"),
     Index("documents_source", "source"),
+    # (0015) the documents of an import (a running one is left out of counts; discarding one), and
+    # the documents that are not survey answers, usually few beside them: the survey grid counts
+    # every segment less theirs (a partial index, so the planner never walks it for a kind = filter)
+    Index("documents_import", "import_id"),
+    Index("documents_not_survey", "kind", sqlite_where=text(NOT_SURVEY), postgresql_where=text(NOT_SURVEY)),
+)
+
+# Each document's metadata values, one row per field: the survey grid's sort key (an index seek
+# instead of parsing every document's JSON). Derived from documents.meta by triggers (DOCUMENT_META_TRIGGERS)
+# on every insert, change and delete, so no write path can leave it behind; `db copy` leaves it out
+# (the target's triggers fill it). The value is the one the sort compared before: on SQLite
+# json_extract's (no type affinity, so numbers stay numbers and sort before text, text in code-point
+# order; a JSON null is no row, as a missing field), on PostgreSQL jsonb (its order, strings by
+# the database's collation). The sort index is unique over non-null columns (as it is: one row
+# per document and key), so SQLite knows its walk gives each document once and takes the order
+# of a document's segments from their own index instead of sorting.
+document_meta = Table(
+    "document_meta", metadata,
+    Column("document_id", Integer, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("value", LargeBinary().with_variant(JSONB(), "postgresql"), nullable=False),
+    PrimaryKeyConstraint("document_id", "key"),
+    Index("document_meta_sort", "key", "value", "document_id", unique=True),
+    sqlite_with_rowid=False,
 )
 
 segments = Table(
@@ -222,8 +250,11 @@ web_sessions = Table(
     Index("web_sessions_account", "account"),
 )
 
+# Tables derived from others by triggers: not copied, dumped or hashed (their source tables are).
+DERIVED: frozenset[str] = frozenset({"document_meta"})
+
 # Tables in an order that respects foreign keys (parents first): what `db copy` writes in.
-TABLES: tuple[Table, ...] = tuple(metadata.sorted_tables)
+TABLES: tuple[Table, ...] = tuple(t for t in metadata.sorted_tables if t.name not in DERIVED)
 
 # The audit log is append-only on both engines (a trigger refuses UPDATE and DELETE).
 AUDIT_TRIGGERS: dict[str, tuple[str, ...]] = {
@@ -243,4 +274,36 @@ AUDIT_TRIGGERS: dict[str, tuple[str, ...]] = {
         "CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit "
         "FOR EACH STATEMENT EXECUTE FUNCTION qualcode_audit_append_only()",
     ),
+}
+
+# document_meta follows documents.meta: the store fills it after inserting documents (one
+# INSERT … SELECT per batch: a row trigger cost 25 µs an answer, the batch statement 5), and
+# these triggers keep it on every change of the metadata and delete.
+DOCUMENT_META_TRIGGERS: dict[str, tuple[str, ...]] = {
+    "sqlite": (
+        "CREATE TRIGGER document_meta_update AFTER UPDATE OF id, meta ON documents BEGIN "
+        "DELETE FROM document_meta WHERE document_id = OLD.id; "
+        "INSERT INTO document_meta (document_id, key, value) SELECT NEW.id, j.key, j.value "
+        "FROM json_each(NEW.meta) j WHERE j.type <> 'null'; END",
+        "CREATE TRIGGER document_meta_delete AFTER DELETE ON documents BEGIN "
+        "DELETE FROM document_meta WHERE document_id = OLD.id; END",
+    ),
+    "postgresql": (
+        "CREATE FUNCTION qualcode_document_meta() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "DELETE FROM document_meta WHERE document_id = OLD.id; "
+        "IF TG_OP = 'UPDATE' THEN INSERT INTO document_meta (document_id, key, value) "
+        "SELECT NEW.id, j.key, j.value FROM jsonb_each(NEW.meta::jsonb) j; END IF; "
+        "RETURN NULL; END $$",
+        "CREATE TRIGGER document_meta_write AFTER DELETE OR UPDATE OF id, meta ON documents "
+        "FOR EACH ROW EXECUTE FUNCTION qualcode_document_meta()",
+    ),
+}
+
+# document_meta's rows for the documents d the condition {where} selects (a batch just inserted,
+# or all of them in a migration or after `db copy`): what the sort compared before.
+DOCUMENT_META_FILL: dict[str, str] = {
+    "sqlite": "INSERT INTO document_meta (document_id, key, value) SELECT d.id, j.key, j.value "
+              "FROM documents d, json_each(d.meta) j WHERE {where} AND j.type <> 'null'",
+    "postgresql": "INSERT INTO document_meta (document_id, key, value) SELECT d.id, j.key, j.value "
+                  "FROM documents d, jsonb_each(d.meta::jsonb) j WHERE {where}",
 }

@@ -1,0 +1,248 @@
+"""The survey grid sorted by a metadata field: pages read from document_meta (kept by triggers on
+every write of documents.meta) give the order the JSON sort gave, on both engines."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from helpers import make_project
+from qualcode.coding.workspace import survey_grid
+from qualcode.core.records import DocumentIn, SegmentIn
+
+# What the sort was before document_meta (main f6a6275): every answer's JSON value, in SQL.
+_OLD_ORDER = {
+    "sqlite": "json_extract(d.meta, ?) {dir}",
+    "postgresql": "(d.meta::jsonb -> ?) {dir} {nulls}",
+}
+
+VALUES = ["Bromma", "bromma", "Zeta", "Årsta", "Älvsjö", "Östermalm", "Enskede-Årsta", "", "10", "9",
+          10, 9, 2.5, -1, True, False, None, ["a", 1], {"x": "y"}, "Ängby", "Å"]
+
+
+def _old_page(st, key, descending, offset, limit, kind="survey"):
+    """Ids of a page as the old query ordered them (the reference)."""
+    where, params = st._doc_filters(kind=kind)
+    direction = "DESC" if descending else "ASC"
+    order = _OLD_ORDER["postgresql" if st.pg else "sqlite"].format(
+        dir=direction, nulls="NULLS LAST" if descending else "NULLS FIRST")
+    bind = key if st.pg else '$."' + key.replace('"', '\\"') + '"'
+    sql = (f"SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id {where} "
+           f"ORDER BY {order}, s.document_id, s.unit, s.idx LIMIT ? OFFSET ?")
+    return [r[0] for r in st._x(sql, [*params, bind, limit, offset])]
+
+
+def _page(st, key, descending, offset, limit):
+    return [s.id for s in st.page_segments(kind="survey", sort_meta=key, descending=descending,
+                                           offset=offset, limit=limit)[1]]
+
+
+@pytest.fixture
+def answers(tmp_path, project_db):
+    """Survey answers whose field `f` takes every kind of JSON value (or is missing), some with two
+    segments, a note, and an answer of an import still running."""
+    rng = random.Random(3)
+    project = make_project(tmp_path, db=project_db)
+    st = project.store
+    with st.transaction():
+        running = st.add_import("pågår.csv", "survey", {}, status="running")
+        for n in range(150):
+            meta = {"g": rng.choice(["a", "b"])}
+            if rng.random() < 0.85:
+                meta["f"] = rng.choice(VALUES)
+            doc = st.add_document(DocumentIn(f"svar-{n}", "survey", f"svar nummer {n}. Och mer.", meta), f"h{n}",
+                                  import_id=running if n % 37 == 5 else None)
+            st.add_segments([SegmentIn(doc, "response", 0, 0, 5, "")])
+            if n % 11 == 0:
+                st.add_segments([SegmentIn(doc, "sentence", 0, 0, 3, ""), SegmentIn(doc, "sentence", 1, 4, 6, "")])
+        note = st.add_document(DocumentIn("anteckning", "note", "en anteckning", {"f": "A"}), "note")
+        st.add_segments([SegmentIn(note, "paragraph", 0, 0, 3, "")])
+    yield project
+    project.close()
+
+
+def _same_as_before(st, key="f"):
+    n = len(_old_page(st, key, False, 0, 10_000))
+    assert n > 100
+    for descending in (False, True):
+        whole = _old_page(st, key, descending, 0, n)
+        assert _page(st, key, descending, 0, n + 5) == whole
+        for offset, limit in ((0, 7), (3, 20), (20, 50), (n - 10, 30), (n + 3, 10), (47, 1)):
+            assert _page(st, key, descending, offset, limit) == whole[offset:offset + limit], (descending, offset)
+        total, _segs = st.page_segments(kind="survey", sort_meta=key, descending=descending, limit=1)
+        assert total == n
+    assert st.page_segments(kind="survey", limit=1)[0] == n  # the unsorted grid counts as the sorted one
+    assert st.page_segments(limit=1)[0] == n + 1  # and without a kind (the note)
+
+
+def test_sorted_pages_are_the_json_sort_of_before(answers):
+    st = answers.store
+    _same_as_before(st)
+    _same_as_before(st, "g")
+    _same_as_before(st, "saknas")  # no answer has it: document order
+
+
+def test_sorted_pages_follow_every_change_of_the_metadata(answers):
+    """document_meta follows edits, deletes, a discarded import and a finished one (the triggers)."""
+    st = answers.store
+    docs = [d for d in st.iter_documents(kind="survey")]
+    with st.transaction():
+        st.update_document(docs[0].id, meta={"f": "Aa"})
+        st.update_document(docs[1].id, meta={})
+        st.update_document(docs[2].id, meta={"f": None, "g": "c"})
+        st.update_document(docs[3].id, name="nytt namn")  # metadata unchanged
+        st.delete_document(docs[4].id)
+    _same_as_before(st)
+    (running,) = [i for i, in st._x("SELECT id FROM imports WHERE status = 'running'")]
+    st.discard_import(running)
+    _same_as_before(st)
+    n = st.count_documents()
+    assert st._count("SELECT COUNT(DISTINCT document_id) FROM document_meta") <= n
+    assert st._count("SELECT COUNT(*) FROM document_meta m WHERE m.document_id NOT IN (SELECT id FROM documents)") == 0
+
+
+def test_swedish_letters_sort_as_they_did(tmp_path, project_db):
+    """Code-point order on SQLite and on a PostgreSQL database in the C collation (Ä before Å),
+    numbers before text on SQLite and after it in jsonb, a missing field first — as before."""
+    project = make_project(tmp_path, db=project_db)
+    st = project.store
+    values = ["Östermalm", "Årsta", "bromma", "Älvsjö", "Bromma", 3, "Zeta", None]
+    with st.transaction():
+        for n, v in enumerate(values):
+            doc = st.add_document(DocumentIn(f"svar-{n}", "survey", f"svar {n}", {} if v is None else {"stadsdel": v}), f"h{n}")
+            st.add_segments([SegmentIn(doc, "response", 0, 0, 4, "")])
+    grid = survey_grid(project, sort="stadsdel")
+    got = [r.segment.meta.get("stadsdel") for r in grid.rows]
+    text = ["Bromma", "Zeta", "bromma", "Älvsjö", "Årsta", "Östermalm"]
+    assert got == ([None, *text, 3] if st.pg else [None, 3, *text])
+    assert [r.segment.meta.get("stadsdel") for r in survey_grid(project, sort="stadsdel", descending=True).rows] == got[::-1]
+    project.close()
+
+
+def test_a_database_in_swedish_collation_keeps_its_order(tmp_path):
+    """PostgreSQL compares jsonb strings by the database's collation: in sv-SE Å before Ä, as before."""
+    from conftest import pg_database
+
+    with pg_database("qc_test_sv", "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'sv-SE' LOCALE 'C.UTF-8'") as url:
+        project = make_project(tmp_path, db=url)
+        st = project.store
+        with st.transaction():
+            for n, v in enumerate(["Östermalm", "Årsta", "bromma", "Älvsjö", "Bromma", "Zeta"]):
+                doc = st.add_document(DocumentIn(f"svar-{n}", "survey", f"svar {n}", {"stadsdel": v}), f"h{n}")
+                st.add_segments([SegmentIn(doc, "response", 0, 0, 4, "")])
+        got = [r.segment.meta["stadsdel"] for r in survey_grid(project, sort="stadsdel").rows]
+        assert got == ["bromma", "Bromma", "Zeta", "Årsta", "Älvsjö", "Östermalm"]
+        assert got == [st.get_segment(i).meta["stadsdel"] for i in _old_page(st, "stadsdel", False, 0, 10)]
+        project.close()
+
+
+def test_the_sort_walks_the_index(answers):
+    """SQLite reads the page from document_meta's index in order: no sort of every answer."""
+    st = answers.store
+    if st.pg:
+        pytest.skip("SQLite's query plan")
+    plans = []
+    original = st._x
+
+    def spy(sql, params=()):
+        if "ORDER BY m.value" in sql:
+            plans.append(" | ".join(r[3] for r in original("EXPLAIN QUERY PLAN " + sql, params)))
+        return original(sql, params)
+
+    st._x = spy  # type: ignore[method-assign]
+    _page(st, "f", False, 80, 10)  # past the answers without the field
+    _page(st, "f", True, 20, 10)
+    st._x = original  # type: ignore[method-assign]
+    asc, desc = plans
+    print(asc, desc, sep="\n")
+    assert "document_meta_sort" in asc and "TEMP B-TREE" not in asc, asc  # not even per document
+    assert "document_meta_sort" in desc, desc
+
+
+def _meta_rows(st):
+    return sorted((r[0], r[1], json_value(r[2])) for r in st._x("SELECT document_id, key, value FROM document_meta"))
+
+
+def json_value(v):
+    import json
+
+    return v if not isinstance(v, str) or v[:1] not in "[{" else json.loads(v)
+
+
+def _expected_rows(st):
+    """document_meta as each document's metadata gives it (a JSON null is a row only in jsonb)."""
+    return sorted((d.id, k, v) for d in st.iter_documents() for k, v in d.meta.items() if v is not None or st.pg)
+
+
+def test_import_edit_and_copy_keep_document_meta(tmp_path, project_db):
+    """A survey import (batches), a note, a metadata edit and `db copy` leave document_meta as the
+    documents' metadata says."""
+    from qualcode.ingest.service import import_notes, import_survey
+    from qualcode.store.copy import copy_database
+    from qualcode.store.engine import sqlite_url, to_url
+
+    csv = tmp_path / "enkat.csv"
+    csv.write_text("id;stadsdel;år;kommentar\n" + "".join(f"r{n};{'Årsta' if n % 3 else 'Bromma'};{2020 + n % 2};svar {n} om något\n"
+                                                         for n in range(40)), encoding="utf-8")
+    note = tmp_path / "intervju.md"
+    note.write_text("En anteckning.\n\nTvå stycken.\n", encoding="utf-8")
+    project = make_project(tmp_path, db=project_db)
+    import_survey(project, csv, ["kommentar"], "id")
+    import_notes(project, [note])
+    st = project.store
+    rows = _meta_rows(st)
+    assert rows == _expected_rows(st) and len(rows) > 40 * 3
+    doc = next(st.iter_documents(kind="survey"))
+    with st.transaction():
+        st.update_document(doc.id, meta={**doc.meta, "stadsdel": "Älvsjö", "ny": None})
+    assert _meta_rows(st) == _expected_rows(st)
+    before = _page(st, "stadsdel", False, 0, 100)
+    target = tmp_path / "kopia.db"
+    from qualcode.store.database import Store
+
+    Store.open(target, create=True).close()
+    source = sqlite_url(st.path) if st.path else to_url(project_db)
+    project.close()
+    copy_database(source, sqlite_url(target))
+    with Store.open(target) as copy:
+        assert _meta_rows(copy) == _expected_rows(copy)
+        assert _page(copy, "stadsdel", False, 0, 100) == before
+
+
+def test_a_project_at_0014_gets_document_meta(db_target, monkeypatch):
+    """Migration 0015: document_meta filled for the documents stored before it, and kept after."""
+    from alembic import command
+    from alembic.config import Config
+
+    import qualcode.store.database as database
+    from qualcode.store.engine import get_engine
+
+    with get_engine(db_target).connect() as conn:  # the revisions up to 0014, as a project made before 0015
+        cfg = Config()
+        cfg.set_main_option("script_location", str(database.MIGRATIONS_DIR))
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0014")
+    values = ["Östermalm", "Årsta", None, "Älvsjö", 3, "Bromma", True]
+    with monkeypatch.context() as m:
+        m.setattr(database, "HEAD", "0014")  # this store writes to it as the code of 0014 did
+        m.setattr(database.Store, "_fill_document_meta", lambda self, first, last: None)
+        st = database.Store.open(db_target)
+        assert st.schema_revision() == "0014"
+        with st.transaction():
+            for n, v in enumerate(values):
+                meta = {"n": n} if v is None else {"stadsdel": v, "n": n}
+                doc = st.add_document(DocumentIn(f"svar-{n}", "survey", f"svar {n}", meta), f"h{n}")
+                st.add_segments([SegmentIn(doc, "response", 0, 0, 4, "")])
+        before = {d: _old_page(st, "stadsdel", d, 0, 10) for d in (False, True)}
+        st.close()
+    st = database.Store.open(db_target)
+    assert st.schema_revision() == database.HEAD == "0015"
+    assert _meta_rows(st) == _expected_rows(st) and len(_meta_rows(st)) == 13
+    assert {d: _page(st, "stadsdel", d, 0, 10) for d in (False, True)} == before
+    with st.transaction():  # the triggers came with it
+        doc = st.add_document(DocumentIn("ny", "survey", "ny text", {"stadsdel": "Aspudden"}), "h-ny")
+        st.update_document(1, meta={"stadsdel": "Zinkensdamm"})
+        st.delete_document(2)
+    assert _meta_rows(st) == _expected_rows(st)
+    st.close()

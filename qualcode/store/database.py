@@ -1753,9 +1753,12 @@ class Store:
             r = self._x(f"SELECT c.score {base}AND {side} ORDER BY c.score {direction} LIMIT 1",
                         [*params, threshold]).fetchone()
             if r is not None:
-                (first,) = self._x(f"SELECT MIN(c.id) {base}AND c.score = ?", [*params, r[0]]).fetchone()
+                (first,) = self._x(f"SELECT MIN(c.id + 0) {base}AND c.score = ?", [*params, r[0]]).fetchone()
                 out.append((int(first), float(r[0])))
-        (unscored,) = self._x(f"SELECT MIN(c.id) {base}AND c.score IS NULL", params).fetchone()
+        # MIN(c.id + 0), not MIN(c.id): SQLite would answer MIN(id) by walking the code's index in id
+        # order, through every suggestion of the code (1,000,000: 80-200 ms a query), instead of seeking
+        # the group's few rows at that score in the coder index
+        (unscored,) = self._x(f"SELECT MIN(c.id + 0) {base}AND c.score IS NULL", params).fetchone()
         if unscored is not None:
             out.append((int(unscored), None))
         return out

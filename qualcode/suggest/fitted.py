@@ -78,24 +78,31 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
-def tfidf_transform(X: Any, idf: np.ndarray, sublinear_tf: bool = True) -> Any:
+def tfidf_transform(X: Any, idf: np.ndarray, sublinear_tf: bool = True, rows_per_block: int = 4096) -> Any:
     """`TfidfTransformer(sublinear_tf, norm="l2").transform(X, copy=False)` on a CSR count matrix, in place.
 
     The same operations in the same order: log(tf) + 1, times each column's idf, each row divided by
     its L2 norm, summed in double precision from single-precision squares one entry after another as
-    scikit-learn's `inplace_csr_row_normalize_l2` sums them; rows of zeros left as they are.
+    scikit-learn's `inplace_csr_row_normalize_l2` sums them; rows of zeros left as they are. The norms
+    are taken `rows_per_block` rows at a time, so no double-precision copy of the whole matrix is made.
     """
     from scipy import sparse
 
-    data = X.data
+    data, indices, indptr = X.data, X.indices, X.indptr
     if sublinear_tf:
         np.log(data, data)
         data += 1.0
-    data *= idf[X.indices]
-    squares = sparse.csr_array((np.multiply(data, data).astype(np.float64), X.indices, X.indptr), shape=X.shape)
-    norms = np.sqrt(squares @ np.ones(X.shape[1]))  # csr_matvec: one row's entries added in order
-    norms[norms == 0.0] = 1.0  # an empty row stays empty (x / 1 is x)
-    np.divide(data, np.repeat(norms, np.diff(X.indptr)), out=data, casting="same_kind")
+    data *= idf[indices]
+    ones = np.ones(X.shape[1])
+    for lo in range(0, X.shape[0], rows_per_block):
+        hi = min(X.shape[0], lo + rows_per_block)
+        a, b = int(indptr[lo]), int(indptr[hi])
+        part = data[a:b]
+        squares = sparse.csr_array((np.multiply(part, part).astype(np.float64), indices[a:b], indptr[lo:hi + 1] - a),
+                                   shape=(hi - lo, X.shape[1]))
+        norms = np.sqrt(squares @ ones)  # csr_matvec: one row's entries added in order
+        norms[norms == 0.0] = 1.0  # an empty row stays empty (x / 1 is x)
+        np.divide(part, np.repeat(norms, np.diff(indptr[lo:hi + 1])), out=part, casting="same_kind")
     return X
 
 
@@ -121,8 +128,8 @@ class FittedTfidf:
 
     @classmethod
     def of(cls, vectorizer: Any, analyzer: str, ngram_range: tuple[int, int]) -> FittedTfidf:
-        """The learned state of a fitted scikit-learn `TfidfVectorizer` (its pruned-term list is not kept)."""
-        return cls(analyzer, tuple(ngram_range), dict(vectorizer.vocabulary_), np.asarray(vectorizer.idf_),  # type: ignore[arg-type]
+        """The learned state of a fitted scikit-learn `TfidfVectorizer`, shared, not copied (its pruned-term list is not kept)."""
+        return cls(analyzer, tuple(ngram_range), vectorizer.vocabulary_, np.asarray(vectorizer.idf_),  # type: ignore[arg-type]
                    vectorizer.min_df, vectorizer.max_features, vectorizer.sublinear_tf, vectorizer.dtype)
 
     def transform(self, texts: Sequence[str]) -> Any:

@@ -73,3 +73,38 @@ def plain_suggest(train_texts: Sequence[str], train_codes: Sequence[Sequence[str
             models[c] = LogisticRegression(C=4.0, class_weight="balanced", solver="liblinear").fit(Xtr, y)
     X = vec.transform(plain_tokens(texts))
     return {c: m.predict_proba(X)[:, 1] for c, m in models.items()}
+
+
+def main() -> None:
+    """The references as the scripts a researcher would run, each its own process:
+
+    python scripts/plain_reference.py import CSV DB --text COL --id COL [--encoding ENC]
+    python scripts/plain_reference.py suggest CSV --text COL --train TRAIN.json [--encoding ENC]
+
+    TRAIN.json holds {"texts": [...], "codes": [[...], ...], "labels": [...]}: the coded comments and
+    the codes to train. `suggest` reads every text of the CSV and prints how many it scored.
+    """
+    import argparse
+    import json
+
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.add_argument("what", choices=["import", "suggest"])
+    ap.add_argument("csv", type=Path)
+    ap.add_argument("db", type=Path, nargs="?")
+    ap.add_argument("--text", required=True)
+    ap.add_argument("--id")
+    ap.add_argument("--encoding", default="utf-8")
+    ap.add_argument("--train", type=Path)
+    args = ap.parse_args()
+    if args.what == "import":
+        print(plain_import(args.csv, args.db, args.text, args.id, args.encoding))
+        return
+    train = json.loads(args.train.read_text(encoding="utf-8"))
+    with open(args.csv, encoding=args.encoding, newline="") as f:
+        texts = [r[args.text] for r in csv.DictReader(f, delimiter=";")]
+    scores = plain_suggest(train["texts"], train["codes"], texts, train["labels"])
+    print(len(texts), len(scores))
+
+
+if __name__ == "__main__":
+    main()

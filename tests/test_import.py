@@ -131,15 +131,15 @@ def test_the_garbage_collector_settings_come_back_after_an_import(project, tmp_p
 
 
 def test_an_import_gives_its_connection_a_larger_cache_and_takes_it_back(project, tmp_path, monkeypatch):
-    from qualcode.ingest import service
+    from qualcode.ingest import segment
     from qualcode.store.database import BULK_CACHE_KB
 
     if project.store.pg:
         pytest.skip("SQLite's page cache")
     cache = lambda: project.store._x("PRAGMA cache_size").fetchone()[0]  # noqa: E731
     before, during = cache(), []
-    segment_texts = service.segment_texts
-    monkeypatch.setattr(service, "segment_texts", lambda *a, **k: during.append(cache()) or segment_texts(*a, **k))
+    segment_texts = segment.segment_texts
+    monkeypatch.setattr(segment, "segment_texts", lambda *a, **k: during.append(cache()) or segment_texts(*a, **k))
     import_survey(project, write_cp1252_csv(tmp_path / "e.csv", ROWS), ["motivering"], id_column="id")
     assert (during, cache()) == ([-BULK_CACHE_KB], before)
 
@@ -147,16 +147,16 @@ def test_an_import_gives_its_connection_a_larger_cache_and_takes_it_back(project
 def test_answers_another_writer_stored_meanwhile_are_skipped(project, tmp_path, monkeypatch):
     """Between the first look for known content and the batch's transaction another connection
     imports the same answers: they are skipped, not stored twice (nor a unique-key error)."""
-    from qualcode.ingest import service
+    from qualcode.ingest import segment
     from qualcode.project import find_project
 
     path = write_cp1252_csv(tmp_path / "e.csv", ROWS)
     (tmp_path / "kopia").mkdir()
     same = write_cp1252_csv(tmp_path / "kopia" / "e.csv", ROWS[:2])  # E1's answer, the same content
-    segment_texts = service.segment_texts
+    segment_texts = segment.segment_texts
 
     def other_writer_first(*args, **kwargs):
-        monkeypatch.setattr(service, "segment_texts", segment_texts)
+        monkeypatch.setattr(segment, "segment_texts", segment_texts)
         other = find_project(project.root)
         try:
             assert import_survey(other, same, ["motivering"], id_column="id").documents == 1
@@ -164,7 +164,7 @@ def test_answers_another_writer_stored_meanwhile_are_skipped(project, tmp_path, 
             other.close()
         return segment_texts(*args, **kwargs)
 
-    monkeypatch.setattr(service, "segment_texts", other_writer_first)
+    monkeypatch.setattr(segment, "segment_texts", other_writer_first)
     result = import_survey(project, path, ["motivering"], id_column="id")
     assert (result.documents, result.skipped) == (1, ["e:E1:motivering"])
     assert sorted(d.name for d in project.store.iter_documents()) == ["e:E1:motivering", "e:E2:motivering"]
@@ -288,18 +288,20 @@ def test_respondents_are_stored_batch_by_batch_not_held(project, tmp_path, monke
     monkeypatch.setattr(service._Respondents, "stage", lambda self, *a: held.append(len(self.cases)) or stage(self, *a))
     result = import_survey(project, write_cp1252_csv(tmp_path / "e.csv", _survey_rows(100)), ["motivering"], id_column="id")
     assert result.respondents == 100 and len(held) > 5
-    assert max(held) <= 16  # a batch of 10 answers, and the rows with empty answers between them
+    # a batch of 10 answers, the rows with empty answers between them, and the next answer (read
+    # to know whether the batch is the last)
+    assert max(held) <= 17
     assert [r[1] for r in project.store.respondents()] == [f"R{i}" for i in range(100)]
 
 
 def test_a_failed_import_leaves_the_respondents_as_they_were(project, tmp_path, monkeypatch):
     """New respondents of batches already stored go again, and earlier ones keep their metadata."""
-    from qualcode.ingest import service
+    from qualcode.ingest import segment, service
 
     import_survey(project, write_cp1252_csv(tmp_path / "a.csv", _survey_rows(30)), ["motivering"], id_column="id")
     before = sorted(project.store.respondents())
     monkeypatch.setattr(service, "BATCH", 10)
-    segment_texts, calls = service.segment_texts, []
+    segment_texts, calls = segment.segment_texts, []
 
     def third_batch_fails(*args, **kwargs):
         calls.append(1)
@@ -307,7 +309,7 @@ def test_a_failed_import_leaves_the_respondents_as_they_were(project, tmp_path, 
             raise OSError("disken är full")
         return segment_texts(*args, **kwargs)
 
-    monkeypatch.setattr(service, "segment_texts", third_batch_fails)
+    monkeypatch.setattr(segment, "segment_texts", third_batch_fails)
     fresh = [[f"N{i}", "Farsta", f"Nytt svar {i}"] for i in range(25)]
     changed = _survey_rows(30, meta="Farsta")  # the header, then R0..R29 in Farsta
     rows = changed[:6] + fresh + changed[6:]
@@ -320,11 +322,11 @@ def test_a_failed_import_leaves_the_respondents_as_they_were(project, tmp_path, 
 def test_respondents_another_writer_stores_during_an_import_are_looked_up(project, tmp_path, monkeypatch):
     """A new survey's respondents are not looked up batch by batch, until another connection commits:
     one it stored meanwhile is then an earlier import's, claimed in the final transaction."""
-    from qualcode.ingest import service
+    from qualcode.ingest import segment, service
     from qualcode.store.database import Store
 
     monkeypatch.setattr(service, "BATCH", 10)
-    segment_texts, calls = service.segment_texts, []
+    segment_texts, calls = segment.segment_texts, []
 
     def another_writer_in_the_second_batch(*args, **kwargs):
         calls.append(1)
@@ -334,7 +336,7 @@ def test_respondents_another_writer_stores_during_an_import_are_looked_up(projec
                 other.put_respondents("e", ["motivering"], [("R35", {"stadsdel": "Farsta"})], other_import)
         return segment_texts(*args, **kwargs)
 
-    monkeypatch.setattr(service, "segment_texts", another_writer_in_the_second_batch)
+    monkeypatch.setattr(segment, "segment_texts", another_writer_in_the_second_batch)
     import_survey(project, write_cp1252_csv(tmp_path / "e.csv", _survey_rows(40)), ["motivering"], id_column="id")
     ours = min(r[0] for r in project.store.table_rows("imports"))
     rows = {r[1]: (r[2], r[4]) for r in project.store.table_rows("respondents")}
@@ -345,17 +347,63 @@ def test_respondents_another_writer_stores_during_an_import_are_looked_up(projec
 
 def test_respondents_of_an_unfinished_import_are_not_read(project, tmp_path, monkeypatch):
     """While an import runs (or after a crash, until it is rolled back) its respondents are not in the bases."""
-    from qualcode.ingest import service
+    from qualcode.ingest import segment, service
 
     monkeypatch.setattr(service, "BATCH", 10)
-    segment_texts, seen = service.segment_texts, []
+    segment_texts, seen = segment.segment_texts, []
 
     def look_in_the_second_batch(*args, **kwargs):
         if project.store.row_counts()["respondents"]:
             seen.append((len(list(project.store.respondents())), project.store.survey_columns()[1]))
         return segment_texts(*args, **kwargs)
 
-    monkeypatch.setattr(service, "segment_texts", look_in_the_second_batch)
+    monkeypatch.setattr(segment, "segment_texts", look_in_the_second_batch)
     import_survey(project, write_cp1252_csv(tmp_path / "e.csv", _survey_rows(40)), ["motivering"], id_column="id")
     assert seen and all(s == (0, set()) for s in seen)
     assert len(list(project.store.respondents())) == 40
+
+
+def _in_flight(monkeypatch, batch: int = 2) -> None:
+    """Small batches segmented in a forked process while the import stores the batch before."""
+    from qualcode.ingest import segment, service
+
+    monkeypatch.setattr(service, "BATCH", batch)
+    monkeypatch.setattr(segment, "PARALLEL_MIN_CHARS", 0)
+
+
+def test_with_two_workers_a_copy_in_the_next_batch_is_skipped_once(project, tmp_path, monkeypatch):
+    """The batch after one still being segmented holds a copy of one of its notes: skipped, stored once
+    (batches of two: the third batch is read while the second waits to be stored)."""
+    _in_flight(monkeypatch)
+    texts = ["Lokalerna är trånga.", "Chefen lyssnar.", "Ärendena är för många.", "Handledningen hjälper.",
+             "Ärendena är för många.", "Lokalerna är trånga."]
+    paths = []
+    for i, text in enumerate(texts):
+        (tmp_path / f"n{i}.txt").write_text(text, encoding="utf-8")
+        paths.append(tmp_path / f"n{i}.txt")
+    result = import_notes(project, paths, workers=2)
+    assert (result.documents, sorted(result.skipped)) == (4, ["n4.txt", "n5.txt"])
+    stored = sorted(d.name for d in project.store.iter_documents())
+    assert stored == ["n0.txt", "n1.txt", "n2.txt", "n3.txt"]
+    lemmas = {s.document_id: s.lemmas for s in project.store.iter_segments()}
+    assert sorted(lemmas.values()) == sorted(["lokal vara trång", "chef lyssna", "ärende vara för många", "handledning hjälpa"])
+
+
+def test_with_two_workers_a_failure_while_segmenting_stores_nothing(project, tmp_path, monkeypatch):
+    """The forked process fails on the third batch: the import is rolled back, the first batches too."""
+    from qualcode.ingest import segment
+
+    _in_flight(monkeypatch, batch=10)
+    segment_texts = segment.segment_texts
+
+    def fails_on_a_word(nlp, documents, unit):  # runs in the forked process, which inherits it
+        if any("R25" in text for _, text in documents):
+            raise OSError("minnet tog slut")
+        return segment_texts(nlp, documents, unit)
+
+    monkeypatch.setattr(segment, "segment_texts", fails_on_a_word)
+    rows = [["id", "stadsdel", "motivering"]] + [[f"R{i}", "Bromma", f"Svar R{i} om lokalerna"] for i in range(40)]
+    with pytest.raises(OSError, match="minnet tog slut"):
+        import_survey(project, write_cp1252_csv(tmp_path / "e.csv", rows), ["motivering"], id_column="id", workers=2)
+    counts = project.store.row_counts()
+    assert (counts["documents"], counts["segments"], counts["respondents"]) == (0, 0, 0)

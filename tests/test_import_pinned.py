@@ -18,6 +18,9 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
+from qualcode.ingest import segment, service
 from qualcode.ingest.service import import_notes, import_survey, resegment
 from qualcode.store import schema
 
@@ -72,7 +75,7 @@ def _stored(project, tmp: str) -> dict[str, list[list[object]]]:
     return out
 
 
-def _build(tmp_path: Path, db: str | None) -> dict[str, list[list[object]]]:
+def _build(tmp_path: Path, db: str | None, workers: int = 1) -> dict[str, list[list[object]]]:
     data = tmp_path / "data"
     data.mkdir()
     survey = data / "enkät.csv"
@@ -82,26 +85,36 @@ def _build(tmp_path: Path, db: str | None) -> dict[str, list[list[object]]]:
     meta = ["stadsdel", "termin", "betyg"]
     with make_project(tmp_path, db=db) as project:
         import_survey(project, survey, ["motivering", "förbättring"], id_column="id", meta_columns=meta,
-                      codes_columns=["koder"])
-        import_notes(project, [data / "intervju-a.md"], meta={"roll": "chef"})
-        import_notes(project, [data / "intervju-b.txt"], unit="sentence")
+                      codes_columns=["koder"], workers=workers)
+        import_notes(project, [data / "intervju-a.md"], meta={"roll": "chef"}, workers=workers)
+        import_notes(project, [data / "intervju-b.txt"], unit="sentence", workers=workers)
         resegment(project, "sentence", kind="survey")
         changed = data / "ändrad" / "enkät.csv"
         changed.parent.mkdir()
         changed.write_bytes(SURVEY.replace("ingen hinner med", "ingen hinner med alls").encode("utf-8"))
         import_survey(project, changed, ["motivering", "förbättring"], id_column="id", meta_columns=meta,
-                      on_change="new")
+                      on_change="new", workers=workers)
         survey.write_bytes(SURVEY.replace("Lönen!!", "Lönen och (t.ex.) friskvården!").encode("utf-8"))
         import_survey(project, survey, ["motivering", "förbättring"], id_column="id", meta_columns=meta,
-                      on_change="replace")
+                      on_change="replace", workers=workers)
         (data / "intervju-a.md").write_text(NOTE_A.replace("trånga", "ljusa"), encoding="utf-8")
-        import_notes(project, [data / "intervju-a.md"], meta={"roll": "chef"}, on_change="replace")
+        import_notes(project, [data / "intervju-a.md"], meta={"roll": "chef"}, on_change="replace", workers=workers)
         return _stored(project, str(tmp_path))
 
 
-def test_import_stores_the_pinned_rows(tmp_path, project_db):
-    got = json.loads(json.dumps(_build(tmp_path, project_db), ensure_ascii=False))
-    if os.environ.get("QUALCODE_WRITE_GOLDEN") and project_db is None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_import_stores_the_pinned_rows(tmp_path, project_db, workers, monkeypatch):
+    """With two workers every batch (of two documents here) is segmented in a forked process while
+    the import stores the batch before: the same rows."""
+    forks: list[int] = []
+    if workers > 1:
+        monkeypatch.setattr(service, "BATCH", 2)
+        monkeypatch.setattr(segment, "PARALLEL_MIN_CHARS", 0)
+        started = segment.Segmenter._started
+        monkeypatch.setattr(segment.Segmenter, "_started", lambda self: forks.append(1) or started(self))
+    got = json.loads(json.dumps(_build(tmp_path, project_db, workers), ensure_ascii=False))
+    assert bool(forks) == (workers > 1)  # the batches did go to the forked process
+    if os.environ.get("QUALCODE_WRITE_GOLDEN") and project_db is None and workers == 1:
         GOLDEN.parent.mkdir(parents=True, exist_ok=True)
         GOLDEN.write_text(json.dumps(got, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     want = json.loads(GOLDEN.read_text(encoding="utf-8"))

@@ -106,10 +106,12 @@ def import_notes(
     as_new: AsNewOpt = False,
 ) -> None:
     """Import interview notes; metadata from --meta, YAML front matter or a sidecar CSV."""
+    from qualcode.core.workers import default_workers
     from qualcode.ingest.service import import_notes as do_import
 
     with open_project(project) as p:
-        result = do_import(p, paths, parse_meta(meta), sidecar, encoding, unit, model, _on_change(replace, as_new))
+        result = do_import(p, paths, parse_meta(meta), sidecar, encoding, unit, model, _on_change(replace, as_new),
+                           workers=default_workers())
     _report(result)
 
 
@@ -133,12 +135,13 @@ def import_survey(
         "--codes-column", help="Column with codes done elsewhere ('P13, P02'), or a 0/1 column named by a code (repeatable).")] = None,
 ) -> None:
     """Import survey answers: one document per (respondent, text column); empty cells skipped."""
+    from qualcode.core.workers import default_workers
     from qualcode.ingest.service import import_survey as do_import
 
     with open_project(project) as p:
         result = do_import(
             p, path, text, id_column, meta_column, parse_meta(meta), encoding, delimiter, sheet, "response", model,
-            _on_change(replace, as_new), codes_column or (),
+            _on_change(replace, as_new), codes_column or (), workers=default_workers(),
         )
     _report(result)
 

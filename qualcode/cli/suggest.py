@@ -58,7 +58,8 @@ TrustPickleOpt = Annotated[
 
 def _run(project: Path | None, min_score: float | None, segments: Segments, unit: str | None,
          meta: list[str] | None, fmt: Format, trust_pickle: bool = False) -> None:
-    from qualcode.suggest.service import default_workers, suggest_project
+    from qualcode.core.workers import default_workers
+    from qualcode.suggest.service import suggest_project
 
     with open_project(project) as p:
         result = suggest_project(p, min_score=min_score, segments=segments.value, unit=unit, meta=parse_meta(meta),

@@ -7,17 +7,21 @@ paragraphs) and `response` (a survey answer as one segment). Lemmas come from th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack
+from typing import TYPE_CHECKING, Any
 
 from qualcode.core.errors import InputError
 from qualcode.core.records import UNITS, SegmentIn
+from qualcode.core.workers import can_fork, forked_pool
 from qualcode.ingest.readers import paragraphs
 from qualcode.ingest.structure import structure
 from qualcode.nlp.pipeline import LEMMATIZER_NAME, lemma_string, lemma_strings
 from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from spacy.language import Language
     from spacy.tokens import Doc
 
@@ -177,3 +181,80 @@ def _responses(
         idx = counters.get(doc_id, 0)
         counters[doc_id] = idx + 1
         yield SegmentIn(doc_id, "response", idx, start, start + len(stripped), lemma_strings(doc, ((0, len(doc)),))[0])
+
+
+# Below this many characters a batch is segmented in this process: forking and sending the
+# texts and segments to and fro would cost more than the second core gains.
+PARALLEL_MIN_CHARS = 200_000
+_FORKED: dict[str, Any] = {}  # what a forked segmenting process inherits: the loaded pipeline
+
+
+def _segment_part(documents: Sequence[tuple[int, str]], unit: str) -> list[SegmentIn]:
+    return list(segment_texts(_FORKED["nlp"], documents, unit))
+
+
+class Segmenter:
+    """`segment_texts` of one batch of documents after another, on `workers` cores.
+
+    With more than one worker, a batch of at least PARALLEL_MIN_CHARS characters is segmented by
+    forked processes, which inherit the loaded pipeline, while this process goes on (reads the
+    next batch, stores the one before): `submit` returns at once, and the function it returns
+    waits for the segments. The segments are the same as `segment_texts` gives, in the same order.
+    One worker (the library's default), a small batch, or no fork (Windows) segments in this
+    process when the segments are asked for.
+    """
+
+    def __init__(self, nlp: Language, unit: str, workers: int = 1):
+        _check_unit(unit)
+        self.nlp, self.unit = nlp, unit
+        self.workers = workers if can_fork() else 1
+        self.ahead = 1 if self.workers > 1 else 0  # batches a caller may submit before asking for the first
+        self._stack = ExitStack()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Segmenter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Wait for the segmenting processes to end."""
+        self._stack.close()
+        if self._pool is not None:
+            _FORKED.clear()
+            self._pool = None
+
+    def submit(self, documents: Sequence[tuple[int, str]], share: bool = False) -> Callable[[], list[SegmentIn]]:
+        """Start segmenting (document id, text) pairs; the function returned gives their segments.
+
+        The forked processes segment them all, unless `share` (the caller has nothing else to do
+        meanwhile, as after the last batch): then this process segments the first run itself when
+        the segments are asked for."""
+        total = sum(len(text) for _, text in documents)
+        if self.workers <= 1 or total < PARALLEL_MIN_CHARS:
+            return lambda: list(segment_texts(self.nlp, documents, self.unit))
+        runs = _runs(documents, self.workers if share else self.workers - 1, total)
+        own = runs.pop(0) if share and len(runs) > 1 else []
+        pool = self._started()
+        parts = [pool.submit(_segment_part, run, self.unit) for run in runs]
+        return lambda: list(segment_texts(self.nlp, own, self.unit)) + [s for part in parts for s in part.result()]
+
+    def _started(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            _FORKED["nlp"] = self.nlp  # before the pool forks its processes (at the first submit)
+            self._pool = self._stack.enter_context(forked_pool(self.workers - 1))
+        return self._pool
+
+
+def _runs(documents: Sequence[tuple[int, str]], n: int, total: int) -> list[Sequence[tuple[int, str]]]:
+    """`documents` cut into at most `n` consecutive runs of about total / n characters each."""
+    runs: list[Sequence[tuple[int, str]]] = []
+    start, size, share = 0, 0, total / n
+    for i, (_, text) in enumerate(documents):
+        size += len(text)
+        if size >= share * (len(runs) + 1) and len(runs) < n - 1:
+            runs.append(documents[start:i + 1])
+            start = i + 1
+    runs.append(documents[start:])
+    return [run for run in runs if run]

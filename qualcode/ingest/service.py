@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 from qualcode.core.collector import fewer_collections
 from qualcode.core.jsonenc import Encoder
 from qualcode.core.errors import DocumentChangedError, DuplicateImportError, Hint, InputError, QualcodeError
-from qualcode.core.records import DocumentIn
+from qualcode.core.records import DocumentIn, SegmentIn
 from qualcode.ingest.readers import (
     NOTE_SUFFIXES,
     SurveySpec,
@@ -21,7 +22,7 @@ from qualcode.ingest.readers import (
     read_survey,
 )
 from qualcode.ingest.lifecycle import ReplaceResult, replace_document
-from qualcode.ingest.segment import segment_texts
+from qualcode.ingest.segment import Segmenter, segment_texts
 from qualcode.project import Project
 from qualcode.core.i18n import _
 
@@ -84,15 +85,23 @@ class ImportResult:
         }
 
 
-def _batches(items: Iterable[DocumentIn], size: int) -> Iterator[list[DocumentIn]]:
+FIRST_BATCH = 1_000  # with workers: the first batch, doubled batch by batch up to BATCH
+
+
+def _batches(items: Iterable[DocumentIn], workers: int) -> Iterator[tuple[list[DocumentIn], bool]]:
+    """(batch, whether it is the last) of `items` in batches of BATCH; with workers the first
+    batches are smaller (FIRST_BATCH, then doubled), so the segmenting process starts soon and
+    this one has the first batch to store."""
+    size = BATCH if workers <= 1 else min(BATCH, FIRST_BATCH)
     batch: list[DocumentIn] = []
     for item in items:
-        batch.append(item)
         if len(batch) >= size:
-            yield batch
+            yield batch, False
             batch = []
+            size = min(BATCH, size * 2)
+        batch.append(item)
     if batch:
-        yield batch
+        yield batch, True
 
 
 def import_documents(
@@ -105,6 +114,7 @@ def import_documents(
     model: str | None = None,
     on_change: str = "stop",
     cases: tuple[str, Sequence[str], list[tuple[str, dict[str, Any]]]] | None = None,
+    workers: int = 1,
 ) -> ImportResult:
     """Store and segment documents, committing in batches under one import record; skip known content.
 
@@ -119,17 +129,19 @@ def import_documents(
     leaves the old document as it was), or is added under a free name (`"new"`).
     `cases` is (survey, text columns, respondents filled while the documents are read): the
     survey's respondents, stored with the import whatever their answers hold.
+    `workers` > 1 segments each large batch in that many processes (`Segmenter`); the command
+    line gives `default_workers()`.
     """
     if on_change not in ON_CHANGE:
         raise InputError(_("unknown choice for changed documents '{on_change}'").format(on_change=on_change), value=on_change, valid=ON_CHANGE)
-    with fewer_collections(), project.store.bulk_writes():
-        return _import_documents(project, documents, source, kind, unit, options, model, on_change, cases)
+    with fewer_collections(), project.store.bulk_writes(), Segmenter(project.nlp(model), unit, workers) as segment:
+        return _import_documents(project, documents, source, kind, unit, options, model, on_change, cases, segment)
 
 
 def _import_documents(
     project: Project, documents: Iterable[DocumentIn], source: str, kind: str, unit: str,
     options: dict[str, Any] | None, model: str | None, on_change: str,
-    cases: tuple[str, Sequence[str], list[tuple[str, dict[str, Any]]]] | None,
+    cases: tuple[str, Sequence[str], list[tuple[str, dict[str, Any]]]] | None, segment: Segmenter,
 ) -> ImportResult:
     store = project.store
     nlp = project.nlp(model)
@@ -139,12 +151,13 @@ def _import_documents(
     changed: list[str] = []
     replacing: list[tuple[list[Any], DocumentIn, str]] = []
     respondents = _Respondents(*cases) if cases is not None else None
+    pending: deque[tuple[list[tuple[str, DocumentIn]], dict[str, str], Any, Callable[[], list[SegmentIn]]]] = deque()
     with store.transaction():
         import_id = store.add_import(source, kind, dict(options or {}, unit=unit), status="running")
     if respondents is not None:
         respondents.start(store)
     try:
-        for batch in _batches(documents, BATCH):
+        for batch, last in _batches(documents, segment.workers):
             fresh = []
             mark = store.change_mark()
             metas: dict[str, str] = {}  # content hash -> the metadata's JSON, for add_documents
@@ -167,23 +180,16 @@ def _import_documents(
                 if respondents is not None:
                     respondents.cases.clear()  # the import stops: nothing of it is stored
                 continue  # only look for more changed documents: the import stops
-            # Segmenting is the slow part: it runs outside the write transaction.
-            segments = list(segment_texts(nlp, [(i, doc.text) for i, (_, doc) in enumerate(fresh)], unit))
-            with store.transaction():
-                # stored by another writer meanwhile (when anyone else wrote since _fresh looked)
-                late = store.find_hashes(h for h, _ in fresh) if store.changed_since(mark) else {}
-                keep = [i for i, (h, _doc) in enumerate(fresh) if h not in late]
-                result.skipped.extend(doc.name for h, doc in fresh if h in late)
-                added = store.add_documents([(fresh[i][1], fresh[i][0]) for i in keep], import_id,
-                                            metas=[metas.get(fresh[i][0]) for i in keep])
-                ids = dict(zip(keep, added))
-                result.documents += len(ids)
-                result.segments += store.add_segments(segments, document_ids=ids)
-                if respondents is not None:
-                    respondents.stage(store, import_id)
-                store.touch_import(import_id)
-            # Stored now, so find_hashes sees them: only hashes not in the store yet stay (memory stays flat).
-            seen = {h for _, _, h in replacing}
+            # Segmenting is the slow part: it runs outside the write transaction, and with workers
+            # in other processes while this one reads the next batch and stores the one before.
+            texts = [(i, doc.text) for i, (_, doc) in enumerate(fresh)]
+            pending.append((fresh, metas, mark, segment.submit(texts, share=last)))
+            if len(pending) > segment.ahead:
+                _store_batch(store, import_id, result, respondents, *pending.popleft())
+                # Stored now, so find_hashes sees them: only hashes not in the store yet stay (memory stays flat).
+                seen = {h for _, _, h in replacing} | {h for waiting in pending for h, _ in waiting[0]}
+        while pending and not changed:
+            _store_batch(store, import_id, result, respondents, *pending.popleft())
         if changed:
             shown = ", ".join(changed[:5]) + (" …" if len(changed) > 5 else "")
             raise DocumentChangedError(
@@ -217,6 +223,27 @@ def _import_documents(
             pass
         raise
     return result
+
+
+def _store_batch(
+    store: Any, import_id: int, result: ImportResult, respondents: _Respondents | None,
+    fresh: list[tuple[str, DocumentIn]], metas: dict[str, str], mark: Any, segments: Callable[[], list[SegmentIn]],
+) -> None:
+    """Store one batch's fresh documents (hash, document) and their segments in one transaction."""
+    segmented = segments()  # waits for the segmenting process
+    with store.transaction():
+        # stored by another writer meanwhile (when anyone else wrote since _fresh looked)
+        late = store.find_hashes(h for h, _ in fresh) if store.changed_since(mark) else {}
+        keep = [i for i, (h, _doc) in enumerate(fresh) if h not in late]
+        result.skipped.extend(doc.name for h, doc in fresh if h in late)
+        added = store.add_documents([(fresh[i][1], fresh[i][0]) for i in keep], import_id,
+                                    metas=[metas.get(fresh[i][0]) for i in keep])
+        ids = dict(zip(keep, added))
+        result.documents += len(ids)
+        result.segments += store.add_segments(segmented, document_ids=ids)
+        if respondents is not None:
+            respondents.stage(store, import_id)
+        store.touch_import(import_id)
 
 
 class _Respondents:
@@ -349,6 +376,7 @@ def import_notes(
     unit: str = "paragraph",
     model: str | None = None,
     on_change: str = "stop",
+    workers: int = 1,
 ) -> ImportResult:
     """Import interview notes (.txt, .md, .docx); every file is read before anything is stored."""
     if not paths:
@@ -356,7 +384,7 @@ def import_notes(
     side = read_sidecar(sidecar, encoding) if sidecar else None
     docs = [read_note(p, meta, side, encoding) for p in iter_paths(paths, NOTE_SUFFIXES)]
     source = ", ".join(str(p) for p in paths)
-    return import_documents(project, docs, source, "note", unit, {"meta": meta or {}}, model, on_change)
+    return import_documents(project, docs, source, "note", unit, {"meta": meta or {}}, model, on_change, workers=workers)
 
 
 def import_survey(
@@ -373,6 +401,7 @@ def import_survey(
     model: str | None = None,
     on_change: str = "stop",
     codes_columns: Sequence[str] = (),
+    workers: int = 1,
 ) -> ImportResult:
     """Import a survey table: one document per (respondent, text column), streamed.
 
@@ -395,7 +424,7 @@ def import_survey(
     result = import_documents(
         project, docs, str(path), "survey", unit,
         {"text_columns": list(text_columns), "id_column": id_column}, model, on_change,
-        cases=(Path(path).stem, list(text_columns), cases),
+        cases=(Path(path).stem, list(text_columns), cases), workers=workers,
     )
     if coded:
         result.codings = _code_answers(project, Path(path).stem, text_columns[0], coded, Path(path).name)

@@ -13,6 +13,7 @@ import numpy as np
 from qualcode.core.collector import fewer_collections
 from qualcode.core.errors import Hint, InputError
 from qualcode.core.records import POSITIVE_SOURCES
+from qualcode.core.workers import can_fork, forked_pool
 from qualcode.suggest.estimator import Suggester, SuggestError, stored_tokens, tokenize, with_structure
 from qualcode.suggest.evaluate import Evaluation, cross_validate
 from qualcode.core.i18n import _
@@ -288,18 +289,16 @@ def _scored(
     """(batch, its suggestion rows) in order. With `workers` > 1 the batches are scored in forked
     processes (each inherits the loaded model), while this one reads the next batches and stores
     the finished ones; at most `workers` + 1 batches are in flight, so memory stays flat."""
-    import multiprocessing
-
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if workers <= 1 or not can_fork():
         for batch in batches:
             yield batch, _score(store.segments_to_score(batch), min_score, suggester, nlp)
         return
     from collections import deque
-    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures import Future
 
     _WORKER.update(suggester=suggester, nlp=nlp)
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        with forked_pool(workers) as pool:
             pending: deque[tuple[list[int], Future[list[ScoredRow]]]] = deque()
             for batch in batches:
                 pending.append((batch, pool.submit(_score, store.segments_to_score(batch), min_score)))
@@ -311,13 +310,6 @@ def _scored(
                 yield done, future.result()
     finally:
         _WORKER.clear()
-
-
-def default_workers() -> int:
-    """Scoring processes for a command-line run: one per core this process may use, at most 2."""
-    import os
-
-    return max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)))
 
 
 def segment_tokens(segs: Sequence[Segment], nlp: Any, pos: bool = False) -> list[list[Token]]:

@@ -1,0 +1,31 @@
+"""How many processes a command-line run may use, and the forked pool they run in.
+
+A forked process inherits what the parent has loaded (a spaCy pipeline, a fitted model), so
+the work handed to it is only its input. Forking is used only from the command line, where the
+process runs no other threads; the library's default is one process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+
+
+def default_workers() -> int:
+    """Processes for a command-line run: one per core this process may use, at most 2."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(2, cores))
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+@contextmanager
+def forked_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool of `workers` forked processes, shut down (waiting for them) on leaving."""
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        yield pool

@@ -92,3 +92,22 @@ def test_the_tokenizer_only_paths_give_the_general_paths_segments(nlp, unit, mon
     documents = list(enumerate(texts * 2))  # every document twice: the lemma cache is warm the second time
     assert list(segment_texts(nlp, documents, unit)) == _through_segments(nlp, documents, unit)
     assert any(s.idx > 0 for s in _through_segments(nlp, documents, unit))
+
+
+def _interrupt_handler() -> object:
+    import signal
+
+    return signal.getsignal(signal.SIGINT)
+
+
+def test_forked_workers_leave_ctrl_c_to_the_parent():
+    """A forked worker ignores Ctrl-C: the parent stops the work and rolls back, and no worker prints
+    its own traceback (an interrupted import then leaves the project as it was, without noise)."""
+    import signal
+
+    from qualcode.core.workers import can_fork, forked_pool
+
+    if not can_fork():
+        pytest.skip("no fork on this system")
+    with forked_pool(1) as pool:
+        assert pool.submit(_interrupt_handler).result() == signal.SIG_IGN

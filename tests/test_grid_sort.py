@@ -18,7 +18,7 @@ _OLD_ORDER = {
 }
 
 VALUES = ["Bromma", "bromma", "Zeta", "Årsta", "Älvsjö", "Östermalm", "Enskede-Årsta", "", "10", "9",
-          10, 9, 2.5, -1, True, False, None, ["a", 1], {"x": "y"}, "Ängby", "Å"]
+          10, 9, 2.5, -1, 1.0, 10**20, True, False, None, ["a", 1], {"x": "y"}, "Ängby", "Å"]
 
 
 def _old_page(st, key, descending, offset, limit, kind="survey"):
@@ -246,3 +246,46 @@ def test_a_project_at_0014_gets_document_meta(db_target, monkeypatch):
         st.delete_document(2)
     assert _meta_rows(st) == _expected_rows(st)
     st.close()
+
+
+# What a metadata filter was before document_meta served it (main 7e621a1): every answer's JSON value, as text.
+_OLD_FILTER = {"sqlite": "CAST(json_extract(d.meta, ?) AS TEXT) = ?", "postgresql": "(d.meta::json ->> ?) = ?"}
+PROBES = sorted({str(v) for v in VALUES} | {"1", "0", "2.5", "10", "9", "-1", "[\"a\", 1]", "1.0", "010", "a", "b",
+                                             "True", "true", "saknas", "1e3", "Inf", "100000000000000000000", "1.0e+20"})
+
+
+def _same_filtered_as_before(st):
+    for key in ("f", "g"):
+        for value in PROBES:
+            bind = key if st.pg else '$."' + key + '"'
+            where, params = st._doc_filters(kind="survey")
+            want = [r[0] for r in st._x(
+                f"SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id {where} AND "
+                f"{_OLD_FILTER['postgresql' if st.pg else 'sqlite']} ORDER BY s.document_id, s.unit, s.idx",
+                [*params, bind, value])]
+            total, page = st.page_segments(kind="survey", meta={key: value}, limit=10_000)
+            assert ([s.id for s in page], total) == (want, len(want)), (key, value)
+    assert st.page_segments(kind="survey", meta={"f": "Bromma"})[0] > 3  # the probes do find answers
+
+
+def test_a_metadata_filter_finds_what_the_json_filter_found(answers):
+    """Every kind of value (text, integers, decimals, true/false, lists, missing) is found as the
+    filter on each answer's JSON found it, also after the metadata changed."""
+    st = answers.store
+    _same_filtered_as_before(st)
+    docs = [d for d in st.iter_documents(kind="survey")]
+    with st.transaction():
+        st.update_document(docs[0].id, meta={"f": "Bromma"})
+        st.update_document(docs[1].id, meta={})
+        st.delete_document(docs[2].id)
+    _same_filtered_as_before(st)
+
+
+def test_a_metadata_filter_seeks_the_index(answers):
+    """On SQLite a filter on a text or integer value reads document_meta's index, not every answer's JSON."""
+    st = answers.store
+    if st.pg:
+        pytest.skip("SQLite's query plan")
+    where, params = st._doc_filters(kind="survey", meta={"f": "Bromma"})
+    plan = " | ".join(r[3] for r in st._x(f"EXPLAIN QUERY PLAN SELECT d.id FROM documents d {where}", params))
+    assert "document_meta_sort" in plan and "json" not in where, plan

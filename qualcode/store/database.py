@@ -137,6 +137,10 @@ def now() -> str:
 _json = Encoder(ensure_ascii=False, sort_keys=True)
 
 
+_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")  # how SQLite writes an integer as text
+_DECIMAL = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[-+]?Inf", re.ASCII)  # a real's text
+
+
 def _meta_path(key: str) -> str:
     # JSON path with the key quoted, so keys like "verksamhetsområde" or "a.b" work.
     return '$."' + key.replace('"', '\\"') + '"'
@@ -205,6 +209,24 @@ class Store:
         if self.pg:
             return "(d.meta::json ->> ?)", key
         return "CAST(json_extract(d.meta, ?) AS TEXT)", _meta_path(key)
+
+    def _meta_equals(self, key: str, value: str) -> tuple[str, list[Any]]:
+        """SQL for "the document's `key` reads `value`" (its value as text, as `_meta_value` gives it),
+        and its bind values.
+
+        On SQLite from document_meta's index (key, value, document): the value is the text itself
+        or, for an integer literal, also that integer but not an equal real (a number's text is what
+        CAST gives: 1.0 reads '1.0'; true and false are 1 and 0). A decimal number's text depends on how SQLite prints the double, so
+        that value is compared as before, by reading each document's JSON.
+        """
+        integer = _INTEGER.fullmatch(value) is not None and -(2 ** 63) <= int(value) < 2 ** 63
+        if self.pg or (not integer and _DECIMAL.fullmatch(value)):
+            expr, bind = self._meta_value(key)
+            return f"{expr} = ?", [bind, value]
+        values: list[Any] = [value, int(value)] if integer else [value]
+        marks = ", ".join("?" * len(values))
+        return (f"d.id IN (SELECT m.document_id FROM document_meta m WHERE m.key = ? AND m.value IN ({marks}) "
+                "AND typeof(m.value) <> 'real')", [key, *values])  # 1.0 reads '1.0', yet equals 1
 
     # -- opening and migrations ---------------------------------------------------------
 
@@ -929,9 +951,9 @@ class Store:
             clauses.append("d.kind = ?")
             params.append(kind)
         for key, value in (meta or {}).items():
-            expr, bind = self._meta_value(key)
-            clauses.append(f"{expr} = ?")
-            params += [bind, str(value)]
+            clause, binds = self._meta_equals(key, str(value))
+            clauses.append(clause)
+            params += binds
         if document is not None:
             if isinstance(document, int) or str(document).isdigit():
                 clauses.append("d.id = ?")

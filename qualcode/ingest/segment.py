@@ -231,7 +231,7 @@ class Segmenter:
         The forked processes segment them all, unless `share` (the caller has nothing else to do
         meanwhile, as after the last batch): then this process segments the first run itself when
         the segments are asked for."""
-        total = sum(len(text) for _, text in documents)
+        total = sum(len(text) for _doc, text in documents)
         if self.workers <= 1 or total < PARALLEL_MIN_CHARS:
             return lambda: list(segment_texts(self.nlp, documents, self.unit))
         runs = _runs(documents, self.workers if share else self.workers - 1, total)
@@ -251,7 +251,7 @@ def _runs(documents: Sequence[tuple[int, str]], n: int, total: int) -> list[Sequ
     """`documents` cut into at most `n` consecutive runs of about total / n characters each."""
     runs: list[Sequence[tuple[int, str]]] = []
     start, size, share = 0, 0, total / n
-    for i, (_, text) in enumerate(documents):
+    for i, (_doc, text) in enumerate(documents):
         size += len(text)
         if size >= share * (len(runs) + 1) and len(runs) < n - 1:
             runs.append(documents[start:i + 1])

@@ -182,7 +182,7 @@ def _import_documents(
                 continue  # only look for more changed documents: the import stops
             # Segmenting is the slow part: it runs outside the write transaction, and with workers
             # in other processes while this one reads the next batch and stores the one before.
-            texts = [(i, doc.text) for i, (_, doc) in enumerate(fresh)]
+            texts = [(i, doc.text) for i, (_h, doc) in enumerate(fresh)]
             pending.append((fresh, metas, mark, segment.submit(texts, share=last)))
             if len(pending) > segment.ahead:
                 _store_batch(store, import_id, result, respondents, *pending.popleft())

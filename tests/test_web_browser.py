@@ -137,7 +137,8 @@ def test_select_words_pick_a_code_by_name_and_undo(ws):
     start = TEXT.index("Handläggarna får hjälp")  # exactly the selected words
     assert (mark.get_attribute("data-start"), mark.get_attribute("data-end")) == (str(start), str(start + 22))
     # a margin stripe per coding: drawn once htmx has settled the swap, a moment after the mark
-    page.wait_for_function("document.querySelectorAll('.stripe').length >= 3", timeout=5000)
+    # (a selector wait: the page's CSP forbids the eval a wait_for_function string needs)
+    page.locator(".stripe").nth(2).wait_for(state="attached", timeout=5000)
     assert "kodade «Handläggarna får hjälp» med P06" in page.locator("#flash").inner_text()
     page.locator("#doctext").click(position={"x": 5, "y": 5})
     page.keyboard.press("u")

@@ -251,7 +251,7 @@ def test_a_project_at_0014_gets_document_meta(db_target, monkeypatch):
 # What a metadata filter was before document_meta served it (main 7e621a1): every answer's JSON value, as text.
 _OLD_FILTER = {"sqlite": "CAST(json_extract(d.meta, ?) AS TEXT) = ?", "postgresql": "(d.meta::json ->> ?) = ?"}
 PROBES = sorted({str(v) for v in VALUES} | {"1", "0", "2.5", "10", "9", "-1", "[\"a\", 1]", "1.0", "010", "a", "b",
-                                             "True", "true", "saknas", "1e3", "Inf", "100000000000000000000", "1.0e+20"})
+                                             "True", "true", "saknas", "1e3", "Inf", "100000000000000000000", "1.0e+20", "A"})
 
 
 def _same_filtered_as_before(st):

@@ -16,6 +16,7 @@ from qualcode.core.records import UNITS, SegmentIn
 from qualcode.core.workers import can_fork, forked_pool
 from qualcode.ingest.readers import paragraphs
 from qualcode.ingest.structure import structure
+from qualcode.nlp.lemmas import lemmatize
 from qualcode.nlp.pipeline import LEMMATIZER_NAME, lemma_string, lemma_strings
 from qualcode.core.i18n import _
 
@@ -243,6 +244,8 @@ class Segmenter:
     def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
             _FORKED["nlp"] = self.nlp  # before the pool forks its processes (at the first submit)
+            if LEMMATIZER_NAME in self.nlp.pipe_names:  # lemmas from simplemma: read its dictionary once,
+                lemmatize("och")  # here, and the forked processes have it (not half a second each)
             self._pool = self._stack.enter_context(forked_pool(self.workers - 1))
         return self._pool
 

@@ -219,14 +219,43 @@ class Store:
         CAST gives: 1.0 reads '1.0'; true and false are 1 and 0). A decimal number's text depends on how SQLite prints the double, so
         that value is compared as before, by reading each document's JSON.
         """
-        integer = _INTEGER.fullmatch(value) is not None and -(2 ** 63) <= int(value) < 2 ** 63
-        if self.pg or (not integer and _DECIMAL.fullmatch(value)):
+        found = self._meta_match(key, value)
+        if found is None:
             expr, bind = self._meta_value(key)
             return f"{expr} = ?", [bind, value]
+        match, binds = found
+        return f"d.id IN (SELECT m.document_id FROM document_meta m WHERE {match})", binds
+
+    def _meta_match(self, key: str, value: str) -> tuple[str, list[Any]] | None:
+        """SQL for "document_meta m's row is `key` and reads `value`", and its binds; None where the
+        index cannot say (PostgreSQL, a decimal literal): see `_meta_equals`."""
+        integer = _INTEGER.fullmatch(value) is not None and -(2 ** 63) <= int(value) < 2 ** 63
+        if self.pg or (not integer and _DECIMAL.fullmatch(value)):
+            return None
         values: list[Any] = [value, int(value)] if integer else [value]
         marks = ", ".join("?" * len(values))
-        return (f"d.id IN (SELECT m.document_id FROM document_meta m WHERE m.key = ? AND m.value IN ({marks}) "
-                "AND typeof(m.value) <> 'real')", [key, *values])  # 1.0 reads '1.0', yet equals 1
+        return f"m.key = ? AND m.value IN ({marks}) AND typeof(m.value) <> 'real'", [key, *values]  # 1.0 ≠ '1.0'
+
+    def _count_segments_with(self, kind: str | None, key: str, value: str) -> int | None:
+        """`_count_segments_of` for the documents whose `key` reads `value`, from document_meta's index:
+        their segments, less those of other kinds and of running imports (None: see `_meta_match`)."""
+        found = self._meta_match(key, value)
+        if found is None:
+            return None
+        match, binds = found
+        n = self._count(f"SELECT COUNT(*) FROM document_meta m CROSS JOIN segments s WHERE {match} "
+                        "AND s.document_id = m.document_id", *binds)
+        # the few documents of another kind or of a running import are read first, each sought in the index
+        matching = f"EXISTS (SELECT 1 FROM document_meta m WHERE {match} AND m.document_id = d.id)"
+        other, other_binds = self._not_of_kind(kind)
+        if other:
+            n -= self._count(f"SELECT COUNT(*) FROM documents d CROSS JOIN segments s WHERE {other} AND {matching} "
+                             "AND s.document_id = d.id", *other_binds, *binds)
+        for (import_id,) in self._x("SELECT id FROM imports WHERE status = 'running'").fetchall():
+            n -= self._count("SELECT COUNT(*) FROM documents d CROSS JOIN segments s WHERE d.import_id = ? "
+                             + ("AND d.kind = ? " if kind else "") + f"AND {matching} AND s.document_id = d.id",
+                             import_id, *([kind] if kind else []), *binds)
+        return n
 
     # -- opening and migrations ---------------------------------------------------------
 
@@ -1916,8 +1945,14 @@ class Store:
             total, page = self._page_by_meta(clauses, params, sort_meta, descending, offset, limit, kind, plain)
             found = {s.id: s for s in self.iter_segments(ids=page)} if page else {}
             return total, [found[i] for i in page]
+        by_meta = None
+        if meta and len(meta) == 1 and not (codes or uncoded or text):  # a filter on one field: index counts
+            ((key, value),) = meta.items()
+            by_meta = self._count_segments_with(kind, key, str(value))
         if plain:
             total = self._count_segments_of(kind)
+        elif by_meta is not None:
+            total = by_meta
         else:
             total = int(self._x(f"SELECT COUNT(*) {base}{cond}", params).fetchone()[0])
         order = "s.document_id DESC, s.unit, s.idx" if descending else "s.document_id, s.unit, s.idx"

@@ -231,6 +231,7 @@ def at_scale(args, TestClient, create_app) -> None:  # type: ignore[no-untyped-d
             page = 1 + (i * 997) % 20_000
             timed_one("survey grid, page 1..20,000", lambda: ok(c.get(f"/grid?page={page}")))
             timed_one("survey grid sorted by stadsdel, page 500", lambda: ok(c.get("/grid?sort=stadsdel&page=500")))
+            timed_one("survey grid filtered stadsdel=Bromma, page 20", lambda: ok(c.get("/grid?meta=stadsdel%3DBromma&page=20")))
             if writer_box and writer_box[0].phase() == "done":
                 break
         return times

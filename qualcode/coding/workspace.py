@@ -144,7 +144,7 @@ def document_view(project: Project, document_id: int, coder: str | None = None, 
         marks.append(Mark(c.id, c.code_id, name, c.start, c.end, c.coder, c.source, c.score, c.reason, c.memo,
                           any(s in flagged for s in segs), c.segment_id))
     marks.sort(key=lambda m: (m.start, -m.end, m.code_id, m.coder))
-    blocks = sorted({(s.start, s.end, s.role) for s in store.iter_segments(document=doc.id) if s.role})
+    blocks = sorted(set(store.segment_roles(doc.id)))
     cut = pieces(len(doc.text), [(m.start, m.end) for m in marks], blocks)
     return DocumentView(doc, tuple(marks), tuple(cut), coder, blind, cb, can_undo(project, coder), seen)
 

@@ -1093,6 +1093,12 @@ class Store:
         for r in self._x(sql, params):
             yield self._segment(r)
 
+    def segment_roles(self, document_id: int) -> list[tuple[int, int, str]]:
+        """(start, end, role) of the document's headings and prompts, without reading their segments."""
+        rows = self._x('SELECT start, "end", role FROM segments WHERE document_id = ? AND role IS NOT NULL',
+                       (document_id,))
+        return [(int(r[0]), int(r[1]), str(r[2])) for r in rows]
+
     def neighbours(self, segment: Segment, before: int = 1, after: int = 1) -> tuple[list[Segment], list[Segment]]:
         """Segments of the same unit just before and after `segment`, for context."""
         rows = self._x(

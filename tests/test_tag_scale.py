@@ -196,3 +196,31 @@ def test_a_project_at_0013_gets_the_segment_id_in_the_coder_index(db_target, mon
         [new] = _plans_of(st, lambda: list(st.suggestion_scores([MODEL_CODER, "anna"]))).values()
         assert "COVERING INDEX codings_coder_code" not in old and "COVERING INDEX codings_coder_code" in new, (old, new)
     st.close()
+
+
+def _queue_as_before(project, coder, threshold=None):
+    """The uncertain queue as it was ranked before (7746f63): every scored suggestion measured in
+    Python, each segment by its smallest margin, a stable sort of the document order."""
+    from qualcode.coding.uncertainty import NO_SCORE
+
+    st = project.store
+    margins = Margins(st, threshold)
+    margin: dict[int, float] = {}
+    for sid, code_id, version, score in st.suggestion_scores([MODEL_CODER, coder]):
+        m = margins.of(code_id, version, score)
+        if m < margin.get(sid, NO_SCORE):
+            margin[sid] = m
+    done = st.reviewed(coder)
+    order = [sid for sid in st.segment_order() if sid not in done]
+    return sorted(order, key=lambda sid: margin.get(sid, NO_SCORE))
+
+
+def test_the_uncertain_queue_is_ranked_as_before(scored):
+    """Ranked in arrays, a group of suggestions at a time: the same queue (ties, missing scores,
+    two models, the coder's own suggestions, a fixed threshold, a threshold past every score)."""
+    from qualcode.coding.tagging import QueueSpec, TagSession
+
+    for n, (coder, threshold) in enumerate((("anna", None), ("anna", 0.5), ("bo", None), ("bo", 0.31), ("anna", 3.0))):
+        session = TagSession(scored, coder=coder, spec=QueueSpec(order="uncertain", threshold=threshold), session=f"q{n}")
+        want = _queue_as_before(scored, coder, threshold)
+        assert session.queue == want and len(want) > 100, (coder, threshold)

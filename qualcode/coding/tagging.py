@@ -27,9 +27,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, SupportsIndex
 
+import numpy as np
+
 from qualcode.coding.retrain import Retrainer
 from qualcode.coding.tag_commands import HELP, Command, TagError, parse_command
-from qualcode.coding.uncertainty import NO_SCORE, Margins
+from qualcode.coding.uncertainty import Margins
 from qualcode.core.codebook import Code, Codebook
 from qualcode.core.errors import Hint, InputError, QualcodeError
 from qualcode.core.records import MODEL_CODER, Coding, Segment
@@ -349,13 +351,9 @@ class TagSession:
         elif spec.order == "uncertain":
             # a segment is as uncertain as its most uncertain suggestion, measured against the
             # code's own threshold (or the session's fixed one)
-            margins = Margins(store, spec.threshold)
-            margin: dict[int, float] = {}
-            for sid, code_id, version, score in store.suggestion_scores([MODEL_CODER, self.coder]):
-                m = margins.of(code_id, version, score)
-                if m < margin.get(sid, NO_SCORE):
-                    margin[sid] = m
-            order.sort(key=lambda sid: margin.get(sid, NO_SCORE))  # stable: ties keep document order
+            margin = Margins(store, spec.threshold).of_segments(store, [MODEL_CODER, self.coder])
+            at = np.array(order, dtype=np.int64)
+            order = at[np.argsort(margin[at], kind="stable")].tolist()  # stable: ties keep document order
         skipped = [sid for sid in self.state.skipped if sid in order]
         return [sid for sid in order if sid not in set(skipped)] + skipped
 

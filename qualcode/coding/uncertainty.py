@@ -9,7 +9,10 @@ hold (rules only, or imported) is measured against the rules' threshold, 0.5.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from qualcode.core.records import Coding
 
@@ -49,3 +52,15 @@ class Margins:
 
     def margin(self, coding: Coding) -> float:
         return self.of(coding.code_id, coding.model_version, coding.score)
+
+    def of_segments(self, store: Store, coders: Sequence[str]) -> np.ndarray:
+        """Each segment's smallest margin over the scored open suggestions `coders` hold, indexed by
+        segment id (NO_SCORE where it has none): `of` for every suggestion, a group (coder, code,
+        model version) at a time from the coder index, in arrays."""
+        best = np.full(store.max_segment_id() + 1, NO_SCORE)
+        for coder, code_id, version in store.open_suggestion_groups(coders):
+            rows = store.group_scores(coder, code_id, version)
+            if rows:
+                found = np.array(rows, dtype=np.float64)
+                np.minimum.at(best, found[:, 0].astype(np.int64), np.abs(found[:, 1] - self.threshold(code_id, version)))
+        return best

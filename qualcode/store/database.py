@@ -1775,6 +1775,20 @@ class Store:
         )
         yield from ((r[0], r[1], r[2], r[3]) for r in self._x(sql, list(coders)))
 
+    def group_scores(self, coder: str, code_id: str, model_version: str | None) -> list[tuple[int, float]]:
+        """(segment_id, score) of one group's scored open suggestions (see `open_suggestion_groups`),
+        read from the coder index alone."""
+        version = "model_version IS NULL" if model_version is None else "model_version = ?"
+        rows = self._x(
+            "SELECT segment_id, score FROM codings WHERE coder = ? AND source = 'suggested' AND code_id = ? "
+            f"AND {version} AND score IS NOT NULL",
+            (coder, code_id) if model_version is None else (coder, code_id, model_version),
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    def max_segment_id(self) -> int:
+        return self._count("SELECT COALESCE(MAX(id), 0) FROM segments")
+
     def open_suggestion_groups(self, coders: Sequence[str]) -> list[tuple[str, str, str | None]]:
         """(coder, code id, model version) of each group of open suggestions `coders` hold.
 

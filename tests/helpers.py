@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from qualcode.project import Project, init_project
 
@@ -68,3 +69,16 @@ def fail_with(project: Project, kind: str) -> None:
     if kind == "runtime":
         raise RuntimeError("disken är full")
     os._exit(3)
+
+
+def migrate(conn: Any, revision: str) -> None:
+    """Upgrade the database on `conn` to `revision` with the project's Alembic migrations."""
+    from alembic import command
+    from alembic.config import Config
+
+    from qualcode.store.database import MIGRATIONS_DIR
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, revision)

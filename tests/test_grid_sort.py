@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from helpers import make_project
+from helpers import make_project, migrate
 from qualcode.coding.workspace import survey_grid
 from qualcode.core.records import DocumentIn, SegmentIn
 
@@ -212,17 +212,11 @@ def test_import_edit_and_copy_keep_document_meta(tmp_path, project_db):
 
 def test_a_project_at_0014_gets_document_meta(db_target, monkeypatch):
     """Migration 0015: document_meta filled for the documents stored before it, and kept after."""
-    from alembic import command
-    from alembic.config import Config
-
     import qualcode.store.database as database
     from qualcode.store.engine import get_engine
 
     with get_engine(db_target).connect() as conn:  # the revisions up to 0014, as a project made before 0015
-        cfg = Config()
-        cfg.set_main_option("script_location", str(database.MIGRATIONS_DIR))
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0014")
+        migrate(conn, "0014")
     values = ["Östermalm", "Årsta", None, "Älvsjö", 3, "Bromma", True]
     with monkeypatch.context() as m:
         m.setattr(database, "HEAD", "0014")  # this store writes to it as the code of 0014 did

@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 from sqlalchemy.exc import DBAPIError
 
+from helpers import migrate
 from legacy_schema import MIGRATIONS, make_legacy_db
 from qualcode.core.errors import StoreError
 from qualcode.core.records import DocumentIn, SegmentIn
@@ -48,20 +49,14 @@ def test_head_is_the_script_directorys_head():
 
 def test_the_migrations_build_exactly_the_schema_metadata(db_target):
     """Upgrading an empty database through every revision gives what schema.py describes."""
-    from alembic import command
     from alembic.autogenerate import compare_metadata
-    from alembic.config import Config
     from alembic.migration import MigrationContext
 
     from qualcode.store import schema
-    from qualcode.store.database import MIGRATIONS_DIR
     from qualcode.store.engine import get_engine
 
     with get_engine(db_target).connect() as conn:
-        cfg = Config()
-        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        migrate(conn, "head")
         diff = compare_metadata(MigrationContext.configure(conn), schema.metadata)
     assert diff == []
     st = Store.open(db_target)

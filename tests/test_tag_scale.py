@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from helpers import make_project
+from helpers import make_project, migrate
 from qualcode.coding.uncertainty import Margins
 from qualcode.coding.workspace import next_uncertain
 from qualcode.core.records import MODEL_CODER, DocumentIn, SegmentIn
@@ -155,8 +155,6 @@ def test_replacing_a_batchs_suggestions_seeks_its_segments(tmp_path):
 
 def test_a_project_at_0013_gets_the_segment_id_in_the_coder_index(db_target, monkeypatch):
     """Migration 0014: the uncertain queue's scores come from the coder index alone, nothing lost."""
-    from alembic import command
-    from alembic.config import Config
     from sqlalchemy import inspect
 
     import qualcode.store.database as database
@@ -164,10 +162,7 @@ def test_a_project_at_0013_gets_the_segment_id_in_the_coder_index(db_target, mon
     from qualcode.store.engine import get_engine
 
     with get_engine(db_target).connect() as conn:  # the revisions up to 0013, as a project made before 0014
-        cfg = Config()
-        cfg.set_main_option("script_location", str(database.MIGRATIONS_DIR))
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0013")
+        migrate(conn, "0013")
     with monkeypatch.context() as m:
         m.setattr(database, "HEAD", "0013")  # this store writes to it as the code of 0013 did
         m.setattr(database.Store, "_fill_document_meta", lambda self, first, last: None)  # no such table before 0015

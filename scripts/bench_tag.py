@@ -106,17 +106,13 @@ def main() -> None:
 
 def run(args: argparse.Namespace, root: Path, built: float | None) -> None:
     from qualcode.coding.retrain import Retrainer, default_trainer
+    from qualcode.coding.uncertainty import Margins
     from qualcode.project import find_project
 
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}, {os.cpu_count()} cores")
     with find_project(root) as project:
         n_segments = project.store.count_segments()
         n_suggestions = project.store.stats()["suggestions"]
-        scores = None
-        if args.order == "uncertain":  # the read the uncertain queue is ranked from, alone
-            c0, t0 = time.process_time(), time.perf_counter()
-            n_scores = sum(1 for _row in project.store.suggestion_scores([MODEL_CODER, args.coder]))
-            scores = (n_scores, time.perf_counter() - t0, time.process_time() - c0)
         retrainer = (Retrainer(project.location or project.root, default_trainer(), every=1, in_thread=args.retrain == "thread")
                      if args.retrain in ("own", "thread") else None)
         c0, t0 = time.process_time(), time.perf_counter()
@@ -124,6 +120,11 @@ def run(args: argparse.Namespace, root: Path, built: float | None) -> None:
                              session=f"bench-{args.order}")
         view = session.view()
         start_ms, start_cpu = (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000
+        scores = None
+        if args.order == "uncertain":  # what the queue was ranked from, alone (after the start: a cold start)
+            c0, t0 = time.process_time(), time.perf_counter()
+            Margins(project.store).of_segments(project.store, [MODEL_CODER, args.coder])
+            scores = (n_suggestions, time.perf_counter() - t0, time.process_time() - c0)
         writer = Writer(root) if args.retrain == "process" else None
         if retrainer is not None:
             retrainer.every = 1  # the first 'done' starts it
@@ -161,7 +162,7 @@ def run(args: argparse.Namespace, root: Path, built: float | None) -> None:
     print(f"project: {n_segments:,} segments, {n_suggestions:,} open suggestions ({size}), order={args.order}")
     print(f"session start (queue + first view): {start_ms:.0f} ms wall, {start_cpu:.0f} ms CPU")
     if scores is not None:
-        print(f"  its scores read alone (Store.suggestion_scores, {scores[0]:,} rows, before the session): "
+        print(f"  its margins read and taken alone (Margins.of_segments over {scores[0]:,} open suggestions, after the start): "
               f"{scores[1]:.2f} s wall, {scores[2]:.2f} s CPU")
     for phase, values in nxt.items():
         label = {"quiet": "", "train": " while `qualcode train` runs", "suggest": " while `qualcode suggest run` runs",

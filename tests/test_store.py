@@ -370,3 +370,32 @@ def test_a_respondent_two_running_imports_store_survives_the_one_that_fails(db_t
         first_gone.set()
         go.set()
         first.close()
+
+
+def test_large_reads_stream_from_the_server(new_store, monkeypatch):
+    """The iterators hand over their rows a batch at a time: on PostgreSQL from a server-side
+    cursor (the client cursor took the whole result at once), closed when the read ends or is
+    left; writes between the batches are fine."""
+    store = new_store
+    monkeypatch.setattr(Store, "_STREAM_ROWS", 3)
+    with store.transaction():
+        for n in range(10):
+            doc = store.add_document(DocumentIn(name=f"d{n}", kind="note", text=f"Text nummer {n}."), f"h{n}")
+            store.add_segments([SegmentIn(doc, "paragraph", 0, 0, 4, "text")])
+    open_cursors = (lambda: store._count("SELECT COUNT(*) FROM pg_cursors WHERE name LIKE 'qualcode_%'")) \
+        if store.pg else (lambda: 0)
+    seen, during = [], []
+    for seg in store.iter_segments():
+        seen.append(seg.id)
+        during.append(open_cursors())
+        store.set_info("läst", len(seen))  # a write between two batches
+    assert len(seen) == 10 and seen == sorted(seen) and store.get_info("läst") == 10
+    assert open_cursors() == 0
+    if store.pg:
+        assert set(during) == {1}
+        left = store.iter_documents()
+        next(left)
+        assert open_cursors() == 1
+        left.close()  # a read left half way closes its cursor
+        assert open_cursors() == 0
+        assert list(d.name for d in store.iter_documents()) == [f"d{n}" for n in range(10)]

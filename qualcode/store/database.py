@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -135,6 +136,7 @@ def now() -> str:
 
 # One encoder for every stored JSON value (json.dumps with options builds a new one per call).
 _json = Encoder(ensure_ascii=False, sort_keys=True)
+_STREAMS = itertools.count(1)  # names of server-side cursors (PostgreSQL)
 
 
 _INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")  # how SQLite writes an integer as text
@@ -186,6 +188,27 @@ class Store:
         except self._driver_error as exc:
             raise DBAPIError.instance(sql, None, exc, self._driver_error, hide_parameters=True) from exc
         return cur
+
+    _STREAM_ROWS = 2000  # rows a server-side cursor hands over at a time
+
+    def _stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
+        """The rows of a query that may be large, a batch at a time. psycopg's client-side cursor
+        takes a whole result into memory at once, so on PostgreSQL this is a server-side cursor
+        (WITH HOLD: it outlives the statement's transaction in autocommit); SQLite's cursor steps
+        through the rows as they are read anyway."""
+        if not self.pg:
+            yield from self._x(sql, params)
+            return
+        cur = self._raw.cursor(name=f"qualcode_{next(_STREAMS)}", row_factory=_pg_rows, withhold=True)
+        cur.itersize = self._STREAM_ROWS
+        try:
+            try:
+                cur.execute(_prep(sql, True), tuple(params))
+            except self._driver_error as exc:
+                raise DBAPIError.instance(sql, None, exc, self._driver_error, hide_parameters=True) from exc
+            yield from cur
+        finally:
+            cur.close()
 
     def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
         """Run one statement for each row (executemany); the number of rows changed."""
@@ -891,7 +914,7 @@ class Store:
         (finished imports only), streamed."""
         sql = ("SELECT survey, respondent, meta, text_columns FROM respondents r "
                f"WHERE {_FINISHED_RESPONDENT} ORDER BY " + self._roworder)
-        for r in self._x(sql):
+        for r in self._stream(sql):
             yield r[0], r[1], json.loads(r[2]), json.loads(r[3])
 
     def delete_respondent(self, survey: str, respondent: str) -> bool:
@@ -935,7 +958,7 @@ class Store:
 
     def iter_documents(self, kind: str | None = None, meta: dict[str, str] | None = None) -> Iterator[Document]:
         where, params = self._doc_filters(kind=kind, meta=meta)
-        for r in self._x(f"SELECT * FROM documents d {where} ORDER BY d.id", params):
+        for r in self._stream(f"SELECT * FROM documents d {where} ORDER BY d.id", params):
             yield self._document(r)
 
     def count_documents(self, kind: str | None = None) -> int:
@@ -1069,7 +1092,7 @@ class Store:
             params += list(ids)
         sql = self._SEGMENT_SELECT + ("WHERE " + " AND ".join(clauses) if clauses else "")
         sql += " ORDER BY s.document_id, s.unit, s.idx"
-        for r in self._x(sql, params):
+        for r in self._stream(sql, params):
             yield self._segment(r)
 
     def segment_roles(self, document_id: int) -> list[tuple[int, int, str]]:
@@ -1358,7 +1381,7 @@ class Store:
             + ("WHERE " + " AND ".join(clauses) if clauses else "")
             + f" ORDER BY {order_by}"
         )
-        for r in self._x(sql, params):
+        for r in self._stream(sql, params):
             seg = Segment(
                 id=r["segment_id"], document_id=r["document_id"], unit=r["unit"], idx=r["idx"], start=r["seg_start"],
                 end=r["seg_end"], text=r["text"], lemmas=r["lemmas"], document_name=r["document_name"],
@@ -1377,7 +1400,7 @@ class Store:
             "JOIN documents d ON d.id = s.document_id "
             f"WHERE c.source IN ({','.join('?' * len(sources))}) ORDER BY s.document_id, s.unit, s.idx, c.id"
         )
-        for r in self._x(sql, [unit, *sources]):
+        for r in self._stream(sql, [unit, *sources]):
             seg = Segment(
                 id=r["seg_id"], document_id=r["document_id"], unit=r["unit"], idx=r["idx"], start=r["seg_start"],
                 end=r["seg_end"], text=r["text"], lemmas=r["lemmas"], document_name=r["document_name"],
@@ -1417,7 +1440,7 @@ class Store:
     def iter_audit(self, limit: int | None = None) -> Iterator[AuditEntry]:
         """The audit log, newest first."""
         sql = "SELECT * FROM audit ORDER BY id DESC" + (f" LIMIT {int(limit)}" if limit else "")
-        for r in self._x(sql):
+        for r in self._stream(sql):
             yield AuditEntry(
                 id=r["id"], at=r["at"], actor=r["actor"], action=r["action"], coding_id=r["coding_id"],
                 segment_id=r["segment_id"], code_id=r["code_id"], detail=json.loads(r["detail"]),
@@ -1474,7 +1497,7 @@ class Store:
         if coders:
             sql += f" AND c.coder IN ({','.join('?' * len(coders))})"
             params += list(coders)
-        for r in self._x(sql + " ORDER BY s.id, c.id", params):
+        for r in self._stream(sql + " ORDER BY s.id, c.id", params):
             yield r[0], r[1], r[2], json.loads(r[3])
 
     def segment_counts(self, unit: str | None = None) -> dict[int, int]:
@@ -1535,7 +1558,7 @@ class Store:
         cols = "".join(f", {e}" for e in exprs)
         sql = f"SELECT DISTINCT {unit}{cols} FROM documents d {where} ORDER BY 1"
         k = len(fields)
-        for r in self._x(sql, [*ubinds, *binds, *params]):
+        for r in self._stream(sql, [*ubinds, *binds, *params]):
             yield r[0], tuple(r[1:1 + k])
 
     def coded_units(
@@ -1565,7 +1588,7 @@ class Store:
             sql += f" AND c.coder IN ({','.join('?' * len(coders))})"
             args += list(coders)
         k = len(fields)
-        for r in self._x(sql + " ORDER BY 1", args):
+        for r in self._stream(sql + " ORDER BY 1", args):
             yield r[0], r[1], tuple(r[2:2 + k]), r[2 + k]
 
     def count_coded_rows(self, kind: str | None = None) -> int:
@@ -1614,7 +1637,7 @@ class Store:
 
     def document_meta(self, kind: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
         where, params = self._doc_filters(kind=kind)
-        for r in self._x(f"SELECT d.id, d.meta FROM documents d {where} ORDER BY d.id", params):
+        for r in self._stream(f"SELECT d.id, d.meta FROM documents d {where} ORDER BY d.id", params):
             yield r[0], json.loads(r[1])
 
     # -- trained models (suggesters) ---------------------------------------------------
@@ -1697,7 +1720,7 @@ class Store:
         if min_score is not None:
             sql += " AND score >= ?"
             params.append(min_score)
-        for r in self._x(sql + " ORDER BY segment_id, code_id", params):
+        for r in self._stream(sql + " ORDER BY segment_id, code_id", params):
             yield r[0], r[1]
 
     def save_sample(self, name: str, seed: int, spec: dict[str, Any], segment_ids: Sequence[int]) -> None:
@@ -1752,7 +1775,7 @@ class Store:
             "SELECT segment_id, code_id, model_version, score FROM codings WHERE source = 'suggested' "
             f"AND score IS NOT NULL AND coder IN ({','.join('?' * len(coders))})"
         )
-        yield from ((r[0], r[1], r[2], r[3]) for r in self._x(sql, list(coders)))
+        yield from ((r[0], r[1], r[2], r[3]) for r in self._stream(sql, list(coders)))
 
     def group_scores(self, coder: str, code_id: str, model_version: str | None) -> list[tuple[int, float]]:
         """(segment_id, score) of one group's scored open suggestions (see `open_suggestion_groups`),

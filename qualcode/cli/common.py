@@ -152,6 +152,9 @@ def open_project(project: Path | None) -> Project:
     return find_project(project or ROOT_PROJECT or os.environ.get("QUALCODE_PROJECT") or None)
 
 
+TABLE_ROWS = 1000  # a screen table shows at most this many rows (rich lays out every row it holds)
+
+
 def emit(
     rows: Sequence[dict[str, Any]] | Iterable[dict[str, Any]],
     columns: Sequence[str],
@@ -163,17 +166,18 @@ def emit(
 ) -> None:
     """Print records as a rich table, CSV or JSON on stdout (`excel`: CSV with ';', decimal commas, a BOM).
 
+    `rows` may be an iterator: CSV and JSON are written as they come (a project's every document
+    or segment), and a table shows the first TABLE_ROWS with a line on stderr about the rest.
     `mask` (a pseudonymiser's `mask`) is applied to every text in CSV and JSON output, which
     leave the screen; the table is the researcher's own view.
     """
-    rows = list(rows)
     fmt = Format(fmt)
     if fmt is Format.json:
         if mask is not None:
             from qualcode.export.privacy import mask_data
 
-            rows = mask_data(mask, rows)
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+            rows = (mask_data(mask, r) for r in rows)
+        _emit_json(rows)
         return
     if fmt is Format.csv:
         same = mask or (lambda text: text)
@@ -183,17 +187,42 @@ def emit(
             delimiter=";" if excel else ",",
         )
         cell = _excel_cell if excel else _cell
+        if excel:
+            out.write("\ufeff")
         writer.writerow({c: csv_cell(same(c)) for c in columns})
-        for r in rows:
+        for n, r in enumerate(rows, 1):
             writer.writerow({k: csv_cell(same(cell(r.get(k)))) for k in columns})
-        typer.echo(("\ufeff" if excel else "") + out.getvalue(), nl=False)
+            if n % 2000 == 0:
+                typer.echo(out.getvalue(), nl=False)
+                out.seek(0)
+                out.truncate()
+        typer.echo(out.getvalue(), nl=False)
         return
     table = Table(title=title, show_lines=False)
     for c in columns:
         table.add_column(_((headers or {}).get(c, c)), overflow="fold")  # csv/json keep the keys
-    for r in rows:
-        table.add_row(*(_table_cell(r.get(c)) for c in columns))
+    total = 0
+    for total, r in enumerate(rows, 1):
+        if total <= TABLE_ROWS:
+            table.add_row(*(_table_cell(r.get(c)) for c in columns))
     console.print(table)
+    if total > TABLE_ROWS:
+        err_console.print(_("The table shows the first {shown} of {total} rows: --format csv or json lists them all.").format(
+            shown=TABLE_ROWS, total=total))
+
+
+def _emit_json(rows: Iterable[Any]) -> None:
+    """A JSON array as json.dumps(list, indent=2) writes it, written 2,000 elements at a time."""
+    encode = json.JSONEncoder(ensure_ascii=False, indent=2, default=str).encode
+    piece: list[str] = []
+    first = True
+    for r in rows:
+        piece.append(("[\n  " if first else ",\n  ") + encode(r).replace("\n", "\n  "))
+        first = False
+        if len(piece) == 2000:
+            typer.echo("".join(piece), nl=False)
+            piece.clear()
+    typer.echo("".join(piece) + ("[]" if first else "\n]"))
 
 
 def export_mask(project: Any, fmt: Format | str) -> Callable[[str], str] | None:

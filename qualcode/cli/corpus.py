@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -195,11 +196,9 @@ def list_documents(
 ) -> None:
     """List documents with their metadata."""
     with open_project(project) as p:
-        rows = [
-            {"id": d.id, "name": d.name, "kind": d.kind, "chars": len(d.text), "meta": d.meta}
-            for d in p.store.iter_documents(kind=kind, meta=parse_meta(meta))
-        ]
-    emit(rows, ["id", "name", "kind", "chars", "meta"], fmt)
+        rows = ({"id": d.id, "name": d.name, "kind": d.kind, "chars": len(d.text), "meta": d.meta}
+                for d in p.store.iter_documents(kind=kind, meta=parse_meta(meta)))
+        emit(rows, ["id", "name", "kind", "chars", "meta"], fmt)  # as they are read
 
 
 @corpus_app.command("show")
@@ -230,13 +229,10 @@ def list_segments(
 ) -> None:
     """List segments (id, document, unit, offsets, text) to code by id."""
     with open_project(project) as p:
-        rows = []
-        for s in p.store.iter_segments(unit=unit, document=document, meta=parse_meta(meta), uncoded=uncoded):
-            rows.append({"id": s.id, "document": s.document_name, "unit": s.unit, "start": s.start, "end": s.end,
-                         "text": s.text})
-            if limit and len(rows) >= limit:
-                break
-    emit(rows, ["id", "document", "unit", "start", "end", "text"], fmt)
+        segments = p.store.iter_segments(unit=unit, document=document, meta=parse_meta(meta), uncoded=uncoded)
+        rows = ({"id": s.id, "document": s.document_name, "unit": s.unit, "start": s.start, "end": s.end,
+                 "text": s.text} for s in itertools.islice(segments, limit or None))
+        emit(rows, ["id", "document", "unit", "start", "end", "text"], fmt)  # as they are read
 
 
 @corpus_app.command("segment")

@@ -12,7 +12,7 @@ import codecs
 import csv
 import itertools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -359,10 +359,12 @@ def iter_table_rows(
         header = [h.lstrip("\ufeff").strip() for h in head[at][1]]
         _check_header(header, path)
         line = head[at][0]
+        extra, header = _export_headings(header, [r for _n, r in head[at + 1:]], path,
+                                         lambda k: head[at + k][0])
         width = len(header)
 
         def numbered() -> Iterator[tuple[int, list[str]]]:
-            yield from head[at + 1:]
+            yield from head[at + 1 + extra:]
             for row in reader:
                 yield reader.line_num, row
 
@@ -423,6 +425,51 @@ def _header_index(rows: list[list[str]], want: Sequence[str] = ()) -> int:
     return i
 
 
+_IMPORT_ID = re.compile(r'\{\s*"ImportId"\s*:\s*"[^"]*"(\s*,\s*"[^"]+"\s*:\s*"[^"]*")*\s*\}')
+_MONKEY_ANSWERS = {"response", "open-ended response", "svar", "öppet svar", "fritextsvar"}
+
+
+def _export_headings(
+    header: list[str], below: Sequence[Sequence[str]], path: Path, line: Callable[[int], int],
+) -> tuple[int, list[str]]:
+    """How many rows under the column names are a survey tool's further headings, and the column
+    names to use. Qualtrics writes the question texts and a row of {"ImportId": …} under its short
+    names (both skipped); SurveyMonkey writes each answer option under its question, the question
+    only over the first (an option's column is named "question – option"; "Response" and
+    "Open-Ended Response" keep the question's name). Other files: (0, header). `line(k)`: the
+    file's line of the k-th row under the column names."""
+    import warnings
+
+    from qualcode.core.errors import QualcodeWarning
+
+    def filled(row: Sequence[str]) -> list[str]:
+        return [c.strip() for c in row if c.strip()]
+
+    tool, extra = "", 0
+    for i, row in enumerate(below[:2]):
+        if filled(row) and all(_IMPORT_ID.fullmatch(c) for c in filled(row)):
+            tool, extra = "Qualtrics", i + 1
+            break
+    if not tool and below and any(c.strip().lower() in _MONKEY_ANSWERS for c in below[0]) \
+            and any(h.lower() in ("respondent id", "respondent-id") for h in header):
+        tool, extra = "SurveyMonkey", 1
+        question, names = "", []
+        for i, h in enumerate(header):
+            question = h or question
+            option = below[0][i].strip() if i < len(below[0]) else ""
+            names.append(h if not option or option.lower() in _MONKEY_ANSWERS or not question
+                         else f"{question} – {option}")
+        header = names
+        _check_header(header, path)
+    if tool:
+        warnings.warn(QualcodeWarning(
+            _("'{path}': an export from {tool}: its headings under the column names (through line {line}) were skipped, not read as answers").format(
+                path=path, tool=tool, line=line(extra)),
+            value=str(path),
+        ), stacklevel=3)
+    return extra, header
+
+
 def _width(row: Sequence[str]) -> int:
     return max((i + 1 for i, c in enumerate(row) if c.strip()), default=0)
 
@@ -474,8 +521,8 @@ def _iter_xlsx(path: Path, sheet: str | None, want: Sequence[str] = ()) -> Itera
         at = _header_index(head, want)
         if at:
             _warn_preamble(path, at + 1, head[:at])
-        header = [h.strip() for h in head[at]]
-        rows = itertools.chain(head[at + 1:], rows)
+        extra, header = _export_headings([h.strip() for h in head[at]], head[at + 1:], path, lambda k: at + 1 + k)
+        rows = itertools.chain(head[at + 1 + extra:], rows)
         while header and not header[-1]:
             header.pop()
         _check_header(header, path)

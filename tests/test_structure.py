@@ -109,6 +109,44 @@ def test_docx_heading_styles_are_headings(tmp_path):
     assert segs[3].section.startswith("Resultat i korthet")  # a heading style counts, however long
 
 
+def test_a_word_form_keeps_its_tables_where_they_stand(tmp_path):
+    """A form in Word tables: each question and answer where it stands (not after the whole
+    text), a long answer cell as its own paragraphs under its question, a row of short cells as
+    one line, a merged cell once."""
+    import docx
+
+    from qualcode.ingest.readers import read_docx_text
+    from qualcode.ingest.service import import_notes
+
+    answer = ("Vi gör en enkät varje halvår och går igenom svaren på arbetsplatsträffen, och klienterna "
+              "kan lämna synpunkter direkt till sin handläggare.")
+    d = docx.Document()
+    d.add_heading("Klienternas synpunkter", level=1)
+    d.add_paragraph("Enheten har arbetat med detta sedan 2015.")
+    table = d.add_table(rows=3, cols=2)
+    table.cell(0, 0).text = "1. Beskriv hur ni tar tillvara klienternas synpunkter:"
+    table.cell(0, 1).text = answer
+    table.cell(1, 0).text, table.cell(1, 1).text = "Antal svar", "112"
+    box = table.cell(2, 0).merge(table.cell(2, 1))
+    box.text = "Sammanfattning av arbetet under året som gick, i en ruta som spänner över hela raden."
+    box.add_paragraph("Ett andra stycke i samma ruta.")
+    d.add_heading("Arbetsmiljö", level=1)
+    d.add_paragraph("Slutord efter tabellen.")
+    d.save(tmp_path / "form.docx")
+    assert read_docx_text(tmp_path / "form.docx").split("\n\n") == [
+        "# Klienternas synpunkter", "Enheten har arbetat med detta sedan 2015.",
+        "1. Beskriv hur ni tar tillvara klienternas synpunkter:", answer, "Antal svar | 112",
+        "Sammanfattning av arbetet under året som gick, i en ruta som spänner över hela raden.",
+        "Ett andra stycke i samma ruta.", "# Arbetsmiljö", "Slutord efter tabellen.",
+    ]
+    p = _import(tmp_path, name="x.md", text="Tom rad.")
+    import_notes(p, [tmp_path / "form.docx"])
+    segs = [s for s in p.store.iter_segments() if s.document_name == "form.docx"]
+    assert [s.role for s in segs[:4]] == ["heading", None, "prompt", None]
+    assert segs[3].text == answer and "Beskriv hur ni tar tillvara" in (segs[3].section or "")
+    assert segs[-1].section == "Arbetsmiljö"
+
+
 def test_headings_are_not_coded_and_sections_are_evidence(tmp_path):
     from qualcode.suggest.file_mode import suggest_file
 

@@ -224,13 +224,46 @@ def read_docx_text(path: Path) -> str:
         raise InputError(
             _("could not read '{path}' as a Word file (.docx): the file is damaged or not a docx ({name}) — open it in Word and save it as .docx again").format(path=path, name=type(exc).__name__)
         ) from None
-    parts = [_docx_paragraph(p) for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            cells = [c.text.strip() for c in row.cells if c.text.strip()]
-            if cells:
-                parts.append(" | ".join(dict.fromkeys(cells)))
+    from docx.table import Table
+
+    parts: list[str] = []
+    for block in document.iter_inner_content():  # paragraphs and tables in the order they stand
+        if isinstance(block, Table):
+            parts += _docx_table(block)
+        else:
+            parts.append(_docx_paragraph(block))
     return "\n\n".join(p for p in parts if p)
+
+
+_SHORT_CELL = 12  # words: a row of cells this short is one line ("Antal | 2016 | 2017")
+
+
+def _docx_table(table: Any) -> list[str]:
+    """A table's text, row by row: a row of short cells as one line joined by " | "; otherwise each
+    cell's paragraphs on their own (a form's question in one cell and the answer in the next, or an
+    answer box of several paragraphs), so that an answer is a paragraph and a prompt is a prompt.
+    A cell merged over several columns counts once; tables inside a cell are read in place."""
+    from docx.table import Table
+
+    parts: list[str] = []
+    for row in table.rows:
+        cells: list[Any] = []
+        for cell in row.cells:
+            if not any(cell._tc is c._tc for c in cells):
+                cells.append(cell)
+        texts = [c.text.strip() for c in cells]
+        if not any(texts):
+            continue
+        if all(len(t.split()) <= _SHORT_CELL and "\n" not in t for t in texts):
+            parts.append(" | ".join(dict.fromkeys(t for t in texts if t)))
+            continue
+        for cell in cells:
+            for block in cell.iter_inner_content():
+                if isinstance(block, Table):
+                    parts += _docx_table(block)
+                else:
+                    parts.append(_docx_paragraph(block))
+    return parts
 
 
 def _docx_paragraph(paragraph: Any) -> str:

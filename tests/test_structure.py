@@ -147,6 +147,39 @@ def test_a_word_form_keeps_its_tables_where_they_stand(tmp_path):
     assert segs[-1].section == "Arbetsmiljö"
 
 
+def test_word_text_is_what_word_shows(tmp_path):
+    """Tracked insertions, content controls (a form's fields, as blocks and inside a paragraph),
+    hyperlinks and a text box once; not deleted text, field codes or the text box's fallback copy."""
+    import docx
+    from docx.oxml import parse_xml
+
+    from qualcode.ingest.readers import read_docx_text
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    mc = 'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+    d = docx.Document()
+    p = d.add_paragraph("Vi har fått ")
+    p._p.append(parse_xml(f'<w:ins {w} w:id="1" w:author="A"><w:r><w:t xml:space="preserve">mycket bättre </w:t></w:r></w:ins>'))
+    p._p.append(parse_xml(f'<w:del {w} w:id="2" w:author="A"><w:r><w:delText>sämre </w:delText></w:r></w:del>'))
+    p.add_run("lokaler.")
+    p._p.append(parse_xml(f'<w:hyperlink {w}><w:r><w:t xml:space="preserve"> Se bilagan.</w:t></w:r></w:hyperlink>'))
+    d.element.body.insert(1, parse_xml(
+        f'<w:sdt {w}><w:sdtContent><w:p><w:r><w:t>Svaret i formulärets fält.</w:t></w:r></w:p></w:sdtContent></w:sdt>'))
+    q = d.add_paragraph("Enhet: ")
+    q._p.append(parse_xml(f'<w:sdt {w}><w:sdtContent><w:r><w:t>Farsta</w:t></w:r></w:sdtContent></w:sdt>'))
+    q._p.append(parse_xml(f'<w:r {w}><w:instrText> PAGE </w:instrText></w:r>'))
+    box = d.add_paragraph("Ruta:")
+    box._p.append(parse_xml(
+        f'<w:r {w} {mc}><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><w:txbxContent><w:p><w:r>'
+        '<w:t>I rutan.</w:t></w:r></w:p></w:txbxContent></w:drawing></mc:Choice><mc:Fallback><w:pict><w:txbxContent>'
+        '<w:p><w:r><w:t>I rutan.</w:t></w:r></w:p></w:txbxContent></w:pict></mc:Fallback></mc:AlternateContent></w:r>'))
+    d.save(tmp_path / "t.docx")
+    assert read_docx_text(tmp_path / "t.docx").split("\n\n") == [
+        "Vi har fått mycket bättre lokaler. Se bilagan.", "Svaret i formulärets fält.", "Enhet: Farsta",
+        "Ruta:\nI rutan.",
+    ]
+
+
 def test_headings_are_not_coded_and_sections_are_evidence(tmp_path):
     from qualcode.suggest.file_mode import suggest_file
 

@@ -224,18 +224,58 @@ def read_docx_text(path: Path) -> str:
         raise InputError(
             _("could not read '{path}' as a Word file (.docx): the file is damaged or not a docx ({name}) — open it in Word and save it as .docx again").format(path=path, name=type(exc).__name__)
         ) from None
+    return "\n\n".join(p for p in _docx_blocks(document.element.body, document) if p)
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_SHORT_CELL = 12  # words: a row of cells this short is one line ("Antal | 2016 | 2017")
+
+
+def _docx_blocks(container: Any, parent: Any) -> list[str]:
+    """The paragraphs of a body or table cell in the order they stand: paragraphs, tables (see
+    `_docx_table`) and content controls (a form's answer fields, w:sdt) read in place."""
     from docx.table import Table
+    from docx.text.paragraph import Paragraph
 
     parts: list[str] = []
-    for block in document.iter_inner_content():  # paragraphs and tables in the order they stand
-        if isinstance(block, Table):
-            parts += _docx_table(block)
+    for child in container.iterchildren():
+        if child.tag == _W + "p":
+            parts.append(_docx_paragraph(Paragraph(child, parent)))
+        elif child.tag == _W + "tbl":
+            parts += _docx_table(Table(child, parent))
+        elif child.tag == _W + "sdt":
+            content = child.find(_W + "sdtContent")
+            if content is not None:
+                parts += _docx_blocks(content, parent)
+    return parts
+
+
+def _docx_text(element: Any) -> str:
+    """The text Word shows in a paragraph: its runs, tracked insertions, fields' results, content
+    controls, hyperlinks and text boxes included; deleted text (w:delText), field codes
+    (w:instrText) and a drawing's fallback copy of its text box (mc:Fallback) not."""
+    return "".join(_docx_runs(element))
+
+
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
+def _docx_runs(element: Any) -> Iterator[str]:
+    for child in element.iterchildren():
+        tag = child.tag
+        if not isinstance(tag, str) or tag == _MC_FALLBACK:
+            continue
+        if tag == _W + "t":
+            yield child.text or ""
+        elif tag == _W + "tab":
+            yield "\t"
+        elif tag in (_W + "br", _W + "cr"):
+            yield "\n"
+        elif tag == _W + "p":  # a paragraph of a text box inside this one
+            yield "\n"
+            yield from _docx_runs(child)
         else:
-            parts.append(_docx_paragraph(block))
-    return "\n\n".join(p for p in parts if p)
-
-
-_SHORT_CELL = 12  # words: a row of cells this short is one line ("Antal | 2016 | 2017")
+            yield from _docx_runs(child)
 
 
 def _docx_table(table: Any) -> list[str]:
@@ -243,32 +283,26 @@ def _docx_table(table: Any) -> list[str]:
     cell's paragraphs on their own (a form's question in one cell and the answer in the next, or an
     answer box of several paragraphs), so that an answer is a paragraph and a prompt is a prompt.
     A cell merged over several columns counts once; tables inside a cell are read in place."""
-    from docx.table import Table
-
     parts: list[str] = []
     for row in table.rows:
         cells: list[Any] = []
         for cell in row.cells:
             if not any(cell._tc is c._tc for c in cells):
                 cells.append(cell)
-        texts = [c.text.strip() for c in cells]
+        texts = ["\n".join(_docx_text(p) for p in c._tc.iter(_W + "p")).strip() for c in cells]
         if not any(texts):
             continue
         if all(len(t.split()) <= _SHORT_CELL and "\n" not in t for t in texts):
             parts.append(" | ".join(dict.fromkeys(t for t in texts if t)))
             continue
         for cell in cells:
-            for block in cell.iter_inner_content():
-                if isinstance(block, Table):
-                    parts += _docx_table(block)
-                else:
-                    parts.append(_docx_paragraph(block))
+            parts += _docx_blocks(cell._tc, cell)
     return parts
 
 
 def _docx_paragraph(paragraph: Any) -> str:
     """A paragraph's text; in a heading style (Heading 1–6, Rubrik 1–6, Title) as a Markdown heading."""
-    text = paragraph.text.strip()
+    text = _docx_text(paragraph._p).strip()
     name = (paragraph.style.name if paragraph.style is not None else "") or ""
     match = re.match(r"(?:heading|rubrik)\s*(\d)$", name.strip(), re.I)
     level = int(match.group(1)) if match else (1 if name.strip().lower() in ("title", "rubrik") else 0)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from qualcode.core.errors import Hint, InputError
 from qualcode.core.csv_dialect import sniff_delimiter
 from qualcode.core.records import DocumentIn
-from qualcode.core.i18n import _
+from qualcode.core.i18n import N_, _
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,6 +55,14 @@ def _check_not_binary(path: Path, head: bytes) -> None:
         raise InputError(_("'{path}' is an Excel or Word file (.xlsx/.docx), not text — give it its right name ending (.xlsx or .docx) and import it again").format(path=path), value=str(path))
     if head.startswith(_OLE):
         raise InputError(_("'{path}' is an old Excel or Word file (.xls/.doc), not text — open it and save it as .xlsx, .docx or CSV (UTF-8)").format(path=path), value=str(path))
+    if head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"%PDF-"):
+        raise InputError(_("'{path}' is a PDF file, not text — {fix}").format(path=path, fix=_(_PDF_FIX)), value=str(path))
+    if head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"{\\rtf"):
+        raise InputError(_("'{path}' is an RTF file, not plain text — {fix}").format(path=path, fix=_(_WORD_FIX)), value=str(path))
+
+
+_PDF_FIX = N_("open it in Word (which converts a PDF) and save it as .docx, or copy its text into a .txt file")
+_WORD_FIX = N_("open it in Word or LibreOffice and save it as .docx")
 
 
 def detect_encoding(path: Path) -> str:
@@ -345,11 +353,18 @@ def read_note(
         text = read_docx_text(path)
     elif suffix in (".txt", ".md", ".markdown"):
         front, text = split_front_matter(read_text(path, encoding), str(path))
+    elif suffix == ".pdf":
+        raise InputError(_("'{name}': a PDF file cannot be read as notes — {fix}").format(name=path.name, fix=_(_PDF_FIX)),
+                         value=suffix, valid=(".txt", ".md", ".docx"))
+    elif suffix in (".doc", ".rtf", ".odt", ".pages", ".wpd"):
+        raise InputError(_("'{name}': {suffix} files cannot be read as notes — {fix}").format(
+            name=path.name, suffix=suffix, fix=_(_WORD_FIX)), value=suffix, valid=(".txt", ".md", ".docx"))
     else:
+        survey = suffix in (".csv", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods")
         raise InputError(
             _("'{name}': unknown file type '{suffix}' for notes — use .txt, .md or .docx").format(name=path.name, suffix=suffix),
             value=suffix, valid=(".txt", ".md", ".docx"),
-            hint=Hint(_("survey data is imported as a survey"), command=("import", "survey", path.name)),
+            hint=Hint(_("survey data is imported as a survey"), command=("import", "survey", path.name)) if survey else None,
         )
     text = text.strip("\n")
     if not text.strip():

@@ -399,3 +399,15 @@ def test_large_reads_stream_from_the_server(new_store, monkeypatch):
         left.close()  # a read left half way closes its cursor
         assert open_cursors() == 0
         assert list(d.name for d in store.iter_documents()) == [f"d{n}" for n in range(10)]
+
+
+def test_a_failed_transaction_during_a_streamed_read_keeps_its_own_error(new_store):
+    """A read inside a transaction that fails: the failure comes out, not the cursor's closing."""
+    store = new_store
+    with store.transaction():
+        _doc(store)
+    with pytest.raises(DBAPIError):
+        with store.transaction():
+            for _seg in store.iter_segments():
+                store._x("INSERT INTO nonexistent_table VALUES (1)")
+    assert [s.text for s in store.iter_segments()] == ["Hej på dig."]

@@ -208,7 +208,7 @@ class Store:
                 raise DBAPIError.instance(sql, None, exc, self._driver_error, hide_parameters=True) from exc
             yield from cur
         finally:
-            cur.close()
+            cur.close()  # psycopg skips the CLOSE when a failed transaction took the cursor (tested)
 
     def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
         """Run one statement for each row (executemany); the number of rows changed."""

@@ -136,6 +136,26 @@ def test_docx_breakdown_cells_are_suppressed(built):
     assert rows["Administrativt stöd till socialsekreterare och biståndshandläggare"] == ["*", "0", "0", "*"]
 
 
+def test_breakdown_bases_and_linked_tables_hide_together(built):
+    """Page 1 says 15 notes: Hässelby-Vällingby's base of 2 hidden alone would be 15 − 7 − 6. The
+    documents and coded segments per district hide the same cells (one bounds the other)."""
+    _, out = built
+    md = (out / "rapport.md").read_text(encoding="utf-8")
+    assert "Underlag per stadsdel: Bromma: 7, Farsta: \\*, Hässelby-Vällingby: \\*." in md
+    from docx import Document
+
+    doc = Document(str(out / "rapport.docx"))
+    by_title = {}
+    for t in doc.tables[1:]:
+        header = [c.text for c in t.rows[0].cells]
+        by_title.setdefault(tuple(header), []).append(
+            [[c.text == "*" for c in r.cells[1:-1]] for r in t.rows[1:]])
+    linked = [tabs for tabs in by_title.values() if len(tabs) >= 2]
+    assert linked
+    for tabs in linked:
+        assert all(t == tabs[0] for t in tabs), "the linked tables hide different cells"
+
+
 def test_no_personal_data_and_no_uncoded_text_in_any_export(built):
     _, out = built
     xml = _docx_xml(out / "rapport.docx")
@@ -366,3 +386,16 @@ def test_layout_sizes_columns_from_content_and_abbreviates_only_when_needed():
         assert width >= longest_word(header, widest.font, True) + CELL_PADDING - 0.01
     assert len(set(widest.headers)) == len(widest.headers) and widest.headers[-1] == "Totalt"
     assert dict(widest.legend)["Skär."] == "Skärholmen"
+
+
+def test_quote_sources_never_name_a_small_group(built):
+    """Three notes per grupp and two from Hässelby-Vällingby: a quote names neither; Bromma (7
+    notes) and a term (7 or 8) are named as long as the combination has five notes."""
+    _, out = built
+    md = (out / "rapport.md").read_text(encoding="utf-8")
+    sources = [line for line in md.splitlines() if line.startswith("> — ")]
+    assert sources
+    assert not any("grupp:" in s or "Hässelby" in s for s in sources)
+    assert any("stadsdel: Bromma" in s for s in sources)
+    for s in sources:  # Bromma has 7 notes, but Bromma in one term 3 or 4: never both
+        assert not ("stadsdel: Bromma" in s and "termin:" in s), s

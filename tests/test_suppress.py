@@ -159,3 +159,28 @@ def test_hidden_zeros_are_not_given_away_by_their_total():
     # Two hidden zeros beside a shown total of 9 = 0 + 0 + 9 would show they are both 0.
     t = suppress([[0, 0, 9]], row_totals=True, col_totals=False, suppress_zeros=True)
     assert t.body() == [[STAR, STAR, STAR]] and t.row_total(0) == 9
+
+
+def test_linked_tables_hide_the_same_cells():
+    """Documents and coded segments per code and group, published together: 4 documents hidden
+    beside 5 coded segments shown would be 4 or 5, and with the row total 10 it is 4, the other 6."""
+    from qualcode.analysis.suppression import suppress_linked
+
+    docs = [[4, 0, 6], [12, 7, 9]]
+    segs = [[5, 0, 6], [14, 8, 9]]
+    alone = suppress(segs, row_totals=True, col_totals=False)
+    assert alone.show(0, 0) == 5  # on its own the segments table hides nothing
+    d, s = suppress_linked([docs, segs], row_totals=True, col_totals=False)
+    assert d.body()[0] == [STAR, 0, STAR] and d.row_total(0) == 10
+    assert s.body()[0] == [STAR, 0, STAR] and s.row_total(0) == 11
+    assert d.body()[1] == [12, 7, 9] and s.body()[1] == [14, 8, 9]
+    for t in (d, s):  # every line still has zero or at least two hidden entries
+        for i in range(2):
+            assert sum(1 for v in t.body()[i] if v == STAR) != 1
+
+
+def test_a_hidden_base_does_not_follow_from_the_total():
+    """Groups' bases (documents per district) add up to the total on page 1."""
+    assert suppress_column([8, 1, 8]) == [8, STAR, 8]
+    assert suppress_column([8, 1, 8], total=True) == [STAR, STAR, 8]
+    assert suppress_column([8, 1, 8], total=True, hide=[2]) == [8, STAR, STAR]

@@ -25,7 +25,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from qualcode.core.errors import Hint, InputError
@@ -86,11 +86,14 @@ def suppress(
     row_totals: bool = True,
     col_totals: bool = True,
     suppress_zeros: bool = False,
+    hide: Iterable[tuple[int, int]] = (),
 ) -> SuppressedTable:
     """Suppress small counts in `cells` (rows × columns of non-negative ints) and protect them.
 
     `row_totals` / `col_totals`: whether the published table shows row sums / column sums (then
     those lines are additive and open to subtraction). `min_cell` 0 or 1 turns suppression off.
+    `hide`: further positions to hide from the start (cells hidden in a linked table, see
+    `suppress_linked`); they are protected like small counts.
     """
     rows = [list(r) for r in cells]
     n_rows = len(rows)
@@ -111,7 +114,7 @@ def suppress(
     shown = _shown_positions(n_rows, n_cols, row_totals, col_totals)
     lo = 0 if suppress_zeros else 1
     primary = {p for p in shown if lo <= grid[p[0]][p[1]] < min_cell}
-    hidden = set(primary)
+    hidden = set(primary) | (set(hide) & shown)
     lines = _lines(n_rows, n_cols, row_totals, col_totals)
     while True:
         _complete_lines(grid, hidden, lines, n_rows, n_cols)
@@ -148,13 +151,40 @@ def suppress(
     )
 
 
-def suppress_column(counts: Sequence[int], *, min_cell: int = DEFAULT_MIN_CELL, total: bool = False) -> list[int | str]:
+def suppress_column(
+    counts: Sequence[int], *, min_cell: int = DEFAULT_MIN_CELL, total: bool = False, hide: Iterable[int] = (),
+) -> list[int | str]:
     """One column of counts (e.g. per code, not additive): small counts become '*'.
 
     With `total=True` the counts are parts of a shown sum and get complementary suppression.
+    `hide`: indexes to hide as well (hidden in a linked column).
     """
-    t = suppress([[c] for c in counts], min_cell=min_cell, row_totals=False, col_totals=total)
+    t = suppress([[c] for c in counts], min_cell=min_cell, row_totals=False, col_totals=total,
+                 hide=((i, 0) for i in hide))
     return [t.show(i, 0) for i in range(len(counts))]
+
+
+def suppress_linked(
+    tables: Sequence[Sequence[Sequence[int]]], *, min_cell: int = DEFAULT_MIN_CELL,
+    row_totals: bool = True, col_totals: bool = True, suppress_zeros: bool = False,
+) -> list[SuppressedTable]:
+    """Suppress tables of the same shape that count the same cells in different units
+    (documents, respondents and coded segments per code and district) and are published together.
+
+    One unit bounds another in each cell (a district's documents with a code are at most its coded
+    segments with it), so a cell hidden in one table but shown in another narrows what the hidden
+    one can be: 4 documents hidden beside 5 coded segments shown is 4 or 5. Every body cell hidden
+    in one table is hidden in all of them, and their complements are chosen again, until no table
+    hides a cell another shows.
+    """
+    hide: set[tuple[int, int]] = set()
+    while True:
+        out = [suppress(t, min_cell=min_cell, row_totals=row_totals, col_totals=col_totals,
+                        suppress_zeros=suppress_zeros, hide=hide) for t in tables]
+        body = {p for t in out for p in t.hidden if p[0] < t.n_rows and p[1] < t.n_cols}
+        if body <= hide:
+            return out
+        hide |= body
 
 
 # --- internals ------------------------------------------------------------------------------------

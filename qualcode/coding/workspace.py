@@ -773,7 +773,8 @@ def count_table(project: Project, by: Sequence[str] = (), unit: str = "document"
         for i, c in enumerate(codes):
             rows.append(CountRow(c, counts.labels[c], counts.depth[c],
                                  tuple(sup.show(i, j) for j in range(len(groups))), sup.row_total(i)))
-        bases = tuple(suppress_column([counts.table.bases[g] for g in groups], min_cell=min_cell))
+        # the bases add up to the total of the unit: a hidden one must not follow from the others
+        bases = tuple(suppress_column([counts.table.bases[g] for g in groups], min_cell=min_cell, total=True))
     else:
         rows = [CountRow(c, counts.labels[c], counts.depth[c], (), totals[i]) for i, c in enumerate(codes)]
         bases = ()

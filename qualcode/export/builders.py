@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qualcode.analysis.suppression import STAR, suppress, suppress_column
+from qualcode.analysis.suppression import STAR, SuppressedTable, suppress, suppress_column, suppress_linked
 from qualcode.analysis.tally import TOTAL, format_number
 from qualcode.core.errors import Hint, InputError
 from qualcode.core.ordering import natural_order, term
@@ -104,8 +104,7 @@ def build_report(
 
     parts: list[TablePart] = []
     for f in by:
-        tables = [_breakdown_table(project, f, unit, codes, kind, min_cell, mask, chart_dir, docs)
-                  for unit in ("document", "respondent", "segment")]
+        tables = _breakdown_tables(project, f, codes, kind, min_cell, mask, chart_dir, docs)
         parts.append(TablePart(f"per-{_slug(f)}", _("Broken down by {field}").format(field=f), "", tuple(tables)))
     parts.extend(questionnaire_parts(project, min_cell, by=by, mask=mask, questions=question_texts))
     parts.extend(extra_parts)
@@ -116,7 +115,7 @@ def build_report(
         summary = None
 
     leaves = [c for c in rows if not cb.get(c).is_group]
-    quote_map = _quotes(project, leaves, quotes, by, mask)
+    quote_map = _quotes(project, leaves, quotes, by, mask, min_cell, docs)
     sections = _sections(project, rows, shown, quote_map)
     name = mask.mask(str(project.config.get("name") or project.root.name))
     draft = Report(_("Theme summary: {name}").format(name=name), (), summary, tuple(sections), tuple(kept_parts),
@@ -183,32 +182,63 @@ def _summary_table(
 # -- breakdowns by a metadata field -------------------------------------------------------
 
 
-def _breakdown_table(
-    project: Project, f: str, unit: str, codes: Sequence[str] | None, kind: str | None,
+def _breakdown_tables(
+    project: Project, f: str, codes: Sequence[str] | None, kind: str | None,
     min_cell: int, mask: Pseudonymiser, chart_dir: Path, docs: Documents | None = None,
-) -> ReportTable:
+) -> list[ReportTable]:
+    """Documents, respondents and coded segments per code and value of `f`, suppressed together.
+
+    The three are published side by side and bound each other cell by cell (a district's
+    documents with a code are at most its coded segments with it; its respondents at most its
+    documents), so a cell hidden in one is hidden in all three (`suppress_linked`), and so is
+    a group's base: the bases of each unit add up to the total on page 1.
+    """
     from qualcode.analysis.code_counts import code_counts
+
+    units = ("document", "respondent", "segment")
+    results = {unit: code_counts(project, by=(f,), unit=unit, codes=codes, kind=kind, documents=docs) for unit in units}
+    first = results["document"].table
+    rows, groups = list(first.categories), list(first.groups)
+    linked = [u for u in units if list(results[u].table.categories) == rows and list(results[u].table.groups) == groups]
+    # Each unit belongs to one value of the field, so a row's cells add up to its shown total.
+    cells = {u: [[results[u].table.count(c, g) for g in results[u].table.groups] for c in results[u].table.categories]
+             for u in units}
+    sups = dict(zip(linked, suppress_linked([cells[u] for u in linked], min_cell=min_cell,
+                                            row_totals=True, col_totals=False)))
+    bases = dict(zip(linked, suppress_linked([[[results[u].table.bases[g]] for g in groups] for u in linked],
+                                             min_cell=min_cell, row_totals=False, col_totals=True)))
+    out = []
+    for unit in units:
+        table = results[unit].table
+        sup = sups.get(unit) or suppress(cells[unit], min_cell=min_cell, row_totals=True, col_totals=False)
+        unit_groups = list(table.groups)
+        if unit in bases:
+            shown_bases = [bases[unit].show(i, 0) for i in range(len(unit_groups))]
+        else:
+            shown_bases = suppress_column([table.bases[g] for g in unit_groups], min_cell=min_cell, total=True)
+        out.append(_breakdown_table(project, f, unit, results[unit], sup, shown_bases, mask, chart_dir, min_cell))
+    return out
+
+
+def _breakdown_table(
+    project: Project, f: str, unit: str, result: CodeCounts, sup: SuppressedTable, shown_bases: Sequence[int | str],
+    mask: Pseudonymiser, chart_dir: Path, min_cell: int,
+) -> ReportTable:
     from qualcode.export.charts import bar_chart
 
-    result = code_counts(project, by=(f,), unit=unit, codes=codes, kind=kind, documents=docs)
     table = result.table
     rows = list(table.categories)
     groups = list(table.groups)
-    cells = [[table.count(c, g) for g in groups] for c in rows]
-    # Each unit belongs to one value of the field, so a row's cells add up to its shown total.
-    sup = suppress(cells, min_cell=min_cell, row_totals=True, col_totals=False)
     out = [
         Row(label.label, (*[sup.show(i, j) for j in range(len(groups))], sup.row_total(i)), label.code, label.depth, label.kind)
         for i, label in enumerate(_label_rows(project, rows, result.depth))
     ]
-    # A group's base is a count too: a district with 3 respondents is a small cell.
-    shown_bases = suppress_column([table.bases[g] for g in groups], min_cell=min_cell)
     names = [mask.mask(result.group_name(g)) for g in groups]
     charts: tuple[ReportChart, ...] = ()
     if unit == "document":
         # How many documents each value has (the base of the breakdowns), in the table's order.
         title = _("Number of documents per {field}").format(field=f)
-        charts = (ReportChart(title, bar_chart(names, shown_bases, chart_dir / f"dokument-per-{_slug(f)}.png",
+        charts = (ReportChart(title, bar_chart(names, list(shown_bases), chart_dir / f"dokument-per-{_slug(f)}.png",
                                                title, _("Number of documents"), min_cell)),)
     bases = ", ".join(f"{g}: {_cell(b)}" for g, b in zip(names, shown_bases))
     return ReportTable(
@@ -389,7 +419,8 @@ def questionnaire_parts(
                 for i, (code, label) in enumerate(glabels)
             ]
             grows.append(Row(_("Total"), (*[gsup.col_total(j) for j in range(len(groups))], gsup.grand_total), kind="total"))
-            sizes = suppress_column([grouped.group_sizes[g] for g in groups], min_cell=min_cell)
+            # the groups' sizes add up to the respondents in the note of the table above
+            sizes = suppress_column([grouped.group_sizes[g] for g in groups], min_cell=min_cell, total=True)
             names = [mask.mask(grouped.group_name(g)) if mask else grouped.group_name(g) for g in groups]
             tables.append(ReportTable(
                 key=_slug(f"enkat-{s.name}-{f}"),
@@ -512,14 +543,22 @@ def _overview(
 
 
 def _quotes(
-    project: Project, leaves: list[str], n: int, by: tuple[str, ...], mask: Pseudonymiser
+    project: Project, leaves: list[str], n: int, by: tuple[str, ...], mask: Pseudonymiser,
+    min_cell: int = 0, docs: Documents | None = None,
 ) -> dict[str, tuple[ReportQuote, ...]]:
-    """Per code: flagged key quotes first, then manual codings, then accepted suggestions by score."""
+    """Per code: flagged key quotes first, then manual codings, then accepted suggestions by score.
+
+    A quote's source names its metadata (`stadsdel: Bromma, roll: handläggare`) only as far as the
+    group it names has at least `min_cell` respondents (of its kind: survey respondents, or the
+    notes themselves): the last field is left out until it does, so a quote never points at a
+    group that the tables hide as a small count.
+    """
     if n == 0 or not leaves:
         return {}
     store = project.store
     flagged = store.flagged_quotes()
     fields = tuple(dict.fromkeys([*by, *DEFAULT_SOURCE_FIELDS]))
+    group_size = _GroupSizes(project, docs)
     out: dict[str, tuple[ReportQuote, ...]] = {}
     texts: dict[int, str] = {}
     for code in leaves:
@@ -535,7 +574,11 @@ def _quotes(
             text = _trim(mask.mask(quote_text(texts.get(seg.document_id) or texts.setdefault(
                 seg.document_id, store.get_document(seg.document_id).text), coding.start, coding.end)))
             source_parts = [_(KIND_LABELS["survey" if "respondent" in seg.meta else "note"])]
-            source_parts += [f"{k}: {seg.meta[k]}" for k in fields if seg.meta.get(k) not in (None, "")]
+            named = [k for k in fields if seg.meta.get(k) not in (None, "")]
+            kind = "survey" if "respondent" in seg.meta else "note"
+            while named and min_cell > 1 and group_size(kind, tuple(named), seg.meta) < min_cell:
+                named.pop()
+            source_parts += [f"{k}: {seg.meta[k]}" for k in named]
             section = sections.get(seg.id, (None, None))[1]
             if section:
                 source_parts.append(_("section: {section}").format(section=section))
@@ -545,6 +588,34 @@ def _quotes(
             quotes.append(ReportQuote(code, text, source, seg.id in flagged, origin))
         out[code] = tuple(quotes)
     return out
+
+
+class _GroupSizes:
+    """Respondents per combination of metadata values, per kind (a note is its own respondent), each
+    combination's counts read once (one GROUP BY, never one row per document)."""
+
+    def __init__(self, project: Project, docs: Documents | None):
+        from qualcode.analysis.code_counts import Documents
+
+        self.store = project.store
+        self.docs = docs or Documents(project.store)
+        self._sizes: dict[tuple[str, tuple[str, ...]], dict[tuple[str, ...], int]] = {}
+
+    def __call__(self, kind: str, fields: tuple[str, ...], meta: Mapping[str, Any]) -> int:
+        from qualcode.analysis.code_counts import group_label
+
+        def label(raw: tuple[str | None, ...]) -> tuple[str, ...]:
+            return tuple(group_label(None if r is None else json.loads(r)) for r in raw)
+
+        key = (kind, fields)
+        if key not in self._sizes:
+            sizes: dict[tuple[str, ...], int] = {}
+            rows = (self.store.respondent_counts(fields, kind="survey") if kind == "survey"
+                    else ((raw, n) for k, raw, n, _segs in self.docs.sizes(fields, kind) if k == kind))
+            for raw, n in rows:
+                sizes[label(raw)] = sizes.get(label(raw), 0) + n
+            self._sizes[key] = sizes
+        return self._sizes[key].get(tuple(group_label(meta.get(f)) for f in fields), 0)
 
 
 def quote_text(text: str, start: int, end: int, context: int = QUOTE_CONTEXT_CHARS) -> str:

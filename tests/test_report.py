@@ -399,3 +399,31 @@ def test_quote_sources_never_name_a_small_group(built):
     assert any("stadsdel: Bromma" in s for s in sources)
     for s in sources:  # Bromma has 7 notes, but Bromma in one term 3 or 4: never both
         assert not ("stadsdel: Bromma" in s and "termin:" in s), s
+
+
+def test_a_table_too_wide_for_landscape_is_split_into_parts_that_fit():
+    """Notes and survey answers per district: 21 value columns do not fit abbreviated either; the
+    table is printed in parts, each with the label column, the last with the totals."""
+    from qualcode.export.model import ReportTable, Row
+    from qualcode.export.writers.word import USABLE, layout, split_wide
+
+    districts = ["Bromma", "Enskede-Årsta-Vantör", "Farsta", "Hägersten-Älvsjö", "Hässelby-Vällingby", "Kungsholmen",
+                 "Norrmalm", "Rinkeby-Kista", "Skarpnäck", "Skärholmen", "Spånga-Tensta"]
+    groups = [f"{k} / {d}" for k in ("anteckningar", "enkätsvar") for d in districts][:21]
+    rows = tuple(Row(f"Kod {i}", (*range(i, i + 21), 1000 + i), f"P{i:02d}", 1) for i in range(5))
+    t = ReportTable("dokument-stadsdel", "Dokument per stadsdel", "Tema och kod", (*groups, "Totalt"), rows,
+                    note="Underlag …", total_columns=1)
+    assert sum(layout(t).widths) > USABLE["landscape"] + 0.01  # on one page it runs off the edge
+    parts = split_wide(t)
+    assert len(parts) >= 2
+    assert [c for p in parts for c in p.columns] == list(t.columns)
+    for i, r in enumerate(t.rows):
+        assert [v for p in parts for v in p.rows[i].values] == list(r.values)
+        assert all(p.rows[i].label == r.label for p in parts)
+    assert [p.total_columns for p in parts] == [0] * (len(parts) - 1) + [1]
+    assert parts[0].note == "Underlag …" and all(p.note == "" for p in parts[1:])
+    assert parts[0].title.startswith("Dokument per stadsdel (del 1 av ")
+    for p in parts:
+        assert sum(layout(p).widths) <= USABLE["landscape"] + 0.01
+    narrow = ReportTable("t", "t", "Tema och kod", ("Bromma", "Totalt"), (Row("a", (1, 1)),), total_columns=1)
+    assert split_wide(narrow) == [narrow]

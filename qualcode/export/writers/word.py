@@ -2,7 +2,8 @@
 
 Columns are sized from their content: no column is narrower than its longest word (header or
 cell), so no header breaks inside a word. A table that does not fit a portrait page gets a
-smaller font, then a landscape page, then abbreviated headers with a legend under the table.
+smaller font, then a landscape page, then abbreviated headers with a legend under the table,
+then parts of its columns (`split_wide`).
 Rows show names (no id columns); theme-group rows are shaded and bold, their codes indented.
 Widths are measured with DejaVu Sans (matplotlib's font), which is wider than Calibri and its
 metric twin Carlito, so the measure errs on the safe side.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import groupby
 from pathlib import Path
@@ -116,6 +117,50 @@ def layout(t: ReportTable) -> Layout:
     return Layout("landscape", pt, widths, tuple(short), legend)
 
 
+def split_wide(t: ReportTable) -> list[ReportTable]:
+    """`t`, or `t` in parts of its value columns when even abbreviated headers at the smallest font
+    on a landscape page do not fit (21 columns of districts by kind): each part keeps the label
+    column, as many value columns as fit, and the last one the totals; the note goes with the
+    first part, the charts and the legend with each part's own columns."""
+    lay = layout(t)
+    if sum(lay.widths) <= USABLE["landscape"] + 0.01:
+        return [t]
+    n_body = len(t.columns) - t.total_columns
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    for j in range(n_body):
+        trial = [*current, j]
+        last = j == n_body - 1
+        cols = trial + (list(range(n_body, len(t.columns))) if last else [])
+        if current and not _fits(_columns(t, cols, t.total_columns if last else 0)):
+            chunks.append(current)
+            current = [j]
+        else:
+            current = trial
+    chunks.append(current)
+    if len(chunks) > 1 and not _fits(_columns(t, chunks[-1] + list(range(n_body, len(t.columns))), t.total_columns)):
+        chunks.append([])  # the totals on a part of their own
+    parts = []
+    for i, chunk in enumerate(chunks):
+        last = i == len(chunks) - 1
+        cols = chunk + (list(range(n_body, len(t.columns))) if last else [])
+        part = _columns(t, cols, t.total_columns if last else 0)
+        parts.append(replace(
+            part, key=f"{t.key}-{i + 1}",
+            title=_("{title} (part {i} of {n})").format(title=t.title, i=i + 1, n=len(chunks)),
+            note=t.note if i == 0 else "", charts=t.charts if last else ()))
+    return parts
+
+
+def _columns(t: ReportTable, cols: Sequence[int], total_columns: int) -> ReportTable:
+    return replace(t, columns=tuple(t.columns[j] for j in cols), total_columns=total_columns,
+                   rows=tuple(replace(r, values=tuple(r.values[j] for j in cols)) for r in t.rows))
+
+
+def _fits(t: ReportTable) -> bool:
+    return sum(layout(t).widths) <= USABLE["landscape"] + 0.01
+
+
 def _fit(
     t: ReportTable, headers: Sequence[str], labels: Sequence[tuple[str, int, bool]], orientation: str, pt: float,
     force: bool = False,
@@ -207,7 +252,8 @@ def write_docx(report: Report, path: Path) -> Path:
             if part.intro:
                 doc.add_paragraph(part.intro).paragraph_format.keep_with_next = True
             for t in part.tables:
-                _table(state, t, level=3)
+                for piece in split_wide(t):
+                    _table(state, piece, level=3)
     doc.save(str(path))
     return path
 

@@ -99,3 +99,17 @@ def test_ner_adds_names_the_rules_miss():
     assert ner.mask(text) == "Sedan ringde [NAMN] och frågade om lönen."
     # Acronyms and headings that the small NER tags as PER are filtered out.
     assert ner.mask("APT\n\nRedogör för arbetet.") == "APT\n\nRedogör för arbetet."
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # The full stop after "2 tr" ends the sentence: it stays ("[ADRESS] Samordningsnummer" before).
+        ("Kontoret på Hässelby torg 20-22, 2 tr. Samordningsnummer finns.",
+         "Kontoret på [ADRESS]. Samordningsnummer finns."),
+        ("Fridhemsgatan 12, 3 trappor upp.", "[ADRESS] upp."),
+        ("Hon bor på Storgatan 12 lgh 1102, 123 45 Farsta.", "Hon bor på [ADRESS], [ADRESS]."),
+    ],
+)
+def test_address_keeps_the_text_after_it(p, text, expected):
+    assert p.mask(text) == expected

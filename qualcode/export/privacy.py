@@ -90,7 +90,12 @@ _STREET_SUFFIX = (
     r"kajen|kaj|leden|led|stråket|platsen|plats|strand|stranden|parken|hamnen|park|promenaden|slingan|"
     r"gången|bron|terrassen|höjden|vik|viken|udde|udden)"
 )
-_HOUSE_NO = r"\d{1,3}(?:[ ]?[A-Ha-h](?![\wåäö]))?(?:[ ]?[-–][ ]?\d{1,4}(?:[ ]?[A-Ha-h](?![\wåäö]))?)?(?:,[ ]?\d{1,2}[ ]?(?:tr|trappor|vån)\.?)?"
+# The floor ("2 tr", "3 vån") and flat number ("lgh 1102") belong to the address; the full stop
+# after "tr" does not: it often ends the sentence too.
+_HOUSE_NO = (
+    r"\d{1,3}(?:[ ]?[A-Ha-h](?![\wåäö]))?(?:[ ]?[-–][ ]?\d{1,4}(?:[ ]?[A-Ha-h](?![\wåäö]))?)?"
+    r"(?:,[ ]?\d{1,2}[ ]?(?:trappor|tr|vån)(?![\wåäö]))?(?:,?[ ]lgh\.?[ ]?\d{4}(?!\d))?"
+)
 _STREET_RE = re.compile(
     r"(?<![\w])(?:(?:[A-ZÅÄÖ][a-zåäöé]+[ ])?(?:S:t[ ]|Sankt[ ]|Lilla[ ]|Stora[ ]|Norra[ ]|Södra[ ]|Östra[ ]|Västra[ ])?"
     r"[A-ZÅÄÖ][a-zåäöé]*" + _STREET_SUFFIX + r"|[A-ZÅÄÖ][a-zåäöé]+[ ](?:torg|gata|väg|gränd|allé|backe|strand|park))"

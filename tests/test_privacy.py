@@ -113,3 +113,32 @@ def test_ner_adds_names_the_rules_miss():
 )
 def test_address_keeps_the_text_after_it(p, text, expected):
     assert p.mask(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Personnumret 19800101 1234 stod på lappen.", "Personnumret [PERSONNUMMER] stod på lappen."),
+        ("Samordningsnummer 800161 1239 förekom.", "Samordningsnummer [PERSONNUMMER] förekom."),
+        ("Ring 0046701234567 eller 0046 8 508 05 167.", "Ring [TELEFON] eller [TELEFON]."),
+        ("Mejla anna(at)stockholm.se eller anna [at] stockholm [dot] se.", "Mejla [E-POST] eller [E-POST]."),
+        ("Skriv till anna at stockholm.se eller anna (snabel-a) stockholm (punkt) se.",
+         "Skriv till [E-POST] eller [E-POST]."),
+        ("Brukaren är född 1980-01-01 och heter inget.", "Brukaren är född [PERSONNUMMER] och heter inget."),
+        ("Ahmed Hassan, född 1 januari 1980, födelsedatum: 800101.",
+         "[NAMN], född [PERSONNUMMER], födelsedatum: [PERSONNUMMER]."),
+    ],
+)
+def test_masks_written_out_numbers_addresses_and_birth_dates(p, text, expected):
+    assert p.mask(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mötet 20180101 1200 flyttades, vi tittade at det och han var född 1980 i Sundsvall.",
+        "Vi kom at the end. Se www.stockholm.se och sidan 12 at 3.",
+    ],
+)
+def test_no_false_positives_from_the_new_patterns(p, text):
+    assert p.find(text) == []

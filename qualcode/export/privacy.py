@@ -76,14 +76,33 @@ class Finding:
 # --- patterns ------------------------------------------------------------------------------------
 
 _EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
-# YYMMDD-XXXX, YYMMDD+XXXX, YYYYMMDD-XXXX, YYYYMMDDXXXX, YYMMDDXXXX (day + 60 = samordningsnummer).
+# Written out to dodge harvesters: anna(at)stockholm.se, anna [at] stockholm [dot] se, anna snabel-a
+# stockholm.se. Without brackets ("anna at stockholm.se") only before a common top-level domain.
+_EMAIL_OBFUSCATED_RE = re.compile(
+    r"(?<![\w.+-])[\w.+-]*\w"
+    r"(?:[ ]?[(\[{<][ ]?(?i:at|snabel-?a)[ ]?[)\]}>][ ]?"
+    r"[\w-]+(?:(?:\.|[ ]?[(\[{<][ ]?(?i:dot|punkt)[ ]?[)\]}>][ ]?)[\w-]+)*"
+    r"(?:\.|[ ]?[(\[{<][ ]?(?i:dot|punkt)[ ]?[)\]}>][ ]?)[A-Za-z]{2,}"
+    r"|[ ](?i:at|snabel-a)[ ][\w-]+(?:(?:\.|[ ](?i:dot|punkt)[ ])[\w-]+)*"
+    r"(?:\.|[ ](?i:dot|punkt)[ ])(?i:se|nu|com|org|net|eu|info|io|fi|no|dk|de|uk))(?![\w.-]*\w)"
+)
+# YYMMDD-XXXX, YYMMDD+XXXX, YYYYMMDD-XXXX, YYYYMMDDXXXX, YYMMDDXXXX, YYYYMMDD XXXX, YYMMDD XXXX
+# (day + 60 = samordningsnummer).
 _PNR_RE = re.compile(
     r"(?<![\d-])(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01])"
-    r"(?:[-+]\d{4}|\d{4})(?![\d])"
+    r"(?:[-+]\d{4}|[ ]\d{4}(?![ ]?\d)|\d{4})(?![\d])"
 )
-# 08-508 05 167, 070-123 45 67, 0701234567, 08 123 45 67, +46 70 123 45 67, +46 (0)8-508 05 167.
+_PNR_CONTEXT_RE = re.compile(r"(?i:person|pnr|pers\.?[ ]?nr|samordning|födelse|id-?nr)")
+# A birth date after "född", "f." or "födelsedatum": 1980-01-01, 19800101, 800101, 1/1 1980, 1 januari 1980.
+_MONTHS = r"(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|okt|nov|dec)\.?"
+_BIRTH_DATE_RE = re.compile(
+    r"(?<![\w.])(?i:född|f\.|födelsedatum|födelsedag|föddes)(?:[ ](?i:den|d\.|på))?[ ]?:?[ ]?"
+    r"(?P<date>(?:19|20)\d{2}-[01]\d-[0-3]\d|(?:19|20)?\d{2}[01]\d[0-3]\d|[0-3]?\d[./][01]?\d[./ ](?:19|20)?\d{2}"
+    r"|[0-3]?\d(?::[ae])?[ ](?i:" + _MONTHS + r")[ ](?:19|20)\d{2})(?![\d-])"
+)
+# 08-508 05 167, 070-123 45 67, 0701234567, 08 123 45 67, +46 70 123 45 67, +46 (0)8-508 05 167, 0046701234567.
 _PHONE_RE = re.compile(
-    r"(?<![\w+])(?:\+46[ -]?(?:\(0\)[ -]?)?|0)\d{1,3}(?:[ ]?[-–][ ]?|[ ]|/)?\d{2,4}(?:[ -]?\d{2,4}){0,3}(?![\d])"
+    r"(?<![\w+])(?:(?:\+|00)46[ -]?(?:\(0\)[ -]?)?|0)\d{1,3}(?:[ ]?[-–][ ]?|[ ]|/)?\d{2,4}(?:[ -]?\d{2,4}){0,3}(?![\d])"
 )
 _STREET_SUFFIX = (
     r"(?:gatan|gata|vägen|väg|gränd|gränden|torg|torget|allén|allé|backe|backen|stigen|stig|plan|planen|"
@@ -278,18 +297,26 @@ class Pseudonymiser:
         def add(m: re.Match[str], kind: str, source: str = "mönster") -> None:
             out.append(Finding(m.start(), m.end(), kind, m.group(0), source))
 
-        for m in _EMAIL_RE.finditer(text):
-            add(m, EMAIL)
+        for rx in (_EMAIL_RE, _EMAIL_OBFUSCATED_RE):
+            for m in rx.finditer(text):
+                add(m, EMAIL)
         for m in _PNR_RE.finditer(text):
             raw = m.group(0)
             digits = re.sub(r"\D", "", raw)
             # A bare 10-digit number starting with 0 is a phone number (07x mobile, 08 Stockholm).
-            if len(digits) == 10 and raw.isdigit() and raw.startswith("0") and not _luhn_ok(digits):
+            if len(digits) == 10 and raw.replace(" ", "").isdigit() and raw.startswith("0") and not _luhn_ok(digits):
+                continue
+            # With a space ("19800101 1234") it could be a date and a time: only a valid check digit
+            # or a word such as "personnummer" before it makes it one.
+            if " " in raw and not (_luhn_ok(digits[-10:]) or _PNR_CONTEXT_RE.search(text[max(0, m.start() - 40):m.start()])):
                 continue
             add(m, PNR)
+        for m in _BIRTH_DATE_RE.finditer(text):
+            # The date only ("född [PERSONNUMMER]"): with the district and the role it points to one person.
+            out.append(Finding(m.start("date"), m.end("date"), PNR, m.group("date"), "mönster"))
         for m in _PHONE_RE.finditer(text):
             digits = re.sub(r"\D", "", m.group(0))
-            national = digits[2:] if m.group(0).startswith("+46") else digits[1:]
+            national = digits[2:] if m.group(0).startswith("+46") else digits[4:] if m.group(0).startswith("0046") else digits[1:]
             if 6 <= len(national) <= 10 and not _looks_like_number_list(m.group(0)):
                 add(m, PHONE)
         for rx in (_STREET_RE, _POSTAL_RE, _BOX_RE):

@@ -142,3 +142,36 @@ def test_masks_written_out_numbers_addresses_and_birth_dates(p, text, expected):
 )
 def test_no_false_positives_from_the_new_patterns(p, text):
     assert p.find(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # Letters outside Swedish: two capitalised words inside a sentence are a name.
+        ("Mikael Öberg och Zeynep Yılmaz tycker lokalerna är små.", "[NAMN] och [NAMN] tycker lokalerna är små."),
+        ("Vi mötte Łukasz Wójcik i går.", "Vi mötte [NAMN] i går."),
+        # A capitalised trigger starts the run: the name after it is masked, the trigger is not.
+        ("Kontakta Björn via mejl.", "Kontakta [NAMN] via mejl."),
+        ("Kontakta Wallin i morgon.", "Kontakta [NAMN] i morgon."),
+        ("Hej Björn, hur går det?", "Hej [NAMN], hur går det?"),
+        # After a sign-off, also in lower case; an unlisted surname after a listed first name too.
+        ("lokaler är ok. mvh lena svensson, tel 08 508 00 000", "lokaler är ok. mvh [NAMN], tel [TELEFON]"),
+        ("Hälsningar Björn", "Hälsningar [NAMN]"),
+        ("Tack! // kalle yılmaz", "Tack! // [NAMN]"),
+    ],
+)
+def test_masks_names_in_more_positions(p, text, expected):
+    assert p.mask(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Namn Telefon E-post",
+        "Kontakta Socialtjänsten i Bromma eller Spånga.",
+        "Hon skickar hälsningar till alla. Läs mer på https://lena.se i dag.",
+        "Kontakta Bromma stadsdelsförvaltning om P13 och T-OMORG.",
+    ],
+)
+def test_no_false_positives_from_the_new_name_rules(p, text):
+    assert p.find(text) == []

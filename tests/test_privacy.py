@@ -175,3 +175,19 @@ def test_masks_names_in_more_positions(p, text, expected):
 )
 def test_no_false_positives_from_the_new_name_rules(p, text):
     assert p.find(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Anna L. på mottagningen sa nej.", "[NAMN] på mottagningen sa nej."),
+        ("Det sa Anna L.", "Det sa [NAMN]."),
+        ("Vi ringde Lisa. E-post kom sen.", "Vi ringde [NAMN]. E-post kom sen."),
+    ],
+)
+def test_a_first_name_takes_the_initial_after_it(p, text, expected):
+    assert p.mask(text) == expected
+
+
+def test_a_middle_initial_joins_first_name_and_surname(p):
+    assert p.mask("Enligt Christina N. Lacerenza och Anna A. Svensson.") == "Enligt [NAMN] och [NAMN]."

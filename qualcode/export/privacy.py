@@ -221,6 +221,7 @@ _TRIGGERS = frozenset(
     respondent respondenten fru herr hej hejsan
     """.split()
 )
+_INITIAL_RE = re.compile(rf"[ ][{_UPPER}]\.(?![\w.])")
 # A sign-off and up to three words after it on the same line: the name, often typed in lower case.
 _SIGNOFF_RE = re.compile(
     r"(?:(?<![\w/:])//+|(?<![\w.])(?i:mvh|m\.v\.h\.?|hälsningar|hälsning))[ \t]*[,:]?[ \t]*"
@@ -363,7 +364,21 @@ class Pseudonymiser:
                 runs.append([tok])
         out: list[Finding] = []
         for run in runs:
-            out.extend(self._names_in_run(text, run))
+            for f in self._names_in_run(text, run):
+                # A first name and the initial of the surname: "Anna L. på mottagningen" (the full stop
+                # goes with it only when the sentence goes on: "… sa Anna L." keeps its end), or a middle
+                # initial: "Christina N. Lacerenza".
+                m = _INITIAL_RE.match(text, f.end)
+                if m and self._is_first(f.text.split()[-1]):
+                    surname = _CAP_RE.match(text, m.end() + 1) if text[m.end():m.end() + 1] == " " else None
+                    if surname and self._may_be_name(surname.group(0)):
+                        end = surname.end()
+                    elif re.match(r"[ ,]+[a-zåäö]|,", text[m.end():m.end() + 3]):
+                        end = m.end()
+                    else:
+                        end = m.end() - 1
+                    f = Finding(f.start, end, NAME, text[f.start:end], f.source)
+                out.append(f)
         return out
 
     def _signoff_findings(self, text: str) -> list[Finding]:

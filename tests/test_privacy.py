@@ -99,3 +99,95 @@ def test_ner_adds_names_the_rules_miss():
     assert ner.mask(text) == "Sedan ringde [NAMN] och frågade om lönen."
     # Acronyms and headings that the small NER tags as PER are filtered out.
     assert ner.mask("APT\n\nRedogör för arbetet.") == "APT\n\nRedogör för arbetet."
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # The full stop after "2 tr" ends the sentence: it stays ("[ADRESS] Samordningsnummer" before).
+        ("Kontoret på Hässelby torg 20-22, 2 tr. Samordningsnummer finns.",
+         "Kontoret på [ADRESS]. Samordningsnummer finns."),
+        ("Fridhemsgatan 12, 3 trappor upp.", "[ADRESS] upp."),
+        ("Hon bor på Storgatan 12 lgh 1102, 123 45 Farsta.", "Hon bor på [ADRESS], [ADRESS]."),
+    ],
+)
+def test_address_keeps_the_text_after_it(p, text, expected):
+    assert p.mask(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Personnumret 19800101 1234 stod på lappen.", "Personnumret [PERSONNUMMER] stod på lappen."),
+        ("Samordningsnummer 800161 1239 förekom.", "Samordningsnummer [PERSONNUMMER] förekom."),
+        ("Ring 0046701234567 eller 0046 8 508 05 167.", "Ring [TELEFON] eller [TELEFON]."),
+        ("Mejla anna(at)stockholm.se eller anna [at] stockholm [dot] se.", "Mejla [E-POST] eller [E-POST]."),
+        ("Skriv till anna at stockholm.se eller anna (snabel-a) stockholm (punkt) se.",
+         "Skriv till [E-POST] eller [E-POST]."),
+        ("Brukaren är född 1980-01-01 och heter inget.", "Brukaren är född [PERSONNUMMER] och heter inget."),
+        ("Ahmed Hassan, född 1 januari 1980, födelsedatum: 800101.",
+         "[NAMN], född [PERSONNUMMER], födelsedatum: [PERSONNUMMER]."),
+    ],
+)
+def test_masks_written_out_numbers_addresses_and_birth_dates(p, text, expected):
+    assert p.mask(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mötet 20180101 1200 flyttades, vi tittade at det och han var född 1980 i Sundsvall.",
+        "Vi kom at the end. Se www.stockholm.se och sidan 12 at 3.",
+    ],
+)
+def test_no_false_positives_from_the_new_patterns(p, text):
+    assert p.find(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # Letters outside Swedish: two capitalised words inside a sentence are a name.
+        ("Mikael Öberg och Zeynep Yılmaz tycker lokalerna är små.", "[NAMN] och [NAMN] tycker lokalerna är små."),
+        ("Vi mötte Łukasz Wójcik i går.", "Vi mötte [NAMN] i går."),
+        # A capitalised trigger starts the run: the name after it is masked, the trigger is not.
+        ("Kontakta Björn via mejl.", "Kontakta [NAMN] via mejl."),
+        ("Kontakta Wallin i morgon.", "Kontakta [NAMN] i morgon."),
+        ("Hej Björn, hur går det?", "Hej [NAMN], hur går det?"),
+        # After a sign-off, also in lower case; an unlisted surname after a listed first name too.
+        ("lokaler är ok. mvh lena svensson, tel 08 508 00 000", "lokaler är ok. mvh [NAMN], tel [TELEFON]"),
+        ("Hälsningar Björn", "Hälsningar [NAMN]"),
+        ("Tack! // kalle yılmaz", "Tack! // [NAMN]"),
+    ],
+)
+def test_masks_names_in_more_positions(p, text, expected):
+    assert p.mask(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Namn Telefon E-post",
+        "Kontakta Socialtjänsten i Bromma eller Spånga.",
+        "Hon skickar hälsningar till alla. Läs mer på https://lena.se i dag.",
+        "Kontakta Bromma stadsdelsförvaltning om P13 och T-OMORG.",
+    ],
+)
+def test_no_false_positives_from_the_new_name_rules(p, text):
+    assert p.find(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Anna L. på mottagningen sa nej.", "[NAMN] på mottagningen sa nej."),
+        ("Det sa Anna L.", "Det sa [NAMN]."),
+        ("Vi ringde Lisa. E-post kom sen.", "Vi ringde [NAMN]. E-post kom sen."),
+    ],
+)
+def test_a_first_name_takes_the_initial_after_it(p, text, expected):
+    assert p.mask(text) == expected
+
+
+def test_a_middle_initial_joins_first_name_and_surname(p):
+    assert p.mask("Enligt Christina N. Lacerenza och Anna A. Svensson.") == "Enligt [NAMN] och [NAMN]."

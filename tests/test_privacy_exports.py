@@ -19,7 +19,8 @@ from qualcode.ingest.service import import_notes, import_survey
 from helpers import make_project
 
 runner = CliRunner()
-SECRETS = ("Maria", "Johansson", "maria.johansson@example.se", "Maja", "Elin", "elin.ek@example.se", "Isak")
+SECRETS = ("Maria", "Johansson", "maria.johansson@example.se", "Maja", "Elin", "elin.ek@example.se", "Isak",
+           "Zeynep", "Yılmaz", "Björn", "lena svensson", "19800101 1234", "anna(at)")
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,9 @@ def personal(tmp_path_factory):
     note.write_text(
         "---\nintervjuare: Maria Johansson\nkontakt: maria.johansson@example.se\nstadsdel: Bromma\n---\n\n"
         "Vi pratade med Maja om lokalerna, som är trånga.\n\n"
-        "Hon nås på maria.johansson@example.se och säger att Isak håller med om lönen.\n",
+        "Hon nås på maria.johansson@example.se och säger att Isak håller med om lönen.\n\n"
+        "Lönen är låg, säger Isak och Zeynep Yılmaz. Kontakta Björn eller anna(at)stockholm.se, "
+        "personnummer 19800101 1234.\n\nmvh lena svensson\n",
         encoding="utf-8",
     )
     survey = tmp / "enkat.csv"

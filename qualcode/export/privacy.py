@@ -76,21 +76,45 @@ class Finding:
 # --- patterns ------------------------------------------------------------------------------------
 
 _EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
-# YYMMDD-XXXX, YYMMDD+XXXX, YYYYMMDD-XXXX, YYYYMMDDXXXX, YYMMDDXXXX (day + 60 = samordningsnummer).
+# Written out to dodge harvesters: anna(at)stockholm.se, anna [at] stockholm [dot] se, anna snabel-a
+# stockholm.se. Without brackets ("anna at stockholm.se") only before a common top-level domain.
+_EMAIL_OBFUSCATED_RE = re.compile(
+    r"(?<![\w.+-])[\w.+-]*\w"
+    r"(?:[ ]?[(\[{<][ ]?(?i:at|snabel-?a)[ ]?[)\]}>][ ]?"
+    r"[\w-]+(?:(?:\.|[ ]?[(\[{<][ ]?(?i:dot|punkt)[ ]?[)\]}>][ ]?)[\w-]+)*"
+    r"(?:\.|[ ]?[(\[{<][ ]?(?i:dot|punkt)[ ]?[)\]}>][ ]?)[A-Za-z]{2,}"
+    r"|[ ](?i:at|snabel-a)[ ][\w-]+(?:(?:\.|[ ](?i:dot|punkt)[ ])[\w-]+)*"
+    r"(?:\.|[ ](?i:dot|punkt)[ ])(?i:se|nu|com|org|net|eu|info|io|fi|no|dk|de|uk))(?![\w.-]*\w)"
+)
+# YYMMDD-XXXX, YYMMDD+XXXX, YYYYMMDD-XXXX, YYYYMMDDXXXX, YYMMDDXXXX, YYYYMMDD XXXX, YYMMDD XXXX
+# (day + 60 = samordningsnummer).
 _PNR_RE = re.compile(
     r"(?<![\d-])(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01])"
-    r"(?:[-+]\d{4}|\d{4})(?![\d])"
+    r"(?:[-+]\d{4}|[ ]\d{4}(?![ ]?\d)|\d{4})(?![\d])"
 )
-# 08-508 05 167, 070-123 45 67, 0701234567, 08 123 45 67, +46 70 123 45 67, +46 (0)8-508 05 167.
+_PNR_CONTEXT_RE = re.compile(r"(?i:person|pnr|pers\.?[ ]?nr|samordning|födelse|id-?nr)")
+# A birth date after "född", "f." or "födelsedatum": 1980-01-01, 19800101, 800101, 1/1 1980, 1 januari 1980.
+_MONTHS = r"(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|okt|nov|dec)\.?"
+_BIRTH_DATE_RE = re.compile(
+    r"(?<![\w.])(?i:född|f\.|födelsedatum|födelsedag|föddes)(?:[ ](?i:den|d\.|på))?[ ]?:?[ ]?"
+    r"(?P<date>(?:19|20)\d{2}-[01]\d-[0-3]\d|(?:19|20)?\d{2}[01]\d[0-3]\d|[0-3]?\d[./][01]?\d[./ ](?:19|20)?\d{2}"
+    r"|[0-3]?\d(?::[ae])?[ ](?i:" + _MONTHS + r")[ ](?:19|20)\d{2})(?![\d-])"
+)
+# 08-508 05 167, 070-123 45 67, 0701234567, 08 123 45 67, +46 70 123 45 67, +46 (0)8-508 05 167, 0046701234567.
 _PHONE_RE = re.compile(
-    r"(?<![\w+])(?:\+46[ -]?(?:\(0\)[ -]?)?|0)\d{1,3}(?:[ ]?[-–][ ]?|[ ]|/)?\d{2,4}(?:[ -]?\d{2,4}){0,3}(?![\d])"
+    r"(?<![\w+])(?:(?:\+|00)46[ -]?(?:\(0\)[ -]?)?|0)\d{1,3}(?:[ ]?[-–][ ]?|[ ]|/)?\d{2,4}(?:[ -]?\d{2,4}){0,3}(?![\d])"
 )
 _STREET_SUFFIX = (
     r"(?:gatan|gata|vägen|väg|gränd|gränden|torg|torget|allén|allé|backe|backen|stigen|stig|plan|planen|"
     r"kajen|kaj|leden|led|stråket|platsen|plats|strand|stranden|parken|hamnen|park|promenaden|slingan|"
     r"gången|bron|terrassen|höjden|vik|viken|udde|udden)"
 )
-_HOUSE_NO = r"\d{1,3}(?:[ ]?[A-Ha-h](?![\wåäö]))?(?:[ ]?[-–][ ]?\d{1,4}(?:[ ]?[A-Ha-h](?![\wåäö]))?)?(?:,[ ]?\d{1,2}[ ]?(?:tr|trappor|vån)\.?)?"
+# The floor ("2 tr", "3 vån") and flat number ("lgh 1102") belong to the address; the full stop
+# after "tr" does not: it often ends the sentence too.
+_HOUSE_NO = (
+    r"\d{1,3}(?:[ ]?[A-Ha-h](?![\wåäö]))?(?:[ ]?[-–][ ]?\d{1,4}(?:[ ]?[A-Ha-h](?![\wåäö]))?)?"
+    r"(?:,[ ]?\d{1,2}[ ]?(?:trappor|tr|vån)(?![\wåäö]))?(?:,?[ ]lgh\.?[ ]?\d{4}(?!\d))?"
+)
 _STREET_RE = re.compile(
     r"(?<![\w])(?:(?:[A-ZÅÄÖ][a-zåäöé]+[ ])?(?:S:t[ ]|Sankt[ ]|Lilla[ ]|Stora[ ]|Norra[ ]|Södra[ ]|Östra[ ]|Västra[ ])?"
     r"[A-ZÅÄÖ][a-zåäöé]*" + _STREET_SUFFIX + r"|[A-ZÅÄÖ][a-zåäöé]+[ ](?:torg|gata|väg|gränd|allé|backe|strand|park))"
@@ -99,8 +123,19 @@ _STREET_RE = re.compile(
 _POSTAL_RE = re.compile(r"(?<![\d\w])(?:SE-?)?\d{3}[ ]?\d{2}[ ]{1,2}[A-ZÅÄÖ][a-zåäöé]+(?:[- ][A-ZÅÄÖ][a-zåäöé]+)?")
 _BOX_RE = re.compile(r"(?<![\w])Box[ ]\d{1,6}\b")
 
+
+
+def _latin_letters(category: str) -> str:
+    """Every Latin letter of a Unicode category ('Lu', 'Ll'): names such as Yılmaz, Nguyễn, Łukasz."""
+    import unicodedata
+
+    chars = (chr(c) for c in [*range(0x41, 0x250), *range(0x1E00, 0x1F00)])
+    return "".join(c for c in chars if unicodedata.category(c) == category)
+
+
+_UPPER, _LOWER = _latin_letters("Lu"), _latin_letters("Ll")
 # A capitalised word (optionally hyphenated, e.g. Anna-Karin, Deljerud-Engholm).
-_CAP_RE = re.compile(r"(?<![\w@.])[A-ZÅÄÖÉÜ][a-zåäöéèüæøßñ]+(?:-[A-ZÅÄÖÉÜ][a-zåäöéèüæøßñ]+)?(?![\w@])")
+_CAP_RE = re.compile(rf"(?<![\w@.])[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?(?![\w@])")
 # A Swedish party marker after a name, as in council documents: "Anna Andersson (S)".
 _PARTY_RE = re.compile(r"^(?:[ ]+m\.fl\.)?[ ]*\((?:S|M|L|C|KD|V|MP|SD|FP|Fi)\)")
 
@@ -183,9 +218,16 @@ _TRIGGERS = frozenset(
     kontaktperson kontaktpersonen handläggare handläggaren socialsekreterare socialsekreteraren kollega
     kollegan kollegor kollegorna kollegan medarbetaren klienten klient brukaren sekreterare ordförande
     ordföranden namn namnet hälsningar hälsning mvh vänligen undertecknad intervjuare intervjuaren
-    respondent respondenten fru herr
+    respondent respondenten fru herr hej hejsan
     """.split()
 )
+_INITIAL_RE = re.compile(rf"[ ][{_UPPER}]\.(?![\w.])")
+# A sign-off and up to three words after it on the same line: the name, often typed in lower case.
+_SIGNOFF_RE = re.compile(
+    r"(?:(?<![\w/:])//+|(?<![\w.])(?i:mvh|m\.v\.h\.?|hälsningar|hälsning))[ \t]*[,:]?[ \t]*"
+    r"(?P<names>[^\W\d_]+(?:-[^\W\d_]+)?(?:[ \t]+[^\W\d_]+(?:-[^\W\d_]+)?){0,2})"
+)
+_SIGNOFF_WORD_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?")
 _SURNAME_SUFFIXES = ("son", "sen", "berg", "ström", "gren", "qvist", "kvist", "lund", "holm", "dahl", "blad", "blom", "gård", "stedt", "ius")
 
 
@@ -273,18 +315,26 @@ class Pseudonymiser:
         def add(m: re.Match[str], kind: str, source: str = "mönster") -> None:
             out.append(Finding(m.start(), m.end(), kind, m.group(0), source))
 
-        for m in _EMAIL_RE.finditer(text):
-            add(m, EMAIL)
+        for rx in (_EMAIL_RE, _EMAIL_OBFUSCATED_RE):
+            for m in rx.finditer(text):
+                add(m, EMAIL)
         for m in _PNR_RE.finditer(text):
             raw = m.group(0)
             digits = re.sub(r"\D", "", raw)
             # A bare 10-digit number starting with 0 is a phone number (07x mobile, 08 Stockholm).
-            if len(digits) == 10 and raw.isdigit() and raw.startswith("0") and not _luhn_ok(digits):
+            if len(digits) == 10 and raw.replace(" ", "").isdigit() and raw.startswith("0") and not _luhn_ok(digits):
+                continue
+            # With a space ("19800101 1234") it could be a date and a time: only a valid check digit
+            # or a word such as "personnummer" before it makes it one.
+            if " " in raw and not (_luhn_ok(digits[-10:]) or _PNR_CONTEXT_RE.search(text[max(0, m.start() - 40):m.start()])):
                 continue
             add(m, PNR)
+        for m in _BIRTH_DATE_RE.finditer(text):
+            # The date only ("född [PERSONNUMMER]"): with the district and the role it points to one person.
+            out.append(Finding(m.start("date"), m.end("date"), PNR, m.group("date"), "mönster"))
         for m in _PHONE_RE.finditer(text):
             digits = re.sub(r"\D", "", m.group(0))
-            national = digits[2:] if m.group(0).startswith("+46") else digits[1:]
+            national = digits[2:] if m.group(0).startswith("+46") else digits[4:] if m.group(0).startswith("0046") else digits[1:]
             if 6 <= len(national) <= 10 and not _looks_like_number_list(m.group(0)):
                 add(m, PHONE)
         for rx in (_STREET_RE, _POSTAL_RE, _BOX_RE):
@@ -297,6 +347,7 @@ class Pseudonymiser:
                 add(m, NAME, "namnlista")
         if self.use_name_lists:
             out.extend(self._name_findings(text))
+            out.extend(self._signoff_findings(text))
         protected = [(m.start(), m.end()) for m in _PROTECTED_RE.finditer(text)]
         return [
             f for f in out
@@ -313,7 +364,39 @@ class Pseudonymiser:
                 runs.append([tok])
         out: list[Finding] = []
         for run in runs:
-            out.extend(self._names_in_run(text, run))
+            for f in self._names_in_run(text, run):
+                # A first name and the initial of the surname: "Anna L. på mottagningen" (the full stop
+                # goes with it only when the sentence goes on: "… sa Anna L." keeps its end), or a middle
+                # initial: "Christina N. Lacerenza".
+                m = _INITIAL_RE.match(text, f.end)
+                if m and self._is_first(f.text.split()[-1]):
+                    surname = _CAP_RE.match(text, m.end() + 1) if text[m.end():m.end() + 1] == " " else None
+                    if surname and self._may_be_name(surname.group(0)):
+                        end = surname.end()
+                    elif re.match(r"[ ,]+[a-zåäö]|,", text[m.end():m.end() + 3]):
+                        end = m.end()
+                    else:
+                        end = m.end() - 1
+                    f = Finding(f.start, end, NAME, text[f.start:end], f.source)
+                out.append(f)
+        return out
+
+    def _signoff_findings(self, text: str) -> list[Finding]:
+        """A name after a sign-off, also in lower case: "mvh lena svensson", "Hälsningar, Björn", "// kalle"."""
+        out: list[Finding] = []
+        for m in _SIGNOFF_RE.finditer(text):
+            end = None
+            for k, w in enumerate(_SIGNOFF_WORD_RE.finditer(m.group("names"))):
+                word = w.group(0)
+                listed = "-".join(part.capitalize() for part in word.split("-"))
+                known = self._is_first(listed) or self._is_last(listed) or listed in self.names
+                capitalised = word[0].isupper() and self._may_be_name(word)
+                if not (known or capitalised or (k > 0 and word.islower() and not _is_swedish_word(word))):
+                    break
+                end = m.start("names") + w.end()
+            if end is not None:
+                start = m.start("names")
+                out.append(Finding(start, end, NAME, text[start:end], "kontext"))
         return out
 
     def _names_in_run(self, text: str, run: list[tuple[int, int, str]]) -> list[Finding]:
@@ -329,12 +412,22 @@ class Pseudonymiser:
                     masked[k], sources[k] = True, source
 
         ok = [self._may_be_name(w) for w in words]
+        # A capitalised trigger inside the run ("Kontakta Björn", "Hälsningar Bo") is no name itself;
+        # "Namn" is left out: it heads forms and tables ("Namn Telefon E-post").
+        trigger = [w.lower() in _TRIGGERS and w.lower() not in ("namn", "namnet") for w in words]
+        ok = [o and not t for o, t in zip(ok, trigger)]
+
+        def after_trigger(i: int) -> None:
+            """The run from `i` on (up to three words) is a name."""
+            if i < len(run) and ok[i]:
+                j = i + 1
+                while j < len(run) and j - i < 3 and ok[j]:
+                    j += 1
+                mark(i, j, "kontext")
+
         # After a trigger ("enhetschef Karin Ek", "heter Sara"): the run (up to three words) is a name.
-        if prev_word in _TRIGGERS and ok[0]:
-            j = 1
-            while j < len(run) and j < 3 and ok[j]:
-                j += 1
-            mark(0, j, "kontext")
+        if prev_word in _TRIGGERS:
+            after_trigger(0)
         # Followed by a party marker: "Anna Andersson (S)".
         if _PARTY_RE.match(text[run[-1][1]:run[-1][1] + 12]):
             i = len(run) - 1
@@ -368,6 +461,10 @@ class Pseudonymiser:
             ):
                 # An unlisted -sson surname alone mid-sentence (Swedish patronymic surnames).
                 mark(i, i + 1, "namnlista")
+        # After a trigger inside the run, where the name lists found nothing ("Kontakta Björn").
+        for i, t in enumerate(trigger):
+            if t:
+                after_trigger(i + 1)
         # Two or three capitalised words in a row inside a sentence ("Bruce Springsteen"): Swedish
         # capitalises only the first word of other multi-word names ("Röda korset").
         # Only without NER: with it, the rule added 0.5 points of recall and cost 8 of precision
@@ -522,6 +619,16 @@ def _never_alone(word: str, first_names: frozenset[str]) -> bool:
     if word in _NEVER_ALONE:
         return True
     return word not in first_names and word.endswith("s") and word[:-1] in _NEVER_ALONE
+
+
+def _is_swedish_word(word: str) -> bool:
+    """A word simplemma's Swedish dictionary knows ("och", "tel"); an unknown one after a name is a surname."""
+    from qualcode.nlp.lemmas import is_known
+
+    return word in _FUNCTION_WORDS or is_known(word)
+
+
+_FUNCTION_WORDS = frozenset(w.lower() for w in _COMMON) | {"tel", "mob", "mobil", "tfn", "e-post", "mejl", "mail"}
 
 
 def _joins(gap: str) -> bool:

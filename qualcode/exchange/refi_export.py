@@ -228,6 +228,14 @@ def read_qdc(path: str | Path) -> Codebook:
     return parse_qdc_root(root, source=source, name=path.stem)
 
 
+def too_deep(source: str, where: str, depth: int) -> CodebookError:
+    """The refusal of a code tree nested deeper than MAX_CODE_DEPTH; `where` names its top code."""
+    return CodebookError(
+        _("{source}: the codes are nested more than {max_code_depth} levels deep ({split}) — the file is broken or hostile; a codebook needs a few levels").format(source=source, max_code_depth=MAX_CODE_DEPTH, split=where),
+        value=depth,
+    )
+
+
 def parse_qdc_root(root: ET.Element, source: str = "qdc", name: str = "Kodbok") -> Codebook:
     """Build a Codebook from a parsed `<CodeBook>` (or a project's `<CodeBook>`) element."""
     ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
@@ -246,10 +254,7 @@ def parse_qdc_root(root: ET.Element, source: str = "qdc", name: str = "Kodbok") 
 
     def walk(el: ET.Element, parent: str | None, where: str, depth: int = 1) -> None:
         if depth > MAX_CODE_DEPTH:
-            raise CodebookError(
-                _("{source}: the codes are nested more than {max_code_depth} levels deep ({split}) — the file is broken or hostile; a codebook needs a few levels").format(source=source, max_code_depth=MAX_CODE_DEPTH, split=where.split(' → ')[0]),
-                value=depth,
-            )
+            raise too_deep(source, where.split(" → ")[0], depth)
         name_attr = (el.get("name") or "").strip()
         if not name_attr:
             raise CodebookError(_("{source}: {where} lacks the attribute name").format(source=source, where=where))

@@ -39,7 +39,7 @@ from qualcode.core.codebook import Code, Codebook
 from qualcode.core.errors import CodebookError, Hint, InputError, UnknownCodeError
 from qualcode.core.records import CASE_KEYS, DocumentIn
 from qualcode.core.records import POSITIVE_SOURCES as POSITIVE
-from qualcode.exchange.refi_export import KEY_QUOTE, QDE_NS, parse_description
+from qualcode.exchange.refi_export import KEY_QUOTE, MAX_CODE_DEPTH, QDE_NS, parse_description, too_deep
 from qualcode.ingest.readers import normalise_newlines
 from qualcode.core.i18n import _
 
@@ -240,7 +240,7 @@ class _Reader:
         codes: dict[str, RefiCode] = {}
         codes_el = root.find(f"{self.q('CodeBook')}/{self.q('Codes')}")
         if codes_el is not None:
-            self._codes(codes_el, "", codes)
+            self._codes(codes_el, codes)
         variables = {
             _guid(v.get("guid")): (v.get("name") or _guid(v.get("guid"))).strip()
             for v in root.iterfind(f"{self.q('Variables')}/{self.q('Variable')}")
@@ -267,15 +267,22 @@ class _Reader:
 
     # -- parts --
 
-    def _codes(self, parent: ET.Element, prefix: str, out: dict[str, RefiCode]) -> None:
-        for el in parent.iterfind(self.q("Code")):
+    def _codes(self, codes: ET.Element, out: dict[str, RefiCode]) -> None:
+        """Every code of the tree, depth first; a tree deeper than MAX_CODE_DEPTH is refused (as
+        `codebook import` does), walked with a stack so that no depth can exhaust Python's."""
+        stack = [(el, "", 1, i + 1) for i, el in enumerate(codes.findall(self.q("Code")))]
+        stack.reverse()
+        while stack:
+            el, prefix, depth, top = stack.pop()
+            if depth > MAX_CODE_DEPTH:
+                raise too_deep(f"{self.path.name}:project.qde", _("code {value}").format(value=top), depth)
             name = (el.get("name") or "").strip()
             desc = el.find(self.q("Description"))
             fields = parse_description(desc.text or "") if desc is not None else {}
             path = f"{prefix}/{name}" if prefix else name
             guid = _guid(el.get("guid"))
             out[guid] = RefiCode(guid=guid, name=name, path=path, qualcode_id=fields.get("_id"))
-            self._codes(el, path, out)
+            stack.extend(reversed([(child, path, depth + 1, top) for child in el.findall(self.q("Code"))]))
 
     def _notes(self, root: ET.Element) -> dict[str, str]:
         notes: dict[str, str] = {}

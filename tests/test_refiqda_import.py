@@ -510,3 +510,23 @@ def test_parse_datetime_gives_none_for_other_text():
     from qualcode.exchange.refi_import import parse_datetime
 
     assert parse_datetime("våren 2019") is None and parse_datetime("") is None
+
+
+def test_float_values_json_cannot_hold_are_kept_as_their_text(project, tmp_path):
+    """xs:double allows NaN and INF; metadata are JSON, which has no such numbers."""
+    names = ("ingen", "stor", "liten", "enorm", "vanlig")
+    values = ("NaN", "INF", "-INF", "1e999", "3,5")
+    guids = [f"9b2f6a34-0000-4000-8000-0000000000b{i}" for i in range(len(names))]
+    sources = (
+        '<TextSource guid="{s1}" name="intervju"><PlainTextContent>Vi saknar tysta rum.</PlainTextContent>'
+        + "".join(f'<VariableValue><VariableRef targetGUID="{g}"/><FloatValue>{v}</FloatValue></VariableValue>'
+                  for g, v in zip(guids, values))
+        + "</TextSource>"
+    )
+    variables = "<Variables>" + "".join(
+        f'<Variable guid="{g}" name="{n}" typeOfVariable="Float"/>' for g, n in zip(guids, names)) + "</Variables>"
+    path = write_zip(tmp_path / "nan.qdpx", {"project.qde": qde(sources).replace("<CodeBook>", variables + "<CodeBook>")})
+    assert import_qdpx(project, path).documents == 1
+    doc = next(project.store.iter_documents())
+    assert doc.meta == {"ingen": "NaN", "stor": "INF", "liten": "-INF", "enorm": "1e999", "vanlig": 3.5}
+    assert [d.name for d in project.store.iter_documents(meta={"ingen": "NaN"})] == ["intervju"]

@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 import xml.etree.ElementTree as ET
 import zipfile
@@ -454,7 +455,9 @@ def _typed_value(kind: str, text: str) -> Any:
         if kind == "IntegerValue":
             return int(text)
         if kind == "FloatValue":
-            return float(text.replace(",", "."))
+            number = float(text.replace(",", "."))
+            # xs:double allows NaN and INF, which JSON metadata cannot hold: they stay the text they are
+            return number if math.isfinite(number) else text
     except ValueError:
         return text
     if kind == "BooleanValue":

@@ -61,6 +61,7 @@ META_LABEL = "qualcode"
 
 # Deeper code trees are refused on import (a hostile file nests thousands deep to exhaust the stack).
 MAX_CODE_DEPTH = 50
+SOURCE_NAME = "qualcode: name="  # a source's Description line: its document name, when the source name has a suffix
 
 
 def code_guid(code_id: str) -> str:
@@ -520,6 +521,8 @@ def build_project_xml(
         if created:
             attrs["creationDateTime"] = created
         src = ET.SubElement(sources_el, q("TextSource"), attrs)  # type: ignore[arg-type]
+        if names[d.id] != mask(d.name):  # made unique: the name itself goes along, for `import qdpx`
+            ET.SubElement(src, q("Description")).text = f"{SOURCE_NAME}{mask(d.name)}"
         for place in sorted(by_doc.get(d.id, set()), key=lambda p: (p[1], p[2], p[3])):
             _doc, span_start, span_end, unit = place
             sel_key = f"{d.content_hash}:{unit}:{span_start}:{span_end}"

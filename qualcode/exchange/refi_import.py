@@ -40,7 +40,7 @@ from qualcode.core.codebook import Code, Codebook
 from qualcode.core.errors import CodebookError, Hint, InputError, UnknownCodeError
 from qualcode.core.records import CASE_KEYS, DocumentIn
 from qualcode.core.records import POSITIVE_SOURCES as POSITIVE
-from qualcode.exchange.refi_export import KEY_QUOTE, MAX_CODE_DEPTH, QDE_NS, parse_description, too_deep
+from qualcode.exchange.refi_export import KEY_QUOTE, MAX_CODE_DEPTH, QDE_NS, SOURCE_NAME, parse_description, too_deep
 from qualcode.ingest.readers import normalise_newlines
 from qualcode.core.i18n import _
 
@@ -256,7 +256,7 @@ class _Reader:
         sources_el = root.find(self.q("Sources"))
         for el in sources_el if sources_el is not None else ():
             kind = _local(el.tag)
-            name = (el.get("name") or "").strip() or _guid(el.get("guid"))
+            name = _own_name(el.find(self.q("Description"))) or (el.get("name") or "").strip() or _guid(el.get("guid"))
             if kind in NON_TEXT:
                 non_text.append(f"{name} ({NON_TEXT[kind]})")
             elif kind == "TextSource":
@@ -372,7 +372,9 @@ class _Reader:
             for k, v in values.items():
                 meta.setdefault(k, v)  # a variable in two cases: the first case's value
         meta.update(self._values(el, variables))
-        case_names = [c for c, _ in cases if c]
+        # a case that is the source's respondent (as qualcode's export writes them) adds nothing
+        known = {str(v) for k, v in meta.items() if str(k).lower() in CASE_KEYS}
+        case_names = [c for c, _ in cases if c and c not in known]
         if case_names and "case" not in meta:
             meta["case"] = "; ".join(dict.fromkeys(case_names))
         selections = []
@@ -414,6 +416,14 @@ class _Reader:
     def _memos(self, el: ET.Element) -> list[str]:
         refs = (_guid(r.get("targetGUID")) for r in el.iterfind(self.q("NoteRef")))
         return [self.notes[g] for g in refs if g in self.notes]
+
+
+def _own_name(el: ET.Element | None) -> str:
+    """The document name qualcode's export keeps in a source's Description when it made the name unique."""
+    for line in ((el.text or "") if el is not None else "").splitlines():
+        if line.startswith(SOURCE_NAME) and line[len(SOURCE_NAME):].strip():
+            return line[len(SOURCE_NAME):].strip()
+    return ""
 
 
 def _split_description(el: ET.Element | None) -> tuple[str, bool]:

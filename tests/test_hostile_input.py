@@ -150,6 +150,42 @@ def test_codes_nested_thousands_deep_are_refused(coded, tmp_path):
     assert project_dump(coded) == before
 
 
+@pytest.mark.parametrize("depth", [51, 60, 5000])
+def test_import_qdpx_refuses_codes_nested_deeper_than_codebook_import_does(coded, tmp_path, depth):
+    import zipfile
+
+    opens = "".join(f'<Code guid="00000000-0000-0000-0000-{i:012d}" name="k{i}" isCodable="true">' for i in range(depth))
+    deep = tmp_path / "djup.qdpx"
+    with zipfile.ZipFile(deep, "w") as zf:
+        zf.writestr("project.qde", (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<Project xmlns="urn:QDA-XML:project:1.0" name="djup" origin="test">'
+            '<CodeBook><Codes><Code guid="10000000-0000-0000-0000-000000000000" name="P13"/>' + opens + "</Code>" * depth
+            + '</Codes></CodeBook><Sources><TextSource guid="20000000-0000-0000-0000-000000000000" name="a">'
+            "<PlainTextContent>Lokalerna är för små.</PlainTextContent>"
+            '<PlainTextSelection guid="30000000-0000-0000-0000-000000000000" startPosition="0" endPosition="9">'
+            '<Coding guid="40000000-0000-0000-0000-000000000000"><CodeRef targetGUID="10000000-0000-0000-0000-000000000000"/>'
+            "</Coding></PlainTextSelection></TextSource></Sources></Project>"
+        ))
+    before = project_dump(coded)
+    line = _one_line(runner.invoke(app, ["import", "qdpx", str(deep), "-p", str(coded)]))
+    assert line == ("fel: djup.qdpx:project.qde: koderna är nästlade mer än 50 nivåer djupt (kod 2) — filen är "
+                    "trasig eller fientlig; en kodbok behöver några få nivåer")
+    assert project_dump(coded) == before
+
+
+def test_import_qdpx_takes_codes_50_levels_deep(coded, tmp_path):
+    from qualcode.exchange.refi_import import read_qdpx
+    import zipfile
+
+    opens = "".join(f'<Code guid="00000000-0000-0000-0000-{i:012d}" name="k{i}">' for i in range(50))
+    path = tmp_path / "femtio.qdpx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("project.qde", '<Project xmlns="urn:QDA-XML:project:1.0"><CodeBook><Codes>' + opens
+                    + "</Code>" * 50 + "</Codes></CodeBook></Project>")
+    codes = read_qdpx(path).codes
+    assert len(codes) == 50 and codes["00000000-0000-0000-0000-000000000049"].path == "/".join(f"k{i}" for i in range(50))
+
+
 def test_a_paragraph_longer_than_spacy_accepts_is_segmented_in_pieces(coded, tmp_path):
     from qualcode.ingest.segment import MAX_PIECE
 

@@ -91,6 +91,14 @@ def test_front_matter_and_cli_meta_precedence(tmp_path):
     assert doc.text == "Text om lokaler."
 
 
+def test_front_matter_nan_and_inf_are_kept_as_text(project, tmp_path):
+    note = tmp_path / "a.md"
+    note.write_text("---\npoäng: .nan\nvikt: .inf\nlägst: -.inf\nbetyg: 3.5\n---\nText om lokaler.\n", encoding="utf-8")
+    import_notes(project, [note])
+    doc = next(project.store.iter_documents(meta={"poäng": "nan"}))
+    assert doc.meta == {"poäng": "nan", "vikt": "inf", "lägst": "-inf", "betyg": 3.5}
+
+
 def test_front_matter_errors_name_the_file():
     with pytest.raises(InputError, match="a.md, rad 2: ogiltig YAML"):
         split_front_matter("---\nx: [1\n---\ntext", "a.md")

@@ -54,3 +54,17 @@ def test_threads_each_get_the_same_text():
     for t in threads:
         t.join()
     assert seen == [True] * 4
+
+
+def test_without_allow_nan_a_float_json_cannot_hold_is_an_input_error_naming_its_key():
+    from qualcode.core.errors import InputError
+
+    encode = Encoder(sort_keys=True, allow_nan=False)
+    for value, key in (({"poäng": float("nan")}, "'poäng'"), ({"a": {"b": [0.5, float("-inf")]}}, "'a.b[1]'")):
+        with pytest.raises(InputError, match=key.replace("[", r"\[").replace("]", r"\]")):
+            encode(value)
+    assert encode({"a": 1.5}) == '{"a": 1.5}'
+    with pytest.raises(ValueError, match="Circular reference"):  # other errors stay as they were
+        loop: dict[str, object] = {}
+        loop["self"] = loop
+        encode(loop)

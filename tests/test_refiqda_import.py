@@ -482,10 +482,15 @@ def test_survey_answers_with_a_shared_name_come_back_apart_and_are_known_again(t
             DocumentIn("enkat:17:motivering", "survey", "Bra stöd", {"respondent": "17", "termin": "VT2017"}),
         ], "test", "survey", "response")
         write_qdpx(src, tmp_path / "e.qdpx")
+        with zipfile.ZipFile(tmp_path / "e.qdpx") as zf:  # unique in the file, for NVivo and MAXQDA
+            qde_text = zf.read("project.qde").decode("utf-8")
+        assert 'name="enkat:17:motivering (HT2016)"' in qde_text and 'name="enkat:17:motivering (VT2017)"' in qde_text
         s = import_qdpx(dst, tmp_path / "e.qdpx")
         assert s.documents == 2
-        assert sorted(d.name for d in dst.store.iter_documents()) == [
-            "enkat:17:motivering (HT2016)", "enkat:17:motivering (VT2017)"]
+        # … and back in qualcode the names and metadata are the documents' own (no suffix, no `case`)
+        assert sorted((d.name, d.meta["termin"], sorted(d.meta)) for d in dst.store.iter_documents()) == [
+            ("enkat:17:motivering", "HT2016", ["respondent", "termin"]),
+            ("enkat:17:motivering", "VT2017", ["respondent", "termin"])]
         # exported again from the source project and imported back into it: nothing new
         again = import_qdpx(src, tmp_path / "e.qdpx")
         assert (again.documents, len(again.skipped)) == (0, 2)
@@ -510,3 +515,40 @@ def test_parse_datetime_gives_none_for_other_text():
     from qualcode.exchange.refi_import import parse_datetime
 
     assert parse_datetime("våren 2019") is None and parse_datetime("") is None
+
+
+def test_float_values_json_cannot_hold_are_kept_as_their_text(project, tmp_path):
+    """xs:double allows NaN and INF; metadata are JSON, which has no such numbers."""
+    names = ("ingen", "stor", "liten", "enorm", "vanlig")
+    values = ("NaN", "INF", "-INF", "1e999", "3,5")
+    guids = [f"9b2f6a34-0000-4000-8000-0000000000b{i}" for i in range(len(names))]
+    sources = (
+        '<TextSource guid="{s1}" name="intervju"><PlainTextContent>Vi saknar tysta rum.</PlainTextContent>'
+        + "".join(f'<VariableValue><VariableRef targetGUID="{g}"/><FloatValue>{v}</FloatValue></VariableValue>'
+                  for g, v in zip(guids, values))
+        + "</TextSource>"
+    )
+    variables = "<Variables>" + "".join(
+        f'<Variable guid="{g}" name="{n}" typeOfVariable="Float"/>' for g, n in zip(guids, names)) + "</Variables>"
+    path = write_zip(tmp_path / "nan.qdpx", {"project.qde": qde(sources).replace("<CodeBook>", variables + "<CodeBook>")})
+    assert import_qdpx(project, path).documents == 1
+    doc = next(project.store.iter_documents())
+    assert doc.meta == {"ingen": "NaN", "stor": "INF", "liten": "-INF", "enorm": "1e999", "vanlig": 3.5}
+    assert [d.name for d in project.store.iter_documents(meta={"ingen": "NaN"})] == ["intervju"]
+
+
+def test_the_demo_project_round_trips_names_and_metadata_exactly(tmp_path):
+    from collections import Counter
+
+    from qualcode.demo import run_demo
+
+    run_demo(tmp_path / "demo")
+    with make_project(tmp_path, "mal") as dst:
+        from qualcode.project import find_project
+
+        with find_project(tmp_path / "demo") as src:
+            write_qdpx(src, tmp_path / "demo.qdpx")
+            before = Counter((d.name, d.kind, d.text, repr(sorted(d.meta.items()))) for d in src.store.iter_documents())
+        import_qdpx(dst, tmp_path / "demo.qdpx")
+        after = Counter((d.name, d.kind, d.text, repr(sorted(d.meta.items()))) for d in dst.store.iter_documents())
+    assert after == before

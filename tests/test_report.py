@@ -221,6 +221,62 @@ def test_report_cli_and_bad_format(built, tmp_path):
     assert r.exit_code == 1 and "okänt format 'pdf'" in r.stderr
 
 
+@pytest.mark.parametrize("args, message", [
+    (["--by", "nosuchfield"], "okänt metadatafält 'nosuchfield'"),
+    (["--min-cell", "-3"], "minsta cellstorlek är negativ (-3)"),
+    (["--codes", "NOPE"], "okänd kod 'NOPE'"),
+    (["--questions", "nosuch.csv"], "frågefilen 'nosuch.csv' finns inte"),
+])
+def test_a_failed_report_writes_nothing(built, tmp_path, args, message):
+    from qualcode.cli.main import app
+
+    _, out = built
+    proj = out.parent / "proj"
+    target = tmp_path / "ny" / "rapport"
+    r = CliRunner().invoke(app, ["report", "-p", str(proj), "--out", str(target), *args])
+    assert r.exit_code == 1 and r.output.count("\n") == 1 and message in r.output, r.output
+    assert list(tmp_path.iterdir()) == []  # no report folder, no parent made for it, no temporary folder
+    (tmp_path / "gammal").mkdir()
+    (tmp_path / "gammal" / "rapport.md").write_text("förra rapporten\n", encoding="utf-8")
+    r = CliRunner().invoke(app, ["report", "-p", str(proj), "--out", str(tmp_path / "gammal"), *args])
+    assert r.exit_code == 1
+    assert [p.name for p in (tmp_path / "gammal").iterdir()] == ["rapport.md"]
+    assert (tmp_path / "gammal" / "rapport.md").read_text(encoding="utf-8") == "förra rapporten\n"
+
+
+def test_a_report_folder_that_cannot_be_made_is_one_line(built, tmp_path):
+    from qualcode.cli.main import app
+
+    _, out = built
+    proj = out.parent / "proj"
+    (tmp_path / "fil.txt").write_text("x", encoding="utf-8")
+    r = CliRunner().invoke(app, ["report", "-p", str(proj), "--out", str(tmp_path / "fil.txt" / "rapport")])
+    assert r.exit_code == 1 and r.output.count("\n") == 1, r.output
+    assert f"'{tmp_path / 'fil.txt'}' är en fil, inte en mapp" in r.output
+    if Path("/proc/self").is_dir():
+        r = CliRunner().invoke(app, ["report", "-p", str(proj), "--out", "/proc/r4"])
+        assert r.exit_code == 1 and r.output.count("\n") == 1, r.output
+        assert r.output.startswith("fel: kunde inte skapa mappen '/proc/r4' (") and "inget skrevs" in r.output
+
+
+@pytest.mark.parametrize("min_cell", ["0", "1"])
+def test_a_report_without_suppression_says_so_and_warns(built, tmp_path, min_cell):
+    from qualcode.cli.main import app
+
+    _, out = built
+    proj = out.parent / "proj"
+    r = CliRunner().invoke(app, ["report", "-p", str(proj), "--out", str(tmp_path / "r"), "--formats", "md",
+                                 "--min-cell", min_cell])
+    assert r.exit_code == 0, r.output
+    md = (tmp_path / "r" / "rapport.md").read_text(encoding="utf-8")
+    assert "visas som *" not in md
+    assert "Små antal döljs inte: maskeringen av små celler är avstängd i den här rapporten" in md
+    warned = [line for line in r.stderr.splitlines() if line.startswith("varning:")]
+    assert warned == [f"varning: maskeringen av små celler är avstängd (minsta cell {min_cell}): antal som 1 eller 2 "
+                      "visas som de är och kan peka ut en person — läs rapporten innan du delar den — dölj små "
+                      "antal: `--min-cell 5`"]
+
+
 def test_privacy_scan_cli(built, tmp_path):
     from qualcode.cli.main import app
 

@@ -121,6 +121,22 @@ def _doc(store: Store) -> int:
     return doc_id
 
 
+def test_metadata_json_cannot_hold_is_refused_naming_the_key(new_store):
+    """nan or inf in metadata would be malformed JSON for the SQL JSON functions: refused, nothing written."""
+    from qualcode.core.errors import InputError
+
+    store = new_store
+    doc = DocumentIn("a", "note", "hej", {"poäng": [1.0, float("nan")], "stadsdel": "Bromma"})
+    for write in (lambda: store.add_documents([(doc, "h")]), lambda: store.meta_json(doc.meta),
+                  lambda: store.update_document(_doc(store), meta={"vikt": float("-inf")})):
+        with pytest.raises(InputError) as info:
+            with store.transaction():
+                write()
+        assert "som inte är ett tal som kan sparas" in str(info.value)
+        assert "'poäng[1]'" in str(info.value) or "'vikt'" in str(info.value)
+    assert store.stats()["documents"] == 0
+
+
 def test_transaction_rolls_back_everything(new_store):
     store = new_store
     with pytest.raises(RuntimeError):

@@ -35,7 +35,7 @@ def atomic_write(path: str | Path) -> Iterator[Path]:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         yield tmp
-        _fsync(tmp)
+        fsync(tmp)
         os.replace(tmp, path)
     except OSError as exc:
         raise write_error(exc, path) from None
@@ -75,7 +75,8 @@ def write_error(exc: OSError, path: Path) -> WriteError:
     return WriteError(_("could not write '{path}' ({value}) — the old file is untouched").format(path=path, value=exc.strerror or exc), value=str(path))
 
 
-def _fsync(path: Path) -> None:
+def fsync(path: Path) -> None:
+    """Flush a written file to the disk (nothing when it is missing)."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError:

@@ -61,6 +61,7 @@ META_LABEL = "qualcode"
 
 # Deeper code trees are refused on import (a hostile file nests thousands deep to exhaust the stack).
 MAX_CODE_DEPTH = 50
+SOURCE_NAME = "qualcode: name="  # a source's Description line: its document name, when the source name has a suffix
 
 
 def code_guid(code_id: str) -> str:
@@ -228,6 +229,14 @@ def read_qdc(path: str | Path) -> Codebook:
     return parse_qdc_root(root, source=source, name=path.stem)
 
 
+def too_deep(source: str, where: str, depth: int) -> CodebookError:
+    """The refusal of a code tree nested deeper than MAX_CODE_DEPTH; `where` names its top code."""
+    return CodebookError(
+        _("{source}: the codes are nested more than {max_code_depth} levels deep ({split}) — the file is broken or hostile; a codebook needs a few levels").format(source=source, max_code_depth=MAX_CODE_DEPTH, split=where),
+        value=depth,
+    )
+
+
 def parse_qdc_root(root: ET.Element, source: str = "qdc", name: str = "Kodbok") -> Codebook:
     """Build a Codebook from a parsed `<CodeBook>` (or a project's `<CodeBook>`) element."""
     ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
@@ -246,10 +255,7 @@ def parse_qdc_root(root: ET.Element, source: str = "qdc", name: str = "Kodbok") 
 
     def walk(el: ET.Element, parent: str | None, where: str, depth: int = 1) -> None:
         if depth > MAX_CODE_DEPTH:
-            raise CodebookError(
-                _("{source}: the codes are nested more than {max_code_depth} levels deep ({split}) — the file is broken or hostile; a codebook needs a few levels").format(source=source, max_code_depth=MAX_CODE_DEPTH, split=where.split(' → ')[0]),
-                value=depth,
-            )
+            raise too_deep(source, where.split(" → ")[0], depth)
         name_attr = (el.get("name") or "").strip()
         if not name_attr:
             raise CodebookError(_("{source}: {where} lacks the attribute name").format(source=source, where=where))
@@ -515,6 +521,8 @@ def build_project_xml(
         if created:
             attrs["creationDateTime"] = created
         src = ET.SubElement(sources_el, q("TextSource"), attrs)  # type: ignore[arg-type]
+        if names[d.id] != mask(d.name):  # made unique: the name itself goes along, for `import qdpx`
+            ET.SubElement(src, q("Description")).text = f"{SOURCE_NAME}{mask(d.name)}"
         for place in sorted(by_doc.get(d.id, set()), key=lambda p: (p[1], p[2], p[3])):
             _doc, span_start, span_end, unit = place
             sel_key = f"{d.content_hash}:{unit}:{span_start}:{span_end}"

@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 import xml.etree.ElementTree as ET
 import zipfile
@@ -39,7 +40,7 @@ from qualcode.core.codebook import Code, Codebook
 from qualcode.core.errors import CodebookError, Hint, InputError, UnknownCodeError
 from qualcode.core.records import CASE_KEYS, DocumentIn
 from qualcode.core.records import POSITIVE_SOURCES as POSITIVE
-from qualcode.exchange.refi_export import KEY_QUOTE, QDE_NS, parse_description
+from qualcode.exchange.refi_export import KEY_QUOTE, MAX_CODE_DEPTH, QDE_NS, SOURCE_NAME, parse_description, too_deep
 from qualcode.ingest.readers import normalise_newlines
 from qualcode.core.i18n import _
 
@@ -240,7 +241,7 @@ class _Reader:
         codes: dict[str, RefiCode] = {}
         codes_el = root.find(f"{self.q('CodeBook')}/{self.q('Codes')}")
         if codes_el is not None:
-            self._codes(codes_el, "", codes)
+            self._codes(codes_el, codes)
         variables = {
             _guid(v.get("guid")): (v.get("name") or _guid(v.get("guid"))).strip()
             for v in root.iterfind(f"{self.q('Variables')}/{self.q('Variable')}")
@@ -255,7 +256,7 @@ class _Reader:
         sources_el = root.find(self.q("Sources"))
         for el in sources_el if sources_el is not None else ():
             kind = _local(el.tag)
-            name = (el.get("name") or "").strip() or _guid(el.get("guid"))
+            name = _own_name(el.find(self.q("Description"))) or (el.get("name") or "").strip() or _guid(el.get("guid"))
             if kind in NON_TEXT:
                 non_text.append(f"{name} ({NON_TEXT[kind]})")
             elif kind == "TextSource":
@@ -267,15 +268,22 @@ class _Reader:
 
     # -- parts --
 
-    def _codes(self, parent: ET.Element, prefix: str, out: dict[str, RefiCode]) -> None:
-        for el in parent.iterfind(self.q("Code")):
+    def _codes(self, codes: ET.Element, out: dict[str, RefiCode]) -> None:
+        """Every code of the tree, depth first; a tree deeper than MAX_CODE_DEPTH is refused (as
+        `codebook import` does), walked with a stack so that no depth can exhaust Python's."""
+        stack = [(el, "", 1, i + 1) for i, el in enumerate(codes.findall(self.q("Code")))]
+        stack.reverse()
+        while stack:
+            el, prefix, depth, top = stack.pop()
+            if depth > MAX_CODE_DEPTH:
+                raise too_deep(f"{self.path.name}:project.qde", _("code {value}").format(value=top), depth)
             name = (el.get("name") or "").strip()
             desc = el.find(self.q("Description"))
             fields = parse_description(desc.text or "") if desc is not None else {}
             path = f"{prefix}/{name}" if prefix else name
             guid = _guid(el.get("guid"))
             out[guid] = RefiCode(guid=guid, name=name, path=path, qualcode_id=fields.get("_id"))
-            self._codes(el, path, out)
+            stack.extend(reversed([(child, path, depth + 1, top) for child in el.findall(self.q("Code"))]))
 
     def _notes(self, root: ET.Element) -> dict[str, str]:
         notes: dict[str, str] = {}
@@ -364,7 +372,9 @@ class _Reader:
             for k, v in values.items():
                 meta.setdefault(k, v)  # a variable in two cases: the first case's value
         meta.update(self._values(el, variables))
-        case_names = [c for c, _ in cases if c]
+        # a case that is the source's respondent (as qualcode's export writes them) adds nothing
+        known = {str(v) for k, v in meta.items() if str(k).lower() in CASE_KEYS}
+        case_names = [c for c, _ in cases if c and c not in known]
         if case_names and "case" not in meta:
             meta["case"] = "; ".join(dict.fromkeys(case_names))
         selections = []
@@ -408,6 +418,14 @@ class _Reader:
         return [self.notes[g] for g in refs if g in self.notes]
 
 
+def _own_name(el: ET.Element | None) -> str:
+    """The document name qualcode's export keeps in a source's Description when it made the name unique."""
+    for line in ((el.text or "") if el is not None else "").splitlines():
+        if line.startswith(SOURCE_NAME) and line[len(SOURCE_NAME):].strip():
+            return line[len(SOURCE_NAME):].strip()
+    return ""
+
+
 def _split_description(el: ET.Element | None) -> tuple[str, bool]:
     """A selection's Description: its memo, and whether qualcode marked it as a key quote."""
     text = (el.text or "").strip() if el is not None else ""
@@ -447,7 +465,9 @@ def _typed_value(kind: str, text: str) -> Any:
         if kind == "IntegerValue":
             return int(text)
         if kind == "FloatValue":
-            return float(text.replace(",", "."))
+            number = float(text.replace(",", "."))
+            # xs:double allows NaN and INF, which JSON metadata cannot hold: they stay the text they are
+            return number if math.isfinite(number) else text
     except ValueError:
         return text
     if kind == "BooleanValue":

@@ -521,10 +521,13 @@ def _overview(
         + (" " + _("Breakdowns: {fields}.").format(fields=", ".join(by)) if by else "")
     )
     n_sup = sum(t.n_suppressed() for t in report.tables)
-    lines.append((_("How to read *: counts under {min_cell} are shown as * in every table and chart, as are cells that "
-                    "could otherwise be worked out from a shown sum ({n} cells in the report).") if n_sup
-                  else _("How to read *: counts under {min_cell} are shown as * in every table and chart, as are cells "
-                         "that could otherwise be worked out from a shown sum.")).format(min_cell=min_cell, n=n_sup))
+    if min_cell <= 1:  # no count is under 1 but 0, and zeros are shown
+        lines.append(_("Small counts are not hidden: suppression is off for this report, so every count is shown as counted."))
+    else:
+        lines.append((_("How to read *: counts under {min_cell} are shown as * in every table and chart, as are cells that "
+                        "could otherwise be worked out from a shown sum ({n} cells in the report).") if n_sup
+                      else _("How to read *: counts under {min_cell} are shown as * in every table and chart, as are cells "
+                             "that could otherwise be worked out from a shown sum.")).format(min_cell=min_cell, n=n_sup))
     reasons: dict[str, list[str]] = {}
     for o in report.omitted:
         reasons.setdefault(o.reason, []).append(o.title)

@@ -13,12 +13,17 @@ of a document's text is exported.
 
 from __future__ import annotations
 
+import errno
+import os
+import secrets
+import shutil
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qualcode.core.errors import Hint, InputError
-from qualcode.core.files import atomic_write
+from qualcode.core.errors import Hint, InputError, QualcodeWarning
+from qualcode.core.files import WriteError, fsync, write_error
 from qualcode.export.builders import build_report, questionnaire_parts, questionnaire_tables, quote_text
 from qualcode.export.model import Report, ReportResult, TablePart
 from qualcode.core.i18n import _
@@ -60,23 +65,73 @@ def write_report(
             value=bad, valid=FORMATS, hint=Hint(_("choose the format"), option="formats", example="md,docx"),
         )
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError(_("'{out}' is a file, not a folder").format(out=out), value=str(out),
+    existing = next((p for p in (out, *out.absolute().parents) if p.exists()), Path("."))
+    if not existing.is_dir():
+        raise InputError(_("'{out}' is a file, not a folder").format(out=existing), value=str(existing),
                          hint=Hint(_("give a folder for the report"), option="out", example="MAPP"))
-    out.mkdir(parents=True, exist_ok=True)
-    report = build_report(
-        project, out, by=by, codes=codes, min_cell=min_cell, quotes=quotes, kind=kind,
-        pseudonymiser=pseudonymiser, extra_parts=extra_parts, questions=questions,
-    )
     writers = {"md": write_markdown, "docx": write_docx, "xlsx": write_xlsx}
-    files: list[Path] = []
-    # Each file is written under a temporary name and renamed into place: a kill keeps the old one.
-    for fmt in FORMATS:
-        if fmt in formats:
-            path = out / FILE_NAMES[fmt]
-            with atomic_write(path) as tmp:
-                writers[fmt](report, tmp)
-            files.append(path)
+    names = [FILE_NAMES[fmt] for fmt in FORMATS if fmt in formats]
+    # The whole report is made in a folder of its own beside (or inside) `out` and moved into place
+    # only when complete: an error, a bad option found late or a kill leaves `out` as it was.
+    stage = _stage(out, existing)
+    try:
+        report = build_report(
+            project, stage, by=by, codes=codes, min_cell=min_cell, quotes=quotes, kind=kind,
+            pseudonymiser=pseudonymiser, extra_parts=extra_parts, questions=questions,
+        )
+        for fmt, name in zip((f for f in FORMATS if f in formats), names):
+            try:
+                writers[fmt](report, stage / name)
+            except OSError as exc:
+                raise write_error(exc, out / name) from None
+        _move_into_place(stage, out)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    if report.min_cell <= 1:
+        warnings.warn(QualcodeWarning(
+            _("small-cell suppression is off (smallest cell {min_cell}): counts such as 1 or 2 are shown as they are and can point to a person — read the report before sharing it").format(min_cell=report.min_cell),
+            value=report.min_cell, hint=Hint(_("hide small counts"), option="min_cell", example="5"),
+        ), stacklevel=2)
+    files = [out / name for name in names]
     n_quotes = sum(len(c.quotes) for s in report.sections for c in s.codes)
     n_sup = sum(t.n_suppressed() for t in report.tables)
     return ReportResult(out, tuple(files), len(report.tables), len(report.charts), n_quotes, n_sup, len(report.omitted))
+
+
+def _stage(out: Path, base: Path) -> Path:
+    """A new empty folder in `base` (`out`, or its nearest existing parent), so on the file system
+    `out` is (to be) on; a folder that cannot be made is one line."""
+    stage = base / f".{out.name or 'rapport'}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        stage.mkdir()
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS):
+            raise write_error(exc, out / FILE_NAMES["md"]) from None
+        raise WriteError(
+            _("could not create the folder '{out}' ({reason}) — nothing was written").format(out=out, reason=exc.strerror or exc),
+            value=str(out), hint=Hint(_("give a folder you may write in"), option="out", example="rapport"),
+        ) from None
+    return stage
+
+
+def _move_into_place(stage: Path, out: Path) -> None:
+    """Move the finished report from `stage` into `out`: the whole folder when `out` is new, else
+    file by file (each rename atomic), so other files in `out` stay."""
+    try:
+        if not out.exists():
+            for path in stage.rglob("*"):
+                if path.is_file():
+                    fsync(path)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(stage, out)
+            return
+        files = [p for p in sorted(stage.rglob("*")) if p.is_file()]
+        for path in files:
+            fsync(path)
+        for path in files:
+            if path.is_file():
+                target = out / path.relative_to(stage)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, target)
+    except OSError as exc:
+        raise write_error(exc, out / FILE_NAMES["md"]) from None

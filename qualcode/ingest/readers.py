@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import itertools
+import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -212,6 +213,8 @@ def split_front_matter(text: str, source: str = "") -> tuple[dict[str, Any], str
 
 
 def _scalar(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # YAML's .nan and .inf: JSON metadata cannot hold them as numbers
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return str(value)

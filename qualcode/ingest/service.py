@@ -30,7 +30,7 @@ BATCH = 20_000  # documents per transaction: other writers wait at most one batc
 ON_CHANGE = ("stop", "replace", "new")  # a known file with changed content: stop, update in place, or add
 
 
-_META_JSON = Encoder(sort_keys=True, ensure_ascii=False, default=str)  # one encoder, not one per call
+_META_JSON = Encoder(sort_keys=True, ensure_ascii=False, default=str, allow_nan=False)  # one encoder, not one per call
 
 
 def content_hash(doc: DocumentIn, meta_json: str | None = None) -> str:

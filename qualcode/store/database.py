@@ -136,6 +136,8 @@ def now() -> str:
 
 # One encoder for every stored JSON value (json.dumps with options builds a new one per call).
 _json = Encoder(ensure_ascii=False, sort_keys=True)
+# Metadata are read with SQL JSON functions: nan or inf would make the row malformed JSON, so they are refused.
+_meta_json = Encoder(ensure_ascii=False, sort_keys=True, allow_nan=False)
 _STREAMS = itertools.count(1)  # names of server-side cursors (PostgreSQL)
 
 
@@ -695,7 +697,7 @@ class Store:
         cur = self._x(
             "INSERT INTO documents (name, kind, source, text, content_hash, meta, import_id, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            (doc.name, doc.kind, doc.source, doc.text, content_hash, _json(doc.meta), import_id, now()),
+            (doc.name, doc.kind, doc.source, doc.text, content_hash, _meta_json(doc.meta), import_id, now()),
         )
         doc_id = int(cur.fetchone()[0])
         self._fill_document_meta(doc_id, doc_id)
@@ -709,7 +711,7 @@ class Store:
     @staticmethod
     def meta_json(meta: dict[str, Any]) -> str:
         """A document's metadata as it is stored (JSON, keys sorted)."""
-        return _json(meta)
+        return _meta_json(meta)
 
     def add_documents(
         self, docs: Sequence[tuple[DocumentIn, str]], import_id: int | None = None,
@@ -726,7 +728,7 @@ class Store:
         ts = now()
         cols = "name, kind, source, text, content_hash, meta, import_id, created_at"
         encoded = metas if metas is not None else [None] * len(docs)
-        rows = [(d.name, d.kind, d.source, d.text, h, _json(d.meta) if m is None else m, import_id, ts)
+        rows = [(d.name, d.kind, d.source, d.text, h, _meta_json(d.meta) if m is None else m, import_id, ts)
                 for (d, h), m in zip(docs, encoded, strict=True)]
         if self.pg:
             cur = self._cursor()
@@ -787,7 +789,7 @@ class Store:
         """Change a stored document in place (its id, segments and codings stay)."""
         sets = [(k, v) for k, v in (("name", name), ("text", text), ("source", source), ("content_hash", content_hash)) if v is not None]
         if meta is not None:
-            sets.append(("meta", _json(meta)))
+            sets.append(("meta", _meta_json(meta)))
         if sets:
             self._x(
                 f"UPDATE documents SET {', '.join(f'{k} = ?' for k, _ in sets)} WHERE id = ?", [v for _, v in sets] + [doc_id]
@@ -847,7 +849,7 @@ class Store:
     ) -> int:
         """Store a survey's respondents (id and metadata); a re-import updates them."""
         columns = _json(list(text_columns))
-        rows = [(survey, str(r), _json(meta), columns, import_id) for r, meta in cases]
+        rows = [(survey, str(r), _meta_json(meta), columns, import_id) for r, meta in cases]
         self._many(
             "INSERT INTO respondents (survey, respondent, meta, text_columns, import_id) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(survey, respondent) DO UPDATE SET meta = excluded.meta, text_columns = excluded.text_columns, "
@@ -888,7 +890,7 @@ class Store:
         now_rows, later, same = [], [], []
         for r, meta in latest.items():
             seen = earlier.get(r)
-            encoded = _json(meta)
+            encoded = _meta_json(meta)
             if seen is None or seen[2] == import_id:
                 now_rows.append((survey, r, encoded, columns, import_id))
             elif (seen[0], seen[1]) != (encoded, columns) or seen[2] in running:

@@ -146,6 +146,17 @@ def test_two_areas_stay_unresolved_and_points_rank_before_ovrigt(mapper):
     assert m.category is None
 
 
+def test_a_keyword_is_not_read_as_another_word_of_its_spelling(mapper):
+    # simplemma lemmatises the alias IT to the verb "se": no form of "se" may name T-IT
+    for answer in ("jag ser inga förbättringar", "premises", "sett", "såg", "chefer som ser en"):
+        m = mapper.map(answer)
+        assert not any("T-IT" in e for e in m.evidence), m
+        assert m.category != OVRIGT, m
+    assert mapper.map("Vi ser mer av cheferna").category == "P05"
+    for answer in ("IT", "it-stöd", "bättre it"):
+        assert mapper.map(answer).category == OVRIGT, answer
+
+
 def test_synonyms_come_from_the_codebook(mapper):
     from dataclasses import replace
 

@@ -46,13 +46,13 @@ from qualcode.analysis.mentions.words import (
     Word,
     content,
     is_known,
+    lemma_of,
     normalise_answer,
     role_tags,
     tokens,
 )
 from qualcode.core.codebook import Code, Codebook, default_codebook, parse_synonym
 from qualcode.core.errors import Hint, InputError
-from qualcode.nlp.pipeline import lemma_of
 from qualcode.core.i18n import N_, _
 
 OVRIGT = "OVRIGT"

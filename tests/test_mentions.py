@@ -157,6 +157,21 @@ def test_a_keyword_is_not_read_as_another_word_of_its_spelling(mapper):
         assert mapper.map(answer).category == OVRIGT, answer
 
 
+def test_a_number_with_a_second_area_stays_unresolved(mapper):
+    # a leading point number does not settle an answer whose text names a second area
+    for answer, cands in (("13 lokaler och lön", ["P13", OVRIGT]),
+                          ("3. Arbetsbelastning 13. Lokaler", ["P03", "P13"]),
+                          ("3 arbetsbelastning, 13 lokaler", ["P03", "P13"]),
+                          ("punkt 3 arbetsbelastning och punkt 13 lokaler", ["P03", "P13"]),
+                          ("arbetsbelastning 3 och lokaler (13)", ["P13", "P03"])):
+        m = mapper.map(answer)
+        assert m.category is None and [c.category for c in m.candidates] == cands, m
+    # the text of the number's own area, or one phrase with the number's reading among others, confirms it
+    for answer, cat in (("13 lokaler", "P13"), ("2 intro och mentorskap", "P02"), ("6 adm stöd", "P06"),
+                        ("3 handläggare", "P03"), ("lokaler (13)", "P13")):
+        assert mapper.map(answer).category == cat, answer
+
+
 def test_synonyms_come_from_the_codebook(mapper):
     from dataclasses import replace
 

@@ -86,6 +86,8 @@ _NUMBER_FULL = re.compile(
 )
 _NUMBER_TAIL = re.compile(rf"^(?P<rest>.*?)[\s,;:\-–]*(?:\(\s*(?:{_NUMBER_PREFIX}\s*\.?\s*)?0*(\d{{1,2}})\s*\)|"
                           rf"{_NUMBER_PREFIX}\s*\.?\s*0*(\d{{1,2}}))\.?$")
+# a further point number inside the text ("3 arbetsbelastning, 13 lokaler"), not a decimal ("2,5")
+_NUMBER_IN_TEXT = re.compile(r"(?<![\d,.])\b0*(\d{1,2})\b(?![,.]\d)")
 _NUMBER_WORD = re.compile(rf"^{_NUMBER_PREFIX}\s*\.?\s*([a-zåäö]+)$")
 
 # Words that contradict a word of a point's name ("extern" handledning is not "intern").
@@ -486,8 +488,19 @@ class MentionMapper:
                            (_("several point numbers: {numbers}").format(numbers=", ".join(valid)),))
         cat = valid[0]
         if rest.strip():
+            # "3. Arbetsbelastning 13. Lokaler": a second point number names a second area
+            more = [self._number_category(int(n)) for n in _NUMBER_IN_TEXT.findall(rest)]
+            more = [c for c in dict.fromkeys(more) if not c.startswith("?") and c != cat]
+            if more:
+                return Mention(text, key, None, "numbers-several", (Candidate(cat, 1.0), *(Candidate(c, 0.5) for c in more)),
+                               (_("several point numbers: {numbers}").format(numbers=", ".join([cat, *more])),))
             # "2 intro" confirms the number; "2 lokaler" contradicts it and is not guessed
-            other, method, cands, _evidence = self._text_category(rest)
+            other, method, cands, evidence = self._text_category(rest)
+            if method == "several" and len({c.category for c in cands if c.score >= 0.5} - {EJ_SVAR}) > 1:
+                # "13 lokaler och lön": the text names two areas, whichever the number is
+                ranked = [Candidate(cat, 1.0)] + [Candidate(c.category, 0.5) for c in cands if c.category != cat]
+                return Mention(text, key, None, "several", tuple(ranked),
+                               (_("number {number}").format(number=key.split()[0]), *evidence))
             # only clear evidence can contradict a number: a weak hint ("3 handläggare") cannot
             if other is not None:
                 named = {other}

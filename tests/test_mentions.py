@@ -146,6 +146,19 @@ def test_two_areas_stay_unresolved_and_points_rank_before_ovrigt(mapper):
     assert m.category is None
 
 
+def test_coordinated_words_never_form_one_term(mapper):
+    # "ledning och adm stöd" names two areas: the alias "adm stöd till chefer" and the name of
+    # point 7 (administrativt stöd till chefer) need their words in one phrase
+    for answer in ("ledning och adm stöd", "ledning, adm stöd", "chefer och adm stöd", "ledning och administratörer"):
+        m = mapper.map(answer)
+        assert (m.category, m.method) == (None, "several"), m
+        assert {"P05", "P07"} <= {c.category for c in m.candidates} or answer.endswith("administratörer"), m
+    # in one phrase, or marked as the receiver of both, they still do
+    for answer in ("adm stöd till chefer", "adm stöd till chefer och ledning", "adm stöd och avlastning för chefer",
+                   "chefernas adm stöd"):
+        assert mapper.map(answer).category == "P07", answer
+
+
 def test_a_keyword_is_not_read_as_another_word_of_its_spelling(mapper):
     # simplemma lemmatises the alias IT to the verb "se": no form of "se" may name T-IT
     for answer in ("jag ser inga förbättringar", "premises", "sett", "såg", "chefer som ser en"):

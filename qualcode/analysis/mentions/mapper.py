@@ -538,7 +538,7 @@ class MentionMapper:
         bag = {f for w in words for f in (*w.wholes, *(f for p in w.parts for f in p.forms))}
         tried = sorted({n for f in bag for n in self._by_form.get(f, ())})
         matches = [m for n in tried if (m := self._match(self._terms[n], words, tags, groups)) is not None]
-        matches += self._name_matches(words, tags, fixed)
+        matches += self._name_matches(words, tags, fixed, groups)
         contradicted = {p for p, topics in self._name_topics.items()
                         if any(ANTONYMS.get(t) in topics for t in fixed)}
         if contradicted:
@@ -630,6 +630,8 @@ class MentionMapper:
             used |= {i for i, _ in units}
         if not cover:
             return None
+        if len(term.slots) > 1 and len({groups[i] for i in used}) > 1:
+            return None  # "ledning och adm stöd" names two things, not "adm stöd till chefer"
         label = _(_KIND_LABEL[term.kind])
         where = f" ({term.code})" if term.code and term.code != term.categories[0] else ""
         shown = " ".join(words[i].surface for i in sorted({i for i, _ in cover}))
@@ -691,7 +693,7 @@ class MentionMapper:
             return None
         return (1, cover) if len({i for i, _ in cover}) > 1 else None
 
-    def _name_matches(self, words: list[Word], tags: list[str], toks: list[str]) -> list[_Match]:
+    def _name_matches(self, words: list[Word], tags: list[str], toks: list[str], groups: list[int]) -> list[_Match]:
         """Content words of a point's name in the answer, weighted by distinctiveness."""
         quantity = any(t in QUANTITY_WORDS for t in toks)
         out: list[_Match] = []
@@ -730,7 +732,11 @@ class MentionMapper:
             if not cover:
                 continue
             receivers = self._name_receivers[point]
-            got = [i for i, w in enumerate(words) if w.role and tags[i] != "source" and self._forms_of(w) & receivers]
+            # a receiver belongs to the topic in its own phrase or by a mark ("… och avlastning för
+            # chefer"); coordinated alone it is a second area ("chefer och adm stöd")
+            topic_groups = {groups[i] for i, _ in cover}
+            got = [i for i, w in enumerate(words) if w.role and tags[i] != "source" and self._forms_of(w) & receivers
+                   and (groups[i] in topic_groups or tags[i] == "recipient")]
             for i in got:
                 cover |= {(i, k) for k in range(len(words[i].parts))}
             strong = staffing or (len(seen_words) >= 2 and weight >= 1.0) or (weight >= 0.5 and bool(got)) or (

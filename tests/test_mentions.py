@@ -15,7 +15,9 @@ from qualcode.analysis.mentions.tables import (
     compare_published,
     count_mentions,
     read_answers,
+    report_tables,
     select_columns,
+    to_csv_rows,
     to_json,
 )
 from qualcode.analysis.mentions.mapper import EJ_SVAR, OVRIGT, MentionMapper, load_mapping, normalise_answer, parse_mapping
@@ -324,6 +326,31 @@ def test_count_json_contract(tmp_path, mapper):
     assert data["sets"]["langst"]["respondents"] == _zero(P02=3, P06=1, P08=1, EJ_SVAR=2)
     assert data["sets"]["behov"]["first"] == data["columns"]["behov_1"]
     assert list(data)[:4] == ["respondents", "columns", "total", "unresolved"]
+
+
+def test_percentages_round_half_up_everywhere_as_compare_does(tmp_path, mapper):
+    # 1 of 16 is 6.25 % and 13 of 16 is 81.25 %: printed reports say 6,3 and 81,3 (half up on the
+    # exact fraction); a float rounded half to even gave 6,2 and 81,2 in `count` but 6,3 in `compare`
+    rows = [["id", "roll", "langst_1", "langst_2"]]
+    rows += [[f"r{i}", "chef" if i < 16 else "medarbetare", "lokaler" if i == 0 else "", "lön" if i < 3 else ""]
+             for i in range(17)]
+    answers = read_answers(_write(tmp_path / "s.csv", rows))
+    sets = select_columns(answers.columns, ["langst"])
+    answers16 = read_answers(_write(tmp_path / "s16.csv", rows[:17]))
+    counts = count_mentions(answers16, select_columns(answers16.columns, ["langst"]), mapper)
+    table = report_tables(counts)[0]
+    assert ("13. Lämpliga lokaler och fungerande arbetsredskap", "1", "6,3") in table.rows
+    assert ("Ej svar", "15", "93,8") in table.rows
+    csv_rows = {(r["column"], r["category"]): r["procent"] for r in to_csv_rows(counts)}
+    assert csv_rows[("langst_1", "P13")] == "6,3" and csv_rows[("langst_2", "EJ_SVAR")] == "81,3"
+    assert csv_rows[("totalt", "P13")] == "6,3"
+    # within a group of 16 as well
+    grouped = count_mentions(answers, sets, mapper, by="roll")
+    by_table = report_tables(grouped)[0]
+    p13 = next(r for r in by_table.rows if r[0].startswith("13."))
+    assert p13[1:3] == ("1", "6,3")
+    assert {(r["group"], r["procent"]) for r in to_csv_rows(grouped)
+            if r["column"] == "langst_2" and r["category"] == "EJ_SVAR"} >= {("chef", "81,3")}
 
 
 def test_count_by_group_percent_within_group(tmp_path, mapper):

@@ -25,7 +25,7 @@ from qualcode.analysis.mentions.mapper import (
     mention_labels,
     mention_names,
 )
-from qualcode.analysis.tally import MISSING, MISSING_NAME, TOTAL, TOTAL_NAME, CountTable, format_number, tally
+from qualcode.analysis.tally import MISSING, MISSING_NAME, TOTAL, TOTAL_NAME, CountTable, tally
 from qualcode.core.errors import Hint, InputError
 from qualcode.core.ordering import natural_order
 from qualcode.core.i18n import _, decimal_separator
@@ -359,7 +359,8 @@ class TextTable:
 
 
 def _pct(n: int, base: int) -> str:
-    return format_number(100.0 * n / base) if base else ""
+    """A percentage on screen: as the report prints it (`percent_text`), with the language's decimal mark."""
+    return _shown(percent_text(n, base)) if base else ""
 
 
 def report_tables(counts: MentionCounts) -> list[TextTable]:
@@ -386,7 +387,7 @@ def _set_tables(counts: MentionCounts) -> list[TextTable]:
             rows: list[tuple[str, ...]] = [(counts.name(c), str(t.count(c)), _pct(t.count(c), n)) for c in counts.categories]
             if unres[col]:
                 rows.append((_("Unclassified (see `mentions review`)"), str(unres[col]), _pct(unres[col], n)))
-            rows.append((_("Total"), str(n), format_number(100.0) if n else ""))
+            rows.append((_("Total"), str(n), _pct(n, n)))
             tables.append(TextTable(_("{column} ({n} respondents)").format(column=col, n=n),
                                     (_("Category"), _("Count"), _("Percent")), tuple(rows)))
         if len(s.columns) < 2:
@@ -422,7 +423,7 @@ def _grouped_tables(counts: MentionCounts) -> list[TextTable]:
         for c in counts.categories:
             row = [counts.name(c)]
             for g in counts.groups:
-                row += [str(t.count(c, g)), format_number(t.percent(c, g))]
+                row += [str(t.count(c, g)), _pct(t.count(c, g), t.bases.get(g, 0))]
             total = sum(t.count(c, g) for g in counts.groups)
             row += [str(total), _pct(total, counts.respondents)]
             rows.append(tuple(row))
@@ -449,11 +450,10 @@ def to_csv_rows(counts: MentionCounts) -> list[dict[str, str]]:
                 for c in counts.categories:
                     k = t.count(c, g)
                     pct_n = (resp or t).count(c, g)
+                    base = (t if name == "totalt" else resp or t).bases.get(g, 0)
                     out.append({
                         "set": s.name, "column": name, "group": g, "category": c,
-                        "label": counts.labels[c], "antal": str(k),
-                        "procent": _csv_percent((resp or t).percent(c, g)) if name != "totalt"
-                        else _csv_percent(100.0 * pct_n / t.bases[g] if t.bases.get(g) else None),
+                        "label": counts.labels[c], "antal": str(k), "procent": _csv_percent(pct_n, base),
                     })
     return out
 
@@ -461,9 +461,10 @@ def to_csv_rows(counts: MentionCounts) -> list[dict[str, str]]:
 CSV_COLUMNS = ("set", "column", "group", "category", "label", "antal", "procent")
 
 
-def _csv_percent(x: float | None) -> str:
-    """A percentage in the CSV: one decimal and a decimal comma (Swedish spreadsheets read it), in every language."""
-    return "" if x is None else f"{x:.1f}".replace(".", ",")
+def _csv_percent(n: int, base: int) -> str:
+    """A percentage in the CSV: as the report prints it, one decimal rounded half up and a decimal
+    comma (Swedish spreadsheets read it), in every language."""
+    return percent_text(n, base) if base else ""
 
 
 # -- unresolved answers --------------------------------------------------------------------
@@ -576,7 +577,8 @@ def load_published(path: str | Path) -> dict[str, Any]:
 
 
 def percent_text(n: int, base: int) -> str:
-    """A percentage as the report prints it: one decimal, half up, decimal comma ('5,1')."""
+    """A percentage as the report prints it: one decimal, half up on the exact fraction (1 of 16
+    is 6,3, not 6,2 as a float rounded half to even), decimal comma ('5,1'). Every mention table uses it."""
     from decimal import ROUND_HALF_UP, Decimal
 
     if base <= 0:

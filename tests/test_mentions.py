@@ -514,6 +514,30 @@ def test_compare_lists_cell_and_total_differences(tmp_path, mapper):
         compare_published(counts, {"behov": {}})
 
 
+@pytest.mark.parametrize("header", ["Längst", "LANGST", "langst"])
+def test_compare_matches_set_names_without_case_and_accents(tmp_path, header):
+    # the file's columns may be Längst_1… or LANGST_1… while the published file says "langst"
+    rows = [[header + c[6:] if c.startswith("langst") else c for c in SMALL[0]], *SMALL[1:]]
+    path = _write(tmp_path / "s.csv", rows)
+    pub = tmp_path / "pub.json"
+    pub.write_text(json.dumps({"langst": {"1": _zero(P02=3, EJ_SVAR=1), "2": _zero(P02=1, P06=1, P08=1, EJ_SVAR=1)},
+                               "percent": {"langst": {"1": {"P02": "75,0"}}}, "printed_totals": {"langst": {"1": 4}},
+                               "prose_totals": {"langst": {"P02": 4}}, "respondents": 4}), encoding="utf-8")
+    for extra in ([], ["-c", "langst"], ["-c", "Längst"], ["-c", "LANGST_*"]):
+        r = runner.invoke(app, ["mentions", "compare", str(path), "--published", str(pub), "-f", "json", *extra])
+        assert r.exit_code == 0, (extra, r.output)
+        data = json.loads(r.stdout)
+        assert (data["cells"], data["equal"], data["differences"]) == (30, 30, []), (extra, data)
+        assert {k: v["stämmer"] for k, v in data["summary"].items()} == {
+            "cell": 30, "percent": 1, "printed_total": 1, "prose_total": 1, "respondents": 1}
+    # two sets that differ only in case and accents: the name must be written exactly
+    both = _write(tmp_path / "b.csv", [["id", "Längst_1", "Längst_2", "langst_1", "langst_2"], ["a", "2", "3", "4", "5"]])
+    answers = read_answers(both)
+    assert [s.name for s in select_columns(answers.columns, ["langst"])] == ["langst"]
+    with pytest.raises(InputError, match="tvetydig|ambiguous"):
+        select_columns(answers.columns, ["LANGST"])
+
+
 def test_compare_lists_every_published_figure_with_its_status(tmp_path, mapper):
     answers = read_answers(_write(tmp_path / "s.csv", SMALL))
     counts = count_mentions(answers, select_columns(answers.columns, ["langst"]), mapper)

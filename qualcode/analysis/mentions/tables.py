@@ -204,9 +204,10 @@ def select_columns(available: Sequence[str], specs: Sequence[str]) -> tuple[Colu
             if item in available:
                 found = [item]
             elif any(ch in item for ch in "*?["):
-                found = [c for c in available if fnmatch.fnmatchcase(c, item)]
+                found = [c for c in available if fnmatch.fnmatchcase(c, item)] or [
+                    c for c in available if fnmatch.fnmatchcase(_fold(c), _fold(item))]
             else:
-                found = [c for c in available if _set_name(c) == item]
+                found = [c for c in available if _set_name(c) == item] or _folded_match(available, item)
             if not found:
                 raise InputError(
                     _("the column '{item}' does not exist — columns in the file: {available}").format(item=item, available=', '.join(available))
@@ -228,6 +229,27 @@ def select_columns(available: Sequence[str], specs: Sequence[str]) -> tuple[Colu
     for c in chosen:
         sets.setdefault(_set_name(c), []).append(c)
     return tuple(ColumnSet(name, tuple(sorted(cols, key=_position))) for name, cols in sets.items())
+
+
+def _fold(name: str) -> str:
+    """A column or set name compared without case and accents: 'Längst' ~ 'LANGST' ~ 'langst'."""
+    import unicodedata
+
+    return "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch)).casefold()
+
+
+def _folded_match(available: Sequence[str], item: str) -> list[str]:
+    """The column or set whose name is `item` but for case and accents ('langst' → Längst_1..3);
+    none when two differ only so (then the name must be written exactly)."""
+    key = _fold(item)
+    names = {c for c in available if _fold(c) == key} or {_set_name(c) for c in available if _fold(_set_name(c)) == key}
+    if len(names) != 1:
+        if names:
+            raise InputError(_("the column '{item}' is ambiguous — write one of {names} exactly").format(
+                item=item, names=", ".join(sorted(names))), value=item, valid=tuple(sorted(names)))
+        return []
+    name = next(iter(names))
+    return [c for c in available if c == name or _set_name(c) == name]
 
 
 def _set_name(column: str) -> str:
@@ -603,6 +625,28 @@ def _parse_percent(value: Any, where: str) -> str:
     return f"{number.quantize(Decimal('0.1'))}".replace(".", ",")
 
 
+_PUBLISHED_PER_SET = ("percent", "printed_totals", "prose_totals", "prose_first")
+
+
+def _published_sets_as(published: Mapping[str, Any], names: Sequence[str]) -> Mapping[str, Any]:
+    """The published file with its sets named as the data's where they differ only in case and
+    accents (published 'langst', data 'Längst_1..3'); a name two sets could have stays as it is."""
+    rename: dict[str, str] = {}
+    for key in published:
+        if key in names or key in _PUBLISHED_PER_SET:
+            continue
+        same = [n for n in names if _fold(n) == _fold(str(key))]
+        if len(same) == 1 and same[0] not in published:
+            rename[key] = same[0]
+    if not rename:
+        return published
+    out = {rename.get(k, k): v for k, v in published.items()}
+    for part in _PUBLISHED_PER_SET:
+        if isinstance(out.get(part), Mapping):
+            out[part] = {rename.get(k, k): v for k, v in out[part].items()}
+    return out
+
+
 def compare_published(counts: MentionCounts, published: Mapping[str, Any]) -> Comparison:
     """Every published figure against the computed counts, each with its status.
 
@@ -615,6 +659,7 @@ def compare_published(counts: MentionCounts, published: Mapping[str, Any]) -> Co
     of `respondents`) and against the computed count.
     """
     cats = counts.categories
+    published = _published_sets_as(published, [s.name for s in counts.sets])
     figures: list[Figure] = []
     cells = equal = 0
     known = {s.name for s in counts.sets}

@@ -473,6 +473,26 @@ def test_cli_table_output(tmp_path):
     assert "100,0" in result.stdout
 
 
+@pytest.mark.parametrize("width", [80, 250])
+def test_cli_by_many_groups_keeps_the_category_column_readable(tmp_path, monkeypatch, width):
+    # 14 districts: the groups go to further tables, the category column never shrinks to nothing
+    from qualcode.cli import common
+
+    monkeypatch.setattr(common.console, "_width", width)
+    districts = ["Farsta", "Skärholmen", "Älvsjö", "Östermalm", "Bromma", "Enskede-Årsta-Vantör", "Hägersten-Liljeholmen",
+                 "Rinkeby-Kista", "Kungsholmen", "Norrmalm", "Södermalm", "Spånga-Tensta", "Hässelby-Vällingby", "Skarpnäck"]
+    rows = [["id", "stadsdel", "langst_1"]] + [[f"r{i}", d, "lokaler"] for i, d in enumerate(districts)]
+    result = runner.invoke(app, ["mentions", "count", str(_write(tmp_path / "s.csv", rows)), "-c", "langst_1", "--by", "stadsdel"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= width
+    assert sum("┃ Kategori" in line for line in lines) >= 2  # split into parts, each with the categories
+    assert all(any(f"│ {label}" in line for line in lines) for label in ("1. Brukardelaktighet", "13. Lämpliga lokaler", "Ej svar"))
+    for d in districts:
+        assert any(d in line for line in lines), d
+    assert "--format csv" in result.stderr
+
+
 def test_cli_errors(tmp_path):
     path = _write(tmp_path / "s.csv", SMALL)
     r = runner.invoke(app, ["mentions", "count", str(tmp_path / "nej.csv"), "-c", "x"])

@@ -493,6 +493,49 @@ def test_cli_by_many_groups_keeps_the_category_column_readable(tmp_path, monkeyp
     assert "--format csv" in result.stderr
 
 
+def test_cli_delimiter_errors_say_what_is_wrong(tmp_path):
+    def err(path: Path, *extra: str) -> str:
+        r = runner.invoke(app, ["mentions", "count", str(path), "-c", "langst", *extra])
+        assert r.exit_code == 1, r.output
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr  # one line
+        return r.stderr
+
+    # a comma file with an unquoted comma in an answer: quote it, no doubled phrase, no ';' advice
+    comma = tmp_path / "comma.csv"
+    comma.write_text("id,langst_1,langst_2\na,lokaler,lön\nb,lokaler, lön och friskvård,2\n", encoding="utf-8")
+    e = err(comma)
+    assert "rad 3" in e or "line 3" in e
+    assert "--delimiter" not in e and e.count("avgränsaren") <= 1, e
+    # the wrong delimiter: one header column that holds a delimiter names the right one
+    pipe = _write(tmp_path / "pipe.csv", SMALL, delimiter="|")
+    assert "--delimiter '|'" in err(pipe)
+    semicolon = _write(tmp_path / "semi.csv", SMALL)
+    assert "--delimiter ';'" in err(semicolon, "--delimiter", ",")
+    tab = _write(tmp_path / "tab.csv", SMALL, delimiter="\t")
+    assert "--delimiter tab" in err(tab, "--delimiter", ";")
+    # '|' is a delimiter of its own (the help says so); anything else is refused by name
+    r = runner.invoke(app, ["mentions", "count", str(pipe), "-c", "langst", "--delimiter", "|", "-f", "json"])
+    assert r.exit_code == 0 and json.loads(r.stdout)["respondents"] == 4, r.output
+    assert "'|'" in runner.invoke(app, ["mentions", "count", "--help"]).stdout
+    assert "'ab'" in err(semicolon, "--delimiter", "ab")
+
+
+def test_cli_xlsx_without_answers_on_the_first_sheet_names_the_others(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "Info"
+    wb.active.append(["Slutenkät 2018"])
+    data = wb.create_sheet("Svar")
+    for row in SMALL:
+        data.append(row)
+    wb.save(tmp_path / "s.xlsx")
+    r = runner.invoke(app, ["mentions", "count", str(tmp_path / "s.xlsx"), "-c", "langst"])
+    assert r.exit_code == 1 and "Svar" in r.stderr and "--sheet 'Svar'" in r.stderr, r.stderr
+    r = runner.invoke(app, ["mentions", "count", str(tmp_path / "s.xlsx"), "-c", "langst", "--sheet", "Svar", "-f", "json"])
+    assert r.exit_code == 0 and json.loads(r.stdout)["respondents"] == 4, r.output
+
+
 def test_cli_errors(tmp_path):
     path = _write(tmp_path / "s.csv", SMALL)
     r = runner.invoke(app, ["mentions", "count", str(tmp_path / "nej.csv"), "-c", "x"])

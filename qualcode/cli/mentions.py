@@ -55,7 +55,7 @@ MappingOpt = Annotated[
     typer.Option("--mapping", "-m", help="Mapping file (CSV 'answer;category', UTF-8) that settles unresolved answers."),
 ]
 EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="CSV encoding (default: detect UTF-8, UTF-8 BOM, cp1252).")]
-DelimiterOpt = Annotated[str | None, typer.Option("--delimiter", help="CSV delimiter: ';', ',' or 'tab' (default: detect).")]
+DelimiterOpt = Annotated[str | None, typer.Option("--delimiter", help="CSV delimiter: ';', ',', '|' or 'tab' (default: detect).")]
 SheetOpt = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet (default: the first).")]
 CodebookOpt = Annotated[
     Path | None, typer.Option("--codebook", help="Codebook file (default: the project's, else the shipped one).")

@@ -122,13 +122,29 @@ def read_answers(
     path = Path(path)
     rows = [dict(r) for r in iter_table_rows(path, encoding=encoding, delimiter=delimiter, sheet=sheet)]
     if not rows:
-        raise InputError(_("'{path}' has only a header row — no answers to count").format(path=path))
+        raise InputError(_("'{path}' has only a header row — no answers to count").format(path=path),
+                         hint=_other_sheets(path, sheet))
     columns = tuple(rows[0].keys())
     idc = id_column(columns)
     ids: list[str | int] = [
         ((r.get(idc) or "").strip() or n) if idc else n for n, r in enumerate(rows, start=1)
     ]
     return SurveyAnswers(columns=columns, ids=tuple(ids), rows=tuple(rows), source=str(path))
+
+
+def _other_sheets(path: Path, sheet: str | None) -> Hint | None:
+    """A workbook's other sheets, when the one read has no answers (an 'Info' sheet first)."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return None
+    from openpyxl import load_workbook
+
+    from qualcode.ingest.readers import other_sheets_hint
+
+    wb = load_workbook(str(path), read_only=True)
+    try:
+        return other_sheets_hint(wb.sheetnames, sheet or wb.sheetnames[0])
+    finally:
+        wb.close()
 
 
 def project_answers(store: Any) -> SurveyAnswers:
@@ -209,9 +225,7 @@ def select_columns(available: Sequence[str], specs: Sequence[str]) -> tuple[Colu
             else:
                 found = [c for c in available if _set_name(c) == item] or _folded_match(available, item)
             if not found:
-                raise InputError(
-                    _("the column '{item}' does not exist — columns in the file: {available}").format(item=item, available=', '.join(available))
-                )
+                raise _no_column(item, available)
             chosen.extend(c for c in found if c not in chosen)
     if not specs:
         # no --columns: every set of at least two numbered columns (langst_1..3, behov_1..3)
@@ -229,6 +243,22 @@ def select_columns(available: Sequence[str], specs: Sequence[str]) -> tuple[Colu
     for c in chosen:
         sets.setdefault(_set_name(c), []).append(c)
     return tuple(ColumnSet(name, tuple(sorted(cols, key=_position))) for name, cols in sets.items())
+
+
+def _no_column(item: str, available: Sequence[str]) -> InputError:
+    """A column not in the file; one column whose name holds a delimiter means the wrong delimiter."""
+    from qualcode.ingest.readers import TABLE_DELIMITERS
+
+    if len(available) == 1:
+        counts = {d: available[0].count(d) for d in TABLE_DELIMITERS}
+        delim = max(counts, key=lambda d: counts[d])
+        if counts[delim]:
+            shown = "tab" if delim == "\t" else f"'{delim}'"
+            return InputError(
+                _("the column '{item}' does not exist — the file has one column '{column}': its delimiter seems to be {delimiter}").format(
+                    item=item, column=available[0][:40] + ("…" if len(available[0]) > 40 else ""), delimiter=shown),
+                value=item, hint=Hint(_("give the delimiter"), option="delimiter", example=shown))
+    return InputError(_("the column '{item}' does not exist — columns in the file: {available}").format(item=item, available=', '.join(available)))
 
 
 def _fold(name: str) -> str:

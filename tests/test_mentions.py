@@ -15,7 +15,9 @@ from qualcode.analysis.mentions.tables import (
     compare_published,
     count_mentions,
     read_answers,
+    report_tables,
     select_columns,
+    to_csv_rows,
     to_json,
 )
 from qualcode.analysis.mentions.mapper import EJ_SVAR, OVRIGT, MentionMapper, load_mapping, normalise_answer, parse_mapping
@@ -144,6 +146,45 @@ def test_two_areas_stay_unresolved_and_points_rank_before_ovrigt(mapper):
     assert [c.category for c in m.candidates] == ["P13", OVRIGT]
     m = mapper.map("chefer och administratörer")  # not one compound "chefsadministratör"
     assert m.category is None
+
+
+def test_coordinated_words_never_form_one_term(mapper):
+    # "ledning och adm stöd" names two areas: the alias "adm stöd till chefer" and the name of
+    # point 7 (administrativt stöd till chefer) need their words in one phrase
+    for answer in ("ledning och adm stöd", "ledning, adm stöd", "chefer och adm stöd", "ledning och administratörer"):
+        m = mapper.map(answer)
+        assert (m.category, m.method) == (None, "several"), m
+        assert {"P05", "P07"} <= {c.category for c in m.candidates} or answer.endswith("administratörer"), m
+    # in one phrase, or marked as the receiver of both, they still do
+    for answer in ("adm stöd till chefer", "adm stöd till chefer och ledning", "adm stöd och avlastning för chefer",
+                   "chefernas adm stöd"):
+        assert mapper.map(answer).category == "P07", answer
+
+
+def test_a_keyword_is_not_read_as_another_word_of_its_spelling(mapper):
+    # simplemma lemmatises the alias IT to the verb "se": no form of "se" may name T-IT
+    for answer in ("jag ser inga förbättringar", "premises", "sett", "såg", "chefer som ser en"):
+        m = mapper.map(answer)
+        assert not any("T-IT" in e for e in m.evidence), m
+        assert m.category != OVRIGT, m
+    assert mapper.map("Vi ser mer av cheferna").category == "P05"
+    for answer in ("IT", "it-stöd", "bättre it"):
+        assert mapper.map(answer).category == OVRIGT, answer
+
+
+def test_a_number_with_a_second_area_stays_unresolved(mapper):
+    # a leading point number does not settle an answer whose text names a second area
+    for answer, cands in (("13 lokaler och lön", ["P13", OVRIGT]),
+                          ("3. Arbetsbelastning 13. Lokaler", ["P03", "P13"]),
+                          ("3 arbetsbelastning, 13 lokaler", ["P03", "P13"]),
+                          ("punkt 3 arbetsbelastning och punkt 13 lokaler", ["P03", "P13"]),
+                          ("arbetsbelastning 3 och lokaler (13)", ["P13", "P03"])):
+        m = mapper.map(answer)
+        assert m.category is None and [c.category for c in m.candidates] == cands, m
+    # the text of the number's own area, or one phrase with the number's reading among others, confirms it
+    for answer, cat in (("13 lokaler", "P13"), ("2 intro och mentorskap", "P02"), ("6 adm stöd", "P06"),
+                        ("3 handläggare", "P03"), ("lokaler (13)", "P13")):
+        assert mapper.map(answer).category == cat, answer
 
 
 def test_synonyms_come_from_the_codebook(mapper):
@@ -287,6 +328,31 @@ def test_count_json_contract(tmp_path, mapper):
     assert list(data)[:4] == ["respondents", "columns", "total", "unresolved"]
 
 
+def test_percentages_round_half_up_everywhere_as_compare_does(tmp_path, mapper):
+    # 1 of 16 is 6.25 % and 13 of 16 is 81.25 %: printed reports say 6,3 and 81,3 (half up on the
+    # exact fraction); a float rounded half to even gave 6,2 and 81,2 in `count` but 6,3 in `compare`
+    rows = [["id", "roll", "langst_1", "langst_2"]]
+    rows += [[f"r{i}", "chef" if i < 16 else "medarbetare", "lokaler" if i == 0 else "", "lön" if i < 3 else ""]
+             for i in range(17)]
+    answers = read_answers(_write(tmp_path / "s.csv", rows))
+    sets = select_columns(answers.columns, ["langst"])
+    answers16 = read_answers(_write(tmp_path / "s16.csv", rows[:17]))
+    counts = count_mentions(answers16, select_columns(answers16.columns, ["langst"]), mapper)
+    table = report_tables(counts)[0]
+    assert ("13. Lämpliga lokaler och fungerande arbetsredskap", "1", "6,3") in table.rows
+    assert ("Ej svar", "15", "93,8") in table.rows
+    csv_rows = {(r["column"], r["category"]): r["procent"] for r in to_csv_rows(counts)}
+    assert csv_rows[("langst_1", "P13")] == "6,3" and csv_rows[("langst_2", "EJ_SVAR")] == "81,3"
+    assert csv_rows[("totalt", "P13")] == "6,3"
+    # within a group of 16 as well
+    grouped = count_mentions(answers, sets, mapper, by="roll")
+    by_table = report_tables(grouped)[0]
+    p13 = next(r for r in by_table.rows if r[0].startswith("13."))
+    assert p13[1:3] == ("1", "6,3")
+    assert {(r["group"], r["procent"]) for r in to_csv_rows(grouped)
+            if r["column"] == "langst_2" and r["category"] == "EJ_SVAR"} >= {("chef", "81,3")}
+
+
 def test_count_by_group_percent_within_group(tmp_path, mapper):
     answers = read_answers(_write(tmp_path / "s.csv", SMALL))
     counts = count_mentions(answers, select_columns(answers.columns, ["langst_1"]), mapper, by="roll")
@@ -407,6 +473,69 @@ def test_cli_table_output(tmp_path):
     assert "100,0" in result.stdout
 
 
+@pytest.mark.parametrize("width", [80, 250])
+def test_cli_by_many_groups_keeps_the_category_column_readable(tmp_path, monkeypatch, width):
+    # 14 districts: the groups go to further tables, the category column never shrinks to nothing
+    from qualcode.cli import common
+
+    monkeypatch.setattr(common.console, "_width", width)
+    districts = ["Farsta", "Skärholmen", "Älvsjö", "Östermalm", "Bromma", "Enskede-Årsta-Vantör", "Hägersten-Liljeholmen",
+                 "Rinkeby-Kista", "Kungsholmen", "Norrmalm", "Södermalm", "Spånga-Tensta", "Hässelby-Vällingby", "Skarpnäck"]
+    rows = [["id", "stadsdel", "langst_1"]] + [[f"r{i}", d, "lokaler"] for i, d in enumerate(districts)]
+    result = runner.invoke(app, ["mentions", "count", str(_write(tmp_path / "s.csv", rows)), "-c", "langst_1", "--by", "stadsdel"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= width
+    assert sum("┃ Kategori" in line for line in lines) >= 2  # split into parts, each with the categories
+    assert all(any(f"│ {label}" in line for line in lines) for label in ("1. Brukardelaktighet", "13. Lämpliga lokaler", "Ej svar"))
+    for d in districts:
+        assert any(d in line for line in lines), d
+    assert "--format csv" in result.stderr
+
+
+def test_cli_delimiter_errors_say_what_is_wrong(tmp_path):
+    def err(path: Path, *extra: str) -> str:
+        r = runner.invoke(app, ["mentions", "count", str(path), "-c", "langst", *extra])
+        assert r.exit_code == 1, r.output
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr  # one line
+        return r.stderr
+
+    # a comma file with an unquoted comma in an answer: quote it, no doubled phrase, no ';' advice
+    comma = tmp_path / "comma.csv"
+    comma.write_text("id,langst_1,langst_2\na,lokaler,lön\nb,lokaler, lön och friskvård,2\n", encoding="utf-8")
+    e = err(comma)
+    assert "rad 3" in e or "line 3" in e
+    assert "--delimiter" not in e and e.count("avgränsaren") <= 1, e
+    # the wrong delimiter: one header column that holds a delimiter names the right one
+    pipe = _write(tmp_path / "pipe.csv", SMALL, delimiter="|")
+    assert "--delimiter '|'" in err(pipe)
+    semicolon = _write(tmp_path / "semi.csv", SMALL)
+    assert "--delimiter ';'" in err(semicolon, "--delimiter", ",")
+    tab = _write(tmp_path / "tab.csv", SMALL, delimiter="\t")
+    assert "--delimiter tab" in err(tab, "--delimiter", ";")
+    # '|' is a delimiter of its own (the help says so); anything else is refused by name
+    r = runner.invoke(app, ["mentions", "count", str(pipe), "-c", "langst", "--delimiter", "|", "-f", "json"])
+    assert r.exit_code == 0 and json.loads(r.stdout)["respondents"] == 4, r.output
+    assert "'|'" in runner.invoke(app, ["mentions", "count", "--help"]).stdout
+    assert "'ab'" in err(semicolon, "--delimiter", "ab")
+
+
+def test_cli_xlsx_without_answers_on_the_first_sheet_names_the_others(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "Info"
+    wb.active.append(["Slutenkät 2018"])
+    data = wb.create_sheet("Svar")
+    for row in SMALL:
+        data.append(row)
+    wb.save(tmp_path / "s.xlsx")
+    r = runner.invoke(app, ["mentions", "count", str(tmp_path / "s.xlsx"), "-c", "langst"])
+    assert r.exit_code == 1 and "Svar" in r.stderr and "--sheet 'Svar'" in r.stderr, r.stderr
+    r = runner.invoke(app, ["mentions", "count", str(tmp_path / "s.xlsx"), "-c", "langst", "--sheet", "Svar", "-f", "json"])
+    assert r.exit_code == 0 and json.loads(r.stdout)["respondents"] == 4, r.output
+
+
 def test_cli_errors(tmp_path):
     path = _write(tmp_path / "s.csv", SMALL)
     r = runner.invoke(app, ["mentions", "count", str(tmp_path / "nej.csv"), "-c", "x"])
@@ -446,6 +575,30 @@ def test_compare_lists_cell_and_total_differences(tmp_path, mapper):
     ]
     with pytest.raises(InputError, match="har inga av uppsättningarna langst"):
         compare_published(counts, {"behov": {}})
+
+
+@pytest.mark.parametrize("header", ["Längst", "LANGST", "langst"])
+def test_compare_matches_set_names_without_case_and_accents(tmp_path, header):
+    # the file's columns may be Längst_1… or LANGST_1… while the published file says "langst"
+    rows = [[header + c[6:] if c.startswith("langst") else c for c in SMALL[0]], *SMALL[1:]]
+    path = _write(tmp_path / "s.csv", rows)
+    pub = tmp_path / "pub.json"
+    pub.write_text(json.dumps({"langst": {"1": _zero(P02=3, EJ_SVAR=1), "2": _zero(P02=1, P06=1, P08=1, EJ_SVAR=1)},
+                               "percent": {"langst": {"1": {"P02": "75,0"}}}, "printed_totals": {"langst": {"1": 4}},
+                               "prose_totals": {"langst": {"P02": 4}}, "respondents": 4}), encoding="utf-8")
+    for extra in ([], ["-c", "langst"], ["-c", "Längst"], ["-c", "LANGST_*"]):
+        r = runner.invoke(app, ["mentions", "compare", str(path), "--published", str(pub), "-f", "json", *extra])
+        assert r.exit_code == 0, (extra, r.output)
+        data = json.loads(r.stdout)
+        assert (data["cells"], data["equal"], data["differences"]) == (30, 30, []), (extra, data)
+        assert {k: v["stämmer"] for k, v in data["summary"].items()} == {
+            "cell": 30, "percent": 1, "printed_total": 1, "prose_total": 1, "respondents": 1}
+    # two sets that differ only in case and accents: the name must be written exactly
+    both = _write(tmp_path / "b.csv", [["id", "Längst_1", "Längst_2", "langst_1", "langst_2"], ["a", "2", "3", "4", "5"]])
+    answers = read_answers(both)
+    assert [s.name for s in select_columns(answers.columns, ["langst"])] == ["langst"]
+    with pytest.raises(InputError, match="tvetydig|ambiguous"):
+        select_columns(answers.columns, ["LANGST"])
 
 
 def test_compare_lists_every_published_figure_with_its_status(tmp_path, mapper):

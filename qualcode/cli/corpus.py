@@ -127,7 +127,7 @@ def import_survey(
     project: ProjectOpt = None,
     meta: MetaOpt = None,
     encoding: EncodingOpt = None,
-    delimiter: Annotated[str | None, typer.Option(help="CSV delimiter: ';', ',' or 'tab' (default: detected).")] = None,
+    delimiter: Annotated[str | None, typer.Option(help="CSV delimiter: ';', ',', '|' or 'tab' (default: detected).")] = None,
     sheet: Annotated[str | None, typer.Option(help="Excel sheet name (default: the first).")] = None,
     model: ModelOpt = None,
     replace: ReplaceOpt = False,

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.cells import cell_len
 from rich.table import Table
 
 from qualcode.cli.common import (
@@ -54,7 +55,7 @@ MappingOpt = Annotated[
     typer.Option("--mapping", "-m", help="Mapping file (CSV 'answer;category', UTF-8) that settles unresolved answers."),
 ]
 EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="CSV encoding (default: detect UTF-8, UTF-8 BOM, cp1252).")]
-DelimiterOpt = Annotated[str | None, typer.Option("--delimiter", help="CSV delimiter: ';', ',' or 'tab' (default: detect).")]
+DelimiterOpt = Annotated[str | None, typer.Option("--delimiter", help="CSV delimiter: ';', ',', '|' or 'tab' (default: detect).")]
 SheetOpt = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet (default: the first).")]
 CodebookOpt = Annotated[
     Path | None, typer.Option("--codebook", help="Codebook file (default: the project's, else the shipped one).")
@@ -90,17 +91,45 @@ def _load(file: Path | None, columns: list[str] | None, mapping: Path | None, pr
     return answers, sets, mapper
 
 
-def _print_tables(tables: list[Any]) -> None:
+def _print_tables(tables: list[Any], step: int = 1) -> None:
+    """Print tables; columns after the category come in groups of `step` (Antal, Procent per group
+    with --by) and go to further tables when they do not fit beside a readable category column."""
+    split = False
     for t in tables:
-        table = Table(title=t.title)
-        for i, c in enumerate(t.columns):
-            if i == 0:
-                table.add_column(c, min_width=min(38, max(len(r[0]) for r in t.rows)), overflow="fold")
-            else:
-                table.add_column(c, justify="right", no_wrap=True)
-        for r in t.rows:
-            table.add_row(*r)
-        console.print(table)
+        label_width = min(38, max(cell_len(r[0]) for r in t.rows))
+        parts = _column_parts(t, label_width, step)
+        split = split or len(parts) > 1
+        for n, cols in enumerate(parts, 1):
+            table = Table(title=t.title if len(parts) == 1 else f"{t.title} ({n}/{len(parts)})")
+            table.add_column(t.columns[0], min_width=label_width, overflow="fold")
+            for j in cols:
+                table.add_column(t.columns[j], justify="right", no_wrap=True)
+            for r in t.rows:
+                table.add_row(r[0], *(r[j] for j in cols))
+            console.print(table)
+    if split:
+        err_console.print(_("the groups do not fit the terminal's width and are shown in parts — `--format csv` gives one table"))
+
+
+def _column_parts(t: Any, label_width: int, step: int) -> list[list[int]]:
+    """The value columns in parts that fit the console beside the category column (a group's
+    `step` columns stay together)."""
+    def width(j: int) -> int:
+        return max(cell_len(t.columns[j]), *(cell_len(r[j]) for r in t.rows)) + 3  # padding and border
+
+    room = console.width - (label_width + 4)
+    parts: list[list[int]] = []
+    used = room + 1
+    for start in range(1, len(t.columns), step):
+        group = list(range(start, min(start + step, len(t.columns))))
+        need = sum(width(j) for j in group)
+        if parts and used + need <= room:
+            parts[-1] += group
+            used += need
+        else:
+            parts.append(group)
+            used = need
+    return parts
 
 
 def _export_mask(project: Path | None, fmt: Format):  # type: ignore[no-untyped-def]
@@ -166,7 +195,7 @@ def count(
     elif fmt is Format.csv:
         typer.echo(_csv(mask_data(mask, to_csv_rows(counts)), CSV_COLUMNS, _excel(excel, file, project)), nl=False)
     else:
-        _print_tables(report_tables(counts))
+        _print_tables(report_tables(counts), step=2 if by else 1)
     if counts.unresolved:
         err_console.print(
             _("{n_unresolved} answers could not be classified with certainty and are not counted — see `qualcode mentions review` and decide them in a mapping file (--mapping).").format(n_unresolved=len(counts.unresolved))

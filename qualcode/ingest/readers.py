@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 NOTE_SUFFIXES = (".txt", ".md", ".markdown", ".docx")
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+TABLE_DELIMITERS = (";", ",", "\t", "|")  # the delimiters a table may be given with
 _CHUNK = 1 << 20
 # Bytes that cp1252 leaves undefined: a file with them is not cp1252 either.
 _CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
@@ -414,6 +415,9 @@ def iter_table_rows(
         delim = delimiter or ("\t" if suffix == ".tsv" else sniff_delimiter(sample.lstrip("\ufeff")))
         if delim in ("\\t", "tab"):
             delim = "\t"
+        if delim not in TABLE_DELIMITERS:
+            raise InputError(_("unknown delimiter '{delimiter}' — valid: ';', ',', '|' or 'tab'").format(delimiter=delim),
+                             value=delim, valid=("';'", "','", "'|'", "tab"))
 
         def first_rows(delim: str) -> tuple[Any, list[tuple[int, list[str]]]]:
             fh.seek(0)
@@ -461,10 +465,7 @@ def iter_table_rows(
                     yield dict(zip(header, row + [""] * (width - len(row))))
                     continue
                 if len(row) > width and "".join(row[width:]).strip():
-                    raise InputError(
-                        _("'{path}' line {line}: {n_row} fields but the header row has {n_header} — wrong delimiter (now '{show}')? Quote fields that contain '{show}', or give the delimiter").format(path=path, line=line, n_row=len(row), n_header=len(header), show=_show(delim)),
-                        value=line, hint=Hint(_("give the delimiter"), option="delimiter", example="';'"),
-                    )
+                    raise _too_many_fields(path, line, len(row), header, delim)
                 yield dict(zip(header, row))
         except UnicodeDecodeError as exc:
             raise InputError(
@@ -572,6 +573,23 @@ def _warn_preamble(path: Path, header_line: int, skipped: list[list[str]]) -> No
     ), stacklevel=3)
 
 
+def _too_many_fields(path: Path, line: int, n_row: int, header: list[str], delim: str) -> InputError:
+    """A row longer than the header: another delimiter splits the header into more columns, or an
+    answer holds the delimiter without quotation marks."""
+    raw = delim.join(header)
+    splits = {d: len(raw.split(d)) for d in TABLE_DELIMITERS if d != delim}
+    alt = max(splits, key=lambda d: splits[d])
+    if splits[alt] > len(header):
+        return InputError(
+            _("'{path}' line {line}: {n_row} fields but the header row has {n_header} — the delimiter seems to be '{alt}', not '{show}'").format(
+                path=path, line=line, n_row=n_row, n_header=len(header), alt=_show(alt), show=_show(delim)),
+            value=line, hint=Hint(_("give the delimiter"), option="delimiter", example=f"'{_show(alt)}'"))
+    return InputError(
+        _("'{path}' line {line}: {n_row} fields but the header row has {n_header} — an answer on the line holds '{show}' without quotation marks: put it in quotation marks or save the file again from the spreadsheet program").format(
+            path=path, line=line, n_row=n_row, n_header=len(header), show=_show(delim)),
+        value=line)
+
+
 def _show(delim: str) -> str:
     return "\\t" if delim == "\t" else delim
 
@@ -602,7 +620,8 @@ def _iter_xlsx(path: Path, sheet: str | None, want: Sequence[str] = ()) -> Itera
         rows = ws.iter_rows(values_only=True)
         head = [[_xlsx_cell(v) for v in values] for values in itertools.islice(rows, _PREAMBLE_ROWS + 1)]
         if not head:
-            raise InputError(_("'{path}': the sheet '{title}' is empty — nothing to import").format(path=path, title=ws.title))
+            raise InputError(_("'{path}': the sheet '{title}' is empty — nothing to import").format(path=path, title=ws.title),
+                             hint=other_sheets_hint(wb.sheetnames, ws.title))
         at = _header_index(head, want)
         if at:
             _warn_preamble(path, at + 1, head[:at])
@@ -618,6 +637,14 @@ def _iter_xlsx(path: Path, sheet: str | None, want: Sequence[str] = ()) -> Itera
             yield {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h}
     finally:
         wb.close()
+
+
+def other_sheets_hint(sheets: Sequence[str], shown: str) -> Hint | None:
+    """Where else to look when a workbook's sheet has no data: its other sheets."""
+    others = [name for name in sheets if name != shown]
+    if not others:
+        return None
+    return Hint(_("read another sheet ({sheets})").format(sheets=", ".join(others)), option="sheet", example=f"'{others[0]}'")
 
 
 def _xlsx_cell(value: Any) -> str:

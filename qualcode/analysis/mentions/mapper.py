@@ -46,13 +46,13 @@ from qualcode.analysis.mentions.words import (
     Word,
     content,
     is_known,
+    lemma_of,
     normalise_answer,
     role_tags,
     tokens,
 )
 from qualcode.core.codebook import Code, Codebook, default_codebook, parse_synonym
 from qualcode.core.errors import Hint, InputError
-from qualcode.nlp.pipeline import lemma_of
 from qualcode.core.i18n import N_, _
 
 OVRIGT = "OVRIGT"
@@ -86,6 +86,8 @@ _NUMBER_FULL = re.compile(
 )
 _NUMBER_TAIL = re.compile(rf"^(?P<rest>.*?)[\s,;:\-–]*(?:\(\s*(?:{_NUMBER_PREFIX}\s*\.?\s*)?0*(\d{{1,2}})\s*\)|"
                           rf"{_NUMBER_PREFIX}\s*\.?\s*0*(\d{{1,2}}))\.?$")
+# a further point number inside the text ("3 arbetsbelastning, 13 lokaler"), not a decimal ("2,5")
+_NUMBER_IN_TEXT = re.compile(r"(?<![\d,.])\b0*(\d{1,2})\b(?![,.]\d)")
 _NUMBER_WORD = re.compile(rf"^{_NUMBER_PREFIX}\s*\.?\s*([a-zåäö]+)$")
 
 # Words that contradict a word of a point's name ("extern" handledning is not "intern").
@@ -486,8 +488,19 @@ class MentionMapper:
                            (_("several point numbers: {numbers}").format(numbers=", ".join(valid)),))
         cat = valid[0]
         if rest.strip():
+            # "3. Arbetsbelastning 13. Lokaler": a second point number names a second area
+            more = [self._number_category(int(n)) for n in _NUMBER_IN_TEXT.findall(rest)]
+            more = [c for c in dict.fromkeys(more) if not c.startswith("?") and c != cat]
+            if more:
+                return Mention(text, key, None, "numbers-several", (Candidate(cat, 1.0), *(Candidate(c, 0.5) for c in more)),
+                               (_("several point numbers: {numbers}").format(numbers=", ".join([cat, *more])),))
             # "2 intro" confirms the number; "2 lokaler" contradicts it and is not guessed
-            other, method, cands, _evidence = self._text_category(rest)
+            other, method, cands, evidence = self._text_category(rest)
+            if method == "several" and len({c.category for c in cands if c.score >= 0.5} - {EJ_SVAR}) > 1:
+                # "13 lokaler och lön": the text names two areas, whichever the number is
+                ranked = [Candidate(cat, 1.0)] + [Candidate(c.category, 0.5) for c in cands if c.category != cat]
+                return Mention(text, key, None, "several", tuple(ranked),
+                               (_("number {number}").format(number=key.split()[0]), *evidence))
             # only clear evidence can contradict a number: a weak hint ("3 handläggare") cannot
             if other is not None:
                 named = {other}
@@ -525,7 +538,7 @@ class MentionMapper:
         bag = {f for w in words for f in (*w.wholes, *(f for p in w.parts for f in p.forms))}
         tried = sorted({n for f in bag for n in self._by_form.get(f, ())})
         matches = [m for n in tried if (m := self._match(self._terms[n], words, tags, groups)) is not None]
-        matches += self._name_matches(words, tags, fixed)
+        matches += self._name_matches(words, tags, fixed, groups)
         contradicted = {p for p, topics in self._name_topics.items()
                         if any(ANTONYMS.get(t) in topics for t in fixed)}
         if contradicted:
@@ -617,6 +630,8 @@ class MentionMapper:
             used |= {i for i, _ in units}
         if not cover:
             return None
+        if len(term.slots) > 1 and len({groups[i] for i in used}) > 1:
+            return None  # "ledning och adm stöd" names two things, not "adm stöd till chefer"
         label = _(_KIND_LABEL[term.kind])
         where = f" ({term.code})" if term.code and term.code != term.categories[0] else ""
         shown = " ".join(words[i].surface for i in sorted({i for i, _ in cover}))
@@ -678,7 +693,7 @@ class MentionMapper:
             return None
         return (1, cover) if len({i for i, _ in cover}) > 1 else None
 
-    def _name_matches(self, words: list[Word], tags: list[str], toks: list[str]) -> list[_Match]:
+    def _name_matches(self, words: list[Word], tags: list[str], toks: list[str], groups: list[int]) -> list[_Match]:
         """Content words of a point's name in the answer, weighted by distinctiveness."""
         quantity = any(t in QUANTITY_WORDS for t in toks)
         out: list[_Match] = []
@@ -717,7 +732,11 @@ class MentionMapper:
             if not cover:
                 continue
             receivers = self._name_receivers[point]
-            got = [i for i, w in enumerate(words) if w.role and tags[i] != "source" and self._forms_of(w) & receivers]
+            # a receiver belongs to the topic in its own phrase or by a mark ("… och avlastning för
+            # chefer"); coordinated alone it is a second area ("chefer och adm stöd")
+            topic_groups = {groups[i] for i, _ in cover}
+            got = [i for i, w in enumerate(words) if w.role and tags[i] != "source" and self._forms_of(w) & receivers
+                   and (groups[i] in topic_groups or tags[i] == "recipient")]
             for i in got:
                 cover |= {(i, k) for k in range(len(words[i].parts))}
             strong = staffing or (len(seen_words) >= 2 and weight >= 1.0) or (weight >= 0.5 and bool(got)) or (

@@ -25,7 +25,7 @@ from qualcode.analysis.mentions.mapper import (
     mention_labels,
     mention_names,
 )
-from qualcode.analysis.tally import MISSING, MISSING_NAME, TOTAL, TOTAL_NAME, CountTable, format_number, tally
+from qualcode.analysis.tally import MISSING, MISSING_NAME, TOTAL, TOTAL_NAME, CountTable, tally
 from qualcode.core.errors import Hint, InputError
 from qualcode.core.ordering import natural_order
 from qualcode.core.i18n import _, decimal_separator
@@ -122,13 +122,29 @@ def read_answers(
     path = Path(path)
     rows = [dict(r) for r in iter_table_rows(path, encoding=encoding, delimiter=delimiter, sheet=sheet)]
     if not rows:
-        raise InputError(_("'{path}' has only a header row — no answers to count").format(path=path))
+        raise InputError(_("'{path}' has only a header row — no answers to count").format(path=path),
+                         hint=_other_sheets(path, sheet))
     columns = tuple(rows[0].keys())
     idc = id_column(columns)
     ids: list[str | int] = [
         ((r.get(idc) or "").strip() or n) if idc else n for n, r in enumerate(rows, start=1)
     ]
     return SurveyAnswers(columns=columns, ids=tuple(ids), rows=tuple(rows), source=str(path))
+
+
+def _other_sheets(path: Path, sheet: str | None) -> Hint | None:
+    """A workbook's other sheets, when the one read has no answers (an 'Info' sheet first)."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return None
+    from openpyxl import load_workbook
+
+    from qualcode.ingest.readers import other_sheets_hint
+
+    wb = load_workbook(str(path), read_only=True)
+    try:
+        return other_sheets_hint(wb.sheetnames, sheet or wb.sheetnames[0])
+    finally:
+        wb.close()
 
 
 def project_answers(store: Any) -> SurveyAnswers:
@@ -204,13 +220,12 @@ def select_columns(available: Sequence[str], specs: Sequence[str]) -> tuple[Colu
             if item in available:
                 found = [item]
             elif any(ch in item for ch in "*?["):
-                found = [c for c in available if fnmatch.fnmatchcase(c, item)]
+                found = [c for c in available if fnmatch.fnmatchcase(c, item)] or [
+                    c for c in available if fnmatch.fnmatchcase(_fold(c), _fold(item))]
             else:
-                found = [c for c in available if _set_name(c) == item]
+                found = [c for c in available if _set_name(c) == item] or _folded_match(available, item)
             if not found:
-                raise InputError(
-                    _("the column '{item}' does not exist — columns in the file: {available}").format(item=item, available=', '.join(available))
-                )
+                raise _no_column(item, available)
             chosen.extend(c for c in found if c not in chosen)
     if not specs:
         # no --columns: every set of at least two numbered columns (langst_1..3, behov_1..3)
@@ -228,6 +243,43 @@ def select_columns(available: Sequence[str], specs: Sequence[str]) -> tuple[Colu
     for c in chosen:
         sets.setdefault(_set_name(c), []).append(c)
     return tuple(ColumnSet(name, tuple(sorted(cols, key=_position))) for name, cols in sets.items())
+
+
+def _no_column(item: str, available: Sequence[str]) -> InputError:
+    """A column not in the file; one column whose name holds a delimiter means the wrong delimiter."""
+    from qualcode.ingest.readers import TABLE_DELIMITERS
+
+    if len(available) == 1:
+        counts = {d: available[0].count(d) for d in TABLE_DELIMITERS}
+        delim = max(counts, key=lambda d: counts[d])
+        if counts[delim]:
+            shown = "tab" if delim == "\t" else f"'{delim}'"
+            return InputError(
+                _("the column '{item}' does not exist — the file has one column '{column}': its delimiter seems to be {delimiter}").format(
+                    item=item, column=available[0][:40] + ("…" if len(available[0]) > 40 else ""), delimiter=shown),
+                value=item, hint=Hint(_("give the delimiter"), option="delimiter", example=shown))
+    return InputError(_("the column '{item}' does not exist — columns in the file: {available}").format(item=item, available=', '.join(available)))
+
+
+def _fold(name: str) -> str:
+    """A column or set name compared without case and accents: 'Längst' ~ 'LANGST' ~ 'langst'."""
+    import unicodedata
+
+    return "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch)).casefold()
+
+
+def _folded_match(available: Sequence[str], item: str) -> list[str]:
+    """The column or set whose name is `item` but for case and accents ('langst' → Längst_1..3);
+    none when two differ only so (then the name must be written exactly)."""
+    key = _fold(item)
+    names = {c for c in available if _fold(c) == key} or {_set_name(c) for c in available if _fold(_set_name(c)) == key}
+    if len(names) != 1:
+        if names:
+            raise InputError(_("the column '{item}' is ambiguous — write one of {names} exactly").format(
+                item=item, names=", ".join(sorted(names))), value=item, valid=tuple(sorted(names)))
+        return []
+    name = next(iter(names))
+    return [c for c in available if c == name or _set_name(c) == name]
 
 
 def _set_name(column: str) -> str:
@@ -359,7 +411,8 @@ class TextTable:
 
 
 def _pct(n: int, base: int) -> str:
-    return format_number(100.0 * n / base) if base else ""
+    """A percentage on screen: as the report prints it (`percent_text`), with the language's decimal mark."""
+    return _shown(percent_text(n, base)) if base else ""
 
 
 def report_tables(counts: MentionCounts) -> list[TextTable]:
@@ -386,7 +439,7 @@ def _set_tables(counts: MentionCounts) -> list[TextTable]:
             rows: list[tuple[str, ...]] = [(counts.name(c), str(t.count(c)), _pct(t.count(c), n)) for c in counts.categories]
             if unres[col]:
                 rows.append((_("Unclassified (see `mentions review`)"), str(unres[col]), _pct(unres[col], n)))
-            rows.append((_("Total"), str(n), format_number(100.0) if n else ""))
+            rows.append((_("Total"), str(n), _pct(n, n)))
             tables.append(TextTable(_("{column} ({n} respondents)").format(column=col, n=n),
                                     (_("Category"), _("Count"), _("Percent")), tuple(rows)))
         if len(s.columns) < 2:
@@ -422,7 +475,7 @@ def _grouped_tables(counts: MentionCounts) -> list[TextTable]:
         for c in counts.categories:
             row = [counts.name(c)]
             for g in counts.groups:
-                row += [str(t.count(c, g)), format_number(t.percent(c, g))]
+                row += [str(t.count(c, g)), _pct(t.count(c, g), t.bases.get(g, 0))]
             total = sum(t.count(c, g) for g in counts.groups)
             row += [str(total), _pct(total, counts.respondents)]
             rows.append(tuple(row))
@@ -449,11 +502,10 @@ def to_csv_rows(counts: MentionCounts) -> list[dict[str, str]]:
                 for c in counts.categories:
                     k = t.count(c, g)
                     pct_n = (resp or t).count(c, g)
+                    base = (t if name == "totalt" else resp or t).bases.get(g, 0)
                     out.append({
                         "set": s.name, "column": name, "group": g, "category": c,
-                        "label": counts.labels[c], "antal": str(k),
-                        "procent": _csv_percent((resp or t).percent(c, g)) if name != "totalt"
-                        else _csv_percent(100.0 * pct_n / t.bases[g] if t.bases.get(g) else None),
+                        "label": counts.labels[c], "antal": str(k), "procent": _csv_percent(pct_n, base),
                     })
     return out
 
@@ -461,9 +513,10 @@ def to_csv_rows(counts: MentionCounts) -> list[dict[str, str]]:
 CSV_COLUMNS = ("set", "column", "group", "category", "label", "antal", "procent")
 
 
-def _csv_percent(x: float | None) -> str:
-    """A percentage in the CSV: one decimal and a decimal comma (Swedish spreadsheets read it), in every language."""
-    return "" if x is None else f"{x:.1f}".replace(".", ",")
+def _csv_percent(n: int, base: int) -> str:
+    """A percentage in the CSV: as the report prints it, one decimal rounded half up and a decimal
+    comma (Swedish spreadsheets read it), in every language."""
+    return percent_text(n, base) if base else ""
 
 
 # -- unresolved answers --------------------------------------------------------------------
@@ -576,7 +629,8 @@ def load_published(path: str | Path) -> dict[str, Any]:
 
 
 def percent_text(n: int, base: int) -> str:
-    """A percentage as the report prints it: one decimal, half up, decimal comma ('5,1')."""
+    """A percentage as the report prints it: one decimal, half up on the exact fraction (1 of 16
+    is 6,3, not 6,2 as a float rounded half to even), decimal comma ('5,1'). Every mention table uses it."""
     from decimal import ROUND_HALF_UP, Decimal
 
     if base <= 0:
@@ -601,6 +655,28 @@ def _parse_percent(value: Any, where: str) -> str:
     return f"{number.quantize(Decimal('0.1'))}".replace(".", ",")
 
 
+_PUBLISHED_PER_SET = ("percent", "printed_totals", "prose_totals", "prose_first")
+
+
+def _published_sets_as(published: Mapping[str, Any], names: Sequence[str]) -> Mapping[str, Any]:
+    """The published file with its sets named as the data's where they differ only in case and
+    accents (published 'langst', data 'Längst_1..3'); a name two sets could have stays as it is."""
+    rename: dict[str, str] = {}
+    for key in published:
+        if key in names or key in _PUBLISHED_PER_SET:
+            continue
+        same = [n for n in names if _fold(n) == _fold(str(key))]
+        if len(same) == 1 and same[0] not in published:
+            rename[key] = same[0]
+    if not rename:
+        return published
+    out = {rename.get(k, k): v for k, v in published.items()}
+    for part in _PUBLISHED_PER_SET:
+        if isinstance(out.get(part), Mapping):
+            out[part] = {rename.get(k, k): v for k, v in out[part].items()}
+    return out
+
+
 def compare_published(counts: MentionCounts, published: Mapping[str, Any]) -> Comparison:
     """Every published figure against the computed counts, each with its status.
 
@@ -613,6 +689,7 @@ def compare_published(counts: MentionCounts, published: Mapping[str, Any]) -> Co
     of `respondents`) and against the computed count.
     """
     cats = counts.categories
+    published = _published_sets_as(published, [s.name for s in counts.sets])
     figures: list[Figure] = []
     cells = equal = 0
     known = {s.name for s in counts.sets}

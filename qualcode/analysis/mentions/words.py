@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from qualcode.nlp.pipeline import lemma_of
+from qualcode.nlp import pipeline
 
 # Function words dropped before matching ("stöd till chefer" = "stöd chefer"); the
 # prepositions are kept aside to read who receives something (see `role_tags`).
@@ -96,6 +96,19 @@ def is_known(word: str) -> bool:
     from qualcode.nlp.lemmas import is_known
 
     return is_known(word)
+
+
+def lemma_of(word: str) -> str:
+    """simplemma's lemma of a word, unless it is another word of the same spelling.
+
+    Swedish inflection keeps a word's first letter (män → man, böcker → bok), so a lemma that
+    starts otherwise names a different word: "it" → "se" would let every form of the verb
+    ("ser", "sett", "såg", "-ses") match the alias IT. Such a word is read as itself.
+    """
+    lemma = pipeline.lemma_of(word)
+    if lemma and word and lemma[0] != word[0].lower():
+        return word
+    return lemma
 
 
 def stem(word: str) -> str:

@@ -483,3 +483,27 @@ def test_a_table_too_wide_for_landscape_is_split_into_parts_that_fit():
         assert sum(layout(p).widths) <= USABLE["landscape"] + 0.01
     narrow = ReportTable("t", "t", "Tema och kod", ("Bromma", "Totalt"), (Row("a", (1, 1)),), total_columns=1)
     assert split_wide(narrow) == [narrow]
+
+
+def test_bases_split_by_kind_are_protected_within_each_kind(tmp_path):
+    """Page 1 gives the notes and the survey answers apart (6 notes, 12 answers): a survey group's
+    hidden base is complemented by another survey group, not by the notes' base."""
+    from qualcode.ingest.service import import_survey
+
+    project = init_project(tmp_path / "p", name="p", coder="anna")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for i in range(6):
+        (notes / f"n{i}.md").write_text(f"Arbetslokalerna är trånga, säger grupp {i}.\n", encoding="utf-8")
+    import_notes(project, sorted(notes.glob("*.md")))
+    rows = ["respondent;roll;kommentar"] + [
+        f"R{i:02d};{'chef' if i < 8 else 'handläggare'};Lokalerna är trånga och bullriga, svar {i}." for i in range(12)]
+    (tmp_path / "enkat.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    import_survey(project, tmp_path / "enkat.csv", ["kommentar"], id_column="respondent")
+    add_codes(project, [s.id for s in project.store.iter_segments()], ["P13"])
+    write_report(project, tmp_path / "out", formats=("md",), by=("roll",))
+    project.close()
+    md = (tmp_path / "out" / "rapport.md").read_text(encoding="utf-8")
+    line = next(line for line in md.splitlines() if line.startswith("*Antal dokument med koden per roll"))
+    assert "anteckningar / (saknas): 6" in line
+    assert "enkätsvar / chef: \\*" in line and "enkätsvar / handläggare: \\*" in line

@@ -48,6 +48,8 @@ class CodeCounts:
     # per group and for TOTAL, in the interface language: its name and what its base counts
     group_names: dict[str, str] = field(default_factory=dict)
     base_texts: dict[str, str] = field(default_factory=dict)
+    # per group split by kind ("anteckningar / Bromma"): that kind, whose total page 1 shows
+    split_kinds: dict[str, str] = field(default_factory=dict)
 
     @property
     def mixed(self) -> bool:
@@ -203,8 +205,10 @@ def code_counts(
     base_labels[TOTAL] = _base_label(unit, n_kind)
     base_texts = {g: base_text(unit, kinds_by_group.get(g, {})) for g in (groups or [])}
     base_texts[TOTAL] = base_text(unit, n_kind)
+    split_kinds = {g: next(iter(k)) for g, k in kinds_by_group.items() if split and len(k) == 1}
     return CodeCounts(table=table, total=total, unit=unit, by=by, labels=labels, depth=depth,
-                      base_labels=base_labels, kinds=kinds, group_names=group_names, base_texts=base_texts)
+                      base_labels=base_labels, kinds=kinds, group_names=group_names, base_texts=base_texts,
+                      split_kinds=split_kinds)
 
 
 def _respondent_bases(

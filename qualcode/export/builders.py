@@ -205,15 +205,24 @@ def _breakdown_tables(
              for u in units}
     sups = dict(zip(linked, suppress_linked([cells[u] for u in linked], min_cell=min_cell,
                                             row_totals=True, col_totals=False)))
-    bases = dict(zip(linked, suppress_linked([[[results[u].table.bases[g]] for g in groups] for u in linked],
-                                             min_cell=min_cell, row_totals=False, col_totals=True)))
+    # Each kind's groups add up to its total on page 1 (17 notes, 965 survey answers): with the
+    # groups split by kind, each kind's bases are a line of their own.
+    shown_base: dict[str, dict[str, int | str]] = {u: {} for u in linked}
+    lines: dict[str, list[str]] = {}
+    for g in groups:
+        lines.setdefault(results["document"].split_kinds.get(g, ""), []).append(g)
+    for line in lines.values():
+        sup_bases = suppress_linked([[[results[u].table.bases[g]] for g in line] for u in linked],
+                                    min_cell=min_cell, row_totals=False, col_totals=True)
+        for u, t in zip(linked, sup_bases):
+            shown_base[u].update((g, t.show(i, 0)) for i, g in enumerate(line))
     out = []
     for unit in units:
         table = results[unit].table
         sup = sups.get(unit) or suppress(cells[unit], min_cell=min_cell, row_totals=True, col_totals=False)
         unit_groups = list(table.groups)
-        if unit in bases:
-            shown_bases = [bases[unit].show(i, 0) for i in range(len(unit_groups))]
+        if unit in shown_base:
+            shown_bases = [shown_base[unit][g] for g in unit_groups]
         else:
             shown_bases = suppress_column([table.bases[g] for g in unit_groups], min_cell=min_cell, total=True)
         out.append(_breakdown_table(project, f, unit, results[unit], sup, shown_bases, mask, chart_dir, min_cell))

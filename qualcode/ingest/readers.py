@@ -388,6 +388,18 @@ def iter_table_rows(
 ) -> Iterator[dict[str, str]]:
     """Stream a CSV or XLSX as dicts of strings, without loading it whole. The header is the first
     row, or the first to name every column in `want` when title lines come above it."""
+    for _line, row in iter_table_lines(path, encoding, delimiter, sheet, want):
+        yield row
+
+
+def iter_table_lines(
+    path: Path,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | None = None,
+    want: Sequence[str] = (),
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line, row) of `iter_table_rows`: the file's line a CSV row ends on, or the sheet's row number."""
     _check_exists(path)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
@@ -455,14 +467,14 @@ def iter_table_rows(
                 if not "".join(row).strip():  # only empty or blank cells
                     continue
                 if len(row) < width:
-                    yield dict(zip(header, row + [""] * (width - len(row))))
+                    yield line, dict(zip(header, row + [""] * (width - len(row))))
                     continue
                 if len(row) > width and "".join(row[width:]).strip():
                     raise InputError(
                         _("'{path}' line {line}: {n_row} fields but the header row has {n_header} — wrong delimiter (now '{show}')? Quote fields that contain '{show}', or give the delimiter").format(path=path, line=line, n_row=len(row), n_header=len(header), show=_show(delim)),
                         value=line, hint=Hint(_("give the delimiter"), option="delimiter", example="';'"),
                     )
-                yield dict(zip(header, row))
+                yield line, dict(zip(header, row))
         except UnicodeDecodeError as exc:
             raise InputError(
                 _("could not read '{path}' as {enc} after line {line} ({reason})").format(path=path, enc=enc, line=line, reason=exc.reason), value=str(path),
@@ -581,7 +593,7 @@ def _check_header(header: list[str], path: Path) -> None:
         raise InputError(_("'{path}': the column names {dupes} appear more than once — rename them").format(path=path, dupes=dupes))
 
 
-def _iter_xlsx(path: Path, sheet: str | None, want: Sequence[str] = ()) -> Iterator[dict[str, str]]:
+def _iter_xlsx(path: Path, sheet: str | None, want: Sequence[str] = ()) -> Iterator[tuple[int, dict[str, str]]]:
     import zipfile
 
     from openpyxl import load_workbook
@@ -608,11 +620,11 @@ def _iter_xlsx(path: Path, sheet: str | None, want: Sequence[str] = ()) -> Itera
         while header and not header[-1]:
             header.pop()
         _check_header(header, path)
-        for values in rows:
+        for number, values in enumerate(rows, start=at + 2 + extra):
             cells = [v if isinstance(v, str) else _xlsx_cell(v) for v in values]
             if not any(c.strip() for c in cells):
                 continue
-            yield {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h}
+            yield number, {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h}
     finally:
         wb.close()
 
@@ -670,11 +682,11 @@ def read_survey(
     cells hold: a respondent with only empty comments is still a respondent."""
     path = Path(path)
     want = [*spec.text_columns, *([spec.id_column] if spec.id_column else []), *(spec.meta_columns or ())]
-    rows = iter_table_rows(path, encoding=encoding, delimiter=delimiter, sheet=sheet, want=want)
+    rows = iter_table_lines(path, encoding=encoding, delimiter=delimiter, sheet=sheet, want=want)
     first = next(rows, None)
     if first is None:
         raise InputError(_("'{path}' has only a header row — no answers to import").format(path=path))
-    columns = list(first.keys())
+    columns = list(first[1].keys())
     wanted = list(spec.text_columns) + ([spec.id_column] if spec.id_column else []) + list(spec.meta_columns or ())
     missing = [c for c in wanted if c not in columns]
     if missing:
@@ -689,14 +701,17 @@ def read_survey(
         else [c for c in columns if c not in spec.text_columns and c != spec.id_column]
     )
 
-    def all_rows() -> Iterator[dict[str, str]]:
+    def all_rows() -> Iterator[tuple[int, dict[str, str]]]:
         yield first
         yield from rows
 
     stem, source, extra = path.stem, str(path), extra_meta or {}
-    for n, row in enumerate(all_rows(), start=1):
-        respondent = (row.get(spec.id_column) or "").strip() if spec.id_column else ""
-        respondent = respondent or str(n)
+    lines: dict[str, int] = {}  # respondent id -> the line of her row
+    for n, (line, row) in enumerate(all_rows(), start=1):
+        if spec.id_column:
+            respondent = _respondent_id(path, spec.id_column, row, line, lines)
+        else:
+            respondent = str(n)
         base = {c: _typed(row.get(c, "")) for c in meta_cols}
         base.update(extra)
         if cases is not None:
@@ -707,6 +722,26 @@ def read_survey(
                 continue
             meta = dict(base, respondent=respondent, field=col)
             yield DocumentIn(name=f"{stem}:{respondent}:{col}", kind="survey", text=text, meta=meta, source=source)
+
+
+def _respondent_id(path: Path, column: str, row: dict[str, str], line: int, lines: dict[str, int]) -> str:
+    """The row's id in `column`: refused when it is empty or an earlier row has it (her answers,
+    codes and metadata would be mixed up with another respondent's)."""
+    respondent = (row.get(column) or "").strip()
+    if not respondent:
+        raise InputError(
+            _("'{name}' line {line}: the id column '{column}' is empty — every respondent needs her own id; fill it in, or leave out the id column to number the rows").format(
+                name=path.name, line=line, column=column),
+            value=str(line),
+        )
+    if respondent in lines:
+        raise InputError(
+            _("'{name}': the id '{respondent}' in the column '{column}' is on line {first} and line {line} — every respondent needs her own id; use a column of unique ids, or leave out the id column to number the rows").format(
+                name=path.name, respondent=respondent, column=column, first=lines[respondent], line=line),
+            value=respondent,
+        )
+    lines[respondent] = line
+    return respondent
 
 
 _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")

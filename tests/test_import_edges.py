@@ -1,0 +1,67 @@
+"""Import edge cases a tester found: each refusal is one line and leaves the project as it was."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from qualcode.cli.main import app
+from qualcode.project import find_project
+
+from helpers import make_project, project_dump
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def proj(tmp_path) -> Path:
+    make_project(tmp_path).close()
+    return tmp_path / "p"
+
+
+def _run(proj: Path, *args: str):
+    return runner.invoke(app, ["-p", str(proj), *args])
+
+
+def _refused(proj: Path, *args: str) -> str:
+    """The one line of a refused command, checking that the project is unchanged."""
+    before = project_dump(proj)
+    r = _run(proj, *args)
+    assert r.exit_code == 1, r.output
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1, r.output
+    assert "Traceback" not in r.output
+    assert project_dump(proj) == before
+    return lines[0]
+
+
+def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+# -- 1. respondent ids ------------------------------------------------------------------------
+
+
+def test_a_duplicated_respondent_id_is_refused_with_its_lines(proj, tmp_path):
+    f = _write(tmp_path / "dupid.csv", "id;kommentar;koder\n7;Lönen är för låg;P03\n7;Arbetsmiljön är dålig;P13\n8;Bra;\n")
+    line = _refused(proj, "import", "survey", str(f), "-t", "kommentar", "--id", "id", "--codes-column", "koder")
+    assert "'7'" in line and "2" in line and "3" in line and "id" in line
+
+
+def test_an_empty_respondent_id_is_refused_not_numbered(proj, tmp_path):
+    # the empty id would become '2' (its row number) and meet respondent 2 of the line below
+    f = _write(tmp_path / "emptyid.csv", "id;kommentar\n5;Lönen\n;Arbetsmiljön\n2;Bra\n")
+    line = _refused(proj, "import", "survey", str(f), "-t", "kommentar", "--id", "id")
+    assert "3" in line and "'id'" in line
+
+
+def test_without_an_id_column_rows_are_numbered(proj, tmp_path):
+    f = _write(tmp_path / "noid.csv", "kommentar\nLönen\nArbetsmiljön\n")
+    r = _run(proj, "import", "survey", str(f), "-t", "kommentar")
+    assert r.exit_code == 0, r.output
+    with find_project(proj) as p:
+        assert sorted(d.name for d in p.store.iter_documents()) == ["noid:1:kommentar", "noid:2:kommentar"]

@@ -65,3 +65,21 @@ def test_without_an_id_column_rows_are_numbered(proj, tmp_path):
     assert r.exit_code == 0, r.output
     with find_project(proj) as p:
         assert sorted(d.name for d in p.store.iter_documents()) == ["noid:1:kommentar", "noid:2:kommentar"]
+
+
+# -- 2. two surveys of one file name ------------------------------------------------------------
+
+
+def test_a_survey_of_the_same_file_name_from_another_folder_is_refused(proj, tmp_path):
+    a = _write(tmp_path / "y2016" / "enkat.csv", "id;stadsdel;kommentar\n1;Bromma;Lönen är låg\n2;Kista;Stress\n")
+    b = _write(tmp_path / "y2017" / "enkat.csv", "id;stadsdel;kommentar\n1;Spånga;Bra chef\n2;Kista;Stress\n3;Enskede;Ok\n")
+    assert _run(proj, "import", "survey", str(a), "-t", "kommentar", "--id", "id").exit_code == 0
+    for how in ((), ("--as-new",)):
+        line = _refused(proj, "import", "survey", str(b), "-t", "kommentar", "--id", "id", *how)
+        assert "enkat_y2017.csv" in line and "--replace" in line
+    with find_project(proj) as p:  # the 2016 respondents keep their metadata
+        assert sorted((r, m["stadsdel"]) for _s, r, m, _c in p.store.respondents()) == [("1", "Bromma"), ("2", "Kista")]
+    # the same file again is the same survey; a new version of it may replace it
+    assert "redan importerat" in _refused(proj, "import", "survey", str(a), "-t", "kommentar", "--id", "id")
+    r = _run(proj, "import", "survey", str(b), "-t", "kommentar", "--id", "id", "--replace")
+    assert r.exit_code == 0, r.output

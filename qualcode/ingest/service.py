@@ -411,6 +411,8 @@ def import_survey(
     from qualcode.coding.codings_import import survey_codes
     from qualcode.ingest.readers import table_columns
 
+    if on_change != "replace":
+        _check_survey_name(project, Path(path))
     coded: dict[str, tuple[int, list[str]]] = {}
     if codes_columns:
         coded = survey_codes(path, codes_columns, project.codebook, id_column, encoding, delimiter, sheet)
@@ -429,6 +431,27 @@ def import_survey(
     if coded:
         result.codings = _code_answers(project, Path(path).stem, text_columns[0], coded, Path(path).name)
     return result
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return a == b or Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return False
+
+
+def _check_survey_name(project: Project, path: Path) -> None:
+    """A survey is named by its file's stem: refuse a second file of that name from another folder
+    (y2016/enkat.csv, then y2017/enkat.csv), whose respondents would be mixed with the first's."""
+    other = sorted(s for s in project.store.survey_sources(path.stem) if not _same_file(s, str(path)))
+    if other:
+        suggestion = f"{path.stem}_{path.parent.name or 2}{path.suffix}"
+        raise InputError(
+            _("'{path}': the project already holds the survey '{survey}' from '{other}' — their respondents would be mixed; give this file a name of its own (e.g. '{suggestion}') and import it again").format(
+                path=path, survey=path.stem, other=other[0], suggestion=suggestion),
+            value=str(path),
+            hint=Hint(_("if it is a new version of that survey, update it in place"), option="replace"),
+        )
 
 
 def _code_answers(project: Project, survey: str, column: str, coded: dict[str, tuple[int, list[str]]], via: str) -> int:

@@ -83,3 +83,67 @@ def test_a_survey_of_the_same_file_name_from_another_folder_is_refused(proj, tmp
     assert "redan importerat" in _refused(proj, "import", "survey", str(a), "-t", "kommentar", "--id", "id")
     r = _run(proj, "import", "survey", str(b), "-t", "kommentar", "--id", "id", "--replace")
     assert r.exit_code == 0, r.output
+
+
+# -- 3. damaged files and bad options give one line, never a traceback -------------------------
+
+
+def _rezip(src: Path, dest: Path, member: str, data: bytes) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, data if info.filename == member else zin.read(info.filename))
+    return dest
+
+
+@pytest.fixture
+def docx_file(tmp_path) -> Path:
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("Lönen är för låg.")
+    d.save(tmp_path / "base.docx")
+    return tmp_path / "base.docx"
+
+
+@pytest.fixture
+def xlsx_file(tmp_path) -> Path:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    for row in [["id", "kommentar"]] + [[i, f"Svar nummer {i} om lönen"] for i in range(200)]:
+        ws.append(row)
+    wb.save(tmp_path / "enkat.xlsx")
+    return tmp_path / "enkat.xlsx"
+
+
+def test_a_docx_with_damaged_xml_is_refused(proj, tmp_path, docx_file):
+    import zipfile
+
+    xml = zipfile.ZipFile(docx_file).read("word/document.xml")
+    bad = _rezip(docx_file, tmp_path / "trasig.docx", "word/document.xml", xml[: len(xml) // 2])
+    assert "trasig.docx" in _refused(proj, "import", "notes", str(bad))
+
+
+def test_a_docx_zip_bomb_is_refused_before_it_is_unpacked(proj, tmp_path, docx_file):
+    bomb = _rezip(docx_file, tmp_path / "bomb.docx", "word/document.xml", b" " * (20 * 1024 * 1024))
+    line = _refused(proj, "import", "notes", str(bomb))
+    assert "word/document.xml" in line and "zip" in line
+
+
+def test_an_xlsx_with_a_truncated_sheet_or_a_bomb_is_refused(proj, tmp_path, xlsx_file):
+    import zipfile
+
+    xml = zipfile.ZipFile(xlsx_file).read("xl/worksheets/sheet1.xml")
+    cut = _rezip(xlsx_file, tmp_path / "kort.xlsx", "xl/worksheets/sheet1.xml", xml[: len(xml) // 2])
+    assert "kort.xlsx" in _refused(proj, "import", "survey", str(cut), "-t", "kommentar")
+    bomb = _rezip(xlsx_file, tmp_path / "bomb.xlsx", "xl/worksheets/sheet1.xml", xml[:-20] + b" " * (20 << 20) + xml[-20:])
+    assert "zip" in _refused(proj, "import", "survey", str(bomb), "-t", "kommentar")
+
+
+def test_utf16_given_for_a_utf8_survey_and_a_long_delimiter_are_refused(proj, tmp_path):
+    f = _write(tmp_path / "enkat.csv", "id;kommentar\n1;Lönen är för låg\n")
+    assert "utf-16" in _refused(proj, "import", "survey", str(f), "-t", "kommentar", "--encoding", "utf-16")
+    assert "';;'" in _refused(proj, "import", "survey", str(f), "-t", "kommentar", "--delimiter", ";;")

@@ -12,13 +12,14 @@ import codecs
 import csv
 import itertools
 import re
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.core.errors import Hint, InputError
-from qualcode.core.csv_dialect import sniff_delimiter
+from qualcode.core.csv_dialect import check_delimiter, sniff_delimiter
 from qualcode.core.records import DocumentIn
 from qualcode.core.i18n import N_, _
 
@@ -226,9 +227,14 @@ def read_docx_text(path: Path) -> str:
         from docx.opc.exceptions import PackageNotFoundError
     except ImportError:  # pragma: no cover - dependency is declared
         raise InputError(_("python-docx is missing — install qualcode with its dependencies")) from None
+    from lxml.etree import XMLSyntaxError
+
+    from qualcode.core.zipfiles import check_zip_file
+
+    check_zip_file(str(path), path.name)
     try:
         document = docx.Document(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, XMLSyntaxError, EOFError, zlib.error) as exc:
         raise InputError(
             _("could not read '{path}' as a Word file (.docx): the file is damaged or not a docx ({name}) — open it in Word and save it as .docx again").format(path=path, name=type(exc).__name__)
         ) from None
@@ -401,6 +407,7 @@ def iter_table_lines(
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """(line, row) of `iter_table_rows`: the file's line a CSV row ends on, or the sheet's row number."""
     _check_exists(path)
+    delimiter = check_delimiter(delimiter)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         yield from _iter_xlsx(path, sheet, want)
@@ -417,7 +424,7 @@ def iter_table_lines(
     with path.open("r", encoding=_codec(enc), newline="", errors=errors) as fh:
         try:
             sample = fh.read(64 * 1024)
-        except UnicodeDecodeError:
+        except UnicodeError:  # also UTF-16 without a byte order mark
             raise InputError(_("could not read '{path}' as {enc}").format(path=path, enc=enc), value=str(path), hint=_ENCODING_HINT) from None
         fh.seek(0)
         delim = delimiter or ("\t" if suffix == ".tsv" else sniff_delimiter(sample.lstrip("\ufeff")))
@@ -433,7 +440,7 @@ def iter_table_lines(
                     head.append((reader.line_num, row))
                     if len(head) > _PREAMBLE_ROWS:
                         break
-            except UnicodeDecodeError:
+            except UnicodeError:
                 raise InputError(_("could not read '{path}' as {enc}").format(path=path, enc=enc), value=str(path), hint=_ENCODING_HINT) from None
             except csv.Error as exc:
                 raise InputError(_("'{path}' line {line}: broken CSV ({exc}) — check the quotation marks on the line").format(path=path, line=reader.line_num, exc=exc)) from None
@@ -475,9 +482,9 @@ def iter_table_lines(
                         value=line, hint=Hint(_("give the delimiter"), option="delimiter", example="';'"),
                     )
                 yield line, dict(zip(header, row))
-        except UnicodeDecodeError as exc:
+        except UnicodeError as exc:
             raise InputError(
-                _("could not read '{path}' as {enc} after line {line} ({reason})").format(path=path, enc=enc, line=line, reason=exc.reason), value=str(path),
+                _("could not read '{path}' as {enc} after line {line} ({reason})").format(path=path, enc=enc, line=line, reason=getattr(exc, "reason", exc)), value=str(path),
                 hint=_ENCODING_HINT,
             ) from None
         except csv.Error as exc:
@@ -595,9 +602,14 @@ def _check_header(header: list[str], path: Path) -> None:
 
 def _iter_xlsx(path: Path, sheet: str | None, want: Sequence[str] = ()) -> Iterator[tuple[int, dict[str, str]]]:
     import zipfile
+    from xml.etree.ElementTree import ParseError
 
+    from lxml.etree import XMLSyntaxError
     from openpyxl import load_workbook
 
+    from qualcode.core.zipfiles import check_zip_file
+
+    check_zip_file(str(path), path.name)
     try:
         wb = load_workbook(str(path), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -625,6 +637,10 @@ def _iter_xlsx(path: Path, sheet: str | None, want: Sequence[str] = ()) -> Itera
             if not any(c.strip() for c in cells):
                 continue
             yield number, {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h}
+    except (ParseError, XMLSyntaxError, zipfile.BadZipFile, EOFError, zlib.error) as exc:
+        raise InputError(
+            _("could not read '{path}' as an Excel file (.xlsx): the file is damaged or of another type ({name}) — open it in Excel and save it as .xlsx again, or export it as CSV").format(path=path, name=type(exc).__name__)
+        ) from None
     finally:
         wb.close()
 

@@ -74,9 +74,8 @@ def test_a_survey_of_the_same_file_name_from_another_folder_is_refused(proj, tmp
     a = _write(tmp_path / "y2016" / "enkat.csv", "id;stadsdel;kommentar\n1;Bromma;Lönen är låg\n2;Kista;Stress\n")
     b = _write(tmp_path / "y2017" / "enkat.csv", "id;stadsdel;kommentar\n1;Spånga;Bra chef\n2;Kista;Stress\n3;Enskede;Ok\n")
     assert _run(proj, "import", "survey", str(a), "-t", "kommentar", "--id", "id").exit_code == 0
-    for how in ((), ("--as-new",)):
-        line = _refused(proj, "import", "survey", str(b), "-t", "kommentar", "--id", "id", *how)
-        assert "enkat_y2017.csv" in line and "--replace" in line
+    line = _refused(proj, "import", "survey", str(b), "-t", "kommentar", "--id", "id")
+    assert "enkat_y2017.csv" in line and "--replace" in line and "--as-new" in line
     with find_project(proj) as p:  # the 2016 respondents keep their metadata
         assert sorted((r, m["stadsdel"]) for _s, r, m, _c in p.store.respondents()) == [("1", "Bromma"), ("2", "Kista")]
     # the same file again is the same survey; a new version of it may replace it
@@ -147,3 +146,72 @@ def test_utf16_given_for_a_utf8_survey_and_a_long_delimiter_are_refused(proj, tm
     f = _write(tmp_path / "enkat.csv", "id;kommentar\n1;Lönen är för låg\n")
     assert "utf-16" in _refused(proj, "import", "survey", str(f), "-t", "kommentar", "--encoding", "utf-16")
     assert "';;'" in _refused(proj, "import", "survey", str(f), "-t", "kommentar", "--delimiter", ";;")
+
+
+# -- 4. decomposed Unicode (NFD, as macOS writes names) is stored composed (NFC) ----------------
+
+
+NFD = "Lo\u0308nen a\u0308r fo\u0308r la\u030ag"  # "Lönen är för låg" decomposed
+
+
+def test_nfd_note_text_name_and_metadata_are_stored_as_nfc(proj, tmp_path):
+    import unicodedata
+
+    f = _write(tmp_path / unicodedata.normalize("NFD", "intervju_åsa.md"), f"---\nstadsdel: A\u030arsta\n---\n{NFD}.\n")
+    r = _run(proj, "import", "notes", str(f), "-m", "grupp=Fo\u0308rskola")
+    assert r.exit_code == 0, r.output
+    with find_project(proj) as p:
+        (doc,) = p.store.iter_documents()
+    assert (doc.name, doc.text, doc.meta) == ("intervju_åsa.md", "Lönen är för låg.", {"stadsdel": "Årsta", "grupp": "Förskola"})
+    assert _run(proj, "corpus", "show", "intervju_åsa.md").exit_code == 0
+    r = _run(proj, "code", "add", "P13", "--document", "intervju_åsa.md", "--quote", "Lönen är")
+    assert r.exit_code == 0, r.output
+
+
+def test_nfd_survey_cells_and_column_names_are_stored_as_nfc(proj, tmp_path):
+    f = _write(tmp_path / "enkat.csv", f"id;fo\u0308rvaltning;kommentar\n1;So\u0308der;{NFD}\n")
+    r = _run(proj, "import", "survey", str(f), "-t", "kommentar", "--id", "id")
+    assert r.exit_code == 0, r.output
+    with find_project(proj) as p:
+        (doc,) = p.store.iter_documents()
+        assert (doc.text, doc.meta["förvaltning"]) == ("Lönen är för låg", "Söder")
+        assert [m for _s, _r, m, _c in p.store.respondents()] == [{"förvaltning": "Söder"}]
+
+
+def test_an_unchanged_nfc_file_keeps_its_content_hash(tmp_path):
+    from qualcode.core.records import DocumentIn
+    from qualcode.ingest.readers import read_note
+    from qualcode.ingest.service import content_hash
+
+    f = _write(tmp_path / "n.txt", "Lönen är för låg.\n")
+    doc = read_note(f)
+    assert content_hash(doc) == content_hash(DocumentIn(name="n.txt", kind="note", text="Lönen är för låg.", meta={}))
+
+
+def test_a_sidecar_matches_nfd_file_names_and_names_rows_and_files_that_do_not_match(proj, tmp_path):
+    import unicodedata
+
+    folder = tmp_path / "sc"
+    _write(folder / unicodedata.normalize("NFD", "intervju_åsa.txt"), "Text om lönen.\n")
+    _write(folder / "intervju_b.txt", "Text om chefen.\n")
+    _write(folder / "intervju_d.txt", "Text om lokalerna.\n")
+    side = _write(tmp_path / "meta.csv", "fil;stadsdel\nintervju_åsa.txt;Älvsjö\nintervju_b.txt;Kista\nintervju_c.txt;Spånga\n")
+    r = _run(proj, "import", "notes", str(folder), "--sidecar", str(side))
+    assert r.exit_code == 0, r.output
+    assert "intervju_c.txt" in r.output and "intervju_d.txt" in r.output
+    with find_project(proj) as p:
+        assert {d.name: d.meta for d in p.store.iter_documents()} == {
+            "intervju_åsa.txt": {"stadsdel": "Älvsjö"}, "intervju_b.txt": {"stadsdel": "Kista"}, "intervju_d.txt": {}}
+
+
+# -- 10. one name, two documents ----------------------------------------------------------------
+
+
+def test_one_file_name_in_two_folders_is_warned_about_and_document_name_is_ambiguous(proj, tmp_path):
+    _write(tmp_path / "n" / "HT2016" / "intervju1.txt", "Lönen är låg.\n")
+    _write(tmp_path / "n" / "VT2017" / "intervju1.txt", "Chefen stöttar.\n")
+    r = _run(proj, "import", "notes", str(tmp_path / "n"))
+    assert r.exit_code == 0, r.output
+    assert "'intervju1.txt'" in r.output and "HT2016" in r.output and "VT2017" in r.output
+    line = _refused(proj, "code", "add", "P13", "--document", "intervju1.txt", "--quote", "Chefen")
+    assert "id 1, 2" in line

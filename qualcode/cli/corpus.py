@@ -208,11 +208,13 @@ def show_document(
 ) -> None:
     """Print one document's text with its metadata."""
     from qualcode.core.errors import NotFoundError
+    from qualcode.ingest.lifecycle import find_document
 
     with open_project(project) as p:
-        doc = p.store.get_document(int(document)) if document.isdigit() else p.store.find_document(document)
-        if doc is None:
-            raise NotFoundError(_("no document is called '{document}' — see `qualcode corpus list`").format(document=document))
+        try:
+            doc = find_document(p, document)
+        except NotFoundError:
+            raise NotFoundError(_("no document is called '{document}' — see `qualcode corpus list`").format(document=document)) from None
     err_console.print(f"[bold]{doc.name}[/] {doc.meta}")
     console.out(doc.text)
 

@@ -12,6 +12,7 @@ import codecs
 import csv
 import itertools
 import re
+import unicodedata
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -177,6 +178,17 @@ def read_text(path: str | Path, encoding: str | None = None) -> str:
     return normalise_newlines(text)
 
 
+def nfc(text: str) -> str:
+    """Text in Unicode's composed form (NFC): 'ö' as one character, as Swedish keyboards type it,
+    also when a Mac wrote it as 'o' and a combining diaeresis (NFD)."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def nfc_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    """Metadata with its names and text values in NFC (see `nfc`)."""
+    return {nfc(str(k)): nfc(v) if isinstance(v, str) else v for k, v in meta.items()}
+
+
 def normalise_newlines(text: str) -> str:
     """Text as qualcode stores it: no byte-order mark, \\n line endings."""
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
@@ -338,9 +350,9 @@ def read_sidecar(path: str | Path, encoding: str | None = None) -> dict[str, dic
         )
     out: dict[str, dict[str, Any]] = {}
     for row in rows:
-        name = Path(str(row[key]).strip()).name
+        name = nfc(Path(str(row[key]).strip()).name)
         if name:
-            out[name] = {k: v for k, v in row.items() if k != key and str(v).strip() != ""}
+            out[name] = nfc_meta({k: v for k, v in row.items() if k != key and str(v).strip() != ""})
     return out
 
 
@@ -372,14 +384,15 @@ def read_note(
             value=suffix, valid=(".txt", ".md", ".docx"),
             hint=Hint(_("survey data is imported as a survey"), command=("import", "survey", path.name)) if survey else None,
         )
-    text = text.strip("\n")
+    text = nfc(text.strip("\n"))
     if not text.strip():
         raise InputError(_("'{path}' holds no text (only front matter or empty lines)").format(path=path))
+    name = nfc(path.name)
     merged: dict[str, Any] = {}
-    merged.update((sidecar or {}).get(path.name, {}))
-    merged.update(front)
-    merged.update(meta or {})
-    return DocumentIn(name=path.name, kind="note", text=text, meta=merged, source=str(path))
+    merged.update((sidecar or {}).get(name, {}))
+    merged.update(nfc_meta(front))
+    merged.update(nfc_meta(meta or {}))
+    return DocumentIn(name=name, kind="note", text=text, meta=merged, source=str(path))
 
 
 # -- survey tables -----------------------------------------------------------------------
@@ -457,7 +470,7 @@ def iter_table_lines(
             at = _header_index([r for _n, r in head], want)
         if at:
             _warn_preamble(path, head[at][0], [r for _n, r in head[:at]])
-        header = [h.lstrip("\ufeff").strip() for h in head[at][1]]
+        header = [nfc(h.lstrip("\ufeff").strip()) for h in head[at][1]]
         _check_header(header, path)
         line = head[at][0]
         extra, header = _export_headings(header, [r for _n, r in head[at + 1:]], path,
@@ -627,7 +640,7 @@ def _iter_xlsx(path: Path, sheet: str | None, want: Sequence[str] = ()) -> Itera
         at = _header_index(head, want)
         if at:
             _warn_preamble(path, at + 1, head[:at])
-        extra, header = _export_headings([h.strip() for h in head[at]], head[at + 1:], path, lambda k: at + 1 + k)
+        extra, header = _export_headings([nfc(h.strip()) for h in head[at]], head[at + 1:], path, lambda k: at + 1 + k)
         rows = itertools.chain(head[at + 1 + extra:], rows)
         while header and not header[-1]:
             header.pop()
@@ -697,6 +710,8 @@ def read_survey(
     `cases`, when given, receives (respondent, metadata) for every row, whatever its text
     cells hold: a respondent with only empty comments is still a respondent."""
     path = Path(path)
+    spec = SurveySpec(tuple(map(nfc, spec.text_columns)), nfc(spec.id_column) if spec.id_column else None,
+                      tuple(map(nfc, spec.meta_columns)) if spec.meta_columns is not None else None)
     want = [*spec.text_columns, *([spec.id_column] if spec.id_column else []), *(spec.meta_columns or ())]
     rows = iter_table_lines(path, encoding=encoding, delimiter=delimiter, sheet=sheet, want=want)
     first = next(rows, None)
@@ -721,19 +736,19 @@ def read_survey(
         yield first
         yield from rows
 
-    stem, source, extra = path.stem, str(path), extra_meta or {}
+    stem, source, extra = nfc(path.stem), str(path), nfc_meta(extra_meta or {})
     lines: dict[str, int] = {}  # respondent id -> the line of her row
     for n, (line, row) in enumerate(all_rows(), start=1):
         if spec.id_column:
             respondent = _respondent_id(path, spec.id_column, row, line, lines)
         else:
             respondent = str(n)
-        base = {c: _typed(row.get(c, "")) for c in meta_cols}
+        base = {c: _typed(nfc(row.get(c, ""))) for c in meta_cols}
         base.update(extra)
         if cases is not None:
             cases.append((respondent, base))
         for col in spec.text_columns:
-            text = (row.get(col) or "").strip()
+            text = nfc((row.get(col) or "").strip())
             if not text:
                 continue
             meta = dict(base, respondent=respondent, field=col)
@@ -743,7 +758,7 @@ def read_survey(
 def _respondent_id(path: Path, column: str, row: dict[str, str], line: int, lines: dict[str, int]) -> str:
     """The row's id in `column`: refused when it is empty or an earlier row has it (her answers,
     codes and metadata would be mixed up with another respondent's)."""
-    respondent = (row.get(column) or "").strip()
+    respondent = nfc((row.get(column) or "").strip())
     if not respondent:
         raise InputError(
             _("'{name}' line {line}: the id column '{column}' is empty — every respondent needs her own id; fill it in, or leave out the id column to number the rows").format(

@@ -215,3 +215,65 @@ def test_one_file_name_in_two_folders_is_warned_about_and_document_name_is_ambig
     assert "'intervju1.txt'" in r.output and "HT2016" in r.output and "VT2017" in r.output
     line = _refused(proj, "code", "add", "P13", "--document", "intervju1.txt", "--quote", "Chefen")
     assert "id 1, 2" in line
+
+
+# -- 5. lock and system files -------------------------------------------------------------------
+
+
+def test_lock_and_system_files_are_skipped_in_a_folder_and_named_when_given(proj, tmp_path, docx_file):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    docx_file.rename(folder / "base.docx")
+    _write(folder / "~$base.docx", "\x00" * 162)
+    _write(folder / ".~lock.base.docx#", "anna,host,01.01.2026")
+    _write(folder / "._intervju.txt", "\x00\x05\x16\x07")
+    _write(folder / ".DS_Store", "\x00\x00")
+    r = _run(proj, "import", "notes", str(folder))
+    assert r.exit_code == 0, r.output
+    assert "~$base.docx" in r.output and "._intervju.txt" in r.output
+    with find_project(proj) as p:
+        assert [d.name for d in p.store.iter_documents()] == ["base.docx"]
+    assert "Word" in _refused(proj, "import", "notes", str(folder / "~$base.docx"))
+
+
+# -- 6. long cells -----------------------------------------------------
+
+
+def test_a_csv_cell_over_131072_characters_imports(proj, tmp_path):
+    long = "Lönen är låg. " * 15_000
+    f = _write(tmp_path / "lang.csv", f'id;kommentar\n1;"{long}"\n2;Kort\n')
+    r = _run(proj, "import", "survey", str(f), "-t", "kommentar", "--id", "id")
+    assert r.exit_code == 0, r.output
+    with find_project(proj) as p:
+        assert sorted(len(d.text) for d in p.store.iter_documents()) == [4, len(long.strip())]
+
+
+# -- 8, 9. column names -------------------------------------------------------------------------
+
+
+def test_blank_column_names_are_named_by_place_or_dropped_alike_in_csv_and_xlsx(tmp_path):
+    from openpyxl import Workbook
+
+    from qualcode.ingest.readers import SurveySpec, read_survey
+
+    rows = [["id", "", "kommentar", "", "grupp", ""], ["1", "x", "Bra arbetsmiljö", "", "A", ""], ["2", "", "Dålig lön", "", "B", ""]]
+    csv_file = _write(tmp_path / "tom.csv", "".join(";".join(r) + "\n" for r in rows))
+    wb = Workbook()
+    for r in rows:
+        wb.active.append([c or None for c in r])
+    wb.save(tmp_path / "tom.xlsx")
+    spec = SurveySpec(("kommentar",), "id")
+    metas = [[d.meta for d in read_survey(f, spec)] for f in (csv_file, tmp_path / "tom.xlsx")]
+    # the unnamed column 2 keeps its value; the empty unnamed columns 4 and 6 leave no trace
+    assert metas[0] == metas[1] == [
+        {"kolumn_2": "x", "grupp": "A", "respondent": "1", "field": "kommentar"},
+        {"grupp": "B", "respondent": "2", "field": "kommentar"},
+    ]
+
+
+def test_a_column_or_metadata_named_respondent_or_field_is_refused(proj, tmp_path):
+    f = _write(tmp_path / "metacoll.csv", "id;respondent;field;kommentar\n1;chef;IFO;Lönen\n")
+    line = _refused(proj, "import", "survey", str(f), "-t", "kommentar", "--id", "id")
+    assert "'field'" in line and "'respondent'" in line
+    g = _write(tmp_path / "ok.csv", "id;kommentar\n1;Lönen\n")
+    assert "'respondent'" in _refused(proj, "import", "survey", str(g), "-t", "kommentar", "-m", "respondent=99")

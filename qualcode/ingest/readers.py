@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 NOTE_SUFFIXES = (".txt", ".md", ".markdown", ".docx")
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
 _CHUNK = 1 << 20
+MAX_CELL_CHARS = 64 * 1024 * 1024  # a CSV cell may be this long (Python's csv stops at 131,072)
 # Bytes that cp1252 leaves undefined: a file with them is not cp1252 either.
 _CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
@@ -38,12 +39,29 @@ _ENCODING_HINT = Hint(_("try another encoding"), option="encoding", example="cp1
 
 
 def _check_exists(path: Path) -> None:
+    kind = lock_file_kind(path)
+    if kind is not None:
+        raise InputError(_("'{path}' is {kind}, not a document — import the file itself").format(path=path, kind=_(kind)), value=str(path))
     if not path.exists():
         raise InputError(_("the file '{path}' does not exist — check the path").format(path=path))
     if path.is_dir():
         raise InputError(_("'{path}' is a folder — give the files, e.g. '{path}/*.md'").format(path=path))
     if path.stat().st_size == 0:
         raise InputError(_("the file '{path}' is empty — nothing to import").format(path=path))
+
+
+_LOCK_FILES = (
+    (re.compile(r"~\$"), N_("a lock file that Word or Excel keeps while a document is open")),
+    (re.compile(r"\.~lock\..*#$"), N_("a lock file that LibreOffice keeps while a document is open")),
+    (re.compile(r"\._"), N_("a macOS metadata file (AppleDouble, '._')")),
+    (re.compile(r"(\.DS_Store|Thumbs\.db|desktop\.ini)$", re.I), N_("a folder settings file of macOS or Windows")),
+)
+
+
+def lock_file_kind(path: Path) -> str | None:
+    """What an office program's or a file manager's own file (`~$x.docx`, `.~lock.x.docx#`, `._x.txt`,
+    `.DS_Store`, `Thumbs.db`) is, as an untranslated message; None for other files."""
+    return next((kind for pattern, kind in _LOCK_FILES if pattern.match(path.name)), None)
 
 
 _ZIP = b"PK\x03\x04"  # xlsx and docx are zip files
@@ -429,6 +447,8 @@ def iter_table_lines(
         if suffix in (".xls", ".ods", ".numbers"):
             raise InputError(_("'{name}': {suffix} files cannot be read — open it and save it as .xlsx or CSV (UTF-8)").format(name=path.name, suffix=suffix))
         raise InputError(_("'{name}': unknown table file type '{suffix}' — use .csv or .xlsx").format(name=path.name, suffix=suffix))
+    if csv.field_size_limit() < MAX_CELL_CHARS:
+        csv.field_size_limit(MAX_CELL_CHARS)
     enc = encoding or detect_encoding(path)
     errors = "strict"
     if enc == UTF8_REPLACE:
@@ -475,6 +495,7 @@ def iter_table_lines(
         line = head[at][0]
         extra, header = _export_headings(header, [r for _n, r in head[at + 1:]], path,
                                          lambda k: head[at + k][0])
+        header = _name_blank_columns(header, path)
         width = len(header)
 
         def numbered() -> Iterator[tuple[int, list[str]]]:
@@ -605,6 +626,22 @@ def _show(delim: str) -> str:
     return "\\t" if delim == "\t" else delim
 
 
+UNNAMED_COLUMN = "kolumn_{n}"  # a column without a name in the header row (n: its place, from 1)
+_UNNAMED = re.compile(r"kolumn_\d+")
+
+
+def _name_blank_columns(header: list[str], path: Path) -> list[str]:
+    """The header without blank names after the last named column (a spreadsheet's empty columns,
+    an export's trailing delimiter); a blank name between named columns becomes 'kolumn_3' (its
+    place), so its values are kept, and left out of an answer's metadata where they are empty."""
+    header = list(header)
+    while header and not header[-1]:
+        header.pop()
+    header = [h or UNNAMED_COLUMN.format(n=i) for i, h in enumerate(header, start=1)]
+    _check_header(header, path)
+    return header
+
+
 def _check_header(header: list[str], path: Path) -> None:
     if not any(header):
         raise InputError(_("'{path}': the header row is empty — the first row must have column names").format(path=path))
@@ -642,9 +679,7 @@ def _iter_xlsx(path: Path, sheet: str | None, want: Sequence[str] = ()) -> Itera
             _warn_preamble(path, at + 1, head[:at])
         extra, header = _export_headings([nfc(h.strip()) for h in head[at]], head[at + 1:], path, lambda k: at + 1 + k)
         rows = itertools.chain(head[at + 1 + extra:], rows)
-        while header and not header[-1]:
-            header.pop()
-        _check_header(header, path)
+        header = _name_blank_columns(header, path)
         for number, values in enumerate(rows, start=at + 2 + extra):
             cells = [v if isinstance(v, str) else _xlsx_cell(v) for v in values]
             if not any(c.strip() for c in cells):
@@ -732,6 +767,15 @@ def read_survey(
         else [c for c in columns if c not in spec.text_columns and c != spec.id_column]
     )
 
+    unnamed = [c for c in meta_cols if _UNNAMED.fullmatch(c)]
+    taken = sorted({*meta_cols, *(extra_meta or {})} & {"respondent", "field"})
+    if taken:
+        raise InputError(
+            _("'{name}': the metadata {taken} would be overwritten by the respondent and column the import stores under these names — rename them").format(
+                name=path.name, taken=", ".join(repr(t) for t in taken)),
+            value=taken[0],
+        )
+
     def all_rows() -> Iterator[tuple[int, dict[str, str]]]:
         yield first
         yield from rows
@@ -744,6 +788,9 @@ def read_survey(
         else:
             respondent = str(n)
         base = {c: _typed(nfc(row.get(c, ""))) for c in meta_cols}
+        for c in unnamed:
+            if base[c] == "":
+                del base[c]
         base.update(extra)
         if cases is not None:
             cases.append((respondent, base))
@@ -812,11 +859,27 @@ def iter_paths(paths: Sequence[str | Path], suffixes: Sequence[str]) -> Iterator
     for p in map(Path, paths):
         if p.is_dir():
             found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in suffixes)
+            skipped = [f for f in found if lock_file_kind(f) is not None]
+            found = [f for f in found if lock_file_kind(f) is None]
+            if skipped:
+                _warn_skipped(p, skipped)
             if not found:
                 raise InputError(_("the folder '{p}' holds no files of the type {suffixes}").format(p=p, suffixes=', '.join(suffixes)))
             yield from found
         else:
             yield p
+
+
+def _warn_skipped(folder: Path, skipped: list[Path]) -> None:
+    import warnings
+
+    from qualcode.core.errors import QualcodeWarning
+
+    shown = ", ".join(f.name for f in skipped[:5]) + (" …" if len(skipped) > 5 else "")
+    warnings.warn(QualcodeWarning(
+        _("'{folder}': skipped {n} lock or system files that are not documents: {shown}").format(folder=folder, n=len(skipped), shown=shown),
+        value=str(folder),
+    ), stacklevel=3)
 
 
 def sample_text(text: str, n: int = 60) -> str:

@@ -277,3 +277,22 @@ def test_a_column_or_metadata_named_respondent_or_field_is_refused(proj, tmp_pat
     assert "'field'" in line and "'respondent'" in line
     g = _write(tmp_path / "ok.csv", "id;kommentar\n1;Lönen\n")
     assert "'respondent'" in _refused(proj, "import", "survey", str(g), "-t", "kommentar", "-m", "respondent=99")
+
+
+# -- 10. a note whose front matter alone changed --------------------------------------------------
+
+
+def test_a_note_whose_front_matter_alone_changed_is_named_and_replace_updates_it(proj, tmp_path):
+    f = _write(tmp_path / "i3.md", "---\ntermin: HT2016\n---\n\nFörsta stycket om lönen.\n\nAndra stycket.\n")
+    assert _run(proj, "import", "notes", str(f)).exit_code == 0
+    f.write_text(f.read_text(encoding="utf-8").replace("HT2016", "VT2017"), encoding="utf-8")
+    line = _refused(proj, "import", "notes", str(f))
+    assert "HT2016 → VT2017" in line and "--replace" in line
+    r = _run(proj, "import", "notes", str(f), "--replace")
+    assert r.exit_code == 0, r.output
+    assert "i3.md" in r.output
+    with find_project(proj) as p:
+        (doc,) = p.store.iter_documents()
+        assert doc.meta == {"termin": "VT2017"}
+        assert "document.meta" in [e.action for e in p.store.iter_audit()]
+    assert "redan importerat" in _refused(proj, "import", "notes", str(f), "--replace")

@@ -68,6 +68,7 @@ class ImportResult:
     replaced: list[ReplaceResult] = field(default_factory=list)
     as_new: list[AddedAsNew] = field(default_factory=list)  # added as new under another name
     codings: int = 0  # from a survey's codes columns
+    meta_updated: list[str] = field(default_factory=list)  # notes whose text was imported before, given new metadata
     respondents: int | None = None  # a survey's respondents (the base), whatever their free text holds
 
     @property
@@ -387,7 +388,61 @@ def import_notes(
         _warn_sidecar(str(sidecar), side, [d.name for d in docs])
     _warn_same_names(docs)
     source = ", ".join(str(p) for p in paths)
-    return import_documents(project, docs, source, "note", unit, {"meta": meta or {}}, model, on_change, workers=workers)
+    meta_only = _meta_only_changes(project.store, docs)
+    try:
+        result = import_documents(project, docs, source, "note", unit, {"meta": meta or {}}, model, on_change, workers=workers)
+    except DuplicateImportError:
+        if not meta_only:
+            raise
+        if on_change != "replace":
+            stored, doc = meta_only[0]
+            raise DocumentChangedError(
+                _("'{name}' is in the project with the same text; only its metadata changed ({changes}) — nothing was imported").format(
+                    name=doc.name, changes=_meta_diff(stored.meta, doc.meta)),
+                value=doc.name,
+                hint=Hint(_("take the new metadata"), option="replace",
+                          also=(Hint(_("or set single values"), command=("corpus", "meta", doc.name, "KEY=VALUE")),)),
+            ) from None
+        result = ImportResult(source=source, unit=unit, skipped=[d.name for d in docs])
+    if meta_only and on_change == "replace":
+        _update_meta(project, meta_only)
+        result.meta_updated = [doc.name for _stored, doc in meta_only]
+    elif meta_only:
+        import warnings
+
+        from qualcode.core.errors import QualcodeWarning
+
+        names = [doc.name for _stored, doc in meta_only]
+        warnings.warn(QualcodeWarning(
+            _("{n} documents already had their text in the project and only new metadata; they kept the old: {shown}").format(n=len(names), shown=_shown(names)),
+            value=names[0], hint=Hint(_("take the new metadata"), option="replace")), stacklevel=2)
+    return result
+
+
+def _meta_only_changes(store: Any, docs: Sequence[DocumentIn]) -> list[tuple[Any, DocumentIn]]:
+    """(stored document, note) for each note whose text is stored under its name or path with other metadata."""
+    hashes = {content_hash(d): d for d in docs}
+    out = []
+    for stored in store.find_documents(hashes=list(hashes)):
+        doc = hashes.get(stored.content_hash)
+        if doc is not None and (stored.name == doc.name or stored.source == doc.source) and stored.meta != doc.meta:
+            out.append((stored, doc))
+    return out
+
+
+def _meta_diff(old: dict[str, Any], new: dict[str, Any]) -> str:
+    keys = [k for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k)]
+    return ", ".join(f"{k}: {old.get(k, '–')} → {new.get(k, '–')}" for k in keys[:3]) + (" …" if len(keys) > 3 else "")
+
+
+def _update_meta(project: Project, changes: list[tuple[Any, DocumentIn]]) -> None:
+    """Give stored notes the metadata of their file (one transaction; audited as document.meta)."""
+    store = project.store
+    with store.transaction():
+        for stored, doc in changes:
+            store.update_document(stored.id, meta=doc.meta)
+            store.log(project.coder, "document.meta", detail={
+                "document": stored.name, "document_id": stored.id, "was": stored.meta, "now": doc.meta})
 
 
 def _shown(names: Sequence[str], n: int = 5) -> str:

@@ -52,6 +52,23 @@ def test_a_duplicated_respondent_id_is_refused_with_its_lines(proj, tmp_path):
     assert "'7'" in line and "2" in line and "3" in line and "id" in line
 
 
+def test_a_duplicated_id_with_one_answer_is_refused_and_a_long_export_imports(proj, tmp_path):
+    f = _write(tmp_path / "dupid.csv", "id;kommentar\n7;Lönen är för låg\n7;Arbetsmiljön är dålig\n")
+    assert "'7'" in _refused(proj, "import", "survey", str(f), "-t", "kommentar", "--id", "id")
+    # one row per statement, a respondent's comment on one of them: the long format is kept
+    # one row per statement, comments on some: the long format is kept, the statement tells them apart
+    g = _write(tmp_path / "lang.csv", "id;pastaende;motivering;koder\nE1;Bra arbete;Lönen är låg;\n"
+               "E1;Rekommenderar;Jag söker annat;\nE1;Gott arbete;;\nE2;Bra arbete;Stress;P13\n")
+    r = _run(proj, "import", "survey", str(g), "-t", "motivering", "--id", "id", "--codes-column", "koder")
+    assert r.exit_code == 0, r.output
+    with find_project(proj) as p:
+        assert sorted((d.name, d.meta["pastaende"]) for d in p.store.iter_documents()) == [
+            ("lang:E1:motivering", "Bra arbete"), ("lang:E1:motivering", "Rekommenderar"), ("lang:E2:motivering", "Bra arbete")]
+    # but codes for E1 could not tell which of her two comments they are for
+    h = _write(tmp_path / "lang2.csv", g.read_text(encoding="utf-8").replace("Gott arbete;;", "Gott arbete;;P03"))
+    assert "'E1'" in _refused(proj, "import", "survey", str(h), "-t", "motivering", "--id", "id", "--codes-column", "koder")
+
+
 def test_an_empty_respondent_id_is_refused_not_numbered(proj, tmp_path):
     # the empty id would become '2' (its row number) and meet respondent 2 of the line below
     f = _write(tmp_path / "emptyid.csv", "id;kommentar\n5;Lönen\n;Arbetsmiljön\n2;Bra\n")
@@ -296,3 +313,16 @@ def test_a_note_whose_front_matter_alone_changed_is_named_and_replace_updates_it
         assert doc.meta == {"termin": "VT2017"}
         assert "document.meta" in [e.action for e in p.store.iter_audit()]
     assert "redan importerat" in _refused(proj, "import", "notes", str(f), "--replace")
+
+
+def test_survey_sources_names_the_files_of_a_surveys_respondents_on_both_engines(tmp_path, project_db):
+    from qualcode.core.errors import InputError
+    from qualcode.ingest.service import import_survey
+
+    a = _write(tmp_path / "y2016" / "enkat.csv", "id;kommentar\n1;Lönen är låg\n")
+    b = _write(tmp_path / "y2017" / "enkat.csv", "id;kommentar\n1;Bra chef\n")
+    with make_project(tmp_path, db=project_db) as p:
+        import_survey(p, a, ["kommentar"], "id")
+        assert p.store.survey_sources("enkat") == {str(a)} and p.store.survey_sources("annan") == set()
+        with pytest.raises(InputError, match="enkat_y2017.csv"):
+            import_survey(p, b, ["kommentar"], "id")

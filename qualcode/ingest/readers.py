@@ -257,7 +257,7 @@ def read_docx_text(path: Path) -> str:
         from docx.opc.exceptions import PackageNotFoundError
     except ImportError:  # pragma: no cover - dependency is declared
         raise InputError(_("python-docx is missing — install qualcode with its dependencies")) from None
-    from lxml.etree import XMLSyntaxError
+    from lxml.etree import XMLSyntaxError  # type: ignore[import-untyped]  # python-docx needs lxml
 
     from qualcode.core.zipfiles import check_zip_file
 
@@ -781,12 +781,9 @@ def read_survey(
         yield from rows
 
     stem, source, extra = nfc(path.stem), str(path), nfc_meta(extra_meta or {})
-    lines: dict[str, int] = {}  # respondent id -> the line of her row
+    answered: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = {}  # (id, text column) -> (line, metadata) of her answers
     for n, (line, row) in enumerate(all_rows(), start=1):
-        if spec.id_column:
-            respondent = _respondent_id(path, spec.id_column, row, line, lines)
-        else:
-            respondent = str(n)
+        respondent = _respondent_id(path, spec.id_column, row, line) if spec.id_column else str(n)
         base = {c: _typed(nfc(row.get(c, ""))) for c in meta_cols}
         for c in unnamed:
             if base[c] == "":
@@ -798,13 +795,14 @@ def read_survey(
             text = nfc((row.get(col) or "").strip())
             if not text:
                 continue
+            if spec.id_column:
+                _check_one_answer(path, spec.id_column, (respondent, col), line, base, answered)
             meta = dict(base, respondent=respondent, field=col)
             yield DocumentIn(name=f"{stem}:{respondent}:{col}", kind="survey", text=text, meta=meta, source=source)
 
 
-def _respondent_id(path: Path, column: str, row: dict[str, str], line: int, lines: dict[str, int]) -> str:
-    """The row's id in `column`: refused when it is empty or an earlier row has it (her answers,
-    codes and metadata would be mixed up with another respondent's)."""
+def _respondent_id(path: Path, column: str, row: dict[str, str], line: int) -> str:
+    """The row's id in `column`, refused when empty (her row number could be another's id)."""
     respondent = nfc((row.get(column) or "").strip())
     if not respondent:
         raise InputError(
@@ -812,14 +810,23 @@ def _respondent_id(path: Path, column: str, row: dict[str, str], line: int, line
                 name=path.name, line=line, column=column),
             value=str(line),
         )
-    if respondent in lines:
-        raise InputError(
-            _("'{name}': the id '{respondent}' in the column '{column}' is on line {first} and line {line} — every respondent needs her own id; use a column of unique ids, or leave out the id column to number the rows").format(
-                name=path.name, respondent=respondent, column=column, first=lines[respondent], line=line),
-            value=respondent,
-        )
-    lines[respondent] = line
     return respondent
+
+
+def _check_one_answer(path: Path, column: str, key: tuple[str, str], line: int, meta: dict[str, Any],
+                      answered: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]]) -> None:
+    """A respondent may answer a text column on several rows when other columns tell the rows apart
+    (a long export: one row per statement); two answers with the same metadata are a repeated id."""
+    earlier = answered.setdefault(key, [])
+    same = next((n for n, m in earlier if m == meta), None)
+    if same is not None:
+        raise InputError(duplicate_id_message(path.name, key[0], column, same, line), value=key[0])
+    earlier.append((line, meta))
+
+
+def duplicate_id_message(name: str, respondent: str, column: str, first: int, line: int) -> str:
+    return _("'{name}': the id '{respondent}' in the column '{column}' has answers on line {first} and line {line} — every respondent needs her own id; use a column of unique ids, or leave out the id column to number the rows").format(
+        name=name, respondent=respondent, column=column, first=first, line=line)
 
 
 _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")

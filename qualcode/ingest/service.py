@@ -518,7 +518,7 @@ def import_survey(
         _check_survey_name(project, Path(path))
     coded: dict[str, tuple[int, list[str]]] = {}
     if codes_columns:
-        coded = survey_codes(path, codes_columns, project.codebook, id_column, encoding, delimiter, sheet)
+        coded = survey_codes(path, codes_columns, project.codebook, id_column, encoding, delimiter, sheet, text_columns[0])
         if meta_columns is None:
             skip = set(text_columns) | set(codes_columns) | {id_column}
             want = [*text_columns, *([id_column] if id_column else [])]

@@ -54,7 +54,7 @@ def _report(result: ImportResult) -> None:
     if result.respondents is not None:
         msg = _("Imported {documents} answers from {respondents} respondents ({segments} segments, unit {unit}); respondents without free text count in the bases.").format(
             documents=result.documents, respondents=result.respondents, segments=result.segments, unit=result.unit)
-    elif result.documents or not result.replaced:
+    elif result.documents or not (result.replaced or result.meta_updated):
         msg = _("Imported {documents} documents ({segments} segments, unit {unit}).").format(documents=result.documents, segments=result.segments, unit=result.unit)
     else:
         msg = ""
@@ -63,6 +63,9 @@ def _report(result: ImportResult) -> None:
         msg += _(" Skipped {n_skipped} already imported: {shown}").format(n_skipped=len(result.skipped), shown=shown)
     if getattr(result, "codings", 0):
         msg += _(" {codings} codings from the code columns.").format(codings=result.codings)
+    if result.meta_updated:
+        msg += _("\nUpdated the metadata of {n} documents whose text was already imported: {shown}").format(
+            n=len(result.meta_updated), shown=", ".join(result.meta_updated[:5]) + (" …" if len(result.meta_updated) > 5 else ""))
     for a in result.as_new:
         msg += _("\nNew document '{new}' (changed version of '{old}', from {source}).").format(
             new=a.new_name, old=a.name, source=a.source)
@@ -208,11 +211,13 @@ def show_document(
 ) -> None:
     """Print one document's text with its metadata."""
     from qualcode.core.errors import NotFoundError
+    from qualcode.ingest.lifecycle import find_document
 
     with open_project(project) as p:
-        doc = p.store.get_document(int(document)) if document.isdigit() else p.store.find_document(document)
-        if doc is None:
-            raise NotFoundError(_("no document is called '{document}' — see `qualcode corpus list`").format(document=document))
+        try:
+            doc = find_document(p, document)
+        except NotFoundError:
+            raise NotFoundError(_("no document is called '{document}' — see `qualcode corpus list`").format(document=document)) from None
     err_console.print(f"[bold]{doc.name}[/] {doc.meta}")
     console.out(doc.text)
 

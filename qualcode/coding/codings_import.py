@@ -206,12 +206,14 @@ def import_codings_file(
 def survey_codes(
     path: str | Path, columns: Sequence[str], codebook: Codebook, id_column: str | None,
     encoding: str | None = None, delimiter: str | None = None, sheet: str | None = None,
+    text_column: str | None = None,
 ) -> dict[str, tuple[int, list[str]]]:
     """Respondent -> (line, code ids) from a survey's codes columns, checked before any import.
+    The codes are for her answer in `text_column`: an id with answers there on two rows is refused.
 
     A column whose cells are only 0/1 (or empty, x, ja/nej) and whose header names a code is a
     0/1 column for that code; any other column lists codes per cell ('P13, P02' or '13;2')."""
-    from qualcode.ingest.readers import iter_table_rows
+    from qualcode.ingest.readers import duplicate_id_message, iter_table_rows
 
     want = [*columns, *([id_column] if id_column else [])]
     rows = list(iter_table_rows(Path(path), encoding=encoding, delimiter=delimiter, sheet=sheet, want=want))
@@ -231,8 +233,11 @@ def survey_codes(
         binary[col] = code if values <= flags and code is not None else None
     problems: list[str] = []
     out: dict[str, tuple[int, list[str]]] = {}
+    answers: dict[str, list[int]] = {}  # respondent -> the lines of her answers in text_column
     for n, r in enumerate(rows, start=1):
         respondent = ((r.get(id_column) or "").strip() if id_column else "") or str(n)
+        if text_column and (r.get(text_column) or "").strip():
+            answers.setdefault(respondent, []).append(n + 1)
         codes: list[str] = []
         for col in columns:
             cell = (r.get(col) or "").strip()
@@ -247,8 +252,13 @@ def survey_codes(
                     problems.append(_("line {value}: unknown code '{c}' in the column {col}").format(value=n + 1, c=c, col=col))
                 else:
                     codes.append(found.id)
+        if codes and respondent in out and id_column:  # codes of two rows for one answer: one would be lost
+            raise InputError(duplicate_id_message(Path(path).name, respondent, id_column, out[respondent][0], n + 1), value=respondent)
         if codes:
             out[respondent] = (n + 1, list(dict.fromkeys(codes)))
+    for respondent, lines in answers.items():
+        if id_column and respondent in out and len(lines) > 1:
+            raise InputError(duplicate_id_message(Path(path).name, respondent, id_column, lines[0], lines[1]), value=respondent)
     if problems:
         shown = "; ".join(problems[:8]) + (_("; … and {value} more").format(value=len(problems) - 8) if len(problems) > 8 else "")
         raise InputError(

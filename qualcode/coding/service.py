@@ -107,14 +107,18 @@ def remove_codes(project: Project, segment_id: int, code_ids: Sequence[str], cod
 
 def resolve_document(project: Project, document: int | str) -> Document:
     """A document by id or name."""
+    from qualcode.ingest.lifecycle import find_document
+
     store = project.store
     if isinstance(document, int) or str(document).isdigit():
         return store.get_document(int(document))
-    doc = store.find_document(str(document)) or store.find_document(Path(str(document)).name)
-    if doc is None:
-        raise NotFoundError(_("the document '{document}' is not in the project").format(document=document), value=document,
-                            hint=Hint(_("see the documents"), command=("corpus", "list")))
-    return doc
+    for name in dict.fromkeys((str(document), Path(str(document)).name)):
+        try:
+            return find_document(project, name)  # refuses a name that several documents share
+        except NotFoundError:
+            continue
+    raise NotFoundError(_("the document '{document}' is not in the project").format(document=document), value=document,
+                        hint=Hint(_("see the documents"), command=("corpus", "list")))
 
 
 def _span_unit(project: Project, doc: Document) -> str:

@@ -4,7 +4,24 @@ from __future__ import annotations
 
 import csv
 
+from qualcode.core.errors import InputError
+from qualcode.core.i18n import _
+
 DELIMITERS = (";", ",", "\t")
+
+
+def check_delimiter(delimiter: str | None) -> str | None:
+    """A delimiter given by the user as one character ('tab' and '\\t' name the tab); None stays None."""
+    if delimiter is None:
+        return None
+    if delimiter in ("\\t", "tab", "TAB"):
+        return "\t"
+    if len(delimiter) != 1 or delimiter in "\"\r\n" or delimiter.isalnum():
+        raise InputError(
+            _("the delimiter '{delimiter}' cannot be used — give one character, e.g. ';', ',', 'tab' or '|'").format(delimiter=delimiter),
+            value=delimiter, valid=(";", ",", "tab", "|"),
+        )
+    return delimiter
 
 
 def sniff_delimiter(sample: str) -> str:

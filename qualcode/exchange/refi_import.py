@@ -40,6 +40,7 @@ from qualcode.core.codebook import Code, Codebook
 from qualcode.core.errors import CodebookError, Hint, InputError, UnknownCodeError
 from qualcode.core.records import CASE_KEYS, DocumentIn
 from qualcode.core.records import POSITIVE_SOURCES as POSITIVE
+from qualcode.core.zipfiles import check_archive
 from qualcode.exchange.refi_export import KEY_QUOTE, MAX_CODE_DEPTH, QDE_NS, SOURCE_NAME, parse_description, too_deep
 from qualcode.ingest.readers import normalise_newlines
 from qualcode.core.i18n import _
@@ -173,37 +174,6 @@ def read_qdpx(path: str | Path, default_coder: str = "") -> RefiProject:
         raise InputError(
             _("{name}: not a readable .qdpx (zip) file ({name2}) — export the project again as a REFI-QDA project (.qdpx)").format(name=path.name, name2=type(exc).__name__)
         ) from None
-
-
-# Limits checked from the archive's directory before any member is read (a zip bomb inflates
-# a few MB into GB): per member, in total, and the compression ratio of large members.
-MAX_MEMBER_BYTES = 512 * 1024 * 1024
-MAX_TOTAL_BYTES = 1024 * 1024 * 1024
-MAX_RATIO = 100
-RATIO_FROM_BYTES = 10 * 1024 * 1024
-
-
-def check_archive(zf: zipfile.ZipFile, name: str) -> None:
-    """Refuse an archive whose members would inflate beyond the limits, before reading any of them."""
-    total = 0
-    for info in zf.infolist():
-        total += info.file_size
-        mb = info.file_size / 1024 / 1024
-        if info.file_size > MAX_MEMBER_BYTES:
-            raise InputError(
-                _("{name}: {filename} unpacks to {mb:,.0f} MB, more than the limit of {value} MB per file — nothing was read").format(name=name, filename=info.filename, mb=mb, value=MAX_MEMBER_BYTES // 1024 // 1024),
-                value=info.filename,
-            )
-        ratio = info.file_size / max(1, info.compress_size)
-        if info.file_size > RATIO_FROM_BYTES and ratio > MAX_RATIO:
-            raise InputError(
-                _("{name}: {filename} unpacks {ratio:,.0f} times ({mb:,.0f} MB), more than {max_ratio} times — the archive looks like a zip bomb; nothing was read").format(name=name, filename=info.filename, ratio=ratio, mb=mb, max_ratio=MAX_RATIO),
-                value=info.filename,
-            )
-    if total > MAX_TOTAL_BYTES:
-        raise InputError(
-            _("{name}: the archive unpacks to {value:,.0f} MB, more than the limit of {value2} MB — nothing was read").format(name=name, value=total / 1024 / 1024, value2=MAX_TOTAL_BYTES // 1024 // 1024),
-        )
 
 
 def _shown(names: Sequence[str], n: int = 5) -> str:

@@ -259,8 +259,11 @@ def find_document(project: Project, ref: str | int) -> Document:
     store = project.store
     if isinstance(ref, int) or str(ref).isdigit():
         return store.get_document(int(ref))
-    found = [d for d in store.documents_like(str(ref))]
-    found = [d for d in found if d.name == str(ref)]
+    from qualcode.ingest.readers import nfc
+
+    names = {str(ref), nfc(str(ref))}  # a name typed as the keyboard gives it finds an NFC name
+    found = [d for name in names for d in store.documents_like(name)]
+    found = sorted({d.id: d for d in found if d.name in names}.values(), key=lambda d: d.id)
     if not found:
         raise NotFoundError(
             _("the document '{ref}' is not in the project").format(ref=ref), value=ref,
@@ -307,7 +310,9 @@ def _survey_case(doc: Document) -> tuple[str, str] | None:
     respondent = (doc.meta or {}).get("respondent")
     if doc.kind != "survey" or respondent is None or not doc.source:
         return None
-    return Path(doc.source).stem, str(respondent)
+    from qualcode.ingest.readers import nfc
+
+    return nfc(Path(doc.source).stem), str(respondent)
 
 
 def _answers_left(store: Store, survey: str, respondent: str) -> bool:

@@ -13,13 +13,15 @@ import csv
 import itertools
 import math
 import re
+import unicodedata
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.core.errors import Hint, InputError
-from qualcode.core.csv_dialect import sniff_delimiter
+from qualcode.core.csv_dialect import check_delimiter, sniff_delimiter
 from qualcode.core.records import DocumentIn
 from qualcode.core.i18n import N_, _
 
@@ -30,6 +32,7 @@ NOTE_SUFFIXES = (".txt", ".md", ".markdown", ".docx")
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
 TABLE_DELIMITERS = (";", ",", "\t", "|")  # the delimiters a table may be given with
 _CHUNK = 1 << 20
+MAX_CELL_CHARS = 64 * 1024 * 1024  # a CSV cell may be this long (Python's csv stops at 131,072)
 # Bytes that cp1252 leaves undefined: a file with them is not cp1252 either.
 _CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
@@ -38,12 +41,29 @@ _ENCODING_HINT = Hint(_("try another encoding"), option="encoding", example="cp1
 
 
 def _check_exists(path: Path) -> None:
+    kind = lock_file_kind(path)
+    if kind is not None:
+        raise InputError(_("'{path}' is {kind}, not a document — import the file itself").format(path=path, kind=_(kind)), value=str(path))
     if not path.exists():
         raise InputError(_("the file '{path}' does not exist — check the path").format(path=path))
     if path.is_dir():
         raise InputError(_("'{path}' is a folder — give the files, e.g. '{path}/*.md'").format(path=path))
     if path.stat().st_size == 0:
         raise InputError(_("the file '{path}' is empty — nothing to import").format(path=path))
+
+
+_LOCK_FILES = (
+    (re.compile(r"~\$"), N_("a lock file that Word or Excel keeps while a document is open")),
+    (re.compile(r"\.~lock\..*#$"), N_("a lock file that LibreOffice keeps while a document is open")),
+    (re.compile(r"\._"), N_("a macOS metadata file (AppleDouble, '._')")),
+    (re.compile(r"(\.DS_Store|Thumbs\.db|desktop\.ini)$", re.I), N_("a folder settings file of macOS or Windows")),
+)
+
+
+def lock_file_kind(path: Path) -> str | None:
+    """What an office program's or a file manager's own file (`~$x.docx`, `.~lock.x.docx#`, `._x.txt`,
+    `.DS_Store`, `Thumbs.db`) is, as an untranslated message; None for other files."""
+    return next((kind for pattern, kind in _LOCK_FILES if pattern.match(path.name)), None)
 
 
 _ZIP = b"PK\x03\x04"  # xlsx and docx are zip files
@@ -178,6 +198,17 @@ def read_text(path: str | Path, encoding: str | None = None) -> str:
     return normalise_newlines(text)
 
 
+def nfc(text: str) -> str:
+    """Text in Unicode's composed form (NFC): 'ö' as one character, as Swedish keyboards type it,
+    also when a Mac wrote it as 'o' and a combining diaeresis (NFD)."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def nfc_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    """Metadata with its names and text values in NFC (see `nfc`)."""
+    return {nfc(str(k)): nfc(v) if isinstance(v, str) else v for k, v in meta.items()}
+
+
 def normalise_newlines(text: str) -> str:
     """Text as qualcode stores it: no byte-order mark, \\n line endings."""
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
@@ -230,9 +261,14 @@ def read_docx_text(path: Path) -> str:
         from docx.opc.exceptions import PackageNotFoundError
     except ImportError:  # pragma: no cover - dependency is declared
         raise InputError(_("python-docx is missing — install qualcode with its dependencies")) from None
+    from lxml.etree import XMLSyntaxError  # type: ignore[import-untyped]  # python-docx needs lxml
+
+    from qualcode.core.zipfiles import check_zip_file
+
+    check_zip_file(str(path), path.name)
     try:
         document = docx.Document(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, XMLSyntaxError, EOFError, zlib.error) as exc:
         raise InputError(
             _("could not read '{path}' as a Word file (.docx): the file is damaged or not a docx ({name}) — open it in Word and save it as .docx again").format(path=path, name=type(exc).__name__)
         ) from None
@@ -336,9 +372,9 @@ def read_sidecar(path: str | Path, encoding: str | None = None) -> dict[str, dic
         )
     out: dict[str, dict[str, Any]] = {}
     for row in rows:
-        name = Path(str(row[key]).strip()).name
+        name = nfc(Path(str(row[key]).strip()).name)
         if name:
-            out[name] = {k: v for k, v in row.items() if k != key and str(v).strip() != ""}
+            out[name] = nfc_meta({k: v for k, v in row.items() if k != key and str(v).strip() != ""})
     return out
 
 
@@ -370,14 +406,15 @@ def read_note(
             value=suffix, valid=(".txt", ".md", ".docx"),
             hint=Hint(_("survey data is imported as a survey"), command=("import", "survey", path.name)) if survey else None,
         )
-    text = text.strip("\n")
+    text = nfc(text.strip("\n"))
     if not text.strip():
         raise InputError(_("'{path}' holds no text (only front matter or empty lines)").format(path=path))
+    name = nfc(path.name)
     merged: dict[str, Any] = {}
-    merged.update((sidecar or {}).get(path.name, {}))
-    merged.update(front)
-    merged.update(meta or {})
-    return DocumentIn(name=path.name, kind="note", text=text, meta=merged, source=str(path))
+    merged.update((sidecar or {}).get(name, {}))
+    merged.update(nfc_meta(front))
+    merged.update(nfc_meta(meta or {}))
+    return DocumentIn(name=name, kind="note", text=text, meta=merged, source=str(path))
 
 
 # -- survey tables -----------------------------------------------------------------------
@@ -392,7 +429,20 @@ def iter_table_rows(
 ) -> Iterator[dict[str, str]]:
     """Stream a CSV or XLSX as dicts of strings, without loading it whole. The header is the first
     row, or the first to name every column in `want` when title lines come above it."""
+    for _line, row in iter_table_lines(path, encoding, delimiter, sheet, want):
+        yield row
+
+
+def iter_table_lines(
+    path: Path,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | None = None,
+    want: Sequence[str] = (),
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line, row) of `iter_table_rows`: the file's line a CSV row ends on, or the sheet's row number."""
     _check_exists(path)
+    delimiter = check_delimiter(delimiter)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         yield from _iter_xlsx(path, sheet, want)
@@ -401,6 +451,8 @@ def iter_table_rows(
         if suffix in (".xls", ".ods", ".numbers"):
             raise InputError(_("'{name}': {suffix} files cannot be read — open it and save it as .xlsx or CSV (UTF-8)").format(name=path.name, suffix=suffix))
         raise InputError(_("'{name}': unknown table file type '{suffix}' — use .csv or .xlsx").format(name=path.name, suffix=suffix))
+    if csv.field_size_limit() < MAX_CELL_CHARS:
+        csv.field_size_limit(MAX_CELL_CHARS)
     enc = encoding or detect_encoding(path)
     errors = "strict"
     if enc == UTF8_REPLACE:
@@ -409,7 +461,7 @@ def iter_table_rows(
     with path.open("r", encoding=_codec(enc), newline="", errors=errors) as fh:
         try:
             sample = fh.read(64 * 1024)
-        except UnicodeDecodeError:
+        except UnicodeError:  # also UTF-16 without a byte order mark
             raise InputError(_("could not read '{path}' as {enc}").format(path=path, enc=enc), value=str(path), hint=_ENCODING_HINT) from None
         fh.seek(0)
         delim = delimiter or ("\t" if suffix == ".tsv" else sniff_delimiter(sample.lstrip("\ufeff")))
@@ -428,7 +480,7 @@ def iter_table_rows(
                     head.append((reader.line_num, row))
                     if len(head) > _PREAMBLE_ROWS:
                         break
-            except UnicodeDecodeError:
+            except UnicodeError:
                 raise InputError(_("could not read '{path}' as {enc}").format(path=path, enc=enc), value=str(path), hint=_ENCODING_HINT) from None
             except csv.Error as exc:
                 raise InputError(_("'{path}' line {line}: broken CSV ({exc}) — check the quotation marks on the line").format(path=path, line=reader.line_num, exc=exc)) from None
@@ -445,11 +497,12 @@ def iter_table_rows(
             at = _header_index([r for _n, r in head], want)
         if at:
             _warn_preamble(path, head[at][0], [r for _n, r in head[:at]])
-        header = [h.lstrip("\ufeff").strip() for h in head[at][1]]
+        header = [nfc(h.lstrip("\ufeff").strip()) for h in head[at][1]]
         _check_header(header, path)
         line = head[at][0]
         extra, header = _export_headings(header, [r for _n, r in head[at + 1:]], path,
                                          lambda k: head[at + k][0])
+        header = _name_blank_columns(header, path)
         width = len(header)
 
         def numbered() -> Iterator[tuple[int, list[str]]]:
@@ -462,14 +515,14 @@ def iter_table_rows(
                 if not "".join(row).strip():  # only empty or blank cells
                     continue
                 if len(row) < width:
-                    yield dict(zip(header, row + [""] * (width - len(row))))
+                    yield line, dict(zip(header, row + [""] * (width - len(row))))
                     continue
                 if len(row) > width and "".join(row[width:]).strip():
                     raise _too_many_fields(path, line, len(row), header, delim)
-                yield dict(zip(header, row))
-        except UnicodeDecodeError as exc:
+                yield line, dict(zip(header, row))
+        except UnicodeError as exc:
             raise InputError(
-                _("could not read '{path}' as {enc} after line {line} ({reason})").format(path=path, enc=enc, line=line, reason=exc.reason), value=str(path),
+                _("could not read '{path}' as {enc} after line {line} ({reason})").format(path=path, enc=enc, line=line, reason=getattr(exc, "reason", exc)), value=str(path),
                 hint=_ENCODING_HINT,
             ) from None
         except csv.Error as exc:
@@ -594,6 +647,22 @@ def _show(delim: str) -> str:
     return "\\t" if delim == "\t" else delim
 
 
+UNNAMED_COLUMN = "kolumn_{n}"  # a column without a name in the header row (n: its place, from 1)
+_UNNAMED = re.compile(r"kolumn_\d+")
+
+
+def _name_blank_columns(header: list[str], path: Path) -> list[str]:
+    """The header without blank names after the last named column (a spreadsheet's empty columns,
+    an export's trailing delimiter); a blank name between named columns becomes 'kolumn_3' (its
+    place), so its values are kept, and left out of an answer's metadata where they are empty."""
+    header = list(header)
+    while header and not header[-1]:
+        header.pop()
+    header = [h or UNNAMED_COLUMN.format(n=i) for i, h in enumerate(header, start=1)]
+    _check_header(header, path)
+    return header
+
+
 def _check_header(header: list[str], path: Path) -> None:
     if not any(header):
         raise InputError(_("'{path}': the header row is empty — the first row must have column names").format(path=path))
@@ -602,11 +671,16 @@ def _check_header(header: list[str], path: Path) -> None:
         raise InputError(_("'{path}': the column names {dupes} appear more than once — rename them").format(path=path, dupes=dupes))
 
 
-def _iter_xlsx(path: Path, sheet: str | None, want: Sequence[str] = ()) -> Iterator[dict[str, str]]:
+def _iter_xlsx(path: Path, sheet: str | None, want: Sequence[str] = ()) -> Iterator[tuple[int, dict[str, str]]]:
     import zipfile
+    from xml.etree.ElementTree import ParseError
 
+    from lxml.etree import XMLSyntaxError
     from openpyxl import load_workbook
 
+    from qualcode.core.zipfiles import check_zip_file
+
+    check_zip_file(str(path), path.name)
     try:
         wb = load_workbook(str(path), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -625,16 +699,18 @@ def _iter_xlsx(path: Path, sheet: str | None, want: Sequence[str] = ()) -> Itera
         at = _header_index(head, want)
         if at:
             _warn_preamble(path, at + 1, head[:at])
-        extra, header = _export_headings([h.strip() for h in head[at]], head[at + 1:], path, lambda k: at + 1 + k)
+        extra, header = _export_headings([nfc(h.strip()) for h in head[at]], head[at + 1:], path, lambda k: at + 1 + k)
         rows = itertools.chain(head[at + 1 + extra:], rows)
-        while header and not header[-1]:
-            header.pop()
-        _check_header(header, path)
-        for values in rows:
+        header = _name_blank_columns(header, path)
+        for number, values in enumerate(rows, start=at + 2 + extra):
             cells = [v if isinstance(v, str) else _xlsx_cell(v) for v in values]
             if not any(c.strip() for c in cells):
                 continue
-            yield {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h}
+            yield number, {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h}
+    except (ParseError, XMLSyntaxError, zipfile.BadZipFile, EOFError, zlib.error) as exc:
+        raise InputError(
+            _("could not read '{path}' as an Excel file (.xlsx): the file is damaged or of another type ({name}) — open it in Excel and save it as .xlsx again, or export it as CSV").format(path=path, name=type(exc).__name__)
+        ) from None
     finally:
         wb.close()
 
@@ -699,12 +775,14 @@ def read_survey(
     `cases`, when given, receives (respondent, metadata) for every row, whatever its text
     cells hold: a respondent with only empty comments is still a respondent."""
     path = Path(path)
+    spec = SurveySpec(tuple(map(nfc, spec.text_columns)), nfc(spec.id_column) if spec.id_column else None,
+                      tuple(map(nfc, spec.meta_columns)) if spec.meta_columns is not None else None)
     want = [*spec.text_columns, *([spec.id_column] if spec.id_column else []), *(spec.meta_columns or ())]
-    rows = iter_table_rows(path, encoding=encoding, delimiter=delimiter, sheet=sheet, want=want)
+    rows = iter_table_lines(path, encoding=encoding, delimiter=delimiter, sheet=sheet, want=want)
     first = next(rows, None)
     if first is None:
         raise InputError(_("'{path}' has only a header row — no answers to import").format(path=path))
-    columns = list(first.keys())
+    columns = list(first[1].keys())
     wanted = list(spec.text_columns) + ([spec.id_column] if spec.id_column else []) + list(spec.meta_columns or ())
     missing = [c for c in wanted if c not in columns]
     if missing:
@@ -719,24 +797,66 @@ def read_survey(
         else [c for c in columns if c not in spec.text_columns and c != spec.id_column]
     )
 
-    def all_rows() -> Iterator[dict[str, str]]:
+    unnamed = [c for c in meta_cols if _UNNAMED.fullmatch(c)]
+    taken = sorted({*meta_cols, *(extra_meta or {})} & {"respondent", "field"})
+    if taken:
+        raise InputError(
+            _("'{name}': the metadata {taken} would be overwritten by the respondent and column the import stores under these names — rename them").format(
+                name=path.name, taken=", ".join(repr(t) for t in taken)),
+            value=taken[0],
+        )
+
+    def all_rows() -> Iterator[tuple[int, dict[str, str]]]:
         yield first
         yield from rows
 
-    stem, source, extra = path.stem, str(path), extra_meta or {}
-    for n, row in enumerate(all_rows(), start=1):
-        respondent = (row.get(spec.id_column) or "").strip() if spec.id_column else ""
-        respondent = respondent or str(n)
-        base = {c: _typed(row.get(c, "")) for c in meta_cols}
+    stem, source, extra = nfc(path.stem), str(path), nfc_meta(extra_meta or {})
+    answered: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = {}  # (id, text column) -> (line, metadata) of her answers
+    for n, (line, row) in enumerate(all_rows(), start=1):
+        respondent = _respondent_id(path, spec.id_column, row, line) if spec.id_column else str(n)
+        base = {c: _typed(nfc(row.get(c, ""))) for c in meta_cols}
+        for c in unnamed:
+            if base[c] == "":
+                del base[c]
         base.update(extra)
         if cases is not None:
             cases.append((respondent, base))
         for col in spec.text_columns:
-            text = (row.get(col) or "").strip()
+            text = nfc((row.get(col) or "").strip())
             if not text:
                 continue
+            if spec.id_column:
+                _check_one_answer(path, spec.id_column, (respondent, col), line, base, answered)
             meta = dict(base, respondent=respondent, field=col)
             yield DocumentIn(name=f"{stem}:{respondent}:{col}", kind="survey", text=text, meta=meta, source=source)
+
+
+def _respondent_id(path: Path, column: str, row: dict[str, str], line: int) -> str:
+    """The row's id in `column`, refused when empty (her row number could be another's id)."""
+    respondent = nfc((row.get(column) or "").strip())
+    if not respondent:
+        raise InputError(
+            _("'{name}' line {line}: the id column '{column}' is empty — every respondent needs her own id; fill it in, or leave out the id column to number the rows").format(
+                name=path.name, line=line, column=column),
+            value=str(line),
+        )
+    return respondent
+
+
+def _check_one_answer(path: Path, column: str, key: tuple[str, str], line: int, meta: dict[str, Any],
+                      answered: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]]) -> None:
+    """A respondent may answer a text column on several rows when other columns tell the rows apart
+    (a long export: one row per statement); two answers with the same metadata are a repeated id."""
+    earlier = answered.setdefault(key, [])
+    same = next((n for n, m in earlier if m == meta), None)
+    if same is not None:
+        raise InputError(duplicate_id_message(path.name, key[0], column, same, line), value=key[0])
+    earlier.append((line, meta))
+
+
+def duplicate_id_message(name: str, respondent: str, column: str, first: int, line: int) -> str:
+    return _("'{name}': the id '{respondent}' in the column '{column}' has answers on line {first} and line {line} — every respondent needs her own id; use a column of unique ids, or leave out the id column to number the rows").format(
+        name=name, respondent=respondent, column=column, first=first, line=line)
 
 
 _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
@@ -776,11 +896,27 @@ def iter_paths(paths: Sequence[str | Path], suffixes: Sequence[str]) -> Iterator
     for p in map(Path, paths):
         if p.is_dir():
             found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in suffixes)
+            skipped = [f for f in found if lock_file_kind(f) is not None]
+            found = [f for f in found if lock_file_kind(f) is None]
+            if skipped:
+                _warn_skipped(p, skipped)
             if not found:
                 raise InputError(_("the folder '{p}' holds no files of the type {suffixes}").format(p=p, suffixes=', '.join(suffixes)))
             yield from found
         else:
             yield p
+
+
+def _warn_skipped(folder: Path, skipped: list[Path]) -> None:
+    import warnings
+
+    from qualcode.core.errors import QualcodeWarning
+
+    shown = ", ".join(f.name for f in skipped[:5]) + (" …" if len(skipped) > 5 else "")
+    warnings.warn(QualcodeWarning(
+        _("'{folder}': skipped {n} lock or system files that are not documents: {shown}").format(folder=folder, n=len(skipped), shown=shown),
+        value=str(folder),
+    ), stacklevel=3)
 
 
 def sample_text(text: str, n: int = 60) -> str:

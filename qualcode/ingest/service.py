@@ -68,6 +68,7 @@ class ImportResult:
     replaced: list[ReplaceResult] = field(default_factory=list)
     as_new: list[AddedAsNew] = field(default_factory=list)  # added as new under another name
     codings: int = 0  # from a survey's codes columns
+    meta_updated: list[str] = field(default_factory=list)  # notes whose text was imported before, given new metadata
     respondents: int | None = None  # a survey's respondents (the base), whatever their free text holds
 
     @property
@@ -383,8 +384,104 @@ def import_notes(
         raise InputError(_("give at least one file or folder to import"))
     side = read_sidecar(sidecar, encoding) if sidecar else None
     docs = [read_note(p, meta, side, encoding) for p in iter_paths(paths, NOTE_SUFFIXES)]
+    if side is not None:
+        _warn_sidecar(str(sidecar), side, [d.name for d in docs])
+    _warn_same_names(docs)
     source = ", ".join(str(p) for p in paths)
-    return import_documents(project, docs, source, "note", unit, {"meta": meta or {}}, model, on_change, workers=workers)
+    meta_only = _meta_only_changes(project.store, docs)
+    try:
+        result = import_documents(project, docs, source, "note", unit, {"meta": meta or {}}, model, on_change, workers=workers)
+    except DuplicateImportError:
+        if not meta_only:
+            raise
+        if on_change != "replace":
+            stored, doc = meta_only[0]
+            raise DocumentChangedError(
+                _("'{name}' is in the project with the same text; only its metadata changed ({changes}) — nothing was imported").format(
+                    name=doc.name, changes=_meta_diff(stored.meta, doc.meta)),
+                value=doc.name,
+                hint=Hint(_("take the new metadata"), option="replace",
+                          also=(Hint(_("or set single values"), command=("corpus", "meta", doc.name, "KEY=VALUE")),)),
+            ) from None
+        result = ImportResult(source=source, unit=unit, skipped=[d.name for d in docs])
+    if meta_only and on_change == "replace":
+        _update_meta(project, meta_only)
+        result.meta_updated = [doc.name for _stored, doc in meta_only]
+    elif meta_only:
+        import warnings
+
+        from qualcode.core.errors import QualcodeWarning
+
+        names = [doc.name for _stored, doc in meta_only]
+        warnings.warn(QualcodeWarning(
+            _("{n} documents already had their text in the project and only new metadata; they kept the old: {shown}").format(n=len(names), shown=_shown(names)),
+            value=names[0], hint=Hint(_("take the new metadata"), option="replace")), stacklevel=2)
+    return result
+
+
+def _meta_only_changes(store: Any, docs: Sequence[DocumentIn]) -> list[tuple[Any, DocumentIn]]:
+    """(stored document, note) for each note whose text is stored under its name or path with other metadata."""
+    hashes = {content_hash(d): d for d in docs}
+    out = []
+    for stored in store.find_documents(hashes=list(hashes)):
+        doc = hashes.get(stored.content_hash)
+        if doc is not None and (stored.name == doc.name or stored.source == doc.source) and stored.meta != doc.meta:
+            out.append((stored, doc))
+    return out
+
+
+def _meta_diff(old: dict[str, Any], new: dict[str, Any]) -> str:
+    keys = [k for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k)]
+    return ", ".join(f"{k}: {old.get(k, '–')} → {new.get(k, '–')}" for k in keys[:3]) + (" …" if len(keys) > 3 else "")
+
+
+def _update_meta(project: Project, changes: list[tuple[Any, DocumentIn]]) -> None:
+    """Give stored notes the metadata of their file (one transaction; audited as document.meta)."""
+    store = project.store
+    with store.transaction():
+        for stored, doc in changes:
+            store.update_document(stored.id, meta=doc.meta)
+            store.log(project.coder, "document.meta", detail={
+                "document": stored.name, "document_id": stored.id, "was": stored.meta, "now": doc.meta})
+
+
+def _shown(names: Sequence[str], n: int = 5) -> str:
+    return ", ".join(names[:n]) + (" …" if len(names) > n else "")
+
+
+def _warn_sidecar(sidecar: str, side: dict[str, dict[str, Any]], names: Sequence[str]) -> None:
+    """One warning each for files the metadata file has no row for and rows that name no file."""
+    import warnings
+
+    from qualcode.core.errors import QualcodeWarning
+
+    lacking = [n for n in names if n not in side]
+    unused = [n for n in side if n not in set(names)]
+    if lacking:
+        warnings.warn(QualcodeWarning(
+            _("'{sidecar}' has no row for {n} of the files, which get no metadata from it: {shown}").format(
+                sidecar=sidecar, n=len(lacking), shown=_shown(lacking)), value=lacking[0]), stacklevel=3)
+    if unused:
+        warnings.warn(QualcodeWarning(
+            _("'{sidecar}' has {n} rows that name none of the files imported: {shown} — check the names in its file column").format(
+                sidecar=sidecar, n=len(unused), shown=_shown(unused)), value=unused[0]), stacklevel=3)
+
+
+def _warn_same_names(docs: Sequence[DocumentIn]) -> None:
+    """Files of one name from different folders become documents of one name: say so, once per name."""
+    import warnings
+
+    from qualcode.core.errors import QualcodeWarning
+
+    sources: dict[str, list[str]] = {}
+    for d in docs:
+        sources.setdefault(d.name, []).append(d.source)
+    for name, paths in sources.items():
+        if len(paths) > 1:
+            warnings.warn(QualcodeWarning(
+                _("{n} files are called '{name}' ({shown}): they become documents of one name — give a document's id where a command asks for one").format(
+                    n=len(paths), name=name, shown=_shown(paths)),
+                value=name, hint=Hint(_("or rename one"), command=("corpus", "rename"))), stacklevel=3)
 
 
 def import_survey(
@@ -409,11 +506,19 @@ def import_survey(
     by a code); they are checked before anything is stored and code the respondent's answer in
     the first text column."""
     from qualcode.coding.codings_import import survey_codes
-    from qualcode.ingest.readers import table_columns
+    from qualcode.ingest.readers import nfc, table_columns
 
+    # column names as the reader gives them (NFC), whatever form they were typed in
+    text_columns = [nfc(c) for c in text_columns]
+    id_column = nfc(id_column) if id_column else id_column
+    meta_columns = [nfc(c) for c in meta_columns] if meta_columns is not None else None
+    codes_columns = [nfc(c) for c in codes_columns]
+    survey = nfc(Path(path).stem)
+    if on_change == "stop":  # --replace and --as-new: a new version of the same survey
+        _check_survey_name(project, Path(path))
     coded: dict[str, tuple[int, list[str]]] = {}
     if codes_columns:
-        coded = survey_codes(path, codes_columns, project.codebook, id_column, encoding, delimiter, sheet)
+        coded = survey_codes(path, codes_columns, project.codebook, id_column, encoding, delimiter, sheet, text_columns[0])
         if meta_columns is None:
             skip = set(text_columns) | set(codes_columns) | {id_column}
             want = [*text_columns, *([id_column] if id_column else [])]
@@ -424,22 +529,49 @@ def import_survey(
     result = import_documents(
         project, docs, str(path), "survey", unit,
         {"text_columns": list(text_columns), "id_column": id_column}, model, on_change,
-        cases=(Path(path).stem, list(text_columns), cases), workers=workers,
+        cases=(survey, list(text_columns), cases), workers=workers,
     )
     if coded:
-        result.codings = _code_answers(project, Path(path).stem, text_columns[0], coded, Path(path).name)
+        result.codings = _code_answers(project, survey, text_columns[0], coded, Path(path).name)
     return result
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return a == b or Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return False
+
+
+def _check_survey_name(project: Project, path: Path) -> None:
+    """A survey is named by its file's stem: refuse a second file of that name from another folder
+    (y2016/enkat.csv, then y2017/enkat.csv), whose respondents would be mixed with the first's,
+    unless the caller said it is a new version of that survey (replace, or add as new)."""
+    from qualcode.ingest.readers import nfc
+
+    survey = nfc(path.stem)
+    other = sorted(s for s in project.store.survey_sources(survey) if not _same_file(s, str(path)))
+    if other:
+        suggestion = f"{survey}_{path.parent.name or 2}{path.suffix}"
+        raise InputError(
+            _("'{path}': the project already holds the survey '{survey}' from '{other}' — their respondents would be mixed; give this file a name of its own (e.g. '{suggestion}') and import it again").format(
+                path=path, survey=survey, other=other[0], suggestion=suggestion),
+            value=str(path),
+            hint=Hint(_("if it is a new version of that survey, update it in place"), option="replace",
+                      also=(Hint(_("or add its changed answers beside the old ones"), option="as_new"),)),
+        )
 
 
 def _code_answers(project: Project, survey: str, column: str, coded: dict[str, tuple[int, list[str]]], via: str) -> int:
     """Code each respondent's answer in `column` with the codes from her row (one transaction)."""
     from qualcode.coding.service import add_codes
+    from qualcode.ingest.readers import nfc
 
     store = project.store
     n = 0
     with store.transaction():
         for respondent, (_line, codes) in coded.items():
-            doc = store.find_document(f"{survey}:{respondent}:{column}")
+            doc = store.find_document(f"{survey}:{nfc(respondent)}:{column}")
             segs = list(store.iter_segments(document=doc.id)) if doc else []
             if not segs:
                 continue  # an empty answer has nothing to code

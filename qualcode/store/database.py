@@ -862,6 +862,11 @@ class Store:
         """Whether any respondent of `survey` is stored (by any import, finished or not)."""
         return self._x("SELECT 1 FROM respondents WHERE survey = ? LIMIT 1", (survey,)).fetchone() is not None
 
+    def survey_sources(self, survey: str) -> set[str]:
+        """The files (as the imports named them) that the stored respondents of `survey` came from."""
+        sql = "SELECT DISTINCT i.source FROM respondents r JOIN imports i ON i.id = r.import_id WHERE r.survey = ?"
+        return {str(r[0]) for r in self._x(sql, (survey,))}
+
     def stage_respondents(
         self, survey: str, text_columns: Sequence[str], cases: Iterable[tuple[str, dict[str, Any]]], import_id: int,
         only_this_import: bool = False,

@@ -1,0 +1,328 @@
+"""Import edge cases a tester found: each refusal is one line and leaves the project as it was."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from qualcode.cli.main import app
+from qualcode.project import find_project
+
+from helpers import make_project, project_dump
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def proj(tmp_path) -> Path:
+    make_project(tmp_path).close()
+    return tmp_path / "p"
+
+
+def _run(proj: Path, *args: str):
+    return runner.invoke(app, ["-p", str(proj), *args])
+
+
+def _refused(proj: Path, *args: str) -> str:
+    """The one line of a refused command, checking that the project is unchanged."""
+    before = project_dump(proj)
+    r = _run(proj, *args)
+    assert r.exit_code == 1, r.output
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1, r.output
+    assert "Traceback" not in r.output
+    assert project_dump(proj) == before
+    return lines[0]
+
+
+def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+# -- 1. respondent ids ------------------------------------------------------------------------
+
+
+def test_a_duplicated_respondent_id_is_refused_with_its_lines(proj, tmp_path):
+    f = _write(tmp_path / "dupid.csv", "id;kommentar;koder\n7;Lönen är för låg;P03\n7;Arbetsmiljön är dålig;P13\n8;Bra;\n")
+    line = _refused(proj, "import", "survey", str(f), "-t", "kommentar", "--id", "id", "--codes-column", "koder")
+    assert "'7'" in line and "2" in line and "3" in line and "id" in line
+
+
+def test_a_duplicated_id_with_one_answer_is_refused_and_a_long_export_imports(proj, tmp_path):
+    f = _write(tmp_path / "dupid.csv", "id;kommentar\n7;Lönen är för låg\n7;Arbetsmiljön är dålig\n")
+    assert "'7'" in _refused(proj, "import", "survey", str(f), "-t", "kommentar", "--id", "id")
+    # one row per statement, a respondent's comment on one of them: the long format is kept
+    # one row per statement, comments on some: the long format is kept, the statement tells them apart
+    g = _write(tmp_path / "lang.csv", "id;pastaende;motivering;koder\nE1;Bra arbete;Lönen är låg;\n"
+               "E1;Rekommenderar;Jag söker annat;\nE1;Gott arbete;;\nE2;Bra arbete;Stress;P13\n")
+    r = _run(proj, "import", "survey", str(g), "-t", "motivering", "--id", "id", "--codes-column", "koder")
+    assert r.exit_code == 0, r.output
+    with find_project(proj) as p:
+        assert sorted((d.name, d.meta["pastaende"]) for d in p.store.iter_documents()) == [
+            ("lang:E1:motivering", "Bra arbete"), ("lang:E1:motivering", "Rekommenderar"), ("lang:E2:motivering", "Bra arbete")]
+    # but codes for E1 could not tell which of her two comments they are for
+    h = _write(tmp_path / "lang2.csv", g.read_text(encoding="utf-8").replace("Gott arbete;;", "Gott arbete;;P03"))
+    assert "'E1'" in _refused(proj, "import", "survey", str(h), "-t", "motivering", "--id", "id", "--codes-column", "koder")
+
+
+def test_an_empty_respondent_id_is_refused_not_numbered(proj, tmp_path):
+    # the empty id would become '2' (its row number) and meet respondent 2 of the line below
+    f = _write(tmp_path / "emptyid.csv", "id;kommentar\n5;Lönen\n;Arbetsmiljön\n2;Bra\n")
+    line = _refused(proj, "import", "survey", str(f), "-t", "kommentar", "--id", "id")
+    assert "3" in line and "'id'" in line
+
+
+def test_without_an_id_column_rows_are_numbered(proj, tmp_path):
+    f = _write(tmp_path / "noid.csv", "kommentar\nLönen\nArbetsmiljön\n")
+    r = _run(proj, "import", "survey", str(f), "-t", "kommentar")
+    assert r.exit_code == 0, r.output
+    with find_project(proj) as p:
+        assert sorted(d.name for d in p.store.iter_documents()) == ["noid:1:kommentar", "noid:2:kommentar"]
+
+
+# -- 2. two surveys of one file name ------------------------------------------------------------
+
+
+def test_a_survey_of_the_same_file_name_from_another_folder_is_refused(proj, tmp_path):
+    a = _write(tmp_path / "y2016" / "enkat.csv", "id;stadsdel;kommentar\n1;Bromma;Lönen är låg\n2;Kista;Stress\n")
+    b = _write(tmp_path / "y2017" / "enkat.csv", "id;stadsdel;kommentar\n1;Spånga;Bra chef\n2;Kista;Stress\n3;Enskede;Ok\n")
+    assert _run(proj, "import", "survey", str(a), "-t", "kommentar", "--id", "id").exit_code == 0
+    line = _refused(proj, "import", "survey", str(b), "-t", "kommentar", "--id", "id")
+    assert "enkat_y2017.csv" in line and "--replace" in line and "--as-new" in line
+    with find_project(proj) as p:  # the 2016 respondents keep their metadata
+        assert sorted((r, m["stadsdel"]) for _s, r, m, _c in p.store.respondents()) == [("1", "Bromma"), ("2", "Kista")]
+    # the same file again is the same survey; a new version of it may replace it
+    assert "redan importerat" in _refused(proj, "import", "survey", str(a), "-t", "kommentar", "--id", "id")
+    r = _run(proj, "import", "survey", str(b), "-t", "kommentar", "--id", "id", "--replace")
+    assert r.exit_code == 0, r.output
+
+
+# -- 3. damaged files and bad options give one line, never a traceback -------------------------
+
+
+def _rezip(src: Path, dest: Path, member: str, data: bytes) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, data if info.filename == member else zin.read(info.filename))
+    return dest
+
+
+@pytest.fixture
+def docx_file(tmp_path) -> Path:
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("Lönen är för låg.")
+    d.save(tmp_path / "base.docx")
+    return tmp_path / "base.docx"
+
+
+@pytest.fixture
+def xlsx_file(tmp_path) -> Path:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    for row in [["id", "kommentar"]] + [[i, f"Svar nummer {i} om lönen"] for i in range(200)]:
+        ws.append(row)
+    wb.save(tmp_path / "enkat.xlsx")
+    return tmp_path / "enkat.xlsx"
+
+
+def test_a_docx_with_damaged_xml_is_refused(proj, tmp_path, docx_file):
+    import zipfile
+
+    xml = zipfile.ZipFile(docx_file).read("word/document.xml")
+    bad = _rezip(docx_file, tmp_path / "trasig.docx", "word/document.xml", xml[: len(xml) // 2])
+    assert "trasig.docx" in _refused(proj, "import", "notes", str(bad))
+
+
+def test_a_docx_zip_bomb_is_refused_before_it_is_unpacked(proj, tmp_path, docx_file):
+    bomb = _rezip(docx_file, tmp_path / "bomb.docx", "word/document.xml", b" " * (20 * 1024 * 1024))
+    line = _refused(proj, "import", "notes", str(bomb))
+    assert "word/document.xml" in line and "zip" in line
+
+
+def test_an_xlsx_with_a_truncated_sheet_or_a_bomb_is_refused(proj, tmp_path, xlsx_file):
+    import zipfile
+
+    xml = zipfile.ZipFile(xlsx_file).read("xl/worksheets/sheet1.xml")
+    cut = _rezip(xlsx_file, tmp_path / "kort.xlsx", "xl/worksheets/sheet1.xml", xml[: len(xml) // 2])
+    assert "kort.xlsx" in _refused(proj, "import", "survey", str(cut), "-t", "kommentar")
+    bomb = _rezip(xlsx_file, tmp_path / "bomb.xlsx", "xl/worksheets/sheet1.xml", xml[:-20] + b" " * (20 << 20) + xml[-20:])
+    assert "zip" in _refused(proj, "import", "survey", str(bomb), "-t", "kommentar")
+
+
+def test_utf16_given_for_a_utf8_survey_and_a_long_delimiter_are_refused(proj, tmp_path):
+    f = _write(tmp_path / "enkat.csv", "id;kommentar\n1;Lönen är för låg\n")
+    assert "utf-16" in _refused(proj, "import", "survey", str(f), "-t", "kommentar", "--encoding", "utf-16")
+    assert "';;'" in _refused(proj, "import", "survey", str(f), "-t", "kommentar", "--delimiter", ";;")
+
+
+# -- 4. decomposed Unicode (NFD, as macOS writes names) is stored composed (NFC) ----------------
+
+
+NFD = "Lo\u0308nen a\u0308r fo\u0308r la\u030ag"  # "Lönen är för låg" decomposed
+
+
+def test_nfd_note_text_name_and_metadata_are_stored_as_nfc(proj, tmp_path):
+    import unicodedata
+
+    f = _write(tmp_path / unicodedata.normalize("NFD", "intervju_åsa.md"), f"---\nstadsdel: A\u030arsta\n---\n{NFD}.\n")
+    r = _run(proj, "import", "notes", str(f), "-m", "grupp=Fo\u0308rskola")
+    assert r.exit_code == 0, r.output
+    with find_project(proj) as p:
+        (doc,) = p.store.iter_documents()
+    assert (doc.name, doc.text, doc.meta) == ("intervju_åsa.md", "Lönen är för låg.", {"stadsdel": "Årsta", "grupp": "Förskola"})
+    assert _run(proj, "corpus", "show", "intervju_åsa.md").exit_code == 0
+    r = _run(proj, "code", "add", "P13", "--document", "intervju_åsa.md", "--quote", "Lönen är")
+    assert r.exit_code == 0, r.output
+
+
+def test_nfd_survey_cells_and_column_names_are_stored_as_nfc(proj, tmp_path):
+    f = _write(tmp_path / "enkat.csv", f"id;fo\u0308rvaltning;kommentar\n1;So\u0308der;{NFD}\n")
+    r = _run(proj, "import", "survey", str(f), "-t", "kommentar", "--id", "id")
+    assert r.exit_code == 0, r.output
+    with find_project(proj) as p:
+        (doc,) = p.store.iter_documents()
+        assert (doc.text, doc.meta["förvaltning"]) == ("Lönen är för låg", "Söder")
+        assert [m for _s, _r, m, _c in p.store.respondents()] == [{"förvaltning": "Söder"}]
+
+
+def test_an_unchanged_nfc_file_keeps_its_content_hash(tmp_path):
+    from qualcode.core.records import DocumentIn
+    from qualcode.ingest.readers import read_note
+    from qualcode.ingest.service import content_hash
+
+    f = _write(tmp_path / "n.txt", "Lönen är för låg.\n")
+    doc = read_note(f)
+    assert content_hash(doc) == content_hash(DocumentIn(name="n.txt", kind="note", text="Lönen är för låg.", meta={}))
+
+
+def test_a_sidecar_matches_nfd_file_names_and_names_rows_and_files_that_do_not_match(proj, tmp_path):
+    import unicodedata
+
+    folder = tmp_path / "sc"
+    _write(folder / unicodedata.normalize("NFD", "intervju_åsa.txt"), "Text om lönen.\n")
+    _write(folder / "intervju_b.txt", "Text om chefen.\n")
+    _write(folder / "intervju_d.txt", "Text om lokalerna.\n")
+    side = _write(tmp_path / "meta.csv", "fil;stadsdel\nintervju_åsa.txt;Älvsjö\nintervju_b.txt;Kista\nintervju_c.txt;Spånga\n")
+    r = _run(proj, "import", "notes", str(folder), "--sidecar", str(side))
+    assert r.exit_code == 0, r.output
+    assert "intervju_c.txt" in r.output and "intervju_d.txt" in r.output
+    with find_project(proj) as p:
+        assert {d.name: d.meta for d in p.store.iter_documents()} == {
+            "intervju_åsa.txt": {"stadsdel": "Älvsjö"}, "intervju_b.txt": {"stadsdel": "Kista"}, "intervju_d.txt": {}}
+
+
+# -- 10. one name, two documents ----------------------------------------------------------------
+
+
+def test_one_file_name_in_two_folders_is_warned_about_and_document_name_is_ambiguous(proj, tmp_path):
+    _write(tmp_path / "n" / "HT2016" / "intervju1.txt", "Lönen är låg.\n")
+    _write(tmp_path / "n" / "VT2017" / "intervju1.txt", "Chefen stöttar.\n")
+    r = _run(proj, "import", "notes", str(tmp_path / "n"))
+    assert r.exit_code == 0, r.output
+    assert "'intervju1.txt'" in r.output and "HT2016" in r.output and "VT2017" in r.output
+    line = _refused(proj, "code", "add", "P13", "--document", "intervju1.txt", "--quote", "Chefen")
+    assert "id 1, 2" in line
+
+
+# -- 5. lock and system files -------------------------------------------------------------------
+
+
+def test_lock_and_system_files_are_skipped_in_a_folder_and_named_when_given(proj, tmp_path, docx_file):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    docx_file.rename(folder / "base.docx")
+    _write(folder / "~$base.docx", "\x00" * 162)
+    _write(folder / ".~lock.base.docx#", "anna,host,01.01.2026")
+    _write(folder / "._intervju.txt", "\x00\x05\x16\x07")
+    _write(folder / ".DS_Store", "\x00\x00")
+    r = _run(proj, "import", "notes", str(folder))
+    assert r.exit_code == 0, r.output
+    assert "~$base.docx" in r.output and "._intervju.txt" in r.output
+    with find_project(proj) as p:
+        assert [d.name for d in p.store.iter_documents()] == ["base.docx"]
+    assert "Word" in _refused(proj, "import", "notes", str(folder / "~$base.docx"))
+
+
+# -- 6. long cells -----------------------------------------------------
+
+
+def test_a_csv_cell_over_131072_characters_imports(proj, tmp_path):
+    long = "Lönen är låg. " * 15_000
+    f = _write(tmp_path / "lang.csv", f'id;kommentar\n1;"{long}"\n2;Kort\n')
+    r = _run(proj, "import", "survey", str(f), "-t", "kommentar", "--id", "id")
+    assert r.exit_code == 0, r.output
+    with find_project(proj) as p:
+        assert sorted(len(d.text) for d in p.store.iter_documents()) == [4, len(long.strip())]
+
+
+# -- 8, 9. column names -------------------------------------------------------------------------
+
+
+def test_blank_column_names_are_named_by_place_or_dropped_alike_in_csv_and_xlsx(tmp_path):
+    from openpyxl import Workbook
+
+    from qualcode.ingest.readers import SurveySpec, read_survey
+
+    rows = [["id", "", "kommentar", "", "grupp", ""], ["1", "x", "Bra arbetsmiljö", "", "A", ""], ["2", "", "Dålig lön", "", "B", ""]]
+    csv_file = _write(tmp_path / "tom.csv", "".join(";".join(r) + "\n" for r in rows))
+    wb = Workbook()
+    for r in rows:
+        wb.active.append([c or None for c in r])
+    wb.save(tmp_path / "tom.xlsx")
+    spec = SurveySpec(("kommentar",), "id")
+    metas = [[d.meta for d in read_survey(f, spec)] for f in (csv_file, tmp_path / "tom.xlsx")]
+    # the unnamed column 2 keeps its value; the empty unnamed columns 4 and 6 leave no trace
+    assert metas[0] == metas[1] == [
+        {"kolumn_2": "x", "grupp": "A", "respondent": "1", "field": "kommentar"},
+        {"grupp": "B", "respondent": "2", "field": "kommentar"},
+    ]
+
+
+def test_a_column_or_metadata_named_respondent_or_field_is_refused(proj, tmp_path):
+    f = _write(tmp_path / "metacoll.csv", "id;respondent;field;kommentar\n1;chef;IFO;Lönen\n")
+    line = _refused(proj, "import", "survey", str(f), "-t", "kommentar", "--id", "id")
+    assert "'field'" in line and "'respondent'" in line
+    g = _write(tmp_path / "ok.csv", "id;kommentar\n1;Lönen\n")
+    assert "'respondent'" in _refused(proj, "import", "survey", str(g), "-t", "kommentar", "-m", "respondent=99")
+
+
+# -- 10. a note whose front matter alone changed --------------------------------------------------
+
+
+def test_a_note_whose_front_matter_alone_changed_is_named_and_replace_updates_it(proj, tmp_path):
+    f = _write(tmp_path / "i3.md", "---\ntermin: HT2016\n---\n\nFörsta stycket om lönen.\n\nAndra stycket.\n")
+    assert _run(proj, "import", "notes", str(f)).exit_code == 0
+    f.write_text(f.read_text(encoding="utf-8").replace("HT2016", "VT2017"), encoding="utf-8")
+    line = _refused(proj, "import", "notes", str(f))
+    assert "HT2016 → VT2017" in line and "--replace" in line
+    r = _run(proj, "import", "notes", str(f), "--replace")
+    assert r.exit_code == 0, r.output
+    assert "i3.md" in r.output
+    with find_project(proj) as p:
+        (doc,) = p.store.iter_documents()
+        assert doc.meta == {"termin": "VT2017"}
+        assert "document.meta" in [e.action for e in p.store.iter_audit()]
+    assert "redan importerat" in _refused(proj, "import", "notes", str(f), "--replace")
+
+
+def test_survey_sources_names_the_files_of_a_surveys_respondents_on_both_engines(tmp_path, project_db):
+    from qualcode.core.errors import InputError
+    from qualcode.ingest.service import import_survey
+
+    a = _write(tmp_path / "y2016" / "enkat.csv", "id;kommentar\n1;Lönen är låg\n")
+    b = _write(tmp_path / "y2017" / "enkat.csv", "id;kommentar\n1;Bra chef\n")
+    with make_project(tmp_path, db=project_db) as p:
+        import_survey(p, a, ["kommentar"], "id")
+        assert p.store.survey_sources("enkat") == {str(a)} and p.store.survey_sources("annan") == set()
+        with pytest.raises(InputError, match="enkat_y2017.csv"):
+            import_survey(p, b, ["kommentar"], "id")

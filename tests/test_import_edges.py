@@ -69,6 +69,15 @@ def test_a_duplicated_id_with_one_answer_is_refused_and_a_long_export_imports(pr
     assert "'E1'" in _refused(proj, "import", "survey", str(h), "-t", "motivering", "--id", "id", "--codes-column", "koder")
 
 
+def test_a_repeated_answer_after_many_batches_is_refused_and_nothing_is_kept(proj, tmp_path):
+    """Answers are checked as 8-byte keys when the file has been read: a repeat 3,000 rows down,
+    after batches were stored, still refuses the import whole and names both lines."""
+    rows = [f"R{i};Bromma;Svar nummer {i} om lönen" for i in range(3000)] + ["R17;Bromma;Svar igen"]
+    f = _write(tmp_path / "lang.csv", "id;stadsdel;kommentar\n" + "\n".join(rows) + "\n")
+    line = _refused(proj, "import", "survey", str(f), "-t", "kommentar", "--id", "id")
+    assert "'R17'" in line and "19" in line and "3002" in line
+
+
 def test_an_empty_respondent_id_is_refused_not_numbered(proj, tmp_path):
     # the empty id would become '2' (its row number) and meet respondent 2 of the line below
     f = _write(tmp_path / "emptyid.csv", "id;kommentar\n5;Lönen\n;Arbetsmiljön\n2;Bra\n")

@@ -15,7 +15,8 @@ import math
 import re
 import unicodedata
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from array import array
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -811,7 +812,11 @@ def read_survey(
         yield from rows
 
     stem, source, extra = nfc(path.stem), str(path), nfc_meta(extra_meta or {})
-    answered: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = {}  # (id, text column) -> (line, metadata) of her answers
+    # A respondent may answer a text column on several rows when other columns tell the rows apart
+    # (a long export: one row per statement); two answers with the same metadata are a repeated
+    # id. Each answer's (id, column, metadata) is kept as a 64-bit hash, 8 bytes an answer,
+    # checked when the file has been read (the import stores nothing until it ends).
+    answered = array("q")
     for n, (line, row) in enumerate(all_rows(), start=1):
         respondent = _respondent_id(path, spec.id_column, row, line) if spec.id_column else str(n)
         base = {c: _typed(nfc(row.get(c, ""))) for c in meta_cols}
@@ -826,9 +831,12 @@ def read_survey(
             if not text:
                 continue
             if spec.id_column:
-                _check_one_answer(path, spec.id_column, (respondent, col), line, base, answered)
+                answered.append(_answer_key(respondent, col, base))
             meta = dict(base, respondent=respondent, field=col)
             yield DocumentIn(name=f"{stem}:{respondent}:{col}", kind="survey", text=text, meta=meta, source=source)
+    if spec.id_column and len(answered) > 1:
+        _check_one_answer_each(path, spec, answered, meta_cols, unnamed, extra,
+                               lambda: iter_table_lines(path, encoding=encoding, delimiter=delimiter, sheet=sheet, want=want))
 
 
 def _respondent_id(path: Path, column: str, row: dict[str, str], line: int) -> str:
@@ -843,15 +851,39 @@ def _respondent_id(path: Path, column: str, row: dict[str, str], line: int) -> s
     return respondent
 
 
-def _check_one_answer(path: Path, column: str, key: tuple[str, str], line: int, meta: dict[str, Any],
-                      answered: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]]) -> None:
-    """A respondent may answer a text column on several rows when other columns tell the rows apart
-    (a long export: one row per statement); two answers with the same metadata are a repeated id."""
-    earlier = answered.setdefault(key, [])
-    same = next((n for n, m in earlier if m == meta), None)
-    if same is not None:
-        raise InputError(duplicate_id_message(path.name, key[0], column, same, line), value=key[0])
-    earlier.append((line, meta))
+def _answer_key(respondent: str, column: str, meta: Mapping[str, Any]) -> int:
+    return hash((respondent, column, tuple(meta.items())))
+
+
+def _check_one_answer_each(
+    path: Path, spec: Any, answered: array[int], meta_cols: Sequence[str], unnamed: Sequence[str],
+    extra: Mapping[str, Any], reread: Callable[[], Iterator[tuple[int, dict[str, str]]]],
+) -> None:
+    """Refuse a repeated answer (same id, column and metadata): its two lines, from a second read."""
+    import numpy as np
+
+    keys = np.frombuffer(answered, dtype=np.int64)
+    uniq, counts = np.unique(keys, return_counts=True)
+    if not (counts > 1).any():
+        return
+    repeated = {int(k) for k in uniq[counts > 1]}
+    seen: dict[int, int] = {}
+    for line, row in reread():
+        respondent = nfc((row.get(spec.id_column) or "").strip())
+        base = {c: _typed(nfc(row.get(c, ""))) for c in meta_cols}
+        for c in unnamed:
+            if base[c] == "":
+                del base[c]
+        base.update(extra)
+        for col in spec.text_columns:
+            if not nfc((row.get(col) or "").strip()):
+                continue
+            key = _answer_key(respondent, col, base)
+            if key in repeated:
+                if key in seen:
+                    raise InputError(duplicate_id_message(path.name, respondent, spec.id_column, seen[key], line),
+                                     value=respondent)
+                seen[key] = line
 
 
 def duplicate_id_message(name: str, respondent: str, column: str, first: int, line: int) -> str:

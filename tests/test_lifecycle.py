@@ -128,6 +128,7 @@ def test_as_new_adds_a_second_document_under_a_free_name(proj, tmp_path):
     assert proj.store.find_document("intervju3 (2).md") is not None
 
 
+@pytest.mark.filterwarnings("error")  # they get names of their own: no warning of two documents of one name
 def test_two_changed_files_of_one_name_get_two_names_as_new(proj, tmp_path):
     """Two changed 'intervju3.md' (from two folders) in one --as-new import: two documents, two names, both said."""
     other = tmp_path / "other"

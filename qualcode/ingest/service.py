@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -386,7 +387,6 @@ def import_notes(
     docs = [read_note(p, meta, side, encoding) for p in iter_paths(paths, NOTE_SUFFIXES)]
     if side is not None:
         _warn_sidecar(str(sidecar), side, [d.name for d in docs])
-    _warn_same_names(docs)
     source = ", ".join(str(p) for p in paths)
     meta_only = _meta_only_changes(project.store, docs)
     try:
@@ -404,6 +404,7 @@ def import_notes(
                           also=(Hint(_("or set single values"), command=("corpus", "meta", doc.name, "KEY=VALUE")),)),
             ) from None
         result = ImportResult(source=source, unit=unit, skipped=[d.name for d in docs])
+    _warn_same_names(docs, {(a.name, a.source) for a in result.as_new})
     if meta_only and on_change == "replace":
         _update_meta(project, meta_only)
         result.meta_updated = [doc.name for _stored, doc in meta_only]
@@ -467,21 +468,23 @@ def _warn_sidecar(sidecar: str, side: dict[str, dict[str, Any]], names: Sequence
                 sidecar=sidecar, n=len(unused), shown=_shown(unused)), value=unused[0]), stacklevel=3)
 
 
-def _warn_same_names(docs: Sequence[DocumentIn]) -> None:
-    """Files of one name from different folders become documents of one name: say so, once per name."""
+def _warn_same_names(docs: Sequence[DocumentIn], renamed: AbstractSet[tuple[str, str]] = frozenset()) -> None:
+    """Files of one name from different folders become documents of one name: say so, once per name
+    (a changed file added as new under a name of its own, `renamed`, is not one of them)."""
     import warnings
 
     from qualcode.core.errors import QualcodeWarning
 
     sources: dict[str, list[str]] = {}
     for d in docs:
-        sources.setdefault(d.name, []).append(d.source)
+        if (d.name, d.source) not in renamed:
+            sources.setdefault(d.name, []).append(d.source)
     for name, paths in sources.items():
         if len(paths) > 1:
             warnings.warn(QualcodeWarning(
                 _("{n} files are called '{name}' ({shown}): they become documents of one name — give a document's id where a command asks for one").format(
                     n=len(paths), name=name, shown=_shown(paths)),
-                value=name, hint=Hint(_("or rename one"), command=("corpus", "rename"))), stacklevel=3)
+                value=name, hint=Hint(_("or rename one"), command=("corpus", "rename"))), stacklevel=2)
 
 
 def import_survey(

@@ -819,11 +819,7 @@ def read_survey(
     answered = array("q")
     for n, (line, row) in enumerate(all_rows(), start=1):
         respondent = _respondent_id(path, spec.id_column, row, line) if spec.id_column else str(n)
-        base = {c: _typed(nfc(row.get(c, ""))) for c in meta_cols}
-        for c in unnamed:
-            if base[c] == "":
-                del base[c]
-        base.update(extra)
+        base = _row_meta(row, meta_cols, unnamed, extra)
         if cases is not None:
             cases.append((respondent, base))
         for col in spec.text_columns:
@@ -851,16 +847,30 @@ def _respondent_id(path: Path, column: str, row: dict[str, str], line: int) -> s
     return respondent
 
 
+def _row_meta(row: Mapping[str, str], meta_cols: Sequence[str], unnamed: Sequence[str],
+              extra: Mapping[str, Any]) -> dict[str, Any]:
+    """A row's metadata as stored with each of its answers: typed, NFC, an unnamed column left out
+    where empty, then the import's own `extra` values."""
+    base = {c: _typed(nfc(row.get(c, ""))) for c in meta_cols}
+    for c in unnamed:
+        if base[c] == "":
+            del base[c]
+    base.update(extra)
+    return base
+
+
 def _answer_key(respondent: str, column: str, meta: Mapping[str, Any]) -> int:
     return hash((respondent, column, tuple(meta.items())))
 
 
 def _check_one_answer_each(
-    path: Path, spec: Any, answered: array[int], meta_cols: Sequence[str], unnamed: Sequence[str],
+    path: Path, spec: SurveySpec, answered: array[int], meta_cols: Sequence[str], unnamed: Sequence[str],
     extra: Mapping[str, Any], reread: Callable[[], Iterator[tuple[int, dict[str, str]]]],
 ) -> None:
     """Refuse a repeated answer (same id, column and metadata): its two lines, from a second read."""
     import numpy as np
+
+    assert spec.id_column
 
     keys = np.frombuffer(answered, dtype=np.int64)
     uniq, counts = np.unique(keys, return_counts=True)
@@ -869,12 +879,8 @@ def _check_one_answer_each(
     repeated = {int(k) for k in uniq[counts > 1]}
     seen: dict[int, int] = {}
     for line, row in reread():
-        respondent = nfc((row.get(spec.id_column) or "").strip())
-        base = {c: _typed(nfc(row.get(c, ""))) for c in meta_cols}
-        for c in unnamed:
-            if base[c] == "":
-                del base[c]
-        base.update(extra)
+        respondent = _respondent_id(path, spec.id_column, row, line)
+        base = _row_meta(row, meta_cols, unnamed, extra)
         for col in spec.text_columns:
             if not nfc((row.get(col) or "").strip()):
                 continue
@@ -929,7 +935,7 @@ def iter_paths(paths: Sequence[str | Path], suffixes: Sequence[str]) -> Iterator
         if p.is_dir():
             found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in suffixes)
             skipped = [f for f in found if lock_file_kind(f) is not None]
-            found = [f for f in found if lock_file_kind(f) is None]
+            found = [f for f in found if f not in skipped] if skipped else found
             if skipped:
                 _warn_skipped(p, skipped)
             if not found:

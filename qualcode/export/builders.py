@@ -585,9 +585,9 @@ def _quotes(
         for coding, seg in chosen.values():
             text = _trim(mask.mask(quote_text(texts.get(seg.document_id) or texts.setdefault(
                 seg.document_id, store.get_document(seg.document_id).text), coding.start, coding.end)))
-            source_parts = [_(KIND_LABELS["survey" if "respondent" in seg.meta else "note"])]
-            named = [k for k in fields if seg.meta.get(k) not in (None, "")]
             kind = "survey" if "respondent" in seg.meta else "note"
+            source_parts = [_(KIND_LABELS[kind])]
+            named = [k for k in fields if seg.meta.get(k) not in (None, "")]
             while named and min_cell > 1 and group_size(kind, tuple(named), seg.meta) < min_cell:
                 named.pop()
             source_parts += [f"{k}: {seg.meta[k]}" for k in named]
@@ -625,7 +625,8 @@ class _GroupSizes:
             rows = (self.store.respondent_counts(fields, kind="survey") if kind == "survey"
                     else ((raw, n) for k, raw, n, _segs in self.docs.sizes(fields, kind) if k == kind))
             for raw, n in rows:
-                sizes[label(raw)] = sizes.get(label(raw), 0) + n
+                group = label(raw)
+                sizes[group] = sizes.get(group, 0) + n
             self._sizes[key] = sizes
         return self._sizes[key].get(tuple(group_label(meta.get(f)) for f in fields), 0)
 

@@ -124,7 +124,6 @@ _POSTAL_RE = re.compile(r"(?<![\d\w])(?:SE-?)?\d{3}[ ]?\d{2}[ ]{1,2}[A-ZÅÄÖ][
 _BOX_RE = re.compile(r"(?<![\w])Box[ ]\d{1,6}\b")
 
 
-
 def _latin_letters(category: str) -> str:
     """Every Latin letter of a Unicode category ('Lu', 'Ll'): names such as Yılmaz, Nguyễn, Łukasz."""
     import unicodedata

@@ -118,20 +118,16 @@ def _move_into_place(stage: Path, out: Path) -> None:
     """Move the finished report from `stage` into `out`: the whole folder when `out` is new, else
     file by file (each rename atomic), so other files in `out` stay."""
     try:
-        if not out.exists():
-            for path in stage.rglob("*"):
-                if path.is_file():
-                    fsync(path)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(stage, out)
-            return
         files = [p for p in sorted(stage.rglob("*")) if p.is_file()]
         for path in files:
             fsync(path)
+        if not out.exists():
+            out.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(stage, out)
+            return
         for path in files:
-            if path.is_file():
-                target = out / path.relative_to(stage)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(path, target)
+            target = out / path.relative_to(stage)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
     except OSError as exc:
         raise write_error(exc, out / FILE_NAMES["md"]) from None

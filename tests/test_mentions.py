@@ -172,6 +172,23 @@ def test_a_keyword_is_not_read_as_another_word_of_its_spelling(mapper):
         assert mapper.map(answer).category == OVRIGT, answer
 
 
+def test_a_compound_keyword_lends_no_part_to_another_term(mapper):
+    # "IT-stöd" is T-IT as a whole word: its part "stöd" with "till handläggare" is no "handläggarstöd"
+    # (P06); the codebook says IT-stöd is the theme, whoever gets it
+    for answer in ("IT-stöd till handläggare", "it-stöd för socialsekreterarna", "IT-stöd till oss handläggare"):
+        m = mapper.map(answer)
+        assert (m.category, m.method) == (OVRIGT, "theme"), m
+    # a point's compound for someone its name does not give it to is not guessed
+    for answer in ("HR-stöd till handläggare", "controller för handläggarna"):
+        m = mapper.map(answer)
+        assert (m.category, m.method) == (None, "ambiguous"), m
+        assert m.candidates[0].category == "P07", m
+    # a compound read as a whole still joins the words around it
+    for answer, cat in (("handläggarstöd", "P06"), ("stöd till handläggare", "P06"), ("HR-stöd till chefer", "P07"),
+                        ("ekonomistöd till chefer", "P07"), ("administratörer till chefer", "P07")):
+        assert mapper.map(answer).category == cat, answer
+
+
 def test_a_number_with_a_second_area_stays_unresolved(mapper):
     # a leading point number does not settle an answer whose text names a second area
     for answer, cands in (("13 lokaler och lön", ["P13", OVRIGT]),

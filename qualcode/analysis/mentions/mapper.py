@@ -572,6 +572,11 @@ class MentionMapper:
             return None, "several", cands, tuple(evidence + [m.evidence for m in matches[:4]])
         if len(specific) == 1:
             cat = specific[0]
+            other = self._other_receiver(cat, words, tags)
+            if other:
+                # "HR-stöd till handläggare": the point's name gives its support to someone else
+                return None, "ambiguous", self._ranked(matches), tuple(
+                    evidence + [m.evidence for m in by_cat[cat]] + [_("recipient: {words}").format(words=", ".join(other))])
             ev = [m.evidence for m in by_cat[cat]]
             return cat, self._method(by_cat[cat]), self._ranked(matches, first=cat), tuple(evidence + ev)
         # the recipient rule between points that share the topic ("adm" + "handläggarnas")
@@ -607,6 +612,15 @@ class MentionMapper:
         best = max(ms, key=lambda m: (_KIND_RANK[m.kind], len(m.cover)))
         return {"alias": "alias", "keyword": "keyword", "theme": "theme", "topic": "ovrigt-topic",
                 "name": "name"}.get(best.kind, "text")
+
+    def _other_receiver(self, cat: str, words: list[Word], tags: list[str]) -> list[str]:
+        """Receivers marked in the answer ("till handläggare") that are another point's, not `cat`'s."""
+        own = self._name_receivers.get(cat) or set()
+        if not own:
+            return []
+        others = set().union(*(r for p, r in self._name_receivers.items() if p != cat))
+        return [w.surface for w, tag in zip(words, tags)
+                if w.role and tag == "recipient" and self._forms_of(w) & others and not self._forms_of(w) & own]
 
     def _receives(self, cat: str, words: list[Word], tags: list[str]) -> bool:
         return bool(self._receiver_words(cat, words, tags))
@@ -753,6 +767,21 @@ class MentionMapper:
     def _suppress(matches: list[_Match], words: list[Word]) -> list[_Match]:
         """Longest evidence wins; on the same words the better match wins; inside one word a
         point's part beats a theme's part ("medhandläggarsystem")."""
+        def whole(m: _Match) -> set[int]:
+            return {i for i, _ in m.cover if words[i].split and all((i, k) in m.cover for k in range(len(words[i].parts)))}
+
+        def borrows(h: _Match) -> bool:
+            # "IT-stöd till handläggare": a compound that is another category's keyword as a whole
+            # lends none of its parts ("stöd") to a term over several words ("handläggarstöd")
+            h_words = {i for i, _ in h.cover}
+            if len(h_words) < 2:
+                return False
+            partial = h_words - whole(h) - {i for i in h_words if not words[i].split}
+            return any(o.strong and o.kind != "name" and not set(o.categories) & set(h.categories) and partial & whole(o)
+                       for o in matches)
+
+        matches = [h for h in matches if not borrows(h)]
+
         def beats(o: _Match, h: _Match) -> bool:
             if o is h or set(o.categories) == set(h.categories) and o.kind == h.kind:
                 return False

@@ -151,13 +151,14 @@ def test_two_areas_stay_unresolved_and_points_rank_before_ovrigt(mapper):
 def test_coordinated_words_never_form_one_term(mapper):
     # "ledning och adm stöd" names two areas: the alias "adm stöd till chefer" and the name of
     # point 7 (administrativt stöd till chefer) need their words in one phrase
-    for answer in ("ledning och adm stöd", "ledning, adm stöd", "chefer och adm stöd", "ledning och administratörer"):
+    for answer in ("ledning och adm stöd", "ledning, adm stöd", "chefer och adm stöd", "ledning och administratörer",
+                   "chefer och HR", "Chefer, HR", "cheferna och HR-stöd"):
         m = mapper.map(answer)
         assert (m.category, m.method) == (None, "several"), m
         assert {"P05", "P07"} <= {c.category for c in m.candidates} or answer.endswith("administratörer"), m
     # in one phrase, or marked as the receiver of both, they still do
     for answer in ("adm stöd till chefer", "adm stöd till chefer och ledning", "adm stöd och avlastning för chefer",
-                   "chefernas adm stöd"):
+                   "chefernas adm stöd", "HR för chefer", "HR chefer"):
         assert mapper.map(answer).category == "P07", answer
 
 

@@ -580,10 +580,13 @@ class MentionMapper:
             ev = [m.evidence for m in by_cat[cat]]
             return cat, self._method(by_cat[cat]), self._ranked(matches, first=cat), tuple(evidence + ev)
         # the recipient rule between points that share the topic ("adm" + "handläggarnas")
-        receivers = {c for c in (specific or by_cat) if self._receives(c, words, tags)}
+        # a person coordinated on their own is a second area, not a receiver ("chefer och HR")
+        near = {c: {groups[i] for m in by_cat.get(c, []) for i, _ in m.cover if not words[i].role} for c in by_cat}
+        receivers = {c for c in (specific or by_cat) if self._receiver_words(c, words, tags, groups, near.get(c))}
         if len(receivers) == 1 and (not specific or receivers <= set(specific)):
             cat = next(iter(receivers))
-            ev = [m.evidence for m in by_cat.get(cat, [])] + [_("recipient: {words}").format(words=self._receiver_words(cat, words, tags))]
+            ev = [m.evidence for m in by_cat.get(cat, [])] + [
+                _("recipient: {words}").format(words=self._receiver_words(cat, words, tags, groups, near.get(cat)))]
             return cat, "recipient", self._ranked(matches, first=cat), tuple(evidence + ev)
         if len(specific) > 1:
             spans = {c: set().union(*(m.cover for m in by_cat[c])) for c in specific}
@@ -622,13 +625,13 @@ class MentionMapper:
         return [w.surface for w, tag in zip(words, tags)
                 if w.role and tag == "recipient" and self._forms_of(w) & others and not self._forms_of(w) & own]
 
-    def _receives(self, cat: str, words: list[Word], tags: list[str]) -> bool:
-        return bool(self._receiver_words(cat, words, tags))
-
-    def _receiver_words(self, cat: str, words: list[Word], tags: list[str]) -> str:
+    def _receiver_words(self, cat: str, words: list[Word], tags: list[str], groups: list[int],
+                        near: set[int] | None) -> str:
+        """The answer's receivers of `cat`: marked ("till chefer", "chefernas") or in the phrase of its evidence."""
         receivers = self._name_receivers.get(cat) or set()
-        return ", ".join(w.surface for w, tag in zip(words, tags)
-                         if w.role and tag != "source" and self._forms_of(w) & receivers)
+        return ", ".join(w.surface for w, tag, g in zip(words, tags, groups)
+                         if w.role and tag != "source" and self._forms_of(w) & receivers
+                         and (tag == "recipient" or near is None or g in near))
 
     def _match(self, term: _Term, words: list[Word], tags: list[str], groups: list[int]) -> _Match | None:
         cover: set[tuple[int, int]] = set()

@@ -62,7 +62,8 @@ CASES = {
              "verksamhetssystemet", "omorganisationen", "bra kollegor", "Arbetsklimatet",
              "personalomsättning", "IT stöd", "arbetsmiljön"],
     EJ_SVAR: ["", "   ", "-", "–", "?", "vet ej", "Vet inte.", "VET EJ", "inget", "Ingen aning", "x", "...", "Ingen kommentar",
-                "Vet ej/inget svar", "Kan inte svara på det", "Inget särskilt"],
+                "Vet ej/inget svar", "Kan inte svara på det", "Inget särskilt", "Har inget svar",
+                "Inget mer att tillägga", "don't know", "I don’t know", "None", "nothing", "not sure", "N/A"],
 }
 
 

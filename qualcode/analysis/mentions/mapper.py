@@ -63,7 +63,10 @@ NO_ANSWER = frozenset(
     "ingenting|nej|ej|ej aktuellt|ej relevant|inte aktuellt|ingen aning|ingen åsikt|"
     "kan ej svara|kan inte svara|kan ej bedöma|kan inte bedöma|har ingen uppfattning|"
     "ingen uppfattning|n/a|na|x|-|saknas|tomt|vet ej/inget|inget att tillägga|osäker|ingen kommentar|"
-    "inga kommentarer|inget att säga|ingen synpunkt|inga synpunkter|kommer inte på något".split("|")
+    "inga kommentarer|inget att säga|ingen synpunkt|inga synpunkter|kommer inte på något|inget mer att tillägga|"
+    # English, as respondents answer in it
+    "don't know|dont know|do not know|i don't know|i dont know|i do not know|not sure|unsure|no idea|"
+    "no answer|none|nothing|no comment|not applicable".split("|")
 )
 # Topics outside the 13 points that respondents name; with the codebook's themes they are the
 # evidence for OVRIGT. Extend the codebook (a theme's keywords) rather than this list.
@@ -180,7 +183,7 @@ def _no_answer_part(text: str) -> bool:
     for head in _NO_ANSWER_HEADS:
         if text == head or text.startswith(head + " "):
             rest = text[len(head):].split()
-            if all(w in FUNCTION_WORDS or w in FILLER_WORDS or w in ("alls", "riktigt", "just", "nu") for w in rest):
+            if all(w in FUNCTION_WORDS or w in FILLER_WORDS or w in ("alls", "riktigt", "just", "nu", "svar", "tillägga") for w in rest):
                 return True
     return False
 

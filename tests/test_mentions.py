@@ -115,6 +115,10 @@ def test_receiver_is_not_the_topic(mapper):
         assert m.category == "P07", m
         assert "P05" not in [c.category for c in m.candidates[:1]]
     assert mapper.map("chefernas stöd").category == "P05"  # the support the managers give
+    # a possessive between the mark and the person keeps the mark: "från mina chefer" gives
+    for answer in ("stöd från mina chefer", "stöd från min chef"):
+        assert mapper.map(answer).category == "P05", answer
+    assert mapper.map("adm stöd till mina handläggare").category == "P06"
 
 
 def test_a_client_named_as_receiver_is_not_the_topic(mapper):

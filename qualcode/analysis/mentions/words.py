@@ -19,7 +19,7 @@ from qualcode.nlp import pipeline
 # Function words dropped before matching ("stöd till chefer" = "stöd chefer"); the
 # prepositions are kept aside to read who receives something (see `role_tags`).
 FUNCTION_WORDS = frozenset(
-    "och o samt eller till för av i på med åt om som att en ett den det de vår våra vårt våran "
+    "och o samt eller till för av i på med åt om som att en ett den det de vår våra vårt våran min mina mitt "
     "sin sina sitt hos inom vid under mm m.m etc t.ex bl.a både även kring är vara blir bli "
     "så man vi oss dem deras er jag ju nog typ the t f resp från mellan per varje ha har få får "
     "kunna kan ska skall vill".split()
@@ -65,7 +65,7 @@ SOURCE_MARKS = frozenset(("från",))
 # Verbs after a person that say whether the person gives or gets ("ledning som ger stöd").
 GIVING_VERBS = frozenset("ger ge gav erbjuder erbjuda stöttar stötta uppmuntrar hjälper".split())
 RECEIVING_VERBS = frozenset("behöver får fått saknar önskar vill".split())
-_DETERMINERS = frozenset("oss våra vår vårt våran de dess alla samtliga".split())
+_DETERMINERS = frozenset("oss våra vår vårt våran min mina mitt de dess alla samtliga".split())
 # Derivational endings that are not compound heads ("delaktig|het", "medhandläggar|skap").
 _NOT_HEADS = frozenset("het heten skap skapet ning ningen else ande ende are ande tion itet dom lig ig ism ör".split())
 # Adjective forms that are not the noun of the same spelling ("lokalt" forum, not "lokaler").

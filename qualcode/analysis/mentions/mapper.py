@@ -10,7 +10,8 @@ confidence stays unresolved until the researcher settles it in a mapping file.
 Order of evidence, from the codebook and general rules of Swedish (no phrasings of any sample):
 1. the mapping file; 2. no answer (empty, "-", "vet ej", "inget"); 3. point numbers in any
 usual form ("2", "(2)", "p.2", "punkt 2", "P02", "2 intro"); 4. the text, read word by word as
-lemmas and compound parts, with the codebook's synonyms ("fadder = mentor") and fixed spelling:
+lemmas and compound parts, with the codebook's synonyms ("fadder = mentor"; English answers through
+English synonyms, "supervision = handledning") and fixed spelling:
    - a code's aliases and keywords found in the answer, in any order and split or joined
      ("inflytande för brukare" = brukarinflytande, "belastningen i arbetet" = arbetsbelastning);
    - the words of a point's name, each weighted by how few of the 13 names share it
@@ -49,6 +50,7 @@ from qualcode.analysis.mentions.words import (
     lemma_of,
     normalise_answer,
     role_tags,
+    stem,
     tokens,
 )
 from qualcode.core.codebook import Code, Codebook, default_codebook, parse_synonym
@@ -95,7 +97,7 @@ _NUMBER_WORD = re.compile(rf"^{_NUMBER_PREFIX}\s*\.?\s*([a-zåäö]+)$")
 
 # Words that contradict a word of a point's name ("extern" handledning is not "intern").
 ANTONYMS = {"extern": "intern", "externa": "intern", "externt": "intern", "osystematisk": "systematisk"}
-_COORDINATION = re.compile(r"\s+(?:och|o|samt|eller|resp|respektive)\s+|[/,;&+]")
+_COORDINATION = re.compile(r"\s+(?:och|o|samt|eller|resp|respektive|and|or)\s+|[/,;&+]")
 FUZZY_STRONG = 88.0   # a misspelt word is read as the vocabulary word at or above this ratio
 DOMINANCE = 3.0       # a category wins over another single-word hit by this factor
 
@@ -259,6 +261,11 @@ class MentionMapper:
             for entry in code.synonyms:
                 left, right = parse_synonym(entry, _("the code '{code}'").format(code=code.id))
                 self._synonyms.setdefault(left, set()).add(right)
+        # synonyms of several words ("social worker = socialsekreterare") are read as one word first
+        self._phrases = sorted(
+            ((re.compile(r"\b" + r"\s+".join(re.escape(w) + r"\w{0,3}" for w in left.split()) + r"\b"), left, right)
+             for left, rights in self._synonyms.items() if " " in left for right in sorted(rights)[:1]),
+            key=lambda p: -len(p[1]))
         vocabulary: set[str] = set(OVRIGT_TOPICS)
         for code in self.codebook:
             for text in (code.name, *code.aliases, *code.keywords):
@@ -520,6 +527,11 @@ class MentionMapper:
     # text ----------------------------------------------------------------------------
 
     def _text_category(self, key: str) -> tuple[str | None, str, tuple[Candidate, ...], tuple[str, ...]]:
+        phrases: list[str] = []
+        for pattern, left, right in self._phrases:
+            key, n = pattern.subn(right, key)
+            if n:
+                phrases.append(f"{left} = {right}")
         toks = tokens(key)
         ctoks = content(toks)
         if not ctoks:
@@ -529,7 +541,7 @@ class MentionMapper:
             return None, "filler-only", (), (_("only words of degree: {key}").format(key=key),)
         if all(t in ALL_WORDS for t in real):
             return None, "all-areas", (), (f"alla områden: {key}",)  # "alla", "samtliga punkter": not one area
-        evidence: list[str] = []
+        evidence: list[str] = [_("synonym {pairs}").format(pairs=", ".join(phrases))] if phrases else []
         fixed = [self._spelled(t, evidence) for t in ctoks]
         toks = [fixed[ctoks.index(t)] if t in ctoks else t for t in toks]
         words = [self.lexicon.word(t) for t in fixed]
@@ -732,7 +744,7 @@ class MentionMapper:
                     continue
                 hits = [(k, f) for k, p in enumerate(w.parts) for f in p.forms if f in topics]
                 wholes = set(w.wholes)
-                if w.role and quantity and (w.lemma in STAFF_WORDS or w.lemma.endswith("handläggare")):
+                if w.role and quantity and (w.wholes & STAFF_WORDS or w.lemma.endswith("handläggare")):
                     wholes |= {"medarbetare", "medarbetarna"}  # "fler socialsekreterare": staffing
                     hits = []
                     staffing = any(f in topics for f in wholes)
@@ -840,6 +852,8 @@ class MentionMapper:
             return token  # an unknown compound of known words ("kursdagar")
         if token in self._spelling or lemma_of(token) in self._spelling.values():
             return token
+        if w.wholes - {token, w.lemma, stem(token)}:
+            return token  # read through a synonym ("reorganisation = omorganisation")
         from rapidfuzz import fuzz, process
 
         prefixed = {self._spelling[f] for f in self._spelling if f.startswith(token) and len(f) > len(token)}

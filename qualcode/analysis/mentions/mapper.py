@@ -37,6 +37,7 @@ from pathlib import Path
 from qualcode.core.cells import csv_row, csv_text
 from qualcode.analysis.mentions.words import (
     ALL_WORDS,
+    CLIENT_WORDS,
     FILLER_WORDS,
     FUNCTION_WORDS,
     QUANTITY_WORDS,
@@ -301,14 +302,18 @@ class MentionMapper:
         """Each point name's topic words and receivers; a word's weight is 1 / (names sharing it)."""
         self._name_topics: dict[str, dict[str, str]] = {}  # point -> form -> name word
         self._name_receivers: dict[str, set[str]] = {}
+        self._name_sources: dict[str, set[str]] = {}  # whom the name's topic comes from ("återkoppling från brukare")
         self._whole_name_forms: set[str] = set()
         for code in self.codebook.points:
             topics: dict[str, str] = {}
             receivers: set[str] = set()
+            sources: set[str] = set()
             marked = False
+            source = False
             for tok in tokens(code.name):
                 if tok in FUNCTION_WORDS:
                     marked = marked or tok in RECIPIENT_MARKS
+                    source = tok in SOURCE_MARKS
                     continue
                 w = self.lexicon.word(tok, answer=False)
                 if tok in FILLER_WORDS:
@@ -316,12 +321,16 @@ class MentionMapper:
                 if w.role and marked:
                     receivers.update(self._forms_of(w))
                     continue
+                if w.role and source:
+                    sources.update(self._forms_of(w))
+                source = False
                 for f in self._forms_of(w):
                     topics.setdefault(f, tok)
                 for f in w.wholes:
                     self._whole_name_forms.add(f)
             self._name_topics[code.id] = topics
             self._name_receivers[code.id] = receivers
+            self._name_sources[code.id] = sources
         df: dict[str, int] = {}
         for topics in self._name_topics.values():
             for name_word in set(topics.values()):
@@ -587,11 +596,10 @@ class MentionMapper:
             return None, "several", cands, tuple(evidence + [m.evidence for m in matches[:4]])
         if len(specific) == 1:
             cat = specific[0]
-            other = self._other_receiver(cat, words, tags)
+            other = self._other_people(cat, words, tags)
             if other:
                 # "HR-stöd till handläggare": the point's name gives its support to someone else
-                return None, "ambiguous", self._ranked(matches), tuple(
-                    evidence + [m.evidence for m in by_cat[cat]] + [_("recipient: {words}").format(words=", ".join(other))])
+                return None, "ambiguous", self._ranked(matches), tuple(evidence + [m.evidence for m in by_cat[cat]] + other)
             ev = [m.evidence for m in by_cat[cat]]
             return cat, self._method(by_cat[cat]), self._ranked(matches, first=cat), tuple(evidence + ev)
         # the recipient rule between points that share the topic ("adm" + "handläggarnas")
@@ -631,14 +639,26 @@ class MentionMapper:
         return {"alias": "alias", "keyword": "keyword", "theme": "theme", "topic": "ovrigt-topic",
                 "name": "name"}.get(best.kind, "text")
 
-    def _other_receiver(self, cat: str, words: list[Word], tags: list[str]) -> list[str]:
-        """Receivers marked in the answer ("till handläggare") that are another point's, not `cat`'s."""
+    def _other_people(self, cat: str, words: list[Word], tags: list[str]) -> list[str]:
+        """Evidence of people marked in the answer whom the point's name does not give its topic to
+        ("HR-stöd till handläggare": P07's are chefer) or take it from ("återkoppling till
+        medarbetarna", "synpunkter från personalen": P01's are brukare); empty if none."""
+        found: dict[str, list[str]] = {"recipient": [], "source": []}
         own = self._name_receivers.get(cat) or set()
-        if not own:
-            return []
         others = set().union(*(r for p, r in self._name_receivers.items() if p != cat))
-        return [w.surface for w, tag in zip(words, tags)
-                if w.role and tag == "recipient" and self._forms_of(w) & others and not self._forms_of(w) & own]
+        sources = self._name_sources.get(cat) or set()
+        for w, tag in zip(words, tags):
+            forms = self._forms_of(w) if w.role else set()
+            if tag not in found or not forms:
+                continue
+            if own and tag == "recipient" and forms & others and not forms & own:
+                found[tag].append(w.surface)
+            elif sources and not forms & sources and not forms & CLIENT_WORDS:
+                found[tag].append(w.surface)
+        out = [_("recipient: {words}").format(words=", ".join(found["recipient"]))] if found["recipient"] else []
+        if found["source"]:
+            out.append(_("from: {words}").format(words=", ".join(found["source"])))
+        return out
 
     def _receiver_words(self, cat: str, words: list[Word], tags: list[str], groups: list[int],
                         near: set[int] | None) -> str:

@@ -150,6 +150,17 @@ def test_feedback_is_the_clients_only_when_nobody_else_gives_or_gets_it(mapper):
         assert mapper.map(answer).category == "P01", answer
 
 
+def test_a_name_word_alone_names_its_point_only_when_the_code_uses_it_too(mapper):
+    # "uppdraget", "förhållande" (P03) and "möjlighet" (P10) are words of the names that none of the
+    # points' aliases, keywords or include text use: alone they are weak evidence
+    for answer in ("Tydligare uppdrag", "Bättre förhållanden", "möjlighet", "uppdraget"):
+        m = mapper.map(answer)
+        assert (m.category, m.method) == (None, "weak"), m
+    for answer, cat in (("systematisk", "P08"), ("lämpliga", "P13"), ("tillgänglig", "P05"),
+                        ("arbetsredskap som fungerar", "P13"), ("mottagande av studenter regelbundet", "P11")):
+        assert mapper.map(answer).category == cat, answer
+
+
 def test_ovrigt_needs_evidence(mapper):
     # ordinary words with no match could be an unknown synonym of a point: unresolved, not Övrigt
     for answer in ("struktur", "rutiner", "tydlighet", "arbetssituationen"):

@@ -336,6 +336,17 @@ class MentionMapper:
             for name_word in set(topics.values()):
                 df[name_word] = df.get(name_word, 0) + 1
         self._name_df = df
+        # name words the code's own aliases, keywords or include text use too: only these name the
+        # point alone ("systematisk", "fungerande"; not "uppdraget", "förhållande", "möjlighet")
+        self._own_name_words: dict[str, set[str]] = {}
+        for code in self.codebook.points:
+            forms: set[str] = set()
+            for text in (*code.aliases, *code.keywords, code.include):
+                for tok in content(tokens(text)):
+                    forms |= self._forms_of(self.lexicon.word(tok.strip("-"), answer=False))
+            self._own_name_words[code.id] = {
+                name_word for name_word in set(self._name_topics[code.id].values())
+                if self._forms_of(self.lexicon.word(name_word, answer=False)) & forms}
         # a topic shared only by points with receivers ("administrativt" in 6 and 7): with it,
         # a genitive names the receiver ("chefernas adm")
         with_receivers = [p for p, r in self._name_receivers.items() if r]
@@ -793,6 +804,7 @@ class MentionMapper:
                 cover |= {(i, k) for k in range(len(words[i].parts))}
             strong = staffing or (len(seen_words) >= 2 and weight >= 1.0) or (weight >= 0.5 and bool(got)) or (
                 len(seen_words) == 1 and weight >= 1.0 and whole_words == 1 and len(seen_words[0]) >= 8
+                and seen_words[0] in self._own_name_words[point]
                 and len([w for w in words if w.surface not in FILLER_WORDS]) == 1)
             ev = _("name words {words}").format(words=", ".join(seen_words)) + (
                 " + " + _("recipient {words}").format(words=", ".join(words[i].surface for i in got)) if got else "") + f" ({point})"

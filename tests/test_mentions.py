@@ -47,7 +47,7 @@ CASES = {
             "biträdande enhetschef", "chefstätheten"],
     "P06": ["6", "6 adm stöd", "administratörerna", "adm stöd till socialsekreterarna", "admin. stöd handläggare",
             "adm stöd till soc.sekr", "administrativ avlastning för handläggarna", "Avgiftshandläggare",
-            "Administartivt stöd till handläggare", "Adminstratörer"],
+            "Administartivt stöd till handläggare", "Adminstratörer", "avgiftshandläggningen"],
     "P07": ["7", "7 adm stöd", "HR", "HR-stödet", "adm stöd till enhetscheferna", "Administrativt stöd till chef",
             "rekryteringsstöd", "controller", "ekonomistöd till chefer", "Adm stöd t chefer"],
     "P08": ["8.", "ärendedragningar", "Regelbunden ärendehandledning varje vecka", "Ärendehandlening", "handledning i grupp", "kollegial handledning"],
@@ -63,7 +63,7 @@ CASES = {
              "personalomsättning", "IT stöd", "arbetsmiljön"],
     EJ_SVAR: ["", "   ", "-", "–", "?", "vet ej", "Vet inte.", "VET EJ", "inget", "Ingen aning", "x", "...", "Ingen kommentar",
                 "Vet ej/inget svar", "Kan inte svara på det", "Inget särskilt", "Har inget svar",
-                "Inget mer att tillägga", "don't know", "I don’t know", "None", "nothing", "not sure", "N/A"],
+                "Inget mer att tillägga", "Svårt att säga", "don't know", "I don’t know", "None", "nothing", "not sure", "N/A"],
 }
 
 
@@ -178,6 +178,8 @@ def test_two_areas_stay_unresolved_and_points_rank_before_ovrigt(mapper):
     assert [c.category for c in m.candidates] == ["P13", OVRIGT]
     m = mapper.map("chefer och administratörer")  # not one compound "chefsadministratör"
     assert m.category is None
+    m = mapper.map("flytt av avgiftshandläggningen")  # the task moved (P06), or the office (flytt: P13)
+    assert m.category is None and {c.category for c in m.candidates} == {"P06", "P13"}, m
 
 
 def test_coordinated_words_never_form_one_term(mapper):

@@ -67,6 +67,7 @@ NO_ANSWER = frozenset(
     "kan ej svara|kan inte svara|kan ej bedöma|kan inte bedöma|har ingen uppfattning|"
     "ingen uppfattning|n/a|na|x|-|saknas|tomt|vet ej/inget|inget att tillägga|osäker|ingen kommentar|"
     "inga kommentarer|inget att säga|ingen synpunkt|inga synpunkter|kommer inte på något|inget mer att tillägga|"
+    "svårt att säga|svårt att svara|svårt att svara på|svårt att bedöma|"
     # English, as respondents answer in it
     "don't know|dont know|do not know|i don't know|i dont know|i do not know|not sure|unsure|no idea|"
     "no answer|none|nothing|no comment|not applicable".split("|")

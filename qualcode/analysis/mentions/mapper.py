@@ -626,8 +626,13 @@ class MentionMapper:
         if len(specific) > 1:
             spans = {c: set().union(*(m.cover for m in by_cat[c])) for c in specific}
             best, second = cands[0], cands[1] if len(cands) > 1 else None
+            # a stray compound part of another point does not outweigh a phrase; its whole alias or
+            # keyword does ("lokaler ärenden arbetsbelastning intro" names three areas)
+            named = {c for c in specific if c != best.category
+                     and any(m.kind in ("alias", "keyword", "theme", "topic") and m.quality >= 2 for m in by_cat[c])}
             if second and best.category in spans and second.category in spans and best.score >= DOMINANCE * second.score \
-                    and len({i for i, _ in spans[second.category]}) == 1 and len({i for i, _ in spans[best.category]}) >= 2:
+                    and len({i for i, _ in spans[second.category]}) == 1 and len({i for i, _ in spans[best.category]}) >= 2 \
+                    and not named:
                 cat = best.category
                 return cat, "text-dominant", cands, tuple(evidence + [m.evidence for m in by_cat[cat]])
             return None, "several", cands, tuple(evidence + [m.evidence for m in strong[:4]])

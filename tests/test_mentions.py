@@ -195,6 +195,11 @@ def test_coordinated_words_never_form_one_term(mapper):
         assert (m.category, m.method) == (None, "several"), m
         assert {"P05", "P07"} <= {c.category for c in m.candidates} or answer.endswith("administratörer"), m
     # in one phrase, or marked as the receiver of both, they still do
+    # the receiver settles the points that share the words, not another area beside them
+    for answer in ("lokaler och adm stöd till chefer", "administratörer chefer lokaler", "administratörer mentorskap chefer",
+                   "lokaler introduktion adm ledning"):
+        m = mapper.map(answer)
+        assert (m.category, m.method) == (None, "several"), m
     for answer in ("adm stöd till chefer", "adm stöd till chefer och ledning", "adm stöd och avlastning för chefer",
                    "chefernas adm stöd", "HR för chefer", "HR chefer"):
         assert mapper.map(answer).category == "P07", answer

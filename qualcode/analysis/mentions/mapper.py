@@ -620,6 +620,12 @@ class MentionMapper:
         receivers = {c for c in (specific or by_cat) if self._receiver_words(c, words, tags, groups, near.get(c))}
         if len(receivers) == 1 and (not specific or receivers <= set(specific)):
             cat = next(iter(receivers))
+            own = {i for m in by_cat.get(cat, []) for i, _ in m.cover} | {
+                i for i, w in enumerate(words) if w.role and self._forms_of(w) & self._name_receivers.get(cat, set())}
+            if any({i for i, _ in m.cover} - own for c in specific if c != cat for m in by_cat[c]):
+                # the receiver settles points that share the words ("adm" + "chefer"), not another
+                # area named beside them ("lokaler och adm stöd till chefer")
+                return None, "several", cands, tuple(evidence + [m.evidence for m in strong[:4]])
             ev = [m.evidence for m in by_cat.get(cat, [])] + [
                 _("recipient: {words}").format(words=self._receiver_words(cat, words, tags, groups, near.get(cat)))]
             return cat, "recipient", self._ranked(matches, first=cat), tuple(evidence + ev)

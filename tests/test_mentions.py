@@ -239,12 +239,15 @@ def test_a_number_with_a_second_area_stays_unresolved(mapper):
                           ("3. Arbetsbelastning 13. Lokaler", ["P03", "P13"]),
                           ("3 arbetsbelastning, 13 lokaler", ["P03", "P13"]),
                           ("punkt 3 arbetsbelastning och punkt 13 lokaler", ["P03", "P13"]),
-                          ("arbetsbelastning 3 och lokaler (13)", ["P13", "P03"])):
+                          ("arbetsbelastning 3 och lokaler (13)", ["P13", "P03"]),
+                          # a number after the text: the "p" that ends "mentorskap" is no "p 6"
+                          ("mentorskap 6", ["P06", "P02"]), ("lokaler 6", ["P06", "P13"])):
         m = mapper.map(answer)
         assert m.category is None and [c.category for c in m.candidates] == cands, m
     # the text of the number's own area, or one phrase with the number's reading among others, confirms it
     for answer, cat in (("13 lokaler", "P13"), ("2 intro och mentorskap", "P02"), ("6 adm stöd", "P06"),
-                        ("3 handläggare", "P03"), ("lokaler (13)", "P13")):
+                        ("3 handläggare", "P03"), ("lokaler (13)", "P13"), ("lokaler 13", "P13"),
+                        ("mentorskap 2", "P02"), ("Lokaler - 13", "P13")):
         assert mapper.map(answer).category == cat, answer
 
 

@@ -91,8 +91,9 @@ _NUMBER_FULL = re.compile(
     rf"^(?:{_NUMBER_PREFIX}\s*[.:]?\s*)?[(\[]?\s*0*(\d{{1,2}})\s*[)\]]?\s*(?:[.):,;:\-–]|:an|an|a)?"
     rf"(?:\s+(?P<rest>.*))?$"
 )
+# a number after the text: "lokaler (13)", "lokaler p13", "lokaler 13" (not the "p" that ends "mentorskap")
 _NUMBER_TAIL = re.compile(rf"^(?P<rest>.*?)[\s,;:\-–]*(?:\(\s*(?:{_NUMBER_PREFIX}\s*\.?\s*)?0*(\d{{1,2}})\s*\)|"
-                          rf"{_NUMBER_PREFIX}\s*\.?\s*0*(\d{{1,2}}))\.?$")
+                          rf"(?<![a-zåäö]){_NUMBER_PREFIX}\s*\.?\s*0*(\d{{1,2}})|(?<=[a-zåäö])[\s,;:\-–]+0*(\d{{1,2}}))\.?$")
 # a further point number inside the text ("3 arbetsbelastning, 13 lokaler"), not a decimal ("2,5")
 _NUMBER_IN_TEXT = re.compile(r"(?<![\d,.])\b0*(\d{1,2})\b(?![,.]\d)")
 _NUMBER_WORD = re.compile(rf"^{_NUMBER_PREFIX}\s*\.?\s*([a-zåäö]+)$")
@@ -493,7 +494,7 @@ class MentionMapper:
             return [self._number_category(int(m.group(1)))], (m.group("rest") or "")
         m = _NUMBER_TAIL.match(key)
         if m:
-            n = m.group(2) or m.group(3)
+            n = m.group(2) or m.group(3) or m.group(4)
             return [self._number_category(int(n))], m.group("rest")
         m = _NUMBER_WORD.match(key)
         if m and m.group(1) in NUMBER_WORDS:

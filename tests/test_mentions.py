@@ -247,8 +247,14 @@ def test_a_number_with_a_second_area_stays_unresolved(mapper):
     # the text of the number's own area, or one phrase with the number's reading among others, confirms it
     for answer, cat in (("13 lokaler", "P13"), ("2 intro och mentorskap", "P02"), ("6 adm stöd", "P06"),
                         ("3 handläggare", "P03"), ("lokaler (13)", "P13"), ("lokaler 13", "P13"),
-                        ("mentorskap 2", "P02"), ("Lokaler - 13", "P13")):
+                        ("mentorskap 2", "P02"), ("Lokaler - 13", "P13"), ("3. Färre ärenden per handläggare", "P03"),
+                        ("p3 ärenden per handläggare", "P03")):
         assert mapper.map(answer).category == cat, answer
+    # a bare number before "X per Y" counts something: it is no point number
+    for answer in ("12 barn per handläggare", "20 ärenden per handläggare"):
+        m = mapper.map(answer)
+        assert m.category is None and not m.method.startswith("number"), m
+    assert mapper.map("4 studenter per termin").category == "P11"
 
 
 def test_synonyms_come_from_the_codebook(mapper):

@@ -94,6 +94,8 @@ _NUMBER_FULL = re.compile(
 # a number after the text: "lokaler (13)", "lokaler p13", "lokaler 13" (not the "p" that ends "mentorskap")
 _NUMBER_TAIL = re.compile(rf"^(?P<rest>.*?)[\s,;:\-–]*(?:\(\s*(?:{_NUMBER_PREFIX}\s*\.?\s*)?0*(\d{{1,2}})\s*\)|"
                           rf"(?<![a-zåäö]){_NUMBER_PREFIX}\s*\.?\s*0*(\d{{1,2}})|(?<=[a-zåäö])[\s,;:\-–]+0*(\d{{1,2}}))\.?$")
+# a number before "X per Y" is a quantity, not a point ("12 barn per handläggare")
+_RATIO = re.compile(r"\bper\b|\bi (?:veckan|månaden|taget)\b|\bom (?:dagen|året)\b")
 # a further point number inside the text ("3 arbetsbelastning, 13 lokaler"), not a decimal ("2,5")
 _NUMBER_IN_TEXT = re.compile(r"(?<![\d,.])\b0*(\d{1,2})\b(?![,.]\d)")
 _NUMBER_WORD = re.compile(rf"^{_NUMBER_PREFIX}\s*\.?\s*([a-zåäö]+)$")
@@ -490,7 +492,9 @@ class MentionMapper:
             nums = [int(parts.group(1))] + [int(x) for x in re.findall(r"\d{1,2}", parts.group(2))]
             return [self._number_category(n) for n in nums], ""
         m = _NUMBER_FULL.match(key)
-        if m:
+        # a bare number and a word ("12 barn per handläggare"), not "3." or "p3", may count something
+        quantity = m is not None and m.start(1) == 0 and re.match(r"\s+[a-zåäö]", key[m.end(1):]) is not None
+        if m and not (quantity and _RATIO.search(m.group("rest") or "")):
             return [self._number_category(int(m.group(1)))], (m.group("rest") or "")
         m = _NUMBER_TAIL.match(key)
         if m:

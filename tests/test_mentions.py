@@ -47,7 +47,7 @@ CASES = {
             "biträdande enhetschef", "chefstätheten"],
     "P06": ["6", "6 adm stöd", "administratörerna", "adm stöd till socialsekreterarna", "admin. stöd handläggare",
             "adm stöd till soc.sekr", "administrativ avlastning för handläggarna", "Avgiftshandläggare",
-            "Administartivt stöd till handläggare", "Adminstratörer"],
+            "Administartivt stöd till handläggare", "Adminstratörer", "avgiftshandläggningen"],
     "P07": ["7", "7 adm stöd", "HR", "HR-stödet", "adm stöd till enhetscheferna", "Administrativt stöd till chef",
             "rekryteringsstöd", "controller", "ekonomistöd till chefer", "Adm stöd t chefer"],
     "P08": ["8.", "ärendedragningar", "Regelbunden ärendehandledning varje vecka", "Ärendehandlening", "handledning i grupp", "kollegial handledning"],
@@ -62,7 +62,8 @@ CASES = {
              "verksamhetssystemet", "omorganisationen", "bra kollegor", "Arbetsklimatet",
              "personalomsättning", "IT stöd", "arbetsmiljön"],
     EJ_SVAR: ["", "   ", "-", "–", "?", "vet ej", "Vet inte.", "VET EJ", "inget", "Ingen aning", "x", "...", "Ingen kommentar",
-                "Vet ej/inget svar", "Kan inte svara på det", "Inget särskilt"],
+                "Vet ej/inget svar", "Kan inte svara på det", "Inget särskilt", "Har inget svar",
+                "Inget mer att tillägga", "Svårt att säga", "don't know", "I don’t know", "None", "nothing", "not sure", "N/A"],
 }
 
 
@@ -114,6 +115,10 @@ def test_receiver_is_not_the_topic(mapper):
         assert m.category == "P07", m
         assert "P05" not in [c.category for c in m.candidates[:1]]
     assert mapper.map("chefernas stöd").category == "P05"  # the support the managers give
+    # a possessive between the mark and the person keeps the mark: "från mina chefer" gives
+    for answer in ("stöd från mina chefer", "stöd från min chef"):
+        assert mapper.map(answer).category == "P05", answer
+    assert mapper.map("adm stöd till mina handläggare").category == "P06"
 
 
 def test_a_client_named_as_receiver_is_not_the_topic(mapper):
@@ -127,6 +132,33 @@ def test_a_client_named_as_receiver_is_not_the_topic(mapper):
                    "inflytande för brukare", "mer delaktighet för brukarna", "att brukarna får säga sitt",
                    "dialog med brukarna", "enkäter till klienter"):
         assert mapper.map(answer).category == "P01", answer
+
+
+def test_feedback_is_the_clients_only_when_nobody_else_gives_or_gets_it(mapper):
+    # P01's name takes the feedback from brukare; P05's definition has the managers' återkoppling
+    for answer in ("återkoppling från chefen", "feedback från chefen", "chefens återkoppling", "feedback from my manager"):
+        m = mapper.map(answer)
+        assert (m.category, m.method) == ("P05", "keyword"), m
+    # feedback to or from staff is neither: not guessed
+    for answer in ("återkoppling till medarbetarna", "synpunkter från personalen", "medarbetarnas återkoppling",
+                   "återkoppling till chefen"):
+        m = mapper.map(answer)
+        assert (m.category, m.method) == (None, "ambiguous"), m
+    assert "från: personalen" in mapper.map("synpunkter från personalen").evidence
+    for answer in ("återkoppling", "återkoppling från brukarna", "synpunkter från klienterna", "brukarnas återkoppling",
+                   "återkoppling till brukarna"):
+        assert mapper.map(answer).category == "P01", answer
+
+
+def test_a_name_word_alone_names_its_point_only_when_the_code_uses_it_too(mapper):
+    # "uppdraget", "förhållande" (P03) and "möjlighet" (P10) are words of the names that none of the
+    # points' aliases, keywords or include text use: alone they are weak evidence
+    for answer in ("Tydligare uppdrag", "Bättre förhållanden", "möjlighet", "uppdraget"):
+        m = mapper.map(answer)
+        assert (m.category, m.method) == (None, "weak"), m
+    for answer, cat in (("systematisk", "P08"), ("lämpliga", "P13"), ("tillgänglig", "P05"),
+                        ("arbetsredskap som fungerar", "P13"), ("mottagande av studenter regelbundet", "P11")):
+        assert mapper.map(answer).category == cat, answer
 
 
 def test_ovrigt_needs_evidence(mapper):
@@ -146,18 +178,30 @@ def test_two_areas_stay_unresolved_and_points_rank_before_ovrigt(mapper):
     assert [c.category for c in m.candidates] == ["P13", OVRIGT]
     m = mapper.map("chefer och administratörer")  # not one compound "chefsadministratör"
     assert m.category is None
+    # a longer phrase of one point does not outweigh another point's whole alias or keyword
+    for answer in ("lokaler ärenden arbetsbelastning intro", "traineer system lön friskvård", "enhetschefer mentorskap stöd"):
+        m = mapper.map(answer)
+        assert (m.category, m.method) == (None, "several"), m
+    m = mapper.map("flytt av avgiftshandläggningen")  # the task moved (P06), or the office (flytt: P13)
+    assert m.category is None and {c.category for c in m.candidates} == {"P06", "P13"}, m
 
 
 def test_coordinated_words_never_form_one_term(mapper):
     # "ledning och adm stöd" names two areas: the alias "adm stöd till chefer" and the name of
     # point 7 (administrativt stöd till chefer) need their words in one phrase
-    for answer in ("ledning och adm stöd", "ledning, adm stöd", "chefer och adm stöd", "ledning och administratörer"):
+    for answer in ("ledning och adm stöd", "ledning, adm stöd", "chefer och adm stöd", "ledning och administratörer",
+                   "chefer och HR", "Chefer, HR", "cheferna och HR-stöd"):
         m = mapper.map(answer)
         assert (m.category, m.method) == (None, "several"), m
         assert {"P05", "P07"} <= {c.category for c in m.candidates} or answer.endswith("administratörer"), m
     # in one phrase, or marked as the receiver of both, they still do
+    # the receiver settles the points that share the words, not another area beside them
+    for answer in ("lokaler och adm stöd till chefer", "administratörer chefer lokaler", "administratörer mentorskap chefer",
+                   "lokaler introduktion adm ledning"):
+        m = mapper.map(answer)
+        assert (m.category, m.method) == (None, "several"), m
     for answer in ("adm stöd till chefer", "adm stöd till chefer och ledning", "adm stöd och avlastning för chefer",
-                   "chefernas adm stöd"):
+                   "chefernas adm stöd", "HR för chefer", "HR chefer"):
         assert mapper.map(answer).category == "P07", answer
 
 
@@ -172,19 +216,45 @@ def test_a_keyword_is_not_read_as_another_word_of_its_spelling(mapper):
         assert mapper.map(answer).category == OVRIGT, answer
 
 
+def test_a_compound_keyword_lends_no_part_to_another_term(mapper):
+    # "IT-stöd" is T-IT as a whole word: its part "stöd" with "till handläggare" is no "handläggarstöd"
+    # (P06); the codebook says IT-stöd is the theme, whoever gets it
+    for answer in ("IT-stöd till handläggare", "it-stöd för socialsekreterarna", "IT-stöd till oss handläggare"):
+        m = mapper.map(answer)
+        assert (m.category, m.method) == (OVRIGT, "theme"), m
+    # a point's compound for someone its name does not give it to is not guessed
+    for answer in ("HR-stöd till handläggare", "controller för handläggarna"):
+        m = mapper.map(answer)
+        assert (m.category, m.method) == (None, "ambiguous"), m
+        assert m.candidates[0].category == "P07", m
+    # a compound read as a whole still joins the words around it
+    for answer, cat in (("handläggarstöd", "P06"), ("stöd till handläggare", "P06"), ("HR-stöd till chefer", "P07"),
+                        ("ekonomistöd till chefer", "P07"), ("administratörer till chefer", "P07")):
+        assert mapper.map(answer).category == cat, answer
+
+
 def test_a_number_with_a_second_area_stays_unresolved(mapper):
     # a leading point number does not settle an answer whose text names a second area
     for answer, cands in (("13 lokaler och lön", ["P13", OVRIGT]),
                           ("3. Arbetsbelastning 13. Lokaler", ["P03", "P13"]),
                           ("3 arbetsbelastning, 13 lokaler", ["P03", "P13"]),
                           ("punkt 3 arbetsbelastning och punkt 13 lokaler", ["P03", "P13"]),
-                          ("arbetsbelastning 3 och lokaler (13)", ["P13", "P03"])):
+                          ("arbetsbelastning 3 och lokaler (13)", ["P13", "P03"]),
+                          # a number after the text: the "p" that ends "mentorskap" is no "p 6"
+                          ("mentorskap 6", ["P06", "P02"]), ("lokaler 6", ["P06", "P13"])):
         m = mapper.map(answer)
         assert m.category is None and [c.category for c in m.candidates] == cands, m
     # the text of the number's own area, or one phrase with the number's reading among others, confirms it
     for answer, cat in (("13 lokaler", "P13"), ("2 intro och mentorskap", "P02"), ("6 adm stöd", "P06"),
-                        ("3 handläggare", "P03"), ("lokaler (13)", "P13")):
+                        ("3 handläggare", "P03"), ("lokaler (13)", "P13"), ("lokaler 13", "P13"),
+                        ("mentorskap 2", "P02"), ("Lokaler - 13", "P13"), ("3. Färre ärenden per handläggare", "P03"),
+                        ("p3 ärenden per handläggare", "P03")):
         assert mapper.map(answer).category == cat, answer
+    # a bare number before "X per Y" counts something: it is no point number
+    for answer in ("12 barn per handläggare", "20 ärenden per handläggare"):
+        m = mapper.map(answer)
+        assert m.category is None and not m.method.startswith("number"), m
+    assert mapper.map("4 studenter per termin").category == "P11"
 
 
 def test_synonyms_come_from_the_codebook(mapper):
@@ -215,6 +285,98 @@ def test_held_out_phrasings(mapper):
         elif m.category != want:
             wrong.append(r["answer"])
     assert wrong == [] and len(unresolved) <= 3, (wrong, unresolved)
+
+
+ENGLISH = {
+    # the codebook's synonyms read English words as its own; English grammar words as Swedish ones
+    "user involvement": "P01", "feedback from clients": "P01", "client surveys": "P01",
+    "mentoring for new employees": "P02", "introduction programme for new staff": "P02", "mentorship": "P02",
+    "workload": "P03", "Less workload": "P03", "reasonable caseload": "P03", "more staff": "P03",
+    "local development forum": "P04", "leadership": "P05", "accessible managers": "P05",
+    "support from my manager": "P05", "administrative support for social workers": "P06",
+    "admin support caseworkers": "P06", "administrative support for managers": "P07", "HR support": "P07",
+    "case supervision": "P08", "internal supervision": "P08", "supervision": "P08",
+    "two caseworkers per case": "P09", "joint case handling": "P09", "further training": "P10",
+    "professional development": "P10", "courses": "P10", "specialist training": "P10",
+    "social work students": "P11", "student placements": "P11", "trainee program": "P12",
+    "premises": "P13", "office space": "P13", "computers and phones": "P13", "better offices": "P13",
+    "quiet rooms": "P13", "salary": OVRIGT, "higher pay": OVRIGT, "wages": OVRIGT, "staff turnover": OVRIGT,
+    "reorganisation": OVRIGT, "IT support": OVRIGT, "it support for caseworkers": OVRIGT,
+    "good team spirit": OVRIGT, "colleagues": OVRIGT,
+    # two areas, or words shared by several names, stay unresolved as in Swedish
+    "admin support": None, "administrative support": None, "support": None, "staff": None,
+    "supervision and training": None, "salary and premises": None, "students and trainees": None,
+    "leadership and HR": None, "social workers": None, "all of them": None, "more time for clients": None,
+}
+
+
+@pytest.mark.parametrize(("answer", "expected"), list(ENGLISH.items()))
+def test_reads_english_answers_through_the_codebook(mapper, answer, expected):
+    m = mapper.map(answer)
+    assert m.category == expected, m
+    assert m.method and m.evidence, m
+
+
+def test_english_synonyms_live_in_the_codebook():
+    # without the codebook's English synonyms the same answers are not read
+    from dataclasses import replace
+
+    from qualcode.core.codebook import default_codebook, parse_synonym
+
+    english = {"salary", "supervision", "workload", "premises"}
+    cb = default_codebook()
+    bare = cb.with_codes([replace(c, synonyms=tuple(s for s in c.synonyms if parse_synonym(s)[0] not in english))
+                          for c in cb.codes])
+    m = MentionMapper(bare)
+    for answer in ("salary", "case supervision", "workload", "premises"):
+        assert m.map(answer).category is None, answer
+
+
+def test_unseen_phrasings(mapper):
+    """unseen-phrasings.csv (476 phrasings written from the codebook spec before the changes of
+    2026-12-03; README figures): no wrong call, and only these stay unresolved."""
+    rows = list(csv.DictReader((FIXTURES / "unseen-phrasings.csv").read_text(encoding="utf-8").splitlines(), delimiter=";"))
+    assert len(rows) == 476
+    wrong, unresolved = [], []
+    for r in rows:
+        m = mapper.map(r["answer"])
+        want = None if r["category"] == "?" else r["category"]
+        if m.category is None and want is not None:
+            unresolved.append(r["answer"])
+        elif m.category != want:
+            wrong.append((r["answer"], m.category))
+    assert wrong == []
+    # a word of a longer keyword; a review with the manager (P08 or P05); a typo below the ratio
+    assert set(unresolved) <= {"ärendetak", "ärendegenomgång med chef", "traniee"}, unresolved
+
+
+def _outcomes(mapper, name: str) -> tuple[list[tuple[str, str | None]], list[str]]:
+    rows = list(csv.DictReader((FIXTURES / name).read_text(encoding="utf-8").splitlines(), delimiter=";"))
+    wrong, unresolved = [], []
+    for r in rows:
+        m = mapper.map(r["answer"])
+        want = None if r["category"] == "?" else r["category"]
+        if m.category is None and want is not None:
+            unresolved.append(r["answer"])
+        elif m.category != want:
+            wrong.append((r["answer"], m.category))
+    return wrong, unresolved
+
+
+def test_sealed_and_probe_phrasings(mapper):
+    """sealed-phrasings.csv (101, run first after the changes: 100/0/1) and probe-phrasings.csv (97
+    vague answers: 81/9/7); README figures. The probe's wrong calls are readings the codebook allows:
+    no other may appear."""
+    wrong, unresolved = _outcomes(mapper, "sealed-phrasings.csv")
+    assert wrong == [] and unresolved == ["co-worker on cases"], (wrong, unresolved)
+    wrong, unresolved = _outcomes(mapper, "probe-phrasings.csv")
+    assert set(wrong) <= {
+        ("nätverk med andra kommuner", "P04"), ("systematiskt arbete", "P08"),
+        ("Systematisk uppföljning av ärenden", "P08"), ("Mer handledning för nya", "P08"),
+        ("Telefontider för klienter", "P13"), ("administrativa uppgifter", "P06"),
+        ("Kunskap om brukarnas upplevelser", "P01"), ("mobilt arbete", "P13"), ("Nyanställd, vet ej", "P02"),
+    }, wrong
+    assert len(unresolved) <= 7, unresolved
 
 
 AMBIGUOUS = {

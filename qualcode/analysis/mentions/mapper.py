@@ -10,7 +10,8 @@ confidence stays unresolved until the researcher settles it in a mapping file.
 Order of evidence, from the codebook and general rules of Swedish (no phrasings of any sample):
 1. the mapping file; 2. no answer (empty, "-", "vet ej", "inget"); 3. point numbers in any
 usual form ("2", "(2)", "p.2", "punkt 2", "P02", "2 intro"); 4. the text, read word by word as
-lemmas and compound parts, with the codebook's synonyms ("fadder = mentor") and fixed spelling:
+lemmas and compound parts, with the codebook's synonyms ("fadder = mentor"; English answers through
+English synonyms, "supervision = handledning") and fixed spelling:
    - a code's aliases and keywords found in the answer, in any order and split or joined
      ("inflytande för brukare" = brukarinflytande, "belastningen i arbetet" = arbetsbelastning);
    - the words of a point's name, each weighted by how few of the 13 names share it
@@ -36,6 +37,7 @@ from pathlib import Path
 from qualcode.core.cells import csv_row, csv_text
 from qualcode.analysis.mentions.words import (
     ALL_WORDS,
+    CLIENT_WORDS,
     FILLER_WORDS,
     FUNCTION_WORDS,
     QUANTITY_WORDS,
@@ -49,6 +51,7 @@ from qualcode.analysis.mentions.words import (
     lemma_of,
     normalise_answer,
     role_tags,
+    stem,
     tokens,
 )
 from qualcode.core.codebook import Code, Codebook, default_codebook, parse_synonym
@@ -63,7 +66,11 @@ NO_ANSWER = frozenset(
     "ingenting|nej|ej|ej aktuellt|ej relevant|inte aktuellt|ingen aning|ingen åsikt|"
     "kan ej svara|kan inte svara|kan ej bedöma|kan inte bedöma|har ingen uppfattning|"
     "ingen uppfattning|n/a|na|x|-|saknas|tomt|vet ej/inget|inget att tillägga|osäker|ingen kommentar|"
-    "inga kommentarer|inget att säga|ingen synpunkt|inga synpunkter|kommer inte på något".split("|")
+    "inga kommentarer|inget att säga|ingen synpunkt|inga synpunkter|kommer inte på något|inget mer att tillägga|"
+    "svårt att säga|svårt att svara|svårt att svara på|svårt att bedöma|"
+    # English, as respondents answer in it
+    "don't know|dont know|do not know|i don't know|i dont know|i do not know|not sure|unsure|no idea|"
+    "no answer|none|nothing|no comment|not applicable".split("|")
 )
 # Topics outside the 13 points that respondents name; with the codebook's themes they are the
 # evidence for OVRIGT. Extend the codebook (a theme's keywords) rather than this list.
@@ -84,15 +91,18 @@ _NUMBER_FULL = re.compile(
     rf"^(?:{_NUMBER_PREFIX}\s*[.:]?\s*)?[(\[]?\s*0*(\d{{1,2}})\s*[)\]]?\s*(?:[.):,;:\-–]|:an|an|a)?"
     rf"(?:\s+(?P<rest>.*))?$"
 )
+# a number after the text: "lokaler (13)", "lokaler p13", "lokaler 13" (not the "p" that ends "mentorskap")
 _NUMBER_TAIL = re.compile(rf"^(?P<rest>.*?)[\s,;:\-–]*(?:\(\s*(?:{_NUMBER_PREFIX}\s*\.?\s*)?0*(\d{{1,2}})\s*\)|"
-                          rf"{_NUMBER_PREFIX}\s*\.?\s*0*(\d{{1,2}}))\.?$")
+                          rf"(?<![a-zåäö]){_NUMBER_PREFIX}\s*\.?\s*0*(\d{{1,2}})|(?<=[a-zåäö])[\s,;:\-–]+0*(\d{{1,2}}))\.?$")
+# a number before "X per Y" is a quantity, not a point ("12 barn per handläggare")
+_RATIO = re.compile(r"\bper\b|\bi (?:veckan|månaden|taget)\b|\bom (?:dagen|året)\b")
 # a further point number inside the text ("3 arbetsbelastning, 13 lokaler"), not a decimal ("2,5")
 _NUMBER_IN_TEXT = re.compile(r"(?<![\d,.])\b0*(\d{1,2})\b(?![,.]\d)")
 _NUMBER_WORD = re.compile(rf"^{_NUMBER_PREFIX}\s*\.?\s*([a-zåäö]+)$")
 
 # Words that contradict a word of a point's name ("extern" handledning is not "intern").
 ANTONYMS = {"extern": "intern", "externa": "intern", "externt": "intern", "osystematisk": "systematisk"}
-_COORDINATION = re.compile(r"\s+(?:och|o|samt|eller|resp|respektive)\s+|[/,;&+]")
+_COORDINATION = re.compile(r"\s+(?:och|o|samt|eller|resp|respektive|and|or)\s+|[/,;&+]")
 FUZZY_STRONG = 88.0   # a misspelt word is read as the vocabulary word at or above this ratio
 DOMINANCE = 3.0       # a category wins over another single-word hit by this factor
 
@@ -180,7 +190,7 @@ def _no_answer_part(text: str) -> bool:
     for head in _NO_ANSWER_HEADS:
         if text == head or text.startswith(head + " "):
             rest = text[len(head):].split()
-            if all(w in FUNCTION_WORDS or w in FILLER_WORDS or w in ("alls", "riktigt", "just", "nu") for w in rest):
+            if all(w in FUNCTION_WORDS or w in FILLER_WORDS or w in ("alls", "riktigt", "just", "nu", "svar", "tillägga") for w in rest):
                 return True
     return False
 
@@ -256,6 +266,11 @@ class MentionMapper:
             for entry in code.synonyms:
                 left, right = parse_synonym(entry, _("the code '{code}'").format(code=code.id))
                 self._synonyms.setdefault(left, set()).add(right)
+        # synonyms of several words ("social worker = socialsekreterare") are read as one word first
+        self._phrases = sorted(
+            ((re.compile(r"\b" + r"\s+".join(re.escape(w) + r"\w{0,3}" for w in left.split()) + r"\b"), left, right)
+             for left, rights in self._synonyms.items() if " " in left for right in sorted(rights)[:1]),
+            key=lambda p: -len(p[1]))
         vocabulary: set[str] = set(OVRIGT_TOPICS)
         for code in self.codebook:
             for text in (code.name, *code.aliases, *code.keywords):
@@ -291,14 +306,18 @@ class MentionMapper:
         """Each point name's topic words and receivers; a word's weight is 1 / (names sharing it)."""
         self._name_topics: dict[str, dict[str, str]] = {}  # point -> form -> name word
         self._name_receivers: dict[str, set[str]] = {}
+        self._name_sources: dict[str, set[str]] = {}  # whom the name's topic comes from ("återkoppling från brukare")
         self._whole_name_forms: set[str] = set()
         for code in self.codebook.points:
             topics: dict[str, str] = {}
             receivers: set[str] = set()
+            sources: set[str] = set()
             marked = False
+            source = False
             for tok in tokens(code.name):
                 if tok in FUNCTION_WORDS:
                     marked = marked or tok in RECIPIENT_MARKS
+                    source = tok in SOURCE_MARKS
                     continue
                 w = self.lexicon.word(tok, answer=False)
                 if tok in FILLER_WORDS:
@@ -306,17 +325,32 @@ class MentionMapper:
                 if w.role and marked:
                     receivers.update(self._forms_of(w))
                     continue
+                if w.role and source:
+                    sources.update(self._forms_of(w))
+                source = False
                 for f in self._forms_of(w):
                     topics.setdefault(f, tok)
                 for f in w.wholes:
                     self._whole_name_forms.add(f)
             self._name_topics[code.id] = topics
             self._name_receivers[code.id] = receivers
+            self._name_sources[code.id] = sources
         df: dict[str, int] = {}
         for topics in self._name_topics.values():
             for name_word in set(topics.values()):
                 df[name_word] = df.get(name_word, 0) + 1
         self._name_df = df
+        # name words the code's own aliases, keywords or include text use too: only these name the
+        # point alone ("systematisk", "fungerande"; not "uppdraget", "förhållande", "möjlighet")
+        self._own_name_words: dict[str, set[str]] = {}
+        for code in self.codebook.points:
+            forms: set[str] = set()
+            for text in (*code.aliases, *code.keywords, code.include):
+                for tok in content(tokens(text)):
+                    forms |= self._forms_of(self.lexicon.word(tok.strip("-"), answer=False))
+            self._own_name_words[code.id] = {
+                name_word for name_word in set(self._name_topics[code.id].values())
+                if self._forms_of(self.lexicon.word(name_word, answer=False)) & forms}
         # a topic shared only by points with receivers ("administrativt" in 6 and 7): with it,
         # a genitive names the receiver ("chefernas adm")
         with_receivers = [p for p, r in self._name_receivers.items() if r]
@@ -458,11 +492,13 @@ class MentionMapper:
             nums = [int(parts.group(1))] + [int(x) for x in re.findall(r"\d{1,2}", parts.group(2))]
             return [self._number_category(n) for n in nums], ""
         m = _NUMBER_FULL.match(key)
-        if m:
+        # a bare number and a word ("12 barn per handläggare"), not "3." or "p3", may count something
+        quantity = m is not None and m.start(1) == 0 and re.match(r"\s+[a-zåäö]", key[m.end(1):]) is not None
+        if m and not (quantity and _RATIO.search(m.group("rest") or "")):
             return [self._number_category(int(m.group(1)))], (m.group("rest") or "")
         m = _NUMBER_TAIL.match(key)
         if m:
-            n = m.group(2) or m.group(3)
+            n = m.group(2) or m.group(3) or m.group(4)
             return [self._number_category(int(n))], m.group("rest")
         m = _NUMBER_WORD.match(key)
         if m and m.group(1) in NUMBER_WORDS:
@@ -517,6 +553,11 @@ class MentionMapper:
     # text ----------------------------------------------------------------------------
 
     def _text_category(self, key: str) -> tuple[str | None, str, tuple[Candidate, ...], tuple[str, ...]]:
+        phrases: list[str] = []
+        for pattern, left, right in self._phrases:
+            key, n = pattern.subn(right, key)
+            if n:
+                phrases.append(f"{left} = {right}")
         toks = tokens(key)
         ctoks = content(toks)
         if not ctoks:
@@ -526,7 +567,7 @@ class MentionMapper:
             return None, "filler-only", (), (_("only words of degree: {key}").format(key=key),)
         if all(t in ALL_WORDS for t in real):
             return None, "all-areas", (), (f"alla områden: {key}",)  # "alla", "samtliga punkter": not one area
-        evidence: list[str] = []
+        evidence: list[str] = [_("synonym {pairs}").format(pairs=", ".join(phrases))] if phrases else []
         fixed = [self._spelled(t, evidence) for t in ctoks]
         toks = [fixed[ctoks.index(t)] if t in ctoks else t for t in toks]
         words = [self.lexicon.word(t) for t in fixed]
@@ -572,19 +613,37 @@ class MentionMapper:
             return None, "several", cands, tuple(evidence + [m.evidence for m in matches[:4]])
         if len(specific) == 1:
             cat = specific[0]
+            other = self._other_people(cat, words, tags)
+            if other:
+                # "HR-stöd till handläggare": the point's name gives its support to someone else
+                return None, "ambiguous", self._ranked(matches), tuple(evidence + [m.evidence for m in by_cat[cat]] + other)
             ev = [m.evidence for m in by_cat[cat]]
             return cat, self._method(by_cat[cat]), self._ranked(matches, first=cat), tuple(evidence + ev)
         # the recipient rule between points that share the topic ("adm" + "handläggarnas")
-        receivers = {c for c in (specific or by_cat) if self._receives(c, words, tags)}
+        # a person coordinated on their own is a second area, not a receiver ("chefer och HR")
+        near = {c: {groups[i] for m in by_cat.get(c, []) for i, _ in m.cover if not words[i].role} for c in by_cat}
+        receivers = {c for c in (specific or by_cat) if self._receiver_words(c, words, tags, groups, near.get(c))}
         if len(receivers) == 1 and (not specific or receivers <= set(specific)):
             cat = next(iter(receivers))
-            ev = [m.evidence for m in by_cat.get(cat, [])] + [_("recipient: {words}").format(words=self._receiver_words(cat, words, tags))]
+            own = {i for m in by_cat.get(cat, []) for i, _ in m.cover} | {
+                i for i, w in enumerate(words) if w.role and self._forms_of(w) & self._name_receivers.get(cat, set())}
+            if any({i for i, _ in m.cover} - own for c in specific if c != cat for m in by_cat[c]):
+                # the receiver settles points that share the words ("adm" + "chefer"), not another
+                # area named beside them ("lokaler och adm stöd till chefer")
+                return None, "several", cands, tuple(evidence + [m.evidence for m in strong[:4]])
+            ev = [m.evidence for m in by_cat.get(cat, [])] + [
+                _("recipient: {words}").format(words=self._receiver_words(cat, words, tags, groups, near.get(cat)))]
             return cat, "recipient", self._ranked(matches, first=cat), tuple(evidence + ev)
         if len(specific) > 1:
             spans = {c: set().union(*(m.cover for m in by_cat[c])) for c in specific}
             best, second = cands[0], cands[1] if len(cands) > 1 else None
+            # a stray compound part of another point does not outweigh a phrase; its whole alias or
+            # keyword does ("lokaler ärenden arbetsbelastning intro" names three areas)
+            named = {c for c in specific if c != best.category
+                     and any(m.kind in ("alias", "keyword", "theme", "topic") and m.quality >= 2 for m in by_cat[c])}
             if second and best.category in spans and second.category in spans and best.score >= DOMINANCE * second.score \
-                    and len({i for i, _ in spans[second.category]}) == 1 and len({i for i, _ in spans[best.category]}) >= 2:
+                    and len({i for i, _ in spans[second.category]}) == 1 and len({i for i, _ in spans[best.category]}) >= 2 \
+                    and not named:
                 cat = best.category
                 return cat, "text-dominant", cands, tuple(evidence + [m.evidence for m in by_cat[cat]])
             return None, "several", cands, tuple(evidence + [m.evidence for m in strong[:4]])
@@ -608,13 +667,34 @@ class MentionMapper:
         return {"alias": "alias", "keyword": "keyword", "theme": "theme", "topic": "ovrigt-topic",
                 "name": "name"}.get(best.kind, "text")
 
-    def _receives(self, cat: str, words: list[Word], tags: list[str]) -> bool:
-        return bool(self._receiver_words(cat, words, tags))
+    def _other_people(self, cat: str, words: list[Word], tags: list[str]) -> list[str]:
+        """Evidence of people marked in the answer whom the point's name does not give its topic to
+        ("HR-stöd till handläggare": P07's are chefer) or take it from ("återkoppling till
+        medarbetarna", "synpunkter från personalen": P01's are brukare); empty if none."""
+        found: dict[str, list[str]] = {"recipient": [], "source": []}
+        own = self._name_receivers.get(cat) or set()
+        others = set().union(*(r for p, r in self._name_receivers.items() if p != cat))
+        sources = self._name_sources.get(cat) or set()
+        for w, tag in zip(words, tags):
+            forms = self._forms_of(w) if w.role else set()
+            if tag not in found or not forms:
+                continue
+            if own and tag == "recipient" and forms & others and not forms & own:
+                found[tag].append(w.surface)
+            elif sources and not forms & sources and not forms & CLIENT_WORDS:
+                found[tag].append(w.surface)
+        out = [_("recipient: {words}").format(words=", ".join(found["recipient"]))] if found["recipient"] else []
+        if found["source"]:
+            out.append(_("from: {words}").format(words=", ".join(found["source"])))
+        return out
 
-    def _receiver_words(self, cat: str, words: list[Word], tags: list[str]) -> str:
+    def _receiver_words(self, cat: str, words: list[Word], tags: list[str], groups: list[int],
+                        near: set[int] | None) -> str:
+        """The answer's receivers of `cat`: marked ("till chefer", "chefernas") or in the phrase of its evidence."""
         receivers = self._name_receivers.get(cat) or set()
-        return ", ".join(w.surface for w, tag in zip(words, tags)
-                         if w.role and tag != "source" and self._forms_of(w) & receivers)
+        return ", ".join(w.surface for w, tag, g in zip(words, tags, groups)
+                         if w.role and tag != "source" and self._forms_of(w) & receivers
+                         and (tag == "recipient" or near is None or g in near))
 
     def _match(self, term: _Term, words: list[Word], tags: list[str], groups: list[int]) -> _Match | None:
         cover: set[tuple[int, int]] = set()
@@ -712,7 +792,7 @@ class MentionMapper:
                     continue
                 hits = [(k, f) for k, p in enumerate(w.parts) for f in p.forms if f in topics]
                 wholes = set(w.wholes)
-                if w.role and quantity and (w.lemma in STAFF_WORDS or w.lemma.endswith("handläggare")):
+                if w.role and quantity and (w.wholes & STAFF_WORDS or w.lemma.endswith("handläggare")):
                     wholes |= {"medarbetare", "medarbetarna"}  # "fler socialsekreterare": staffing
                     hits = []
                     staffing = any(f in topics for f in wholes)
@@ -741,6 +821,7 @@ class MentionMapper:
                 cover |= {(i, k) for k in range(len(words[i].parts))}
             strong = staffing or (len(seen_words) >= 2 and weight >= 1.0) or (weight >= 0.5 and bool(got)) or (
                 len(seen_words) == 1 and weight >= 1.0 and whole_words == 1 and len(seen_words[0]) >= 8
+                and seen_words[0] in self._own_name_words[point]
                 and len([w for w in words if w.surface not in FILLER_WORDS]) == 1)
             ev = _("name words {words}").format(words=", ".join(seen_words)) + (
                 " + " + _("recipient {words}").format(words=", ".join(words[i].surface for i in got)) if got else "") + f" ({point})"
@@ -753,6 +834,21 @@ class MentionMapper:
     def _suppress(matches: list[_Match], words: list[Word]) -> list[_Match]:
         """Longest evidence wins; on the same words the better match wins; inside one word a
         point's part beats a theme's part ("medhandläggarsystem")."""
+        def whole(m: _Match) -> set[int]:
+            return {i for i, _ in m.cover if words[i].split and all((i, k) in m.cover for k in range(len(words[i].parts)))}
+
+        def borrows(h: _Match) -> bool:
+            # "IT-stöd till handläggare": a compound that is another category's keyword as a whole
+            # lends none of its parts ("stöd") to a term over several words ("handläggarstöd")
+            h_words = {i for i, _ in h.cover}
+            if len(h_words) < 2:
+                return False
+            partial = h_words - whole(h) - {i for i in h_words if not words[i].split}
+            return any(o.strong and o.kind != "name" and not set(o.categories) & set(h.categories) and partial & whole(o)
+                       for o in matches)
+
+        matches = [h for h in matches if not borrows(h)]
+
         def beats(o: _Match, h: _Match) -> bool:
             if o is h or set(o.categories) == set(h.categories) and o.kind == h.kind:
                 return False
@@ -805,6 +901,8 @@ class MentionMapper:
             return token  # an unknown compound of known words ("kursdagar")
         if token in self._spelling or lemma_of(token) in self._spelling.values():
             return token
+        if w.wholes - {token, w.lemma, stem(token)}:
+            return token  # read through a synonym ("reorganisation = omorganisation")
         from rapidfuzz import fuzz, process
 
         prefixed = {self._spelling[f] for f in self._spelling if f.startswith(token) and len(f) > len(token)}

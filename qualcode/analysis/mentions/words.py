@@ -19,7 +19,7 @@ from qualcode.nlp import pipeline
 # Function words dropped before matching ("stöd till chefer" = "stöd chefer"); the
 # prepositions are kept aside to read who receives something (see `role_tags`).
 FUNCTION_WORDS = frozenset(
-    "och o samt eller till för av i på med åt om som att en ett den det de vår våra vårt våran "
+    "och o samt eller till för av i på med åt om som att en ett den det de vår våra vårt våran min mina mitt "
     "sin sina sitt hos inom vid under mm m.m etc t.ex bl.a både även kring är vara blir bli "
     "så man vi oss dem deras er jag ju nog typ the t f resp från mellan per varje ha har få får "
     "kunna kan ska skall vill".split()
@@ -50,6 +50,16 @@ ABBREVIATIONS = {
     "fortb": "fortbildning", "ärendehandl": "ärendehandledning", "handledn": "handledning",
     "medhandl": "medhandläggarskap", "stud": "student", "t": "till",
 }
+# English grammar words read as their Swedish counterparts, so that an English answer follows the
+# same rules ("support for managers" = "stöd för chefer": the recipient rule; "and" coordinates).
+# The content words are the codebook's synonyms ("supervision = handledning"), not listed here.
+ENGLISH_GRAMMAR = {
+    "and": "och", "or": "eller", "for": "för", "to": "till", "of": "av", "with": "med", "from": "från",
+    "in": "i", "on": "på", "at": "vid", "a": "en", "an": "en", "our": "våra", "we": "vi", "us": "oss",
+    "them": "dem", "their": "deras", "my": "min", "that": "som", "who": "som", "which": "som", "is": "är", "are": "är",
+    "more": "mer", "better": "bättre", "less": "mindre", "fewer": "färre", "new": "ny", "all": "alla",
+    "everything": "allt", "each": "varje", "every": "varje", "good": "bra", "two": "två", "own": "eget",
+}
 # Short forms used as the first part of compounds ("introprogram", "adminstöd").
 PREFIX_ABBREVIATIONS = {"intro": "introduktion", "adm": "administrativ", "admin": "administrativ"}
 # People who receive support: the recipient rule reads them ("stöd till chefer": P07).
@@ -65,7 +75,7 @@ SOURCE_MARKS = frozenset(("från",))
 # Verbs after a person that say whether the person gives or gets ("ledning som ger stöd").
 GIVING_VERBS = frozenset("ger ge gav erbjuder erbjuda stöttar stötta uppmuntrar hjälper".split())
 RECEIVING_VERBS = frozenset("behöver får fått saknar önskar vill".split())
-_DETERMINERS = frozenset("oss våra vår vårt våran de dess alla samtliga".split())
+_DETERMINERS = frozenset("oss våra vår vårt våran min mina mitt de dess alla samtliga".split())
 # Derivational endings that are not compound heads ("delaktig|het", "medhandläggar|skap").
 _NOT_HEADS = frozenset("het heten skap skapet ning ningen else ande ende are ande tion itet dom lig ig ism ör".split())
 # Adjective forms that are not the noun of the same spelling ("lokalt" forum, not "lokaler").
@@ -128,6 +138,8 @@ def tokens(text: str) -> list[str]:
         tok = tok.strip(".")
         if tok in ABBREVIATIONS:
             out.extend(ABBREVIATIONS[tok].split())
+        elif tok in ENGLISH_GRAMMAR:
+            out.append(ENGLISH_GRAMMAR[tok])
         elif "." in tok:
             # "adm.stöd", "p.2": split on the inner dot and expand each part
             for part in tok.split("."):
@@ -198,7 +210,7 @@ class Lexicon:
             if text.endswith(suffix) and text[: -len(suffix)] in self.atoms:
                 forms.add(text[: -len(suffix)])
         if answer:
-            for f in list(forms):
+            for f in list(forms) + _plural_singulars(text):
                 forms.update(self.synonyms.get(f, ()))
         return forms
 
@@ -209,6 +221,9 @@ class Lexicon:
             lemma = ADJECTIVE_FORMS[token]
         wholes = frozenset(self._forms(token, answer) | ({lemma} if lemma else set()))
         role = lemma in ROLE_WORDS or lemma in CLIENT_WORDS or any(lemma.endswith(r) and len(lemma) - len(r) >= 3 for r in ("chef", "handläggare"))
+        if not role and answer:
+            # a word read through a synonym as a person ("managers": manager = chef)
+            role = bool(wholes & (ROLE_WORDS | CLIENT_WORDS))
         pieces = self._split(token)
         if len(pieces) > 1:
             parts = tuple(Part(p, frozenset(self._forms(p, answer))) for p in pieces)
@@ -272,6 +287,19 @@ class Lexicon:
             forms.append(left[:-1])
         # the codebook's own words first ("brukar" → brukare, not the verb "bruka")
         return sorted(dict.fromkeys(forms), key=lambda f: (f not in self.atoms and lemma_of(f) not in self.atoms))
+
+
+def _plural_singulars(word: str) -> list[str]:
+    """Singulars of a plural in -s that is no Swedish word, to look up in the synonym table
+    ("courses", "offices", "vacancies" → course, office, vacancy)."""
+    if len(word) < 4 or not word.isalpha() or not word.endswith("s") or is_known(word):
+        return []
+    out = [word[:-1]]
+    if word.endswith("es"):
+        out.append(word[:-2])
+    if word.endswith("ies"):
+        out.append(word[:-3] + "y")
+    return out
 
 
 def role_tags(toks: list[str], words: list[Word], admin: bool) -> list[str]:

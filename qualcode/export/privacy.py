@@ -1,4 +1,5 @@
-"""Pseudonymisation: find and mask names, e-mail addresses, phone numbers, personnummer, addresses.
+"""Pseudonymisation: find and mask names, e-mail addresses, phone numbers, personnummer, birth dates,
+addresses, registration plates and case numbers.
 
 Rules always run (patterns, name lists, capitalised tokens in name position), so masking works on
 the embedded default pipeline; when the active spaCy pipeline has NER, its PER entities (and LOC
@@ -35,10 +36,15 @@ EMAIL = "E-POST"
 PHONE = "TELEFON"
 PNR = "PERSONNUMMER"
 ADDRESS = "ADRESS"
-KINDS = (NAME, EMAIL, PHONE, PNR, ADDRESS)
+BIRTH = "FÖDELSEDATUM"  # a birth date or a birth year after "född", "f.", "födelsedatum"
+PLATE = "REGNR"  # a vehicle registration plate: ABC 123, ABC 12D
+CASE = "DIARIENR"  # a case or file number after "dnr", "diarienummer", "ärendenummer"
+KINDS = (NAME, EMAIL, PHONE, PNR, ADDRESS, BIRTH, PLATE, CASE)
 TOKEN_WORDS = {
-    "sv": {NAME: "NAMN", EMAIL: "E-POST", PHONE: "TELEFON", PNR: "PERSONNUMMER", ADDRESS: "ADRESS"},
-    "en": {NAME: "NAME", EMAIL: "EMAIL", PHONE: "PHONE", PNR: "ID-NUMBER", ADDRESS: "ADDRESS"},
+    "sv": {NAME: "NAMN", EMAIL: "E-POST", PHONE: "TELEFON", PNR: "PERSONNUMMER", ADDRESS: "ADRESS",
+           BIRTH: "FÖDELSEDATUM", PLATE: "REGNR", CASE: "DIARIENR"},
+    "en": {NAME: "NAME", EMAIL: "EMAIL", PHONE: "PHONE", PNR: "ID-NUMBER", ADDRESS: "ADDRESS",
+           BIRTH: "BIRTH-DATE", PLATE: "REG-NUMBER", CASE: "CASE-NUMBER"},
 }
 # Every token of every language: a text masked in Swedish and one masked in English are both masked text.
 MASK_TOKENS = frozenset(f"[{w}]" for words in TOKEN_WORDS.values() for w in words.values())
@@ -56,7 +62,7 @@ def token(kind: str) -> str:
     """What replaces a finding of `kind`: '[NAMN]' in Swedish, '[NAME]' in English."""
     return f"[{token_word(kind)}]"
 # Overlaps are resolved by this order: a phone number inside an e-mail address is part of the address.
-_PRIORITY = {EMAIL: 0, PNR: 1, PHONE: 2, ADDRESS: 3, NAME: 4}
+_PRIORITY = {EMAIL: 0, PNR: 1, CASE: 2, BIRTH: 3, PHONE: 4, ADDRESS: 5, PLATE: 6, NAME: 7}
 
 
 @dataclass(frozen=True)
@@ -93,16 +99,29 @@ _PNR_RE = re.compile(
     r"(?:[-+]\d{4}|[ ]\d{4}(?![ ]?\d)|\d{4})(?![\d])"
 )
 _PNR_CONTEXT_RE = re.compile(r"(?i:person|pnr|pers\.?[ ]?nr|samordning|födelse|id-?nr)")
-# A birth date after "född", "f." or "födelsedatum": 1980-01-01, 19800101, 800101, 1/1 1980, 1 januari 1980.
-_MONTHS = r"(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|okt|nov|dec)\.?"
+# A birth date after "född", "f." or "födelsedatum": 1980-01-01, 19800101, 800101, 1/1 1980, 1 januari 1980,
+# 12 mars (no year); or a birth year: "född 1980", "f. 2011", "född -82", "född 82". An age ("45 år") is no
+# birth date and stays, and so does a year away from the cue ("född i Sverige 1980", "född på 80-talet").
+_MONTHS = r"(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december|(?:jan|feb|mar|apr|jun|jul|aug|sept|sep|okt|nov|dec)\.?)"
 _BIRTH_DATE_RE = re.compile(
-    r"(?<![\w.])(?i:född|f\.|födelsedatum|födelsedag|föddes)(?:[ ](?i:den|d\.|på))?[ ]?:?[ ]?"
+    r"(?<![\w.])(?i:född|f\.|födelsedatum|födelsedag|föddes|födelseår)(?:[ ](?i:den|d\.|på|år))?[ ]?:?[ ]?"
     r"(?P<date>(?:19|20)\d{2}-[01]\d-[0-3]\d|(?:19|20)?\d{2}[01]\d[0-3]\d|[0-3]?\d[./][01]?\d[./ ](?:19|20)?\d{2}"
-    r"|[0-3]?\d(?::[ae])?[ ](?i:" + _MONTHS + r")[ ](?:19|20)\d{2})(?![\d-])"
+    r"|[0-3]?\d(?::[ae])?[ ](?i:" + _MONTHS + r")(?:[ ](?:1[89]|20)\d{2})?"
+    r"|(?:19|20)\d{2}|[-–'’]\d{2}|\d{2}(?![ ]?(?:år|st|%|kr|kg|cm|procent|barn|dagar|veckor)(?!\w)))(?![\w-]|[.,:/]\d)"
+)
+# A vehicle registration plate: three letters (no I, Q, V, Å, Ä, Ö) and three characters, the last
+# a digit or (since 2019) a letter: "ABC 123", "ABC12D". Not a statute ("SFS 2001:453").
+_PLATE_RE = re.compile(r"(?<![\w.\-/])[A-HJ-PR-UW-Z]{3}[ ]?\d{2}[\dA-HJ-NPR-UW-Z](?![\w\-/]|[.,:]\d)")
+# A case or file number after its cue: "dnr SN 2019/123", "Dnr: 3.1.2-456/2020", "ärendenummer 2021-00123".
+_CASE_RE = re.compile(
+    r"(?<![\w])(?i:dnr|d\.nr|diarienummer|diarienr|diarie-nr|ärendenummer|ärendenr|ärende-nr|ärende[ ]nr|"
+    r"aktnummer|aktnr|akt[ ]nr|journalnummer|journalnr|referensnummer|ref\.?[ ]?nr|beslutsnummer)\.?[ ]?:?[ ]?"
+    r"(?P<id>(?:[A-ZÅÄÖ]{1,6}[ /-]?)?\d(?:[\w./:-]*\d)?)(?![\w])"
 )
 # 08-508 05 167, 070-123 45 67, 0701234567, 08 123 45 67, +46 70 123 45 67, +46 (0)8-508 05 167, 0046701234567.
 _PHONE_RE = re.compile(
-    r"(?<![\w+])(?:(?:\+|00)46[ -]?(?:\(0\)[ -]?)?|0)\d{1,3}(?:[ ]?[-–][ ]?|[ ]|/)?\d{2,4}(?:[ -]?\d{2,4}){0,3}(?![\d])"
+    r"(?<![\w+])(?:(?:(?:\+|00)46[ -]?(?:\(0\)[ -]?)?|0)\d{1,3}(?:[ ]?[-–][ ]?|[ ]|/)?|\(0\d{1,3}\)[ ]?)"
+    r"\d{2,4}(?:[ -]?\d{2,4}){0,3}(?![\d])"
 )
 _STREET_SUFFIX = (
     r"(?:gatan|gata|vägen|väg|gränd|gränden|torg|torget|allén|allé|backe|backen|stigen|stig|plan|planen|"
@@ -170,6 +189,7 @@ _COMMON = frozenset(
     Region Socialtjänsten Socialtjänst Äldreomsorgen Handlingsplanen Handlingsplan Punkt Tema Medarbetare
     Ledning Ledningen Enheten Enhet Avdelningen Avdelning Team Teamet Vecka Måndag Tisdag Onsdag Torsdag
     Fredag Lördag Söndag Januari Februari Mars April Augusti September Oktober November December Juli
+    Svenska Engelska Arabiska Somaliska Persiska Dari Tigrinja Finska Turkiska Kurdiska Polska Spanska Ryska
     """.split()
 )
 # Places that must not be taken for names (Stockholm's districts and nearby municipalities).
@@ -201,6 +221,7 @@ _ORG_WORDS = frozenset(
     Energi Stad Kommun Region Universitet Universitetet Högskola Högskolan Sjukhus Sjukhuset Institutet Fonden
     Förlag Teater Teatern Museum Museet Opera Operan Festival Awards Prize Street Road Avenue Airport Airlines
     Los Las San Santa New Saint Sankt Nord Syd Norra Södra Östra Västra Stora Lilla Nya Gamla
+    Pro Capita ProCapita Treserva Lifecare Viva Combine Paraplyet
     """.split()
 )
 # Endings of long definite nouns used as names of bodies ("Socialstyrelsen", "Försäkringskassan").
@@ -217,9 +238,18 @@ _TRIGGERS = frozenset(
     kontaktperson kontaktpersonen handläggare handläggaren socialsekreterare socialsekreteraren kollega
     kollegan kollegor kollegorna kollegan medarbetaren klienten klient brukaren sekreterare ordförande
     ordföranden namn namnet hälsningar hälsning mvh vänligen undertecknad intervjuare intervjuaren
-    respondent respondenten fru herr hej hejsan
+    respondent respondenten fru herr hej hejsan ansvarig utredare utredaren ombud ombudet tolk tolken
+    kontaktman kontaktmannen boendestödjare ledsagare ledsagaren mamma mamman pappa pappan modern fadern
+    sonen dottern brodern brorsan syster systern maken makan sambo sambon mormor morfar farmor farfar
     """.split()
 )
+# Particles inside a name: "Karl von Essen", "Carl af Trolle", "Maria de la Cruz", "Jan van der Berg".
+_PARTICLE_RE = re.compile(r"[ ](?:von[ ]der|von[ ]dem|von|af|de[ ]la|de[ ]los|del|della|de|van[ ]der|van[ ]den|van|"
+                          r"ter|zu|da|di|dos|das|du|le|la|bin|ibn|al|el|abu)[ ]")
+# Initials: "A.B.", "K. L." (not "P.S.", "N.B.", "O.S.A."), alone or before a surname ("K.L. Svensson").
+_INITIALS_RE = re.compile(rf"(?<![\w.])(?:[{_UPPER}]\.[ ]?){{2,3}}(?![\w.])")
+_NOT_INITIALS = frozenset({"P.S.", "P.P.S.", "N.B.", "O.S.A.", "E.U.", "F.N.", "U.S.A.", "U.K.", "B.C.", "D.C.", "L.A."})
+_INITIALS_BEFORE_RE = re.compile(rf"(?<![\w.])(?:[{_UPPER}]\.[ ]?){{1,3}}[ ]?\Z")
 _INITIAL_RE = re.compile(rf"[ ][{_UPPER}]\.(?![\w.])")
 # A sign-off and up to three words after it on the same line: the name, often typed in lower case.
 _SIGNOFF_RE = re.compile(
@@ -329,8 +359,12 @@ class Pseudonymiser:
                 continue
             add(m, PNR)
         for m in _BIRTH_DATE_RE.finditer(text):
-            # The date only ("född [PERSONNUMMER]"): with the district and the role it points to one person.
-            out.append(Finding(m.start("date"), m.end("date"), PNR, m.group("date"), "mönster"))
+            # The date only ("född [FÖDELSEDATUM]"): with the district and the role it points to one person.
+            out.append(Finding(m.start("date"), m.end("date"), BIRTH, m.group("date"), "mönster"))
+        for m in _CASE_RE.finditer(text):
+            out.append(Finding(m.start("id"), m.end("id"), CASE, m.group("id"), "mönster"))
+        for m in _PLATE_RE.finditer(text):
+            add(m, PLATE)
         for m in _PHONE_RE.finditer(text):
             digits = re.sub(r"\D", "", m.group(0))
             national = digits[2:] if m.group(0).startswith("+46") else digits[4:] if m.group(0).startswith("0046") else digits[1:]
@@ -377,8 +411,21 @@ class Pseudonymiser:
                     else:
                         end = m.end() - 1
                     f = Finding(f.start, end, NAME, text[f.start:end], f.source)
-                out.append(f)
+                out.append(self._with_particles_and_initials(text, f))
+        for m in _INITIALS_RE.finditer(text):
+            initials = m.group(0).rstrip()
+            if initials.replace(" ", "") not in _NOT_INITIALS:
+                out.append(Finding(m.start(), m.start() + len(initials), NAME, initials, "mönster"))
         return out
+
+    def _with_particles_and_initials(self, text: str, f: Finding) -> Finding:
+        """A name grown over a particle and the name after it ("Karl von Essen") and over initials before it."""
+        start, end = f.start, f.end
+        while (m := _PARTICLE_RE.match(text, end)) and (nxt := _CAP_RE.match(text, m.end())) and self._may_be_name(nxt.group(0)):
+            end = nxt.end()
+        if (m := _INITIALS_BEFORE_RE.search(text[max(0, start - 12):start])) and text[start - 1:start] == " ":
+            start -= len(m.group(0))
+        return f if (start, end) == (f.start, f.end) else Finding(start, end, NAME, text[start:end], f.source)
 
     def _signoff_findings(self, text: str) -> list[Finding]:
         """A name after a sign-off, also in lower case: "mvh lena svensson", "Hälsningar, Björn", "// kalle"."""
@@ -425,7 +472,12 @@ class Pseudonymiser:
                 mark(i, j, "kontext")
 
         # After a trigger ("enhetschef Karin Ek", "heter Sara"): the run (up to three words) is a name.
-        if prev_word in _TRIGGERS:
+        # After a colon the next word starts a sentence: a Swedish word there is no name
+        # ("utredare: Handlägger felaktiga utbetalningar"), an unknown one is ("Ansvarig: Nguyen Van Anh").
+        if prev_word in _TRIGGERS and not (
+            ":" in text[max(0, run[0][0] - 3):run[0][0]] and not self._is_first(words[0])
+            and not self._is_last(words[0]) and _is_swedish_word(words[0].lower())
+        ):
             after_trigger(0)
         # Followed by a party marker: "Anna Andersson (S)".
         if _PARTY_RE.match(text[run[-1][1]:run[-1][1] + 12]):

@@ -309,3 +309,23 @@ def test_probe_list_is_all_caught_without_false_positives():
     spec.loader.exec_module(probe)
     counts, failures = probe.run()
     assert failures == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # A second, unseen batch of hostile forms: these four kinds slipped through the first fix.
+        ("Personnr: 800312–1234", "Personnr: [PERSONNUMMER]"),  # an en dash, as a word processor writes it
+        ("Ring 070.123.45.67 eller 08.508.050.00.", "Ring [TELEFON] eller [TELEFON]."),
+        ("Hon är född 12/3-80, han född 1980.03.12.", "Hon är född [FÖDELSEDATUM], han född [FÖDELSEDATUM]."),
+        ("Adress: Götgatan 14 nb, 118 46 Stockholm. Bor på Kungsgatan 3 A 2tr.",
+         "Adress: [ADRESS], [ADRESS]. Bor på [ADRESS]."),
+    ],
+)
+def test_en_dash_dotted_phone_numbers_short_birth_dates_and_floors(p, text, expected):
+    assert p.mask(text) == expected
+
+
+@pytest.mark.parametrize("text", ["Mötet 01.02.20 kl. 08.30.00 och version 0.12.3.", "Sidorna 12–14 och 2014–2018."])
+def test_dotted_dates_and_ranges_are_no_phone_numbers(p, text):
+    assert p.find(text) == []

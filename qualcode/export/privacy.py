@@ -92,20 +92,21 @@ _EMAIL_OBFUSCATED_RE = re.compile(
     r"|[ ](?i:at|snabel-a)[ ][\w-]+(?:(?:\.|[ ](?i:dot|punkt)[ ])[\w-]+)*"
     r"(?:\.|[ ](?i:dot|punkt)[ ])(?i:se|nu|com|org|net|eu|info|io|fi|no|dk|de|uk))(?![\w.-]*\w)"
 )
-# YYMMDD-XXXX, YYMMDD+XXXX, YYYYMMDD-XXXX, YYYYMMDDXXXX, YYMMDDXXXX, YYYYMMDD XXXX, YYMMDD XXXX
+# YYMMDD-XXXX (also with an en dash, as word processors write it), YYMMDD+XXXX, YYYYMMDD-XXXX, YYYYMMDDXXXX, YYMMDDXXXX, YYYYMMDD XXXX, YYMMDD XXXX
 # (day + 60 = samordningsnummer).
 _PNR_RE = re.compile(
-    r"(?<![\d-])(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01])"
-    r"(?:[-+]\d{4}|[ ]\d{4}(?![ ]?\d)|\d{4})(?![\d])"
+    r"(?<![\d\-–])(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01])"
+    r"(?:[-–+]\d{4}|[ ]\d{4}(?![ ]?\d)|\d{4})(?![\d])"
 )
 _PNR_CONTEXT_RE = re.compile(r"(?i:person|pnr|pers\.?[ ]?nr|samordning|födelse|id-?nr)")
-# A birth date after "född", "f." or "födelsedatum": 1980-01-01, 19800101, 800101, 1/1 1980, 1 januari 1980,
+# A birth date after "född", "f." or "födelsedatum": 1980-01-01, 1980.01.01, 19800101, 800101, 1/1 1980, 1/1-80,
+# 1 januari 1980,
 # 12 mars (no year); or a birth year: "född 1980", "f. 2011", "född -82", "född 82". An age ("45 år") is no
 # birth date and stays, and so does a year away from the cue ("född i Sverige 1980", "född på 80-talet").
 _MONTHS = r"(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december|(?:jan|feb|mar|apr|jun|jul|aug|sept|sep|okt|nov|dec)\.?)"
 _BIRTH_DATE_RE = re.compile(
     r"(?<![\w.])(?i:född|f\.|födelsedatum|födelsedag|föddes|födelseår)(?:[ ](?i:den|d\.|på|år))?[ ]?:?[ ]?"
-    r"(?P<date>(?:19|20)\d{2}-[01]\d-[0-3]\d|(?:19|20)?\d{2}[01]\d[0-3]\d|[0-3]?\d[./][01]?\d[./ ](?:19|20)?\d{2}"
+    r"(?P<date>(?:19|20)\d{2}[-./][01]\d[-./][0-3]\d|(?:19|20)?\d{2}[01]\d[0-3]\d|[0-3]?\d[./][01]?\d[./ -](?:19|20)?\d{2}"
     r"|[0-3]?\d(?::[ae])?[ ](?i:" + _MONTHS + r")(?:[ ](?:1[89]|20)\d{2})?"
     r"|(?:19|20)\d{2}|[-–'’]\d{2}|\d{2}(?![ ]?(?:år|st|%|kr|kg|cm|procent|barn|dagar|veckor)(?!\w)))(?![\w-]|[.,:/]\d)"
 )
@@ -123,6 +124,8 @@ _PHONE_RE = re.compile(
     r"(?<![\w+])(?:(?:(?:\+|00)46[ -]?(?:\(0\)[ -]?)?|0)\d{1,3}(?:[ ]?[-–][ ]?|[ ]|/)?|\(0\d{1,3}\)[ ]?)"
     r"\d{2,4}(?:[ -]?\d{2,4}){0,3}(?![\d])"
 )
+# Written with full stops: 070.123.45.67, 08.508.050.00 (a date such as 01.02.20 has too few digits).
+_PHONE_DOTTED_RE = re.compile(r"(?<![\w.+])(?:\+46[ ]?|0)\d{1,3}(?:\.\d{2,3}){2,4}(?![\w]|\.\d)")
 _STREET_SUFFIX = (
     r"(?:gatan|gata|vägen|väg|gränd|gränden|torg|torget|allén|allé|backe|backen|stigen|stig|plan|planen|"
     r"kajen|kaj|leden|led|stråket|platsen|plats|strand|stranden|parken|hamnen|park|promenaden|slingan|"
@@ -132,7 +135,7 @@ _STREET_SUFFIX = (
 # after "tr" does not: it often ends the sentence too.
 _HOUSE_NO = (
     r"\d{1,3}(?:[ ]?[A-Ha-h](?![\wåäö]))?(?:[ ]?[-–][ ]?\d{1,4}(?:[ ]?[A-Ha-h](?![\wåäö]))?)?"
-    r"(?:,[ ]?\d{1,2}[ ]?(?:trappor|tr|vån)(?![\wåäö]))?(?:,?[ ]lgh\.?[ ]?\d{4}(?!\d))?"
+    r"(?:,?[ ]?\d{1,2}[ ]?(?:trappor|tr|vån)(?![\wåäö])|,?[ ](?:nb|bv|ög|n\.b\.)(?![\wåäö]))?(?:,?[ ]lgh\.?[ ]?\d{4}(?!\d))?"
 )
 _STREET_RE = re.compile(
     r"(?<![\w])(?:(?:[A-ZÅÄÖ][a-zåäöé]+[ ])?(?:S:t[ ]|Sankt[ ]|Lilla[ ]|Stora[ ]|Norra[ ]|Södra[ ]|Östra[ ]|Västra[ ])?"
@@ -365,7 +368,7 @@ class Pseudonymiser:
             out.append(Finding(m.start("id"), m.end("id"), CASE, m.group("id"), "mönster"))
         for m in _PLATE_RE.finditer(text):
             add(m, PLATE)
-        for m in _PHONE_RE.finditer(text):
+        for m in (*_PHONE_RE.finditer(text), *_PHONE_DOTTED_RE.finditer(text)):
             digits = re.sub(r"\D", "", m.group(0))
             national = digits[2:] if m.group(0).startswith("+46") else digits[4:] if m.group(0).startswith("0046") else digits[1:]
             if 6 <= len(national) <= 10 and not _looks_like_number_list(m.group(0)):

@@ -398,3 +398,28 @@ def test_a_row_of_data_above_is_no_group_heading(proj, tmp_path):
     f = _write(tmp_path / "d.csv", "a;b;c\nid;svar;roll\n1;Bra;ss\n")
     line = _refused(proj, "import", "survey", str(f), "-t", "svar", "--id", "id")
     assert "saknar kolumnen" in line
+
+
+@pytest.mark.parametrize("name, command", [("l.xlsx", ["survey", "-t", "svar"]), ("l.docx", ["notes"])])
+def test_a_password_protected_office_file_is_named_so(proj, tmp_path, name, command):
+    """Excel and Word store an encrypted file in the old container (OLE), not as a zip: it is not "damaged"."""
+    f = tmp_path / name
+    f.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    line = _refused(proj, "import", command[0], str(f), *command[1:])
+    assert line == (f"fel: '{f}' är lösenordsskyddad, eller en gammal Excel- eller Word-fil (.xls/.doc) med nytt namn — "
+                    f"öppna den, ta bort lösenordet (Arkiv → Info → Skydda) och spara den som {f.suffix} igen")
+
+
+@pytest.mark.parametrize("name, command", [("bild.txt", ["notes"]), ("bild.csv", ["survey", "-t", "svar"])])
+def test_an_image_under_a_text_name_is_named_as_an_image_not_an_encoding(proj, tmp_path, name, command):
+    f = tmp_path / name
+    f.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    line = _refused(proj, "import", command[0], str(f), *command[1:])
+    assert line.startswith(f"fel: '{f}' är en bild (PNG), inte text — importera själva") and "encoding" not in line
+
+
+def test_a_pdf_under_an_xlsx_name_says_to_export_the_table(proj, tmp_path):
+    f = tmp_path / "t.xlsx"
+    f.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    line = _refused(proj, "import", "survey", str(f), "-t", "svar")
+    assert line == f"fel: '{f}' är en PDF-fil, inte text — exportera tabellen som .xlsx eller CSV från programmet som skapade den"

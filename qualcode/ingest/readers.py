@@ -82,10 +82,45 @@ def _check_not_binary(path: Path, head: bytes) -> None:
         raise InputError(_("'{path}' is a PDF file, not text — {fix}").format(path=path, fix=_(_PDF_FIX)), value=str(path))
     if head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"{\\rtf"):
         raise InputError(_("'{path}' is an RTF file, not plain text — {fix}").format(path=path, fix=_(_WORD_FIX)), value=str(path))
+    kind = next((kind for magic, kind in _BINARY_KINDS if head.startswith(magic)), None)
+    if kind is not None:
+        raise InputError(_("'{path}' is {kind}, not text — import the interview notes or the survey table themselves "
+                           "(.txt, .md, .docx, .csv or .xlsx)").format(path=path, kind=_(kind)), value=str(path))
+
+
+# Files that are plainly not text, by their first bytes (without this, an image is "not UTF-8 or cp1252").
+_BINARY_KINDS = (
+    (b"\x89PNG\r\n\x1a\n", N_("an image (PNG)")),
+    (b"\xff\xd8\xff", N_("an image (JPEG)")),
+    (b"GIF87a", N_("an image (GIF)")),
+    (b"GIF89a", N_("an image (GIF)")),
+    (b"II*\x00", N_("an image (TIFF)")),
+    (b"MM\x00*", N_("an image (TIFF)")),
+    (b"\x1f\x8b", N_("a compressed file (gzip)")),
+    (b"7z\xbc\xaf\x27\x1c", N_("a compressed file (7-Zip)")),
+    (b"Rar!\x1a\x07", N_("a compressed file (RAR)")),
+    (b"SQLite format 3\x00", N_("a database (SQLite)")),
+    (b"\x7fELF", N_("a program")),
+)
+
+
+def _check_office_file(path: Path) -> None:
+    """An .xlsx or .docx that is no zip package: a password-protected Office file (stored in the old
+    container format) or an old .xls/.doc under a new name, named as such instead of "damaged"."""
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head.startswith(_OLE):
+        raise InputError(_("'{path}' is password-protected, or an old Excel or Word file (.xls/.doc) under a new name — "
+                           "open it, remove the password (File → Info → Protect) and save it as {suffix} again").format(
+            path=path, suffix=path.suffix.lower()), value=str(path))
+    if head.startswith(b"%PDF-"):
+        fix = _PDF_FIX if path.suffix.lower() == ".docx" else _PDF_TABLE_FIX
+        raise InputError(_("'{path}' is a PDF file, not text — {fix}").format(path=path, fix=_(fix)), value=str(path))
 
 
 _PDF_FIX = N_("open it in Word (which converts a PDF) and save it as .docx, or copy its text into a .txt file")
 _WORD_FIX = N_("open it in Word or LibreOffice and save it as .docx")
+_PDF_TABLE_FIX = N_("export the table as .xlsx or CSV from the program that made it")
 
 
 def detect_encoding(path: Path) -> str:
@@ -266,6 +301,7 @@ def read_docx_text(path: Path) -> str:
 
     from qualcode.core.zipfiles import check_zip_file
 
+    _check_office_file(path)
     check_zip_file(str(path), path.name)
     try:
         document = docx.Document(str(path))
@@ -707,6 +743,7 @@ def _iter_xlsx(path: Path, sheet: str | None, want: Sequence[str] = ()) -> Itera
 
     from qualcode.core.zipfiles import check_zip_file
 
+    _check_office_file(path)
     check_zip_file(str(path), path.name)
     formulas_wb = None
     try:

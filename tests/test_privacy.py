@@ -7,7 +7,7 @@ import importlib.util
 import pytest
 
 from qualcode.export.privacy import (
-    ADDRESS, BIRTH, CASE, EMAIL, NAME, PHONE, PLATE, PNR, Pseudonymiser, apply_mask, count_by_kind, scan_texts,
+    ACCOUNT, ADDRESS, BIRTH, CASE, EMAIL, NAME, PHONE, PLATE, PNR, Pseudonymiser, apply_mask, count_by_kind, scan_texts,
 )
 
 
@@ -57,7 +57,7 @@ def test_findings_carry_offsets_kind_and_source(p):
     assert [(f.kind, f.text, f.source) for f in found] == [(NAME, "Lisa Wallin", "namnlista"), (PHONE, "070-123 45 67", "mönster")]
     assert all(text[f.start:f.end] == f.text for f in found)
     assert apply_mask(text, found) == "Kontakta [NAMN], [TELEFON]."
-    assert count_by_kind(found) == {NAME: 1, EMAIL: 0, PHONE: 1, PNR: 0, ADDRESS: 0, BIRTH: 0, PLATE: 0, CASE: 0}
+    assert count_by_kind(found) == {NAME: 1, EMAIL: 0, PHONE: 1, PNR: 0, ADDRESS: 0, BIRTH: 0, PLATE: 0, CASE: 0, ACCOUNT: 0}
 
 
 def test_project_names_and_keep_lists():
@@ -328,4 +328,33 @@ def test_en_dash_dotted_phone_numbers_short_birth_dates_and_floors(p, text, expe
 
 @pytest.mark.parametrize("text", ["Mötet 01.02.20 kl. 08.30.00 och version 0.12.3.", "Sidorna 12–14 och 2014–2018."])
 def test_dotted_dates_and_ranges_are_no_phone_numbers(p, text):
+    assert p.find(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # A third, unseen batch: what it found missing.
+        ("SARA LINDQVIST, SOCIALSEKRETERARE", "[NAMN], SOCIALSEKRETERARE"),  # a name in capitals
+        ("Barnet föddes i januari 2015. Klienten (född 12/3) kom.", "Barnet föddes i [FÖDELSEDATUM]. Klienten (född [FÖDELSEDATUM]) kom."),
+        ("Personnummer 19800312-XXXX, pnr 800312-****.", "Personnummer [PERSONNUMMER], pnr [PERSONNUMMER]."),
+        ("Ärende 2019-123456 gällde bostad.", "Ärende [DIARIENR] gällde bostad."),
+        ("Kontonummer 1234-5 678 901 2, bankgiro 123-4567.", "Kontonummer [KONTONR], bankgiro [KONTONR]."),
+        ("Boende: Rinkebysvängen 10, 163 72 Spånga. Sedan Husby gård 5.", "Boende: [ADRESS], [ADRESS]. Sedan [ADRESS]."),
+    ],
+)
+def test_capitals_month_years_hidden_digits_accounts_and_more_streets(p, text, expected):
+    assert p.mask(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "MARIA UNGDOM och STOCKHOLMS STAD. BO BRA.",
+        "Barnahus och BUP samverkar med Maria Ungdom. Signe-gruppen och Viktoria-projektet.",
+        "Ärende 12 gällde bostad, konto 2 och bg 12. Ärendet 2019 var svårt.",
+        "Mars, April, Maj och Juni var tunga månader. Hon är född i Sverige.",
+    ],
+)
+def test_no_false_positives_from_the_third_batch_rules(p, text):
     assert p.find(text) == []

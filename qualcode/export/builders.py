@@ -546,8 +546,8 @@ def _overview(
             n=len(titles), reason=reason, titles="; ".join(titles)))
     lines.append(_(
         "Names, e-mail addresses, phone numbers, personal identity numbers, birth dates, addresses, registration "
-        "numbers and case numbers in the quotes are replaced with [NAME], [EMAIL], [PHONE], [ID-NUMBER], [BIRTH-DATE], "
-        "[ADDRESS], [REG-NUMBER] and [CASE-NUMBER]."
+        "numbers, case numbers and account numbers in the quotes are replaced with [NAME], [EMAIL], [PHONE], [ID-NUMBER], "
+        "[BIRTH-DATE], [ADDRESS], [REG-NUMBER], [CASE-NUMBER] and [ACCOUNT-NUMBER]."
     ))
     return tuple(lines)
 

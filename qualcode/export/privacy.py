@@ -39,12 +39,13 @@ ADDRESS = "ADRESS"
 BIRTH = "FÖDELSEDATUM"  # a birth date or a birth year after "född", "f.", "födelsedatum"
 PLATE = "REGNR"  # a vehicle registration plate: ABC 123, ABC 12D
 CASE = "DIARIENR"  # a case or file number after "dnr", "diarienummer", "ärendenummer"
-KINDS = (NAME, EMAIL, PHONE, PNR, ADDRESS, BIRTH, PLATE, CASE)
+ACCOUNT = "KONTONR"  # a bank account, bankgiro or plusgiro number after its cue
+KINDS = (NAME, EMAIL, PHONE, PNR, ADDRESS, BIRTH, PLATE, CASE, ACCOUNT)
 TOKEN_WORDS = {
     "sv": {NAME: "NAMN", EMAIL: "E-POST", PHONE: "TELEFON", PNR: "PERSONNUMMER", ADDRESS: "ADRESS",
-           BIRTH: "FÖDELSEDATUM", PLATE: "REGNR", CASE: "DIARIENR"},
+           BIRTH: "FÖDELSEDATUM", PLATE: "REGNR", CASE: "DIARIENR", ACCOUNT: "KONTONR"},
     "en": {NAME: "NAME", EMAIL: "EMAIL", PHONE: "PHONE", PNR: "ID-NUMBER", ADDRESS: "ADDRESS",
-           BIRTH: "BIRTH-DATE", PLATE: "REG-NUMBER", CASE: "CASE-NUMBER"},
+           BIRTH: "BIRTH-DATE", PLATE: "REG-NUMBER", CASE: "CASE-NUMBER", ACCOUNT: "ACCOUNT-NUMBER"},
 }
 # Every token of every language: a text masked in Swedish and one masked in English are both masked text.
 MASK_TOKENS = frozenset(f"[{w}]" for words in TOKEN_WORDS.values() for w in words.values())
@@ -62,7 +63,7 @@ def token(kind: str) -> str:
     """What replaces a finding of `kind`: '[NAMN]' in Swedish, '[NAME]' in English."""
     return f"[{token_word(kind)}]"
 # Overlaps are resolved by this order: a phone number inside an e-mail address is part of the address.
-_PRIORITY = {EMAIL: 0, PNR: 1, CASE: 2, BIRTH: 3, PHONE: 4, ADDRESS: 5, PLATE: 6, NAME: 7}
+_PRIORITY = {EMAIL: 0, PNR: 1, CASE: 2, ACCOUNT: 3, BIRTH: 4, PHONE: 5, ADDRESS: 6, PLATE: 7, NAME: 8}
 
 
 @dataclass(frozen=True)
@@ -98,16 +99,21 @@ _PNR_RE = re.compile(
     r"(?<![\d\-–])(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01])"
     r"(?:[-–+]\d{4}|[ ]\d{4}(?![ ]?\d)|\d{4})(?![\d])"
 )
+# With the last four hidden ("19800312-XXXX", "800312-****"): the birth date is still there.
+_PNR_HIDDEN_RE = re.compile(
+    r"(?<![\d\-–])(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01])[-–+]?(?:[Xx*]{4}|[Xx*]{2}\d{2})(?![\w*])"
+)
 _PNR_CONTEXT_RE = re.compile(r"(?i:person|pnr|pers\.?[ ]?nr|samordning|födelse|id-?nr)")
 # A birth date after "född", "f." or "födelsedatum": 1980-01-01, 1980.01.01, 19800101, 800101, 1/1 1980, 1/1-80,
 # 1 januari 1980,
-# 12 mars (no year); or a birth year: "född 1980", "f. 2011", "född -82", "född 82". An age ("45 år") is no
+# 12 mars (no year), 12/3, i januari 2015; or a birth year: "född 1980", "f. 2011", "född -82", "född 82". An age ("45 år") is no
 # birth date and stays, and so does a year away from the cue ("född i Sverige 1980", "född på 80-talet").
 _MONTHS = r"(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december|(?:jan|feb|mar|apr|jun|jul|aug|sept|sep|okt|nov|dec)\.?)"
 _BIRTH_DATE_RE = re.compile(
-    r"(?<![\w.])(?i:född|f\.|födelsedatum|födelsedag|föddes|födelseår)(?:[ ](?i:den|d\.|på|år))?[ ]?:?[ ]?"
+    r"(?<![\w.])(?i:född|f\.|födelsedatum|födelsedag|föddes|födelseår)(?:[ ](?i:den|d\.|på|år|i))?[ ]?:?[ ]?"
     r"(?P<date>(?:19|20)\d{2}[-./][01]\d[-./][0-3]\d|(?:19|20)?\d{2}[01]\d[0-3]\d|[0-3]?\d[./][01]?\d[./ -](?:19|20)?\d{2}"
-    r"|[0-3]?\d(?::[ae])?[ ](?i:" + _MONTHS + r")(?:[ ](?:1[89]|20)\d{2})?"
+    r"|[0-3]?\d(?::[ae])?[ ](?i:" + _MONTHS + r")(?:[ ](?:1[89]|20)\d{2})?|(?i:" + _MONTHS + r")[ ](?:1[89]|20)\d{2}"
+    r"|[0-3]?\d/[01]?\d(?![\d/.-])"
     r"|(?:19|20)\d{2}|[-–'’]\d{2}|\d{2}(?![ ]?(?:år|st|%|kr|kg|cm|procent|barn|dagar|veckor)(?!\w)))(?![\w-]|[.,:/]\d)"
 )
 # A vehicle registration plate: three letters (no I, Q, V, Å, Ä, Ö) and three characters, the last
@@ -118,6 +124,13 @@ _CASE_RE = re.compile(
     r"(?<![\w])(?i:dnr|d\.nr|diarienummer|diarienr|diarie-nr|ärendenummer|ärendenr|ärende-nr|ärende[ ]nr|"
     r"aktnummer|aktnr|akt[ ]nr|journalnummer|journalnr|referensnummer|ref\.?[ ]?nr|beslutsnummer)\.?[ ]?:?[ ]?"
     r"(?P<id>(?:[A-ZÅÄÖ]{1,6}[ /-]?)?\d(?:[\w./:-]*\d)?)(?![\w])"
+    r"|(?<![\w])(?i:ärende|ärendet|akt|akten)[ ](?P<id2>(?:19|20)\d{2}[-/]\d{3,7})(?![\w-])"
+)
+# A bank account, bankgiro or plusgiro number after its cue: "kontonummer 1234-5 678 901 2", "bg 123-4567".
+_ACCOUNT_RE = re.compile(
+    r"(?<![\w])(?i:kontonummer|kontonr|konto|bankkonto|bankkontonummer|clearingnummer|clearingnr|clearing|"
+    r"bankgiro|bankgironummer|bg|plusgiro|plusgironummer|pg|iban)\.?[ ]?:?[ ]?(?:(?i:nr|nummer)[ ]?:?[ ]?)?"
+    r"(?P<id>(?:SE[ ]?)?\d[\d -]{3,30}\d)(?![\w-])"
 )
 # 08-508 05 167, 070-123 45 67, 0701234567, 08 123 45 67, +46 70 123 45 67, +46 (0)8-508 05 167, 0046701234567.
 _PHONE_RE = re.compile(
@@ -129,7 +142,7 @@ _PHONE_DOTTED_RE = re.compile(r"(?<![\w.+])(?:\+46[ ]?|0)\d{1,3}(?:\.\d{2,3}){2,
 _STREET_SUFFIX = (
     r"(?:gatan|gata|vägen|väg|gränd|gränden|torg|torget|allén|allé|backe|backen|stigen|stig|plan|planen|"
     r"kajen|kaj|leden|led|stråket|platsen|plats|strand|stranden|parken|hamnen|park|promenaden|slingan|"
-    r"gången|bron|terrassen|höjden|vik|viken|udde|udden)"
+    r"gången|bron|terrassen|höjden|vik|viken|udde|udden|svängen|sväng|gården|hagen|kroken|ängen|lunden|esplanaden)"
 )
 # The floor ("2 tr", "3 vån") and flat number ("lgh 1102") belong to the address; the full stop
 # after "tr" does not: it often ends the sentence too.
@@ -139,7 +152,7 @@ _HOUSE_NO = (
 )
 _STREET_RE = re.compile(
     r"(?<![\w])(?:(?:[A-ZÅÄÖ][a-zåäöé]+[ ])?(?:S:t[ ]|Sankt[ ]|Lilla[ ]|Stora[ ]|Norra[ ]|Södra[ ]|Östra[ ]|Västra[ ])?"
-    r"[A-ZÅÄÖ][a-zåäöé]*" + _STREET_SUFFIX + r"|[A-ZÅÄÖ][a-zåäöé]+[ ](?:torg|gata|väg|gränd|allé|backe|strand|park))"
+    r"[A-ZÅÄÖ][a-zåäöé]*" + _STREET_SUFFIX + r"|[A-ZÅÄÖ][a-zåäöé]+[ ](?:torg|gata|väg|gränd|allé|backe|strand|park|gård))"
     r"[ ]" + _HOUSE_NO + r"(?![\d-])"
 )
 _POSTAL_RE = re.compile(r"(?<![\d\w])(?:SE-?)?\d{3}[ ]?\d{2}[ ]{1,2}[A-ZÅÄÖ][a-zåäöé]+(?:[- ][A-ZÅÄÖ][a-zåäöé]+)?")
@@ -156,7 +169,7 @@ def _latin_letters(category: str) -> str:
 
 _UPPER, _LOWER = _latin_letters("Lu"), _latin_letters("Ll")
 # A capitalised word (optionally hyphenated, e.g. Anna-Karin, Deljerud-Engholm).
-_CAP_RE = re.compile(rf"(?<![\w@.])[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?(?![\w@])")
+_CAP_RE = re.compile(rf"(?<![\w@.])[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?(?![\w@]|-[{_LOWER}])")
 # A Swedish party marker after a name, as in council documents: "Anna Andersson (S)".
 _PARTY_RE = re.compile(r"^(?:[ ]+m\.fl\.)?[ ]*\((?:S|M|L|C|KD|V|MP|SD|FP|Fi)\)")
 
@@ -215,7 +228,7 @@ _PLACES = frozenset(
 )
 _PLACES = _PLACES | frozenset(p.translate(str.maketrans("åäöÅÄÖé", "aaoAAOe")) for p in _PLACES)
 # Fixed terms that contain names but point to no person.
-_PROTECTED_RE = re.compile(r"\b(?:Lex[ ](?:Sarah|Maria)|Sankt[ ]\w+|S:t[ ]\w+)")
+_PROTECTED_RE = re.compile(r"\b(?:Lex[ ](?:Sarah|Maria)|Maria[ ](?:Ungdom|Beroende|Mottagning)|Sankt[ ]\w+|S:t[ ]\w+)")
 # Words in multi-word names of papers, clubs, firms and places, written with capitals in Swedish too.
 _ORG_WORDS = frozenset(
     """
@@ -259,6 +272,7 @@ _SIGNOFF_RE = re.compile(
     r"(?:(?<![\w/:])//+|(?<![\w.])(?i:mvh|m\.v\.h\.?|hälsningar|hälsning))[ \t]*[,:]?[ \t]*"
     r"(?P<names>[^\W\d_]+(?:-[^\W\d_]+)?(?:[ \t]+[^\W\d_]+(?:-[^\W\d_]+)?){0,2})"
 )
+_UPPER_RUN_RE = re.compile(r"(?<![\w-])[A-ZÅÄÖ]{2,}(?:-[A-ZÅÄÖ]{2,})?(?:[ ][A-ZÅÄÖ]{2,}(?:-[A-ZÅÄÖ]{2,})?){1,2}(?![\w-])")
 _SIGNOFF_WORD_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?")
 _SURNAME_SUFFIXES = ("son", "sen", "berg", "ström", "gren", "qvist", "kvist", "lund", "holm", "dahl", "blad", "blom", "gård", "stedt", "ius")
 
@@ -364,8 +378,15 @@ class Pseudonymiser:
         for m in _BIRTH_DATE_RE.finditer(text):
             # The date only ("född [FÖDELSEDATUM]"): with the district and the role it points to one person.
             out.append(Finding(m.start("date"), m.end("date"), BIRTH, m.group("date"), "mönster"))
+        for m in _PNR_HIDDEN_RE.finditer(text):
+            add(m, PNR)
         for m in _CASE_RE.finditer(text):
-            out.append(Finding(m.start("id"), m.end("id"), CASE, m.group("id"), "mönster"))
+            g = "id" if m.group("id") is not None else "id2"
+            out.append(Finding(m.start(g), m.end(g), CASE, m.group(g), "mönster"))
+        for m in _ACCOUNT_RE.finditer(text):
+            # at least six digits: "konto 2" or "bg 12" is no number to hide
+            if len(re.sub(r"\D", "", m.group("id"))) >= 6:
+                out.append(Finding(m.start("id"), m.end("id"), ACCOUNT, m.group("id"), "mönster"))
         for m in _PLATE_RE.finditer(text):
             add(m, PLATE)
         for m in (*_PHONE_RE.finditer(text), *_PHONE_DOTTED_RE.finditer(text)):
@@ -384,6 +405,7 @@ class Pseudonymiser:
         if self.use_name_lists:
             out.extend(self._name_findings(text))
             out.extend(self._signoff_findings(text))
+            out.extend(self._upper_case_names(text))
         protected = [(m.start(), m.end()) for m in _PROTECTED_RE.finditer(text)]
         return [
             f for f in out
@@ -429,6 +451,20 @@ class Pseudonymiser:
         if (m := _INITIALS_BEFORE_RE.search(text[max(0, start - 12):start])) and text[start - 1:start] == " ":
             start -= len(m.group(0))
         return f if (start, end) == (f.start, f.end) else Finding(start, end, NAME, text[start:end], f.source)
+
+    def _upper_case_names(self, text: str) -> list[Finding]:
+        """A name in capitals, as in a signature or a form: "SARA LINDQVIST" (a listed first name, then a
+        listed surname or one with a surname ending); "MARIA UNGDOM" is no name."""
+        out: list[Finding] = []
+        for m in _UPPER_RUN_RE.finditer(text):
+            words = ["-".join(p.capitalize() for p in w.split("-")) for w in m.group(0).split()]
+            if self._is_first(words[0]) and (self._is_last(words[1]) or words[1].lower().endswith(_SURNAME_SUFFIXES)):
+                if len(words) == 3 and not (self._is_last(words[2]) or words[2].lower().endswith(_SURNAME_SUFFIXES)):
+                    end = m.start() + len(" ".join(m.group(0).split()[:2]))
+                else:
+                    end = m.end()
+                out.append(Finding(m.start(), end, NAME, text[m.start():end], "namnlista"))
+        return out
 
     def _signoff_findings(self, text: str) -> list[Finding]:
         """A name after a sign-off, also in lower case: "mvh lena svensson", "Hälsningar, Björn", "// kalle"."""

@@ -358,3 +358,26 @@ def test_capitals_month_years_hidden_digits_accounts_and_more_streets(p, text, e
 )
 def test_no_false_positives_from_the_third_batch_rules(p, text):
     assert p.find(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # File names become document names, and document names leave qualcode in every export.
+        ("intervju_anna_svensson.txt", "intervju_[NAMN].txt"),
+        ("IP_Ahmed_Hassan.docx", "IP_[NAMN].docx"),
+        ("intervju-lisa-wallin", "intervju-[NAMN]"),
+        ("Jag pratade med anna svensson i går, eva.lindqvist skrev.", "Jag pratade med [NAMN] i går, [NAMN] skrev."),
+    ],
+)
+def test_names_in_file_names_and_in_lower_case(p, text, expected):
+    assert p.mask(text) == expected
+
+
+@pytest.mark.parametrize("text", ["inga ström i huset, hans berg och eva lund.", "T_OMORG och P_13 i kodboken_v2.yaml"])
+def test_lower_case_words_that_are_also_names_stay(p, text):
+    assert p.find(text) == []
+
+
+def test_an_e_mail_address_with_an_underscore_is_one_e_mail_address(p):
+    assert [(f.kind, f.text) for f in p.find("Skriv till anna_svensson@stockholm.se.")] == [(EMAIL, "anna_svensson@stockholm.se")]

@@ -272,6 +272,7 @@ _SIGNOFF_RE = re.compile(
     r"(?:(?<![\w/:])//+|(?<![\w.])(?i:mvh|m\.v\.h\.?|hälsningar|hälsning))[ \t]*[,:]?[ \t]*"
     r"(?P<names>[^\W\d_]+(?:-[^\W\d_]+)?(?:[ \t]+[^\W\d_]+(?:-[^\W\d_]+)?){0,2})"
 )
+_LOWER_WORD_RE = re.compile(r"(?<![\w@])[a-zåäöéü]{2,}(?![\w@])")
 _UPPER_RUN_RE = re.compile(r"(?<![\w-])[A-ZÅÄÖ]{2,}(?:-[A-ZÅÄÖ]{2,})?(?:[ ][A-ZÅÄÖ]{2,}(?:-[A-ZÅÄÖ]{2,})?){1,2}(?![\w-])")
 _SIGNOFF_WORD_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?")
 _SURNAME_SUFFIXES = ("son", "sen", "berg", "ström", "gren", "qvist", "kvist", "lund", "holm", "dahl", "blad", "blom", "gård", "stedt", "ius")
@@ -403,9 +404,12 @@ class Pseudonymiser:
             for m in self._extra_re.finditer(text):
                 add(m, NAME, "namnlista")
         if self.use_name_lists:
-            out.extend(self._name_findings(text))
-            out.extend(self._signoff_findings(text))
-            out.extend(self._upper_case_names(text))
+            # Underscores part words in file names ("IP_Ahmed_Hassan.docx"): the name rules read them
+            # as spaces (the same length, so the offsets hold) and the findings keep the text as written.
+            named = text.replace("_", " ") if "_" in text else text
+            found = [*self._name_findings(named), *self._signoff_findings(named), *self._upper_case_names(named),
+                     *self._lower_case_names(named)]
+            out.extend(f if named is text else Finding(f.start, f.end, f.kind, text[f.start:f.end], f.source) for f in found)
         protected = [(m.start(), m.end()) for m in _PROTECTED_RE.finditer(text)]
         return [
             f for f in out
@@ -451,6 +455,22 @@ class Pseudonymiser:
         if (m := _INITIALS_BEFORE_RE.search(text[max(0, start - 12):start])) and text[start - 1:start] == " ":
             start -= len(m.group(0))
         return f if (start, end) == (f.start, f.end) else Finding(start, end, NAME, text[start:end], f.source)
+
+    def _lower_case_names(self, text: str) -> list[Finding]:
+        """A listed first name and a listed surname in lower case, as in file names and hasty notes:
+        "intervju_anna_svensson", "lisa-wallin", "pratade med anna svensson". Not when the first name is
+        also a word ("inga ström", "hans berg") or the surname is one ("eva lund")."""
+        out: list[Finding] = []
+        words = list(_LOWER_WORD_RE.finditer(text))
+        for a, b in zip(words, words[1:]):
+            gap = text[a.end():b.start()]
+            if gap not in (" ", "-", ".", "_"):
+                continue
+            first, last = a.group(0).capitalize(), "-".join(x.capitalize() for x in b.group(0).split("-"))
+            if (first in self._first and first not in _NEVER_ALONE and first not in _NOT_ALONE_AT_START
+                    and self._is_last(last) and last not in _SURNAME_NEVER_ALONE and first not in _COMMON):
+                out.append(Finding(a.start(), b.end(), NAME, text[a.start():b.end()], "namnlista"))
+        return out
 
     def _upper_case_names(self, text: str) -> list[Finding]:
         """A name in capitals, as in a signature or a form: "SARA LINDQVIST" (a listed first name, then a

@@ -381,3 +381,22 @@ def test_lower_case_words_that_are_also_names_stay(p, text):
 
 def test_an_e_mail_address_with_an_underscore_is_one_e_mail_address(p):
     assert [(f.kind, f.text) for f in p.find("Skriv till anna_svensson@stockholm.se.")] == [(EMAIL, "anna_svensson@stockholm.se")]
+
+
+def test_the_project_scan_covers_document_names_and_metadata(tmp_path, p):
+    """What the exports mask in names and metadata, the scan lists too (it read only the text)."""
+    from qualcode.export.privacy import scan_project
+    from qualcode.ingest.service import import_notes
+
+    from helpers import make_project
+
+    note = tmp_path / "intervju_anna_svensson.txt"
+    note.write_text("Lokalerna är trånga.\n", encoding="utf-8")
+    with make_project(tmp_path) as proj:
+        import_notes(proj, [note], meta={"intervjuare": "Lisa Wallin", "roll": "socialsekreterare"})
+        result = scan_project(proj, p)
+    assert [(h.source, h.finding.kind, h.finding.text) for h in result.hits] == [
+        ("intervju_anna_svensson.txt", NAME, "anna_svensson"),
+        ("intervju_anna_svensson.txt (intervjuare)", NAME, "Lisa Wallin"),
+    ]
+    assert result.n_texts == 1

@@ -858,10 +858,19 @@ def _window(findings: Sequence[Finding], lo: int, hi: int) -> list[Finding]:
 
 
 def scan_project(project: Project, p: Pseudonymiser | None = None, kind: str | None = None) -> ScanResult:
-    """What `mask` would replace in every document of the project's corpus."""
+    """What `mask` would replace in every document of the project's corpus: its text, its name and its
+    metadata values (they leave qualcode masked too: matrix, qdpx, the report's sources); a finding in a
+    metadata value is listed under `document (key)`."""
     p = p or pseudonymiser_for(project)
-    docs = ((d.name, d.text) for d in project.store.iter_documents(kind=kind))
-    return scan_texts(p, docs)
+    texts: list[tuple[str, str]] = []
+    n_docs = 0
+    for d in project.store.iter_documents(kind=kind):
+        n_docs += 1
+        texts.append((d.name, d.text))
+        texts.append((d.name, d.name))
+        texts.extend((f"{d.name} ({key})", value) for key, value in d.meta.items() if isinstance(value, str) and value)
+    result = scan_texts(p, texts)
+    return ScanResult(result.hits, n_docs, result.uses_ner)
 
 
 def scan_files(paths: Sequence[str], p: Pseudonymiser, encoding: str | None = None) -> ScanResult:

@@ -400,3 +400,49 @@ def test_the_project_scan_covers_document_names_and_metadata(tmp_path, p):
         ("intervju_anna_svensson.txt (intervjuare)", NAME, "Lisa Wallin"),
     ]
     assert result.n_texts == 1
+
+
+@pytest.mark.parametrize("key, kind", [
+    ("Namn", NAME), ("namn (frivilligt)", NAME), ("Intervjuare", NAME), ("E-post", EMAIL), ("e-postadress:", EMAIL),
+    ("Telefon", PHONE), ("Mobilnummer", PHONE), ("Personnummer", PNR), ("Födelseår", BIRTH), ("födelsedatum", BIRTH),
+    ("Adress", ADDRESS), ("Postnummer", ADDRESS), ("Regnr", PLATE),
+    ("roll", None), ("stadsdel", None), ("Namn på enheten", None), ("termin", None), ("telefontid", None),
+])
+def test_a_metadata_field_named_for_personal_data(key, kind):
+    from qualcode.export.privacy import personal_key_kind
+
+    assert personal_key_kind(key) == kind
+
+
+def test_a_survey_exports_personal_columns_are_masked_whole_in_the_matrix_and_listed_by_the_scan(tmp_path, p):
+    """A cell alone ("Päivi Korhonen", 1980) is no name or birth year to the rules; its column's name says it is."""
+    from typer.testing import CliRunner
+
+    from qualcode.cli.main import app
+    from qualcode.export.privacy import scan_project
+    from qualcode.project import find_project
+
+    from helpers import make_project
+
+    make_project(tmp_path).close()
+    f = tmp_path / "enkat.csv"
+    f.write_text("id;Namn;Födelseår;E-post;roll;svar\n1;Päivi Korhonen;1980;p.k@exempel.se;ss;Trånga lokaler\n", encoding="utf-8")
+    runner = CliRunner()
+    proj = tmp_path / "p"
+    assert runner.invoke(app, ["-p", str(proj), "import", "survey", str(f), "-t", "svar", "--id", "id"]).exit_code == 0
+    r = runner.invoke(app, ["-p", str(proj), "export", "matrix", str(tmp_path / "m.csv")])
+    assert r.exit_code == 0, r.output
+    text = (tmp_path / "m.csv").read_text(encoding="utf-8-sig")
+    assert "Päivi" not in text and "1980" not in text and "p.k@" not in text
+    assert "[NAMN]" in text and "[FÖDELSEDATUM]" in text and "[E-POST]" in text and ",ss," in text
+    r = runner.invoke(app, ["-p", str(proj), "export", "qdpx", str(tmp_path / "e.qdpx")])
+    assert r.exit_code == 0, r.output
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "e.qdpx") as z:
+        qde = z.read("project.qde").decode("utf-8")
+    assert "Päivi" not in qde and ">1980<" not in qde and "p.k@" not in qde and "[FÖDELSEDATUM]" in qde
+    with find_project(proj) as project:
+        hits = scan_project(project, p).hits
+    assert sorted((h.source, h.finding.kind) for h in hits) == [
+        ("enkat:1:svar (E-post)", EMAIL), ("enkat:1:svar (Födelseår)", BIRTH), ("enkat:1:svar (Namn)", NAME)]

@@ -863,14 +863,21 @@ def scan_project(project: Project, p: Pseudonymiser | None = None, kind: str | N
     metadata value is listed under `document (key)`."""
     p = p or pseudonymiser_for(project)
     texts: list[tuple[str, str]] = []
+    whole: list[ScanHit] = []  # values of fields named for personal data ("E-post"), masked whole
     n_docs = 0
     for d in project.store.iter_documents(kind=kind):
         n_docs += 1
         texts.append((d.name, d.text))
         texts.append((d.name, d.name))
-        texts.extend((f"{d.name} ({key})", value) for key, value in d.meta.items() if isinstance(value, str) and value)
+        for key, value in d.meta.items():
+            kind = personal_key_kind(key)
+            if kind is not None and value not in (None, "") and str(value).strip():
+                whole.append(ScanHit(f"{d.name} ({key})", Finding(0, len(str(value)), kind, str(value), "kontext"),
+                                     f"{key}: ⟨{value}⟩"))
+            elif isinstance(value, str) and value:
+                texts.append((f"{d.name} ({key})", value))
     result = scan_texts(p, texts)
-    return ScanResult(result.hits, n_docs, result.uses_ner)
+    return ScanResult(result.hits + tuple(whole), n_docs, result.uses_ner)
 
 
 def scan_files(paths: Sequence[str], p: Pseudonymiser, encoding: str | None = None) -> ScanResult:
@@ -926,6 +933,37 @@ def mask_value(p: Pseudonymiser, value: Any) -> Any:
     return p.mask(value) if isinstance(value, str) and value else value
 
 
+# Metadata fields whose name says they hold personal data (a survey export's "Namn", "E-post",
+# "Födelseår" columns; an interview's "intervjuare"): their values are masked whole, whatever they look
+# like ("Päivi Korhonen" alone in a cell is no name to the rules, nor is 1980 a birth year).
+_PERSONAL_KEYS = (
+    (re.compile(r"namn|name|förnamn|efternamn|tilltalsnamn|fullständigt[ ]namn|för-[ ]och[ ]efternamn|first[ _-]?name|"
+                r"last[ _-]?name|full[ _-]?name|respondentnamn|intervjuare|interviewer|intervjuperson|kontaktperson|"
+                r"handläggarens[ ]namn|ditt[ ]namn"), NAME),
+    (re.compile(r"e-?post|e-?postadress|e-?mail|email|mejl|mejladress|mail|mailadress"), EMAIL),
+    (re.compile(r"telefon|telefonnummer|telefonnr|tel|tfn|mobil|mobilnummer|mobilnr|phone|phone[ _-]?number"), PHONE),
+    (re.compile(r"personnummer|pnr|personnr|samordningsnummer|samordningsnr"), PNR),
+    (re.compile(r"födelsedatum|födelseår|födelsedag|född|född[ ]år|birth[ _-]?date|date[ _-]?of[ _-]?birth|birth[ _-]?year|dob"), BIRTH),
+    (re.compile(r"adress|address|gatuadress|postadress|hemadress|bostadsadress|postnummer|postnr|postort"), ADDRESS),
+    (re.compile(r"regnr|reg\.?[ ]?nr|registreringsnummer"), PLATE),
+)
+
+
+def personal_key_kind(key: str) -> str | None:
+    """The kind of personal data a metadata field holds by its name ("E-post" → EMAIL), or None."""
+    name = re.sub(r"\s*\([^)]*\)\s*$", "", str(key)).strip(" :?*").lower()
+    return next((kind for rx, kind in _PERSONAL_KEYS if rx.fullmatch(name)), None)
+
+
+def mask_meta(p: Pseudonymiser, key: str, value: Any) -> Any:
+    """A metadata value masked: whole, as its kind's token, under a field named for personal data
+    ("Namn", "E-post", "Födelseår"), else as any text (`mask_value`)."""
+    kind = personal_key_kind(key)
+    if kind is not None and value not in (None, "") and not (isinstance(value, str) and not value.strip()):
+        return token(kind)
+    return mask_value(p, value)
+
+
 def mask_data(mask: Any, value: Any) -> Any:
     """Every string in nested lists and dicts (keys too) passed through `mask` (None: unchanged)."""
     if mask is None:
@@ -943,8 +981,9 @@ def mask_matrix(p: Pseudonymiser, matrix: Any) -> Any:
     """A code matrix with its document names and every metadata text cell masked (codes stay 0/1)."""
     from dataclasses import replace
 
-    text_columns = set(matrix.id_columns) | set(matrix.meta_columns)
+    ids, meta = set(matrix.id_columns), set(matrix.meta_columns)
     rows = tuple(
-        {k: (mask_value(p, v) if k in text_columns else v) for k, v in r.items()} for r in matrix.rows
+        {k: (mask_value(p, v) if k in ids else mask_meta(p, k, v) if k in meta else v) for k, v in r.items()}
+        for r in matrix.rows
     )
     return replace(matrix, rows=rows)

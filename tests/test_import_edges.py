@@ -423,3 +423,28 @@ def test_a_pdf_under_an_xlsx_name_says_to_export_the_table(proj, tmp_path):
     f.write_bytes(b"%PDF-1.4\n%%EOF\n")
     line = _refused(proj, "import", "survey", str(f), "-t", "svar")
     assert line == f"fel: '{f}' är en PDF-fil, inte text — exportera tabellen som .xlsx eller CSV från programmet som skapade den"
+
+
+def test_an_xlsx_whose_sheet_states_a_wrong_size_is_read_whole(proj, tmp_path):
+    """Some programs write <dimension ref="A1"/> for any sheet; openpyxl then read cell A1 alone ("only a header row")."""
+    import re
+    import zipfile
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in (["id", "roll", "svar"], [1, "ss", "Trånga lokaler"], [2, "bh", "Låg lön"]):
+        ws.append(row)
+    wb.save(tmp_path / "ok.xlsx")
+    bad = tmp_path / "fel-storlek.xlsx"
+    with zipfile.ZipFile(tmp_path / "ok.xlsx") as zin, zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1"/>', data)
+            zout.writestr(item, data)
+    r = _run(proj, "import", "survey", str(bad), "-t", "svar", "--id", "id")
+    assert r.exit_code == 0, r.output
+    with find_project(proj) as p:
+        assert sorted((d.text, d.meta["roll"]) for d in p.store.iter_documents()) == [("Låg lön", "bh"), ("Trånga lokaler", "ss")]

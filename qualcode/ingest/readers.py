@@ -756,11 +756,20 @@ def _iter_xlsx(path: Path, sheet: str | None, want: Sequence[str] = ()) -> Itera
         if sheet is not None and sheet not in wb.sheetnames:
             raise InputError(_("'{path}' has no sheet '{sheet}' — sheets: {sheetnames}").format(path=path, sheet=sheet, sheetnames=', '.join(wb.sheetnames)))
         ws = wb[sheet] if sheet else wb.worksheets[0]
+        # The sheet's own size (<dimension ref="A1"/>) is not trusted: some programs write it wrong, and
+        # openpyxl would then read only cell A1 ("only a header row").
+        _reset_dimensions(ws)
         rows = ws.iter_rows(values_only=True)
         if _sheet_has_formulas(path, getattr(ws, "_worksheet_path", "")):
             formulas_wb = load_workbook(str(path), read_only=True, data_only=False)
-            rows = _with_formula_text(path, rows, formulas_wb[ws.title].iter_rows(values_only=True))
+            formulas_ws = formulas_wb[ws.title]
+            _reset_dimensions(formulas_ws)
+            rows = _with_formula_text(path, rows, formulas_ws.iter_rows(values_only=True))
         head = [[_xlsx_cell(v) for v in values] for values in itertools.islice(rows, _PREAMBLE_ROWS + 1)]
+        # Without the stated size a row ends at its last filled cell: the first rows are made as wide as
+        # the widest of them, so a heading row under them (SurveyMonkey's answer options) still names its columns.
+        width = max((len(r) for r in head), default=0)
+        head = [r + [""] * (width - len(r)) for r in head]
         if not head:
             raise InputError(_("'{path}': the sheet '{title}' is empty — nothing to import").format(path=path, title=ws.title),
                              hint=other_sheets_hint(wb.sheetnames, ws.title))
@@ -783,6 +792,12 @@ def _iter_xlsx(path: Path, sheet: str | None, want: Sequence[str] = ()) -> Itera
         wb.close()
         if formulas_wb is not None:
             formulas_wb.close()
+
+
+def _reset_dimensions(ws: Any) -> None:
+    reset = getattr(ws, "reset_dimensions", None)
+    if reset is not None:
+        reset()
 
 
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")

@@ -446,3 +446,9 @@ def test_a_survey_exports_personal_columns_are_masked_whole_in_the_matrix_and_li
         hits = scan_project(project, p).hits
     assert sorted((h.source, h.finding.kind) for h in hits) == [
         ("enkat:1:svar (E-post)", EMAIL), ("enkat:1:svar (Födelseår)", BIRTH), ("enkat:1:svar (Namn)", NAME)]
+
+
+def test_phone_numbers_of_other_countries(p):
+    assert p.mask("Ring +358 40 123 4567, +47 912 34 567 eller +44 20 7946 0958.") == "Ring [TELEFON], [TELEFON] eller [TELEFON]."
+    # a table of differences and signed figures are no phone numbers
+    assert p.find("Differens 2016 115 111 +4 2017 114 106 +8. Det var +3 grader och +12 procent, +2 000 kr.") == []

@@ -137,6 +137,9 @@ _PHONE_RE = re.compile(
     r"(?<![\w+])(?:(?:(?:\+|00)46[ -]?(?:\(0\)[ -]?)?|0)\d{1,3}(?:[ ]?[-–][ ]?|[ ]|/)?|\(0\d{1,3}\)[ ]?)"
     r"\d{2,4}(?:[ -]?\d{2,4}){0,3}(?![\d])"
 )
+# Another country's number: +358 40 123 4567, +47 912 34 567, +44 20 7946 0958 (a two- or three-digit country
+# code, 8 to 15 digits; "+4 2017 114 106" in a table of differences is none).
+_PHONE_FOREIGN_RE = re.compile(r"(?<![\w+])(?:\+|00)(?!46)[1-9]\d{1,2}[ -]?(?:\(0\)[ -]?)?\d{1,4}(?:[ -]?\d{2,4}){1,4}(?![\d])")
 # Written with full stops: 070.123.45.67, 08.508.050.00 (a date such as 01.02.20 has too few digits).
 _PHONE_DOTTED_RE = re.compile(r"(?<![\w.+])(?:\+46[ ]?|0)\d{1,3}(?:\.\d{2,3}){2,4}(?![\w]|\.\d)")
 _STREET_SUFFIX = (
@@ -390,6 +393,9 @@ class Pseudonymiser:
                 out.append(Finding(m.start("id"), m.end("id"), ACCOUNT, m.group("id"), "mönster"))
         for m in _PLATE_RE.finditer(text):
             add(m, PLATE)
+        for m in _PHONE_FOREIGN_RE.finditer(text):
+            if 8 <= len(re.sub(r"\D", "", m.group(0))) <= 15:
+                add(m, PHONE)
         for m in (*_PHONE_RE.finditer(text), *_PHONE_DOTTED_RE.finditer(text)):
             digits = re.sub(r"\D", "", m.group(0))
             national = digits[2:] if m.group(0).startswith("+46") else digits[4:] if m.group(0).startswith("0046") else digits[1:]

@@ -1,5 +1,5 @@
 """Pseudonymisation: find and mask names, e-mail addresses, phone numbers, personnummer, birth dates,
-addresses, registration plates and case numbers.
+addresses, registration plates, case numbers and account numbers.
 
 Rules always run (patterns, name lists, capitalised tokens in name position), so masking works on
 the embedded default pipeline; when the active spaCy pipeline has NER, its PER entities (and LOC
@@ -93,8 +93,8 @@ _EMAIL_OBFUSCATED_RE = re.compile(
     r"|[ ](?i:at|snabel-a)[ ][\w-]+(?:(?:\.|[ ](?i:dot|punkt)[ ])[\w-]+)*"
     r"(?:\.|[ ](?i:dot|punkt)[ ])(?i:se|nu|com|org|net|eu|info|io|fi|no|dk|de|uk))(?![\w.-]*\w)"
 )
-# YYMMDD-XXXX (also with an en dash, as word processors write it), YYMMDD+XXXX, YYYYMMDD-XXXX, YYYYMMDDXXXX, YYMMDDXXXX, YYYYMMDD XXXX, YYMMDD XXXX
-# (day + 60 = samordningsnummer).
+# YYMMDD-XXXX (also with an en dash, as word processors write it), YYMMDD+XXXX, YYYYMMDD-XXXX,
+# YYYYMMDDXXXX, YYMMDDXXXX, YYYYMMDD XXXX, YYMMDD XXXX (day + 60 = samordningsnummer).
 _PNR_RE = re.compile(
     r"(?<![\d\-–])(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01])"
     r"(?:[-–+]\d{4}|[ ]\d{4}(?![ ]?\d)|\d{4})(?![\d])"
@@ -104,10 +104,10 @@ _PNR_HIDDEN_RE = re.compile(
     r"(?<![\d\-–])(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01])[-–+]?(?:[Xx*]{4}|[Xx*]{2}\d{2})(?![\w*])"
 )
 _PNR_CONTEXT_RE = re.compile(r"(?i:person|pnr|pers\.?[ ]?nr|samordning|födelse|id-?nr)")
-# A birth date after "född", "f." or "födelsedatum": 1980-01-01, 1980.01.01, 19800101, 800101, 1/1 1980, 1/1-80,
-# 1 januari 1980,
-# 12 mars (no year), 12/3, i januari 2015; or a birth year: "född 1980", "f. 2011", "född -82", "född 82". An age ("45 år") is no
-# birth date and stays, and so does a year away from the cue ("född i Sverige 1980", "född på 80-talet").
+# A birth date after "född", "f." or "födelsedatum": 1980-01-01, 1980.01.01, 19800101, 800101, 1/1 1980,
+# 1/1-80, 1 januari 1980, 12 mars (no year), 12/3, i januari 2015; or a birth year: "född 1980", "f. 2011",
+# "född -82", "född 82". An age ("45 år") is no birth date and stays, and so does a year away from the cue
+# ("född i Sverige 1980", "född på 80-talet").
 _MONTHS = r"(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december|(?:jan|feb|mar|apr|jun|jul|aug|sept|sep|okt|nov|dec)\.?)"
 _BIRTH_DATE_RE = re.compile(
     r"(?<![\w.])(?i:född|f\.|födelsedatum|födelsedag|föddes|födelseår)(?:[ ](?i:den|d\.|på|år|i))?[ ]?:?[ ]?"
@@ -876,9 +876,9 @@ def scan_project(project: Project, p: Pseudonymiser | None = None, kind: str | N
         texts.append((d.name, d.text))
         texts.append((d.name, d.name))
         for key, value in d.meta.items():
-            kind = personal_key_kind(key)
-            if kind is not None and value not in (None, "") and str(value).strip():
-                whole.append(ScanHit(f"{d.name} ({key})", Finding(0, len(str(value)), kind, str(value), "kontext"),
+            personal = personal_key_kind(key)
+            if personal is not None and value not in (None, "") and str(value).strip():
+                whole.append(ScanHit(f"{d.name} ({key})", Finding(0, len(str(value)), personal, str(value), "kontext"),
                                      f"{key}: ⟨{value}⟩"))
             elif isinstance(value, str) and value:
                 texts.append((f"{d.name} ({key})", value))

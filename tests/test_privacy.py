@@ -452,3 +452,8 @@ def test_phone_numbers_of_other_countries(p):
     assert p.mask("Ring +358 40 123 4567, +47 912 34 567 eller +44 20 7946 0958.") == "Ring [TELEFON], [TELEFON] eller [TELEFON]."
     # a table of differences and signed figures are no phone numbers
     assert p.find("Differens 2016 115 111 +4 2017 114 106 +8. Det var +3 grader och +12 procent, +2 000 kr.") == []
+
+
+def test_a_listed_first_name_in_lower_case_after_a_cue(p):
+    assert p.mask("kollegan anna sa nej, handläggaren maria ringde") == "kollegan [NAMN] sa nej, handläggaren [NAMN] ringde"
+    assert p.find("chefen per vecka, kollegan inga ville, kollegan ville ha mer, modern ville ha demokrati") == []

@@ -258,7 +258,7 @@ _TRIGGERS = frozenset(
     kollegan kollegor kollegorna kollegan medarbetaren klienten klient brukaren sekreterare ordförande
     ordföranden namn namnet hälsningar hälsning mvh vänligen undertecknad intervjuare intervjuaren
     respondent respondenten fru herr hej hejsan ansvarig utredare utredaren ombud ombudet tolk tolken
-    kontaktman kontaktmannen boendestödjare ledsagare ledsagaren mamma mamman pappa pappan modern fadern
+    kontaktman kontaktmannen boendestödjare ledsagare ledsagaren mamma mamman pappa pappan fadern
     sonen dottern brodern brorsan syster systern maken makan sambo sambon mormor morfar farmor farfar
     """.split()
 )
@@ -275,6 +275,8 @@ _SIGNOFF_RE = re.compile(
     r"(?:(?<![\w/:])//+|(?<![\w.])(?i:mvh|m\.v\.h\.?|hälsningar|hälsning))[ \t]*[,:]?[ \t]*"
     r"(?P<names>[^\W\d_]+(?:-[^\W\d_]+)?(?:[ \t]+[^\W\d_]+(?:-[^\W\d_]+)?){0,2})"
 )
+# First names that are also words in lower case beyond `_NEVER_ALONE`: "kollegan ville ha", "fick tom".
+_LOWER_CASE_WORDS = frozenset("ville lina tom bror".split())
 _LOWER_WORD_RE = re.compile(r"(?<![\w@])[a-zåäöéü]{2,}(?![\w@])")
 _UPPER_RUN_RE = re.compile(r"(?<![\w-])[A-ZÅÄÖ]{2,}(?:-[A-ZÅÄÖ]{2,})?(?:[ ][A-ZÅÄÖ]{2,}(?:-[A-ZÅÄÖ]{2,})?){1,2}(?![\w-])")
 _SIGNOFF_WORD_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?")
@@ -464,8 +466,9 @@ class Pseudonymiser:
 
     def _lower_case_names(self, text: str) -> list[Finding]:
         """A listed first name and a listed surname in lower case, as in file names and hasty notes:
-        "intervju_anna_svensson", "lisa-wallin", "pratade med anna svensson". Not when the first name is
-        also a word ("inga ström", "hans berg") or the surname is one ("eva lund")."""
+        "intervju_anna_svensson", "lisa-wallin", "pratade med anna svensson"; a listed first name after a cue
+        ("kollegan anna"). Not when the first name is also a word ("inga ström", "hans berg", "chefen per
+        vecka") or the surname is one ("eva lund")."""
         out: list[Finding] = []
         words = list(_LOWER_WORD_RE.finditer(text))
         for a, b in zip(words, words[1:]):
@@ -476,6 +479,12 @@ class Pseudonymiser:
             if (first in self._first and first not in _NEVER_ALONE and first not in _NOT_ALONE_AT_START
                     and self._is_last(last) and last not in _SURNAME_NEVER_ALONE and first not in _COMMON):
                 out.append(Finding(a.start(), b.end(), NAME, text[a.start():b.end()], "namnlista"))
+            # A listed first name alone after a cue: "kollegan anna", "chefen lisa sa".
+            elif gap == " " and a.group(0) in _TRIGGERS:
+                name = b.group(0).capitalize()
+                if (name in self._first and name not in _NEVER_ALONE and name not in _NOT_ALONE_AT_START
+                        and name not in _COMMON and b.group(0) not in _LOWER_CASE_WORDS):
+                    out.append(Finding(b.start(), b.end(), NAME, b.group(0), "kontext"))
         return out
 
     def _upper_case_names(self, text: str) -> list[Finding]:

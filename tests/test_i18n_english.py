@@ -184,7 +184,8 @@ def test_a_text_masked_in_either_language_is_left_as_it_is(lang, monkeypatch):
     p = Pseudonymiser(names=["NAME", "PHONE"])  # even when a token's word is on the name list
     for text in ("Ring [NAMN] på [TELEFON].", "Ring [NAME] på [PHONE], [ID-NUMBER] [ADDRESS] [EMAIL]."):
         assert p.find(text) == [] and p.mask(text) == text
-    assert {"[NAMN]", "[NAME]", "[PERSONNUMMER]", "[ID-NUMBER]"} <= MASK_TOKENS and len(MASK_TOKENS) == 10
+    assert {"[NAMN]", "[NAME]", "[PERSONNUMMER]", "[ID-NUMBER]", "[FÖDELSEDATUM]", "[BIRTH-DATE]"} <= MASK_TOKENS
+    assert len(MASK_TOKENS) == 18
     assert apply_mask("Hej Bo", [Finding(4, 6, "NAMN", "Bo", "namnlista")]) == ("Hej [NAMN]" if lang == "sv" else "Hej [NAME]")
 
 
@@ -201,7 +202,8 @@ def test_privacy_scan_names_kinds_and_rules_in_the_language_and_json_keeps_them(
                     [str(f), "PHONE", "08-508 05 167", "pattern", "Ring [NAME] på ⟨08-508 05 167⟩."]]
     r = runner.invoke(app, ["privacy", "scan", "--file", str(f)])
     rows = [[c.strip() for c in line.split("│")[1:-1]] for line in r.stdout.splitlines() if line.startswith("│")]
-    assert rows == [["NAME", "1"], ["EMAIL", "0"], ["PHONE", "1"], ["ID-NUMBER", "0"], ["ADDRESS", "0"]]
+    assert rows == [["NAME", "1"], ["EMAIL", "0"], ["PHONE", "1"], ["ID-NUMBER", "0"], ["ADDRESS", "0"],
+                    ["BIRTH-DATE", "0"], ["REG-NUMBER", "0"], ["CASE-NUMBER", "0"], ["ACCOUNT-NUMBER", "0"]]
     en = json.loads(runner.invoke(app, ["privacy", "scan", "--file", str(f), "--show", "5", "-f", "json"]).stdout)
     assert [(h["kind"], h["rule"], h["context"]) for h in en] == [
         ("NAMN", "namnlista", "Ring ⟨Sara Ekberg⟩ på [PHONE]."), ("TELEFON", "mönster", "Ring [NAME] på ⟨08-508 05 167⟩.")]

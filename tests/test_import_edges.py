@@ -335,3 +335,116 @@ def test_survey_sources_names_the_files_of_a_surveys_respondents_on_both_engines
         assert p.store.survey_sources("enkat") == {str(a)} and p.store.survey_sources("annan") == set()
         with pytest.raises(InputError, match="enkat_y2017.csv"):
             import_survey(p, b, ["kommentar"], "id")
+
+
+# -- hostile survey exports: an unclosed quotation mark, formulas without values, group headings ---------
+
+
+def test_an_unclosed_quotation_mark_is_refused_not_read_as_one_long_answer(proj, tmp_path):
+    f = _write(tmp_path / "q.csv", 'id;svar\n1;"Bra lokaler\n2;Dålig lön\n3;Mer folk\n')
+    line = _refused(proj, "import", "survey", str(f), "-t", "svar", "--id", "id")
+    assert line.startswith(f"fel: '{f}' rad 2:") and "2–4" in line and "citattecken" in line
+
+
+def test_a_quotation_mark_inside_a_cell_and_a_quoted_answer_over_lines_still_import(proj, tmp_path):
+    f = _write(tmp_path / "ok.csv", 'id;svar\n1;Bra "lokaler\n2;"Dålig\nlön ""sa hon"""\n')
+    assert _run(proj, "import", "survey", str(f), "-t", "svar", "--id", "id").exit_code == 0
+    with find_project(proj) as p:
+        assert sorted(d.text for d in p.store.iter_documents()) == ['Bra "lokaler', 'Dålig\nlön "sa hon"']
+
+
+def test_a_formula_without_a_saved_value_is_read_as_its_text_with_a_warning(proj, tmp_path):
+    import datetime
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["id", "svar", "datum"])
+    ws.append([1, "=bra", datetime.datetime(2018, 3, 1)])  # written by a program: a formula with no saved value
+    ws.append([2, "Dålig lön", datetime.datetime(2018, 3, 2, 12, 30)])
+    ws.append([3, datetime.datetime(2019, 1, 1), "x"])
+    wb.save(tmp_path / "f.xlsx")
+    r = _run(proj, "import", "survey", str(tmp_path / "f.xlsx"), "-t", "svar", "--id", "id")
+    assert r.exit_code == 0, r.output
+    assert f"varning: '{tmp_path / 'f.xlsx'}': en rad har en formel utan sparat värde (rad 2); formeln lästes som text" in r.output
+    with find_project(proj) as p:
+        docs = {d.name: (d.text, d.meta.get("datum")) for d in p.store.iter_documents()}
+    assert docs == {"f:1:svar": ("=bra", "2018-03-01"), "f:2:svar": ("Dålig lön", "2018-03-02 12:30:00"),
+                    "f:3:svar": ("2019-01-01", "x")}
+
+
+def test_the_column_names_are_found_under_a_row_of_merged_group_headings(proj, tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Bakgrund", None, "Fritext", None])
+    ws.merge_cells("A1:B1")
+    ws.merge_cells("C1:D1")
+    ws.append(["id", "roll", "Lokaler", "Lön"])
+    ws.append(["1", "ss", "Trångt", "Låg"])
+    wb.save(tmp_path / "m.xlsx")
+    r = _run(proj, "import", "survey", str(tmp_path / "m.xlsx"), "-t", "Lokaler", "-t", "Lön", "--id", "id")
+    assert r.exit_code == 0, r.output
+    assert "kolumnnamnen står på rad 2" in r.output
+    with find_project(proj) as p:
+        assert sorted((d.name, d.text, d.meta["roll"]) for d in p.store.iter_documents()) == [
+            ("m:1:Lokaler", "Trångt", "ss"), ("m:1:Lön", "Låg", "ss")]
+
+
+def test_a_row_of_data_above_is_no_group_heading(proj, tmp_path):
+    """A row with as many cells as the names below it is data, not headings: the first row stays the header."""
+    f = _write(tmp_path / "d.csv", "a;b;c\nid;svar;roll\n1;Bra;ss\n")
+    line = _refused(proj, "import", "survey", str(f), "-t", "svar", "--id", "id")
+    assert "saknar kolumnen" in line
+
+
+@pytest.mark.parametrize("name, command", [("l.xlsx", ["survey", "-t", "svar"]), ("l.docx", ["notes"])])
+def test_a_password_protected_office_file_is_named_so(proj, tmp_path, name, command):
+    """Excel and Word store an encrypted file in the old container (OLE), not as a zip: it is not "damaged"."""
+    f = tmp_path / name
+    f.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    line = _refused(proj, "import", command[0], str(f), *command[1:])
+    assert line == (f"fel: '{f}' är lösenordsskyddad, eller en gammal Excel- eller Word-fil (.xls/.doc) med nytt namn — "
+                    f"öppna den, ta bort lösenordet (Arkiv → Info → Skydda) och spara den som {f.suffix} igen")
+
+
+@pytest.mark.parametrize("name, command", [("bild.txt", ["notes"]), ("bild.csv", ["survey", "-t", "svar"])])
+def test_an_image_under_a_text_name_is_named_as_an_image_not_an_encoding(proj, tmp_path, name, command):
+    f = tmp_path / name
+    f.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    line = _refused(proj, "import", command[0], str(f), *command[1:])
+    assert line.startswith(f"fel: '{f}' är en bild (PNG), inte text — importera själva") and "encoding" not in line
+
+
+def test_a_pdf_under_an_xlsx_name_says_to_export_the_table(proj, tmp_path):
+    f = tmp_path / "t.xlsx"
+    f.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    line = _refused(proj, "import", "survey", str(f), "-t", "svar")
+    assert line == f"fel: '{f}' är en PDF-fil, inte text — exportera tabellen som .xlsx eller CSV från programmet som skapade den"
+
+
+def test_an_xlsx_whose_sheet_states_a_wrong_size_is_read_whole(proj, tmp_path):
+    """Some programs write <dimension ref="A1"/> for any sheet; openpyxl then read cell A1 alone ("only a header row")."""
+    import re
+    import zipfile
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in (["id", "roll", "svar"], [1, "ss", "Trånga lokaler"], [2, "bh", "Låg lön"]):
+        ws.append(row)
+    wb.save(tmp_path / "ok.xlsx")
+    bad = tmp_path / "fel-storlek.xlsx"
+    with zipfile.ZipFile(tmp_path / "ok.xlsx") as zin, zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1"/>', data)
+            zout.writestr(item, data)
+    r = _run(proj, "import", "survey", str(bad), "-t", "svar", "--id", "id")
+    assert r.exit_code == 0, r.output
+    with find_project(proj) as p:
+        assert sorted((d.text, d.meta["roll"]) for d in p.store.iter_documents()) == [("Låg lön", "bh"), ("Trånga lokaler", "ss")]

@@ -286,7 +286,8 @@ def test_privacy_scan_cli(built, tmp_path):
     r = runner.invoke(app, ["privacy", "scan", "-p", str(proj), "--format", "json"])
     assert r.exit_code == 0, r.output
     counts = {row["kind"]: row["count"] for row in json.loads(r.stdout)}
-    assert counts == {"NAMN": 1, "E-POST": 1, "TELEFON": 1, "PERSONNUMMER": 1, "ADRESS": 1}
+    assert counts == {"NAMN": 1, "E-POST": 1, "TELEFON": 1, "PERSONNUMMER": 1, "ADRESS": 1,
+                      "FÖDELSEDATUM": 0, "REGNR": 0, "DIARIENR": 0, "KONTONR": 0}
     f = tmp_path / "x.txt"
     f.write_text("Ring Sara Ekberg på 08-508 05 167.\n", encoding="utf-8")
     r = runner.invoke(app, ["privacy", "scan", "--file", str(f), "--show", "5", "--format", "csv"])

@@ -27,7 +27,7 @@ from qualcode import __version__
 from qualcode.core.codebook import Code, Codebook, build_codebook, code_from_mapping
 from qualcode.core.errors import CodebookError, InputError
 from qualcode.core.files import atomic_write, write_bytes
-from qualcode.export.privacy import MaskedText, Pseudonymiser, mask_value, mask_with_offsets
+from qualcode.export.privacy import MaskedText, Pseudonymiser, mask_meta, mask_value, mask_with_offsets
 from qualcode.core.records import POSITIVE_SOURCES as POSITIVE
 from qualcode.core.records import case_key
 from qualcode.core.i18n import _
@@ -415,6 +415,7 @@ def build_project_xml(
     """
     store = project.store
     mask = (lambda v: mask_value(pseudonymiser, v)) if pseudonymiser is not None else (lambda v: v)  # noqa: E731
+    mask_kv = (lambda k, v: mask_meta(pseudonymiser, k, v)) if pseudonymiser is not None else (lambda k, v: v)  # noqa: E731
     codebook = project.codebook
     ns_uuid = project_namespace(project)
 
@@ -473,10 +474,10 @@ def build_project_xml(
         shared = dict(docs[0].meta)
         for d in docs[1:]:
             shared = {k: v for k, v in shared.items() if k in d.meta and d.meta[k] == v}
-        case_vars[key] = {k: mask(v) for k, v in shared.items()}
+        case_vars[key] = {k: mask_kv(k, v) for k, v in shared.items()}
     # Every source carries all its metadata, the case's variables too: QualCoder, NVivo and
     # MAXQDA read a source's variables from the source and ignore a Case's SourceRefs.
-    source_vars: dict[int, dict[str, Any]] = {d.id: {k: mask(v) for k, v in d.meta.items()} for d in documents}
+    source_vars: dict[int, dict[str, Any]] = {d.id: {k: mask_kv(k, v) for k, v in d.meta.items()} for d in documents}
     all_values: dict[str, list[Any]] = {}
     for values in list(case_vars.values()) + list(source_vars.values()):
         for k, v in values.items():

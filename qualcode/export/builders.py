@@ -545,8 +545,9 @@ def _overview(
                       else _("Left out: {n} tables are not shown ({reason}): {titles}.")).format(
             n=len(titles), reason=reason, titles="; ".join(titles)))
     lines.append(_(
-        "Names, e-mail addresses, phone numbers, personal identity numbers and addresses in the quotes are replaced "
-        "with [NAME], [EMAIL], [PHONE], [ID-NUMBER] and [ADDRESS]."
+        "Names, e-mail addresses, phone numbers, personal identity numbers, birth dates, addresses, registration "
+        "numbers, case numbers and account numbers in the quotes are replaced with [NAME], [EMAIL], [PHONE], [ID-NUMBER], "
+        "[BIRTH-DATE], [ADDRESS], [REG-NUMBER], [CASE-NUMBER] and [ACCOUNT-NUMBER]."
     ))
     return tuple(lines)
 

@@ -1,4 +1,5 @@
-"""Pseudonymisation: find and mask names, e-mail addresses, phone numbers, personnummer, addresses.
+"""Pseudonymisation: find and mask names, e-mail addresses, phone numbers, personnummer, birth dates,
+addresses, registration plates, case numbers and account numbers.
 
 Rules always run (patterns, name lists, capitalised tokens in name position), so masking works on
 the embedded default pipeline; when the active spaCy pipeline has NER, its PER entities (and LOC
@@ -35,10 +36,16 @@ EMAIL = "E-POST"
 PHONE = "TELEFON"
 PNR = "PERSONNUMMER"
 ADDRESS = "ADRESS"
-KINDS = (NAME, EMAIL, PHONE, PNR, ADDRESS)
+BIRTH = "FÖDELSEDATUM"  # a birth date or a birth year after "född", "f.", "födelsedatum"
+PLATE = "REGNR"  # a vehicle registration plate: ABC 123, ABC 12D
+CASE = "DIARIENR"  # a case or file number after "dnr", "diarienummer", "ärendenummer"
+ACCOUNT = "KONTONR"  # a bank account, bankgiro or plusgiro number after its cue
+KINDS = (NAME, EMAIL, PHONE, PNR, ADDRESS, BIRTH, PLATE, CASE, ACCOUNT)
 TOKEN_WORDS = {
-    "sv": {NAME: "NAMN", EMAIL: "E-POST", PHONE: "TELEFON", PNR: "PERSONNUMMER", ADDRESS: "ADRESS"},
-    "en": {NAME: "NAME", EMAIL: "EMAIL", PHONE: "PHONE", PNR: "ID-NUMBER", ADDRESS: "ADDRESS"},
+    "sv": {NAME: "NAMN", EMAIL: "E-POST", PHONE: "TELEFON", PNR: "PERSONNUMMER", ADDRESS: "ADRESS",
+           BIRTH: "FÖDELSEDATUM", PLATE: "REGNR", CASE: "DIARIENR", ACCOUNT: "KONTONR"},
+    "en": {NAME: "NAME", EMAIL: "EMAIL", PHONE: "PHONE", PNR: "ID-NUMBER", ADDRESS: "ADDRESS",
+           BIRTH: "BIRTH-DATE", PLATE: "REG-NUMBER", CASE: "CASE-NUMBER", ACCOUNT: "ACCOUNT-NUMBER"},
 }
 # Every token of every language: a text masked in Swedish and one masked in English are both masked text.
 MASK_TOKENS = frozenset(f"[{w}]" for words in TOKEN_WORDS.values() for w in words.values())
@@ -56,7 +63,7 @@ def token(kind: str) -> str:
     """What replaces a finding of `kind`: '[NAMN]' in Swedish, '[NAME]' in English."""
     return f"[{token_word(kind)}]"
 # Overlaps are resolved by this order: a phone number inside an e-mail address is part of the address.
-_PRIORITY = {EMAIL: 0, PNR: 1, PHONE: 2, ADDRESS: 3, NAME: 4}
+_PRIORITY = {EMAIL: 0, PNR: 1, CASE: 2, ACCOUNT: 3, BIRTH: 4, PHONE: 5, ADDRESS: 6, PLATE: 7, NAME: 8}
 
 
 @dataclass(frozen=True)
@@ -86,38 +93,69 @@ _EMAIL_OBFUSCATED_RE = re.compile(
     r"|[ ](?i:at|snabel-a)[ ][\w-]+(?:(?:\.|[ ](?i:dot|punkt)[ ])[\w-]+)*"
     r"(?:\.|[ ](?i:dot|punkt)[ ])(?i:se|nu|com|org|net|eu|info|io|fi|no|dk|de|uk))(?![\w.-]*\w)"
 )
-# YYMMDD-XXXX, YYMMDD+XXXX, YYYYMMDD-XXXX, YYYYMMDDXXXX, YYMMDDXXXX, YYYYMMDD XXXX, YYMMDD XXXX
-# (day + 60 = samordningsnummer).
+# YYMMDD-XXXX (also with an en dash, as word processors write it), YYMMDD+XXXX, YYYYMMDD-XXXX,
+# YYYYMMDDXXXX, YYMMDDXXXX, YYYYMMDD XXXX, YYMMDD XXXX (day + 60 = samordningsnummer).
 _PNR_RE = re.compile(
-    r"(?<![\d-])(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01])"
-    r"(?:[-+]\d{4}|[ ]\d{4}(?![ ]?\d)|\d{4})(?![\d])"
+    r"(?<![\d\-–])(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01])"
+    r"(?:[-–+]\d{4}|[ ]\d{4}(?![ ]?\d)|\d{4})(?![\d])"
+)
+# With the last four hidden ("19800312-XXXX", "800312-****"): the birth date is still there.
+_PNR_HIDDEN_RE = re.compile(
+    r"(?<![\d\-–])(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01])[-–+]?(?:[Xx*]{4}|[Xx*]{2}\d{2})(?![\w*])"
 )
 _PNR_CONTEXT_RE = re.compile(r"(?i:person|pnr|pers\.?[ ]?nr|samordning|födelse|id-?nr)")
-# A birth date after "född", "f." or "födelsedatum": 1980-01-01, 19800101, 800101, 1/1 1980, 1 januari 1980.
-_MONTHS = r"(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|okt|nov|dec)\.?"
+# A birth date after "född", "f." or "födelsedatum": 1980-01-01, 1980.01.01, 19800101, 800101, 1/1 1980,
+# 1/1-80, 1 januari 1980, 12 mars (no year), 12/3, i januari 2015; or a birth year: "född 1980", "f. 2011",
+# "född -82", "född 82". An age ("45 år") is no birth date and stays, and so does a year away from the cue
+# ("född i Sverige 1980", "född på 80-talet").
+_MONTHS = r"(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december|(?:jan|feb|mar|apr|jun|jul|aug|sept|sep|okt|nov|dec)\.?)"
 _BIRTH_DATE_RE = re.compile(
-    r"(?<![\w.])(?i:född|f\.|födelsedatum|födelsedag|föddes)(?:[ ](?i:den|d\.|på))?[ ]?:?[ ]?"
-    r"(?P<date>(?:19|20)\d{2}-[01]\d-[0-3]\d|(?:19|20)?\d{2}[01]\d[0-3]\d|[0-3]?\d[./][01]?\d[./ ](?:19|20)?\d{2}"
-    r"|[0-3]?\d(?::[ae])?[ ](?i:" + _MONTHS + r")[ ](?:19|20)\d{2})(?![\d-])"
+    r"(?<![\w.])(?i:född|f\.|födelsedatum|födelsedag|föddes|födelseår)(?:[ ](?i:den|d\.|på|år|i))?[ ]?:?[ ]?"
+    r"(?P<date>(?:19|20)\d{2}[-./][01]\d[-./][0-3]\d|(?:19|20)?\d{2}[01]\d[0-3]\d|[0-3]?\d[./][01]?\d[./ -](?:19|20)?\d{2}"
+    r"|[0-3]?\d(?::[ae])?[ ](?i:" + _MONTHS + r")(?:[ ](?:1[89]|20)\d{2})?|(?i:" + _MONTHS + r")[ ](?:1[89]|20)\d{2}"
+    r"|[0-3]?\d/[01]?\d(?![\d/.-])"
+    r"|(?:19|20)\d{2}|[-–'’]\d{2}|\d{2}(?![ ]?(?:år|st|%|kr|kg|cm|procent|barn|dagar|veckor)(?!\w)))(?![\w-]|[.,:/]\d)"
+)
+# A vehicle registration plate: three letters (no I, Q, V, Å, Ä, Ö) and three characters, the last
+# a digit or (since 2019) a letter: "ABC 123", "ABC12D". Not a statute ("SFS 2001:453").
+_PLATE_RE = re.compile(r"(?<![\w.\-/])[A-HJ-PR-UW-Z]{3}[ ]?\d{2}[\dA-HJ-NPR-UW-Z](?![\w\-/]|[.,:]\d)")
+# A case or file number after its cue: "dnr SN 2019/123", "Dnr: 3.1.2-456/2020", "ärendenummer 2021-00123".
+_CASE_RE = re.compile(
+    r"(?<![\w])(?i:dnr|d\.nr|diarienummer|diarienr|diarie-nr|ärendenummer|ärendenr|ärende-nr|ärende[ ]nr|"
+    r"aktnummer|aktnr|akt[ ]nr|journalnummer|journalnr|referensnummer|ref\.?[ ]?nr|beslutsnummer)\.?[ ]?:?[ ]?"
+    r"(?P<id>(?:[A-ZÅÄÖ]{1,6}[ /-]?)?\d(?:[\w./:-]*\d)?)(?![\w])"
+    r"|(?<![\w])(?i:ärende|ärendet|akt|akten)[ ](?P<id2>(?:19|20)\d{2}[-/]\d{3,7})(?![\w-])"
+)
+# A bank account, bankgiro or plusgiro number after its cue: "kontonummer 1234-5 678 901 2", "bg 123-4567".
+_ACCOUNT_RE = re.compile(
+    r"(?<![\w])(?i:kontonummer|kontonr|konto|bankkonto|bankkontonummer|clearingnummer|clearingnr|clearing|"
+    r"bankgiro|bankgironummer|bg|plusgiro|plusgironummer|pg|iban)\.?[ ]?:?[ ]?(?:(?i:nr|nummer)[ ]?:?[ ]?)?"
+    r"(?P<id>(?:SE[ ]?)?\d[\d -]{3,30}\d)(?![\w-])"
 )
 # 08-508 05 167, 070-123 45 67, 0701234567, 08 123 45 67, +46 70 123 45 67, +46 (0)8-508 05 167, 0046701234567.
 _PHONE_RE = re.compile(
-    r"(?<![\w+])(?:(?:\+|00)46[ -]?(?:\(0\)[ -]?)?|0)\d{1,3}(?:[ ]?[-–][ ]?|[ ]|/)?\d{2,4}(?:[ -]?\d{2,4}){0,3}(?![\d])"
+    r"(?<![\w+])(?:(?:(?:\+|00)46[ -]?(?:\(0\)[ -]?)?|0)\d{1,3}(?:[ ]?[-–][ ]?|[ ]|/)?|\(0\d{1,3}\)[ ]?)"
+    r"\d{2,4}(?:[ -]?\d{2,4}){0,3}(?![\d])"
 )
+# Another country's number: +358 40 123 4567, +47 912 34 567, +44 20 7946 0958 (a two- or three-digit country
+# code, 8 to 15 digits; "+4 2017 114 106" in a table of differences is none).
+_PHONE_FOREIGN_RE = re.compile(r"(?<![\w+])(?:\+|00)(?!46)[1-9]\d{1,2}[ -]?(?:\(0\)[ -]?)?\d{1,4}(?:[ -]?\d{2,4}){1,4}(?![\d])")
+# Written with full stops: 070.123.45.67, 08.508.050.00 (a date such as 01.02.20 has too few digits).
+_PHONE_DOTTED_RE = re.compile(r"(?<![\w.+])(?:\+46[ ]?|0)\d{1,3}(?:\.\d{2,3}){2,4}(?![\w]|\.\d)")
 _STREET_SUFFIX = (
     r"(?:gatan|gata|vägen|väg|gränd|gränden|torg|torget|allén|allé|backe|backen|stigen|stig|plan|planen|"
     r"kajen|kaj|leden|led|stråket|platsen|plats|strand|stranden|parken|hamnen|park|promenaden|slingan|"
-    r"gången|bron|terrassen|höjden|vik|viken|udde|udden)"
+    r"gången|bron|terrassen|höjden|vik|viken|udde|udden|svängen|sväng|gården|hagen|kroken|ängen|lunden|esplanaden)"
 )
 # The floor ("2 tr", "3 vån") and flat number ("lgh 1102") belong to the address; the full stop
 # after "tr" does not: it often ends the sentence too.
 _HOUSE_NO = (
     r"\d{1,3}(?:[ ]?[A-Ha-h](?![\wåäö]))?(?:[ ]?[-–][ ]?\d{1,4}(?:[ ]?[A-Ha-h](?![\wåäö]))?)?"
-    r"(?:,[ ]?\d{1,2}[ ]?(?:trappor|tr|vån)(?![\wåäö]))?(?:,?[ ]lgh\.?[ ]?\d{4}(?!\d))?"
+    r"(?:,?[ ]?\d{1,2}[ ]?(?:trappor|tr|vån)(?![\wåäö])|,?[ ](?:nb|bv|ög|n\.b\.)(?![\wåäö]))?(?:,?[ ]lgh\.?[ ]?\d{4}(?!\d))?"
 )
 _STREET_RE = re.compile(
     r"(?<![\w])(?:(?:[A-ZÅÄÖ][a-zåäöé]+[ ])?(?:S:t[ ]|Sankt[ ]|Lilla[ ]|Stora[ ]|Norra[ ]|Södra[ ]|Östra[ ]|Västra[ ])?"
-    r"[A-ZÅÄÖ][a-zåäöé]*" + _STREET_SUFFIX + r"|[A-ZÅÄÖ][a-zåäöé]+[ ](?:torg|gata|väg|gränd|allé|backe|strand|park))"
+    r"[A-ZÅÄÖ][a-zåäöé]*" + _STREET_SUFFIX + r"|[A-ZÅÄÖ][a-zåäöé]+[ ](?:torg|gata|väg|gränd|allé|backe|strand|park|gård))"
     r"[ ]" + _HOUSE_NO + r"(?![\d-])"
 )
 _POSTAL_RE = re.compile(r"(?<![\d\w])(?:SE-?)?\d{3}[ ]?\d{2}[ ]{1,2}[A-ZÅÄÖ][a-zåäöé]+(?:[- ][A-ZÅÄÖ][a-zåäöé]+)?")
@@ -134,7 +172,7 @@ def _latin_letters(category: str) -> str:
 
 _UPPER, _LOWER = _latin_letters("Lu"), _latin_letters("Ll")
 # A capitalised word (optionally hyphenated, e.g. Anna-Karin, Deljerud-Engholm).
-_CAP_RE = re.compile(rf"(?<![\w@.])[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?(?![\w@])")
+_CAP_RE = re.compile(rf"(?<![\w@.])[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?(?![\w@]|-[{_LOWER}])")
 # A Swedish party marker after a name, as in council documents: "Anna Andersson (S)".
 _PARTY_RE = re.compile(r"^(?:[ ]+m\.fl\.)?[ ]*\((?:S|M|L|C|KD|V|MP|SD|FP|Fi)\)")
 
@@ -170,6 +208,7 @@ _COMMON = frozenset(
     Region Socialtjänsten Socialtjänst Äldreomsorgen Handlingsplanen Handlingsplan Punkt Tema Medarbetare
     Ledning Ledningen Enheten Enhet Avdelningen Avdelning Team Teamet Vecka Måndag Tisdag Onsdag Torsdag
     Fredag Lördag Söndag Januari Februari Mars April Augusti September Oktober November December Juli
+    Svenska Engelska Arabiska Somaliska Persiska Dari Tigrinja Finska Turkiska Kurdiska Polska Spanska Ryska
     """.split()
 )
 # Places that must not be taken for names (Stockholm's districts and nearby municipalities).
@@ -192,7 +231,7 @@ _PLACES = frozenset(
 )
 _PLACES = _PLACES | frozenset(p.translate(str.maketrans("åäöÅÄÖé", "aaoAAOe")) for p in _PLACES)
 # Fixed terms that contain names but point to no person.
-_PROTECTED_RE = re.compile(r"\b(?:Lex[ ](?:Sarah|Maria)|Sankt[ ]\w+|S:t[ ]\w+)")
+_PROTECTED_RE = re.compile(r"\b(?:Lex[ ](?:Sarah|Maria)|Maria[ ](?:Ungdom|Beroende|Mottagning)|Sankt[ ]\w+|S:t[ ]\w+)")
 # Words in multi-word names of papers, clubs, firms and places, written with capitals in Swedish too.
 _ORG_WORDS = frozenset(
     """
@@ -201,6 +240,7 @@ _ORG_WORDS = frozenset(
     Energi Stad Kommun Region Universitet Universitetet Högskola Högskolan Sjukhus Sjukhuset Institutet Fonden
     Förlag Teater Teatern Museum Museet Opera Operan Festival Awards Prize Street Road Avenue Airport Airlines
     Los Las San Santa New Saint Sankt Nord Syd Norra Södra Östra Västra Stora Lilla Nya Gamla
+    Pro Capita ProCapita Treserva Lifecare Viva Combine Paraplyet
     """.split()
 )
 # Endings of long definite nouns used as names of bodies ("Socialstyrelsen", "Försäkringskassan").
@@ -217,15 +257,28 @@ _TRIGGERS = frozenset(
     kontaktperson kontaktpersonen handläggare handläggaren socialsekreterare socialsekreteraren kollega
     kollegan kollegor kollegorna kollegan medarbetaren klienten klient brukaren sekreterare ordförande
     ordföranden namn namnet hälsningar hälsning mvh vänligen undertecknad intervjuare intervjuaren
-    respondent respondenten fru herr hej hejsan
+    respondent respondenten fru herr hej hejsan ansvarig utredare utredaren ombud ombudet tolk tolken
+    kontaktman kontaktmannen boendestödjare ledsagare ledsagaren mamma mamman pappa pappan fadern
+    sonen dottern brodern brorsan syster systern maken makan sambo sambon mormor morfar farmor farfar
     """.split()
 )
+# Particles inside a name: "Karl von Essen", "Carl af Trolle", "Maria de la Cruz", "Jan van der Berg".
+_PARTICLE_RE = re.compile(r"[ ](?:von[ ]der|von[ ]dem|von|af|de[ ]la|de[ ]los|del|della|de|van[ ]der|van[ ]den|van|"
+                          r"ter|zu|da|di|dos|das|du|le|la|bin|ibn|al|el|abu)[ ]")
+# Initials: "A.B.", "K. L." (not "P.S.", "N.B.", "O.S.A."), alone or before a surname ("K.L. Svensson").
+_INITIALS_RE = re.compile(rf"(?<![\w.])(?:[{_UPPER}]\.[ ]?){{2,3}}(?![\w.])")
+_NOT_INITIALS = frozenset({"P.S.", "P.P.S.", "N.B.", "O.S.A.", "E.U.", "F.N.", "U.S.A.", "U.K.", "B.C.", "D.C.", "L.A."})
+_INITIALS_BEFORE_RE = re.compile(rf"(?<![\w.])(?:[{_UPPER}]\.[ ]?){{1,3}}[ ]?\Z")
 _INITIAL_RE = re.compile(rf"[ ][{_UPPER}]\.(?![\w.])")
 # A sign-off and up to three words after it on the same line: the name, often typed in lower case.
 _SIGNOFF_RE = re.compile(
     r"(?:(?<![\w/:])//+|(?<![\w.])(?i:mvh|m\.v\.h\.?|hälsningar|hälsning))[ \t]*[,:]?[ \t]*"
     r"(?P<names>[^\W\d_]+(?:-[^\W\d_]+)?(?:[ \t]+[^\W\d_]+(?:-[^\W\d_]+)?){0,2})"
 )
+# First names that are also words in lower case beyond `_NEVER_ALONE`: "kollegan ville ha", "fick tom".
+_LOWER_CASE_WORDS = frozenset("ville lina tom bror".split())
+_LOWER_WORD_RE = re.compile(r"(?<![\w@])[a-zåäöéü]{2,}(?![\w@])")
+_UPPER_RUN_RE = re.compile(r"(?<![\w-])[A-ZÅÄÖ]{2,}(?:-[A-ZÅÄÖ]{2,})?(?:[ ][A-ZÅÄÖ]{2,}(?:-[A-ZÅÄÖ]{2,})?){1,2}(?![\w-])")
 _SIGNOFF_WORD_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?")
 _SURNAME_SUFFIXES = ("son", "sen", "berg", "ström", "gren", "qvist", "kvist", "lund", "holm", "dahl", "blad", "blom", "gård", "stedt", "ius")
 
@@ -329,9 +382,23 @@ class Pseudonymiser:
                 continue
             add(m, PNR)
         for m in _BIRTH_DATE_RE.finditer(text):
-            # The date only ("född [PERSONNUMMER]"): with the district and the role it points to one person.
-            out.append(Finding(m.start("date"), m.end("date"), PNR, m.group("date"), "mönster"))
-        for m in _PHONE_RE.finditer(text):
+            # The date only ("född [FÖDELSEDATUM]"): with the district and the role it points to one person.
+            out.append(Finding(m.start("date"), m.end("date"), BIRTH, m.group("date"), "mönster"))
+        for m in _PNR_HIDDEN_RE.finditer(text):
+            add(m, PNR)
+        for m in _CASE_RE.finditer(text):
+            g = "id" if m.group("id") is not None else "id2"
+            out.append(Finding(m.start(g), m.end(g), CASE, m.group(g), "mönster"))
+        for m in _ACCOUNT_RE.finditer(text):
+            # at least six digits: "konto 2" or "bg 12" is no number to hide
+            if len(re.sub(r"\D", "", m.group("id"))) >= 6:
+                out.append(Finding(m.start("id"), m.end("id"), ACCOUNT, m.group("id"), "mönster"))
+        for m in _PLATE_RE.finditer(text):
+            add(m, PLATE)
+        for m in _PHONE_FOREIGN_RE.finditer(text):
+            if 8 <= len(re.sub(r"\D", "", m.group(0))) <= 15:
+                add(m, PHONE)
+        for m in (*_PHONE_RE.finditer(text), *_PHONE_DOTTED_RE.finditer(text)):
             digits = re.sub(r"\D", "", m.group(0))
             national = digits[2:] if m.group(0).startswith("+46") else digits[4:] if m.group(0).startswith("0046") else digits[1:]
             if 6 <= len(national) <= 10 and not _looks_like_number_list(m.group(0)):
@@ -345,8 +412,12 @@ class Pseudonymiser:
             for m in self._extra_re.finditer(text):
                 add(m, NAME, "namnlista")
         if self.use_name_lists:
-            out.extend(self._name_findings(text))
-            out.extend(self._signoff_findings(text))
+            # Underscores part words in file names ("IP_Ahmed_Hassan.docx"): the name rules read them
+            # as spaces (the same length, so the offsets hold) and the findings keep the text as written.
+            named = text.replace("_", " ") if "_" in text else text
+            found = [*self._name_findings(named), *self._signoff_findings(named), *self._upper_case_names(named),
+                     *self._lower_case_names(named)]
+            out.extend(f if named is text else Finding(f.start, f.end, f.kind, text[f.start:f.end], f.source) for f in found)
         protected = [(m.start(), m.end()) for m in _PROTECTED_RE.finditer(text)]
         return [
             f for f in out
@@ -377,7 +448,57 @@ class Pseudonymiser:
                     else:
                         end = m.end() - 1
                     f = Finding(f.start, end, NAME, text[f.start:end], f.source)
-                out.append(f)
+                out.append(self._with_particles_and_initials(text, f))
+        for m in _INITIALS_RE.finditer(text):
+            initials = m.group(0).rstrip()
+            if initials.replace(" ", "") not in _NOT_INITIALS:
+                out.append(Finding(m.start(), m.start() + len(initials), NAME, initials, "mönster"))
+        return out
+
+    def _with_particles_and_initials(self, text: str, f: Finding) -> Finding:
+        """A name grown over a particle and the name after it ("Karl von Essen") and over initials before it."""
+        start, end = f.start, f.end
+        while (m := _PARTICLE_RE.match(text, end)) and (nxt := _CAP_RE.match(text, m.end())) and self._may_be_name(nxt.group(0)):
+            end = nxt.end()
+        if (m := _INITIALS_BEFORE_RE.search(text[max(0, start - 12):start])) and text[start - 1:start] == " ":
+            start -= len(m.group(0))
+        return f if (start, end) == (f.start, f.end) else Finding(start, end, NAME, text[start:end], f.source)
+
+    def _lower_case_names(self, text: str) -> list[Finding]:
+        """A listed first name and a listed surname in lower case, as in file names and hasty notes:
+        "intervju_anna_svensson", "lisa-wallin", "pratade med anna svensson"; a listed first name after a cue
+        ("kollegan anna"). Not when the first name is also a word ("inga ström", "hans berg", "chefen per
+        vecka") or the surname is one ("eva lund")."""
+        out: list[Finding] = []
+        words = list(_LOWER_WORD_RE.finditer(text))
+        for a, b in zip(words, words[1:]):
+            gap = text[a.end():b.start()]
+            if gap not in (" ", "-", ".", "_"):
+                continue
+            first, last = a.group(0).capitalize(), "-".join(x.capitalize() for x in b.group(0).split("-"))
+            if (first in self._first and first not in _NEVER_ALONE and first not in _NOT_ALONE_AT_START
+                    and self._is_last(last) and last not in _SURNAME_NEVER_ALONE and first not in _COMMON):
+                out.append(Finding(a.start(), b.end(), NAME, text[a.start():b.end()], "namnlista"))
+            # A listed first name alone after a cue: "kollegan anna", "chefen lisa sa".
+            elif gap == " " and a.group(0) in _TRIGGERS:
+                name = b.group(0).capitalize()
+                if (name in self._first and name not in _NEVER_ALONE and name not in _NOT_ALONE_AT_START
+                        and name not in _COMMON and b.group(0) not in _LOWER_CASE_WORDS):
+                    out.append(Finding(b.start(), b.end(), NAME, b.group(0), "kontext"))
+        return out
+
+    def _upper_case_names(self, text: str) -> list[Finding]:
+        """A name in capitals, as in a signature or a form: "SARA LINDQVIST" (a listed first name, then a
+        listed surname or one with a surname ending); "MARIA UNGDOM" is no name."""
+        out: list[Finding] = []
+        for m in _UPPER_RUN_RE.finditer(text):
+            words = ["-".join(p.capitalize() for p in w.split("-")) for w in m.group(0).split()]
+            if self._is_first(words[0]) and (self._is_last(words[1]) or words[1].lower().endswith(_SURNAME_SUFFIXES)):
+                if len(words) == 3 and not (self._is_last(words[2]) or words[2].lower().endswith(_SURNAME_SUFFIXES)):
+                    end = m.start() + len(" ".join(m.group(0).split()[:2]))
+                else:
+                    end = m.end()
+                out.append(Finding(m.start(), end, NAME, text[m.start():end], "namnlista"))
         return out
 
     def _signoff_findings(self, text: str) -> list[Finding]:
@@ -425,7 +546,12 @@ class Pseudonymiser:
                 mark(i, j, "kontext")
 
         # After a trigger ("enhetschef Karin Ek", "heter Sara"): the run (up to three words) is a name.
-        if prev_word in _TRIGGERS:
+        # After a colon the next word starts a sentence: a Swedish word there is no name
+        # ("utredare: Handlägger felaktiga utbetalningar"), an unknown one is ("Ansvarig: Nguyen Van Anh").
+        if prev_word in _TRIGGERS and not (
+            ":" in text[max(0, run[0][0] - 3):run[0][0]] and not self._is_first(words[0])
+            and not self._is_last(words[0]) and _is_swedish_word(words[0].lower())
+        ):
             after_trigger(0)
         # Followed by a party marker: "Anna Andersson (S)".
         if _PARTY_RE.match(text[run[-1][1]:run[-1][1] + 12]):
@@ -747,10 +873,26 @@ def _window(findings: Sequence[Finding], lo: int, hi: int) -> list[Finding]:
 
 
 def scan_project(project: Project, p: Pseudonymiser | None = None, kind: str | None = None) -> ScanResult:
-    """What `mask` would replace in every document of the project's corpus."""
+    """What `mask` would replace in every document of the project's corpus: its text, its name and its
+    metadata values (they leave qualcode masked too: matrix, qdpx, the report's sources); a finding in a
+    metadata value is listed under `document (key)`."""
     p = p or pseudonymiser_for(project)
-    docs = ((d.name, d.text) for d in project.store.iter_documents(kind=kind))
-    return scan_texts(p, docs)
+    texts: list[tuple[str, str]] = []
+    whole: list[ScanHit] = []  # values of fields named for personal data ("E-post"), masked whole
+    n_docs = 0
+    for d in project.store.iter_documents(kind=kind):
+        n_docs += 1
+        texts.append((d.name, d.text))
+        texts.append((d.name, d.name))
+        for key, value in d.meta.items():
+            personal = personal_key_kind(key)
+            if personal is not None and value not in (None, "") and str(value).strip():
+                whole.append(ScanHit(f"{d.name} ({key})", Finding(0, len(str(value)), personal, str(value), "kontext"),
+                                     f"{key}: ⟨{value}⟩"))
+            elif isinstance(value, str) and value:
+                texts.append((f"{d.name} ({key})", value))
+    result = scan_texts(p, texts)
+    return ScanResult(result.hits + tuple(whole), n_docs, result.uses_ner)
 
 
 def scan_files(paths: Sequence[str], p: Pseudonymiser, encoding: str | None = None) -> ScanResult:
@@ -806,6 +948,37 @@ def mask_value(p: Pseudonymiser, value: Any) -> Any:
     return p.mask(value) if isinstance(value, str) and value else value
 
 
+# Metadata fields whose name says they hold personal data (a survey export's "Namn", "E-post",
+# "Födelseår" columns; an interview's "intervjuare"): their values are masked whole, whatever they look
+# like ("Päivi Korhonen" alone in a cell is no name to the rules, nor is 1980 a birth year).
+_PERSONAL_KEYS = (
+    (re.compile(r"namn|name|förnamn|efternamn|tilltalsnamn|fullständigt[ ]namn|för-[ ]och[ ]efternamn|first[ _-]?name|"
+                r"last[ _-]?name|full[ _-]?name|respondentnamn|intervjuare|interviewer|intervjuperson|kontaktperson|"
+                r"handläggarens[ ]namn|ditt[ ]namn"), NAME),
+    (re.compile(r"e-?post|e-?postadress|e-?mail|email|mejl|mejladress|mail|mailadress"), EMAIL),
+    (re.compile(r"telefon|telefonnummer|telefonnr|tel|tfn|mobil|mobilnummer|mobilnr|phone|phone[ _-]?number"), PHONE),
+    (re.compile(r"personnummer|pnr|personnr|samordningsnummer|samordningsnr"), PNR),
+    (re.compile(r"födelsedatum|födelseår|födelsedag|född|född[ ]år|birth[ _-]?date|date[ _-]?of[ _-]?birth|birth[ _-]?year|dob"), BIRTH),
+    (re.compile(r"adress|address|gatuadress|postadress|hemadress|bostadsadress|postnummer|postnr|postort"), ADDRESS),
+    (re.compile(r"regnr|reg\.?[ ]?nr|registreringsnummer"), PLATE),
+)
+
+
+def personal_key_kind(key: str) -> str | None:
+    """The kind of personal data a metadata field holds by its name ("E-post" → EMAIL), or None."""
+    name = re.sub(r"\s*\([^)]*\)\s*$", "", str(key)).strip(" :?*").lower()
+    return next((kind for rx, kind in _PERSONAL_KEYS if rx.fullmatch(name)), None)
+
+
+def mask_meta(p: Pseudonymiser, key: str, value: Any) -> Any:
+    """A metadata value masked: whole, as its kind's token, under a field named for personal data
+    ("Namn", "E-post", "Födelseår"), else as any text (`mask_value`)."""
+    kind = personal_key_kind(key)
+    if kind is not None and value not in (None, "") and not (isinstance(value, str) and not value.strip()):
+        return token(kind)
+    return mask_value(p, value)
+
+
 def mask_data(mask: Any, value: Any) -> Any:
     """Every string in nested lists and dicts (keys too) passed through `mask` (None: unchanged)."""
     if mask is None:
@@ -823,8 +996,9 @@ def mask_matrix(p: Pseudonymiser, matrix: Any) -> Any:
     """A code matrix with its document names and every metadata text cell masked (codes stay 0/1)."""
     from dataclasses import replace
 
-    text_columns = set(matrix.id_columns) | set(matrix.meta_columns)
+    ids, meta = set(matrix.id_columns), set(matrix.meta_columns)
     rows = tuple(
-        {k: (mask_value(p, v) if k in text_columns else v) for k, v in r.items()} for r in matrix.rows
+        {k: (mask_value(p, v) if k in ids else mask_meta(p, k, v) if k in meta else v) for k, v in r.items()}
+        for r in matrix.rows
     )
     return replace(matrix, rows=rows)

@@ -82,10 +82,45 @@ def _check_not_binary(path: Path, head: bytes) -> None:
         raise InputError(_("'{path}' is a PDF file, not text — {fix}").format(path=path, fix=_(_PDF_FIX)), value=str(path))
     if head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"{\\rtf"):
         raise InputError(_("'{path}' is an RTF file, not plain text — {fix}").format(path=path, fix=_(_WORD_FIX)), value=str(path))
+    kind = next((kind for magic, kind in _BINARY_KINDS if head.startswith(magic)), None)
+    if kind is not None:
+        raise InputError(_("'{path}' is {kind}, not text — import the interview notes or the survey table themselves "
+                           "(.txt, .md, .docx, .csv or .xlsx)").format(path=path, kind=_(kind)), value=str(path))
+
+
+# Files that are plainly not text, by their first bytes (without this, an image is "not UTF-8 or cp1252").
+_BINARY_KINDS = (
+    (b"\x89PNG\r\n\x1a\n", N_("an image (PNG)")),
+    (b"\xff\xd8\xff", N_("an image (JPEG)")),
+    (b"GIF87a", N_("an image (GIF)")),
+    (b"GIF89a", N_("an image (GIF)")),
+    (b"II*\x00", N_("an image (TIFF)")),
+    (b"MM\x00*", N_("an image (TIFF)")),
+    (b"\x1f\x8b", N_("a compressed file (gzip)")),
+    (b"7z\xbc\xaf\x27\x1c", N_("a compressed file (7-Zip)")),
+    (b"Rar!\x1a\x07", N_("a compressed file (RAR)")),
+    (b"SQLite format 3\x00", N_("a database (SQLite)")),
+    (b"\x7fELF", N_("a program")),
+)
+
+
+def _check_office_file(path: Path) -> None:
+    """An .xlsx or .docx that is no zip package: a password-protected Office file (stored in the old
+    container format) or an old .xls/.doc under a new name, named as such instead of "damaged"."""
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head.startswith(_OLE):
+        raise InputError(_("'{path}' is password-protected, or an old Excel or Word file (.xls/.doc) under a new name — "
+                           "open it, remove the password (File → Info → Protect) and save it as {suffix} again").format(
+            path=path, suffix=path.suffix.lower()), value=str(path))
+    if head.startswith(b"%PDF-"):
+        fix = _PDF_FIX if path.suffix.lower() == ".docx" else _PDF_TABLE_FIX
+        raise InputError(_("'{path}' is a PDF file, not text — {fix}").format(path=path, fix=_(fix)), value=str(path))
 
 
 _PDF_FIX = N_("open it in Word (which converts a PDF) and save it as .docx, or copy its text into a .txt file")
 _WORD_FIX = N_("open it in Word or LibreOffice and save it as .docx")
+_PDF_TABLE_FIX = N_("export the table as .xlsx or CSV from the program that made it")
 
 
 def detect_encoding(path: Path) -> str:
@@ -266,6 +301,7 @@ def read_docx_text(path: Path) -> str:
 
     from qualcode.core.zipfiles import check_zip_file
 
+    _check_office_file(path)
     check_zip_file(str(path), path.name)
     try:
         document = docx.Document(str(path))
@@ -507,9 +543,23 @@ def iter_table_lines(
         width = len(header)
 
         def numbered() -> Iterator[tuple[int, list[str]]]:
-            yield from head[at + 1 + extra:]
+            # One row is held back: the last one is checked before it is given out.
+            pending = head[at + 1 + extra:]
+            prev_end, last_end = (head[-2][0] if len(head) > 1 else 0), head[-1][0]
             for row in reader:
-                yield reader.line_num, row
+                prev_end, last_end = last_end, reader.line_num
+                yield from pending
+                pending = [(reader.line_num, row)]
+            # At the end of the file: a cell whose opening quotation mark never closes has swallowed
+            # every line after it (Python's csv reads it so, without a word). Only a last row over
+            # several lines is read again.
+            if last_end - prev_end > 1 and _odd_quotes(fh, prev_end, last_end):
+                first, last = prev_end + 1, last_end
+                raise InputError(_(
+                    "'{path}' line {line}: a quotation mark opens a cell that is never closed, so lines {line}–{last} "
+                    "would be read as one cell — remove the quotation mark or close the cell with another"
+                ).format(path=path, line=first, last=last), value=str(path))
+            yield from pending
 
         try:
             for line, row in numbered():
@@ -530,6 +580,12 @@ def iter_table_lines(
             raise InputError(_("'{path}' line {line}: broken CSV ({exc}) — check the quotation marks on the line").format(path=path, line=line, exc=exc)) from None
 
 
+def _odd_quotes(fh: Any, after: int, last: int) -> bool:
+    """Whether lines `after`+1 … `last` of a CSV file hold an odd number of quotation marks (a cell left open)."""
+    fh.seek(0)
+    return sum(line.count('"') for line in itertools.islice(fh, after, last)) % 2 == 1
+
+
 # Title lines above the column names (a survey tool's export: "Enkät 2017", a blank line, then
 # the header) are skipped when they hold at most one cell and the header comes within this many rows.
 _PREAMBLE_ROWS = 20
@@ -545,6 +601,12 @@ def _header_index(rows: list[list[str]], want: Sequence[str] = ()) -> int:
     one cell each. With `want` (the columns asked for) it is the first row that names them all.
     Without, it is the first row of two or more unique names that the rows below it fit under and
     mostly fill (so a one-column file whose answers hold the delimiter keeps its first row)."""
+    if want and rows:
+        # The first row that names every column asked for, also under a row of group headings
+        # (merged cells: "Bakgrund" over id and roll, "Fritext" over the questions) that has fewer names.
+        for i, row in enumerate(rows):
+            if set(want) <= {c.strip() for c in row if c.strip()}:
+                return i if all(_filled(r) < _filled(row) for r in rows[:i]) else 0
     if not rows or _filled(rows[0]) > 1:
         return 0
     for i, row in enumerate(rows):
@@ -681,7 +743,9 @@ def _iter_xlsx(path: Path, sheet: str | None, want: Sequence[str] = ()) -> Itera
 
     from qualcode.core.zipfiles import check_zip_file
 
+    _check_office_file(path)
     check_zip_file(str(path), path.name)
+    formulas_wb = None
     try:
         wb = load_workbook(str(path), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -692,8 +756,20 @@ def _iter_xlsx(path: Path, sheet: str | None, want: Sequence[str] = ()) -> Itera
         if sheet is not None and sheet not in wb.sheetnames:
             raise InputError(_("'{path}' has no sheet '{sheet}' — sheets: {sheetnames}").format(path=path, sheet=sheet, sheetnames=', '.join(wb.sheetnames)))
         ws = wb[sheet] if sheet else wb.worksheets[0]
+        # The sheet's own size (<dimension ref="A1"/>) is not trusted: some programs write it wrong, and
+        # openpyxl would then read only cell A1 ("only a header row").
+        _reset_dimensions(ws)
         rows = ws.iter_rows(values_only=True)
+        if _sheet_has_formulas(path, getattr(ws, "_worksheet_path", "")):
+            formulas_wb = load_workbook(str(path), read_only=True, data_only=False)
+            formulas_ws = formulas_wb[ws.title]
+            _reset_dimensions(formulas_ws)
+            rows = _with_formula_text(path, rows, formulas_ws.iter_rows(values_only=True))
         head = [[_xlsx_cell(v) for v in values] for values in itertools.islice(rows, _PREAMBLE_ROWS + 1)]
+        # Without the stated size a row ends at its last filled cell: the first rows are made as wide as
+        # the widest of them, so a heading row under them (SurveyMonkey's answer options) still names its columns.
+        width = max((len(r) for r in head), default=0)
+        head = [r + [""] * (width - len(r)) for r in head]
         if not head:
             raise InputError(_("'{path}': the sheet '{title}' is empty — nothing to import").format(path=path, title=ws.title),
                              hint=other_sheets_hint(wb.sheetnames, ws.title))
@@ -714,6 +790,63 @@ def _iter_xlsx(path: Path, sheet: str | None, want: Sequence[str] = ()) -> Itera
         ) from None
     finally:
         wb.close()
+        if formulas_wb is not None:
+            formulas_wb.close()
+
+
+def _reset_dimensions(ws: Any) -> None:
+    reset = getattr(ws, "reset_dimensions", None)
+    if reset is not None:
+        reset()
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+
+
+def _sheet_has_formulas(path: Path, member: str) -> bool:
+    """Whether a sheet's XML holds a formula (`<f>`), read as it is unpacked: most survey exports hold none."""
+    import zipfile
+
+    if not member:
+        return True
+    with zipfile.ZipFile(path) as zf:
+        try:
+            fh = zf.open(member.lstrip("/"))
+        except KeyError:
+            return True
+        with fh:
+            tail = b""
+            while chunk := fh.read(_CHUNK):
+                if _FORMULA_TAG.search(tail + chunk):
+                    return True
+                tail = chunk[-8:]
+    return False
+
+
+def _with_formula_text(path: Path, values: Iterator[tuple[Any, ...]], formulas: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    """The sheet's values, with a formula that has no saved value (a file written by a program, not
+    saved by Excel: a cell such as '=)' or '=bra' that a script wrote) read as its text, not as empty."""
+    import warnings
+
+    from qualcode.core.errors import QualcodeWarning
+
+    where: list[int] = []
+    for number, (row, frow) in enumerate(zip(values, formulas), start=1):
+        if any(v is None and isinstance(f, str) and f.startswith("=") for v, f in zip(row, frow)):
+            where.append(number)
+            row = tuple(f if v is None and isinstance(f, str) and f.startswith("=") else v
+                        for v, f in itertools.zip_longest(row, frow))
+        yield row
+    if where:
+        message = (_("'{path}': a row holds a formula without a saved value (row {rows}); it was read as its text — "
+                     "open the file in Excel and save it to keep the values") if len(where) == 1 else
+                   _("'{path}': {n} rows hold a formula without a saved value (rows {rows}); they were read as their text — "
+                     "open the file in Excel and save it to keep the values"))
+        warnings.warn(QualcodeWarning(
+            message.format(
+                path=path, n=len(where), rows=", ".join(map(str, where[:5])) + (" …" if len(where) > 5 else "")),
+            value=str(path),
+        ), stacklevel=2)
 
 
 def other_sheets_hint(sheets: Sequence[str], shown: str) -> Hint | None:
@@ -725,10 +858,14 @@ def other_sheets_hint(sheets: Sequence[str], shown: str) -> Hint | None:
 
 
 def _xlsx_cell(value: Any) -> str:
+    import datetime
+
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
+        return value.date().isoformat()  # a date cell: 2019-01-01, not 2019-01-01 00:00:00
     return str(value)
 
 

@@ -427,3 +427,41 @@ def test_a_failed_transaction_during_a_streamed_read_keeps_its_own_error(new_sto
             for _seg in store.iter_segments():
                 store._x("INSERT INTO nonexistent_table VALUES (1)")
     assert [s.text for s in store.iter_segments()] == ["Hej på dig."]
+
+
+def test_stored_suggestions_skip_held_repeated_and_gone_segments(new_store):
+    """add_suggestions stores whole-segment suggestions where they belong; a (segment, code) the coder
+    already has (any source), a row repeated in the batch and a segment that is gone are skipped."""
+    store = new_store
+    with store.transaction():
+        store.save_codebook(_codebook())
+        d = store.add_document(DocumentIn(name="a", kind="note", text="ett två tre fyra"), "h1")
+        store.add_segments([SegmentIn(d, "paragraph", 0, 0, 7, "en två"), SegmentIn(d, "paragraph", 1, 8, 16, "tre fyra")])
+    first, second = [s.id for s in store.iter_segments()]
+    with store.transaction():
+        store.upsert_coding(first, "P01", "qualcode", "rejected")
+        store.upsert_coding(first, "P02", "anna", "manual")
+        stored = store.add_suggestions("qualcode", [
+            (first, "P01", 0.9, "v1", "a"),  # the model's coder rejected it: skipped
+            (first, "P02", 0.8, "v1", "b"),  # anna's coding is not the model's: stored
+            (second, "P03", 0.7, "v1", "c"),
+            (second, "P03", 0.6, "v1", "d"),  # repeated in the batch: the first kept
+            (second + 99, "P04", 0.5, "v1", "e"),  # no such segment
+        ])
+    assert stored == 2
+    got = sorted((c.segment_id, c.code_id, c.coder, c.start, c.end, c.score, c.reason)
+                 for c, _seg in store.iter_codings(sources=["suggested"]))
+    assert got == [(first, "P02", "qualcode", 0, 7, 0.8, "b"), (second, "P03", "qualcode", 8, 16, 0.7, "c")]
+    assert store.add_suggestions("qualcode", []) == 0
+
+
+def test_id_lists_are_cut_into_few_statement_shapes():
+    """IN lists of every length are padded to a few sizes, so the driver's statement cache is not filled."""
+    from qualcode.store.database import _fixed_chunks
+
+    for n in (1, 15, 16, 17, 100, 2048, 2049, 5000):
+        chunks = list(_fixed_chunks(list(range(1, n + 1))))
+        assert [i for c in chunks for i in dict.fromkeys(c)] == list(range(1, n + 1))
+        assert all(len(c) in (16, 32, 64, 128, 256, 512, 1024, 2048) for c in chunks)
+    assert {len(c) for n in range(1, 3000) for c in _fixed_chunks(list(range(n)) or [0])} == {16, 32, 64, 128, 256, 512, 1024, 2048}
+    assert list(_fixed_chunks([])) == []

@@ -147,12 +147,14 @@ def test_suggest_run_reads_stored_lemmas_not_the_pipeline(project, monkeypatch):
 
 
 def test_suggest_run_commits_per_batch_and_a_crash_keeps_whole_batches(project, monkeypatch):
+    """Batches of 25 are scored, 50 segments stored per transaction: a crash in the second keeps the first."""
     import qualcode.suggest.service as service
 
     suggest_project(project, segments="all")
     before = _open_suggestions(project)
     order = [s.id for s in project.store.iter_segments()]
-    monkeypatch.setattr(service, "BATCH_SIZE", 50)
+    monkeypatch.setattr(service, "BATCH_SIZE", 25)
+    monkeypatch.setattr(service, "STORE_SIZE", 50)
     store = project.store
     real_add = store.add_suggestions
     real_suggestions = service.Suggester.suggestions

@@ -142,11 +142,15 @@ def test_replacing_a_batchs_suggestions_seeks_its_segments(tmp_path):
             st.upsert_coding(sid, "P02", "anna", "suggested", score=0.6)
         st.upsert_coding(ids[0], "P01", MODEL_CODER, "rejected", score=0.7)
         plans = _plans_of(st, lambda: st.delete_suggestions(ids[:2], coder=MODEL_CODER))
+        # storing the new ones reads the coder's codings on the batch's segments, by segment too
+        plans.update(_plans_of(st, lambda: st.add_suggestions(MODEL_CODER, [(ids[0], "P01", 0.9, "v2", "r"),
+                                                                            (ids[1], "P13", 0.5, "v2", "r")])))
+    assert any("codings_segment" in plan for plan in plans.values()), plans
     for sql, plan in plans.items():
         assert "codings_coder" not in plan, (sql, plan)
     left = {(c.segment_id, c.code_id, c.coder, c.source) for c, _s in st.iter_codings()}
     assert left == {(ids[0], "P01", MODEL_CODER, "rejected"), *((i, "P02", "anna", "suggested") for i in ids),
-                    *((i, "P13", MODEL_CODER, "suggested") for i in ids[2:])}
+                    *((i, "P13", MODEL_CODER, "suggested") for i in ids[1:])}
     with st.transaction():
         assert st.delete_suggestions(ids[2:]) == 4 and st.delete_suggestions([]) == 0
     assert {c.source for c, _s in st.iter_codings()} == {"rejected", "suggested"}

@@ -259,3 +259,22 @@ def test_the_background_retraining_stores_the_same_in_smaller_batches(project, m
     monkeypatch.undo()
     suggest_project(project, segments="all")  # leave the module's project as it was
     assert _open_suggestions(project) == stored
+
+
+def test_a_whole_run_takes_a_bulk_writes_page_cache_and_a_background_retraining_does_not(project, monkeypatch):
+    import contextlib
+
+    import qualcode.suggest.service as service
+
+    used = []
+
+    @contextlib.contextmanager
+    def bulk():
+        used.append(True)
+        yield project.store
+
+    monkeypatch.setattr(project.store, "bulk_writes", bulk)
+    suggest_project(project, segments="all", batch_size=service.RETRAIN_BATCH_SIZE)
+    assert used == []
+    suggest_project(project, segments="all")
+    assert used == [True]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -270,8 +271,9 @@ def suggest_project(
             per_code[row[1]] = per_code.get(row[1], 0) + 1
 
     # the model, the pipeline and the lemma caches are frozen: the collector does not walk them per
-    # batch; the page cache of a bulk write holds the indexes the suggestions go into
-    with fewer_collections(), store.bulk_writes():
+    # batch; a whole run's page cache is a bulk write's (the indexes the suggestions go into), a
+    # background retraining's the connection's own
+    with fewer_collections(), (store.bulk_writes() if store_size >= STORE_SIZE else nullcontext()):
         waiting: list[int] = []
         scored: list[ScoredRow] = []
         for batch, found in _scored(store, suggester, nlp, batches, min_score, workers if len(ids) > batch_size else 1):

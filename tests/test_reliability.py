@@ -270,3 +270,25 @@ def test_a_full_disk_while_writing_the_report_gives_one_line(reported, monkeypat
     assert "rapport.docx" in lines[0] and "den gamla filen är orörd" in lines[0]
     after = files_state(out)
     assert after["rapport.docx"] == before["rapport.docx"] and not [k for k in after if ".tmp-" in k]
+
+
+def test_a_stage_folder_left_by_a_killed_report_is_removed_by_the_next(reported):
+    """kill -9 mid-report leaves its `.rapport.tmp-PID-…` folder: the next report removes it once its
+    process is gone and it is over an hour old; a young one, or a running process's, stays."""
+    root, out = reported
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = int(dead.stdout)
+    hour_ago = time.time() - 2 * 3600
+    left = out / f".rapport.tmp-{pid}-0badc0de"
+    young = out / f".rapport.tmp-{pid}-1badc0de"
+    running = out / f".rapport.tmp-{os.getpid()}-2badc0de"
+    other = out / f".annan.tmp-{pid}-3badc0de"
+    for folder in (left, young, running, other):
+        (folder / "diagram").mkdir(parents=True)
+        (folder / "rapport.md").write_text("halv", encoding="utf-8")
+    for folder in (left, running, other):
+        os.utime(folder, (hour_ago, hour_ago))
+    r = runner.invoke(app, ["report", "-p", str(root), "--out", str(out), "--min-cell", "0"])
+    assert r.exit_code == 0, r.output
+    assert not left.exists()
+    assert young.exists() and running.exists() and other.exists()

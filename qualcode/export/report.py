@@ -19,6 +19,7 @@ import secrets
 import shutil
 import warnings
 from collections.abc import Mapping, Sequence
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -98,10 +99,16 @@ def write_report(
     return ReportResult(out, tuple(files), len(report.tables), len(report.charts), n_quotes, n_sup, len(report.omitted))
 
 
+STALE_STAGE_SECONDS = 3600  # a stage folder this old whose process is gone was left by a kill
+
+
 def _stage(out: Path, base: Path) -> Path:
     """A new empty folder in `base` (`out`, or its nearest existing parent), so on the file system
-    `out` is (to be) on; a folder that cannot be made is one line."""
-    stage = base / f".{out.name or 'rapport'}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+    `out` is (to be) on; a folder that cannot be made is one line. Stage folders of this name that
+    a killed run left are removed first."""
+    name = out.name or "rapport"
+    _sweep_stages(base, name)
+    stage = base / f".{name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
     try:
         stage.mkdir()
     except OSError as exc:
@@ -112,6 +119,39 @@ def _stage(out: Path, base: Path) -> Path:
             value=str(out), hint=Hint(_("give a folder you may write in"), option="out", example="rapport"),
         ) from None
     return stage
+
+
+def _sweep_stages(base: Path, name: str) -> None:
+    """Remove `.NAME.tmp-PID-…` folders in `base` left by a report that was killed (kill -9, a power
+    cut): its process is gone and the folder is over an hour old. A folder on a share that another
+    machine's run is writing in now is younger than that, and stays."""
+    import time
+
+    try:
+        candidates = list(base.glob(f".{glob_escape(name)}.tmp-*-*"))
+    except OSError:
+        return
+    for path in candidates:
+        pid = path.name[len(name) + len(".") + len(".tmp-"):].split("-", 1)[0]
+        try:
+            old = time.time() - path.lstat().st_mtime > STALE_STAGE_SECONDS
+        except OSError:
+            continue
+        if pid.isdigit() and old and path.is_dir() and not path.is_symlink() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process of this id runs on this machine."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process, or no such call here: take it as running
+        return True
+    return True
 
 
 def _move_into_place(stage: Path, out: Path) -> None:

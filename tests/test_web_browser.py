@@ -14,7 +14,7 @@ import time
 import pytest
 from web_helpers import PARAS, TEXT, build
 
-from qualcode.core.records import MODEL_CODER
+from qualcode.core.records import MODEL_CODER, DocumentIn, SegmentIn
 from qualcode.project import find_project
 
 pytestmark = pytest.mark.browser
@@ -305,3 +305,61 @@ def test_select_and_code_words_by_keyboard(ws):
     page.wait_for_function("document.activeElement && document.activeElement.id === 'doctext'")
     page.keyboard.press("Shift+ArrowRight")  # the end grows by a word, into the next paragraph if asked
     assert _selected(page).startswith("Det finns tysta rum för samtal.") and _selected(page).endswith("Lönen")
+
+
+EMOJI = "Stämningen är bättre 😊 efter omorganisationen. Chefen 👍 är närvarande."
+
+
+def select_phrase(page, phrase: str) -> None:
+    """Select `phrase` where it stands in the page's text, as the mouse would (DOM offsets), then release."""
+    assert page.evaluate(
+        """(phrase) => {
+            const walk = document.createTreeWalker(document.getElementById('doctext'), NodeFilter.SHOW_TEXT);
+            for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+                const i = n.data.indexOf(phrase);
+                if (i < 0) continue;
+                const r = document.createRange();
+                r.setStart(n, i);
+                r.setEnd(n, i + phrase.length);
+                window.getSelection().removeAllRanges();
+                window.getSelection().addRange(r);
+                return true;
+            }
+            return false;
+        }""",
+        phrase,
+    )
+    page.dispatch_event("#doctext", "mouseup")
+
+
+def test_offsets_after_an_emoji_are_the_documents_by_mouse_and_by_keyboard(ws):
+    """The page counts an emoji as two (UTF-16), the document as one character: the coded words are the selected ones."""
+    page, ids, root, server = ws
+    with find_project(root) as p, p.store.transaction():
+        doc = p.store.add_document(DocumentIn("emoji", "note", EMOJI, {}), "he")
+        p.store.add_segments([SegmentIn(doc, "paragraph", 0, 0, len(EMOJI), "")])
+    page.goto(f"{server.url}/documents/{doc}")
+    select_phrase(page, "omorganisationen")
+    page.wait_for_selector("#picker:not([hidden])")
+    page.keyboard.type("T-OMORG")
+    page.keyboard.press("Enter")
+    page.wait_for_selector('mark[data-code="T-OMORG"][data-coder="anna"]')
+    mark = page.locator('mark[data-code="T-OMORG"][data-coder="anna"]').first
+    start = EMOJI.index("omorganisationen")
+    assert (mark.get_attribute("data-start"), mark.get_attribute("data-end")) == (str(start), str(start + 16))
+    assert "«omorganisationen»" in page.locator("#flash").inner_text()
+    page.focus("#doctext")
+    page.keyboard.press("s")
+    page.keyboard.press("s")  # the second sentence, after both emoji
+    assert _selected(page) == "Chefen 👍 är närvarande."
+    assert "«Chefen 👍 är närvarande.»" in page.locator("#selstatus").inner_text()
+    page.keyboard.press("Shift+ArrowLeft")
+    assert _selected(page) == "Chefen 👍 är närvarande"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#picker:not([hidden])")
+    page.keyboard.type("P05")
+    page.keyboard.press("Enter")
+    page.wait_for_selector('mark[data-code="P05"][data-coder="anna"]')
+    mark = page.locator('mark[data-code="P05"][data-coder="anna"]').first
+    start = EMOJI.index("Chefen")
+    assert (mark.get_attribute("data-start"), mark.get_attribute("data-end")) == (str(start), str(start + 22))

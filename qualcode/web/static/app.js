@@ -7,11 +7,24 @@
   const textEl = () => document.getElementById("doctext");
 
   // -- document offsets of a selection --------------------------------------------------
+  // The server counts characters (code points: an emoji is one), the DOM UTF-16 units (an emoji is two).
+  function chars(s) {
+    let n = 0;
+    for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); if (c < 0xdc00 || c > 0xdfff) n++; }
+    return n;
+  }
+  function units(s, n) {
+    // the UTF-16 length of the first n characters of s
+    let i = 0;
+    for (let k = 0; k < n && i < s.length; k++) { const c = s.charCodeAt(i); i += c >= 0xd800 && c <= 0xdbff ? 2 : 1; }
+    return i;
+  }
+
   function offsetOf(node, offset) {
-    // A text node inside <span data-o=START>: START + offset. An element: the start of its child at offset.
+    // A text node inside <span data-o=START>: START + its characters before offset. An element: the start of its child at offset.
     if (node.nodeType === Node.TEXT_NODE) {
       const span = node.parentElement.closest("[data-o]");
-      return span ? Number(span.dataset.o) + offset : null;
+      return span ? Number(span.dataset.o) + chars(node.data.slice(0, offset)) : null;
     }
     const child = node.childNodes[offset];
     if (child) {
@@ -21,7 +34,7 @@
     const spans = node.querySelectorAll ? node.querySelectorAll("[data-o]") : [];
     if (spans.length) {
       const last = spans[spans.length - 1];
-      return Number(last.dataset.o) + last.textContent.length;
+      return Number(last.dataset.o) + chars(last.textContent);
     }
     return null;
   }
@@ -45,17 +58,20 @@
   let refocus = false;  // after coding by keyboard, the text gets the focus back
 
   function spansOf() {
-    return [...textEl().querySelectorAll("[data-o]")].map((el) => ({ el, o: Number(el.dataset.o), n: el.textContent.length }));
+    return [...textEl().querySelectorAll("[data-o]")].map((el) => ({ el, o: Number(el.dataset.o), n: chars(el.textContent) }));
   }
 
   function fullText() { return spansOf().map((s) => s.el.textContent).join(""); }
 
   function pieces(text, re) {
+    // [start, end) of each match, in characters (document offsets), counted as the matches go
     const out = [];
+    let unit = 0, char = 0;
+    const at = (i) => { char += chars(text.slice(unit, i)); unit = i; return char; };
     for (const m of text.matchAll(re)) {
       const lead = m[0].length - m[0].trimStart().length;
       const body = m[0].trim();
-      if (body) out.push([m.index + lead, m.index + lead + body.length]);
+      if (body) out.push([at(m.index + lead), at(m.index + lead + body.length)]);
     }
     return out;
   }
@@ -67,7 +83,7 @@
     const spans = spansOf();
     const point = (off, isEnd) => {
       const s = spans.find((x) => (isEnd ? x.o < off && off <= x.o + x.n : x.o <= off && off < x.o + x.n)) || spans[spans.length - 1];
-      return [s.el.firstChild || s.el, Math.max(0, Math.min(off - s.o, s.n))];
+      return [s.el.firstChild || s.el, units(s.el.textContent, Math.max(0, Math.min(off - s.o, s.n)))];
     };
     const r = document.createRange();
     r.setStart(...point(start, false));
@@ -77,7 +93,7 @@
     sel.addRange(r);
     cursor = end;
     const status = document.getElementById("selstatus");
-    if (status) status.textContent = `«${fullText().slice(start, end)}»`;
+    if (status) status.textContent = `«${sel.toString()}»`;
   }
 
   function current() {

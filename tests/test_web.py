@@ -626,3 +626,44 @@ def test_no_swedish_interface_sentence_on_any_page_in_english(ws, monkeypatch):
     assert leaks == {}
     monkeypatch.setenv("QUALCODE_LANG", "sv")
     assert "segment kodade" in c.get("/").text and "kvar att koda" in c.get("/").text
+
+
+def _logged_actions() -> set[str]:
+    """Every action the package writes to the audit log (`store.log(actor, "ACTION", …)`), read from its code."""
+    import ast
+    from pathlib import Path
+
+    import qualcode
+
+    found = set()
+    for path in Path(qualcode.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "log" \
+                    and len(node.args) >= 2:
+                action = node.args[1]
+                if isinstance(action, ast.Constant):
+                    found.add(action.value)
+                elif isinstance(action, ast.JoinedStr):  # f"suggest.{decision}": accept or reject
+                    prefix = "".join(v.value for v in action.values if isinstance(v, ast.Constant))
+                    found.update({prefix + "accept", prefix + "reject"})
+    return found
+
+
+def test_the_latest_changes_name_every_action_in_the_language(ws, monkeypatch):
+    """'suggest', 'train', 'document.replace' … were shown as the audit log's ids, in English, on a Swedish page."""
+    from qualcode.coding.workspace import ACTION_NAMES
+
+    c, _app, _csrf, _ids, root = ws
+    actions = _logged_actions()
+    assert {"add", "suggest", "train", "document.replace", "suggest.accept", "code-edit"} <= actions  # the scan sees them
+    assert sorted(actions - set(ACTION_NAMES)) == []
+    with find_project(root) as p, p.store.transaction():
+        for action in ("suggest", "train", "document.replace", "coding.carry", "span.merge"):
+            p.store.log("anna", action)
+    sv = c.get("/").text
+    for shown in ("föreslog koder", "tränade förslagen", "ersatte ett dokuments text", "förde över en kodning",
+                  "slog ihop överlappande kodningar"):
+        assert f"<td>{shown}</td>" in sv
+    assert not re.findall(r"<td>(suggest|train|document\.replace|coding\.carry|span\.merge)</td>", sv)
+    monkeypatch.setenv("QUALCODE_LANG", "en")
+    assert "<td>suggested codes</td>" in c.get("/").text

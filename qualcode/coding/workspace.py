@@ -17,7 +17,7 @@ from qualcode.core.codebook import Codebook
 from qualcode.core.errors import InputError, NotFoundError
 from qualcode.core.records import MODEL_CODER, POSITIVE_SOURCES, AuditEntry, Coding, Document, Segment
 from qualcode.project import Project
-from qualcode.core.i18n import _
+from qualcode.core.i18n import N_, _
 
 WEB_SESSION = "web"
 UNDO_LIMIT = 50
@@ -204,6 +204,31 @@ class Overview:
     @property
     def uncoded_segments(self) -> int:
         return self.segments - self.coded_segments
+
+
+# The audit log's actions as a person reads them (the overview's latest changes); the ids stay identifiers.
+ACTION_NAMES: dict[str, str] = {
+    "add": N_("coded"), "remove": N_("removed"), "memo": N_("memo"), "quote": N_("key quote"),
+    "unquote": N_("removed key quote"), "undo": N_("undid"), "review": N_("done"),
+    "suggest": N_("suggested codes"), "train": N_("trained the suggestions"),
+    "suggest.accept": N_("accepted suggestion"), "suggest.reject": N_("rejected suggestion"),
+    "code-add": N_("new code"), "code-edit": N_("edited a code"), "code-rename": N_("renamed"),
+    "code-merge": N_("merged"), "merge": N_("merged"), "codebook-import": N_("read codebook"),
+    "document.replace": N_("replaced a document's text"), "document.rename": N_("renamed a document"),
+    "document.meta": N_("changed metadata"), "document.remove": N_("removed a document"),
+    "respondent.remove": N_("removed a respondent"), "coding.carry": N_("carried a coding over"),
+    "coding.detach": N_("detached a coding"), "quote.detach": N_("detached a key quote"),
+    "span.merge": N_("merged overlapping codings"), "mention-mapping": N_("placed an answer in a category"),
+    "adjudicate": N_("adjudicated"), "sample": N_("drew a sample to double-code"),
+    "schema.upgrade": N_("upgraded the project"), "account-add": N_("added an account"),
+    "account-password": N_("set a new password"), "account-role": N_("changed a role"),
+    "account-remove": N_("removed an account"),
+}
+
+
+def action_name(action: str) -> str:
+    """An audit action in the interface language ('suggest' → 'föreslog koder'); an unknown one as it is."""
+    return _(ACTION_NAMES[action]) if action in ACTION_NAMES else action
 
 
 def overview(project: Project) -> Overview:

@@ -34,6 +34,7 @@ LIVE_SECONDS = 3  # the document page asks for other coders' changes this often 
 
 
 def _env() -> Environment:
+    from qualcode.coding.workspace import action_name
     from qualcode.core import i18n
 
     env = Environment(loader=PackageLoader("qualcode.web", "templates"), autoescape=select_autoescape(default=True),
@@ -43,6 +44,7 @@ def _env() -> Environment:
         gettext=i18n._, ngettext=lambda s, p, n: i18n.catalog(i18n.language()).ngettext(s, p, n), newstyle=False,
     )
     env.globals["language"] = i18n.language  # <html lang>
+    env.globals["action_name"] = action_name
     env.filters["num"] = lambda v: "" if v is None else (i18n.format_decimal(v, 2) if isinstance(v, float) else str(v))
     env.filters["pct"] = lambda v: "" if v is None else f"{v:.0f} %"
     env.filters["meta"] = lambda d: ", ".join(f"{k}={v}" for k, v in (d or {}).items())

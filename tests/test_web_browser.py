@@ -363,3 +363,18 @@ def test_offsets_after_an_emoji_are_the_documents_by_mouse_and_by_keyboard(ws):
     mark = page.locator('mark[data-code="P05"][data-coder="anna"]').first
     start = EMOJI.index("Chefen")
     assert (mark.get_attribute("data-start"), mark.get_attribute("data-end")) == (str(start), str(start + 22))
+
+
+def test_a_accepts_the_suggestion_the_queue_went_to_not_the_first_in_the_panel(ws):
+    """Two open suggestions on one passage: `n` goes to the uncertain one, and `a` must accept that one."""
+    page, ids, root, server = ws
+    with find_project(root) as p, p.store.transaction():
+        uncertain = p.store.upsert_coding(ids["p0"], "T-OMORG", MODEL_CODER, "suggested", score=0.51,
+                                          model_version="m1", reason="nyckelord: omorganisation")
+    page.goto(f"{server.url}/suggestions/next")
+    page.wait_for_selector(f"#c{uncertain}.active")
+    settled(page, f'#panel section[data-coding="{uncertain}"] button.accept')
+    assert page.locator("#panel section").count() == 2  # P13's suggestion is in the panel too
+    page.keyboard.press("a")
+    page.wait_for_selector('mark[data-code="T-OMORG"][data-source="accepted"]')
+    assert codings(root, ids["p0"]) == {("T-OMORG", "anna", "accepted"), ("P13", MODEL_CODER, "suggested")}

@@ -255,8 +255,12 @@
     } else if (ev.key === "n") {
       ev.preventDefault(); window.location.href = "/suggestions/next";
     } else if (ev.key === "a" || ev.key === "r") {
+      // the suggestion of the active mark (where `n` went, or the one clicked), else the panel's first;
       // send the button's request directly: a panel just swapped in may not be wired by htmx yet
-      const btn = document.querySelector(`#panel button.${ev.key === "a" ? "accept" : "reject"}`);
+      const kind = ev.key === "a" ? "accept" : "reject";
+      const active = document.querySelector("#doctext mark.hl.active");
+      const btn = (active && document.querySelector(`#panel section[data-coding="${active.dataset.coding}"] button.${kind}`))
+        || document.querySelector(`#panel button.${kind}`);
       if (btn) {
         ev.preventDefault();
         htmx.ajax("POST", btn.getAttribute("hx-post"), {

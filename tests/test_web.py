@@ -667,3 +667,24 @@ def test_the_latest_changes_name_every_action_in_the_language(ws, monkeypatch):
     assert not re.findall(r"<td>(suggest|train|document\.replace|coding\.carry|span\.merge)</td>", sv)
     monkeypatch.setenv("QUALCODE_LANG", "en")
     assert "<td>suggested codes</td>" in c.get("/").text
+
+
+def test_the_team_refusal_without_a_session_speaks_the_language(tmp_path, monkeypatch):
+    """An htmx request or a write after the session ended was titled 'Logga in' in English too."""
+    import warnings
+
+    from web_helpers import add_accounts, team_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+    build(tmp_path / "p")[0].close()
+    add_accounts(tmp_path / "p", {"anna": "admin"})
+    c = TestClient(team_app(tmp_path / "p"), base_url="http://127.0.0.1")
+    monkeypatch.setenv("QUALCODE_LANG", "en")
+    r = c.post("/undo", headers={"Origin": "http://127.0.0.1"})
+    assert r.status_code == 401 and "<title>Sign in" in r.text and "Logga in" not in r.text
+    r = c.get("/documents/1", headers={"HX-Request": "true"})
+    assert r.status_code == 401 and "Logga in" not in r.text
+    monkeypatch.setenv("QUALCODE_LANG", "sv")
+    assert "<title>Logga in" in c.post("/undo", headers={"Origin": "http://127.0.0.1"}).text

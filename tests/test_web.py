@@ -669,6 +669,38 @@ def test_the_latest_changes_name_every_action_in_the_language(ws, monkeypatch):
     assert "<td>suggested codes</td>" in c.get("/").text
 
 
+def test_an_unknown_address_a_wrong_method_and_a_crash_answer_in_the_language(ws, monkeypatch):
+    """Starlette's own 'Not Found', 'Method Not Allowed' and 'Internal Server Error' were English on every page."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+    import qualcode.coding.workspace as workspace
+
+    c, app, _csrf, _ids, _root = ws
+    r = c.get("/dokument/1")
+    assert r.status_code == 404
+    assert "Sidan finns inte" in r.text and "Not Found" not in r.text and ">Översikt</a>" in r.text
+    assert "/dokument/1" in r.text
+    r = c.get("/undo")  # a write's address, opened as a page
+    assert r.status_code == 405 and "Method Not Allowed" not in r.text and "Sidan går inte att öppna" in r.text
+
+    def broken(project):
+        raise RuntimeError("hemlig intervjutext")
+
+    monkeypatch.setattr(workspace, "overview", broken)
+    crashing = TestClient(app, raise_server_exceptions=False)
+    crashing.cookies.update(c.cookies)
+    r = crashing.get("/")
+    assert r.status_code == 500
+    assert "Internal Server Error" not in r.text and "Något gick fel i qualcode" in r.text
+    assert "hemlig intervjutext" not in r.text and "Traceback" not in r.text  # no data, no traceback
+    monkeypatch.setenv("QUALCODE_LANG", "en")
+    assert "Page not found" in c.get("/dokument/1").text
+    assert "Something went wrong in qualcode" in crashing.get("/").text
+
+
 def test_the_team_refusal_without_a_session_speaks_the_language(tmp_path, monkeypatch):
     """An htmx request or a write after the session ended was titled 'Logga in' in English too."""
     import warnings

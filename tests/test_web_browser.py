@@ -82,6 +82,7 @@ def ws(tmp_path, browser):
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
+        page.console_errors = errors  # a test that breaks the connection on purpose clears what that logs
         page.goto(f"{server.url}/documents/{ids['doc']}?token={server.token}")
         page.wait_for_selector("#doctext")
         yield page, ids, tmp_path / "p", server
@@ -378,3 +379,18 @@ def test_a_accepts_the_suggestion_the_queue_went_to_not_the_first_in_the_panel(w
     page.keyboard.press("a")
     page.wait_for_selector('mark[data-code="T-OMORG"][data-source="accepted"]')
     assert codings(root, ids["p0"]) == {("T-OMORG", "anna", "accepted"), ("P13", MODEL_CODER, "suggested")}
+
+
+def test_coding_when_the_server_has_stopped_says_so(ws):
+    """The picker closed and nothing happened: she could not tell that her coding was never saved."""
+    page, ids, root, server = ws
+    server.__exit__(None, None, None)
+    page.context.set_offline(True)  # and no other server answers on that port either
+    select_text(page, "nya lokaler")
+    page.wait_for_selector("#picker:not([hidden])")
+    page.keyboard.type("P13")
+    page.keyboard.press("Enter")
+    page.locator("#flash p.err", has_text="qualcode svarade inte").wait_for(timeout=10000)
+    assert codings(root, ids["p0"]) == {("P13", MODEL_CODER, "suggested")}
+    page.context.set_offline(False)
+    page.console_errors.clear()  # the failed request, logged by Chromium and htmx

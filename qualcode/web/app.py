@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -547,18 +548,41 @@ def create_app(
             require_admin_account(project)
     sessions: dict[str, WebSession] = {}
 
-    async def on_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, QualcodeError)
-        status = exc.status if isinstance(exc, AccessError) else 404 if isinstance(exc, NotFoundError) else 422
+    def shown(request: Request, status: int, title: str, text: str) -> Response:
+        """A refusal or an error as a page, or in the message line when htmx asked (the page stays)."""
         if not hasattr(request.state, "session"):
-            return HTMLResponse(str(exc), status_code=status)
+            return HTMLResponse(text, status_code=status)
         if Web.htmx(request):
-            response = web.render(request, "flash.html", status=status, error=error_text(exc))
+            response = web.render(request, "flash.html", status=status, error=text)
             response.headers["HX-Retarget"] = "#flash"
             response.headers["HX-Reswap"] = "innerHTML"
             return response
+        return web.render(request, "message.html", status=status, title=title, text=text)
+
+    async def on_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, QualcodeError)
+        status = exc.status if isinstance(exc, AccessError) else 404 if isinstance(exc, NotFoundError) else 422
         title = _("Not allowed") if isinstance(exc, AccessError) else _("Something went wrong")
-        return web.render(request, "message.html", status=status, title=title, text=error_text(exc))
+        return shown(request, status, title, error_text(exc))
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        """Starlette's own refusals (no such address, a write's address opened as a page) in the language."""
+        assert isinstance(exc, HTTPException)
+        path = request.url.path
+        if exc.status_code == 404:
+            title, text = _("Page not found"), _("There is no page at {path} — start again from the overview.").format(path=path)
+        elif exc.status_code == 405:
+            title = _("This page cannot be opened")
+            text = _("{path} takes only what a button on a page sends — go back and use the button.").format(path=path)
+        else:
+            title, text = _("Something went wrong"), _("the request was refused (HTTP {status})").format(status=exc.status_code)
+        return shown(request, exc.status_code, title, text)
+
+    async def on_crash(request: Request, exc: Exception) -> Response:
+        """A bug: one line in the language, never the traceback or the data in it (the terminal has it)."""
+        return shown(request, 500, _("Something went wrong in qualcode"),
+                     _("An error in qualcode stopped this request; the terminal where qualcode serve runs shows it. "
+                       "Reload the page to try again."))
 
     routes = [
         Route("/", web.home),
@@ -599,7 +623,8 @@ def create_app(
         gate = Middleware(TeamGate, lookup=web.team_session)
     else:
         gate = Middleware(Gate, token=token, sessions=sessions, coder=coder)
-    app = Starlette(routes=routes, middleware=[gate], exception_handlers={QualcodeError: on_error})
+    app = Starlette(routes=routes, middleware=[gate], exception_handlers={
+        QualcodeError: on_error, HTTPException: on_http, Exception: on_crash})
     app.state.token = token
     app.state.sessions = sessions
     app.state.web = web

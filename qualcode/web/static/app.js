@@ -356,6 +356,16 @@
     if (pending || selecting) ev.preventDefault();
   });
 
+  // a request that got no answer (the server stopped): say so where the messages are, or she thinks it was saved
+  document.addEventListener("htmx:sendError", () => {
+    const flash = document.getElementById("flash");
+    if (!flash || !document.body.dataset.sendError) return;
+    const p = document.createElement("p");
+    p.className = "err";
+    p.textContent = document.body.dataset.sendError;
+    flash.replaceChildren(p);
+  });
+
   document.addEventListener("DOMContentLoaded", () => { drawStripes(); jumpToHash(); });
   document.addEventListener("htmx:afterSettle", () => {
     drawStripes();

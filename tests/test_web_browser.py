@@ -394,3 +394,24 @@ def test_coding_when_the_server_has_stopped_says_so(ws):
     assert codings(root, ids["p0"]) == {("P13", MODEL_CODER, "suggested")}
     page.context.set_offline(False)
     page.console_errors.clear()  # the failed request, logged by Chromium and htmx
+
+
+def test_margin_labels_overlap_neither_each_other_nor_a_stripe(ws):
+    """A label runs down beside its stripe; a short stripe's label ran into the next lane's stripe and the next label."""
+    from qualcode.coding.workspace import code_selection
+
+    page, ids, root, server = ws
+    with find_project(root) as p:
+        for phrase, codes in [("nya lokaler", ["T-OMORG", "T-KLIMAT"]), ("tysta rum", ["T-DELAKT"]),
+                              ("Lönen", ["T-KLIMAT"]), ("Många slutar", ["T-OMORG"])]:
+            start = TEXT.index(phrase)
+            code_selection(p, ids["doc"], start, start + len(phrase), codes, "anna")
+    page.goto(f"{server.url}/documents/{ids['doc']}")
+    page.locator(".stripe").nth(7).wait_for(state="attached", timeout=5000)
+    boxes = page.evaluate("""() => [...document.querySelectorAll('.stripe')].flatMap((d, i) => {
+        const r = (e) => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+        return [[i, d.title + ' stripe', ...r(d)], [i, d.title + ' label', ...r(d.querySelector('span'))]];
+    })""")
+    clash = [(a[1], b[1]) for n, a in enumerate(boxes) for b in boxes[n + 1:]
+             if a[0] != b[0] and a[2] < b[4] and b[2] < a[4] and a[3] < b[5] and b[3] < a[5]]
+    assert clash == []

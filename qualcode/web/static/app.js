@@ -301,6 +301,7 @@
   });
 
   // -- margin stripes: one per coding, side by side where codings overlap ----------------
+  const LANE = 16;  // a lane: the 4px stripe and, left of it, its 10px label (.stripe span)
   function drawStripes() {
     const box = document.getElementById("stripes");
     const text = textEl();
@@ -316,25 +317,28 @@
       s.bottom = Math.max(s.bottom, rects[rects.length - 1].bottom - top0);
       spans.set(id, s);
     });
-    const lanes = [];
-    const out = [];
-    [...spans.values()].sort((a, b) => a.top - b.top || b.bottom - a.bottom).forEach((s) => {
-      let lane = lanes.findIndex((end) => end < s.top);
-      if (lane < 0) { lane = lanes.length; lanes.push(0); }
-      lanes[lane] = s.bottom + 4;
+    const items = [...spans.values()].sort((a, b) => a.top - b.top || b.bottom - a.bottom).map((s) => {
       const d = document.createElement("div");
       d.className = "stripe " + [...s.el.classList].filter((c) => /^k\d+$/.test(c)).join(" ");
       if (s.el.classList.contains("sug")) d.classList.add("sug");
-      d.style.top = s.top + "px";
-      d.style.height = Math.max(6, s.bottom - s.top) + "px";
-      d.style.left = 86 - lane * 15 + "px";
       d.title = `${s.el.dataset.code} · ${s.el.dataset.coder}`;
       const label = document.createElement("span");  // the code id, vertical beside its stripe
       label.textContent = s.el.dataset.code;
       d.append(label);
-      out.push(d);
+      return { s, d, label };
     });
-    box.replaceChildren(...out);
+    box.replaceChildren(...items.map((x) => x.d));
+    // a label longer than its stripe keeps the lane until it ends (one layout for all the lengths)
+    const lengths = items.map((x) => x.label.getBoundingClientRect().height);
+    const lanes = [];
+    items.forEach(({ s, d }, i) => {
+      let lane = lanes.findIndex((end) => end < s.top);
+      if (lane < 0) { lane = lanes.length; lanes.push(0); }
+      lanes[lane] = Math.max(s.bottom, s.top + lengths[i]) + 4;
+      d.style.top = s.top + "px";
+      d.style.height = Math.max(6, s.bottom - s.top) + "px";
+      d.style.left = 86 - lane * LANE + "px";
+    });
   }
 
   function jumpToHash() {

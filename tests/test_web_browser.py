@@ -415,3 +415,24 @@ def test_margin_labels_overlap_neither_each_other_nor_a_stripe(ws):
     clash = [(a[1], b[1]) for n, a in enumerate(boxes) for b in boxes[n + 1:]
              if a[0] != b[0] and a[2] < b[4] and b[2] < a[4] and a[3] < b[5] and b[3] < a[5]]
     assert clash == []
+
+
+CRLF = "Första raden om lönen.\r\nAndra raden om lokaler.\rTredje om mentorer."
+
+
+def test_offsets_after_a_carriage_return_are_the_documents(ws):
+    """A survey answer keeps its CSV cell's CR LF; the HTML parser made it one LF, so the coding moved a character."""
+    page, ids, root, server = ws
+    with find_project(root) as p, p.store.transaction():
+        doc = p.store.add_document(DocumentIn("enkat#crlf", "survey", CRLF, {}), "hc")
+        p.store.add_segments([SegmentIn(doc, "response", 0, 0, len(CRLF), "")])
+    page.goto(f"{server.url}/documents/{doc}")
+    select_phrase(page, "mentorer")
+    page.wait_for_selector("#picker:not([hidden])")
+    page.keyboard.type("P02")
+    page.keyboard.press("Enter")
+    page.wait_for_selector('mark[data-code="P02"][data-coder="anna"]')
+    mark = page.locator('mark[data-code="P02"][data-coder="anna"]').first
+    start = CRLF.index("mentorer")
+    assert (mark.get_attribute("data-start"), mark.get_attribute("data-end")) == (str(start), str(start + 8))
+    assert "«mentorer»" in page.locator("#flash").inner_text()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.concurrency import run_in_threadpool
@@ -49,8 +50,15 @@ def _env() -> Environment:
     env.filters["num"] = lambda v: "" if v is None else (i18n.format_decimal(v, 2) if isinstance(v, float) else str(v))
     env.filters["pct"] = lambda v: "" if v is None else f"{v:.0f} %"
     env.filters["meta"] = lambda d: ", ".join(f"{k}={v}" for k, v in (d or {}).items())
+    env.filters["text"] = document_text
     env.globals["picker_codes"] = lambda cb: [{"id": c.id, "name": c.name, "aliases": list(c.aliases)} for c in cb.leaves]
     return env
+
+
+def document_text(text: str) -> Markup:
+    """Escaped text whose carriage returns stay characters: the HTML parser turns a CR LF into one LF
+    (and a CR into an LF), so the page's text would be shorter than the document's and its offsets wrong."""
+    return Markup(str(escape(text)).replace("\r", "&#13;"))
 
 
 def code_colours(codebook: Any) -> dict[str, int]:

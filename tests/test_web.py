@@ -720,3 +720,32 @@ def test_the_team_refusal_without_a_session_speaks_the_language(tmp_path, monkey
     assert r.status_code == 401 and "Logga in" not in r.text
     monkeypatch.setenv("QUALCODE_LANG", "sv")
     assert "<title>Logga in" in c.post("/undo", headers={"Origin": "http://127.0.0.1"}).text
+
+
+def test_a_grid_page_past_the_last_shows_the_last_page(ws):
+    """After coding with 'uncoded only' the list is shorter: page 2 of a list that now has one page was empty."""
+    c, _app, _csrf, _ids, _root = ws
+    html = c.get("/grid?per=2&page=9").text
+    assert "sida 2 av 2" in html and "sida 9" not in html
+    assert html.count('<tr id="row-') == 2
+
+
+def test_a_grid_filter_that_cannot_be_read_is_told_beside_the_form_she_typed_it_in(ws):
+    """A typo in the metadata filter replaced the grid with an error page and lost the form."""
+    c, _app, _csrf, _ids, _root = ws
+    r = c.get("/grid?meta=stadsdel+Bromma&q=l%C3%B6n&sort=stadsdel")
+    assert r.status_code == 422
+    assert "ogiltigt filter &#39;stadsdel Bromma&#39;" in r.text and 'class="err"' in r.text
+    assert 'name="meta" value="stadsdel Bromma"' in r.text and 'name="q" value="lön"' in r.text  # her input stays
+    assert "<option selected>stadsdel</option>" in r.text and "Något gick fel" not in r.text
+    assert '<tr id="row-' not in r.text
+    r = c.get("/grid?code=P99")
+    assert r.status_code == 422 and "okänd kod &#39;P99&#39;" in r.text and 'name="code" value="P99"' in r.text
+
+
+def test_a_filter_naming_a_field_twice_says_so_instead_of_keeping_the_last(ws):
+    """'stadsdel=Farsta, stadsdel=Bromma' showed Bromma's answers only, as if they were both districts'."""
+    c, _app, _csrf, _ids, _root = ws
+    r = c.get("/grid?meta=stadsdel%3DFarsta%2C+stadsdel%3DBromma")
+    assert r.status_code == 422
+    assert "stadsdel" in r.text and "två gånger" in r.text

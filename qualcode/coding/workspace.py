@@ -573,10 +573,17 @@ def survey_grid(
     if sort and sort not in keys:
         raise InputError(_("unknown metadata field {sort!r} to sort by").format(sort=sort), value=sort, valid=keys)
     page = max(1, int(page))
-    total, segs = store.page_segments(
-        kind="survey", meta=meta or None, sort_meta=sort, descending=descending, codes=codes, uncoded=uncoded,
-        text=text.strip() or None, offset=(page - 1) * per_page, limit=per_page,
-    )
+
+    def one(page: int) -> tuple[int, list[Segment]]:
+        return store.page_segments(
+            kind="survey", meta=meta or None, sort_meta=sort, descending=descending, codes=codes, uncoded=uncoded,
+            text=text.strip() or None, offset=(page - 1) * per_page, limit=per_page,
+        )
+
+    total, segs = one(page)
+    if not segs and total and page > 1:  # past the last page (the list got shorter): the last one
+        page = -(-total // per_page)
+        total, segs = one(page)
     codings: dict[int, list[Coding]] = {}
     for c in store.codings_for_segments([s.id for s in segs]):
         codings.setdefault(c.segment_id, []).append(c)
@@ -589,6 +596,12 @@ def survey_grid(
             frozenset(c.code_id for c in cs if c.source == "suggested"),
         ))
     return Grid(tuple(rows), keys, tuple(c.id for c in cb.leaves), total, page, per_page)
+
+
+def grid_columns(project: Project, per_page: int = 50) -> Grid:
+    """The grid's columns and no rows: the page around a filter that could not be read."""
+    keys = tuple(project.store.meta_fields(kind="survey", limit=GRID_FIELDS_FROM))
+    return Grid((), keys, tuple(c.id for c in project.codebook.leaves), 0, 1, max(1, min(per_page, 1000)))
 
 
 def toggle_code(project: Project, segment_id: int, code_id: str, coder: str | None = None) -> Change:

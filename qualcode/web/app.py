@@ -261,15 +261,21 @@ class Web:
         return RedirectResponse(f"/documents/{nxt.document_id}#c{nxt.coding_id}", status_code=303)
 
     async def grid(self, request: Request) -> Response:
-        from qualcode.coding.workspace import survey_grid
+        from qualcode.coding.workspace import grid_columns, survey_grid
 
         q = request.query_params
-        grid = await self.call(
-            survey_grid, page=_int(q.get("page", "1")), per_page=_int(q.get("per", "50")),
-            meta=_meta_filter(q.get("meta", "")), sort=q.get("sort") or None, descending=q.get("desc") == "1",
-            code=q.get("code") or None, uncoded=q.get("uncoded") == "1", text=q.get("q", ""),
-            coder=self.coder(request), blind=self.blind(request),
-        )
+        try:
+            grid = await self.call(
+                survey_grid, page=_int(q.get("page", "1")), per_page=_int(q.get("per", "50")),
+                meta=_meta_filter(q.get("meta", "")), sort=q.get("sort") or None, descending=q.get("desc") == "1",
+                code=q.get("code") or None, uncoded=q.get("uncoded") == "1", text=q.get("q", ""),
+                coder=self.coder(request), blind=self.blind(request),
+            )
+        except QualcodeError as exc:  # a filter she typed: said beside the form, which keeps what she typed
+            if isinstance(exc, AccessError):
+                raise
+            grid = await self.call(grid_columns)
+            return self.render(request, "grid.html", status=422, grid=grid, q=q, page="grid", error=error_text(exc))
         return self.render(request, "grid.html", grid=grid, q=q, page="grid")
 
     async def _grid_row(self, request: Request, segment_id: int, message: str) -> Response:
@@ -532,6 +538,9 @@ def _meta_filter(text: str) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise InputError(_("invalid filter {pair!r} — write key=value, e.g. stadsdel=Bromma").format(pair=pair), value=pair)
+        if key.strip() in out:  # the store filters by one value per field: the last would win, unsaid
+            raise InputError(_("the filter names {key!r} twice — one value per field: filter by {first!r} or by {second!r}").format(
+                key=key.strip(), first=out[key.strip()], second=value.strip()), value=key.strip())
         out[key.strip()] = value.strip()
     return out
 

@@ -436,3 +436,30 @@ def test_offsets_after_a_carriage_return_are_the_documents(ws):
     start = CRLF.index("mentorer")
     assert (mark.get_attribute("data-start"), mark.get_attribute("data-end")) == (str(start), str(start + 8))
     assert "«mentorer»" in page.locator("#flash").inner_text()
+
+
+def test_a_memo_typed_but_not_saved_is_not_lost(ws):
+    """Clicking another passage replaced the panel and dropped the memo; leaving the page did too, unasked."""
+    from qualcode.coding.workspace import code_selection
+
+    page, ids, root, server = ws
+    with find_project(root) as p:
+        for phrase, code in [("nya lokaler", "P13"), ("Lönen", "T-LON")]:
+            start = TEXT.index(phrase)
+            code_selection(p, ids["doc"], start, start + len(phrase), [code], "anna")
+    page.goto(f"{server.url}/documents/{ids['doc']}")
+    page.locator('mark[data-code="P13"][data-coder="anna"]').first.click()
+    settled(page, "#panel textarea")
+    page.fill("#panel textarea", "flytten till Liljeholmen ✓")
+    page.locator('mark[data-code="T-LON"][data-coder="anna"]').first.click()
+    page.locator("#flash", has_text="memo på P13 sparat").wait_for()
+    with find_project(root) as p:
+        assert p.store.find_coding(ids["p0"], "P13", "anna").memo == "flytten till Liljeholmen ✓"
+    page.locator('mark[data-code="T-LON"][data-coder="anna"]').first.click()
+    settled(page, "#panel textarea")
+    page.fill("#panel textarea", "jämför med Huddinge")
+    asked: list[str] = []
+    page.on("dialog", lambda d: (asked.append(d.type), d.dismiss()))
+    page.close(run_before_unload=True)
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"]

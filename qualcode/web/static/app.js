@@ -284,7 +284,15 @@
   });
 
   // -- a click on a highlight opens its details ------------------------------------------
+  function unsavedMemo() {
+    const area = document.querySelector("#panel form textarea[name=memo]");
+    return area && area.value !== area.defaultValue ? area : null;
+  }
+
   function showPanel(offset) {
+    // a memo typed but not saved is saved first (its answer shows the text again; a second click opens the panel)
+    const memo = unsavedMemo();
+    if (memo) { memo.form.requestSubmit(); return; }
     const doc = docEl().dataset.doc;
     htmx.ajax("GET", `/documents/${doc}/panel?at=${offset}`, { target: "#panel", swap: "innerHTML" });
   }
@@ -376,4 +384,6 @@
     if (refocus && textEl()) { refocus = false; textEl().focus({ preventScroll: true }); }
   });
   window.addEventListener("resize", () => drawStripes());
+  // leaving or reloading the page with a memo typed but not saved: the browser asks first
+  window.addEventListener("beforeunload", (ev) => { if (unsavedMemo()) { ev.preventDefault(); ev.returnValue = ""; } });
 })();

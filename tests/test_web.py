@@ -749,3 +749,16 @@ def test_a_filter_naming_a_field_twice_says_so_instead_of_keeping_the_last(ws):
     r = c.get("/grid?meta=stadsdel%3DFarsta%2C+stadsdel%3DBromma")
     assert r.status_code == 422
     assert "stadsdel" in r.text and "två gånger" in r.text
+
+
+def test_undo_after_coding_every_hit_takes_back_those_codings_and_nothing_older(ws):
+    """Coding all hits left no undo step: Ångra then undid the change before it (here a grid cell), silently."""
+    c, app, csrf, ids, root = ws
+    c.post("/grid/toggle", data={"segment": ids["s2"], "code": "T-LON"}, headers=hx(csrf))
+    c.post("/search/code", data={"csrf": csrf, "q": "rum", "code": "P13"})
+    assert ("P13", "anna", "manual") in codings(root, ids["s1"]) and ("P13", "anna", "manual") in codings(root, ids["p0"])
+    r = c.post(f"/undo?doc={ids['doc']}", headers=hx(csrf))
+    assert "ångrade ändringen av P13" in r.text
+    assert codings(root, ids["s1"]) == set()
+    assert codings(root, ids["p0"]) == {("P13", MODEL_CODER, "suggested")}  # the model's suggestion is back
+    assert codings(root, ids["s2"]) == {("T-LON", "anna", "manual")}  # the older change stays

@@ -762,11 +762,17 @@ def code_search_hits(project: Project, query: str, code: str, coder: str | None 
     from qualcode.coding.service import code_hits, search
 
     (code_id,) = resolve_codes(project, [code])
+    coder = coder or project.coder
     hits = search(project, query)
     if not hits:
         raise InputError(_("no hits for {query!r} — nothing was coded").format(query=query), value=query)
-    coded, already = code_hits(project, [h.segment.id for h in hits], code_id, coder or project.coder,
-                               memo=_("search: {query}").format(query=query))
+    docs = [h.segment.document_id for h in hits]
+    with project.store.transaction():  # one undo step for all the hits (her code replaces the model's suggestions)
+        snaps = _snapshots(project, [(d, code_id, who) for d in docs for who in (coder, MODEL_CODER)])
+        coded, already = code_hits(project, [h.segment.id for h in hits], code_id, coder,
+                                   memo=_("search: {query}").format(query=query))
+        if coded:
+            _push_undo(project, coder, {"op": "codes", "document": docs[0], "snaps": snaps})
     msg = _("Coded {n_hits} segments with {code}.").format(n_hits=coded, code=code_id)
     if already:
         msg += " " + _("{n} already had the code and were left as they were.").format(n=already)

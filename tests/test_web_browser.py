@@ -463,3 +463,26 @@ def test_a_memo_typed_but_not_saved_is_not_lost(ws):
     page.close(run_before_unload=True)
     page.wait_for_timeout(500)
     assert asked == ["beforeunload"]
+
+
+def test_the_grid_by_keyboard_arrows_move_and_the_focus_stays_after_a_toggle(ws):
+    """A toggle drew the row again and the focus fell to the page: the next cell was many Tabs away."""
+    page, ids, root, server = ws
+    page.goto(f"{server.url}/grid")
+    cell = f'#row-{ids["s1"]} button[data-code="P13"]'
+    page.focus(cell)
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'{cell}[aria-pressed="true"]')
+    focused = "() => { const e = document.activeElement; return [e.closest('tr') && e.closest('tr').id, e.dataset.code]; }"
+    page.wait_for_function(f"() => document.activeElement && document.activeElement.matches('{cell}')")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate(focused) == [f"row-{ids['s1']}", "T-OMORG"]
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate(focused) == [f"row-{ids['s2']}", "T-OMORG"]
+    page.keyboard.press("Space")
+    page.wait_for_selector(f'#row-{ids["s2"]} button[data-code="T-OMORG"][aria-pressed="true"]')
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowLeft")
+    assert page.evaluate(focused) == [f"row-{ids['s1']}", "P13"]
+    assert codings(root, ids["s1"]) == {("P13", "anna", "manual")}
+    assert codings(root, ids["s2"]) == {("T-OMORG", "anna", "manual")}

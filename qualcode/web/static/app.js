@@ -368,6 +368,33 @@
     if (pending || selecting) ev.preventDefault();
   });
 
+  // -- the survey grid by keyboard: arrows move between code cells, Enter or space toggles, the focus stays
+  let gridCell = null;  // the cell whose toggle is on its way: its row is drawn again, the focus goes back to it
+
+  document.addEventListener("keydown", (ev) => {
+    const cell = ev.target.closest && ev.target.closest("table.grid button.tog");
+    const move = { ArrowRight: [0, 1], ArrowLeft: [0, -1], ArrowDown: [1, 0], ArrowUp: [-1, 0] }[ev.key];
+    if (!cell || !move || ev.altKey || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
+    const row = cell.closest("tr");
+    const rows = [...row.parentElement.children];
+    const next = rows[rows.indexOf(row) + move[0]];
+    const target = next && next.querySelectorAll("button.tog")[[...row.querySelectorAll("button.tog")].indexOf(cell) + move[1]];
+    if (target) { ev.preventDefault(); target.focus(); }
+  });
+
+  document.addEventListener("htmx:beforeRequest", (ev) => {
+    const cell = ev.detail.elt && ev.detail.elt.closest && ev.detail.elt.closest("table.grid button.tog");
+    if (cell) gridCell = { row: cell.closest("tr").id, code: cell.dataset.code, focused: document.activeElement === cell };
+  });
+
+  document.addEventListener("htmx:afterSettle", () => {
+    if (!gridCell) return;
+    const { row, code, focused } = gridCell;
+    gridCell = null;
+    const again = focused && document.querySelector(`#${CSS.escape(row)} button.tog[data-code="${CSS.escape(code)}"]`);
+    if (again) again.focus();
+  });
+
   // a request that got no answer (the server stopped): say so where the messages are, or she thinks it was saved
   document.addEventListener("htmx:sendError", () => {
     const flash = document.getElementById("flash");

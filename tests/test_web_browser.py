@@ -486,3 +486,12 @@ def test_the_grid_by_keyboard_arrows_move_and_the_focus_stays_after_a_toggle(ws)
     assert page.evaluate(focused) == [f"row-{ids['s1']}", "P13"]
     assert codings(root, ids["s1"]) == {("P13", "anna", "manual")}
     assert codings(root, ids["s2"]) == {("T-OMORG", "anna", "manual")}
+
+
+@pytest.mark.parametrize("url", ["/codebook", "/counts?by=stadsdel,termin", "/grid", "/documents/1"])
+def test_a_page_fits_a_small_laptop_screen_wide_tables_scroll_in_their_box(ws, url):
+    """The codebook and the counts ran past the window's right edge at 1024 px, the menu bar ending short of them."""
+    page, ids, root, server = ws
+    page.set_viewport_size({"width": 1024, "height": 700})
+    page.goto(f"{server.url}{url}")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 1024

@@ -626,3 +626,139 @@ def test_no_swedish_interface_sentence_on_any_page_in_english(ws, monkeypatch):
     assert leaks == {}
     monkeypatch.setenv("QUALCODE_LANG", "sv")
     assert "segment kodade" in c.get("/").text and "kvar att koda" in c.get("/").text
+
+
+def _logged_actions() -> set[str]:
+    """Every action the package writes to the audit log (`store.log(actor, "ACTION", …)`), read from its code."""
+    import ast
+    from pathlib import Path
+
+    import qualcode
+
+    found = set()
+    for path in Path(qualcode.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "log" \
+                    and len(node.args) >= 2:
+                action = node.args[1]
+                if isinstance(action, ast.Constant):
+                    found.add(action.value)
+                elif isinstance(action, ast.JoinedStr):  # f"suggest.{decision}": accept or reject
+                    prefix = "".join(v.value for v in action.values if isinstance(v, ast.Constant))
+                    found.update({prefix + "accept", prefix + "reject"})
+    return found
+
+
+def test_the_latest_changes_name_every_action_in_the_language(ws, monkeypatch):
+    """'suggest', 'train', 'document.replace' … were shown as the audit log's ids, in English, on a Swedish page."""
+    from qualcode.coding.workspace import ACTION_NAMES
+
+    c, _app, _csrf, _ids, root = ws
+    actions = _logged_actions()
+    assert {"add", "suggest", "train", "document.replace", "suggest.accept", "code-edit"} <= actions  # the scan sees them
+    assert sorted(actions - set(ACTION_NAMES)) == []
+    with find_project(root) as p, p.store.transaction():
+        for action in ("suggest", "train", "document.replace", "coding.carry", "span.merge"):
+            p.store.log("anna", action)
+    sv = c.get("/").text
+    for shown in ("föreslog koder", "tränade förslagen", "ersatte ett dokuments text", "förde över en kodning",
+                  "slog ihop överlappande kodningar"):
+        assert f"<td>{shown}</td>" in sv
+    assert not re.findall(r"<td>(suggest|train|document\.replace|coding\.carry|span\.merge)</td>", sv)
+    monkeypatch.setenv("QUALCODE_LANG", "en")
+    assert "<td>suggested codes</td>" in c.get("/").text
+
+
+def test_an_unknown_address_a_wrong_method_and_a_crash_answer_in_the_language(ws, monkeypatch):
+    """Starlette's own 'Not Found', 'Method Not Allowed' and 'Internal Server Error' were English on every page."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+    import qualcode.coding.workspace as workspace
+
+    c, app, _csrf, _ids, _root = ws
+    r = c.get("/dokument/1")
+    assert r.status_code == 404
+    assert "Sidan finns inte" in r.text and "Not Found" not in r.text and ">Översikt</a>" in r.text
+    assert "/dokument/1" in r.text
+    r = c.get("/undo")  # a write's address, opened as a page
+    assert r.status_code == 405 and "Method Not Allowed" not in r.text and "Sidan går inte att öppna" in r.text
+
+    def broken(project):
+        raise RuntimeError("hemlig intervjutext")
+
+    monkeypatch.setattr(workspace, "overview", broken)
+    crashing = TestClient(app, raise_server_exceptions=False)
+    crashing.cookies.update(c.cookies)
+    r = crashing.get("/")
+    assert r.status_code == 500
+    assert "Internal Server Error" not in r.text and "Något gick fel i qualcode" in r.text
+    assert "hemlig intervjutext" not in r.text and "Traceback" not in r.text  # no data, no traceback
+    monkeypatch.setenv("QUALCODE_LANG", "en")
+    assert "Page not found" in c.get("/dokument/1").text
+    assert "Something went wrong in qualcode" in crashing.get("/").text
+
+
+def test_the_team_refusal_without_a_session_speaks_the_language(tmp_path, monkeypatch):
+    """An htmx request or a write after the session ended was titled 'Logga in' in English too."""
+    import warnings
+
+    from web_helpers import add_accounts, team_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+    build(tmp_path / "p")[0].close()
+    add_accounts(tmp_path / "p", {"anna": "admin"})
+    c = TestClient(team_app(tmp_path / "p"), base_url="http://127.0.0.1")
+    monkeypatch.setenv("QUALCODE_LANG", "en")
+    r = c.post("/undo", headers={"Origin": "http://127.0.0.1"})
+    assert r.status_code == 401 and "<title>Sign in" in r.text and "Logga in" not in r.text
+    r = c.get("/documents/1", headers={"HX-Request": "true"})
+    assert r.status_code == 401 and "Logga in" not in r.text
+    monkeypatch.setenv("QUALCODE_LANG", "sv")
+    assert "<title>Logga in" in c.post("/undo", headers={"Origin": "http://127.0.0.1"}).text
+
+
+def test_a_grid_page_past_the_last_shows_the_last_page(ws):
+    """After coding with 'uncoded only' the list is shorter: page 2 of a list that now has one page was empty."""
+    c, _app, _csrf, _ids, _root = ws
+    html = c.get("/grid?per=2&page=9").text
+    assert "sida 2 av 2" in html and "sida 9" not in html
+    assert html.count('<tr id="row-') == 2
+
+
+def test_a_grid_filter_that_cannot_be_read_is_told_beside_the_form_she_typed_it_in(ws):
+    """A typo in the metadata filter replaced the grid with an error page and lost the form."""
+    c, _app, _csrf, _ids, _root = ws
+    r = c.get("/grid?meta=stadsdel+Bromma&q=l%C3%B6n&sort=stadsdel")
+    assert r.status_code == 422
+    assert "ogiltigt filter &#39;stadsdel Bromma&#39;" in r.text and 'class="err"' in r.text
+    assert 'name="meta" value="stadsdel Bromma"' in r.text and 'name="q" value="lön"' in r.text  # her input stays
+    assert "<option selected>stadsdel</option>" in r.text and "Något gick fel" not in r.text
+    assert '<tr id="row-' not in r.text
+    r = c.get("/grid?code=P99")
+    assert r.status_code == 422 and "okänd kod &#39;P99&#39;" in r.text and 'name="code" value="P99"' in r.text
+
+
+def test_a_filter_naming_a_field_twice_says_so_instead_of_keeping_the_last(ws):
+    """'stadsdel=Farsta, stadsdel=Bromma' showed Bromma's answers only, as if they were both districts'."""
+    c, _app, _csrf, _ids, _root = ws
+    r = c.get("/grid?meta=stadsdel%3DFarsta%2C+stadsdel%3DBromma")
+    assert r.status_code == 422
+    assert "stadsdel" in r.text and "två gånger" in r.text
+
+
+def test_undo_after_coding_every_hit_takes_back_those_codings_and_nothing_older(ws):
+    """Coding all hits left no undo step: Ångra then undid the change before it (here a grid cell), silently."""
+    c, app, csrf, ids, root = ws
+    c.post("/grid/toggle", data={"segment": ids["s2"], "code": "T-LON"}, headers=hx(csrf))
+    c.post("/search/code", data={"csrf": csrf, "q": "rum", "code": "P13"})
+    assert ("P13", "anna", "manual") in codings(root, ids["s1"]) and ("P13", "anna", "manual") in codings(root, ids["p0"])
+    r = c.post(f"/undo?doc={ids['doc']}", headers=hx(csrf))
+    assert "ångrade ändringen av P13" in r.text
+    assert codings(root, ids["s1"]) == set()
+    assert codings(root, ids["p0"]) == {("P13", MODEL_CODER, "suggested")}  # the model's suggestion is back
+    assert codings(root, ids["s2"]) == {("T-LON", "anna", "manual")}  # the older change stays

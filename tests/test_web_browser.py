@@ -14,7 +14,7 @@ import time
 import pytest
 from web_helpers import PARAS, TEXT, build
 
-from qualcode.core.records import MODEL_CODER
+from qualcode.core.records import MODEL_CODER, DocumentIn, SegmentIn
 from qualcode.project import find_project
 
 pytestmark = pytest.mark.browser
@@ -82,6 +82,7 @@ def ws(tmp_path, browser):
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
+        page.console_errors = errors  # a test that breaks the connection on purpose clears what that logs
         page.goto(f"{server.url}/documents/{ids['doc']}?token={server.token}")
         page.wait_for_selector("#doctext")
         yield page, ids, tmp_path / "p", server
@@ -305,3 +306,194 @@ def test_select_and_code_words_by_keyboard(ws):
     page.wait_for_function("document.activeElement && document.activeElement.id === 'doctext'")
     page.keyboard.press("Shift+ArrowRight")  # the end grows by a word, into the next paragraph if asked
     assert _selected(page).startswith("Det finns tysta rum för samtal.") and _selected(page).endswith("Lönen")
+
+
+EMOJI = "Stämningen är bättre 😊 efter omorganisationen. Chefen 👍 är närvarande."
+
+
+def select_phrase(page, phrase: str) -> None:
+    """Select `phrase` where it stands in the page's text, as the mouse would (DOM offsets), then release."""
+    assert page.evaluate(
+        """(phrase) => {
+            const walk = document.createTreeWalker(document.getElementById('doctext'), NodeFilter.SHOW_TEXT);
+            for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+                const i = n.data.indexOf(phrase);
+                if (i < 0) continue;
+                const r = document.createRange();
+                r.setStart(n, i);
+                r.setEnd(n, i + phrase.length);
+                window.getSelection().removeAllRanges();
+                window.getSelection().addRange(r);
+                return true;
+            }
+            return false;
+        }""",
+        phrase,
+    )
+    page.dispatch_event("#doctext", "mouseup")
+
+
+def test_offsets_after_an_emoji_are_the_documents_by_mouse_and_by_keyboard(ws):
+    """The page counts an emoji as two (UTF-16), the document as one character: the coded words are the selected ones."""
+    page, ids, root, server = ws
+    with find_project(root) as p, p.store.transaction():
+        doc = p.store.add_document(DocumentIn("emoji", "note", EMOJI, {}), "he")
+        p.store.add_segments([SegmentIn(doc, "paragraph", 0, 0, len(EMOJI), "")])
+    page.goto(f"{server.url}/documents/{doc}")
+    select_phrase(page, "omorganisationen")
+    page.wait_for_selector("#picker:not([hidden])")
+    page.keyboard.type("T-OMORG")
+    page.keyboard.press("Enter")
+    page.wait_for_selector('mark[data-code="T-OMORG"][data-coder="anna"]')
+    mark = page.locator('mark[data-code="T-OMORG"][data-coder="anna"]').first
+    start = EMOJI.index("omorganisationen")
+    assert (mark.get_attribute("data-start"), mark.get_attribute("data-end")) == (str(start), str(start + 16))
+    assert "«omorganisationen»" in page.locator("#flash").inner_text()
+    page.focus("#doctext")
+    page.keyboard.press("s")
+    page.keyboard.press("s")  # the second sentence, after both emoji
+    assert _selected(page) == "Chefen 👍 är närvarande."
+    assert "«Chefen 👍 är närvarande.»" in page.locator("#selstatus").inner_text()
+    page.keyboard.press("Shift+ArrowLeft")
+    assert _selected(page) == "Chefen 👍 är närvarande"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#picker:not([hidden])")
+    page.keyboard.type("P05")
+    page.keyboard.press("Enter")
+    page.wait_for_selector('mark[data-code="P05"][data-coder="anna"]')
+    mark = page.locator('mark[data-code="P05"][data-coder="anna"]').first
+    start = EMOJI.index("Chefen")
+    assert (mark.get_attribute("data-start"), mark.get_attribute("data-end")) == (str(start), str(start + 22))
+
+
+def test_a_accepts_the_suggestion_the_queue_went_to_not_the_first_in_the_panel(ws):
+    """Two open suggestions on one passage: `n` goes to the uncertain one, and `a` must accept that one."""
+    page, ids, root, server = ws
+    with find_project(root) as p, p.store.transaction():
+        uncertain = p.store.upsert_coding(ids["p0"], "T-OMORG", MODEL_CODER, "suggested", score=0.51,
+                                          model_version="m1", reason="nyckelord: omorganisation")
+    page.goto(f"{server.url}/suggestions/next")
+    page.wait_for_selector(f"#c{uncertain}.active")
+    settled(page, f'#panel section[data-coding="{uncertain}"] button.accept')
+    assert page.locator("#panel section").count() == 2  # P13's suggestion is in the panel too
+    page.keyboard.press("a")
+    page.wait_for_selector('mark[data-code="T-OMORG"][data-source="accepted"]')
+    assert codings(root, ids["p0"]) == {("T-OMORG", "anna", "accepted"), ("P13", MODEL_CODER, "suggested")}
+
+
+def test_coding_when_the_server_has_stopped_says_so(ws):
+    """The picker closed and nothing happened: she could not tell that her coding was never saved."""
+    page, ids, root, server = ws
+    server.__exit__(None, None, None)
+    page.context.set_offline(True)  # and no other server answers on that port either
+    select_text(page, "nya lokaler")
+    page.wait_for_selector("#picker:not([hidden])")
+    page.keyboard.type("P13")
+    page.keyboard.press("Enter")
+    page.locator("#flash p.err", has_text="qualcode svarade inte").wait_for(timeout=10000)
+    assert codings(root, ids["p0"]) == {("P13", MODEL_CODER, "suggested")}
+    page.context.set_offline(False)
+    page.console_errors.clear()  # the failed request, logged by Chromium and htmx
+
+
+def test_margin_labels_overlap_neither_each_other_nor_a_stripe(ws):
+    """A label runs down beside its stripe; a short stripe's label ran into the next lane's stripe and the next label."""
+    from qualcode.coding.workspace import code_selection
+
+    page, ids, root, server = ws
+    with find_project(root) as p:
+        for phrase, codes in [("nya lokaler", ["T-OMORG", "T-KLIMAT"]), ("tysta rum", ["T-DELAKT"]),
+                              ("Lönen", ["T-KLIMAT"]), ("Många slutar", ["T-OMORG"])]:
+            start = TEXT.index(phrase)
+            code_selection(p, ids["doc"], start, start + len(phrase), codes, "anna")
+    page.goto(f"{server.url}/documents/{ids['doc']}")
+    page.locator(".stripe").nth(7).wait_for(state="attached", timeout=5000)
+    boxes = page.evaluate("""() => [...document.querySelectorAll('.stripe')].flatMap((d, i) => {
+        const r = (e) => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+        return [[i, d.title + ' stripe', ...r(d)], [i, d.title + ' label', ...r(d.querySelector('span'))]];
+    })""")
+    clash = [(a[1], b[1]) for n, a in enumerate(boxes) for b in boxes[n + 1:]
+             if a[0] != b[0] and a[2] < b[4] and b[2] < a[4] and a[3] < b[5] and b[3] < a[5]]
+    assert clash == []
+
+
+CRLF = "Första raden om lönen.\r\nAndra raden om lokaler.\rTredje om mentorer."
+
+
+def test_offsets_after_a_carriage_return_are_the_documents(ws):
+    """A survey answer keeps its CSV cell's CR LF; the HTML parser made it one LF, so the coding moved a character."""
+    page, ids, root, server = ws
+    with find_project(root) as p, p.store.transaction():
+        doc = p.store.add_document(DocumentIn("enkat#crlf", "survey", CRLF, {}), "hc")
+        p.store.add_segments([SegmentIn(doc, "response", 0, 0, len(CRLF), "")])
+    page.goto(f"{server.url}/documents/{doc}")
+    select_phrase(page, "mentorer")
+    page.wait_for_selector("#picker:not([hidden])")
+    page.keyboard.type("P02")
+    page.keyboard.press("Enter")
+    page.wait_for_selector('mark[data-code="P02"][data-coder="anna"]')
+    mark = page.locator('mark[data-code="P02"][data-coder="anna"]').first
+    start = CRLF.index("mentorer")
+    assert (mark.get_attribute("data-start"), mark.get_attribute("data-end")) == (str(start), str(start + 8))
+    assert "«mentorer»" in page.locator("#flash").inner_text()
+
+
+def test_a_memo_typed_but_not_saved_is_not_lost(ws):
+    """Clicking another passage replaced the panel and dropped the memo; leaving the page did too, unasked."""
+    from qualcode.coding.workspace import code_selection
+
+    page, ids, root, server = ws
+    with find_project(root) as p:
+        for phrase, code in [("nya lokaler", "P13"), ("Lönen", "T-LON")]:
+            start = TEXT.index(phrase)
+            code_selection(p, ids["doc"], start, start + len(phrase), [code], "anna")
+    page.goto(f"{server.url}/documents/{ids['doc']}")
+    page.locator('mark[data-code="P13"][data-coder="anna"]').first.click()
+    settled(page, "#panel textarea")
+    page.fill("#panel textarea", "flytten till Liljeholmen ✓")
+    page.locator('mark[data-code="T-LON"][data-coder="anna"]').first.click()
+    page.locator("#flash", has_text="memo på P13 sparat").wait_for()
+    with find_project(root) as p:
+        assert p.store.find_coding(ids["p0"], "P13", "anna").memo == "flytten till Liljeholmen ✓"
+    page.locator('mark[data-code="T-LON"][data-coder="anna"]').first.click()
+    settled(page, "#panel textarea")
+    page.fill("#panel textarea", "jämför med Huddinge")
+    asked: list[str] = []
+    page.on("dialog", lambda d: (asked.append(d.type), d.dismiss()))
+    page.close(run_before_unload=True)
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"]
+
+
+def test_the_grid_by_keyboard_arrows_move_and_the_focus_stays_after_a_toggle(ws):
+    """A toggle drew the row again and the focus fell to the page: the next cell was many Tabs away."""
+    page, ids, root, server = ws
+    page.goto(f"{server.url}/grid")
+    cell = f'#row-{ids["s1"]} button[data-code="P13"]'
+    page.focus(cell)
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'{cell}[aria-pressed="true"]')
+    focused = "() => { const e = document.activeElement; return [e.closest('tr') && e.closest('tr').id, e.dataset.code]; }"
+    page.wait_for_function(f"() => document.activeElement && document.activeElement.matches('{cell}')")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate(focused) == [f"row-{ids['s1']}", "T-OMORG"]
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate(focused) == [f"row-{ids['s2']}", "T-OMORG"]
+    page.keyboard.press("Space")
+    toggled = f'#row-{ids["s2"]} button[data-code="T-OMORG"][aria-pressed="true"]'
+    page.wait_for_selector(toggled)
+    page.wait_for_function(f"() => document.activeElement && document.activeElement.matches('{toggled}')")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowLeft")
+    assert page.evaluate(focused) == [f"row-{ids['s1']}", "P13"]
+    assert codings(root, ids["s1"]) == {("P13", "anna", "manual")}
+    assert codings(root, ids["s2"]) == {("T-OMORG", "anna", "manual")}
+
+
+@pytest.mark.parametrize("url", ["/codebook", "/counts?by=stadsdel,termin", "/grid", "/documents/1"])
+def test_a_page_fits_a_small_laptop_screen_wide_tables_scroll_in_their_box(ws, url):
+    """The codebook and the counts ran past the window's right edge at 1024 px, the menu bar ending short of them."""
+    page, ids, root, server = ws
+    page.set_viewport_size({"width": 1024, "height": 700})
+    page.goto(f"{server.url}{url}")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 1024

@@ -17,7 +17,7 @@ from qualcode.core.codebook import Codebook
 from qualcode.core.errors import InputError, NotFoundError
 from qualcode.core.records import MODEL_CODER, POSITIVE_SOURCES, AuditEntry, Coding, Document, Segment
 from qualcode.project import Project
-from qualcode.core.i18n import _
+from qualcode.core.i18n import N_, _
 
 WEB_SESSION = "web"
 UNDO_LIMIT = 50
@@ -204,6 +204,31 @@ class Overview:
     @property
     def uncoded_segments(self) -> int:
         return self.segments - self.coded_segments
+
+
+# The audit log's actions as a person reads them (the overview's latest changes); the ids stay identifiers.
+ACTION_NAMES: dict[str, str] = {
+    "add": N_("coded"), "remove": N_("removed"), "memo": N_("memo"), "quote": N_("key quote"),
+    "unquote": N_("removed key quote"), "undo": N_("undid"), "review": N_("done"),
+    "suggest": N_("suggested codes"), "train": N_("trained the suggestions"),
+    "suggest.accept": N_("accepted suggestion"), "suggest.reject": N_("rejected suggestion"),
+    "code-add": N_("new code"), "code-edit": N_("edited a code"), "code-rename": N_("renamed"),
+    "code-merge": N_("merged"), "merge": N_("merged"), "codebook-import": N_("read codebook"),
+    "document.replace": N_("replaced a document's text"), "document.rename": N_("renamed a document"),
+    "document.meta": N_("changed metadata"), "document.remove": N_("removed a document"),
+    "respondent.remove": N_("removed a respondent"), "coding.carry": N_("carried a coding over"),
+    "coding.detach": N_("detached a coding"), "quote.detach": N_("detached a key quote"),
+    "span.merge": N_("merged overlapping codings"), "mention-mapping": N_("placed an answer in a category"),
+    "adjudicate": N_("adjudicated"), "sample": N_("drew a sample to double-code"),
+    "schema.upgrade": N_("upgraded the project"), "account-add": N_("added an account"),
+    "account-password": N_("set a new password"), "account-role": N_("changed a role"),
+    "account-remove": N_("removed an account"),
+}
+
+
+def action_name(action: str) -> str:
+    """An audit action in the interface language ('suggest' → 'föreslog koder'); an unknown one as it is."""
+    return _(ACTION_NAMES[action]) if action in ACTION_NAMES else action
 
 
 def overview(project: Project) -> Overview:
@@ -548,10 +573,17 @@ def survey_grid(
     if sort and sort not in keys:
         raise InputError(_("unknown metadata field {sort!r} to sort by").format(sort=sort), value=sort, valid=keys)
     page = max(1, int(page))
-    total, segs = store.page_segments(
-        kind="survey", meta=meta or None, sort_meta=sort, descending=descending, codes=codes, uncoded=uncoded,
-        text=text.strip() or None, offset=(page - 1) * per_page, limit=per_page,
-    )
+
+    def one(page: int) -> tuple[int, list[Segment]]:
+        return store.page_segments(
+            kind="survey", meta=meta or None, sort_meta=sort, descending=descending, codes=codes, uncoded=uncoded,
+            text=text.strip() or None, offset=(page - 1) * per_page, limit=per_page,
+        )
+
+    total, segs = one(page)
+    if not segs and total and page > 1:  # past the last page (the list got shorter): the last one
+        page = -(-total // per_page)
+        total, segs = one(page)
     codings: dict[int, list[Coding]] = {}
     for c in store.codings_for_segments([s.id for s in segs]):
         codings.setdefault(c.segment_id, []).append(c)
@@ -564,6 +596,12 @@ def survey_grid(
             frozenset(c.code_id for c in cs if c.source == "suggested"),
         ))
     return Grid(tuple(rows), keys, tuple(c.id for c in cb.leaves), total, page, per_page)
+
+
+def grid_columns(project: Project, per_page: int = 50) -> Grid:
+    """The grid's columns and no rows: the page around a filter that could not be read."""
+    keys = tuple(project.store.meta_fields(kind="survey", limit=GRID_FIELDS_FROM))
+    return Grid((), keys, tuple(c.id for c in project.codebook.leaves), 0, 1, max(1, min(per_page, 1000)))
 
 
 def toggle_code(project: Project, segment_id: int, code_id: str, coder: str | None = None) -> Change:
@@ -724,11 +762,17 @@ def code_search_hits(project: Project, query: str, code: str, coder: str | None 
     from qualcode.coding.service import code_hits, search
 
     (code_id,) = resolve_codes(project, [code])
+    coder = coder or project.coder
     hits = search(project, query)
     if not hits:
         raise InputError(_("no hits for {query!r} — nothing was coded").format(query=query), value=query)
-    coded, already = code_hits(project, [h.segment.id for h in hits], code_id, coder or project.coder,
-                               memo=_("search: {query}").format(query=query))
+    docs = [h.segment.document_id for h in hits]
+    with project.store.transaction():  # one undo step for all the hits (her code replaces the model's suggestions)
+        snaps = _snapshots(project, [(d, code_id, who) for d in docs for who in (coder, MODEL_CODER)])
+        coded, already = code_hits(project, [h.segment.id for h in hits], code_id, coder,
+                                   memo=_("search: {query}").format(query=query))
+        if coded:
+            _push_undo(project, coder, {"op": "codes", "document": docs[0], "snaps": snaps})
     msg = _("Coded {n_hits} segments with {code}.").format(n_hits=coded, code=code_id)
     if already:
         msg += " " + _("{n} already had the code and were left as they were.").format(n=already)

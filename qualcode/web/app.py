@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -34,6 +36,7 @@ LIVE_SECONDS = 3  # the document page asks for other coders' changes this often 
 
 
 def _env() -> Environment:
+    from qualcode.coding.workspace import action_name
     from qualcode.core import i18n
 
     env = Environment(loader=PackageLoader("qualcode.web", "templates"), autoescape=select_autoescape(default=True),
@@ -43,11 +46,19 @@ def _env() -> Environment:
         gettext=i18n._, ngettext=lambda s, p, n: i18n.catalog(i18n.language()).ngettext(s, p, n), newstyle=False,
     )
     env.globals["language"] = i18n.language  # <html lang>
+    env.globals["action_name"] = action_name
     env.filters["num"] = lambda v: "" if v is None else (i18n.format_decimal(v, 2) if isinstance(v, float) else str(v))
     env.filters["pct"] = lambda v: "" if v is None else f"{v:.0f} %"
     env.filters["meta"] = lambda d: ", ".join(f"{k}={v}" for k, v in (d or {}).items())
+    env.filters["text"] = document_text
     env.globals["picker_codes"] = lambda cb: [{"id": c.id, "name": c.name, "aliases": list(c.aliases)} for c in cb.leaves]
     return env
+
+
+def document_text(text: str) -> Markup:
+    """Escaped text whose carriage returns stay characters: the HTML parser turns a CR LF into one LF
+    (and a CR into an LF), so the page's text would be shorter than the document's and its offsets wrong."""
+    return Markup(str(escape(text)).replace("\r", "&#13;"))
 
 
 def code_colours(codebook: Any) -> dict[str, int]:
@@ -250,15 +261,21 @@ class Web:
         return RedirectResponse(f"/documents/{nxt.document_id}#c{nxt.coding_id}", status_code=303)
 
     async def grid(self, request: Request) -> Response:
-        from qualcode.coding.workspace import survey_grid
+        from qualcode.coding.workspace import grid_columns, survey_grid
 
         q = request.query_params
-        grid = await self.call(
-            survey_grid, page=_int(q.get("page", "1")), per_page=_int(q.get("per", "50")),
-            meta=_meta_filter(q.get("meta", "")), sort=q.get("sort") or None, descending=q.get("desc") == "1",
-            code=q.get("code") or None, uncoded=q.get("uncoded") == "1", text=q.get("q", ""),
-            coder=self.coder(request), blind=self.blind(request),
-        )
+        try:
+            grid = await self.call(
+                survey_grid, page=_int(q.get("page", "1")), per_page=_int(q.get("per", "50")),
+                meta=_meta_filter(q.get("meta", "")), sort=q.get("sort") or None, descending=q.get("desc") == "1",
+                code=q.get("code") or None, uncoded=q.get("uncoded") == "1", text=q.get("q", ""),
+                coder=self.coder(request), blind=self.blind(request),
+            )
+        except QualcodeError as exc:  # a filter she typed: said beside the form, which keeps what she typed
+            if isinstance(exc, AccessError):
+                raise
+            grid = await self.call(grid_columns)
+            return self.render(request, "grid.html", status=422, grid=grid, q=q, page="grid", error=error_text(exc))
         return self.render(request, "grid.html", grid=grid, q=q, page="grid")
 
     async def _grid_row(self, request: Request, segment_id: int, message: str) -> Response:
@@ -521,6 +538,9 @@ def _meta_filter(text: str) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise InputError(_("invalid filter {pair!r} — write key=value, e.g. stadsdel=Bromma").format(pair=pair), value=pair)
+        if key.strip() in out:  # the store filters by one value per field: the last would win, unsaid
+            raise InputError(_("the filter names {key!r} twice — one value per field: filter by {first!r} or by {second!r}").format(
+                key=key.strip(), first=out[key.strip()], second=value.strip()), value=key.strip())
         out[key.strip()] = value.strip()
     return out
 
@@ -545,18 +565,41 @@ def create_app(
             require_admin_account(project)
     sessions: dict[str, WebSession] = {}
 
-    async def on_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, QualcodeError)
-        status = exc.status if isinstance(exc, AccessError) else 404 if isinstance(exc, NotFoundError) else 422
+    def shown(request: Request, status: int, title: str, text: str) -> Response:
+        """A refusal or an error as a page, or in the message line when htmx asked (the page stays)."""
         if not hasattr(request.state, "session"):
-            return HTMLResponse(str(exc), status_code=status)
+            return HTMLResponse(text, status_code=status)
         if Web.htmx(request):
-            response = web.render(request, "flash.html", status=status, error=error_text(exc))
+            response = web.render(request, "flash.html", status=status, error=text)
             response.headers["HX-Retarget"] = "#flash"
             response.headers["HX-Reswap"] = "innerHTML"
             return response
+        return web.render(request, "message.html", status=status, title=title, text=text)
+
+    async def on_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, QualcodeError)
+        status = exc.status if isinstance(exc, AccessError) else 404 if isinstance(exc, NotFoundError) else 422
         title = _("Not allowed") if isinstance(exc, AccessError) else _("Something went wrong")
-        return web.render(request, "message.html", status=status, title=title, text=error_text(exc))
+        return shown(request, status, title, error_text(exc))
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        """Starlette's own refusals (no such address, a write's address opened as a page) in the language."""
+        assert isinstance(exc, HTTPException)
+        path = request.url.path
+        if exc.status_code == 404:
+            title, text = _("Page not found"), _("There is no page at {path} — start again from the overview.").format(path=path)
+        elif exc.status_code == 405:
+            title = _("This page cannot be opened")
+            text = _("{path} takes only what a button on a page sends — go back and use the button.").format(path=path)
+        else:
+            title, text = _("Something went wrong"), _("the request was refused (HTTP {status})").format(status=exc.status_code)
+        return shown(request, exc.status_code, title, text)
+
+    async def on_crash(request: Request, exc: Exception) -> Response:
+        """A bug: one line in the language, never the traceback or the data in it (the terminal has it)."""
+        return shown(request, 500, _("Something went wrong in qualcode"),
+                     _("An error in qualcode stopped this request; the terminal where qualcode serve runs shows it. "
+                       "Reload the page to try again."))
 
     routes = [
         Route("/", web.home),
@@ -597,7 +640,8 @@ def create_app(
         gate = Middleware(TeamGate, lookup=web.team_session)
     else:
         gate = Middleware(Gate, token=token, sessions=sessions, coder=coder)
-    app = Starlette(routes=routes, middleware=[gate], exception_handlers={QualcodeError: on_error})
+    app = Starlette(routes=routes, middleware=[gate], exception_handlers={
+        QualcodeError: on_error, HTTPException: on_http, Exception: on_crash})
     app.state.token = token
     app.state.sessions = sessions
     app.state.web = web

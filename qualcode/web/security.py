@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlencode
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
-from qualcode.core.i18n import _
+from qualcode.core.i18n import _, language
 
 COOKIE = "qualcode_session"
 CSRF_HEADER = "x-csrf-token"
@@ -33,7 +33,7 @@ HEADERS = {
     "cross-origin-resource-policy": "same-origin",
 }
 
-_NO_ACCESS = """<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>qualcode</title></head>
+_NO_ACCESS = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title} — qualcode</title></head>
 <body><h1>{title}</h1><p>{text}</p></body></html>"""
 
 
@@ -152,12 +152,12 @@ class TeamGate(_Headers):
         except AccessError as exc:
             target = LOGIN_PATH + "?" + urlencode({"next": request.url.path, **({"why": "ended"} if cookie else {})})
             if request.headers.get("hx-request") == "true":
-                response: Response = _refuse(401, "Logga in", str(exc))
+                response: Response = _refuse(401, _("Sign in"), str(exc))
                 response.headers["HX-Redirect"] = target
             elif request.method in SAFE_METHODS:
                 response = RedirectResponse(target, status_code=303)
             else:
-                response = _refuse(401, "Logga in", str(exc))
+                response = _refuse(401, _("Sign in"), str(exc))
             if cookie:
                 response.delete_cookie(COOKIE, path="/")
             return response
@@ -171,4 +171,4 @@ class TeamGate(_Headers):
 def _refuse(status: int, title: str, text: str) -> Response:
     from html import escape
 
-    return HTMLResponse(_NO_ACCESS.format(title=escape(title), text=escape(text)), status_code=status)
+    return HTMLResponse(_NO_ACCESS.format(lang=language(), title=escape(title), text=escape(text)), status_code=status)

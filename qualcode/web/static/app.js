@@ -7,11 +7,24 @@
   const textEl = () => document.getElementById("doctext");
 
   // -- document offsets of a selection --------------------------------------------------
+  // The server counts characters (code points: an emoji is one), the DOM UTF-16 units (an emoji is two).
+  function chars(s) {
+    let n = 0;
+    for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); if (c < 0xdc00 || c > 0xdfff) n++; }
+    return n;
+  }
+  function units(s, n) {
+    // the UTF-16 length of the first n characters of s
+    let i = 0;
+    for (let k = 0; k < n && i < s.length; k++) { const c = s.charCodeAt(i); i += c >= 0xd800 && c <= 0xdbff ? 2 : 1; }
+    return i;
+  }
+
   function offsetOf(node, offset) {
-    // A text node inside <span data-o=START>: START + offset. An element: the start of its child at offset.
+    // A text node inside <span data-o=START>: START + its characters before offset. An element: the start of its child at offset.
     if (node.nodeType === Node.TEXT_NODE) {
       const span = node.parentElement.closest("[data-o]");
-      return span ? Number(span.dataset.o) + offset : null;
+      return span ? Number(span.dataset.o) + chars(node.data.slice(0, offset)) : null;
     }
     const child = node.childNodes[offset];
     if (child) {
@@ -21,7 +34,7 @@
     const spans = node.querySelectorAll ? node.querySelectorAll("[data-o]") : [];
     if (spans.length) {
       const last = spans[spans.length - 1];
-      return Number(last.dataset.o) + last.textContent.length;
+      return Number(last.dataset.o) + chars(last.textContent);
     }
     return null;
   }
@@ -45,17 +58,20 @@
   let refocus = false;  // after coding by keyboard, the text gets the focus back
 
   function spansOf() {
-    return [...textEl().querySelectorAll("[data-o]")].map((el) => ({ el, o: Number(el.dataset.o), n: el.textContent.length }));
+    return [...textEl().querySelectorAll("[data-o]")].map((el) => ({ el, o: Number(el.dataset.o), n: chars(el.textContent) }));
   }
 
   function fullText() { return spansOf().map((s) => s.el.textContent).join(""); }
 
   function pieces(text, re) {
+    // [start, end) of each match, in characters (document offsets), counted as the matches go
     const out = [];
+    let unit = 0, char = 0;
+    const at = (i) => { char += chars(text.slice(unit, i)); unit = i; return char; };
     for (const m of text.matchAll(re)) {
       const lead = m[0].length - m[0].trimStart().length;
       const body = m[0].trim();
-      if (body) out.push([m.index + lead, m.index + lead + body.length]);
+      if (body) out.push([at(m.index + lead), at(m.index + lead + body.length)]);
     }
     return out;
   }
@@ -67,7 +83,7 @@
     const spans = spansOf();
     const point = (off, isEnd) => {
       const s = spans.find((x) => (isEnd ? x.o < off && off <= x.o + x.n : x.o <= off && off < x.o + x.n)) || spans[spans.length - 1];
-      return [s.el.firstChild || s.el, Math.max(0, Math.min(off - s.o, s.n))];
+      return [s.el.firstChild || s.el, units(s.el.textContent, Math.max(0, Math.min(off - s.o, s.n)))];
     };
     const r = document.createRange();
     r.setStart(...point(start, false));
@@ -77,7 +93,7 @@
     sel.addRange(r);
     cursor = end;
     const status = document.getElementById("selstatus");
-    if (status) status.textContent = `«${fullText().slice(start, end)}»`;
+    if (status) status.textContent = `«${sel.toString()}»`;
   }
 
   function current() {
@@ -239,8 +255,12 @@
     } else if (ev.key === "n") {
       ev.preventDefault(); window.location.href = "/suggestions/next";
     } else if (ev.key === "a" || ev.key === "r") {
+      // the suggestion of the active mark (where `n` went, or the one clicked), else the panel's first;
       // send the button's request directly: a panel just swapped in may not be wired by htmx yet
-      const btn = document.querySelector(`#panel button.${ev.key === "a" ? "accept" : "reject"}`);
+      const kind = ev.key === "a" ? "accept" : "reject";
+      const active = document.querySelector("#doctext mark.hl.active");
+      const btn = (active && document.querySelector(`#panel section[data-coding="${active.dataset.coding}"] button.${kind}`))
+        || document.querySelector(`#panel button.${kind}`);
       if (btn) {
         ev.preventDefault();
         htmx.ajax("POST", btn.getAttribute("hx-post"), {
@@ -264,7 +284,15 @@
   });
 
   // -- a click on a highlight opens its details ------------------------------------------
+  function unsavedMemo() {
+    const area = document.querySelector("#panel form textarea[name=memo]");
+    return area && area.value !== area.defaultValue ? area : null;
+  }
+
   function showPanel(offset) {
+    // a memo typed but not saved is saved first (its answer shows the text again; a second click opens the panel)
+    const memo = unsavedMemo();
+    if (memo) { memo.form.requestSubmit(); return; }
     const doc = docEl().dataset.doc;
     htmx.ajax("GET", `/documents/${doc}/panel?at=${offset}`, { target: "#panel", swap: "innerHTML" });
   }
@@ -281,6 +309,7 @@
   });
 
   // -- margin stripes: one per coding, side by side where codings overlap ----------------
+  const LANE = 16;  // a lane: the 4px stripe and, left of it, its 10px label (.stripe span)
   function drawStripes() {
     const box = document.getElementById("stripes");
     const text = textEl();
@@ -296,25 +325,28 @@
       s.bottom = Math.max(s.bottom, rects[rects.length - 1].bottom - top0);
       spans.set(id, s);
     });
-    const lanes = [];
-    const out = [];
-    [...spans.values()].sort((a, b) => a.top - b.top || b.bottom - a.bottom).forEach((s) => {
-      let lane = lanes.findIndex((end) => end < s.top);
-      if (lane < 0) { lane = lanes.length; lanes.push(0); }
-      lanes[lane] = s.bottom + 4;
+    const items = [...spans.values()].sort((a, b) => a.top - b.top || b.bottom - a.bottom).map((s) => {
       const d = document.createElement("div");
       d.className = "stripe " + [...s.el.classList].filter((c) => /^k\d+$/.test(c)).join(" ");
       if (s.el.classList.contains("sug")) d.classList.add("sug");
-      d.style.top = s.top + "px";
-      d.style.height = Math.max(6, s.bottom - s.top) + "px";
-      d.style.left = 86 - lane * 15 + "px";
       d.title = `${s.el.dataset.code} · ${s.el.dataset.coder}`;
       const label = document.createElement("span");  // the code id, vertical beside its stripe
       label.textContent = s.el.dataset.code;
       d.append(label);
-      out.push(d);
+      return { s, d, label };
     });
-    box.replaceChildren(...out);
+    box.replaceChildren(...items.map((x) => x.d));
+    // a label longer than its stripe keeps the lane until it ends (one layout for all the lengths)
+    const lengths = items.map((x) => x.label.getBoundingClientRect().height);
+    const lanes = [];
+    items.forEach(({ s, d }, i) => {
+      let lane = lanes.findIndex((end) => end < s.top);
+      if (lane < 0) { lane = lanes.length; lanes.push(0); }
+      lanes[lane] = Math.max(s.bottom, s.top + lengths[i]) + 4;
+      d.style.top = s.top + "px";
+      d.style.height = Math.max(6, s.bottom - s.top) + "px";
+      d.style.left = 86 - lane * LANE + "px";
+    });
   }
 
   function jumpToHash() {
@@ -336,10 +368,51 @@
     if (pending || selecting) ev.preventDefault();
   });
 
+  // -- the survey grid by keyboard: arrows move between code cells, Enter or space toggles, the focus stays
+  let gridCell = null;  // the cell whose toggle is on its way: its row is drawn again, the focus goes back to it
+
+  document.addEventListener("keydown", (ev) => {
+    const cell = ev.target.closest && ev.target.closest("table.grid button.tog");
+    const move = { ArrowRight: [0, 1], ArrowLeft: [0, -1], ArrowDown: [1, 0], ArrowUp: [-1, 0] }[ev.key];
+    if (!cell || !move || ev.altKey || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
+    const row = cell.closest("tr");
+    const rows = [...row.parentElement.children];
+    const next = rows[rows.indexOf(row) + move[0]];
+    const target = next && next.querySelectorAll("button.tog")[[...row.querySelectorAll("button.tog")].indexOf(cell) + move[1]];
+    if (target) { ev.preventDefault(); target.focus(); }
+  });
+
+  document.addEventListener("htmx:beforeRequest", (ev) => {
+    const cell = ev.detail.elt && ev.detail.elt.closest && ev.detail.elt.closest("table.grid button.tog");
+    if (cell) gridCell = { row: cell.closest("tr").id, code: cell.dataset.code, focused: document.activeElement === cell };
+  });
+
+  document.addEventListener("htmx:afterSwap", () => {  // at the swap, not the settle: no gap in which a key finds no focus
+    if (!gridCell) return;
+    const { row, code, focused } = gridCell;
+    gridCell = null;
+    // only when the focus went with the old row: if she moved on while the toggle was on its way, it stays where she went
+    const lost = !document.activeElement || document.activeElement === document.body;
+    const again = focused && lost && document.querySelector(`#${CSS.escape(row)} button.tog[data-code="${CSS.escape(code)}"]`);
+    if (again) again.focus();
+  });
+
+  // a request that got no answer (the server stopped): say so where the messages are, or she thinks it was saved
+  document.addEventListener("htmx:sendError", () => {
+    const flash = document.getElementById("flash");
+    if (!flash || !document.body.dataset.sendError) return;
+    const p = document.createElement("p");
+    p.className = "err";
+    p.textContent = document.body.dataset.sendError;
+    flash.replaceChildren(p);
+  });
+
   document.addEventListener("DOMContentLoaded", () => { drawStripes(); jumpToHash(); });
   document.addEventListener("htmx:afterSettle", () => {
     drawStripes();
     if (refocus && textEl()) { refocus = false; textEl().focus({ preventScroll: true }); }
   });
   window.addEventListener("resize", () => drawStripes());
+  // leaving or reloading the page with a memo typed but not saved: the browser asks first
+  window.addEventListener("beforeunload", (ev) => { if (unsavedMemo()) { ev.preventDefault(); ev.returnValue = ""; } });
 })();

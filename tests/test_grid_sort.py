@@ -1,5 +1,6 @@
 """The survey grid sorted by a metadata field: pages read from document_meta (kept by triggers on
-every write of documents.meta) give the order the JSON sort gave, on both engines."""
+every write of documents.meta) in the order a Swedish reader expects (qualcode.core.ordering) for
+a field with few values, and in the order the JSON sort gave for one with many, on both engines."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 from helpers import make_project, migrate
 from qualcode.coding.workspace import survey_grid
+from qualcode.core.ordering import sort_key
 from qualcode.core.records import DocumentIn, SegmentIn
 
 # What the sort was before document_meta (main f6a6275): every answer's JSON value, in SQL.
@@ -62,11 +64,35 @@ def answers(tmp_path, project_db):
     project.close()
 
 
-def _same_as_before(st, key="f"):
-    n = len(_old_page(st, key, False, 0, 10_000))
+def _reader_page(st, key, descending, ids=None):
+    """Every segment id (or `ids`) in the reader's order of `key`, computed here from each document's
+    stored value: values by ordering.sort_key (a number before a text that reads the same, equal
+    numbers one value), reversed descending, ties in document order; an empty value (JSON null,
+    then "" and "(saknas)") after them and a missing field last, either way."""
+    where, params = st._doc_filters(kind="survey")
+    segs = {r[0]: (r[1], r[2], r[3]) for r in st._x(
+        f"SELECT s.id, s.document_id, s.unit, s.idx FROM segments s JOIN documents d ON d.id = s.document_id {where}", params)}
+    vals = {r[0]: r[1] for r in st._x("SELECT document_id, value FROM document_meta WHERE key = ?", [key])}
+    ids = sorted(segs if ids is None else ids, key=lambda i: segs[i])
+
+    def value_key(i):
+        v = vals[segs[i][0]]
+        k = sort_key(key, v)
+        number = isinstance(v, (int, float)) and not isinstance(v, bool)
+        return (k[0], k[1], not number, "" if number else k[2])
+
+    present = [i for i in ids if segs[i][0] in vals and sort_key(key, vals[segs[i][0]])[0] != 9]
+    empty = [i for i in ids if segs[i][0] in vals and sort_key(key, vals[segs[i][0]])[0] == 9]
+    lacking = [i for i in ids if segs[i][0] not in vals]
+    empty.sort(key=lambda i: (vals[segs[i][0]] is not None, str(vals[segs[i][0]])))
+    return sorted(present, key=value_key, reverse=descending) + empty + lacking
+
+
+def _pages_are(st, key, whole_of):
+    n = len(whole_of(False))
     assert n > 100
     for descending in (False, True):
-        whole = _old_page(st, key, descending, 0, n)
+        whole = whole_of(descending)
         assert _page(st, key, descending, 0, n + 5) == whole
         for offset, limit in ((0, 7), (3, 20), (20, 50), (n - 10, 30), (n + 3, 10), (47, 1)):
             assert _page(st, key, descending, offset, limit) == whole[offset:offset + limit], (descending, offset)
@@ -76,7 +102,18 @@ def _same_as_before(st, key="f"):
     assert st.page_segments(limit=1)[0] == n + 1  # and without a kind (the note)
 
 
-def test_sorted_pages_are_the_json_sort_of_before(answers):
+def _same_as_before(st, key="f"):
+    """In the reader's order; and, for a field with more values than _SORT_VALUES, as the JSON sort gave."""
+    _pages_are(st, key, lambda descending: _reader_page(st, key, descending))
+    cls = type(st)
+    few, cls._SORT_VALUES = cls._SORT_VALUES, 0
+    try:
+        _pages_are(st, key, lambda descending: _old_page(st, key, descending, 0, 10_000))
+    finally:
+        cls._SORT_VALUES = few
+
+
+def test_sorted_pages_are_in_the_readers_order_or_the_json_sort_of_before(answers):
     st = answers.store
     _same_as_before(st)
     _same_as_before(st, "g")
@@ -124,11 +161,13 @@ def _old_filtered_page(st, key, descending, meta):
     return [r[0] for r in st._x(sql, [*params, bind])]
 
 
-@pytest.mark.parametrize("down", [64, 2])
-def test_filtered_and_sorted_pages_are_as_before(answers, monkeypatch, down):
+@pytest.mark.parametrize("down, few", [(64, 300), (2, 0), (64, 0), (64, 3)])
+def test_filtered_and_sorted_pages_are_as_before(answers, monkeypatch, down, few):
     """A filter on one field with a sort counts from the indexes (those lacking the sort field
-    included) and pages as the JSON filter and sort did; also a decimal's filter (the JSON's)."""
+    included) and pages in the reader's order, or as the JSON filter and sort did for a field
+    with more values than _SORT_VALUES; also a decimal's filter (the JSON's)."""
     monkeypatch.setattr(type(answers.store), "_DOWN_VALUES", down)
+    monkeypatch.setattr(type(answers.store), "_SORT_VALUES", few)
     st = answers.store
     docs = [d for d in st.iter_documents(kind="survey")]
     with st.transaction():  # answers with g but no f, and f but no g
@@ -138,6 +177,8 @@ def test_filtered_and_sorted_pages_are_as_before(answers, monkeypatch, down):
                       ("saknas", {"g": "b"}), ("f", {"g": "saknas"})):
         for descending in (False, True):
             whole = _old_filtered_page(st, key, descending, meta)
+            if st._meta_values(key, few) is not None:
+                whole = _reader_page(st, key, descending, whole)
             for offset, limit in ((0, 10_000), (0, 3), (5, 7), (len(whole) - 2, 5)):
                 total, page = st.page_segments(kind="survey", meta=meta, sort_meta=key, descending=descending,
                                                offset=max(offset, 0), limit=limit)
@@ -146,26 +187,42 @@ def test_filtered_and_sorted_pages_are_as_before(answers, monkeypatch, down):
     assert len(_old_filtered_page(st, "f", False, {"g": "a"})) > 20
 
 
-def test_swedish_letters_sort_as_they_did(tmp_path, project_db):
-    """Code-point order on SQLite and on a PostgreSQL database in the C collation (Ä before Å),
-    numbers before text on SQLite and after it in jsonb, a missing field first — as before."""
+def _grid_values(project, key, **kw):
+    return [r.segment.meta.get(key) for r in survey_grid(project, sort=key, **kw).rows]
+
+
+def test_swedish_letters_and_terms_sort_as_a_reader_expects(tmp_path, project_db, monkeypatch):
+    """Å Ä Ö after Z, case aside, numbers first and in value order, terms in time order, an empty
+    value and a missing field last both ways; a field with more values than _SORT_VALUES keeps
+    code-point order (Ä before Å) on SQLite and on a PostgreSQL database in the C collation."""
     project = make_project(tmp_path, db=project_db)
     st = project.store
-    values = ["Östermalm", "Årsta", "bromma", "Älvsjö", "Bromma", 3, "Zeta", None]
+    values = ["Östermalm", "Årsta", "bromma", "Älvsjö", "Bromma", 3, "Zeta", None, "", "Grupp 10", "Grupp 2", 25]
+    terms = ["HT2017", "VT2016", "ht 2016", "VT2017"]
     with st.transaction():
         for n, v in enumerate(values):
-            doc = st.add_document(DocumentIn(f"svar-{n}", "survey", f"svar {n}", {} if v is None else {"stadsdel": v}), f"h{n}")
+            meta = {"termin": terms[n % 4]} if n < 4 else {}
+            doc = st.add_document(DocumentIn(f"svar-{n}", "survey", f"svar {n}", meta if v is None else {"stadsdel": v, **meta}), f"h{n}")
             st.add_segments([SegmentIn(doc, "response", 0, 0, 4, "")])
-    grid = survey_grid(project, sort="stadsdel")
-    got = [r.segment.meta.get("stadsdel") for r in grid.rows]
-    text = ["Bromma", "Zeta", "bromma", "Älvsjö", "Årsta", "Östermalm"]
-    assert got == ([None, *text, 3] if st.pg else [None, 3, *text])
-    assert [r.segment.meta.get("stadsdel") for r in survey_grid(project, sort="stadsdel", descending=True).rows] == got[::-1]
+    text = ["Bromma", "bromma", "Grupp 2", "Grupp 10", "Zeta", "Årsta", "Älvsjö", "Östermalm"]
+    assert _grid_values(project, "stadsdel") == [3, 25, *text, "", None]
+    assert _grid_values(project, "stadsdel", descending=True) == [*text[::-1], 25, 3, "", None]
+    assert _grid_values(project, "termin")[:4] == ["VT2016", "ht 2016", "VT2017", "HT2017"]
+    assert _grid_values(project, "termin", descending=True)[:4] == ["HT2017", "VT2017", "ht 2016", "VT2016"]
+    pages = [v for p in (1, 2, 3) for v in _grid_values(project, "stadsdel", page=p, per_page=4)]
+    assert pages == [3, 25, *text, "", None]
+
+    monkeypatch.setattr(type(st), "_SORT_VALUES", 5)  # more values than that: the index's order
+    got = _grid_values(project, "stadsdel")
+    code_points = ["", "Bromma", "Grupp 10", "Grupp 2", "Zeta", "bromma", "Älvsjö", "Årsta", "Östermalm"]
+    assert got == ([None, *code_points, 3, 25] if st.pg else [None, 3, 25, *code_points])
+    assert _grid_values(project, "stadsdel", descending=True) == got[::-1]
     project.close()
 
 
 def test_a_database_in_swedish_collation_keeps_its_order(tmp_path):
-    """PostgreSQL compares jsonb strings by the database's collation: in sv-SE Å before Ä, as before."""
+    """PostgreSQL compares jsonb strings by the database's collation: in sv-SE Å before Ä, as before
+    for a field with many values; one with few is in the reader's order there too."""
     from conftest import pg_database
 
     with pg_database("qc_test_sv", "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'sv-SE' LOCALE 'C.UTF-8'") as url:
@@ -176,6 +233,12 @@ def test_a_database_in_swedish_collation_keeps_its_order(tmp_path):
                 doc = st.add_document(DocumentIn(f"svar-{n}", "survey", f"svar {n}", {"stadsdel": v}), f"h{n}")
                 st.add_segments([SegmentIn(doc, "response", 0, 0, 4, "")])
         got = [r.segment.meta["stadsdel"] for r in survey_grid(project, sort="stadsdel").rows]
+        assert got == ["Bromma", "bromma", "Zeta", "Årsta", "Älvsjö", "Östermalm"]
+        type(st)._SORT_VALUES, few = 2, type(st)._SORT_VALUES
+        try:
+            got = [r.segment.meta["stadsdel"] for r in survey_grid(project, sort="stadsdel").rows]
+        finally:
+            type(st)._SORT_VALUES = few
         assert got == ["bromma", "Bromma", "Zeta", "Årsta", "Älvsjö", "Östermalm"]
         assert got == [st.get_segment(i).meta["stadsdel"] for i in _old_page(st, "stadsdel", False, 0, 10)]
         project.close()
@@ -272,12 +335,13 @@ def test_a_project_at_0014_gets_document_meta(db_target, monkeypatch):
                 meta = {"n": n} if v is None else {"stadsdel": v, "n": n}
                 doc = st.add_document(DocumentIn(f"svar-{n}", "survey", f"svar {n}", meta), f"h{n}")
                 st.add_segments([SegmentIn(doc, "response", 0, 0, 4, "")])
-        before = {d: _old_page(st, "stadsdel", d, 0, 10) for d in (False, True)}
         st.close()
     st = database.Store.open(db_target)
     assert st.schema_revision() == database.HEAD == "0015"
     assert _meta_rows(st) == _expected_rows(st) and len(_meta_rows(st)) == 13
-    assert {d: _page(st, "stadsdel", d, 0, 10) for d in (False, True)} == before
+    assert {d: _page(st, "stadsdel", d, 0, 10) for d in (False, True)} == {d: _reader_page(st, "stadsdel", d) for d in (False, True)}
+    shown = [st.get_segment(i).meta.get("stadsdel") for i in _page(st, "stadsdel", False, 0, 10)]
+    assert [v for v in shown if isinstance(v, str)] == ["Bromma", "Årsta", "Älvsjö", "Östermalm"] and shown[-1] is None
     with st.transaction():  # the triggers came with it
         doc = st.add_document(DocumentIn("ny", "survey", "ny text", {"stadsdel": "Aspudden"}), "h-ny")
         st.update_document(1, meta={"stadsdel": "Zinkensdamm"})

@@ -112,3 +112,12 @@ def test_mention_groups_in_time_order():
     answers = SurveyAnswers(columns=("id", "termin", "langst_1"), ids=tuple(r["id"] for r in rows), rows=tuple(rows))
     counts = count_mentions(answers, select_columns(answers.columns, ["langst_1"]), MentionMapper(), by="termin")
     assert counts.groups == ("ht 2015", "VT2016", "HT2016", "VT2017", "(saknas)")
+
+
+def test_reader_order_either_way_keeps_the_missing_values_last():
+    from qualcode.core.ordering import reader_order
+
+    values = ["Östermalm", "", 10, "10", "Årsta", None, "(saknas)", "bromma", 2, "Älvsjö"]
+    assert reader_order("stadsdel", values) == [2, 10, "10", "bromma", "Årsta", "Älvsjö", "Östermalm", None, "", "(saknas)"]
+    assert reader_order("stadsdel", values, descending=True) == ["Östermalm", "Älvsjö", "Årsta", "bromma", "10", 10, 2, None, "", "(saknas)"]
+    assert reader_order("termin", ["HT2016", "VT2017", "vt 2016"], descending=True) == ["VT2017", "HT2016", "vt 2016"]

@@ -466,10 +466,10 @@ def test_mentions_tables_and_settling_an_answer_writes_the_mapping_file_the_cli_
     assert "motivering" in html and "<h2>motivering" not in html  # no columns chosen yet: the choice, no tables
     html = c.get("/mentions?columns=motivering").text
     assert "motivering (4 respondenter)" in html
-    assert "Svar att avgöra (1 olika, 1 förekomster)" in html and 'value="fika"' in html
+    assert "Svar att avgöra (olika svar: 1, förekomster: 1)" in html and 'value="fika"' in html
     r = c.post("/mentions/settle", data={"csrf": csrf, "answer": "fika", "category": "Övrigt", "columns": "motivering"})
     assert r.status_code == 200 and "«fika» räknas nu som OVRIGT" in r.text
-    assert "Svar att avgöra (0 olika" in r.text
+    assert "Svar att avgöra (olika svar: 0," in r.text
     with find_project(root) as p:
         assert load_mapping(root / "mappning.csv", p.codebook) == {"fika": "OVRIGT"}
     # settling again replaces the row; a bad category changes nothing

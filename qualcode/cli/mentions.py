@@ -239,7 +239,7 @@ def review(
     ]
     unresolved = [it for it in items if it.category is None]
     title = (_("{n_items} distinct answers, {n_unresolved} unclassified").format(n_items=len(items), n_unresolved=len(unresolved)) if every
-             else _("{n_items} unclassified answers ({n_unresolved} occurrences)").format(n_items=len(items), n_unresolved=len(counts.unresolved)))
+             else _("Unclassified answers: {n_items} (occurrences: {n_unresolved})").format(n_items=len(items), n_unresolved=len(counts.unresolved)))
     emit(rows, ["answer", "count", "columns", "category", "reason", "evidence", "candidates"], fmt,
          mask=_export_mask(project, fmt), title=title, excel=fmt is Format.csv and _excel(excel, file, project),
          headers={"answer": N_("Answer"), "count": N_("Count"), "columns": N_("Columns"), "category": N_("Category"),

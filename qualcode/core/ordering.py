@@ -8,7 +8,8 @@
 
 API: `sort_key(field, value)` for ``sorted(..., key=...)``, `natural_order(field, values)` for a
 sorted list without duplicates, `group_order(fields, groups)` for groups of several fields, and
-`term(value)` to read a term as ``(year, half)`` (half 0 = vår, 1 = höst) or None.
+`term(value)` to read a term as ``(year, half)`` (half 0 = vår, 1 = höst) or None, and
+`reader_order(field, values, descending)` for a sort either way with the missing values last.
 
     >>> natural_order("termin", ["HT2016", "vt 2017", "VT16", "hösten 2015"])
     ['hösten 2015', 'VT16', 'HT2016', 'vt 2017']
@@ -125,3 +126,16 @@ def group_order(fields: Sequence[str], groups: Iterable[Sequence[Any]]) -> list[
         dict.fromkeys(tuple(g) for g in groups),
         key=lambda g: tuple(sort_key(f, v) for f, v in zip(fields, g)),
     )
+
+
+def reader_order(field: str | None, values: Iterable[Any], descending: bool = False) -> list[Any]:
+    """Distinct stored values of `field` in the reader's order, reversed when `descending`, the
+    missing ones ("", "(saknas)") last either way; a number before a text that reads the same
+    (10 before "10")."""
+    def key(v: Any) -> tuple[Any, ...]:
+        return (sort_key(field, v), isinstance(v, bool) or not isinstance(v, (int, float)))
+
+    ordered = sorted(values, key=key)
+    present = [v for v in ordered if sort_key(field, v)[0] != 9]
+    missing = sorted((v for v in ordered if sort_key(field, v)[0] == 9), key=lambda v: (v is not None, str(v)))
+    return (present[::-1] if descending else present) + missing

@@ -33,6 +33,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from qualcode.core.codebook import Codebook, build_codebook, code_from_mapping
 from qualcode.core.errors import Hint, NotFoundError, StoreError
 from qualcode.core.jsonenc import Encoder
+from qualcode.core.ordering import reader_order
 from qualcode.core.records import (
     POSITIVE_SOURCES,
     AuditEntry,
@@ -2074,6 +2075,13 @@ class Store:
         (PostgreSQL) gave: document_meta holds those values. Segments of documents with the field
         are an index walk over (key, value, document id); those without it come before them, or
         after them descending.
+
+        A field with at most `_SORT_VALUES` distinct values (a district, a term, a role) is shown
+        in the order a Swedish reader expects (`qualcode.core.ordering`: Å Ä Ö after Z, case
+        aside, VT2016 before HT2016, Grupp 2 before Grupp 10), a value at a time: each value's
+        segments in the index's order, skipped by a bounded count; an empty value and a missing
+        field last, ascending and descending. Only a field with more values (free text, ids)
+        keeps the order above.
         """
         where = " AND ".join(clauses)
         has = "SELECT 1 FROM document_meta m WHERE m.document_id = s.document_id AND m.key = ?"
@@ -2149,11 +2157,48 @@ class Store:
                    "ORDER BY m.value DESC, m.document_id, s.unit, s.idx LIMIT ? OFFSET ?")
             return rows + [r[0] for r in self._x(sql, [key, below, *params, n - len(rows), skip])]
 
-        first, second = (with_value, without) if descending else (without, with_value)
-        n_first = total - missing if descending else missing
+        values = self._meta_values(key, self._SORT_VALUES)
+        if values is not None:  # the reader's order, a value at a time; a missing field last either way
+            cast = "CAST(? AS jsonb)" if self.pg else "?"
+            group = walk.format(value=f"AND m.value = {cast} ")
+
+            def in_order(skip: int, n: int) -> list[int]:
+                rows: list[int] = []
+                for value in values:
+                    if n <= len(rows):
+                        break
+                    bound = json.dumps(value, ensure_ascii=False) if self.pg else value
+                    if skip:
+                        seen = self._count(f"SELECT COUNT(*) FROM (SELECT 1 {group}LIMIT ?) x", key, bound, *params, skip)
+                        if seen < skip:
+                            skip -= seen
+                            continue
+                    rows += [r[0] for r in self._x(f"SELECT s.id {group}ORDER BY m.document_id, s.unit, s.idx LIMIT ? OFFSET ?",
+                                                   [key, bound, *params, n - len(rows), skip])]
+                    skip = 0
+                return rows
+
+            values = reader_order(key, values, descending)
+            first, second, n_first = in_order, without, total - missing
+        else:
+            first, second = (with_value, without) if descending else (without, with_value)
+            n_first = total - missing if descending else missing
         page = first(offset, min(limit, n_first - offset))
         page += second(max(0, offset - n_first), limit - len(page))
         return total, page
+
+    _SORT_VALUES = 300  # see _page_by_meta: a field with more values is sorted in the index's order
+
+    def _meta_values(self, key: str, most: int) -> list[Any] | None:
+        """The distinct values of metadata field `key` (document_meta's, any document), in the
+        index's order, one index seek each; None when there are more than `most`."""
+        rows = self._x(
+            "WITH RECURSIVE v(x) AS (SELECT (SELECT value FROM document_meta WHERE key = ? ORDER BY value LIMIT 1) "
+            "UNION ALL SELECT (SELECT value FROM document_meta WHERE key = ? AND value > v.x ORDER BY value LIMIT 1) "
+            "FROM v WHERE v.x IS NOT NULL) SELECT x FROM v WHERE x IS NOT NULL LIMIT ?",
+            [key, key, most + 1],
+        ).fetchall()
+        return None if len(rows) > most else [r[0] for r in rows]
 
     def codings_for_segments(self, segment_ids: Sequence[int]) -> list[Coding]:
         """Every coding of the given segments (any coder, any source)."""

@@ -212,6 +212,13 @@ def test_swedish_letters_and_terms_sort_as_a_reader_expects(tmp_path, project_db
     pages = [v for p in (1, 2, 3) for v in _grid_values(project, "stadsdel", page=p, per_page=4)]
     assert pages == [3, 25, *text, "", None]
 
+    def filtered(value):
+        return [r.segment.meta["stadsdel"] for r in survey_grid(project, meta={"stadsdel": value}).rows]
+
+    assert filtered("ÅRSTA") == ["Årsta"] and filtered(" östermalm") == ["Östermalm"]  # case aside: the stored spelling
+    assert filtered("bromma") == ["bromma"] and filtered("BROMMA") == []  # two stored values read so: as typed
+    assert filtered("25") == [25]
+
     monkeypatch.setattr(type(st), "_SORT_VALUES", 5)  # more values than that: the index's order
     got = _grid_values(project, "stadsdel")
     code_points = ["", "Bromma", "Grupp 10", "Grupp 2", "Zeta", "bromma", "Älvsjö", "Årsta", "Östermalm"]

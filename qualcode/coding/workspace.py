@@ -8,6 +8,7 @@ Writes go through the coding and suggestion services and record what they change
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -573,6 +574,7 @@ def survey_grid(
     if sort and sort not in keys:
         raise InputError(_("unknown metadata field {sort!r} to sort by").format(sort=sort), value=sort, valid=keys)
     page = max(1, int(page))
+    meta = _as_stored(store, meta)
 
     def one(page: int) -> tuple[int, list[Segment]]:
         return store.page_segments(
@@ -596,6 +598,24 @@ def survey_grid(
             frozenset(c.code_id for c in cs if c.source == "suggested"),
         ))
     return Grid(tuple(rows), keys, tuple(c.id for c in cb.leaves), total, page, per_page)
+
+
+def _as_stored(store: Any, meta: dict[str, str] | None) -> dict[str, str] | None:
+    """A filter's values as they are stored: `stadsdel=bromma` finds Bromma when that is the one
+    stored value that reads the same case aside (Unicode-normalised); an exact value, or one that
+    several stored values read as, stays as typed."""
+    if not meta:
+        return meta
+    out = {}
+    for key, value in meta.items():
+        stored = store.meta_values(key)
+        texts = {str(v) for v in stored or ()}
+        if stored is not None and str(value) not in texts:
+            folded = unicodedata.normalize("NFC", str(value)).strip().casefold()
+            same = [t for t in texts if unicodedata.normalize("NFC", t).strip().casefold() == folded]
+            value = same[0] if len(same) == 1 else value
+        out[key] = value
+    return out
 
 
 def grid_columns(project: Project, per_page: int = 50) -> Grid:

@@ -2189,6 +2189,10 @@ class Store:
 
     _SORT_VALUES = 300  # see _page_by_meta: a field with more values is sorted in the index's order
 
+    def meta_values(self, key: str, most: int = 300) -> list[Any] | None:
+        """The distinct stored values of metadata field `key` (any document), None when more than `most`."""
+        return self._meta_values(key, most)
+
     def _meta_values(self, key: str, most: int) -> list[Any] | None:
         """The distinct values of metadata field `key` (document_meta's, any document), in the
         index's order, one index seek each; None when there are more than `most`."""

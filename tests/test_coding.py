@@ -137,3 +137,12 @@ def test_coding_search_hits_again_codes_only_the_new_ones(project):
     assert len(list(project.store.iter_audit())) == audit_before + 1
     assert code_hits(project, hits, "P13", "anna") == (0, 2)
     assert len(list(project.store.iter_audit())) == audit_before + 1
+
+
+def test_hit_spans_mark_the_words_a_search_matched():
+    from qualcode.suggest.search import hit_spans
+
+    text = "Arbetslokalerna är trånga, men vi har fått ett eget arbetsrum. Belöningen? Lön!"
+    marked = [text[a:b] for a, b in hit_spans("lokal, eget rum, lön", text)]
+    assert marked == ["Arbetslokalerna", "eget arbetsrum", "Lön"]  # compounds and phrases, not belöning
+    assert hit_spans("saknas", text) == []

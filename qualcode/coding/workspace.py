@@ -764,17 +764,24 @@ def change_codebook(project: Project, action: str, fields: dict[str, str], actor
     return done + "." + reminder
 
 
+SHOWN_HITS = 500  # a search page shows this many hits (all of them are coded)
+
+
 @dataclass(frozen=True)
 class SearchResult:
     query: str
     hits: tuple[Any, ...]  # qualcode.coding.service.SearchHit
+    marks: dict[int, list[tuple[int, int]]]  # segment id -> where its matching words stand in its text (shown hits)
 
 
 def search_preview(project: Project, query: str, meta: dict[str, str] | None = None) -> SearchResult:
-    """The lemma- and compound-aware search of `code search`, to look at before coding the hits."""
+    """The lemma- and compound-aware search of `code search`, to look at before coding the hits,
+    the matching words of each shown hit marked."""
     from qualcode.coding.service import search
+    from qualcode.suggest.search import hit_spans
 
-    return SearchResult(query, tuple(search(project, query, meta=meta)))
+    hits = tuple(search(project, query, meta=meta))
+    return SearchResult(query, hits, {h.segment.id: hit_spans(query, h.segment.text) for h in hits[:SHOWN_HITS]})
 
 
 def code_search_hits(project: Project, query: str, code: str, coder: str | None = None) -> str:

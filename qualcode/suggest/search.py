@@ -7,9 +7,10 @@ what the rule for the keyword `lokal` finds: `arbetslokalerna`, `kontorslokal`,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-from qualcode.nlp.pipeline import lemma_of
+from qualcode.nlp.pipeline import lemma_of, word_lemma
 from qualcode.suggest.rules import word_matches
 
 
@@ -53,3 +54,26 @@ def matches_all(query: Sequence[Sequence[str]], lemmas: Sequence[str]) -> list[s
             return []
         found.extend(" ".join(lemmas[s : s + len(phrase)]) for s in starts)
     return list(dict.fromkeys(found))
+
+
+_WORD = re.compile(r"\w+")
+
+
+def hit_spans(query: str, text: str) -> list[tuple[int, int]]:
+    """Where in `text` the phrases of a search (comma-separated, as `search` reads them) stand:
+    (start, end) of each matching word or run of words, sorted and merged, for showing a hit with
+    its words marked. The words are read again from the text (runs of letters and digits, each
+    with its lemma as stored), so a mark can differ from the stored tokens where the tokenizer
+    splits otherwise; the hit itself is the stored lemmas'."""
+    phrases = [p for p in (phrase_lemmas(q) for q in query.split(",") if q.strip()) if p]
+    words = [(m.start(), m.end(), word_lemma(m.group().lower())) for m in _WORD.finditer(text)]
+    words = [w for w in words if w[2]]
+    lemmas = [str(w[2]) for w in words]
+    spans = sorted((words[s][0], words[s + len(p) - 1][1]) for p in phrases for s in find_phrase(p, lemmas))
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged

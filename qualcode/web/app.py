@@ -51,8 +51,19 @@ def _env() -> Environment:
     env.filters["pct"] = lambda v: "" if v is None else f"{v:.0f} %"
     env.filters["meta"] = lambda d: ", ".join(f"{k}={v}" for k, v in (d or {}).items())
     env.filters["text"] = document_text
+    env.filters["marked"] = marked
     env.globals["picker_codes"] = lambda cb: [{"id": c.id, "name": c.name, "aliases": list(c.aliases)} for c in cb.leaves]
     return env
+
+
+def marked(text: str, spans: list[tuple[int, int]] | None) -> Markup:
+    """Escaped text with each (start, end) span in <mark> (a search hit's words)."""
+    out, at = [], 0
+    for a, b in spans or ():
+        out += [escape(text[at:a]), Markup('<mark class="hit">'), escape(text[a:b]), Markup("</mark>")]
+        at = b
+    out.append(escape(text[at:]))
+    return Markup("").join(out)
 
 
 def document_text(text: str) -> Markup:

@@ -448,3 +448,16 @@ def test_an_xlsx_whose_sheet_states_a_wrong_size_is_read_whole(proj, tmp_path):
     assert r.exit_code == 0, r.output
     with find_project(proj) as p:
         assert sorted((d.text, d.meta["roll"]) for d in p.store.iter_documents()) == [("Låg lön", "bh"), ("Trånga lokaler", "ss")]
+
+
+def test_a_quotation_mark_opened_mid_file_is_refused_not_merging_the_rows_below(proj, tmp_path):
+    """Python's csv would read row 1's open cell on to the next quotation mark (row 3) and give one
+    answer holding rows 1–3; the import names the lines instead and stores nothing."""
+    f = _write(tmp_path / "mid.csv", 'id;svar\n1;"Bra lokaler\n2;Dålig lön\n3;Han sa "hej" till mig\n4;Sista\n')
+    line = _refused(proj, "import", "survey", str(f), "-t", "svar", "--id", "id")
+    assert line.startswith(f"fel: '{f}' rad 2:") and "2–4" in line and "citattecken" in line
+    g = _write(tmp_path / "inner.csv", 'id;svar\n1;Bra\n2;"Han sa "hej" till mig"\n3;Sista\n')
+    line = _refused(proj, "import", "survey", str(g), "-t", "svar", "--id", "id")
+    assert line.startswith(f"fel: '{g}' rad 3:") and '""' in line
+    with find_project(proj) as p:
+        assert p.store.count_documents() == 0

@@ -510,7 +510,9 @@ def iter_table_lines(
 
         def first_rows(delim: str) -> tuple[Any, list[tuple[int, list[str]]]]:
             fh.seek(0)
-            reader = csv.reader(fh, delimiter=delim)
+            # strict: a quotation mark that ends a quoted cell before its delimiter is an error, not
+            # a cell read on to the next quotation mark somewhere below (rows merged without a word)
+            reader = csv.reader(fh, delimiter=delim, strict=delim != _NO_DELIMITER)
             head: list[tuple[int, list[str]]] = []
             try:
                 for row in reader:
@@ -520,7 +522,7 @@ def iter_table_lines(
             except UnicodeError:
                 raise InputError(_("could not read '{path}' as {enc}").format(path=path, enc=enc), value=str(path), hint=_ENCODING_HINT) from None
             except csv.Error as exc:
-                raise InputError(_("'{path}' line {line}: broken CSV ({exc}) — check the quotation marks on the line").format(path=path, line=reader.line_num, exc=exc)) from None
+                raise _quote_error(path, exc, (head[-1][0] if head else 0) + 1, reader.line_num) from None
             if not head:
                 raise InputError(_("'{path}' is empty — nothing to import").format(path=path))
             return reader, head
@@ -546,10 +548,13 @@ def iter_table_lines(
             # One row is held back: the last one is checked before it is given out.
             pending = head[at + 1 + extra:]
             prev_end, last_end = (head[-2][0] if len(head) > 1 else 0), head[-1][0]
-            for row in reader:
-                prev_end, last_end = last_end, reader.line_num
-                yield from pending
-                pending = [(reader.line_num, row)]
+            try:
+                for row in reader:
+                    prev_end, last_end = last_end, reader.line_num
+                    yield from pending
+                    pending = [(reader.line_num, row)]
+            except csv.Error as exc:
+                raise _quote_error(path, exc, last_end + 1, reader.line_num) from None
             # At the end of the file: a cell whose opening quotation mark never closes has swallowed
             # every line after it (Python's csv reads it so, without a word). Only a last row over
             # several lines is read again.
@@ -578,6 +583,24 @@ def iter_table_lines(
             ) from None
         except csv.Error as exc:
             raise InputError(_("'{path}' line {line}: broken CSV ({exc}) — check the quotation marks on the line").format(path=path, line=line, exc=exc)) from None
+
+
+def _quote_error(path: Path, exc: csv.Error, first: int, last: int) -> InputError:
+    """The message for a CSV row (lines `first`–`last`) that the strict reader could not read."""
+    if "end of data" in str(exc):  # a cell opened on `first` that no quotation mark closes
+        return InputError(_(
+            "'{path}' line {line}: a quotation mark opens a cell that is never closed, so lines {line}–{last} "
+            "would be read as one cell — remove the quotation mark or close the cell with another"
+        ).format(path=path, line=first, last=max(last, first)), value=str(path))
+    if last > first:
+        return InputError(_(
+            "'{path}' line {line}: a quotation mark opens a cell that closes only on line {last}, so lines "
+            "{line}–{last} would be read as one cell — remove the quotation mark or close the cell on its line"
+        ).format(path=path, line=first, last=last), value=str(path))
+    return InputError(_(
+        "'{path}' line {line}: a quotation mark ends a quoted cell before its end ({exc}) — write a quotation "
+        "mark inside a quoted cell twice (\"\"), or remove the quotation marks around the cell"
+    ).format(path=path, line=first, exc=exc), value=str(path))
 
 
 def _odd_quotes(fh: Any, after: int, last: int) -> bool:

@@ -2159,12 +2159,13 @@ class Store:
 
         values = self._meta_values(key, self._SORT_VALUES)
         if values is not None:  # the reader's order, a value at a time; a missing field last either way
+            ordered = reader_order(key, values, descending)
             cast = "CAST(? AS jsonb)" if self.pg else "?"
             group = walk.format(value=f"AND m.value = {cast} ")
 
             def in_order(skip: int, n: int) -> list[int]:
                 rows: list[int] = []
-                for value in values:
+                for value in ordered:
                     if n <= len(rows):
                         break
                     bound = json.dumps(value, ensure_ascii=False) if self.pg else value
@@ -2178,7 +2179,6 @@ class Store:
                     skip = 0
                 return rows
 
-            values = reader_order(key, values, descending)
             first, second, n_first = in_order, without, total - missing
         else:
             first, second = (with_value, without) if descending else (without, with_value)

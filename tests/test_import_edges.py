@@ -461,3 +461,13 @@ def test_a_quotation_mark_opened_mid_file_is_refused_not_merging_the_rows_below(
     assert line.startswith(f"fel: '{g}' rad 3:") and '""' in line
     with find_project(proj) as p:
         assert p.store.count_documents() == 0
+
+
+def test_a_line_break_inside_a_cell_is_stored_as_in_notes(proj, tmp_path):
+    """CR LF (Windows) and a lone CR inside a quoted cell become \\n, as a note's line endings do;
+    the rows' own CR LF endings are not part of any answer."""
+    f = tmp_path / "crlf.csv"
+    f.write_bytes('id;svar\r\n1;"Rad ett\r\nrad två"\r\n2;"Gammal\rMac"\r\n3;Enkel\r\n'.encode("utf-8"))
+    assert _run(proj, "import", "survey", str(f), "-t", "svar", "--id", "id").exit_code == 0
+    with find_project(proj) as p:
+        assert sorted(d.text for d in p.store.iter_documents()) == ["Enkel", "Gammal\nMac", "Rad ett\nrad två"]

@@ -983,7 +983,10 @@ def read_survey(
         if cases is not None:
             cases.append((respondent, base))
         for col in spec.text_columns:
-            text = nfc((row.get(col) or "").strip())
+            text = row.get(col) or ""
+            if "\r" in text:  # a line break inside a cell, as Windows wrote it: stored as notes are, \n
+                text = text.replace("\r\n", "\n").replace("\r", "\n")
+            text = nfc(text.strip())
             if not text:
                 continue
             if spec.id_column:

@@ -47,6 +47,9 @@ def _env() -> Environment:
     )
     env.globals["language"] = i18n.language  # <html lang>
     env.globals["action_name"] = action_name
+    # the survey import's own field (which text column an answer is from) in the interface language,
+    # with its stored name, which a filter uses: "fråga (field)"
+    env.globals["meta_label"] = lambda k: _("question") + " (field)" if k == "field" else k
     env.filters["num"] = lambda v: "" if v is None else (i18n.format_decimal(v, 2) if isinstance(v, float) else str(v))
     env.filters["pct"] = lambda v: "" if v is None else f"{v:.0f} %"
     env.filters["meta"] = lambda d: ", ".join(f"{k}={v}" for k, v in (d or {}).items())

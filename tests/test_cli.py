@@ -139,3 +139,16 @@ def test_nlp_info_trained_pipeline_says_which_lemmatizer():
     assert info["ner"] is True and info["pos"] is True and info["sentences"] == "parser"
     assert "ersätter pipelinens tränade lemmatiserare" in info["lemmas"]
     assert "trainable_lemmatizer" not in info["components"]
+
+
+def test_a_table_shows_brackets_in_the_text_as_written(proj, tmp_path):
+    """Rich read "[sic]" in a cell as a style and dropped it, and "[/]" stopped the command."""
+    note = tmp_path / "c.md"
+    note.write_text("Lokalerna [sic] är [bold]trånga[/bold] och [/] bullriga.\n", encoding="utf-8")
+    assert run("import", "notes", str(note), "-p", str(proj)).exit_code == 0
+    r = run("code", "search", "bullrig, [x]", "-p", str(proj))
+    assert r.exit_code == 0, r.output
+    flat = " ".join(r.output.split())
+    assert "[sic]" in flat and "[bold]trånga[/bold]" in flat and "[/] bullriga" in flat and "'bullrig, [x]'" in flat
+    r = run("code", "search", "lokal", "-p", str(proj), "--format", "json")
+    assert '"text": "Lokalerna [sic] är [bold]trånga[/bold] och [/] bullriga."' in r.output  # plain text, no styles

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from qualcode.cli.common import (
+    TABLE_ROWS,
     ExcelOpt,
     Format,
     FormatOpt,
@@ -132,8 +133,10 @@ def search(
         if code:
             p.codebook.resolve(code)
         hits = do_search(p, query, unit=unit, meta=parse_meta(meta), require_all=require_all)
-        emit([{"segment": h.segment.id, "document": h.segment.document_name, "matched": h.matched, "text": h.segment.text}
-              for h in hits], ["segment", "document", "matched", "text"], fmt, title=_("{n_hits} hits for '{query}'").format(n_hits=len(hits), query=query))
+        emit([{"segment": h.segment.id, "document": h.segment.document_name, "matched": h.matched,
+               "text": _marked(query, h.segment.text) if Format(fmt) is Format.table and n < TABLE_ROWS else h.segment.text}
+              for n, h in enumerate(hits)], ["segment", "document", "matched", "text"], fmt,
+             title=_("{n_hits} hits for '{query}'").format(n_hits=len(hits), query=query))
         if not code or not hits:
             return
         if not yes and not typer.confirm(_("Code {n_hits} segments with {code}?").format(n_hits=len(hits), code=code), default=False, err=True):
@@ -144,6 +147,18 @@ def search(
     if already:
         msg += " " + _("{n} already had the code and were left as they were.").format(n=already)
     err_console.print(msg)
+
+
+def _marked(query: str, text: str) -> Any:
+    """A hit's text for the screen with the words the search matched in reverse video."""
+    from rich.text import Text
+
+    from qualcode.suggest.search import hit_spans
+
+    shown = Text(text)
+    for a, b in hit_spans(query, text):
+        shown.stylize("bold reverse", a, b)
+    return shown
 
 
 @app.command("memo")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from qualcode.core.cells import csv_cell
 from qualcode.core.i18n import N_, _
@@ -198,7 +199,8 @@ def emit(
                 out.truncate()
         typer.echo(out.getvalue(), nl=False)
         return
-    table = Table(title=title, show_lines=False)
+    # cells and title are text, not rich markup: an answer's "[sic]" or "[/]" is shown as written
+    table = Table(title=Text(title) if title is not None else None, show_lines=False)
     for c in columns:
         table.add_column(_((headers or {}).get(c, c)), overflow="fold")  # csv/json keep the keys
     total = 0
@@ -241,13 +243,16 @@ def _excel_cell(value: Any) -> str:
     return _cell(value)
 
 
-def _table_cell(value: Any) -> str:
-    """A cell on screen: numbers with the language's decimal mark (0,80 in Swedish, 0.80 in English)."""
+def _table_cell(value: Any) -> Text:
+    """A cell on screen, as literal text (a `Text` given is kept: its styles mark words): numbers
+    with the language's decimal mark (0,80 in Swedish, 0.80 in English)."""
     from qualcode.core.i18n import decimal_separator
 
+    if isinstance(value, Text):
+        return value
     if isinstance(value, float):
-        return str(value).replace(".", decimal_separator())
-    return _cell(value)
+        return Text(str(value).replace(".", decimal_separator()))
+    return Text(_cell(value))
 
 
 def _cell(value: Any) -> str:

@@ -339,7 +339,7 @@ def test_codebook_rename_and_merge_are_audited_and_show_counts(ws):
 def test_search_previews_then_codes_every_hit(ws):
     c, app, csrf, ids, root = ws
     html = c.get("/search?q=rum").text
-    assert "2 träffar" in html
+    assert "Träffar för ”rum”: 2" in html
     assert 'tysta <mark class="hit">rum</mark> för' in html and 'eget <mark class="hit">rum</mark>' in html
     html = c.get("/search?q=lokal,%20eget%20rum").text  # a compound's form and a phrase, each marked whole
     assert 'nya <mark class="hit">lokaler</mark>.' in html and '<mark class="hit">eget rum</mark>' in html

@@ -136,7 +136,7 @@ def search(
         emit([{"segment": h.segment.id, "document": h.segment.document_name, "matched": h.matched,
                "text": _marked(query, h.segment.text) if Format(fmt) is Format.table and n < TABLE_ROWS else h.segment.text}
               for n, h in enumerate(hits)], ["segment", "document", "matched", "text"], fmt,
-             title=_("{n_hits} hits for '{query}'").format(n_hits=len(hits), query=query))
+             title=_("Hits for '{query}': {n_hits}").format(n_hits=len(hits), query=query))
         if not code or not hits:
             return
         if not yes and not typer.confirm(_("Code {n_hits} segments with {code}?").format(n_hits=len(hits), code=code), default=False, err=True):

@@ -177,7 +177,7 @@ def test_filtered_and_sorted_pages_are_as_before(answers, monkeypatch, down, few
                       ("saknas", {"g": "b"}), ("f", {"g": "saknas"})):
         for descending in (False, True):
             whole = _old_filtered_page(st, key, descending, meta)
-            if st._meta_values(key, few) is not None:
+            if st.meta_values(key, few) is not None:
                 whole = _reader_page(st, key, descending, whole)
             for offset, limit in ((0, 10_000), (0, 3), (5, 7), (len(whole) - 2, 5)):
                 total, page = st.page_segments(kind="survey", meta=meta, sort_meta=key, descending=descending,

@@ -2157,7 +2157,7 @@ class Store:
                    "ORDER BY m.value DESC, m.document_id, s.unit, s.idx LIMIT ? OFFSET ?")
             return rows + [r[0] for r in self._x(sql, [key, below, *params, n - len(rows), skip])]
 
-        values = self._meta_values(key, self._SORT_VALUES)
+        values = self.meta_values(key)
         if values is not None:  # the reader's order, a value at a time; a missing field last either way
             ordered = reader_order(key, values, descending)
             cast = "CAST(? AS jsonb)" if self.pg else "?"
@@ -2189,13 +2189,11 @@ class Store:
 
     _SORT_VALUES = 300  # see _page_by_meta: a field with more values is sorted in the index's order
 
-    def meta_values(self, key: str, most: int = 300) -> list[Any] | None:
-        """The distinct stored values of metadata field `key` (any document), None when more than `most`."""
-        return self._meta_values(key, most)
-
-    def _meta_values(self, key: str, most: int) -> list[Any] | None:
+    def meta_values(self, key: str, most: int | None = None) -> list[Any] | None:
         """The distinct values of metadata field `key` (document_meta's, any document), in the
-        index's order, one index seek each; None when there are more than `most`."""
+        index's order, one index seek each; None when there are more than `most` (default
+        `_SORT_VALUES`)."""
+        most = self._SORT_VALUES if most is None else most
         rows = self._x(
             "WITH RECURSIVE v(x) AS (SELECT (SELECT value FROM document_meta WHERE key = ? ORDER BY value LIMIT 1) "
             "UNION ALL SELECT (SELECT value FROM document_meta WHERE key = ? AND value > v.x ORDER BY value LIMIT 1) "

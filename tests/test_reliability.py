@@ -292,3 +292,76 @@ def test_a_stage_folder_left_by_a_killed_report_is_removed_by_the_next(reported)
     assert r.exit_code == 0, r.output
     assert not left.exists()
     assert young.exists() and running.exists() and other.exists()
+
+
+def test_a_writer_waiting_for_the_lock_is_seen_by_the_one_holding_it(db_target):
+    """A bulk writer asks between the parts of its transaction: a coder's save that waits is seen
+    (SQLite: her mark beside the database; PostgreSQL: her ungranted lock), and gone once she has it."""
+    import threading
+
+    Store.open(db_target, create=True).close()
+    with Store.open(db_target) as holder, Store.open(db_target) as coder:
+        assert not holder.writers_waiting()
+        saved = threading.Event()
+
+        def save() -> None:
+            with coder.transaction():
+                coder.set_info("sparat", "ja")
+            saved.set()
+
+        with holder.transaction():
+            t = threading.Thread(target=save)
+            t.start()
+            deadline = time.monotonic() + 5
+            while not holder.writers_waiting() and time.monotonic() < deadline:
+                time.sleep(0.005)
+            assert holder.writers_waiting()
+            assert not saved.is_set()
+        holder.let_writers_in()  # returns once she has the lock (at most a quarter of a second)
+        t.join(5)
+        assert saved.is_set()
+        assert not holder.writers_waiting()
+        assert coder.get_info("sparat") == "ja"
+    if isinstance(db_target, Path):
+        assert not [p.name for p in db_target.parent.iterdir() if "-wait-" in p.name]
+
+
+def test_a_mark_left_by_a_killed_writer_is_not_waited_for(tmp_path, monkeypatch):
+    from qualcode.store import waiting
+
+    monkeypatch.setenv("QUALCODE_BUSY_TIMEOUT", "0.5")
+    db = tmp_path / DB_NAME
+    stale = tmp_path / f"{DB_NAME}-wait-99999-1"
+    stale.touch()
+    assert waiting.waiting(db)
+    old = time.time() - 10
+    os.utime(stale, (old, old))
+    assert not waiting.waiting(db)
+    t0 = time.monotonic()
+    waiting.let_in(db)
+    assert time.monotonic() - t0 < 0.1
+
+
+def test_suggest_run_lets_a_waiting_writer_in_and_stores_the_same(coded_project, monkeypatch):
+    """The command line's suggest run commits the parts it has when someone waits, then goes on:
+    the same suggestions are stored as in one transaction."""
+    import qualcode.suggest.service as service
+    from qualcode.core.records import MODEL_CODER
+
+    root, segment_ids = coded_project
+    with find_project(root) as p:
+        add_codes(p, segment_ids[:3], ["P13"], coder="anna")
+        service.train_project(p, cv=0)
+        service.suggest_project(p, segments="all")
+        whole = sorted((c.segment_id, c.code_id, c.score) for c, _s in p.store.iter_codings(coder=MODEL_CODER))
+    monkeypatch.setattr(service, "STORE_SIZE", 4)
+    monkeypatch.setattr(service, "YIELD_SIZE", 1)
+    asked: list[bool] = []
+    let_in: list[bool] = []
+    monkeypatch.setattr(Store, "writers_waiting", lambda self: asked.append(True) or len(asked) % 2 == 1)
+    monkeypatch.setattr(Store, "let_writers_in", lambda self: let_in.append(True))
+    with find_project(root) as p:
+        service.suggest_project(p, segments="all")
+        parts = sorted((c.segment_id, c.code_id, c.score) for c, _s in p.store.iter_codings(coder=MODEL_CODER))
+    assert len(let_in) >= 2  # five segments, a part each, someone waiting after every other part
+    assert whole and parts == whole

@@ -21,6 +21,7 @@ import os
 import re
 import socket
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -48,7 +49,7 @@ from qualcode.core.records import (
     StoredSample,
     TagState,
 )
-from qualcode.store import schema
+from qualcode.store import schema, waiting
 from qualcode.store.engine import BUSY_TIMEOUT, busy_timeout, display_url, get_engine, is_url, sqlite_url, to_url
 from qualcode.core.i18n import _
 
@@ -453,7 +454,10 @@ class Store:
                 self._depth -= 1
             return
         try:
-            self._x(self._begin)
+            if self.pg or self.path is None:
+                self._x(self._begin)
+            else:
+                self._begin_sqlite(self.path)
             if self.pg:  # wait for another writer as long as SQLite would (QUALCODE_BUSY_TIMEOUT), then give up
                 self._x("SELECT set_config('lock_timeout', ?, true), pg_advisory_xact_lock(?)",
                         (f"{max(1, int(busy_timeout() * 1000))}ms", WRITE_LOCK_KEY))
@@ -471,6 +475,54 @@ class Store:
             raise
         finally:
             self._depth = 0
+
+    def _begin_sqlite(self, path: Path) -> None:
+        """BEGIN IMMEDIATE; when another writer holds the lock, try again every few milliseconds
+        (SQLite's own busy handler sleeps up to 100 ms between tries) for QUALCODE_BUSY_TIMEOUT,
+        marked as waiting (`waiting.marked`) so that a bulk writer lets this one in."""
+        try:
+            self._x("PRAGMA busy_timeout = 0")
+            try:
+                self._x("BEGIN IMMEDIATE")
+                return
+            except DBAPIError as exc:
+                if _kind(exc) != "locked":
+                    raise
+            end = time.monotonic() + busy_timeout()
+            delay = 0.001
+            with waiting.marked(path):
+                while True:
+                    time.sleep(delay)
+                    try:
+                        self._x("BEGIN IMMEDIATE")
+                        return
+                    except DBAPIError as exc:
+                        if _kind(exc) != "locked" or time.monotonic() >= end:
+                            raise
+                    delay = min(0.005, delay * 2)
+        finally:
+            try:
+                self._x(f"PRAGMA busy_timeout = {max(0, int(busy_timeout() * 1000))}")
+            except DBAPIError:  # the connection is gone: what failed before says so
+                pass
+
+    def writers_waiting(self) -> bool:
+        """Whether another writer waits for the write lock now: a bulk writer asks between the
+        parts of a long transaction and commits early (`let_writers_in`) when one does."""
+        if self.pg:
+            key = WRITE_LOCK_KEY
+            row = self._x("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                          "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                          "AND classid = ? AND objid = ? AND objsubid = 1)",
+                          (key >> 32, key & 0xFFFFFFFF)).fetchone()
+            return bool(row[0])
+        return self.path is not None and waiting.waiting(self.path)
+
+    def let_writers_in(self) -> None:
+        """Outside a transaction: wait briefly until the writers waiting for the lock have had it
+        (SQLite; PostgreSQL's lock queue hands it to them in turn by itself)."""
+        if not self.pg and self.path is not None:
+            waiting.let_in(self.path)
 
     @contextmanager
     def bulk_writes(self) -> Iterator[Store]:

@@ -44,7 +44,7 @@ def test_tag_scripted_and_resume(proj):
     assert "Vi har fått nya lokaler." in r.stdout
     assert "1 P13 Lämpliga lokaler och fungerande arbetsredskap 0.90 — lokal" in r.stdout
     assert "accepterade P13" in r.stderr
-    assert "1 segment klara, 3 kvar." in r.stderr
+    assert "1 segment klart, 3 kvar." in r.stderr
     with find_project(root) as p:
         assert p.store.find_coding(ids[0], "P13", "anna").source == "accepted"
         assert p.store.find_coding(ids[1], "T-LON", "anna").source == "manual"
@@ -111,7 +111,7 @@ def test_export_commands(proj, tmp_path):
     assert b"urn:QDA-XML:codebook:1.0" in (tmp_path / "k.qdc").read_bytes()
     r = run("export", "qdpx", str(tmp_path / "p.qdpx"), "-p", str(root))
     assert r.exit_code == 0, r.output
-    assert "1 kodningar av 1 användare" in r.stderr
+    assert "1 kodning av 1 användare" in r.stderr
     assert zipfile.ZipFile(tmp_path / "p.qdpx").namelist()[0] == "project.qde"
     r = run("export", "matrix", str(tmp_path / "m.csv"), "-p", str(root), "--codes", "P13,T-LON", "--delimiter", ";")
     assert r.exit_code == 0, r.output

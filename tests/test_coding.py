@@ -100,7 +100,7 @@ def test_rename_and_merge_keep_codings(project):
 def test_codebook_import_refuses_to_drop_codes_in_use(project):
     add_codes(project, [seg_id(project, "Lönen")], ["T-LON"])
     smaller = default_codebook().with_codes([c for c in default_codebook().codes if c.id != "T-LON"])
-    with pytest.raises(CodebookError, match=r"saknar koder som används: T-LON \(1 kodningar\)"):
+    with pytest.raises(CodebookError, match=r"saknar koder som används: T-LON \(1 kodning\)"):
         import_codebook(project, smaller)
     assert "T-LON" in project.store.load_codebook()
     add_code(project, Code("T-HOT", "Hot och våld", parent="G-KLIMAT"))

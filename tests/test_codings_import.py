@@ -84,7 +84,7 @@ def test_cli_code_import(proj, tmp_path):
     path.write_text("document;quote;code;coder;memo\na.md;Lokalerna;P13;;\n", encoding="utf-8")
     r = runner.invoke(app, ["code", "import", str(path), "-p", str(proj.root)])
     assert r.exit_code == 0, r.output
-    assert "Importerade 1 kodningar på 1 segment från kod.csv (kodare: anna)." in r.output
+    assert "Importerade 1 kodning på 1 segment från kod.csv (kodare: anna)." in r.output
 
 
 SURVEY = (

@@ -227,7 +227,7 @@ def test_utf8_with_a_stray_byte_stays_utf8_and_says_where(coded, tmp_path):
     assert r.exit_code == 0, r.output
     warning = [ln for ln in r.output.splitlines() if ln.startswith("varning:")]
     assert len(warning) == 1
-    assert "är UTF-8 utom 1 ogiltiga byte (rad 1502)" in warning[0] and "`--encoding cp1252`" in warning[0]
+    assert "är UTF-8 utom 1 ogiltig byte (rad 1502); den ersattes" in warning[0] and "`--encoding cp1252`" in warning[0]
     with find_project(coded) as p:
         texts = [d.text for d in p.store.iter_documents(kind="survey")]
     assert len(texts) == 3000 and all("önskar" in t and "Ã" not in t for t in texts)

@@ -70,6 +70,75 @@ def test_catalogs_are_compiled_from_the_current_po_files():
     assert module.problems() == []
 
 
+def _marked_plurals() -> list[tuple[str, str]]:
+    """Every (singular, plural) pair of literals passed to `n_()` in the package."""
+    out = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "n_" and len(node.args) == 3
+                    and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in node.args[:2])):
+                out.append((node.args[0].value, node.args[1].value))
+    return out
+
+
+def _i18n_script():
+    spec = __import__("importlib.util").util.spec_from_file_location("i18n_script", PACKAGE.parent / "scripts" / "i18n.py")
+    if spec is None or spec.loader is None or not Path(spec.origin or "").exists():
+        pytest.skip("scripts/ is not present")
+    module = __import__("importlib.util").util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_count_of_one_takes_the_singular_and_every_other_count_the_plural(monkeypatch):
+    want = {"sv": ("1 kod", "2 koder", "0 koder", "Koda 1 träff", "Koda 2 träffar", "kopierar codings: 1 rad"),
+            "en": ("1 code", "2 codes", "0 codes", "Code 1 hit", "Code 2 hits", "copying codings: 1 row")}
+    for lang, texts in want.items():
+        monkeypatch.setenv("QUALCODE_LANG", lang)
+        assert (*(i18n.n_("{n} code", "{n} codes", k).format(n=k) for k in (1, 2, 0)),
+                *(i18n.n_("Code {n} hit", "Code {n} hits", k).format(n=k) for k in (1, 2)),
+                i18n.n_("copying {table}: {n} row", "copying {table}: {n} rows", 1).format(table="codings", n=1)) == texts
+        assert i18n.n_("{n} gadget", "{n} gadgets", 1) == "{n} gadget"  # not in the catalog: the English form of the count
+        assert i18n.n_("{n} gadget", "{n} gadgets", 3) == "{n} gadgets"
+
+
+def test_the_templates_choose_the_form_by_the_count(monkeypatch):
+    pytest.importorskip("jinja2")
+    from qualcode.web.app import _env
+
+    template = _env().from_string('{{ n_("Code {n} hit", "Code {n} hits", hits|length).format(n=hits|length) }}')
+    monkeypatch.setenv("QUALCODE_LANG", "sv")
+    assert (template.render(hits=[1]), template.render(hits=[1, 2])) == ("Koda 1 träff", "Koda 2 träffar")
+    monkeypatch.setenv("QUALCODE_LANG", "en")
+    assert (template.render(hits=[1]), template.render(hits=[1, 2])) == ("Code 1 hit", "Code 2 hits")
+
+
+def test_every_text_with_a_count_is_a_plural_entry_of_both_catalogs():
+    pairs = _marked_plurals()
+    assert len(pairs) > 30 and ("{n} code", "{n} codes") in pairs
+    for lang in ("sv", "en"):
+        compiled = _catalog(lang)
+        assert (compiled.plural(1), compiled.plural(0), compiled.plural(2)) == (0, 1, 1)  # type: ignore[attr-defined]
+        forms = compiled._catalog  # type: ignore[attr-defined]
+        assert [p for p in pairs if not (forms.get((p[0], 0)) and forms.get((p[0], 1)))] == [], lang
+    assert _catalog("sv").ngettext("{n} code", "{n} codes", 1) == "{n} kod"
+
+
+def test_the_extraction_sees_the_texts_with_a_count():
+    pytest.importorskip("babel")
+    from babel.messages.catalog import Message
+
+    module = _i18n_script()
+    ids = module.msgids()
+    plurals = {m for m in ids if isinstance(m, tuple)}
+    assert set(_marked_plurals()) <= plurals
+    assert ("Code {n} hit", "Code {n} hits") in plurals  # a template's n_()
+    assert "Coded segment {items} with {items2}." in ids and "{n} codes" not in ids  # texts stay texts
+    assert module.translated(Message(("a", "as"), string=("ett a", "flera a")), ("a", "as"))
+    assert not module.translated(Message(("a", "as"), string=("", "flera a")), ("a", "as"))  # every form, or untranslated
+    assert not module.translated(Message("a", string=""), "a") and module.translated(Message("a", string="ett a"), "a")
+
+
 @pytest.mark.parametrize("env, lang", [
     ({}, "sv"), ({"LANG": "C.UTF-8"}, "sv"), ({"LANG": "en_GB.UTF-8"}, "en"),
     ({"QUALCODE_LANG": "en", "LANG": "sv_SE.UTF-8"}, "en"), ({"QUALCODE_LANG": "sv", "LANG": "en_US.UTF-8"}, "sv"),
@@ -250,7 +319,7 @@ def test_a_session_in_english_has_no_swedish_and_the_same_in_swedish_by_default(
         assert _SWEDISH.findall(out) == [], (args, out)
     en, sv = outputs["en"], outputs["sv"]
     assert en[0].startswith("Created the project 'p'") and sv[0].startswith("Skapade projektet 'p'")
-    assert "Imported 1 documents (2 segments, unit paragraph)." in en[1] and "Importerade 1 dokument (2 segment" in sv[1]
+    assert "Imported 1 document (2 segments, unit paragraph)." in en[1] and "Importerade 1 dokument (2 segment" in sv[1]
     assert "Coded segment 1 with P13." in en[3] and "Kodade segment 1 med P13." in sv[3]
     assert "error: unknown code 'P99' — valid codes:" in en[5] and "fel: okänd kod 'P99' — giltiga koder:" in sv[5]
     assert "Missing argument" in en[7] and "Argument saknas" in sv[7]

@@ -131,7 +131,7 @@ def test_tag_with_single_keys_on_a_terminal(project_root):
         term.expect("> ")
         term.send("q")
         assert term.wait() == 0
-        assert "1 segment klara, 4 kvar." in term.text
+        assert "1 segment klart, 4 kvar." in term.text
         assert term.attrs() == term.initial
     finally:
         term.close()

@@ -256,7 +256,7 @@ def test_unmapped_codes_are_listed_and_nothing_is_written(project, other_tool_qd
     with pytest.raises(CodebookError) as info:
         import_qdpx(project, other_tool_qdpx)
     msg = str(info.value)
-    assert "1 koder används i kodningar men finns inte i kodboken: 'Introduktion'" in msg
+    assert "1 kod används i kodningar men finns inte i kodboken: 'Introduktion'" in msg
     assert "qualcode" not in msg and "--" not in msg
     shown = render_error(info.value)
     assert "`qualcode codebook add ID \"namn\"`" in shown and "`--map koder.csv`" in shown
@@ -380,7 +380,7 @@ TEXT = "Ett stycke om lokaler.\n\nEtt annat om lön."
           "sources/a.txt": "åäö".encode("cp1252")},
          r"källan 'a' \(sources/a.txt\) är inte UTF-8"),
         ({"project.qde": qde('<PDFSource guid="{s1}" name="rapport.pdf"/>')},
-         r"innehåller inga textkällor att importera \(1 källor som inte är text: rapport.pdf \(PDF\)\)"),
+         r"innehåller inga textkällor att importera \(1 källa som inte är text: rapport.pdf \(PDF\)\)"),
     ],
 )
 def test_bad_files(project, tmp_path, files, message):
@@ -408,15 +408,15 @@ def test_cli_import_qdpx(tmp_path, other_tool_qdpx, code_map):
     assert runner.invoke(app, ["init", str(root), "--coder", "anna"]).exit_code == 0
     r = runner.invoke(app, ["import", "qdpx", str(other_tool_qdpx), "-p", str(root)])
     assert r.exit_code == 1
-    assert r.stderr.startswith("fel: annat.qdpx: 1 koder används i kodningar men finns inte i kodboken: 'Introduktion'")
+    assert r.stderr.startswith("fel: annat.qdpx: 1 kod används i kodningar men finns inte i kodboken: 'Introduktion'")
     r = runner.invoke(app, ["import", "qdpx", str(other_tool_qdpx), "-p", str(root), "--map", str(code_map)])
     assert r.exit_code == 0, r.output
     assert r.stderr == (
         "Importerade 2 dokument (6 segment) från annat.qdpx.\n"
         f"5 markeringar gav 5 skrivna kodningar (0 fanns redan), kodare: {UNKNOWN_USER}, Karin, Olle.\n"
-        "1 stycken som en markering bara snuddade vid kodades inte.\n"
+        "1 stycke som en markering bara snuddade vid kodades inte.\n"
         "Hoppade över 2 källor som inte är text: Enkätrapport 2019.pdf (PDF), Intervju Farsta.m4a (ljud).\n"
-        "Hoppade över 1 kodningar av hela källor (qualcode kodar stycken).\n"
+        "Hoppade över 1 kodning av en hel källa (qualcode kodar stycken).\n"
     )
     r = runner.invoke(app, ["import", "qdpx", str(other_tool_qdpx), "-p", str(root), "--map", str(code_map)])
     assert r.stderr.splitlines()[:3] == [

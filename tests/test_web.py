@@ -604,7 +604,8 @@ def test_pages_follow_the_language_swedish_by_default(ws, monkeypatch):
 
 
 def _swedish_sentences() -> set[str]:
-    """Every Swedish translation of more than one word that differs from its English msgid."""
+    """Every Swedish translation of more than one word that differs from its English msgid (each form of a
+    text with a count)."""
     from babel.messages.pofile import read_po
 
     from qualcode.core.i18n import LOCALE_DIR
@@ -613,9 +614,13 @@ def _swedish_sentences() -> set[str]:
         catalog = read_po(fh)
     out = set()
     for m in catalog:
-        if m.id and isinstance(m.string, str) and m.string != m.id and " " in m.string.strip():
-            head = re.split(r"\{\w*\}", m.string)  # the literal pieces between placeholders
-            out.update(p.strip() for p in head if len(p.strip()) >= 12 and " " in p.strip())
+        if not m.id:
+            continue
+        ids, strings = (m.id, m.string) if m.pluralizable else ((m.id,), (m.string,))
+        for string in strings:
+            if isinstance(string, str) and string not in ids and " " in string.strip():
+                head = re.split(r"\{\w*\}", string)  # the literal pieces between placeholders
+                out.update(p.strip() for p in head if len(p.strip()) >= 12 and " " in p.strip())
     return out
 
 

@@ -16,7 +16,7 @@ from qualcode.analysis.tally import MISSING, MISSING_NAME, TOTAL, TOTAL_NAME, Co
 from qualcode.core.errors import InputError
 from qualcode.core.ordering import group_order
 from qualcode.project import Project
-from qualcode.core.i18n import N_, _
+from qualcode.core.i18n import N_, _, n_
 
 if TYPE_CHECKING:
     from qualcode.core.codebook import Codebook
@@ -255,8 +255,10 @@ def base_text(unit: str, docs_per_kind: Mapping[str, int]) -> str:
     if not n:
         return _("documents")
     if unit == "segment":
-        return _("segments in {notes} notes and {answers} survey answers").format(notes=n["note"], answers=n["survey"])
-    return _("documents: {notes} notes and {answers} survey answers").format(notes=n["note"], answers=n["survey"])
+        return n_("segments in {notes} note and {answers} survey answers", "segments in {notes} notes and {answers} survey answers",
+                  n["note"]).format(notes=n["note"], answers=n["survey"])
+    return n_("documents: {notes} note and {answers} survey answers", "documents: {notes} notes and {answers} survey answers",
+              n["note"]).format(notes=n["note"], answers=n["survey"])
 
 
 def _tree_order(cb: Codebook, ids: list[str]) -> list[str]:

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from qualcode.core.errors import Hint, InputError
-from qualcode.core.i18n import _
+from qualcode.core.i18n import _, n_
 
 STAR = "*"
 DEFAULT_MIN_CELL = 5
@@ -100,7 +100,8 @@ def suppress(
     n_cols = len(rows[0]) if rows else 0
     for i, r in enumerate(rows):
         if len(r) != n_cols:
-            raise InputError(_("row {value} of the table has {n_r} cells, expected {n_cols} — all rows must be equally long").format(value=i + 1, n_r=len(r), n_cols=n_cols))
+            raise InputError(n_("row {value} of the table has {n_r} cell, expected {n_cols} — all rows must be equally long",
+                                  "row {value} of the table has {n_r} cells, expected {n_cols} — all rows must be equally long", len(r)).format(value=i + 1, n_r=len(r), n_cols=n_cols))
         for j, v in enumerate(r):
             if not isinstance(v, int) or isinstance(v, bool) or v < 0:
                 raise InputError(_("cell ({value}, {value2}) is {v!r} — counts must be integers ≥ 0").format(value=i + 1, value2=j + 1, v=v))

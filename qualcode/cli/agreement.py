@@ -20,7 +20,7 @@ from qualcode.cli.common import (
     open_project,
     split_values,
 )
-from qualcode.core.i18n import _
+from qualcode.core.i18n import _, n_
 
 
 def _num(x: float | None) -> str:
@@ -63,7 +63,7 @@ def agreement(
     columns = ["code", "name", "units", "positives", "percent", "kappa", "alpha"]
     if len(report.coders) > 2:
         columns.remove("kappa")
-    emit(rows, columns, fmt, title=_("Agreement {coders} ({units} shared segments)").format(coders=', '.join(report.coders), units=report.units))
+    emit(rows, columns, fmt, title=n_("Agreement {coders} ({units} shared segment)", "Agreement {coders} ({units} shared segments)", report.units).format(coders=', '.join(report.coders), units=report.units))
     if report.characters and fmt is Format.table:
         chars = [
             {"code": r.code, "characters": r.characters, "coded": f"{r.coded[0]} / {r.coded[1]}", "both": r.both,

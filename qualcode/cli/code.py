@@ -22,7 +22,7 @@ from qualcode.cli.common import (
 )
 from qualcode.core.errors import InputError
 from qualcode.core.records import POSITIVE_SOURCES
-from qualcode.core.i18n import _
+from qualcode.core.i18n import _, n_
 
 app = typer.Typer(help="Code segments by hand, list codings, code by lemma search.", no_args_is_help=True)
 
@@ -139,13 +139,14 @@ def search(
              title=_("Hits for '{query}': {n_hits}").format(n_hits=len(hits), query=query))
         if not code or not hits:
             return
-        if not yes and not typer.confirm(_("Code {n_hits} segments with {code}?").format(n_hits=len(hits), code=code), default=False, err=True):
+        if not yes and not typer.confirm(n_("Code {n_hits} segment with {code}?", "Code {n_hits} segments with {code}?", len(hits)).format(n_hits=len(hits), code=code), default=False, err=True):
             err_console.print(_("Nothing was coded."))
             raise typer.Exit(1)
         coded, already = code_hits(p, [h.segment.id for h in hits], code, coder, memo=_("search: {query}").format(query=query))
-    msg = _("Coded {n_hits} segments with {code}.").format(n_hits=coded, code=code)
+    msg = n_("Coded {n_hits} segment with {code}.", "Coded {n_hits} segments with {code}.", coded).format(n_hits=coded, code=code)
     if already:
-        msg += " " + _("{n} already had the code and were left as they were.").format(n=already)
+        msg += " " + n_("{n} already had the code and was left as it was.",
+                        "{n} already had the code and were left as they were.", already).format(n=already)
     err_console.print(msg)
 
 
@@ -208,7 +209,8 @@ def import_file(
     with open_project(project) as p:
         result = import_codings_file(p, file, unit, encoding)
     err_console.print(
-        _("Imported {codings} codings on {segments} segments from {name} (coders: {coders}).").format(codings=result.codings, segments=result.segments, name=file.name, coders=', '.join(result.coders)), markup=False,
+        n_("Imported {codings} coding on {segments} segment from {name} (coders: {coders}).",
+           "Imported {codings} codings on {segments} segments from {name} (coders: {coders}).", result.codings).format(codings=result.codings, segments=result.segments, name=file.name, coders=', '.join(result.coders)), markup=False,
     )
 
 

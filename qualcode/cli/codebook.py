@@ -18,7 +18,7 @@ from qualcode.cli.common import (
     open_project,
 )
 from qualcode.core.files import write_text
-from qualcode.core.i18n import _
+from qualcode.core.i18n import _, n_
 
 if TYPE_CHECKING:
     from qualcode.core.codebook import Codebook
@@ -105,7 +105,7 @@ def rename(
 
     with open_project(project) as p:
         moved = do_rename(p, code, new_id, new_name)
-    err_console.print(_("Renamed {code}; {moved} codings followed.").format(code=code, moved=moved))
+    err_console.print(n_("Renamed {code}; {moved} coding followed.", "Renamed {code}; {moved} codings followed.", moved).format(code=code, moved=moved))
 
 
 ListOpt = list[str] | None
@@ -160,7 +160,7 @@ def merge(
 
     with open_project(project) as p:
         moved = do_merge(p, source, target)
-    err_console.print(_("Merged {source} into {target}; {moved} codings moved.").format(source=source, target=target, moved=moved))
+    err_console.print(n_("Merged {source} into {target}; {moved} coding moved.", "Merged {source} into {target}; {moved} codings moved.", moved).format(source=source, target=target, moved=moved))
 
 
 @app.command("import")
@@ -175,7 +175,8 @@ def import_(
     with open_project(project) as p:
         change = import_codebook(p, cb)
     err_console.print(
-        _("Read {n_cb} codes: {n_added} new, {n_removed} removed, {n_kept} ids unchanged.").format(n_cb=len(cb), n_added=len(change['added']), n_removed=len(change['removed']), n_kept=len(change['kept']))
+        n_("Read {n_cb} code: {n_added} new, {n_removed} removed, {n_kept} ids unchanged.",
+           "Read {n_cb} codes: {n_added} new, {n_removed} removed, {n_kept} ids unchanged.", len(cb)).format(n_cb=len(cb), n_added=len(change['added']), n_removed=len(change['removed']), n_kept=len(change['kept']))
     )
 
 

@@ -20,7 +20,7 @@ from qualcode.cli.common import (
     open_project,
     render_hint,
 )
-from qualcode.core.i18n import _
+from qualcode.core.i18n import _, n_
 
 
 def init(
@@ -44,9 +44,11 @@ def init(
     cb = read_any_codebook(codebook) if codebook else None
     with init_project(directory, cb, name=name, coder=coder, model=model, db=db) as project:
         err_console.print(
-            _("Created the project '{name}' in {directory} with {n_codebook} codes.").format(name=project.config['name'], directory=directory, n_codebook=len(project.codebook))
+            n_("Created the project '{name}' in {directory} with {n_codebook} code.",
+               "Created the project '{name}' in {directory} with {n_codebook} codes.", len(project.codebook)).format(name=project.config['name'], directory=directory, n_codebook=len(project.codebook))
             if not db else
-            _("Created the project '{name}' in {directory} (data in {url}) with {n_codebook} codes.").format(
+            n_("Created the project '{name}' in {directory} (data in {url}) with {n_codebook} code.",
+               "Created the project '{name}' in {directory} (data in {url}) with {n_codebook} codes.", len(project.codebook)).format(
                 name=project.config['name'], directory=directory, url=display_url(db), n_codebook=len(project.codebook))
         )
 

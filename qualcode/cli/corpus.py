@@ -18,7 +18,7 @@ from qualcode.cli.common import (
     open_project,
     parse_meta,
 )
-from qualcode.core.i18n import _
+from qualcode.core.i18n import _, n_
 
 if TYPE_CHECKING:
     from qualcode.exchange.refi_import import QdpxImportSummary
@@ -52,19 +52,23 @@ def _on_change(replace: bool, as_new: bool) -> str:
 
 def _report(result: ImportResult) -> None:
     if result.respondents is not None:
-        msg = _("Imported {documents} answers from {respondents} respondents ({segments} segments, unit {unit}); respondents without free text count in the bases.").format(
+        msg = n_("Imported {documents} answers from {respondents} respondent ({segments} segments, unit {unit}); respondents without free text count in the bases.",
+                 "Imported {documents} answers from {respondents} respondents ({segments} segments, unit {unit}); respondents without free text count in the bases.",
+                 result.respondents).format(
             documents=result.documents, respondents=result.respondents, segments=result.segments, unit=result.unit)
     elif result.documents or not (result.replaced or result.meta_updated):
-        msg = _("Imported {documents} documents ({segments} segments, unit {unit}).").format(documents=result.documents, segments=result.segments, unit=result.unit)
+        msg = n_("Imported {documents} document ({segments} segments, unit {unit}).",
+                 "Imported {documents} documents ({segments} segments, unit {unit}).", result.documents).format(documents=result.documents, segments=result.segments, unit=result.unit)
     else:
         msg = ""
     if result.skipped:
         shown = ", ".join(result.skipped[:5]) + (" …" if len(result.skipped) > 5 else "")
         msg += _(" Skipped {n_skipped} already imported: {shown}").format(n_skipped=len(result.skipped), shown=shown)
     if getattr(result, "codings", 0):
-        msg += _(" {codings} codings from the code columns.").format(codings=result.codings)
+        msg += n_(" {codings} coding from the code columns.", " {codings} codings from the code columns.", result.codings).format(codings=result.codings)
     if result.meta_updated:
-        msg += _("\nUpdated the metadata of {n} documents whose text was already imported: {shown}").format(
+        msg += n_("\nUpdated the metadata of {n} document whose text was already imported: {shown}",
+                  "\nUpdated the metadata of {n} documents whose text was already imported: {shown}", len(result.meta_updated)).format(
             n=len(result.meta_updated), shown=", ".join(result.meta_updated[:5]) + (" …" if len(result.meta_updated) > 5 else ""))
     for a in result.as_new:
         msg += _("\nNew document '{new}' (changed version of '{old}', from {source}).").format(
@@ -77,7 +81,9 @@ def _report(result: ImportResult) -> None:
 
 def _replace_report(r) -> str:  # type: ignore[no-untyped-def]
     lines = [
-        _("Replaced '{name}' (id {document_id}, {segments} segments): {carried} codings on the same text, {n_changed} on changed text, {n_vanished} whose text vanished.").format(name=r.name, document_id=r.document_id, segments=r.segments, carried=r.carried, n_changed=len(r.changed), n_vanished=len(r.vanished))
+        n_("Replaced '{name}' (id {document_id}, {segments} segments): {carried} coding on the same text, {n_changed} on changed text, {n_vanished} whose text vanished.",
+           "Replaced '{name}' (id {document_id}, {segments} segments): {carried} codings on the same text, {n_changed} on changed text, {n_vanished} whose text vanished.",
+           r.carried).format(name=r.name, document_id=r.document_id, segments=r.segments, carried=r.carried, n_changed=len(r.changed), n_vanished=len(r.vanished))
     ]
 
     def what(c) -> str:  # type: ignore[no-untyped-def]
@@ -174,19 +180,28 @@ def _qdpx_report(s: QdpxImportSummary) -> str:
     def listed(items: tuple[str, ...]) -> str:
         return ", ".join(items[:5]) + (" …" if len(items) > 5 else "")
 
-    lines = [_("Imported {documents} documents ({segments} segments) from {name}.").format(documents=s.documents, segments=s.segments, name=s.path.name)]
+    lines = [n_("Imported {documents} document ({segments} segments) from {name}.",
+                "Imported {documents} documents ({segments} segments) from {name}.", s.documents).format(documents=s.documents, segments=s.segments, name=s.path.name)]
     if s.skipped:
         lines.append(_("Skipped {n_skipped} already imported: {listed}.").format(n_skipped=len(s.skipped), listed=listed(s.skipped)))
-    lines.append(_("{selections} selections gave {codings} written codings ({unchanged} already there), coders: {value}.").format(selections=s.selections, codings=s.codings, unchanged=s.unchanged, value=', '.join(s.coders) or '–'))
+    # two counts, two nouns: each part takes the form of its own count
+    lines.append(n_("{selections} selection gave", "{selections} selections gave", s.selections).format(selections=s.selections) + " "
+                 + n_("{codings} written coding ({unchanged} already there), coders: {value}.",
+                      "{codings} written codings ({unchanged} already there), coders: {value}.", s.codings).format(
+                     codings=s.codings, unchanged=s.unchanged, value=', '.join(s.coders) or '–'))
     if s.touches_ignored:
-        lines.append(_("{touches_ignored} paragraphs that a selection only touched were not coded.").format(touches_ignored=s.touches_ignored))
+        lines.append(n_("{touches_ignored} paragraph that a selection only touched was not coded.",
+                         "{touches_ignored} paragraphs that a selection only touched were not coded.", s.touches_ignored).format(touches_ignored=s.touches_ignored))
     if s.unplaced:
-        lines.append(_("{unplaced} coded selections without text were skipped.").format(unplaced=s.unplaced))
-    for what, items in ((_("sources that are not text"), s.non_text), (_("empty text sources"), s.empty)):
+        lines.append(n_("{unplaced} coded selection without text was skipped.", "{unplaced} coded selections without text were skipped.",
+                         s.unplaced).format(unplaced=s.unplaced))
+    for items, what in ((s.non_text, n_("source that is not text", "sources that are not text", len(s.non_text))),
+                        (s.empty, n_("empty text source", "empty text sources", len(s.empty)))):
         if items:
             lines.append(_("Skipped {n_items} {what}: {listed}.").format(n_items=len(items), what=what, listed=listed(items)))
     if s.source_codings:
-        lines.append(_("Skipped {source_codings} codings of whole sources (qualcode codes paragraphs).").format(source_codings=s.source_codings))
+        lines.append(n_("Skipped {source_codings} coding of a whole source (qualcode codes paragraphs).",
+                         "Skipped {source_codings} codings of whole sources (qualcode codes paragraphs).", s.source_codings).format(source_codings=s.source_codings))
     return "\n".join(lines)
 
 
@@ -252,7 +267,7 @@ def segment(
 
     with open_project(project) as p:
         n = resegment(p, unit, kind, model)
-    err_console.print(_("Created {n} segments of the unit {unit}.").format(n=n, unit=unit))
+    err_console.print(n_("Created {n} segment of the unit {unit}.", "Created {n} segments of the unit {unit}.", n).format(n=n, unit=unit))
 
 
 DocsArg = Annotated[list[str], typer.Argument(help="Document ids or names.")]
@@ -270,12 +285,13 @@ def remove(
     with open_project(project) as p:
         docs = [find_document(p, d) for d in documents]
         n = sum(1 for _ in p.store.iter_codings(document=docs[0].id)) if len(docs) == 1 else None
-        what = f"'{docs[0].name}'" + (_(" and its {n} codings").format(n=n) if n else "") if len(docs) == 1 else _("{n_docs} documents").format(n_docs=len(docs))
+        what = f"'{docs[0].name}'" + (n_(" and its {n} coding", " and its {n} codings", n).format(n=n) if n else "") if len(docs) == 1 else _("{n_docs} documents").format(n_docs=len(docs))
         if not yes and not typer.confirm(_("Remove {what}?").format(what=what), default=False, err=True):
             raise typer.Exit(1)
         gone = remove_documents(p, [d.id for d in docs])
     for g in gone:
-        err_console.print(_("Removed '{document}' ({segments} segments, {codings} codings).").format(document=g['document'], segments=g['segments'], codings=g['codings']), markup=False)
+        err_console.print(n_("Removed '{document}' ({segments} segments, {codings} coding).",
+                             "Removed '{document}' ({segments} segments, {codings} codings).", g['codings']).format(document=g['document'], segments=g['segments'], codings=g['codings']), markup=False)
         if g.get("respondent_removed"):
             err_console.print(_("Respondent {respondent} has no answers left and no longer counts in the bases.").format(
                 respondent=g["respondent_removed"]), markup=False)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from qualcode.cli.common import Format, FormatOpt, ProjectOpt, emit, err_console, open_project
-from qualcode.core.i18n import N_, _
+from qualcode.core.i18n import N_, _, n_
 
 db_app = typer.Typer(
     help="The project's database: which engine, how big, and copying a project between SQLite and PostgreSQL.",
@@ -28,7 +28,7 @@ def copy(
 
     with err_console.status(_("copying …")) as status:  # shown on a terminal only
         report = copy_project(
-            source, target, progress=lambda table, n: status.update(_("copying {table}: {n} rows").format(table=table, n=n)),
+            source, target, progress=lambda table, n: status.update(n_("copying {table}: {n} row", "copying {table}: {n} rows", n).format(table=table, n=n)),
         )
     table = Format(fmt) is Format.table
     rows = [

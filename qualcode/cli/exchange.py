@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from qualcode.cli.common import ExcelOpt, ProjectOpt, err_console, excel_csv, open_project
-from qualcode.core.i18n import _
+from qualcode.core.i18n import _, n_
 
 app = typer.Typer(help="Export the codebook or project (REFI-QDA) or a code matrix (CSV/XLSX).", no_args_is_help=True)
 
@@ -28,7 +28,7 @@ def qdc(
     with open_project(project) as p:
         cb = p.codebook
         write_qdc(cb, out)
-    err_console.print(_("Wrote {n_cb} codes to {out} (REFI-QDA .qdc).").format(n_cb=len(cb), out=out))
+    err_console.print(n_("Wrote {n_cb} code to {out} (REFI-QDA .qdc).", "Wrote {n_cb} codes to {out} (REFI-QDA .qdc).", len(cb)).format(n_cb=len(cb), out=out))
 
 
 @app.command("qdpx")
@@ -50,9 +50,15 @@ def qdpx(
 
     with open_project(project) as p:
         s = write_qdpx(p, out, coders=coder, case_by=case_by, pseudonymiser=None if unmasked else pseudonymiser_for(p))
-    err_console.print(
-        _("Wrote {out}: {sources} sources, {cases} cases, {selections} selections, {codings} codings by {users} users, {notes} memos.").format(out=out, sources=s.sources, cases=s.cases, selections=s.selections, codings=s.codings, users=s.users, notes=s.notes)
-    )
+    # six counts: each noun takes the form of its own count
+    counts = ", ".join((
+        n_("{n} source", "{n} sources", s.sources).format(n=s.sources),
+        n_("{n} case", "{n} cases", s.cases).format(n=s.cases),
+        n_("{n} selection", "{n} selections", s.selections).format(n=s.selections),
+        n_("{n} coding", "{n} codings", s.codings).format(n=s.codings) + " " + n_("by {n} user", "by {n} users", s.users).format(n=s.users),
+        n_("{n} memo", "{n} memos", s.notes).format(n=s.notes),
+    ))
+    err_console.print(_("Wrote {out}: {counts}.").format(out=out, counts=counts))
 
 
 @app.command("matrix")
@@ -83,7 +89,10 @@ def matrix(
         if excel_csv(excel, p):
             delimiter, bom = ";", True  # ';' also gives numbers a decimal comma
     write_matrix(m, out, fmt=file_format, delimiter=delimiter, bom=bom, safe_names=safe_names)
-    err_console.print(_("Wrote {out}: {n_rows} rows × {n_code_columns} codes (+ {n_meta_columns} metadata fields).").format(out=out, n_rows=len(m.rows), n_code_columns=len(m.code_columns), n_meta_columns=len(m.meta_columns)))
+    size = (n_("{n} row", "{n} rows", len(m.rows)).format(n=len(m.rows)) + " × "
+            + n_("{n} code", "{n} codes", len(m.code_columns)).format(n=len(m.code_columns)))
+    err_console.print(n_("Wrote {out}: {size} (+ {n_meta_columns} metadata field).", "Wrote {out}: {size} (+ {n_meta_columns} metadata fields).",
+                         len(m.meta_columns)).format(out=out, size=size, n_meta_columns=len(m.meta_columns)))
 
 
 def register(root: typer.Typer) -> None:

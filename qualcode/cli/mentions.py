@@ -27,7 +27,7 @@ from qualcode.core.cells import csv_cell
 from qualcode.core.errors import InputError
 from qualcode.core.files import write_text
 from qualcode.export.privacy import mask_data
-from qualcode.core.i18n import N_, _, decimal_separator
+from qualcode.core.i18n import N_, _, decimal_separator, n_
 
 if TYPE_CHECKING:
     from qualcode.analysis.mentions.mapper import MentionMapper
@@ -198,7 +198,9 @@ def count(
         _print_tables(report_tables(counts), step=2 if by else 1)
     if counts.unresolved:
         err_console.print(
-            _("{n_unresolved} answers could not be classified with certainty and are not counted — see `qualcode mentions review` and decide them in a mapping file (--mapping).").format(n_unresolved=len(counts.unresolved))
+            n_("{n_unresolved} answer could not be classified with certainty and is not counted — see `qualcode mentions review` and decide it in a mapping file (--mapping).",
+               "{n_unresolved} answers could not be classified with certainty and are not counted — see `qualcode mentions review` and decide them in a mapping file (--mapping).",
+               len(counts.unresolved)).format(n_unresolved=len(counts.unresolved))
         )
 
 
@@ -238,7 +240,7 @@ def review(
         for it in items
     ]
     unresolved = [it for it in items if it.category is None]
-    title = (_("{n_items} distinct answers, {n_unresolved} unclassified").format(n_items=len(items), n_unresolved=len(unresolved)) if every
+    title = (n_("{n_items} distinct answer, {n_unresolved} unclassified", "{n_items} distinct answers, {n_unresolved} unclassified", len(items)).format(n_items=len(items), n_unresolved=len(unresolved)) if every
              else _("Unclassified answers: {n_items} (occurrences: {n_unresolved})").format(n_items=len(items), n_unresolved=len(counts.unresolved)))
     emit(rows, ["answer", "count", "columns", "category", "reason", "evidence", "candidates"], fmt,
          mask=_export_mask(project, fmt), title=title, excel=fmt is Format.csv and _excel(excel, file, project),
@@ -250,7 +252,9 @@ def review(
         text = mapping_template(((it.answer, it.count, it.candidates) for it in unresolved), labels)
         write_text(template, text)
         err_console.print(
-            _("Wrote {n_unresolved} rows to {template} — fill in the column 'category' (P01–P13, OVRIGT, EJ_SVAR) and run again with --mapping.").format(n_unresolved=len(unresolved), template=template)
+            n_("Wrote {n_unresolved} row to {template} — fill in the column 'category' (P01–P13, OVRIGT, EJ_SVAR) and run again with --mapping.",
+               "Wrote {n_unresolved} rows to {template} — fill in the column 'category' (P01–P13, OVRIGT, EJ_SVAR) and run again with --mapping.",
+               len(unresolved)).format(n_unresolved=len(unresolved), template=template)
         )
 
 

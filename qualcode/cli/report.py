@@ -15,7 +15,7 @@ from qualcode.cli.common import (
     err_console,
     open_project,
 )
-from qualcode.core.i18n import _
+from qualcode.core.i18n import _, n_
 
 privacy_app = typer.Typer(help="Check what pseudonymisation masks before sharing anything.", no_args_is_help=True)
 
@@ -55,9 +55,17 @@ def report(
         )
     for f in result.files:
         typer.echo(str(f))
+    # several counts: each noun takes the form of its own count
+    contents = ", ".join((
+        n_("{n} table", "{n} tables", result.n_tables).format(n=result.n_tables),
+        n_("{n} chart", "{n} charts", result.n_charts).format(n=result.n_charts),
+        n_("{n} quote", "{n} quotes", result.n_quotes).format(n=result.n_quotes),
+    ))
     err_console.print(
-        _("Wrote {n_files} file(s): {n_tables} tables, {n_charts} charts, {n_quotes} quotes; {n_suppressed} cells shown as *").format(n_files=len(result.files), n_tables=result.n_tables, n_charts=result.n_charts, n_quotes=result.n_quotes, n_suppressed=result.n_suppressed)
-        + (_("; {n_omitted} tables left out (all counts below the threshold).").format(n_omitted=result.n_omitted) if result.n_omitted else ".")
+        _("Wrote {n_files} file(s): {contents}; ").format(n_files=len(result.files), contents=contents)
+        + n_("{n} cell shown as *", "{n} cells shown as *", result.n_suppressed).format(n=result.n_suppressed)
+        + (n_("; {n_omitted} table left out (all counts below the threshold).", "; {n_omitted} tables left out (all counts below the threshold).",
+              result.n_omitted).format(n_omitted=result.n_omitted) if result.n_omitted else ".")
     )
 
 
@@ -105,7 +113,7 @@ def scan(
         emit([{"kind": token_word(k) if table else k, "count": counts[k]} for k in KINDS], ["kind", "count"], fmt,
              title=_("What would be masked"))
     err_console.print(
-        _("{n_hits} findings in {n_texts} text(s); ").format(n_hits=len(result.hits), n_texts=result.n_texts)
+        n_("{n_hits} finding in {n_texts} text(s); ", "{n_hits} findings in {n_texts} text(s); ", len(result.hits)).format(n_hits=len(result.hits), n_texts=result.n_texts)
         + (_("rules + NER.") if result.uses_ner else _("rules only (the pipeline has no NER)."))
     )
 

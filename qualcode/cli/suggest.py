@@ -18,7 +18,7 @@ from qualcode.cli.common import (
     open_project,
     parse_meta,
 )
-from qualcode.core.i18n import _
+from qualcode.core.i18n import _, n_
 
 if TYPE_CHECKING:
     from qualcode.suggest.evaluate import Evaluation
@@ -68,7 +68,9 @@ def _run(project: Path | None, min_score: float | None, segments: Segments, unit
     if fmt is Format.table:
         how = _("rules only (no trained model: run `qualcode train`)") if result.rules_only else _("rules + model")
         err_console.print(
-            _("{n_suggestions} suggestions for {n_segments} segments, model {model_version} ({how}); {removed} older open suggestions replaced.").format(n_suggestions=result.n_suggestions, n_segments=result.n_segments, model_version=result.model_version, how=how, removed=result.removed)
+            n_("{n_suggestions} suggestion for {n_segments} segments, model {model_version} ({how}); {removed} older open suggestions replaced.",
+               "{n_suggestions} suggestions for {n_segments} segments, model {model_version} ({how}); {removed} older open suggestions replaced.",
+               result.n_suggestions).format(n_suggestions=result.n_suggestions, n_segments=result.n_segments, model_version=result.model_version, how=how, removed=result.removed)
         )
     emit(rows, ["code", "suggestions"], fmt, title=_("Suggestions per code"))
 
@@ -120,7 +122,8 @@ def file(
     for w in result.warnings:
         err_console.print(_("[yellow]warning:[/] {w}").format(w=w))
     err_console.print(
-        _("Wrote {n_segments} rows to {out} ({n_coded} with at least one code), model {model_version}.").format(n_segments=result.n_segments, out=result.out, n_coded=result.n_coded, model_version=result.model_version)
+        n_("Wrote {n_segments} row to {out} ({n_coded} with at least one code), model {model_version}.",
+           "Wrote {n_segments} rows to {out} ({n_coded} with at least one code), model {model_version}.", result.n_segments).format(n_segments=result.n_segments, out=result.out, n_coded=result.n_coded, model_version=result.model_version)
     )
 
 
@@ -148,7 +151,7 @@ def _decide(decision: str, ids: list[int] | None, code: list[str] | None, min_sc
     with open_project(project) as p:
         done = decide_suggestions(p, decision, ids or (), code, min_score, max_score)
     verb = _("Accepted") if decision == "accept" else _("Rejected")
-    err_console.print(_("{verb} {n_done} suggestions.").format(verb=verb, n_done=len(done)))
+    err_console.print(n_("{verb} {n_done} suggestion.", "{verb} {n_done} suggestions.", len(done)).format(verb=verb, n_done=len(done)))
 
 
 IdsArg = Annotated[list[int] | None, typer.Argument(help="Suggestion (coding) ids from `qualcode suggest list`.")]
@@ -212,8 +215,12 @@ def train(
 
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
+    # two counts, two nouns: each takes the form of its own count
     err_console.print(
-        _("Model {version}: {n_segments} coded segments, {n_rejected} rejected suggestions, {seconds:.1f} s. Rules only for: {value}.").format(version=result.version, n_segments=result.n_segments, n_rejected=result.n_rejected, seconds=result.seconds, value=', '.join(result.rules_only_codes) or '–')
+        _("Model {version}: {segments}, {rejected}, {seconds:.1f} s. Rules only for: {value}.").format(
+            version=result.version, seconds=result.seconds, value=', '.join(result.rules_only_codes) or '–',
+            segments=n_("{n} coded segment", "{n} coded segments", result.n_segments).format(n=result.n_segments),
+            rejected=n_("{n} rejected suggestion", "{n} rejected suggestions", result.n_rejected).format(n=result.n_rejected))
     )
     if result.evaluation is None:
         emit([{"code": c, "positives": n} for c, n in result.n_positives.items()], ["code", "positives"], fmt)

@@ -28,7 +28,7 @@ from qualcode.cli.common import (
     render_error,
     split_values,
 )
-from qualcode.core.i18n import _
+from qualcode.core.i18n import _, n_
 
 if TYPE_CHECKING:
     from qualcode.coding.double_coding import AdjudicationSession
@@ -182,7 +182,8 @@ def tag(
         s = TagSession(p, coder=coder, spec=spec, session=session, blind=blind,
                        show_suggestions=not no_suggestions, retrainer=retrainer)
         if s.resumed:
-            err_console.print(_("Continuing where {coder} stopped ({n_queue} segments left).").format(coder=s.coder, n_queue=len(s.queue)))
+            err_console.print(n_("Continuing where {coder} stopped ({n_queue} segment left).", "Continuing where {coder} stopped ({n_queue} segments left).",
+                                 len(s.queue)).format(coder=s.coder, n_queue=len(s.queue)))
         use_keys = keys_available(sys.stdin) if keys is None else keys
         if use_keys and not keys_available(sys.stdin):
             err_console.print(_("[yellow]note:[/] key mode needs a terminal as input — reading lines (Enter after each command)."))
@@ -191,7 +192,9 @@ def tag(
         try:
             summary = _run_keys(s) if use_keys else run(s, _lines("> "), render=render_view, report=_report)
         except KeyboardInterrupt:
-            err_console.print(_("interrupted — {value} segments done, {n_queue} left. Everything is saved — continue with `qualcode tag`.").format(value=s.state.decisions - start, n_queue=len(s.queue)))
+            err_console.print(n_("interrupted — {value} segment done, {n_queue} left. Everything is saved — continue with `qualcode tag`.",
+                                 "interrupted — {value} segments done, {n_queue} left. Everything is saved — continue with `qualcode tag`.",
+                                 s.state.decisions - start).format(value=s.state.decisions - start, n_queue=len(s.queue)))
             raise typer.Exit(130) from None
         if retrainer is not None and retrainer.busy:
             err_console.print(_("Waiting for the retraining of the suggestions to finish …"))
@@ -199,7 +202,8 @@ def tag(
         if retrainer is not None and retrainer.error:
             err_console.print(_("[yellow]note:[/] retraining the suggestions failed: {escape}").format(escape=escape(render_error(retrainer.error))))
     err_console.print(
-        _("{decisions} segments done, {remaining} left. Everything is saved — continue with `qualcode tag`.").format(decisions=summary.decisions, remaining=summary.remaining)
+        n_("{decisions} segment done, {remaining} left. Everything is saved — continue with `qualcode tag`.",
+           "{decisions} segments done, {remaining} left. Everything is saved — continue with `qualcode tag`.", summary.decisions).format(decisions=summary.decisions, remaining=summary.remaining)
     )
 
 
@@ -228,7 +232,8 @@ def sample(
         result = draw_sample(p, n, seed, name=name, unit=unit, kind=kind)
         segs = list(p.store.iter_segments(ids=list(result.segment_ids)))
     verb = _("Drew") if result.created else _("The sample already existed:")
-    err_console.print(_("{verb} '{name}' with {n_segs} segments (seed {seed}). Code it with `qualcode tag --sample {name} --blind`.").format(verb=verb, name=result.name, n_segs=len(segs), seed=result.seed))
+    err_console.print(n_("{verb} '{name}' with {n_segs} segment (seed {seed}). Code it with `qualcode tag --sample {name} --blind`.",
+                         "{verb} '{name}' with {n_segs} segments (seed {seed}). Code it with `qualcode tag --sample {name} --blind`.", len(segs)).format(verb=verb, name=result.name, n_segs=len(segs), seed=result.seed))
     rows = [
         {"segment": s.id, "document": s.document_name, "unit": s.unit,
          "text": _short(s.text) if fmt is Format.table else s.text}
@@ -263,7 +268,7 @@ def disagreements(
         for d in items
     ]
     emit(rows, ["segment", "document", "text", *names, "agreed", "disputed"], fmt,
-         title=_("Disagreements between {names}: {n_rows} segments").format(names=', '.join(names), n_rows=len(rows)))
+         title=n_("Disagreements between {names}: {n_rows} segment", "Disagreements between {names}: {n_rows} segments", len(rows)).format(names=', '.join(names), n_rows=len(rows)))
 
 
 def _render_adjudication(session: AdjudicationSession) -> None:
@@ -314,7 +319,8 @@ def adjudicate(
             _report(message, False)
             _render_adjudication(session)
         saved = len(session.saved)
-    err_console.print(_("{saved} consensus decisions saved as coder 'consensus'.").format(saved=saved))
+    err_console.print(n_("{saved} consensus decision saved as coder 'consensus'.", "{saved} consensus decisions saved as coder 'consensus'.",
+                         saved).format(saved=saved))
 
 
 def register(app: typer.Typer) -> None:

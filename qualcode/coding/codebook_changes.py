@@ -16,7 +16,7 @@ from qualcode.core.codebook import (
 )
 from qualcode.core.errors import CodebookError, Hint
 from qualcode.project import Project
-from qualcode.core.i18n import _
+from qualcode.core.i18n import _, n_
 
 
 def read_any_codebook(path: str | Path) -> Codebook:
@@ -35,7 +35,7 @@ def import_codebook(project: Project, codebook: Codebook, actor: str | None = No
     usage = store.code_usage()
     dropped = sorted(c for c in usage if c not in codebook)
     if dropped:
-        detail = ", ".join(_("{c} ({usage} codings)").format(c=c, usage=usage[c]) for c in dropped)
+        detail = ", ".join(n_("{c} ({usage} coding)", "{c} ({usage} codings)", usage[c]).format(c=c, usage=usage[c]) for c in dropped)
         raise CodebookError(
             _("the new codebook lacks codes in use: {detail} — add them to the codebook").format(detail=detail), value=dropped,
             hint=Hint(_("or merge them first"), command=("codebook", "merge", _("SOURCE"), _("TARGET"))),

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from qualcode.core.codebook import Code, Codebook
 from qualcode.core.errors import Hint, InputError, NotFoundError, QualcodeError
-from qualcode.core.i18n import _
+from qualcode.core.i18n import _, n_
 
 if TYPE_CHECKING:
     from qualcode.core.records import Segment
@@ -177,7 +177,7 @@ def plan_codings(
     if problems:
         shown = "; ".join(problems[:8]) + (_("; … and {value} more").format(value=len(problems) - 8) if len(problems) > 8 else "")
         raise InputError(
-            _("{where}: {n_problems} errors, nothing was written — {shown}").format(where=where, n_problems=len(problems), shown=shown), value=where, valid=tuple(problems),
+            n_("{where}: {n_problems} error, nothing was written — {shown}", "{where}: {n_problems} errors, nothing was written — {shown}", len(problems)).format(where=where, n_problems=len(problems), shown=shown), value=where, valid=tuple(problems),
             hint=Hint(_("see the codes' ids"), command=("codebook", "list")),
         )
     return planned
@@ -262,7 +262,8 @@ def survey_codes(
     if problems:
         shown = "; ".join(problems[:8]) + (_("; … and {value} more").format(value=len(problems) - 8) if len(problems) > 8 else "")
         raise InputError(
-            _("{name}: {n_problems} errors in the code columns, nothing was imported — {shown}").format(name=Path(path).name, n_problems=len(problems), shown=shown),
+            n_("{name}: {n_problems} error in the code columns, nothing was imported — {shown}",
+               "{name}: {n_problems} errors in the code columns, nothing was imported — {shown}", len(problems)).format(name=Path(path).name, n_problems=len(problems), shown=shown),
             value=str(path), valid=tuple(problems), hint=Hint(_("see the codes' ids"), command=("codebook", "list")),
         )
     return out

@@ -22,7 +22,7 @@ from qualcode.coding.tagging import find_code
 from qualcode.core.errors import Hint, InputError
 from qualcode.core.records import MODEL_CODER, Segment
 from qualcode.core.records import POSITIVE_SOURCES as POSITIVE
-from qualcode.core.i18n import _
+from qualcode.core.i18n import _, n_
 
 if TYPE_CHECKING:
     from qualcode.project import Project
@@ -71,7 +71,8 @@ def draw_sample(
         return Sample(name, seed, existing.segment_ids, spec, created=False)
     population = store.segment_ids(unit=unit, kind=kind)
     if n > len(population):
-        raise InputError(_("the sample cannot be {n} segments — the project has {n_population} that fit").format(n=n, n_population=len(population)), value=n,
+        raise InputError(n_("the sample cannot be {n} segment — the project has {n_population} that fit",
+                            "the sample cannot be {n} segments — the project has {n_population} that fit", n).format(n=n, n_population=len(population)), value=n,
                          hint=Hint("minska urvalet", option="n", example=str(len(population))))
     chosen = sorted(random.Random(seed).sample(population, n))
     with store.transaction():

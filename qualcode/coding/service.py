@@ -10,7 +10,7 @@ from qualcode.core.errors import Hint, InputError, NotFoundError
 from qualcode.core.records import POSITIVE_SOURCES, UNITS, CodedSpan, Coding, Document, Segment
 from qualcode.project import Project
 from qualcode.suggest.search import matches_all, matches_any, phrase_lemmas
-from qualcode.core.i18n import _
+from qualcode.core.i18n import _, n_
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,8 @@ def add_span(
     doc = resolve_document(project, document)
     if not (0 <= start < end <= len(doc.text)):
         raise InputError(
-            _("invalid span {start}:{end} — the document '{name}' has {n_text} characters; give start < end within the text").format(start=start, end=end, name=doc.name, n_text=len(doc.text)),
+            n_("invalid span {start}:{end} — the document '{name}' has {n_text} character; give start < end within the text",
+               "invalid span {start}:{end} — the document '{name}' has {n_text} characters; give start < end within the text", len(doc.text)).format(start=start, end=end, name=doc.name, n_text=len(doc.text)),
             value=f"{start}:{end}", hint=Hint(_("give a span within the text"), option="span", example=f"0:{len(doc.text)}"),
         )
     if not doc.text[start:end].strip():

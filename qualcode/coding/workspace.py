@@ -18,7 +18,7 @@ from qualcode.core.codebook import Codebook
 from qualcode.core.errors import InputError, NotFoundError
 from qualcode.core.records import MODEL_CODER, POSITIVE_SOURCES, AuditEntry, Coding, Document, Segment
 from qualcode.project import Project
-from qualcode.core.i18n import N_, _
+from qualcode.core.i18n import N_, _, n_
 
 WEB_SESSION = "web"
 UNDO_LIMIT = 50
@@ -750,14 +750,14 @@ def change_codebook(project: Project, action: str, fields: dict[str, str], actor
         done = _("added {id} {name}").format(id=code.id, name=code.name)
     elif action == "rename":
         moved = changes.rename(project, get("code"), get("new_id") or None, get("new_name") or None, actor)
-        done = _("renamed {get}").format(get=get('code')) + (_(" ({moved} codings followed)").format(moved=moved) if moved else "")
+        done = _("renamed {get}").format(get=get('code')) + (n_(" ({moved} coding followed)", " ({moved} codings followed)", moved).format(moved=moved) if moved else "")
     elif action == "edit":
         keywords = tuple(dict.fromkeys(k.strip() for k in get("keywords").split(",") if k.strip()))
         code = changes.edit(project, get("code"), get("definition"), get("include"), get("exclude"), keywords, actor)
         done = _("saved {id} {name}").format(id=code.id, name=code.name)
     elif action == "merge":
         moved = changes.merge(project, get("source"), get("target"), actor)
-        done = _("merged {get} into {get2} ({moved} codings moved)").format(get=get('source'), get2=get('target'), moved=moved)
+        done = n_("merged {get} into {get2} ({moved} coding moved)", "merged {get} into {get2} ({moved} codings moved)", moved).format(get=get('source'), get2=get('target'), moved=moved)
     else:
         raise NotFoundError(_("unknown codebook change {action!r}").format(action=action), valid=("add", "edit", "rename", "merge"))
     reminder = _(" The codebook has changed: retrain the model so that the suggestions follow.") if project.store.latest_model() else ""
@@ -800,9 +800,10 @@ def code_search_hits(project: Project, query: str, code: str, coder: str | None 
                                    memo=_("search: {query}").format(query=query))
         if coded:
             _push_undo(project, coder, {"op": "codes", "document": docs[0], "snaps": snaps})
-    msg = _("Coded {n_hits} segments with {code}.").format(n_hits=coded, code=code_id)
+    msg = n_("Coded {n_hits} segment with {code}.", "Coded {n_hits} segments with {code}.", coded).format(n_hits=coded, code=code_id)
     if already:
-        msg += " " + _("{n} already had the code and were left as they were.").format(n=already)
+        msg += " " + n_("{n} already had the code and was left as it was.",
+                        "{n} already had the code and were left as they were.", already).format(n=already)
     return msg
 
 

@@ -5,6 +5,15 @@ them and shipped as package data (no build step at install); `scripts/i18n.py` e
 updates and compiles them with Babel. The language is `QUALCODE_LANG` (`sv` or `en`), else
 the locale (`LANGUAGE`, `LC_ALL`, `LC_MESSAGES`, `LANG`), else Swedish. Numbers follow it:
 a decimal comma in Swedish, a point in English.
+
+    _("Coded segment {segment} with {items}.").format(...)     # one text
+    N_("Option")                                                # marked here, translated with _() where shown
+    n_("{n} code", "{n} codes", n).format(n=n)                  # singular or plural by the count n
+
+`n_()` takes the English singular and plural msgids and the count that governs the noun; the
+catalog's `ngettext` picks the form by its `Plural-Forms` (Swedish and English: one form for 1,
+another for everything else, 0 included): "1 kod", "2 koder", "0 koder". The templates call the
+same `n_()`. A text with two counts picks its form by the one before the noun that changes.
 """
 
 from __future__ import annotations
@@ -47,6 +56,12 @@ def _(message: str) -> str:
 def N_(message: str) -> str:
     """Marks a msgid for the catalog without translating it here (translate it with `_()` when shown)."""
     return message
+
+
+def n_(singular: str, plural: str, n: int) -> str:
+    """The form of `singular`/`plural` (English msgids) that the count `n` takes, in the interface language
+    (`ngettext`); the caller formats it as with `_()`: `n_("{n} code", "{n} codes", n).format(n=n)`."""
+    return catalog(language()).ngettext(singular, plural, n)
 
 
 def decimal_separator() -> str:

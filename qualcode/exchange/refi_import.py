@@ -43,7 +43,7 @@ from qualcode.core.records import POSITIVE_SOURCES as POSITIVE
 from qualcode.core.zipfiles import check_archive
 from qualcode.exchange.refi_export import KEY_QUOTE, MAX_CODE_DEPTH, QDE_NS, SOURCE_NAME, parse_description, too_deep
 from qualcode.ingest.readers import normalise_newlines
-from qualcode.core.i18n import _
+from qualcode.core.i18n import _, n_
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -555,7 +555,9 @@ def map_codes(refi: RefiProject, codebook: Codebook, code_map: dict[str, str] | 
         parts = []
         if unmapped:
             parts.append(
-                _("{n_unmapped} codes are used in codings but are not in the codebook: {unmapped} — add them to the codebook, take in the file's codebook (which replaces the project's) or map them").format(n_unmapped=len(unmapped), unmapped=', '.join(unmapped))
+                n_("{n_unmapped} code is used in codings but is not in the codebook: {unmapped} — add it to the codebook, take in the file's codebook (which replaces the project's) or map it",
+                   "{n_unmapped} codes are used in codings but are not in the codebook: {unmapped} — add them to the codebook, take in the file's codebook (which replaces the project's) or map them",
+                   len(unmapped)).format(n_unmapped=len(unmapped), unmapped=', '.join(unmapped))
             )
         parts.extend(problems)
         hint = Hint(_("give a code mapping with lines `refi-name;code-id`"), option="map", example="koder.csv")
@@ -656,7 +658,8 @@ def import_qdpx(
     texts = [_note_text(s.text) for s in refi.sources]
     sources = [s for s, text in zip(refi.sources, texts) if text.strip()]
     if not sources:
-        other = _(" ({n_non_text} sources that are not text: {shown})").format(n_non_text=len(refi.non_text), shown=_shown(refi.non_text)) if refi.non_text else ""
+        other = n_(" ({n_non_text} source that is not text: {shown})", " ({n_non_text} sources that are not text: {shown})",
+                   len(refi.non_text)).format(n_non_text=len(refi.non_text), shown=_shown(refi.non_text)) if refi.non_text else ""
         raise InputError(_("{name} holds no text sources to import{other}").format(name=path.name, other=other))
     docs = [
         DocumentIn(name=s.name, kind=_kind(s.meta), text=text, meta=s.meta, source=f"{path}#{s.guid}")

@@ -37,7 +37,7 @@ from qualcode.export.model import (
     ThemeSection,
 )
 from qualcode.export.privacy import Pseudonymiser, pseudonymiser_for
-from qualcode.core.i18n import N_, _, language
+from qualcode.core.i18n import N_, _, language, n_
 
 if TYPE_CHECKING:
     from qualcode.analysis.code_counts import CodeCounts, Documents
@@ -171,8 +171,10 @@ def _summary_table(
         label_header=_(LABEL_HEADER),
         columns=(_("Coded segments"), _("Documents"), _("Share of the documents (%)"), _("Respondents")),
         rows=tuple(out),
-        note=_("Base: {documents} documents and {respondents} respondents. A document or segment can have several "
-               "codes, so the columns do not add up; a theme group counts what has any of its codes.").format(
+        note=n_("Base: {documents} documents and {respondents} respondent. A document or segment can have several "
+                "codes, so the columns do not add up; a theme group counts what has any of its codes.",
+                "Base: {documents} documents and {respondents} respondents. A document or segment can have several "
+                "codes, so the columns do not add up; a theme group counts what has any of its codes.", resp_base).format(
             documents=n_docs, respondents=resp_base),
         sheet=_("Overview"),
         charts=tuple(charts),
@@ -405,8 +407,10 @@ def questionnaire_parts(
             label_header=_("Category"),
             columns=(*[_position_header(c, s.name) for c in s.columns], _("Times named")),
             rows=tuple(rows),
-            note=_("{n} respondents who answered the question ({positions}). Each column adds up to the number "
-                   "who answered; the row Total and the column Times named are sums.").format(
+            note=n_("{n} respondent who answered the question ({positions}). Each column adds up to the number "
+                    "who answered; the row Total and the column Times named are sums.",
+                    "{n} respondents who answered the question ({positions}). Each column adds up to the number "
+                    "who answered; the row Total and the column Times named are sums.", counts.respondents).format(
                 n=counts.respondents, positions=positions),
             total_columns=1,
         )]
@@ -489,8 +493,8 @@ def _period(store: Store, kind: str | None) -> str:
         if terms:
             ordered = natural_order(f, [str(t) for t in terms])
             span = ordered[0] if len(ordered) == 1 else f"{ordered[0]}–{ordered[-1]}"
-            return (_("{span} ({n} term, the field {field})") if len(ordered) == 1
-                    else _("{span} ({n} terms, the field {field})")).format(span=span, n=len(ordered), field=f)
+            return n_("{span} ({n} term, the field {field})", "{span} ({n} terms, the field {field})",
+                      len(ordered)).format(span=span, n=len(ordered), field=f)
     return ""
 
 
@@ -502,21 +506,23 @@ def _overview(
     n = {k: store.count_documents(kind=k) for k in ("note", "survey") if kind in (None, k)}
     material = []
     if n.get("note"):
-        material.append(_("{n} interview notes").format(n=n["note"]))
+        material.append(n_("{n} interview note", "{n} interview notes", n["note"]).format(n=n["note"]))
     if n.get("survey"):
         respondents = store.count_respondents()
-        material.append((_("{n} survey answers from {respondents} respondents") if respondents
-                         else _("{n} survey answers")).format(n=n["survey"], respondents=respondents))
+        material.append((n_("{n} survey answers from {respondents} respondent", "{n} survey answers from {respondents} respondents", respondents)
+                         if respondents else n_("{n} survey answer", "{n} survey answers", n["survey"])).format(
+            n=n["survey"], respondents=respondents))
     n_codings = store.count_coded_rows(kind=kind)
     n_segments = counts["segment"].bases[TOTAL]
     what = (_("{first} and {second}").format(first=material[0], second=material[1]) if len(material) == 2
             else material[0] if material else _("no documents"))
-    lines = [_("Material: {material}; {segments} segments, {codings} codings.").format(
+    lines = [n_("Material: {material}; {segments} segments, {codings} coding.", "Material: {material}; {segments} segments, {codings} codings.",
+                n_codings).format(
         material=what, segments=n_segments, codings=n_codings)]
     asked = [p for p in report.parts if p.chapter == QUESTIONNAIRE]
     if asked:
-        lines.append((_("Survey: {respondents} respondents, {n} question with free-text answers ({titles}).") if len(asked) == 1
-                      else _("Survey: {respondents} respondents, {n} questions with free-text answers ({titles}).")).format(
+        lines.append(n_("Survey: {respondents} respondents, {n} question with free-text answers ({titles}).",
+                        "Survey: {respondents} respondents, {n} questions with free-text answers ({titles}).", len(asked)).format(
             respondents=max(p.respondents for p in asked), n=len(asked), titles="; ".join(p.title for p in asked)))
     period = _period(store, kind)
     if period:
@@ -533,16 +539,18 @@ def _overview(
     if min_cell <= 1:  # no count is under 1 but 0, and zeros are shown
         lines.append(_("Small counts are not hidden: suppression is off for this report, so every count is shown as counted."))
     else:
-        lines.append((_("How to read *: counts under {min_cell} are shown as * in every table and chart, as are cells that "
-                        "could otherwise be worked out from a shown sum ({n} cells in the report).") if n_sup
+        lines.append((n_("How to read *: counts under {min_cell} are shown as * in every table and chart, as are cells that "
+                         "could otherwise be worked out from a shown sum ({n} cell in the report).",
+                         "How to read *: counts under {min_cell} are shown as * in every table and chart, as are cells that "
+                         "could otherwise be worked out from a shown sum ({n} cells in the report).", n_sup) if n_sup
                       else _("How to read *: counts under {min_cell} are shown as * in every table and chart, as are cells "
                              "that could otherwise be worked out from a shown sum.")).format(min_cell=min_cell, n=n_sup))
     reasons: dict[str, list[str]] = {}
     for o in report.omitted:
         reasons.setdefault(o.reason, []).append(o.title)
     for reason, titles in reasons.items():
-        lines.append((_("Left out: {n} table is not shown ({reason}): {titles}.") if len(titles) == 1
-                      else _("Left out: {n} tables are not shown ({reason}): {titles}.")).format(
+        lines.append(n_("Left out: {n} table is not shown ({reason}): {titles}.",
+                        "Left out: {n} tables are not shown ({reason}): {titles}.", len(titles)).format(
             n=len(titles), reason=reason, titles="; ".join(titles)))
     lines.append(_(
         "Names, e-mail addresses, phone numbers, personal identity numbers, birth dates, addresses, registration "

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from qualcode.core.errors import Hint, InputError
 from qualcode.core.csv_dialect import check_delimiter, sniff_delimiter
 from qualcode.core.records import DocumentIn
-from qualcode.core.i18n import N_, _
+from qualcode.core.i18n import N_, _, n_
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -209,7 +209,8 @@ def _warn_replaced(path: Path) -> None:
     _unused, n_bad, lines = _utf8_damage(path.read_bytes())
     where = ", ".join(str(n) for n in lines) + (" …" if n_bad > len(lines) else "")
     warnings.warn(QualcodeWarning(
-        _("'{path}' is UTF-8 except for {n_bad} invalid bytes (line {where}); they were replaced with '�'").format(path=path, n_bad=n_bad, where=where),
+        n_("'{path}' is UTF-8 except for {n_bad} invalid byte (line {where}); it was replaced with '�'",
+           "'{path}' is UTF-8 except for {n_bad} invalid bytes (line {where}); they were replaced with '�'", n_bad).format(path=path, n_bad=n_bad, where=where),
         value=str(path), hint=Hint(_("if the file is in another encoding, give it"), option="encoding", example="cp1252"),
     ), stacklevel=3)
 
@@ -1115,7 +1116,8 @@ def _warn_skipped(folder: Path, skipped: list[Path]) -> None:
 
     shown = ", ".join(f.name for f in skipped[:5]) + (" …" if len(skipped) > 5 else "")
     warnings.warn(QualcodeWarning(
-        _("'{folder}': skipped {n} lock or system files that are not documents: {shown}").format(folder=folder, n=len(skipped), shown=shown),
+        n_("'{folder}': skipped {n} lock or system file that is not a document: {shown}",
+           "'{folder}': skipped {n} lock or system files that are not documents: {shown}", len(skipped)).format(folder=folder, n=len(skipped), shown=shown),
         value=str(folder),
     ), stacklevel=3)
 

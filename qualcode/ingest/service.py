@@ -25,7 +25,7 @@ from qualcode.ingest.readers import (
 from qualcode.ingest.lifecycle import ReplaceResult, replace_document
 from qualcode.ingest.segment import Segmenter, segment_texts
 from qualcode.project import Project
-from qualcode.core.i18n import _
+from qualcode.core.i18n import _, n_
 
 BATCH = 20_000  # documents per transaction: other writers wait at most one batch's inserts (well under 1 s)
 ON_CHANGE = ("stop", "replace", "new")  # a known file with changed content: stop, update in place, or add
@@ -195,7 +195,8 @@ def _import_documents(
         if changed:
             shown = ", ".join(changed[:5]) + (" …" if len(changed) > 5 else "")
             raise DocumentChangedError(
-                _("{n_changed} documents are already in the project with other content: {shown} — nothing was imported").format(n_changed=len(changed), shown=shown),
+                n_("{n_changed} document is already in the project with other content: {shown} — nothing was imported",
+                   "{n_changed} documents are already in the project with other content: {shown} — nothing was imported", len(changed)).format(n_changed=len(changed), shown=shown),
                 value=changed[0],
                 hint=Hint(
                     _("update them in place and keep the codings"), option="replace",
@@ -205,7 +206,8 @@ def _import_documents(
         if result.documents == 0 and not replacing:
             if result.skipped:
                 raise DuplicateImportError(
-                    _("all content of '{source}' is already imported ({n_skipped} documents) — nothing was imported").format(source=source, n_skipped=len(result.skipped)), value=str(source),
+                    n_("all content of '{source}' is already imported ({n_skipped} document) — nothing was imported",
+                       "all content of '{source}' is already imported ({n_skipped} documents) — nothing was imported", len(result.skipped)).format(source=source, n_skipped=len(result.skipped)), value=str(source),
                     hint=Hint(_("see the documents"), command=("corpus", "list")),
                 )
             raise InputError(_("'{source}' held no texts to import (all cells/files empty)").format(source=source))
@@ -415,7 +417,8 @@ def import_notes(
 
         names = [doc.name for _stored, doc in meta_only]
         warnings.warn(QualcodeWarning(
-            _("{n} documents already had their text in the project and only new metadata; they kept the old: {shown}").format(n=len(names), shown=_shown(names)),
+            n_("{n} document already had its text in the project and only new metadata; it kept the old: {shown}",
+               "{n} documents already had their text in the project and only new metadata; they kept the old: {shown}", len(names)).format(n=len(names), shown=_shown(names)),
             value=names[0], hint=Hint(_("take the new metadata"), option="replace")), stacklevel=2)
     return result
 
@@ -460,11 +463,13 @@ def _warn_sidecar(sidecar: str, side: dict[str, dict[str, Any]], names: Sequence
     unused = [n for n in side if n not in set(names)]
     if lacking:
         warnings.warn(QualcodeWarning(
-            _("'{sidecar}' has no row for {n} of the files, which get no metadata from it: {shown}").format(
+            n_("'{sidecar}' has no row for {n} of the files, which gets no metadata from it: {shown}",
+               "'{sidecar}' has no row for {n} of the files, which get no metadata from it: {shown}", len(lacking)).format(
                 sidecar=sidecar, n=len(lacking), shown=_shown(lacking)), value=lacking[0]), stacklevel=3)
     if unused:
         warnings.warn(QualcodeWarning(
-            _("'{sidecar}' has {n} rows that name none of the files imported: {shown} — check the names in its file column").format(
+            n_("'{sidecar}' has {n} row that names none of the files imported: {shown} — check the names in its file column",
+               "'{sidecar}' has {n} rows that name none of the files imported: {shown} — check the names in its file column", len(unused)).format(
                 sidecar=sidecar, n=len(unused), shown=_shown(unused)), value=unused[0]), stacklevel=3)
 
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from qualcode.core.errors import InputError, QualcodeError
 from qualcode.core.files import write_text
-from qualcode.core.i18n import _
+from qualcode.core.i18n import _, n_
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -135,7 +135,9 @@ def read_ner_io(path: Path, skipped: list[int] | None = None) -> list[NerSentenc
             continue
         if len(parts) != 2:
             raise InputError(
-                _("{path}, line {lineno}: expected 'word TAG' (two fields), got {n_parts} fields: {line!r} — one token and one tag per line, an empty line between sentences").format(path=path, lineno=lineno, n_parts=len(parts), line=line[:60])
+                n_("{path}, line {lineno}: expected 'word TAG' (two fields), got {n_parts} field: {line!r} — one token and one tag per line, an empty line between sentences",
+                   "{path}, line {lineno}: expected 'word TAG' (two fields), got {n_parts} fields: {line!r} — one token and one tag per line, an empty line between sentences",
+                   len(parts)).format(path=path, lineno=lineno, n_parts=len(parts), line=line[:60])
             )
         word, tag = parts
         label = tag[2:] if tag[:2] in ("B-", "I-") else tag

@@ -11,7 +11,7 @@ import numpy as np
 from qualcode.core.errors import Hint, InputError
 from qualcode.suggest.estimator import CodeMetrics, Suggester
 from qualcode.suggest.rules import Token
-from qualcode.core.i18n import _
+from qualcode.core.i18n import _, n_
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,8 @@ def cross_validate(
 
     if k < 2 or k > len(X):
         raise InputError(
-            _("cross-validation with k={k} is not possible with {n_x} segments").format(k=k, n_x=len(X)), value=k,
+            n_("cross-validation with k={k} is not possible with {n_x} segment", "cross-validation with k={k} is not possible with {n_x} segments",
+               len(X)).format(k=k, n_x=len(X)), value=k,
             hint=Hint(_("choose a k between 2 and {n_x}").format(n_x=len(X)), option="cv", example=str(max(2, min(5, len(X))))),
         )
     folds = fold_ids(Y, k, seed)

@@ -27,7 +27,7 @@ from qualcode.suggest.evaluate import (
     learning_curve,
     score_predictions,
 )
-from qualcode.core.i18n import _
+from qualcode.core.i18n import _, n_
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -61,7 +61,9 @@ def _train_rows(path: str, codebook: Codebook) -> list[TextRow]:
     check_codes(rows, codebook, path)
     if not any(r.codes for r in rows):
         raise SuggestError(
-            _("{path}: no line has any codes ('codes' is empty on all {n_rows} lines) — the training file needs coded segments").format(path=path, n_rows=len(rows))
+            n_("{path}: no line has any codes ('codes' is empty on its only line) — the training file needs coded segments",
+               "{path}: no line has any codes ('codes' is empty on all {n_rows} lines) — the training file needs coded segments",
+               len(rows)).format(path=path, n_rows=len(rows))
         )
     return rows
 

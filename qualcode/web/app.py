@@ -43,8 +43,9 @@ def _env() -> Environment:
                       trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
     # the templates' texts come from the same catalogs as the CLI's, in the language of the moment
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=i18n._, ngettext=lambda s, p, n: i18n.catalog(i18n.language()).ngettext(s, p, n), newstyle=False,
+        gettext=i18n._, ngettext=i18n.n_, newstyle=False,
     )
+    env.globals["n_"] = i18n.n_  # a text with a count: n_("{n} coding", "{n} codings", n).format(n=n), as in the code
     env.globals["language"] = i18n.language  # <html lang>
     env.globals["action_name"] = action_name
     # the survey import's own field (which text column an answer is from) in the interface language,

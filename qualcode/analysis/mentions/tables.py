@@ -28,7 +28,7 @@ from qualcode.analysis.mentions.mapper import (
 from qualcode.analysis.tally import MISSING, MISSING_NAME, TOTAL, TOTAL_NAME, CountTable, tally
 from qualcode.core.errors import Hint, InputError
 from qualcode.core.ordering import natural_order
-from qualcode.core.i18n import _, decimal_separator
+from qualcode.core.i18n import _, decimal_separator, n_
 
 ID_COLUMNS = ("respondent", "respondent_id", "respondentid", "id", "resp", "löpnummer", "lopnummer")
 _NUMBERED = re.compile(r"^(?P<set>.*?)[_\-. ]?(?P<pos>\d+)$")
@@ -440,7 +440,7 @@ def _set_tables(counts: MentionCounts) -> list[TextTable]:
             if unres[col]:
                 rows.append((_("Unclassified (see `mentions review`)"), str(unres[col]), _pct(unres[col], n)))
             rows.append((_("Total"), str(n), _pct(n, n)))
-            tables.append(TextTable(_("{column} ({n} respondents)").format(column=col, n=n),
+            tables.append(TextTable(n_("{column} ({n} respondent)", "{column} ({n} respondents)", n).format(column=col, n=n),
                                     (_("Category"), _("Count"), _("Percent")), tuple(rows)))
         if len(s.columns) < 2:
             continue
@@ -757,7 +757,8 @@ def compare_published(counts: MentionCounts, published: Mapping[str, Any]) -> Co
         for pos, value in per_pos.items():
             rows_sum = sum(int(v) for v in (published.get(set_name, {}).get(str(pos), {}) or {}).values())
             ok = int(value) == rows_sum == counts.respondents
-            note = "" if ok else _("the table's rows sum to {rows_sum}, the data has {respondents} respondents").format(rows_sum=rows_sum, respondents=counts.respondents)
+            note = "" if ok else n_("the table's rows sum to {rows_sum}, the data has {respondents} respondent",
+                                    "the table's rows sum to {rows_sum}, the data has {respondents} respondents", counts.respondents).format(rows_sum=rows_sum, respondents=counts.respondents)
             figures.append(Figure("printed_total", set_name, str(pos), "Total", int(value), counts.respondents,
                                   AGREES if ok else DIFFERS, note))
     for set_name, per_cat in (published.get("prose_totals") or {}).items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from qualcode.analysis.tally import format_number
-from qualcode.core.i18n import _
+from qualcode.core.i18n import _, n_
 from qualcode.export.model import CodeSummary
 
 
@@ -18,5 +18,8 @@ def cell_text(value: Any) -> str:
 
 
 def count_phrase(s: CodeSummary) -> str:
-    return _("{segments} coded segments in {documents} documents ({respondents} respondents)").format(
+    # the respondents govern (segment and dokument are the same in both forms in Swedish); a hidden count (*) reads as plural
+    n = s.respondents if isinstance(s.respondents, int) else 2
+    return n_("{segments} coded segments in {documents} documents ({respondents} respondent)",
+              "{segments} coded segments in {documents} documents ({respondents} respondents)", n).format(
         segments=cell_text(s.segments), documents=cell_text(s.documents), respondents=cell_text(s.respondents))

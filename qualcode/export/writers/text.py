@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from qualcode.analysis.tally import format_number
-from qualcode.core.i18n import _, n_
+from qualcode.core.i18n import n_
 from qualcode.export.model import CodeSummary
 
 

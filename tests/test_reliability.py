@@ -365,3 +365,31 @@ def test_suggest_run_lets_a_waiting_writer_in_and_stores_the_same(coded_project,
         parts = sorted((c.segment_id, c.code_id, c.score) for c, _s in p.store.iter_codings(coder=MODEL_CODER))
     assert len(let_in) >= 2  # five segments, a part each, someone waiting after every other part
     assert whole and parts == whole
+
+
+def test_an_import_lets_a_waiting_writer_in_between_parts_and_stores_the_same(tmp_path, monkeypatch):
+    """Each batch is stored in parts; when someone waits after a part, the parts so far are committed
+    and a new transaction stores the rest: the same rows as in one transaction, nothing twice."""
+    import qualcode.ingest.service as ingest
+
+    survey = _survey(tmp_path / "enkat.csv", 60)
+
+    def imported(root_name: str) -> None:
+        with make_project(tmp_path, name=root_name) as p:
+            r = ingest.import_survey(p, survey, ["svar"], id_column="id")
+        assert r.documents == 60 and r.segments == 60 and r.respondents == 60
+
+    imported("one")
+    monkeypatch.setattr(ingest, "PART", 7)
+    asked: list[bool] = []
+    let_in: list[bool] = []
+    monkeypatch.setattr(Store, "writers_waiting", lambda self: asked.append(True) or len(asked) % 3 == 0)
+    monkeypatch.setattr(Store, "let_writers_in", lambda self: let_in.append(True))
+    imported("parts")
+    assert len(let_in) >= 2
+    with find_project(tmp_path / "one") as a, find_project(tmp_path / "parts") as b:
+        def rows(p: object) -> list[tuple[object, ...]]:
+            return [(s.id, s.document_id, s.document_name, s.idx, s.start, s.end, s.lemmas, s.text, s.meta)
+                    for s in p.store.iter_segments()]  # type: ignore[attr-defined]
+        assert rows(a) == rows(b)
+        assert a.store.stats() == b.store.stats()

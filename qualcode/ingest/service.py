@@ -28,6 +28,7 @@ from qualcode.project import Project
 from qualcode.core.i18n import _, n_
 
 BATCH = 20_000  # documents per transaction: other writers wait at most one batch's inserts (well under 1 s)
+PART = 1_000  # documents per part of a batch's transaction: a writer waiting for the lock goes first after one
 ON_CHANGE = ("stop", "replace", "new")  # a known file with changed content: stop, update in place, or add
 
 
@@ -233,21 +234,36 @@ def _store_batch(
     store: Any, import_id: int, result: ImportResult, respondents: _Respondents | None,
     fresh: list[tuple[str, DocumentIn]], metas: dict[str, str], mark: Any, segments: Callable[[], list[SegmentIn]],
 ) -> None:
-    """Store one batch's fresh documents (hash, document) and their segments in one transaction."""
+    """Store one batch's fresh documents (hash, document) and their segments in one transaction,
+    in parts of PART documents: when another writer waits for the lock after a part (a coder's
+    save), the parts so far are committed, she goes first, and a new transaction stores the rest."""
     segmented = segments()  # waits for the segmenting process
-    with store.transaction():
-        # stored by another writer meanwhile (when anyone else wrote since _fresh looked)
-        late = store.find_hashes(h for h, _ in fresh) if store.changed_since(mark) else {}
-        keep = [i for i, (h, _doc) in enumerate(fresh) if h not in late]
-        result.skipped.extend(doc.name for h, doc in fresh if h in late)
-        added = store.add_documents([(fresh[i][1], fresh[i][0]) for i in keep], import_id,
-                                    metas=[metas.get(fresh[i][0]) for i in keep])
-        ids = dict(zip(keep, added))
-        result.documents += len(ids)
-        result.segments += store.add_segments(segmented, document_ids=ids)
-        if respondents is not None:
-            respondents.stage(store, import_id)
-        store.touch_import(import_id)
+    by_document: dict[int, list[SegmentIn]] = {}
+    for seg in segmented:
+        by_document.setdefault(seg.document_id, []).append(seg)
+    start, n = 0, len(fresh)
+    while True:
+        with store.transaction():
+            while True:
+                part = range(start, min(n, start + PART))
+                # stored by another writer meanwhile (when anyone else wrote since _fresh looked)
+                late = store.find_hashes(fresh[i][0] for i in part) if store.changed_since(mark) else {}
+                keep = [i for i in part if fresh[i][0] not in late]
+                result.skipped.extend(fresh[i][1].name for i in part if fresh[i][0] in late)
+                added = store.add_documents([(fresh[i][1], fresh[i][0]) for i in keep], import_id,
+                                            metas=[metas.get(fresh[i][0]) for i in keep])
+                ids = dict(zip(keep, added))
+                result.documents += len(ids)
+                result.segments += store.add_segments([s for i in keep for s in by_document.get(i, ())], document_ids=ids)
+                start = part.stop
+                if start >= n or store.writers_waiting():
+                    break
+            if start >= n and respondents is not None:
+                respondents.stage(store, import_id)
+            store.touch_import(import_id)
+        if start >= n:
+            return
+        store.let_writers_in()
 
 
 class _Respondents:

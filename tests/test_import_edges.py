@@ -471,3 +471,29 @@ def test_a_line_break_inside_a_cell_is_stored_as_in_notes(proj, tmp_path):
     assert _run(proj, "import", "survey", str(f), "-t", "svar", "--id", "id").exit_code == 0
     with find_project(proj) as p:
         assert sorted(d.text for d in p.store.iter_documents()) == ["Enkel", "Gammal\nMac", "Rad ett\nrad två"]
+
+
+def test_a_second_round_numbered_alike_says_which_equal_answers_it_skipped(tmp_path):
+    """Two rounds of a survey, respondents numbered 1, 2, 3 in both and no column that tells them
+    apart: the second round's answers equal to the first's are skipped (they are the same content)
+    — and the import says so, naming both, with the fix, instead of only listing them as skipped."""
+    import warnings
+
+    from qualcode.core.errors import QualcodeWarning
+    from qualcode.ingest.service import import_survey
+
+    first = tmp_path / "enkat2016.csv"
+    first.write_text("id;stadsdel;kommentar\n1;Bromma;Lokalerna är trånga.\n2;Farsta;Nej.\n3;Farsta;Bra chef.\n", encoding="utf-8")
+    second = tmp_path / "enkat2017.csv"
+    second.write_text("id;stadsdel;kommentar\n1;Bromma;Mer handledning.\n2;Farsta;Nej.\n3;Farsta;Bra chef.\n", encoding="utf-8")
+    with make_project(tmp_path) as p:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            import_survey(p, first, ["kommentar"], id_column="id")
+        assert not [w for w in caught if isinstance(w.message, QualcodeWarning)]
+        with pytest.warns(QualcodeWarning, match="enkat2017:2:kommentar' = 'enkat2016:2:kommentar") as got:
+            r = import_survey(p, second, ["kommentar"], id_column="id")
+        assert r.documents == 1 and r.skipped == ["enkat2017:2:kommentar", "enkat2017:3:kommentar"]
+        assert r.skipped_elsewhere == [("enkat2017:2:kommentar", "enkat2016:2:kommentar"),
+                                       ("enkat2017:3:kommentar", "enkat2016:3:kommentar")]
+        assert got[0].message.info.hint.example == "termin=HT2017"

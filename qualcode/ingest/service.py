@@ -66,6 +66,9 @@ class ImportResult:
     documents: int = 0
     segments: int = 0
     skipped: list[str] = field(default_factory=list)
+    # skipped survey answers equal to one stored under another name (another file's answer with the
+    # same respondent id, column, metadata and text): (skipped, stored)
+    skipped_elsewhere: list[tuple[str, str]] = field(default_factory=list)
     unit: str = ""
     replaced: list[ReplaceResult] = field(default_factory=list)
     as_new: list[AddedAsNew] = field(default_factory=list)  # added as new under another name
@@ -164,7 +167,7 @@ def _import_documents(
             fresh = []
             mark = store.change_mark()
             metas: dict[str, str] = {}  # content hash -> the metadata's JSON, for add_documents
-            new = _fresh(store, batch, seen, result.skipped, metas)
+            new = _fresh(store, batch, seen, result, metas)
             stored = _stored_like(store, [doc for _, doc in new], kind, import_id)
             for h, doc in new:
                 earlier = stored(doc)
@@ -221,6 +224,8 @@ def _import_documents(
                 store.claim_respondents(respondents.survey, respondents.same, import_id)
                 result.respondents = respondents.count
             store.finish_import(import_id, result.documents + len(result.replaced))
+        if result.skipped_elsewhere and result.documents:
+            _warn_skipped_elsewhere(result.skipped_elsewhere)
     except BaseException:
         try:
             store.discard_import(import_id)
@@ -321,7 +326,7 @@ def _refuse_nul(doc: DocumentIn) -> None:
 
 
 def _fresh(
-    store: Any, batch: list[DocumentIn], seen: set[str], skipped: list[str], metas: dict[str, str],
+    store: Any, batch: list[DocumentIn], seen: set[str], result: ImportResult, metas: dict[str, str],
 ) -> list[tuple[str, DocumentIn]]:
     """(hash, document) of the batch's documents whose content is not stored or seen yet; `metas`
     receives the metadata JSON of the survey answers (encoded once for the hash and the insert)."""
@@ -339,7 +344,9 @@ def _fresh(
     fresh = []
     for h, doc in hashed:
         if h in known or h in seen:
-            skipped.append(doc.name)
+            result.skipped.append(doc.name)
+            if doc.kind == "survey" and h in known and known[h] != doc.name:
+                result.skipped_elsewhere.append((doc.name, known[h]))
             continue
         seen.add(h)
         fresh.append((h, doc))
@@ -463,6 +470,21 @@ def _update_meta(project: Project, changes: list[tuple[Any, DocumentIn]]) -> Non
             store.update_document(stored.id, meta=doc.meta)
             store.log(project.coder, "document.meta", detail={
                 "document": stored.name, "document_id": stored.id, "was": stored.meta, "now": doc.meta})
+
+
+def _warn_skipped_elsewhere(pairs: Sequence[tuple[str, str]]) -> None:
+    """Answers of this file skipped because another file holds the same respondent id, column,
+    metadata and text: two survey rounds numbered alike lose their equal answers unless told."""
+    import warnings
+
+    from qualcode.core.errors import QualcodeWarning
+
+    skipped, stored = pairs[0]
+    warnings.warn(QualcodeWarning(
+        n_("{n} skipped answer has the same respondent id, column, metadata and text as one already in the project from another file ('{skipped}' = '{stored}') and was not imported; if the files are different surveys or rounds, give each its own metadata",
+           "{n} skipped answers have the same respondent id, column, metadata and text as ones already in the project from another file ('{skipped}' = '{stored}' …) and were not imported; if the files are different surveys or rounds, give each its own metadata",
+           len(pairs)).format(n=len(pairs), skipped=skipped, stored=stored),
+        value=skipped, hint=Hint(_("give the round as metadata"), option="meta", example="termin=HT2017")), stacklevel=3)
 
 
 def _shown(names: Sequence[str], n: int = 5) -> str:

@@ -6,7 +6,7 @@ import pytest
 
 from qualcode.cli.common import render_error
 from qualcode.ingest.service import import_notes, import_survey
-from qualcode.core.errors import DuplicateImportError, InputError
+from qualcode.core.errors import DuplicateImportError, InputError, QualcodeWarning
 from qualcode.ingest.readers import detect_encoding, read_note, split_front_matter
 
 from helpers import make_project, write_cp1252_csv
@@ -110,7 +110,8 @@ def test_reimport_is_skipped_and_partial_reimport_adds_only_new(project, tmp_pat
     with pytest.raises(DuplicateImportError, match="redan importerat \\(2 dokument\\)"):
         import_survey(project, path, ["motivering"], id_column="id")
     write_cp1252_csv(tmp_path / "e2.csv", ROWS + [["E4", "Farsta", "HT2018", "Nya datorer", "5"]])
-    result = import_survey(project, tmp_path / "e2.csv", ["motivering"], id_column="id")
+    with pytest.warns(QualcodeWarning, match="'e2:E1:motivering' = 'e:E1:motivering'"):  # another file's answers
+        result = import_survey(project, tmp_path / "e2.csv", ["motivering"], id_column="id")
     assert (result.documents, len(result.skipped)) == (1, 2)
     assert project.store.stats()["documents"] == 3
 
@@ -236,8 +237,6 @@ def _write(path, data: bytes):
 
 
 def test_title_lines_above_the_column_names_are_skipped_with_a_warning(project, tmp_path):
-    from qualcode.core.errors import QualcodeWarning
-
     lines = ["Medarbetarenkät socialtjänsten 2017", "", "Utskrivet 2017-11-02",
              *[";".join(f'"{c}"' if ";" in c else c for c in r) for r in ROWS]]
     path = _write(tmp_path / "export.csv", "\n".join(lines).encode("cp1252"))

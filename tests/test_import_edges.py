@@ -346,6 +346,12 @@ def test_an_unclosed_quotation_mark_is_refused_not_read_as_one_long_answer(proj,
     assert line.startswith(f"fel: '{f}' rad 2:") and "2–4" in line and "citattecken" in line
 
 
+def test_an_unclosed_quotation_mark_on_the_last_line_says_the_file_ends_inside_the_cell(proj, tmp_path):
+    f = _write(tmp_path / "q.csv", 'id;svar\n1;"Bra lokaler\nmed fönster"\n2;"Dålig lön\n')
+    line = _refused(proj, "import", "survey", str(f), "-t", "svar", "--id", "id")
+    assert line.startswith(f"fel: '{f}' rad 4:") and "filen slutar inne i den" in line and "4–4" not in line
+
+
 def test_a_quotation_mark_inside_a_cell_and_a_quoted_answer_over_lines_still_import(proj, tmp_path):
     f = _write(tmp_path / "ok.csv", 'id;svar\n1;Bra "lokaler\n2;"Dålig\nlön ""sa hon"""\n')
     assert _run(proj, "import", "survey", str(f), "-t", "svar", "--id", "id").exit_code == 0

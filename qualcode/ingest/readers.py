@@ -588,6 +588,11 @@ def iter_table_lines(
 
 def _quote_error(path: Path, exc: csv.Error, first: int, last: int) -> InputError:
     """The message for a CSV row (lines `first`–`last`) that the strict reader could not read."""
+    if "end of data" in str(exc) and last <= first:  # opened on the last line
+        return InputError(_(
+            "'{path}' line {line}: a quotation mark opens a cell that is never closed: the file ends inside it "
+            "— remove the quotation mark or close the cell with another"
+        ).format(path=path, line=first), value=str(path))
     if "end of data" in str(exc):  # a cell opened on `first` that no quotation mark closes
         return InputError(_(
             "'{path}' line {line}: a quotation mark opens a cell that is never closed, so lines {line}–{last} "

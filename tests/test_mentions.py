@@ -347,7 +347,7 @@ def test_unseen_phrasings(mapper):
             wrong.append((r["answer"], m.category))
     assert wrong == []
     # a word of a longer keyword; a review with the manager (P08 or P05); a typo below the ratio
-    assert set(unresolved) <= {"ärendetak", "ärendegenomgång med chef", "traniee"}, unresolved
+    assert set(unresolved) <= {"ärendegenomgång med chef", "traniee"}, unresolved
 
 
 def _outcomes(mapper, name: str) -> tuple[list[tuple[str, str | None]], list[str]]:
@@ -407,10 +407,11 @@ def test_unknown_numbers_and_long_unmatched_text_stay_unresolved(mapper):
     # a word the codebook does not know could be a synonym of a point: never Övrigt by default
     assert (mapper.map("teambuilding").category, mapper.map("teambuilding").method) == (None, "no-match")
     # built on a word of several points' keywords ("antal ärenden", "dra ärende"): not Övrigt
-    for answer in ("ärendetak", "samarbete kring ärenden"):
-        m = mapper.map(answer)
-        assert (m.category, m.method) == (None, "weak")
-        assert {"P03", "P08", "P09"} <= {c.category for c in m.candidates}
+    m = mapper.map("samarbete kring ärenden")
+    assert (m.category, m.method) == (None, "weak")
+    assert {"P03", "P08", "P09"} <= {c.category for c in m.candidates}
+    # a case ceiling is the workload point: the codebook names it among P03's short names
+    assert [(mapper.map(a).category, mapper.map(a).method) for a in ("ärendetak", "Ärendetaket")] == [("P03", "alias")] * 2
     m = mapper.map("Det har inte blivit så mycket annorlunda på något sätt tyvärr")
     assert m.category is None and m.candidates == ()
 

@@ -503,3 +503,25 @@ def test_a_second_round_numbered_alike_says_which_equal_answers_it_skipped(tmp_p
         assert r.skipped_elsewhere == [("enkat2017:2:kommentar", "enkat2016:2:kommentar"),
                                        ("enkat2017:3:kommentar", "enkat2016:3:kommentar")]
         assert got[0].message.info.hint.example == "termin=HT2017"
+
+
+def test_a_column_name_over_two_lines_is_one_line_to_type_and_to_read(tmp_path):
+    """Survey tools and Excel write a long question with a line break in its header cell: it is
+    typed with a space (or as written), and names the answers and the metadata on one line."""
+    import openpyxl
+
+    from qualcode.ingest.service import import_survey
+
+    book = tmp_path / "forms.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["ID", "Vilken stadsdel\narbetar du i?", "Vad fungerar bra\ni ditt arbete?"])
+    wb.active.append([1, "Farsta", "Kollegorna och handledningen."])
+    wb.save(book)
+    flat = tmp_path / "enkat.csv"
+    flat.write_text('id;"Vad fungerar\r\nbra?";stadsdel\r\n1;Bra kollegor;Farsta\r\n', encoding="utf-8")
+    with make_project(tmp_path) as p:
+        import_survey(p, book, ["Vad fungerar bra i ditt arbete?"], id_column="ID")
+        import_survey(p, flat, ["Vad fungerar\nbra?"], id_column="id")
+        docs = {d.name: d.meta for d in p.store.iter_documents()}
+    assert set(docs) == {"forms:1:Vad fungerar bra i ditt arbete?", "enkat:1:Vad fungerar bra?"}
+    assert docs["forms:1:Vad fungerar bra i ditt arbete?"]["Vilken stadsdel arbetar du i?"] == "Farsta"

@@ -213,8 +213,11 @@ def survey_codes(
 
     A column whose cells are only 0/1 (or empty, x, ja/nej) and whose header names a code is a
     0/1 column for that code; any other column lists codes per cell ('P13, P02' or '13;2')."""
-    from qualcode.ingest.readers import duplicate_id_message, iter_table_rows
+    from qualcode.ingest.readers import column_name, duplicate_id_message, iter_table_rows
 
+    columns = [column_name(c) for c in columns]
+    id_column = column_name(id_column) if id_column else None
+    text_column = column_name(text_column) if text_column else None
     want = [*columns, *([id_column] if id_column else [])]
     rows = list(iter_table_rows(Path(path), encoding=encoding, delimiter=delimiter, sheet=sheet, want=want))
     if not rows:

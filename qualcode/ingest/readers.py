@@ -235,6 +235,17 @@ def read_text(path: str | Path, encoding: str | None = None) -> str:
     return normalise_newlines(text)
 
 
+def column_name(name: str) -> str:
+    """A column's name as it is matched and stored: NFC, without a byte order mark, each run of
+    white space one space. A header cell with a line break in it (`Vad fungerar bra` Alt+Enter
+    `i ditt arbete?`, as survey tools and Excel write long questions) is named, typed and shown
+    on one line. A tab stays: a header that holds tabs was read with the wrong delimiter, and says so."""
+    return nfc(_SPACES.sub(" ", name.lstrip("\ufeff")).strip())
+
+
+_SPACES = re.compile(r"[^\S\t]+")  # a run of white space other than tabs
+
+
 def nfc(text: str) -> str:
     """Text in Unicode's composed form (NFC): 'ö' as one character, as Swedish keyboards type it,
     also when a Mac wrote it as 'o' and a combining diaeresis (NFD)."""
@@ -480,6 +491,7 @@ def iter_table_lines(
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """(line, row) of `iter_table_rows`: the file's line a CSV row ends on, or the sheet's row number."""
     _check_exists(path)
+    want = [column_name(w) for w in want]  # as the header's names are read
     delimiter = check_delimiter(delimiter)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
@@ -537,7 +549,7 @@ def iter_table_lines(
             at = _header_index([r for _n, r in head], want)
         if at:
             _warn_preamble(path, head[at][0], [r for _n, r in head[:at]])
-        header = [nfc(h.lstrip("\ufeff").strip()) for h in head[at][1]]
+        header = [column_name(h) for h in head[at][1]]
         _check_header(header, path)
         line = head[at][0]
         extra, header = _export_headings(header, [r for _n, r in head[at + 1:]], path,
@@ -634,7 +646,7 @@ def _header_index(rows: list[list[str]], want: Sequence[str] = ()) -> int:
         # The first row that names every column asked for, also under a row of group headings
         # (merged cells: "Bakgrund" over id and roll, "Fritext" over the questions) that has fewer names.
         for i, row in enumerate(rows):
-            if set(want) <= {c.strip() for c in row if c.strip()}:
+            if set(want) <= {column_name(c) for c in row if c.strip()}:
                 return i if all(_filled(r) < _filled(row) for r in rows[:i]) else 0
     if not rows or _filled(rows[0]) > 1:
         return 0
@@ -645,7 +657,7 @@ def _header_index(rows: list[list[str]], want: Sequence[str] = ()) -> int:
         return 0
     if any(_filled(r) > 1 for r in rows[:i]):
         return 0
-    names = [c.strip() for c in row if c.strip()]
+    names = [column_name(c) for c in row if c.strip()]
     if want:
         return i if set(want) <= set(names) else 0
     if len(set(names)) < len(names) or any(len(n) > 80 for n in names):
@@ -805,7 +817,7 @@ def _iter_xlsx(path: Path, sheet: str | None, want: Sequence[str] = ()) -> Itera
         at = _header_index(head, want)
         if at:
             _warn_preamble(path, at + 1, head[:at])
-        extra, header = _export_headings([nfc(h.strip()) for h in head[at]], head[at + 1:], path, lambda k: at + 1 + k)
+        extra, header = _export_headings([column_name(h) for h in head[at]], head[at + 1:], path, lambda k: at + 1 + k)
         rows = itertools.chain(head[at + 1 + extra:], rows)
         header = _name_blank_columns(header, path)
         for number, values in enumerate(rows, start=at + 2 + extra):
@@ -942,8 +954,8 @@ def read_survey(
     `cases`, when given, receives (respondent, metadata) for every row, whatever its text
     cells hold: a respondent with only empty comments is still a respondent."""
     path = Path(path)
-    spec = SurveySpec(tuple(map(nfc, spec.text_columns)), nfc(spec.id_column) if spec.id_column else None,
-                      tuple(map(nfc, spec.meta_columns)) if spec.meta_columns is not None else None)
+    spec = SurveySpec(tuple(map(column_name, spec.text_columns)), column_name(spec.id_column) if spec.id_column else None,
+                      tuple(map(column_name, spec.meta_columns)) if spec.meta_columns is not None else None)
     want = [*spec.text_columns, *([spec.id_column] if spec.id_column else []), *(spec.meta_columns or ())]
     rows = iter_table_lines(path, encoding=encoding, delimiter=delimiter, sheet=sheet, want=want)
     first = next(rows, None)
@@ -1133,7 +1145,7 @@ def sample_text(text: str, n: int = 60) -> str:
 
 
 __all__ = [
-    "DocumentIn", "SurveySpec", "detect_encoding", "iter_paths", "iter_table_rows", "paragraphs",
+    "DocumentIn", "SurveySpec", "column_name", "detect_encoding", "iter_paths", "iter_table_rows", "paragraphs",
     "read_docx_text", "read_note", "read_sidecar", "read_survey", "read_table", "read_text",
     "sniff_delimiter", "split_front_matter", "table_columns",
 ]

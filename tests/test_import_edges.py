@@ -525,3 +525,22 @@ def test_a_column_name_over_two_lines_is_one_line_to_type_and_to_read(tmp_path):
         docs = {d.name: d.meta for d in p.store.iter_documents()}
     assert set(docs) == {"forms:1:Vad fungerar bra i ditt arbete?", "enkat:1:Vad fungerar bra?"}
     assert docs["forms:1:Vad fungerar bra i ditt arbete?"]["Vilken stadsdel arbetar du i?"] == "Farsta"
+
+
+def test_columns_that_name_who_answered_are_not_kept_as_metadata_without_a_word(tmp_path):
+    import warnings
+
+    from qualcode.core.errors import QualcodeWarning
+    from qualcode.ingest.service import import_survey
+
+    f = tmp_path / "forms.csv"
+    f.write_text("ID;Namn;E-post;stadsdel;svar\n1;Anna Svensson;anna@example.se;Farsta;Bra kollegor\n", encoding="utf-8")
+    with make_project(tmp_path) as p:
+        with pytest.warns(QualcodeWarning, match="'Namn', 'E-post'") as got:
+            import_survey(p, f, ["svar"], id_column="ID")
+        assert got[0].message.info.hint.option == "meta_column" and got[0].message.info.hint.example == "stadsdel"
+    with make_project(tmp_path, name="q") as p, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        import_survey(p, f, ["svar"], id_column="ID", meta_columns=["stadsdel"])  # she chose the metadata
+        assert not [w for w in caught if isinstance(w.message, QualcodeWarning)]
+        assert [d.meta for d in p.store.iter_documents()] == [{"stadsdel": "Farsta", "respondent": "1", "field": "svar"}]

@@ -717,6 +717,35 @@ def _width(row: Sequence[str]) -> int:
     return max((i + 1 for i, c in enumerate(row) if c.strip()), default=0)
 
 
+# Column names of an export that hold who answered (Forms, Netigate, Survey&Report, Google Forms
+# write them beside the questions), folded: kept as metadata, they follow every answer into the grid and the exports.
+_PERSONAL_COLUMNS = frozenset({
+    "namn", "name", "förnamn", "efternamn", "fullständigt namn", "full name", "first name", "last name",
+    "e-post", "epost", "e-postadress", "epostadress", "e-mail", "email", "mejl", "mail", "mailadress", "e-mail address",
+    "email address", "telefon", "telefonnummer", "mobil", "mobilnummer", "phone", "personnummer",
+    "ip", "ip-adress", "ip address", "adress", "address",
+})
+
+
+def _warn_personal_columns(path: Path, meta_cols: Sequence[str]) -> None:
+    """A column that names who answered (Namn, E-post …), kept as metadata by default: say so once."""
+    personal = [c for c in meta_cols if c.casefold() in _PERSONAL_COLUMNS]
+    if not personal:
+        return
+    import warnings
+
+    from qualcode.core.errors import QualcodeWarning
+
+    keep = [c for c in meta_cols if c not in personal]
+    warnings.warn(QualcodeWarning(
+        _("'{path}': the columns {columns} look like personal data and are kept as metadata of every answer "
+          "(shown in the grid, written with the answers to exports) — name the columns to keep").format(
+            path=path.name, columns=", ".join(repr(c) for c in personal)),
+        value=personal[0],
+        hint=Hint(_("keep only these columns as metadata"), option="meta_column", example=keep[0] if keep else _("COLUMN")),
+    ), stacklevel=3)
+
+
 def _warn_preamble(path: Path, header_line: int, skipped: list[list[str]]) -> None:
     import warnings
 
@@ -977,6 +1006,8 @@ def read_survey(
     )
 
     unnamed = [c for c in meta_cols if _UNNAMED.fullmatch(c)]
+    if spec.meta_columns is None:
+        _warn_personal_columns(path, meta_cols)
     taken = sorted({*meta_cols, *(extra_meta or {})} & {"respondent", "field"})
     if taken:
         raise InputError(

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from qualcode.cli.main import app
 from qualcode.coding.service import add_codes, flag_quote
+from qualcode.core.errors import QualcodeWarning
 from qualcode.export.privacy import _NEVER_ALONE, _NOT_ALONE_AT_START, Pseudonymiser, _faker_names
 from qualcode.ingest.service import import_notes, import_survey
 
@@ -45,7 +46,8 @@ def personal(tmp_path_factory):
         ])
     with make_project(tmp) as p:
         import_notes(p, [note])
-        import_survey(p, survey, ["svar"], id_column="id")
+        with pytest.warns(QualcodeWarning, match="'namn', 'epost' ser ut att vara personuppgifter"):  # kept all the same
+            import_survey(p, survey, ["svar"], id_column="id")
         segs = [s.id for s in p.store.iter_segments()]
         add_codes(p, segs, ["P13"], memo="ring Maria Johansson")
         flag_quote(p, segs[0])

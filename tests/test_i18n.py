@@ -161,6 +161,30 @@ def test_numbers_follow_the_language(monkeypatch):
     assert (format_number(56.44), format_number(0.8, 2), format_number(7)) == ("56.4", "0.80", "7")
 
 
+def test_a_decimal_read_from_a_survey_is_shown_with_the_languages_mark(monkeypatch, tmp_path):
+    """`betyg` 3,5 in a Swedish export is the number 3.5: '3,5' in the Swedish interface (the groups of
+    counts, the document list), '3.5' in English; a text that looks like a number stays as written."""
+    from typer.testing import CliRunner
+
+    from qualcode.cli.main import app
+
+    monkeypatch.setenv("QUALCODE_LANG", "sv")
+    assert (i18n.value_text(3.5), i18n.value_text("3.5"), i18n.value_text(4.0), i18n.value_text("Farsta")) == ("3,5", "3.5", "4,0", "Farsta")
+    survey = tmp_path / "enkat.csv"
+    survey.write_text("id;betyg;svar\n1;3,5;Lokalerna är bra\n2;4,0;Chefen lyssnar\n", encoding="utf-8")
+    runner = CliRunner()
+    root = str(tmp_path / "p")
+    assert runner.invoke(app, ["init", root]).exit_code == 0
+    assert runner.invoke(app, ["import", "survey", str(survey), "--text", "svar", "--id", "id", "-p", root]).exit_code == 0
+    counts = runner.invoke(app, ["counts", "--by", "betyg", "-p", root, "--format", "csv"])
+    assert "3,5" in counts.output and "4,0" in counts.output and "3.5" not in counts.output, counts.output
+    assert "betyg=3,5" in runner.invoke(app, ["corpus", "list", "-p", root]).output  # on screen
+    assert "betyg=3.5" in runner.invoke(app, ["corpus", "list", "-p", root, "--format", "csv"]).output  # a plain CSV
+    monkeypatch.setenv("QUALCODE_LANG", "en")
+    assert i18n.value_text(3.5) == "3.5"
+    assert "3.5" in runner.invoke(app, ["counts", "--by", "betyg", "-p", root, "--format", "csv"]).output
+
+
 def test_the_cli_speaks_swedish_by_default_and_english_on_request():
     def run(lang: str | None, *args: str) -> str:
         env = {k: v for k, v in os.environ.items() if k not in ("QUALCODE_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES")}

@@ -16,7 +16,7 @@ from qualcode.analysis.tally import MISSING, MISSING_NAME, TOTAL, TOTAL_NAME, Co
 from qualcode.core.errors import InputError
 from qualcode.core.ordering import group_order
 from qualcode.project import Project
-from qualcode.core.i18n import N_, _, n_
+from qualcode.core.i18n import N_, _, n_, value_text
 
 if TYPE_CHECKING:
     from qualcode.core.codebook import Codebook
@@ -103,7 +103,7 @@ class Documents:
 
 def group_label(value: Any) -> str:
     """A metadata value as a group is named: its text, or "(saknas)" when it is missing or empty."""
-    return str(value if value not in (None, "") else MISSING)
+    return value_text(value) if value not in (None, "") else MISSING
 
 
 def code_counts(
@@ -163,7 +163,7 @@ def code_counts(
 
     def gname(doc_kind: str, raw: tuple[str | None, ...]) -> str:
         """The group as a person reads it: the kind and a missing value in the interface language."""
-        vals = [str(v) if v not in (None, "") else _(MISSING_NAME) for v in (None if r is None else json.loads(r) for r in raw)]
+        vals = [value_text(v) if v not in (None, "") else _(MISSING_NAME) for v in (None if r is None else json.loads(r) for r in raw)]
         return " / ".join([_(KIND_NAMES[doc_kind]), *vals] if split else vals)
 
     # Terms in time order, other values in Swedish alphabetical order, field by field.

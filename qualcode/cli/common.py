@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from qualcode.core.cells import csv_cell
-from qualcode.core.i18n import N_, _
+from qualcode.core.i18n import N_, _, value_text
 
 if TYPE_CHECKING:
     from qualcode.core.errors import Hint
@@ -240,7 +240,7 @@ def _excel_cell(value: Any) -> str:
     """A cell for Swedish Excel: floats with a decimal comma (12,5), everything else as `_cell`."""
     if isinstance(value, float):
         return f"{value:.1f}".replace(".", ",") if value == round(value, 1) else str(value).replace(".", ",")
-    return _cell(value)
+    return _cell(value, shown=True)
 
 
 def _table_cell(value: Any) -> Text:
@@ -252,16 +252,19 @@ def _table_cell(value: Any) -> Text:
         return value
     if isinstance(value, float):
         return Text(str(value).replace(".", decimal_separator()))
-    return Text(_cell(value))
+    return Text(_cell(value, shown=True))
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, shown: bool = False) -> str:
+    """A cell's text: a plain CSV's as Python writes values (3.5); `shown` (a table on screen, a CSV
+    for Swedish Excel) writes the decimals inside lists and metadata as the interface does (3,5)."""
+    text = value_text if shown else str
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(text(v) for v in value)
     if isinstance(value, dict):
-        return ", ".join(f"{k}={v}" for k, v in value.items())
+        return ", ".join(f"{k}={text(v)}" for k, v in value.items())
     return str(value)
 
 

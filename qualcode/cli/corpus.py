@@ -18,7 +18,7 @@ from qualcode.cli.common import (
     open_project,
     parse_meta,
 )
-from qualcode.core.i18n import _, n_
+from qualcode.core.i18n import _, n_, value_text
 
 if TYPE_CHECKING:
     from qualcode.exchange.refi_import import QdpxImportSummary
@@ -330,7 +330,7 @@ def meta(
         pairs[key.strip()] = value.strip()
     with open_project(project) as p:
         doc = set_document_meta(p, document, pairs)
-    err_console.print(f"'{doc.name}': " + ", ".join(f"{k}={v}" for k, v in doc.meta.items()), markup=False)
+    err_console.print(f"'{doc.name}': " + ", ".join(f"{k}={value_text(v)}" for k, v in doc.meta.items()), markup=False)
 
 
 @corpus_app.command("detached")

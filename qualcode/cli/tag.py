@@ -28,7 +28,7 @@ from qualcode.cli.common import (
     render_error,
     split_values,
 )
-from qualcode.core.i18n import _, n_
+from qualcode.core.i18n import _, n_, value_text
 
 if TYPE_CHECKING:
     from qualcode.coding.double_coding import AdjudicationSession
@@ -74,7 +74,7 @@ def render_view(view: SegmentView | None, keys: bool = False) -> None:
     seg = view.segment
     console.rule(_("segment {id} · {escape} · {unit} {value} · {remaining} left").format(id=seg.id, escape=escape(seg.document_name), unit=seg.unit, value=seg.idx + 1, remaining=view.remaining))
     if seg.meta:
-        console.print("[dim]" + escape(", ".join(f"{k}={v}" for k, v in seg.meta.items())) + "[/]")
+        console.print("[dim]" + escape(", ".join(f"{k}={value_text(v)}" for k, v in seg.meta.items())) + "[/]")
     if seg.role:
         console.print("[bold]" + ("Rubrik" if seg.role == "heading" else _("Question")) + _("[/] [dim](not coded as content; the text below it gets it as evidence)[/]"))
     elif seg.section:

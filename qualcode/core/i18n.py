@@ -68,6 +68,14 @@ def decimal_separator() -> str:
     return "," if language() == "sv" else "."
 
 
+def value_text(value: object) -> str:
+    """A stored value as the interface shows it: a decimal with the language's mark (a Swedish
+    "3,5" read from a survey is the float 3.5: '3,5' in Swedish, '3.5' in English), the rest as text."""
+    if isinstance(value, float):
+        return repr(value).replace(".", decimal_separator())
+    return str(value)
+
+
 def format_decimal(x: float, decimals: int = 1) -> str:
     """A number with the language's decimal mark: 12.5 -> '12,5' in Swedish, '12.5' in English."""
     return f"{x:.{decimals}f}".replace(".", decimal_separator())

@@ -37,7 +37,7 @@ from qualcode.export.model import (
     ThemeSection,
 )
 from qualcode.export.privacy import Pseudonymiser, pseudonymiser_for
-from qualcode.core.i18n import N_, _, language, n_
+from qualcode.core.i18n import N_, _, language, n_, value_text
 
 if TYPE_CHECKING:
     from qualcode.analysis.code_counts import CodeCounts, Documents
@@ -599,7 +599,7 @@ def _quotes(
             named = [k for k in fields if seg.meta.get(k) not in (None, "")]
             while named and min_cell > 1 and group_size(kind, tuple(named), seg.meta) < min_cell:
                 named.pop()
-            source_parts += [f"{k}: {seg.meta[k]}" for k in named]
+            source_parts += [f"{k}: {value_text(seg.meta[k])}" for k in named]
             section = sections.get(seg.id, (None, None))[1]
             if section:
                 source_parts.append(_("section: {section}").format(section=section))

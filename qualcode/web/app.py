@@ -47,6 +47,7 @@ def _env() -> Environment:
     )
     env.globals["n_"] = i18n.n_  # a text with a count: n_("{n} coding", "{n} codings", n).format(n=n), as in the code
     env.globals["language"] = i18n.language  # <html lang>
+    env.globals["value_text"] = i18n.value_text  # a metadata value: '3,5' in Swedish
     env.globals["action_name"] = action_name
     # the survey import's own field (which text column an answer is from) in the interface language,
     # with its stored name, which a filter uses: "fråga (field)"

@@ -185,6 +185,28 @@ def test_a_decimal_read_from_a_survey_is_shown_with_the_languages_mark(monkeypat
     assert "3.5" in runner.invoke(app, ["counts", "--by", "betyg", "-p", root, "--format", "csv"]).output
 
 
+def test_a_base_of_one_reads_in_the_singular(monkeypatch, tmp_path):
+    """The counts' title names each base with its noun: "HT2016: 1 anteckning", not "1 anteckningar"."""
+    from typer.testing import CliRunner
+
+    from qualcode.cli.main import app
+
+    monkeypatch.setenv("QUALCODE_LANG", "sv")
+    notes = tmp_path / "anteckningar"
+    notes.mkdir()
+    for name, term in (("a.txt", "HT2016"), ("b.txt", "VT2017"), ("c.txt", "VT2017")):
+        (notes / name).write_text(f"---\ntermin: {term}\n---\n\nLokalerna i {name} är trånga.\n", encoding="utf-8")
+    runner = CliRunner()
+    root = str(tmp_path / "p")
+    assert runner.invoke(app, ["init", root]).exit_code == 0
+    assert runner.invoke(app, ["import", "notes", str(notes), "-p", root]).exit_code == 0
+    title = " ".join(runner.invoke(app, ["counts", "--by", "termin", "-p", root]).output.split())
+    assert "HT2016: 1 anteckning," in title and "VT2017: 2 anteckningar" in title and "Totalt: 3 anteckningar" in title, title
+    monkeypatch.setenv("QUALCODE_LANG", "en")
+    title = " ".join(runner.invoke(app, ["counts", "--by", "termin", "-p", root]).output.split())
+    assert "HT2016: 1 note," in title and "VT2017: 2 notes" in title, title
+
+
 def test_the_cli_speaks_swedish_by_default_and_english_on_request():
     def run(lang: str | None, *args: str) -> str:
         env = {k: v for k, v in os.environ.items() if k not in ("QUALCODE_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES")}

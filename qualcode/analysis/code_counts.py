@@ -203,8 +203,8 @@ def code_counts(
     labels = {c: cb.get(c).name for c in rows}
     base_labels = {g: _base_label(unit, kinds_by_group.get(g, {})) for g in (groups or [])}
     base_labels[TOTAL] = _base_label(unit, n_kind)
-    base_texts = {g: base_text(unit, kinds_by_group.get(g, {})) for g in (groups or [])}
-    base_texts[TOTAL] = base_text(unit, n_kind)
+    base_texts = {g: base_text(unit, kinds_by_group.get(g, {}), bases.get(g, 0)) for g in (groups or [])}
+    base_texts[TOTAL] = base_text(unit, n_kind, total_base)
     split_kinds = {g: next(iter(k)) for g, k in kinds_by_group.items() if split and len(k) == 1}
     return CodeCounts(table=table, total=total, unit=unit, by=by, labels=labels, depth=depth,
                       base_labels=base_labels, kinds=kinds, group_names=group_names, base_texts=base_texts,
@@ -242,23 +242,27 @@ def _base_label(unit: str, docs_per_kind: Mapping[str, int]) -> str:
     return f"segment i {parts}" if unit == "segment" else f"dokument: {parts}"
 
 
-def base_text(unit: str, docs_per_kind: Mapping[str, int]) -> str:
-    """What a base counts as a person reads it (`_base_label` in the interface language)."""
+def base_text(unit: str, docs_per_kind: Mapping[str, int], count: int) -> str:
+    """A base of `count` as a person reads it, the number with its noun (`_base_label` in the
+    interface language): "1 anteckning", "8 anteckningar", "982 dokument: 17 anteckningar och 965 enkätsvar"."""
     n = {k: docs_per_kind[k] for k in KIND_LABELS if docs_per_kind.get(k)}
     if len(n) == 1:
         (k,) = n
         if unit == "respondent" and k == "survey":
-            return _("survey respondents")
-        if unit == "segment":
-            return _("segments in notes") if k == "note" else _("segments in survey answers")
-        return _(KIND_NAMES[k])
+            text = n_("{n} survey respondent", "{n} survey respondents", count)
+        elif unit == "segment":
+            text = (n_("{n} segment in notes", "{n} segments in notes", count) if k == "note"
+                    else n_("{n} segment in survey answers", "{n} segments in survey answers", count))
+        else:
+            text = n_("{n} note", "{n} notes", count) if k == "note" else n_("{n} survey answer", "{n} survey answers", count)
+        return text.format(n=count)
     if not n:
-        return _("documents")
+        return n_("{n} document", "{n} documents", count).format(n=count)
     if unit == "segment":
-        return n_("segments in {notes} note and {answers} survey answers", "segments in {notes} notes and {answers} survey answers",
-                  n["note"]).format(notes=n["note"], answers=n["survey"])
-    return n_("documents: {notes} note and {answers} survey answers", "documents: {notes} notes and {answers} survey answers",
-              n["note"]).format(notes=n["note"], answers=n["survey"])
+        return n_("{n} segments in {notes} note and {answers} survey answers", "{n} segments in {notes} notes and {answers} survey answers",
+                  n["note"]).format(n=count, notes=n["note"], answers=n["survey"])
+    return n_("{n} documents: {notes} note and {answers} survey answers", "{n} documents: {notes} notes and {answers} survey answers",
+              n["note"]).format(n=count, notes=n["note"], answers=n["survey"])
 
 
 def _tree_order(cb: Codebook, ids: list[str]) -> list[str]:

@@ -108,7 +108,7 @@ def counts(
             row[g] = f"{r[g]} ({format_number(pct)} %)" if pct is not None and r[g] else str(r[g])
         shown.append(row)
     # csv and json keep the group keys; the table names them in the interface language
-    bases = ", ".join(f"{result.group_name(g)}: {n} {result.base_texts.get(g, '')}".rstrip() for g, n in result.bases.items())
+    bases = ", ".join(f"{result.group_name(g)}: {result.base_texts.get(g) or n}" for g, n in result.bases.items())
     title = {"document": _("Number of coded documents (base: {bases})"), "respondent": _("Number of coded respondents (base: {bases})"),
              "segment": _("Number of coded segments (base: {bases})")}[unit]
     emit(shown, columns, fmt, title=title.format(bases=bases), headers={g: result.group_name(g) for g in [*groups, TOTAL]})

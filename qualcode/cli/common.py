@@ -246,12 +246,10 @@ def _excel_cell(value: Any) -> str:
 def _table_cell(value: Any) -> Text:
     """A cell on screen, as literal text (a `Text` given is kept: its styles mark words): numbers
     with the language's decimal mark (0,80 in Swedish, 0.80 in English)."""
-    from qualcode.core.i18n import decimal_separator
-
     if isinstance(value, Text):
         return value
     if isinstance(value, float):
-        return Text(str(value).replace(".", decimal_separator()))
+        return Text(value_text(value))
     return Text(_cell(value, shown=True))
 
 

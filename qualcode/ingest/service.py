@@ -246,29 +246,24 @@ def _store_batch(
     by_document: dict[int, list[SegmentIn]] = {}
     for seg in segmented:
         by_document.setdefault(seg.document_id, []).append(seg)
-    start, n = 0, len(fresh)
-    while True:
-        with store.transaction():
-            while True:
-                part = range(start, min(n, start + PART))
-                # stored by another writer meanwhile (when anyone else wrote since _fresh looked)
-                late = store.find_hashes(fresh[i][0] for i in part) if store.changed_since(mark) else {}
-                keep = [i for i in part if fresh[i][0] not in late]
-                result.skipped.extend(fresh[i][1].name for i in part if fresh[i][0] in late)
-                added = store.add_documents([(fresh[i][1], fresh[i][0]) for i in keep], import_id,
-                                            metas=[metas.get(fresh[i][0]) for i in keep])
-                ids = dict(zip(keep, added))
-                result.documents += len(ids)
-                result.segments += store.add_segments([s for i in keep for s in by_document.get(i, ())], document_ids=ids)
-                start = part.stop
-                if start >= n or store.writers_waiting():
-                    break
-            if start >= n and respondents is not None:
-                respondents.stage(store, import_id)
-            store.touch_import(import_id)
-        if start >= n:
-            return
-        store.let_writers_in()
+
+    def write(part: range) -> None:
+        # stored by another writer meanwhile (when anyone else wrote since _fresh looked)
+        late = store.find_hashes(fresh[i][0] for i in part) if store.changed_since(mark) else {}
+        keep = [i for i in part if fresh[i][0] not in late]
+        result.skipped.extend(fresh[i][1].name for i in part if fresh[i][0] in late)
+        added = store.add_documents([(fresh[i][1], fresh[i][0]) for i in keep], import_id,
+                                    metas=[metas.get(fresh[i][0]) for i in keep])
+        ids = dict(zip(keep, added))
+        result.documents += len(ids)
+        result.segments += store.add_segments([s for i in keep for s in by_document.get(i, ())], document_ids=ids)
+
+    def close(last: bool) -> None:
+        if last and respondents is not None:
+            respondents.stage(store, import_id)
+        store.touch_import(import_id)
+
+    store.write_in_parts([range(start, min(len(fresh), start + PART)) for start in range(0, len(fresh), PART)], write, close)
 
 
 class _Respondents:

@@ -22,11 +22,11 @@ import re
 import socket
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import URL, Connection, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -156,6 +156,7 @@ def now() -> str:
 _json = Encoder(ensure_ascii=False, sort_keys=True)
 # Metadata are read with SQL JSON functions: nan or inf would make the row malformed JSON, so they are refused.
 _meta_json = Encoder(ensure_ascii=False, sort_keys=True, allow_nan=False)
+_Part = TypeVar("_Part")
 _STREAMS = itertools.count(1)  # names of server-side cursors (PostgreSQL)
 
 
@@ -523,6 +524,27 @@ class Store:
         (SQLite; PostgreSQL's lock queue hands it to them in turn by itself)."""
         if not self.pg and self.path is not None:
             waiting.let_in(self.path)
+
+    def write_in_parts(self, parts: Sequence[_Part], write: Callable[[_Part], None],
+                       close: Callable[[bool], None] | None = None) -> None:
+        """`write` each part in one write transaction for all of them, unless another writer waits
+        for the lock after a part (a coder's save): then the parts so far are committed, she goes
+        first (`let_writers_in`), and a new transaction writes the rest. `close(last)` runs at the
+        end of each transaction, `last` in the one that wrote the last part (no parts: one
+        transaction, only `close(True)`)."""
+        done = 0
+        while True:
+            with self.transaction():
+                while done < len(parts):
+                    write(parts[done])
+                    done += 1
+                    if done < len(parts) and self.writers_waiting():
+                        break
+                if close is not None:
+                    close(done == len(parts))
+            if done == len(parts):
+                return
+            self.let_writers_in()
 
     @contextmanager
     def bulk_writes(self) -> Iterator[Store]:

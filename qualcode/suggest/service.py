@@ -273,27 +273,13 @@ def suggest_project(
             per_code[row[1]] = per_code.get(row[1], 0) + 1
 
     def store_scored(batch: list[int], found: list[ScoredRow]) -> None:
-        """One write transaction for the batch, in parts of YIELD_SIZE segments: when another writer
-        waits for the lock after a part (a coder's save), the parts so far are committed, she
-        goes first, and a new transaction stores the rest."""
-        if len(batch) <= YIELD_SIZE:
-            with store.transaction():
-                store_part(batch, found)
-            return
+        """The batch in parts of YIELD_SIZE segments, one write transaction unless a writer waits
+        for the lock after a part (`Store.write_in_parts`)."""
         rows: dict[int, list[ScoredRow]] = {}
         for row in found:
             rows.setdefault(row[0], []).append(row)
-        start = 0
-        while start < len(batch):
-            with store.transaction():
-                while start < len(batch):
-                    part = batch[start:start + YIELD_SIZE]
-                    store_part(part, [row for seg in part for row in rows.get(seg, ())])
-                    start += len(part)
-                    if start < len(batch) and store.writers_waiting():
-                        break
-            if start < len(batch):
-                store.let_writers_in()
+        parts = [batch[start:start + YIELD_SIZE] for start in range(0, len(batch), YIELD_SIZE)]
+        store.write_in_parts(parts, lambda part: store_part(part, [row for seg in part for row in rows.get(seg, ())]))
 
     # the model, the pipeline and the lemma caches are frozen: the collector does not walk them per
     # batch; a whole run's page cache is a bulk write's (the indexes the suggestions go into), a

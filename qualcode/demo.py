@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from qualcode.core.errors import Hint, ProjectError
 from qualcode.store.database import DB_NAME
-from qualcode.core.i18n import _, format_decimal
+from qualcode.core.i18n import _, format_decimal, n_
 
 if TYPE_CHECKING:
     from qualcode.project import Project
@@ -154,7 +154,7 @@ def _mentions(project: Project, corpus: Path, result: DemoResult, progress: Call
     sets = select_columns(answers.columns, ["langst", "behov"])
     answers = answered_only(answers, [c for s in sets for c in s.columns])
     counts = count_mentions(answers, sets, MentionMapper(project.codebook, mapping))
-    progress(_("Categorised the questionnaire's answers: {n} unclear").format(n=len(counts.unresolved)))
+    progress(_("Categorised the questionnaire's answers (unclear: {n})").format(n=len(counts.unresolved)))
     for table in report_tables(counts):
         if table.total:
             result.tables.append((_("The questionnaire, {title}").format(title=table.title), list(table.columns),
@@ -176,7 +176,7 @@ def _suggestions(project: Project, result: DemoResult, progress: Callable[[str],
     trained = train_project(project, cv=5)
     ev = trained.evaluation
     f1 = _(", cross-validated micro-F1 {f1}").format(f1=format_decimal(ev.micro.f1, 2)) if ev is not None else ""
-    progress(_("Trained the suggestion model {version} on {n} coded segments").format(version=trained.version, n=trained.n_segments) + f1)
+    progress(n_("Trained the suggestion model {version} on {n} coded segment", "Trained the suggestion model {version} on {n} coded segments", trained.n_segments).format(version=trained.version, n=trained.n_segments) + f1)
     suggested = suggest_project(project, segments="uncoded", meta={"field": "motivering"})
     result.summary.append(
         _("Suggestions: {n} code suggestions for {segments} uncoded survey comments to review.").format(

@@ -421,7 +421,7 @@ def test_cli_import_qdpx(tmp_path, other_tool_qdpx, code_map):
     r = runner.invoke(app, ["import", "qdpx", str(other_tool_qdpx), "-p", str(root), "--map", str(code_map)])
     assert r.stderr.splitlines()[:3] == [
         "Importerade 0 dokument (0 segment) från annat.qdpx.",
-        "Hoppade över 2 redan importerade: Intervju Farsta, Intervju Skärholmen.txt.",
+        "Hoppade över 2 dokument som redan var importerade: Intervju Farsta, Intervju Skärholmen.txt.",
         f"5 markeringar gav 0 skrivna kodningar (5 fanns redan), kodare: {UNKNOWN_USER}, Karin, Olle.",
     ]
 

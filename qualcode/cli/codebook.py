@@ -175,8 +175,8 @@ def import_(
     with open_project(project) as p:
         change = import_codebook(p, cb)
     err_console.print(
-        n_("Read {n_cb} code: {n_added} new, {n_removed} removed, {n_kept} ids unchanged.",
-           "Read {n_cb} codes: {n_added} new, {n_removed} removed, {n_kept} ids unchanged.", len(cb)).format(n_cb=len(cb), n_added=len(change['added']), n_removed=len(change['removed']), n_kept=len(change['kept']))
+        n_("Read {n_cb} code (new: {n_added}, removed: {n_removed}, ids unchanged: {n_kept}).",
+           "Read {n_cb} codes (new: {n_added}, removed: {n_removed}, ids unchanged: {n_kept}).", len(cb)).format(n_cb=len(cb), n_added=len(change['added']), n_removed=len(change['removed']), n_kept=len(change['kept']))
     )
 
 

@@ -63,7 +63,7 @@ def _report(result: ImportResult) -> None:
         msg = ""
     if result.skipped:
         shown = ", ".join(result.skipped[:5]) + (" …" if len(result.skipped) > 5 else "")
-        msg += _(" Skipped {n_skipped} already imported: {shown}").format(n_skipped=len(result.skipped), shown=shown)
+        msg += n_(" Skipped {n_skipped} document already imported: {shown}", " Skipped {n_skipped} documents already imported: {shown}", len(result.skipped)).format(n_skipped=len(result.skipped), shown=shown)
     if getattr(result, "codings", 0):
         msg += n_(" {codings} coding from the code columns.", " {codings} codings from the code columns.", result.codings).format(codings=result.codings)
     if result.meta_updated:
@@ -183,7 +183,7 @@ def _qdpx_report(s: QdpxImportSummary) -> str:
     lines = [n_("Imported {documents} document ({segments} segments) from {name}.",
                 "Imported {documents} documents ({segments} segments) from {name}.", s.documents).format(documents=s.documents, segments=s.segments, name=s.path.name)]
     if s.skipped:
-        lines.append(_("Skipped {n_skipped} already imported: {listed}.").format(n_skipped=len(s.skipped), listed=listed(s.skipped)))
+        lines.append(n_("Skipped {n_skipped} document already imported: {listed}.", "Skipped {n_skipped} documents already imported: {listed}.", len(s.skipped)).format(n_skipped=len(s.skipped), listed=listed(s.skipped)))
     # two counts, two nouns: each part takes the form of its own count
     lines.append(n_("{selections} selection gave", "{selections} selections gave", s.selections).format(selections=s.selections) + " "
                  + n_("{codings} written coding ({unchanged} already there), coders: {value}.",

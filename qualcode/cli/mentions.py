@@ -240,7 +240,7 @@ def review(
         for it in items
     ]
     unresolved = [it for it in items if it.category is None]
-    title = (n_("{n_items} distinct answer, {n_unresolved} unclassified", "{n_items} distinct answers, {n_unresolved} unclassified", len(items)).format(n_items=len(items), n_unresolved=len(unresolved)) if every
+    title = (n_("{n_items} distinct answer (unclassified: {n_unresolved})", "{n_items} distinct answers (unclassified: {n_unresolved})", len(items)).format(n_items=len(items), n_unresolved=len(unresolved)) if every
              else _("Unclassified answers: {n_items} (occurrences: {n_unresolved})").format(n_items=len(items), n_unresolved=len(counts.unresolved)))
     emit(rows, ["answer", "count", "columns", "category", "reason", "evidence", "candidates"], fmt,
          mask=_export_mask(project, fmt), title=title, excel=fmt is Format.csv and _excel(excel, file, project),

@@ -62,7 +62,7 @@ def report(
         n_("{n} quote", "{n} quotes", result.n_quotes).format(n=result.n_quotes),
     ))
     err_console.print(
-        _("Wrote {n_files} file(s): {contents}; ").format(n_files=len(result.files), contents=contents)
+        n_("Wrote {n_files} file: {contents}; ", "Wrote {n_files} files: {contents}; ", len(result.files)).format(n_files=len(result.files), contents=contents)
         + n_("{n} cell shown as *", "{n} cells shown as *", result.n_suppressed).format(n=result.n_suppressed)
         + (n_("; {n_omitted} table left out (all counts below the threshold).", "; {n_omitted} tables left out (all counts below the threshold).",
               result.n_omitted).format(n_omitted=result.n_omitted) if result.n_omitted else ".")
@@ -113,7 +113,8 @@ def scan(
         emit([{"kind": token_word(k) if table else k, "count": counts[k]} for k in KINDS], ["kind", "count"], fmt,
              title=_("What would be masked"))
     err_console.print(
-        n_("{n_hits} finding in {n_texts} text(s); ", "{n_hits} findings in {n_texts} text(s); ", len(result.hits)).format(n_hits=len(result.hits), n_texts=result.n_texts)
+        n_("{n_hits} finding", "{n_hits} findings", len(result.hits)).format(n_hits=len(result.hits))
+        + n_(" in {n_texts} text; ", " in {n_texts} texts; ", result.n_texts).format(n_texts=result.n_texts)
         + (_("rules + NER.") if result.uses_ner else _("rules only (the pipeline has no NER)."))
     )
 

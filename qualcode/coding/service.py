@@ -219,7 +219,7 @@ def add_quote(
         )
     n = occurrence or 1
     if not 1 <= n <= len(places):
-        raise InputError(_("occurrence {n} does not exist — the quote occurs {n_places} time(s) in '{name}'").format(n=n, n_places=len(places), name=doc.name),
+        raise InputError(n_("occurrence {n} does not exist — the quote occurs {n_places} time in '{name}'", "occurrence {n} does not exist — the quote occurs {n_places} times in '{name}'", len(places)).format(n=n, n_places=len(places), name=doc.name),
                          value=n, valid=[str(i) for i in range(1, len(places) + 1)],
                          hint=Hint(_("choose the occurrence"), option="occurrence", example="1"))
     start, end = places[n - 1]

@@ -581,10 +581,10 @@ def test_cli_count_csv_output_is_exact(tmp_path):
     result = runner.invoke(app, ["mentions", "count", str(path), "--columns", "langst_1", "--format", "csv"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == "set;column;group;category;label;antal;procent"
-    assert lines[1] == "langst;langst_1;Totalt;P01;1. Brukardelaktighet och återkoppling från brukare;0;0,0"
-    assert lines[2] == "langst;langst_1;Totalt;P02;2. Introduktionsprogram och mentorskap för nyanställda;3;75,0"
-    assert lines[15] == "langst;langst_1;Totalt;EJ_SVAR;Ej svar;1;25,0"
+    assert lines[0] == "set;column;group;category;label;antal;respondenter;procent"
+    assert lines[1] == "langst;langst_1;Totalt;P01;1. Brukardelaktighet och återkoppling från brukare;0;0;0,0"
+    assert lines[2] == "langst;langst_1;Totalt;P02;2. Introduktionsprogram och mentorskap för nyanställda;3;3;75,0"
+    assert lines[15] == "langst;langst_1;Totalt;EJ_SVAR;Ej svar;1;1;25,0"
     assert len(lines) == 1 + 3 * 15  # column, totalt, först
 
 
@@ -884,3 +884,16 @@ def test_dev_questionnaire_per_answer_accuracy(shared_dir, mapper):
     assert total == 702
     # measured 702/702 (2026-11-24); the mapper was not tuned to this file's phrasings
     assert correct / total >= 0.99
+
+
+def test_cli_count_csv_total_gives_times_and_respondents_beside_their_percent(tmp_path):
+    """a4 names P02 twice: the set's total counts 4 mentions by 3 respondents, and the percent is
+    the respondents' share (3 of 4), printed beside the count it is a share of."""
+    path = _write(tmp_path / "s.csv", SMALL)
+    result = runner.invoke(app, ["mentions", "count", str(path), "-c", "langst", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(result.stdout.splitlines(), delimiter=";"))
+    total = next(r for r in rows if r["column"] == "totalt" and r["category"] == "P02")
+    assert (total["antal"], total["respondenter"], total["procent"]) == ("4", "3", "75,0")
+    first = next(r for r in rows if r["column"] == "först" and r["category"] == "P02")
+    assert first["antal"] == first["respondenter"] == "3"

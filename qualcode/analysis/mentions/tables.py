@@ -490,7 +490,10 @@ def _grouped_tables(counts: MentionCounts) -> list[TextTable]:
 
 def to_csv_rows(counts: MentionCounts) -> list[dict[str, str]]:
     """Long format for spreadsheets: one row per (column or total, group, category); the same in
-    every language (group keys, `labels`, 'totalt' and 'först'), as scripts read it."""
+    every language (group keys, `labels`, 'totalt' and 'först'), as scripts read it. `antal` is
+    how often the category was named, `respondenter` how many respondents named it and `procent`
+    those respondents' share (in a position's column and 'först' the two counts are equal; in
+    'totalt' a respondent naming a category twice counts once)."""
     out: list[dict[str, str]] = []
     for s in counts.sets:
         entries: list[tuple[str, CountTable, CountTable | None]] = [(col, counts.columns[col], None) for col in s.columns]
@@ -505,12 +508,13 @@ def to_csv_rows(counts: MentionCounts) -> list[dict[str, str]]:
                     base = (t if name == "totalt" else resp or t).bases.get(g, 0)
                     out.append({
                         "set": s.name, "column": name, "group": g, "category": c,
-                        "label": counts.labels[c], "antal": str(k), "procent": _csv_percent(pct_n, base),
+                        "label": counts.labels[c], "antal": str(k), "respondenter": str(pct_n),
+                        "procent": _csv_percent(pct_n, base),
                     })
     return out
 
 
-CSV_COLUMNS = ("set", "column", "group", "category", "label", "antal", "procent")
+CSV_COLUMNS = ("set", "column", "group", "category", "label", "antal", "respondenter", "procent")
 
 
 def _csv_percent(n: int, base: int) -> str:

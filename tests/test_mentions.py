@@ -897,3 +897,33 @@ def test_cli_count_csv_total_gives_times_and_respondents_beside_their_percent(tm
     assert (total["antal"], total["respondenter"], total["procent"]) == ("4", "3", "75,0")
     first = next(r for r in rows if r["column"] == "först" and r["category"] == "P02")
     assert first["antal"] == first["respondenter"] == "3"
+
+
+@pytest.mark.parametrize("answer, candidates", [
+    ("inte 3", {"P03"}), ("ej punkt 5", {"P05"}), ("nej, inte 2", {"P02"}), ("ej 2", {"P02"}),
+    ("inte punkt 13", {"P13"}), ("allt utom 3", {"P03"}), ("förutom 3", {"P03"}), ("inte 3 utan 7", set()),
+    ("inte lokaler", {"P13"}), ("ej handledning", {"P08"}), ("ej intro", {"P02"}),
+])
+def test_a_negated_answer_names_what_is_not_meant_and_is_never_counted(mapper, answer, candidates):
+    m = mapper.map(answer)
+    assert m.category is None and m.method == "negated", m
+    assert {c.category for c in m.candidates} >= candidates
+
+
+def test_a_longer_answer_beginning_with_inte_says_what_is_lacking(mapper):
+    assert mapper.map("inte tillräckligt med handledning").category == "P08"
+    assert mapper.map("inte aktuellt").category == "EJ_SVAR"
+
+
+@pytest.mark.parametrize("answer, category", [
+    ("13:e", "P13"), ("13:e punkten", "P13"), ("2:a", "P02"), ("den trettonde", "P13"),
+    ("första punkten", "P01"), ("den tredje punkten", "P03"), ("tolfte punkten", "P12"),
+    ("\uff12", "P02"), ("inget av ovanstående", "EJ_SVAR"),
+])
+def test_ordinals_full_width_digits_and_none_of_the_above(mapper, answer, category):
+    assert mapper.map(answer).category == category
+
+
+@pytest.mark.parametrize("answer", ["alla 13", "samtliga 13 punkter", "alla tretton", "andra"])
+def test_every_area_or_a_bare_andra_is_not_one_point(mapper, answer):
+    assert mapper.map(answer).category is None

@@ -86,6 +86,12 @@ NUMBER_WORDS = {
     "åttan": 8, "nio": 9, "nian": 9, "tio": 10, "tian": 10, "elva": 11, "elvan": 11,
     "tolv": 12, "tolvan": 12, "tretton": 13, "trettonde": 13, "fjorton": 14,
 }
+ORDINAL_WORDS = {
+    "första": 1, "andra": 2, "tredje": 3, "fjärde": 4, "femte": 5, "sjätte": 6, "sjunde": 7,
+    "åttonde": 8, "nionde": 9, "tionde": 10, "elfte": 11, "tolfte": 12, "trettonde": 13,
+}
+# "den tredje punkten", "13:e punkten", "tolfte punkt", "den trettonde"; a bare "andra" is "other"
+_ORDINAL = re.compile(r"^(?P<den>den\s+)?(?:(?P<word>[a-zåäö]+)|0*(?P<digits>\d{1,2}):?[ae])(?P<punkt>\s+(?:punkten|punkt|området))?$")
 _NUMBER_PREFIX = r"(?:p|pkt|punkt|punkten|nr|nummer|no|alt|alternativ|område|omr|#)"
 _NUMBER_FULL = re.compile(
     rf"^(?:{_NUMBER_PREFIX}\s*[.:]?\s*)?[(\[]?\s*0*(\d{{1,2}})\s*[)\]]?\s*(?:[.):,;:\-–]|:an|an|a)?"
@@ -94,6 +100,11 @@ _NUMBER_FULL = re.compile(
 # a number after the text: "lokaler (13)", "lokaler p13", "lokaler 13" (not the "p" that ends "mentorskap")
 _NUMBER_TAIL = re.compile(rf"^(?P<rest>.*?)[\s,;:\-–]*(?:\(\s*(?:{_NUMBER_PREFIX}\s*\.?\s*)?0*(\d{{1,2}})\s*\)|"
                           rf"(?<![a-zåäö]){_NUMBER_PREFIX}\s*\.?\s*0*(\d{{1,2}})|(?<=[a-zåäö])[\s,;:\-–]+0*(\d{{1,2}}))\.?$")
+# "inte 3", "ej punkt 13", "nej, inte lokaler", "allt utom 3": the answer names what is not meant
+_NEGATION = re.compile(r"^(?:nej\W+)?(?:inte|ej|icke|ingalunda)(?:\s+heller)?\s+(?P<rest>.+)$")
+_EXCEPT = re.compile(r"^(?:(?:allt|alla|samtliga|allihop|alltihop)\s+)?(?:utom|förutom)\b")
+# "alla 13", "samtliga tretton punkter": every area, not point 13
+_ALL_POINTS = re.compile(r"^(?:alla|samtliga|allihop)\s+(?:de\s+)?(?:13|tretton)(?:\s+(?:punkter|punkterna|områden|områdena))?$")
 # a number before "X per Y" is a quantity, not a point ("12 barn per handläggare")
 _RATIO = re.compile(r"\bper\b|\bi (?:veckan|månaden|taget)\b|\bom (?:dagen|året)\b")
 # a further point number inside the text ("3 arbetsbelastning, 13 lokaler"), not a decimal ("2,5")
@@ -190,7 +201,7 @@ def _no_answer_part(text: str) -> bool:
     for head in _NO_ANSWER_HEADS:
         if text == head or text.startswith(head + " "):
             rest = text[len(head):].split()
-            if all(w in FUNCTION_WORDS or w in FILLER_WORDS or w in ("alls", "riktigt", "just", "nu", "svar", "tillägga") for w in rest):
+            if all(w in FUNCTION_WORDS or w in FILLER_WORDS or w in ("alls", "riktigt", "just", "nu", "svar", "tillägga", "ovanstående", "ovan", "dessa") for w in rest):
                 return True
     return False
 
@@ -464,16 +475,43 @@ class MentionMapper:
             return Mention(text, key, self.mapping[key], "mapping", evidence=(_("the mapping file"),))
         if self._is_no_answer(key):
             return Mention(text, key, EJ_SVAR, "no-answer", evidence=(_("no answer: '{key}'").format(key=key),))
+        if _ALL_POINTS.match(key):
+            return Mention(text, key, None, "all-areas", (), (f"alla områden: {key}",))
+        negated = self._negated(key)
+        if negated is not None:
+            return Mention(text, key, None, "negated", negated, (_("negated: '{key}' names what is not meant").format(key=key),))
         number = self._numbers(key)
         if number is not None:
             return self._with_number(text, key, *number)
         cat, method, cands, evidence = self._text_category(key)
         return Mention(text, key, cat, method, cands, evidence)
 
+    def _negated(self, key: str) -> tuple[Candidate, ...] | None:
+        """The areas a negated answer names, if it is one ("inte 3", "ej handledning", "förutom 3"):
+        never counted as them (nor as another area: which one is not said). A longer answer
+        ("inte tillräcklig handledning") says what is lacking and is read as usual."""
+        if _EXCEPT.match(key):
+            rest = _EXCEPT.sub("", key).strip()
+        else:
+            m = _NEGATION.match(key)
+            if m is None:
+                return None
+            rest = m.group("rest")
+            if self._numbers(rest) is None and len(rest.split()) > 1:
+                return None
+        number = self._numbers(rest) if rest else None
+        if number is not None:
+            cats = [c for c in dict.fromkeys(number[0]) if not c.startswith("?")]
+        else:
+            cat, _method, cands, _evidence = self._text_category(rest) if rest else (None, "", (), ())
+            cats = [cat] if cat is not None else [c.category for c in cands]
+        return tuple(Candidate(c, 0.5) for c in cats if c != EJ_SVAR)
+
     def _is_no_answer(self, key: str) -> bool:
         if not re.search(r"[0-9a-zåäöéü]", key):
             return True  # empty, "-", "?", "..."
-        bare = re.sub(r"\s+", " ", re.sub(r"[^a-zåäö/ ]", " ", key)).strip()
+        # digits stay: "ej 2" is a negated point, not "ej" (no answer)
+        bare = re.sub(r"\s+", " ", re.sub(r"[^0-9a-zåäö/ ]", " ", key)).strip()
         if key in NO_ANSWER or bare in NO_ANSWER:
             return True
         # "vet ej/inget svar", "kan inte svara på det", "inget särskilt"
@@ -500,6 +538,11 @@ class MentionMapper:
         if m:
             n = m.group(2) or m.group(3) or m.group(4)
             return [self._number_category(int(n))], m.group("rest")
+        m = _ORDINAL.match(key)
+        if m and m.group("digits"):
+            return [self._number_category(int(m.group("digits")))], ""
+        if m and m.group("word") in ORDINAL_WORDS and (m.group("den") or m.group("punkt") or m.group("word") not in ("första", "andra")):
+            return [self._number_category(ORDINAL_WORDS[m.group("word")])], ""
         m = _NUMBER_WORD.match(key)
         if m and m.group(1) in NUMBER_WORDS:
             return [self._number_category(NUMBER_WORDS[m.group(1)])], ""

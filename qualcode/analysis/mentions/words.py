@@ -91,10 +91,11 @@ _SUFFIXES = ("erna", "arna", "orna", "ernas", "arnas", "ens", "ets", "na", "en",
 
 
 def normalise_answer(text: object) -> str:
-    """The key of an answer in mapping files: NFC, lower case, single spaces, no edge punctuation."""
+    """The key of an answer in mapping files: NFKC (full-width '２' is 2), lower case, single
+    spaces, no edge punctuation."""
     if text is None:
         return ""
-    s = unicodedata.normalize("NFC", str(text)).lower()
+    s = unicodedata.normalize("NFKC", str(text)).lower()
     s = s.replace("\u00a0", " ").replace("’", "'")
     s = re.sub(r"\s+", " ", s).strip()
     return s.strip(" .,;:!\"'`´")

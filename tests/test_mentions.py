@@ -927,3 +927,22 @@ def test_ordinals_full_width_digits_and_none_of_the_above(mapper, answer, catego
 @pytest.mark.parametrize("answer", ["alla 13", "samtliga 13 punkter", "alla tretton", "andra"])
 def test_every_area_or_a_bare_andra_is_not_one_point(mapper, answer):
     assert mapper.map(answer).category is None
+
+
+@pytest.mark.parametrize("cell, shown", [('"fem"', '"fem"'), ("-5", "-5"), ("4.5", "4.5")])
+def test_a_published_cell_that_is_no_count_stops_with_where_it_is(tmp_path, cell, shown):
+    path = _write(tmp_path / "s.csv", SMALL)
+    pub = tmp_path / "pub.json"
+    pub.write_text('{"langst": {"1": {"P01": %s}}}' % cell, encoding="utf-8")
+    result = runner.invoke(app, ["mentions", "compare", str(path), "--published", str(pub)])
+    assert result.exit_code != 0
+    assert f"langst → 1 → P01 är {shown}, inget antal" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_published_counts_as_text_or_whole_floats_are_read(tmp_path):
+    from qualcode.analysis.mentions.tables import load_published
+
+    pub = tmp_path / "pub.json"
+    pub.write_text('{"respondents": "117", "langst": {"1": {"P01": 5.0, "P02": "12", "P03": null}}, "prose_first": {"langst": "P02"}}', encoding="utf-8")
+    assert load_published(pub) == {"respondents": 117, "langst": {"1": {"P01": 5, "P02": 12, "P03": None}}, "prose_first": {"langst": "P02"}}

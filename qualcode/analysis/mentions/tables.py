@@ -629,7 +629,35 @@ def load_published(path: str | Path) -> dict[str, Any]:
         raise InputError(_("'{path}' line {lineno}: invalid JSON ({msg})").format(path=path, lineno=exc.lineno, msg=exc.msg), value=str(path)) from None
     if not isinstance(data, dict):
         raise InputError(_("'{path}': expected a JSON object of tables, e.g. {{\"langst\": {{\"1\": {{\"P01\": 5}}}}}}").format(path=path))
-    return data
+    return {k: _counts_checked(v, path, (k,)) for k, v in data.items()}
+
+
+def _counts_checked(value: Any, path: Path, where: tuple[str, ...]) -> Any:
+    import json
+
+    """The published file's counts as whole numbers ('5' and 5.0 are 5); anything else in a
+    count's place stops with where it is. Texts ('source', 'notes', the categories of 'prose_first'),
+    percentages and null (a figure not published) are left as they are."""
+    if value is None or where[0] in ("source", "notes", "prose_first") or any("percent" in w for w in where):
+        return value
+    if isinstance(value, Mapping):
+        return {k: _counts_checked(v, path, (*where, str(k))) for k, v in value.items()}
+    if isinstance(value, list):
+        return value
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and value.strip().replace(" ", "").isdigit():
+        number = int(value.strip().replace(" ", ""))
+    if number is None or number < 0:
+        raise InputError(
+            _("'{path}': {where} is {value}, not a count — write a whole number of 0 or more, e.g. 5").format(
+                path=path, where=" → ".join(where), value=json.dumps(value, ensure_ascii=False)),
+            value=str(value),
+        )
+    return number
 
 
 def percent_text(n: int, base: int) -> str:

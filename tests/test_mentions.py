@@ -946,3 +946,40 @@ def test_published_counts_as_text_or_whole_floats_are_read(tmp_path):
     pub = tmp_path / "pub.json"
     pub.write_text('{"respondents": "117", "langst": {"1": {"P01": 5.0, "P02": "12", "P03": null}}, "prose_first": {"langst": "P02"}}', encoding="utf-8")
     assert load_published(pub) == {"respondents": 117, "langst": {"1": {"P01": 5, "P02": 12, "P03": None}}, "prose_first": {"langst": "P02"}}
+
+
+def test_a_respondent_id_on_two_rows_stops_the_count_instead_of_dropping_an_answer(tmp_path):
+    """Two rows with one id and other metadata are two respondents the project cannot tell apart:
+    the count stops, naming them, instead of keeping one answer and dropping the other."""
+    from qualcode.ingest.service import import_survey
+
+    from helpers import make_project
+
+    rows = [r[:] for r in SMALL]
+    rows[2][0] = "a1"  # a2's row takes a1's id; its role is the same, its answers differ
+    rows[2][1] = "medarbetare"
+    path = _write(tmp_path / "s.csv", rows)
+    project = make_project(tmp_path)
+    try:
+        import_survey(project, path, ["langst_1", "langst_2", "behov_1", "behov_2"], id_column="id")
+    finally:
+        project.store.close()
+    result = runner.invoke(app, ["mentions", "count", "--project", str(tmp_path / "p"), "-c", "langst_*,behov_*"])
+    assert result.exit_code != 0
+    assert "respondenten 'a1' har två svar i 'langst_1'" in result.output
+    in_file = runner.invoke(app, ["mentions", "count", str(path), "-c", "langst_*"])
+    assert in_file.exit_code != 0
+    assert "id 'a1' i kolumnen 'id' har svar på rad 2 och rad 3" in in_file.output
+
+
+def test_a_decomposed_group_value_is_the_same_group(tmp_path):
+    import unicodedata
+
+    rows = [r[:] for r in SMALL]
+    rows[0][1] = "stadsdel"
+    for r, value in zip(rows[1:], ["Södermalm", unicodedata.normalize("NFD", "Södermalm"), "Södermalm", "Älvsjö"]):
+        r[1] = value
+    path = _write(tmp_path / "s.csv", rows)
+    result = runner.invoke(app, ["mentions", "count", str(path), "-c", "langst_*", "--by", "stadsdel", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    assert sorted(json.loads(result.stdout)["by"]["groups"]) == ["Södermalm", "Älvsjö"]

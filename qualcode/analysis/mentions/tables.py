@@ -120,7 +120,11 @@ def read_answers(
     from qualcode.ingest.readers import iter_table_rows
 
     path = Path(path)
-    rows = [dict(r) for r in iter_table_rows(path, encoding=encoding, delimiter=delimiter, sheet=sheet)]
+    from qualcode.ingest.readers import duplicate_id_message, nfc
+
+    # NFC: a value exported decomposed (macOS) is the same group as one typed on a keyboard
+    rows = [{k: nfc(v) if isinstance(v, str) else v for k, v in r.items()}
+            for r in iter_table_rows(path, encoding=encoding, delimiter=delimiter, sheet=sheet)]
     if not rows:
         raise InputError(_("'{path}' has only a header row — no answers to count").format(path=path),
                          hint=_other_sheets(path, sheet))
@@ -129,6 +133,12 @@ def read_answers(
     ids: list[str | int] = [
         ((r.get(idc) or "").strip() or n) if idc else n for n, r in enumerate(rows, start=1)
     ]
+    if idc:
+        first_line: dict[str | int, int] = {}
+        for line, rid in enumerate(ids, start=2):
+            if isinstance(rid, str) and rid in first_line:
+                raise InputError(duplicate_id_message(path.name, rid, idc, first_line[rid], line), value=rid)
+            first_line.setdefault(rid, line)
     return SurveyAnswers(columns=columns, ids=tuple(ids), rows=tuple(rows), source=str(path))
 
 
@@ -154,6 +164,7 @@ def project_answers(store: Any) -> SurveyAnswers:
     by_resp: dict[str, dict[str, str]] = {}
     asked: dict[str, set[str]] = {}
     fields: list[str] = []
+    answered_by: dict[tuple[str, str], tuple[int, str]] = {}  # (respondent, field) -> the document holding the answer
     for _survey, resp, meta, text_columns in store.respondents():
         row = by_resp.setdefault(str(resp), {})
         for k, v in meta.items():
@@ -173,6 +184,14 @@ def project_answers(store: Any) -> SurveyAnswers:
         for k, v in meta.items():
             if k not in ("respondent", "field") and k not in fields:
                 row.setdefault(str(k), "" if v is None else str(v))
+        first_id, first = answered_by.setdefault((str(resp), str(fld)), (doc.id, doc.name))
+        if first_id != doc.id and row.get(str(fld)) != doc.text:
+            # two rows (or two surveys) with one respondent id: counting would keep one answer and drop the other
+            raise InputError(
+                _("respondent '{respondent}' has two answers in '{field}' (documents {first} and {second}: '{name}') — each respondent needs an id of her own; count the file itself with `qualcode mentions count FILE`").format(
+                    respondent=resp, field=fld, first=first_id, second=doc.id, name=first),
+                value=str(resp),
+            )
         row[str(fld)] = doc.text
         if str(fld) not in fields:
             fields.append(str(fld))

@@ -180,6 +180,31 @@ def test_word_text_is_what_word_shows(tmp_path):
     ]
 
 
+def test_word_tables_keep_every_cell_and_moves_and_hyphens_read_as_shown(tmp_path):
+    """Equal and empty cells keep their columns ('2017 |  | 5'); a tracked move's old place is not
+    read twice; a non-breaking hyphen is a hyphen."""
+    import docx
+    from docx.oxml import parse_xml
+
+    from qualcode.ingest.readers import read_docx_text
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    d = docx.Document()
+    p = d.add_paragraph("Hässelby")
+    p._p.append(parse_xml(f'<w:r {w}><w:noBreakHyphen/><w:t>Vällingby</w:t></w:r>'))
+    m = d.add_paragraph("Flyttat:")
+    m._p.append(parse_xml(f'<w:moveFrom {w} w:id="3" w:author="A"><w:r><w:t xml:space="preserve"> GAMMAL</w:t></w:r></w:moveFrom>'))
+    m._p.append(parse_xml(f'<w:moveTo {w} w:id="4" w:author="A"><w:r><w:t xml:space="preserve"> NY</w:t></w:r></w:moveTo>'))
+    t = d.add_table(rows=3, cols=3)
+    for r, row in enumerate([["År", "Ja", "Ja"], ["2016", "12", "12"], ["2017", "", "5"]]):
+        for c, value in enumerate(row):
+            t.cell(r, c).text = value
+    d.save(tmp_path / "t.docx")
+    assert read_docx_text(tmp_path / "t.docx").split("\n\n") == [
+        "Hässelby-Vällingby", "Flyttat: NY", "År | Ja | Ja", "2016 | 12 | 12", "2017 |  | 5",
+    ]
+
+
 def test_headings_are_not_coded_and_sections_are_evidence(tmp_path):
     from qualcode.suggest.file_mode import suggest_file
 

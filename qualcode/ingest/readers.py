@@ -349,21 +349,26 @@ def _docx_blocks(container: Any, parent: Any) -> list[str]:
 
 def _docx_text(element: Any) -> str:
     """The text Word shows in a paragraph: its runs, tracked insertions, fields' results, content
-    controls, hyperlinks and text boxes included; deleted text (w:delText), field codes
-    (w:instrText) and a drawing's fallback copy of its text box (mc:Fallback) not."""
+    controls, hyperlinks, text boxes and non-breaking hyphens included; deleted text (w:delText),
+    a tracked move's old place (w:moveFrom), field codes (w:instrText) and a drawing's fallback
+    copy of its text box (mc:Fallback) not."""
     return "".join(_docx_runs(element))
 
 
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+# a drawing's fallback copy of its text box, and a tracked move's old place (its text is shown at w:moveTo)
+_NOT_SHOWN = frozenset((_MC_FALLBACK, _W + "moveFrom"))
 
 
 def _docx_runs(element: Any) -> Iterator[str]:
     for child in element.iterchildren():
         tag = child.tag
-        if not isinstance(tag, str) or tag == _MC_FALLBACK:
+        if not isinstance(tag, str) or tag in _NOT_SHOWN:
             continue
         if tag == _W + "t":
             yield child.text or ""
+        elif tag == _W + "noBreakHyphen":
+            yield "-"  # 'Hässelby‑Vällingby' as it is searched for
         elif tag == _W + "tab":
             yield "\t"
         elif tag in (_W + "br", _W + "cr"):
@@ -390,7 +395,7 @@ def _docx_table(table: Any) -> list[str]:
         if not any(texts):
             continue
         if all(len(t.split()) <= _SHORT_CELL and "\n" not in t for t in texts):
-            parts.append(" | ".join(dict.fromkeys(t for t in texts if t)))
+            parts.append(" | ".join(texts))  # every cell in its place: equal and empty cells too
             continue
         for cell in cells:
             parts += _docx_blocks(cell._tc, cell)

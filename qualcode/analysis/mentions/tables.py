@@ -49,6 +49,8 @@ class SurveyAnswers:
     source: str = ""
     # per respondent, the columns her questionnaire has (empty: not known, from an older project)
     asked: tuple[frozenset[str], ...] = ()
+    # per column, why it cannot be counted: one respondent id with two answers in it (a project's survey)
+    conflicts: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,7 @@ def project_answers(store: Any) -> SurveyAnswers:
     asked: dict[str, set[str]] = {}
     fields: list[str] = []
     answered_by: dict[tuple[str, str], tuple[int, str]] = {}  # (respondent, field) -> the document holding the answer
+    conflicts: dict[str, str] = {}
     for _survey, resp, meta, text_columns in store.respondents():
         row = by_resp.setdefault(str(resp), {})
         for k, v in meta.items():
@@ -187,11 +190,9 @@ def project_answers(store: Any) -> SurveyAnswers:
         first_id, first = answered_by.setdefault((str(resp), str(fld)), (doc.id, doc.name))
         if first_id != doc.id and row.get(str(fld)) != doc.text:
             # two rows (or two surveys) with one respondent id: counting would keep one answer and drop the other
-            raise InputError(
-                _("respondent '{respondent}' has two answers in '{field}' (documents {first} and {second}: '{name}') — each respondent needs an id of her own; count the file itself with `qualcode mentions count FILE`").format(
-                    respondent=resp, field=fld, first=first_id, second=doc.id, name=first),
-                value=str(resp),
-            )
+            conflicts.setdefault(str(fld), _(
+                "respondent '{respondent}' has two answers in '{field}' (documents {first} and {second}: '{name}') — each respondent needs an id of her own; count the file itself with `qualcode mentions count FILE`").format(
+                    respondent=resp, field=fld, first=first_id, second=doc.id, name=first))
         row[str(fld)] = doc.text
         if str(fld) not in fields:
             fields.append(str(fld))
@@ -201,7 +202,7 @@ def project_answers(store: Any) -> SurveyAnswers:
     rows = tuple(dict(r, respondent=resp) for resp, r in by_resp.items())
     return SurveyAnswers(
         columns=tuple(columns), ids=tuple(by_resp), rows=rows, source="projekt",
-        asked=tuple(frozenset(asked.get(resp, ())) for resp in by_resp),
+        asked=tuple(frozenset(asked.get(resp, ())) for resp in by_resp), conflicts=conflicts,
     )
 
 
@@ -209,6 +210,9 @@ def answered_only(answers: SurveyAnswers, columns: Sequence[str]) -> SurveyAnswe
     """Keep the respondents whose questionnaire has one of `columns` (answered or not, as in the
     file); a respondent seen only in other surveys does not belong here. Where the project does
     not know her questionnaire (imported by an older version), a non-empty answer decides."""
+    for column in columns:
+        if column in answers.conflicts:
+            raise InputError(answers.conflicts[column], value=column)
     asked = answers.asked or tuple(frozenset() for _ in answers.rows)
     keep = [
         i for i, r in enumerate(answers.rows)

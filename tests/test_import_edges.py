@@ -544,3 +544,36 @@ def test_columns_that_name_who_answered_are_not_kept_as_metadata_without_a_word(
         import_survey(p, f, ["svar"], id_column="ID", meta_columns=["stadsdel"])  # she chose the metadata
         assert not [w for w in caught if isinstance(w.message, QualcodeWarning)]
         assert [d.meta for d in p.store.iter_documents()] == [{"stadsdel": "Farsta", "respondent": "1", "field": "svar"}]
+
+
+def test_an_unreadable_file_in_a_folder_stops_in_one_line_and_imports_nothing(tmp_path, monkeypatch):
+    """A file the user may not read (chmod 000 in a shared folder) is named in one line, with no
+    traceback, and the import stores nothing of the folder."""
+    from typer.testing import CliRunner
+
+    import qualcode.ingest.readers as readers
+    from qualcode.cli.main import app
+
+    from helpers import make_project
+
+    project = make_project(tmp_path)
+    project.store.close()
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Lokalerna är trånga.", encoding="utf-8")
+    (folder / "b.txt").write_text("Handledningen fungerar.", encoding="utf-8")
+    real = readers.read_note
+
+    def read_note(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if Path(path).name == "b.txt":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(readers, "read_note", read_note)
+    result = CliRunner().invoke(app, ["-p", str(tmp_path / "p"), "import", "notes", str(folder)])
+    assert result.exit_code == 1
+    assert "b.txt': åtkomst nekad" in result.output and "Traceback" not in result.output
+    import json
+
+    status = CliRunner().invoke(app, ["-p", str(tmp_path / "p"), "status", "--format", "json"])
+    assert {row["what"]: row["n"] for row in json.loads(status.stdout)}["documents"] == 0

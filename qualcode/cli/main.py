@@ -61,6 +61,12 @@ class QualcodeGroup(TyperGroup):
             err_console.print(_("[bold red]error:[/] "), end="", markup=True, highlight=False)
             err_console.print(render_error(exc), markup=False, highlight=False)
             raise typer.Exit(exc.exit_code) from None
+        except PermissionError as exc:  # a file in a folder that this user may not read (or write)
+            err_console.print(_("[bold red]error:[/] "), end="", markup=True, highlight=False)
+            err_console.print(
+                _("'{path}': permission denied — give yourself access to it (chmod, or ask its owner) or leave it out; nothing was changed").format(
+                    path=exc.filename or exc), markup=False, highlight=False)
+            raise typer.Exit(1) from None
 
 
 app = typer.Typer(

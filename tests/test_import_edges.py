@@ -552,6 +552,7 @@ def test_an_unreadable_file_in_a_folder_stops_in_one_line_and_imports_nothing(tm
     from typer.testing import CliRunner
 
     import qualcode.ingest.readers as readers
+    import qualcode.ingest.service as service
     from qualcode.cli.main import app
 
     from helpers import make_project
@@ -569,9 +570,9 @@ def test_an_unreadable_file_in_a_folder_stops_in_one_line_and_imports_nothing(tm
             raise PermissionError(13, "Permission denied", str(path))
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(readers, "read_note", read_note)
+    monkeypatch.setattr(service, "read_note", read_note)
     result = CliRunner().invoke(app, ["-p", str(tmp_path / "p"), "import", "notes", str(folder)])
-    assert result.exit_code == 1
+    assert result.exit_code == 1, result.output
     assert "b.txt': åtkomst nekad" in result.output and "Traceback" not in result.output
     import json
 

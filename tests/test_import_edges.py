@@ -578,3 +578,25 @@ def test_an_unreadable_file_in_a_folder_stops_in_one_line_and_imports_nothing(tm
 
     status = CliRunner().invoke(app, ["-p", str(tmp_path / "p"), "status", "--format", "json"])
     assert {row["what"]: row["n"] for row in json.loads(status.stdout)}["documents"] == 0
+
+
+@pytest.mark.parametrize("column", ["Namn (frivilligt)", "RecipientFirstName", "IPAddress", "Mejladress", "Födelseår"])
+def test_a_personal_column_is_named_by_its_words_and_the_fix_keeps_every_other_column(tmp_path, column):
+    import csv
+    import warnings
+
+    from qualcode.core.errors import QualcodeWarning
+    from qualcode.ingest.service import import_survey
+    from qualcode.cli.common import render_error
+
+    survey = tmp_path / "enkat.csv"
+    with survey.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, delimiter=";").writerows([
+            ["id", column, "Vilken roll har du?", "stadsdel", "svar"],
+            ["R1", "x", "chef", "Farsta", "Lokalerna är trånga."],
+        ])
+    with make_project(tmp_path) as p, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", QualcodeWarning)
+        import_survey(p, survey, ["svar"], id_column="id")
+    shown = [render_error(w.message) for w in caught if isinstance(w.message, QualcodeWarning)]
+    assert any(repr(column) in m and "--meta-column 'Vilken roll har du?' --meta-column stadsdel" in m for m in shown), shown

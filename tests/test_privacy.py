@@ -406,6 +406,10 @@ def test_the_project_scan_covers_document_names_and_metadata(tmp_path, p):
     ("Namn", NAME), ("namn (frivilligt)", NAME), ("Intervjuare", NAME), ("E-post", EMAIL), ("e-postadress:", EMAIL),
     ("Telefon", PHONE), ("Mobilnummer", PHONE), ("Personnummer", PNR), ("Födelseår", BIRTH), ("födelsedatum", BIRTH),
     ("Adress", ADDRESS), ("Postnummer", ADDRESS), ("Regnr", PLATE),
+    # a survey tool's own names: Qualtrics' CamelCase, an IP address column
+    ("RecipientFirstName", NAME), ("RecipientLastName", NAME), ("RecipientEmail", EMAIL), ("IPAddress", ADDRESS),
+    ("IP-adress", ADDRESS), ("first_name", NAME), ("Mejladress", EMAIL),
+    ("ResponseId", None), ("Tidstämpel", None),
     ("roll", None), ("stadsdel", None), ("Namn på enheten", None), ("termin", None), ("telefontid", None),
 ])
 def test_a_metadata_field_named_for_personal_data(key, kind):

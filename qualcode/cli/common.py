@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import csv
 import io
 import json
@@ -296,6 +298,14 @@ def render_error(exc: Exception) -> str:
     return f"{text} — {render_hint(hint)}"
 
 
+def _shell_word(example: str) -> str:
+    """A value as typed in a shell: quoted when it holds spaces or shell characters
+    ('Namn (frivilligt)'); a placeholder in capitals or a plain word as it is."""
+    import shlex
+
+    return example if re.fullmatch(r"[\w.,:/=@%+*åäöÅÄÖ-]*", example) else shlex.quote(example)
+
+
 def render_hint(hint: Hint) -> str:
     """A hint in CLI words: its text, then the flag or command to type."""
     words: list[str] = []
@@ -304,9 +314,9 @@ def render_hint(hint: Hint) -> str:
     if hint.option:
         words.append("--" + hint.option.replace("_", "-"))
     if hint.example:
-        words.append(hint.example)
+        words.append(_shell_word(hint.example))
     for option, example in hint.options:
-        words += ["--" + option.replace("_", "-"), example]
+        words += ["--" + option.replace("_", "-"), _shell_word(example)]
     shown = f"`{' '.join(words)}`" if words else ""
     text = (f"{hint.text}: {shown}" if shown else hint.text) if hint.text else shown
     return "; ".join([text, *(render_hint(h) for h in hint.also)])

@@ -954,19 +954,22 @@ def mask_value(p: Pseudonymiser, value: Any) -> Any:
 _PERSONAL_KEYS = (
     (re.compile(r"namn|name|förnamn|efternamn|tilltalsnamn|fullständigt[ ]namn|för-[ ]och[ ]efternamn|first[ _-]?name|"
                 r"last[ _-]?name|full[ _-]?name|respondentnamn|intervjuare|interviewer|intervjuperson|kontaktperson|"
-                r"handläggarens[ ]namn|ditt[ ]namn"), NAME),
-    (re.compile(r"e-?post|e-?postadress|e-?mail|email|mejl|mejladress|mail|mailadress"), EMAIL),
+                r"handläggarens[ ]namn|ditt[ ]namn|recipient[ ](?:first[ ]|last[ ])?name"), NAME),
+    (re.compile(r"e-?post|e-?postadress|e-?mail|email|mejl|mejladress|mail|mailadress|recipient[ ]e-?mail"), EMAIL),
     (re.compile(r"telefon|telefonnummer|telefonnr|tel|tfn|mobil|mobilnummer|mobilnr|phone|phone[ _-]?number"), PHONE),
     (re.compile(r"personnummer|pnr|personnr|samordningsnummer|samordningsnr"), PNR),
     (re.compile(r"födelsedatum|födelseår|födelsedag|född|född[ ]år|birth[ _-]?date|date[ _-]?of[ _-]?birth|birth[ _-]?year|dob"), BIRTH),
-    (re.compile(r"adress|address|gatuadress|postadress|hemadress|bostadsadress|postnummer|postnr|postort"), ADDRESS),
+    (re.compile(r"adress|address|gatuadress|postadress|hemadress|bostadsadress|postnummer|postnr|postort|"
+                r"ip|ip[ -]?adress|ip[ ]address"), ADDRESS),
     (re.compile(r"regnr|reg\.?[ ]?nr|registreringsnummer"), PLATE),
 )
 
 
 def personal_key_kind(key: str) -> str | None:
     """The kind of personal data a metadata field holds by its name ("E-post" → EMAIL), or None."""
-    name = re.sub(r"\s*\([^)]*\)\s*$", "", str(key)).strip(" :?*").lower()
+    name = re.sub(r"\s*\([^)]*\)\s*$", "", str(key)).strip(" :?*")
+    # a survey tool's CamelCase names read as words: 'RecipientFirstName', 'IPAddress'
+    name = re.sub(r"(?<=[a-zåäö])(?=[A-ZÅÄÖ])|(?<=[A-ZÅÄÖ])(?=[A-ZÅÄÖ][a-zåäö])", " ", name).replace("_", " ").lower()
     return next((kind for rx, kind in _PERSONAL_KEYS if rx.fullmatch(name)), None)
 
 

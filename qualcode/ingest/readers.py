@@ -732,9 +732,24 @@ _PERSONAL_COLUMNS = frozenset({
 })
 
 
+# words of such a column's name ('Namn (frivilligt)', 'RecipientFirstName', 'IPAddress', 'Födelseår')
+_PERSONAL_WORDS = re.compile(
+    r"\b(?:namn|name|förnamn|efternamn|e-?post\w*|e-?mail|mejl\w*|mail\w*|telefon\w*|mobil\w*|phone|"
+    r"personnummer|personnr|pnr|ip|ip-?adress|ip-?address|adress|address|födelse\w*|birth\w*)\b")
+
+
+def personal_column(name: str) -> bool:
+    """Does a column's name say it holds who answered (her name, e-mail, phone, IP address …)?"""
+    folded = name.casefold()
+    if folded in _PERSONAL_COLUMNS:
+        return True
+    words = re.sub(r"(?<=[a-zåäö])(?=[A-ZÅÄÖ])|(?<=[A-ZÅÄÖ])(?=[A-ZÅÄÖ][a-zåäö])", " ", name).casefold()
+    return _PERSONAL_WORDS.search(words.replace("_", " ")) is not None
+
+
 def _warn_personal_columns(path: Path, meta_cols: Sequence[str]) -> None:
     """A column that names who answered (Namn, E-post …), kept as metadata by default: say so once."""
-    personal = [c for c in meta_cols if c.casefold() in _PERSONAL_COLUMNS]
+    personal = [c for c in meta_cols if personal_column(c)]
     if not personal:
         return
     import warnings
@@ -747,7 +762,8 @@ def _warn_personal_columns(path: Path, meta_cols: Sequence[str]) -> None:
           "(shown in the grid, written with the answers to exports) — name the columns to keep").format(
             path=path.name, columns=", ".join(repr(c) for c in personal)),
         value=personal[0],
-        hint=Hint(_("keep only these columns as metadata"), option="meta_column", example=keep[0] if keep else _("COLUMN")),
+        hint=Hint(_("keep only these columns as metadata"), option="meta_column", example=keep[0] if keep else _("COLUMN"),
+                  options=tuple(("meta_column", c) for c in keep[1:])),
     ), stacklevel=3)
 
 

@@ -104,3 +104,29 @@ def test_semicolon_csv_writes_a_decimal_comma(tmp_path):
     path = write_matrix(m, tmp_path / "m.csv", delimiter=";")
     assert path.read_text(encoding="utf-8").splitlines()[1] == "intervju;note;1;0,25;41,0;1"
     proj.close()
+
+
+def test_one_id_in_two_surveys_is_two_respondents(tmp_path):
+    """2017's respondent 1 and 2018's are two people: two rows, each with her own term and codes."""
+    proj = init_project(tmp_path / "p", name="m", coder="anna")
+    st = proj.store
+    docs = [
+        DocumentIn("enkat2017:1:kommentar", "survey", "lokaler", {"respondent": "1", "termin": "HT2017"}, source="a/enkat2017.csv"),
+        DocumentIn("enkat2018:1:kommentar", "survey", "lönen", {"respondent": "1", "termin": "HT2018"}, source="b/enkat2018.csv"),
+    ]
+    try:
+        with st.transaction():
+            ids = [st.add_document(d, f"h{i}") for i, d in enumerate(docs)]
+            st.add_segments(SegmentIn(i, "response", 0, 0, len(d.text), "") for i, d in zip(ids, docs))
+        seg = {s.document_id: s.id for s in st.iter_segments()}
+        with st.transaction():
+            st.upsert_coding(seg[ids[0]], "P13", "anna", "manual")
+            st.upsert_coding(seg[ids[1]], "T-LON", "anna", "manual")
+        m = code_matrix(proj, codes=["P13", "T-LON"])
+    finally:
+        proj.close()
+    assert m.columns == ("id", "survey", "kind", "documents", "termin", "P13", "T-LON")
+    assert [dict(r) for r in m.rows] == [
+        {"id": "1", "survey": "enkat2017", "kind": "survey", "documents": 1, "termin": "HT2017", "P13": 1, "T-LON": 0},
+        {"id": "1", "survey": "enkat2018", "kind": "survey", "documents": 1, "termin": "HT2018", "P13": 0, "T-LON": 1},
+    ]

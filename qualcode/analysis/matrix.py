@@ -70,8 +70,16 @@ def code_matrix(
     has_survey = any(d.kind == "survey" for d in docs)
     group_survey = by == "respondent" or (by == "auto" and has_survey)
     unit_of: dict[int, str] = {}
+    survey_of: dict[str, str] = {}  # a respondent's unit -> her survey (the file's name, as the import keys it)
     for d in docs:
-        unit_of[d.id] = f"survey:{case_key(d)}" if group_survey and d.kind == "survey" else f"doc:{d.id}"
+        if group_survey and d.kind == "survey":
+            # one id in two surveys (2017's respondent 1 and 2018's) is two people
+            survey = unicodedata.normalize("NFC", Path(d.source).stem) if d.source else d.name.split(":", 1)[0]
+            unit_of[d.id] = f"survey:{survey}\x00{case_key(d)}"
+            survey_of[unit_of[d.id]] = survey
+        else:
+            unit_of[d.id] = f"doc:{d.id}"
+    several_surveys = len(set(survey_of.values())) > 1
     members: dict[str, list[Any]] = {}
     for d in docs:
         members.setdefault(unit_of[d.id], []).append(d)
@@ -94,12 +102,14 @@ def code_matrix(
     meta_cols = [k for k in meta_keys if k not in varying]
     if group_survey:
         meta_cols = [k for k in meta_cols if k.lower() not in CASE_KEYS]  # it is the id column
-    id_cols = ["id", "kind", "documents"]
+    id_cols = ["id", "survey", "kind", "documents"] if several_surveys else ["id", "kind", "documents"]
     rows = []
     for unit, docs_in in members.items():
         first = docs_in[0]
-        rid = unit.split(":", 1)[1] if unit.startswith("survey:") else first.name
+        rid = unit.split("\x00", 1)[1] if unit.startswith("survey:") else first.name
         row: dict[str, Any] = {"id": rid, "kind": first.kind, "documents": len(docs_in)}
+        if several_surveys:
+            row["survey"] = survey_of.get(unit, "")
         for k in meta_cols:
             row[k] = _scalar(first.meta.get(k, ""))
         have = coded.get(unit, set())
@@ -108,7 +118,7 @@ def code_matrix(
         rows.append(row)
     # Respondents and documents in the reader's order: numbers numerically, names Swedish-alphabetically.
     kinds = list(dict.fromkeys(r["kind"] for r in rows))
-    rows.sort(key=lambda r: (kinds.index(r["kind"]), sort_key("id", r["id"])))
+    rows.sort(key=lambda r: (kinds.index(r["kind"]), sort_key("survey", r.get("survey", "")), sort_key("id", r["id"])))
     clash = set(meta_cols) & (set(id_cols) | set(code_cols))
     if clash:
         raise InputError(

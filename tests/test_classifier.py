@@ -195,3 +195,14 @@ def test_saving_a_model_leaves_the_rules_of_other_estimators_alone(codebook, dat
     restored = Suggester.from_bytes(b.to_bytes(), codebook)
     assert a.rules_._cache == memo  # saving b did not clear the rules a (and b) use
     assert restored.rules_._cache == {} and restored.predict(X[:2]).shape[0] == 2
+
+
+def test_the_global_threshold_is_the_middle_of_the_best_stretch_not_a_lone_peak():
+    """F1 0.91 over 0.20–0.35, a lone 1.0 at 0.40 and 0.82 after it: the plateau's edge beside the
+    peak (whose neighbours are as good) wins over the peak itself."""
+    from qualcode.suggest.classifier import best_threshold, plateau_threshold
+
+    scores = np.array([0.42] * 30 + [0.97] * 70 + [0.17] * 100 + [0.37] * 20)
+    y = np.array([1] * 100 + [0] * 120)
+    assert best_threshold(scores, y)[0] == 0.40
+    assert plateau_threshold(scores, y) == 0.35

@@ -387,6 +387,7 @@ class Suggester(Params):
         from qualcode.suggest.classifier import (
             CodeClassifier,
             best_threshold,
+            plateau_threshold,
             platt_scale,
         )
 
@@ -447,12 +448,13 @@ class Suggester(Params):
             user = np.zeros(len(y), dtype=bool)
             user[: int((Y[:, j] >= 0).sum())] = True  # the codebook's rows come after the segments
             blended[code] = (_sigmoid(cal[0] * s + cal[1]), y, user)
-        # one threshold for all codes from the pooled out-of-fold scores; each code's own best
+        # one threshold for all codes from the pooled out-of-fold scores (the middle of their best
+        # stretch, see `plateau_threshold`); each code's own best
         # threshold is pulled towards it by how little evidence the code has (n / (n + k))
         if blended:
             pooled_s = np.concatenate([sc for sc, _, _ in blended.values()])
             pooled_y = np.concatenate([y for _, y, _ in blended.values()])
-            self.global_threshold_ = best_threshold(pooled_s, pooled_y)[0]
+            self.global_threshold_ = plateau_threshold(pooled_s, pooled_y)
         else:
             self.global_threshold_ = RULE_THRESHOLD
         # while she has coded a code little, its threshold stays near the one chosen on the imported

@@ -227,10 +227,26 @@ def test_utf8_with_a_stray_byte_stays_utf8_and_says_where(coded, tmp_path):
     assert r.exit_code == 0, r.output
     warning = [ln for ln in r.output.splitlines() if ln.startswith("varning:")]
     assert len(warning) == 1
-    assert "är UTF-8 utom 1 ogiltig byte (rad 1502); den ersattes" in warning[0] and "`--encoding cp1252`" in warning[0]
+    assert "är UTF-8 utom 1 byte (rad 1502); den lästes som cp1252" in warning[0] and "`--encoding cp1252`" in warning[0]
     with find_project(coded) as p:
-        texts = [d.text for d in p.store.iter_documents(kind="survey")]
+        docs = list(p.store.iter_documents(kind="survey"))
+    texts = [d.text for d in docs]
     assert len(texts) == 3000 and all("önskar" in t and "Ã" not in t for t in texts)
+    assert [d.meta["respondent"] for d in docs if "1500" in d.meta["respondent"]] == ["åR1500"]  # the pasted 'å' is an 'å'
+
+
+def test_a_utf8_file_with_a_cp1252_row_reads_both_right(coded, tmp_path):
+    """Two exports joined: UTF-8 rows and one cp1252 row. Read as cp1252 the UTF-8 letters would be
+    mojibake ('LÃ¶nen'); read as UTF-8 with cp1252 where UTF-8 fails, every letter is right."""
+    data = ("id;svar\nR1;Lönen är låg\nR2;Älvsjö har trånga lokaler\n").encode("utf-8") + "R3;Lönen för låg\n".encode("cp1252")
+    survey = tmp_path / "enkat.csv"
+    survey.write_bytes(data)
+    r = runner.invoke(app, ["import", "survey", str(survey), "--text", "svar", "--id", "id", "-p", str(coded)])
+    assert r.exit_code == 0, r.output
+    assert "de lästes som cp1252" in r.output
+    with find_project(coded) as p:
+        texts = sorted(d.text for d in p.store.iter_documents(kind="survey") if d.name.startswith("enkat:"))
+    assert texts == ["Lönen för låg", "Lönen är låg", "Älvsjö har trånga lokaler"]
 
 
 def test_a_cp1252_file_is_still_cp1252(tmp_path):

@@ -164,8 +164,19 @@ def detect_encoding(path: Path) -> str:
     )
 
 
-# A file that is UTF-8 but for a few bytes: decoded as UTF-8, each bad byte replaced by U+FFFD, and reported.
-UTF8_REPLACE = "utf-8 (med ersättningstecken)"
+# A file that is UTF-8 but for some bytes (a cp1252 'å' pasted in, two exports joined): decoded as
+# UTF-8, each byte that is not read as cp1252 (U+FFFD for the five bytes cp1252 leaves undefined), and reported.
+UTF8_REPLACE = "utf-8 (med cp1252 där UTF-8 inte går)"
+CP1252_FALLBACK = "qualcode-cp1252"
+
+
+def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return bytes(exc.object[exc.start:exc.end]).decode("cp1252", "replace"), exc.end
+
+
+codecs.register_error(CP1252_FALLBACK, _cp1252_fallback)
 
 
 _NON_ASCII = re.compile("[^\x00-\x7f\udc80-\udcff]")
@@ -198,7 +209,9 @@ def _mostly_utf8(path: Path) -> bool:
     A cp1252 file has almost no valid multi-byte UTF-8 sequences, so it never passes.
     """
     n_ok, n_bad, _ = _utf8_damage(path.read_bytes())
-    return n_bad > 0 and n_ok >= 10 * n_bad
+    # A few valid sequences already say UTF-8: a cp1252 text almost never holds 'Ã¶' or 'Ã¥'; read
+    # as cp1252 every one of them would be mojibake, read as UTF-8 with cp1252 for the rest none is.
+    return n_bad > 0 and (n_ok >= 10 * n_bad or n_ok >= 3)
 
 
 def _warn_replaced(path: Path) -> None:
@@ -209,8 +222,8 @@ def _warn_replaced(path: Path) -> None:
     _unused, n_bad, lines = _utf8_damage(path.read_bytes())
     where = ", ".join(str(n) for n in lines) + (" …" if n_bad > len(lines) else "")
     warnings.warn(QualcodeWarning(
-        n_("'{path}' is UTF-8 except for {n_bad} invalid byte (line {where}); it was replaced with '�'",
-           "'{path}' is UTF-8 except for {n_bad} invalid bytes (line {where}); they were replaced with '�'", n_bad).format(path=path, n_bad=n_bad, where=where),
+        n_("'{path}' is UTF-8 except for {n_bad} byte (line {where}); it was read as cp1252 (Windows) — check that line",
+           "'{path}' is UTF-8 except for {n_bad} bytes (line {where}); they were read as cp1252 (Windows) — check those lines", n_bad).format(path=path, n_bad=n_bad, where=where),
         value=str(path), hint=Hint(_("if the file is in another encoding, give it"), option="encoding", example="cp1252"),
     ), stacklevel=3)
 
@@ -222,7 +235,7 @@ def read_text(path: str | Path, encoding: str | None = None) -> str:
     enc = encoding or detect_encoding(path)
     if enc == UTF8_REPLACE:
         _warn_replaced(path)
-        return normalise_newlines(path.read_bytes().decode("utf-8-sig", "replace"))
+        return normalise_newlines(path.read_bytes().decode("utf-8-sig", CP1252_FALLBACK))
     try:
         text = path.read_text(encoding=_codec(enc))
     except UnicodeDecodeError as exc:
@@ -512,7 +525,7 @@ def iter_table_lines(
     errors = "strict"
     if enc == UTF8_REPLACE:
         _warn_replaced(path)
-        enc, errors = "utf-8-sig", "replace"
+        enc, errors = "utf-8-sig", CP1252_FALLBACK
     with path.open("r", encoding=_codec(enc), newline="", errors=errors) as fh:
         try:
             sample = fh.read(64 * 1024)

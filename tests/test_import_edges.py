@@ -600,3 +600,24 @@ def test_a_personal_column_is_named_by_its_words_and_the_fix_keeps_every_other_c
         import_survey(p, survey, ["svar"], id_column="id")
     shown = [render_error(w.message) for w in caught if isinstance(w.message, QualcodeWarning)]
     assert any(repr(column) in m and "--meta-column 'Vilken roll har du?' --meta-column stadsdel" in m for m in shown), shown
+
+
+def test_a_workbook_whose_first_sheet_has_no_answers_names_the_others_and_sheet_names_ignore_case(tmp_path):
+    from openpyxl import Workbook
+
+    from qualcode.core.errors import InputError
+    from qualcode.ingest.service import import_survey
+
+    wb = Workbook()
+    wb.active.title = "Info"
+    wb.active.append(["Enkät om arbetsmiljö 2024"])
+    ws = wb.create_sheet("Svar")
+    ws.append(["id", "Kommentar"])
+    ws.append(["1", "Lokalerna är trånga."])
+    path = tmp_path / "esmaker.xlsx"
+    wb.save(path)
+    with make_project(tmp_path) as p:
+        with pytest.raises(InputError) as info:
+            import_survey(p, path, ["Kommentar"], id_column="id")
+        assert info.value.info.hint is not None and info.value.info.hint.option == "sheet" and "Svar" in info.value.info.hint.text
+        assert import_survey(p, path, ["Kommentar"], id_column="id", sheet="svar").documents == 1

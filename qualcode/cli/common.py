@@ -303,7 +303,9 @@ def _shell_word(example: str) -> str:
     ('Namn (frivilligt)'); a placeholder in capitals or a plain word as it is."""
     import shlex
 
-    return example if re.fullmatch(r"[\w.,:/=@%+*åäöÅÄÖ-]*", example) else shlex.quote(example)
+    if re.fullmatch(r"[\w.,:/=@%+*åäöÅÄÖ-]*|'[^']*'|\"[^\"]*\"", example):  # plain, or quoted already
+        return example
+    return shlex.quote(example)
 
 
 def render_hint(hint: Hint) -> str:

@@ -858,6 +858,9 @@ def _iter_xlsx(path: Path, sheet: str | None, want: Sequence[str] = ()) -> Itera
         ) from None
     try:
         if sheet is not None and sheet not in wb.sheetnames:
+            same = [n for n in wb.sheetnames if n.casefold() == sheet.casefold()]
+            sheet = same[0] if len(same) == 1 else sheet  # '--sheet svar' finds 'Svar'
+        if sheet is not None and sheet not in wb.sheetnames:
             raise InputError(_("'{path}' has no sheet '{sheet}' — sheets: {sheetnames}").format(path=path, sheet=sheet, sheetnames=', '.join(wb.sheetnames)))
         ws = wb[sheet] if sheet else wb.worksheets[0]
         # The sheet's own size (<dimension ref="A1"/>) is not trusted: some programs write it wrong, and
@@ -953,6 +956,19 @@ def _with_formula_text(path: Path, values: Iterator[tuple[Any, ...]], formulas: 
         ), stacklevel=2)
 
 
+def other_sheets_of(path: Path, sheet: str | None) -> Hint | None:
+    """A workbook's other sheets, when the one read has no answers (an 'Info' sheet first)."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return None
+    from openpyxl import load_workbook
+
+    wb = load_workbook(str(path), read_only=True)
+    try:
+        return other_sheets_hint(wb.sheetnames, sheet or wb.sheetnames[0])
+    finally:
+        wb.close()
+
+
 def other_sheets_hint(sheets: Sequence[str], shown: str) -> Hint | None:
     """Where else to look when a workbook's sheet has no data: its other sheets."""
     others = [name for name in sheets if name != shown]
@@ -1023,7 +1039,8 @@ def read_survey(
     rows = iter_table_lines(path, encoding=encoding, delimiter=delimiter, sheet=sheet, want=want)
     first = next(rows, None)
     if first is None:
-        raise InputError(_("'{path}' has only a header row — no answers to import").format(path=path))
+        raise InputError(_("'{path}' has only a header row — no answers to import").format(path=path),
+                         hint=other_sheets_of(path, sheet))
     columns = list(first[1].keys())
     wanted = list(spec.text_columns) + ([spec.id_column] if spec.id_column else []) + list(spec.meta_columns or ())
     missing = [c for c in wanted if c not in columns]

@@ -122,14 +122,14 @@ def read_answers(
     from qualcode.ingest.readers import iter_table_rows
 
     path = Path(path)
-    from qualcode.ingest.readers import duplicate_id_message, nfc
+    from qualcode.ingest.readers import duplicate_id_message, nfc, other_sheets_of
 
     # NFC: a value exported decomposed (macOS) is the same group as one typed on a keyboard
     rows = [{k: nfc(v) if isinstance(v, str) else v for k, v in r.items()}
             for r in iter_table_rows(path, encoding=encoding, delimiter=delimiter, sheet=sheet)]
     if not rows:
         raise InputError(_("'{path}' has only a header row — no answers to count").format(path=path),
-                         hint=_other_sheets(path, sheet))
+                         hint=other_sheets_of(path, sheet))
     columns = tuple(rows[0].keys())
     idc = id_column(columns)
     ids: list[str | int] = [
@@ -142,21 +142,6 @@ def read_answers(
                 raise InputError(duplicate_id_message(path.name, rid, idc, first_line[rid], line), value=rid)
             first_line.setdefault(rid, line)
     return SurveyAnswers(columns=columns, ids=tuple(ids), rows=tuple(rows), source=str(path))
-
-
-def _other_sheets(path: Path, sheet: str | None) -> Hint | None:
-    """A workbook's other sheets, when the one read has no answers (an 'Info' sheet first)."""
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        return None
-    from openpyxl import load_workbook
-
-    from qualcode.ingest.readers import other_sheets_hint
-
-    wb = load_workbook(str(path), read_only=True)
-    try:
-        return other_sheets_hint(wb.sheetnames, sheet or wb.sheetnames[0])
-    finally:
-        wb.close()
 
 
 def project_answers(store: Any) -> SurveyAnswers:

@@ -774,3 +774,15 @@ def test_undo_after_coding_every_hit_takes_back_those_codings_and_nothing_older(
     assert codings(root, ids["s1"]) == set()
     assert codings(root, ids["p0"]) == {("P13", MODEL_CODER, "suggested")}  # the model's suggestion is back
     assert codings(root, ids["s2"]) == {("T-LON", "anna", "manual")}  # the older change stays
+
+
+def test_a_toggled_grid_row_comes_back_with_the_headers_columns(ws):
+    """The toggle's address sent the metadata keys as one text ("('field', 'stadsdel', …)"): the row came back
+    without its metadata cells, its code cells under the wrong headers."""
+    c, app, csrf, ids, root = ws
+    html = c.get("/grid").text
+    headers = len(re.findall(r"<th[ >]", html.split("</thead>")[0]))
+    toggle = re.search(r'hx-post="(/grid/toggle[^"]*)"', html).group(1).replace("&amp;", "&")
+    row = c.post(toggle, data={"segment": ids["s1"], "code": "P13"}, headers=hx(csrf)).text
+    assert len(re.findall(r'<td class="(?:answer|meta|cell)"', row)) == headers
+    assert "Farsta" in row  # the metadata cells themselves

@@ -193,6 +193,8 @@ def test_toggle_a_code_in_the_survey_grid(ws):
     page.click(cell)
     page.wait_for_selector(f'{cell}[aria-pressed="true"]')
     assert codings(root, ids["s1"]) == {("P13", "anna", "manual")}
+    headers = page.locator("table.grid thead th").count()  # the row drawn again has every column
+    assert page.locator(f'#row-{ids["s1"]} > td:not([hidden])').count() == headers
     page.focus(cell)
     page.keyboard.press("Enter")  # by keyboard too
     page.wait_for_selector(f'{cell}[aria-pressed="false"]')

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
@@ -56,6 +57,8 @@ def _env() -> Environment:
     env.filters["pct"] = lambda v: "" if v is None else f"{v:.0f} %"
     env.filters["meta"] = lambda d: ", ".join(f"{k}={v}" for k, v in (d or {}).items())
     env.filters["text"] = document_text
+    # an address's query with a list as repeated fields (k=a&k=b): Jinja's urlencode writes the list's repr
+    env.filters["query"] = lambda d: urlencode(d, doseq=True)
     env.filters["marked"] = marked
     env.globals["picker_codes"] = lambda cb: [{"id": c.id, "name": c.name, "aliases": list(c.aliases)} for c in cb.leaves]
     return env

@@ -786,3 +786,17 @@ def test_a_toggled_grid_row_comes_back_with_the_headers_columns(ws):
     row = c.post(toggle, data={"segment": ids["s1"], "code": "P13"}, headers=hx(csrf)).text
     assert len(re.findall(r'<td class="(?:answer|meta|cell)"', row)) == headers
     assert "Farsta" in row  # the metadata cells themselves
+
+
+def test_undo_of_a_change_in_another_document_says_what_and_where_and_stays(ws):
+    """Ångra on one document undid a coding in another and jumped there with an empty message line."""
+    c, app, csrf, ids, root = ws
+    c.post("/grid/toggle", data={"segment": ids["s1"], "code": "P13"}, headers=hx(csrf))  # in enkat#r2
+    r = c.post(f"/undo?doc={ids['doc']}", headers=hx(csrf))
+    assert r.status_code == 200 and "HX-Redirect" not in r.headers
+    assert "ångrade ändringen av P13 i enkat#r2" in r.text
+    assert f'data-doc="{ids["doc"]}"' in r.text  # the page she is on, drawn again
+    assert codings(root, ids["s1"]) == set()
+    c.post("/grid/toggle", data={"segment": ids["s1"], "code": "P13"}, headers=hx(csrf))
+    r = c.post(f"/undo?doc={ids['a1']}", headers=hx(csrf))  # in the same document: named too
+    assert "ångrade ändringen av P13 i enkat#r2" in r.text

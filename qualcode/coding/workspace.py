@@ -416,13 +416,14 @@ def undo_last(project: Project, coder: str | None = None) -> Change:
     if not stack:
         raise InputError(_("nothing to undo"))
     record = stack.pop()
+    document = store.get_document(int(record["document"])).name  # the message says where: maybe not the page she is on
     with store.transaction():
         if record["op"] == "codes":
             # own rows first: an accepted suggestion is removed as hers, then recreated as the model's
             for snap in sorted(record["snaps"], key=lambda sn: sn["coder"] != coder):
                 _restore(project, snap)
             codes = ", ".join(dict.fromkeys(sn["code"] for sn in record["snaps"]))
-            message = _("undid the change of {codes}").format(codes=codes)
+            message = _("undid the change of {codes} in {document}").format(codes=codes, document=document)
             sid = None
         else:
             sid = record["segment"]
@@ -431,7 +432,7 @@ def undo_last(project: Project, coder: str | None = None) -> Change:
                     store.flag_quote(sid, who)
             else:
                 store.unflag_quote(sid, coder)
-            message = _("undid the key quote")
+            message = _("undid the key quote in {document}").format(document=document)
         store.log(coder, "undo", segment_id=sid,
                   detail={"op": record["op"], "via": "web", "document": int(record["document"])})
         store.save_tag_state(coder, WEB_SESSION, {**state, "undo": stack})

@@ -13,7 +13,7 @@ from helpers import suggest_one
 from web_helpers import ANSWERS, PARAS, TEXT, build, client
 
 from qualcode.coding.workspace import pieces
-from qualcode.core.records import MODEL_CODER
+from qualcode.core.records import MODEL_CODER, DocumentIn
 from qualcode.project import find_project
 
 GET_ROUTES = [
@@ -800,3 +800,27 @@ def test_undo_of_a_change_in_another_document_says_what_and_where_and_stays(ws):
     c.post("/grid/toggle", data={"segment": ids["s1"], "code": "P13"}, headers=hx(csrf))
     r = c.post(f"/undo?doc={ids['a1']}", headers=hx(csrf))  # in the same document: named too
     assert "ångrade ändringen av P13 i enkat#r2" in r.text
+
+
+@pytest.mark.parametrize("value", ["bromma", "BROMMA", "Bromma"])
+def test_a_metadata_filter_ignores_case_on_every_page_as_in_the_grid(ws, value):
+    """/grid read stadsdel=bromma as Bromma; /documents and /codes/… found nothing."""
+    c, app, csrf, ids, root = ws
+    c.post("/grid/toggle", data={"segment": ids["s0"], "code": "P13"}, headers=hx(csrf))  # Bromma
+    c.post("/grid/toggle", data={"segment": ids["s1"], "code": "P13"}, headers=hx(csrf))  # Farsta
+    html = c.get(f"/documents?meta=stadsdel%3D{value}").text
+    assert "enkat#r1" in html and "enkat#r3" in html and "enkat#r2" not in html
+    html = c.get(f"/codes/P13?meta=stadsdel%3D{value}").text
+    assert "Passager: 1" in html and "för hög arbetsbelastning" in html
+    assert "2 svar" in c.get(f"/grid?meta=stadsdel%3D{value}").text
+
+
+def test_a_metadata_filter_folds_swedish_letters(tmp_path):
+    """Casefold, not an ASCII lower: 'ÄLVSJÖ' finds Älvsjö."""
+    from qualcode.coding.workspace import find_documents
+
+    proj, ids = build(tmp_path / "p")
+    with proj.store.transaction():
+        proj.store.add_document(DocumentIn("enkat#r9", "survey", "svar", {"stadsdel": "Älvsjö"}), "s9")
+    assert [r.name for r in find_documents(proj, meta={"stadsdel": "ÄLVSJÖ"})] == ["enkat#r9"]
+    proj.close()

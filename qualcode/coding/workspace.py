@@ -172,13 +172,13 @@ class DocumentRow:
 def find_documents(
     project: Project, text: str = "", meta: dict[str, str] | None = None, kind: str | None = None,
 ) -> list[DocumentRow]:
-    """Documents filtered by metadata and by a text that the name or the text contains (any case)."""
+    """Documents filtered by metadata (case aside, as in the grid) and by a text in the name or the text (any case)."""
     store = project.store
     needle = text.strip().casefold()
     coded = store.coded_segment_counts()
     totals = store.segment_counts()
     rows = []
-    for d in store.iter_documents(kind=kind, meta=meta or None):
+    for d in store.iter_documents(kind=kind, meta=_as_stored(store, meta) or None):
         if needle and needle not in d.name.casefold() and needle not in d.text.casefold():
             continue
         rows.append(DocumentRow(d.id, d.name, d.kind, len(d.text), d.meta, coded.get(d.id, 0), totals.get(d.id, 0)))
@@ -684,6 +684,7 @@ def code_passages(
     store = project.store
     texts: dict[int, str] = {}
     out = []
+    meta = _as_stored(store, meta)  # case aside, as in the grid
     for c, s in list_codings(project, [code], meta=meta or None, coder=(coder or project.coder) if blind else None):
         if s.document_id not in texts:
             texts[s.document_id] = store.get_document(s.document_id).text
@@ -781,7 +782,7 @@ def search_preview(project: Project, query: str, meta: dict[str, str] | None = N
     from qualcode.coding.service import search
     from qualcode.suggest.search import hit_spans
 
-    hits = tuple(search(project, query, meta=meta))
+    hits = tuple(search(project, query, meta=_as_stored(project.store, meta)))
     return SearchResult(query, hits, {h.segment.id: hit_spans(query, h.segment.text) for h in hits[:SHOWN_HITS]})
 
 

@@ -824,3 +824,11 @@ def test_a_metadata_filter_folds_swedish_letters(tmp_path):
         proj.store.add_document(DocumentIn("enkat#r9", "survey", "svar", {"stadsdel": "Älvsjö"}), "s9")
     assert [r.name for r in find_documents(proj, meta={"stadsdel": "ÄLVSJÖ"})] == ["enkat#r9"]
     proj.close()
+
+
+@pytest.mark.parametrize("quoted", ["\"eget rum\"", "”eget rum”", "“eget rum”", "„eget rum“", "«eget rum»", "»eget rum«", "'eget rum'", "’eget rum’"])
+def test_a_phrase_in_swedish_or_typographic_quotation_marks_is_a_phrase(ws, quoted):
+    """”eget rum” found nothing where "eget rum" found the answer: the marks stayed on the words."""
+    c, app, csrf, ids, root = ws
+    html = c.get("/search", params={"q": quoted}).text
+    assert ": 1<" in html and '<mark class="hit">eget rum</mark>' in html

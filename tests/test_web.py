@@ -832,3 +832,35 @@ def test_a_phrase_in_swedish_or_typographic_quotation_marks_is_a_phrase(ws, quot
     c, app, csrf, ids, root = ws
     html = c.get("/search", params={"q": quoted}).text
     assert ": 1<" in html and '<mark class="hit">eget rum</mark>' in html
+
+
+def test_undo_after_the_document_was_corrected_refuses_instead_of_coding_the_wrong_words(tmp_path):
+    """A removed coding came back at its old offsets after `import notes --replace` moved the words."""
+    from typer.testing import CliRunner
+
+    from helpers import make_project
+    from qualcode.cli.main import app as cli
+
+    make_project(tmp_path).close()
+    root = tmp_path / "p"
+    note = tmp_path / "i1.md"
+    note.write_text("Ett stycke i början.\n\nLönen har inte följt med.\n", encoding="utf-8")
+    run = partial(CliRunner().invoke, cli)
+    assert run(["-p", str(root), "import", "notes", str(note)]).exit_code == 0
+    with find_project(root) as p:
+        (doc,) = p.store.iter_documents()
+    c, app, csrf = client(root)
+    start = doc.text.index("Lönen")
+    c.post(f"/documents/{doc.id}/codings", data={"start": start, "end": start + 5, "code": "T-LON"}, headers=hx(csrf))
+    with find_project(root) as p:
+        ((coding, _seg),) = list(p.store.iter_codings(code=["T-LON"], coder="anna"))
+    c.post(f"/codings/{coding.id}/remove?doc={doc.id}", headers=hx(csrf))
+    note.write_text("Ett nytt, mycket längre stycke i början.\n\nLönen har inte följt med.\n", encoding="utf-8")
+    assert run(["-p", str(root), "import", "notes", str(note), "--replace"]).exit_code == 0
+    r = c.post(f"/undo?doc={doc.id}", headers=hx(csrf))
+    assert r.status_code == 422 and "rättats" in r.text and "i1" in r.text
+    with find_project(root) as p:
+        assert list(p.store.iter_codings(code=["T-LON"], coder="anna")) == []
+    r = c.post(f"/undo?doc={doc.id}", headers=hx(csrf))  # the step is gone: the one before it (the coding) comes next
+    assert "rättats" in r.text
+    assert "inget att ångra" in c.post(f"/undo?doc={doc.id}", headers=hx(csrf)).text

@@ -284,10 +284,27 @@ def _restore(project: Project, snap: dict[str, Any]) -> None:
     project.store.replace_codings(snap["document"], snap["code"], snap["coder"], [Coding(**r) for r in snap["rows"]])
 
 
+def _text_marks(store: Any, record: dict[str, Any]) -> dict[str, str]:
+    """A fingerprint of the text of each document an undo step touches ("" for one that is gone):
+    an undo puts codings back at their offsets, which name other words once the text was corrected."""
+    import hashlib
+
+    docs = {int(record["document"]), *(int(sn["document"]) for sn in record.get("snaps") or ())}
+    marks = {}
+    for d in sorted(docs):
+        try:
+            text = store.get_document(d).text
+        except NotFoundError:
+            text = None
+        marks[str(d)] = "" if text is None else hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    return marks
+
+
 def _push_undo(project: Project, coder: str, record: dict[str, Any]) -> int:
     """Remember how to undo a change; returns the coder's changes since the last retraining."""
     store = project.store
     state = _web_state(project, coder)
+    record = {**record, "texts": _text_marks(store, record)}
     stack = [*(state.get("undo") or []), record][-UNDO_LIMIT:]
     since = int(state.get("since_train") or 0) + 1
     store.save_tag_state(coder, WEB_SESSION, {**state, "undo": stack, "since_train": since})
@@ -416,6 +433,15 @@ def undo_last(project: Project, coder: str | None = None) -> Change:
     if not stack:
         raise InputError(_("nothing to undo"))
     record = stack.pop()
+    if "texts" in record and _text_marks(store, record) != record["texts"]:
+        # the step is dropped, so that the next undo reaches the one before it (refused too if it is as old)
+        with store.transaction():
+            store.save_tag_state(coder, WEB_SESSION, {**state, "undo": stack})
+        changed = [int(d) for d, mark in _text_marks(store, record).items() if mark != record["texts"].get(d)]
+        names = ", ".join(_document_name(store, d) for d in changed)
+        raise InputError(_("cannot undo: {documents} was corrected or removed after this change, so its codings "
+                           "would land on other words — code the passage again where it now stands").format(documents=names),
+                         value=names)
     document = store.get_document(int(record["document"])).name  # the message says where: maybe not the page she is on
     with store.transaction():
         if record["op"] == "codes":
@@ -437,6 +463,13 @@ def undo_last(project: Project, coder: str | None = None) -> Change:
                   detail={"op": record["op"], "via": "web", "document": int(record["document"])})
         store.save_tag_state(coder, WEB_SESSION, {**state, "undo": stack})
     return Change(message, int(record["document"]))
+
+
+def _document_name(store: Any, document_id: int) -> str:
+    try:
+        return str(store.get_document(document_id).name)
+    except NotFoundError:
+        return _("document {document_id}").format(document_id=document_id)
 
 
 def _web_state(project: Project, coder: str) -> dict[str, Any]:

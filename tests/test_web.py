@@ -864,3 +864,38 @@ def test_undo_after_the_document_was_corrected_refuses_instead_of_coding_the_wro
     r = c.post(f"/undo?doc={doc.id}", headers=hx(csrf))  # the step is gone: the one before it (the coding) comes next
     assert "rättats" in r.text
     assert "inget att ångra" in c.post(f"/undo?doc={doc.id}", headers=hx(csrf)).text
+
+
+def test_a_key_quote_toggles_the_flag_of_that_codings_coder_only(ws):
+    """Nyckelcitat on her coding removed a colleague's flag on the same paragraph (and set none of hers)."""
+    from qualcode.coding.service import flag_coding_quote
+
+    c, app, csrf, ids, root = ws
+    doc, start = ids["doc"], TEXT.index(PARAS[2])
+    c.post(f"/documents/{doc}/codings", data={"start": start, "end": start + 15, "code": "P05"}, headers=hx(csrf))
+    with find_project(root) as p:
+        flag_coding_quote(p, ids["p2"], "P02", "bo")
+        mine = p.store.find_coding(ids["p2"], "P05", "anna").id
+
+    def flags() -> set[tuple[int, str]]:
+        with find_project(root) as p:
+            return {(s, who) for s, who, _n in p.store.quote_flags([ids["p2"]])}
+
+    r = c.post(f"/codings/{mine}/quote?doc={doc}", headers=hx(csrf))
+    assert "markerat som nyckelcitat" in r.text
+    assert flags() == {(ids["p2"], "bo"), (ids["p2"], "anna")}
+    r = c.post(f"/codings/{mine}/quote?doc={doc}", headers=hx(csrf))
+    assert "nyckelcitat borttaget" in r.text
+    assert flags() == {(ids["p2"], "bo")}  # hers went, her colleague's stays
+    c.post(f"/undo?doc={doc}", headers=hx(csrf))
+    assert flags() == {(ids["p2"], "bo"), (ids["p2"], "anna")}
+    c.post(f"/undo?doc={doc}", headers=hx(csrf))
+    assert flags() == {(ids["p2"], "bo")}
+
+
+def test_the_key_quote_removed_message_follows_the_language(ws, monkeypatch):
+    c, app, csrf, ids, root = ws
+    monkeypatch.setenv("QUALCODE_LANG", "en")
+    c.post(f"/codings/{ids['bo_p02']}/quote?doc={ids['doc']}", headers=hx(csrf))
+    r = c.post(f"/codings/{ids['bo_p02']}/quote?doc={ids['doc']}", headers=hx(csrf))
+    assert "key quote removed" in r.text and "nyckelcitat" not in r.text

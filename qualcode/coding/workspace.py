@@ -15,7 +15,7 @@ from typing import Any
 
 from qualcode.coding.uncertainty import Margins
 from qualcode.core.codebook import Codebook
-from qualcode.core.errors import InputError, NotFoundError
+from qualcode.core.errors import AccessError, InputError, NotFoundError
 from qualcode.core.records import MODEL_CODER, POSITIVE_SOURCES, AuditEntry, Coding, Document, Segment
 from qualcode.project import Project
 from qualcode.core.i18n import N_, _, n_
@@ -389,23 +389,28 @@ def write_memo(project: Project, coding_id: int, memo: str | None, coder: str | 
 
 
 def toggle_quote(project: Project, coding_id: int, coder: str | None = None, blind: bool = False) -> Change:
-    """Flag the coded passage as a key quote, or remove the flag (blind: only the coder's own)."""
+    """Flag the coded passage as a key quote of the coding's coder, or remove that flag; another
+    coder's flag on the same segment stays (the panel shows each coding with its own coder's flag)."""
     store = project.store
     coder = coder or project.coder
     c = store.get_coding(int(coding_id))
     doc_id = _coding_document(project, c)
-    flagged = c.segment_id in store.flagged_quotes(by=coder if blind else None)
+    if blind and c.coder != coder:
+        raise AccessError(_("in blind mode you flag only your own codings as key quotes"), status=403)
+    flagged = c.segment_id in store.flagged_quotes(by=c.coder)
     with store.transaction():
         if flagged:
-            removed = store.unflag_quote(c.segment_id, coder if blind else None)
-            store.log(coder, "unquote", segment_id=c.segment_id, detail={"via": "web", "flagged_by": removed})
+            removed = store.unflag_quote(c.segment_id, c.coder)
+            store.log(coder, "unquote", segment_id=c.segment_id, code_id=c.code_id, coding_id=c.id,
+                      detail={"via": "web", "flagged_by": removed})
         else:
             removed = []
-            store.flag_quote(c.segment_id, coder)
-            store.log(coder, "quote", segment_id=c.segment_id, detail={"via": "web"})
+            store.flag_quote(c.segment_id, c.coder)
+            store.log(coder, "quote", segment_id=c.segment_id, code_id=c.code_id, coding_id=c.id,
+                      detail={"via": "web", "flagged_by": [c.coder]})
         _push_undo(project, coder, {"op": "quote", "document": doc_id, "segment": c.segment_id,
-                                    "was": flagged, "removed": removed})
-    return Change("nyckelcitat borttaget" if flagged else _("marked as a key quote"), doc_id)
+                                    "was": flagged, "removed": removed, "by": c.coder})
+    return Change(_("key quote removed") if flagged else _("marked as a key quote"), doc_id)
 
 
 def decide(project: Project, coding_id: int, decision: str, coder: str | None = None) -> Change:
@@ -457,7 +462,7 @@ def undo_last(project: Project, coder: str | None = None) -> Change:
                 for who in record.get("removed") or [coder]:
                     store.flag_quote(sid, who)
             else:
-                store.unflag_quote(sid, coder)
+                store.unflag_quote(sid, record.get("by") or coder)
             message = _("undid the key quote in {document}").format(document=document)
         store.log(coder, "undo", segment_id=sid,
                   detail={"op": record["op"], "via": "web", "document": int(record["document"])})

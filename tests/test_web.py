@@ -899,3 +899,29 @@ def test_the_key_quote_removed_message_follows_the_language(ws, monkeypatch):
     c.post(f"/codings/{ids['bo_p02']}/quote?doc={ids['doc']}", headers=hx(csrf))
     r = c.post(f"/codings/{ids['bo_p02']}/quote?doc={ids['doc']}", headers=hx(csrf))
     assert "key quote removed" in r.text and "nyckelcitat" not in r.text
+
+
+def test_a_key_quote_flags_the_chosen_coding_only_not_her_other_codings_on_the_paragraph(ws):
+    """Nyckelcitat on one of two span codings in a paragraph flagged both (the flag was the segment's)."""
+    from qualcode.coding.service import document_codings
+
+    c, app, csrf, ids, root = ws
+    doc, start = ids["doc"], TEXT.index(PARAS[3])
+    for code, a, b in (("P06", 0, 12), ("P05", 17, 22)):
+        c.post(f"/documents/{doc}/codings", data={"start": start + a, "end": start + b, "code": code}, headers=hx(csrf))
+    with find_project(root) as p:
+        p06 = p.store.find_coding(ids["p3"], "P06", "anna").id
+    c.post(f"/codings/{p06}/quote?doc={doc}", headers=hx(csrf))
+
+    def quoted() -> dict[str, bool]:
+        with find_project(root) as p:
+            return {s.code_id: s.key_quote for s in document_codings(p, doc) if s.coder == "anna"}
+
+    assert quoted() == {"P06": True, "P05": False}
+    html = c.get(f"/documents/{doc}").text
+    marks = re.findall(r'<mark class="([^"]*)"[^>]*data-code="([^"]*)" [^>]*data-coder="anna"', html)
+    assert sorted(code for cls, code in marks if "quote" in cls.split()) == ["P06"]
+    c.post(f"/documents/{doc}/codings", data={"start": start + 30, "end": start + 44, "code": "P13"}, headers=hx(csrf))
+    assert quoted() == {"P06": True, "P05": False, "P13": False}  # a later coding there is not a key quote
+    c.post(f"/codings/{p06}/quote?doc={doc}", headers=hx(csrf))
+    assert quoted() == {"P06": False, "P05": False, "P13": False}

@@ -125,6 +125,7 @@ def document_view(project: Project, document_id: int, coder: str | None = None, 
 
     `blind`: only `coder`'s own codings (and the model's open suggestions) are shown.
     """
+    from qualcode.coding.service import is_key_quote
     from qualcode.store.accounts import last_audit_id
 
     store = project.store
@@ -134,16 +135,16 @@ def document_view(project: Project, document_id: int, coder: str | None = None, 
     cb = project.codebook
     # as `coding.service.document_codings`, with the covered segments of all codings in one query
     covers = store.document_covers(doc.id)
-    flags: dict[str, set[int]] = {}
+    flags: dict[str, set[tuple[int, str]]] = {}
     marks = []
     for c in store.document_codings(doc.id, SHOWN_SOURCES):
         if blind and c.coder not in (coder, MODEL_CODER):
             continue
-        flagged = flags[c.coder] if c.coder in flags else flags.setdefault(c.coder, store.flagged_quotes(by=c.coder))
+        flagged = flags[c.coder] if c.coder in flags else flags.setdefault(c.coder, store.quoted_codes(c.coder))
         segs = covers.get(c.id, [c.segment_id])
         name = cb.get(c.code_id).name if c.code_id in cb else c.code_id
         marks.append(Mark(c.id, c.code_id, name, c.start, c.end, c.coder, c.source, c.score, c.reason, c.memo,
-                          any(s in flagged for s in segs), c.segment_id))
+                          is_key_quote(flagged, segs, c.code_id), c.segment_id))
     marks.sort(key=lambda m: (m.start, -m.end, m.code_id, m.coder))
     blocks = sorted(set(store.segment_roles(doc.id)))
     cut = pieces(len(doc.text), [(m.start, m.end) for m in marks], blocks)
@@ -391,25 +392,27 @@ def write_memo(project: Project, coding_id: int, memo: str | None, coder: str | 
 def toggle_quote(project: Project, coding_id: int, coder: str | None = None, blind: bool = False) -> Change:
     """Flag the coded passage as a key quote of the coding's coder, or remove that flag; another
     coder's flag on the same segment stays (the panel shows each coding with its own coder's flag)."""
+    from qualcode.coding.service import is_key_quote
+
     store = project.store
     coder = coder or project.coder
     c = store.get_coding(int(coding_id))
     doc_id = _coding_document(project, c)
     if blind and c.coder != coder:
         raise AccessError(_("in blind mode you flag only your own codings as key quotes"), status=403)
-    flagged = c.segment_id in store.flagged_quotes(by=c.coder)
+    flagged = is_key_quote(store.quoted_codes(c.coder), [c.segment_id], c.code_id)
     with store.transaction():
         if flagged:
-            removed = store.unflag_quote(c.segment_id, c.coder)
+            removed = store.unflag_quote(c.segment_id, c.coder, c.code_id)
             store.log(coder, "unquote", segment_id=c.segment_id, code_id=c.code_id, coding_id=c.id,
                       detail={"via": "web", "flagged_by": removed})
         else:
             removed = []
-            store.flag_quote(c.segment_id, c.coder)
+            store.flag_quote(c.segment_id, c.coder, code_id=c.code_id)
             store.log(coder, "quote", segment_id=c.segment_id, code_id=c.code_id, coding_id=c.id,
                       detail={"via": "web", "flagged_by": [c.coder]})
         _push_undo(project, coder, {"op": "quote", "document": doc_id, "segment": c.segment_id,
-                                    "was": flagged, "removed": removed, "by": c.coder})
+                                    "was": flagged, "removed": removed, "by": c.coder, "code": c.code_id})
     return Change(_("key quote removed") if flagged else _("marked as a key quote"), doc_id)
 
 
@@ -460,9 +463,9 @@ def undo_last(project: Project, coder: str | None = None) -> Change:
             sid = record["segment"]
             if record["was"]:
                 for who in record.get("removed") or [coder]:
-                    store.flag_quote(sid, who)
+                    store.flag_quote(sid, who, code_id=record.get("code") or "")
             else:
-                store.unflag_quote(sid, record.get("by") or coder)
+                store.unflag_quote(sid, record.get("by") or coder, record.get("code"))
             message = _("undid the key quote in {document}").format(document=document)
         store.log(coder, "undo", segment_id=sid,
                   detail={"op": record["op"], "via": "web", "document": int(record["document"])})

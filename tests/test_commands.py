@@ -125,3 +125,19 @@ def test_cli_codebook_edit_reminds_to_retrain(proj):
     assert r.exit_code == 0, r.output
     assert "Ändrade P13: keywords, examples." in r.output and "qualcode train" in r.output
     assert "Jag har inget eget rum." in proj.codebook.get("P13").examples
+
+
+def test_a_key_quote_is_the_flagged_codings_not_a_later_coding_of_another_code_on_the_segment(proj):
+    """After `code quote 5 P13`, a P07 coding added to segment 5 read key_quote true in `code list`."""
+    import json
+
+    lok = seg(proj, "Lokalerna")
+    add_codes(proj, [lok], ["P13"])
+    root = str(proj.root)
+    assert runner.invoke(app, ["code", "quote", str(lok), "P13", "-p", root]).exit_code == 0
+    add_codes(proj, [lok], ["P07"])
+    r = runner.invoke(app, ["code", "list", "--format", "json", "-p", root])
+    assert r.exit_code == 0, r.output
+    flags = {(c["code"], c["segment"][0] if isinstance(c["segment"], list) else c["segment"]): c["key_quote"]
+             for c in json.loads(r.stdout) if c["coder"] == "anna"}
+    assert flags == {("P13", lok): True, ("P07", lok): False}

@@ -13,7 +13,7 @@ from helpers import suggest_one
 from web_helpers import ANSWERS, PARAS, TEXT, build, client
 
 from qualcode.coding.workspace import pieces
-from qualcode.core.records import MODEL_CODER
+from qualcode.core.records import MODEL_CODER, DocumentIn
 from qualcode.project import find_project
 
 GET_ROUTES = [
@@ -774,3 +774,154 @@ def test_undo_after_coding_every_hit_takes_back_those_codings_and_nothing_older(
     assert codings(root, ids["s1"]) == set()
     assert codings(root, ids["p0"]) == {("P13", MODEL_CODER, "suggested")}  # the model's suggestion is back
     assert codings(root, ids["s2"]) == {("T-LON", "anna", "manual")}  # the older change stays
+
+
+def test_a_toggled_grid_row_comes_back_with_the_headers_columns(ws):
+    """The toggle's address sent the metadata keys as one text ("('field', 'stadsdel', …)"): the row came back
+    without its metadata cells, its code cells under the wrong headers."""
+    c, app, csrf, ids, root = ws
+    html = c.get("/grid").text
+    headers = len(re.findall(r"<th[ >]", html.split("</thead>")[0]))
+    toggle = re.search(r'hx-post="(/grid/toggle[^"]*)"', html).group(1).replace("&amp;", "&")
+    row = c.post(toggle, data={"segment": ids["s1"], "code": "P13"}, headers=hx(csrf)).text
+    assert len(re.findall(r'<td class="(?:answer|meta|cell)"', row)) == headers
+    assert "Farsta" in row  # the metadata cells themselves
+
+
+def test_undo_of_a_change_in_another_document_says_what_and_where_and_stays(ws):
+    """Ångra on one document undid a coding in another and jumped there with an empty message line."""
+    c, app, csrf, ids, root = ws
+    c.post("/grid/toggle", data={"segment": ids["s1"], "code": "P13"}, headers=hx(csrf))  # in enkat#r2
+    r = c.post(f"/undo?doc={ids['doc']}", headers=hx(csrf))
+    assert r.status_code == 200 and "HX-Redirect" not in r.headers
+    assert "ångrade ändringen av P13 i enkat#r2" in r.text
+    assert f'data-doc="{ids["doc"]}"' in r.text  # the page she is on, drawn again
+    assert codings(root, ids["s1"]) == set()
+    c.post("/grid/toggle", data={"segment": ids["s1"], "code": "P13"}, headers=hx(csrf))
+    r = c.post(f"/undo?doc={ids['a1']}", headers=hx(csrf))  # in the same document: named too
+    assert "ångrade ändringen av P13 i enkat#r2" in r.text
+
+
+@pytest.mark.parametrize("value", ["bromma", "BROMMA", "Bromma"])
+def test_a_metadata_filter_ignores_case_on_every_page_as_in_the_grid(ws, value):
+    """/grid read stadsdel=bromma as Bromma; /documents and /codes/… found nothing."""
+    c, app, csrf, ids, root = ws
+    c.post("/grid/toggle", data={"segment": ids["s0"], "code": "P13"}, headers=hx(csrf))  # Bromma
+    c.post("/grid/toggle", data={"segment": ids["s1"], "code": "P13"}, headers=hx(csrf))  # Farsta
+    html = c.get(f"/documents?meta=stadsdel%3D{value}").text
+    assert "enkat#r1" in html and "enkat#r3" in html and "enkat#r2" not in html
+    html = c.get(f"/codes/P13?meta=stadsdel%3D{value}").text
+    assert "Passager: 1" in html and "för hög arbetsbelastning" in html
+    assert "2 svar" in c.get(f"/grid?meta=stadsdel%3D{value}").text
+
+
+def test_a_metadata_filter_folds_swedish_letters(tmp_path):
+    """Casefold, not an ASCII lower: 'ÄLVSJÖ' finds Älvsjö."""
+    from qualcode.coding.workspace import find_documents
+
+    proj, ids = build(tmp_path / "p")
+    with proj.store.transaction():
+        proj.store.add_document(DocumentIn("enkat#r9", "survey", "svar", {"stadsdel": "Älvsjö"}), "s9")
+    assert [r.name for r in find_documents(proj, meta={"stadsdel": "ÄLVSJÖ"})] == ["enkat#r9"]
+    proj.close()
+
+
+@pytest.mark.parametrize("quoted", ["\"eget rum\"", "”eget rum”", "“eget rum”", "„eget rum“", "«eget rum»", "»eget rum«", "'eget rum'", "’eget rum’"])
+def test_a_phrase_in_swedish_or_typographic_quotation_marks_is_a_phrase(ws, quoted):
+    """”eget rum” found nothing where "eget rum" found the answer: the marks stayed on the words."""
+    c, app, csrf, ids, root = ws
+    html = c.get("/search", params={"q": quoted}).text
+    assert ": 1<" in html and '<mark class="hit">eget rum</mark>' in html
+
+
+def test_undo_after_the_document_was_corrected_refuses_instead_of_coding_the_wrong_words(tmp_path):
+    """A removed coding came back at its old offsets after `import notes --replace` moved the words."""
+    from typer.testing import CliRunner
+
+    from helpers import make_project
+    from qualcode.cli.main import app as cli
+
+    make_project(tmp_path).close()
+    root = tmp_path / "p"
+    note = tmp_path / "i1.md"
+    note.write_text("Ett stycke i början.\n\nLönen har inte följt med.\n", encoding="utf-8")
+    run = partial(CliRunner().invoke, cli)
+    assert run(["-p", str(root), "import", "notes", str(note)]).exit_code == 0
+    with find_project(root) as p:
+        (doc,) = p.store.iter_documents()
+    c, app, csrf = client(root)
+    start = doc.text.index("Lönen")
+    c.post(f"/documents/{doc.id}/codings", data={"start": start, "end": start + 5, "code": "T-LON"}, headers=hx(csrf))
+    with find_project(root) as p:
+        ((coding, _seg),) = list(p.store.iter_codings(code=["T-LON"], coder="anna"))
+    c.post(f"/codings/{coding.id}/remove?doc={doc.id}", headers=hx(csrf))
+    note.write_text("Ett nytt, mycket längre stycke i början.\n\nLönen har inte följt med.\n", encoding="utf-8")
+    assert run(["-p", str(root), "import", "notes", str(note), "--replace"]).exit_code == 0
+    r = c.post(f"/undo?doc={doc.id}", headers=hx(csrf))
+    assert r.status_code == 422 and "rättats" in r.text and "i1" in r.text
+    with find_project(root) as p:
+        assert list(p.store.iter_codings(code=["T-LON"], coder="anna")) == []
+    r = c.post(f"/undo?doc={doc.id}", headers=hx(csrf))  # the step is gone: the one before it (the coding) comes next
+    assert "rättats" in r.text
+    assert "inget att ångra" in c.post(f"/undo?doc={doc.id}", headers=hx(csrf)).text
+
+
+def test_a_key_quote_toggles_the_flag_of_that_codings_coder_only(ws):
+    """Nyckelcitat on her coding removed a colleague's flag on the same paragraph (and set none of hers)."""
+    from qualcode.coding.service import flag_coding_quote
+
+    c, app, csrf, ids, root = ws
+    doc, start = ids["doc"], TEXT.index(PARAS[2])
+    c.post(f"/documents/{doc}/codings", data={"start": start, "end": start + 15, "code": "P05"}, headers=hx(csrf))
+    with find_project(root) as p:
+        flag_coding_quote(p, ids["p2"], "P02", "bo")
+        mine = p.store.find_coding(ids["p2"], "P05", "anna").id
+
+    def flags() -> set[tuple[int, str]]:
+        with find_project(root) as p:
+            return {(s, who) for s, who, _n in p.store.quote_flags([ids["p2"]])}
+
+    r = c.post(f"/codings/{mine}/quote?doc={doc}", headers=hx(csrf))
+    assert "markerat som nyckelcitat" in r.text
+    assert flags() == {(ids["p2"], "bo"), (ids["p2"], "anna")}
+    r = c.post(f"/codings/{mine}/quote?doc={doc}", headers=hx(csrf))
+    assert "nyckelcitat borttaget" in r.text
+    assert flags() == {(ids["p2"], "bo")}  # hers went, her colleague's stays
+    c.post(f"/undo?doc={doc}", headers=hx(csrf))
+    assert flags() == {(ids["p2"], "bo"), (ids["p2"], "anna")}
+    c.post(f"/undo?doc={doc}", headers=hx(csrf))
+    assert flags() == {(ids["p2"], "bo")}
+
+
+def test_the_key_quote_removed_message_follows_the_language(ws, monkeypatch):
+    c, app, csrf, ids, root = ws
+    monkeypatch.setenv("QUALCODE_LANG", "en")
+    c.post(f"/codings/{ids['bo_p02']}/quote?doc={ids['doc']}", headers=hx(csrf))
+    r = c.post(f"/codings/{ids['bo_p02']}/quote?doc={ids['doc']}", headers=hx(csrf))
+    assert "key quote removed" in r.text and "nyckelcitat" not in r.text
+
+
+def test_a_key_quote_flags_the_chosen_coding_only_not_her_other_codings_on_the_paragraph(ws):
+    """Nyckelcitat on one of two span codings in a paragraph flagged both (the flag was the segment's)."""
+    from qualcode.coding.service import document_codings
+
+    c, app, csrf, ids, root = ws
+    doc, start = ids["doc"], TEXT.index(PARAS[3])
+    for code, a, b in (("P06", 0, 12), ("P05", 17, 22)):
+        c.post(f"/documents/{doc}/codings", data={"start": start + a, "end": start + b, "code": code}, headers=hx(csrf))
+    with find_project(root) as p:
+        p06 = p.store.find_coding(ids["p3"], "P06", "anna").id
+    c.post(f"/codings/{p06}/quote?doc={doc}", headers=hx(csrf))
+
+    def quoted() -> dict[str, bool]:
+        with find_project(root) as p:
+            return {s.code_id: s.key_quote for s in document_codings(p, doc) if s.coder == "anna"}
+
+    assert quoted() == {"P06": True, "P05": False}
+    html = c.get(f"/documents/{doc}").text
+    marks = re.findall(r'<mark class="([^"]*)"[^>]*data-code="([^"]*)" [^>]*data-coder="anna"', html)
+    assert sorted(code for cls, code in marks if "quote" in cls.split()) == ["P06"]
+    c.post(f"/documents/{doc}/codings", data={"start": start + 30, "end": start + 44, "code": "P13"}, headers=hx(csrf))
+    assert quoted() == {"P06": True, "P05": False, "P13": False}  # a later coding there is not a key quote
+    c.post(f"/codings/{p06}/quote?doc={doc}", headers=hx(csrf))
+    assert quoted() == {"P06": False, "P05": False, "P13": False}

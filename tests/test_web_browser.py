@@ -193,6 +193,8 @@ def test_toggle_a_code_in_the_survey_grid(ws):
     page.click(cell)
     page.wait_for_selector(f'{cell}[aria-pressed="true"]')
     assert codings(root, ids["s1"]) == {("P13", "anna", "manual")}
+    headers = page.locator("table.grid thead th").count()  # the row drawn again has every column
+    assert page.locator(f'#row-{ids["s1"]} > td:not([hidden])').count() == headers
     page.focus(cell)
     page.keyboard.press("Enter")  # by keyboard too
     page.wait_for_selector(f'{cell}[aria-pressed="false"]')
@@ -497,3 +499,20 @@ def test_a_page_fits_a_small_laptop_screen_wide_tables_scroll_in_their_box(ws, u
     page.set_viewport_size({"width": 1024, "height": 700})
     page.goto(f"{server.url}{url}")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 1024
+
+
+def test_enter_in_an_empty_picker_codes_nothing_until_a_code_is_highlighted(ws):
+    """Enter with nothing typed coded the first code in the list (P01)."""
+    page, ids, root, _ = ws
+    select_text(page, "Handläggarna får hjälp")
+    page.wait_for_selector("#picker:not([hidden])")
+    assert page.locator('#picker-list li[aria-selected="true"]').count() == 0  # nothing highlighted yet
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(500)
+    assert codings(root, ids["p3"]) == set()
+    assert page.locator("#picker:not([hidden])").count() == 1  # still open, waiting for a code
+    page.keyboard.press("ArrowDown")  # the first code, highlighted by hand
+    first = page.locator('#picker-list li[aria-selected="true"]').get_attribute("data-code")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'mark[data-code="{first}"][data-coder="anna"]')
+    assert codings(root, ids["p3"]) == {(first, "anna", "manual")}

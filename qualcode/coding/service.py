@@ -268,18 +268,23 @@ def coded_spans(project: Project, codings: Sequence[Coding]) -> list[CodedSpan]:
     """Codings as front ends show them: with their words, segments and key-quote flag."""
     store = project.store
     docs: dict[int, Document] = {}
-    flags: dict[str, set[int]] = {}
+    flags: dict[str, set[tuple[int, str]]] = {}
     out = []
     for c in codings:
         doc = docs.get(c.document_id) or docs.setdefault(c.document_id, store.get_document(c.document_id))
         segs = tuple(store.span_covers(c.id))
-        flagged = flags[c.coder] if c.coder in flags else flags.setdefault(c.coder, store.flagged_quotes(by=c.coder))
+        flagged = flags[c.coder] if c.coder in flags else flags.setdefault(c.coder, store.quoted_codes(c.coder))
         out.append(CodedSpan(
             id=c.id, key=_span_key(c), document_id=c.document_id, document=doc.name, start=c.start, end=c.end,
             text=doc.text[c.start:c.end], code_id=c.code_id, coder=c.coder, source=c.source, score=c.score,
-            reason=c.reason, memo=c.memo, key_quote=any(s in flagged for s in segs), segments=segs,
+            reason=c.reason, memo=c.memo, key_quote=is_key_quote(flagged, segs, c.code_id), segments=segs,
         ))
     return out
+
+
+def is_key_quote(flags: set[tuple[int, str]], segments: Sequence[int], code_id: str) -> bool:
+    """Is a coding of `code_id` over `segments` flagged, by one coder's `flags` (`Store.quoted_codes`)?"""
+    return any((s, code_id) in flags or (s, "") in flags for s in segments)
 
 
 def document_codings(project: Project, document_id: int | str) -> list[CodedSpan]:
@@ -416,11 +421,11 @@ def flag_coding_quote(
     store = project.store
     with store.transaction():
         if unflag:
-            removed = store.unflag_quote(segment_id, found.coder)
+            removed = store.unflag_quote(segment_id, found.coder, found.code_id)
             store.log(found.coder, "unquote", segment_id=segment_id, code_id=found.code_id, coding_id=found.id,
                       detail={"flagged_by": removed})
         else:
-            store.flag_quote(segment_id, found.coder, note)
+            store.flag_quote(segment_id, found.coder, note, code_id=found.code_id)
             store.log(found.coder, "quote", segment_id=segment_id, code_id=found.code_id, coding_id=found.id,
                       detail={"note": note})
     return found

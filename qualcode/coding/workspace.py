@@ -15,7 +15,7 @@ from typing import Any
 
 from qualcode.coding.uncertainty import Margins
 from qualcode.core.codebook import Codebook
-from qualcode.core.errors import InputError, NotFoundError
+from qualcode.core.errors import AccessError, InputError, NotFoundError
 from qualcode.core.records import MODEL_CODER, POSITIVE_SOURCES, AuditEntry, Coding, Document, Segment
 from qualcode.project import Project
 from qualcode.core.i18n import N_, _, n_
@@ -125,6 +125,7 @@ def document_view(project: Project, document_id: int, coder: str | None = None, 
 
     `blind`: only `coder`'s own codings (and the model's open suggestions) are shown.
     """
+    from qualcode.coding.service import is_key_quote
     from qualcode.store.accounts import last_audit_id
 
     store = project.store
@@ -134,16 +135,16 @@ def document_view(project: Project, document_id: int, coder: str | None = None, 
     cb = project.codebook
     # as `coding.service.document_codings`, with the covered segments of all codings in one query
     covers = store.document_covers(doc.id)
-    flags: dict[str, set[int]] = {}
+    flags: dict[str, set[tuple[int, str]]] = {}
     marks = []
     for c in store.document_codings(doc.id, SHOWN_SOURCES):
         if blind and c.coder not in (coder, MODEL_CODER):
             continue
-        flagged = flags[c.coder] if c.coder in flags else flags.setdefault(c.coder, store.flagged_quotes(by=c.coder))
+        flagged = flags[c.coder] if c.coder in flags else flags.setdefault(c.coder, store.quoted_codes(c.coder))
         segs = covers.get(c.id, [c.segment_id])
         name = cb.get(c.code_id).name if c.code_id in cb else c.code_id
         marks.append(Mark(c.id, c.code_id, name, c.start, c.end, c.coder, c.source, c.score, c.reason, c.memo,
-                          any(s in flagged for s in segs), c.segment_id))
+                          is_key_quote(flagged, segs, c.code_id), c.segment_id))
     marks.sort(key=lambda m: (m.start, -m.end, m.code_id, m.coder))
     blocks = sorted(set(store.segment_roles(doc.id)))
     cut = pieces(len(doc.text), [(m.start, m.end) for m in marks], blocks)
@@ -172,13 +173,13 @@ class DocumentRow:
 def find_documents(
     project: Project, text: str = "", meta: dict[str, str] | None = None, kind: str | None = None,
 ) -> list[DocumentRow]:
-    """Documents filtered by metadata and by a text that the name or the text contains (any case)."""
+    """Documents filtered by metadata (case aside, as in the grid) and by a text in the name or the text (any case)."""
     store = project.store
     needle = text.strip().casefold()
     coded = store.coded_segment_counts()
     totals = store.segment_counts()
     rows = []
-    for d in store.iter_documents(kind=kind, meta=meta or None):
+    for d in store.iter_documents(kind=kind, meta=_as_stored(store, meta) or None):
         if needle and needle not in d.name.casefold() and needle not in d.text.casefold():
             continue
         rows.append(DocumentRow(d.id, d.name, d.kind, len(d.text), d.meta, coded.get(d.id, 0), totals.get(d.id, 0)))
@@ -284,10 +285,27 @@ def _restore(project: Project, snap: dict[str, Any]) -> None:
     project.store.replace_codings(snap["document"], snap["code"], snap["coder"], [Coding(**r) for r in snap["rows"]])
 
 
+def _text_marks(store: Any, record: dict[str, Any]) -> dict[str, str]:
+    """A fingerprint of the text of each document an undo step touches ("" for one that is gone):
+    an undo puts codings back at their offsets, which name other words once the text was corrected."""
+    import hashlib
+
+    docs = {int(record["document"]), *(int(sn["document"]) for sn in record.get("snaps") or ())}
+    marks = {}
+    for d in sorted(docs):
+        try:
+            text = store.get_document(d).text
+        except NotFoundError:
+            text = None
+        marks[str(d)] = "" if text is None else hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    return marks
+
+
 def _push_undo(project: Project, coder: str, record: dict[str, Any]) -> int:
     """Remember how to undo a change; returns the coder's changes since the last retraining."""
     store = project.store
     state = _web_state(project, coder)
+    record = {**record, "texts": _text_marks(store, record)}
     stack = [*(state.get("undo") or []), record][-UNDO_LIMIT:]
     since = int(state.get("since_train") or 0) + 1
     store.save_tag_state(coder, WEB_SESSION, {**state, "undo": stack, "since_train": since})
@@ -372,23 +390,30 @@ def write_memo(project: Project, coding_id: int, memo: str | None, coder: str | 
 
 
 def toggle_quote(project: Project, coding_id: int, coder: str | None = None, blind: bool = False) -> Change:
-    """Flag the coded passage as a key quote, or remove the flag (blind: only the coder's own)."""
+    """Flag the coded passage as a key quote of the coding's coder, or remove that flag; another
+    coder's flag on the same segment stays (the panel shows each coding with its own coder's flag)."""
+    from qualcode.coding.service import is_key_quote
+
     store = project.store
     coder = coder or project.coder
     c = store.get_coding(int(coding_id))
     doc_id = _coding_document(project, c)
-    flagged = c.segment_id in store.flagged_quotes(by=coder if blind else None)
+    if blind and c.coder != coder:
+        raise AccessError(_("in blind mode you flag only your own codings as key quotes"), status=403)
+    flagged = is_key_quote(store.quoted_codes(c.coder), [c.segment_id], c.code_id)
     with store.transaction():
         if flagged:
-            removed = store.unflag_quote(c.segment_id, coder if blind else None)
-            store.log(coder, "unquote", segment_id=c.segment_id, detail={"via": "web", "flagged_by": removed})
+            removed = store.unflag_quote(c.segment_id, c.coder, c.code_id)
+            store.log(coder, "unquote", segment_id=c.segment_id, code_id=c.code_id, coding_id=c.id,
+                      detail={"via": "web", "flagged_by": removed})
         else:
             removed = []
-            store.flag_quote(c.segment_id, coder)
-            store.log(coder, "quote", segment_id=c.segment_id, detail={"via": "web"})
+            store.flag_quote(c.segment_id, c.coder, code_id=c.code_id)
+            store.log(coder, "quote", segment_id=c.segment_id, code_id=c.code_id, coding_id=c.id,
+                      detail={"via": "web", "flagged_by": [c.coder]})
         _push_undo(project, coder, {"op": "quote", "document": doc_id, "segment": c.segment_id,
-                                    "was": flagged, "removed": removed})
-    return Change("nyckelcitat borttaget" if flagged else _("marked as a key quote"), doc_id)
+                                    "was": flagged, "removed": removed, "by": c.coder, "code": c.code_id})
+    return Change(_("key quote removed") if flagged else _("marked as a key quote"), doc_id)
 
 
 def decide(project: Project, coding_id: int, decision: str, coder: str | None = None) -> Change:
@@ -416,26 +441,43 @@ def undo_last(project: Project, coder: str | None = None) -> Change:
     if not stack:
         raise InputError(_("nothing to undo"))
     record = stack.pop()
+    if "texts" in record and _text_marks(store, record) != record["texts"]:
+        # the step is dropped, so that the next undo reaches the one before it (refused too if it is as old)
+        with store.transaction():
+            store.save_tag_state(coder, WEB_SESSION, {**state, "undo": stack})
+        changed = [int(d) for d, mark in _text_marks(store, record).items() if mark != record["texts"].get(d)]
+        names = ", ".join(_document_name(store, d) for d in changed)
+        raise InputError(_("cannot undo: {documents} was corrected or removed after this change, so its codings "
+                           "would land on other words — code the passage again where it now stands").format(documents=names),
+                         value=names)
+    document = store.get_document(int(record["document"])).name  # the message says where: maybe not the page she is on
     with store.transaction():
         if record["op"] == "codes":
             # own rows first: an accepted suggestion is removed as hers, then recreated as the model's
             for snap in sorted(record["snaps"], key=lambda sn: sn["coder"] != coder):
                 _restore(project, snap)
             codes = ", ".join(dict.fromkeys(sn["code"] for sn in record["snaps"]))
-            message = _("undid the change of {codes}").format(codes=codes)
+            message = _("undid the change of {codes} in {document}").format(codes=codes, document=document)
             sid = None
         else:
             sid = record["segment"]
             if record["was"]:
                 for who in record.get("removed") or [coder]:
-                    store.flag_quote(sid, who)
+                    store.flag_quote(sid, who, code_id=record.get("code") or "")
             else:
-                store.unflag_quote(sid, coder)
-            message = _("undid the key quote")
+                store.unflag_quote(sid, record.get("by") or coder, record.get("code"))
+            message = _("undid the key quote in {document}").format(document=document)
         store.log(coder, "undo", segment_id=sid,
                   detail={"op": record["op"], "via": "web", "document": int(record["document"])})
         store.save_tag_state(coder, WEB_SESSION, {**state, "undo": stack})
     return Change(message, int(record["document"]))
+
+
+def _document_name(store: Any, document_id: int) -> str:
+    try:
+        return str(store.get_document(document_id).name)
+    except NotFoundError:
+        return _("document {document_id}").format(document_id=document_id)
 
 
 def _web_state(project: Project, coder: str) -> dict[str, Any]:
@@ -683,6 +725,7 @@ def code_passages(
     store = project.store
     texts: dict[int, str] = {}
     out = []
+    meta = _as_stored(store, meta)  # case aside, as in the grid
     for c, s in list_codings(project, [code], meta=meta or None, coder=(coder or project.coder) if blind else None):
         if s.document_id not in texts:
             texts[s.document_id] = store.get_document(s.document_id).text
@@ -780,7 +823,7 @@ def search_preview(project: Project, query: str, meta: dict[str, str] | None = N
     from qualcode.coding.service import search
     from qualcode.suggest.search import hit_spans
 
-    hits = tuple(search(project, query, meta=meta))
+    hits = tuple(search(project, query, meta=_as_stored(project.store, meta)))
     return SearchResult(query, hits, {h.segment.id: hit_spans(query, h.segment.text) for h in hits[:SHOWN_HITS]})
 
 

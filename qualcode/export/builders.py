@@ -576,8 +576,10 @@ def _quotes(
     """
     if n == 0 or not leaves:
         return {}
+    from qualcode.coding.service import is_key_quote
+
     store = project.store
-    flagged = store.flagged_quotes()
+    flagged = store.quoted_codes()  # anyone's flag on that code's coding (or on every code there) makes a key quote
     fields = tuple(dict.fromkeys([*by, *DEFAULT_SOURCE_FIELDS]))
     group_size = _GroupSizes(project, docs)
     out: dict[str, tuple[ReportQuote, ...]] = {}
@@ -606,7 +608,7 @@ def _quotes(
             source = mask.mask(", ".join(p for p in source_parts if p))
             origin = (_("manual coding") if coding.source == "manual"
                       else _("accepted suggestion ({score})").format(score=format_number(coding.score or 0.0, 2)))
-            quotes.append(ReportQuote(code, text, source, seg.id in flagged, origin))
+            quotes.append(ReportQuote(code, text, source, is_key_quote(flagged, [seg.id], code), origin))
         out[code] = tuple(quotes)
     return out
 

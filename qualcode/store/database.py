@@ -104,7 +104,7 @@ STALE_IMPORT_SECONDS = 600
 
 # The Alembic revisions in order (qualcode/store/migrations/versions); revision N carries the old
 # numbered migration N over one for one. Append only. A test checks HEAD against the script directory.
-REVISIONS: tuple[str, ...] = tuple(f"{n:04d}" for n in range(1, 16))
+REVISIONS: tuple[str, ...] = tuple(f"{n:04d}" for n in range(1, 17))
 HEAD = REVISIONS[-1]
 SCHEMA_VERSION = int(HEAD)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -1467,7 +1467,8 @@ class Store:
             params.append(max_score)
         order_by = {
             "score": "c.code_id, c.score DESC, c.id",
-            "quote": "(CASE WHEN EXISTS (SELECT 1 FROM quotes q WHERE q.segment_id = c.segment_id) THEN 0 ELSE 1 END), "
+            "quote": "(CASE WHEN EXISTS (SELECT 1 FROM quotes q WHERE q.segment_id = c.segment_id AND q.flagged_by = c.coder "
+                     "AND q.code_id IN (c.code_id, '')) THEN 0 ELSE 1 END), "
                      "(CASE WHEN c.source = 'manual' THEN 0 ELSE 1 END), COALESCE(c.score, 0) DESC, "
                      "s.document_id, s.idx, s.unit, c.start, c.code_id, c.id",
         }.get(order, "s.document_id, s.unit, s.idx, c.start, c.code_id, c.id")
@@ -1545,21 +1546,26 @@ class Store:
 
     # -- key quotes --------------------------------------------------------------------
 
-    def flag_quote(self, segment_id: int, actor: str, note: str | None = None) -> None:
-        """Flag a segment as a key quote; each coder's flag is kept apart (blind double coding)."""
+    def flag_quote(self, segment_id: int, actor: str, note: str | None = None, code_id: str = "") -> None:
+        """Flag a segment as a key quote of `actor`'s coding of `code_id` ('': of each of her codings
+        there); each coder's flag is kept apart (blind double coding), and each code's."""
         self._x(
-            "INSERT INTO quotes (segment_id, flagged_by, note, created_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(segment_id, flagged_by) DO UPDATE SET note = excluded.note",
-            (segment_id, actor, note, now()),
+            "INSERT INTO quotes (segment_id, flagged_by, note, created_at, code_id) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(segment_id, flagged_by, code_id) DO UPDATE SET note = excluded.note",
+            (segment_id, actor, note, now(), code_id),
         )
 
-    def unflag_quote(self, segment_id: int, actor: str | None = None) -> list[str]:
-        """Remove the flags on a segment (only `actor`'s when given); returns whose flags were removed."""
+    def unflag_quote(self, segment_id: int, actor: str | None = None, code_id: str | None = None) -> list[str]:
+        """Remove the flags on a segment (only `actor`'s when given; only those that flag `code_id`'s
+        coding when given: its own and a flag of every code); returns whose flags were removed."""
         where, params = "segment_id = ?", list[object]([segment_id])
         if actor is not None:
             where += " AND flagged_by = ?"
             params.append(actor)
-        rows = self._x(f"SELECT flagged_by FROM quotes WHERE {where} ORDER BY flagged_by", params)
+        if code_id is not None:
+            where += " AND code_id IN (?, '')"
+            params.append(code_id)
+        rows = self._x(f"SELECT DISTINCT flagged_by FROM quotes WHERE {where} ORDER BY flagged_by", params)
         removed = [r[0] for r in rows]
         self._x(f"DELETE FROM quotes WHERE {where}", params)
         return removed
@@ -1568,7 +1574,14 @@ class Store:
         """Segments flagged as key quotes by anyone, or by one coder."""
         if by is None:
             return {r[0] for r in self._x("SELECT DISTINCT segment_id FROM quotes")}
-        return {r[0] for r in self._x("SELECT segment_id FROM quotes WHERE flagged_by = ?", (by,))}
+        return {r[0] for r in self._x("SELECT DISTINCT segment_id FROM quotes WHERE flagged_by = ?", (by,))}
+
+    def quoted_codes(self, by: str | None = None) -> set[tuple[int, str]]:
+        """(segment id, code id) of the key-quote flags, anyone's or one coder's; code id '' flags each
+        of the coder's codings there."""
+        if by is None:
+            return {(r[0], r[1]) for r in self._x("SELECT DISTINCT segment_id, code_id FROM quotes")}
+        return {(r[0], r[1]) for r in self._x("SELECT segment_id, code_id FROM quotes WHERE flagged_by = ?", (by,))}
 
     # -- counting ----------------------------------------------------------------------
 

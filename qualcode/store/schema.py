@@ -163,7 +163,9 @@ quotes = Table(
     Column("flagged_by", Text, nullable=False),
     Column("note", Text),
     Column("created_at", Text, nullable=False),
-    PrimaryKeyConstraint("segment_id", "flagged_by"),
+    # the code of the flagged coding; '' flags the coder's every coding on the segment (flags before 0016)
+    Column("code_id", Text, nullable=False, server_default=text("''")),
+    PrimaryKeyConstraint("segment_id", "flagged_by", "code_id"),
 )
 
 models = Table(

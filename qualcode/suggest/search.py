@@ -19,9 +19,14 @@ def compound_match(keyword: str, lemma: str) -> bool:
     return word_matches(lemma, lemma, keyword)
 
 
+# punctuation around a word, quotation marks included: Swedish ”…” and »…«, typographic “…” „…“ ‘…’ and «…»,
+# so that ”eget rum” is the phrase "eget rum"
+_AROUND = ".,;:!?\"'()”“„«»‘’‚‹›"
+
+
 def phrase_lemmas(phrase: str) -> tuple[str, ...]:
-    """Lemmas of a keyword or search phrase (words split on whitespace)."""
-    return tuple(lemma_of(w.lower().strip(".,;:!?\"'()")) for w in phrase.split() if w.strip(".,;:!?\"'()"))
+    """Lemmas of a keyword or search phrase (words split on whitespace, quotation marks dropped)."""
+    return tuple(lemma_of(w.lower().strip(_AROUND)) for w in phrase.split() if w.strip(_AROUND))
 
 
 def find_phrase(phrase: Sequence[str], lemmas: Sequence[str]) -> list[int]:

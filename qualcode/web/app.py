@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
@@ -56,6 +57,8 @@ def _env() -> Environment:
     env.filters["pct"] = lambda v: "" if v is None else f"{v:.0f} %"
     env.filters["meta"] = lambda d: ", ".join(f"{k}={v}" for k, v in (d or {}).items())
     env.filters["text"] = document_text
+    # an address's query with a list as repeated fields (k=a&k=b): Jinja's urlencode writes the list's repr
+    env.filters["query"] = lambda d: urlencode(d, doseq=True)
     env.filters["marked"] = marked
     env.globals["picker_codes"] = lambda cb: [{"id": c.id, "name": c.name, "aliases": list(c.aliases)} for c in cb.leaves]
     return env
@@ -212,17 +215,23 @@ class Web:
         if change.decisions and self.retrainer.maybe_start(change.decisions):
             await self.call(retraining_started, self.coder(request))
 
-    async def _doc_change(self, request: Request, change: Any, at: int | None = None) -> Response:
-        """After a write: the document's text again, plus the message (out of band)."""
+    async def _doc_change(self, request: Request, change: Any, at: int | None = None, stay: bool = False) -> Response:
+        """After a write: the document's text again, plus the message (out of band).
+
+        A change in another document goes there, or with `stay` draws the page she is on again (an undo:
+        its message names the document it changed)."""
         from qualcode.coding.workspace import document_view
 
         await self._retrain(request, change)
         current = request.query_params.get("doc")
+        shown = change.document_id
         if current and _int(current) != change.document_id:
-            response = Response(status_code=204)
-            response.headers["HX-Redirect"] = f"/documents/{change.document_id}"
-            return response
-        view = await self.call(document_view, change.document_id, self.coder(request), self.blind(request))
+            if not stay:
+                response = Response(status_code=204)
+                response.headers["HX-Redirect"] = f"/documents/{change.document_id}"
+                return response
+            shown = _int(current)
+        view = await self.call(document_view, shown, self.coder(request), self.blind(request))
         return self.render(request, "document_text.html", view=view, colours=code_colours(view.codebook),
                            message=change.message, fragment=True)
 
@@ -265,7 +274,7 @@ class Web:
             response = Response(status_code=204)
             response.headers["HX-Refresh"] = "true"
             return response
-        return await self._doc_change(request, change)
+        return await self._doc_change(request, change, stay=True)
 
     async def next_suggestion(self, request: Request) -> Response:
         from qualcode.coding.workspace import next_uncertain

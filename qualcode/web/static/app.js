@@ -147,7 +147,7 @@
   // -- the code picker: type to filter (fuzzy), arrows, Enter ---------------------------
   let pending = null;
   let choices = [];
-  let active = 0;
+  let active = -1; // the highlighted choice; -1 while nothing is typed or highlighted (Enter codes nothing)
 
   function fold(s) { return s.toLocaleLowerCase("sv"); }
   function fuzzy(query, label) {
@@ -199,7 +199,7 @@
     picker.style.top = window.scrollY + sel.rect.bottom + 6 + "px";
     const input = document.getElementById("picker-input");
     input.value = "";
-    active = 0;
+    active = -1;
     renderChoices();
     input.focus();
   }
@@ -223,7 +223,7 @@
   }
 
   document.addEventListener("input", (ev) => {
-    if (ev.target.id === "picker-input") { active = 0; renderChoices(); }
+    if (ev.target.id === "picker-input") { active = ev.target.value.trim() ? 0 : -1; renderChoices(); }
   });
 
   document.addEventListener("keydown", (ev) => {
@@ -233,8 +233,10 @@
       else if (ev.key === "Enter") {
         ev.preventDefault();
         const typed = ev.target.value.trim();
-        // nothing in the list: let the server try the fuzzy name (same matching as `qualcode tag`)
-        choose(choices.length ? choices[active].id : typed);
+        // nothing in the list: let the server try the fuzzy name (same matching as `qualcode tag`);
+        // nothing typed and nothing highlighted: no code was chosen, the picker stays open
+        if (active >= 0 && choices.length) choose(choices[active].id);
+        else if (typed) choose(typed);
       } else if (ev.key === "Escape") {
         const back = pending && pending.keyboard ? pending : null;
         closePicker();

@@ -621,3 +621,28 @@ def test_a_workbook_whose_first_sheet_has_no_answers_names_the_others_and_sheet_
             import_survey(p, path, ["Kommentar"], id_column="id")
         assert info.value.info.hint is not None and info.value.info.hint.option == "sheet" and "Svar" in info.value.info.hint.text
         assert import_survey(p, path, ["Kommentar"], id_column="id", sheet="svar").documents == 1
+
+
+def test_a_new_version_of_a_survey_names_the_answers_it_no_longer_holds(tmp_path):
+    """Respondent 2 withdrew: the new export lacks her answer. --replace keeps it (an import never
+    deletes coded work) and says which answers are gone and how to remove them."""
+    import warnings
+
+    from qualcode.core.errors import InputError, QualcodeWarning
+    from qualcode.ingest.service import import_survey
+
+    first, second = tmp_path / "v1", tmp_path / "v2"
+    first.mkdir(), second.mkdir()
+    (first / "enkat.csv").write_text("id;kommentar\n1;Lönen är låg.\n2;Lokalerna är trånga.\n3;Chefen är bra.\n", encoding="utf-8")
+    (second / "enkat.csv").write_text("id;kommentar\n1;Lönen är låg.\n3;Chefen är bra.\n", encoding="utf-8")
+    with make_project(tmp_path) as p:
+        import_survey(p, first / "enkat.csv", ["kommentar"], id_column="id")
+        with pytest.raises(InputError, match="har inget nytt, och 1 svar i projektet finns inte i den") as info:
+            import_survey(p, second / "enkat.csv", ["kommentar"], id_column="id", on_change="replace")
+        assert info.value.info.hint is not None and info.value.info.hint.command == ("corpus", "remove", "enkat:2:kommentar")
+        (second / "enkat.csv").write_text("id;kommentar\n1;Lönen är för låg.\n3;Chefen är bra.\n", encoding="utf-8")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", QualcodeWarning)
+            import_survey(p, second / "enkat.csv", ["kommentar"], id_column="id", on_change="replace")
+        assert any("1 svar från 'enkat' i projektet finns inte i den nya versionen" in str(w.message) for w in caught)
+        assert sorted(d.name for d in p.store.iter_documents(kind="survey")) == ["enkat:1:kommentar", "enkat:2:kommentar", "enkat:3:kommentar"]

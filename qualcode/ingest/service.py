@@ -566,15 +566,60 @@ def import_survey(
             meta_columns = [c for c in table_columns(path, encoding, delimiter, sheet, want) if c not in skip]
     spec = SurveySpec(tuple(text_columns), id_column, tuple(meta_columns) if meta_columns is not None else None)
     cases: list[tuple[str, dict[str, Any]]] = []
-    docs = read_survey(path, spec, encoding=encoding, delimiter=delimiter, sheet=sheet, extra_meta=meta, cases=cases)
-    result = import_documents(
-        project, docs, str(path), "survey", unit,
-        {"text_columns": list(text_columns), "id_column": id_column}, model, on_change,
-        cases=(survey, list(text_columns), cases), workers=workers,
-    )
+    in_file: set[str] = set()  # the answers' names, to find the stored ones a new version lacks
+    docs = _noting_names(read_survey(path, spec, encoding=encoding, delimiter=delimiter, sheet=sheet, extra_meta=meta, cases=cases),
+                         in_file)
+    try:
+        result = import_documents(
+            project, docs, str(path), "survey", unit,
+            {"text_columns": list(text_columns), "id_column": id_column}, model, on_change,
+            cases=(survey, list(text_columns), cases), workers=workers,
+        )
+    except DuplicateImportError as exc:
+        missing = _answers_not_in(project, survey, in_file) if on_change == "replace" else []
+        if missing:  # nothing new, but answers are gone from the new version: say so, not "already imported"
+            raise InputError(
+                n_("'{source}' holds nothing new, and {n} answer in the project is not in it (deleted or emptied there): {shown}",
+                   "'{source}' holds nothing new, and {n} answers in the project are not in it (deleted or emptied there): {shown}",
+                   len(missing)).format(source=Path(path).name, n=len(missing), shown=_shown(missing)),
+                value=missing[0], hint=_remove_hint(missing),
+            ) from None
+        raise exc
+    if on_change == "replace":
+        missing = _answers_not_in(project, survey, in_file)
+        if missing:
+            import warnings
+
+            from qualcode.core.errors import QualcodeWarning
+
+            warnings.warn(QualcodeWarning(
+                n_("{n} answer of '{survey}' in the project is not in the new version (deleted or emptied there) and was kept: {shown}",
+                   "{n} answers of '{survey}' in the project are not in the new version (deleted or emptied there) and were kept: {shown}",
+                   len(missing)).format(n=len(missing), survey=survey, shown=_shown(missing)),
+                value=missing[0], hint=_remove_hint(missing),
+            ), stacklevel=2)
     if coded:
         result.codings = _code_answers(project, survey, text_columns[0], coded, Path(path).name)
     return result
+
+
+def _noting_names(docs: Iterable[DocumentIn], names: set[str]) -> Iterator[DocumentIn]:
+    for doc in docs:
+        names.add(doc.name)
+        yield doc
+
+
+def _answers_not_in(project: Project, survey: str, names: AbstractSet[str]) -> list[str]:
+    """The stored answers of `survey` whose names a new version of its file does not hold."""
+    from qualcode.ingest.lifecycle import _survey_case
+
+    return sorted(d.name for d in project.store.iter_documents(kind="survey")
+                  if d.name not in names and (_survey_case(d) or ("",))[0] == survey)
+
+
+def _remove_hint(missing: Sequence[str]) -> Hint:
+    """Withdrawn answers (consent, a mistaken row) are removed on purpose, with their codings: never by an import."""
+    return Hint(_("to remove what was withdrawn, with its codings"), command=("corpus", "remove", *missing[:3]))
 
 
 def _same_file(a: str, b: str) -> bool:

@@ -176,7 +176,7 @@ def project_answers(store: Any) -> SurveyAnswers:
         if first_id != doc.id and row.get(str(fld)) != doc.text:
             # two rows (or two surveys) with one respondent id: counting would keep one answer and drop the other
             conflicts.setdefault(str(fld), _(
-                "respondent '{respondent}' has two answers in '{field}' (documents {first} and {second}: '{name}') — each respondent needs an id of her own; count the file itself with `qualcode mentions count FILE`").format(
+                "respondent '{respondent}' has two answers in '{field}' (documents {first} and {second}: '{name}') — each respondent needs an id of her own").format(
                     respondent=resp, field=fld, first=first_id, second=doc.id, name=first))
         row[str(fld)] = doc.text
         if str(fld) not in fields:
@@ -197,7 +197,8 @@ def answered_only(answers: SurveyAnswers, columns: Sequence[str]) -> SurveyAnswe
     not know her questionnaire (imported by an older version), a non-empty answer decides."""
     for column in columns:
         if column in answers.conflicts:
-            raise InputError(answers.conflicts[column], value=column)
+            raise InputError(answers.conflicts[column], value=column,
+                             hint=Hint(_("or count the file itself"), command=("mentions", "count", _("FILE"))))
     asked = answers.asked or tuple(frozenset() for _ in answers.rows)
     keep = [
         i for i, r in enumerate(answers.rows)

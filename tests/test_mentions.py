@@ -983,3 +983,12 @@ def test_a_decomposed_group_value_is_the_same_group(tmp_path):
     result = runner.invoke(app, ["mentions", "count", str(path), "-c", "langst_*", "--by", "stadsdel", "-f", "json"])
     assert result.exit_code == 0, result.output
     assert sorted(json.loads(result.stdout)["by"]["groups"]) == ["Södermalm", "Älvsjö"]
+
+
+@pytest.mark.parametrize("names", [
+    ["Längst (1)", "Längst (2)"], ["Längst 1:a", "Längst 2:a"], ["Längst först", "Längst andra"], ["langst_1", "langst_2"],
+])
+def test_position_columns_in_swedish_forms_make_one_set(names):
+    sets = select_columns(["id", "roll", *names], [])
+    assert [(s.name, s.columns) for s in sets] == [(names[0].split("_")[0].split(" ")[0], tuple(names))]
+    assert [(s.name, s.columns) for s in select_columns(["id", *names], ["längst"])] == [(sets[0].name, tuple(names))]

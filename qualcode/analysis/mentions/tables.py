@@ -31,7 +31,15 @@ from qualcode.core.ordering import natural_order
 from qualcode.core.i18n import _, decimal_separator, n_
 
 ID_COLUMNS = ("respondent", "respondent_id", "respondentid", "id", "resp", "löpnummer", "lopnummer")
-_NUMBERED = re.compile(r"^(?P<set>.*?)[_\-. ]?(?P<pos>\d+)$")
+# a position's column: 'langst_1', 'Längst 1', 'Längst (1)', 'Längst 1:a', 'Behov 3:e', 'Q5.2'
+_NUMBERED = re.compile(r"^(?P<set>.*?)[_\-.\s–#]*\(?\s*(?:nr\.?\s*|alt\.?\s*)?(?P<pos>\d+)\s*(?::?[ae]|st|nd|rd|th)?\s*\)?$",
+                       re.IGNORECASE)
+# or with an ordinal word: 'Längst först', 'Längst andra', 'Need (third)'
+_ORDINAL_POSITION = re.compile(
+    r"^(?P<set>.*?)[_\-.\s–]*\(?\s*(?P<word>första|först|andra|tredje|fjärde|femte|first|second|third|fourth|fifth)\s*\)?$",
+    re.IGNORECASE)
+_ORDINALS = {"första": 1, "först": 1, "andra": 2, "tredje": 3, "fjärde": 4, "femte": 5,
+             "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
 MISSING_GROUP = MISSING  # a group key (CSV and JSON keep it); a person reads MISSING_NAME
 _SURVEY_HINT = Hint(
     _("import the survey so that every answer gets a respondent and a column"),
@@ -291,14 +299,25 @@ def _folded_match(available: Sequence[str], item: str) -> list[str]:
     return [c for c in available if c == name or _set_name(c) == name]
 
 
-def _set_name(column: str) -> str:
+def _split_position(column: str) -> tuple[str, int] | None:
+    """(set, position) of a position's column, or None for a column that names no position."""
     m = _NUMBERED.match(column)
-    return m.group("set") if m and m.group("set") else column
+    if m and m.group("set").strip():
+        return m.group("set").strip(), int(m.group("pos"))
+    m = _ORDINAL_POSITION.match(column)
+    if m and m.group("set").strip():
+        return m.group("set").strip(), _ORDINALS[m.group("word").casefold()]
+    return None
+
+
+def _set_name(column: str) -> str:
+    split = _split_position(column)
+    return split[0] if split else column
 
 
 def _position(column: str) -> int:
-    m = _NUMBERED.match(column)
-    return int(m.group("pos")) if m and m.group("set") else 1
+    split = _split_position(column)
+    return split[1] if split else 1
 
 
 # -- counting ------------------------------------------------------------------------------

@@ -30,11 +30,15 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from qualcode.core.errors import Hint, InputError
 from qualcode.core.i18n import _, n_
+
+if TYPE_CHECKING:
+    from qualcode.analysis.tally import CountTable
 
 STAR = "*"
 DEFAULT_MIN_CELL = 5
@@ -159,6 +163,23 @@ def suppress(
         col_totals=col_totals,
         min_cell=min_cell,
     )
+
+
+def project_min_cell(config: Mapping[str, Any]) -> int:
+    """The smallest count a published table shows: `privacy.min_cell` in qualcode.yaml, else 5."""
+    return int((config.get("privacy") or {}).get("min_cell", DEFAULT_MIN_CELL))
+
+
+def holds_small_counts(tables: Iterable[CountTable], min_cell: int = DEFAULT_MIN_CELL) -> bool:
+    """True when a table's cells, totals or bases hold a count from 1 to `min_cell` − 1: the
+    unsuppressed working counts (`qualcode counts`, `mentions count`) then need a word of warning.
+
+    >>> from qualcode.analysis.tally import CountTable
+    >>> holds_small_counts([CountTable(("P13",), ("Bromma",), {("P13", "Bromma"): 3}, {"Bromma": 12})])
+    True
+    """
+    return any(1 <= n < min_cell for t in tables
+               for n in (*t.counts.values(), *t.totals.values(), *t.bases.values()))
 
 
 def suppress_column(

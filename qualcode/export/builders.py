@@ -19,7 +19,9 @@ from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qualcode.analysis.suppression import STAR, SuppressedTable, suppress, suppress_column, suppress_linked
+from qualcode.analysis.suppression import (
+    STAR, SuppressedTable, project_min_cell, suppress, suppress_column, suppress_linked,
+)
 from qualcode.analysis.tally import TOTAL, format_number
 from qualcode.core.errors import Hint, InputError
 from qualcode.core.ordering import natural_order, term
@@ -86,8 +88,7 @@ def build_report(
         raise InputError(_("the number of quotes per code is negative ({quotes})").format(quotes=quotes), value=quotes,
                          hint=Hint(_("give 0 or more quotes per code"), option="quotes", example="3"))
     cb = project.codebook
-    privacy_cfg = project.config.get("privacy") or {}
-    min_cell = int(privacy_cfg.get("min_cell", 5)) if min_cell is None else int(min_cell)
+    min_cell = project_min_cell(project.config) if min_cell is None else int(min_cell)
     if min_cell < 0:
         raise InputError(_("the smallest cell size is negative ({min_cell})").format(min_cell=min_cell), value=min_cell,
                          hint=Hint(_("give e.g. 5 (0 turns masking off)"), option="min_cell", example="5"))

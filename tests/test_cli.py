@@ -82,6 +82,20 @@ def test_code_search_and_counts_json(proj):
     assert (row["HT2016"], row["HT2016 %"], row["Totalt"]) == (2, 100.0, 2)
 
 
+SMALL_NOTE = "obs: antal under 5 döljs inte i den här utdatan — använd `qualcode report` för tabeller som ska publiceras\n"
+
+
+def test_counts_csv_and_json_say_small_counts_are_not_suppressed(proj):
+    """Two notes: every count is under 5. The table stays on screen; csv and json leave it."""
+    for fmt in ("csv", "json"):
+        r = run("counts", "-p", str(proj), "--by", "termin", "--format", fmt)
+        assert r.exit_code == 0 and r.stderr == SMALL_NOTE, (fmt, r.stderr)
+    assert run("counts", "-p", str(proj), "--by", "termin").stderr == ""
+    config = proj / "qualcode.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("min_cell: 5", "min_cell: 2"), encoding="utf-8")
+    assert run("counts", "-p", str(proj), "--by", "termin", "--format", "csv").stderr == ""
+
+
 def test_code_search_asks_before_writing(proj):
     r = run("code", "search", "lokal", "--code", "P13", "-p", str(proj), input="n\n")
     assert r.exit_code == 1 and "Inget kodades" in r.output

@@ -588,6 +588,16 @@ def test_cli_count_csv_output_is_exact(tmp_path):
     assert len(lines) == 1 + 3 * 15  # column, totalt, först
 
 
+def test_cli_count_csv_and_json_say_small_counts_are_not_suppressed(tmp_path):
+    """Four respondents: 'antal' 3 and 1 are printed as they are, with one line on stderr."""
+    path = _write(tmp_path / "s.csv", SMALL)
+    note = "obs: antal under 5 döljs inte i den här utdatan — använd `qualcode report` för tabeller som ska publiceras\n"
+    for fmt in ("csv", "json"):
+        result = runner.invoke(app, ["mentions", "count", str(path), "--columns", "langst_1", "--format", fmt])
+        assert result.exit_code == 0 and result.stderr == note, (fmt, result.stderr)
+    assert note not in runner.invoke(app, ["mentions", "count", str(path), "--columns", "langst_1"]).stderr
+
+
 def test_cli_count_by_group_csv_matches_golden(tmp_path):
     path = _write(tmp_path / "s.csv", SMALL)
     result = runner.invoke(app, ["mentions", "count", str(path), "-c", "langst", "--by", "roll", "-f", "csv"])

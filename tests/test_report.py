@@ -51,9 +51,9 @@ def built(tmp_path_factory):
     add_codes(project, firsts, ["P13"])
     add_codes(project, seconds, ["P05"])
     flag_quote(project, seconds[0])
-    with project.store.transaction():
-        project.store.upsert_coding(seconds[3], "P06", "qualcode", "accepted", score=0.91)
-        project.store.upsert_coding(seconds[4], "P06", "qualcode", "accepted", score=0.55)
+    with project.store.transaction():  # five, so that P06's count (and its quotes) are shown
+        for seg, score in zip(seconds[3:8], (0.91, 0.55, 0.5, 0.45, 0.4)):
+            project.store.upsert_coding(seg, "P06", "qualcode", "accepted", score=score)
     out = root / "out"
     result = write_report(project, out, by=("stadsdel", "termin", "grupp"), quotes=2)
     project.close()
@@ -132,8 +132,8 @@ def test_docx_breakdown_cells_are_suppressed(built):
     rows = {r.cells[0].text: [c.text for c in r.cells[1:]] for r in table.rows[1:]}
     # Hässelby-Vällingby has 2 documents on P13 (primary suppression), Farsta 6 (complementary: 15 - 7 - 2).
     assert rows["Lämpliga lokaler och fungerande arbetsredskap"] == ["7", "*", "*", "15"]
-    # two accepted suggestions, both in Bromma: a small count, and so is its row total
-    assert rows["Administrativt stöd till socialsekreterare och biståndshandläggare"] == ["*", "0", "0", "*"]
+    # five accepted suggestions, four in Bromma and one in Farsta: both small, the row total shown
+    assert rows["Administrativt stöd till socialsekreterare och biståndshandläggare"] == ["*", "*", "0", "5"]
 
 
 def test_breakdown_bases_and_linked_tables_hide_together(built):
@@ -508,3 +508,63 @@ def test_bases_split_by_kind_are_protected_within_each_kind(tmp_path):
     line = next(line for line in md.splitlines() if line.startswith("*Antal dokument med koden per roll"))
     assert "anteckningar / (saknas): 6" in line
     assert "enkätsvar / chef: \\*" in line and "enkätsvar / handläggare: \\*" in line
+
+
+@pytest.mark.parametrize("lang, note", [
+    ("sv", "Inga citat: antalet är under 5, och citaten skulle visa hur många de är."),
+    ("en", "No quotes: the count is under 5, and the quotes would show how many there are."),
+])
+def test_a_code_with_a_suppressed_count_gets_no_quotes(tmp_path, monkeypatch, lang, note):
+    """Two coded segments ('* kodade segment i * dokument') with --quotes 3 would print two quotes,
+    giving the count away, and their sources the district: no quotes, one line saying why."""
+    import docx
+    import openpyxl
+
+    monkeypatch.setenv("QUALCODE_LANG", lang)
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for i in range(8):
+        (notes / f"n{i}.md").write_text(f"---\nstadsdel: {'Bromma' if i < 6 else 'Rinkeby-Kista'}\n---\n\n"
+                                        f"Lokalerna är trånga, säger grupp {i}.\n", encoding="utf-8")
+    project = init_project(tmp_path / "proj", name="Citat", coder="anna")
+    import_notes(project, sorted(notes.glob("*.md")))
+    segs = [s.id for s in project.store.iter_segments()]
+    add_codes(project, segs, ["P13"])
+    add_codes(project, segs[6:], ["P05"])
+    out = tmp_path / "out"
+    write_report(project, out, by=("stadsdel",), quotes=3)
+    project.close()
+    md = (out / "rapport.md").read_text(encoding="utf-8")
+    p05 = md.split("(P05)")[1].split("####")[0]
+    assert f"*{note}*" in p05 and "> " not in p05 and "Rinkeby" not in p05
+    p13 = md.split("(P13)")[1].split("####")[0]
+    assert p13.count("> ”") == 3 and note not in p13
+    paras = [p.text for p in docx.Document(str(out / "rapport.docx")).paragraphs]
+    assert paras.count(note) == 1 and not any("grupp 6" in p or "grupp 7" in p for p in paras)
+    wb = openpyxl.load_workbook(out / "rapport.xlsx")
+    rows = list(wb[wb.sheetnames[[n in ("Citat", "Quotes") for n in wb.sheetnames].index(True)]].iter_rows(
+        min_row=2, values_only=True))
+    assert [r[2] for r in rows if r[0] == "P05"] == [note] and len([r for r in rows if r[0] == "P13"]) == 3
+
+
+def test_quote_sources_never_name_a_value_whose_cell_is_hidden(tmp_path):
+    """Six notes each from Bromma and Farsta (groups big enough to name), P13 coded in all of
+    Bromma's and two of Farsta's: its row is '* | * | 8'. With every segment quoted, quotes that
+    named the district would count both hidden cells; P05's shown cells (6 | 6) are named."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for i in range(12):
+        (notes / f"n{i:02d}.md").write_text(f"---\nstadsdel: {'Bromma' if i < 6 else 'Farsta'}\n---\n\n"
+                                            f"Lokalerna är trånga, säger grupp {i}.\n", encoding="utf-8")
+    project = init_project(tmp_path / "proj", name="Källor", coder="anna")
+    import_notes(project, sorted(notes.glob("*.md")))
+    segs = [s.id for s in project.store.iter_segments()]
+    add_codes(project, segs[:8], ["P13"])
+    add_codes(project, segs, ["P05"])
+    write_report(project, tmp_path / "out", by=("stadsdel",), quotes=20, formats=("md",))
+    project.close()
+    md = (tmp_path / "out" / "rapport.md").read_text(encoding="utf-8")
+    p13 = [ln for ln in md.split("(P13)")[1].split("####")[0].splitlines() if ln.startswith("> — ")]
+    p05 = [ln for ln in md.split("(P05)")[1].split("####")[0].splitlines() if ln.startswith("> — ")]
+    assert len(p13) == 8 and not any("stadsdel:" in s for s in p13)
+    assert sum("stadsdel: Bromma" in s for s in p05) == 6 and sum("stadsdel: Farsta" in s for s in p05) == 6

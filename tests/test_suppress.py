@@ -21,11 +21,12 @@ def published(t):
     return body, rows, cols, grand
 
 
-def attack(body, rows, cols, grand):
+def attack(body, rows, cols, grand, low=0):
     """Black-box attacker: for every '*' body cell, the range of values consistent with what is shown.
 
     Unknowns are all starred entries (body and margins); each shown line gives an equation;
-    counts are non-negative. Returns {(i, j): (low, high)} for the starred body cells.
+    counts are at least `low` (1 when zeros are printed as 0). Returns {(i, j): (low, high)} for
+    the starred body cells.
     """
     n_rows, n_cols = len(body), len(body[0])
     grid = [list(r) + [rows[i] if rows else None] for i, r in enumerate(body)]
@@ -59,12 +60,12 @@ def attack(body, rows, cols, grand):
         if p[0] >= n_rows or p[1] >= n_cols:
             continue
         if not a:
-            out[p] = (0.0, float("inf"))
+            out[p] = (float(low), float("inf"))
             continue
         c = np.zeros(len(unknown))
         c[idx[p]] = 1
-        lo = linprog(c, A_eq=np.array(a), b_eq=np.array(b), bounds=[(0, None)] * len(unknown), method="highs")
-        hi = linprog(-c, A_eq=np.array(a), b_eq=np.array(b), bounds=[(0, None)] * len(unknown), method="highs")
+        lo = linprog(c, A_eq=np.array(a), b_eq=np.array(b), bounds=[(low, None)] * len(unknown), method="highs")
+        hi = linprog(-c, A_eq=np.array(a), b_eq=np.array(b), bounds=[(low, None)] * len(unknown), method="highs")
         out[p] = (lo.fun, -hi.fun if hi.status == 0 else float("inf"))
     return out
 
@@ -153,6 +154,31 @@ def test_random_tables_resist_the_attack(seed):
     for p, (low, high) in attack(body, rows, cols, grand).items():
         if cells[p[0]][p[1]] > 0:
             assert high - low >= 1, (cells, p, body, rows, cols)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_tables_resist_an_attacker_who_knows_zeros_are_printed(seed):
+    """Zeros are printed as 0, so a reader knows every '*' is at least 1: no zero is ever hidden,
+    and no hidden cell follows from the shown totals with that bound."""
+    rng = random.Random(1000 + seed)
+    n_rows, n_cols = rng.randint(1, 6), rng.randint(1, 10)
+    cells = [[rng.choice([0, 0, 1, 1, 2, 3, 5, 6, 9, 15]) for _ in range(n_cols)] for _ in range(n_rows)]
+    row_totals, col_totals = rng.random() < 0.8, rng.random() < 0.6
+    t = suppress(cells, row_totals=row_totals, col_totals=col_totals)
+    body, rows, cols, grand = published(t)
+    assert not any(body[i][j] == STAR for i, r in enumerate(cells) for j, v in enumerate(r) if v == 0)
+    for p, (low, high) in attack(body, rows, cols, grand, low=1).items():
+        assert high - low >= 1, (cells, p, body, rows, cols)
+
+
+def test_hidden_cells_summing_to_their_number_are_protected():
+    """Row P03 of 'Dokument per stadsdel': 9|0|5|6|*|*|*|0|0|*|24 — four '*' that add up to 4 are each 1."""
+    row = [9, 0, 5, 6, 1, 1, 1, 0, 0, 1]
+    t = suppress([row], row_totals=True, col_totals=False)
+    body, rows, _, _ = published(t)
+    assert [v for v, shown in zip(row, body[0]) if shown == 0] == [0, 0, 0]
+    for p, (low, high) in attack(body, rows, None, None, low=1).items():
+        assert high - low >= 1, (p, body, rows)
 
 
 def test_hidden_zeros_are_not_given_away_by_their_total():

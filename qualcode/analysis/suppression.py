@@ -8,13 +8,18 @@ a shown total. Every additive line (a row with its total, a column with its tota
 column totals with the grand total) that has exactly one hidden entry gets a second one, the
 smallest non-zero body cell of that line (then zeros, then the total), until no line has exactly
 one. A final check takes the attacker's view: for every hidden cell it solves for the smallest and
-largest value consistent with all published rows, columns and totals (linear programming, counts
-non-negative); while some hidden non-zero cell has only one possible value, one more cell in a
-line through it is hidden. So combining several rows and columns does not reveal a cell either.
+largest value consistent with all published rows, columns and totals (linear programming); while
+some hidden non-zero cell has only one possible value, one more cell in a line through it is
+hidden. So combining several rows and columns does not reveal a cell either.
 
 Zeros: shown as 0 by default. A zero says that nobody in the cell said something; it reveals
 nothing about a person, and the city's published tables print empty cells, not `*`, for zero.
 Pass `suppress_zeros=True` to treat 0 as a small count too (the literal reading of "under 5").
+With zeros shown a reader knows every `*` is at least 1, so no zero is hidden as a complement (the
+line's total is, when no non-zero cell is left) and the attacker's check bounds every hidden cell
+by 1 from below: four `*` beside a total that leaves 4 for them are each 1, and one more is hidden.
+The legend does not say which `*` are small and which are complements (any value), so no `*` is
+bounded from above.
 
 Example::
 
@@ -25,11 +30,15 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from qualcode.core.errors import Hint, InputError
 from qualcode.core.i18n import _, n_
+
+if TYPE_CHECKING:
+    from qualcode.analysis.tally import CountTable
 
 STAR = "*"
 DEFAULT_MIN_CELL = 5
@@ -115,7 +124,8 @@ def suppress(
     shown = _shown_positions(n_rows, n_cols, row_totals, col_totals)
     lo = 0 if suppress_zeros else 1
     primary = {p for p in shown if lo <= grid[p[0]][p[1]] < min_cell}
-    hidden = set(primary) | (set(hide) & shown)
+    # With zeros shown, a hidden zero would break the reader's '* is at least 1' (and shows nothing).
+    hidden = set(primary) | {p for p in set(hide) & shown if suppress_zeros or grid[p[0]][p[1]] > 0}
     lines = _lines(n_rows, n_cols, row_totals, col_totals)
     while True:
         _complete_lines(grid, hidden, lines, n_rows, n_cols)
@@ -135,11 +145,14 @@ def suppress(
             if added:
                 break
         if not added:
-            # Nothing left to hide beside it: hide the remaining shown entries of its lines.
-            for p in extra:
-                for line in (ln for ln in lines if p in ln):
-                    hidden.update(line)
-            break
+            # Nothing left to hide in its lines: hide the smallest shown non-zero entry of a line
+            # that crosses them (zeros stay printed), and when there is none, stop.
+            near = {q for p in extra for ln in lines if p in ln for q in ln if q in hidden}
+            spare = min(((grid[q[0]][q[1]], q) for ln in lines if any(q in near for q in ln)
+                         for q in ln if q not in hidden and (grid[q[0]][q[1]] > 0 or suppress_zeros)), default=None)
+            if spare is None:
+                break
+            hidden.add(spare[1])
     return SuppressedTable(
         values=tuple(tuple(r) for r in grid),
         hidden=frozenset(hidden & shown),
@@ -150,6 +163,23 @@ def suppress(
         col_totals=col_totals,
         min_cell=min_cell,
     )
+
+
+def project_min_cell(config: Mapping[str, Any]) -> int:
+    """The smallest count a published table shows: `privacy.min_cell` in qualcode.yaml, else 5."""
+    return int((config.get("privacy") or {}).get("min_cell", DEFAULT_MIN_CELL))
+
+
+def holds_small_counts(tables: Iterable[CountTable], min_cell: int = DEFAULT_MIN_CELL) -> bool:
+    """True when a table's cells, totals or bases hold a count from 1 to `min_cell` − 1: the
+    unsuppressed working counts (`qualcode counts`, `mentions count`) then need a word of warning.
+
+    >>> from qualcode.analysis.tally import CountTable
+    >>> holds_small_counts([CountTable(("P13",), ("Bromma",), {("P13", "Bromma"): 3}, {"Bromma": 12})])
+    True
+    """
+    return any(1 <= n < min_cell for t in tables
+               for n in (*t.counts.values(), *t.totals.values(), *t.bases.values()))
 
 
 def suppress_column(
@@ -220,13 +250,15 @@ def _lines(n_rows: int, n_cols: int, row_totals: bool, col_totals: bool) -> list
 def _complement(
     grid: list[list[int]], hidden: set[tuple[int, int]], line: tuple[tuple[int, int], ...], n_rows: int, n_cols: int
 ) -> tuple[int, int] | None:
-    """The entry to hide next in `line`: smallest non-zero body cell, then a zero, then the total."""
+    """The entry to hide next in `line`: its smallest non-zero body cell, else its total.
+
+    Never a zero: zeros that are not small counts are printed, so a reader takes every '*' for 1
+    or more (with zeros suppressed they are all hidden already).
+    """
     body = [p for p in line[:-1] if p not in hidden]
     nonzero = sorted((grid[i][j], (i, j)) for i, j in body if grid[i][j] > 0)
     if nonzero:
         return nonzero[0][1]
-    if body:
-        return body[0]
     total = line[-1]
     return None if total in hidden else total
 
@@ -255,16 +287,22 @@ def _determined(
     unknown = sorted(p for p in hidden if any(p in ln for ln in lines))
     if not unknown:
         return set()
+
+    def floor(p: tuple[int, int]) -> int:
+        # What a reader knows of a '*': at least 1 when zeros are printed. A zero hidden all the
+        # same (a whole line hidden as a last resort) has 0 as its floor.
+        return 0 if zeros_sensitive else min(1, grid[p[0]][p[1]])
+
     if all(sum(1 for ln in lines if p in ln) == 1 for p in unknown):
-        # Lines share no hidden cell (only row totals, or only column totals): each hidden cell
-        # ranges from 0 to the hidden sum of its line, which is ≥ 1 once a line has two hidden
-        # cells, one of them non-zero. Only an all-zero line is pinned down.
+        # Lines share no hidden cell (only row totals, or only column totals). With the total
+        # shown, each hidden body cell ranges from its floor to the hidden sum less the others'
+        # floors: pinned when the hidden cells add up to their floors (four '*' summing to 4).
+        # A hidden total leaves its line free.
         pinned: set[tuple[int, int]] = set()
-        if zeros_sensitive:
-            for line in lines:
-                hid = [p for p in line if p in hidden]
-                if hid and sum(grid[i][j] for i, j in hid) == 0:
-                    pinned.update(hid)
+        for line in lines:
+            hid = [p for p in line if p in hidden]
+            if hid and line[-1] not in hidden and sum(grid[i][j] for i, j in hid) == sum(floor(p) for p in hid):
+                pinned.update(p for p in hid if grid[p[0]][p[1]] > 0 or zeros_sensitive)
         return pinned
     import numpy as np
     from scipy.optimize import linprog
@@ -292,10 +330,10 @@ def _determined(
     if not a_rows:
         return set()
     a_eq, b_eq = np.array(a_rows), np.array(b_vals)
-    bounds = [(0, None)] * len(unknown)
+    bounds = [(floor(p), None) for p in unknown]
     out: set[tuple[int, int]] = set()
     # The attacker's view: the smallest and largest value each hidden cell can take given every
-    # published row and column and non-negative counts. Equal bounds = recovered.
+    # published row and column and each '*' at least its floor. Equal bounds = recovered.
     for p, k in index.items():
         c = np.zeros(len(unknown))
         c[k] = 1.0

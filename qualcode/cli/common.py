@@ -148,6 +148,15 @@ def excel_csv(excel: bool, project: Project | None = None) -> bool:
 ROOT_PROJECT: Path | None = None
 
 
+def note_small_counts(tables: Iterable[Any], min_cell: int, fmt: Format) -> None:
+    """One line on stderr when csv/json output holds counts a published table would hide."""
+    from qualcode.analysis.suppression import holds_small_counts
+
+    if fmt is not Format.table and min_cell > 1 and holds_small_counts(tables, min_cell):
+        err_console.print(_("note: counts under {n} are not suppressed in this output — use `qualcode report` for tables to publish").format(n=min_cell),
+                          markup=False)
+
+
 def open_project(project: Path | None) -> Project:
     """Find and open the project (--project after or before the subcommand, QUALCODE_PROJECT, cwd)."""
     from qualcode.project import find_project

@@ -15,6 +15,7 @@ from qualcode.cli.common import (
     console,
     emit,
     export_mask,
+    note_small_counts,
     err_console,
     excel_csv,
     open_project,
@@ -77,12 +78,14 @@ def counts(
 ) -> None:
     """Crosstab of codes × metadata with theme-group roll-ups (manual + accepted codings)."""
     from qualcode.analysis.code_counts import code_counts
+    from qualcode.analysis.suppression import project_min_cell
     from qualcode.analysis.tally import TOTAL, format_number
 
     fields = [f.strip() for f in (by or "").split(",") if f.strip()]
     with open_project(project) as p:
         result = code_counts(p, by=fields, unit=unit, coders=coder, codes=code, kind=kind)
         excel = excel_csv(excel, p)
+        min_cell = project_min_cell(p.config)
         mask = export_mask(p, fmt)  # group labels are metadata values: names are masked in csv/json
     records = result.to_records()
     groups = list(result.table.groups) if result.by else []
@@ -90,6 +93,7 @@ def counts(
         err_console.print(
             _("note: Total mixes {split} in one base; the groups are split by kind — choose `--kind note` or `--kind survey` for a base of one kind").format(split=result.base_texts[TOTAL].split(': ', 1)[-1]), markup=False,
         )
+    note_small_counts([result.table, result.total], min_cell, fmt)
     if fmt is Format.json:
         emit([{"bases": result.bases, "base_labels": result.base_labels, "unit": unit, "by": fields, "rows": records}],
              [], fmt, mask=mask)

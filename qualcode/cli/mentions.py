@@ -21,6 +21,7 @@ from qualcode.cli.common import (
     emit,
     err_console,
     excel_csv,
+    note_small_counts,
     open_project,
 )
 from qualcode.core.cells import csv_cell
@@ -132,6 +133,16 @@ def _column_parts(t: Any, label_width: int, step: int) -> list[list[int]]:
     return parts
 
 
+def _min_cell(project: Path | None) -> int:
+    """The project's `privacy.min_cell` (5 beside a file)."""
+    from qualcode.analysis.suppression import DEFAULT_MIN_CELL, project_min_cell
+
+    if project is None:
+        return DEFAULT_MIN_CELL
+    with open_project(project) as p:
+        return project_min_cell(p.config)
+
+
 def _export_mask(project: Path | None, fmt: Format):  # type: ignore[no-untyped-def]
     """Answers and group labels in CSV/JSON output are pseudonymised (the project's settings if any)."""
     if fmt is Format.table:
@@ -190,6 +201,9 @@ def count(
     answers, sets, mapper = _load(file, columns, mapping, project, encoding, delimiter, sheet, codebook)
     counts = count_mentions(answers, sets, mapper, by=by)
     mask = _export_mask(project, fmt)
+    note_small_counts([*counts.columns.values(), counts.overall,
+                       *(t for s in counts.totals.values() for t in (s.times, s.respondents, s.first))],
+                      _min_cell(project), fmt)
     if fmt is Format.json:
         typer.echo(json.dumps(mask_data(mask, to_json(counts)), ensure_ascii=False, indent=2))
     elif fmt is Format.csv:

@@ -15,10 +15,13 @@ import io
 import json
 import re
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qualcode.analysis.suppression import STAR, SuppressedTable, suppress, suppress_column, suppress_linked
+from qualcode.analysis.suppression import (
+    STAR, SuppressedTable, project_min_cell, suppress, suppress_column, suppress_linked,
+)
 from qualcode.analysis.tally import TOTAL, format_number
 from qualcode.core.errors import Hint, InputError
 from qualcode.core.ordering import natural_order, term
@@ -85,8 +88,7 @@ def build_report(
         raise InputError(_("the number of quotes per code is negative ({quotes})").format(quotes=quotes), value=quotes,
                          hint=Hint(_("give 0 or more quotes per code"), option="quotes", example="3"))
     cb = project.codebook
-    privacy_cfg = project.config.get("privacy") or {}
-    min_cell = int(privacy_cfg.get("min_cell", 5)) if min_cell is None else int(min_cell)
+    min_cell = project_min_cell(project.config) if min_cell is None else int(min_cell)
     if min_cell < 0:
         raise InputError(_("the smallest cell size is negative ({min_cell})").format(min_cell=min_cell), value=min_cell,
                          hint=Hint(_("give e.g. 5 (0 turns masking off)"), option="min_cell", example="5"))
@@ -103,8 +105,9 @@ def build_report(
     summary = _summary_table(project, counts, rows, shown, chart_dir, min_cell)
 
     parts: list[TablePart] = []
+    hidden_cells: set[tuple[str, str, str]] = set()  # (field, code, group) shown as '*' in a breakdown
     for f in by:
-        tables = _breakdown_tables(project, f, codes, kind, min_cell, mask, chart_dir, docs)
+        tables = _breakdown_tables(project, f, codes, kind, min_cell, mask, chart_dir, docs, hidden_cells)
         parts.append(TablePart(f"per-{_slug(f)}", _("Broken down by {field}").format(field=f), "", tuple(tables)))
     parts.extend(questionnaire_parts(project, min_cell, by=by, mask=mask, questions=question_texts))
     parts.extend(extra_parts)
@@ -114,9 +117,13 @@ def build_report(
         omitted.insert(0, Omitted(summary.title, _reason(summary, min_cell)))
         summary = None
 
-    leaves = [c for c in rows if not cb.get(c).is_group]
-    quote_map = _quotes(project, leaves, quotes, by, mask, min_cell, docs)
-    sections = _sections(project, rows, shown, quote_map)
+    # A code whose count is '*' gets no quotes: fewer quotes than asked for would give the count
+    # away, and their sources the groups it falls in.
+    small = {c for i, c in enumerate(rows) if any(col[i] == STAR for col in shown.values())}
+    leaves = [c for c in rows if not cb.get(c).is_group and c not in small]
+    quote_map = _quotes(project, leaves, quotes, by, mask, min_cell, docs, hidden_cells)
+    note = _("No quotes: the count is under {n}, and the quotes would show how many there are.").format(n=min_cell)
+    sections = _sections(project, rows, shown, quote_map, {c: note for c in small} if quotes else {})
     name = mask.mask(str(project.config.get("name") or project.root.name))
     draft = Report(_("Theme summary: {name}").format(name=name), (), summary, tuple(sections), tuple(kept_parts),
                    tuple(omitted), min_cell)
@@ -187,6 +194,7 @@ def _summary_table(
 def _breakdown_tables(
     project: Project, f: str, codes: Sequence[str] | None, kind: str | None,
     min_cell: int, mask: Pseudonymiser, chart_dir: Path, docs: Documents | None = None,
+    hidden_cells: set[tuple[str, str, str]] | None = None,
 ) -> list[ReportTable]:
     """Documents, respondents and coded segments per code and value of `f`, suppressed together.
 
@@ -223,6 +231,9 @@ def _breakdown_tables(
         table = results[unit].table
         sup = sups.get(unit) or suppress(cells[unit], min_cell=min_cell, row_totals=True, col_totals=False)
         unit_groups = list(table.groups)
+        if hidden_cells is not None:  # for the quotes' sources
+            hidden_cells.update((f, c, g) for (i, j) in sup.hidden if i < sup.n_rows and j < sup.n_cols
+                                for c, g in [(table.categories[i], unit_groups[j])])
         if unit in shown_base:
             shown_bases = [shown_base[unit][g] for g in unit_groups]
         else:
@@ -565,15 +576,19 @@ def _overview(
 
 def _quotes(
     project: Project, leaves: list[str], n: int, by: tuple[str, ...], mask: Pseudonymiser,
-    min_cell: int = 0, docs: Documents | None = None,
+    min_cell: int = 0, docs: Documents | None = None, hidden_cells: AbstractSet[tuple[str, str, str]] = frozenset(),
 ) -> dict[str, tuple[ReportQuote, ...]]:
     """Per code: flagged key quotes first, then manual codings, then accepted suggestions by score.
 
     A quote's source names its metadata (`stadsdel: Bromma, roll: handläggare`) only as far as the
     group it names has at least `min_cell` respondents (of its kind: survey respondents, or the
     notes themselves): the last field is left out until it does, so a quote never points at a
-    group that the tables hide as a small count.
+    group that the tables hide as a small count. Nor does it name a value whose cell for the code
+    is '*' in a breakdown (`hidden_cells`): counting the quotes from Rinkeby-Kista would give
+    that cell (all of them, when every coded segment is quoted).
     """
+    from qualcode.analysis.code_counts import KIND_LABELS as GROUP_KINDS, group_label
+
     if n == 0 or not leaves:
         return {}
     from qualcode.coding.service import is_key_quote
@@ -598,7 +613,9 @@ def _quotes(
                 seg.document_id, store.get_document(seg.document_id).text), coding.start, coding.end)))
             kind = "survey" if "respondent" in seg.meta else "note"
             source_parts = [_(KIND_LABELS[kind])]
-            named = [k for k in fields if seg.meta.get(k) not in (None, "")]
+            named = [k for k in fields if seg.meta.get(k) not in (None, "")
+                     and not {(k, code, group_label(seg.meta[k])),
+                              (k, code, f"{GROUP_KINDS[kind]} / {group_label(seg.meta[k])}")} & hidden_cells]
             while named and min_cell > 1 and group_size(kind, tuple(named), seg.meta) < min_cell:
                 named.pop()
             source_parts += [f"{k}: {value_text(seg.meta[k])}" for k in named]
@@ -673,6 +690,7 @@ def _trim(text: str, limit: int = QUOTE_MAX_CHARS) -> str:
 
 def _sections(
     project: Project, rows: list[str], shown: Mapping[str, list[int | str]], quote_map: dict[str, tuple[ReportQuote, ...]],
+    quote_notes: Mapping[str, str] | None = None,
 ) -> list[ThemeSection]:
     cb = project.codebook
     pos = {c: i for i, c in enumerate(rows)}
@@ -680,7 +698,7 @@ def _sections(
     def summary(c: str) -> CodeSummary:
         i = pos[c]
         return CodeSummary(c, cb.get(c).name, shown["segment"][i], shown["document"][i], shown["respondent"][i],
-                           quote_map.get(c, ()))
+                           quote_map.get(c, ()), (quote_notes or {}).get(c, ""))
 
     sections: list[ThemeSection] = []
     placed: set[str] = set()

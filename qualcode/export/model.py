@@ -109,6 +109,7 @@ class CodeSummary:
     documents: int | str
     respondents: int | str
     quotes: tuple[ReportQuote, ...]
+    quote_note: str = ""  # why a code has no quotes (its count is suppressed)
 
 
 @dataclass(frozen=True)

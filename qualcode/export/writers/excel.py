@@ -27,8 +27,9 @@ def write_xlsx(report: Report, path: Path) -> Path:
                 ws.cell(row=len(t.rows) + 4, column=1, value=t.note)
             ws.column_dimensions["B"].width = 48
         quotes = [
-            (c.code, c.name, q.text, q.source, q.origin, _("yes") if q.key else "")
-            for s in report.sections for c in s.codes for q in c.quotes
+            row for s in report.sections for c in s.codes
+            for row in ([(c.code, c.name, c.quote_note, "", "", "")] if c.quote_note else
+                        [(c.code, c.name, q.text, q.source, q.origin, _("yes") if q.key else "") for q in c.quotes])
         ]
         if quotes:
             name = _sheet_name(_("Quotes"), used)

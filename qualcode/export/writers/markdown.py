@@ -43,6 +43,8 @@ def write_markdown(report: Report, path: Path) -> Path:
         lines += [f"### {s.name}", ""]
         for c in s.codes:
             lines += [f"#### {c.name} ({c.code})", "", count_phrase(c) + ".", ""]
+            if c.quote_note:
+                lines += [f"*{c.quote_note}*", ""]
             for q in c.quotes:
                 star = "**" + _("Key quote") + ".** " if q.key else ""
                 lines += [f"> {star}”{q.text}”", ">", f"> — {q.source} ({q.origin})", ""]

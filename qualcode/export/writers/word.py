@@ -232,6 +232,8 @@ def write_docx(report: Report, path: Path) -> Path:
         for c in s.codes:
             doc.add_heading(c.name, level=3)
             doc.add_paragraph(count_phrase(c) + ".")
+            if c.quote_note:
+                doc.add_paragraph(c.quote_note).runs[0].italic = True
             for q in c.quotes:
                 para = doc.add_paragraph(style="Quote")
                 if q.key:

@@ -610,11 +610,13 @@ def _noting_names(docs: Iterable[DocumentIn], names: set[str]) -> Iterator[Docum
 
 
 def _answers_not_in(project: Project, survey: str, names: AbstractSet[str]) -> list[str]:
-    """The stored answers of `survey` whose names a new version of its file does not hold."""
+    """The stored answers of `survey` whose names a new version of its file does not hold (under
+    the name the import gives them: an answer added as new, 'enkat:7:svar (2)', is another version's)."""
     from qualcode.ingest.lifecycle import _survey_case
 
     return sorted(d.name for d in project.store.iter_documents(kind="survey")
-                  if d.name not in names and (_survey_case(d) or ("",))[0] == survey)
+                  if d.name not in names and (_survey_case(d) or ("",))[0] == survey
+                  and d.name == f"{survey}:{d.meta.get('respondent')}:{d.meta.get('field')}")
 
 
 def _remove_hint(missing: Sequence[str]) -> Hint:

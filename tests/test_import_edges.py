@@ -646,3 +646,19 @@ def test_a_new_version_of_a_survey_names_the_answers_it_no_longer_holds(tmp_path
             import_survey(p, second / "enkat.csv", ["kommentar"], id_column="id", on_change="replace")
         assert any("1 svar från 'enkat' i projektet finns inte i den nya versionen" in str(w.message) for w in caught)
         assert sorted(d.name for d in p.store.iter_documents(kind="survey")) == ["enkat:1:kommentar", "enkat:2:kommentar", "enkat:3:kommentar"]
+
+
+def test_a_survey_without_id_names_the_column_that_would_keep_its_answers_apart(tmp_path):
+    import warnings
+
+    from qualcode.core.errors import QualcodeWarning
+    from qualcode.ingest.service import import_survey
+
+    path = tmp_path / "svar.csv"
+    path.write_text("Tidstämpel,Stadsdel,Kommentar\n2024/03/05 10:00:00,Bromma,Lönen är för låg.\n", encoding="utf-8")
+    with make_project(tmp_path) as p, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", QualcodeWarning)
+        import_survey(p, path, ["Kommentar"])
+    shown = [w.message for w in caught if isinstance(w.message, QualcodeWarning)]
+    assert len(shown) == 1 and "'Tidstämpel' ser ut att vara en" in str(shown[0])
+    assert shown[0].info.hint is not None and (shown[0].info.hint.option, shown[0].info.hint.example) == ("id", "Tidstämpel")

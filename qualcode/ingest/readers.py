@@ -780,6 +780,30 @@ def _warn_personal_columns(path: Path, meta_cols: Sequence[str]) -> None:
     ), stacklevel=3)
 
 
+# a survey tool's column that tells answers apart (Google Forms' timestamp, Qualtrics' ResponseId, Esmaker's Resp.nr)
+_ID_LIKE = re.compile(r"tidstämpel|tidsstämpel|timestamp|response ?id|respondent ?id|respondent|svars?-?id|id|"
+                      r"resp\.? ?nr|respondentnummer|löpnummer|starttid|start time|submission id", re.IGNORECASE)
+
+
+def warn_numbered_rows(path: Path, columns: Sequence[str]) -> None:
+    """Without --id the rows are numbered: a new version of the file with a row removed or added
+    numbers the answers after it anew, and --replace would see them all as changed. A column that
+    tells the answers apart is named once, as the way to keep their identity."""
+    candidates = [c for c in columns if _ID_LIKE.fullmatch(c.strip())]
+    if not candidates:
+        return
+    import warnings
+
+    from qualcode.core.errors import QualcodeWarning
+
+    warnings.warn(QualcodeWarning(
+        _("'{path}': without an id column the rows are numbered, and a later version with a row removed or added numbers the answers after it anew — '{column}' looks like one").format(
+            path=path.name, column=candidates[0]),
+        value=candidates[0],
+        hint=Hint(_("give it as the respondent id"), option="id", example=candidates[0]),
+    ), stacklevel=4)
+
+
 def _warn_preamble(path: Path, header_line: int, skipped: list[list[str]]) -> None:
     import warnings
 

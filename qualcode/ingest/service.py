@@ -585,6 +585,10 @@ def import_survey(
                 value=missing[0], hint=_remove_hint(missing),
             ) from None
         raise exc
+    if not id_column:
+        from qualcode.ingest.readers import warn_numbered_rows
+
+        warn_numbered_rows(Path(path), table_columns(path, encoding, delimiter, sheet, list(text_columns)))
     if on_change == "replace":
         missing = _answers_not_in(project, survey, in_file)
         if missing:

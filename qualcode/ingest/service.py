@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
@@ -566,9 +567,11 @@ def import_survey(
             meta_columns = [c for c in table_columns(path, encoding, delimiter, sheet, want) if c not in skip]
     spec = SurveySpec(tuple(text_columns), id_column, tuple(meta_columns) if meta_columns is not None else None)
     cases: list[tuple[str, dict[str, Any]]] = []
-    in_file: set[str] = set()  # the answers' names, to find the stored ones a new version lacks
-    docs = _noting_names(read_survey(path, spec, encoding=encoding, delimiter=delimiter, sheet=sheet, extra_meta=meta, cases=cases),
-                         in_file)
+    # with --replace, the answers' names (as 8-byte hashes: flat memory) to find the stored ones a new version lacks
+    in_file = array("q")
+    docs: Iterable[DocumentIn] = read_survey(path, spec, encoding=encoding, delimiter=delimiter, sheet=sheet, extra_meta=meta, cases=cases)
+    if on_change == "replace":
+        docs = _noting_names(docs, in_file)
     try:
         result = import_documents(
             project, docs, str(path), "survey", unit,
@@ -607,19 +610,20 @@ def import_survey(
     return result
 
 
-def _noting_names(docs: Iterable[DocumentIn], names: set[str]) -> Iterator[DocumentIn]:
+def _noting_names(docs: Iterable[DocumentIn], names: array[int]) -> Iterator[DocumentIn]:
     for doc in docs:
-        names.add(doc.name)
+        names.append(hash(doc.name))
         yield doc
 
 
-def _answers_not_in(project: Project, survey: str, names: AbstractSet[str]) -> list[str]:
+def _answers_not_in(project: Project, survey: str, hashes: array[int]) -> list[str]:
     """The stored answers of `survey` whose names a new version of its file does not hold (under
     the name the import gives them: an answer added as new, 'enkat:7:svar (2)', is another version's)."""
     from qualcode.ingest.lifecycle import _survey_case
 
+    names = frozenset(hashes)
     return sorted(d.name for d in project.store.iter_documents(kind="survey")
-                  if d.name not in names and (_survey_case(d) or ("",))[0] == survey
+                  if hash(d.name) not in names and (_survey_case(d) or ("",))[0] == survey
                   and d.name == f"{survey}:{d.meta.get('respondent')}:{d.meta.get('field')}")
 
 

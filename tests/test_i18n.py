@@ -417,3 +417,12 @@ def test_the_template_scan_finds_texts_outside_the_catalog(tmp_path):
 
 def test_every_template_text_goes_through_the_catalog():
     assert untranslated_template_texts(PACKAGE / "web" / "templates") == []
+
+
+def test_a_count_takes_the_languages_thousands_separator(monkeypatch):
+    import qualcode.core.i18n as i18n
+
+    monkeypatch.setattr(i18n, "language", lambda: "sv")
+    assert i18n.format_count(1029.4) == "1\u00a0029"
+    monkeypatch.setattr(i18n, "language", lambda: "en")
+    assert i18n.format_count(1029.4) == "1,029"

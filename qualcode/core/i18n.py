@@ -76,6 +76,12 @@ def value_text(value: object) -> str:
     return str(value)
 
 
+def format_count(x: float) -> str:
+    """A whole number with the language's thousands separator: 1029 -> '1 029' in Swedish (a
+    no-break space), '1,029' in English; a Swedish reader takes '1,029' for a decimal."""
+    return f"{round(x):,}".replace(",", "\u00a0" if language() == "sv" else ",")
+
+
 def format_decimal(x: float, decimals: int = 1) -> str:
     """A number with the language's decimal mark: 12.5 -> '12,5' in Swedish, '12.5' in English."""
     return f"{x:.{decimals}f}".replace(".", decimal_separator())

@@ -662,3 +662,16 @@ def test_a_survey_without_id_names_the_column_that_would_keep_its_answers_apart(
     shown = [w.message for w in caught if isinstance(w.message, QualcodeWarning)]
     assert len(shown) == 1 and "'Tidstämpel' ser ut att vara en" in str(shown[0])
     assert shown[0].info.hint is not None and (shown[0].info.hint.option, shown[0].info.hint.example) == ("id", "Tidstämpel")
+
+
+def test_a_quotation_mark_inside_a_quoted_cell_is_named_in_the_interface_language(tmp_path):
+    from qualcode.core.errors import InputError
+    from qualcode.ingest.service import import_survey
+
+    path = tmp_path / "svar.csv"
+    path.write_text('id;kommentar\n1;"Han sa "hej" till mig"\n2;ok\n', encoding="utf-8")
+    with make_project(tmp_path) as p:
+        with pytest.raises(InputError) as info:
+            import_survey(p, path, ["kommentar"], id_column="id")
+    assert "rad 2: ett citattecken avslutar en citerad cell före dess slut" in str(info.value)
+    assert "expected" not in str(info.value)

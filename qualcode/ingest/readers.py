@@ -634,9 +634,9 @@ def _quote_error(path: Path, exc: csv.Error, first: int, last: int) -> InputErro
             "{line}–{last} would be read as one cell — remove the quotation mark or close the cell on its line"
         ).format(path=path, line=first, last=last), value=str(path))
     return InputError(_(
-        "'{path}' line {line}: a quotation mark ends a quoted cell before its end ({exc}) — write a quotation "
+        "'{path}' line {line}: a quotation mark ends a quoted cell before its end (text follows it, not the delimiter) — write a quotation "
         "mark inside a quoted cell twice (\"\"), or remove the quotation marks around the cell"
-    ).format(path=path, line=first, exc=exc), value=str(path))
+    ).format(path=path, line=first), value=str(path))
 
 
 def _odd_quotes(fh: Any, after: int, last: int) -> bool:

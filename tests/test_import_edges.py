@@ -675,3 +675,18 @@ def test_a_quotation_mark_inside_a_quoted_cell_is_named_in_the_interface_languag
             import_survey(p, path, ["kommentar"], id_column="id")
     assert "rad 2: ett citattecken avslutar en citerad cell före dess slut" in str(info.value)
     assert "expected" not in str(info.value)
+
+
+def test_front_matter_that_is_never_closed_stops_the_import(tmp_path):
+    from qualcode.core.errors import InputError
+    from qualcode.ingest.service import import_notes
+
+    note = tmp_path / "intervju.md"
+    note.write_text("---\ntermin: HT2016\nstadsdel: Bromma\n\nFörsta stycket.\n", encoding="utf-8")
+    with make_project(tmp_path) as p:
+        with pytest.raises(InputError, match="stängs aldrig"):
+            import_notes(p, [note])
+        assert list(p.store.iter_documents()) == []
+        ruled = tmp_path / "linje.md"
+        ruled.write_text("---\n\nEtt stycke efter en linje.\n", encoding="utf-8")  # a rule, no metadata: text
+        import_notes(p, [ruled])

@@ -286,10 +286,16 @@ def _codec(encoding: str) -> str:
 # -- interview notes ---------------------------------------------------------------------
 
 
+# '---' on the first line and 'key: value' lines under it, but no closing '---': the metadata would become text
+_UNCLOSED_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(?:[ \t]*[\w\-åäöÅÄÖ ]+:[^\n]*\r?\n)+")
+
+
 def split_front_matter(text: str, source: str = "") -> tuple[dict[str, Any], str]:
     """YAML front matter (between `---` lines at the top) and the body after it."""
     match = _FRONT_MATTER.match(text)
     if not match:
+        if _UNCLOSED_FRONT_MATTER.match(text):
+            raise InputError(_("{source}: the front matter opened by '---' on line 1 is never closed — end the metadata with a line '---', or remove the first line").format(source=source))
         return {}, text
     import yaml
     from qualcode.core import safe_yaml

@@ -1002,3 +1002,16 @@ def test_position_columns_in_swedish_forms_make_one_set(names):
     sets = select_columns(["id", "roll", *names], [])
     assert [(s.name, s.columns) for s in sets] == [(names[0].split("_")[0].split(" ")[0], tuple(names))]
     assert [(s.name, s.columns) for s in select_columns(["id", *names], ["längst"])] == [(sets[0].name, tuple(names))]
+
+
+def test_a_published_table_the_data_has_no_column_for_is_listed_and_a_list_is_refused(tmp_path):
+    path = _write(tmp_path / "s.csv", SMALL)
+    pub = tmp_path / "pub.json"
+    pub.write_text('{"langst": {"1": {"P02": 3}, "2": {"P02": 1}, "7": {"P01": 5}}}', encoding="utf-8")
+    result = runner.invoke(app, ["mentions", "compare", str(path), "--published", str(pub), "-c", "langst", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)["figures"]
+    assert [f for f in figures if f["position"] == "7"][0]["status"] == "skiljer"
+    pub.write_text('{"langst": {"1": [5]}}', encoding="utf-8")
+    result = runner.invoke(app, ["mentions", "compare", str(path), "--published", str(pub), "-c", "langst"])
+    assert result.exit_code != 0 and "väntade kategorier med antal" in result.output

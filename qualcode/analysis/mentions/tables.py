@@ -765,9 +765,17 @@ def compare_published(counts: MentionCounts, published: Mapping[str, Any]) -> Co
         if not isinstance(pub, Mapping):
             continue
         tables_found = True
+        ours = {str(_position(col)) for col in s.columns}
+        for pos in sorted((k for k in pub if str(k).isdigit() and str(k) not in ours), key=int):
+            # a published position the data has no column for is a figure that cannot agree, not one to skip
+            figures.append(Figure("cell", s.name, str(pos), "*", None, None, DIFFERS,
+                                  _("the published file has table {pos}, the data no column for it").format(pos=pos)))
         for col in s.columns:
             pos = str(_position(col))
             ptab = pub.get(pos)
+            if ptab is not None and not isinstance(ptab, Mapping):
+                raise InputError(_("published table {name} {pos}: expected categories with counts, e.g. {{\"P01\": 5}}, not {value}").format(
+                    name=s.name, pos=pos, value=type(ptab).__name__), value=str(pos))
             if not isinstance(ptab, Mapping):
                 figures.append(Figure("cell", s.name, pos, "*", None, None, DIFFERS, _("table {pos} is missing from the published file").format(pos=pos)))
                 continue

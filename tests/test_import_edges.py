@@ -690,3 +690,15 @@ def test_front_matter_that_is_never_closed_stops_the_import(tmp_path):
         ruled = tmp_path / "linje.md"
         ruled.write_text("---\n\nEtt stycke efter en linje.\n", encoding="utf-8")  # a rule, no metadata: text
         import_notes(p, [ruled])
+
+
+def test_corpus_show_prints_metadata_as_key_value_and_a_bracketed_name_whole(tmp_path):
+    from qualcode.ingest.service import import_notes
+
+    note = tmp_path / "intervju [utkast].md"
+    note.write_text("---\ntermin: HT2016\nbetyg: 3,5\n---\nLokalerna är trånga.\n", encoding="utf-8")
+    with make_project(tmp_path) as p:
+        import_notes(p, [note])
+    r = _run(tmp_path / "p", "corpus", "show", "intervju [utkast].md")
+    assert r.exit_code == 0, r.output
+    assert "intervju [utkast].md — betyg=3,5, termin=HT2016" in r.output and "{" not in r.output

@@ -233,7 +233,10 @@ def show_document(
             doc = find_document(p, document)
         except NotFoundError:
             raise NotFoundError(_("no document is called '{document}' — see `qualcode corpus list`").format(document=document)) from None
-    err_console.print(f"[bold]{doc.name}[/] {doc.meta}")
+    from rich.markup import escape
+
+    meta = ", ".join(f"{k}={value_text(v)}" for k, v in doc.meta.items())
+    err_console.print(f"[bold]{escape(doc.name)}[/]" + (f" — {escape(meta)}" if meta else ""))
     console.out(doc.text)
 
 

@@ -461,3 +461,18 @@ def test_phone_numbers_of_other_countries(p):
 def test_a_listed_first_name_in_lower_case_after_a_cue(p):
     assert p.mask("kollegan anna sa nej, handläggaren maria ringde") == "kollegan [NAMN] sa nej, handläggaren [NAMN] ringde"
     assert p.find("chefen per vecka, kollegan inga ville, kollegan ville ha mer, modern ville ha demokrati") == []
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("Skriv till karin.ek @ stockholm.se i dag.", "Skriv till [E-POST] i dag."),
+    ("Hon nås på lisa punkt berg at stockholm punkt se.", "Hon nås på [E-POST]."),
+    ("Se www.facebook.com/lisa.berg.77 för mer.", "Se [ADRESS] för mer."),
+    ("Läs https://intranat.stockholm.se/personal/karin-ek nu.", "Läs [ADRESS] nu."),
+    ("Profilen linkedin.com/in/annasvensson finns.", "Profilen [ADRESS] finns."),
+    # a public page names no one: kept
+    ("Läs mer på www.stockholm.se/handlingsplan.", "Läs mer på www.stockholm.se/handlingsplan."),
+])
+def test_spaced_and_spelled_out_emails_and_web_addresses_that_name_someone(text, masked):
+    from qualcode.export.privacy import Pseudonymiser
+
+    assert Pseudonymiser().mask(text) == masked

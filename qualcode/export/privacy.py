@@ -93,6 +93,17 @@ _EMAIL_OBFUSCATED_RE = re.compile(
     r"|[ ](?i:at|snabel-a)[ ][\w-]+(?:(?:\.|[ ](?i:dot|punkt)[ ])[\w-]+)*"
     r"(?:\.|[ ](?i:dot|punkt)[ ])(?i:se|nu|com|org|net|eu|info|io|fi|no|dk|de|uk))(?![\w.-]*\w)"
 )
+# Spaced around the at sign ("karin.ek @ stockholm.se"), or spelled out whole ("lisa punkt berg at
+# stockholm punkt se": the local part's dots written too).
+_EMAIL_SPACED_RE = re.compile(r"(?<![\w.+-])[\w.+-]*\w[ ]@[ ]?[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b|(?<![\w.+-])[\w.+-]*\w[ ]?@[ ][\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
+_EMAIL_SPELLED_RE = re.compile(
+    r"(?<![\w.+-])(?:[\w+-]+[ ](?i:punkt|dot)[ ])+[\w+-]+[ ](?i:at|snabel-a)[ ][\w-]+(?:[ ](?i:punkt|dot)[ ][\w-]+)*"
+    r"[ ](?i:punkt|dot)[ ](?i:se|nu|com|org|net|eu|info|io|fi|no|dk|de|uk)\b")
+# A web address: its path can name a person (a profile, a staff page: facebook.com/lisa.berg.77,
+# …/personal/karin-ek); masked when a part of it is a known first name or surname, or the site is a
+# social network, where every path is someone.
+_URL_RE = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"]+|\b[\w-]+(?:\.[\w-]+)*\.(?:se|com|nu|org|net|eu|io)/[^\s<>\"]+")
+_SOCIAL_HOSTS = ("facebook.", "fb.com", "linkedin.", "instagram.", "twitter.", "x.com", "tiktok.", "youtube.", "snapchat.")
 # YYMMDD-XXXX (also with an en dash, as word processors write it), YYMMDD+XXXX, YYYYMMDD-XXXX,
 # YYYYMMDDXXXX, YYMMDDXXXX, YYYYMMDD XXXX, YYMMDD XXXX (day + 60 = samordningsnummer).
 _PNR_RE = re.compile(
@@ -367,9 +378,13 @@ class Pseudonymiser:
         def add(m: re.Match[str], kind: str, source: str = "mönster") -> None:
             out.append(Finding(m.start(), m.end(), kind, m.group(0), source))
 
-        for rx in (_EMAIL_RE, _EMAIL_OBFUSCATED_RE):
+        for rx in (_EMAIL_RE, _EMAIL_OBFUSCATED_RE, _EMAIL_SPACED_RE, _EMAIL_SPELLED_RE):
             for m in rx.finditer(text):
                 add(m, EMAIL)
+        for m in _URL_RE.finditer(text):
+            url = m.group(0).rstrip(".,;:!?)")
+            if self._url_names_someone(url):
+                out.append(Finding(m.start(), m.start() + len(url), ADDRESS, url, "mönster"))
         for m in _PNR_RE.finditer(text):
             raw = m.group(0)
             digits = re.sub(r"\D", "", raw)
@@ -621,6 +636,14 @@ class Pseudonymiser:
             len(word) >= 10 and not self._is_first(word) and not self._is_last(word)
             and (word.endswith(_DEFINITE_ORG_SUFFIXES) or (len(word) >= 12 and word.endswith(("en", "et", "na"))))
         )
+
+    def _url_names_someone(self, url: str) -> bool:
+        """A web address whose path holds a known first name or surname, or on a social network."""
+        host, _sep, path = re.sub(r"(?i)^https?://", "", url).partition("/")
+        if any(h in host.lower() for h in _SOCIAL_HOSTS) and path.strip("/"):
+            return True
+        parts = [w for w in re.split(r"[/._\-?=&#+%\d]+", path) if len(w) >= 3]
+        return any(self._is_first(w.capitalize()) or self._is_last(w.capitalize()) for w in parts)
 
     def _is_first(self, word: str) -> bool:
         return word in self._first or (word.endswith("s") and word[:-1] in self._first) or (

@@ -1015,3 +1015,15 @@ def test_a_published_table_the_data_has_no_column_for_is_listed_and_a_list_is_re
     pub.write_text('{"langst": {"1": [5]}}', encoding="utf-8")
     result = runner.invoke(app, ["mentions", "compare", str(path), "--published", str(pub), "-c", "langst"])
     assert result.exit_code != 0 and "väntade kategorier med antal" in result.output
+
+
+def test_group_values_that_differ_only_in_case_are_named(tmp_path):
+    rows = [r[:] for r in SMALL]
+    rows[0][1] = "stadsdel"
+    for r, value in zip(rows[1:], ["Södermalm", "södermalm", "Södermalm", "Älvsjö"]):
+        r[1] = value
+    path = _write(tmp_path / "s.csv", rows)
+    result = runner.invoke(app, ["mentions", "count", str(path), "-c", "langst_*", "--by", "stadsdel", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    assert sorted(json.loads(result.stdout)["by"]["groups"], key=str.casefold) == ["Södermalm", "södermalm", "Älvsjö"]
+    assert "skilda grupper (Södermalm, södermalm)" in result.stderr

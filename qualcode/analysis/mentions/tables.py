@@ -323,6 +323,27 @@ def _position(column: str) -> int:
 # -- counting ------------------------------------------------------------------------------
 
 
+def _warn_spellings(by: str, values: list[str]) -> None:
+    """Values of a grouping column that differ only in case ('Södermalm', 'södermalm', 'SÖDERMALM':
+    typed by hand in a free-text field) are separate groups, as in every other count: said once,
+    so that she writes them alike before the tables are published."""
+    spellings: dict[str, set[str]] = {}
+    for v in set(values):
+        spellings.setdefault(v.casefold(), set()).add(v)
+    alike = [sorted(vs) for vs in spellings.values() if len(vs) > 1]
+    if not alike:
+        return
+    import warnings
+
+    from qualcode.core.errors import QualcodeWarning
+
+    warnings.warn(QualcodeWarning(
+        _("'{by}': values that differ only in case are separate groups ({shown}) — write them alike in the data if they are one").format(
+            by=by, shown="; ".join(", ".join(vs) for vs in alike[:3])),
+        value=by,
+    ), stacklevel=3)
+
+
 def count_mentions(
     answers: SurveyAnswers,
     sets: Sequence[ColumnSet],
@@ -336,6 +357,8 @@ def count_mentions(
                          value=by, valid=tuple(answers.columns),
                          hint=Hint(_("group by one of the columns"), option="by", example=answers.columns[-1]))
     group_of = [((r.get(by) or "").strip() or MISSING_GROUP) if by else TOTAL for r in answers.rows]
+    if by:
+        _warn_spellings(by, group_of)
     groups = tuple(natural_order(by, group_of)) if by else (TOTAL,)
     sizes = {g: group_of.count(g) for g in groups}
     mapped: dict[str, list[Mention]] = {}

@@ -925,3 +925,13 @@ def test_a_key_quote_flags_the_chosen_coding_only_not_her_other_codings_on_the_p
     assert quoted() == {"P06": True, "P05": False, "P13": False}  # a later coding there is not a key quote
     c.post(f"/codings/{p06}/quote?doc={doc}", headers=hx(csrf))
     assert quoted() == {"P06": False, "P05": False, "P13": False}
+
+
+def test_a_refused_form_offers_the_way_back_to_it_and_only_to_this_workspace(ws):
+    c, app, csrf, ids, root = ws
+    own = "http://testserver/codebook"
+    r = c.post("/codebook/add", data={"csrf": csrf, "id": "P13", "name": "Igen"}, headers={"Referer": own})
+    assert r.status_code == 422
+    assert f'href="{own}" data-back' in r.text and "Tillbaka till formuläret" in r.text
+    r = c.post("/codebook/add", data={"csrf": csrf, "id": "P13", "name": "Igen"}, headers={"Referer": "http://evil.example/x"})
+    assert r.status_code == 422 and "data-back" not in r.text

@@ -599,7 +599,11 @@ def create_app(
             response.headers["HX-Retarget"] = "#flash"
             response.headers["HX-Reswap"] = "innerHTML"
             return response
-        return web.render(request, "message.html", status=status, title=title, text=text)
+        # a form sent (POST, or a GET form's query) and refused: a way back to it as she left it
+        back = request.headers.get("referer") if status == 422 else None
+        own = f"{request.url.scheme}://{request.url.netloc}/"
+        back = back if back and back.startswith(own) else None  # only a page of this workspace
+        return web.render(request, "message.html", status=status, title=title, text=text, back=back)
 
     async def on_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, QualcodeError)

@@ -410,6 +410,11 @@
   });
 
   document.addEventListener("DOMContentLoaded", () => { drawStripes(); jumpToHash(); });
+  // an error page after a form: back to the form as she left it (the browser keeps what she typed)
+  document.addEventListener("click", (ev) => {
+    const back = ev.target.closest && ev.target.closest("[data-back]");
+    if (back && history.length > 1) { ev.preventDefault(); history.back(); }
+  });
   document.addEventListener("htmx:afterSettle", () => {
     drawStripes();
     if (refocus && textEl()) { refocus = false; textEl().focus({ preventScroll: true }); }

@@ -935,3 +935,22 @@ def test_a_refused_form_offers_the_way_back_to_it_and_only_to_this_workspace(ws)
     assert f'href="{own}" data-back' in r.text and "Tillbaka till formuläret" in r.text
     r = c.post("/codebook/add", data={"csrf": csrf, "id": "P13", "name": "Igen"}, headers={"Referer": "http://evil.example/x"})
     assert r.status_code == 422 and "data-back" not in r.text
+
+
+def test_a_memo_changed_in_another_tab_since_the_page_showed_it_is_not_overwritten(ws):
+    c, app, csrf, ids, root = ws
+    doc = ids["doc"]
+    cid = ids["sug_p13"]
+    c.post(f"/codings/{cid}/accept?doc={doc}", headers=hx(csrf))
+    r = c.post(f"/codings/{cid}/memo?doc={doc}", data={"memo": "första fliken", "was": ""}, headers=hx(csrf))
+    assert r.status_code == 200, r.text
+    # the second tab still shows the memo as it was (empty) and saves its own text
+    r = c.post(f"/codings/{cid}/memo?doc={doc}", data={"memo": "andra fliken", "was": ""}, headers=hx(csrf))
+    assert r.status_code == 422 and "har ändrats sedan sidan visade det (nu: &#39;första fliken&#39;)" in r.text
+    with find_project(root) as p:
+        assert p.store.get_coding(cid).memo == "första fliken"
+    # shown the current memo, she saves over it on purpose
+    r = c.post(f"/codings/{cid}/memo?doc={doc}", data={"memo": "andra fliken", "was": "första fliken"}, headers=hx(csrf))
+    assert r.status_code == 200
+    with find_project(root) as p:
+        assert p.store.get_coding(cid).memo == "andra fliken"

@@ -373,7 +373,10 @@ def remove_coding(project: Project, coding_id: int, coder: str | None = None) ->
     return Change(_("removed {code_id}").format(code_id=c.code_id), c.document_id, decisions=n)
 
 
-def write_memo(project: Project, coding_id: int, memo: str | None, coder: str | None = None) -> Change:
+def write_memo(project: Project, coding_id: int, memo: str | None, coder: str | None = None, was: str | None = None) -> Change:
+    """Save her memo on a coding. `was` is the memo as the page showed it when she began: if it
+    has changed since (she saved another text in a second tab), nothing is saved and she is told,
+    so neither text is lost without a word; None saves whatever is stored."""
     from qualcode.coding.service import set_memo
 
     store = project.store
@@ -383,6 +386,13 @@ def write_memo(project: Project, coding_id: int, memo: str | None, coder: str | 
         raise InputError(_("coding {coding_id} is {coder}'s — write memos on your own codings").format(coding_id=coding_id, coder=c.coder), value=coding_id)
     doc_id = _coding_document(project, c)
     with store.transaction():
+        now = store.get_coding(int(coding_id)).memo or ""
+        if was is not None and now != was.strip() and now != (memo or "").strip():
+            raise InputError(
+                _("the memo on {code_id} was changed since this page showed it (now: '{now}') — nothing was saved; copy your text, reload the page and write it again").format(
+                    code_id=c.code_id, now=now if len(now) <= 60 else now[:59] + "…"),
+                value=coding_id,
+            )
         snaps = _snapshots(project, [(c.document_id, c.code_id, c.coder)])
         set_memo(project, c.id, (memo or "").strip() or None, actor=coder)
         _push_undo(project, coder, {"op": "codes", "document": doc_id, "snaps": snaps})

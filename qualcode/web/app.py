@@ -257,7 +257,9 @@ class Web:
         if action == "remove":
             change = await self.call(workspace.remove_coding, cid, coder)
         elif action == "memo":
-            change = await self.call(workspace.write_memo, cid, str(form.get("memo") or ""), coder)
+            was = form.get("was")
+            change = await self.call(workspace.write_memo, cid, str(form.get("memo") or ""), coder,
+                                     None if was is None else str(was))
         elif action == "quote":
             change = await self.call(workspace.toggle_quote, cid, coder, self.blind(request))
         elif action in ("accept", "reject"):

@@ -954,3 +954,13 @@ def test_a_memo_changed_in_another_tab_since_the_page_showed_it_is_not_overwritt
     assert r.status_code == 200
     with find_project(root) as p:
         assert p.store.get_coding(cid).memo == "andra fliken"
+
+
+def test_a_codebook_change_redirects_so_a_reload_does_not_send_it_again(ws):
+    c, app, csrf, ids, root = ws
+    r = c.post("/codebook/add", data={"csrf": csrf, "id": "T-HOT2", "name": "Hot"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/codebook"
+    first = c.get("/codebook")
+    assert "lade till T-HOT2 Hot" in first.text
+    again = c.get("/codebook")  # a reload: the page, not the change a second time, nor its message
+    assert again.status_code == 200 and "lade till T-HOT2" not in again.text and "finns redan" not in again.text

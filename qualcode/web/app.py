@@ -125,6 +125,8 @@ class Web:
         self.env = _env()
         # as in `qualcode tag`: new suggestions in the background after enough decisions
         self.retrainer = Retrainer(self.location, default_trainer() if retrain_every > 0 else None, every=retrain_every)
+        # what a form did, shown on the page it redirects to (post, redirect, get: a reload sends nothing again)
+        self.flashes: dict[str, str] = {}
 
     # -- helpers -----------------------------------------------------------------------
 
@@ -335,7 +337,8 @@ class Web:
         tree = await self.call(codebook_tree)
         editing = request.query_params.get("edit")
         code = next((e.code for e in tree.entries if e.code.id == editing), None)
-        return self.render(request, "codebook.html", tree=tree, page="codebook", editing=code)
+        message = self.flashes.pop(request.cookies.get(COOKIE) or "", None)
+        return self.render(request, "codebook.html", tree=tree, page="codebook", editing=code, message=message)
 
     async def codebook_change(self, request: Request) -> Response:
         from qualcode.coding.workspace import change_codebook
@@ -343,10 +346,11 @@ class Web:
         form = await request.form()
         fields = {k: str(v) for k, v in form.items() if k != CSRF_FIELD}
         message = await self.call(change_codebook, request.path_params["action"], fields, self.coder(request))
-        from qualcode.coding.workspace import codebook_tree
-
-        tree = await self.call(codebook_tree)
-        return self.render(request, "codebook.html", tree=tree, page="codebook", message=message)
+        # to the codebook's own address: reloading it, or going back, does not send the change again
+        if len(self.flashes) > 1000:
+            self.flashes.clear()
+        self.flashes[request.cookies.get(COOKIE) or ""] = message
+        return RedirectResponse("/codebook", status_code=303)
 
     async def search(self, request: Request) -> Response:
         from qualcode.coding.workspace import search_preview

@@ -964,3 +964,18 @@ def test_a_codebook_change_redirects_so_a_reload_does_not_send_it_again(ws):
     assert "lade till T-HOT2 Hot" in first.text
     again = c.get("/codebook")  # a reload: the page, not the change a second time, nor its message
     assert again.status_code == 200 and "lade till T-HOT2" not in again.text and "finns redan" not in again.text
+
+
+def test_a_message_shows_its_commands_as_code_not_backticks(ws):
+    c, app, csrf, ids, root = ws
+    r = c.post("/codebook/add", data={"csrf": csrf, "id": "P13", "name": "<b>Igen</b>"})
+    assert r.status_code == 422
+    lead = r.text.split('<p class="lead">', 1)[1].split("</p>", 1)[0]
+    assert "`" not in lead and "<b>" not in lead
+
+
+def test_ticks_turn_a_messages_command_into_code_and_escape_the_rest():
+    from qualcode.web.app import _ticks
+
+    assert str(_ticks("kör `qualcode serve` <script>")) == "kör <code>qualcode serve</code> &lt;script&gt;"
+    assert str(_ticks("`<b>`")) == "<code>&lt;b&gt;</code>"

@@ -8,6 +8,7 @@ a worker thread with its own connection to the project.
 from __future__ import annotations
 
 import colorsys
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,6 +58,7 @@ def _env() -> Environment:
     env.filters["pct"] = lambda v: "" if v is None else f"{v:.0f} %"
     env.filters["meta"] = lambda d: ", ".join(f"{k}={v}" for k, v in (d or {}).items())
     env.filters["text"] = document_text
+    env.filters["ticks"] = _ticks
     # an address's query with a list as repeated fields (k=a&k=b): Jinja's urlencode writes the list's repr
     env.filters["query"] = lambda d: urlencode(d, doseq=True)
     env.filters["marked"] = marked
@@ -88,6 +90,14 @@ def code_colours(codebook: Any) -> dict[str, int]:
 def hue_css(n: int) -> str:
     r, g, b = colorsys.hls_to_rgb(((n * 137.508) % 360) / 360, 0.45, 0.65)
     return f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}"
+
+
+def _ticks(text: object) -> Any:
+    """A message's `code` (a command, a word to type) as <code>, the rest escaped: the backticks the
+    terminal shows are not printed on a page."""
+    from markupsafe import Markup, escape
+
+    return Markup(re.sub(r"`([^`\n]+)`", r"<code>\1</code>", str(escape(text))))
 
 
 def error_text(exc: QualcodeError) -> str:

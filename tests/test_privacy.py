@@ -476,3 +476,16 @@ def test_spaced_and_spelled_out_emails_and_web_addresses_that_name_someone(text,
     from qualcode.export.privacy import Pseudonymiser
 
     assert Pseudonymiser().mask(text) == masked
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("Björn tycker att det är bra.", "[NAMN] tycker att det är bra."),
+    ("Hans berättade om flytten.", "[NAMN] berättade om flytten."),
+    ("Inga tycker om det.", "Inga tycker om det."),   # nobody
+    ("Alla sa ja.", "Alla sa ja."),                     # everyone
+    ("Hans chef tycker att det går.", "Hans chef tycker att det går."),  # his manager
+])
+def test_a_first_name_that_is_also_a_word_is_a_person_before_a_verb_of_saying(text, masked):
+    from qualcode.export.privacy import Pseudonymiser
+
+    assert Pseudonymiser().mask(text) == masked

@@ -194,6 +194,15 @@ _NEVER_ALONE = frozenset(
     "Vilja Saga Stig Sten Tor Max Rut Björn Axel Gun Love Frank Ben Tim Rose Rosa Iris Nova Milan "
     "Isa Lova Ebbe Folke Jarl Siri Svea Edit Ester Alla Vide Bill Stella Viola Malva Signe Eli Uno".split()
 )
+# Verbs of saying and thinking: a listed first name right before one is a person, even one that is
+# also a word ("Björn tycker", "Ros sa").
+_SPEECH_VERBS = frozenset(
+    "sa sade säger tycker tyckte menar menade berättar berättade tror trodde frågar frågade svarar svarade "
+    "undrar undrade föreslår föreslog beskriver beskrev påpekar påpekade nämner nämnde förklarar förklarade "
+    "skriver skrev ringer ringde mejlade mejlar tillade framhöll".split()
+)
+# Names that are also pronouns: "Inga tycker" is "nobody thinks", "Alla sa" "everyone said".
+_PRONOUN_NAMES = frozenset("Inga Alla Mina Min Vi Du Man".split())
 # Names that are also frequent sentence starters: not masked alone at the start of a sentence.
 _NOT_ALONE_AT_START = frozenset("Per Minna Tova Tuva".split())
 # Surnames that are also places, common words or organisation names: never masked alone.
@@ -601,6 +610,13 @@ class Pseudonymiser:
             ):
                 # An unlisted -sson surname alone mid-sentence (Swedish patronymic surnames).
                 mark(i, i + 1, "namnlista")
+        # A listed first name that is also a word, alone and followed by a verb of saying or thinking:
+        # a person ("Björn tycker att …", "Ros sa", "Hans berättade"); "Inga tycker" and "Alla sa"
+        # are "nobody" and "everyone".
+        if not masked[-1] and self._is_first(words[-1]) and words[-1] not in _PRONOUN_NAMES and not trigger[-1]:
+            verb = re.match(r"[ ]+([a-zåäö]+)", text[run[-1][1]:run[-1][1] + 20])
+            if verb and verb.group(1) in _SPEECH_VERBS and (len(run) == 1 or not ok[-2]):
+                mark(len(run) - 1, len(run), "kontext")
         # After a trigger inside the run, where the name lists found nothing ("Kontakta Björn").
         for i, t in enumerate(trigger):
             if t:

@@ -21,7 +21,7 @@ from helpers import make_project
 
 runner = CliRunner()
 SECRETS = ("Maria", "Johansson", "maria.johansson@example.se", "Maja", "Elin", "elin.ek@example.se", "Isak",
-           "Zeynep", "Yılmaz", "Björn", "lena svensson", "19800101 1234", "anna(at)")
+           "Zeynep", "Yılmaz", "Björn", "lena svensson", "19800101 1234", "anna(at)", "karin.ek @", "lisa.berg.77")
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +33,7 @@ def personal(tmp_path_factory):
         "---\nintervjuare: Maria Johansson\nkontakt: maria.johansson@example.se\nstadsdel: Bromma\n---\n\n"
         "Vi pratade med Maja om lokalerna, som är trånga.\n\n"
         "Hon nås på maria.johansson@example.se och säger att Isak håller med om lönen.\n\n"
+        "Björn tycker att arbetsbelastningen är hög. Skriv till karin.ek @ stockholm.se eller se www.facebook.com/lisa.berg.77.\n\n"
         "Lönen är låg, säger Isak och Zeynep Yılmaz. Kontakta Björn eller anna(at)stockholm.se, "
         "personnummer 19800101 1234.\n\nmvh lena svensson\n",
         encoding="utf-8",

@@ -52,8 +52,9 @@ def _env() -> Environment:
     env.globals["value_text"] = i18n.value_text  # a metadata value: '3,5' in Swedish
     env.globals["action_name"] = action_name
     # the survey import's own field (which text column an answer is from) in the interface language,
-    # with its stored name, which a filter uses: "fråga (field)"
-    env.globals["meta_label"] = lambda k: _("question") + " (field)" if k == "field" else k
+    # a survey answer's column is stored as 'field': shown in the interface's word ("fråga"), its
+    # stored name as the header's title and in a filter's value
+    env.globals["meta_label"] = lambda k: _("question") if k == "field" else k
     env.filters["num"] = lambda v: "" if v is None else (i18n.format_decimal(v, 2) if isinstance(v, float) else str(v))
     env.filters["pct"] = lambda v: "" if v is None else f"{v:.0f} %"
     env.filters["meta"] = lambda d: ", ".join(f"{k}={v}" for k, v in (d or {}).items())

@@ -516,3 +516,12 @@ def test_enter_in_an_empty_picker_codes_nothing_until_a_code_is_highlighted(ws):
     page.keyboard.press("Enter")
     page.wait_for_selector(f'mark[data-code="{first}"][data-coder="anna"]')
     assert codings(root, ids["p3"]) == {(first, "anna", "manual")}
+
+
+def test_a_sentence_takes_its_closing_quotation_mark_and_no_abbreviation_ends_it(ws):
+    page, ids, root, _ = ws
+    text = "Hon sa: ”Vi trodde att det var en enkät till.” Sedan gick det t.ex. fort (se www.stockholm.se). Klart!"
+    spans = page.evaluate("(t) => window.qualcodeSentences(t)", text)
+    assert [text[a:b] for a, b in spans] == [
+        "Hon sa: ”Vi trodde att det var en enkät till.”", "Sedan gick det t.ex. fort (se www.stockholm.se).", "Klart!",
+    ]

@@ -75,7 +75,12 @@
     }
     return out;
   }
-  const sentences = (text) => pieces(text, /[^\n.!?]+[.!?]*/g);
+  // A sentence ends at . ! ? with the closing quotation marks and brackets after it (”Vi trodde det.”);
+  // a full stop inside a word or number (3.5, www.stockholm.se) or after a Swedish abbreviation
+  // (t.ex., bl.a., m.m., d.v.s., o.s.v., s.k., ca.) does not end it.
+  const SENTENCE = /(?:\b(?:t\.ex|bl\.a|m\.m|m\.fl|d\.v\.s|o\.s\.v|s\.k|fr\.o\.m|t\.o\.m|ca|jfr|resp|nr|kl)\.|\.(?=[^\s.!?"”’»)\]])|[^\n.!?])+[.!?]*["”’»)\]]*/g;
+  const sentences = (text) => pieces(text, SENTENCE);
+  window.qualcodeSentences = (text) => sentences(text);  // for the browser tests
   const paragraphs = (text) => pieces(text, /[^\n]+(?:\n(?![ \t]*\n)[^\n]*)*/g);
   const words = (text) => pieces(text, /[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu);
 

@@ -525,3 +525,14 @@ def test_a_sentence_takes_its_closing_quotation_mark_and_no_abbreviation_ends_it
     assert [text[a:b] for a, b in spans] == [
         "Hon sa: ”Vi trodde att det var en enkät till.”", "Sedan gick det t.ex. fort (se www.stockholm.se).", "Klart!",
     ]
+
+
+def test_d_opens_the_details_of_the_codings_at_the_keyboards_place_and_focuses_them(ws):
+    """No mouse: s selects the first sentence, d opens its codings' details, Tab reaches their controls."""
+    page, ids, root, _ = ws
+    page.focus("#doctext")
+    page.keyboard.press("s")
+    page.keyboard.press("d")
+    settled(page, "#panel section[data-coding]")
+    assert "P13" in page.locator("#panel").inner_text()
+    assert page.evaluate("() => document.getElementById('panel').contains(document.activeElement)")

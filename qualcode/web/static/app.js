@@ -56,6 +56,7 @@
   // -- selecting by keyboard: s/S sentence, p/P paragraph, Shift+←/→ the end, Alt+Shift+←/→ the start --
   let cursor = 0;  // where the next keyboard selection starts looking (a document offset)
   let refocus = false;  // after coding by keyboard, the text gets the focus back
+  let focusPanel = false;  // after `d`, the details' first control gets the focus (memo, remove, key quote)
 
   function spansOf() {
     return [...textEl().querySelectorAll("[data-o]")].map((el) => ({ el, o: Number(el.dataset.o), n: chars(el.textContent) }));
@@ -256,6 +257,10 @@
     if (ev.key === "Enter" && document.activeElement === textEl()) {
       const sel = selectionOffsets();
       if (sel) { ev.preventDefault(); openPicker(Object.assign(sel, { keyboard: true })); }
+    } else if (ev.key === "d" && document.activeElement === textEl()) {
+      // the details of the codings where the selection (or the keyboard's place) is: no mouse needed
+      const sel = selectionOffsets();
+      ev.preventDefault(); focusPanel = true; showPanel(sel ? sel.start : cursor);
     } else if (ev.key === "u") {
       const undo = document.getElementById("undo-btn");
       if (undo) { ev.preventDefault(); undo.click(); }
@@ -423,6 +428,11 @@
   document.addEventListener("htmx:afterSettle", () => {
     drawStripes();
     if (refocus && textEl()) { refocus = false; textEl().focus({ preventScroll: true }); }
+    if (focusPanel) {
+      focusPanel = false;
+      const first = document.querySelector("#panel textarea, #panel button");
+      if (first) first.focus();
+    }
   });
   window.addEventListener("resize", () => drawStripes());
   // leaving or reloading the page with a memo typed but not saved: the browser asks first

@@ -489,3 +489,10 @@ def test_a_first_name_that_is_also_a_word_is_a_person_before_a_verb_of_saying(te
     from qualcode.export.privacy import Pseudonymiser
 
     assert Pseudonymiser().mask(text) == masked
+
+
+def test_a_surname_with_an_apostrophe_goes_with_the_first_name():
+    from qualcode.export.privacy import Pseudonymiser
+
+    assert Pseudonymiser().mask("Mary O'Connor ringde.") == "[NAMN] ringde."  # the surname leaked: "[NAMN] O'Connor"
+    assert Pseudonymiser().mask("Vi pratade med Anna O'Brien i går.") == "Vi pratade med [NAMN] i går."

@@ -182,8 +182,8 @@ def _latin_letters(category: str) -> str:
 
 
 _UPPER, _LOWER = _latin_letters("Lu"), _latin_letters("Ll")
-# A capitalised word (optionally hyphenated, e.g. Anna-Karin, Deljerud-Engholm).
-_CAP_RE = re.compile(rf"(?<![\w@.])[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?(?![\w@]|-[{_LOWER}])")
+# A capitalised word (optionally hyphenated, e.g. Anna-Karin, Deljerud-Engholm; or O'Connor, D'Angelo).
+_CAP_RE = re.compile(rf"(?<![\w@.'’])(?:[OD]['’])?[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?(?![\w@]|-[{_LOWER}])")
 # A Swedish party marker after a name, as in council documents: "Anna Andersson (S)".
 _PARTY_RE = re.compile(r"^(?:[ ]+m\.fl\.)?[ ]*\((?:S|M|L|C|KD|V|MP|SD|FP|Fi)\)")
 

@@ -496,3 +496,11 @@ def test_a_surname_with_an_apostrophe_goes_with_the_first_name():
 
     assert Pseudonymiser().mask("Mary O'Connor ringde.") == "[NAMN] ringde."  # the surname leaked: "[NAMN] O'Connor"
     assert Pseudonymiser().mask("Vi pratade med Anna O'Brien i går.") == "Vi pratade med [NAMN] i går."
+
+
+def test_a_listed_name_is_masked_in_any_case_and_with_a_genitive():
+    from qualcode.export.privacy import Pseudonymiser
+
+    p = Pseudonymiser(names=["Kastanjen"])
+    assert p.mask("kastanjens personal trivs. På kastanjen finns ett kök.") == "[NAMN] personal trivs. På [NAMN] finns ett kök."
+    assert p.mask("Kastanjeträdet blommar.") == "Kastanjeträdet blommar."

@@ -346,8 +346,11 @@ class Pseudonymiser:
         extra = {part for n in self.names for part in n.split()}
         self._first = first | extra
         self._last = last | extra
+        # the names she lists (people, a unit's or a workplace's name) in any case and with a genitive
+        # s: "kastanjens personal", "på kastanjen" are Kastanjen
         self._extra_re = (
-            re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in sorted(self.names, key=len, reverse=True)) + r")(?!\w)")
+            re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in sorted(self.names, key=len, reverse=True)) + r")s?(?!\w)",
+                       re.IGNORECASE)
             if self.names else None
         )
 

@@ -78,8 +78,12 @@ def _exports(root: Path, out: Path) -> dict[str, str]:
         _ok(runner.invoke(app, ["export", "matrix", str(out / f"m.{suffix}"), *p]))
     texts["matrix csv"] = (out / "m.csv").read_text(encoding="utf-8")
     texts["matrix xlsx"] = _xlsx_text(out / "m.xlsx") + _zip_text(out / "m.xlsx")
+    # a breakdown by a field of personal data would be a column per person: refused
+    refused = runner.invoke(app, ["report", *p, "--out", str(out / "r0"), "--by", "intervjuare,namn,epost"])
+    assert refused.exit_code == 1 and "fältet 'intervjuare' innehåller personuppgifter" in refused.output
+    assert not (out / "r0").exists()
     _ok(runner.invoke(app, ["report", *p, "--out", str(out / "r"), "--min-cell", "0", "--quotes", "9",
-                            "--by", "intervjuare,namn,epost"]))
+                            "--by", "stadsdel"]))
     texts["report md"] = (out / "r" / "rapport.md").read_text(encoding="utf-8")
     texts["report docx"] = _zip_text(out / "r" / "rapport.docx")
     texts["report xlsx"] = _xlsx_text(out / "r" / "rapport.xlsx") + _zip_text(out / "r" / "rapport.xlsx")

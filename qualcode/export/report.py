@@ -65,6 +65,14 @@ def write_report(
             _("unknown format {value} — choose from {formats}").format(value=', '.join(repr(b) for b in bad) or _('(nothing)'), formats=', '.join(FORMATS)),
             value=bad, valid=FORMATS, hint=Hint(_("choose the format"), option="formats", example="md,docx"),
         )
+    from qualcode.export.privacy import personal_key_kind
+
+    personal = [f for f in by if personal_key_kind(f) is not None]
+    if personal:  # a table per name or e-mail address lists people, masked or not
+        raise InputError(
+            _("the field '{field}' holds personal data — a breakdown by it would be a column per person; break down by a field such as stadsdel, roll or termin").format(field=personal[0]),
+            value=personal[0], hint=Hint(_("break down by another field"), option="by", example="termin"),
+        )
     out = Path(out_dir)
     existing = next((p for p in (out, *out.absolute().parents) if p.exists()), Path("."))
     if not existing.is_dir():

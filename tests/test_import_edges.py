@@ -702,3 +702,22 @@ def test_corpus_show_prints_metadata_as_key_value_and_a_bracketed_name_whole(tmp
     r = _run(tmp_path / "p", "corpus", "show", "intervju [utkast].md")
     assert r.exit_code == 0, r.output
     assert "intervju [utkast].md — betyg=3,5, termin=HT2016" in r.output and "{" not in r.output
+
+
+def test_a_question_text_given_for_a_qualtrics_column_names_its_short_name(tmp_path):
+    from qualcode.core.errors import InputError
+    from qualcode.ingest.service import import_survey
+
+    path = tmp_path / "qualtrics.csv"
+    path.write_text(
+        'ResponseId,Q1,Q3\n'
+        'Response ID,Vilken roll har du?,Beskriv med egna ord vad som kan bli bättre.\n'
+        '"{""ImportId"":""_recordId""}","{""ImportId"":""QID1""}","{""ImportId"":""QID3_TEXT""}"\n'
+        'R_1,chef,Lokalerna är trånga.\n', encoding="utf-8")
+    from qualcode.core.errors import QualcodeWarning
+
+    with make_project(tmp_path) as p:
+        with pytest.raises(InputError) as info, pytest.warns(QualcodeWarning, match="Qualtrics"):
+            import_survey(p, path, ["Beskriv med egna ord vad som kan bli bättre."], id_column="ResponseId")
+    hint = info.value.info.hint
+    assert hint is not None and (hint.option, hint.example) == ("text", "Q3")

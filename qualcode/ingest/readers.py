@@ -1075,8 +1075,11 @@ def read_survey(
     wanted = list(spec.text_columns) + ([spec.id_column] if spec.id_column else []) + list(spec.meta_columns or ())
     missing = [c for c in wanted if c not in columns]
     if missing:
+        short = _short_name_of(path, encoding, delimiter, missing[0], columns)
         raise InputError(
-            _("'{name}' lacks the column {value} — columns in the file: {columns}").format(name=path.name, value=', '.join(repr(m) for m in missing), columns=', '.join(columns))
+            _("'{name}' lacks the column {value} — columns in the file: {columns}").format(name=path.name, value=', '.join(repr(m) for m in missing), columns=', '.join(columns)),
+            hint=Hint(_("'{question}' is the question of the column '{column}': give its name").format(question=sample_text(missing[0], 40), column=short),
+                      option="text" if missing[0] in spec.text_columns else "meta_column", example=short) if short else None,
         )
     if not spec.text_columns:
         raise InputError(_("give at least one text column"), hint=Hint(_("give the column of free text"), option="text", example=_("COLUMN")))
@@ -1154,6 +1157,27 @@ def _row_meta(row: Mapping[str, str], meta_cols: Sequence[str], unnamed: Sequenc
 
 def _answer_key(respondent: str, column: str, meta: Mapping[str, Any]) -> int:
     return hash((respondent, column, tuple(meta.items())))
+
+
+def _short_name_of(path: Path, encoding: str | None, delimiter: str | None, question: str, columns: Sequence[str]) -> str | None:
+    """The column whose question text (a survey tool's second heading row: Qualtrics writes the
+    question under its short name Q3) is `question`, when a command named the question."""
+    if path.suffix.lower() not in (".csv", ".tsv", ".txt"):
+        return None
+    from qualcode.core.csv_dialect import sniff_delimiter
+
+    try:
+        with path.open("r", encoding=_codec(encoding or detect_encoding(path)), newline="", errors="replace") as fh:
+            sample = fh.read(256 * 1024)
+    except (OSError, InputError, UnicodeError):
+        return None
+    rows = list(itertools.islice(csv.reader(sample.lstrip("\ufeff").splitlines(), delimiter=delimiter or sniff_delimiter(sample)), 4))
+    want = column_name(question).casefold()
+    for header, texts in zip(rows, rows[1:]):
+        for name, text in zip(header, texts):
+            if column_name(text).casefold() == want and column_name(name) in columns:
+                return column_name(name)
+    return None
 
 
 def _check_one_answer_each(

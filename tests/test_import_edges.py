@@ -721,3 +721,16 @@ def test_a_question_text_given_for_a_qualtrics_column_names_its_short_name(tmp_p
             import_survey(p, path, ["Beskriv med egna ord vad som kan bli bättre."], id_column="ResponseId")
     hint = info.value.info.hint
     assert hint is not None and (hint.option, hint.example) == ("text", "Q3")
+
+
+def test_a_survey_in_utf16_without_a_byte_order_mark_names_the_encoding(tmp_path):
+    from qualcode.core.errors import InputError
+    from qualcode.ingest.service import import_survey
+
+    path = tmp_path / "svar.txt"
+    path.write_bytes("Respondent\tKommentar\r\n1\tLokalerna är trånga.\r\n".encode("utf-16-le"))
+    with make_project(tmp_path) as p:
+        with pytest.raises(InputError, match="UTF-16 utan byte order mark") as info:
+            import_survey(p, path, ["Kommentar"])
+        assert info.value.info.hint is not None and info.value.info.hint.example == "utf-16-le"
+        assert import_survey(p, path, ["Kommentar"], id_column="Respondent", encoding="utf-16-le").documents == 1

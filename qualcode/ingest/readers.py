@@ -1075,6 +1075,11 @@ def read_survey(
     wanted = list(spec.text_columns) + ([spec.id_column] if spec.id_column else []) + list(spec.meta_columns or ())
     missing = [c for c in wanted if c not in columns]
     if missing:
+        if any("\x00" in c for c in columns):  # UTF-16 without its byte order mark read as one byte a letter
+            raise InputError(
+                _("'{name}' reads as text with a NUL byte between the letters of its column names: it is UTF-16 without a byte order mark").format(name=path.name),
+                hint=Hint(_("give the encoding"), option="encoding", example="utf-16-le"),
+            )
         short = _short_name_of(path, encoding, delimiter, missing[0], columns)
         raise InputError(
             _("'{name}' lacks the column {value} — columns in the file: {columns}").format(name=path.name, value=', '.join(repr(m) for m in missing), columns=', '.join(columns)),

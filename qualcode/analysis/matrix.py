@@ -22,7 +22,7 @@ from qualcode.core.cells import csv_row, xlsx_strings
 from qualcode.core.errors import Hint, InputError
 from qualcode.core.files import atomic_write, write_bytes
 from qualcode.core.ordering import sort_key
-from qualcode.core.records import CASE_KEYS, MODEL_CODER, case_key
+from qualcode.core.records import CASE_KEYS, MODEL_CODER, case_key, survey_name
 from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def code_matrix(
     for d in docs:
         if group_survey and d.kind == "survey":
             # one id in two surveys (2017's respondent 1 and 2018's) is two people
-            survey = unicodedata.normalize("NFC", Path(d.source).stem) if d.source else d.name.split(":", 1)[0]
+            survey = survey_name(d) or d.name.split(":", 1)[0]
             unit_of[d.id] = f"survey:{survey}\x00{case_key(d)}"
             survey_of[unit_of[d.id]] = survey
         else:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 UNITS = ("paragraph", "sentence", "response")
@@ -115,6 +118,20 @@ class CodedSpan:
             "source": self.source, "score": self.score, "reason": self.reason, "memo": self.memo,
             "key_quote": self.key_quote, "segment": list(self.segments),
         }
+
+def field_words(name: str) -> str:
+    """A metadata field's or column's name as words: a survey tool's CamelCase ('RecipientFirstName',
+    'IPAddress') and underscores ('first_name') parted by spaces; the case kept."""
+    return re.sub(r"(?<=[a-zåäö])(?=[A-ZÅÄÖ])|(?<=[A-ZÅÄÖ])(?=[A-ZÅÄÖ][a-zåäö])", " ", name).replace("_", " ")
+
+
+def survey_name(doc: Document) -> str | None:
+    """The survey a survey answer was imported from, as the import names it (its file's name, NFC);
+    None for a document without a source file."""
+    if not doc.source:
+        return None
+    return unicodedata.normalize("NFC", Path(doc.source).stem)
+
 
 def case_key(doc: Document, key: str | None = None) -> str:
     """Which case a survey document belongs to: the respondent id, else the document itself."""

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from qualcode.core.i18n import N_, language
+from qualcode.core.records import field_words
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -95,7 +96,7 @@ _EMAIL_OBFUSCATED_RE = re.compile(
 )
 # Spaced around the at sign ("karin.ek @ stockholm.se"), or spelled out whole ("lisa punkt berg at
 # stockholm punkt se": the local part's dots written too).
-_EMAIL_SPACED_RE = re.compile(r"(?<![\w.+-])[\w.+-]*\w[ ]@[ ]?[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b|(?<![\w.+-])[\w.+-]*\w[ ]?@[ ][\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
+_EMAIL_SPACED_RE = re.compile(r"(?<![\w.+-])[\w.+-]*\w(?:[ ]@[ ]?|@[ ])[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
 _EMAIL_SPELLED_RE = re.compile(
     r"(?<![\w.+-])(?:[\w+-]+[ ](?i:punkt|dot)[ ])+[\w+-]+[ ](?i:at|snabel-a)[ ][\w-]+(?:[ ](?i:punkt|dot)[ ][\w-]+)*"
     r"[ ](?i:punkt|dot)[ ](?i:se|nu|com|org|net|eu|info|io|fi|no|dk|de|uk)\b")
@@ -1010,8 +1011,7 @@ _PERSONAL_KEYS = (
 def personal_key_kind(key: str) -> str | None:
     """The kind of personal data a metadata field holds by its name ("E-post" → EMAIL), or None."""
     name = re.sub(r"\s*\([^)]*\)\s*$", "", str(key)).strip(" :?*")
-    # a survey tool's CamelCase names read as words: 'RecipientFirstName', 'IPAddress'
-    name = re.sub(r"(?<=[a-zåäö])(?=[A-ZÅÄÖ])|(?<=[A-ZÅÄÖ])(?=[A-ZÅÄÖ][a-zåäö])", " ", name).replace("_", " ").lower()
+    name = field_words(name).lower()  # a survey tool's CamelCase names as words: 'RecipientFirstName', 'IPAddress'
     return next((kind for rx, kind in _PERSONAL_KEYS if rx.fullmatch(name)), None)
 
 

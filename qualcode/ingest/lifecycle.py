@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from qualcode.core.errors import Hint, InputError, NotFoundError
-from qualcode.core.records import Coding, DetachedCoding, Document, DocumentIn, Segment, SegmentIn
+from qualcode.core.records import Coding, DetachedCoding, Document, DocumentIn, Segment, SegmentIn, survey_name
 from qualcode.core.i18n import _
 
 if TYPE_CHECKING:
@@ -294,7 +294,7 @@ def remove_documents(project: Project, refs: Sequence[str | int], actor: str | N
                                                         "content_hash": d.content_hash, **gone})
             out.append({"document": d.name, "id": d.id, **gone})
         for d, row in zip(docs, out):
-            case = _survey_case(d)
+            case = survey_case(d)
             if case is None or _answers_left(store, *case):
                 continue
             if store.delete_respondent(*case):
@@ -303,20 +303,17 @@ def remove_documents(project: Project, refs: Sequence[str | int], actor: str | N
     return out
 
 
-def _survey_case(doc: Document) -> tuple[str, str] | None:
+def survey_case(doc: Document) -> tuple[str, str] | None:
     """(survey, respondent) of a survey answer, as the import stored the respondent."""
-    from pathlib import Path
-
     respondent = (doc.meta or {}).get("respondent")
-    if doc.kind != "survey" or respondent is None or not doc.source:
+    survey = survey_name(doc)
+    if doc.kind != "survey" or respondent is None or survey is None:
         return None
-    from qualcode.ingest.readers import nfc
-
-    return nfc(Path(doc.source).stem), str(respondent)
+    return survey, str(respondent)
 
 
 def _answers_left(store: Store, survey: str, respondent: str) -> bool:
-    return any(_survey_case(d) == (survey, respondent)
+    return any(survey_case(d) == (survey, respondent)
                for d in store.iter_documents(kind="survey", meta={"respondent": respondent}))
 
 

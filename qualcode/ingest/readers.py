@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from qualcode.core.errors import Hint, InputError
 from qualcode.core.csv_dialect import check_delimiter, sniff_delimiter
-from qualcode.core.records import DocumentIn
+from qualcode.core.records import DocumentIn, field_words
 from qualcode.core.i18n import N_, _, n_
 
 if TYPE_CHECKING:
@@ -762,8 +762,7 @@ def personal_column(name: str) -> bool:
     folded = name.casefold()
     if folded in _PERSONAL_COLUMNS:
         return True
-    words = re.sub(r"(?<=[a-zåäö])(?=[A-ZÅÄÖ])|(?<=[A-ZÅÄÖ])(?=[A-ZÅÄÖ][a-zåäö])", " ", name).casefold()
-    return _PERSONAL_WORDS.search(words.replace("_", " ")) is not None
+    return _PERSONAL_WORDS.search(field_words(name).casefold()) is not None
 
 
 def _warn_personal_columns(path: Path, meta_cols: Sequence[str]) -> None:

@@ -619,11 +619,11 @@ def _noting_names(docs: Iterable[DocumentIn], names: array[int]) -> Iterator[Doc
 def _answers_not_in(project: Project, survey: str, hashes: array[int]) -> list[str]:
     """The stored answers of `survey` whose names a new version of its file does not hold (under
     the name the import gives them: an answer added as new, 'enkat:7:svar (2)', is another version's)."""
-    from qualcode.ingest.lifecycle import _survey_case
+    from qualcode.ingest.lifecycle import survey_case
 
     names = frozenset(hashes)
     return sorted(d.name for d in project.store.iter_documents(kind="survey")
-                  if hash(d.name) not in names and (_survey_case(d) or ("",))[0] == survey
+                  if hash(d.name) not in names and (survey_case(d) or ("",))[0] == survey
                   and d.name == f"{survey}:{d.meta.get('respondent')}:{d.meta.get('field')}")
 
 

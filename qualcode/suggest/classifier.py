@@ -164,16 +164,26 @@ def word_tfidf(vectorizer: Any, texts: Sequence[str]) -> Any:
     return sparse.csr_matrix(vectorizer.weigh(X)) if fitted else tfidf.transform(X, copy=False)  # type: ignore[union-attr]
 
 
+_GRID = np.round(np.arange(0.05, 0.951, 0.05), 2)
+
+
+def _grid_f1(scores: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """F1 of `scores >= t` against `y` at each threshold t of the 0.05 grid."""
+    positives = float(np.sum(y == 1))
+    f = np.zeros(len(_GRID))
+    for i, t in enumerate(_GRID):
+        pred = scores >= t
+        denom = float(np.sum(pred)) + positives
+        f[i] = 2 * float(np.sum(pred & (y == 1))) / denom if denom else 0.0
+    return f
+
+
 def best_threshold(scores: np.ndarray, y: np.ndarray, default: float = DEFAULT_THRESHOLD) -> tuple[float, float]:
     """The threshold on a 0.05 grid with the best F1 (ties: nearest the default), and that F1."""
     best_t, best_f = default, -1.0
-    for t in np.round(np.arange(0.05, 0.951, 0.05), 2):
-        pred = scores >= t
-        tp = float(np.sum(pred & (y == 1)))
-        denom = float(np.sum(pred)) + float(np.sum(y == 1))
-        f = 2 * tp / denom if denom else 0.0
+    for t, f in zip(_GRID, _grid_f1(scores, y)):
         if f > best_f + 1e-9 or (abs(f - best_f) <= 1e-9 and abs(t - default) < abs(best_t - default)):
-            best_t, best_f = float(t), f
+            best_t, best_f = float(t), float(f)
     return best_t, max(best_f, 0.0)
 
 
@@ -182,16 +192,9 @@ def plateau_threshold(scores: np.ndarray, y: np.ndarray, default: float = DEFAUL
     nearest the default). The pooled F1 of all codes is often flat over 0.20–0.40, and its
     single best point there is noise: one keyword more in the codebook moved it from 0.25 to
     0.40. The middle of the best stretch is what carries over to new material."""
-    grid = np.round(np.arange(0.05, 0.951, 0.05), 2)
-    positives = float(np.sum(y == 1))
-    f = np.zeros(len(grid))
-    for i, t in enumerate(grid):
-        pred = scores >= t
-        denom = float(np.sum(pred)) + positives
-        f[i] = 2 * float(np.sum(pred & (y == 1))) / denom if denom else 0.0
-    smooth = np.convolve(np.pad(f, 1, mode="edge"), np.ones(3) / 3, mode="valid")
+    smooth = np.convolve(np.pad(_grid_f1(scores, y), 1, mode="edge"), np.ones(3) / 3, mode="valid")
     best = smooth.max()
-    return min((float(t) for t, v in zip(grid, smooth) if v >= best - 1e-9), key=lambda t: abs(t - default))
+    return min((float(t) for t, v in zip(_GRID, smooth) if v >= best - 1e-9), key=lambda t: abs(t - default))
 
 
 def fold_ids(y: np.ndarray, k: int, seed: int) -> np.ndarray:

@@ -10,6 +10,14 @@ from qualcode.core.records import MODEL_CODER, DocumentIn, SegmentIn
 from qualcode.project import init_project
 
 
+def _store(st, docs):  # type: ignore[no-untyped-def]
+    """The documents, each one segment; (their ids, segment id per document id)."""
+    with st.transaction():
+        ids = [st.add_document(d, f"h{i}") for i, d in enumerate(docs)]
+        st.add_segments(SegmentIn(i, "response", 0, 0, len(d.text), "") for i, d in zip(ids, docs))
+    return ids, {s.document_id: s.id for s in st.iter_segments()}
+
+
 @pytest.fixture
 def project(tmp_path):
     proj = init_project(tmp_path / "p", name="m", coder="anna")
@@ -20,10 +28,7 @@ def project(tmp_path):
         DocumentIn("enkät:R2:behov_1", "survey", "vet ej", {"respondent": "R2", "roll": "medarbetare", "field": "behov_1"}),
         DocumentIn("intervju", "note", "Om lokaler.", {"stadsdel": "Älvsjö"}),
     ]
-    with st.transaction():
-        ids = [st.add_document(d, f"h{i}") for i, d in enumerate(docs)]
-        st.add_segments(SegmentIn(i, "response", 0, 0, len(d.text), "") for i, d in zip(ids, docs))
-    seg = {s.document_id: s.id for s in st.iter_segments()}
+    ids, seg = _store(st, docs)
     with st.transaction():
         st.upsert_coding(seg[ids[0]], "P13", "anna", "manual")
         st.upsert_coding(seg[ids[1]], "T-LON", "anna", "accepted")
@@ -115,10 +120,7 @@ def test_one_id_in_two_surveys_is_two_respondents(tmp_path):
         DocumentIn("enkat2018:1:kommentar", "survey", "lönen", {"respondent": "1", "termin": "HT2018"}, source="b/enkat2018.csv"),
     ]
     try:
-        with st.transaction():
-            ids = [st.add_document(d, f"h{i}") for i, d in enumerate(docs)]
-            st.add_segments(SegmentIn(i, "response", 0, 0, len(d.text), "") for i, d in zip(ids, docs))
-        seg = {s.document_id: s.id for s in st.iter_segments()}
+        ids, seg = _store(st, docs)
         with st.transaction():
             st.upsert_coding(seg[ids[0]], "P13", "anna", "manual")
             st.upsert_coding(seg[ids[1]], "T-LON", "anna", "manual")

@@ -462,6 +462,21 @@ SMALL = [
 ]
 
 
+def _imported(tmp_path: Path, rows: list[list[str]]) -> Path:
+    """`rows` written as s.csv and imported as a survey into the project tmp_path/p; the file's path."""
+    from qualcode.ingest.service import import_survey
+
+    from helpers import make_project
+
+    path = _write(tmp_path / "s.csv", rows)
+    project = make_project(tmp_path)
+    try:
+        import_survey(project, path, ["langst_1", "langst_2", "behov_1", "behov_2"], id_column="id")
+    finally:
+        project.store.close()
+    return path
+
+
 def _write(path: Path, rows: list[list[str]], delimiter: str = ";", encoding: str = "utf-8") -> Path:
     with path.open("w", encoding=encoding, newline="") as fh:
         csv.writer(fh, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
@@ -831,16 +846,7 @@ def test_review_all_shows_method_and_evidence(tmp_path):
 
 
 def test_count_from_project_survey(tmp_path):
-    from qualcode.ingest.service import import_survey
-
-    from helpers import make_project
-
-    path = _write(tmp_path / "s.csv", SMALL)
-    project = make_project(tmp_path)
-    try:
-        import_survey(project, path, ["langst_1", "langst_2", "behov_1", "behov_2"], id_column="id")
-    finally:
-        project.store.close()
+    path = _imported(tmp_path, SMALL)
     args = ["mentions", "count", "--project", str(tmp_path / "p"), "-c", "langst_*,behov_*", "-f", "json"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
@@ -961,19 +967,10 @@ def test_published_counts_as_text_or_whole_floats_are_read(tmp_path):
 def test_a_respondent_id_on_two_rows_stops_the_count_instead_of_dropping_an_answer(tmp_path):
     """Two rows with one id and other metadata are two respondents the project cannot tell apart:
     the count stops, naming them, instead of keeping one answer and dropping the other."""
-    from qualcode.ingest.service import import_survey
-
-    from helpers import make_project
-
     rows = [r[:] for r in SMALL]
     rows[2][0] = "a1"  # a2's row takes a1's id; its role is the same, its answers differ
     rows[2][1] = "medarbetare"
-    path = _write(tmp_path / "s.csv", rows)
-    project = make_project(tmp_path)
-    try:
-        import_survey(project, path, ["langst_1", "langst_2", "behov_1", "behov_2"], id_column="id")
-    finally:
-        project.store.close()
+    path = _imported(tmp_path, rows)
     result = runner.invoke(app, ["mentions", "count", "--project", str(tmp_path / "p"), "-c", "langst_*,behov_*"])
     assert result.exit_code != 0
     assert "respondenten 'a1' har två svar i 'langst_1'" in result.output

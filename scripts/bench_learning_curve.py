@@ -246,6 +246,7 @@ def _variants() -> list[tuple[str, dict[str, Any], str]]:
         ("without the codebook's name, definition, include and exclude rows", {"codebook_text": False}, ""),
         ("codebook rows at full weight (1, not shrinking with n)", {"prior_k": 1e9, "prior_weight": 1.0}, ""),
         ("each code's own threshold (no pull towards the global one)", {"threshold_k": 0.0}, ""),
+        ("each code's best threshold itself, not the lowest within 0.01 of its F1 (threshold_slack = 0, before)", {"threshold_slack": 0.0}, ""),
         ("thresholds calibrated on the scored material (each code's training share)", {}, "calibrate"),
         ("imported examples not giving way to her coding (import_k = 0)", {"import_k": 0.0}, ""),
         ("her codings weigh as imported ones (local_weight = 1)", {"local_weight": 1.0}, ""),

@@ -206,3 +206,16 @@ def test_the_global_threshold_is_the_middle_of_the_best_stretch_not_a_lone_peak(
     y = np.array([1] * 100 + [0] * 120)
     assert best_threshold(scores, y)[0] == 0.40
     assert plateau_threshold(scores, y) == 0.35
+
+
+def test_a_codes_threshold_with_slack_is_the_lowest_as_good_as_its_best():
+    """F1 0.9975 over 0.25–0.40, 0.995 at 0.15–0.20, 0.80 below: without slack the best nearest the
+    default (0.40), with 0.001 the lowest of the best (0.25), with 0.01 the lowest within 0.01 of it
+    (0.15: a lower threshold carries over to new material, where positives score lower), never 0.10."""
+    from qualcode.suggest.classifier import best_threshold
+
+    scores = np.array([0.42] * 199 + [0.22] + [0.21] * 2 + [0.1] * 100)
+    y = np.array([1] * 200 + [0] * 102)
+    assert best_threshold(scores, y)[0] == 0.40
+    assert best_threshold(scores, y, slack=0.01)[0] == 0.15
+    assert best_threshold(scores, y, slack=0.001)[0] == 0.25

@@ -178,12 +178,21 @@ def _grid_f1(scores: np.ndarray, y: np.ndarray) -> np.ndarray:
     return f
 
 
-def best_threshold(scores: np.ndarray, y: np.ndarray, default: float = DEFAULT_THRESHOLD) -> tuple[float, float]:
-    """The threshold on a 0.05 grid with the best F1 (ties: nearest the default), and that F1."""
+def best_threshold(
+    scores: np.ndarray, y: np.ndarray, default: float = DEFAULT_THRESHOLD, slack: float = 0.0,
+) -> tuple[float, float]:
+    """The threshold on a 0.05 grid with the best F1 (ties: nearest the default), and that F1.
+
+    With `slack` > 0 the lowest threshold whose F1 is within `slack` of the best: on the material
+    it was chosen on, a code's positives score higher than on new material, so of two thresholds
+    that do about as well there, the lower one carries over (`Suggester.threshold_slack`)."""
+    grid_f1 = _grid_f1(scores, y)
     best_t, best_f = default, -1.0
-    for t, f in zip(_GRID, _grid_f1(scores, y)):
+    for t, f in zip(_GRID, grid_f1):
         if f > best_f + 1e-9 or (abs(f - best_f) <= 1e-9 and abs(t - default) < abs(best_t - default)):
             best_t, best_f = float(t), float(f)
+    if slack > 0:
+        best_t = min(float(t) for t, f in zip(_GRID, grid_f1) if f >= best_f - slack - 1e-9)
     return best_t, max(best_f, 0.0)
 
 

@@ -8,8 +8,10 @@ Combination rule (per code c, with n_c = the number of the researcher's segments
   classifier's calibrated probability and r the rule score. Once she has coded m segments in
   the project, imported positives count k / (k + m) of themselves in n_c here (k = `import_k`,
   default 20): a model learnt on other material gives way to the keywords and her coding. The blend is Platt-calibrated
-  on out-of-fold predictions; the code's threshold is its best out-of-fold F1 threshold
-  pulled towards one global threshold (best F1 over all codes' out-of-fold scores) by
+  on out-of-fold predictions; the code's threshold is its best out-of-fold F1 threshold (the
+  lowest within `threshold_slack`, default 0.01, of the best F1: on new material a code's
+  positives score lower than out of fold, and of two thresholds that do as well the lower carries
+  over) pulled towards one global threshold (best F1 over all codes' out-of-fold scores) by
   t = (n_c * t_c + k * t_global) / (n_c + k), k = `threshold_k` (default 20): a code with
   little evidence does not keep a threshold tuned on a handful of segments.
 - with imported segments and hers both in the training data, the threshold is then pulled
@@ -81,6 +83,7 @@ DEFAULT_PRIOR_K = 10.0
 DEFAULT_KEYWORD_PRIOR = 2.0
 DEFAULT_LOCAL_WEIGHT = 2.0
 DEFAULT_THRESHOLD_K = 20.0
+DEFAULT_THRESHOLD_SLACK = 0.01
 DEFAULT_IMPORT_K = 20.0
 DEFAULT_IMPORTED_THRESHOLD_K = 10.0
 RULE_THRESHOLD = 0.5
@@ -274,6 +277,7 @@ class Suggester(Params):
         prior_k: float = DEFAULT_PRIOR_K,
         keyword_prior: float = DEFAULT_KEYWORD_PRIOR,
         threshold_k: float = DEFAULT_THRESHOLD_K,
+        threshold_slack: float = DEFAULT_THRESHOLD_SLACK,
         local_weight: float = DEFAULT_LOCAL_WEIGHT,
         import_k: float = DEFAULT_IMPORT_K,
         section_features: bool = False,
@@ -297,6 +301,7 @@ class Suggester(Params):
         self.prior_k = prior_k
         self.keyword_prior = keyword_prior
         self.threshold_k = threshold_k
+        self.threshold_slack = threshold_slack
         self.local_weight = local_weight
         self.import_k = import_k
         self.section_features = section_features
@@ -462,7 +467,7 @@ class Suggester(Params):
         self.imported_thresholds_ = self._imported_thresholds(X, Y, is_local)
         mine = dict(zip(self.code_ids, n_pos_mine.tolist()))
         for code, (sc, y, user) in blended.items():
-            t, _unused = best_threshold(sc, y)
+            t, _unused = best_threshold(sc, y, slack=self.threshold_slack)
             n = self.n_positives_[code]
             if self.threshold_k > 0:
                 t = (n * t + self.threshold_k * self.global_threshold_) / (n + self.threshold_k)

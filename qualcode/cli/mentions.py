@@ -48,7 +48,9 @@ ColumnsOpt = Annotated[
     typer.Option(
         "--columns", "-c",
         help="Answer columns: names, globs ('langst_*') or set prefixes ('behov'); repeat or separate with commas. "
-        "Numbered columns form sets (langst_1..3 → langst) with their own totals. Default: every set of numbered columns.",
+        "Numbered columns form sets (langst_1..3 → langst) with their own totals, and so do a checkbox export's columns, "
+        "one per option ('Längst – Handledning', 'Längst [Lokaler]' → Längst). A cell may name several areas ('4, 6, 2'). "
+        "Default: every set of numbered columns and every checkbox family.",
     ),
 ]
 MappingOpt = Annotated[

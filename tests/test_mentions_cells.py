@@ -284,3 +284,30 @@ def test_cells_and_checkboxes_from_a_project_survey(tmp_path):
     grouped = runner.invoke(app, ["mentions", "count", "--project", str(tmp_path / "p"), "-c", "Störst behov",
                                   "--by", "stadsdel", "-f", "json"])
     assert json.loads(grouped.stdout)["by"]["groups"]["Bromma"]["total"] == _zero(P01=1, P03=2, P05=1, P07=1)
+
+
+def test_chosen_free_text_columns_with_a_common_prefix_stay_columns_of_their_own(tmp_path, mapper):
+    rows = [["id", "Enkät: Längst", "Enkät: Störst behov"], ["1", "4, 6", "lokaler"], ["2", "handledning", "3 och 7"]]
+    answers = read_answers(_write(tmp_path / "s.csv", rows))
+    sets = select_columns(answers.columns, ["Enkät*"], mapper, answers.rows)
+    assert [(s.name, s.columns, s.options) for s in sets] == [
+        ("Enkät: Längst", ("Enkät: Längst",), ()), ("Enkät: Störst behov", ("Enkät: Störst behov",), ())]
+    data = to_json(count_mentions(answers, sets, mapper))
+    assert data["sets"]["Enkät: Störst behov"]["total"] == _zero(P03=1, P07=1, P13=1)
+
+
+def test_the_browser_view_counts_checkbox_families_of_a_project(tmp_path):
+    from qualcode.coding.workspace import mention_view
+    from qualcode.ingest.service import import_survey
+
+    from helpers import make_project
+
+    path = _write(tmp_path / "b.csv", BOXES)
+    project = make_project(tmp_path)
+    try:
+        import_survey(project, path, ["Längst – Handledning"], id_column="id")
+        view = mention_view(project)
+    finally:
+        project.store.close()
+    assert [s.name for s in view.sets] == ["Längst", "Störst behov"]
+    assert view.tables[0].rows[-1] == ("Totalt", "6", "4", "")

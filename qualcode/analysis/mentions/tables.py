@@ -278,7 +278,7 @@ def select_columns(
             families = _option_families([c for c in available if _set_name(c) == c], mapper, rows)
             chosen += [c for members in families.values() for c, _cat in members]
     elif mapper is not None:
-        families = _option_families([c for c in chosen if _set_name(c) == c], mapper, None)
+        families = _option_families([c for c in chosen if _set_name(c) == c], mapper, rows, chosen=True)
     if not chosen:
         raise InputError(
             _("give the columns to count — columns: {available}").format(available=', '.join(available)), valid=tuple(available),
@@ -339,13 +339,14 @@ def option_category(option: str, mapper: MentionMapper) -> str | None:
 
 
 def _option_families(
-    columns: Sequence[str], mapper: MentionMapper, rows: Sequence[Mapping[str, str]] | None,
+    columns: Sequence[str], mapper: MentionMapper, rows: Sequence[Mapping[str, str]], chosen: bool = False,
 ) -> dict[str, list[tuple[str, str]]]:
     """Checkbox families among `columns`: prefix → (column, category) in column order.
 
-    Chosen columns (`rows` None) that share a prefix form a family or stop with the option that
-    names no area (or the same point as another option; several may be Övrigt). Found by themselves (`rows` given), only
-    families whose options all name distinct areas and whose cells are all marks are kept."""
+    Columns that share a prefix are a family when every option names another point (several may
+    be Övrigt) and, unless `chosen`, every cell is a mark or empty. Chosen columns whose cells are
+    all marks stop with the option that names no area (or the same point as another); chosen
+    columns of free text ('Enkät: Längst', 'Enkät: Störst behov') stay columns of their own."""
     splits = {c: _option_splits(c) for c in columns}
     groups: dict[str, list[tuple[str, str]]] = {}
     for c in columns:
@@ -377,22 +378,21 @@ def _option_families(
                 found.append((col, cat))
                 continue
             break
-        if rows is None:
-            if problem is not None:
-                raise problem
-        elif problem is not None or not _all_marks(found, rows, mapper):
-            continue
-        families[prefix] = found
+        if problem is None and (chosen or _all_marks(members, dict(found), rows, mapper)):
+            families[prefix] = found
+        elif problem is not None and chosen and _all_marks(members, dict(found), rows, mapper):
+            raise problem
     return families
 
 
-def _all_marks(options: Sequence[tuple[str, str]], rows: Sequence[Mapping[str, str]], mapper: MentionMapper) -> bool:
+def _all_marks(members: Sequence[tuple[str, str]], categories: Mapping[str, str], rows: Sequence[Mapping[str, str]],
+               mapper: MentionMapper) -> bool:
     """Is every cell of these option columns a mark or empty, with at least one mark?"""
-    marks = [read_mark(r.get(col), col, cat, mapper) for col, cat in options for r in rows]
+    marks = [read_mark(r.get(col), col, categories.get(col), mapper) for col, _option in members for r in rows]
     return all(m is not None for m in marks) and any(marks)
 
 
-def read_mark(value: object, column: str, category: str, mapper: MentionMapper) -> bool | None:
+def read_mark(value: object, column: str, category: str | None, mapper: MentionMapper) -> bool | None:
     """A checkbox option's cell: True when marked (`1`, `x`, `Ja`, `✓`, `Checked`, the option's own
     text), False when not (empty, `0`, `Nej`), None when it is neither."""
     key = normalise_answer(value)
@@ -400,7 +400,8 @@ def read_mark(value: object, column: str, category: str, mapper: MentionMapper) 
         return True
     if key in UNMARKED:
         return False
-    if any(key == normalise_answer(o) for _p, o in _option_splits(column)) or option_category(str(value), mapper) == category:
+    if any(key == normalise_answer(o) for _p, o in _option_splits(column)) or (
+            category is not None and option_category(str(value), mapper) == category):
         return True
     return None
 

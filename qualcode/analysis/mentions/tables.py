@@ -77,9 +77,6 @@ class ColumnSet:
     columns: tuple[str, ...]
     options: tuple[tuple[str, str], ...] = ()
 
-    def option(self, column: str) -> str | None:
-        return dict(self.options).get(column)
-
 
 @dataclass(frozen=True)
 class Unresolved:

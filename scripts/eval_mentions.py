@@ -6,6 +6,7 @@ columns, each answer's true category). No mapping file is used.
 
 Usage:
   python scripts/eval_mentions.py tests/fixtures/mentions/heldout-phrasings.csv
+  python scripts/eval_mentions.py --cells tests/fixtures/mentions/probe-phrasings.csv   # as cells of a survey export
   python scripts/eval_mentions.py --questionnaire ../shared/data/questionnaire-2018-dev.csv \
       --truth ../shared/data/questionnaire-2018-dev-truth.csv \
       --published ../shared/data/questionnaire-2018-published-tables.json
@@ -28,10 +29,22 @@ def _rows(path: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(text.splitlines(), delimiter=delim))
 
 
-def score(pairs: list[tuple[str, str]], mapper: MentionMapper, show: bool = True) -> Counter[str]:
-    """Count right / wrong / unresolved for (answer, expected) pairs; '?' expects unresolved."""
+def score(pairs: list[tuple[str, str]], mapper: MentionMapper, show: bool = True, cells: bool = False) -> Counter[str]:
+    """Count right / wrong / unresolved for (answer, expected) pairs; '?' expects unresolved.
+
+    With `cells`, each answer is read as a cell that may name several areas (`map_cell`): a cell
+    parted into several areas is counted apart ('split'; of an answer meant as one area: 'split-one')."""
     tally: Counter[str] = Counter()
     for answer, expected in pairs:
+        if cells:
+            reading = mapper.map_cell(answer)
+            if reading.split:
+                tally["split"] += 1
+                tally["split-one" if expected != "?" else "split-ambiguous"] += 1
+                if show:
+                    parts = " + ".join(str(p.category) for p in reading.mentions)
+                    print(f"  split       {answer!r:50} want {expected:7} got {parts}")
+                continue
         m = mapper.map(answer)
         want = None if expected == "?" else expected
         if m.category == want:
@@ -52,7 +65,9 @@ def score(pairs: list[tuple[str, str]], mapper: MentionMapper, show: bool = True
 def _report(name: str, t: Counter[str]) -> None:
     n = t["n"] or 1
     print(f"{name}: {t['n']} answers — right {t['right']} ({100 * t['right'] / n:.1f} %), "
-          f"wrong {t['wrong']} ({100 * t['wrong'] / n:.1f} %), unresolved {t['unresolved']} ({100 * t['unresolved'] / n:.1f} %)")
+          f"wrong {t['wrong']} ({100 * t['wrong'] / n:.1f} %), unresolved {t['unresolved']} ({100 * t['unresolved'] / n:.1f} %)"
+          + (f"; parted as a cell {t['split']} (meant as one area {t['split-one']}, meant as ambiguous {t['split-ambiguous']})"
+             if "split" in t else ""))
 
 
 def main() -> None:
@@ -62,16 +77,17 @@ def main() -> None:
     ap.add_argument("--truth", type=Path)
     ap.add_argument("--published", type=Path, help="published tables: count cells right without a mapping file")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--cells", action="store_true", help="read each answer as a cell that may name several areas")
     args = ap.parse_args()
     mapper = MentionMapper()
     for path in args.phrasings:
         pairs = [(r["answer"] or "", r["category"]) for r in _rows(path)]
-        _report(str(path), score(pairs, mapper, show=not args.quiet))
+        _report(str(path), score(pairs, mapper, show=not args.quiet, cells=args.cells))
     if args.questionnaire and args.truth:
         answers, truth = _rows(args.questionnaire), _rows(args.truth)
         cols = [c for c in answers[0] if c.startswith(("langst_", "behov_"))]
         pairs = [(a[c], t[c]) for a, t in zip(answers, truth) for c in cols]
-        _report(str(args.questionnaire), score(pairs, mapper, show=not args.quiet))
+        _report(str(args.questionnaire), score(pairs, mapper, show=not args.quiet, cells=args.cells))
         if args.published:
             pub = json.loads(args.published.read_text(encoding="utf-8"))
             right = cells = 0

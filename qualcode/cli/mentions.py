@@ -48,7 +48,9 @@ ColumnsOpt = Annotated[
     typer.Option(
         "--columns", "-c",
         help="Answer columns: names, globs ('langst_*') or set prefixes ('behov'); repeat or separate with commas. "
-        "Numbered columns form sets (langst_1..3 → langst) with their own totals. Default: every set of numbered columns.",
+        "Numbered columns form sets (langst_1..3 → langst) with their own totals, and so do a checkbox export's columns, "
+        "one per option ('Längst – Handledning', 'Längst [Lokaler]' → Längst). A cell may name several areas ('4, 6, 2'). "
+        "Default: every set of numbered columns and every checkbox family.",
     ),
 ]
 MappingOpt = Annotated[
@@ -83,12 +85,12 @@ def _load(file: Path | None, columns: list[str] | None, mapping: Path | None, pr
         with open_project(project) as p:
             answers = project_answers(p.store)
             cb = load_codebook(codebook) if codebook else p.codebook
-    sets = select_columns(answers.columns, columns or [])
+    mapper = MentionMapper(cb, load_mapping(mapping, cb) if mapping else None)
+    sets = select_columns(answers.columns, columns or [], mapper, answers.rows)
     if not columns:
         err_console.print(_("columns: ") + "; ".join(f"{s.name} = {', '.join(s.columns)}" for s in sets) + _(" (choose with --columns)"))
     if file is None:
         answers = answered_only(answers, [c for s in sets for c in s.columns])
-    mapper = MentionMapper(cb, load_mapping(mapping, cb) if mapping else None)
     return answers, sets, mapper
 
 
@@ -202,7 +204,7 @@ def count(
     counts = count_mentions(answers, sets, mapper, by=by)
     mask = _export_mask(project, fmt)
     note_small_counts([*counts.columns.values(), counts.overall,
-                       *(t for s in counts.totals.values() for t in (s.times, s.respondents, s.first))],
+                       *(t for s in counts.totals.values() for t in (s.times, s.respondents, s.first) if t is not None)],
                       _min_cell(project), fmt)
     if fmt is Format.json:
         typer.echo(json.dumps(mask_data(mask, to_json(counts)), ensure_ascii=False, indent=2))
@@ -255,7 +257,7 @@ def review(
     ]
     unresolved = [it for it in items if it.category is None]
     title = (n_("{n_items} distinct answer (unclassified: {n_unresolved})", "{n_items} distinct answers (unclassified: {n_unresolved})", len(items)).format(n_items=len(items), n_unresolved=len(unresolved)) if every
-             else _("Unclassified answers: {n_items} (occurrences: {n_unresolved})").format(n_items=len(items), n_unresolved=len(counts.unresolved)))
+             else _("Unclassified answers: {n_items} (occurrences: {n_unresolved})").format(n_items=len(unresolved), n_unresolved=len(counts.unresolved)))
     emit(rows, ["answer", "count", "columns", "category", "reason", "evidence", "candidates"], fmt,
          mask=_export_mask(project, fmt), title=title, excel=fmt is Format.csv and _excel(excel, file, project),
          headers={"answer": N_("Answer"), "count": N_("Count"), "columns": N_("Columns"), "category": N_("Category"),

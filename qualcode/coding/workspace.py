@@ -1037,15 +1037,15 @@ def mention_view(project: Project, columns: Sequence[str] = ()) -> MentionView:
     answers = project_answers(project.store)
     available = tuple(c for c in answers.columns if c != "respondent")
     path = _mapping_path(project)
+    mapper = MentionMapper(cb, load_mapping(path, cb) if path.exists() else None)
     try:
-        sets = select_columns(answers.columns, list(columns))
+        sets = select_columns(answers.columns, list(columns), mapper, answers.rows)
     except InputError:
         if columns:
             raise
         # nothing chosen and no questionnaire columns to guess: show the choice
         return MentionView((), (), (), (), str(path), 0, available)
     answers = answered_only(answers, [c for s in sets for c in s.columns])
-    mapper = MentionMapper(cb, load_mapping(path, cb) if path.exists() else None)
     counts = count_mentions(answers, sets, mapper)
     labels = mention_labels(cb)
     return MentionView(tuple(sets), tuple(report_tables(counts)), tuple(review_items(counts)),

@@ -252,6 +252,27 @@ def _compatible(slot_tag: str, answer_tag: str) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class CellReading:
+    """One cell read as the areas it names: `mentions` are what counts, one per area, in the order
+    written (`(whole,)` when the cell is one answer); `whole` maps the whole cell; `repeated` are the
+    areas the cell names twice (counted once for its respondent)."""
+
+    whole: Mention
+    mentions: tuple[Mention, ...]
+    split: bool = False
+    repeated: tuple[str, ...] = ()
+
+
+# Where a cell naming several areas is parted: a list sign, a line, ',', ';', '/', '+', '&', 'och', 'samt'
+_CELL_SEPARATOR = re.compile(r"(\s*[,;/+&]\s*|\s+(?:och|samt)\s+)", re.IGNORECASE)
+_BULLET = re.compile(r"^\s*[-–—•·*▪◦‣]+\s+")
+_SPACED_NUMBERS = re.compile(r"^\s*\d{1,2}(?:\s+\d{1,2})+\s*$")
+# "3,5" or "2.5" is a decimal number, not points 3 and 5 ("4,6,2" is a list)
+_DECIMAL = re.compile(r"(?<![\d,.])\d+[,.]\d+(?![\d,.]*\d)")
+_MAX_JOINED = 6  # pieces read together as one answer ("Lämpliga lokaler och fungerande arbetsredskap")
+
+
 class MentionMapper:
     """Maps answers to categories using a codebook and an optional mapping file.
 
@@ -469,6 +490,77 @@ class MentionMapper:
         result = self._map_key(text, key)
         self._cache[key] = result
         return result
+
+    def map_cell(self, answer: object) -> CellReading:
+        """Read one cell that may name several areas ("4, 6, 2", "handledning, lön och lokaler").
+
+        The whole cell first: a cell that is one answer (a point's name holds 'och' and commas)
+        stays one. Otherwise it is parted at list signs, lines, `,` `;` `/` `+` `&`, 'och' and
+        'samt' (numbers also at spaces: "4 6 2"), reading neighbouring pieces together where they
+        make one answer, in as few parts as possible; the parting is kept only when every part is
+        resolved. A decimal number ("3,5") and a negated or all-areas cell are never parted.
+
+        >>> [m.category for m in MentionMapper().map_cell("4, 6 och lokaler").mentions]
+        ['P04', 'P06', 'P13']
+        """
+        text = "" if answer is None else str(answer)
+        whole = self.map(text)
+        if whole.resolved or whole.method in ("negated", "all-areas"):
+            return CellReading(whole, (whole,))
+        decimal = _DECIMAL.search(text)
+        if decimal:
+            kept = Mention(whole.answer, whole.key, None, "decimal", whole.candidates,
+                           (_("'{number}' may be a decimal number: the cell is not parted").format(number=decimal.group(0)),))
+            return CellReading(kept, (kept,))
+        lines = [ln for ln in (_BULLET.sub("", ln).strip() for ln in text.splitlines()) if ln.strip(" .,;:")]
+        parts: list[Mention] = []
+        for line in lines:
+            found = self._parted(line)
+            if found is None:
+                return CellReading(whole, (whole,))
+            parts.extend(found)
+        if len(parts) < 2:
+            return CellReading(whole, (whole,))
+        areas = [m for m in parts if m.category != EJ_SVAR] or parts[:1]
+        seen: dict[str | None, Mention] = {}
+        repeated: list[str] = []
+        for m in areas:
+            if m.category in seen:
+                if m.category is not None and m.category not in repeated:
+                    repeated.append(m.category)
+                continue
+            seen[m.category] = m
+        return CellReading(whole, tuple(seen.values()), split=True, repeated=tuple(repeated))
+
+    def _parted(self, line: str) -> list[Mention] | None:
+        """One line of a cell in as few resolved parts as possible, or None when it cannot be."""
+        if _SPACED_NUMBERS.match(line):
+            pieces = line.split()
+            return [self.map(p) for p in pieces] if all(self.map(p).resolved for p in pieces) else None
+        chunks = _CELL_SEPARATOR.split(line)  # piece, separator, piece, …
+        # an empty piece ("4,, 6", a closing ',') is no part: join it to its neighbour's separator
+        spans = [i for i in range(0, len(chunks), 2) if chunks[i].strip(" .,;:")]
+        if len(spans) < 2:
+            return [self.map(line)] if self.map(line).resolved else None
+
+        def text_of(a: int, b: int) -> str:  # the line from piece spans[a] to spans[b], as written
+            return "".join(chunks[spans[a]:spans[b] + 1])
+
+        n = len(spans)
+        best: list[tuple[int, list[Mention]] | None] = [(0, [])] + [None] * n
+        for end in range(1, n + 1):
+            for start in range(max(0, end - _MAX_JOINED), end):
+                before = best[start]
+                if before is None:
+                    continue
+                m = self.map(text_of(start, end - 1))
+                if not m.resolved:
+                    continue
+                here = best[end]
+                if here is None or before[0] + 1 < here[0]:
+                    best[end] = (before[0] + 1, [*before[1], m])
+        found = best[n]
+        return found[1] if found is not None else None
 
     def _map_key(self, text: str, key: str) -> Mention:
         if key in self.mapping:

@@ -10,6 +10,7 @@ times named first). `compare_published` checks the tables against the report's f
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -20,10 +21,14 @@ from typing import Any
 from qualcode.analysis.mentions.mapper import (
     EJ_SVAR,
     OVRIGT,
+    Candidate,
+    CellReading,
     Mention,
     MentionMapper,
     mention_labels,
     mention_names,
+    normalise_answer,
+    parse_category,
 )
 from qualcode.analysis.tally import MISSING, MISSING_NAME, TOTAL, TOTAL_NAME, CountTable, tally
 from qualcode.core.errors import Hint, InputError
@@ -63,10 +68,14 @@ class SurveyAnswers:
 
 @dataclass(frozen=True)
 class ColumnSet:
-    """Columns that ask the same question in positions 1, 2, 3 (`langst_1..3`)."""
+    """Columns that ask the same question in positions 1, 2, 3 (`langst_1..3`), one column
+    (`Längst`, whose cells may name several areas), or a checkbox export's columns, one per
+    option (`Längst – Handledning`, `Störst behov [Lokaler]`): `options` gives each such
+    column's category, a mark in it is a mention."""
 
     name: str
     columns: tuple[str, ...]
+    options: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,11 +88,12 @@ class Unresolved:
 
 @dataclass(frozen=True)
 class SetTotals:
-    """Per set: times named in any position, respondents naming it, and times named first."""
+    """Per set: times named in any position, respondents naming it, and times named first
+    (None for checkbox options: they have no order)."""
 
     times: CountTable
     respondents: CountTable
-    first: CountTable
+    first: CountTable | None
 
 
 @dataclass(frozen=True)
@@ -99,7 +109,8 @@ class MentionCounts:
     by: str | None = None
     groups: tuple[str, ...] = (TOTAL,)
     group_sizes: Mapping[str, int] = field(default_factory=dict)
-    mapped: Mapping[str, tuple[Mention, ...]] = field(default_factory=dict)  # per column, row order
+    mapped: Mapping[str, tuple[CellReading, ...]] = field(default_factory=dict)  # per column, row order
+    parted: tuple[str, ...] = ()  # the sets with a cell that named several areas
     # row labels as a person reads them (`labels` are the same in every language, for CSV)
     names: Mapping[str, str] = field(default_factory=dict)
 
@@ -222,12 +233,19 @@ def answered_only(answers: SurveyAnswers, columns: Sequence[str]) -> SurveyAnswe
 # -- choosing columns ----------------------------------------------------------------------
 
 
-def select_columns(available: Sequence[str], specs: Sequence[str]) -> tuple[ColumnSet, ...]:
+def select_columns(
+    available: Sequence[str], specs: Sequence[str], mapper: MentionMapper | None = None,
+    rows: Sequence[Mapping[str, str]] = (),
+) -> tuple[ColumnSet, ...]:
     """Columns named exactly, by glob (`langst_*`) or by prefix (`langst`), grouped in sets.
 
     Several values may be given in one spec separated by commas. Numbered columns
-    (`behov_1`, `behov_2`) form the set `behov`, ordered by number. Without specs, every
-    set of two or more numbered columns is chosen.
+    (`behov_1`, `behov_2`) form the set `behov`, ordered by number. With a `mapper`, a checkbox
+    export's columns, one per option (`Längst – Handledning`, `Längst [Lokaler]`: a common prefix,
+    each option naming another area), form one set named by the prefix; a chosen family whose
+    option names no area stops with its column. Without specs, every set of two or more numbered
+    columns is chosen, and (given `rows`) every family whose options all name an area and whose
+    cells are all marks.
     """
     chosen: list[str] = []
     for spec in specs:
@@ -240,10 +258,12 @@ def select_columns(available: Sequence[str], specs: Sequence[str]) -> tuple[Colu
                 found = [c for c in available if fnmatch.fnmatchcase(c, item)] or [
                     c for c in available if fnmatch.fnmatchcase(_fold(c), _fold(item))]
             else:
-                found = [c for c in available if _set_name(c) == item] or _folded_match(available, item)
+                found = ([c for c in available if _set_name(c) == item] or _folded_match(available, item)
+                         or (_option_prefixed(available, item) if mapper is not None else []))
             if not found:
                 raise _no_column(item, available)
             chosen.extend(c for c in found if c not in chosen)
+    families: dict[str, list[tuple[str, str]]] = {}
     if not specs:
         # no --columns: every set of at least two numbered columns (langst_1..3, behov_1..3)
         numbered: dict[str, list[str]] = {}
@@ -251,15 +271,136 @@ def select_columns(available: Sequence[str], specs: Sequence[str]) -> tuple[Colu
             if _set_name(c) != c:
                 numbered.setdefault(_set_name(c), []).append(c)
         chosen = [c for cols in numbered.values() if len(cols) >= 2 for c in cols]
+        if mapper is not None and rows:
+            families = _option_families([c for c in available if _set_name(c) == c], mapper, rows)
+            chosen += [c for members in families.values() for c, _cat in members]
+    elif mapper is not None:
+        families = _option_families([c for c in chosen if _set_name(c) == c], mapper, rows, chosen=True)
     if not chosen:
         raise InputError(
             _("give the columns to count — columns: {available}").format(available=', '.join(available)), valid=tuple(available),
             hint=Hint(_("for example"), option="columns", example="'langst_*'"),
         )
+    in_family = {c: prefix for prefix, members in families.items() for c, _cat in members}
     sets: dict[str, list[str]] = {}
     for c in chosen:
-        sets.setdefault(_set_name(c), []).append(c)
-    return tuple(ColumnSet(name, tuple(sorted(cols, key=_position))) for name, cols in sets.items())
+        name = in_family.get(c) or _set_name(c)
+        if c not in in_family and name in families:
+            raise InputError(
+                _("the column '{column}' and the options '{name} …' would make two sets named '{name}' — choose one of them").format(
+                    column=c, name=name), value=c, hint=Hint(_("for example"), option="columns", example=f"'{name} *'"))
+        sets.setdefault(name, []).append(c)
+    return tuple(
+        ColumnSet(name, tuple(cols), options=tuple(families[name])) if name in families
+        else ColumnSet(name, tuple(sorted(cols, key=_position)))
+        for name, cols in sets.items()
+    )
+
+
+# a checkbox export's column, one per option: 'Längst – Handledning', 'Längst: 8. Systematisk …',
+# 'Störst behov [Lokaler]', 'Längst - Lokaler', 'Längst | Lön'
+_OPTION_SEPARATOR = re.compile(r"\s+[-–—|]\s+|\s*:\s+|\s*:(?=\S)|\s*\[(?=[^\[\]]+\]\s*$)")
+# what a checkbox export writes in a chosen option's cell, and in one not chosen
+MARKED = frozenset("1 x ja vald valt markerad kryssad ✓ ✔ ☑ ☒ checked selected yes true sant".split())
+UNMARKED = frozenset(("", "0", "nej", "no", "false", "falskt", "unchecked", "not selected", "ej vald", "inte vald", "ej valt"))
+
+
+def _option_splits(column: str) -> list[tuple[str, str]]:
+    """(prefix, option) at each separator of a header, longest prefix first."""
+    out = []
+    for m in _OPTION_SEPARATOR.finditer(column):
+        prefix = column[:m.start()].strip()
+        option = column[m.end():].strip()
+        if m.group(0).strip().startswith("["):
+            option = option.rstrip("]").strip()
+        if prefix and option:
+            out.append((prefix, option))
+    return out[::-1]
+
+
+def _option_prefixed(available: Sequence[str], item: str) -> list[str]:
+    """The columns a checkbox family `item` has ('Längst' → 'Längst – Handledning', …)."""
+    return [c for c in available if any(_fold(p) == _fold(item) for p, _o in _option_splits(c))]
+
+
+def option_category(option: str, mapper: MentionMapper) -> str | None:
+    """The area an option's text names ('Handledning', '8. Systematisk intern ärendehandledning',
+    'Övrigt'), or None."""
+    m = mapper.map(option)
+    if m.resolved and m.category != EJ_SVAR:
+        return m.category
+    try:
+        return parse_category(option, mapper.codebook)
+    except InputError:
+        return None
+
+
+def _option_families(
+    columns: Sequence[str], mapper: MentionMapper, rows: Sequence[Mapping[str, str]], chosen: bool = False,
+) -> dict[str, list[tuple[str, str]]]:
+    """Checkbox families among `columns`: prefix → (column, category) in column order.
+
+    Columns that share a prefix are a family when every option names another point (several may
+    be Övrigt) and, unless `chosen`, every cell is a mark or empty. Chosen columns whose cells are
+    all marks stop with the option that names no area (or the same point as another); chosen
+    columns of free text ('Enkät: Längst', 'Enkät: Störst behov') stay columns of their own."""
+    splits = {c: _option_splits(c) for c in columns}
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for c in columns:
+        others = {p for o in columns if o != c for p, _o in splits[o]}
+        shared = next(((p, o) for p, o in splits[c] if p in others), None)
+        if shared is not None:
+            groups.setdefault(shared[0], []).append((c, shared[1]))
+    families: dict[str, list[tuple[str, str]]] = {}
+    hint = Hint(_("give the option's text its area in a mapping file (answer;category)"), option="mapping",
+                example="svar-mappning.csv")
+    for prefix, members in groups.items():
+        if len(members) < 2:
+            continue
+        found: list[tuple[str, str]] = []
+        problem: InputError | None = None
+        for col, option in members:
+            cat = option_category(option, mapper)
+            # several options may be Övrigt (Lön, IT, Annat); two options of one point are no family
+            twin = next((c for c, k in found if k == cat and cat != OVRIGT), None)
+            if cat is None:
+                problem = InputError(
+                    _("the column '{column}' is an option of '{prefix}', but '{option}' names none of the areas").format(
+                        column=col, prefix=prefix, option=option), value=col, hint=hint)
+            elif twin is not None:
+                problem = InputError(
+                    _("the columns '{first}' and '{column}' are options of '{prefix}' naming the same area {category}").format(
+                        first=twin, column=col, prefix=prefix, category=cat), value=col, hint=hint)
+            else:
+                found.append((col, cat))
+                continue
+            break
+        if problem is None and (chosen or _all_marks(members, dict(found), rows, mapper)):
+            families[prefix] = found
+        elif problem is not None and chosen and _all_marks(members, dict(found), rows, mapper):
+            raise problem
+    return families
+
+
+def _all_marks(members: Sequence[tuple[str, str]], categories: Mapping[str, str], rows: Sequence[Mapping[str, str]],
+               mapper: MentionMapper) -> bool:
+    """Is every cell of these option columns a mark or empty, with at least one mark?"""
+    marks = [read_mark(r.get(col), col, categories.get(col), mapper) for col, _option in members for r in rows]
+    return all(m is not None for m in marks) and any(marks)
+
+
+def read_mark(value: object, column: str, category: str | None, mapper: MentionMapper) -> bool | None:
+    """A checkbox option's cell: True when marked (`1`, `x`, `Ja`, `✓`, `Checked`, the option's own
+    text), False when not (empty, `0`, `Nej`), None when it is neither."""
+    key = normalise_answer(value)
+    if key in MARKED:
+        return True
+    if key in UNMARKED:
+        return False
+    if any(key == normalise_answer(o) for _p, o in _option_splits(column)) or (
+            category is not None and option_category(str(value), mapper) == category):
+        return True
+    return None
 
 
 def _no_column(item: str, available: Sequence[str]) -> InputError:
@@ -361,38 +502,55 @@ def count_mentions(
         _warn_spellings(by, group_of)
     groups = tuple(natural_order(by, group_of)) if by else (TOTAL,)
     sizes = {g: group_of.count(g) for g in groups}
-    mapped: dict[str, list[Mention]] = {}
+    mapped: dict[str, list[CellReading]] = {}
     unresolved: list[Unresolved] = []
+    # per set: (row, column, category, named first); a column of None: no option marked (Ej svar)
+    named: dict[str, list[tuple[int, str | None, str, bool]]] = {}
+    parted: list[str] = []
     for s in sets:
+        obs = named.setdefault(s.name, [])
+        if s.options:
+            marked = [False] * len(answers.rows)
+            for col, cat in s.options:
+                readings = [_option_reading(r.get(col, ""), col, cat, mapper) for r in answers.rows]
+                mapped[col] = readings
+                for i, reading in enumerate(readings):
+                    m = reading.whole
+                    if m.resolved:
+                        obs.append((i, col, cat, False))
+                    elif m.method != "unmarked":
+                        unresolved.append(Unresolved(col, answers.ids[i], m.answer, m))
+                    marked[i] = marked[i] or m.method != "unmarked"
+            obs.extend((i, None, EJ_SVAR, False) for i, any_mark in enumerate(marked) if not any_mark)
+            continue
         for col in s.columns:
-            ms = [mapper.map(r.get(col, "")) for r in answers.rows]
-            mapped[col] = ms
-            unresolved.extend(
-                Unresolved(col, answers.ids[i], m.answer, m) for i, m in enumerate(ms) if not m.resolved
-            )
+            readings = [mapper.map_cell(r.get(col, "")) for r in answers.rows]
+            mapped[col] = readings
+            for i, reading in enumerate(readings):
+                if reading.split and s.name not in parted:
+                    parted.append(s.name)
+                for k, m in enumerate(reading.mentions):
+                    if m.category is not None:
+                        obs.append((i, col, m.category, col == s.columns[0] and k == 0))
+                    else:
+                        unresolved.append(Unresolved(col, answers.ids[i], m.answer, m))
     grouped = list(groups) if by else None
 
     def table(obs: Iterable[tuple[Any, str, str]]) -> CountTable:
         return tally(obs, categories, grouped, bases=sizes)
 
-    def observations(cols: Sequence[str], unit_per_column: bool) -> list[tuple[Any, str, str]]:
-        return [
-            ((i, col) if unit_per_column else i, m.category, group_of[i])
-            for col in cols
-            for i, m in enumerate(mapped[col])
-            if m.category is not None
-        ]
-
-    columns = {col: table(observations([col], False)) for s in sets for col in s.columns}
+    columns = {
+        col: table((i, cat, group_of[i]) for i, c, cat, _first in named[s.name] if c == col)
+        for s in sets for col in s.columns
+    }
     totals = {
         s.name: SetTotals(
-            times=table(observations(s.columns, True)),
-            respondents=table(observations(s.columns, False)),
-            first=columns[s.columns[0]],
+            times=table(((i, c), cat, group_of[i]) for i, c, cat, _first in named[s.name]),
+            respondents=table((i, cat, group_of[i]) for i, _c, cat, _first in named[s.name]),
+            first=None if s.options else table((i, cat, group_of[i]) for i, _c, cat, first in named[s.name] if first),
         )
         for s in sets
     }
-    all_cols = [c for s in sets for c in s.columns]
     return MentionCounts(
         respondents=len(answers.rows),
         categories=categories,
@@ -401,21 +559,39 @@ def count_mentions(
         sets=tuple(sets),
         columns=columns,
         totals=totals,
-        overall=table(observations(all_cols, True)),
+        overall=table(((i, s.name, c), cat, group_of[i]) for s in sets for i, c, cat, _first in named[s.name]),
         unresolved=tuple(unresolved),
         by=by,
         groups=groups,
         group_sizes=sizes,
         mapped={col: tuple(ms) for col, ms in mapped.items()},
+        parted=tuple(parted),
     )
 
 
-def _ungrouped(t: CountTable, cats: Sequence[str]) -> dict[str, int]:
-    return {c: sum(t.count(c, g) for g in t.groups) for c in cats}
+def _option_reading(value: object, column: str, category: str, mapper: MentionMapper) -> CellReading:
+    """A checkbox option's cell: a mention of the option's area when marked, none when not; a
+    cell that is neither stays unresolved."""
+    text = "" if value is None else str(value)
+    key = normalise_answer(text)
+    mark = read_mark(text, column, category, mapper)
+    if mark:
+        m = Mention(text, key, category, "mark", evidence=(_("marked '{value}' in '{column}'").format(value=text, column=column),))
+    elif mark is None:
+        m = Mention(text, key, None, "mark-unknown", (Candidate(category, 0.5),),
+                    (_("'{value}' in the option column '{column}' is neither a mark nor empty").format(value=text, column=column),))
+    else:
+        return CellReading(Mention(text, key, None, "unmarked"), ())
+    return CellReading(m, (m,))
+
+
+def _ungrouped(t: CountTable | None, cats: Sequence[str]) -> dict[str, int] | None:
+    return None if t is None else {c: sum(t.count(c, g) for g in t.groups) for c in cats}
 
 
 def to_json(counts: MentionCounts) -> dict[str, Any]:
-    """The JSON contract: respondents, columns, total, unresolved (+ sets, first, by)."""
+    """The JSON contract: respondents, columns, total, unresolved (+ sets, first, by); a checkbox
+    family's `first` is null (its options have no order) and its set lists its `options`."""
     cats = counts.categories
     out: dict[str, Any] = {
         "respondents": counts.respondents,
@@ -429,6 +605,7 @@ def to_json(counts: MentionCounts) -> dict[str, Any]:
                 "total": _ungrouped(counts.totals[s.name].times, cats),
                 "respondents": _ungrouped(counts.totals[s.name].respondents, cats),
                 "first": _ungrouped(counts.totals[s.name].first, cats),
+                **({"options": dict(s.options)} if s.options else {}),
             }
             for s in counts.sets
         },
@@ -485,7 +662,7 @@ def _set_tables(counts: MentionCounts) -> list[TextTable]:
     unres = _unresolved_in(counts, [c for s in counts.sets for c in s.columns])
     tables = []
     for s in counts.sets:
-        for col in s.columns:
+        for col in s.columns if _column_tables(counts, s) else ():
             t = counts.columns[col]
             rows: list[tuple[str, ...]] = [(counts.name(c), str(t.count(c)), _pct(t.count(c), n)) for c in counts.categories]
             if unres[col]:
@@ -493,30 +670,51 @@ def _set_tables(counts: MentionCounts) -> list[TextTable]:
             rows.append((_("Total"), str(n), _pct(n, n)))
             tables.append(TextTable(n_("{column} ({n} respondent)", "{column} ({n} respondents)", n).format(column=col, n=n),
                                     (_("Category"), _("Count"), _("Percent")), tuple(rows)))
-        if len(s.columns) < 2:
+        if not _set_total_shown(counts, s):
             continue
         tot = counts.totals[s.name]
+        first = tot.first
         rows = [
             (counts.name(c), str(tot.times.count(c)), str(tot.respondents.count(c)),
-             _pct(tot.respondents.count(c), n), str(tot.first.count(c)))
+             _pct(tot.respondents.count(c), n), *(() if first is None else (str(first.count(c)),)))
             for c in counts.categories
         ]
+        left = sum(unres[c] for c in s.columns)
+        if left and not _column_tables(counts, s):
+            rows.append((_("Unclassified (see `mentions review`)"), str(left), "", "", *(() if first is None else ("",))))
         rows.append((_("Total"), str(sum(tot.times.count(c) for c in counts.categories)), str(n), "",
-                     str(sum(tot.first.count(c) for c in counts.categories))))
-        tables.append(TextTable(
-            _("{set} total: times named, respondents (percent), first = {first}").format(set=s.name, first=s.columns[0]),
-            (_("Category"), _("Times"), _("Resp."), _("Percent"), _("First")),
-            tuple(rows), total=True,
-        ))
+                     *(() if first is None else (str(sum(first.count(c) for c in counts.categories)),))))
+        if s.options:
+            title = n_("{set}: times named, respondents (percent), {n} column per option",
+                       "{set}: times named, respondents (percent), {n} columns, one per option", len(s.columns)).format(
+                           set=s.name, n=len(s.columns))
+        elif len(s.columns) == 1:
+            title = _("{set}: times named, respondents (percent), first = named first in the cell").format(set=s.name)
+        else:
+            title = _("{set} total: times named, respondents (percent), first = {first}").format(set=s.name, first=s.columns[0])
+        header = (_("Category"), _("Times"), _("Resp."), _("Percent"), *(() if first is None else (_("First"),)))
+        tables.append(TextTable(title, header, tuple(rows), total=True))
     return tables
+
+
+def _column_tables(counts: MentionCounts, s: ColumnSet) -> bool:
+    """Has the set a table per column? Not a checkbox family (a column is an option) nor one column
+    whose cells named several areas (its table would be the set's, with a base exceeded)."""
+    return not s.options and not (len(s.columns) == 1 and s.name in counts.parted)
+
+
+def _set_total_shown(counts: MentionCounts, s: ColumnSet) -> bool:
+    """A set's totals are a table of their own when it has several positions, a cell that named
+    several areas, or checkbox options."""
+    return len(s.columns) > 1 or bool(s.options) or s.name in counts.parted
 
 
 def _grouped_tables(counts: MentionCounts) -> list[TextTable]:
     tables = []
     items: list[tuple[str, CountTable, bool]] = []
     for s in counts.sets:
-        items += [(col, counts.columns[col], False) for col in s.columns]
-        if len(s.columns) > 1:
+        items += [(col, counts.columns[col], False) for col in (s.columns if _column_tables(counts, s) else ())]
+        if _set_total_shown(counts, s):
             items.append((_("{set} total (times named)").format(set=s.name), counts.totals[s.name].times, True))
     for title, t, set_total in items:
         header = [_("Category")]
@@ -544,13 +742,16 @@ def to_csv_rows(counts: MentionCounts) -> list[dict[str, str]]:
     every language (group keys, `labels`, 'totalt' and 'först'), as scripts read it. `antal` is
     how often the category was named, `respondenter` how many respondents named it and `procent`
     those respondents' share (in a position's column and 'först' the two counts are equal; in
-    'totalt' a respondent naming a category twice counts once)."""
+    'totalt' a respondent naming a category twice counts once). A checkbox family has only
+    'totalt' (its columns are its options, and they have no first)."""
     out: list[dict[str, str]] = []
     for s in counts.sets:
-        entries: list[tuple[str, CountTable, CountTable | None]] = [(col, counts.columns[col], None) for col in s.columns]
+        entries: list[tuple[str, CountTable, CountTable | None]] = [
+            (col, counts.columns[col], None) for col in (() if s.options else s.columns)]
         tot = counts.totals[s.name]
         entries.append(("totalt", tot.times, tot.respondents))
-        entries.append(("först", tot.first, None))
+        if tot.first is not None:
+            entries.append(("först", tot.first, None))
         for name, t, resp in entries:
             for g in t.groups:
                 for c in counts.categories:
@@ -592,23 +793,36 @@ class ReviewItem:
 
 
 def review_items(counts: MentionCounts, every: bool = False) -> list[ReviewItem]:
-    """Distinct unresolved answers, most frequent first; with `every`, all distinct answers."""
-    by_key: dict[str, list[tuple[str, Mention]]] = {}
-    if every:
-        for col, ms in counts.mapped.items():
-            for m in ms:
-                by_key.setdefault(m.key, []).append((col, m))
-    else:
-        for u in counts.unresolved:
-            by_key.setdefault(u.mention.key, []).append((u.column, u.mention))
-    items = []
-    for k, us in by_key.items():
-        m = us[0][1]
-        items.append(ReviewItem(
-            answer=m.answer.strip(), key=k, count=len(us), columns=tuple(dict.fromkeys(c for c, _ in us)),
-            method=m.method, candidates=m.candidates, category=m.category, evidence=m.evidence,
-        ))
+    """Distinct unresolved answers, most frequent first, then the cells that name an area twice
+    (counted once); with `every`, all distinct answers. A cell read as several areas has them
+    all as its category ('P04 + P06'), method 'split' and each part as evidence."""
+    by_key: dict[tuple[str, str | None], list[tuple[str, ReviewItem]]] = {}
+    for col, readings in counts.mapped.items():
+        for reading in readings:
+            if not reading.mentions:
+                continue  # an option not marked
+            if reading.split:
+                item = _split_item(counts, reading)
+            else:
+                m = reading.whole
+                item = ReviewItem(m.answer.strip(), m.key, 1, (), m.method, m.candidates, m.category, m.evidence)
+            if every or item.category is None or reading.repeated:
+                by_key.setdefault((item.key, item.category), []).append((col, item))
+    items = [
+        dataclasses.replace(us[0][1], count=len(us), columns=tuple(dict.fromkeys(c for c, _ in us)))
+        for us in by_key.values()
+    ]
     return sorted(items, key=lambda it: (it.category is not None, -it.count, it.key))
+
+
+def _split_item(counts: MentionCounts, reading: CellReading) -> ReviewItem:
+    evidence = [_("'{part}' → {category} ({method})").format(part=m.answer.strip(), category=m.category, method=m.method)
+                for m in reading.mentions]
+    evidence += [_("{category} is named twice in the cell and counts once").format(category=c) for c in reading.repeated]
+    return ReviewItem(
+        answer=reading.whole.answer.strip(), key=reading.whole.key, count=1, columns=(), method="split",
+        candidates=(), category=" + ".join(str(m.category) for m in reading.mentions), evidence=tuple(evidence),
+    )
 
 
 # -- comparing with published tables -------------------------------------------------------
@@ -778,8 +992,7 @@ def compare_published(counts: MentionCounts, published: Mapping[str, Any]) -> Co
     known = {s.name for s in counts.sets}
     base = int(published.get("respondents") or counts.respondents)
 
-    def computed(col: str, c: str) -> int:
-        t = counts.columns[col]
+    def computed(t: CountTable, c: str) -> int:
         return sum(t.count(c, g) for g in t.groups)
 
     tables_found = False
@@ -788,13 +1001,12 @@ def compare_published(counts: MentionCounts, published: Mapping[str, Any]) -> Co
         if not isinstance(pub, Mapping):
             continue
         tables_found = True
-        ours = {str(_position(col)) for col in s.columns}
+        ours = {pos for pos, _t in _position_tables(counts, s)}
         for pos in sorted((k for k in pub if str(k).isdigit() and str(k) not in ours), key=int):
             # a published position the data has no column for is a figure that cannot agree, not one to skip
             figures.append(Figure("cell", s.name, str(pos), "*", None, None, DIFFERS,
                                   _("the published file has table {pos}, the data no column for it").format(pos=pos)))
-        for col in s.columns:
-            pos = str(_position(col))
+        for pos, col in _position_tables(counts, s):
             ptab = pub.get(pos)
             if ptab is not None and not isinstance(ptab, Mapping):
                 raise InputError(_("published table {name} {pos}: expected categories with counts, e.g. {{\"P01\": 5}}, not {value}").format(
@@ -821,7 +1033,7 @@ def compare_published(counts: MentionCounts, published: Mapping[str, Any]) -> Co
             _("the published tables have none of the sets {known} — keys in the file: {map}").format(known=', '.join(sorted(known)), map=', '.join(map(str, published))),
             valid=sorted(known),
         )
-    columns = {(s.name, str(_position(col))): col for s in counts.sets for col in s.columns}
+    columns = {(s.name, pos): t for s in counts.sets for pos, t in _position_tables(counts, s)}
     for set_name, per_pos in (published.get("percent") or {}).items():
         for pos, per_cat in (per_pos or {}).items():
             pcol = columns.get((set_name, str(pos)))
@@ -882,6 +1094,14 @@ def compare_published(counts: MentionCounts, published: Mapping[str, Any]) -> Co
         figures.append(Figure("respondents", "", "", "", n, counts.respondents,
                               AGREES if n == counts.respondents else DIFFERS))
     return Comparison(cells=cells, equal=equal, figures=tuple(figures), unresolved=len(counts.unresolved))
+
+
+def _position_tables(counts: MentionCounts, s: ColumnSet) -> list[tuple[str, CountTable]]:
+    """A set's tables as the published file numbers them: one per position ('1', '2', '3'); a
+    checkbox family's options are one table, '1' (respondents per area)."""
+    if s.options:
+        return [("1", counts.totals[s.name].respondents)]
+    return [(str(_position(col)), counts.columns[col]) for col in s.columns]
 
 
 def comparison_json(cmp: Comparison) -> dict[str, Any]:

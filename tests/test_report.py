@@ -568,3 +568,22 @@ def test_quote_sources_never_name_a_value_whose_cell_is_hidden(tmp_path):
     p05 = [ln for ln in md.split("(P05)")[1].split("####")[0].splitlines() if ln.startswith("> — ")]
     assert len(p13) == 8 and not any("stadsdel:" in s for s in p13)
     assert sum("stadsdel: Bromma" in s for s in p05) == 6 and sum("stadsdel: Farsta" in s for s in p05) == 6
+
+
+def test_a_cell_naming_two_areas_changes_the_tables_note(tmp_path):
+    """'2 och 6' in langst_1 counts P02 and P06 there: the column adds up to 13 of 12 respondents, and the
+    note says why instead of saying each column adds up to the number who answered."""
+    from qualcode.export.report import questionnaire_tables
+
+    rows = [f"R{i:02d};{'2 och 6' if i == 0 else '2'};p.5" for i in range(12)]
+    project = _survey(tmp_path, "respondent;langst_1;langst_2", rows)
+    t = questionnaire_tables(project, 5)[0]
+    project.close()
+    assert t.rows[-1].values == (13, 12, 25)
+    assert t.note == ("12 respondenter som svarat på frågan (langst_1, langst_2). En cell som nämner flera "
+                      "områden räknas en gång för vart och ett, så en kolumn kan summera till fler än antalet "
+                      "svarande; raden Totalt och kolumnen Gånger nämnd är summor.")
+    (tmp_path / "b").mkdir()
+    plain = _survey(tmp_path / "b", "respondent;langst_1;langst_2", [f"R{i:02d};2;p.5" for i in range(12)])
+    assert "Varje kolumn summerar till antalet svarande" in questionnaire_tables(plain, 5)[0].note
+    plain.close()

@@ -411,6 +411,7 @@ def questionnaire_parts(
         ]
         rows.append(Row(_("Total"), (*[sup.col_total(j) for j in range(len(s.columns))], sup.grand_total), kind="total"))
         positions = ", ".join(s.columns)
+        several = any(sum(row[j] for row in cells) > counts.respondents for j in range(len(s.columns)))
         tables = [ReportTable(
             key=_slug(f"enkat-{s.name}"),
             sheet=_("Survey {name}").format(name=s.name),
@@ -418,10 +419,17 @@ def questionnaire_parts(
             label_header=_("Category"),
             columns=(*[_position_header(c, s.name) for c in s.columns], _("Times named")),
             rows=tuple(rows),
-            note=n_("{n} respondent who answered the question ({positions}). Each column adds up to the number "
-                    "who answered; the row Total and the column Times named are sums.",
-                    "{n} respondents who answered the question ({positions}). Each column adds up to the number "
-                    "who answered; the row Total and the column Times named are sums.", counts.respondents).format(
+            note=(n_("{n} respondent who answered the question ({positions}). Each column adds up to the number "
+                     "who answered; the row Total and the column Times named are sums.",
+                     "{n} respondents who answered the question ({positions}). Each column adds up to the number "
+                     "who answered; the row Total and the column Times named are sums.", counts.respondents)
+                  if not several else
+                  n_("{n} respondent who answered the question ({positions}). A cell naming several areas counts "
+                     "once for each, so a column can add up to more than the number who answered; the row Total and "
+                     "the column Times named are sums.",
+                     "{n} respondents who answered the question ({positions}). A cell naming several areas counts "
+                     "once for each, so a column can add up to more than the number who answered; the row Total and "
+                     "the column Times named are sums.", counts.respondents)).format(
                 n=counts.respondents, positions=positions),
             total_columns=1,
         )]

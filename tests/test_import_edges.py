@@ -734,3 +734,16 @@ def test_a_survey_in_utf16_without_a_byte_order_mark_names_the_encoding(tmp_path
             import_survey(p, path, ["Kommentar"])
         assert info.value.info.hint is not None and info.value.info.hint.example == "utf-16-le"
         assert import_survey(p, path, ["Kommentar"], id_column="Respondent", encoding="utf-16-le").documents == 1
+
+
+def test_a_line_wider_than_a_spreadsheet_is_refused_at_once(proj, tmp_path):
+    """A line of millions of cells (50 MB of 'a;') took minutes to compare its names; more than
+    Excel's 16 384 columns is no survey table."""
+    import time
+
+    f = _write(tmp_path / "bred.csv", "a;" * 200_000 + "\n")
+    start = time.perf_counter()
+    assert _refused(proj, "import", "survey", str(f), "-t", "Kommentar") == (
+        f"fel: '{f}' rad 1 har 200\u00a0001 celler, fler än ett kalkylblad har kolumner (16\u00a0384) — det är ingen "
+        "enkättabell: kontrollera att det är rätt fil, sparad som CSV")
+    assert time.perf_counter() - start < 2

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.core.errors import Hint, InputError
-from qualcode.core.csv_dialect import check_delimiter, sniff_delimiter
+from qualcode.core.csv_dialect import check_delimiter, sep_line, sniff_delimiter
 from qualcode.core.records import DocumentIn, field_words
-from qualcode.core.i18n import N_, _, n_
+from qualcode.core.i18n import N_, _, format_count, n_
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -545,6 +545,9 @@ def iter_table_lines(
             raise InputError(_("unknown delimiter '{delimiter}' — valid: ';', ',', '|' or 'tab'").format(delimiter=delim),
                              value=delim, valid=("';'", "','", "'|'", "tab"))
 
+        # Excel's 'sep=;' first line says the delimiter and is no row of the table (nor a title line)
+        skip_sep = sep_line(sample.lstrip("\ufeff")) is not None
+
         def first_rows(delim: str) -> tuple[Any, list[tuple[int, list[str]]]]:
             fh.seek(0)
             # strict: a quotation mark that ends a quoted cell before its delimiter is an error, not
@@ -552,7 +555,11 @@ def iter_table_lines(
             reader = csv.reader(fh, delimiter=delim, strict=delim != _NO_DELIMITER)
             head: list[tuple[int, list[str]]] = []
             try:
+                if skip_sep:
+                    next(reader, None)
                 for row in reader:
+                    if len(row) > MAX_COLUMNS:
+                        raise _too_wide(path, reader.line_num, len(row))
                     head.append((reader.line_num, row))
                     if len(head) > _PREAMBLE_ROWS:
                         break
@@ -620,6 +627,16 @@ def iter_table_lines(
             ) from None
         except csv.Error as exc:
             raise InputError(_("'{path}' line {line}: broken CSV ({exc}) — check the quotation marks on the line").format(path=path, line=line, exc=exc)) from None
+
+
+MAX_COLUMNS = 16_384  # Excel's columns (A … XFD): a wider row is no table that a survey tool wrote
+
+
+def _too_wide(path: Path, line: int, n: int) -> InputError:
+    return InputError(
+        _("'{path}' line {line} holds {n} cells, more than a spreadsheet has columns ({max}) — it is not a survey table: "
+          "check that it is the right file, saved as CSV").format(path=path, line=line, n=format_count(n), max=format_count(MAX_COLUMNS)),
+        value=str(path))
 
 
 def _quote_error(path: Path, exc: csv.Error, first: int, last: int) -> InputError:
@@ -1071,6 +1088,8 @@ def read_survey(
         raise InputError(_("'{path}' has only a header row — no answers to import").format(path=path),
                          hint=other_sheets_of(path, sheet))
     columns = list(first[1].keys())
+    if not spec.text_columns:
+        raise _no_text_columns(path, columns, [first[1], *(r for _n, r in itertools.islice(rows, 500))])
     wanted = list(spec.text_columns) + ([spec.id_column] if spec.id_column else []) + list(spec.meta_columns or ())
     missing = [c for c in wanted if c not in columns]
     if missing:
@@ -1085,8 +1104,6 @@ def read_survey(
             hint=Hint(_("'{question}' is the question of the column '{column}': give its name").format(question=sample_text(missing[0], 40), column=short),
                       option="text" if missing[0] in spec.text_columns else "meta_column", example=short) if short else None,
         )
-    if not spec.text_columns:
-        raise InputError(_("give at least one text column"), hint=Hint(_("give the column of free text"), option="text", example=_("COLUMN")))
     meta_cols = (
         list(spec.meta_columns)
         if spec.meta_columns is not None
@@ -1114,6 +1131,7 @@ def read_survey(
     # id. Each answer's (id, column, metadata) is kept as a 64-bit hash, 8 bytes an answer,
     # checked when the file has been read (the import stores nothing until it ends).
     answered = array("q")
+    blank: dict[str, int] = {}  # a tool's or a respondent's mark for no answer ('-', 'Ej svar') -> times
     for n, (line, row) in enumerate(all_rows(), start=1):
         respondent = _respondent_id(path, spec.id_column, row, line) if spec.id_column else str(n)
         base = _row_meta(row, meta_cols, unnamed, extra)
@@ -1126,13 +1144,70 @@ def read_survey(
             text = nfc(text.strip())
             if not text:
                 continue
+            if no_answer(text):
+                blank[text] = blank.get(text, 0) + 1
+                continue
             if spec.id_column:
                 answered.append(_answer_key(respondent, col, base))
             meta = dict(base, respondent=respondent, field=col)
             yield DocumentIn(name=f"{stem}:{respondent}:{col}", kind="survey", text=text, meta=meta, source=source)
+    if blank:
+        _warn_no_answers(path, blank)
     if spec.id_column and len(answered) > 1:
         _check_one_answer_each(path, spec, answered, meta_cols, unnamed, extra,
                                lambda: iter_table_lines(path, encoding=encoding, delimiter=delimiter, sheet=sheet, want=want))
+
+
+# What survey tools (Netigate, Webropol, Esmaker: 'Ej svar'; Forms: '-') and respondents write in a
+# free-text cell for no answer, folded: the respondent stays in the base, the cell is no answer to code.
+_NO_ANSWER_MARKS = frozenset({
+    "ej svar", "inget svar", "svar saknas", "ej besvarad", "ej besvarat", "obesvarad", "ej angivet",
+    "no answer", "not answered", "no response", "n/a", "#n/a",
+})
+
+
+def no_answer(text: str) -> bool:
+    """Is a free-text cell a mark for no answer: no letter or digit ('-', '.', '–', '?'), or a
+    survey tool's 'Ej svar'? ('Vet ej', 'Nej' and 'Inget' are answers to a question.)"""
+    if not any(c.isalnum() for c in text):
+        return True
+    return len(text) <= 16 and " ".join(text.split()).casefold().strip(".") in _NO_ANSWER_MARKS
+
+
+def _warn_no_answers(path: Path, blank: Mapping[str, int]) -> None:
+    import warnings
+
+    from qualcode.core.errors import QualcodeWarning
+
+    n = sum(blank.values())
+    marks = sorted(blank, key=lambda t: (-blank[t], t))
+    shown = ", ".join(repr(sample_text(t, 20)) for t in marks[:5]) + (" …" if len(marks) > 5 else "")
+    warnings.warn(QualcodeWarning(
+        n_("'{name}': {n} cell says no answer ({shown}) and was not imported as an answer; its respondent stays in the base",
+           "'{name}': {n} cells say no answer ({shown}) and were not imported as answers; their respondents stay in the base",
+           n).format(name=path.name, n=n, shown=shown),
+        value=marks[0],
+    ), stacklevel=3)
+
+
+def _no_text_columns(path: Path, columns: Sequence[str], rows: Sequence[Mapping[str, str]]) -> InputError:
+    """No free-text column asked for: the file's columns, and the ones whose answers read as free
+    text (three words or more on average, not an id, a time or who answered) as the example, else
+    the column of the longest answers."""
+
+    def words(column: str) -> float:
+        cells = [len(v.split()) for r in rows if (v := (r.get(column) or "").strip()) and not no_answer(v)]
+        return sum(cells) / len(cells) if cells else 0.0
+
+    answers = sorted((c for c in columns if not _ID_LIKE.fullmatch(c.strip()) and not personal_column(c) and words(c)),
+                     key=words, reverse=True)
+    texts = sorted([c for c in answers if words(c) >= 3][:3] or answers[:1], key=columns.index)
+    return InputError(
+        _("'{name}': which columns hold the free text to import? Columns in the file: {columns}").format(
+            name=path.name, columns=", ".join(repr(c) for c in columns)),
+        hint=Hint(_("give each column of free text"), option="text", example=texts[0] if texts else _("COLUMN"),
+                  options=tuple(("text", c) for c in texts[1:])),
+    )
 
 
 def _respondent_id(path: Path, column: str, row: dict[str, str], line: int) -> str:
@@ -1203,7 +1278,8 @@ def _check_one_answer_each(
         respondent = _respondent_id(path, spec.id_column, row, line)
         base = _row_meta(row, meta_cols, unnamed, extra)
         for col in spec.text_columns:
-            if not nfc((row.get(col) or "").strip()):
+            text = nfc((row.get(col) or "").strip())
+            if not text or no_answer(text):
                 continue
             key = _answer_key(respondent, col, base)
             if key in repeated:

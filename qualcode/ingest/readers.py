@@ -110,12 +110,83 @@ def _check_office_file(path: Path) -> None:
     with path.open("rb") as fh:
         head = fh.read(8)
     if head.startswith(_OLE):
+        kind = _ole_kind(path)
+        if kind == "encrypted":
+            raise InputError(_("'{path}' is password-protected — open it, remove the password (File → Info → Protect) and save it as {suffix} again").format(
+                path=path, suffix=path.suffix.lower()), value=str(path))
+        if kind is not None:
+            raise InputError(_("'{path}' is an old {program} file ({kind}) under the name {suffix} — open it in {program} and save it as {suffix} (File → Save As)").format(
+                path=path, program="Word" if kind == ".doc" else "Excel", kind=kind, suffix=path.suffix.lower()), value=str(path))
         raise InputError(_("'{path}' is password-protected, or an old Excel or Word file (.xls/.doc) under a new name — "
                            "open it, remove the password (File → Info → Protect) and save it as {suffix} again").format(
             path=path, suffix=path.suffix.lower()), value=str(path))
     if head.startswith(b"%PDF-"):
         fix = _PDF_FIX if path.suffix.lower() == ".docx" else _PDF_TABLE_FIX
         raise InputError(_("'{path}' is a PDF file, not text — {fix}").format(path=path, fix=_(fix)), value=str(path))
+    word = path.suffix.lower() == ".docx"
+    if not head.startswith(_ZIP):
+        with path.open("rb") as fh:
+            sample = fh.read(8192)
+        if b"\x00" not in sample and _text_like(sample, table=not word):
+            raise InputError((_("'{path}' is a text file, not a Word file — give it the name ending .txt (or .md) and import it again") if word else
+                              _("'{path}' is a text file (CSV), not an Excel file — give it the name ending .csv and import it again")).format(path=path),
+                             value=str(path))
+        return
+    kind = _package_kind(path)
+    if kind == "xlsx" and word:
+        raise InputError(_("'{path}' is an Excel file, not a Word file — give it the name ending .xlsx").format(path=path),
+                         value=str(path), hint=Hint(_("then import it as a survey"), command=("import", "survey", path.with_suffix(".xlsx").name)))
+    if kind == "docx" and not word:
+        raise InputError(_("'{path}' is a Word file, not an Excel file — give it the name ending .docx").format(path=path),
+                         value=str(path), hint=Hint(_("then import it as notes"), command=("import", "notes", path.with_suffix(".docx").name)))
+    if kind in ("pptx", "odf"):
+        raise InputError(_("'{path}' is a PowerPoint or OpenDocument file, not {kind} — {fix}").format(
+            path=path, kind=".docx" if word else ".xlsx", fix=_(_WORD_FIX) if word else _("open it and save it as .xlsx or CSV (UTF-8)")),
+            value=str(path))
+
+
+# Stream names in an OLE2 container's directory (UTF-16LE): an encrypted .docx/.xlsx, a .doc, an .xls
+_OLE_STREAMS = (("EncryptedPackage", "encrypted"), ("WordDocument", ".doc"), ("Workbook", ".xls"), ("Book", ".xls"))
+
+
+def _ole_kind(path: Path) -> str | None:
+    """What an old Office container (OLE2) holds, by its streams' names: 'encrypted', '.doc', '.xls' or None."""
+    with path.open("rb") as fh:
+        data = fh.read(64 * 1024 * 1024)
+    for name, kind in _OLE_STREAMS:
+        if (name + "\0").encode("utf-16-le") in data:
+            return kind
+    return None
+
+
+def _text_like(sample: bytes, table: bool) -> bool:
+    """Do a file's first bytes read as lines of text (UTF-8 or cp1252, mostly printable), for a
+    `table` with a delimiter in its first line?"""
+    text = sample.decode("utf-8", "ignore") or sample.decode("cp1252", "replace")
+    first, newline, _rest = text.lstrip("\ufeff").partition("\n")
+    if not newline or not first.strip() or (table and not any(d in first for d in TABLE_DELIMITERS)):
+        return False
+    return sum(c.isprintable() or c in "\r\n\t" for c in text) >= 0.95 * len(text)
+
+
+def _package_kind(path: Path) -> str | None:
+    """What an Office zip package holds, by its members: 'xlsx', 'docx', 'pptx', 'odf' (OpenDocument), or None."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if "word/document.xml" in names:
+        return "docx"
+    if "ppt/presentation.xml" in names:
+        return "pptx"
+    if "mimetype" in names and "content.xml" in names:
+        return "odf"
+    return None
 
 
 _PDF_FIX = N_("open it in Word (which converts a PDF) and save it as .docx, or copy its text into a .txt file")
@@ -879,9 +950,17 @@ def _name_blank_columns(header: list[str], path: Path) -> list[str]:
 def _check_header(header: list[str], path: Path) -> None:
     if not any(header):
         raise InputError(_("'{path}': the header row is empty — the first row must have column names").format(path=path))
-    dupes = sorted({h for h in header if h and header.count(h) > 1})
+    from collections import Counter
+
+    counts = Counter(header)  # once over the header: a line of millions of cells is no header to compare cell by cell
+    dupes = [h for h in counts if h and counts[h] > 1]
     if dupes:
-        raise InputError(_("'{path}': the column names {dupes} appear more than once — rename them").format(path=path, dupes=dupes))
+        where = [str(i) for i, h in enumerate(header, start=1) if h == dupes[0]]
+        raise InputError(
+            _("'{path}': the column name '{name}' appears {n} times (columns {where}) — give each column a name of its own "
+              "in the header row (e.g. '{name} 2'), save the file and import it again").format(
+                path=path, name=sample_text(dupes[0], 60), n=len(where), where=", ".join(where[:5]) + (" …" if len(where) > 5 else "")),
+            value=dupes[0])
 
 
 def _iter_xlsx(path: Path, sheet: str | None, want: Sequence[str] = ()) -> Iterator[tuple[int, dict[str, str]]]:

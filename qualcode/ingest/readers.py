@@ -411,14 +411,81 @@ def read_docx_text(path: Path) -> str:
         raise InputError(
             _("could not read '{path}' as a Word file (.docx): the file is damaged or not a docx ({name}) — open it in Word and save it as .docx again").format(path=path, name=type(exc).__name__)
         ) from None
-    return "\n\n".join(p for p in _docx_blocks(document.element.body, document) if p)
+    body = document.element.body
+    marks = _note_marks(body)
+    parts = _docx_blocks(body, document, marks)
+    parts += _docx_notes(document, marks)
+    _warn_comments(path, document)
+    return "\n\n".join(p for p in parts if p)
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+NOTES_HEADING = "# Fotnoter"  # the heading over a Word file's footnotes and endnotes, as stored (not the interface's language)
+_NOTE_REFS = {_W + "footnoteReference": "footnotes", _W + "endnoteReference": "endnotes"}
+
+
+def _note_marks(body: Any) -> dict[tuple[str, str], int]:
+    """(footnotes|endnotes, id) → the number Word shows, 1, 2 … in the order the references stand
+    (footnotes and endnotes in one series, as they are read at the end of the text)."""
+    marks: dict[tuple[str, str], int] = {}
+    for ref in body.iter(*_NOTE_REFS):
+        key = (_NOTE_REFS[ref.tag], ref.get(_W + "id") or "")
+        marks.setdefault(key, len(marks) + 1)
+    return marks
+
+
+def _docx_part_xml(document: Any, kind: str) -> Any | None:
+    """The XML of the document's footnotes, endnotes or comments part; None without one."""
+    from lxml import etree
+
+    for rel in document.part.rels.values():
+        if rel.reltype == _RELS + kind and not rel.is_external:
+            try:
+                return etree.fromstring(rel.target_part.blob, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+            except etree.XMLSyntaxError:
+                return None
+    return None
+
+
+def _docx_notes(document: Any, marks: Mapping[tuple[str, str], int]) -> list[str]:
+    """The footnotes and endnotes a text refers to, each a paragraph '[1] …' under a heading
+    'Fotnoter' at the end: a researcher's notes under her interview text are part of it."""
+    if not marks:
+        return []
+    notes: dict[tuple[str, str], str] = {}
+    for kind, tag in (("footnotes", "footnote"), ("endnotes", "endnote")):
+        if not any(k == kind for k, _id in marks):
+            continue
+        root = _docx_part_xml(document, kind)
+        for note in root.iter(_W + tag) if root is not None else ():
+            key = (kind, note.get(_W + "id") or "")
+            if key in marks:
+                notes[key] = "\n".join(t for p in note.iter(_W + "p") if (t := _docx_text(p).strip()))
+    shown = [f"[{n}] {notes[key]}" for key, n in marks.items() if notes.get(key)]
+    return [NOTES_HEADING, *shown] if shown else []
+
+
+def _warn_comments(path: Path, document: Any) -> None:
+    """Comments in the margin are a reviewer's notes, not the text: not imported, but said."""
+    root = _docx_part_xml(document, "comments")
+    n = sum(1 for _c in root.iter(_W + "comment")) if root is not None else 0
+    if not n:
+        return
+    import warnings
+
+    from qualcode.core.errors import QualcodeWarning
+
+    warnings.warn(QualcodeWarning(
+        n_("'{name}' has {n} comment in the margin; comments are not imported — copy one into the text if it belongs there",
+           "'{name}' has {n} comments in the margin; comments are not imported — copy one into the text if it belongs there",
+           n).format(name=path.name, n=n),
+        value=str(path),
+    ), stacklevel=4)
 _SHORT_CELL = 12  # words: a row of cells this short is one line ("Antal | 2016 | 2017")
 
 
-def _docx_blocks(container: Any, parent: Any) -> list[str]:
+def _docx_blocks(container: Any, parent: Any, marks: Mapping[tuple[str, str], int]) -> list[str]:
     """The paragraphs of a body or table cell in the order they stand: paragraphs, tables (see
     `_docx_table`) and content controls (a form's answer fields, w:sdt) read in place."""
     from docx.table import Table
@@ -427,22 +494,23 @@ def _docx_blocks(container: Any, parent: Any) -> list[str]:
     parts: list[str] = []
     for child in container.iterchildren():
         if child.tag == _W + "p":
-            parts.append(_docx_paragraph(Paragraph(child, parent)))
+            parts.append(_docx_paragraph(Paragraph(child, parent), marks))
         elif child.tag == _W + "tbl":
-            parts += _docx_table(Table(child, parent))
+            parts += _docx_table(Table(child, parent), marks)
         elif child.tag == _W + "sdt":
             content = child.find(_W + "sdtContent")
             if content is not None:
-                parts += _docx_blocks(content, parent)
+                parts += _docx_blocks(content, parent, marks)
     return parts
 
 
-def _docx_text(element: Any) -> str:
+def _docx_text(element: Any, marks: Mapping[tuple[str, str], int] | None = None) -> str:
     """The text Word shows in a paragraph: its runs, tracked insertions, fields' results, content
     controls, hyperlinks, text boxes and non-breaking hyphens included; deleted text (w:delText),
     a tracked move's old place (w:moveFrom), field codes (w:instrText) and a drawing's fallback
-    copy of its text box (mc:Fallback) not."""
-    return "".join(_docx_runs(element))
+    copy of its text box (mc:Fallback) not. A footnote's reference is its number in brackets ('[1]',
+    `marks`), a symbol (w:sym) its character."""
+    return "".join(_docx_runs(element, marks or {}))
 
 
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -450,13 +518,18 @@ _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fal
 _NOT_SHOWN = frozenset((_MC_FALLBACK, _W + "moveFrom"))
 
 
-def _docx_runs(element: Any) -> Iterator[str]:
+def _docx_runs(element: Any, marks: Mapping[tuple[str, str], int]) -> Iterator[str]:
     for child in element.iterchildren():
         tag = child.tag
         if not isinstance(tag, str) or tag in _NOT_SHOWN:
             continue
         if tag == _W + "t":
             yield child.text or ""
+        elif tag == _W + "sym":
+            yield symbol_char(child.get(_W + "font") or "", child.get(_W + "char") or "")
+        elif tag in _NOTE_REFS:
+            n = marks.get((_NOTE_REFS[tag], child.get(_W + "id") or ""))
+            yield f"[{n}]" if n else ""
         elif tag == _W + "noBreakHyphen":
             yield "-"  # 'Hässelby‑Vällingby' as it is searched for
         elif tag == _W + "tab":
@@ -465,12 +538,52 @@ def _docx_runs(element: Any) -> Iterator[str]:
             yield "\n"
         elif tag == _W + "p":  # a paragraph of a text box inside this one
             yield "\n"
-            yield from _docx_runs(child)
+            yield from _docx_runs(child, marks)
         else:
-            yield from _docx_runs(child)
+            yield from _docx_runs(child, marks)
 
 
-def _docx_table(table: Any) -> list[str]:
+# Word's w:sym: a character of a symbol font by its code in that font (0x20–0xFF, often written in
+# the private-use area as F020–F0FF). Symbol's letters are Greek, its signs mathematical; Wingdings
+# gives bullets (dropped: a list's mark, not text) and check boxes (kept: a form's answer).
+_SYMBOL = dict(zip(range(0x41, 0x5B), "ΑΒΧΔΕΦΓΗΙϑΚΛΜΝΟΠΘΡΣΤΥςΩΞΨΖ")) | dict(zip(range(0x61, 0x7B), "αβχδεφγηιϕκλμνοπθρστυϖωξψζ")) | {
+    0x22: "∀", 0x24: "∃", 0x27: "∋", 0x2A: "∗", 0x2D: "−", 0x40: "≅", 0x5C: "∴", 0x5E: "⊥", 0x7E: "∼", 0x60: "",
+    0xA0: "€", 0xA1: "ϒ", 0xA2: "′", 0xA3: "≤", 0xA4: "⁄", 0xA5: "∞", 0xA6: "ƒ", 0xA7: "♣", 0xA8: "♦", 0xA9: "♥",
+    0xAA: "♠", 0xAB: "↔", 0xAC: "←", 0xAD: "↑", 0xAE: "→", 0xAF: "↓", 0xB0: "°", 0xB1: "±", 0xB2: "″", 0xB3: "≥",
+    0xB4: "×", 0xB5: "∝", 0xB6: "∂", 0xB7: "", 0xB8: "÷", 0xB9: "≠", 0xBA: "≡", 0xBB: "≈", 0xBC: "…", 0xBF: "↵",
+    0xC0: "ℵ", 0xC4: "⊗", 0xC5: "⊕", 0xC6: "∅", 0xC7: "∩", 0xC8: "∪", 0xC9: "⊃", 0xCA: "⊇", 0xCB: "⊄", 0xCC: "⊂",
+    0xCD: "⊆", 0xCE: "∈", 0xCF: "∉", 0xD0: "∠", 0xD1: "∇", 0xD2: "®", 0xD3: "©", 0xD4: "™", 0xD5: "∏", 0xD6: "√",
+    0xD7: "⋅", 0xD8: "¬", 0xD9: "∧", 0xDA: "∨", 0xDB: "⇔", 0xDC: "⇐", 0xDD: "⇑", 0xDE: "⇒", 0xDF: "⇓", 0xE0: "◊",
+    0xE1: "〈", 0xE2: "®", 0xE3: "©", 0xE4: "™", 0xE5: "∑", 0xF1: "〉", 0xF2: "∫",
+}
+_WINGDINGS = {0x6F: "☐", 0xA8: "☐", 0x78: "☒", 0xFD: "☒", 0xFE: "☑", 0xFB: "✗", 0xFC: "✓"}
+_WINGDINGS_2 = {0xA3: "☐", 0x4F: "✗", 0x50: "✓", 0x52: "☑", 0x54: "☒"}
+
+
+def symbol_char(font: str, code: str) -> str:
+    """The text of a Word symbol (w:sym): `font` and its hex `code` ('Symbol', 'F061' → 'α'; a
+    bullet → ''). A code of another font is its character (of cp1252 when written as F0xx)."""
+    try:
+        n = int(code, 16)
+    except ValueError:
+        return ""
+    private = 0xF000 <= n <= 0xF0FF
+    byte = n - 0xF000 if private else n
+    name = font.strip().casefold()
+    if name == "symbol" and byte <= 0xFF:
+        if byte in _SYMBOL:
+            return _SYMBOL[byte]
+        return chr(byte) if 0x20 <= byte < 0x7F else ""
+    if name.startswith(("wingdings", "webdings")) and byte <= 0xFF:
+        table = _WINGDINGS_2 if name == "wingdings 2" else _WINGDINGS if name == "wingdings" else {}
+        return table.get(byte, "")  # a bullet or a picture: no text
+    if private:
+        char = bytes([byte]).decode("cp1252", "replace")
+        return char if char.isprintable() and char != "\ufffd" else ""
+    return chr(n) if 0x20 <= n and chr(n).isprintable() and not 0xE000 <= n <= 0xF8FF and not 0xD800 <= n <= 0xDFFF else ""
+
+
+def _docx_table(table: Any, marks: Mapping[tuple[str, str], int]) -> list[str]:
     """A table's text, row by row: a row of short cells as one line joined by " | "; otherwise each
     cell's paragraphs on their own (a form's question in one cell and the answer in the next, or an
     answer box of several paragraphs), so that an answer is a paragraph and a prompt is a prompt.
@@ -481,20 +594,20 @@ def _docx_table(table: Any) -> list[str]:
         for cell in row.cells:
             if not any(cell._tc is c._tc for c in cells):
                 cells.append(cell)
-        texts = ["\n".join(_docx_text(p) for p in c._tc.iter(_W + "p")).strip() for c in cells]
+        texts = ["\n".join(_docx_text(p, marks) for p in c._tc.iter(_W + "p")).strip() for c in cells]
         if not any(texts):
             continue
         if all(len(t.split()) <= _SHORT_CELL and "\n" not in t for t in texts):
             parts.append(" | ".join(texts))  # every cell in its place: equal and empty cells too
             continue
         for cell in cells:
-            parts += _docx_blocks(cell._tc, cell)
+            parts += _docx_blocks(cell._tc, cell, marks)
     return parts
 
 
-def _docx_paragraph(paragraph: Any) -> str:
+def _docx_paragraph(paragraph: Any, marks: Mapping[tuple[str, str], int]) -> str:
     """A paragraph's text; in a heading style (Heading 1–6, Rubrik 1–6, Title) as a Markdown heading."""
-    text = _docx_text(paragraph._p).strip()
+    text = _docx_text(paragraph._p, marks).strip()
     name = (paragraph.style.name if paragraph.style is not None else "") or ""
     match = re.match(r"(?:heading|rubrik)\s*(\d)$", name.strip(), re.I)
     level = int(match.group(1)) if match else (1 if name.strip().lower() in ("title", "rubrik") else 0)

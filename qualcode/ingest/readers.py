@@ -437,7 +437,7 @@ def _note_marks(body: Any) -> dict[tuple[str, str], int]:
 
 def _docx_part_xml(document: Any, kind: str) -> Any | None:
     """The XML of the document's footnotes, endnotes or comments part; None without one."""
-    from lxml import etree
+    from lxml import etree  # type: ignore[import-untyped]
 
     for rel in document.part.rels.values():
         if rel.reltype == _RELS + kind and not rel.is_external:

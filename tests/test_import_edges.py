@@ -734,3 +734,72 @@ def test_a_survey_in_utf16_without_a_byte_order_mark_names_the_encoding(tmp_path
             import_survey(p, path, ["Kommentar"])
         assert info.value.info.hint is not None and info.value.info.hint.example == "utf-16-le"
         assert import_survey(p, path, ["Kommentar"], id_column="Respondent", encoding="utf-16-le").documents == 1
+
+
+# -- files under another type's name ----------------------------------------------------------------
+
+
+def _ole(path: Path, stream: str) -> Path:
+    """An old Office container (OLE2) whose directory names `stream` (UTF-16LE, as Word and Excel write it)."""
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + (stream + "\0").encode("utf-16-le") + b"\0" * 64)
+    return path
+
+
+@pytest.mark.parametrize("name, stream, command, expected", [
+    ("intervju.docx", "WordDocument", ["notes"],
+     "är en gammal Word-fil (.doc) med namnet .docx — öppna den i Word och spara den som .docx (Arkiv → Spara som)"),
+    ("enkat.xlsx", "Workbook", ["survey", "-t", "svar"],
+     "är en gammal Excel-fil (.xls) med namnet .xlsx — öppna den i Excel och spara den som .xlsx (Arkiv → Spara som)"),
+    ("enkat.xlsx", "EncryptedPackage", ["survey", "-t", "svar"],
+     "är lösenordsskyddad — öppna den, ta bort lösenordet (Arkiv → Info → Skydda) och spara den som .xlsx igen"),
+])
+def test_an_old_office_file_under_a_new_name_is_named_by_what_it_holds(proj, tmp_path, name, stream, command, expected):
+    f = _ole(tmp_path / name, stream)
+    assert _refused(proj, "import", command[0], str(f), *command[1:]) == f"fel: '{f}' {expected}"
+
+
+def test_a_csv_named_xlsx_and_a_text_named_docx_are_named_text(proj, tmp_path):
+    csv_file = _write(tmp_path / "enkat.xlsx", "id;svar\n1;Bra\n")
+    assert _refused(proj, "import", "survey", str(csv_file), "-t", "svar") == (
+        f"fel: '{csv_file}' är en textfil (CSV), inte en Excel-fil — ge den filändelsen .csv och importera den igen")
+    note = _write(tmp_path / "intervju.docx", "Intervju med enhetschefen\n\nHon sa att lokalerna är för små.\n")
+    assert _refused(proj, "import", "notes", str(note)) == (
+        f"fel: '{note}' är en textfil, inte en Word-fil — ge den filändelsen .txt (eller .md) och importera den igen")
+
+
+def test_an_excel_file_named_docx_and_a_word_file_named_xlsx_say_so(proj, tmp_path, docx_file):
+    import shutil
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["id", "svar"])
+    wb.save(tmp_path / "enkat.xlsx")
+    as_docx = shutil.copy(tmp_path / "enkat.xlsx", tmp_path / "enkat.docx")
+    assert _refused(proj, "import", "notes", str(as_docx)) == (
+        f"fel: '{as_docx}' är en Excel-fil, inte en Word-fil — ge den filändelsen .xlsx — "
+        "importera den sedan som enkät: `qualcode import survey enkat.xlsx`")
+    as_xlsx = shutil.copy(docx_file, tmp_path / "intervju.xlsx")
+    assert _refused(proj, "import", "survey", str(as_xlsx), "-t", "svar") == (
+        f"fel: '{as_xlsx}' är en Word-fil, inte en Excel-fil — ge den filändelsen .docx — "
+        "importera den sedan som anteckningar: `qualcode import notes intervju.docx`")
+
+
+def test_a_repeated_column_name_is_named_with_its_columns(proj, tmp_path):
+    f = _write(tmp_path / "dubbel.csv", "id;Kommentar;Ålder;Kommentar\n1;Bra;34;Dåligt\n")
+    assert _refused(proj, "import", "survey", str(f), "-t", "Kommentar") == (
+        f"fel: '{f}': kolumnnamnet 'Kommentar' förekommer 2 gånger (kolumn 2, 4) — ge varje kolumn ett eget namn "
+        "i rubrikraden (t.ex. 'Kommentar 2'), spara filen och importera den igen")
+
+
+def test_a_line_wider_than_a_spreadsheet_is_refused_at_once(proj, tmp_path):
+    """A line of millions of cells (50 MB of 'a;') took minutes to compare its names; more than
+    Excel's 16 384 columns is no survey table."""
+    import time
+
+    f = _write(tmp_path / "bred.csv", "a;" * 200_000 + "\n")
+    start = time.perf_counter()
+    assert _refused(proj, "import", "survey", str(f), "-t", "Kommentar") == (
+        f"fel: '{f}' rad 1 har 200\u00a0001 celler, fler än ett kalkylblad har kolumner (16\u00a0384) — det är ingen "
+        "enkättabell: kontrollera att det är rätt fil, sparad som CSV")
+    assert time.perf_counter() - start < 2

@@ -305,3 +305,99 @@ def test_a_prompts_keywords_are_no_evidence_for_the_answers_under_it():
     assert [round(float(s), 4) for s in S[:, j]] == [0.25, 0.0, 0.25, 0.0]
     S, _ = Suggester(cb, prompt_rule_weight=0.5).rules_only().predict_scores(X)
     assert [round(float(s), 4) for s in S[:, j]] == [0.25, 0.25, round(1 - 0.75 * 0.75, 4), 0.25]
+
+
+def _with_footnotes(path, notes: list[str]) -> None:
+    """Add a footnotes part (word/footnotes.xml, its relationship and content type) to a saved docx:
+    python-docx writes none."""
+    import os
+    import zipfile
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    body = "".join(f'<w:footnote w:id="{i}"><w:p><w:r><w:footnoteRef/></w:r><w:r><w:t xml:space="preserve"> {t}</w:t></w:r></w:p></w:footnote>'
+                   for i, t in enumerate(notes, start=1))
+    xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:footnotes {w}>'
+           '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
+           '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p></w:footnote>'
+           f'{body}</w:footnotes>')
+    tmp = f"{path}.tmp"
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", b'<Override PartName="/word/footnotes.xml" ContentType="application/'
+                                    b'vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"/></Types>')
+            elif info.filename == "word/_rels/document.xml.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdFn" Type="http://schemas.openxmlformats.org/'
+                                    b'officeDocument/2006/relationships/footnotes" Target="footnotes.xml"/></Relationships>')
+            zout.writestr(info, data)
+        zout.writestr("word/footnotes.xml", xml)
+    os.replace(tmp, path)
+
+
+def test_word_footnotes_are_read_at_the_end_and_comments_are_named(tmp_path):
+    """A footnote is part of her notes: its number stays in the text ('[1]'), its text is a paragraph
+    under 'Fotnoter' at the end (a heading: the notes' section). Comments are a reviewer's: said, not read."""
+    import docx
+    from docx.oxml import parse_xml
+
+    from qualcode.core.errors import QualcodeWarning
+    from qualcode.ingest.service import import_notes
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    d = docx.Document()
+    p = d.add_paragraph("Hon berättade om flytten till de nya lokalerna")
+    p._p.append(parse_xml(f'<w:r {w}><w:footnoteReference w:id="2"/></w:r>'))
+    p.add_run(" och om hur arbetsgruppen tog emot den.")
+    q = d.add_paragraph("Chefen var nöjd")
+    q._p.append(parse_xml(f'<w:r {w}><w:footnoteReference w:id="1"/></w:r>'))
+    q.add_run(".")
+    d.add_comment(p.runs[0], text="Stämmer detta?", author="Granskare")
+    d.add_comment(q.runs[0], text="Källa?", author="Granskare")
+    d.save(tmp_path / "intervju.docx")
+    _with_footnotes(tmp_path / "intervju.docx", ["Osäker uppgift.", "Enligt enhetschefen, mars 2016."])
+    p = _import(tmp_path, name="x.md", text="Tom rad.")
+    with pytest.warns(QualcodeWarning) as caught:
+        import_notes(p, [tmp_path / "intervju.docx"])
+    assert [str(c.message) for c in caught] == [
+        "'intervju.docx' har 2 kommentarer i marginalen; kommentarer importeras inte — kopiera in en i texten om den hör dit"]
+    segs = [s for s in p.store.iter_segments() if s.document_name == "intervju.docx"]
+    assert [(s.text, s.role, s.section) for s in segs] == [
+        ("Hon berättade om flytten till de nya lokalerna[1] och om hur arbetsgruppen tog emot den.", None, None),
+        ("Chefen var nöjd[2].", None, None),
+        ("# Fotnoter", "heading", "Fotnoter"),
+        ("[1] Enligt enhetschefen, mars 2016.", None, "Fotnoter"),
+        ("[2] Osäker uppgift.", None, "Fotnoter"),
+    ]
+
+
+def test_word_symbols_keep_their_characters_and_drop_bullets(tmp_path):
+    """w:sym: Symbol's Greek letters and signs, Wingdings' check boxes and another font's letters are
+    kept; a bullet is a list's mark, not text."""
+    import docx
+    from docx.oxml import parse_xml
+
+    from qualcode.ingest.readers import read_docx_text
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+    def sym(font: str, char: str) -> str:
+        return f'<w:r {w}><w:sym w:font="{font}" w:char="{char}"/></w:r>'
+
+    d = docx.Document()
+    for parts in (
+        [sym("Symbol", "F0B7"), "\tLönen är låg"],  # a bullet typed as a symbol
+        [sym("Wingdings", "F0A7"), " Lokalerna"],
+        ["Temperaturen var 18", sym("Symbol", "F0B0"), ", ", sym("Symbol", "F061"), " = 0,05"],
+        [sym("Wingdings", "F0FE"), " Ja ", sym("Wingdings", "F0A8"), " Nej"],
+        ["Stadsdelen Sk", sym("Calibri", "F0E4"), "rholmen, ", sym("Times New Roman", "2013"), " sa hon"],
+    ):
+        para = d.add_paragraph()
+        for part in parts:
+            if part.startswith("<"):
+                para._p.append(parse_xml(part))
+            else:
+                para.add_run(part)
+    d.save(tmp_path / "s.docx")
+    assert read_docx_text(tmp_path / "s.docx").split("\n\n") == [
+        "Lönen är låg", "Lokalerna", "Temperaturen var 18°, α = 0,05", "☑ Ja ☐ Nej", "Stadsdelen Skärholmen, – sa hon"]

@@ -85,3 +85,108 @@ def test_other_files_keep_their_first_row_as_answers(tmp_path, second, recwarn):
     rows = list(iter_table_rows(path))
     assert [r["id"] for r in rows] == [second[0], "3"]
     assert not [w for w in recwarn if issubclass(w.category, QualcodeWarning)]
+
+
+# -- the tools Swedish municipalities use ---------------------------------------------------------
+
+NETIGATE = [  # Netigate, Webropol, Esmaker, Questback: title lines above the header, 'Ej svar' or '-' for no answer
+    ["Medarbetarenkät 2023 – Socialförvaltningen"],
+    ["Exporterad 2023-04-01 09:12"],
+    [],
+    ["Respondent-ID", "Enhet", "Har du något mer du vill säga?", "Vad kan din chef göra bättre?"],
+    ["R001", "Hemtjänst Norr", "Nej", "Ge oss mer återkoppling."],
+    ["R002", "Hemtjänst Syd", "-", "Ej svar"],
+    ["R003", "Hemtjänst Syd", "Ej svar", "Vara mer närvarande på enheten."],
+    ["R004", "Hemtjänst Norr", "", " – "],
+]
+
+
+def test_cells_that_say_no_answer_are_no_answers_and_their_respondents_stay(tmp_path):
+    project = make_project(tmp_path / "p")
+    path = _xlsx(tmp_path / "netigate.xlsx", NETIGATE)
+    with pytest.warns(QualcodeWarning) as caught:
+        result = import_survey(project, path, ["Har du något mer du vill säga?", "Vad kan din chef göra bättre?"],
+                               id_column="Respondent-ID")
+    texts = [(d.meta["respondent"], d.text) for d in project.store.iter_documents(kind="survey")]
+    assert texts == [("R001", "Nej"), ("R001", "Ge oss mer återkoppling."), ("R003", "Vara mer närvarande på enheten.")]
+    assert result.documents == 3 and result.respondents == 4  # R002 and R004 are in the base
+    assert str(caught[-1].message) == ("'netigate.xlsx': 4 celler säger att svar saknas ('Ej svar', '-', '–') och "
+                                       "importerades inte som svar; respondenterna finns kvar i basen")
+    project.close()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("-", True), (" . ", True), ("–", True), ("?", True), ("Ej svar", True), ("ej svar.", True), ("Inget svar", True),
+    ("N/A", True), ("Nej", False), ("Vet ej", False), ("Inget", False), ("0", False), ("Ej svar på frågan om lön", False),
+])
+def test_no_answer_is_a_mark_not_a_short_answer(text, expected):
+    from qualcode.ingest.readers import no_answer
+
+    assert no_answer(text) is expected
+
+
+def test_an_excel_sep_line_names_the_delimiter_and_is_no_title(tmp_path, recwarn):
+    """Excel 'Spara som CSV' on Swedish Windows, with the 'sep=;' line some users add: cp1252, ';',
+    decimal comma, a trailing empty column."""
+    path = tmp_path / "excel.csv"
+    path.write_bytes("sep=;\r\nid;Ålder;Nöjdhet;Kommentar;\r\n1;34;3,5;Lönen är för låg.;\r\n"
+                     "2;51;4,0;\"Bra chef; trånga lokaler\";\r\n3;29;2,5;;\r\n".encode("cp1252"))
+    project = make_project(tmp_path / "p")
+    result = import_survey(project, path, ["Kommentar"], id_column="id")
+    docs = list(project.store.iter_documents(kind="survey"))
+    assert [(d.text, d.meta["Nöjdhet"], d.meta["Ålder"]) for d in docs] == [
+        ("Lönen är för låg.", 3.5, "34"), ("Bra chef; trånga lokaler", 4.0, "51")]
+    assert result.respondents == 3
+    assert not [w for w in recwarn if issubclass(w.category, QualcodeWarning)]  # no 'title line skipped (sep=)'
+    project.close()
+
+
+def test_a_sep_line_wins_over_the_sniffed_delimiter(tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text("sep=,\nid,Kommentar\n1,Lönen; för låg\n2,Bra\n", encoding="utf-8")
+    assert [r["Kommentar"] for r in iter_table_rows(path)] == ["Lönen; för låg", "Bra"]
+
+
+def test_without_a_text_column_the_import_lists_the_columns_and_names_the_free_text(tmp_path):
+    """Microsoft Forms: ID, times, e-mail and name, then columns named by the whole question."""
+    import datetime
+
+    from typer.testing import CliRunner
+
+    from helpers import project_dump
+    from qualcode.cli.main import app
+
+    q1, q2 = "Vad fungerar bra i ditt arbete idag?", "Vad skulle du vilja förändra? Beskriv gärna."
+    path = _xlsx(tmp_path / "forms.xlsx", [
+        ["ID", "Starttid", "Tid för slutförande", "E-post", "Namn", "Vilken stadsdel?", q1, q2],
+        [1, datetime.datetime(2023, 3, 12, 10, 15), datetime.datetime(2023, 3, 12, 10, 21), "anonymous", "", "Bromma",
+         "Kollegorna är hjälpsamma och chefen lyssnar.", "Färre möten och mer tid för brukarna."],
+        [2, datetime.datetime(2023, 3, 12, 11, 1), datetime.datetime(2023, 3, 12, 11, 9), "anonymous", "", "Farsta",
+         "", "Bättre introduktion för alla nyanställda."],
+    ])
+    make_project(tmp_path).close()
+    before = project_dump(tmp_path / "p")
+    r = CliRunner().invoke(app, ["-p", str(tmp_path / "p"), "import", "survey", str(path), "--id", "ID"])
+    assert r.exit_code == 1 and project_dump(tmp_path / "p") == before
+    assert r.output.strip() == (
+        "fel: 'forms.xlsx': vilka kolumner har fritexten som ska importeras? Kolumner i filen: 'ID', 'Starttid', "
+        "'Tid för slutförande', 'E-post', 'Namn', 'Vilken stadsdel?', 'Vad fungerar bra i ditt arbete idag?', "
+        "'Vad skulle du vilja förändra? Beskriv gärna.' — ange varje fritextkolumn: "
+        "`--text 'Vad fungerar bra i ditt arbete idag?' --text 'Vad skulle du vilja förändra? Beskriv gärna.'`")
+
+
+def test_a_google_forms_export_keeps_checkbox_answers_and_answers_over_lines(tmp_path):
+    """Google Forms: comma-delimited, 'Tidstämpel' with 'em CET', ticked boxes as 'A, B' in one cell."""
+    path = _csv(tmp_path / "google.csv", [
+        ["Tidstämpel", "Vilka kanaler använder du?", "Övriga kommentarer"],
+        ["2018/03/12 10:15:32 em CET", "Intranätet, E-post", "Informationen kommer för sent.\nVi läser om det i tidningen."],
+        ["2018/03/12 10:17:01 em CET", "Arbetsplatsträffar", "-"],
+    ], encoding="utf-8")
+    project = make_project(tmp_path / "p")
+    with pytest.warns(QualcodeWarning, match="1 cell säger att svar saknas"):
+        import_survey(project, path, ["Övriga kommentarer"], id_column="Tidstämpel")
+    (doc,) = project.store.iter_documents(kind="survey")
+    assert doc.text == "Informationen kommer för sent.\nVi läser om det i tidningen."
+    assert doc.meta["Vilka kanaler använder du?"] == "Intranätet, E-post"
+    assert doc.meta["respondent"] == "2018/03/12 10:15:32 em CET"
+    project.close()

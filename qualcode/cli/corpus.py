@@ -128,7 +128,8 @@ def import_notes(
 @import_app.command("survey")
 def import_survey(
     path: Annotated[Path, typer.Argument(help="Survey table (.csv or .xlsx).")],
-    text: Annotated[list[str], typer.Option("--text", "-t", help="Free-text column (repeatable).")],
+    text: Annotated[list[str] | None, typer.Option(
+        "--text", "-t", help="Free-text column (repeatable; without it the columns are listed).")] = None,
     id_column: Annotated[str | None, typer.Option("--id", help="Respondent id column.")] = None,
     meta_column: Annotated[
         list[str] | None, typer.Option("--meta-column", help="Column to keep as metadata (repeatable; default: all others).")
@@ -150,7 +151,7 @@ def import_survey(
 
     with open_project(project) as p:
         result = do_import(
-            p, path, text, id_column, meta_column, parse_meta(meta), encoding, delimiter, sheet, "response", model,
+            p, path, text or [], id_column, meta_column, parse_meta(meta), encoding, delimiter, sheet, "response", model,
             _on_change(replace, as_new), codes_column or (), workers=default_workers(),
         )
     _report(result)

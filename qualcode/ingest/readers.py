@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.core.errors import Hint, InputError
-from qualcode.core.csv_dialect import check_delimiter, sniff_delimiter
+from qualcode.core.csv_dialect import check_delimiter, sep_line, sniff_delimiter
 from qualcode.core.records import DocumentIn, field_words
-from qualcode.core.i18n import N_, _, n_
+from qualcode.core.i18n import N_, _, format_count, n_
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -110,12 +110,83 @@ def _check_office_file(path: Path) -> None:
     with path.open("rb") as fh:
         head = fh.read(8)
     if head.startswith(_OLE):
+        kind = _ole_kind(path)
+        if kind == "encrypted":
+            raise InputError(_("'{path}' is password-protected — open it, remove the password (File → Info → Protect) and save it as {suffix} again").format(
+                path=path, suffix=path.suffix.lower()), value=str(path))
+        if kind is not None:
+            raise InputError(_("'{path}' is an old {program} file ({kind}) under the name {suffix} — open it in {program} and save it as {suffix} (File → Save As)").format(
+                path=path, program="Word" if kind == ".doc" else "Excel", kind=kind, suffix=path.suffix.lower()), value=str(path))
         raise InputError(_("'{path}' is password-protected, or an old Excel or Word file (.xls/.doc) under a new name — "
                            "open it, remove the password (File → Info → Protect) and save it as {suffix} again").format(
             path=path, suffix=path.suffix.lower()), value=str(path))
     if head.startswith(b"%PDF-"):
         fix = _PDF_FIX if path.suffix.lower() == ".docx" else _PDF_TABLE_FIX
         raise InputError(_("'{path}' is a PDF file, not text — {fix}").format(path=path, fix=_(fix)), value=str(path))
+    word = path.suffix.lower() == ".docx"
+    if not head.startswith(_ZIP):
+        with path.open("rb") as fh:
+            sample = fh.read(8192)
+        if b"\x00" not in sample and _text_like(sample, table=not word):
+            raise InputError((_("'{path}' is a text file, not a Word file — give it the name ending .txt (or .md) and import it again") if word else
+                              _("'{path}' is a text file (CSV), not an Excel file — give it the name ending .csv and import it again")).format(path=path),
+                             value=str(path))
+        return
+    kind = _package_kind(path)
+    if kind == "xlsx" and word:
+        raise InputError(_("'{path}' is an Excel file, not a Word file — give it the name ending .xlsx").format(path=path),
+                         value=str(path), hint=Hint(_("then import it as a survey"), command=("import", "survey", path.with_suffix(".xlsx").name)))
+    if kind == "docx" and not word:
+        raise InputError(_("'{path}' is a Word file, not an Excel file — give it the name ending .docx").format(path=path),
+                         value=str(path), hint=Hint(_("then import it as notes"), command=("import", "notes", path.with_suffix(".docx").name)))
+    if kind in ("pptx", "odf"):
+        raise InputError(_("'{path}' is a PowerPoint or OpenDocument file, not {kind} — {fix}").format(
+            path=path, kind=".docx" if word else ".xlsx", fix=_(_WORD_FIX) if word else _("open it and save it as .xlsx or CSV (UTF-8)")),
+            value=str(path))
+
+
+# Stream names in an OLE2 container's directory (UTF-16LE): an encrypted .docx/.xlsx, a .doc, an .xls
+_OLE_STREAMS = (("EncryptedPackage", "encrypted"), ("WordDocument", ".doc"), ("Workbook", ".xls"), ("Book", ".xls"))
+
+
+def _ole_kind(path: Path) -> str | None:
+    """What an old Office container (OLE2) holds, by its streams' names: 'encrypted', '.doc', '.xls' or None."""
+    with path.open("rb") as fh:
+        data = fh.read(64 * 1024 * 1024)
+    for name, kind in _OLE_STREAMS:
+        if (name + "\0").encode("utf-16-le") in data:
+            return kind
+    return None
+
+
+def _text_like(sample: bytes, table: bool) -> bool:
+    """Do a file's first bytes read as lines of text (UTF-8 or cp1252, mostly printable), for a
+    `table` with a delimiter in its first line?"""
+    text = sample.decode("utf-8", "ignore") or sample.decode("cp1252", "replace")
+    first, newline, _rest = text.lstrip("\ufeff").partition("\n")
+    if not newline or not first.strip() or (table and not any(d in first for d in TABLE_DELIMITERS)):
+        return False
+    return sum(c.isprintable() or c in "\r\n\t" for c in text) >= 0.95 * len(text)
+
+
+def _package_kind(path: Path) -> str | None:
+    """What an Office zip package holds, by its members: 'xlsx', 'docx', 'pptx', 'odf' (OpenDocument), or None."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if "word/document.xml" in names:
+        return "docx"
+    if "ppt/presentation.xml" in names:
+        return "pptx"
+    if "mimetype" in names and "content.xml" in names:
+        return "odf"
+    return None
 
 
 _PDF_FIX = N_("open it in Word (which converts a PDF) and save it as .docx, or copy its text into a .txt file")
@@ -340,14 +411,81 @@ def read_docx_text(path: Path) -> str:
         raise InputError(
             _("could not read '{path}' as a Word file (.docx): the file is damaged or not a docx ({name}) — open it in Word and save it as .docx again").format(path=path, name=type(exc).__name__)
         ) from None
-    return "\n\n".join(p for p in _docx_blocks(document.element.body, document) if p)
+    body = document.element.body
+    marks = _note_marks(body)
+    parts = _docx_blocks(body, document, marks)
+    parts += _docx_notes(document, marks)
+    _warn_comments(path, document)
+    return "\n\n".join(p for p in parts if p)
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+NOTES_HEADING = "# Fotnoter"  # the heading over a Word file's footnotes and endnotes, as stored (not the interface's language)
+_NOTE_REFS = {_W + "footnoteReference": "footnotes", _W + "endnoteReference": "endnotes"}
+
+
+def _note_marks(body: Any) -> dict[tuple[str, str], int]:
+    """(footnotes|endnotes, id) → the number Word shows, 1, 2 … in the order the references stand
+    (footnotes and endnotes in one series, as they are read at the end of the text)."""
+    marks: dict[tuple[str, str], int] = {}
+    for ref in body.iter(*_NOTE_REFS):
+        key = (_NOTE_REFS[ref.tag], ref.get(_W + "id") or "")
+        marks.setdefault(key, len(marks) + 1)
+    return marks
+
+
+def _docx_part_xml(document: Any, kind: str) -> Any | None:
+    """The XML of the document's footnotes, endnotes or comments part; None without one."""
+    from lxml import etree  # type: ignore[import-untyped]
+
+    for rel in document.part.rels.values():
+        if rel.reltype == _RELS + kind and not rel.is_external:
+            try:
+                return etree.fromstring(rel.target_part.blob, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+            except etree.XMLSyntaxError:
+                return None
+    return None
+
+
+def _docx_notes(document: Any, marks: Mapping[tuple[str, str], int]) -> list[str]:
+    """The footnotes and endnotes a text refers to, each a paragraph '[1] …' under a heading
+    'Fotnoter' at the end: a researcher's notes under her interview text are part of it."""
+    if not marks:
+        return []
+    notes: dict[tuple[str, str], str] = {}
+    for kind, tag in (("footnotes", "footnote"), ("endnotes", "endnote")):
+        if not any(k == kind for k, _id in marks):
+            continue
+        root = _docx_part_xml(document, kind)
+        for note in root.iter(_W + tag) if root is not None else ():
+            key = (kind, note.get(_W + "id") or "")
+            if key in marks:
+                notes[key] = "\n".join(t for p in note.iter(_W + "p") if (t := _docx_text(p).strip()))
+    shown = [f"[{n}] {notes[key]}" for key, n in marks.items() if notes.get(key)]
+    return [NOTES_HEADING, *shown] if shown else []
+
+
+def _warn_comments(path: Path, document: Any) -> None:
+    """Comments in the margin are a reviewer's notes, not the text: not imported, but said."""
+    root = _docx_part_xml(document, "comments")
+    n = sum(1 for _c in root.iter(_W + "comment")) if root is not None else 0
+    if not n:
+        return
+    import warnings
+
+    from qualcode.core.errors import QualcodeWarning
+
+    warnings.warn(QualcodeWarning(
+        n_("'{name}' has {n} comment in the margin; comments are not imported — copy one into the text if it belongs there",
+           "'{name}' has {n} comments in the margin; comments are not imported — copy one into the text if it belongs there",
+           n).format(name=path.name, n=n),
+        value=str(path),
+    ), stacklevel=4)
 _SHORT_CELL = 12  # words: a row of cells this short is one line ("Antal | 2016 | 2017")
 
 
-def _docx_blocks(container: Any, parent: Any) -> list[str]:
+def _docx_blocks(container: Any, parent: Any, marks: Mapping[tuple[str, str], int]) -> list[str]:
     """The paragraphs of a body or table cell in the order they stand: paragraphs, tables (see
     `_docx_table`) and content controls (a form's answer fields, w:sdt) read in place."""
     from docx.table import Table
@@ -356,22 +494,23 @@ def _docx_blocks(container: Any, parent: Any) -> list[str]:
     parts: list[str] = []
     for child in container.iterchildren():
         if child.tag == _W + "p":
-            parts.append(_docx_paragraph(Paragraph(child, parent)))
+            parts.append(_docx_paragraph(Paragraph(child, parent), marks))
         elif child.tag == _W + "tbl":
-            parts += _docx_table(Table(child, parent))
+            parts += _docx_table(Table(child, parent), marks)
         elif child.tag == _W + "sdt":
             content = child.find(_W + "sdtContent")
             if content is not None:
-                parts += _docx_blocks(content, parent)
+                parts += _docx_blocks(content, parent, marks)
     return parts
 
 
-def _docx_text(element: Any) -> str:
+def _docx_text(element: Any, marks: Mapping[tuple[str, str], int] | None = None) -> str:
     """The text Word shows in a paragraph: its runs, tracked insertions, fields' results, content
     controls, hyperlinks, text boxes and non-breaking hyphens included; deleted text (w:delText),
     a tracked move's old place (w:moveFrom), field codes (w:instrText) and a drawing's fallback
-    copy of its text box (mc:Fallback) not."""
-    return "".join(_docx_runs(element))
+    copy of its text box (mc:Fallback) not. A footnote's reference is its number in brackets ('[1]',
+    `marks`), a symbol (w:sym) its character."""
+    return "".join(_docx_runs(element, marks or {}))
 
 
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -379,13 +518,18 @@ _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fal
 _NOT_SHOWN = frozenset((_MC_FALLBACK, _W + "moveFrom"))
 
 
-def _docx_runs(element: Any) -> Iterator[str]:
+def _docx_runs(element: Any, marks: Mapping[tuple[str, str], int]) -> Iterator[str]:
     for child in element.iterchildren():
         tag = child.tag
         if not isinstance(tag, str) or tag in _NOT_SHOWN:
             continue
         if tag == _W + "t":
             yield child.text or ""
+        elif tag == _W + "sym":
+            yield symbol_char(child.get(_W + "font") or "", child.get(_W + "char") or "")
+        elif tag in _NOTE_REFS:
+            n = marks.get((_NOTE_REFS[tag], child.get(_W + "id") or ""))
+            yield f"[{n}]" if n else ""
         elif tag == _W + "noBreakHyphen":
             yield "-"  # 'Hässelby‑Vällingby' as it is searched for
         elif tag == _W + "tab":
@@ -394,12 +538,52 @@ def _docx_runs(element: Any) -> Iterator[str]:
             yield "\n"
         elif tag == _W + "p":  # a paragraph of a text box inside this one
             yield "\n"
-            yield from _docx_runs(child)
+            yield from _docx_runs(child, marks)
         else:
-            yield from _docx_runs(child)
+            yield from _docx_runs(child, marks)
 
 
-def _docx_table(table: Any) -> list[str]:
+# Word's w:sym: a character of a symbol font by its code in that font (0x20–0xFF, often written in
+# the private-use area as F020–F0FF). Symbol's letters are Greek, its signs mathematical; Wingdings
+# gives bullets (dropped: a list's mark, not text) and check boxes (kept: a form's answer).
+_SYMBOL = dict(zip(range(0x41, 0x5B), "ΑΒΧΔΕΦΓΗΙϑΚΛΜΝΟΠΘΡΣΤΥςΩΞΨΖ")) | dict(zip(range(0x61, 0x7B), "αβχδεφγηιϕκλμνοπθρστυϖωξψζ")) | {
+    0x22: "∀", 0x24: "∃", 0x27: "∋", 0x2A: "∗", 0x2D: "−", 0x40: "≅", 0x5C: "∴", 0x5E: "⊥", 0x7E: "∼", 0x60: "",
+    0xA0: "€", 0xA1: "ϒ", 0xA2: "′", 0xA3: "≤", 0xA4: "⁄", 0xA5: "∞", 0xA6: "ƒ", 0xA7: "♣", 0xA8: "♦", 0xA9: "♥",
+    0xAA: "♠", 0xAB: "↔", 0xAC: "←", 0xAD: "↑", 0xAE: "→", 0xAF: "↓", 0xB0: "°", 0xB1: "±", 0xB2: "″", 0xB3: "≥",
+    0xB4: "×", 0xB5: "∝", 0xB6: "∂", 0xB7: "", 0xB8: "÷", 0xB9: "≠", 0xBA: "≡", 0xBB: "≈", 0xBC: "…", 0xBF: "↵",
+    0xC0: "ℵ", 0xC4: "⊗", 0xC5: "⊕", 0xC6: "∅", 0xC7: "∩", 0xC8: "∪", 0xC9: "⊃", 0xCA: "⊇", 0xCB: "⊄", 0xCC: "⊂",
+    0xCD: "⊆", 0xCE: "∈", 0xCF: "∉", 0xD0: "∠", 0xD1: "∇", 0xD2: "®", 0xD3: "©", 0xD4: "™", 0xD5: "∏", 0xD6: "√",
+    0xD7: "⋅", 0xD8: "¬", 0xD9: "∧", 0xDA: "∨", 0xDB: "⇔", 0xDC: "⇐", 0xDD: "⇑", 0xDE: "⇒", 0xDF: "⇓", 0xE0: "◊",
+    0xE1: "〈", 0xE2: "®", 0xE3: "©", 0xE4: "™", 0xE5: "∑", 0xF1: "〉", 0xF2: "∫",
+}
+_WINGDINGS = {0x6F: "☐", 0xA8: "☐", 0x78: "☒", 0xFD: "☒", 0xFE: "☑", 0xFB: "✗", 0xFC: "✓"}
+_WINGDINGS_2 = {0xA3: "☐", 0x4F: "✗", 0x50: "✓", 0x52: "☑", 0x54: "☒"}
+
+
+def symbol_char(font: str, code: str) -> str:
+    """The text of a Word symbol (w:sym): `font` and its hex `code` ('Symbol', 'F061' → 'α'; a
+    bullet → ''). A code of another font is its character (of cp1252 when written as F0xx)."""
+    try:
+        n = int(code, 16)
+    except ValueError:
+        return ""
+    private = 0xF000 <= n <= 0xF0FF
+    byte = n - 0xF000 if private else n
+    name = font.strip().casefold()
+    if name == "symbol" and byte <= 0xFF:
+        if byte in _SYMBOL:
+            return _SYMBOL[byte]
+        return chr(byte) if 0x20 <= byte < 0x7F else ""
+    if name.startswith(("wingdings", "webdings")) and byte <= 0xFF:
+        table = _WINGDINGS_2 if name == "wingdings 2" else _WINGDINGS if name == "wingdings" else {}
+        return table.get(byte, "")  # a bullet or a picture: no text
+    if private:
+        char = bytes([byte]).decode("cp1252", "replace")
+        return char if char.isprintable() and char != "\ufffd" else ""
+    return chr(n) if 0x20 <= n and chr(n).isprintable() and not 0xE000 <= n <= 0xF8FF and not 0xD800 <= n <= 0xDFFF else ""
+
+
+def _docx_table(table: Any, marks: Mapping[tuple[str, str], int]) -> list[str]:
     """A table's text, row by row: a row of short cells as one line joined by " | "; otherwise each
     cell's paragraphs on their own (a form's question in one cell and the answer in the next, or an
     answer box of several paragraphs), so that an answer is a paragraph and a prompt is a prompt.
@@ -410,20 +594,20 @@ def _docx_table(table: Any) -> list[str]:
         for cell in row.cells:
             if not any(cell._tc is c._tc for c in cells):
                 cells.append(cell)
-        texts = ["\n".join(_docx_text(p) for p in c._tc.iter(_W + "p")).strip() for c in cells]
+        texts = ["\n".join(_docx_text(p, marks) for p in c._tc.iter(_W + "p")).strip() for c in cells]
         if not any(texts):
             continue
         if all(len(t.split()) <= _SHORT_CELL and "\n" not in t for t in texts):
             parts.append(" | ".join(texts))  # every cell in its place: equal and empty cells too
             continue
         for cell in cells:
-            parts += _docx_blocks(cell._tc, cell)
+            parts += _docx_blocks(cell._tc, cell, marks)
     return parts
 
 
-def _docx_paragraph(paragraph: Any) -> str:
+def _docx_paragraph(paragraph: Any, marks: Mapping[tuple[str, str], int]) -> str:
     """A paragraph's text; in a heading style (Heading 1–6, Rubrik 1–6, Title) as a Markdown heading."""
-    text = _docx_text(paragraph._p).strip()
+    text = _docx_text(paragraph._p, marks).strip()
     name = (paragraph.style.name if paragraph.style is not None else "") or ""
     match = re.match(r"(?:heading|rubrik)\s*(\d)$", name.strip(), re.I)
     level = int(match.group(1)) if match else (1 if name.strip().lower() in ("title", "rubrik") else 0)
@@ -545,6 +729,9 @@ def iter_table_lines(
             raise InputError(_("unknown delimiter '{delimiter}' — valid: ';', ',', '|' or 'tab'").format(delimiter=delim),
                              value=delim, valid=("';'", "','", "'|'", "tab"))
 
+        # Excel's 'sep=;' first line says the delimiter and is no row of the table (nor a title line)
+        skip_sep = sep_line(sample.lstrip("\ufeff")) is not None
+
         def first_rows(delim: str) -> tuple[Any, list[tuple[int, list[str]]]]:
             fh.seek(0)
             # strict: a quotation mark that ends a quoted cell before its delimiter is an error, not
@@ -552,7 +739,11 @@ def iter_table_lines(
             reader = csv.reader(fh, delimiter=delim, strict=delim != _NO_DELIMITER)
             head: list[tuple[int, list[str]]] = []
             try:
+                if skip_sep:
+                    next(reader, None)
                 for row in reader:
+                    if len(row) > MAX_COLUMNS:
+                        raise _too_wide(path, reader.line_num, len(row))
                     head.append((reader.line_num, row))
                     if len(head) > _PREAMBLE_ROWS:
                         break
@@ -620,6 +811,16 @@ def iter_table_lines(
             ) from None
         except csv.Error as exc:
             raise InputError(_("'{path}' line {line}: broken CSV ({exc}) — check the quotation marks on the line").format(path=path, line=line, exc=exc)) from None
+
+
+MAX_COLUMNS = 16_384  # Excel's columns (A … XFD): a wider row is no table that a survey tool wrote
+
+
+def _too_wide(path: Path, line: int, n: int) -> InputError:
+    return InputError(
+        _("'{path}' line {line} holds {n} cells, more than a spreadsheet has columns ({max}) — it is not a survey table: "
+          "check that it is the right file, saved as CSV").format(path=path, line=line, n=format_count(n), max=format_count(MAX_COLUMNS)),
+        value=str(path))
 
 
 def _quote_error(path: Path, exc: csv.Error, first: int, last: int) -> InputError:
@@ -862,9 +1063,17 @@ def _name_blank_columns(header: list[str], path: Path) -> list[str]:
 def _check_header(header: list[str], path: Path) -> None:
     if not any(header):
         raise InputError(_("'{path}': the header row is empty — the first row must have column names").format(path=path))
-    dupes = sorted({h for h in header if h and header.count(h) > 1})
+    from collections import Counter
+
+    counts = Counter(header)  # once over the header: a line of millions of cells is no header to compare cell by cell
+    dupes = [h for h in counts if h and counts[h] > 1]
     if dupes:
-        raise InputError(_("'{path}': the column names {dupes} appear more than once — rename them").format(path=path, dupes=dupes))
+        where = [str(i) for i, h in enumerate(header, start=1) if h == dupes[0]]
+        raise InputError(
+            _("'{path}': the column name '{name}' appears {n} times (columns {where}) — give each column a name of its own "
+              "in the header row (e.g. '{name} 2'), save the file and import it again").format(
+                path=path, name=sample_text(dupes[0], 60), n=len(where), where=", ".join(where[:5]) + (" …" if len(where) > 5 else "")),
+            value=dupes[0])
 
 
 def _iter_xlsx(path: Path, sheet: str | None, want: Sequence[str] = ()) -> Iterator[tuple[int, dict[str, str]]]:
@@ -1071,6 +1280,8 @@ def read_survey(
         raise InputError(_("'{path}' has only a header row — no answers to import").format(path=path),
                          hint=other_sheets_of(path, sheet))
     columns = list(first[1].keys())
+    if not spec.text_columns:
+        raise _no_text_columns(path, columns, [first[1], *(r for _n, r in itertools.islice(rows, 500))])
     wanted = list(spec.text_columns) + ([spec.id_column] if spec.id_column else []) + list(spec.meta_columns or ())
     missing = [c for c in wanted if c not in columns]
     if missing:
@@ -1085,8 +1296,6 @@ def read_survey(
             hint=Hint(_("'{question}' is the question of the column '{column}': give its name").format(question=sample_text(missing[0], 40), column=short),
                       option="text" if missing[0] in spec.text_columns else "meta_column", example=short) if short else None,
         )
-    if not spec.text_columns:
-        raise InputError(_("give at least one text column"), hint=Hint(_("give the column of free text"), option="text", example=_("COLUMN")))
     meta_cols = (
         list(spec.meta_columns)
         if spec.meta_columns is not None
@@ -1114,6 +1323,7 @@ def read_survey(
     # id. Each answer's (id, column, metadata) is kept as a 64-bit hash, 8 bytes an answer,
     # checked when the file has been read (the import stores nothing until it ends).
     answered = array("q")
+    blank: dict[str, int] = {}  # a tool's or a respondent's mark for no answer ('-', 'Ej svar') -> times
     for n, (line, row) in enumerate(all_rows(), start=1):
         respondent = _respondent_id(path, spec.id_column, row, line) if spec.id_column else str(n)
         base = _row_meta(row, meta_cols, unnamed, extra)
@@ -1126,13 +1336,70 @@ def read_survey(
             text = nfc(text.strip())
             if not text:
                 continue
+            if no_answer(text):
+                blank[text] = blank.get(text, 0) + 1
+                continue
             if spec.id_column:
                 answered.append(_answer_key(respondent, col, base))
             meta = dict(base, respondent=respondent, field=col)
             yield DocumentIn(name=f"{stem}:{respondent}:{col}", kind="survey", text=text, meta=meta, source=source)
+    if blank:
+        _warn_no_answers(path, blank)
     if spec.id_column and len(answered) > 1:
         _check_one_answer_each(path, spec, answered, meta_cols, unnamed, extra,
                                lambda: iter_table_lines(path, encoding=encoding, delimiter=delimiter, sheet=sheet, want=want))
+
+
+# What survey tools (Netigate, Webropol, Esmaker: 'Ej svar'; Forms: '-') and respondents write in a
+# free-text cell for no answer, folded: the respondent stays in the base, the cell is no answer to code.
+_NO_ANSWER_MARKS = frozenset({
+    "ej svar", "inget svar", "svar saknas", "ej besvarad", "ej besvarat", "obesvarad", "ej angivet",
+    "no answer", "not answered", "no response", "n/a", "#n/a",
+})
+
+
+def no_answer(text: str) -> bool:
+    """Is a free-text cell a mark for no answer: no letter or digit ('-', '.', '–', '?'), or a
+    survey tool's 'Ej svar'? ('Vet ej', 'Nej' and 'Inget' are answers to a question.)"""
+    if not any(c.isalnum() for c in text):
+        return True
+    return len(text) <= 16 and " ".join(text.split()).casefold().strip(".") in _NO_ANSWER_MARKS
+
+
+def _warn_no_answers(path: Path, blank: Mapping[str, int]) -> None:
+    import warnings
+
+    from qualcode.core.errors import QualcodeWarning
+
+    n = sum(blank.values())
+    marks = sorted(blank, key=lambda t: (-blank[t], t))
+    shown = ", ".join(repr(sample_text(t, 20)) for t in marks[:5]) + (" …" if len(marks) > 5 else "")
+    warnings.warn(QualcodeWarning(
+        n_("'{name}': {n} cell says no answer ({shown}) and was not imported as an answer; its respondent stays in the base",
+           "'{name}': {n} cells say no answer ({shown}) and were not imported as answers; their respondents stay in the base",
+           n).format(name=path.name, n=n, shown=shown),
+        value=marks[0],
+    ), stacklevel=3)
+
+
+def _no_text_columns(path: Path, columns: Sequence[str], rows: Sequence[Mapping[str, str]]) -> InputError:
+    """No free-text column asked for: the file's columns, and the ones whose answers read as free
+    text (three words or more on average, not an id, a time or who answered) as the example, else
+    the column of the longest answers."""
+
+    def words(column: str) -> float:
+        cells = [len(v.split()) for r in rows if (v := (r.get(column) or "").strip()) and not no_answer(v)]
+        return sum(cells) / len(cells) if cells else 0.0
+
+    answers = sorted((c for c in columns if not _ID_LIKE.fullmatch(c.strip()) and not personal_column(c) and words(c)),
+                     key=words, reverse=True)
+    texts = sorted([c for c in answers if words(c) >= 3][:3] or answers[:1], key=columns.index)
+    return InputError(
+        _("'{name}': which columns hold the free text to import? Columns in the file: {columns}").format(
+            name=path.name, columns=", ".join(repr(c) for c in columns)),
+        hint=Hint(_("give each column of free text"), option="text", example=texts[0] if texts else _("COLUMN"),
+                  options=tuple(("text", c) for c in texts[1:])),
+    )
 
 
 def _respondent_id(path: Path, column: str, row: dict[str, str], line: int) -> str:
@@ -1203,7 +1470,8 @@ def _check_one_answer_each(
         respondent = _respondent_id(path, spec.id_column, row, line)
         base = _row_meta(row, meta_cols, unnamed, extra)
         for col in spec.text_columns:
-            if not nfc((row.get(col) or "").strip()):
+            text = nfc((row.get(col) or "").strip())
+            if not text or no_answer(text):
                 continue
             key = _answer_key(respondent, col, base)
             if key in repeated:

@@ -559,7 +559,7 @@ def import_survey(
     if on_change == "stop":  # --replace and --as-new: a new version of the same survey
         _check_survey_name(project, Path(path))
     coded: dict[str, tuple[int, list[str]]] = {}
-    if codes_columns:
+    if codes_columns and text_columns:  # without a text column the reader lists the file's columns
         coded = survey_codes(path, codes_columns, project.codebook, id_column, encoding, delimiter, sheet, text_columns[0])
         if meta_columns is None:
             skip = set(text_columns) | set(codes_columns) | {id_column}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,7 @@ def run_demo(
     from qualcode.analysis.code_counts import code_counts
     from qualcode.analysis.tally import TOTAL, format_number
     from qualcode.coding.service import import_codings
+    from qualcode.ingest.readers import NoAnswerWarning
     from qualcode.ingest.service import import_notes, import_survey
     from qualcode.project import init_project
 
@@ -83,7 +85,9 @@ def run_demo(
         questionnaire = corpus / "slutenkat-2018.csv"
         if questionnaire.exists():
             cols = [f"{s}_{i}" for s in ("langst", "behov") for i in (1, 2, 3)]
-            r = import_survey(project, questionnaire, cols, id_column="respondent")
+            with warnings.catch_warnings():  # the sample's '-' cells are no answers by design, as in a real export
+                warnings.filterwarnings("ignore", category=NoAnswerWarning)
+                r = import_survey(project, questionnaire, cols, id_column="respondent")
             progress(_("Imported the questionnaire's free-text answers ({documents} answers from {respondents} respondents)").format(documents=r.documents, respondents=r.respondents))
         n = 0
         for coded in sorted(corpus.glob("kodningar*.jsonl")):

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qualcode.core.errors import Hint, InputError
+from qualcode.core.errors import Hint, InputError, QualcodeWarning
 from qualcode.core.csv_dialect import check_delimiter, sep_line, sniff_delimiter
 from qualcode.core.records import DocumentIn, field_words
 from qualcode.core.i18n import N_, _, format_count, n_
@@ -1366,15 +1366,17 @@ def no_answer(text: str) -> bool:
     return len(text) <= 16 and " ".join(text.split()).casefold().strip(".") in _NO_ANSWER_MARKS
 
 
+class NoAnswerWarning(QualcodeWarning):
+    """Cells that say there is no answer ('-', 'Ej svar') were not imported as answers."""
+
+
 def _warn_no_answers(path: Path, blank: Mapping[str, int]) -> None:
     import warnings
-
-    from qualcode.core.errors import QualcodeWarning
 
     n = sum(blank.values())
     marks = sorted(blank, key=lambda t: (-blank[t], t))
     shown = ", ".join(repr(sample_text(t, 20)) for t in marks[:5]) + (" …" if len(marks) > 5 else "")
-    warnings.warn(QualcodeWarning(
+    warnings.warn(NoAnswerWarning(
         n_("'{name}': {n} cell says no answer ({shown}) and was not imported as an answer; its respondent stays in the base",
            "'{name}': {n} cells say no answer ({shown}) and were not imported as answers; their respondents stay in the base",
            n).format(name=path.name, n=n, shown=shown),

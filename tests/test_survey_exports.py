@@ -11,7 +11,7 @@ import pytest
 from openpyxl import Workbook
 
 from helpers import make_project
-from qualcode.core.errors import QualcodeWarning
+from qualcode.core.errors import InputError, QualcodeWarning
 from qualcode.ingest.readers import iter_table_rows
 from qualcode.ingest.service import import_survey
 
@@ -189,4 +189,31 @@ def test_a_google_forms_export_keeps_checkbox_answers_and_answers_over_lines(tmp
     assert doc.text == "Informationen kommer för sent.\nVi läser om det i tidningen."
     assert doc.meta["Vilka kanaler använder du?"] == "Intranätet, E-post"
     assert doc.meta["respondent"] == "2018/03/12 10:15:32 em CET"
+    project.close()
+
+
+@pytest.mark.parametrize("asked", [["langst_*"], ["langst_1,langst_2"], ["langst_1, langst_2"], ["langst_1", "langst_2"]])
+def test_text_columns_as_a_pattern_or_a_list_import_as_named_one_by_one(tmp_path, asked):
+    """`--text 'langst_*'` and `--text langst_1,langst_2` (as `mentions --columns` reads them) import
+    the same answers, and store the same text columns for the bases, as naming each column."""
+    csv_path = tmp_path / "enkat.csv"
+    csv_path.write_text("respondent;stadsdel;langst_1;langst_2;behov_1\nR1;Kista;lokaler;lön;handledning\n"
+                        "R2;Bromma;4;;6\n", encoding="utf-8")
+    project = make_project(tmp_path / "p")
+    r = import_survey(project, csv_path, asked, id_column="respondent")
+    docs = sorted((d.meta["field"], d.text) for d in project.store.iter_documents())
+    columns = {tuple(c) for _s, _r, _m, c in project.store.respondents()}
+    project.close()
+    assert (r.documents, r.respondents) == (3, 2)
+    assert docs == [("langst_1", "4"), ("langst_1", "lokaler"), ("langst_2", "lön")]
+    assert columns == {("langst_1", "langst_2")}
+
+
+def test_a_pattern_matching_no_column_is_named_as_missing(tmp_path):
+    csv_path = tmp_path / "enkat.csv"
+    csv_path.write_text("respondent;langst_1\nR1;lokaler\n", encoding="utf-8")
+    project = make_project(tmp_path / "p")
+    with pytest.raises(InputError, match="behov_\\*"):
+        import_survey(project, csv_path, ["behov_*"], id_column="respondent")
+    assert list(project.store.iter_documents()) == []
     project.close()

@@ -129,7 +129,7 @@ def import_notes(
 def import_survey(
     path: Annotated[Path, typer.Argument(help="Survey table (.csv or .xlsx).")],
     text: Annotated[list[str] | None, typer.Option(
-        "--text", "-t", help="Free-text column (repeatable; without it the columns are listed).")] = None,
+        "--text", "-t", help="Free-text column (repeatable; a pattern such as 'langst_*' or a list 'langst_1,langst_2'; without it the columns are listed).")] = None,
     id_column: Annotated[str | None, typer.Option("--id", help="Respondent id column.")] = None,
     meta_column: Annotated[
         list[str] | None, typer.Option("--meta-column", help="Column to keep as metadata (repeatable; default: all others).")

@@ -1248,6 +1248,31 @@ def table_columns(
     return []
 
 
+def expand_columns(asked: Sequence[str], columns: Sequence[str]) -> list[str]:
+    """The columns `asked` names, as `mentions --columns` reads them: a column of the file as it is; a
+    pattern (`langst_*`) its matching columns in the file's order; a list (`langst_1,langst_2`) its
+    parts when each is a column. Anything else stays, for the reader to name as missing.
+
+    >>> expand_columns(["langst_*", "a, b"], ["id", "langst_1", "langst_2", "a", "b"])
+    ['langst_1', 'langst_2', 'a', 'b']
+    """
+    import fnmatch
+
+    out: list[str] = []
+    for name in asked:
+        parts = [p.strip() for p in name.split(",")]
+        if name in columns:
+            found = [name]
+        elif any(ch in name for ch in "*?["):
+            found = [c for c in columns if fnmatch.fnmatchcase(c, name)] or [name]
+        elif len(parts) > 1 and all(p in columns for p in parts):
+            found = parts
+        else:
+            found = [name]
+        out.extend(c for c in found if c not in out)
+    return out
+
+
 @dataclass(frozen=True)
 class SurveySpec:
     """Which columns of a survey table hold text, respondent id and metadata."""

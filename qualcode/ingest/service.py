@@ -548,10 +548,13 @@ def import_survey(
     by a code); they are checked before anything is stored and code the respondent's answer in
     the first text column."""
     from qualcode.coding.codings_import import survey_codes
-    from qualcode.ingest.readers import nfc, table_columns
+    from qualcode.ingest.readers import expand_columns, nfc, table_columns
 
     # column names as the reader gives them (NFC), whatever form they were typed in
     text_columns = [nfc(c) for c in text_columns]
+    if any(any(ch in c for ch in "*?[,") for c in text_columns):  # a pattern or a list: the header says which
+        plain = [c for c in text_columns if not any(ch in c for ch in "*?[,")]
+        text_columns = expand_columns(text_columns, table_columns(path, encoding, delimiter, sheet, plain))
     id_column = nfc(id_column) if id_column else id_column
     meta_columns = [nfc(c) for c in meta_columns] if meta_columns is not None else None
     codes_columns = [nfc(c) for c in codes_columns]

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 from array import array
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, MutableSequence, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from qualcode.core.collector import fewer_collections
-from qualcode.core.jsonenc import Encoder
 from qualcode.core.errors import DocumentChangedError, DuplicateImportError, Hint, InputError, QualcodeError
 from qualcode.core.records import DocumentIn, SegmentIn
 from qualcode.ingest.readers import (
@@ -24,6 +22,7 @@ from qualcode.ingest.readers import (
     read_survey,
 )
 from qualcode.ingest.lifecycle import ReplaceResult, replace_document
+from qualcode.ingest.prepare import Hashed, SegmentRow, as_document, content_hash, prepared_batches, segment_row
 from qualcode.ingest.segment import Segmenter, segment_texts
 from qualcode.project import Project
 from qualcode.core.i18n import _, n_
@@ -31,23 +30,6 @@ from qualcode.core.i18n import _, n_
 BATCH = 20_000  # documents per transaction: other writers wait at most one batch's inserts (well under 1 s)
 PART = 1_000  # documents per part of a batch's transaction: a writer waiting for the lock goes first after one
 ON_CHANGE = ("stop", "replace", "new")  # a known file with changed content: stop, update in place, or add
-
-
-_META_JSON = Encoder(sort_keys=True, ensure_ascii=False, default=str, allow_nan=False)  # one encoder, not one per call
-
-
-def content_hash(doc: DocumentIn, meta_json: str | None = None) -> str:
-    """Notes are identified by their text; survey answers also by respondent, column and metadata.
-
-    `meta_json`: the metadata as the store writes it (`Store.meta_json`), when the caller has it:
-    the same text, encoded once."""
-    # sha256 of: kind NUL whitespace-normalised text [NUL metadata JSON], in UTF-8, hashed in one piece
-    text = " ".join(doc.text.split())
-    if doc.kind == "survey":
-        text = f"{doc.kind}\0{text}\0{_META_JSON(doc.meta) if meta_json is None else meta_json}"
-    else:
-        text = f"{doc.kind}\0{text}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -92,25 +74,6 @@ class ImportResult:
         }
 
 
-FIRST_BATCH = 1_000  # with workers: the first batch, doubled batch by batch up to BATCH
-
-
-def _batches(items: Iterable[DocumentIn], workers: int) -> Iterator[tuple[list[DocumentIn], bool]]:
-    """(batch, whether it is the last) of `items` in batches of BATCH; with workers the first
-    batches are smaller (FIRST_BATCH, then doubled), so the segmenting process starts soon and
-    this one has the first batch to store."""
-    size = BATCH if workers <= 1 else min(BATCH, FIRST_BATCH)
-    batch: list[DocumentIn] = []
-    for item in items:
-        if len(batch) >= size:
-            yield batch, False
-            batch = []
-            size = min(BATCH, size * 2)
-        batch.append(item)
-    if batch:
-        yield batch, True
-
-
 def import_documents(
     project: Project,
     documents: Iterable[DocumentIn],
@@ -122,6 +85,7 @@ def import_documents(
     on_change: str = "stop",
     cases: tuple[str, Sequence[str], list[tuple[str, dict[str, Any]]]] | None = None,
     workers: int = 1,
+    read_into: Sequence[MutableSequence[Any]] = (),
 ) -> ImportResult:
     """Store and segment documents, committing in batches under one import record; skip known content.
 
@@ -136,19 +100,24 @@ def import_documents(
     leaves the old document as it was), or is added under a free name (`"new"`).
     `cases` is (survey, text columns, respondents filled while the documents are read): the
     survey's respondents, stored with the import whatever their answers hold.
-    `workers` > 1 segments each large batch in that many processes (`Segmenter`); the command
-    line gives `default_workers()`.
+    `workers` > 1 reads, hashes and segments a stream of documents in a forked process ahead
+    of this one, which stores (`prepare.prepared_batches`), and segments each large batch of a
+    list in other processes (`Segmenter`); the command line gives `default_workers()`.
+    `read_into`: further containers that reading `documents` fills (besides the respondents of
+    `cases`), filled here as the batches arrive when the reading runs in another process.
     """
     if on_change not in ON_CHANGE:
         raise InputError(_("unknown choice for changed documents '{on_change}'").format(on_change=on_change), value=on_change, valid=ON_CHANGE)
     with fewer_collections(), project.store.bulk_writes(), Segmenter(project.nlp(model), unit, workers) as segment:
-        return _import_documents(project, documents, source, kind, unit, options, model, on_change, cases, segment)
+        return _import_documents(project, documents, source, kind, unit, options, model, on_change, cases, segment,
+                                 [*([cases[2]] if cases is not None else []), *read_into])
 
 
 def _import_documents(
     project: Project, documents: Iterable[DocumentIn], source: str, kind: str, unit: str,
     options: dict[str, Any] | None, model: str | None, on_change: str,
     cases: tuple[str, Sequence[str], list[tuple[str, dict[str, Any]]]] | None, segment: Segmenter,
+    read_into: Sequence[MutableSequence[Any]],
 ) -> ImportResult:
     store = project.store
     nlp = project.nlp(model)
@@ -158,43 +127,50 @@ def _import_documents(
     changed: list[str] = []
     replacing: list[tuple[list[Any], DocumentIn, str]] = []
     respondents = _Respondents(*cases) if cases is not None else None
-    pending: deque[tuple[list[tuple[str, DocumentIn]], dict[str, str], Any, Callable[[], list[SegmentIn]]]] = deque()
+    pending: deque[tuple[list[Hashed], Any, Callable[[], list[SegmentRow]], list[int] | None]] = deque()
     with store.transaction():
         import_id = store.add_import(source, kind, dict(options or {}, unit=unit), status="running")
     if respondents is not None:
         respondents.start(store)
     try:
-        for batch, last in _batches(documents, segment.workers):
-            fresh = []
-            mark = store.change_mark()
-            metas: dict[str, str] = {}  # content hash -> the metadata's JSON, for add_documents
-            new = _fresh(store, batch, seen, result, metas)
-            stored = _stored_like(store, [doc for _, doc in new], kind, import_id)
-            for h, doc in new:
-                earlier = stored(doc)
-                if earlier and on_change == "stop":
-                    changed.append(doc.name)
-                elif earlier and on_change == "replace":
-                    replacing.append((earlier, doc, h))
-                elif earlier:
-                    renamed = _as_new(store, doc, taken)
-                    taken.add(renamed.name)
-                    result.as_new.append(AddedAsNew(doc.name, renamed.name, doc.source))
-                    fresh.append((h, renamed))
+        reading = prepared_batches(documents, BATCH, segment.workers, nlp, unit, read_into)
+        with reading as prepared:
+            for prep in prepared:
+                ahead = 0 if prep.segments is not None else segment.ahead  # segmented already: store it now
+                mark = store.change_mark()
+                new = _fresh(store, prep.documents, seen, result)
+                stored = _stored_like(store, [row for row, _i in new], kind, import_id)
+                fresh: list[Hashed] = []
+                read_at: list[int] = []  # each fresh document's index in the batch (its segments' key)
+                for row, i in new:
+                    earlier = stored(row)
+                    if earlier and on_change == "stop":
+                        changed.append(row[2])
+                    elif earlier and on_change == "replace":
+                        replacing.append((earlier, as_document(row), row[0]))
+                    else:
+                        if earlier:
+                            renamed = _as_new(store, as_document(row), taken)
+                            taken.add(renamed.name)
+                            result.as_new.append(AddedAsNew(row[2], renamed.name, row[5]))
+                            row = (row[0], row[1], renamed.name, *row[3:])
+                        fresh.append(row)
+                        read_at.append(i)
+                if changed:
+                    if respondents is not None:
+                        respondents.cases.clear()  # the import stops: nothing of it is stored
+                    continue  # only look for more changed documents: the import stops
+                if prep.segments is not None:
+                    segments, key = _segments_of(prep.segments, read_at), read_at
                 else:
-                    fresh.append((h, doc))
-            if changed:
-                if respondents is not None:
-                    respondents.cases.clear()  # the import stops: nothing of it is stored
-                continue  # only look for more changed documents: the import stops
-            # Segmenting is the slow part: it runs outside the write transaction, and with workers
-            # in other processes while this one reads the next batch and stores the one before.
-            texts = [(i, doc.text) for i, (_h, doc) in enumerate(fresh)]
-            pending.append((fresh, metas, mark, segment.submit(texts, share=last)))
-            if len(pending) > segment.ahead:
-                _store_batch(store, import_id, result, respondents, *pending.popleft())
-                # Stored now, so find_hashes sees them: only hashes not in the store yet stay (memory stays flat).
-                seen = {h for _, _, h in replacing} | {h for waiting in pending for h, _ in waiting[0]}
+                    # Segmenting is the slow part: it runs outside the write transaction, and with workers
+                    # in other processes while this one reads the next batch and stores the one before.
+                    segments, key = _as_rows(segment.submit([(k, row[4]) for k, row in enumerate(fresh)], share=prep.last)), None
+                pending.append((fresh, mark, segments, key))
+                if len(pending) > ahead:
+                    _store_batch(store, import_id, result, respondents, *pending.popleft())
+                    # Stored now, so find_hashes sees them: only hashes not in the store yet stay (memory stays flat).
+                    seen = {h for _, _, h in replacing} | {row[0] for waiting in pending for row in waiting[0]}
         while pending and not changed:
             _store_batch(store, import_id, result, respondents, *pending.popleft())
         if changed:
@@ -238,26 +214,31 @@ def _import_documents(
 
 def _store_batch(
     store: Any, import_id: int, result: ImportResult, respondents: _Respondents | None,
-    fresh: list[tuple[str, DocumentIn]], metas: dict[str, str], mark: Any, segments: Callable[[], list[SegmentIn]],
+    fresh: list[Hashed], mark: Any, segments: Callable[[], list[SegmentRow]], key: list[int] | None = None,
 ) -> None:
-    """Store one batch's fresh documents (hash, document) and their segments in one transaction,
-    in parts of PART documents: when another writer waits for the lock after a part (a coder's
-    save), the parts so far are committed, she goes first, and a new transaction stores the rest."""
+    """Store one batch's fresh documents and their segments in one transaction, in parts of PART
+    documents: when another writer waits for the lock after a part (a coder's save), the parts so
+    far are committed, she goes first, and a new transaction stores the rest. A segment's document
+    key is its document's index in `fresh`, or with `key` the one `key` gives that document (its
+    place in the batch as read)."""
     segmented = segments()  # waits for the segmenting process
-    by_document: dict[int, list[SegmentIn]] = {}
+    by_document: dict[int, list[SegmentRow]] = {}
     for seg in segmented:
-        by_document.setdefault(seg.document_id, []).append(seg)
+        by_document.setdefault(seg[0], []).append(seg)
+    at = key if key is not None else range(len(fresh))
 
     def write(part: range) -> None:
         # stored by another writer meanwhile (when anyone else wrote since _fresh looked)
         late = store.find_hashes(fresh[i][0] for i in part) if store.changed_since(mark) else {}
         keep = [i for i in part if fresh[i][0] not in late]
-        result.skipped.extend(fresh[i][1].name for i in part if fresh[i][0] in late)
-        added = store.add_documents([(fresh[i][1], fresh[i][0]) for i in keep], import_id,
-                                    metas=[metas.get(fresh[i][0]) for i in keep])
-        ids = dict(zip(keep, added))
+        result.skipped.extend(fresh[i][2] for i in part if fresh[i][0] in late)
+        rows = [fresh[i] for i in keep]
+        added = store.add_document_rows(
+            [(name, kind, source, text, h, store.meta_json(meta) if encoded is None else encoded)
+             for h, encoded, name, kind, text, source, meta in rows], import_id)
+        ids = {at[i]: doc_id for i, doc_id in zip(keep, added)}
         result.documents += len(ids)
-        result.segments += store.add_segments([s for i in keep for s in by_document.get(i, ())], document_ids=ids)
+        result.segments += store.add_segment_rows([s for i in keep for s in by_document.get(at[i], ())], document_ids=ids)
 
     def close(last: bool) -> None:
         if last and respondents is not None:
@@ -311,68 +292,47 @@ def _replace(project: Project, nlp: Any, earlier: list[Any], doc: DocumentIn, h:
     return replace_document(project.store, nlp, chosen[0], doc, h, project.coder)
 
 
-def _refuse_nul(doc: DocumentIn) -> None:
-    """A NUL character would cut every segment after it short (SQLite stops text there): refuse it."""
-    at = doc.text.index("\0")
-    line = doc.text.count("\n", 0, at) + 1
-    raise InputError(
-        _("'{name}' holds {count} NUL characters (byte 0, the first on line {line}) — nothing was imported; the file is binary, or UTF-16 without a byte order mark").format(name=doc.name, count=doc.text.count(chr(0)), line=line),
-        value=doc.name, hint=Hint(_("remove the characters, or give the encoding"), option="encoding", example="utf-16-le"),
-    )
-
-
-def _fresh(
-    store: Any, batch: list[DocumentIn], seen: set[str], result: ImportResult, metas: dict[str, str],
-) -> list[tuple[str, DocumentIn]]:
-    """(hash, document) of the batch's documents whose content is not stored or seen yet; `metas`
-    receives the metadata JSON of the survey answers (encoded once for the hash and the insert)."""
-    for doc in batch:
-        if "\0" in doc.text:
-            _refuse_nul(doc)
-    hashed = []
-    for d in batch:
-        encoded = _stored_meta(store, d) if d.kind == "survey" else None
-        h = content_hash(d, encoded)
-        if encoded is not None:
-            metas[h] = encoded
-        hashed.append((h, d))
-    known = store.find_hashes(h for h, _ in hashed)
+def _fresh(store: Any, batch: list[Hashed], seen: set[str], result: ImportResult) -> list[tuple[Hashed, int]]:
+    """(row, its index in the batch) of the batch's documents whose content is not stored or seen yet."""
+    known = store.find_hashes(row[0] for row in batch)
     fresh = []
-    for h, doc in hashed:
+    for i, row in enumerate(batch):
+        h = row[0]
         if h in known or h in seen:
-            result.skipped.append(doc.name)
-            if doc.kind == "survey" and h in known and known[h] != doc.name:
-                result.skipped_elsewhere.append((doc.name, known[h]))
+            result.skipped.append(row[2])
+            if row[3] == "survey" and h in known and known[h] != row[2]:
+                result.skipped_elsewhere.append((row[2], known[h]))
             continue
         seen.add(h)
-        fresh.append((h, doc))
+        fresh.append((row, i))
     return fresh
 
 
-def _stored_meta(store: Any, doc: DocumentIn) -> str | None:
-    """The metadata's JSON as the store writes it, or None when it cannot be written as JSON
-    (content_hash then falls back to its own encoding, and add_documents raises as before)."""
-    try:
-        return str(store.meta_json(doc.meta))
-    except (TypeError, ValueError):
-        return None
+def _segments_of(segments: list[SegmentRow], read_at: list[int]) -> Callable[[], list[SegmentRow]]:
+    """The segments (segmented ahead, keyed by the index in the batch) of the documents at `read_at`."""
+    wanted = set(read_at)
+    return lambda: [s for s in segments if s[0] in wanted]
 
 
-def _stored_like(store: Any, docs: list[DocumentIn], kind: str, import_id: int) -> Callable[[DocumentIn], list[Any]]:
-    """For each of `docs`, `store.documents_like(doc.name, doc.source for notes, kind, import_id)`,
+def _as_rows(segments: Callable[[], list[SegmentIn]]) -> Callable[[], list[SegmentRow]]:
+    return lambda: [segment_row(s) for s in segments()]
+
+
+def _stored_like(store: Any, rows: list[Hashed], kind: str, import_id: int) -> Callable[[Hashed], list[Any]]:
+    """For each of `rows`, `store.documents_like(name, source for notes, kind, import_id)`,
     asked for the whole batch at once."""
-    sources = [d.source for d in docs if d.source] if kind == "note" else []
-    found = store.documents_like_any([d.name for d in docs], sources, kind, import_id) if docs else []
+    sources = [row[5] for row in rows if row[5]] if kind == "note" else []
+    found = store.documents_like_any([row[2] for row in rows], sources, kind, import_id) if rows else []
     by_name: dict[str, list[Any]] = {}
     by_source: dict[str, list[Any]] = {}
     for d in found:
         by_name.setdefault(d.name, []).append(d)
         by_source.setdefault(d.source, []).append(d)
 
-    def like(doc: DocumentIn) -> list[Any]:
-        hits = by_name.get(doc.name, [])
-        if kind == "note" and doc.source:
-            hits = sorted({d.id: d for d in (*hits, *by_source.get(doc.source, []))}.values(), key=lambda d: d.id)
+    def like(row: Hashed) -> list[Any]:
+        hits = by_name.get(row[2], [])
+        if kind == "note" and row[5]:
+            hits = sorted({d.id: d for d in (*hits, *by_source.get(row[5], []))}.values(), key=lambda d: d.id)
         return hits
 
     return like
@@ -579,7 +539,7 @@ def import_survey(
         result = import_documents(
             project, docs, str(path), "survey", unit,
             {"text_columns": list(text_columns), "id_column": id_column}, model, on_change,
-            cases=(survey, list(text_columns), cases), workers=workers,
+            cases=(survey, list(text_columns), cases), workers=workers, read_into=[in_file],
         )
     except DuplicateImportError as exc:
         missing = _answers_not_in(project, survey, in_file) if on_change == "replace" else []

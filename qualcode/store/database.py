@@ -809,23 +809,28 @@ class Store:
         metas: Sequence[str | None] | None = None,
     ) -> list[int]:
         """Store (document, content hash) pairs with one statement; their ids, in order. `metas`, when
-        given: each document's `meta_json` (None: encoded here).
+        given: each document's `meta_json` (None: encoded here). Inside a transaction."""
+        encoded = metas if metas is not None else [None] * len(docs)
+        return self.add_document_rows(
+            [(d.name, d.kind, d.source, d.text, h, _meta_json(d.meta) if m is None else m)
+             for (d, h), m in zip(docs, encoded, strict=True)], import_id)
+
+    def add_document_rows(self, rows: Sequence[tuple[str, str, str, str, str, str]], import_id: int | None = None) -> list[int]:
+        """Store documents given as (name, kind, source, text, content hash, metadata JSON as
+        `meta_json` writes it) with one statement; their ids, in order.
 
         Inside a transaction. On SQLite the ids are given in the statement, the ones SQLite would
         have chosen row by row (one past the largest; the write lock is held, so no one else adds).
         """
-        if not docs:
+        if not rows:
             return []
         ts = now()
         cols = "name, kind, source, text, content_hash, meta, import_id, created_at"
-        encoded = metas if metas is not None else [None] * len(docs)
-        rows = [(d.name, d.kind, d.source, d.text, h, _meta_json(d.meta) if m is None else m, import_id, ts)
-                for (d, h), m in zip(docs, encoded, strict=True)]
         if self.pg:
             cur = self._cursor()
             sql = f"INSERT INTO documents ({cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
             try:
-                cur.executemany(_prep(sql, True), rows, returning=True)
+                cur.executemany(_prep(sql, True), [(*r, import_id, ts) for r in rows], returning=True)
                 ids = []
                 while True:
                     ids.append(int(cur.fetchone()[0]))
@@ -838,7 +843,7 @@ class Store:
             return ids
         first = int(self._x("SELECT COALESCE(MAX(id), 0) FROM documents").fetchone()[0]) + 1
         self._many(f"INSERT INTO documents (id, {cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   [(first + i, *r) for i, r in enumerate(rows)])
+                   [(first + i, *r, import_id, ts) for i, r in enumerate(rows)])
         self._fill_document_meta(first, first + len(rows) - 1)
         return list(range(first, first + len(rows)))
 
@@ -1097,11 +1102,13 @@ class Store:
     def add_segments(self, segments: Iterable[SegmentIn], document_ids: dict[int, int] | None = None) -> int:
         """Store segments; with `document_ids`, each segment's document_id is a key of it that maps to
         the stored document's id, and segments whose key is not in it are left out."""
-        if document_ids is None:
-            rows = [(s.document_id, s.unit, s.idx, s.start, s.end, s.lemmas, s.role, s.section) for s in segments]
-        else:
-            rows = [(document_ids[s.document_id], s.unit, s.idx, s.start, s.end, s.lemmas, s.role, s.section)
-                    for s in segments if s.document_id in document_ids]
+        return self.add_segment_rows(
+            [(s.document_id, s.unit, s.idx, s.start, s.end, s.lemmas, s.role, s.section) for s in segments], document_ids)
+
+    def add_segment_rows(self, rows: Sequence[tuple[Any, ...]], document_ids: dict[int, int] | None = None) -> int:
+        """`add_segments` for segments given as tuples of SegmentIn's fields in order."""
+        if document_ids is not None:
+            rows = [(document_ids[r[0]], *r[1:]) for r in rows if r[0] in document_ids]
         self._many(
             "INSERT INTO segments (document_id, unit, idx, start, end, lemmas, role, section) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows

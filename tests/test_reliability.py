@@ -77,6 +77,20 @@ def test_codings_saved_while_an_import_runs(coded_project, tmp_path):
         assert [r[status] for r in p.store.table_rows("imports")] == ["complete"] * 2
 
 
+def _processes_with(word: str) -> list[int]:
+    """The processes whose command line holds `word`."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                cmdline = open(f"/proc/{entry}/cmdline", "rb").read().decode("utf-8", "replace")
+            except OSError:
+                continue
+            if word in cmdline:
+                found.append(int(entry))
+    return found
+
+
 def test_a_killed_import_is_rolled_back_at_the_next_open(coded_project, tmp_path):
     root, _ = coded_project
     before = project_dump(root)
@@ -99,6 +113,11 @@ def test_a_killed_import_is_rolled_back_at_the_next_open(coded_project, tmp_path
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert project_dump(root) == before  # opening rolled the unfinished import back
+    # the process that read ahead for it ends too (its pipe has no reader): none is left behind
+    deadline = time.monotonic() + 20
+    while _processes_with(str(survey)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _processes_with(str(survey))
     result = runner.invoke(app, ["corpus", "list", "-p", str(root), "--format", "csv"])
     assert result.exit_code == 0
     assert result.output.count("\n") == 2  # header and the note

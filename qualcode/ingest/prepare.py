@@ -162,7 +162,7 @@ def prepared_batches(
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
     chunks = ctx.Array("q", [-1, 0, 0])  # the batch being segmented, its next chunk to take, its chunks
-    child = ctx.Process(target=_read_ahead, args=(send, documents, size, workers, nlp, unit, synced, chunks), daemon=True)
+    child = ctx.Process(target=_read_ahead, args=(receive, send, documents, size, workers, nlp, unit, synced, chunks), daemon=True)
     child.start()
     send.close()
     try:
@@ -276,10 +276,13 @@ class _Sender:
         self.thread.join()
 
 
-def _read_ahead(send: Any, documents: Iterable[DocumentIn], size: int, workers: int, nlp: Any, unit: str,
+def _read_ahead(receive: Any, send: Any, documents: Iterable[DocumentIn], size: int, workers: int, nlp: Any, unit: str,
                 synced: Sequence[MutableSequence[Any]], shared: Any) -> None:
     """The forked process: read and hash batch by batch, send each batch with what the reading
     filled and warned meanwhile, then segment its chunks not taken by the other process."""
+    # The pipe's reading end is the storing process's alone: when it dies (killed), writing fails
+    # here and this process ends, instead of waiting for a reader that never comes.
+    receive.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the storing process's to handle
     chunks = _Chunks(shared, nlp, unit)
     sender = _Sender(send)

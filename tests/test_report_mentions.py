@@ -247,3 +247,27 @@ def test_compare_checks_named_most_often_first_only_for_answer_positions(tmp_pat
         kinds[name] = [(f.kind, f.status) for f in compare_published(counts, published).figures if f.kind == "prose_first"]
     # a family's options have no order and a cell's table 1 is every area it names, not the first
     assert kinds == {"boxes": [], "cell": [], "numbered": [("prose_first", "stämmer")]}
+
+
+# a Google Forms checkbox grid: a row per area, the two questions as its columns
+GRID = [["respondent", "roll", "Vilka områden? [Handledning]", "Vilka områden? [Lokaler]", "Vilka områden? [Lön]"],
+        ["R1", "chef", "Längst", "Störst behov", ""], ["R2", "hl", "Längst;Störst behov", "", "Störst behov"],
+        ["R3", "hl", "", "Längst", ""]]
+
+
+def test_a_grid_whose_columns_are_questions_is_refused_when_chosen_and_left_out_when_found(tmp_path):
+    path = _write(tmp_path / "grid.csv", GRID)
+    r = runner.invoke(app, ["mentions", "count", str(path), "-c", "Vilka områden*"])
+    assert r.exit_code == 1
+    assert r.stderr.strip().splitlines() == [
+        "fel: kolumnerna 'Vilka områden? [Handledning]' … i 'Vilka områden?' innehåller 'Längst', 'Störst behov' i "
+        "stället för kryss: ett rutnät vars kolumner är frågor, och det räknas inte — exportera en kolumn per fråga "
+        "och område ('Längst [Handledning]', kryssad) och välj 'Längst'"]
+    # found by itself it is no checkbox family (a rating grid looks the same): no set, no report table
+    r = runner.invoke(app, ["mentions", "count", str(path)])
+    assert r.exit_code == 1 and "ange vilka kolumner som ska räknas" in r.stderr
+    project = _survey(tmp_path, GRID, ["Vilka*"])
+    try:
+        assert questionnaire_parts(project, 0) == []
+    finally:
+        project.close()

@@ -460,6 +460,16 @@ def _option_families(
                 found.append((col, cat))
                 continue
             break
+        if problem is None and chosen:
+            labels = _grid_labels(members, dict(found), rows, mapper)
+            if labels:
+                # a grid whose columns are the questions (Google Forms: 'Längst' / 'Störst behov' in an area's column)
+                raise InputError(
+                    _("the columns '{first}' … of '{prefix}' hold {labels} instead of marks: a grid whose columns are "
+                      "questions, which is not counted — export one column per question and area ('{label} [{option}]', "
+                      "marked) and choose '{label}'").format(
+                        first=members[0][0], prefix=prefix, labels=", ".join(f"'{v}'" for v in labels),
+                        label=labels[0], option=members[0][1]), value=members[0][0])
         if problem is None and (chosen or _all_marks(members, dict(found), rows, mapper)):
             families[prefix] = found
         elif problem is not None and chosen and _all_marks(members, dict(found), rows, mapper):
@@ -472,6 +482,24 @@ def _all_marks(members: Sequence[tuple[str, str]], categories: Mapping[str, str]
     """Is every cell of these option columns a mark or empty, with at least one mark?"""
     marks = [read_mark(r.get(col), col, categories.get(col), mapper) for col, _option in members for r in rows]
     return all(m is not None for m in marks) and any(marks)
+
+
+def _grid_labels(members: Sequence[tuple[str, str]], categories: Mapping[str, str], rows: Sequence[Mapping[str, str]],
+                 mapper: MentionMapper) -> list[str]:
+    """The labels a grid's cells hold ('Längst', 'Störst behov', also 'Längst;Störst behov'), when no cell of
+    these option columns is a mark and two or more labels recur; else []."""
+    labels: dict[str, str] = {}
+    for col, _option in members:
+        for r in rows:
+            value = (r.get(col) or "").strip()
+            mark = read_mark(value, col, categories.get(col), mapper)
+            if mark:
+                return []
+            if mark is None:
+                for part in re.split(r"\s*;\s*", value):
+                    if part:
+                        labels.setdefault(normalise_answer(part), part)
+    return list(labels.values()) if len(labels) >= 2 else []
 
 
 def read_mark(value: object, column: str, category: str | None, mapper: MentionMapper) -> bool | None:

@@ -72,7 +72,10 @@ def _load(file: Path | None, columns: list[str] | None, mapping: Path | None, pr
     from qualcode.analysis.mentions.mapper import MentionMapper, load_mapping
     from qualcode.analysis.mentions.tables import (
         answered_only,
+        nothing_to_count,
         project_answers,
+        project_mention_columns,
+        project_sets,
         read_answers,
         select_columns,
     )
@@ -85,8 +88,14 @@ def _load(file: Path | None, columns: list[str] | None, mapping: Path | None, pr
         with open_project(project) as p:
             answers = project_answers(p.store)
             cb = load_codebook(codebook) if codebook else p.codebook
+            configured = project_mention_columns(p.config)
     mapper = MentionMapper(cb, load_mapping(mapping, cb) if mapping else None)
-    sets = select_columns(answers.columns, columns or [], mapper, answers.rows)
+    if file is None and not columns:
+        sets = project_sets(answers, mapper, configured)
+        if not sets:
+            raise nothing_to_count(answers.columns)
+    else:
+        sets = select_columns(answers.columns, columns or [], mapper, answers.rows)
     if not columns:
         err_console.print(_("columns: ") + "; ".join(f"{s.name} = {', '.join(s.columns)}" for s in sets) + _(" (choose with --columns)"))
     if file is None:

@@ -1028,6 +1028,8 @@ def mention_view(project: Project, columns: Sequence[str] = ()) -> MentionView:
         answered_only,
         count_mentions,
         project_answers,
+        project_mention_columns,
+        project_sets,
         report_tables,
         review_items,
         select_columns,
@@ -1039,10 +1041,13 @@ def mention_view(project: Project, columns: Sequence[str] = ()) -> MentionView:
     path = _mapping_path(project)
     mapper = MentionMapper(cb, load_mapping(path, cb) if path.exists() else None)
     try:
-        sets = select_columns(answers.columns, list(columns), mapper, answers.rows)
+        sets = (select_columns(answers.columns, list(columns), mapper, answers.rows) if columns
+                else project_sets(answers, mapper, project_mention_columns(project.config)))
     except InputError:
         if columns:
             raise
+        sets = ()
+    if not sets:
         # nothing chosen and no questionnaire columns to guess: show the choice
         return MentionView((), (), (), (), str(path), 0, available)
     answers = answered_only(answers, [c for s in sets for c in s.columns])

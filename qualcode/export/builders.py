@@ -44,6 +44,7 @@ from qualcode.core.i18n import N_, _, language, n_, value_text
 
 if TYPE_CHECKING:
     from qualcode.analysis.code_counts import CodeCounts, Documents
+    from qualcode.analysis.mentions.tables import ColumnSet, MentionCounts, SurveyAnswers
     from qualcode.project import Project
     from qualcode.store.database import Store
 
@@ -340,52 +341,61 @@ def questionnaire_parts(
     project: Project, min_cell: int, by: Sequence[str] = (), mask: Pseudonymiser | None = None,
     questions: Mapping[str, str] | None = None,
 ) -> list[TablePart]:
-    """One part per question of a questionnaire in the project (survey fields in numbered sets such
-    as langst_1..3, behov_1..3): respondents per category and answer position, suppressed, and for
-    each `by` field the questionnaire has, times named per category and group.
+    """One part per question of a questionnaire in the project: the sets `mentions count` counts in
+    the project without --columns (`project_sets`: numbered sets such as langst_1..3, checkbox
+    families, and the columns `mentions.columns` in qualcode.yaml names), suppressed, and for each `by` field the questionnaire has,
+    the counts per category and group.
 
     Parts come in questionnaire order: the order of `questions`, then the order the fields were
-    imported. Each position column sums to the number of respondents (unclassified answers get
-    their own row) and each row to the times named, so both margins are shown and protected.
+    imported. A numbered set's table gives respondents per category and answer position: each
+    position column sums to the number of respondents (unclassified answers get their own row) and
+    each row to the times named, so both margins are shown and protected. A checkbox family or a
+    question answered in one cell has one column, respondents per category (a respondent naming
+    several areas is in several rows).
     """
     from qualcode.analysis.mentions.mapper import MentionMapper, load_mapping
     from qualcode.analysis.mentions.tables import (
         MISSING_GROUP,
-        _set_name,
         answered_only,
         count_mentions,
+        has_positions,
+        may_hold_sets,
         project_answers,
-        select_columns,
+        project_mention_columns,
+        project_sets,
+        question_name,
     )
 
     questions = dict(questions or {})
     if project.store.count_documents(kind="survey") == 0:
         return []
+    configured = project_mention_columns(project.config)
     # The order the fields were imported (the questionnaire's own), not alphabetical.
     imported, keys, lacking = project.store.survey_columns()
-    numbered: dict[str, int] = {}
-    for c in {"respondent", *imported, *(keys - {"respondent", "field"})}:
-        if _set_name(c) != c:
-            numbered[_set_name(c)] = numbered.get(_set_name(c), 0) + 1
-    if not lacking and all(n < 2 for n in numbered.values()):
-        return []  # no question in numbered answer fields: the answers' texts need not be read
+    if not configured and not lacking and not may_hold_sets({"respondent", *imported, *(keys - {"respondent", "field"})}):
+        return []  # no question in numbered or option fields: the answers' texts need not be read
     answers = project_answers(project.store)
-    field_order = dict.fromkeys(imported)
-    sets_cols: dict[str, list[str]] = {}
-    for c in sorted(answers.columns, key=lambda c: imported.index(c) if c in field_order else len(imported)):
-        if _set_name(c) != c:
-            sets_cols.setdefault(_set_name(c), []).append(c)
-    asked = list(questions)
-    specs = sorted((name for name, cols in sets_cols.items() if len(cols) >= 2),
-                   key=lambda name: asked.index(name) if name in questions else len(asked))
-    if not specs:
-        return []
-    sets = select_columns(answers.columns, specs)
-    answers = answered_only(answers, [c for s in sets for c in s.columns])
     mapping_path = (project.config.get("mentions") or {}).get("mapping")
     cb = project.codebook
     mapping = load_mapping(project.root / mapping_path, cb) if mapping_path else None
     mapper = MentionMapper(cb, mapping)
+    found = project_sets(answers, mapper, configured)
+    asked = list(questions)
+    field_order = {c: i for i, c in enumerate(imported)}
+
+    def named_by(s: ColumnSet) -> tuple[str, ...]:
+        """What a question text may be given for: the set's name, then (not a numbered set's) its name
+        without the question's number ('Q5: Längst' → 'Längst') and its column."""
+        return (s.name,) if has_positions(s) else (s.name, question_name(s.name), *s.columns)
+
+    def order(s: ColumnSet) -> tuple[int, int]:
+        question = next((asked.index(k) for k in named_by(s) if k in questions), len(asked))
+        return question, min(field_order.get(c, len(imported)) for c in s.columns)
+
+    sets = sorted(found, key=order)
+    if not sets:
+        return []
+    answers = answered_only(answers, [c for s in sets for c in s.columns])
     counts = count_mentions(answers, sets, mapper)
     # a field the questionnaire's respondents do not have (only "(saknas)") gives no breakdown
     group_counts = {
@@ -394,8 +404,11 @@ def questionnaire_parts(
     }
     parts = []
     for s in sets:
-        question = questions.get(s.name) or next((questions[c] for c in s.columns if c in questions), "")
+        question = next((questions[k] for k in (*named_by(s), *s.columns) if k in questions), "")
         title = question or _("Survey question {name}").format(name=s.name)
+        if not has_positions(s):
+            parts.append(_unordered_part(s, title, counts, group_counts, answers, min_cell, mask, cb))
+            continue
         unresolved = {c: sum(1 for u in counts.unresolved if u.column == c) for c in s.columns}
         cats = list(counts.categories)
         cells = [[counts.columns[col].count(cat) for col in s.columns] for cat in cats]
@@ -469,6 +482,80 @@ def questionnaire_parts(
                                _("The answers in {positions}, categorised by the codebook's points.").format(positions=positions),
                                tuple(tables), chapter=QUESTIONNAIRE, respondents=counts.respondents))
     return parts
+
+
+def _unordered_part(
+    s: ColumnSet, title: str, counts: MentionCounts, group_counts: Mapping[str, MentionCounts],
+    answers: SurveyAnswers, min_cell: int, mask: Pseudonymiser | None, cb: Any,
+) -> TablePart:
+    """A checkbox family (one column per option) or a question answered in one cell: one column,
+    respondents per category (a respondent naming an area counts once), and per `by` field the
+    same per group. No answer positions: options have no order, and a cell's areas none that counts."""
+    if s.options:
+        what = n_("{n} column, one per option", "{n} columns, one per option", len(s.columns)).format(n=len(s.columns))
+        intro = _("The options marked in {what}, categorised by the codebook's points.").format(what=what)
+    else:
+        what = ", ".join(s.columns)
+        intro = _("The answers in {positions}, categorised by the codebook's points.").format(positions=what)
+    cats = list(counts.categories)
+
+    def lines(c: MentionCounts, field: str | None) -> tuple[list[list[int]], list[tuple[str, str]]]:
+        """Respondents per category and group; those with an answer that is not classified in a row of their own."""
+        from qualcode.analysis.mentions.tables import MISSING_GROUP
+
+        table = c.totals[s.name].respondents
+        groups = list(c.groups)
+        cells = [[table.count(cat, g) for g in groups] for cat in cats]
+        labels = [(cat, c.name(cat)) for cat in cats]
+        group_of = {str(rid): ((row.get(field) or "").strip() or MISSING_GROUP) if field else TOTAL
+                    for rid, row in zip(answers.ids, answers.rows)}
+        unclassified = {str(u.row) for u in c.unresolved if u.column in s.columns}
+        if unclassified:
+            cells.append([sum(1 for r in unclassified if group_of.get(r) == g) for g in groups])
+            labels.append(("", _(UNCLASSIFIED)))
+        return cells, labels
+
+    cells, labels = lines(counts, None)
+    sup = suppress(cells, min_cell=min_cell, row_totals=False, col_totals=True)
+    rows = [Row(label, (sup.show(i, 0),), code, 0, "code" if code in cb else "other") for i, (code, label) in enumerate(labels)]
+    rows.append(Row(_("Total"), (sup.col_total(0),), kind="total"))
+    n = counts.respondents
+    several = sum(r[0] for r in cells) > n
+    note = (n_("{n} respondent who answered the question ({what}). A respondent naming several areas is counted once "
+               "in the row of each, so the column adds up to more than the number who answered.",
+               "{n} respondents who answered the question ({what}). A respondent naming several areas is counted once "
+               "in the row of each, so the column adds up to more than the number who answered.", n)
+            if several else
+            n_("{n} respondent who answered the question ({what}). Each respondent is counted in one row, so the column "
+               "adds up to the number who answered.",
+               "{n} respondents who answered the question ({what}). Each respondent is counted in one row, so the column "
+               "adds up to the number who answered.", n)).format(n=n, what=what)
+    tables = [ReportTable(
+        key=_slug(f"enkat-{s.name}"), sheet=_("Survey {name}").format(name=s.name),
+        title=_("Number of respondents per category"), label_header=_("Category"),
+        columns=(_("Respondents"),), rows=tuple(rows), note=note,
+    )]
+    for f, grouped in group_counts.items():
+        groups = list(grouped.groups)
+        gcells, glabels = lines(grouped, f)
+        # a respondent is in one group: a row adds up to the respondents naming the category
+        gsup = suppress(gcells, min_cell=min_cell, row_totals=True, col_totals=True)
+        grows = [Row(label, (*[gsup.show(i, j) for j in range(len(groups))], gsup.row_total(i)), code, 0,
+                     "code" if code in cb else "other") for i, (code, label) in enumerate(glabels)]
+        grows.append(Row(_("Total"), (*[gsup.col_total(j) for j in range(len(groups))], gsup.grand_total), kind="total"))
+        sizes = suppress_column([grouped.group_sizes[g] for g in groups], min_cell=min_cell, total=True)
+        names = [mask.mask(grouped.group_name(g)) if mask else grouped.group_name(g) for g in groups]
+        tables.append(ReportTable(
+            key=_slug(f"enkat-{s.name}-{f}"), sheet=_("Survey {name} per {field}").format(name=s.name, field=f),
+            title=_("Respondents per category and {field}").format(field=f), label_header=_("Category"),
+            columns=(*names, _("Total")), rows=tuple(grows),
+            note=_("Respondents naming the category ({what}) per {field}; a respondent naming several areas is in several "
+                   "rows. Respondents per {field}: {sizes}.").format(
+                what=what, field=f, sizes=", ".join(f"{g}: {_cell(v)}" for g, v in zip(names, sizes))),
+            total_columns=1,
+        ))
+    return TablePart(_slug(f"enkat-{s.name}"), title, intro, tuple(tables), chapter=QUESTIONNAIRE,
+                     respondents=counts.respondents)
 
 
 def questionnaire_tables(

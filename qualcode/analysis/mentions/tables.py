@@ -263,24 +263,82 @@ def select_columns(
             if not found:
                 raise _no_column(item, available)
             chosen.extend(c for c in found if c not in chosen)
-    families: dict[str, list[tuple[str, str]]] = {}
     if not specs:
-        # no --columns: every set of at least two numbered columns (langst_1..3, behov_1..3)
-        numbered: dict[str, list[str]] = {}
-        for c in available:
-            if _set_name(c) != c:
-                numbered.setdefault(_set_name(c), []).append(c)
-        chosen = [c for cols in numbered.values() if len(cols) >= 2 for c in cols]
-        if mapper is not None and rows:
-            families = _option_families([c for c in available if _set_name(c) == c], mapper, rows)
-            chosen += [c for members in families.values() for c, _cat in members]
-    elif mapper is not None:
-        families = _option_families([c for c in chosen if _set_name(c) == c], mapper, rows, chosen=True)
-    if not chosen:
-        raise InputError(
-            _("give the columns to count — columns: {available}").format(available=', '.join(available)), valid=tuple(available),
-            hint=Hint(_("for example"), option="columns", example="'langst_*'"),
-        )
+        sets = found_sets(available, mapper, rows)
+        if not sets:
+            raise nothing_to_count(available)
+        return sets
+    families = {} if mapper is None else _option_families([c for c in chosen if _set_name(c) == c], mapper, rows, chosen=True)
+    return _grouped(chosen, families)
+
+
+def found_sets(
+    available: Sequence[str], mapper: MentionMapper | None = None, rows: Sequence[Mapping[str, str]] = (),
+) -> tuple[ColumnSet, ...]:
+    """The sets counted when none are chosen: every set of at least two numbered columns
+    (langst_1..3, behov_1..3) and, given a `mapper` and `rows`, every checkbox family whose options
+    all name an area and whose cells are all marks; () when there is none. `mentions count`
+    without --columns, the browser's mention view and `qualcode report` all choose by this."""
+    numbered: dict[str, list[str]] = {}
+    for c in available:
+        if _set_name(c) != c:
+            numbered.setdefault(_set_name(c), []).append(c)
+    chosen = [c for cols in numbered.values() if len(cols) >= 2 for c in cols]
+    families: dict[str, list[tuple[str, str]]] = {}
+    if mapper is not None and rows:
+        families = _option_families([c for c in available if _set_name(c) == c], mapper, rows)
+        chosen += [c for members in families.values() for c, _cat in members]
+    return _grouped(chosen, families) if chosen else ()
+
+
+def nothing_to_count(available: Sequence[str]) -> InputError:
+    """No set was chosen and none was found: the columns to choose from."""
+    return InputError(
+        _("give the columns to count — columns: {available}").format(available=', '.join(available)), valid=tuple(available),
+        hint=Hint(_("for example"), option="columns", example="'langst_*'"),
+    )
+
+
+def project_sets(answers: SurveyAnswers, mapper: MentionMapper, configured: Sequence[str] = ()) -> tuple[ColumnSet, ...]:
+    """The sets of a project's survey when none are chosen: those `configured` (`mentions.columns`,
+    named as --columns names them: a question answered in one cell, `Längst`, is found by no rule),
+    then every set `found_sets` finds that has none of their columns; () when there is none."""
+    chosen = select_columns(answers.columns, configured, mapper, answers.rows) if configured else ()
+    taken = {c for s in chosen for c in s.columns}
+    names = {s.name for s in chosen}
+    return (*chosen, *(s for s in found_sets(answers.columns, mapper, answers.rows)
+                       if not taken & set(s.columns) and s.name not in names))
+
+
+def may_hold_sets(columns: Iterable[str]) -> bool:
+    """Could `found_sets` find a set among these column names: two numbered columns of one set,
+    or two columns with a common option prefix? Names only, so a caller can leave the answers unread."""
+    columns = list(columns)
+    numbered: dict[str, int] = {}
+    for c in columns:
+        if _set_name(c) != c:
+            numbered[_set_name(c)] = numbered.get(_set_name(c), 0) + 1
+    return (any(n >= 2 for n in numbered.values())
+            or any(len(m) >= 2 for m in _option_groups([c for c in columns if _set_name(c) == c]).values()))
+
+
+def project_mention_columns(config: Mapping[str, Any]) -> list[str]:
+    """The questionnaire's columns named in qualcode.yaml (`mentions.columns`, as --columns names them:
+    `[Längst, Störst behov]` for questions answered in one cell each), counted beside the sets found."""
+    value = (config.get("mentions") or {}).get("columns")
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
+        return [str(v) for v in value]
+    raise InputError(
+        _("qualcode.yaml: mentions.columns is {value!r} — write the columns as a list, e.g. columns: [Längst, 'behov_*']").format(
+            value=value), value=str(value))
+
+
+def _grouped(chosen: Sequence[str], families: Mapping[str, list[tuple[str, str]]]) -> tuple[ColumnSet, ...]:
+    """Chosen columns in sets: a family's columns under its prefix, numbered columns by position."""
     in_family = {c: prefix for prefix, members in families.items() for c, _cat in members}
     sets: dict[str, list[str]] = {}
     for c in chosen:
@@ -318,9 +376,30 @@ def _option_splits(column: str) -> list[tuple[str, str]]:
     return out[::-1]
 
 
+# a question's number before its name: 'Q5: Längst', '5. Längst', 'Fråga 5 Längst', 'Q5 – Längst', '5) Längst'
+_QUESTION_NUMBER = re.compile(r"^(?:(?:fråga|fraga|question|q)\s*\d{1,3}[a-z]?|\d{1,3}[a-z]?)(?:\s*[.:)]\s*|\s+[-–—]\s+|\s+)(?=\S)",
+                              re.IGNORECASE)
+
+
+def question_name(name: str) -> str:
+    """A set's name without the question's number before it ('Q5: Längst' → 'Längst'), so that a
+    family is chosen, headed and compared by the name the question has ('Längst')."""
+    return _QUESTION_NUMBER.sub("", name, count=1).strip() or name
+
+
 def _option_prefixed(available: Sequence[str], item: str) -> list[str]:
-    """The columns a checkbox family `item` has ('Längst' → 'Längst – Handledning', …)."""
-    return [c for c in available if any(_fold(p) == _fold(item) for p, _o in _option_splits(c))]
+    """The columns a checkbox family `item` has ('Längst' → 'Längst – Handledning', …; also
+    'Q5: Längst – Handledning', …, when one family has that name after its question's number)."""
+    key = _fold(item)
+    found = [c for c in available if any(_fold(p) == key for p, _o in _option_splits(c))]
+    if found:
+        return found
+    prefixes = {p for c in available for p, _o in _option_splits(c) if p != question_name(p) and _fold(question_name(p)) == key}
+    families = {p for p in prefixes if sum(1 for c in available if any(q == p for q, _o in _option_splits(c))) >= 2}
+    if len(families) > 1:
+        raise InputError(_("the column '{item}' is ambiguous — write one of {names} exactly").format(
+            item=item, names=", ".join(sorted(families))), value=item, valid=tuple(sorted(families)))
+    return [c for c in available if any(p in families for p, _o in _option_splits(c))]
 
 
 def option_category(option: str, mapper: MentionMapper) -> str | None:
@@ -335,6 +414,18 @@ def option_category(option: str, mapper: MentionMapper) -> str | None:
         return None
 
 
+def _option_groups(columns: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+    """Columns by the longest option prefix each shares with another column: prefix → (column, option)."""
+    splits = {c: _option_splits(c) for c in columns}
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for c in columns:
+        others = {p for o in columns if o != c for p, _o in splits[o]}
+        shared = next(((p, o) for p, o in splits[c] if p in others), None)
+        if shared is not None:
+            groups.setdefault(shared[0], []).append((c, shared[1]))
+    return groups
+
+
 def _option_families(
     columns: Sequence[str], mapper: MentionMapper, rows: Sequence[Mapping[str, str]], chosen: bool = False,
 ) -> dict[str, list[tuple[str, str]]]:
@@ -344,13 +435,7 @@ def _option_families(
     be Övrigt) and, unless `chosen`, every cell is a mark or empty. Chosen columns whose cells are
     all marks stop with the option that names no area (or the same point as another); chosen
     columns of free text ('Enkät: Längst', 'Enkät: Störst behov') stay columns of their own."""
-    splits = {c: _option_splits(c) for c in columns}
-    groups: dict[str, list[tuple[str, str]]] = {}
-    for c in columns:
-        others = {p for o in columns if o != c for p, _o in splits[o]}
-        shared = next(((p, o) for p, o in splits[c] if p in others), None)
-        if shared is not None:
-            groups.setdefault(shared[0], []).append((c, shared[1]))
+    groups = _option_groups(columns)
     families: dict[str, list[tuple[str, str]]] = {}
     hint = Hint(_("give the option's text its area in a mapping file (answer;category)"), option="mapping",
                 example="svar-mappning.csv")
@@ -375,6 +460,16 @@ def _option_families(
                 found.append((col, cat))
                 continue
             break
+        if problem is None and chosen:
+            labels = _grid_labels(members, dict(found), rows, mapper)
+            if labels:
+                # a grid whose columns are the questions (Google Forms: 'Längst' / 'Störst behov' in an area's column)
+                raise InputError(
+                    _("the columns '{first}' … of '{prefix}' hold {labels} instead of marks: a grid whose columns are "
+                      "questions, which is not counted — export one column per question and area ('{label} [{option}]', "
+                      "marked) and choose '{label}'").format(
+                        first=members[0][0], prefix=prefix, labels=", ".join(f"'{v}'" for v in labels),
+                        label=labels[0], option=members[0][1]), value=members[0][0])
         if problem is None and (chosen or _all_marks(members, dict(found), rows, mapper)):
             families[prefix] = found
         elif problem is not None and chosen and _all_marks(members, dict(found), rows, mapper):
@@ -387,6 +482,24 @@ def _all_marks(members: Sequence[tuple[str, str]], categories: Mapping[str, str]
     """Is every cell of these option columns a mark or empty, with at least one mark?"""
     marks = [read_mark(r.get(col), col, categories.get(col), mapper) for col, _option in members for r in rows]
     return all(m is not None for m in marks) and any(marks)
+
+
+def _grid_labels(members: Sequence[tuple[str, str]], categories: Mapping[str, str], rows: Sequence[Mapping[str, str]],
+                 mapper: MentionMapper) -> list[str]:
+    """The labels a grid's cells hold ('Längst', 'Störst behov', also 'Längst;Störst behov'), when no cell of
+    these option columns is a mark and two or more labels recur; else []."""
+    labels: dict[str, str] = {}
+    for col, _option in members:
+        for r in rows:
+            value = (r.get(col) or "").strip()
+            mark = read_mark(value, col, categories.get(col), mapper)
+            if mark:
+                return []
+            if mark is None:
+                for part in re.split(r"\s*;\s*", value):
+                    if part:
+                        labels.setdefault(normalise_answer(part), part)
+    return list(labels.values()) if len(labels) >= 2 else []
 
 
 def read_mark(value: object, column: str, category: str | None, mapper: MentionMapper) -> bool | None:
@@ -449,6 +562,12 @@ def _split_position(column: str) -> tuple[str, int] | None:
     if m and m.group("set").strip():
         return m.group("set").strip(), _ORDINALS[m.group("word").casefold()]
     return None
+
+
+def has_positions(s: ColumnSet) -> bool:
+    """Are the set's columns answer positions (`langst_1..3`, or `langst_1` alone)? Not a checkbox
+    family (options have no order) nor one column of its own (`Längst`)."""
+    return not s.options and _split_position(s.columns[0]) is not None
 
 
 def _set_name(column: str) -> str:
@@ -962,7 +1081,8 @@ def _published_sets_as(published: Mapping[str, Any], names: Sequence[str]) -> Ma
     for key in published:
         if key in names or key in _PUBLISHED_PER_SET:
             continue
-        same = [n for n in names if _fold(n) == _fold(str(key))]
+        same = ([n for n in names if _fold(n) == _fold(str(key))]
+                or [n for n in names if _fold(question_name(n)) == _fold(str(key))])
         if len(same) == 1 and same[0] not in published:
             rename[key] = same[0]
     if not rename:
@@ -1079,9 +1199,11 @@ def compare_published(counts: MentionCounts, published: Mapping[str, Any]) -> Co
             ok = int(value) == got == table_sum
             figures.append(Figure("prose_total", set_name, "totalt", c, int(value), got, AGREES if ok else DIFFERS,
                                   _("the sum of the published tables is {table_sum}").format(table_sum=table_sum)))
+    # 'named most often first' needs answer positions: not a checkbox family, not one cell ('Längst')
+    ordered = {s.name for s in counts.sets if has_positions(s)}
     for set_name, said in (published.get("prose_first") or {}).items():
         fcol = columns.get((set_name, "1"))
-        if fcol is None:
+        if fcol is None or set_name not in ordered:
             continue
         first = {k: computed(fcol, k) for k in cats if k not in (OVRIGT, EJ_SVAR)}
         top = max(first.values(), default=0)
@@ -1123,5 +1245,5 @@ __all__ = [
     "AGREES", "ColumnSet", "Comparison", "CSV_COLUMNS", "DIFFERS", "Difference", "Figure", "EJ_SVAR", "MentionCounts", "ReviewItem",
     "SurveyAnswers", "TextTable", "compare_published", "comparison_json", "count_mentions", "id_column",
     "load_published", "percent_text", "project_answers", "read_answers", "report_tables", "review_items",
-    "select_columns", "to_csv_rows", "to_json",
+    "select_columns", "to_csv_rows", "to_json", "found_sets", "project_sets", "question_name", "has_positions",
 ]

@@ -271,3 +271,24 @@ def test_a_grid_whose_columns_are_questions_is_refused_when_chosen_and_left_out_
         assert questionnaire_parts(project, 0) == []
     finally:
         project.close()
+
+
+def test_numbered_columns_and_options_of_one_name_do_not_stop_the_report(tmp_path):
+    """`Längst_1`, `Längst_2` beside `Längst – Handledning`, `Längst – Lokaler`: found by no choice of
+    hers, the numbered set is counted as before and the options are named in a warning, with the
+    way to count them; the report is not refused."""
+    from qualcode.core.errors import QualcodeWarning
+
+    rows = [["respondent", "Längst_1", "Längst_2", "Längst – Handledning", "Längst – Lokaler"]]
+    for i in range(12):
+        rows.append([f"R{i:02d}", "handledning", "lokalerna", "x" if i < 7 else "", "x" if i >= 5 else ""])
+    project = _survey(tmp_path, rows, ["Längst*"])
+    try:
+        with pytest.warns(QualcodeWarning, match="Längst") as caught:
+            parts = questionnaire_parts(project, 5)
+        assert len(parts) == 1 and len(parts[0].tables[0].columns) == 3  # two answer positions and the times named
+        assert any("mentions.columns" in str(w.message) and "Längst – Handledning" in str(w.message) for w in caught)
+        body = _body(parts[0].tables[0])
+        assert body["P08"] == (12, 0, 12) and body["P13"] == (0, 12, 12)  # Längst_1, Längst_2: handledning, lokalerna
+    finally:
+        project.close()

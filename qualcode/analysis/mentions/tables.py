@@ -287,6 +287,19 @@ def found_sets(
     families: dict[str, list[tuple[str, str]]] = {}
     if mapper is not None and rows:
         families = _option_families([c for c in available if _set_name(c) == c], mapper, rows)
+        # Found, not chosen: options named as a numbered set is (Längst_1.. beside Längst – …) would
+        # make two sets of one name. The numbered set is counted, as before options were; the
+        # options are named, with the way to count them instead.
+        for name in [f for f in families if len(numbered.get(f, ())) >= 2]:
+            members = families.pop(name)
+            import warnings
+
+            from qualcode.core.errors import QualcodeWarning
+
+            warnings.warn(QualcodeWarning(
+                _("the options '{name} …' ({n} columns, e.g. '{column}') are not counted: the numbered columns '{numbered}' are a set of the same name — to count the options instead, name them in qualcode.yaml under mentions.columns").format(
+                    name=name, n=len(members), column=members[0][0], numbered="', '".join(numbered[name][:3])),
+                value=members[0][0]), stacklevel=2)
         chosen += [c for members in families.values() for c, _cat in members]
     return _grouped(chosen, families) if chosen else ()
 

@@ -10,6 +10,7 @@ import warnings
 import pytest
 
 from qualcode.core.errors import InputError, QualcodeError
+from qualcode.core.i18n import _
 from qualcode.core.workers import can_fork
 from qualcode.ingest.readers import NoAnswerWarning
 from qualcode.ingest.service import import_survey
@@ -146,8 +147,9 @@ def test_a_reading_process_that_dies_is_named_and_nothing_is_stored(tmp_path, mo
 
     monkeypatch.setattr(segment, "segment_texts", killed)
     with make_project(tmp_path / "p") as project:
-        with pytest.raises(QualcodeError, match="nothing was imported"):
+        with pytest.raises(QualcodeError) as err:
             import_survey(project, write_cp1252_csv(tmp_path / "e.csv", _rows(80)), ["motivering"], id_column="id", workers=2)
+        assert str(err.value) == _("the process reading the file ended without a word (out of memory?) — nothing was imported")
         assert project.store.stats()["documents"] == 0 and project.store.row_counts()["respondents"] == 0
 
 

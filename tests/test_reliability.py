@@ -123,6 +123,30 @@ def test_a_killed_import_is_rolled_back_at_the_next_open(coded_project, tmp_path
     assert result.output.count("\n") == 2  # header and the note
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="processes read from /proc")
+def test_a_killed_notes_import_leaves_no_segmenting_process(coded_project, tmp_path):
+    """A notes import segments its large batches in a pool of forked processes; killed while one
+    works, the pool's process ends too instead of waiting for work for ever (it did: found 2026-12-05)."""
+    root, _ = coded_project
+    folder = tmp_path / "anteckningar-som-dodas"
+    folder.mkdir()
+    for i in range(120):
+        (folder / f"n{i}.txt").write_text("\n\n".join(
+            f"Stycke {j} i intervju {i}: lokalerna är trånga och handledningen hjälper i ärendena." for j in range(800)),
+            encoding="utf-8")
+    proc = _qualcode("import", "notes", str(folder), "-p", str(root))
+    deadline = time.monotonic() + 120
+    while len(_processes_with(str(folder))) < 2:  # the command and its segmenting process
+        assert proc.poll() is None and time.monotonic() < deadline, "no segmenting process started"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 20
+    while _processes_with(str(folder)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _processes_with(str(folder))
+
+
 def test_a_lock_that_cannot_be_had_names_its_holder_in_one_line(coded_project, monkeypatch):
     root, segment_ids = coded_project
     before = project_dump(root)

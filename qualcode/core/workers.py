@@ -31,8 +31,31 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def end_with_parent(parent: int, every: float = 0.5) -> None:
+    """In a forked process: end it when the process `parent` is gone (killed, out of memory).
+
+    A pool's worker waits for work on a pipe whose writing end it inherited itself, so a parent's
+    death alone would leave it waiting for ever; a thread here looks every `every` seconds."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while True:
+            time.sleep(every)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
+
+
+def _worker_start(parent: int) -> None:
+    _ignore_interrupts()
+    end_with_parent(parent)
+
+
 @contextmanager
 def forked_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     """A pool of `workers` forked processes, shut down (waiting for them) on leaving."""
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_ignore_interrupts) as pool:
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start,
+                             initargs=(os.getpid(),)) as pool:
         yield pool

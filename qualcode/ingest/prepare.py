@@ -15,6 +15,7 @@ stored — as when the reading runs in this process.
 
 from __future__ import annotations
 
+import os
 import pickle
 import signal
 import warnings
@@ -27,7 +28,7 @@ from qualcode.core.errors import Hint, InputError, QualcodeError
 from qualcode.core.i18n import _
 from qualcode.core.jsonenc import Encoder
 from qualcode.core.records import DocumentIn, SegmentIn
-from qualcode.core.workers import can_fork
+from qualcode.core.workers import can_fork, end_with_parent
 
 # A document ready to store, as a plain tuple (sent between processes as one; a batch of 20,000
 # records would take longer to rebuild than to store): (content hash, the metadata's JSON as the
@@ -162,7 +163,7 @@ def prepared_batches(
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
     chunks = ctx.Array("q", [-1, 0, 0])  # the batch being segmented, its next chunk to take, its chunks
-    child = ctx.Process(target=_read_ahead, args=(receive, send, documents, size, workers, nlp, unit, synced, chunks), daemon=True)
+    child = ctx.Process(target=_read_ahead, args=(os.getpid(), receive, send, documents, size, workers, nlp, unit, synced, chunks), daemon=True)
     child.start()
     send.close()
     try:
@@ -276,7 +277,7 @@ class _Sender:
         self.thread.join()
 
 
-def _read_ahead(receive: Any, send: Any, documents: Iterable[DocumentIn], size: int, workers: int, nlp: Any, unit: str,
+def _read_ahead(parent: int, receive: Any, send: Any, documents: Iterable[DocumentIn], size: int, workers: int, nlp: Any, unit: str,
                 synced: Sequence[MutableSequence[Any]], shared: Any) -> None:
     """The forked process: read and hash batch by batch, send each batch with what the reading
     filled and warned meanwhile, then segment its chunks not taken by the other process."""
@@ -284,6 +285,7 @@ def _read_ahead(receive: Any, send: Any, documents: Iterable[DocumentIn], size: 
     # here and this process ends, instead of waiting for a reader that never comes.
     receive.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the storing process's to handle
+    end_with_parent(parent)  # and when it is killed while this one reads a long stretch, this one ends too
     chunks = _Chunks(shared, nlp, unit)
     sender = _Sender(send)
 

@@ -536,3 +536,30 @@ def test_d_opens_the_details_of_the_codings_at_the_keyboards_place_and_focuses_t
     settled(page, "#panel section[data-coding]")
     assert "P13" in page.locator("#panel").inner_text()
     assert page.evaluate("() => document.getElementById('panel').contains(document.activeElement)")
+
+
+def test_brackets_step_through_the_codings_by_keyboard(ws):
+    """No mouse: ] reaches each coding in text order (selected, active, its details shown), [ goes back."""
+    page, ids, root, _ = ws
+    order = page.evaluate("""() => {
+        const seen = new Set(), out = [];
+        for (const m of document.querySelectorAll('#doctext mark.hl')) {
+            if (!seen.has(m.dataset.coding)) { seen.add(m.dataset.coding); out.push([+m.dataset.start, -m.dataset.end, +m.dataset.coding]); }
+        }
+        return out.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]).map((x) => String(x[2]));
+    }""")
+    assert len(order) >= 2
+    page.focus("#doctext")
+    reached = []
+    for _ in order:
+        page.keyboard.press("]")
+        settled(page, "#panel section[data-coding]")
+        active = page.locator("#doctext mark.hl.active").first
+        reached.append(active.get_attribute("data-coding"))
+        start, end = int(active.get_attribute("data-start")), int(active.get_attribute("data-end"))
+        assert page.evaluate("() => window.getSelection().toString()") == TEXT[start:end]
+        assert page.locator(f'#panel section[data-coding="{reached[-1]}"]').count() == 1
+    assert reached == order  # every coding once, in text order
+    page.keyboard.press("[")
+    page.wait_for_function(f"() => document.querySelector('#doctext mark.hl.active').dataset.coding === '{order[-2]}'")
+    assert page.evaluate("() => document.activeElement.id") == "doctext"  # the keys keep working: the text keeps the focus

@@ -261,6 +261,22 @@
       // the details of the codings where the selection (or the keyboard's place) is: no mouse needed
       const sel = selectionOffsets();
       ev.preventDefault(); focusPanel = true; showPanel(sel ? sel.start : cursor);
+    } else if ((ev.key === "]" || ev.key === "[") && document.activeElement === textEl()) {
+      // the next (previous) coding in the text, selected, active and its details shown: every
+      // highlight is reached by keyboard, and a/r then answer the suggestion it is
+      const mark = stepMark(ev.key === "]");
+      if (mark) {
+        ev.preventDefault();
+        document.querySelectorAll("mark.hl.active").forEach((m) => m.classList.remove("active"));
+        mark.classList.add("active");
+        const start = Number(mark.dataset.start), end = Number(mark.dataset.end);
+        select(start, end);
+        cursor = start;
+        mark.scrollIntoView({ block: "nearest" });
+        const status = document.getElementById("selstatus");
+        if (status) status.textContent = `${mark.dataset.code} · ${mark.dataset.coder} · «${window.getSelection().toString()}»`;
+        showPanel(start);
+      }
     } else if (ev.key === "u") {
       const undo = document.getElementById("undo-btn");
       if (undo) { ev.preventDefault(); undo.click(); }
@@ -294,6 +310,24 @@
     const picker = document.getElementById("picker");
     if (picker && !picker.hidden && !picker.contains(ev.target)) closePicker();
   });
+
+  function stepMark(forward) {
+    // the codings in text order (start, then the longer first), one mark element each (a coding
+    // across other codings is drawn in several pieces); from the active one, else from the cursor
+    const seen = new Set(), list = [];
+    textEl().querySelectorAll("mark.hl").forEach((m) => {
+      if (!seen.has(m.dataset.coding)) { seen.add(m.dataset.coding); list.push(m); }
+    });
+    if (!list.length) return null;
+    const key = (m) => [Number(m.dataset.start), -Number(m.dataset.end), Number(m.dataset.coding)];
+    const before = (a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+    list.sort((a, b) => before(key(a), key(b)));
+    const active = textEl().querySelector("mark.hl.active");
+    const i = active ? list.findIndex((m) => m.dataset.coding === active.dataset.coding) : -1;
+    if (i >= 0) return list[forward ? Math.min(i + 1, list.length - 1) : Math.max(i - 1, 0)];
+    return forward ? list.find((m) => Number(m.dataset.start) >= cursor) || list[list.length - 1]
+      : [...list].reverse().find((m) => Number(m.dataset.start) < cursor) || list[0];
+  }
 
   // -- a click on a highlight opens its details ------------------------------------------
   function unsavedMemo() {

@@ -188,3 +188,46 @@ def test_replace_with_workers_names_only_the_answers_really_gone(tmp_path):
     gone = [str(w.message) for w in caught if "not in the new version" in str(w.message) or "inte i den nya" in str(w.message)]
     assert len(gone) == 1 and "enkat:R1:motivering" in gone[0], gone
     assert [r.name for r in result.replaced] == ["enkat:R0:motivering"]
+
+
+def _numbered(rows: list[str]) -> list[list[str]]:
+    return [["stadsdel", "motivering"]] + [["Farsta", r] for r in rows]
+
+
+ANSWERS = [f"Svar {i}: {w}" for i, w in enumerate(
+    ["lokalerna är trånga", "chefen lyssnar", "för många ärenden", "handledningen hjälper", "lönen är låg",
+     "bra introduktion", "mycket administration", "kollegorna stöttar", "svårt att rekrytera", "nya it-stödet krånglar"])]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_replacing_numbered_rows_after_a_removed_row_is_refused_and_keeps_the_codings(tmp_path, workers):
+    """Without an id column the rows are numbered: a new version with row 3 removed would put answer 4's
+    text under answer 3's codings, and so on down. Refused in one line; nothing changes."""
+    from qualcode.coding.service import add_codes
+
+    with make_project(tmp_path / "p") as project:
+        path = write_cp1252_csv(tmp_path / "enkat.csv", _numbered(ANSWERS))
+        import_survey(project, path, ["motivering"], workers=workers)
+        by_text = {s.text: s.id for s in project.store.iter_segments()}
+        add_codes(project, [by_text[ANSWERS[3]]], ["P08"])
+        before = sorted((d.name, d.text) for d in project.store.iter_documents())
+        write_cp1252_csv(path, _numbered(ANSWERS[:2] + ANSWERS[3:]))  # row 3 removed
+        with pytest.raises(InputError) as err:
+            import_survey(project, path, ["motivering"], on_change="replace", workers=workers)
+        assert "3" in str(err.value) and err.value.info.hint.option == "as_new"
+        assert sorted((d.name, d.text) for d in project.store.iter_documents()) == before
+        coded = [s.text for s in project.store.iter_segments() if any(c.code_id == "P08" for c in project.store.codings_for_segment(s.id))]
+        assert coded == [ANSWERS[3]]  # the coding stays on its answer
+
+
+def test_replacing_numbered_rows_with_ordinary_edits_goes_on(tmp_path):
+    """Edits in place (and short answers that recur) are no shift: the new version replaces them."""
+    with make_project(tmp_path / "p") as project:
+        rows = ANSWERS[:6] + ["Bra", "Bra", "Inget", "Bra"]
+        path = write_cp1252_csv(tmp_path / "enkat.csv", _numbered(rows))
+        import_survey(project, path, ["motivering"])
+        edited = [r + " (rättat)" if i % 2 else r for i, r in enumerate(rows[:6])] + ["Inget", "Bra", "Bra", "Inget"]
+        write_cp1252_csv(path, _numbered(edited))
+        result = import_survey(project, path, ["motivering"], on_change="replace")
+        assert len(result.replaced) == 6
+        assert sorted(d.text for d in project.store.iter_documents()) == sorted(edited)

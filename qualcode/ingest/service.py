@@ -529,6 +529,9 @@ def import_survey(
             want = [*text_columns, *([id_column] if id_column else [])]
             meta_columns = [c for c in table_columns(path, encoding, delimiter, sheet, want) if c not in skip]
     spec = SurveySpec(tuple(text_columns), id_column, tuple(meta_columns) if meta_columns is not None else None)
+    if on_change == "replace" and not id_column:
+        _refuse_moved_rows(project, Path(path), survey,
+                           lambda: read_survey(path, spec, encoding=encoding, delimiter=delimiter, sheet=sheet, extra_meta=meta))
     cases: list[tuple[str, dict[str, Any]]] = []
     # with --replace, the answers' names (as 8-byte hashes: flat memory) to find the stored ones a new version lacks
     in_file = array("q")
@@ -571,6 +574,61 @@ def import_survey(
     if coded:
         result.codings = _code_answers(project, survey, text_columns[0], coded, Path(path).name)
     return result
+
+
+def _refuse_moved_rows(project: Project, path: Path, survey: str, read: Callable[[], Iterable[DocumentIn]]) -> None:
+    """A new version of a survey without an id column replaces its answers by row number. When a row
+    was removed or added, the answers below it stand at other numbers, and replacing them in place
+    would give each another answer's text under its codings: refuse that, storing nothing.
+
+    Seen as: changed answers whose new text is the text the project holds (once, in that column)
+    at another row, most of them by one offset (at least 3 and half of the changed answers), so a
+    few short answers that recur ('Bra', 'Inget') or ordinary edits do not count."""
+    import warnings
+    from collections import Counter
+
+    from qualcode.ingest.lifecycle import survey_case
+
+    stored: dict[tuple[str, str], int] = {}  # (column, row) -> hash of the stored text
+    for d in project.store.iter_documents(kind="survey"):
+        case = survey_case(d)
+        field_name = str((d.meta or {}).get("field"))
+        if case is not None and case[0] == survey and d.name == f"{survey}:{case[1]}:{field_name}":
+            stored[(field_name, case[1])] = hash(d.text)
+    if not stored:
+        return
+    times = Counter((f, t) for (f, _r), t in stored.items())
+    once = {(f, t): r for (f, r), t in stored.items() if times[(f, t)] == 1}
+    offsets: Counter[int] = Counter()
+    first: dict[int, int] = {}
+    changed = 0
+    with warnings.catch_warnings():  # the import reads the file again and warns then
+        warnings.simplefilter("ignore")
+        for doc in read():
+            f, r = str(doc.meta.get("field")), str(doc.meta.get("respondent"))
+            t = hash(doc.text)
+            if stored.get((f, r), t) == t:
+                continue
+            changed += 1
+            at = once.get((f, t))
+            if at is not None and at != r and at.isdigit() and r.isdigit():
+                shift = int(r) - int(at)
+                offsets[shift] += 1
+                first[shift] = min(first.get(shift, int(r)), int(r))
+    if not offsets:
+        return
+    shift, n = offsets.most_common(1)[0]
+    if n < 3 or 2 * n < changed:
+        return
+    raise InputError(
+        n_("'{name}' has no id column, so its rows are numbered: from row {row} on, {n} answer is one the project holds {where} — a row was removed or added above it, and replacing by row number would give it another answer's codings; nothing was imported",
+           "'{name}' has no id column, so its rows are numbered: from row {row} on, {n} answers are ones the project holds {where} — a row was removed or added above them, and replacing by row number would give them other answers' codings; nothing was imported",
+           n).format(name=path.name, row=first[shift], n=n, where=(
+               n_("{k} row higher up", "{k} rows higher up", abs(shift)) if shift > 0
+               else n_("{k} row further down", "{k} rows further down", abs(shift))).format(k=abs(shift))),
+        value=str(first[shift]),
+        hint=Hint(_("add the new version's answers beside the old ones, and remove the old ones when their codings are moved"), option="as_new"),
+    )
 
 
 def _noting_names(docs: Iterable[DocumentIn], names: array[int]) -> Iterator[DocumentIn]:

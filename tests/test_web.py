@@ -126,6 +126,25 @@ def test_a_form_post_carries_the_csrf_token_as_a_field(ws):
         assert p.codebook.get("T-HOT").parent == "G-KLIMAT"
 
 
+def test_a_refused_codebook_change_keeps_what_she_typed(ws):
+    """A code id that is taken: the codebook page again, the refusal above it and her form filled in as
+    she sent it (a long definition is not typed twice); nothing changed. Her words stay text."""
+    c, app, csrf, ids, root = ws
+    with find_project(root) as p:
+        before = [(code.id, code.name, code.definition) for code in p.codebook.codes]
+    definition = "Hot, våld och trakasserier från klienter <b>eller</b> anhöriga, i möten och på telefon."
+    r = c.post("/codebook/add", data={"csrf": csrf, "id": "P13", "name": "Hot och våld", "parent": "G-KLIMAT",
+                                      "definition": definition, "keywords": "hot, våld"})
+    assert r.status_code == 422
+    assert 'role="alert"' in r.text and "P13" in r.text
+    assert 'value="Hot och våld"' in r.text and 'value="hot, våld"' in r.text
+    assert "Hot, våld och trakasserier från klienter &lt;b&gt;eller&lt;/b&gt; anhöriga" in r.text
+    assert 'action="/codebook/add"' in r.text  # the page, not an error page
+    with find_project(root) as p:
+        after = [(code.id, code.name, code.definition) for code in p.codebook.codes]
+    assert after == before
+
+
 # -- escaping -----------------------------------------------------------------------------
 
 
@@ -929,11 +948,11 @@ def test_a_key_quote_flags_the_chosen_coding_only_not_her_other_codings_on_the_p
 
 def test_a_refused_form_offers_the_way_back_to_it_and_only_to_this_workspace(ws):
     c, app, csrf, ids, root = ws
-    own = "http://testserver/codebook"
-    r = c.post("/codebook/add", data={"csrf": csrf, "id": "P13", "name": "Igen"}, headers={"Referer": own})
+    own = "http://testserver/search?q=lokal"  # the codebook's forms show themselves again instead (below)
+    r = c.post("/search/code", data={"csrf": csrf, "q": "lokal", "code": "NOPE"}, headers={"Referer": own})
     assert r.status_code == 422
     assert f'href="{own}" data-back' in r.text and "Tillbaka till formuläret" in r.text
-    r = c.post("/codebook/add", data={"csrf": csrf, "id": "P13", "name": "Igen"}, headers={"Referer": "http://evil.example/x"})
+    r = c.post("/search/code", data={"csrf": csrf, "q": "lokal", "code": "NOPE"}, headers={"Referer": "http://evil.example/x"})
     assert r.status_code == 422 and "data-back" not in r.text
 
 
@@ -970,7 +989,7 @@ def test_a_message_shows_its_commands_as_code_not_backticks(ws):
     c, app, csrf, ids, root = ws
     r = c.post("/codebook/add", data={"csrf": csrf, "id": "P13", "name": "<b>Igen</b>"})
     assert r.status_code == 422
-    lead = r.text.split('<p class="lead">', 1)[1].split("</p>", 1)[0]
+    lead = r.text.split('id="codebook-error">', 1)[1].split("</p>", 1)[0]
     assert "`" not in lead and "<b>" not in lead
 
 

@@ -342,21 +342,33 @@ class Web:
                                  self.coder(request), self.blind(request))
         return self.render(request, "code.html", result=result, meta=q.get("meta", ""), page="codebook")
 
-    async def codebook(self, request: Request) -> Response:
+    async def codebook(self, request: Request, status: int = 200, error: str = "",
+                       sent: dict[str, dict[str, str]] | None = None) -> Response:
+        """The codebook page; after a refused change (`error`) with her form as she sent it (`sent`:
+        action -> fields), so nothing she typed is lost."""
         from qualcode.coding.workspace import codebook_tree
 
         tree = await self.call(codebook_tree)
-        editing = request.query_params.get("edit")
+        sent = sent or {}
+        editing = sent.get("edit", {}).get("code") or request.query_params.get("edit")
         code = next((e.code for e in tree.entries if e.code.id == editing), None)
         message = self.flashes.pop(request.cookies.get(COOKIE) or "", None)
-        return self.render(request, "codebook.html", tree=tree, page="codebook", editing=code, message=message)
+        return self.render(request, "codebook.html", status=status, tree=tree, page="codebook", editing=code,
+                           message=message, error=error, sent=sent)
 
     async def codebook_change(self, request: Request) -> Response:
         from qualcode.coding.workspace import change_codebook
 
         form = await request.form()
         fields = {k: str(v) for k, v in form.items() if k != CSRF_FIELD}
-        message = await self.call(change_codebook, request.path_params["action"], fields, self.coder(request))
+        action = request.path_params["action"]
+        try:
+            message = await self.call(change_codebook, action, fields, self.coder(request))
+        except QualcodeError as exc:
+            if isinstance(exc, AccessError):
+                raise
+            # the page again, her form filled in as she sent it, the refusal above it
+            return await self.codebook(request, 404 if isinstance(exc, NotFoundError) else 422, error_text(exc), {action: fields})
         # to the codebook's own address: reloading it, or going back, does not send the change again
         if len(self.flashes) > 1000:
             self.flashes.clear()

@@ -506,6 +506,18 @@ def test_mentions_tables_and_settling_an_answer_writes_the_mapping_file_the_cli_
         assert load_mapping(root / "mappning.csv", p.codebook) == {"fika": "P13"}
 
 
+def test_mentions_says_why_the_configured_columns_count_nothing(tmp_path):
+    """qualcode.yaml's mentions.columns written wrong: the page shows the choice and, above it, why
+    (the command line stops with the same sentence); before, the setting was silently ignored."""
+    build(tmp_path / "p")[0].close()
+    config = tmp_path / "p" / "qualcode.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "mentions:\n  columns: 7\n", encoding="utf-8")
+    c, app, csrf = client(tmp_path / "p")
+    html = c.get("/mentions").text
+    assert 'id="mentions-problem"' in html and "mentions.columns" in html
+    assert "motivering" in html  # the choice is still there
+
+
 def test_retraining_runs_in_the_background_after_enough_changes(tmp_path):
     from qualcode.coding.workspace import WEB_SESSION
 

@@ -1015,6 +1015,7 @@ class MentionView:
     mapping: str  # the mapping file's path
     unresolved: int
     available: tuple[str, ...]  # the answer columns to choose from
+    problem: str = ""  # why no set was found by itself (qualcode.yaml's mentions.columns refused …)
 
 
 def _mapping_path(project: Project) -> Any:
@@ -1043,13 +1044,15 @@ def mention_view(project: Project, columns: Sequence[str] = ()) -> MentionView:
     try:
         sets = (select_columns(answers.columns, list(columns), mapper, answers.rows) if columns
                 else project_sets(answers, mapper, project_mention_columns(project.config)))
-    except InputError:
+    except InputError as exc:
         if columns:
             raise
-        sets = ()
+        sets, problem = (), str(exc)  # shown above the choice: she need not guess why nothing was counted
+    else:
+        problem = ""
     if not sets:
         # nothing chosen and no questionnaire columns to guess: show the choice
-        return MentionView((), (), (), (), str(path), 0, available)
+        return MentionView((), (), (), (), str(path), 0, available, problem)
     answers = answered_only(answers, [c for s in sets for c in s.columns])
     counts = count_mentions(answers, sets, mapper)
     labels = mention_labels(cb)

@@ -19,6 +19,22 @@ def write_cp1252_csv(path: Path, rows: list[list[str]], delimiter: str = ";") ->
     return path
 
 
+def write_utf8_csv(path: Path, rows: list[list[str]]) -> Path:
+    """A `;` CSV in UTF-8 (csv's own quoting), as the mention tests write their questionnaires."""
+    import csv
+
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, delimiter=";", lineterminator="\n").writerows(rows)
+    return path
+
+
+def mention_zero(**counts: int) -> dict[str, int]:
+    """A mention table's column: every category (P01–P13, Övrigt, Ej svar) 0 unless given."""
+    from qualcode.analysis.mentions.mapper import EJ_SVAR, OVRIGT
+
+    return {c: counts.get(c, 0) for c in [f"P{n:02d}" for n in range(1, 14)] + [OVRIGT, EJ_SVAR]}
+
+
 def _q(cell: str, delimiter: str) -> str:
     if delimiter in cell or '"' in cell or "\n" in cell:
         return '"' + cell.replace('"', '""') + '"'

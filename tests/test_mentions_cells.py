@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import json
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -23,7 +21,8 @@ from qualcode.analysis.mentions.tables import (
 from qualcode.cli.main import app
 from qualcode.core.errors import InputError
 
-CATS = [f"P{n:02d}" for n in range(1, 14)] + [OVRIGT, EJ_SVAR]
+from helpers import mention_zero, write_utf8_csv
+
 runner = CliRunner()
 
 # the issue's file: one cell per question, the areas separated in the ways people write them
@@ -50,14 +49,6 @@ def mapper() -> MentionMapper:
     return MentionMapper()
 
 
-def _write(path: Path, rows: list[list[str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, delimiter=";", lineterminator="\n").writerows(rows)
-    return path
-
-
-def _zero(**counts: int) -> dict[str, int]:
-    return {c: counts.get(c, 0) for c in CATS}
 
 
 def _cats(mapper: MentionMapper, cell: str) -> list[str | None]:
@@ -123,29 +114,29 @@ def test_an_area_named_twice_in_a_cell_counts_once_and_review_says_so(tmp_path, 
     reading = mapper.map_cell("lokaler, lön, lokalerna")
     assert [m.category for m in reading.mentions] == ["P13", OVRIGT]
     assert reading.repeated == ("P13",)
-    answers = read_answers(_write(tmp_path / "s.csv", [["id", "Längst"], ["1", "lokaler, lön, lokalerna"], ["2", "lokaler"]]))
+    answers = read_answers(write_utf8_csv(tmp_path / "s.csv", [["id", "Längst"], ["1", "lokaler, lön, lokalerna"], ["2", "lokaler"]]))
     counts = count_mentions(answers, select_columns(answers.columns, ["Längst"], mapper), mapper)
     data = to_json(counts)
-    assert data["sets"]["Längst"]["total"] == _zero(P13=2, OVRIGT=1)
-    assert data["sets"]["Längst"]["respondents"] == _zero(P13=2, OVRIGT=1)
+    assert data["sets"]["Längst"]["total"] == mention_zero(P13=2, OVRIGT=1)
+    assert data["sets"]["Längst"]["respondents"] == mention_zero(P13=2, OVRIGT=1)
     items = review_items(counts)
     assert [(it.answer, it.category, it.method) for it in items] == [("lokaler, lön, lokalerna", "P13 + OVRIGT", "split")]
     assert items[0].evidence[-1] == "P13 nämns två gånger i cellen och räknas en gång"
 
 
 def test_the_issues_file_gives_exact_tables(tmp_path, mapper):
-    answers = read_answers(_write(tmp_path / "m.csv", CELLS))
+    answers = read_answers(write_utf8_csv(tmp_path / "m.csv", CELLS))
     counts = count_mentions(answers, select_columns(answers.columns, ["Längst", "Störst behov"], mapper), mapper)
     data = to_json(counts)
     assert data["respondents"] == 3
     assert data["unresolved"] == []
-    assert data["sets"]["Längst"]["total"] == _zero(P02=2, P04=1, P06=1, P08=1, P09=1, P13=1, OVRIGT=1)
+    assert data["sets"]["Längst"]["total"] == mention_zero(P02=2, P04=1, P06=1, P08=1, P09=1, P13=1, OVRIGT=1)
     assert data["sets"]["Längst"]["respondents"] == data["sets"]["Längst"]["total"]
-    assert data["sets"]["Längst"]["first"] == _zero(P04=1, P08=1, P02=1)
-    assert data["sets"]["Störst behov"]["total"] == _zero(P01=1, P03=2, P05=1, P07=1, EJ_SVAR=1)
-    assert data["sets"]["Störst behov"]["first"] == _zero(P01=1, P03=1, EJ_SVAR=1)
+    assert data["sets"]["Längst"]["first"] == mention_zero(P04=1, P08=1, P02=1)
+    assert data["sets"]["Störst behov"]["total"] == mention_zero(P01=1, P03=2, P05=1, P07=1, EJ_SVAR=1)
+    assert data["sets"]["Störst behov"]["first"] == mention_zero(P01=1, P03=1, EJ_SVAR=1)
     assert data["columns"]["Längst"] == data["sets"]["Längst"]["respondents"]
-    assert data["total"] == _zero(P01=1, P02=2, P03=2, P04=1, P05=1, P06=1, P07=1, P08=1, P09=1, P13=1, OVRIGT=1, EJ_SVAR=1)
+    assert data["total"] == mention_zero(P01=1, P02=2, P03=2, P04=1, P05=1, P06=1, P07=1, P08=1, P09=1, P13=1, OVRIGT=1, EJ_SVAR=1)
     tables = report_tables(counts)
     # one table per question: the column's own table would repeat it with a base the mentions exceed
     assert [t.title for t in tables] == [
@@ -165,24 +156,24 @@ def test_the_issues_file_gives_exact_tables(tmp_path, mapper):
 
 def test_a_parted_cell_in_a_numbered_set_is_counted_in_its_position(tmp_path, mapper):
     rows = [["id", "langst_1", "langst_2"], ["1", "2 och 6", "6"], ["2", "handledning", "3,5"]]
-    answers = read_answers(_write(tmp_path / "s.csv", rows))
+    answers = read_answers(write_utf8_csv(tmp_path / "s.csv", rows))
     counts = count_mentions(answers, select_columns(answers.columns, ["langst"], mapper), mapper)
     data = to_json(counts)
-    assert data["columns"]["langst_1"] == _zero(P02=1, P06=1, P08=1)
+    assert data["columns"]["langst_1"] == mention_zero(P02=1, P06=1, P08=1)
     # times named: P06 in position 1 and in position 2; respondents: one
-    assert data["sets"]["langst"]["total"] == _zero(P02=1, P06=2, P08=1)
-    assert data["sets"]["langst"]["respondents"] == _zero(P02=1, P06=1, P08=1)
-    assert data["sets"]["langst"]["first"] == _zero(P02=1, P08=1)
+    assert data["sets"]["langst"]["total"] == mention_zero(P02=1, P06=2, P08=1)
+    assert data["sets"]["langst"]["respondents"] == mention_zero(P02=1, P06=1, P08=1)
+    assert data["sets"]["langst"]["first"] == mention_zero(P02=1, P08=1)
     assert data["unresolved"] == [{"column": "langst_2", "row": "2", "answer": "3,5"}]
 
 
 def test_cli_count_by_group_and_review_of_cells(tmp_path):
-    path = _write(tmp_path / "m.csv", CELLS)
+    path = write_utf8_csv(tmp_path / "m.csv", CELLS)
     r = runner.invoke(app, ["mentions", "count", str(path), "-c", "Längst", "--by", "stadsdel", "-f", "json"])
     assert r.exit_code == 0, r.output
     groups = json.loads(r.stdout)["by"]["groups"]
-    assert groups["Bromma"]["columns"]["Längst"] == _zero(P02=1, P04=1, P06=1, P08=1, P13=1, OVRIGT=1)
-    assert groups["Kista"]["columns"]["Längst"] == _zero(P02=1, P09=1)
+    assert groups["Bromma"]["columns"]["Längst"] == mention_zero(P02=1, P04=1, P06=1, P08=1, P13=1, OVRIGT=1)
+    assert groups["Kista"]["columns"]["Längst"] == mention_zero(P02=1, P09=1)
     r = runner.invoke(app, ["mentions", "review", str(path), "-c", "Längst", "--all", "-f", "json"])
     rows = {row["answer"]: row for row in json.loads(r.stdout)}
     assert (rows["4, 6, 2"]["category"], rows["4, 6, 2"]["reason"]) == ("P04 + P06 + P02", "split")
@@ -193,7 +184,7 @@ def test_cli_count_by_group_and_review_of_cells(tmp_path):
 
 
 def test_checkbox_columns_are_one_set_with_marks_and_option_text(tmp_path, mapper):
-    answers = read_answers(_write(tmp_path / "b.csv", BOXES))
+    answers = read_answers(write_utf8_csv(tmp_path / "b.csv", BOXES))
     sets = select_columns(answers.columns, [], mapper, answers.rows)  # found without --columns
     assert [(s.name, len(s.columns)) for s in sets] == [("Längst", 3), ("Störst behov", 3)]
     assert dict(sets[0].options) == {"Längst – Handledning": "P08", "Längst – Lokaler": "P13",
@@ -202,11 +193,11 @@ def test_checkbox_columns_are_one_set_with_marks_and_option_text(tmp_path, mappe
     counts = count_mentions(answers, sets, mapper)
     data = to_json(counts)
     assert data["unresolved"] == []
-    assert data["sets"]["Längst"]["total"] == _zero(P03=1, P08=2, P13=2, EJ_SVAR=1)  # respondent 4 marked none
-    assert data["sets"]["Längst"]["respondents"] == _zero(P03=1, P08=2, P13=2, EJ_SVAR=1)
+    assert data["sets"]["Längst"]["total"] == mention_zero(P03=1, P08=2, P13=2, EJ_SVAR=1)  # respondent 4 marked none
+    assert data["sets"]["Längst"]["respondents"] == mention_zero(P03=1, P08=2, P13=2, EJ_SVAR=1)
     assert data["sets"]["Längst"]["first"] is None
     # Lön and Övrigt are both Övrigt: named twice, by two respondents
-    assert data["sets"]["Störst behov"]["total"] == _zero(P02=1, OVRIGT=2, EJ_SVAR=1)
+    assert data["sets"]["Störst behov"]["total"] == mention_zero(P02=1, OVRIGT=2, EJ_SVAR=1)
     table = report_tables(counts)[0]
     assert table.title == "Längst: gånger nämnd, respondenter (procent), 3 kolumner, en per alternativ"
     assert table.columns == ("Kategori", "Gånger", "Resp.", "Procent")
@@ -214,13 +205,13 @@ def test_checkbox_columns_are_one_set_with_marks_and_option_text(tmp_path, mappe
     assert table.rows[-1] == ("Totalt", "6", "4", "")
     assert {r["column"] for r in to_csv_rows(counts)} == {"totalt"}
     grouped = to_json(count_mentions(answers, sets, mapper, by="roll"))
-    assert grouped["by"]["groups"]["hl"]["total"] == _zero(P08=1, P13=1, OVRIGT=1, EJ_SVAR=2)
+    assert grouped["by"]["groups"]["hl"]["total"] == mention_zero(P08=1, P13=1, OVRIGT=1, EJ_SVAR=2)
 
 
 def test_checkbox_columns_by_glob_and_a_cell_that_is_no_mark(tmp_path, mapper):
     rows = [r[:5] for r in BOXES]
     rows[2][2] = "kanske"
-    answers = read_answers(_write(tmp_path / "b.csv", rows))
+    answers = read_answers(write_utf8_csv(tmp_path / "b.csv", rows))
     sets = select_columns(answers.columns, ["Längst*"], mapper)
     assert [s.name for s in sets] == ["Längst"]
     counts = count_mentions(answers, sets, mapper)
@@ -232,7 +223,7 @@ def test_checkbox_columns_by_glob_and_a_cell_that_is_no_mark(tmp_path, mapper):
 
 
 def test_an_option_naming_no_area_stops_with_its_header_and_a_mapping_file_settles_it(tmp_path):
-    path = _write(tmp_path / "b.csv", [["id", "Längst – Handledning", "Längst – Struktur"], ["1", "x", ""], ["2", "", "x"]])
+    path = write_utf8_csv(tmp_path / "b.csv", [["id", "Längst – Handledning", "Längst – Struktur"], ["1", "x", ""], ["2", "", "x"]])
     r = runner.invoke(app, ["mentions", "count", str(path), "-c", "Längst*"])
     assert r.exit_code == 1
     assert r.stderr.strip().splitlines() == [
@@ -242,21 +233,21 @@ def test_an_option_naming_no_area_stops_with_its_header_and_a_mapping_file_settl
     mapping.write_text("answer;category\nStruktur;P05\n", encoding="utf-8")
     r = runner.invoke(app, ["mentions", "count", str(path), "-c", "Längst", "--mapping", str(mapping), "-f", "json"])
     assert r.exit_code == 0, r.output
-    assert json.loads(r.stdout)["sets"]["Längst"]["total"] == _zero(P05=1, P08=1)
+    assert json.loads(r.stdout)["sets"]["Längst"]["total"] == mention_zero(P05=1, P08=1)
 
 
 def test_compare_reads_a_cell_set_by_position_and_a_checkbox_family_as_one_table(tmp_path, mapper):
-    answers = read_answers(_write(tmp_path / "m.csv", CELLS))
+    answers = read_answers(write_utf8_csv(tmp_path / "m.csv", CELLS))
     counts = count_mentions(answers, select_columns(answers.columns, ["Längst"], mapper), mapper)
-    cmp = compare_published(counts, {"längst": {"1": _zero(P02=2, P04=1, P06=1, P08=1, P09=1, P13=1, OVRIGT=1)}})
+    cmp = compare_published(counts, {"längst": {"1": mention_zero(P02=2, P04=1, P06=1, P08=1, P09=1, P13=1, OVRIGT=1)}})
     assert (cmp.cells, cmp.equal) == (15, 15)
-    answers = read_answers(_write(tmp_path / "b.csv", BOXES))
+    answers = read_answers(write_utf8_csv(tmp_path / "b.csv", BOXES))
     counts = count_mentions(answers, select_columns(answers.columns, ["Längst"], mapper), mapper)
-    cmp = compare_published(counts, {"Längst": {"1": _zero(P03=1, P08=2, P13=1, EJ_SVAR=1)}})
+    cmp = compare_published(counts, {"Längst": {"1": mention_zero(P03=1, P08=2, P13=1, EJ_SVAR=1)}})
     assert (cmp.cells, cmp.equal) == (15, 14)
     assert [(d.category, d.published, d.computed) for d in cmp.cell_differences] == [("P13", 1, 2)]
     published = tmp_path / "pub.json"
-    published.write_text(json.dumps({"Längst": {"1": _zero(P03=1, P08=2, P13=2, EJ_SVAR=1)}}), encoding="utf-8")
+    published.write_text(json.dumps({"Längst": {"1": mention_zero(P03=1, P08=2, P13=2, EJ_SVAR=1)}}), encoding="utf-8")
     r = runner.invoke(app, ["mentions", "compare", str(tmp_path / "b.csv"), "--published", str(published), "-f", "json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["equal"] == 15
@@ -268,7 +259,7 @@ def test_cells_and_checkboxes_from_a_project_survey(tmp_path):
     from helpers import make_project
 
     rows = [CELLS[0] + BOXES[0][2:5]] + [c + b[2:5] for c, b in zip(CELLS[1:], BOXES[1:])]
-    path = _write(tmp_path / "s.csv", rows)
+    path = write_utf8_csv(tmp_path / "s.csv", rows)
     project = make_project(tmp_path)
     try:
         import_survey(project, path, ["Längst", "Störst behov"], id_column="id")
@@ -280,20 +271,20 @@ def test_cells_and_checkboxes_from_a_project_survey(tmp_path):
         assert from_project.exit_code == 0, from_project.output
         assert json.loads(from_project.stdout) == json.loads(from_file.stdout)
     data = json.loads(from_project.stdout)
-    assert data["sets"]["Längst"]["total"] == _zero(P03=1, P08=2, P13=2)
+    assert data["sets"]["Längst"]["total"] == mention_zero(P03=1, P08=2, P13=2)
     grouped = runner.invoke(app, ["mentions", "count", "--project", str(tmp_path / "p"), "-c", "Störst behov",
                                   "--by", "stadsdel", "-f", "json"])
-    assert json.loads(grouped.stdout)["by"]["groups"]["Bromma"]["total"] == _zero(P01=1, P03=2, P05=1, P07=1)
+    assert json.loads(grouped.stdout)["by"]["groups"]["Bromma"]["total"] == mention_zero(P01=1, P03=2, P05=1, P07=1)
 
 
 def test_chosen_free_text_columns_with_a_common_prefix_stay_columns_of_their_own(tmp_path, mapper):
     rows = [["id", "Enkät: Längst", "Enkät: Störst behov"], ["1", "4, 6", "lokaler"], ["2", "handledning", "3 och 7"]]
-    answers = read_answers(_write(tmp_path / "s.csv", rows))
+    answers = read_answers(write_utf8_csv(tmp_path / "s.csv", rows))
     sets = select_columns(answers.columns, ["Enkät*"], mapper, answers.rows)
     assert [(s.name, s.columns, s.options) for s in sets] == [
         ("Enkät: Längst", ("Enkät: Längst",), ()), ("Enkät: Störst behov", ("Enkät: Störst behov",), ())]
     data = to_json(count_mentions(answers, sets, mapper))
-    assert data["sets"]["Enkät: Störst behov"]["total"] == _zero(P03=1, P07=1, P13=1)
+    assert data["sets"]["Enkät: Störst behov"]["total"] == mention_zero(P03=1, P07=1, P13=1)
 
 
 def test_the_browser_view_counts_checkbox_families_of_a_project(tmp_path):
@@ -302,7 +293,7 @@ def test_the_browser_view_counts_checkbox_families_of_a_project(tmp_path):
 
     from helpers import make_project
 
-    path = _write(tmp_path / "b.csv", BOXES)
+    path = write_utf8_csv(tmp_path / "b.csv", BOXES)
     project = make_project(tmp_path)
     try:
         import_survey(project, path, ["Längst – Handledning"], id_column="id")

@@ -3,7 +3,6 @@ checkbox families (one column per option) and questions answered in one cell."""
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -23,26 +22,17 @@ from qualcode.cli.main import app
 from qualcode.core.errors import InputError
 from qualcode.export.report import questionnaire_parts
 
-from helpers import make_project
+from helpers import make_project, mention_zero, write_utf8_csv
 
-CATS = [f"P{n:02d}" for n in range(1, 14)] + [OVRIGT, EJ_SVAR]
 runner = CliRunner()
 
 
-def _write(path: Path, rows: list[list[str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, delimiter=";", lineterminator="\n").writerows(rows)
-    return path
-
-
-def _zero(**counts: int) -> dict[str, int]:
-    return {c: counts.get(c, 0) for c in CATS}
 
 
 def _survey(tmp_path: Path, rows: list[list[str]], text: list[str]):
     from qualcode.ingest.service import import_survey
 
-    path = _write(tmp_path / "enkät.csv", rows)
+    path = write_utf8_csv(tmp_path / "enkät.csv", rows)
     project = make_project(tmp_path)
     import_survey(project, path, text, id_column="respondent")
     return project
@@ -160,7 +150,7 @@ def test_mentions_count_in_a_project_counts_the_configured_question_beside_the_f
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
     assert list(data["sets"]) == ["Störst behov", "Längst"]
-    assert data["sets"]["Störst behov"]["respondents"] == _zero(P03=3, P07=3, P08=3, P13=8, EJ_SVAR=1)
+    assert data["sets"]["Störst behov"]["respondents"] == mention_zero(P03=3, P07=3, P08=3, P13=8, EJ_SVAR=1)
     p = find_project(tmp_path / "p")
     p.config["mentions"] = {"columns": {"Störst behov": 1}}
     p.save_config()
@@ -188,14 +178,14 @@ def test_a_family_after_a_question_number_is_chosen_by_its_name(tmp_path, mapper
 
     rows = [["id", "Q1: Roll", col("Handledning"), col("Lokaler"), col("Lön")],
             ["1", "chef", "x", "", "x"], ["2", "handläggare", "", "Lokaler", ""]]
-    answers = read_answers(_write(tmp_path / "b.csv", rows))
+    answers = read_answers(write_utf8_csv(tmp_path / "b.csv", rows))
     found = select_columns(answers.columns, [], mapper, answers.rows)
     chosen = select_columns(answers.columns, ["Längst"], mapper, answers.rows)
     assert [(s.name, s.columns) for s in found] == [(prefix, tuple(rows[0][2:]))] == [(s.name, s.columns) for s in chosen]
     counts = count_mentions(answers, chosen, mapper)
-    assert to_json(counts)["sets"][prefix]["respondents"] == _zero(P08=1, P13=1, OVRIGT=1)
+    assert to_json(counts)["sets"][prefix]["respondents"] == mention_zero(P08=1, P13=1, OVRIGT=1)
     # and compared with a published file that names the question 'längst'
-    cmp = compare_published(counts, {"längst": {"1": _zero(P08=1, P13=1, OVRIGT=1)}})
+    cmp = compare_published(counts, {"längst": {"1": mention_zero(P08=1, P13=1, OVRIGT=1)}})
     assert (cmp.cells, cmp.equal) == (15, 15)
 
 
@@ -203,7 +193,7 @@ def test_two_numbered_questions_stay_two_families_and_metadata_stays_out(tmp_pat
     rows = [["id", "Q1: Roll", "Q5: Längst – Handledning", "Q5: Längst – Lokaler", "Q5: Kommentar",
              "Q6: Behov – Handledning", "Q6: Behov – Lokaler"],
             ["1", "chef", "x", "", "bra", "", "x"], ["2", "hl", "", "x", "", "x", ""]]
-    answers = read_answers(_write(tmp_path / "b.csv", rows))
+    answers = read_answers(write_utf8_csv(tmp_path / "b.csv", rows))
     sets = select_columns(answers.columns, [], mapper, answers.rows)
     assert [(s.name, len(s.columns)) for s in sets] == [("Q5: Längst", 2), ("Q6: Behov", 2)]
     assert [s.name for s in select_columns(answers.columns, ["Behov"], mapper, answers.rows)] == ["Q6: Behov"]
@@ -212,7 +202,7 @@ def test_two_numbered_questions_stay_two_families_and_metadata_stays_out(tmp_pat
 def test_one_name_for_two_numbered_families_is_refused(tmp_path, mapper):
     rows = [["id", "Q5: Längst – Handledning", "Q5: Längst – Lokaler", "Q9: Längst – Handledning", "Q9: Längst – Lokaler"],
             ["1", "x", "", "", "x"]]
-    answers = read_answers(_write(tmp_path / "b.csv", rows))
+    answers = read_answers(write_utf8_csv(tmp_path / "b.csv", rows))
     with pytest.raises(InputError) as exc:
         select_columns(answers.columns, ["Längst"], mapper, answers.rows)
     assert str(exc.value) == "kolumnen 'Längst' är tvetydig — skriv exakt en av Q5: Längst, Q9: Längst"
@@ -225,10 +215,10 @@ def test_a_google_forms_checkbox_cell_of_options_joined_by_semicolons_is_a_one_c
     rows = [["Tidstämpel", "Vilka områden har kommit längst?"],
             ["2018-03-01 10:00", "Handledning;Lokaler;Lön"], ["2018-03-01 10:05", "Introduktion för nyanställda;Lokaler"],
             ["2018-03-01 10:07", ""]]
-    answers = read_answers(_write(tmp_path / "g.csv", rows))
+    answers = read_answers(write_utf8_csv(tmp_path / "g.csv", rows))
     counts = count_mentions(answers, select_columns(answers.columns, ["Vilka områden*"], mapper), mapper)
     data = to_json(counts)["sets"]["Vilka områden har kommit längst?"]
-    assert data["respondents"] == _zero(P02=1, P08=1, P13=2, OVRIGT=1, EJ_SVAR=1)
+    assert data["respondents"] == mention_zero(P02=1, P08=1, P13=2, OVRIGT=1, EJ_SVAR=1)
     assert counts.unresolved == ()
 
 
@@ -236,13 +226,13 @@ def test_a_google_forms_checkbox_cell_of_options_joined_by_semicolons_is_a_one_c
 
 
 def test_compare_checks_named_most_often_first_only_for_answer_positions(tmp_path, mapper):
-    published = {"längst": {"1": _zero(P08=2, P13=2)}, "prose_first": {"längst": "P08"}}
+    published = {"längst": {"1": mention_zero(P08=2, P13=2)}, "prose_first": {"längst": "P08"}}
     boxes = [["id", "Längst – Handledning", "Längst – Lokaler"], ["1", "x", "x"], ["2", "x", "x"]]
     cell = [["id", "Längst"], ["1", "handledning, lokaler"], ["2", "lokaler och handledning"]]
     numbered = [["id", "Längst_1", "Längst_2"], ["1", "handledning", "lokaler"], ["2", "handledning", "lokaler"]]
     kinds = {}
     for name, rows in (("boxes", boxes), ("cell", cell), ("numbered", numbered)):
-        answers = read_answers(_write(tmp_path / f"{name}.csv", rows))
+        answers = read_answers(write_utf8_csv(tmp_path / f"{name}.csv", rows))
         counts = count_mentions(answers, select_columns(answers.columns, ["Längst"], mapper, answers.rows), mapper)
         kinds[name] = [(f.kind, f.status) for f in compare_published(counts, published).figures if f.kind == "prose_first"]
     # a family's options have no order and a cell's table 1 is every area it names, not the first
@@ -256,7 +246,7 @@ GRID = [["respondent", "roll", "Vilka områden? [Handledning]", "Vilka områden?
 
 
 def test_a_grid_whose_columns_are_questions_is_refused_when_chosen_and_left_out_when_found(tmp_path):
-    path = _write(tmp_path / "grid.csv", GRID)
+    path = write_utf8_csv(tmp_path / "grid.csv", GRID)
     r = runner.invoke(app, ["mentions", "count", str(path), "-c", "Vilka områden*"])
     assert r.exit_code == 1
     assert r.stderr.strip().splitlines() == [

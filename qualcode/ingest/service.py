@@ -160,8 +160,8 @@ def _import_documents(
                     if respondents is not None:
                         respondents.cases.clear()  # the import stops: nothing of it is stored
                     continue  # only look for more changed documents: the import stops
-                if prep.segments is not None:
-                    segments, key = _segments_of(prep.segments, read_at), read_at
+                if prep.segments is not None:  # the batch's, keyed by place: _store_batch takes the fresh ones'
+                    segments, key = _ready(prep.segments), read_at
                 else:
                     # Segmenting is the slow part: it runs outside the write transaction, and with workers
                     # in other processes while this one reads the next batch and stores the one before.
@@ -308,10 +308,8 @@ def _fresh(store: Any, batch: list[Hashed], seen: set[str], result: ImportResult
     return fresh
 
 
-def _segments_of(segments: list[SegmentRow], read_at: list[int]) -> Callable[[], list[SegmentRow]]:
-    """The segments (segmented ahead, keyed by the index in the batch) of the documents at `read_at`."""
-    wanted = set(read_at)
-    return lambda: [s for s in segments if s[0] in wanted]
+def _ready(segments: list[SegmentRow]) -> Callable[[], list[SegmentRow]]:
+    return lambda: segments
 
 
 def _as_rows(segments: Callable[[], list[SegmentIn]]) -> Callable[[], list[SegmentRow]]:

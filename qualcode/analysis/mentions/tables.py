@@ -279,10 +279,7 @@ def found_sets(
     (langst_1..3, behov_1..3) and, given a `mapper` and `rows`, every checkbox family whose options
     all name an area and whose cells are all marks; () when there is none. `mentions count`
     without --columns, the browser's mention view and `qualcode report` all choose by this."""
-    numbered: dict[str, list[str]] = {}
-    for c in available:
-        if _set_name(c) != c:
-            numbered.setdefault(_set_name(c), []).append(c)
+    numbered = _numbered(available)
     chosen = [c for cols in numbered.values() if len(cols) >= 2 for c in cols]
     families: dict[str, list[tuple[str, str]]] = {}
     if mapper is not None and rows:
@@ -327,12 +324,17 @@ def may_hold_sets(columns: Iterable[str]) -> bool:
     """Could `found_sets` find a set among these column names: two numbered columns of one set,
     or two columns with a common option prefix? Names only, so a caller can leave the answers unread."""
     columns = list(columns)
-    numbered: dict[str, int] = {}
+    return (any(len(cols) >= 2 for cols in _numbered(columns).values())
+            or any(len(m) >= 2 for m in _option_groups([c for c in columns if _set_name(c) == c]).values()))
+
+
+def _numbered(columns: Iterable[str]) -> dict[str, list[str]]:
+    """Numbered columns by the set they name ('langst_1', 'langst_2' → 'langst'), in the given order."""
+    numbered: dict[str, list[str]] = {}
     for c in columns:
         if _set_name(c) != c:
-            numbered[_set_name(c)] = numbered.get(_set_name(c), 0) + 1
-    return (any(n >= 2 for n in numbered.values())
-            or any(len(m) >= 2 for m in _option_groups([c for c in columns if _set_name(c) == c]).values()))
+            numbered.setdefault(_set_name(c), []).append(c)
+    return numbered
 
 
 def project_mention_columns(config: Mapping[str, Any]) -> list[str]:

@@ -1041,6 +1041,7 @@ def mention_view(project: Project, columns: Sequence[str] = ()) -> MentionView:
     available = tuple(c for c in answers.columns if c != "respondent")
     path = _mapping_path(project)
     mapper = MentionMapper(cb, load_mapping(path, cb) if path.exists() else None)
+    problem = ""
     try:
         sets = (select_columns(answers.columns, list(columns), mapper, answers.rows) if columns
                 else project_sets(answers, mapper, project_mention_columns(project.config)))
@@ -1048,8 +1049,6 @@ def mention_view(project: Project, columns: Sequence[str] = ()) -> MentionView:
         if columns:
             raise
         sets, problem = (), str(exc)  # shown above the choice: she need not guess why nothing was counted
-    else:
-        problem = ""
     if not sets:
         # nothing chosen and no questionnaire columns to guess: show the choice
         return MentionView((), (), (), (), str(path), 0, available, problem)

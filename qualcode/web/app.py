@@ -101,6 +101,11 @@ def _ticks(text: object) -> Any:
     return Markup(re.sub(r"`([^`\n]+)`", r"<code>\1</code>", str(escape(text))))
 
 
+def refusal_status(exc: QualcodeError) -> int:
+    """The HTTP status of a refused request: the access error's own, 404 for what is not there, else 422."""
+    return exc.status if isinstance(exc, AccessError) else 404 if isinstance(exc, NotFoundError) else 422
+
+
 def error_text(exc: QualcodeError) -> str:
     """The message and its hint in the browser's words (a command is named as the page to use)."""
     hint = exc.info.hint
@@ -368,7 +373,7 @@ class Web:
             if isinstance(exc, AccessError):
                 raise
             # the page again, her form filled in as she sent it, the refusal above it
-            return await self.codebook(request, 404 if isinstance(exc, NotFoundError) else 422, error_text(exc), {action: fields})
+            return await self.codebook(request, refusal_status(exc), error_text(exc), {action: fields})
         # to the codebook's own address: reloading it, or going back, does not send the change again
         if len(self.flashes) > 1000:
             self.flashes.clear()
@@ -528,7 +533,7 @@ class Web:
         except QualcodeError as exc:
             if isinstance(exc, AccessError):
                 raise
-            return await self.accounts_page(request, 404 if isinstance(exc, NotFoundError) else 422,
+            return await self.accounts_page(request, refusal_status(exc),
                                             error=error_text(exc))
         return await self.accounts_page(request, message=message)
 
@@ -636,7 +641,7 @@ def create_app(
 
     async def on_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, QualcodeError)
-        status = exc.status if isinstance(exc, AccessError) else 404 if isinstance(exc, NotFoundError) else 422
+        status = refusal_status(exc)
         title = _("Not allowed") if isinstance(exc, AccessError) else _("Something went wrong")
         return shown(request, status, title, error_text(exc))
 

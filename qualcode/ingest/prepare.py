@@ -15,6 +15,7 @@ stored — as when the reading runs in this process.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import signal
@@ -29,6 +30,7 @@ from qualcode.core.i18n import _
 from qualcode.core.jsonenc import Encoder
 from qualcode.core.records import DocumentIn, SegmentIn
 from qualcode.core.workers import can_fork, end_with_parent
+from qualcode.store.database import Store
 
 # A document ready to store, as a plain tuple (sent between processes as one; a batch of 20,000
 # records would take longer to rebuild than to store): (content hash, the metadata's JSON as the
@@ -76,8 +78,6 @@ def refuse_nul(doc: DocumentIn) -> None:
 def stored_meta(doc: DocumentIn) -> str | None:
     """The metadata's JSON as the store writes it (`Store.meta_json`), or None when it cannot be
     written as JSON (content_hash then falls back to its own encoding, and the store raises as before)."""
-    from qualcode.store.database import Store
-
     try:
         return str(Store.meta_json(doc.meta))
     except (TypeError, ValueError):
@@ -89,8 +89,6 @@ def content_hash(doc: DocumentIn, meta_json: str | None = None) -> str:
 
     `meta_json`: the metadata as the store writes it (`stored_meta`), when the caller has it:
     the same text, encoded once."""
-    import hashlib
-
     # sha256 of: kind NUL whitespace-normalised text [NUL metadata JSON], in UTF-8, hashed in one piece
     text = " ".join(doc.text.split())
     if doc.kind == "survey":

@@ -344,7 +344,7 @@ def test_a_project_at_0014_gets_document_meta(db_target, monkeypatch):
                 st.add_segments([SegmentIn(doc, "response", 0, 0, 4, "")])
         st.close()
     st = database.Store.open(db_target)
-    assert st.schema_revision() == database.HEAD == "0016"
+    assert st.schema_revision() == database.HEAD == "0017"
     assert _meta_rows(st) == _expected_rows(st) and len(_meta_rows(st)) == 13
     assert {d: _page(st, "stadsdel", d, 0, 10) for d in (False, True)} == {d: _reader_page(st, "stadsdel", d) for d in (False, True)}
     shown = [st.get_segment(i).meta.get("stadsdel") for i in _page(st, "stadsdel", False, 0, 10)]

@@ -104,7 +104,7 @@ STALE_IMPORT_SECONDS = 600
 
 # The Alembic revisions in order (qualcode/store/migrations/versions); revision N carries the old
 # numbered migration N over one for one. Append only. A test checks HEAD against the script directory.
-REVISIONS: tuple[str, ...] = tuple(f"{n:04d}" for n in range(1, 17))
+REVISIONS: tuple[str, ...] = tuple(f"{n:04d}" for n in range(1, 18))
 HEAD = REVISIONS[-1]
 SCHEMA_VERSION = int(HEAD)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

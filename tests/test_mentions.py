@@ -1001,6 +1001,29 @@ def test_position_columns_in_swedish_forms_make_one_set(names):
     assert [(s.name, s.columns) for s in select_columns(["id", *names], ["längst"])] == [(sets[0].name, tuple(names))]
 
 
+@pytest.mark.parametrize("names, name", [
+    (["Kommit längst, val 1", "Kommit längst, val 2", "Kommit längst, val 3"], "Kommit längst"),
+    (["Störst behov – svar 1", "Störst behov – svar 2"], "Störst behov"),
+    (["Område 1 där arbetet kommit längst", "Område 2 där arbetet kommit längst"], "Område där arbetet kommit längst"),
+    (["Val 1 – störst behov", "Val 2 – störst behov", "Val 3 – störst behov"], "störst behov"),
+    (["Prioritet 1: Längst", "Prioritet 2: Längst"], "Längst"),
+])
+def test_positions_named_by_a_word_or_inside_the_name_make_one_set(names, name):
+    """Other phrasings of a questionnaire's positions: a word for the position before its number, or
+    the number inside the question's name. The set is named without the position."""
+    sets = select_columns(["id", "Stadsdel", *names, "Övriga synpunkter"], [])
+    assert [(s.name, s.columns) for s in sets] == [(name, tuple(names))]
+
+
+@pytest.mark.parametrize("names", [
+    ["Fråga 5 Längst", "Fråga 6 Störst behov"],  # question numbers, two questions
+    ["Längst interval", "Störst behov"], ["Arbetet 2018 har gått bra", "Arbetet 2019 har gått bra"],
+])
+def test_question_numbers_and_years_make_no_set(names):
+    with pytest.raises(InputError):
+        select_columns(["id", *names], [])
+
+
 def test_a_published_table_the_data_has_no_column_for_is_listed_and_a_list_is_refused(tmp_path):
     path = _write(tmp_path / "s.csv", SMALL)
     pub = tmp_path / "pub.json"

@@ -37,8 +37,14 @@ from qualcode.core.i18n import _, decimal_separator, n_
 
 ID_COLUMNS = ("respondent", "respondent_id", "respondentid", "id", "resp", "löpnummer", "lopnummer")
 # a position's column: 'langst_1', 'Längst 1', 'Längst (1)', 'Längst 1:a', 'Behov 3:e', 'Q5.2'
-_NUMBERED = re.compile(r"^(?P<set>.*?)[_\-.\s–#]*\(?\s*(?:nr\.?\s*|alt\.?\s*)?(?P<pos>\d+)\s*(?::?[ae]|st|nd|rd|th)?\s*\)?$",
+# 'Längst, val 1', 'Störst behov – svar 2' (a word for the position before the number, left out of the set's name)
+_POSITION_WORD = r"(?:nr\.?|nummer|alt\.?|alternativ|val|svar|plats|prioritet|choice|option|rank)"
+_NUMBERED = re.compile(r"^(?P<set>.*?)[_\-.\s–#,:]*\(?\s*(?:\b" + _POSITION_WORD + r"\s*)?(?P<pos>\d+)\s*(?::?[ae]|st|nd|rd|th)?\s*\)?$",
                        re.IGNORECASE)
+# or the number inside the name: 'Område 1 där arbetet kommit längst', 'Val 2 – störst behov', 'Prioritet 3: Längst'
+_INNER_POSITION = re.compile(
+    r"^(?P<head>(?:.*?\S\s+)?)(?P<word>område|" + _POSITION_WORD + r")\s*(?P<pos>\d{1,2})(?!\d)[.:)]?\s*[-–—:,]?\s+(?P<tail>.*[^\W\d_].*)$",
+    re.IGNORECASE)
 # or with an ordinal word: 'Längst först', 'Längst andra', 'Need (third)'
 _ORDINAL_POSITION = re.compile(
     r"^(?P<set>.*?)[_\-.\s–]*\(?\s*(?P<word>första|först|andra|tredje|fjärde|femte|first|second|third|fourth|fifth)\s*\)?$",
@@ -576,6 +582,12 @@ def _split_position(column: str) -> tuple[str, int] | None:
     m = _ORDINAL_POSITION.match(column)
     if m and m.group("set").strip():
         return m.group("set").strip(), _ORDINALS[m.group("word").casefold()]
+    m = _INNER_POSITION.match(column)
+    if m:
+        # 'Område' names what is asked and stays in the name; 'Val', 'Svar', 'Nr' name only the position
+        word = m.group("word") if m.group("word").casefold() == "område" else ""
+        name = " ".join(p for p in (m.group("head").strip(), word, m.group("tail").strip()) if p)
+        return name, int(m.group("pos"))
     return None
 
 

@@ -217,3 +217,20 @@ def test_a_pattern_matching_no_column_is_named_as_missing(tmp_path):
         import_survey(project, csv_path, ["behov_*"], id_column="respondent")
     assert list(project.store.iter_documents()) == []
     project.close()
+
+
+def test_the_command_line_shows_an_exports_warning_once(tmp_path):
+    """The file's headings are read more than once in an import (its columns first, then its answers):
+    the warning about them is shown once."""
+    from typer.testing import CliRunner
+
+    from qualcode.cli.main import app
+
+    make_project(tmp_path).close()
+    path = _csv(tmp_path / "enkat.csv", MONKEY)
+    r = CliRunner().invoke(app, ["-p", str(tmp_path / "p"), "import", "survey", str(path), "--text", "Vad har blivit bättre?",
+                                 "--id", "Respondent ID"])
+    assert r.exit_code == 0, r.output
+    assert [line for line in r.stderr.splitlines() if "SurveyMonkey" in line] == [
+        f"varning: '{path}': en export från SurveyMonkey: rubrikraderna under kolumnnamnen (till och med rad 2) "
+        "hoppades över och lästes inte som svar"]

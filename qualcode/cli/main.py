@@ -45,10 +45,15 @@ class QualcodeGroup(TyperGroup):
             try:
                 return self._invoke(ctx)
             finally:
+                shown: set[str] = set()
                 for w in caught:
                     if isinstance(w.message, QualcodeWarning):
+                        text = render_error(w.message)
+                        if text in shown:  # the same warning again (a file's headings read twice): once is enough
+                            continue
+                        shown.add(text)
                         err_console.print(_("[bold yellow]warning:[/] "), end="", markup=True, highlight=False)
-                        err_console.print(render_error(w.message), markup=False, highlight=False)
+                        err_console.print(text, markup=False, highlight=False)
                     else:
                         warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 

@@ -245,22 +245,49 @@ GRID = [["respondent", "roll", "Vilka områden? [Handledning]", "Vilka områden?
         ["R3", "hl", "", "Längst", ""]]
 
 
-def test_a_grid_whose_columns_are_questions_is_refused_when_chosen_and_left_out_when_found(tmp_path):
-    path = write_utf8_csv(tmp_path / "grid.csv", GRID)
-    r = runner.invoke(app, ["mentions", "count", str(path), "-c", "Vilka områden*"])
-    assert r.exit_code == 1
-    assert r.stderr.strip().splitlines() == [
-        "fel: kolumnerna 'Vilka områden? [Handledning]' … i 'Vilka områden?' innehåller 'Längst', 'Störst behov' i "
-        "stället för kryss: ett rutnät vars kolumner är frågor, och det räknas inte — exportera en kolumn per fråga "
-        "och område ('Längst [Handledning]', kryssad) och välj 'Längst'"]
+def _sets_json(r) -> dict[str, dict[str, int]]:
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)
+    return {name: {c: n for c, n in s["respondents"].items() if n} for name, s in data["sets"].items()}
+
+
+@pytest.mark.parametrize("joined", [";", ", "])  # Microsoft Forms, Google Forms
+def test_a_grid_whose_columns_are_questions_is_counted_per_question_when_chosen(tmp_path, joined):
+    from qualcode.coding.workspace import mention_view
+
+    rows = [[c.replace(";", joined) for c in row] for row in GRID]
+    path = write_utf8_csv(tmp_path / "grid.csv", rows)
+    want = {"Längst": {"P08": 2, "P13": 1}, "Störst behov": {"P13": 1, "P08": 1, OVRIGT: 1, EJ_SVAR: 1}}
+    # chosen by the grid's name, by a pattern, or by its questions
+    for choice in (["Vilka områden?"], ["Vilka*"], ["Längst", "störst behov"]):
+        r = runner.invoke(app, ["mentions", "count", str(path), "--format", "json", *(a for c in choice for a in ("-c", c))])
+        assert _sets_json(r) == want, choice
+    r = runner.invoke(app, ["mentions", "count", str(path), "--format", "json", "-c", "Längst"])
+    assert _sets_json(r) == {"Längst": want["Längst"]}
     # found by itself it is no checkbox family (a rating grid looks the same): no set, no report table
     r = runner.invoke(app, ["mentions", "count", str(path)])
     assert r.exit_code == 1 and "ange vilka kolumner som ska räknas" in r.stderr
-    project = _survey(tmp_path, GRID, ["Vilka*"])
+    project = _survey(tmp_path, rows, ["Vilka*"])
     try:
         assert questionnaire_parts(project, 0) == []
+        project.config["mentions"] = {"columns": ["Vilka områden?"]}
+        parts = questionnaire_parts(project, 0)
+        view = mention_view(project, ["Vilka*"])  # the browser's mention view
     finally:
         project.close()
+    assert [(p.title, p.respondents) for p in parts] == [("Enkätfråga Längst", 3), ("Enkätfråga Störst behov", 3)]
+    assert _body(parts[1].tables[0])["P13"] == (1,) and _body(parts[1].tables[0])[EJ_SVAR] == (1,)
+    r = runner.invoke(app, ["mentions", "count", "-p", str(tmp_path / "p"), "-c", "Vilka områden?", "--format", "json"])
+    assert _sets_json(r) == want
+    assert [s.name for s in view.sets] == ["Längst", "Störst behov"]
+
+
+def test_a_grid_whose_new_column_the_file_has_is_refused(tmp_path):
+    rows = [row + [v] for row, v in zip(GRID, ["Längst [Lön]", "", "", ""])]
+    r = runner.invoke(app, ["mentions", "count", str(write_utf8_csv(tmp_path / "grid.csv", rows)), "-c", "Vilka områden?"])
+    assert r.exit_code == 1
+    assert r.stderr.strip().splitlines() == [
+        "fel: rutnätet 'Vilka områden?' skulle lägga till kolumnen 'Längst [Lön]', som filen redan har — byt namn på en av dem"]
 
 
 def test_numbered_columns_and_options_of_one_name_do_not_stop_the_report(tmp_path):

@@ -78,6 +78,7 @@ def _load(file: Path | None, columns: list[str] | None, mapping: Path | None, pr
         project_sets,
         read_answers,
         select_columns,
+        with_grids,
     )
     from qualcode.core.codebook import default_codebook, load_codebook
 
@@ -91,11 +92,13 @@ def _load(file: Path | None, columns: list[str] | None, mapping: Path | None, pr
             configured = project_mention_columns(p.config)
     mapper = MentionMapper(cb, load_mapping(mapping, cb) if mapping else None)
     if file is None and not columns:
+        answers, configured = with_grids(answers, configured, mapper)
         sets = project_sets(answers, mapper, configured)
         if not sets:
             raise nothing_to_count(answers.columns)
     else:
-        sets = select_columns(answers.columns, columns or [], mapper, answers.rows)
+        answers, chosen = with_grids(answers, columns or [], mapper)
+        sets = select_columns(answers.columns, chosen, mapper, answers.rows)
     if not columns:
         err_console.print(_("columns: ") + "; ".join(f"{s.name} = {', '.join(s.columns)}" for s in sets) + _(" (choose with --columns)"))
     if file is None:

@@ -1034,6 +1034,7 @@ def mention_view(project: Project, columns: Sequence[str] = ()) -> MentionView:
         report_tables,
         review_items,
         select_columns,
+        with_grids,
     )
 
     cb = project.codebook
@@ -1043,8 +1044,9 @@ def mention_view(project: Project, columns: Sequence[str] = ()) -> MentionView:
     mapper = MentionMapper(cb, load_mapping(path, cb) if path.exists() else None)
     problem = ""
     try:
-        sets = (select_columns(answers.columns, list(columns), mapper, answers.rows) if columns
-                else project_sets(answers, mapper, project_mention_columns(project.config)))
+        answers, chosen = with_grids(answers, list(columns) or project_mention_columns(project.config), mapper)
+        sets = (select_columns(answers.columns, chosen, mapper, answers.rows) if columns
+                else project_sets(answers, mapper, chosen))
     except InputError as exc:
         if columns:
             raise

@@ -364,6 +364,7 @@ def questionnaire_parts(
         project_mention_columns,
         project_sets,
         question_name,
+        with_grids,
     )
 
     questions = dict(questions or {})
@@ -379,6 +380,7 @@ def questionnaire_parts(
     cb = project.codebook
     mapping = load_mapping(project.root / mapping_path, cb) if mapping_path else None
     mapper = MentionMapper(cb, mapping)
+    answers, configured = with_grids(answers, configured, mapper)
     found = project_sets(answers, mapper, configured)
     asked = list(questions)
     field_order = {c: i for i, c in enumerate(imported)}

@@ -507,8 +507,9 @@ def _all_marks(members: Sequence[tuple[str, str]], categories: Mapping[str, str]
 
 def _grid_labels(members: Sequence[tuple[str, str]], categories: Mapping[str, str], rows: Sequence[Mapping[str, str]],
                  mapper: MentionMapper) -> list[str]:
-    """The labels a grid's cells hold ('Längst', 'Störst behov', also 'Längst;Störst behov'), when no cell of
-    these option columns is a mark and two or more labels recur; else []."""
+    """The labels a grid's cells hold ('Längst', 'Störst behov', also 'Längst;Störst behov' and Google
+    Forms' 'Längst, Störst behov'), when no cell of these option columns is a mark and two or more
+    labels recur; else []."""
     labels: dict[str, str] = {}
     for col, _option in members:
         for r in rows:
@@ -517,10 +518,97 @@ def _grid_labels(members: Sequence[tuple[str, str]], categories: Mapping[str, st
             if mark:
                 return []
             if mark is None:
-                for part in re.split(r"\s*;\s*", value):
-                    if part:
-                        labels.setdefault(normalise_answer(part), part)
+                for part in _grid_parts(value):
+                    labels.setdefault(normalise_answer(part), part)
     return list(labels.values()) if len(labels) >= 2 else []
+
+
+def _grid_parts(value: str) -> list[str]:
+    """The labels one grid cell holds: 'Längst;Störst behov' (Microsoft Forms), 'Längst, Störst behov' (Google)."""
+    return [p for p in (s.strip() for s in re.split(r"[;,]", value)) if p]
+
+
+def _grids(answers: SurveyAnswers, mapper: MentionMapper) -> dict[str, tuple[list[tuple[str, str]], list[str]]]:
+    """Checkbox grids whose columns are the questions: prefix → (its columns and their options, the labels
+    its cells hold). Each option names another area (several may be Övrigt) and no cell is a mark."""
+    columns = [c for c in answers.columns if _set_name(c) == c]
+    grids: dict[str, tuple[list[tuple[str, str]], list[str]]] = {}
+    for prefix, members in _option_groups(columns).items():
+        if len(members) < 2:
+            continue
+        categories: dict[str, str] = {}
+        for col, option in members:
+            cat = option_category(option, mapper)
+            if cat is None or (cat != OVRIGT and cat in categories.values()):
+                break
+            categories[col] = cat
+        else:
+            labels = _grid_labels(members, categories, answers.rows, mapper)
+            if labels:
+                grids[prefix] = (members, labels)
+    return grids
+
+
+def with_grids(answers: SurveyAnswers, specs: Sequence[str], mapper: MentionMapper) -> tuple[SurveyAnswers, list[str]]:
+    """A checkbox grid whose columns are the questions, chosen by `specs`, read as one checkbox family per question.
+
+    Google Forms and Microsoft Forms export a grid of areas × questions as one column per area,
+    whose cell names the questions ticked: 'Vilka områden? [Handledning]' = 'Längst;Störst behov'.
+    Chosen by its name (`Vilka områden?`, a pattern `Vilka*`) or by a question (`Längst`), the grid gets
+    a column per question and area ('Längst [Handledning]', '1' when ticked), and the specs choose
+    those families ('Längst', 'Störst behov'), which are counted as every checkbox family is. A grid not
+    chosen stays as it is (found by itself it is no family: a rating grid, 'Bra' / 'Dålig' per area,
+    looks the same)."""
+    grids = _grids(answers, mapper) if specs else {}
+    if not grids:
+        return answers, list(specs)
+    existing = {_fold(n) for c in answers.columns for n in (c, _set_name(c), *(p for p, _o in _option_splits(c)))}
+    out: list[str] = []
+    chosen: dict[str, tuple[list[tuple[str, str]], list[str]]] = {}
+    for spec in specs:
+        for item in (s.strip() for s in spec.split(",")):
+            if not item:
+                continue
+            key = _fold(item)
+            pattern = any(ch in item for ch in "*?[")
+            taken = False
+            for prefix, (members, labels) in grids.items():
+                names = (prefix, question_name(prefix), *(c for c, _o in members))
+                if (any(fnmatch.fnmatchcase(_fold(n), key) for n in names) if pattern
+                        else key in {_fold(prefix), _fold(question_name(prefix))}):
+                    chosen[prefix] = grids[prefix]
+                    out.extend(label for label in labels if label not in out)
+                    taken = True
+                elif (not pattern and key not in existing and key in {_fold(label) for label in labels}) or (
+                        pattern and any(fnmatch.fnmatchcase(_fold(label), key) for label in labels)):
+                    chosen[prefix] = grids[prefix]
+                    out.extend(label for label in labels if label not in out and (
+                        fnmatch.fnmatchcase(_fold(label), key) if pattern else _fold(label) == key))
+                    taken = True
+            if not taken and item not in out:
+                out.append(item)
+    if not chosen:
+        return answers, list(specs)
+    added: dict[str, tuple[str, str]] = {}  # new column → (the grid's column, the question's label)
+    for prefix, (members, labels) in chosen.items():
+        for label in labels:
+            for col, option in members:
+                name = f"{label} [{option}]"
+                if name in answers.columns or name in added:
+                    raise InputError(
+                        _("the grid '{prefix}' would add the column '{column}', which the file has already — rename one of them").format(
+                            prefix=prefix, column=name), value=name)
+                added[name] = (col, normalise_answer(label))
+
+    def ticked(row: Mapping[str, str], col: str, label: str) -> str:
+        return "1" if label in {normalise_answer(p) for p in _grid_parts(row.get(col) or "")} else ""
+
+    rows = tuple({**r, **{name: ticked(r, col, label) for name, (col, label) in added.items()}} for r in answers.rows)
+    asked = tuple(frozenset({*a, *(name for name, (col, _l) in added.items() if col in a)}) for a in answers.asked)
+    conflicts = {**answers.conflicts, **{name: answers.conflicts[col] for name, (col, _l) in added.items()
+                                         if col in answers.conflicts}}
+    return dataclasses.replace(answers, columns=(*answers.columns, *added), rows=rows, asked=asked,
+                               conflicts=conflicts), out
 
 
 def read_mark(value: object, column: str, category: str | None, mapper: MentionMapper) -> bool | None:

@@ -302,3 +302,20 @@ def test_the_browser_view_counts_checkbox_families_of_a_project(tmp_path):
         project.store.close()
     assert [s.name for s in view.sets] == ["Längst", "Störst behov"]
     assert view.tables[0].rows[-1] == ("Totalt", "6", "4", "")
+
+
+def test_without_columns_the_refusal_names_the_questions_answered_in_one_cell(tmp_path):
+    comments = ["Vi har fått bättre lokaler men handledningen har blivit sämre sedan omorganisationen i våras",
+                "Det är för mycket att göra och ingen lyssnar på ledningen när vi säger att ärendena är för många",
+                "Introduktionen för nya medarbetare fungerar bra men administrativt stöd saknas fortfarande helt"]
+    rows = [["id", "stadsdel", "roll", "Längst", "Störst behov", "Kommentar"]]
+    längst = ["4, 6, 2", "handledning och lokaler", "punkt 2 & 9", "lokalerna", "1, 3", "introduktion"]
+    behov = ["lön", "3 och 7", "arbetsbelastning", "adm stöd till chefer", "13", "vet ej"]
+    for i in range(6):
+        rows.append([str(i + 1), ["Bromma", "Kista"][i % 2], ["chef", "handläggare"][i % 2], längst[i], behov[i], comments[i % 3]])
+    r = runner.invoke(app, ["mentions", "count", str(write_utf8_csv(tmp_path / "enkät.csv", rows))])
+    assert r.exit_code == 1
+    assert r.stderr.strip().splitlines() == [
+        "fel: ange vilka kolumner som ska räknas — kolumner: id, stadsdel, roll, Längst, Störst behov, Kommentar — "
+        "kolumnerna 'Längst', 'Störst behov' svarar med områden i några få ord: för att räkna dem: "
+        "`--columns Längst --columns 'Störst behov'`"]

@@ -95,7 +95,7 @@ def _load(file: Path | None, columns: list[str] | None, mapping: Path | None, pr
         answers, configured = with_grids(answers, configured, mapper)
         sets = project_sets(answers, mapper, configured)
         if not sets:
-            raise nothing_to_count(answers.columns)
+            raise nothing_to_count(answers.columns, answers.rows, mapper)
     else:
         answers, chosen = with_grids(answers, columns or [], mapper)
         sets = select_columns(answers.columns, chosen, mapper, answers.rows)

@@ -272,7 +272,7 @@ def select_columns(
     if not specs:
         sets = found_sets(available, mapper, rows)
         if not sets:
-            raise nothing_to_count(available)
+            raise nothing_to_count(available, rows, mapper)
         return sets
     families = {} if mapper is None else _option_families([c for c in chosen if _set_name(c) == c], mapper, rows, chosen=True)
     return _grouped(chosen, families)
@@ -307,12 +307,47 @@ def found_sets(
     return _grouped(chosen, families) if chosen else ()
 
 
-def nothing_to_count(available: Sequence[str]) -> InputError:
-    """No set was chosen and none was found: the columns to choose from."""
+def nothing_to_count(available: Sequence[str], rows: Sequence[Mapping[str, str]] = (),
+                     mapper: MentionMapper | None = None) -> InputError:
+    """No set was chosen and none was found: the columns to choose from, and (given the rows) the
+    columns whose short answers name areas, as the ones to choose."""
+    likely = one_cell_questions(available, rows, mapper) if mapper is not None and rows else []
+    hint = Hint(_("for example"), option="columns", example="'langst_*'")
+    if likely:
+        hint = Hint(_("the columns {names} answer in a few words with areas: to count them").format(
+            names=", ".join(f"'{c}'" for c in likely)), option="columns", example=likely[0],
+            options=tuple(("columns", c) for c in likely[1:]))
     return InputError(
         _("give the columns to count — columns: {available}").format(available=', '.join(available)), valid=tuple(available),
-        hint=Hint(_("for example"), option="columns", example="'langst_*'"),
+        hint=hint,
     )
+
+
+def one_cell_questions(available: Sequence[str], rows: Sequence[Mapping[str, str]], mapper: MentionMapper,
+                       sample: int = 100) -> list[str]:
+    """Columns that look like a question answered in one cell ('Längst': '4, 6, 2', 'handledning och lokaler'):
+    of their first `sample` distinct answers, most are a few words (a median of at most 8) and at least
+    60 % name only areas, among them three or more of the points. Never counted by themselves (a comment's
+    sentence names areas too): named to her, to choose."""
+    import statistics
+
+    out = []
+    for column in available:
+        if column.strip().lower() in ID_COLUMNS or _set_name(column) != column:
+            continue
+        values = list(dict.fromkeys(v for v in ((r.get(column) or "").strip() for r in rows) if v))[:sample]
+        if len(values) < 3 or statistics.median(len(v.split()) for v in values) > 8:
+            continue
+        points: set[str] = set()
+        resolved = 0
+        for value in values:
+            mentions = mapper.map_cell(value).mentions
+            if mentions and all(m.category not in (None, EJ_SVAR) for m in mentions):
+                resolved += 1
+                points.update(m.category for m in mentions if m.category is not None and m.category != OVRIGT)
+        if resolved >= 0.6 * len(values) and len(points) >= 3:
+            out.append(column)
+    return out
 
 
 def project_sets(answers: SurveyAnswers, mapper: MentionMapper, configured: Sequence[str] = ()) -> tuple[ColumnSet, ...]:
